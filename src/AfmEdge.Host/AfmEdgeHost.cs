@@ -1,0 +1,88 @@
+using System.Net;
+using AfmEdge.Analysis;
+using AfmEdge.Core;
+using AfmEdge.Host.Options;
+using AfmEdge.Host.Pipeline;
+using AfmEdge.Inference;
+using AfmEdge.Messaging;
+using AfmEdge.Processing;
+using AfmEdge.Simulation.TestPattern;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AfmEdge.Host;
+
+/// <summary>
+/// Composes the device: options, the scan source, the five stages joined by bounded queues, and MQTT.
+/// <code>
+/// source → Lines → FrameAssembly → Acquired → Processing → Processed → Enhancement → Enhanced → Analysis → Analysed → Publishing
+/// </code>
+/// </summary>
+public static class AfmEdgeHost
+{
+    /// <summary>
+    /// Builds (does not start) the host. <paramref name="configure"/> lets tests and the CLI replace services,
+    /// e.g. a FakeTimeProvider or a logging setup, after the defaults are registered.
+    /// </summary>
+    public static IHost Build(IConfiguration configuration, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Configuration = new ConfigurationManager(),
+            DisableDefaults = true,
+        });
+        builder.Configuration.AddConfiguration(configuration);
+        var services = builder.Services;
+        services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")));
+        services.AddSystemd();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddOptions<AfmEdgeOptions>()
+            .Bind(configuration.GetSection(AfmEdgeOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AfmEdgeOptions>, AfmEdgeOptionsValidator>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Mqtt);
+
+        services.AddSingleton(sp => new PipelineChannels(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline));
+        services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<IScanSource>(CreateSource);
+        services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
+        services.AddSingleton<IFrameEnhancer, BicubicUpsampler>();
+        services.AddSingleton<FrameAnalyzer>();
+        services.AddSingleton<MqttPublisher>();
+        services.AddSingleton(sp =>
+        {
+            var mqtt = sp.GetRequiredService<MqttOptions>();
+            return new EmbeddedBroker(IPAddress.Parse(mqtt.EmbeddedBindAddress), mqtt.Port, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EmbeddedBroker>>());
+        });
+
+        // Registration order is start order; stop runs in reverse, so the broker outlives the publisher.
+        services.AddHostedService<EmbeddedBrokerService>();
+        services.AddHostedService<PublishingStage>();
+        services.AddHostedService<AnalysisStage>();
+        services.AddHostedService<EnhancementStage>();
+        services.AddHostedService<ProcessingStage>();
+        services.AddHostedService<FrameAssemblyStage>();
+        services.AddHostedService<AcquisitionStage>();
+
+        configure?.Invoke(services);
+        return builder.Build();
+    }
+
+    private static IScanSource CreateSource(IServiceProvider services)
+    {
+        var source = services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Source;
+        var time = services.GetRequiredService<TimeProvider>();
+        var scan = source.Scan.ToSettings($"{AfmEdgeOptions.SectionName}:Source:Scan").Settings
+            ?? throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), ["Source:Scan is invalid."]);
+        return source.Kind switch
+        {
+            SourceKind.TestPattern => new TestPatternSource(scan, source.TestPattern, time, source.Pace),
+            _ => throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), [$"Source:Kind {source.Kind} is unknown."]),
+        };
+    }
+}

@@ -1,0 +1,65 @@
+using AfmEdge.Processing;
+using Microsoft.Extensions.Options;
+
+namespace AfmEdge.Host.Options;
+
+/// <summary>
+/// Checks the whole configuration at start (ValidateOnStart) and for the CLI before anything starts.
+/// Every message names the config key and its value, so a typo is found without reading code.
+/// </summary>
+public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AfmEdgeOptions options)
+    {
+        var errors = Errors(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public static IReadOnlyList<string> Errors(AfmEdgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string root = AfmEdgeOptions.SectionName;
+        var errors = new List<string>();
+        var source = options.Source;
+        if (!Enum.IsDefined(source.Kind))
+        {
+            errors.Add($"{root}:Source:Kind = {source.Kind}: must be TestPattern.");
+        }
+
+        if (source.Frames < 0)
+        {
+            errors.Add($"{root}:Source:Frames = {source.Frames}: must be 0 (scan until stopped) or a positive count.");
+        }
+
+        errors.AddRange(source.Scan.ToSettings($"{root}:Source:Scan").Errors);
+        errors.AddRange(source.TestPattern.Validate().Select(e => $"{root}:{e}"));
+
+        var steps = options.Processing.EffectiveSteps;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (!ProcessingChain.TryParseStep(steps[i], out _))
+            {
+                errors.Add($"{root}:Processing:Steps:{i} = '{steps[i]}': unknown step; known steps: {string.Join(", ", ProcessingChain.KnownSteps)}.");
+            }
+        }
+
+        if (!string.Equals(options.Enhancement.Engine, "bicubic", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{root}:Enhancement:Engine = '{options.Enhancement.Engine}': must be bicubic (the CNN engines are not built yet).");
+        }
+
+        errors.AddRange(options.Mqtt.Validate().Select(e => $"{root}:{e}"));
+
+        if (options.Pipeline.LineCapacity is < 16 or > 1_000_000)
+        {
+            errors.Add($"{root}:Pipeline:LineCapacity = {options.Pipeline.LineCapacity}: must be between 16 and 1000000.");
+        }
+
+        if (options.Pipeline.FrameCapacity is < 1 or > 64)
+        {
+            errors.Add($"{root}:Pipeline:FrameCapacity = {options.Pipeline.FrameCapacity}: must be between 1 and 64.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Threading.Channels;
+using AfmEdge.Analysis;
+using AfmEdge.Core;
+using AfmEdge.Host.Options;
+
+namespace AfmEdge.Host.Pipeline;
+
+/// <summary>
+/// The bounded queues between stages. All of them carry scan data, so a full queue makes the writer wait
+/// (back-pressure up to the scan); nothing here drops. Previews and telemetry will get DropOldest queues.
+/// </summary>
+public sealed class PipelineChannels
+{
+    public PipelineChannels(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(Waiting(options.LineCapacity));
+        Acquired = System.Threading.Channels.Channel.CreateBounded<Frame>(Waiting(options.FrameCapacity));
+        Processed = System.Threading.Channels.Channel.CreateBounded<Frame>(Waiting(options.FrameCapacity));
+        Enhanced = System.Threading.Channels.Channel.CreateBounded<Frame>(Waiting(options.FrameCapacity));
+        Analysed = System.Threading.Channels.Channel.CreateBounded<AnalysedFrame>(Waiting(options.FrameCapacity));
+    }
+
+    public Channel<ScanLine> Lines { get; }
+    public Channel<Frame> Acquired { get; }
+    public Channel<Frame> Processed { get; }
+    public Channel<Frame> Enhanced { get; }
+    public Channel<AnalysedFrame> Analysed { get; }
+
+    private static BoundedChannelOptions Waiting(int capacity) => new(capacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+        SingleWriter = true,
+    };
+}
+
+/// <summary>An enhanced frame with what the analysis found in it: what the publisher sends.</summary>
+public sealed record AnalysedFrame(Frame Frame, FrameSummary Summary);

@@ -1,0 +1,66 @@
+using AfmEdge.Analysis;
+
+namespace AfmEdge.Host.Pipeline;
+
+/// <summary>Counters every stage updates and the CLI (later the dashboard and health checks) reads.</summary>
+public sealed class PipelineMetrics
+{
+    private readonly TimeProvider _time;
+    private long _acquired;
+    private long _processed;
+    private long _enhanced;
+    private long _analysed;
+    private long _published;
+    private long _failed;
+    private long _firstPublishedTimestamp;
+    private long _lastPublishedTimestamp;
+    private FrameSummary? _lastSummary;
+
+    public PipelineMetrics(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+    }
+
+    public long Acquired => Interlocked.Read(ref _acquired);
+    public long Processed => Interlocked.Read(ref _processed);
+    public long Enhanced => Interlocked.Read(ref _enhanced);
+    public long Analysed => Interlocked.Read(ref _analysed);
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Frames a stage could not handle (logged with the reason and skipped).</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public FrameSummary? LastSummary => Volatile.Read(ref _lastSummary);
+
+    /// <summary>Published frames per second between the first and the latest publish.</summary>
+    public double FramesPerSecond
+    {
+        get
+        {
+            var published = Published;
+            if (published < 2)
+            {
+                return 0;
+            }
+
+            var elapsed = _time.GetElapsedTime(Interlocked.Read(ref _firstPublishedTimestamp), Interlocked.Read(ref _lastPublishedTimestamp));
+            return elapsed > TimeSpan.Zero ? (published - 1) / elapsed.TotalSeconds : 0;
+        }
+    }
+
+    internal void FrameAcquired() => Interlocked.Increment(ref _acquired);
+    internal void FrameProcessed() => Interlocked.Increment(ref _processed);
+    internal void FrameEnhanced() => Interlocked.Increment(ref _enhanced);
+    internal void FrameAnalysed() => Interlocked.Increment(ref _analysed);
+    internal void FrameFailed() => Interlocked.Increment(ref _failed);
+
+    internal void FramePublished(FrameSummary summary)
+    {
+        var now = _time.GetTimestamp();
+        Interlocked.CompareExchange(ref _firstPublishedTimestamp, now, 0);
+        Interlocked.Exchange(ref _lastPublishedTimestamp, now);
+        Volatile.Write(ref _lastSummary, summary);
+        Interlocked.Increment(ref _published);
+    }
+}

@@ -1,0 +1,64 @@
+using AfmEdge.Analysis;
+using AfmEdge.Host.Options;
+using AfmEdge.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AfmEdge.Host.Pipeline;
+
+/// <summary>
+/// Keeps the MQTT connection up and publishes each analysed frame (chunks) and its summary. When a finite
+/// scan has been published completely it asks the host to stop; on stop it announces "offline".
+/// </summary>
+public sealed partial class PublishingStage(
+    PipelineChannels channels,
+    MqttPublisher publisher,
+    PipelineMetrics metrics,
+    IOptions<AfmEdgeOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<PublishingStage> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var connectionLoop = publisher.RunAsync(connection.Token);
+        try
+        {
+            await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
+            {
+                await publisher.PublishFrameAsync(item.Frame, stoppingToken);
+                await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
+                metrics.FramePublished(item.Summary);
+                LogPublished(logger, item.Summary.FrameId, item.Frame.Width, item.Frame.Height);
+            }
+
+            LogSourceComplete(logger, metrics.Published);
+            if (options.Value.Pipeline.StopWhenSourceCompletes)
+            {
+                lifetime.StopApplication();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await connection.CancelAsync();
+            await connectionLoop;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await publisher.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(1, LogLevel.Debug, "Published frame {FrameId} ({Width}×{Height}) and its summary")]
+    private static partial void LogPublished(ILogger logger, string frameId, int width, int height);
+
+    [LoggerMessage(2, LogLevel.Information, "Scan complete: {Frames} frames published")]
+    private static partial void LogSourceComplete(ILogger logger, long frames);
+}

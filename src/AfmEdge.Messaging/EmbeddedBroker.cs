@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Server;
+
+namespace AfmEdge.Messaging;
+
+/// <summary>
+/// MQTTnet's broker running inside the host, so a bare board publishes with nothing installed.
+/// Listens on one address (loopback by default) and port; a taken port is reported, not retried.
+/// </summary>
+public sealed partial class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly MqttServer _server;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public EmbeddedBroker(IPAddress address, int port, TimeProvider time, ILogger<EmbeddedBroker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _time = time;
+        Address = address;
+        Port = port;
+        _logger = logger;
+        var options = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(address)
+            .WithDefaultEndpointPort(port)
+            .Build();
+        // Only the one address given: never a silent second listener on IPv6 any-address.
+        options.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.None;
+        _server = new MqttServerFactory().CreateMqttServer(options);
+    }
+
+    public IPAddress Address { get; }
+    public int Port { get; }
+    public bool IsStarted => _server.IsStarted;
+
+    public async Task StartAsync()
+    {
+        try
+        {
+            await _server.StartAsync();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new InvalidOperationException(
+                $"The embedded MQTT broker cannot listen on {Address}:{Port}: the port is already in use (another broker?). " +
+                "Set AfmEdge:Mqtt:Port to a free port, or AfmEdge:Mqtt:Broker to External to use the running broker.", e);
+        }
+
+        Log.Started(_logger, Address.ToString(), Port);
+    }
+
+    /// <summary>
+    /// Stops listening after giving subscribers up to <paramref name="drainTimeout"/> (default 2 s) to receive what
+    /// is still queued for them, e.g. the "offline" status the publisher sent just before, so stopping loses nothing.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? drainTimeout = null)
+    {
+        if (!_server.IsStarted)
+        {
+            return;
+        }
+
+        var deadline = _time.GetUtcNow() + (drainTimeout ?? TimeSpan.FromSeconds(2));
+        while (_time.GetUtcNow() < deadline && await HasUndeliveredMessagesAsync())
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time);
+        }
+
+        await _server.StopAsync();
+        Log.Stopped(_logger);
+    }
+
+    private async Task<bool> HasUndeliveredMessagesAsync()
+    {
+        foreach (var session in await _server.GetSessionsAsync())
+        {
+            if (session.PendingApplicationMessagesCount > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _server.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Embedded MQTT broker listening on {Address}:{Port}")]
+        public static partial void Started(ILogger logger, string address, int port);
+
+        [LoggerMessage(2, LogLevel.Information, "Embedded MQTT broker stopped")]
+        public static partial void Stopped(ILogger logger);
+    }
+}

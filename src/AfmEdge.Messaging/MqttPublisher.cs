@@ -1,0 +1,257 @@
+using System.Text;
+using AfmEdge.Core;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace AfmEdge.Messaging;
+
+/// <summary>
+/// The device's one MQTT connection. <see cref="RunAsync"/> keeps it up (connect, announce "online",
+/// ping, back off and reconnect); it is the only place that connects, never an event handler, as MQTTnet 5
+/// has no managed client. Publishing waits for the connection and retries a message that failed because
+/// the link dropped, so scan data is delayed, never lost.
+/// </summary>
+public sealed partial class MqttPublisher : IAsyncDisposable
+{
+    public const string Online = "online";
+    public const string Offline = "offline";
+
+    private readonly MqttOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly FrameChunker _chunker;
+    private readonly SemaphoreSlim _publishLock = new(1, 1);
+    private TaskCompletionSource _connected = NewSignal();
+    private volatile bool _stopping;
+
+    public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options;
+        _time = time;
+        _logger = logger;
+        Topics = new TopicScheme(options.Site, options.Device);
+        _chunker = new FrameChunker(options.ChunkBytes);
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += e =>
+        {
+            // Only note the loss here; RunAsync notices and reconnects.
+            Interlocked.Exchange(ref _connected, NewSignal());
+            if (e.ClientWasConnected && !_stopping)
+            {
+                Log.Disconnected(_logger, e.Reason.ToString());
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    public TopicScheme Topics { get; }
+
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Keeps the connection up until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(_options.ReconnectMinMilliseconds);
+        var maxBackoff = TimeSpan.FromMilliseconds(_options.ReconnectMaxMilliseconds);
+        var pingInterval = TimeSpan.FromSeconds(Math.Max(1, _options.KeepAliveSeconds / 2.0));
+        while (!cancellationToken.IsCancellationRequested && !_stopping)
+        {
+            try
+            {
+                if (!_client.IsConnected)
+                {
+                    await _client.ConnectAsync(ClientOptions(), cancellationToken);
+                    await PublishStatusCoreAsync(Online, cancellationToken);
+                    Log.Connected(_logger, _options.Host, _options.Port, Topics.Root);
+                    backoff = TimeSpan.FromMilliseconds(_options.ReconnectMinMilliseconds);
+                    Volatile.Read(ref _connected).TrySetResult();
+                }
+
+                await Task.Delay(pingInterval, _time, cancellationToken);
+                if (!await _client.TryPingAsync(cancellationToken))
+                {
+                    Log.PingFailed(_logger);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or System.Net.Sockets.SocketException or IOException or TimeoutException or OperationCanceledException)
+            {
+                Log.ConnectFailed(_logger, _options.Host, _options.Port, backoff.TotalMilliseconds, e.Message);
+                try
+                {
+                    await Task.Delay(backoff, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(maxBackoff.Ticks, backoff.Ticks * 2));
+            }
+        }
+    }
+
+    /// <summary>Completes when the connection is up (and "online" announced).</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _connected).Task.WaitAsync(cancellationToken);
+
+    /// <summary>Publishes every channel of <paramref name="frame"/> as chunks on frame/{id}, QoS 1.</summary>
+    public async Task PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var topic = Topics.Frame(frame.Id.ToString());
+        foreach (var chunk in _chunker.Chunk(frame))
+        {
+            var builder = new MqttApplicationMessageBuilder()
+                .WithTopic(topic)
+                .WithPayload(chunk.Payload.ToArray())
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithContentType("application/octet-stream");
+            foreach (var (name, value) in chunk.UserProperties())
+            {
+                builder.WithUserProperty(name, (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(value));
+            }
+
+            await PublishWithRetryAsync(builder.Build(), cancellationToken);
+        }
+    }
+
+    /// <summary>Publishes a summary (JSON) retained at QoS 1, so a late subscriber sees the latest one.</summary>
+    public Task PublishSummaryAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(Topics.Summary)
+            .WithPayload(json.ToArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag()
+            .WithContentType("application/json")
+            .Build();
+        return PublishWithRetryAsync(message, cancellationToken);
+    }
+
+    /// <summary>Announces "offline" (retained) and disconnects cleanly, so the broker does not send the last will.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!_client.IsConnected)
+        {
+            return;
+        }
+
+        _stopping = true;
+        try
+        {
+            await PublishStatusCoreAsync(Offline, cancellationToken);
+            await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken);
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or IOException or OperationCanceledException)
+        {
+            // The broker is gone or we ran out of time: the last will says "offline" for us.
+            Log.StopFailed(_logger, e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await StopAsync(timeout.Token);
+        _client.Dispose();
+        _publishLock.Dispose();
+    }
+
+    private async Task PublishWithRetryAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await WaitConnectedAsync(cancellationToken);
+            await _publishLock.WaitAsync(cancellationToken);
+            try
+            {
+                var result = await _client.PublishAsync(message, cancellationToken);
+                if (!result.IsSuccess)
+                {
+                    throw new InvalidOperationException($"The broker refused {message.Topic}: {result.ReasonCode} {result.ReasonString}");
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or IOException)
+            {
+                // The link dropped mid-publish: wait for RunAsync to reconnect, then send it again (QoS 1 allows a duplicate).
+                Log.PublishRetry(_logger, message.Topic, e.Message);
+                Interlocked.Exchange(ref _connected, NewSignal());
+            }
+            finally
+            {
+                _publishLock.Release();
+            }
+        }
+    }
+
+    private async Task PublishStatusCoreAsync(string status, CancellationToken cancellationToken)
+    {
+        var message = StatusMessage(status);
+        await _publishLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _client.PublishAsync(message, cancellationToken);
+        }
+        finally
+        {
+            _publishLock.Release();
+        }
+    }
+
+    private MqttApplicationMessage StatusMessage(string status) =>
+        new MqttApplicationMessageBuilder()
+            .WithTopic(Topics.Status)
+            .WithPayload(Encoding.UTF8.GetBytes(status))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag()
+            .Build();
+
+    private MqttClientOptions ClientOptions() =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId(_options.EffectiveClientId)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(true)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithWillTopic(Topics.Status)
+            .WithWillPayload(Encoding.UTF8.GetBytes(Offline))
+            .WithWillRetain(true)
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "MQTT connected to {Host}:{Port}, publishing under {Root}")]
+        public static partial void Connected(ILogger logger, string host, int port, string root);
+
+        [LoggerMessage(2, LogLevel.Warning, "MQTT connection to {Host}:{Port} failed, retrying in {DelayMs} ms: {Reason}")]
+        public static partial void ConnectFailed(ILogger logger, string host, int port, double delayMs, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "MQTT disconnected: {Reason}")]
+        public static partial void Disconnected(ILogger logger, string reason);
+
+        [LoggerMessage(4, LogLevel.Warning, "MQTT ping failed; reconnecting")]
+        public static partial void PingFailed(ILogger logger);
+
+        [LoggerMessage(5, LogLevel.Warning, "Publishing {Topic} failed ({Reason}); will resend after reconnecting")]
+        public static partial void PublishRetry(ILogger logger, string topic, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Could not announce offline before disconnecting: {Reason}")]
+        public static partial void StopFailed(ILogger logger, string reason);
+    }
+}
