@@ -1,0 +1,76 @@
+using System.Text.Json;
+using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
+using AfmEdge.Host.Options;
+using AfmEdge.Messaging;
+
+namespace AfmEdge.EndToEnd.Tests;
+
+public sealed class ConfigurationTests
+{
+    private static string DefaultConfigPath => Path.Combine(TestPaths.RepositoryRoot, "device-config", "default.json");
+
+    [Fact]
+    public void DefaultConfig_MatchesItsSchema()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(DefaultConfigPath));
+        Assert.Null(Schemas.Problems(Schemas.Config, document.RootElement));
+    }
+
+    [Fact]
+    public void DefaultConfig_LoadsAndEqualsEmbeddedDefaults()
+    {
+        var fromFile = ConfigurationLoader.Load(ConfigurationLoader.Build(DefaultConfigPath));
+        var embedded = ConfigurationLoader.Load(ConfigurationLoader.Build(null));
+        // `afmedge run` without --config must behave as with device-config/default.json.
+        Assert.Equal(JsonSerializer.Serialize(embedded.Source), JsonSerializer.Serialize(fromFile.Source));
+        Assert.Equal(JsonSerializer.Serialize(embedded.Mqtt), JsonSerializer.Serialize(fromFile.Mqtt));
+        Assert.Equal(JsonSerializer.Serialize(embedded.Pipeline), JsonSerializer.Serialize(fromFile.Pipeline));
+        Assert.Equal(embedded.Processing.EffectiveSteps, fromFile.Processing.EffectiveSteps);
+        Assert.Equal(embedded.Enhancement.Engine, fromFile.Enhancement.Engine);
+        Assert.Equal(MqttBrokerMode.Embedded, fromFile.Mqtt.Broker);
+    }
+
+    public static TheoryData<string, string> BadConfigs => new()
+    {
+        { """{ "AfmEdge": { "Source": { "Scan": { "Pixels": -5 } } } }""", "AfmEdge:Source:Scan:Pixels = -5" },
+        { """{ "AfmEdge": { "Source": { "Scan": { "Size": "20 kg" } } } }""", "AfmEdge:Source:Scan:Size = '20 kg'" },
+        { """{ "AfmEdge": { "Source": { "Scan": { "Size": "-3 µm" } } } }""", "AfmEdge:Source:Scan:Size" },
+        { """{ "AfmEdge": { "Source": { "Scan": { "LineRateHz": 0 } } } }""", "AfmEdge:Source:Scan:LineRateHz = 0" },
+        { """{ "AfmEdge": { "Mqtt": { "Port": 70000 } } }""", "AfmEdge:Mqtt:Port = 70000" },
+        { """{ "AfmEdge": { "Mqtt": { "Device": "a/b" } } }""", "AfmEdge:Mqtt:Device" },
+        { """{ "AfmEdge": { "Processing": { "Steps": [ "level:plane", "sharpen" ] } } }""", "AfmEdge:Processing:Steps:1 = 'sharpen'" },
+        { """{ "AfmEdge": { "Enhancement": { "Engine": "magic" } } }""", "AfmEdge:Enhancement:Engine = 'magic'" },
+        { """{ "AfmEdge": { "Source": { "Scan": { "Pixels": "many" } } } }""", "AfmEdge:Source:Scan:Pixels" },
+        { """{ "AfmEdge": { "Source": { "Scna": { } } } }""", "Scna" },
+        { """{ "AfmEdge": { "Source": { "Kind": "Microscope" } } }""", "AfmEdge:Source:Kind" },
+        { """{ "AfmEdge": { "Mqtt": { "Port": 1883, } """, "not valid JSON at line" },
+        { """[ 1, 2 ]""", "must hold a JSON object" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigs))]
+    public async Task Run_BadConfig_ExitsTwoNamingTheFieldAndStartsNothing(string json, string expectedMessage)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-config-").FullName, "bad.json");
+        await File.WriteAllTextAsync(path, json, TestContext.Current.CancellationToken);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exit = await AfmEdgeCli.InvokeAsync(["run", "--config", path, "--frames", "1", "--no-pace"], output, error, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains(expectedMessage, error.ToString(), StringComparison.Ordinal);
+        // The "running" banner is written only once the host has started: no output means nothing started.
+        Assert.Empty(output.ToString());
+    }
+
+    [Fact]
+    public async Task Run_MissingConfigFile_ExitsTwo()
+    {
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(["run", "--config", "/nonexistent/afmedge.json"], new StringWriter(), error, TestContext.Current.CancellationToken);
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("does not exist", error.ToString(), StringComparison.Ordinal);
+    }
+}

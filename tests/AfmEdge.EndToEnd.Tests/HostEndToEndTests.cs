@@ -1,0 +1,137 @@
+using System.Text.Json;
+using AfmEdge.Analysis;
+using AfmEdge.Core;
+using AfmEdge.EndToEnd.Tests.Support;
+using AfmEdge.Host;
+using AfmEdge.Host.Pipeline;
+using AfmEdge.Messaging;
+using AfmEdge.Simulation.TestPattern;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AfmEdge.EndToEnd.Tests;
+
+public sealed class HostEndToEndTests
+{
+    private const int Frames = 2;
+    private const int Pixels = 64;
+
+    private static readonly ScanSettings Scan = new() { SizeX = 20e-6, SizeY = 20e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 128, Overscan = 0.05 };
+
+    [Fact]
+    public async Task Run_EmbeddedBroker_PublishesFramesBitExactSummariesAndStatus()
+    {
+        var port = FreePort.Get();
+        var topics = new TopicScheme("test", "embedded-" + Guid.NewGuid().ToString("N")[..8]);
+        MqttProbe? probe = null;
+        using var host = AfmEdgeHost.Build(Configuration(port, topics, "Embedded"), services =>
+            // The probe must subscribe after the embedded broker is up and before the first frame goes out:
+            // a hosted service registered right after the broker's starts exactly then.
+            InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
+
+        await RunToCompletionAsync(host);
+        await using (probe)
+        {
+            Assert.NotNull(probe);
+            await AssertPublishedAsync(probe, host);
+        }
+
+        Assert.False(FreePort.IsListening(port), "The embedded broker must stop with the host.");
+    }
+
+    [Fact]
+    public async Task Run_RealMosquitto_PublishesFramesBitExactSummariesAndStatus()
+    {
+        await using var mosquitto = await MosquittoBroker.StartAsync();
+        var topics = new TopicScheme("test", "mosquitto-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var probe = await MqttProbe.ConnectAsync(mosquitto.Port, topics);
+        using var host = AfmEdgeHost.Build(Configuration(mosquitto.Port, topics, "External"));
+
+        await RunToCompletionAsync(host);
+        await AssertPublishedAsync(probe, host);
+    }
+
+    private static async Task RunToCompletionAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await host.StartAsync(timeout.Token);
+        // Source:Frames = 2 and StopWhenSourceCompletes: the host stops itself once both are published.
+        await host.WaitForShutdownAsync(timeout.Token);
+        Assert.False(timeout.IsCancellationRequested, "The host did not stop by itself after publishing its frames.");
+    }
+
+    private static async Task AssertPublishedAsync(MqttProbe probe, IHost host)
+    {
+        await probe.WaitForAsync(p => p.Statuses.Contains(MqttPublisher.Offline) && p.Channels.Count >= Frames * 4 && p.Summaries.Count >= Frames, TimeSpan.FromSeconds(20));
+        Assert.Empty(probe.Errors);
+
+        // Status: online while running, offline last.
+        var statuses = probe.Statuses.ToArray();
+        Assert.Equal(MqttPublisher.Online, statuses[0]);
+        Assert.Equal(MqttPublisher.Offline, statuses[^1]);
+
+        // Frames: every channel reassembled (sha256 checked) and equal to an independent recomputation.
+        var expected = await ExpectedPipeline.FramesAsync(Scan, new TestPatternOptions(), Frames);
+        var byFrame = probe.Channels.GroupBy(c => c.FrameId).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        Assert.Equal(Frames, byFrame.Length);
+        for (var f = 0; f < Frames; f++)
+        {
+            Assert.Equal(f, FrameId.Parse(byFrame[f].Key).Sequence);
+            foreach (var channel in expected[f].Channels)
+            {
+                var received = Assert.Single(byFrame[f], c => c.Channel == channel.Descriptor.Key);
+                Assert.Equal((2 * Pixels, 2 * Pixels), (received.Width, received.Height));
+                Assert.Equal(channel.Unit.Symbol, received.Unit);
+                Assert.Equal(channel.Data.ToArray(), received.Samples);
+            }
+        }
+
+        // Summaries: valid against the published schema, one per frame, with the frame-wide correlations.
+        var summaries = probe.Summaries.Select(json => SummaryJson.Deserialize(json)).ToArray();
+        foreach (var json in probe.Summaries)
+        {
+            using var document = JsonDocument.Parse(json);
+            Assert.Null(Schemas.Problems(Schemas.Summary, document.RootElement));
+        }
+
+        Assert.Equal(byFrame.Select(g => g.Key), summaries.Select(s => s.FrameId).Distinct().Order(StringComparer.Ordinal));
+        var analyzer = new FrameAnalyzer(TimeProvider.System);
+        var expectedCurrent = analyzer.Analyze(expected[0]).Correlations.Single(c => c.Channel == "Current").Pearson;
+        var first = summaries.Single(s => s.FrameId == byFrame[0].Key);
+        Assert.Equal(expectedCurrent, first.Correlations.Single(c => c.Channel == "Current").Pearson);
+        Assert.Equal(["Current", "Potential", "Adhesion"], first.Correlations.Select(c => c.Channel));
+
+        var metrics = host.Services.GetRequiredService<PipelineMetrics>();
+        Assert.Equal(Frames, metrics.Published);
+        Assert.Equal(0, metrics.Failed);
+    }
+
+    private static IConfiguration Configuration(int port, TopicScheme topics, string broker) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AfmEdge:Source:Frames"] = Frames.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AfmEdge:Source:Pace"] = "false",
+            ["AfmEdge:Source:Scan:Pixels"] = Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AfmEdge:Source:Scan:Size"] = "20 µm",
+            ["AfmEdge:Mqtt:Broker"] = broker,
+            ["AfmEdge:Mqtt:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AfmEdge:Mqtt:Site"] = topics.Site,
+            ["AfmEdge:Mqtt:Device"] = topics.Device,
+            ["AfmEdge:Mqtt:ReconnectMinMilliseconds"] = "50",
+        }).Build();
+
+    private static void InsertAfter<T>(IServiceCollection services, IHostedService service)
+    {
+        var index = services.ToList().FindIndex(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(T));
+        Assert.True(index >= 0, $"{typeof(T).Name} is not registered.");
+        services.Insert(index + 1, ServiceDescriptor.Singleton(service));
+    }
+
+    private sealed class CallbackHostedService(Func<Task> onStart) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => onStart();
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
