@@ -32,6 +32,7 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         // Only the one address given: never a silent second listener on IPv6 any-address.
         options.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.None;
         _server = new MqttServerFactory().CreateMqttServer(options);
+        _server.ValidatingConnectionAsync += AssignClientIdentifier;
     }
 
     public IPAddress Address { get; }
@@ -73,6 +74,21 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
 
         await _server.StopAsync();
         Log.Stopped(_logger);
+    }
+
+    /// <summary>
+    /// MQTT 5 lets a client connect with an empty client id and have the server assign one (mosquitto_sub -V mqttv5
+    /// does); MQTTnet's broker refuses it unless told an id to give. MQTTnet 5.2 ignores the assignment for MQTT
+    /// 3.1.1 clients, so those must send their own id (mosquitto_sub -i NAME).
+    /// </summary>
+    private static Task AssignClientIdentifier(ValidatingConnectionEventArgs e)
+    {
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+        }
+
+        return Task.CompletedTask;
     }
 
     private async Task<bool> HasUndeliveredMessagesAsync()

@@ -40,14 +40,21 @@ public sealed class TestPatternSource : IScanSource
     public async Task RunAsync(ChannelWriter<ScanLine> lines, long frameCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        using var timer = _pace ? new PeriodicTimer(Scan.LineTime, _time) : null;
+        var started = _time.GetTimestamp();
+        long linesDone = 0;
         for (long frame = 0; frameCount == 0 || frame < frameCount; frame++)
         {
             for (var y = 0; y < Scan.PixelsY; y++)
             {
-                if (timer is not null && !await timer.WaitForNextTickAsync(cancellationToken))
+                if (_pace)
                 {
-                    return;
+                    // Wait for this line's due time counted from the start, so timer rounding (whole milliseconds)
+                    // never accumulates into a slower or faster frame rate than the scan's.
+                    var remaining = (Scan.LineTime * ++linesDone) - _time.GetElapsedTime(started);
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        await Task.Delay(remaining, _time, cancellationToken);
+                    }
                 }
 
                 var line = ScanLine.Rent(frame, y, Scan.PixelsX, Channels.Count);
