@@ -114,7 +114,7 @@ public sealed class EmulatedGpioDriver : GpioDriver
         lock (_gate)
         {
             slot.IsOpen = false;
-            slot.Callbacks.Clear();
+            slot.Callbacks = [];
         }
     }
 
@@ -238,7 +238,7 @@ public sealed class EmulatedGpioDriver : GpioDriver
         var slot = Slot(pinNumber);
         lock (_gate)
         {
-            slot.Callbacks.Add(new Subscription(eventTypes, callback));
+            slot.Callbacks = [.. slot.Callbacks, new Subscription(eventTypes, callback)];
         }
     }
 
@@ -248,7 +248,7 @@ public sealed class EmulatedGpioDriver : GpioDriver
         var slot = Slot(pinNumber);
         lock (_gate)
         {
-            slot.Callbacks.RemoveAll(s => s.Handler == callback);
+            slot.Callbacks = Array.FindAll(slot.Callbacks, s => s.Handler != callback);
         }
     }
 
@@ -261,7 +261,7 @@ public sealed class EmulatedGpioDriver : GpioDriver
 
     private void Observe(int pinNumber, PinSlot slot, bool value)
     {
-        Subscription[]? targets = null;
+        Subscription[] callbacks;
         PinEventTypes edge;
         lock (_gate)
         {
@@ -272,10 +272,9 @@ public sealed class EmulatedGpioDriver : GpioDriver
 
             slot.Level = value;
             edge = value ? PinEventTypes.Rising : PinEventTypes.Falling;
-            if (slot.Callbacks.Count > 0)
-            {
-                targets = slot.Callbacks.FindAll(s => (s.Types & edge) != 0).ToArray();
-            }
+
+            // Copy-on-write array: safe to walk outside the lock, and nothing is allocated per edge.
+            callbacks = slot.Callbacks;
         }
 
         lock (_edgeSignal)
@@ -283,12 +282,13 @@ public sealed class EmulatedGpioDriver : GpioDriver
             Monitor.PulseAll(_edgeSignal);
         }
 
-        if (targets is { Length: > 0 })
+        PinValueChangedEventArgs? args = null;
+        foreach (var callback in callbacks)
         {
-            var args = new PinValueChangedEventArgs(edge, pinNumber);
-            foreach (var target in targets)
+            if ((callback.Types & edge) != 0)
             {
-                target.Handler(this, args);
+                args ??= new PinValueChangedEventArgs(edge, pinNumber);
+                callback.Handler(this, args);
             }
         }
     }
@@ -343,6 +343,6 @@ public sealed class EmulatedGpioDriver : GpioDriver
 
         public PinMode Mode { get; set; } = PinMode.Input;
 
-        public List<Subscription> Callbacks { get; } = [];
+        public Subscription[] Callbacks { get; set; } = [];
     }
 }
