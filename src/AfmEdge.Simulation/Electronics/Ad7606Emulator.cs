@@ -49,6 +49,8 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
     private readonly short[] _converting = new short[ChannelCount];
     private readonly short[] _output = new short[ChannelCount];
     private readonly ChannelFault[] _faults = new ChannelFault[ChannelCount];
+    private readonly object _eventGate = new();
+    private readonly Queue<bool> _busyEdges = new(8);
 
     private TimeSpan _conversionTime = DefaultConversionTime;
     private TimeSpan _extraDelay;
@@ -71,6 +73,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
     private long _partialReads;
     private long _rangeChangesDuringConversion;
     private bool _disposed;
+    private bool _draining;
 
     /// <summary>Creates the ADC in its power-up state (not yet reset, RANGE low, BUSY low).</summary>
     /// <param name="inputs">Source of the eight analog input voltages.</param>
@@ -83,7 +86,11 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
         _timer = _time.CreateTimer(static state => ((Ad7606Emulator)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Raised with the new level whenever the BUSY pin changes (outside the emulator's lock).</summary>
+    /// <summary>
+    /// Raised with the new level on every BUSY edge, in order, outside the emulator's lock, on the thread
+    /// that observed the change (a caller, or the timer). Handlers may call the emulator but must not
+    /// block on another thread that does.
+    /// </summary>
     public event EventHandler<bool>? BusyChanged;
 
     /// <summary>Conversion time (BUSY high time) of a healthy part. Must be positive.</summary>
@@ -198,7 +205,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
                 changed = AdvanceLocked(now);
             }
 
-            RaiseIf(changed);
+            DrainBusyEventsIf(changed);
         }
     }
 
@@ -276,7 +283,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             }
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     /// <summary>Drives RESET (active high). The rising edge aborts any conversion and clears the results.</summary>
@@ -300,12 +307,12 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
                 Array.Clear(_output);
                 _readIndex = 0;
                 _hasBeenReset = true;
-                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                ArmTimerLocked(Timeout.InfiniteTimeSpan);
                 changed |= UpdateBusyPinLocked();
             }
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     /// <summary>Drives RANGE: high selects ±10 V, low ±5 V, for conversions started afterwards.</summary>
@@ -324,7 +331,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             _rangeLevel = level;
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     /// <summary>The result register of <paramref name="channel"/> (0-based) as the next read would return it.</summary>
@@ -374,7 +381,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             }
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     /// <summary>Converts a voltage to the code an ideal AD7606 returns: round to nearest LSB, clip at full scale.</summary>
@@ -408,7 +415,11 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             return;
         }
 
-        _disposed = true;
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         _timer.Dispose();
     }
 
@@ -425,14 +436,14 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
         lock (_gate)
         {
             changed = AdvanceLocked(now);
-            if (_inConversion && _busyFault != BusyFault.NeverFalls && now < _conversionEnd && !_disposed)
+            if (_inConversion && _busyFault != BusyFault.NeverFalls && now < _conversionEnd)
             {
                 // The timer's clock ran ahead of the provider's wall clock: look again when it is due.
-                _timer.Change(_conversionEnd - now, Timeout.InfiniteTimeSpan);
+                ArmTimerLocked(_conversionEnd - now);
             }
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     private void Update()
@@ -444,7 +455,7 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             changed = AdvanceLocked(now);
         }
 
-        RaiseIf(changed);
+        DrainBusyEventsIf(changed);
     }
 
     // Brings the conversion state up to `now`; true when the BUSY pin changed.
@@ -470,9 +481,14 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
             _ => _inConversion,
         };
 
-        bool changed = pin != _busyPin;
+        if (pin == _busyPin)
+        {
+            return false;
+        }
+
         _busyPin = pin;
-        return changed;
+        _busyEdges.Enqueue(pin);
+        return true;
     }
 
     private void StartConversionLocked(DateTimeOffset now)
@@ -494,26 +510,57 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
         _inConversion = true;
         _conversionEnd = now + duration;
         _readIndex = 0;
-        if (!_disposed)
-        {
-            _timer.Change(duration, Timeout.InfiniteTimeSpan);
-        }
+        ArmTimerLocked(duration);
     }
 
-    private void RaiseIf(bool changed)
+    // BUSY edges are queued under _gate and raised in order under _eventGate, so a 4 µs pulse
+    // observed by two threads at once still reaches subscribers as rising-then-falling.
+    private void DrainBusyEventsIf(bool changed)
     {
         if (!changed)
         {
             return;
         }
 
-        bool level;
-        lock (_gate)
+        lock (_eventGate)
         {
-            level = _busyPin;
-        }
+            if (_draining)
+            {
+                // A handler on this thread re-entered the emulator; the outer loop raises the rest.
+                return;
+            }
 
-        BusyChanged?.Invoke(this, level);
+            _draining = true;
+            try
+            {
+                while (true)
+                {
+                    bool level;
+                    lock (_gate)
+                    {
+                        if (!_busyEdges.TryDequeue(out level))
+                        {
+                            break;
+                        }
+                    }
+
+                    BusyChanged?.Invoke(this, level);
+                }
+            }
+            finally
+            {
+                _draining = false;
+            }
+        }
+    }
+
+    private void ArmTimerLocked(TimeSpan dueTime)
+    {
+        // After Dispose the emulator keeps working from lazy updates alone.
+        if (!_disposed)
+        {
+            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
     }
 
     private readonly record struct ChannelFault(bool Active, short Code);

@@ -14,7 +14,9 @@ namespace AfmEdge.Simulation.Electronics;
 /// wrong wiring would on a board.</para>
 /// <para>Edges on chip outputs reach <see cref="GpioController.RegisterCallbackForPinValueChangedEvent"/>
 /// handlers and <see cref="GpioController.WaitForEvent(int, PinEventTypes, CancellationToken)"/> through
-/// <see cref="NotifyChipOutputChanged"/>, which the wiring helpers in <see cref="EmulatedWiring"/> call.</para>
+/// <see cref="NotifyChipOutputChanged"/>, which the wiring helpers in <see cref="EmulatedWiring"/> call
+/// for every edge, so even a 4 µs BUSY pulse between two reads is seen as two edges, as edge detection
+/// on a board would see it.</para>
 /// </remarks>
 public sealed class EmulatedGpioDriver : GpioDriver
 {
@@ -69,23 +71,11 @@ public sealed class EmulatedGpioDriver : GpioDriver
     }
 
     /// <summary>
-    /// Tells the driver that the chip output on <paramref name="pinNumber"/> may have changed: an edge
-    /// is dispatched to registered callbacks and wakes <see cref="WaitForEvent"/>.
+    /// Reports an edge of the chip output on <paramref name="pinNumber"/>: the chip calls this, in order,
+    /// for every change of the pin. Registered callbacks run and <see cref="WaitForEvent"/> wakes.
+    /// A report of the level the pin already has is ignored.
     /// </summary>
-    public void NotifyChipOutputChanged(int pinNumber)
-    {
-        var slot = Slot(pinNumber);
-        Func<bool>? read;
-        lock (_gate)
-        {
-            read = slot.Read;
-        }
-
-        if (read is not null)
-        {
-            Observe(pinNumber, slot, read());
-        }
-    }
+    public void NotifyChipOutputChanged(int pinNumber, bool level) => Observe(pinNumber, Slot(pinNumber), level);
 
     /// <summary>Name of what is wired to <paramref name="pinNumber"/>, or null when the pin is free.</summary>
     public string? DescribePin(int pinNumber)
@@ -166,13 +156,9 @@ public sealed class EmulatedGpioDriver : GpioDriver
             level = slot.Level;
         }
 
-        if (read is null)
-        {
-            return level ? PinValue.High : PinValue.Low;
-        }
-
-        bool value = read();
-        Observe(pinNumber, slot, value);
+        // A chip output is read from the chip itself (which brings it up to date with its clock);
+        // its edges arrive through NotifyChipOutputChanged.
+        bool value = read is null ? level : read();
         return value ? PinValue.High : PinValue.Low;
     }
 
@@ -202,30 +188,50 @@ public sealed class EmulatedGpioDriver : GpioDriver
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Only edges after the call are reported, as with a kernel GPIO line whose edge detection is armed
+    /// by the wait: a chip brought up to date by the first read below has its earlier edges consumed.
+    /// </remarks>
     protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken)
     {
-        bool last = Read(pinNumber) == PinValue.High;
+        var slot = Slot(pinNumber);
+        _ = Read(pinNumber);
+        long rising0, falling0;
+        lock (_gate)
+        {
+            rising0 = slot.RisingEdges;
+            falling0 = slot.FallingEdges;
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Notifications pulse the monitor; the 1 ms poll also advances chips whose state only
-            // moves on when they are looked at (the ADC's BUSY under a real clock).
+            var seen = PinEventTypes.None;
+            lock (_gate)
+            {
+                if (slot.RisingEdges != rising0)
+                {
+                    seen |= PinEventTypes.Rising;
+                }
+
+                if (slot.FallingEdges != falling0)
+                {
+                    seen |= PinEventTypes.Falling;
+                }
+            }
+
+            if ((seen & eventTypes) != 0)
+            {
+                return new WaitForEventResult { EventTypes = seen & eventTypes, TimedOut = false };
+            }
+
+            // Edge reports pulse the monitor; the 1 ms poll also moves chips whose state only
+            // advances when they are looked at (the ADC's BUSY under a real clock).
             lock (_edgeSignal)
             {
                 Monitor.Wait(_edgeSignal, 1);
             }
 
-            bool now = Read(pinNumber) == PinValue.High;
-            if (now == last)
-            {
-                continue;
-            }
-
-            var edge = now ? PinEventTypes.Rising : PinEventTypes.Falling;
-            last = now;
-            if ((eventTypes & edge) != 0)
-            {
-                return new WaitForEventResult { EventTypes = edge, TimedOut = false };
-            }
+            _ = Read(pinNumber);
         }
 
         return new WaitForEventResult { EventTypes = PinEventTypes.None, TimedOut = true };
@@ -272,6 +278,14 @@ public sealed class EmulatedGpioDriver : GpioDriver
 
             slot.Level = value;
             edge = value ? PinEventTypes.Rising : PinEventTypes.Falling;
+            if (value)
+            {
+                slot.RisingEdges++;
+            }
+            else
+            {
+                slot.FallingEdges++;
+            }
 
             // Copy-on-write array: safe to walk outside the lock, and nothing is allocated per edge.
             callbacks = slot.Callbacks;
@@ -340,6 +354,10 @@ public sealed class EmulatedGpioDriver : GpioDriver
         public bool Level { get; set; }
 
         public bool IsOpen { get; set; }
+
+        public long RisingEdges { get; set; }
+
+        public long FallingEdges { get; set; }
 
         public PinMode Mode { get; set; } = PinMode.Input;
 

@@ -27,7 +27,7 @@ public static class EmulatedWiring
         gpio.ConnectChipInput(pins.Convst, "AD7606 CONVST", adc.SetConvst, adc.ConvstLevel);
         gpio.ConnectChipOutput(pins.Busy, "AD7606 BUSY", () => adc.Busy);
         int busyPin = pins.Busy;
-        adc.BusyChanged += (_, _) => gpio.NotifyChipOutputChanged(busyPin);
+        adc.BusyChanged += (_, level) => gpio.NotifyChipOutputChanged(busyPin, level);
 
         if (pins.Reset is int reset)
         {

@@ -147,6 +147,90 @@ public sealed class EmulatedGpioDriverTests : IDisposable
     }
 
     [Fact]
+    public void Callback_SystemClock_SeesBothEdgesOfTheBusyPulseInOrder()
+    {
+        using var adc = new Ad7606Emulator(new FixedAnalogInputs(), TimeProvider.System);
+        using var driver = new EmulatedGpioDriver();
+        driver.Connect(adc, new Ad7606Pins(Convst: 1, Busy: 2));
+        using var gpio = new GpioController(driver);
+        gpio.OpenPin(1, PinMode.Output);
+        gpio.OpenPin(2, PinMode.Input);
+        var edges = new System.Collections.Concurrent.ConcurrentQueue<PinEventTypes>();
+        gpio.RegisterCallbackForPinValueChangedEvent(2, PinEventTypes.Rising | PinEventTypes.Falling, (_, e) => edges.Enqueue(e.ChangeType));
+
+        gpio.Write(1, PinValue.High);
+
+        // Nobody polls: the emulator's timer ends the conversion and reports the falling edge.
+        Assert.True(SpinWait.SpinUntil(() => edges.Count == 2, TimeSpan.FromSeconds(5)));
+        Assert.Equal([PinEventTypes.Rising, PinEventTypes.Falling], edges.ToArray());
+        Assert.Equal(PinValue.Low, gpio.Read(2));
+    }
+
+    [Fact]
+    public void WaitForEvent_StartedAfterBusyFell_TimesOutAsOnABoard()
+    {
+        // A 4 µs conversion is over before a wait can be armed; drivers must poll BUSY, not wait for its edge.
+        using var adc = new Ad7606Emulator(new FixedAnalogInputs(), TimeProvider.System);
+        using var driver = new EmulatedGpioDriver();
+        driver.Connect(adc, new Ad7606Pins(Convst: 1, Busy: 2));
+        using var gpio = new GpioController(driver);
+        gpio.OpenPin(1, PinMode.Output);
+        gpio.OpenPin(2, PinMode.Input);
+        gpio.Write(1, PinValue.High);
+        Thread.Sleep(1);
+
+        var result = gpio.WaitForEvent(2, PinEventTypes.Falling, TimeSpan.FromMilliseconds(50));
+
+        Assert.True(result.TimedOut);
+        Assert.Equal(1, adc.Conversions);
+    }
+
+    [Fact]
+    public async Task FaultInjection_FromAnotherThread_DuringConversions_KeepsStateConsistent()
+    {
+        var dac = new Ad5791Emulator();
+        using var spi = new EmulatedSpiDevice(dac, new System.Device.Spi.SpiConnectionSettings(0, 0));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var injector = Task.Run(
+            () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    spi.FailNextTransfers(1);
+                    _adc.InjectSaturation(0);
+                    _adc.BusyFault = BusyFault.NeverRises;
+                    _adc.ClearFaults();
+                }
+            },
+            TestContext.Current.CancellationToken);
+
+        int ok = 0, failed = 0;
+        for (int i = 0; i < 5000; i++)
+        {
+            try
+            {
+                spi.Write([0x10, 0x00, (byte)i]);
+                ok++;
+            }
+            catch (IOException)
+            {
+                failed++;
+            }
+
+            _adc.SetConvst(true);
+            _clock.Advance(Ad7606Emulator.DefaultConversionTime);
+            _adc.SetConvst(false);
+        }
+
+        await stop.CancelAsync();
+        await injector;
+
+        Assert.Equal(ok, dac.ValidFrames);
+        Assert.Equal(failed, spi.FailedTransferCount);
+        Assert.Equal(5000 - _adc.IgnoredConvstEdges, _adc.Conversions);
+    }
+
+    [Fact]
     public void FreePin_WriteThenRead_ReturnsWrittenValue()
     {
         _gpio.OpenPin(40, PinMode.Output);
