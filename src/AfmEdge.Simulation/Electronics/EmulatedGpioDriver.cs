@@ -46,11 +46,11 @@ public sealed class EmulatedGpioDriver : GpioDriver
     public void ConnectChipInput(int pinNumber, string name, Action<bool> drive, bool initialLevel)
     {
         ArgumentNullException.ThrowIfNull(drive);
-        var slot = Claim(pinNumber, name);
+        var slot = Slot(pinNumber);
         lock (_gate)
         {
+            Claim(pinNumber, slot, name);
             slot.Kind = PinKind.ChipInput;
-            slot.Name = name;
             slot.Drive = drive;
             slot.Level = initialLevel;
         }
@@ -60,13 +60,14 @@ public sealed class EmulatedGpioDriver : GpioDriver
     public void ConnectChipOutput(int pinNumber, string name, Func<bool> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var slot = Claim(pinNumber, name);
+        var slot = Slot(pinNumber);
+        bool level = read(); // outside the lock: the chip may report edges while it updates
         lock (_gate)
         {
+            Claim(pinNumber, slot, name);
             slot.Kind = PinKind.ChipOutput;
-            slot.Name = name;
             slot.Read = read;
-            slot.Level = read();
+            slot.Level = level;
         }
     }
 
@@ -88,14 +89,7 @@ public sealed class EmulatedGpioDriver : GpioDriver
     }
 
     /// <inheritdoc />
-    protected override void OpenPin(int pinNumber)
-    {
-        var slot = Slot(pinNumber);
-        lock (_gate)
-        {
-            slot.IsOpen = true;
-        }
-    }
+    protected override void OpenPin(int pinNumber) => Slot(pinNumber); // GpioController tracks open pins; this validates the number.
 
     /// <inheritdoc />
     protected override void ClosePin(int pinNumber)
@@ -103,7 +97,6 @@ public sealed class EmulatedGpioDriver : GpioDriver
         var slot = Slot(pinNumber);
         lock (_gate)
         {
-            slot.IsOpen = false;
             slot.Callbacks = [];
         }
     }
@@ -116,8 +109,9 @@ public sealed class EmulatedGpioDriver : GpioDriver
         {
             if (!IsSupported(slot, mode))
             {
-                throw new InvalidOperationException(
-                    $"Pin {pinNumber} ({slot.Name ?? "free"}) does not support mode {mode}: it is driven by the chip.");
+                throw new InvalidOperationException(slot.Kind == PinKind.ChipOutput
+                    ? $"Pin {pinNumber} is driven by {slot.Name}; it cannot be set to mode {mode}."
+                    : $"Pin {pinNumber} ({slot.Name ?? "free"}) does not support mode {mode}.");
             }
 
             slot.Mode = mode;
@@ -307,19 +301,15 @@ public sealed class EmulatedGpioDriver : GpioDriver
         }
     }
 
-    private PinSlot Claim(int pinNumber, string name)
+    private static void Claim(int pinNumber, PinSlot slot, string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var slot = Slot(pinNumber);
-        lock (_gate)
+        if (slot.Kind != PinKind.Free)
         {
-            if (slot.Kind != PinKind.Free)
-            {
-                throw new InvalidOperationException($"Pin {pinNumber} is already wired to {slot.Name}; cannot wire it to {name}.");
-            }
+            throw new InvalidOperationException($"Pin {pinNumber} is already wired to {slot.Name}; cannot wire it to {name}.");
         }
 
-        return slot;
+        slot.Name = name;
     }
 
     private PinSlot Slot(int pinNumber)
@@ -352,8 +342,6 @@ public sealed class EmulatedGpioDriver : GpioDriver
         public Func<bool>? Read { get; set; }
 
         public bool Level { get; set; }
-
-        public bool IsOpen { get; set; }
 
         public long RisingEdges { get; set; }
 

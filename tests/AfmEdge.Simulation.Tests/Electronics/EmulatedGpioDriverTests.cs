@@ -80,6 +80,24 @@ public sealed class EmulatedGpioDriverTests : IDisposable
     }
 
     [Fact]
+    public void LdacPulse_ThroughController_UpdatesDacOutputAsynchronously()
+    {
+        using var spi = new EmulatedSpiDevice(_dac, new System.Device.Spi.SpiConnectionSettings(0, 0));
+        _gpio.OpenPin(Ldac, PinMode.Output);
+        _gpio.Write(Ldac, PinValue.High);
+        Span<byte> frame = stackalloc byte[3];
+        Ad5791Emulator.WriteWord(frame, Ad5791Emulator.Frame(false, Ad5791Register.Control, Ad5791Emulator.RbufBit | Ad5791Emulator.BinaryCodingBit));
+        spi.Write(frame);
+        Ad5791Emulator.WriteWord(frame, Ad5791Emulator.Frame(false, Ad5791Register.Dac, 0xFFFFF));
+        spi.Write(frame);
+        Assert.Equal(-10.0, _dac.OutputVoltage, 12);
+
+        _gpio.Write(Ldac, PinValue.Low);
+
+        Assert.Equal(10.0, _dac.OutputVoltage, 12);
+    }
+
+    [Fact]
     public void ChipInputPin_OpenedWithoutWrite_RestsAtBoardLevel()
     {
         _gpio.OpenPin(DacReset, PinMode.Input);
