@@ -26,7 +26,10 @@ public static class GsfReader
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(Encoding.ASCII.GetBytes(GsfWriter.Magic));
 
-    internal static Frame Parse(byte[] bytes, string fileName, DateTimeOffset acquiredAt)
+    internal static Frame Parse(byte[] bytes, string fileName, DateTimeOffset acquiredAt) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, acquiredAt));
+
+    private static Frame ParseUnguarded(byte[] bytes, string fileName, DateTimeOffset acquiredAt)
     {
         if (!HasMagic(bytes))
         {

@@ -24,7 +24,10 @@ public static class GwyDeserializer
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith("GWYP"u8) || bytes.StartsWith("GWYO"u8);
 
-    internal static GwyObject Parse(byte[] bytes, string fileName)
+    internal static GwyObject Parse(byte[] bytes, string fileName) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+
+    private static GwyObject ParseUnguarded(byte[] bytes, string fileName)
     {
         var cursor = new ByteCursor(bytes, fileName);
         var magic = cursor.Take(4, "magic");

@@ -21,7 +21,10 @@ public static class GwyReader
     /// <summary>The first frame of the file (the channels that share the first channel's grid).</summary>
     public static Frame ReadFrame(string path) => Read(path).ToFrames()[0];
 
-    internal static GwyDocument Parse(byte[] bytes, string fileName, DateTimeOffset fileTime)
+    internal static GwyDocument Parse(byte[] bytes, string fileName, DateTimeOffset fileTime) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, fileTime));
+
+    private static GwyDocument ParseUnguarded(byte[] bytes, string fileName, DateTimeOffset fileTime)
     {
         var root = GwyDeserializer.Parse(bytes, fileName);
         if (root.TypeName != "GwyContainer")

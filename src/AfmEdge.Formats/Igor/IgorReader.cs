@@ -30,7 +30,10 @@ public static class IgorReader
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 2 && (BinaryPrimitives.ReadInt16LittleEndian(bytes) == 5 || BinaryPrimitives.ReadInt16BigEndian(bytes) == 5);
 
-    internal static Frame Parse(byte[] bytes, string fileName)
+    internal static Frame Parse(byte[] bytes, string fileName) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+
+    private static Frame ParseUnguarded(byte[] bytes, string fileName)
     {
         var probe = new ByteCursor(bytes, fileName);
         probe.Need(HeadersSize, "headers");

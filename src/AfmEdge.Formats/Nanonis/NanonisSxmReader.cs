@@ -23,7 +23,10 @@ public static class NanonisSxmReader
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(":NANONIS_VERSION:"u8);
 
-    internal static Frame Parse(byte[] bytes, string fileName)
+    internal static Frame Parse(byte[] bytes, string fileName) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+
+    private static Frame ParseUnguarded(byte[] bytes, string fileName)
     {
         if (!HasMagic(bytes))
         {

@@ -31,7 +31,10 @@ public static class NanoscopeReader
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.StartsWith("\\*File list"u8) || bytes.StartsWith("?*File list"u8) || bytes.StartsWith("\\*EC File list"u8);
 
-    internal static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName)
+    internal static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+
+    private static List<Frame> ParseUnguarded(byte[] bytes, string fileName)
     {
         var sections = ParseHeader(bytes, fileName);
         var images = sections.Where(s => s.Name == "Ciao image list").ToList();
