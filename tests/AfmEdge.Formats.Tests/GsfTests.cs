@@ -52,6 +52,27 @@ public sealed class GsfTests
     }
 
     [Fact]
+    public void WriteFrameChannel_ByKey_KeepsFrameGeometryAndIdentifierMetadata()
+    {
+        var scan = new ScanSettings { SizeX = 4e-6, SizeY = 2e-6, PixelsX = 8, PixelsY = 4, LineRateHz = 1, OffsetX = 3e-7 };
+        var frame = new Frame(default, scan,
+            [TestData.Ramp("Height", PhysicalUnit.Metre, 8, 4), TestData.Ramp("Height", PhysicalUnit.Metre, 8, 4, ScanDirection.Retrace, 2e-9f)],
+            new Dictionary<string, string> { ["specimen"] = "chromosome 2", ["not an identifier"] = "dropped" });
+        using var stream = new MemoryStream();
+
+        GsfWriter.Write(stream, frame, "height-RETRACE");
+        stream.Position = 0;
+        var read = GsfReader.Read(stream);
+
+        Assert.Equal(frame.Channels[1].Descriptor, read.Channels[0].Descriptor);
+        Assert.True(frame.Channels[1].Data.SequenceEqual(read.Channels[0].Data));
+        Assert.Equal((4e-6, 2e-6, 3e-7), (read.SizeX, read.SizeY, read.Scan.OffsetX));
+        Assert.Equal("chromosome 2", read.Metadata["gsf.specimen"]);
+        Assert.DoesNotContain(read.Metadata.Keys, k => k.Contains("identifier", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => GsfWriter.Write(stream, frame, "Phase"));
+    }
+
+    [Fact]
     public void WriteThenRead_SpecialFloats_ArePreservedBitForBit()
     {
         float[] values = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, float.Epsilon, float.MaxValue, 1e-30f, -7.25f];

@@ -22,6 +22,21 @@ public static class GsfWriter
     private static readonly HashSet<string> ReservedKeys =
         new(StringComparer.Ordinal) { "XRes", "YRes", "XReal", "YReal", "XOffset", "YOffset", "XYUnits", "ZUnits", "Title" };
 
+    /// <summary>
+    /// Writes one channel of <paramref name="frame"/> (by key, e.g. "Height-retrace") with the frame's size and
+    /// offsets; the frame's metadata entries whose names are identifiers go along as extra header fields.
+    /// </summary>
+    public static void Write(Stream stream, Frame frame, string channelKey)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(channelKey);
+        var channel = frame.Channels.FirstOrDefault(c => string.Equals(c.Descriptor.Key, channelKey, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException(
+                $"Frame {frame.Id} has no channel '{channelKey}'; it has {string.Join(", ", frame.Channels.Select(c => c.Descriptor.Key))}.", nameof(channelKey));
+        var extra = frame.Metadata.Where(kv => IsIdentifier(kv.Key) && !ReservedKeys.Contains(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal);
+        Write(stream, channel, frame.SizeX, frame.SizeY, channel.Descriptor.Key, frame.Scan.OffsetX, frame.Scan.OffsetY, PhysicalUnit.Metre, extra);
+    }
+
     /// <summary>Writes <paramref name="channel"/> to a new file at <paramref name="path"/> (overwriting it).</summary>
     public static void Write(string path, Channel channel, double sizeX, double sizeY, string? title = null,
         double offsetX = 0, double offsetY = 0, PhysicalUnit? xyUnit = null, IEnumerable<KeyValuePair<string, string>>? extraFields = null)

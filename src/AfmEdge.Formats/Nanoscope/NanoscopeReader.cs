@@ -117,9 +117,9 @@ public static class NanoscopeReader
         var offset = RequiredNumber(image, "Data offset", fileName, where);
         var length = RequiredNumber(image, "Data length", fileName, where);
         var bpp = image.TryGetValue("Bytes/pixel", out var bppText) ? NanoscopeValue.SplitNumber(bppText).Value ?? 2 : 2;
-        if (bpp is not (1 or 2 or 4))
+        if (bpp is not (2 or 4))
         {
-            throw new AfmFormatException(fileName, where + " Bytes/pixel", $"{bpp} is not 1, 2 or 4.");
+            throw new AfmFormatException(fileName, where + " Bytes/pixel", $"{bpp} is not 2 or 4.");
         }
 
         if (offset < 0 || length < 0 || offset + length > bytes.Length)
@@ -176,12 +176,9 @@ public static class NanoscopeReader
             var line = source.Slice(row * w * (int)bpp, w * (int)bpp);
             for (var x = 0; x < w; x++)
             {
-                double raw = bpp switch
-                {
-                    1 => (sbyte)line[x],
-                    2 => BinaryPrimitives.ReadInt16LittleEndian(line[(x * 2)..]),
-                    _ => BinaryPrimitives.ReadInt32LittleEndian(line[(x * 4)..]),
-                };
+                double raw = bpp == 2
+                    ? BinaryPrimitives.ReadInt16LittleEndian(line[(x * 2)..])
+                    : BinaryPrimitives.ReadInt32LittleEndian(line[(x * 4)..]);
                 target[x] = (float)(raw * q);
             }
         }
@@ -265,22 +262,24 @@ public static class NanoscopeReader
         return (hard * sensValue * Math.Pow(10, q1 + q2), unit);
     }
 
+    /// <summary>The channel name: the soft-scale reference of "@2:Image Data: S [Height] \"Height\"", else its quoted text (Gwyddion's order).</summary>
     private static string? ImageName(Dictionary<string, string> image)
     {
-        foreach (var (key, value) in image)
+        foreach (var key in new[] { "@2:Image Data", "@3:Image Data", "@4:Image Data", "Image data" })
         {
-            if (key.EndsWith("Image Data", StringComparison.Ordinal))
+            if (!image.TryGetValue(key, out var value))
             {
-                var firstQuote = value.IndexOf('"', StringComparison.Ordinal);
-                var lastQuote = value.LastIndexOf('"');
-                if (firstQuote >= 0 && lastQuote > firstQuote + 1)
-                {
-                    return value[(firstQuote + 1)..lastQuote];
-                }
-
-                var parsed = NanoscopeValue.Parse(value, typed: true);
-                return parsed.SoftScale ?? (parsed.Text.Length > 0 ? parsed.Text : null);
+                continue;
             }
+
+            var parsed = NanoscopeValue.Parse(value, typed: key[0] == '@');
+            if (!string.IsNullOrEmpty(parsed.SoftScale))
+            {
+                return parsed.SoftScale;
+            }
+
+            var text = parsed.Text.Trim('"', ' ');
+            return text.Length > 0 ? text : null;
         }
 
         return null;
