@@ -30,7 +30,8 @@ internal static class FileBytes
                 throw new AfmFormatException(fileName, "stream length", $"{remaining} bytes is more than one array can hold.");
             }
 
-            var bytes = new byte[remaining];
+            // Every byte is overwritten by the read, so skip zeroing what may be megabytes.
+            var bytes = GC.AllocateUninitializedArray<byte>((int)remaining);
             stream.ReadExactly(bytes);
             return bytes;
         }

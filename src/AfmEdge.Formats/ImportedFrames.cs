@@ -33,7 +33,9 @@ internal static class ImportedFrames
         var t = title.Trim();
         foreach (var (suffix, direction) in Suffixes)
         {
-            if (t.Length > suffix.Length && t.EndsWith(suffix, StringComparison.Ordinal))
+            // "Trace"/"Retrace" are case-sensitive word endings; bracketed tags are matched in any case ("Z (Forward)").
+            var comparison = suffix[0] is '[' or '(' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            if (t.Length > suffix.Length && t.EndsWith(suffix, comparison))
             {
                 return (t[..^suffix.Length].TrimEnd(), direction);
             }

@@ -228,6 +228,43 @@ public sealed class GwyTests
         Assert.Throws<AfmFormatException>(() => GwyReader.Read(stream));
     }
 
+    [Theory]
+    [InlineData("Height-retrace", "Height", ScanDirection.Retrace)]
+    [InlineData("HeightTrace", "Height", ScanDirection.Trace)]
+    [InlineData("PhaseRetrace", "Phase", ScanDirection.Retrace)]
+    [InlineData("Z (Forward)", "Z", ScanDirection.Trace)]
+    [InlineData("Z (Backward)", "Z", ScanDirection.Retrace)]
+    [InlineData("Current [bwd]", "Current", ScanDirection.Retrace)]
+    [InlineData("Topography", "Topography", ScanDirection.Trace)]
+    public void Read_ChannelTitle_SplitsIntoNameAndDirection(string title, string name, ScanDirection direction)
+    {
+        var field = GwyDataField.FromChannel(TestData.Ramp("x", PhysicalUnit.Metre, 2, 2), 1, 1);
+        using var stream = new MemoryStream();
+        GwyWriter.Write(stream, [new GwyChannel(3, title, field, null, new Dictionary<string, string>())]);
+        stream.Position = 0;
+
+        var channel = GwyReader.Read(stream).ToFrames()[0].Channels[0];
+
+        Assert.Equal((name, direction), (channel.Name, channel.Direction));
+    }
+
+    [Fact]
+    public void ToFrames_ChannelsOfDifferentGrids_GiveOneFramePerGrid()
+    {
+        var small = GwyDataField.FromChannel(TestData.Ramp("a", PhysicalUnit.Metre, 2, 2), 1e-6, 1e-6);
+        var large = GwyDataField.FromChannel(TestData.Ramp("b", PhysicalUnit.Volt, 4, 3), 2e-6, 1e-6);
+        var empty = new Dictionary<string, string>();
+        using var stream = new MemoryStream();
+        GwyWriter.Write(stream, [new GwyChannel(0, "A", small, null, empty), new GwyChannel(1, "B", large, null, empty), new GwyChannel(2, "A", small, null, empty)]);
+        stream.Position = 0;
+
+        var frames = GwyReader.Read(stream).ToFrames();
+
+        Assert.Equal(2, frames.Count);
+        Assert.Equal(["A", "A 2"], frames[0].Channels.Select(c => c.Name));
+        Assert.Equal((4, 3, 2e-6), (frames[1].Width, frames[1].Height, frames[1].SizeX));
+    }
+
     private static byte[] WriteSmall()
     {
         var channel = TestData.Ramp("Height", PhysicalUnit.Metre, 4, 3);

@@ -169,7 +169,9 @@ public static class GwyDeserializer
     {
         var itemSize = Unsafe.SizeOf<T>();
         var count = ReadCount(c, itemSize, field);
-        var values = MemoryMarshal.Cast<byte, T>(c.Take(count * itemSize, field)).ToArray();
+        var source = MemoryMarshal.Cast<byte, T>(c.Take(count * itemSize, field));
+        var values = GC.AllocateUninitializedArray<T>(count);
+        source.CopyTo(values);
         if (!BitConverter.IsLittleEndian)
         {
             var raw = MemoryMarshal.AsBytes(values.AsSpan());
