@@ -107,6 +107,19 @@ public sealed class GsfTests
     }
 
     [Fact]
+    public void Write_ChipSampleReadBack_ReproducesGwyddionFileByteForByte()
+    {
+        var original = TestData.SampleBytes("GwiddionReader_chip.gsf");
+        var frame = GsfReader.Read(new MemoryStream(original));
+        using var stream = new MemoryStream();
+
+        GsfWriter.Write(stream, frame.Channels[0], frame.SizeX, frame.SizeY, title: frame.Metadata["gsf.Title"]);
+
+        Assert.Equal(System.Text.Encoding.ASCII.GetString(original, 0, 120), System.Text.Encoding.ASCII.GetString(stream.ToArray(), 0, 120));
+        Assert.True(original.AsSpan().SequenceEqual(stream.ToArray()), "the data part differs");
+    }
+
+    [Fact]
     public void Read_PrefixedUnits_ConvertsToBaseUnits()
     {
         var bytes = Build("XRes = 2\nYRes = 1\nXReal = 4\nYReal = 2\nXYUnits = um\nZUnits = nm\n", [1.5f, -2f]);

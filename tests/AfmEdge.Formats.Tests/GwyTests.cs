@@ -113,6 +113,18 @@ public sealed class GwyTests
     }
 
     [Fact]
+    public void WriteFile_ObjectTreeOfGwyddionWrittenFile_ReproducesItByteForByte()
+    {
+        var original = TestData.SampleBytes("PTO_110_Virgin0001.gwy");
+        var tree = GwyDeserializer.ReadFile(new MemoryStream(original));
+        using var stream = new MemoryStream();
+
+        GwySerializer.WriteFile(stream, tree);
+
+        Assert.True(original.AsSpan().SequenceEqual(stream.ToArray()), "re-serializing Gwyddion's own file changed its bytes");
+    }
+
+    [Fact]
     public void Read_Gwyddion2Sample_HasFourAsylumChannels()
     {
         var document = GwyReader.Read(TestData.SamplePath("PTO_110_Virgin0001.gwy"));

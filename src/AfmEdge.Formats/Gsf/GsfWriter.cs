@@ -136,7 +136,9 @@ public static class GsfWriter
         }
     }
 
-    internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    // Shortest round-trip text with C's lowercase exponent ("8e-05"), as Gwyddion writes it.
+    internal static string Format(double value) =>
+        value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
     private static void AppendLine(StringBuilder header, string key, string value) => header.Append(key).Append(" = ").Append(value).Append('\n');
 
