@@ -41,6 +41,20 @@ public sealed class FrameImporterTests
         Assert.Equal(2, Assert.Single(frames).Channels.Count);
     }
 
+    [Theory]
+    [InlineData("scan.001", AfmFileFormat.Nanoscope)]
+    [InlineData("scan.SPM", AfmFileFormat.Nanoscope)]
+    [InlineData("wave.ibw", AfmFileFormat.IgorBinaryWave)]
+    [InlineData("image.sxm", AfmFileFormat.NanonisSxm)]
+    [InlineData("field.gsf", AfmFileFormat.GwyddionSimpleField)]
+    [InlineData("data.gwy", AfmFileFormat.Gwyddion)]
+    [InlineData("notes.txt", AfmFileFormat.Unknown)]
+    [InlineData("scan.12", AfmFileFormat.Unknown)]
+    public void Detect_NoMagic_FallsBackToExtension(string fileName, AfmFileFormat expected)
+    {
+        Assert.Equal(expected, FrameImporter.Detect("????????"u8, fileName));
+    }
+
     [Fact]
     public void OpenAll_UnknownContent_ThrowsAfmFormatException()
     {
