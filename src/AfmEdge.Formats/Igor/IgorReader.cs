@@ -155,16 +155,12 @@ public static class IgorReader
 
         var channels = new List<Channel>(layers);
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        var metadata = new Dictionary<string, string>(noteEntries, StringComparer.Ordinal)
         {
             ["format"] = "Igor binary wave (Asylum Research)",
             ["source"] = fileName,
             ["igor.waveName"] = waveName,
         };
-        foreach (var (key, value) in noteEntries)
-        {
-            metadata[key] = value;
-        }
 
         var layerSize = xres * yres;
         for (var layer = 0; layer < layers; layer++)

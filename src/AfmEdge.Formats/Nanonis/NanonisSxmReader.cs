@@ -108,11 +108,7 @@ public static class NanonisSxmReader
             }
         }
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = "Nanonis SXM",
-            ["source"] = fileName,
-        };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in tags)
         {
             if (key != "DATA_INFO" && value.Length > 0)
@@ -120,6 +116,9 @@ public static class NanonisSxmReader
                 metadata[key] = value;
             }
         }
+
+        metadata["format"] = "Nanonis SXM";
+        metadata["source"] = fileName;
 
         var lineRate = double.NaN;
         if (tags.TryGetValue("SCAN_TIME", out var timeText))

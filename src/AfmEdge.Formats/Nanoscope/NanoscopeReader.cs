@@ -45,11 +45,7 @@ public static class NanoscopeReader
 
         var scanList = sections.FirstOrDefault(s => s.Name == "Ciao scan list")?.Entries ?? [];
         var scannerList = sections.FirstOrDefault(s => s.Name == "Scanner list")?.Entries ?? [];
-        var sharedMetadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["format"] = "Bruker Nanoscope",
-            ["source"] = fileName,
-        };
+        var sharedMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var section in sections.Where(s => s.Name is "File list" or "EC File list" or "Scanner list" or "Equipment list" or "Ciao scan list"))
         {
             foreach (var (key, value) in section.Entries)
@@ -61,6 +57,8 @@ public static class NanoscopeReader
             }
         }
 
+        sharedMetadata["format"] = "Bruker Nanoscope";
+        sharedMetadata["source"] = fileName;
         var acquired = ParseDate(sharedMetadata.GetValueOrDefault("Date"));
         var lineRate = scanList.TryGetValue("Scan rate", out var rateText) ? NanoscopeValue.SplitNumber(rateText).Value ?? double.NaN : double.NaN;
         if (double.IsFinite(lineRate))
