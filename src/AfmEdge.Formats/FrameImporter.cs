@@ -1,0 +1,94 @@
+using AfmEdge.Core;
+using AfmEdge.Formats.Gsf;
+using AfmEdge.Formats.Gwy;
+using AfmEdge.Formats.Igor;
+using AfmEdge.Formats.Nanonis;
+using AfmEdge.Formats.Nanoscope;
+
+namespace AfmEdge.Formats;
+
+/// <summary>The file formats <see cref="FrameImporter"/> reads.</summary>
+public enum AfmFileFormat
+{
+    Unknown,
+    GwyddionSimpleField,
+    Gwyddion,
+    Nanoscope,
+    IgorBinaryWave,
+    NanonisSxm,
+}
+
+/// <summary>
+/// Opens any supported AFM file as Core frames, choosing the parser by the file's magic bytes first
+/// and its extension second (Igor waves have only a version word, so the extension confirms them).
+/// </summary>
+public static class FrameImporter
+{
+    /// <summary>The first frame of the file: every channel that shares the first channel's grid.</summary>
+    public static Frame Open(string path) => OpenAll(path)[0];
+
+    /// <summary>Every frame of the file; formats that allow channels of different grids yield one frame per grid.</summary>
+    public static IReadOnlyList<Frame> OpenAll(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var bytes = FileBytes.Read(path);
+        var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+        return Parse(bytes, Path.GetFileName(path), fileTime);
+    }
+
+    public static IReadOnlyList<Frame> OpenAll(Stream stream, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
+        return Parse(FileBytes.Read(stream, fileName), fileName, DateTimeOffset.UnixEpoch);
+    }
+
+    /// <summary>Which parser would read a file that starts with <paramref name="head"/> and is named <paramref name="fileName"/>.</summary>
+    public static AfmFileFormat Detect(ReadOnlySpan<byte> head, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        if (GsfReader.HasMagic(head))
+        {
+            return AfmFileFormat.GwyddionSimpleField;
+        }
+
+        if (GwyDeserializer.HasMagic(head))
+        {
+            return AfmFileFormat.Gwyddion;
+        }
+
+        if (NanoscopeReader.HasMagic(head))
+        {
+            return AfmFileFormat.Nanoscope;
+        }
+
+        if (NanonisSxmReader.HasMagic(head))
+        {
+            return AfmFileFormat.NanonisSxm;
+        }
+
+        return Path.GetExtension(fileName).ToUpperInvariant() switch
+        {
+            ".IBW" => AfmFileFormat.IgorBinaryWave,
+            ".GSF" => AfmFileFormat.GwyddionSimpleField,
+            ".GWY" => AfmFileFormat.Gwyddion,
+            ".SXM" => AfmFileFormat.NanonisSxm,
+            ".SPM" => AfmFileFormat.Nanoscope,
+            var ext when ext.Length == 4 && ext[0] == '.' && char.IsAsciiDigit(ext[1]) && char.IsAsciiDigit(ext[2]) && char.IsAsciiDigit(ext[3])
+                => AfmFileFormat.Nanoscope,
+            _ => AfmFileFormat.Unknown,
+        };
+    }
+
+    private static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName, DateTimeOffset fileTime) =>
+        Detect(bytes, fileName) switch
+        {
+            AfmFileFormat.GwyddionSimpleField => [GsfReader.Parse(bytes, fileName, fileTime)],
+            AfmFileFormat.Gwyddion => ParseGuard.Run(fileName, () => GwyReader.Parse(bytes, fileName, fileTime).ToFrames()),
+            AfmFileFormat.Nanoscope => NanoscopeReader.Parse(bytes, fileName),
+            AfmFileFormat.IgorBinaryWave => [IgorReader.Parse(bytes, fileName)],
+            AfmFileFormat.NanonisSxm => [NanonisSxmReader.Parse(bytes, fileName)],
+            _ => throw new AfmFormatException(fileName, "file format",
+                "neither the first bytes nor the extension match a supported format (.gsf, .gwy, .spm/.000–.999, .ibw, .sxm)."),
+        };
+}
