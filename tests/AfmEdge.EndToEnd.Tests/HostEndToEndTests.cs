@@ -52,6 +52,34 @@ public sealed class HostEndToEndTests
         await AssertPublishedAsync(probe, host);
     }
 
+    [Fact]
+    public async Task Run_StageRejectsAFrame_LogsCountsAndGoesOn()
+    {
+        var port = FreePort.Get();
+        var topics = new TopicScheme("test", "reject-" + Guid.NewGuid().ToString("N")[..8]);
+        using var host = AfmEdgeHost.Build(Configuration(port, topics, "Embedded"), services =>
+            services.AddSingleton<AfmEdge.Inference.IFrameEnhancer>(new FirstFrameFailsEnhancer()));
+
+        await RunToCompletionAsync(host);
+
+        var metrics = host.Services.GetRequiredService<PipelineMetrics>();
+        Assert.Equal(1, metrics.Failed);
+        Assert.Equal(Frames - 1, metrics.Published);
+        Assert.Equal(1, FrameId.Parse(metrics.LastSummary!.FrameId).Sequence);
+    }
+
+    private sealed class FirstFrameFailsEnhancer : AfmEdge.Inference.IFrameEnhancer
+    {
+        private readonly AfmEdge.Inference.BicubicUpsampler _inner = new();
+
+        public string Name => "fails-on-frame-0";
+
+        public int Scale => 2;
+
+        public Frame Enhance(Frame frame) =>
+            frame.Id.Sequence == 0 ? throw new InvalidDataException("frame 0 is unreadable") : _inner.Enhance(frame);
+    }
+
     private static async Task RunToCompletionAsync(IHost host)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -18,23 +18,8 @@ public sealed partial class AcquisitionStage(
         await Task.Yield();
         var frames = options.Value.Source.Frames;
         LogStarting(logger, source.GetType().Name, source.Scan.PixelsX, source.Scan.PixelsY, source.Channels.Count, frames);
-        Exception? failure = null;
-        try
-        {
-            await source.RunAsync(channels.Lines.Writer, frames, stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            throw;
-        }
-        finally
-        {
-            channels.Lines.Writer.TryComplete(failure);
-        }
+        await StageCompletion.RunThenCompleteAsync(
+            channels.Lines.Writer, () => source.RunAsync(channels.Lines.Writer, frames, stoppingToken), stoppingToken);
     }
 
     [LoggerMessage(1, LogLevel.Information, "Acquiring from {Source}: {Width}×{Height} pixels, {Channels} channels, {Frames} frames (0 = until stopped)")]
@@ -48,8 +33,7 @@ public sealed class FrameAssemblyStage(PipelineChannels channels, IScanSource so
     {
         await Task.Yield();
         var assembler = new FrameAssembler(source.Channels, source.Scan, time);
-        Exception? failure = null;
-        try
+        await StageCompletion.RunThenCompleteAsync(channels.Acquired.Writer, async () =>
         {
             await foreach (var line in channels.Lines.Reader.ReadAllAsync(stoppingToken))
             {
@@ -59,18 +43,6 @@ public sealed class FrameAssemblyStage(PipelineChannels channels, IScanSource so
                     await channels.Acquired.Writer.WriteAsync(frame!, stoppingToken);
                 }
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            throw;
-        }
-        finally
-        {
-            channels.Acquired.Writer.TryComplete(failure);
-        }
+        }, stoppingToken);
     }
 }

@@ -40,8 +40,7 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
     {
         // Stages are CPU-bound; leave the host's start-up thread at once.
         await Task.Yield();
-        Exception? failure = null;
-        try
+        await StageCompletion.RunThenCompleteAsync(_output, async () =>
         {
             await foreach (var item in _input.ReadAllAsync(stoppingToken))
             {
@@ -59,19 +58,7 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
 
                 await _output.WriteAsync(result, stoppingToken);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            throw;
-        }
-        finally
-        {
-            _output.TryComplete(failure);
-        }
+        }, stoppingToken);
     }
 
     [LoggerMessage(100, LogLevel.Error, "{Stage} rejected {Item}: {Reason}")]
