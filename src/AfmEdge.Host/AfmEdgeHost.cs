@@ -63,6 +63,7 @@ public static class AfmEdgeHost
         // Registration order is start order; stop runs in reverse, so the broker outlives the publisher.
         services.AddHostedService<EmbeddedBrokerService>();
         services.AddHostedService<PublishingStage>();
+        services.AddHostedService<PreviewStage>();
         services.AddHostedService<AnalysisStage>();
         services.AddHostedService<EnhancementStage>();
         services.AddHostedService<ProcessingStage>();

@@ -138,6 +138,19 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         return PublishWithRetryAsync(message, cancellationToken);
     }
 
+    /// <summary>Publishes a PNG preview retained at QoS 0: only the latest matters, a lost one is replaced soon.</summary>
+    public Task PublishPreviewAsync(ReadOnlyMemory<byte> png, string frameId, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(Topics.Preview)
+            .WithPayload(png.ToArray())
+            .WithRetainFlag()
+            .WithContentType("image/png")
+            .WithUserProperty("frameId", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(frameId))
+            .Build();
+        return PublishWithRetryAsync(message, cancellationToken);
+    }
+
     /// <summary>Announces "offline" (retained) and disconnects cleanly, so the broker does not send the last will.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -91,7 +91,7 @@ public sealed class HostEndToEndTests
 
     private static async Task AssertPublishedAsync(MqttProbe probe, IHost host)
     {
-        await probe.WaitForAsync(p => p.Statuses.Contains(MqttPublisher.Offline) && p.Channels.Count >= Frames * 4 && p.Summaries.Count >= Frames, TimeSpan.FromSeconds(20));
+        await probe.WaitForAsync(p => p.Statuses.Contains(MqttPublisher.Offline) && p.Channels.Count >= Frames * 4 && p.Summaries.Count >= Frames && !p.Previews.IsEmpty, TimeSpan.FromSeconds(20));
         Assert.Empty(probe.Errors);
 
         // Status: online while running, offline last.
@@ -129,6 +129,16 @@ public sealed class HostEndToEndTests
         var first = summaries.Single(s => s.FrameId == byFrame[0].Key);
         Assert.Equal(expectedCurrent, first.Correlations.Single(c => c.Channel == "Current").Pearson);
         Assert.Equal(["Current", "Potential", "Adhesion"], first.Correlations.Select(c => c.Channel));
+
+        // Previews: PNGs of the enhanced height within the contract's size, at most one a second, the last one
+        // showing the last frame (trailing-edge throttle).
+        Assert.InRange(probe.Previews.Count, 1, Frames);
+        var preview = probe.Previews.Last();
+        Assert.True(preview.Length <= PreviewRenderer.MaxBytes);
+        using (var image = SkiaSharp.SKBitmap.Decode(preview))
+        {
+            Assert.Equal((2 * Pixels, 2 * Pixels), (image.Width, image.Height));
+        }
 
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();
         Assert.Equal(Frames, metrics.Published);

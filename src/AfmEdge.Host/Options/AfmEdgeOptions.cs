@@ -16,6 +16,23 @@ public sealed class AfmEdgeOptions
     public MqttOptions Mqtt { get; set; } = new();
 
     public PipelineOptions Pipeline { get; set; } = new();
+
+    public PreviewOptions Preview { get; set; } = new();
+}
+
+/// <summary>The PNG preview published (retained) for dashboards: which channel, how big, how often.</summary>
+public sealed class PreviewOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Trace channel to render, e.g. "Height".</summary>
+    public string Channel { get; set; } = "Height";
+
+    /// <summary>At most this many previews per second; frames in between are skipped, never queued.</summary>
+    public double MaxRateHz { get; set; } = 1;
+
+    /// <summary>Longest side of the preview image in pixels.</summary>
+    public int MaxSide { get; set; } = 256;
 }
 
 /// <summary>The processing chain as ordered step names, e.g. ["level:plane"].</summary>

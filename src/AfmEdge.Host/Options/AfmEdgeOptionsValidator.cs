@@ -60,6 +60,22 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
             errors.Add($"{root}:Pipeline:FrameCapacity = {options.Pipeline.FrameCapacity}: must be between 1 and 64.");
         }
 
+        var preview = options.Preview;
+        if (string.IsNullOrWhiteSpace(preview.Channel))
+        {
+            errors.Add($"{root}:Preview:Channel is empty: name the channel to render, e.g. Height.");
+        }
+
+        if (!(preview.MaxRateHz > 0 && preview.MaxRateHz <= 10))
+        {
+            errors.Add($"{root}:Preview:MaxRateHz = {preview.MaxRateHz}: must be above 0 and at most 10.");
+        }
+
+        if (preview.MaxSide is < 16 or > 1024)
+        {
+            errors.Add($"{root}:Preview:MaxSide = {preview.MaxSide}: must be between 16 and 1024.");
+        }
+
         return errors;
     }
 }

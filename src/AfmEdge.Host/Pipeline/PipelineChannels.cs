@@ -7,7 +7,7 @@ namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
 /// The bounded queues between stages. All of them carry scan data, so a full queue makes the writer wait
-/// (back-pressure up to the scan); nothing here drops. Previews and telemetry will get DropOldest queues.
+/// (back-pressure up to the scan); none of those drops. Only the preview queue drops (the oldest frame).
 /// </summary>
 public sealed class PipelineChannels
 {
@@ -19,6 +19,12 @@ public sealed class PipelineChannels
         Processed = System.Threading.Channels.Channel.CreateBounded<Frame>(Waiting(options.FrameCapacity));
         Enhanced = System.Threading.Channels.Channel.CreateBounded<Frame>(Waiting(options.FrameCapacity));
         Analysed = System.Threading.Channels.Channel.CreateBounded<AnalysedFrame>(Waiting(options.FrameCapacity));
+        Previews = System.Threading.Channels.Channel.CreateBounded<Frame>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        });
     }
 
     public Channel<ScanLine> Lines { get; }
@@ -26,6 +32,15 @@ public sealed class PipelineChannels
     public Channel<Frame> Processed { get; }
     public Channel<Frame> Enhanced { get; }
     public Channel<AnalysedFrame> Analysed { get; }
+
+    /// <summary>Frames offered for a preview: only the newest is kept, so previews never hold up the scan.</summary>
+    public Channel<Frame> Previews { get; }
+
+    /// <summary>
+    /// Completed by the preview stage once its queue is complete and the last preview is out, so a finite scan
+    /// stops only after its final preview (and never waits for one when previews are off).
+    /// </summary>
+    public TaskCompletionSource PreviewsFlushed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static BoundedChannelOptions Waiting(int capacity) => new(capacity)
     {

@@ -31,10 +31,13 @@ public sealed partial class PublishingStage(
                 await publisher.PublishFrameAsync(item.Frame, stoppingToken);
                 await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
                 metrics.FramePublished(item.Summary);
+                channels.Previews.Writer.TryWrite(item.Frame);
                 LogPublished(logger, item.Summary.FrameId, item.Frame.Width, item.Frame.Height);
             }
 
             LogSourceComplete(logger, metrics.Published);
+            channels.Previews.Writer.TryComplete();
+            await channels.PreviewsFlushed.Task.WaitAsync(stoppingToken);
             if (options.Value.Pipeline.StopWhenSourceCompletes)
             {
                 lifetime.StopApplication();
@@ -45,6 +48,7 @@ public sealed partial class PublishingStage(
         }
         finally
         {
+            channels.Previews.Writer.TryComplete();
             await connection.CancelAsync();
             await connectionLoop;
         }

@@ -16,6 +16,7 @@ internal sealed class MqttProbe : IAsyncDisposable
 
     public ConcurrentQueue<string> Statuses { get; } = new();
     public ConcurrentQueue<byte[]> Summaries { get; } = new();
+    public ConcurrentQueue<byte[]> Previews { get; } = new();
     public ConcurrentQueue<ReassembledChannel> Channels { get; } = new();
     public ConcurrentQueue<string> Errors { get; } = new();
 
@@ -45,7 +46,7 @@ internal sealed class MqttProbe : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The probe did not see what it waited for within {timeout}: statuses [{string.Join(", ", Statuses)}], {Summaries.Count} summaries, {Channels.Count} channels, errors [{string.Join("; ", Errors)}].");
+                throw new TimeoutException($"The probe did not see what it waited for within {timeout}: statuses [{string.Join(", ", Statuses)}], {Summaries.Count} summaries, {Channels.Count} channels, {Previews.Count} previews, errors [{string.Join("; ", Errors)}].");
             }
 
             await Task.Delay(20);
@@ -68,6 +69,10 @@ internal sealed class MqttProbe : IAsyncDisposable
         if (message.Topic == topics.Status)
         {
             Statuses.Enqueue(Encoding.UTF8.GetString(payload));
+        }
+        else if (message.Topic == topics.Preview)
+        {
+            Previews.Enqueue(payload);
         }
         else if (message.Topic == topics.Summary)
         {

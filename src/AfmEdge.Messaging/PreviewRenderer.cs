@@ -1,0 +1,123 @@
+using AfmEdge.Core;
+using SkiaSharp;
+
+namespace AfmEdge.Messaging;
+
+/// <summary>
+/// Renders one channel as a small false-colour PNG for the preview topic: box-averaged down to at most
+/// <see cref="MaxSide"/> pixels, contrast set by the 1st and 99th percentiles (so one scar or dust grain does
+/// not flatten the image), and shrunk further until the PNG fits <see cref="MaxBytes"/>.
+/// </summary>
+public sealed class PreviewRenderer
+{
+    public const int MaxBytes = 100 * 1024;
+
+    // A dark-blue → copper → pale-yellow ramp: monotonic in lightness, readable for topography.
+    private static readonly (float Position, byte R, byte G, byte B)[] Ramp =
+    [
+        (0.00f, 12, 8, 38), (0.25f, 84, 32, 96), (0.50f, 176, 64, 64), (0.75f, 232, 144, 48), (1.00f, 252, 240, 180),
+    ];
+
+    public PreviewRenderer(int maxSide = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 8);
+        MaxSide = maxSide;
+    }
+
+    public int MaxSide { get; }
+
+    public byte[] Render(Channel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        for (var side = MaxSide; ; side /= 2)
+        {
+            var png = Encode(channel, side);
+            if (png.Length <= MaxBytes || side <= 16)
+            {
+                return png;
+            }
+        }
+    }
+
+    private static byte[] Encode(Channel channel, int maxSide)
+    {
+        var factor = Math.Max(1, (int)Math.Ceiling(Math.Max(channel.Width, channel.Height) / (double)maxSide));
+        var width = channel.Width / factor;
+        var height = channel.Height / factor;
+        var values = Downsample(channel, factor, width, height);
+        var (low, high) = Percentiles(values);
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var pixels = new SKColor[width * height];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var t = high > low && float.IsFinite(values[i]) ? Math.Clamp((values[i] - low) / (high - low), 0f, 1f) : 0f;
+            pixels[i] = Colour(t);
+        }
+
+        bitmap.Pixels = pixels;
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static float[] Downsample(Channel channel, int factor, int width, int height)
+    {
+        var values = new float[width * height];
+        var data = channel.Data;
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double sum = 0;
+                var count = 0;
+                for (var dy = 0; dy < factor; dy++)
+                {
+                    var row = data.Slice(((y * factor) + dy) * channel.Width, channel.Width);
+                    for (var dx = 0; dx < factor; dx++)
+                    {
+                        var v = row[(x * factor) + dx];
+                        if (float.IsFinite(v))
+                        {
+                            sum += v;
+                            count++;
+                        }
+                    }
+                }
+
+                values[(y * width) + x] = count > 0 ? (float)(sum / count) : float.NaN;
+            }
+        }
+
+        return values;
+    }
+
+    private static (float Low, float High) Percentiles(float[] values)
+    {
+        var finite = values.Where(float.IsFinite).ToArray();
+        if (finite.Length == 0)
+        {
+            return (0, 0);
+        }
+
+        Array.Sort(finite);
+        return (finite[(int)(0.01 * (finite.Length - 1))], finite[(int)(0.99 * (finite.Length - 1))]);
+    }
+
+    private static SKColor Colour(float t)
+    {
+        for (var i = 1; i < Ramp.Length; i++)
+        {
+            if (t <= Ramp[i].Position)
+            {
+                var (p0, r0, g0, b0) = Ramp[i - 1];
+                var (p1, r1, g1, b1) = Ramp[i];
+                var f = (t - p0) / (p1 - p0);
+                return new SKColor(Lerp(r0, r1, f), Lerp(g0, g1, f), Lerp(b0, b1, f));
+            }
+        }
+
+        var last = Ramp[^1];
+        return new SKColor(last.R, last.G, last.B);
+    }
+
+    private static byte Lerp(byte a, byte b, float f) => (byte)Math.Round(a + ((b - a) * f));
+}
