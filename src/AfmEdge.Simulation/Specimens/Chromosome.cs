@@ -11,6 +11,10 @@ public sealed class Chromosome
 {
     private const int PolylinePoints = 33;
 
+    // The centromere region reaches this many constriction σ either side of the centromere: where the
+    // width has recovered to within ~10% of the depth of the constriction.
+    private const double CentromereExtent = 1.3;
+
     private readonly double _cosDirection;
     private readonly double _sinDirection;
     private readonly double _centreX;
@@ -56,7 +60,7 @@ public sealed class Chromosome
         var ratio = Math.Sqrt(1.0 - ((1.0 - grooveDepth) * (1.0 - grooveDepth)));
         _chromatidHalfWidth = width / (2.0 * (1.0 + ratio));
         _chromatidOffset = ratio * _chromatidHalfWidth;
-        _constrictionSigma = 0.3 * width;
+        _constrictionSigma = 0.35 * width;
         _bandingAmplitude = bandingAmplitude;
         _inverseBandLength = 1.0 / bandLength;
         _bands = new ValueNoise1D(Hashing.Combine(seed, 1));
@@ -109,8 +113,8 @@ public sealed class Chromosome
 
     public double CentromereArcLength => CentromericIndex * Length;
 
-    /// <summary>Half-length of the centromere region along the axis (the constriction's Gaussian σ).</summary>
-    public double CentromereHalfLength => _constrictionSigma;
+    /// <summary>Half-length of the centromere region along the axis (1.3 σ of the constriction, σ = 0.35 × width).</summary>
+    public double CentromereHalfLength => CentromereExtent * _constrictionSigma;
 
     public double PArmLength => CentromereArcLength;
     public double QArmLength => Length - CentromereArcLength;
@@ -168,7 +172,7 @@ public sealed class Chromosome
             return 0;
         }
 
-        region = fromCentromere < -1.0 ? SpecimenRegion.PArm : fromCentromere > 1.0 ? SpecimenRegion.QArm : SpecimenRegion.Centromere;
+        region = fromCentromere < -CentromereExtent ? SpecimenRegion.PArm : fromCentromere > CentromereExtent ? SpecimenRegion.QArm : SpecimenRegion.Centromere;
         var profile = Math.Sqrt(1.0 - u);
         var bands = 1.0 + (_bandingAmplitude * _bands.Sample(along * _inverseBandLength));
         var texture = 1.0 + (0.03 * _texture.Sample(x, y));

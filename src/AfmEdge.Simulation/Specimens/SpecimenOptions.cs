@@ -63,7 +63,7 @@ public sealed record SpecimenOptions
     /// Samples per side of the grid over the field on which the per-region field statistics are computed.
     /// It belongs to the specimen, not to a scan: that is what keeps the fields independent of the scan's pixel count.
     /// </summary>
-    public int ReferenceGridPixels { get; init; } = 256;
+    public int ReferenceGridPixels { get; init; } = 512;
 
     public FieldOptions Fields { get; init; } = new();
 

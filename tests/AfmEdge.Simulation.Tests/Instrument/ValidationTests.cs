@@ -1,3 +1,4 @@
+using Xunit;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;

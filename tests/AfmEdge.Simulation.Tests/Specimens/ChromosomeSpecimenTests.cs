@@ -1,3 +1,4 @@
+using Xunit;
 using AfmEdge.Core;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
@@ -8,7 +9,7 @@ namespace AfmEdge.Simulation.Tests.Specimens;
 
 public sealed class ChromosomeSpecimenTests
 {
-    private static readonly SpecimenOptions Options = new();
+    private static readonly SpecimenOptions Options = TestScans.QuickSpecimen;
 
     [Theory]
     [InlineData(1)]

@@ -1,3 +1,4 @@
+using Xunit;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
@@ -11,9 +12,9 @@ public sealed class FieldCorrelationTests
 
     public static TheoryData<long, int> Cases => new()
     {
-        { 1, 256 },   // the specimen's reference grid
-        { 2, 200 },   // a coarser grid
-        { 3, 384 },   // a finer grid
+        { 1, 512 },   // the specimen's reference grid
+        { 2, 256 },   // half as fine
+        { 3, 384 },   // in between
     };
 
     [Theory]
@@ -42,7 +43,7 @@ public sealed class FieldCorrelationTests
     [Fact]
     public void CleanFields_PerChromosomeRegion_MeetRequestedCorrelationOnReferenceGrid()
     {
-        var specimen = new ChromosomeSpecimen(8, new SpecimenOptions());
+        var specimen = new ChromosomeSpecimen(8, new SpecimenOptions { ReferenceGridPixels = 256 });
         var truth = SpecimenTruth.Compute(specimen, TestScans.Square(20e-6, 256), null, clean: true);
 
         var groups = truth.Regions.Where(r => r.Channel != SimulatedChannels.Height && r.PixelCount >= 30).ToList();

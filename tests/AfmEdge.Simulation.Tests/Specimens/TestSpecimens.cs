@@ -33,6 +33,9 @@ internal sealed class BumpSpecimen(double centreX, double centreY, double sigma,
 
 internal static class TestScans
 {
+    /// <summary>Default specimens with a coarse reference grid: for tests that do not check the fields' statistics.</summary>
+    public static SpecimenOptions QuickSpecimen { get; } = new() { ReferenceGridPixels = 128 };
+
     public static ScanSettings Square(double size, int pixels, double lineRate = 1.0) => new()
     {
         SizeX = size,
