@@ -144,6 +144,54 @@ public sealed class InstrumentModelTests
     }
 
     [Fact]
+    public void HalfResolutionScan_AveragesOverDwellAlongFastAxis_SamplesLinesAlongSlowAxis()
+    {
+        // Stripes with a period of two (half-resolution) pixels: a pixel's dwell covers half a period.
+        const int Pixels = 32;
+        const double Size = 3.2e-6;
+        var pixel = Size / Pixels;
+        var scan = TestScans.Square(Size, Pixels);
+        var instrument = InstrumentOptions.TipOnly with { Tip = new TipOptions { ApexRadius = 1e-9 }, FastAxisSubsamples = 16 };
+
+        var fast = IdealScan.Render(new StripeSpecimen(2 * pixel, alongX: true, 1e-9), scan, instrument, TraceOnly).GetChannel("Height");
+        var slow = IdealScan.Render(new StripeSpecimen(2 * pixel, alongX: false, 1e-9), scan, instrument, TraceOnly).GetChannel("Height");
+
+        // Along x: the mean of sin over half a period, ±2/π, not the centre value sin(π(i + ½)) = ±1.
+        // (16-point midpoint rule: within 0.4% of 2/π.) Along y: each line is a point sample, ±1.
+        for (var i = 0; i < Pixels; i++)
+        {
+            var sign = i % 2 == 0 ? 1 : -1;
+            Assert.InRange(fast[i, 10] * sign, 0.996 * 2 / Math.PI * 1e-9, 1.004 * 2 / Math.PI * 1e-9);
+            Assert.InRange(slow[10, i] * sign, 0.999e-9, 1.001e-9);
+        }
+    }
+
+    [Fact]
+    public void TraceRetrace_HysteresisOffsetAndLag_SeparateTheImagesByTheirSum()
+    {
+        const int Pixels = 128;
+        const double Size = 4e-6;
+        var scan = TestScans.Square(Size, Pixels);
+        var specimen = new BumpSpecimen(2.0e-6, 2.0e-6, 150e-9, 50e-9);
+        var instrument = InstrumentOptions.TipOnly with
+        {
+            Piezo = new PiezoOptions { Hysteresis = 0.02, Creep = 0 },
+            TraceRetrace = new TraceRetraceOptions { Lag = 0.5e-3, RetraceOffset = 20e-9 },
+        };
+
+        var frame = IdealScan.Render(specimen, scan, instrument);
+        var (traceU, traceV) = Centroid(frame.GetChannel("Height").Data, Pixels, scan.PixelSizeX);
+        var (retraceU, retraceV) = Centroid(frame.GetChannel("Height", AfmEdge.Core.ScanDirection.Retrace).Data, Pixels, scan.PixelSizeX);
+
+        // Mid-line, hysteresis puts the trace ½·h·size behind and the retrace as far ahead; the retrace offset
+        // shifts the retrace; a lag shifts each direction back along its motion by lag × speed.
+        var speed = Size / (0.5 / scan.LineRateHz);
+        var expected = (0.02 * Size) + 20e-9 + (2 * 0.5e-3 * speed);
+        Assert.InRange(traceU - retraceU, expected - 5e-9, expected + 5e-9);
+        Assert.InRange(traceV - retraceV, -1e-9, 1e-9);
+    }
+
+    [Fact]
     public void Noise_RequestedWhiteNoise_HasRequestedStandardDeviation()
     {
         var scan = TestScans.Square(4e-6, 128);

@@ -43,7 +43,7 @@ public sealed class TruthTests
         {
             Assert.Equal(chromosome.Length, chromosome.PArmLength + chromosome.QArmLength, 12);
             Assert.True(chromosome.PArmLength < chromosome.QArmLength);
-            Assert.Equal(chromosome.Id == 0 ? 0 : chromosome.PixelCount, maps.Instances.ToArray().Count(i => i == chromosome.Id));
+            Assert.Equal(chromosome.PixelCount, maps.Instances.ToArray().Count(id => id == chromosome.Id));
 
             // The centromere's pixel carries the centromere label of this chromosome (unless another lies on top).
             var i = (int)(chromosome.Centromere.X / scan.PixelSizeX);

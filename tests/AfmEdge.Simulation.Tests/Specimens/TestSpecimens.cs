@@ -31,6 +31,13 @@ internal sealed class BumpSpecimen(double centreX, double centreY, double sigma,
     }
 }
 
+/// <summary>Height stripes: a sine of the given period along x (fast axis) or y (slow axis).</summary>
+internal sealed class StripeSpecimen(double period, bool alongX, double amplitude) : ISpecimen
+{
+    public SpecimenPoint Sample(double x, double y) =>
+        new(amplitude * Math.Sin(2 * Math.PI * (alongX ? x : y) / period), 0, 0, 0, SpecimenRegion.Background, 0);
+}
+
 internal static class TestScans
 {
     /// <summary>Default specimens with a coarse reference grid: for tests that do not check the fields' statistics.</summary>
