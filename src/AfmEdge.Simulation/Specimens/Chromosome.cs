@@ -154,7 +154,11 @@ public sealed class Chromosome
             return 0;
         }
 
-        ArcCoordinates(x, y, out var s, out var d);
+        if (!ArcCoordinates(x, y, out var s, out var d))
+        {
+            return 0;
+        }
+
         var beyond = s < 0 ? -s : s > Length ? s - Length : 0.0;
         var along = Math.Clamp(s, 0, Length);
         var fromCentromere = (along - CentromereArcLength) / _constrictionSigma;
@@ -179,37 +183,39 @@ public sealed class Chromosome
         return Height * (1.0 - (0.5 * ConstrictionDepth * constriction)) * bands * texture * profile;
     }
 
-    /// <summary>Arc length along the axis (extended past the telomeres) and signed distance to its left.</summary>
-    private void ArcCoordinates(double x, double y, out double s, out double d)
+    /// <summary>
+    /// Arc length along the axis (extended past the telomeres) and signed distance to its left; false
+    /// (without the arc length) when the point is further from the axis than half the width.
+    /// </summary>
+    private bool ArcCoordinates(double x, double y, out double s, out double d)
     {
+        var halfWidth = 0.5 * Width;
         if (_straight)
         {
             var dx = x - StartX;
             var dy = y - StartY;
             s = (dx * _cosDirection) + (dy * _sinDirection);
             d = (dy * _cosDirection) - (dx * _sinDirection);
-            return;
+            return Math.Abs(d) < halfWidth;
         }
 
         var vx = x - _centreX;
         var vy = y - _centreY;
         var distance = Math.Sqrt((vx * vx) + (vy * vy));
-        double angle;
-        if (Curvature > 0)
+        d = Curvature > 0 ? _radius - distance : distance - _radius;
+        if (Math.Abs(d) >= halfWidth)
         {
-            angle = Math.Atan2(vx, -vy);
-            d = _radius - distance;
+            s = 0;
+            return false;
         }
-        else
-        {
-            angle = Math.Atan2(-vx, vy);
-            d = distance - _radius;
-        }
+
+        var angle = Curvature > 0 ? Math.Atan2(vx, -vy) : Math.Atan2(-vx, vy);
 
         // Wrap the angle around the arc's middle so points past either telomere get a small negative or
         // excess arc length rather than one a full turn away.
         var delta = angle - Direction - (0.5 * Curvature * Length);
         delta -= 2.0 * Math.PI * Math.Round(delta / (2.0 * Math.PI));
         s = (0.5 * Length) + (delta / Curvature);
+        return true;
     }
 }

@@ -139,6 +139,30 @@ public sealed class ChromosomeSpecimenTests
     }
 
     [Fact]
+    public void Render_ScanRotated90Degrees_IsTheUnrotatedImageTurned()
+    {
+        const int N = 96;
+        var specimen = new ChromosomeSpecimen(13, Options);
+        var clean = new RenderOptions { Clean = true, IncludeRetrace = false };
+        var scan = TestScans.Square(20e-6, N);
+        var straight = IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly, clean).GetChannel("Height");
+        var turned = IdealScan.Render(specimen, scan with { AngleDegrees = 90 }, InstrumentOptions.TipOnly, clean).GetChannel("Height");
+        var peak = specimen.Chromosomes.Max(c => c.Height);
+
+        // Turning the scan by 90° about its centre maps pixel (i, j) onto the unrotated pixel (N − 1 − j, i).
+        var mismatched = 0;
+        for (var j = 0; j < N; j++)
+        {
+            for (var i = 0; i < N; i++)
+            {
+                mismatched += Math.Abs(turned[i, j] - straight[N - 1 - j, i]) > 1e-3 * peak ? 1 : 0;
+            }
+        }
+
+        Assert.True(mismatched <= 5, $"{mismatched} pixels differ");
+    }
+
+    [Fact]
     public void Substrate_AwayFromEverything_HasRequestedRoughness()
     {
         var options = Options with { ChromosomeCountMin = 0, ChromosomeCountMax = 0, DebrisCountMin = 0, DebrisCountMax = 0, SubstrateRoughness = 0.4e-9 };
