@@ -89,16 +89,22 @@ public static class IdealScan
         var py = scan.PixelSizeY;
         Parallel.For(0, scan.PixelsY, j =>
         {
-            var v = (j + 0.5) * py;
-            var row = j * width;
-            for (var i = 0; i < width; i++)
+            var points = ArrayPool<SpecimenPoint>.Shared.Rent(width);
+            try
             {
-                var (x, y) = geometry.ToSpecimen((i + 0.5) * px, v);
-                var point = specimen.Sample(x, y);
-                data[0][row + i] = (float)point.Height;
-                data[1][row + i] = (float)point.Current;
-                data[2][row + i] = (float)point.Potential;
-                data[3][row + i] = (float)point.Adhesion;
+                SpecimenRows.Sample(specimen, geometry, 0.5 * px, (j + 0.5) * py, px, points.AsSpan(0, width));
+                var row = j * width;
+                for (var i = 0; i < width; i++)
+                {
+                    data[0][row + i] = (float)points[i].Height;
+                    data[1][row + i] = (float)points[i].Current;
+                    data[2][row + i] = (float)points[i].Potential;
+                    data[3][row + i] = (float)points[i].Adhesion;
+                }
+            }
+            finally
+            {
+                ArrayPool<SpecimenPoint>.Shared.Return(points);
             }
         });
 
@@ -462,16 +468,22 @@ public static class IdealScan
                 var geometry = plan.Geometry;
                 Parallel.For(0, (int)rows, j =>
                 {
-                    var v = grid._v0 + (j * dv);
-                    var offset = j * grid._cols;
-                    for (var i = 0; i < grid._cols; i++)
+                    var points = ArrayPool<SpecimenPoint>.Shared.Rent(grid._cols);
+                    try
                     {
-                        var (x, y) = geometry.ToSpecimen(grid._u0 + (i * du), v);
-                        var point = specimen.Sample(x, y);
-                        raw[offset + i] = (float)point.Height;
-                        grid._current[offset + i] = (float)point.Current;
-                        grid._potential[offset + i] = (float)point.Potential;
-                        grid._adhesion[offset + i] = (float)point.Adhesion;
+                        SpecimenRows.Sample(specimen, geometry, grid._u0, grid._v0 + (j * dv), du, points.AsSpan(0, grid._cols));
+                        var offset = j * grid._cols;
+                        for (var i = 0; i < grid._cols; i++)
+                        {
+                            raw[offset + i] = (float)points[i].Height;
+                            grid._current[offset + i] = (float)points[i].Current;
+                            grid._potential[offset + i] = (float)points[i].Potential;
+                            grid._adhesion[offset + i] = (float)points[i].Adhesion;
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<SpecimenPoint>.Shared.Return(points);
                     }
                 });
                 TipDilation.Apply(instrument.Tip, raw, grid._height, grid._cols, grid._rows, du, dv);

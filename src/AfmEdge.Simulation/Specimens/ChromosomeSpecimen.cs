@@ -61,13 +61,43 @@ public sealed class ChromosomeSpecimen : ISpecimen
 
     public SpecimenPoint Sample(double x, double y)
     {
-        var height = Topography(x, y, out var region, out var instance);
+        var height = Topography(x, y, out var region, out var instance, _substrate.Sample(x, y));
         var group = GroupOf(region, instance);
         var groups = GroupCount;
         var current = Field(0, group, groups, height, _fieldNoise[0].Sample(x, y));
         var potential = Field(1, group, groups, height, _fieldNoise[1].Sample(x, y));
         var adhesion = Field(2, group, groups, height, _fieldNoise[2].Sample(x, y));
         return new SpecimenPoint(height, current, potential, adhesion, region, instance);
+    }
+
+    /// <summary>
+    /// Samples <paramref name="output"/>.Length points from (x0, y0) in steps of (dx, dy): exactly what
+    /// <see cref="Sample"/> returns at each, but with the noise lattice shared between neighbours.
+    /// </summary>
+    public void SampleLine(double x0, double y0, double dx, double dy, Span<SpecimenPoint> output)
+    {
+        // One cache entry per octave: substrate, then the three fields.
+        Span<NoiseCell> cells = stackalloc NoiseCell[16];
+        cells.Clear();
+        var substrateCells = cells[..4];
+        var currentCells = cells.Slice(4, 4);
+        var potentialCells = cells.Slice(8, 4);
+        var adhesionCells = cells.Slice(12, 4);
+        var groups = GroupCount;
+        for (var i = 0; i < output.Length; i++)
+        {
+            var x = x0 + (i * dx);
+            var y = y0 + (i * dy);
+            var height = Topography(x, y, out var region, out var instance, _substrate.Sample(x, y, substrateCells));
+            var group = GroupOf(region, instance);
+            output[i] = new SpecimenPoint(
+                height,
+                Field(0, group, groups, height, _fieldNoise[0].Sample(x, y, currentCells)),
+                Field(1, group, groups, height, _fieldNoise[1].Sample(x, y, potentialCells)),
+                Field(2, group, groups, height, _fieldNoise[2].Sample(x, y, adhesionCells)),
+                region,
+                instance);
+        }
     }
 
     private static int GroupOf(SpecimenRegion region, int instance) =>
@@ -79,9 +109,9 @@ public sealed class ChromosomeSpecimen : ISpecimen
         return _coefficients[i] + (_coefficients[i + 1] * height) + (_coefficients[i + 2] * noise);
     }
 
-    private double Topography(double x, double y, out SpecimenRegion region, out int instance)
+    private double Topography(double x, double y, out SpecimenRegion region, out int instance, double substrateNoise)
     {
-        var height = _substrateScale * _substrate.Sample(x, y);
+        var height = _substrateScale * substrateNoise;
         foreach (ref readonly var particle in _debris.AsSpan())
         {
             height += particle.Evaluate(x, y);
@@ -144,17 +174,19 @@ public sealed class ChromosomeSpecimen : ISpecimen
         {
             var y = (j + 0.5) * stepY;
             var row = stats.AsSpan(j * groups * StatsPerGroup, groups * StatsPerGroup);
+            Span<NoiseCell> cells = stackalloc NoiseCell[16];
+            cells.Clear();
             for (var i = 0; i < n; i++)
             {
                 var x = (i + 0.5) * stepX;
-                var h = Topography(x, y, out var region, out var instance);
+                var h = Topography(x, y, out var region, out var instance, _substrate.Sample(x, y, cells[..4]));
                 var g = row.Slice(GroupOf(region, instance) * StatsPerGroup, StatsPerGroup);
                 g[0] += 1;
                 g[1] += h;
                 g[2] += h * h;
                 for (var c = 0; c < FieldCount; c++)
                 {
-                    var v = _fieldNoise[c].Sample(x, y);
+                    var v = _fieldNoise[c].Sample(x, y, cells.Slice(4 * (c + 1), 4));
                     g[3 + (3 * c)] += v;
                     g[4 + (3 * c)] += v * v;
                     g[5 + (3 * c)] += v * h;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using AfmEdge.Core;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
@@ -50,13 +51,20 @@ public sealed class TruthMaps
         var instances = new int[width * scan.PixelsY];
         Parallel.For(0, scan.PixelsY, j =>
         {
-            var v = (j + 0.5) * scan.PixelSizeY;
-            for (var i = 0; i < width; i++)
+            // The same sampling path as IdealScan's clean render, so labels and clean fields agree pixel for pixel.
+            var points = ArrayPool<SpecimenPoint>.Shared.Rent(width);
+            try
             {
-                var (x, y) = geometry.ToSpecimen((i + 0.5) * scan.PixelSizeX, v);
-                var point = specimen.Sample(x, y);
-                labels[(j * width) + i] = (byte)point.Region;
-                instances[(j * width) + i] = point.Instance;
+                SpecimenRows.Sample(specimen, geometry, 0.5 * scan.PixelSizeX, (j + 0.5) * scan.PixelSizeY, scan.PixelSizeX, points.AsSpan(0, width));
+                for (var i = 0; i < width; i++)
+                {
+                    labels[(j * width) + i] = (byte)points[i].Region;
+                    instances[(j * width) + i] = points[i].Instance;
+                }
+            }
+            finally
+            {
+                ArrayPool<SpecimenPoint>.Shared.Return(points);
             }
         });
         return new TruthMaps(width, scan.PixelsY, labels, instances);

@@ -57,6 +57,26 @@ public sealed class ChromosomeSpecimenTests
     }
 
     [Fact]
+    public void SampleLine_AnyDirection_EqualsPointwiseSample()
+    {
+        var specimen = new ChromosomeSpecimen(5, Options);
+        var chromosome = specimen.Chromosomes[0];
+        var (x0, y0) = chromosome.AxisPoint(0);
+        const double Dx = 7.3e-9;
+        const double Dy = -3.1e-9;
+        var line = new SpecimenPoint[2000];
+
+        specimen.SampleLine(x0 - 1e-6, y0 + 2e-6, Dx, Dy, line);
+
+        for (var i = 0; i < line.Length; i++)
+        {
+            Assert.Equal(specimen.Sample(x0 - 1e-6 + (i * Dx), y0 + 2e-6 + (i * Dy)), line[i]);
+        }
+
+        Assert.Contains(line, p => p.Instance != 0);
+    }
+
+    [Fact]
     public void Render_SameSeed_IdenticalFrames()
     {
         var scan = TestScans.Square(20e-6, 96) with { Overscan = 0.05 };
