@@ -204,12 +204,14 @@ public static class IdealScan
 
         var inverse = 1.0f / k;
         var directionKey = trace ? 0L : 1L;
+        Span<PinkCell> pinkCells = stackalloc PinkCell[PinkOctaves];
         for (var c = 0; c < 4; c++)
         {
             var values = data[firstChannel + c].AsSpan(row * width, width);
             var noise = instrument.Noise.For(c);
             var seed = plan.NoiseSeeds[c];
             var rowOffset = noise.RowOffset * Hashing.Gaussian(Hashing.Combine(seed, directionKey, row, -1));
+            pinkCells.Clear();
             for (var i = 0; i < width; i++)
             {
                 var value = (values[i] * inverse) + rowOffset;
@@ -221,7 +223,7 @@ public static class IdealScan
                 if (noise.Pink > 0)
                 {
                     var pixelTime = lineStart + (plan.PixelTime(i, trace) * plan.HalfLineTime);
-                    value += noise.Pink * Pink(plan.PinkSeeds[c], pixelTime * plan.PinkBaseFrequency);
+                    value += noise.Pink * Pink(plan.PinkSeeds[c], pixelTime * plan.PinkBaseFrequency, pinkCells);
                 }
 
                 values[i] = (float)value;
@@ -232,18 +234,38 @@ public static class IdealScan
     }
 
     /// <summary>1/f noise: equal-power octaves of value noise in time, normalised to unit standard deviation.</summary>
-    private static double Pink(ulong seed, double cycles)
+    /// <remarks>Successive pixels mostly stay in each octave's lattice cell, so the cell's values are cached per row.</remarks>
+    private static double Pink(ulong seed, double cycles, Span<PinkCell> cells)
     {
         // Each quintic-interpolated octave of U(−1, 1) lattice values has a standard deviation of about 0.5.
         const double Normalisation = 1.0 / (0.5 * 2.449489742783178);
         var sum = 0.0;
         for (var o = 0; o < PinkOctaves; o++)
         {
-            sum += new ValueNoise1D(seed + (ulong)o).Sample(cycles);
+            var floor = Math.Floor(cycles);
+            var index = (long)floor;
+            ref var cell = ref cells[o];
+            if (!cell.Valid || cell.Index != index)
+            {
+                cell.Start = Hashing.SignedUnit(Hashing.Combine(seed + (ulong)o, index));
+                cell.End = Hashing.SignedUnit(Hashing.Combine(seed + (ulong)o, index + 1));
+                cell.Index = index;
+                cell.Valid = true;
+            }
+
+            sum += cell.Start + ((cell.End - cell.Start) * ValueNoise2D.Fade(cycles - floor));
             cycles *= 2;
         }
 
         return sum * Normalisation;
+    }
+
+    private struct PinkCell
+    {
+        public bool Valid;
+        public long Index;
+        public double Start;
+        public double End;
     }
 
     private static void AddScar(ScanPlan plan, ScarOptions scars, Span<float> height, int row, long directionKey)
