@@ -192,6 +192,52 @@ public sealed class InstrumentModelTests
     }
 
     [Fact]
+    public void Creep_EarlyLines_ShiftedByLogarithmicDecay()
+    {
+        const int Pixels = 64;
+        const double Size = 4e-6;
+        var scan = TestScans.Square(Size, Pixels);
+        var specimen = new BumpSpecimen(2.0e-6, 0.6e-6, 150e-9, 50e-9);
+        var piezo = new PiezoOptions { Hysteresis = 0, Creep = 0.1, CreepTime = 5.0 };
+
+        var (_, still) = Centroid(IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly, TraceOnly).GetChannel("Height").Data, Pixels, scan.PixelSizeX);
+        var (_, crept) = Centroid(IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly with { Piezo = piezo }, TraceOnly).GetChannel("Height").Data, Pixels, scan.PixelSizeX);
+
+        // The line that should sit at v is really at v + creep(t), so the bump shows up creep(t) earlier, at
+        // the line v = v0 − creep(t(v)) with t(v) the time of that line (its trace's midpoint).
+        var frame = Pixels / scan.LineRateHz;
+        double Creep(double v) => 0.1 * Size * (1 - (Math.Log(1 + ((((v / scan.PixelSizeY) - 0.25) / scan.LineRateHz) / 5.0)) / Math.Log(1 + (frame / 5.0))));
+        var seen = still;
+        for (var k = 0; k < 50; k++)
+        {
+            seen = still - Creep(seen);
+        }
+
+        var creep = still - seen;
+        Assert.True(creep > 2 * scan.PixelSizeY, "the test must creep by a few lines");
+        Assert.InRange((crept - still) / scan.PixelSizeY, (-creep / scan.PixelSizeY) - 0.25, (-creep / scan.PixelSizeY) + 0.25);
+    }
+
+    [Fact]
+    public void Scars_EveryLine_AddOneStreakOfTheRequestedSize()
+    {
+        const int Pixels = 64;
+        var scan = TestScans.Square(4e-6, Pixels);
+        var instrument = InstrumentOptions.TipOnly with { Scars = new ScarOptions { Probability = 1, MeanLength = 0.2, Height = 20e-9 } };
+
+        var height = IdealScan.Render(new StepSpecimen(1, 0), scan, instrument, TraceOnly).GetChannel("Height");
+
+        for (var j = 0; j < Pixels; j++)
+        {
+            var row = height.Row(j).ToArray();
+            var marked = Enumerable.Range(0, Pixels).Where(i => row[i] != 0).ToList();
+            Assert.NotEmpty(marked);
+            Assert.Equal(marked.Count, marked[^1] - marked[0] + 1);
+            Assert.All(marked, i => Assert.InRange(Math.Abs(row[i]), 10e-9 * 0.999, 30e-9 * 1.001));
+        }
+    }
+
+    [Fact]
     public void Noise_RequestedWhiteNoise_HasRequestedStandardDeviation()
     {
         var scan = TestScans.Square(4e-6, 128);

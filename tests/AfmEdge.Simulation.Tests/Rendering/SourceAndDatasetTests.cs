@@ -57,6 +57,36 @@ public sealed class SourceAndDatasetTests
     }
 
     [Fact]
+    public async Task RunAsync_Paced_HandsLinesOutAtTheLineRate()
+    {
+        var options = Small with
+        {
+            Scan = Small.Scan with { PixelsX = 16, PixelsY = 16, LineRateHz = 400 },
+            PaceToLineRate = true,
+            Clean = true,
+        };
+        var source = new VirtualMicroscopeSource(options);
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<ScanLine>();
+        _ = source.Specimen;
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await source.RunAsync(lines.Writer, 1, TestContext.Current.CancellationToken);
+        var elapsed = watch.Elapsed;
+
+        var count = 0;
+        while (lines.Reader.TryRead(out var line))
+        {
+            line.Return();
+            count++;
+        }
+
+        Assert.Equal(16, count);
+
+        // 16 lines at 400 lines/s take 40 ms (timer resolution allowing a few ms less).
+        Assert.True(elapsed >= TimeSpan.FromMilliseconds(34), $"{elapsed.TotalMilliseconds:F1} ms");
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_NamesTheSection()
     {
         var options = Small with { Instrument = Small.Instrument with { Tip = Small.Instrument.Tip with { ApexRadius = 0 } } };
