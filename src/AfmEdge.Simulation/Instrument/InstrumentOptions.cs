@@ -121,7 +121,7 @@ public sealed record NoiseOptions
     };
 }
 
-/// <summary>Scars: streaks along a line where the feedback briefly lost the surface (Height and Adhesion, probe 1).</summary>
+/// <summary>Scars: streaks along a line where the feedback briefly lost the surface (on Height).</summary>
 public sealed record ScarOptions
 {
     /// <summary>Chance per line and direction.</summary>

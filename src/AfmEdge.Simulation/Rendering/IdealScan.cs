@@ -479,7 +479,7 @@ public static class IdealScan
             if (cols * rows > 64L * 1024 * 1024)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"The scan path spans {cols}×{rows} grid samples (over 64 M): Drift, Piezo.Creep or the probe offsets move the probes too far for this scan."));
+                    $"The scan path spans {cols}×{rows} grid samples (over 64 M): reduce PixelsX × FastAxisSubsamples ({plan.PixelsX} × {plan.Subsamples}) or PixelsY, or the Drift, Piezo.Creep and probe offsets that widen the path."));
             }
 
             // Grid columns fall on sub-sample centres and rows on line centres, so an undistorted path reads grid values exactly.

@@ -29,6 +29,8 @@ public sealed class TruthTests
         Assert.Equal(truth.Instrument, back.Instrument);
         Assert.Equal(truth.Chromosomes[0].Axis, back.Chromosomes[0].Axis);
         Assert.Equal(truth.Scan, back.Scan);
+        Assert.Equal(truth.Specimen, back.Specimen);
+        Assert.Equal(truth.PooledRegions, back.PooledRegions);
     }
 
     [Fact]
