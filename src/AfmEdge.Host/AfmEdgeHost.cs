@@ -6,6 +6,7 @@ using AfmEdge.Host.Pipeline;
 using AfmEdge.Inference;
 using AfmEdge.Messaging;
 using AfmEdge.Processing;
+using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.TestPattern;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,6 +83,7 @@ public static class AfmEdgeHost
             ?? throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), ["Source:Scan is invalid."]);
         return source.Kind switch
         {
+            SourceKind.VirtualMicroscope => new VirtualMicroscopeSource(source.VirtualMicroscope.ToOptions(scan, source.Pace), time),
             SourceKind.TestPattern => new TestPatternSource(scan, source.TestPattern, time, source.Pace),
             _ => throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), [$"Source:Kind {source.Kind} is unknown."]),
         };

@@ -46,6 +46,10 @@ public sealed class ConfigurationTests
         { """{ "AfmEdge": { "Source": { "Kind": "Microscope" } } }""", "AfmEdge:Source:Kind" },
         { """{ "AfmEdge": { "Mqtt": { "Port": 1883, } """, "not valid JSON at line" },
         { """[ 1, 2 ]""", "must hold a JSON object" },
+        { """{ "AfmEdge": { "Source": { "VirtualMicroscope": { "Instrument": { "Tip": { "ApexRadius": 0 } } } } } }""", "AfmEdge:Source:VirtualMicroscope:Instrument:Tip:ApexRadius = 0" },
+        { """{ "AfmEdge": { "Source": { "VirtualMicroscope": { "Specimen": { "Fields": { "Current": { "PArm": { "Correlation": 1.5 } } } } } } } }""", "AfmEdge:Source:VirtualMicroscope:Specimen:Fields:Current:PArm:Correlation = 1.5" },
+        { """{ "AfmEdge": { "Source": { "VirtualMicroscope": { "Instrument": { "ProbeOffsets": { "Current": { "Dx": 3e-5 } } } } } } }""", "AfmEdge:Source:VirtualMicroscope:Instrument:ProbeOffsets:Current:Dx" },
+        { """{ "AfmEdge": { "Source": { "VirtualMicroscope": { "Specimen": { "FieldSizeX": -2e-5 } } } } }""", "AfmEdge:Source:VirtualMicroscope:Specimen:FieldSizeX" },
     };
 
     [Theory]

@@ -53,6 +53,33 @@ public sealed class HostEndToEndTests
     }
 
     [Fact]
+    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe()
+    {
+        var port = FreePort.Get();
+        var topics = new TopicScheme("test", "virtual-" + Guid.NewGuid().ToString("N")[..8]);
+        MqttProbe? probe = null;
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration(port, topics, "Embedded"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:Frames"] = "1" })
+            .Build();
+        using var host = AfmEdgeHost.Build(configuration, services =>
+            InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
+
+        await RunToCompletionAsync(host);
+        await using (probe)
+        {
+            await probe!.WaitForAsync(p => p.Channels.Count >= 8 && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
+            Assert.Empty(probe.Errors);
+            Assert.Equal(
+                ["Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace"],
+                probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));
+            var summary = SummaryJson.Deserialize(probe.Summaries.First());
+            Assert.Equal(3, summary.Correlations.Count);
+            Assert.All(summary.Correlations, c => Assert.NotNull(c.Pearson));
+        }
+    }
+
+    [Fact]
     public async Task Run_StageRejectsAFrame_LogsCountsAndGoesOn()
     {
         var port = FreePort.Get();
@@ -148,6 +175,7 @@ public sealed class HostEndToEndTests
     private static IConfiguration Configuration(int port, TopicScheme topics, string broker) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["AfmEdge:Source:Kind"] = "TestPattern",
             ["AfmEdge:Source:Frames"] = Frames.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["AfmEdge:Source:Pace"] = "false",
             ["AfmEdge:Source:Scan:Pixels"] = Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture),

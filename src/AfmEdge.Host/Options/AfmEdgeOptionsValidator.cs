@@ -23,7 +23,7 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
         var source = options.Source;
         if (!Enum.IsDefined(source.Kind))
         {
-            errors.Add($"{root}:Source:Kind = {source.Kind}: must be TestPattern.");
+            errors.Add($"{root}:Source:Kind = {source.Kind}: must be VirtualMicroscope or TestPattern.");
         }
 
         if (source.Frames < 0)
@@ -31,8 +31,13 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
             errors.Add($"{root}:Source:Frames = {source.Frames}: must be 0 (scan until stopped) or a positive count.");
         }
 
-        errors.AddRange(source.Scan.ToSettings($"{root}:Source:Scan").Errors);
+        var (scan, scanErrors) = source.Scan.ToSettings($"{root}:Source:Scan");
+        errors.AddRange(scanErrors);
         errors.AddRange(source.TestPattern.Validate().Select(e => $"{root}:{e}"));
+        if (scan is not null && source.Kind == SourceKind.VirtualMicroscope)
+        {
+            errors.AddRange(source.VirtualMicroscope.Errors($"{root}:Source:VirtualMicroscope", scan));
+        }
 
         var steps = options.Processing.EffectiveSteps;
         for (var i = 0; i < steps.Count; i++)

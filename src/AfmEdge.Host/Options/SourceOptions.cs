@@ -1,17 +1,24 @@
 using AfmEdge.Core;
+using AfmEdge.Simulation.Instrument;
+using AfmEdge.Simulation.Rendering;
+using AfmEdge.Simulation.Specimens;
 using AfmEdge.Simulation.TestPattern;
 
 namespace AfmEdge.Host.Options;
 
 public enum SourceKind
 {
+    /// <summary>The virtual three-probe AFM scanning a chromosome spread (IdealScan rendering).</summary>
+    VirtualMicroscope,
+
+    /// <summary>Analytic surfaces with noise: the simplest deterministic source.</summary>
     TestPattern,
 }
 
 /// <summary>Which scan source feeds the pipeline and the scan it runs.</summary>
 public sealed class SourceOptions
 {
-    public SourceKind Kind { get; set; } = SourceKind.TestPattern;
+    public SourceKind Kind { get; set; } = SourceKind.VirtualMicroscope;
 
     /// <summary>Frames to acquire; 0 scans until stopped.</summary>
     public long Frames { get; set; }
@@ -22,6 +29,48 @@ public sealed class SourceOptions
     public ScanOptions Scan { get; set; } = new();
 
     public TestPatternOptions TestPattern { get; set; } = new();
+
+    public VirtualMicroscopeSettings VirtualMicroscope { get; set; } = new();
+}
+
+/// <summary>
+/// The virtual microscope as configured: the specimen (by seed, see AfmEdge.Simulation/VirtualMicroscope.md for
+/// every Specimen and Instrument field) and the instrument; the scan and pacing come from the Source section.
+/// </summary>
+public sealed class VirtualMicroscopeSettings
+{
+    public long Seed { get; set; } = 1;
+
+    /// <summary>No instrument effects: the ideal fields the truth is computed on.</summary>
+    public bool Clean { get; set; }
+
+    public bool IncludeRetrace { get; set; } = true;
+
+    public SpecimenOptions Specimen { get; set; } = new();
+
+    public InstrumentOptions Instrument { get; set; } = new();
+
+    public VirtualMicroscopeOptions ToOptions(ScanSettings scan, bool pace) => new()
+    {
+        Seed = Seed,
+        Clean = Clean,
+        IncludeRetrace = IncludeRetrace,
+        Specimen = Specimen,
+        Instrument = Instrument,
+        Scan = scan,
+        PaceToLineRate = pace,
+    };
+
+    /// <summary>Errors of the specimen and instrument, as config keys ("…:Instrument:Tip:ApexRadius = 0: …").</summary>
+    public IEnumerable<string> Errors(string prefix, ScanSettings scan) =>
+        ToOptions(scan, pace: false).Validate()
+            .Where(e => !e.StartsWith("Scan.", StringComparison.Ordinal))
+            .Select(e =>
+            {
+                var end = e.IndexOf(" = ", StringComparison.Ordinal);
+                var path = end > 0 ? e[..end].Replace('.', ':') : string.Empty;
+                return end > 0 ? $"{prefix}:{path}{e[end..]}" : $"{prefix}: {e}";
+            });
 }
 
 /// <summary>The scan as a person writes it in config: lengths with units ("20 µm"), square frames.</summary>
