@@ -12,7 +12,7 @@ internal static class ConvertCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var input = new Argument<FileInfo>("IN") { Description = "An AFM file: .gsf .gwy .spm/.000–.999 .ibw .sxm .jpk." };
+        var input = new Argument<FileInfo>("IN") { Description = "An AFM file: .gsf .gwy .spm/.000–.999 .ibw .sxm .jpk .asd." };
         var target = new Argument<FileInfo>("OUT") { Description = "The file to write: .gsf (one channel) or .gwy (all channels)." };
         var channelOption = new Option<string?>("--channel")
         {

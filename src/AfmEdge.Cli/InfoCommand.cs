@@ -14,7 +14,7 @@ internal static class InfoCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "An AFM file: .gsf .gwy .spm/.000–.999 .ibw .sxm .jpk." };
+        var file = new Argument<FileInfo>("FILE") { Description = "An AFM file: .gsf .gwy .spm/.000–.999 .ibw .sxm .jpk .asd." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of a table." };
         var command = new Command("info", "Show every channel of an AFM file: name, direction, pixels, physical size, unit, min/max/mean.")
         {

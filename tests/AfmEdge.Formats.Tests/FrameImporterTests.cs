@@ -50,6 +50,7 @@ public sealed class FrameImporterTests
     [InlineData("data.gwy", AfmFileFormat.Gwyddion)]
     [InlineData("scan.jpk", AfmFileFormat.JpkScan)]
     [InlineData("map.jpk-qi-image", AfmFileFormat.JpkScan)]
+    [InlineData("movie.asd", AfmFileFormat.RibmAsd)]
     [InlineData("notes.txt", AfmFileFormat.Unknown)]
     [InlineData("scan.12", AfmFileFormat.Unknown)]
     public void Detect_NoMagic_FallsBackToExtension(string fileName, AfmFileFormat expected)
