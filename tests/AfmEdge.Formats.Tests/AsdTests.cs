@@ -133,7 +133,7 @@ public sealed class AsdTests
 
     private static short Level(int channel, int frame, int x, int y) => (short)((channel * 1500) + (frame * 100) + (y * 37) + (x * 11) - 700);
 
-    private static byte[] Build(int version, int frameCount = Frames, uint adRange = 0x00040000)
+    internal static byte[] Build(int version, int frameCount = Frames, uint adRange = 0x00040000)
     {
         using var stream = new MemoryStream();
         using var w = new BinaryWriter(stream, Encoding.ASCII);

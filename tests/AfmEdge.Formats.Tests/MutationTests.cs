@@ -30,6 +30,8 @@ public sealed class MutationTests
         "PTO_110_Virgin0001.gwy",
         "GwiddionReader_chip.gsf",
         "A151216.123306-02602.sxm",
+        "built.jpk",
+        "built.asd",
     ];
 
     /// <summary>How a sample is damaged. Position is a fraction, mapped onto the structure-heavy start most of the time.</summary>
@@ -59,7 +61,15 @@ public sealed class MutationTests
         Gen.Frequency((4, Gen.Const(true)), (1, Gen.Const(false))),
         (sample, kind, position, value, count, inHeader) => new Mutation(sample, kind, position, value, count, inHeader));
 
-    private static readonly Lazy<byte[][]> Originals = new(() => [.. Samples.Select(TestData.SampleBytes)]);
+    private static readonly Lazy<byte[][]> Originals = new(() => [.. Samples.Select(Bytes)]);
+
+    /// <summary>The shared real files, plus the JPK scan and .asd movie the format tests build (no real ones are shared).</summary>
+    private static byte[] Bytes(string sample) => sample switch
+    {
+        "built.jpk" => JpkTests.BuildScan(bigEndian: true),
+        "built.asd" => AsdTests.Build(2),
+        _ => TestData.SampleBytes(sample),
+    };
 
     [Fact]
     public void OpenAll_TwoHundredMutatedSamples_EndInFrameOrFormatErrorWithinBudgets() => Run(200);
@@ -73,7 +83,7 @@ public sealed class MutationTests
     {
         for (var i = 0; i < Samples.Length; i++)
         {
-            var bytes = TestData.SampleBytes(Samples[i]);
+            var bytes = Bytes(Samples[i]);
             FrameImporter.OpenAll(new MemoryStream(bytes), Samples[i]);
             var before = GC.GetAllocatedBytesForCurrentThread();
             FrameImporter.OpenAll(new MemoryStream(bytes), Samples[i]);
@@ -115,7 +125,7 @@ public sealed class MutationTests
             mutation =>
             {
                 var original = originals[mutation.Sample];
-                var bytes = Apply(original, mutation, HeaderLength(original));
+                var bytes = Apply(original, mutation, HeaderLength(original, Samples[mutation.Sample]));
                 var name = Samples[mutation.Sample];
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 var clock = Stopwatch.StartNew();
@@ -145,8 +155,19 @@ public sealed class MutationTests
     }
 
     /// <summary>Where the structure is: the text header or the leading part of a binary file.</summary>
-    private static int HeaderLength(byte[] bytes)
+    private static int HeaderLength(byte[] bytes, string sample)
     {
+        // A TIFF's structure is spread over the file (directories after the strips); an .asd header is ~260 bytes.
+        if (sample.EndsWith(".jpk", StringComparison.Ordinal))
+        {
+            return bytes.Length;
+        }
+
+        if (sample.EndsWith(".asd", StringComparison.Ordinal))
+        {
+            return Math.Min(bytes.Length, 260);
+        }
+
         // Nanoscope ends its header with "\*File list end", Nanonis with ":SCANIT_END:", GSF with its NUL padding.
         foreach (var marker in new[] { "\\*File list end"u8.ToArray(), ":SCANIT_END:"u8.ToArray() })
         {
