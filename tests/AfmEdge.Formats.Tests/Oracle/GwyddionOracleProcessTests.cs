@@ -57,8 +57,9 @@ public sealed class GwyddionOracleProcessTests : IDisposable
     [InlineData("align-mean")]
     [InlineData("align-median")]
     [InlineData("align-trimmed:0.2")]
-    // align-median-diff is left out: Gwyddion's find_row_shifts_trimmed_diff does not make rows that differ by pure
-    // offsets exactly equal (1.7e-11 left on 3e-9 steps here), so only the oracle itself can define its result.
+    // align-median-diff is left out: Gwyddion's find_row_shifts_trimmed_diff sums the row-to-row medians and then
+    // removes a least-squares line from those shifts (slope_level_row_shifts), not their mean, so a linear trend of
+    // the offsets stays in the data (1.7e-11 per row here); the other methods subtract the shifts' mean.
     public void Process_AlignRowsOnOffsetRows_MakesEveryRowEqual(string operation)
     {
         GwyddionOracle.Require();
