@@ -8,6 +8,12 @@ cd "$(dirname "$0")"
 packages=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || packages+=(mosquitto)
 command -v mosquitto_sub >/dev/null 2>&1 || packages+=(mosquitto-clients)
+# The Gwyddion test oracle (tests/gwyddion-oracle): Gwyddion's modules, its headers, and a C toolchain.
+ls -d /usr/lib/*/gwyddion/modules >/dev/null 2>&1 || packages+=(gwyddion)
+[ -f /usr/include/gwyddion/libgwyddion/gwyddion.h ] || packages+=(libgwyddion20-dev)
+[ -f /usr/include/glib-2.0/glib.h ] || packages+=(libglib2.0-dev)
+command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
+command -v gcc >/dev/null 2>&1 || packages+=(gcc)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -16,6 +22,9 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null \
     || { echo "test.sh: apt-get install ${packages[*]} failed" >&2; exit 1; }
 fi
+
+# Tests that compare with Gwyddion find the oracle at tests/gwyddion-oracle/bin/gwy-oracle (git-ignored).
+tests/gwyddion-oracle/build.sh || { echo "test.sh: building the Gwyddion oracle failed" >&2; exit 1; }
 
 filter=()
 if [ "${AFMEDGE_TEST_ALL:-0}" != "1" ]; then

@@ -1,7 +1,9 @@
 using AfmEdge.Core;
+using AfmEdge.Formats.Asd;
 using AfmEdge.Formats.Gsf;
 using AfmEdge.Formats.Gwy;
 using AfmEdge.Formats.Igor;
+using AfmEdge.Formats.Jpk;
 using AfmEdge.Formats.Nanonis;
 using AfmEdge.Formats.Nanoscope;
 
@@ -16,11 +18,13 @@ public enum AfmFileFormat
     Nanoscope,
     IgorBinaryWave,
     NanonisSxm,
+    JpkScan,
+    RibmAsd,
 }
 
 /// <summary>
 /// Opens any supported AFM file as Core frames, choosing the parser by the file's magic bytes first
-/// and its extension second (Igor waves have only a version word, so the extension confirms them).
+/// and its extension second (Igor waves and RIBM .asd movies have only a version word, so the extension confirms them).
 /// </summary>
 public static class FrameImporter
 {
@@ -67,6 +71,11 @@ public static class FrameImporter
             return AfmFileFormat.NanonisSxm;
         }
 
+        if (TiffDirectory.HasMagic(head))
+        {
+            return AfmFileFormat.JpkScan;
+        }
+
         return Path.GetExtension(fileName).ToUpperInvariant() switch
         {
             ".IBW" => AfmFileFormat.IgorBinaryWave,
@@ -74,6 +83,8 @@ public static class FrameImporter
             ".GWY" => AfmFileFormat.Gwyddion,
             ".SXM" => AfmFileFormat.NanonisSxm,
             ".SPM" => AfmFileFormat.Nanoscope,
+            ".JPK" or ".JPK-QI-IMAGE" => AfmFileFormat.JpkScan,
+            ".ASD" => AfmFileFormat.RibmAsd,
             var ext when ext.Length == 4 && ext[0] == '.' && char.IsAsciiDigit(ext[1]) && char.IsAsciiDigit(ext[2]) && char.IsAsciiDigit(ext[3])
                 => AfmFileFormat.Nanoscope,
             _ => AfmFileFormat.Unknown,
@@ -88,7 +99,9 @@ public static class FrameImporter
             AfmFileFormat.Nanoscope => NanoscopeReader.Parse(bytes, fileName),
             AfmFileFormat.IgorBinaryWave => [IgorReader.Parse(bytes, fileName)],
             AfmFileFormat.NanonisSxm => [NanonisSxmReader.Parse(bytes, fileName)],
+            AfmFileFormat.JpkScan => JpkReader.Parse(bytes, fileName),
+            AfmFileFormat.RibmAsd => AsdReader.Parse(bytes, fileName),
             _ => throw new AfmFormatException(fileName, "file format",
-                "neither the first bytes nor the extension match a supported format (.gsf, .gwy, .spm/.000–.999, .ibw, .sxm)."),
+                "neither the first bytes nor the extension match a supported format (.gsf, .gwy, .spm/.000–.999, .ibw, .sxm, .jpk, .asd)."),
         };
 }

@@ -48,6 +48,9 @@ public sealed class FrameImporterTests
     [InlineData("image.sxm", AfmFileFormat.NanonisSxm)]
     [InlineData("field.gsf", AfmFileFormat.GwyddionSimpleField)]
     [InlineData("data.gwy", AfmFileFormat.Gwyddion)]
+    [InlineData("scan.jpk", AfmFileFormat.JpkScan)]
+    [InlineData("map.jpk-qi-image", AfmFileFormat.JpkScan)]
+    [InlineData("movie.asd", AfmFileFormat.RibmAsd)]
     [InlineData("notes.txt", AfmFileFormat.Unknown)]
     [InlineData("scan.12", AfmFileFormat.Unknown)]
     public void Detect_NoMagic_FallsBackToExtension(string fileName, AfmFileFormat expected)
