@@ -62,11 +62,13 @@ public sealed class VirtualMicroscopeSource : IScanSource
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
         var scan = _options.Scan;
+        // One running deadline for the whole run: the time spent rendering a frame is made up by the lines after it,
+        // so the frame rate is the scan's (PixelsY / LineRateHz), not that plus render time.
+        var next = _time.GetTimestamp();
         for (long index = 0; frameCount == 0 || index < frameCount; index++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var frame = await Task.Run(() => RenderFrame(index), cancellationToken).ConfigureAwait(false);
-            var next = _time.GetTimestamp();
             for (var row = 0; row < scan.PixelsY; row++)
             {
                 var line = ScanLine.Rent(index, row, scan.PixelsX, Channels.Count);
