@@ -1,0 +1,157 @@
+using System.Numerics.Tensors;
+
+namespace AfmEdge.Processing;
+
+/// <summary>
+/// k-th smallest value of a scratch span (which it reorders). Gwyddion's median is the value of rank n/2
+/// (gwy_math_median → gwy_math_kth_rank(n, a, n/2)), i.e. the upper median for even n; <see cref="Median"/> keeps that.
+/// </summary>
+public static class Selection
+{
+    private const int Buckets = 256;
+
+    /// <summary>Rank n/2 of <paramref name="scratch"/>, as gwy_math_median; the span is reordered.</summary>
+    public static float Median(Span<float> scratch) => Kth(scratch, scratch.Length / 2);
+
+    /// <summary>The value of rank <paramref name="k"/> (0-based) of <paramref name="scratch"/>; the span is reordered.</summary>
+    public static float Kth(Span<float> scratch, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
+        return BucketSelect(scratch, k, 0);
+    }
+
+    // One histogram pass over value buckets finds the bucket holding rank k; only that bucket is searched further.
+    // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
+    // where quickselect's data-dependent branches cost several times more.
+    private static float BucketSelect(Span<float> values, int k, int depth)
+    {
+        Span<int> histogram = stackalloc int[Buckets];
+        while (true)
+        {
+            var n = values.Length;
+            if (n <= 48 || depth > 4)
+            {
+                return QuickSelect(values, k);
+            }
+
+            var min = TensorPrimitives.Min(values);
+            var max = TensorPrimitives.Max(values);
+            if (!(max > min))
+            {
+                return min;
+            }
+
+            var scale = (Buckets - 1e-3) / ((double)max - min);
+            histogram.Clear();
+            foreach (var v in values)
+            {
+                histogram[Bucket(v, min, scale)]++;
+            }
+
+            var below = 0;
+            var bucket = 0;
+            while (below + histogram[bucket] <= k)
+            {
+                below += histogram[bucket++];
+            }
+
+            // Gather the chosen bucket's values to the front (write index never passes the read index).
+            var m = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var v = values[i];
+                if (Bucket(v, min, scale) == bucket)
+                {
+                    values[m++] = v;
+                }
+            }
+
+            values = values[..m];
+            k -= below;
+            depth++;
+        }
+    }
+
+    private static int Bucket(float v, float min, double scale)
+    {
+        var b = (int)((v - (double)min) * scale);
+        return b < 0 ? 0 : b >= Buckets ? Buckets - 1 : b;
+    }
+
+    /// <summary>Hoare partition quickselect with median-of-three pivots; insertion sort for short ranges.</summary>
+    internal static float QuickSelect(Span<float> a, int k)
+    {
+        var lo = 0;
+        var hi = a.Length - 1;
+        while (hi - lo > 16)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            if (a[mid] < a[lo])
+            {
+                (a[mid], a[lo]) = (a[lo], a[mid]);
+            }
+
+            if (a[hi] < a[lo])
+            {
+                (a[hi], a[lo]) = (a[lo], a[hi]);
+            }
+
+            if (a[hi] < a[mid])
+            {
+                (a[hi], a[mid]) = (a[mid], a[hi]);
+            }
+
+            var pivot = a[mid];
+            var i = lo;
+            var j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (a[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                hi = j;
+            }
+            else if (k >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return a[k];
+            }
+        }
+
+        for (var i = lo + 1; i <= hi; i++)
+        {
+            var v = a[i];
+            var j = i - 1;
+            while (j >= lo && a[j] > v)
+            {
+                a[j + 1] = a[j];
+                j--;
+            }
+
+            a[j + 1] = v;
+        }
+
+        return a[k];
+    }
+}
