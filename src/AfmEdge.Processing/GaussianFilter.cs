@@ -82,9 +82,12 @@ public sealed class GaussianFilter : GridOperation
         for (var y = 0; y < height; y++)
         {
             var row = input.Slice(y * width, width);
-            for (var j = 0; j < extended.Length; j++)
+            // Only the 2·radius edge samples need the mirror arithmetic; the interior is one vector subtract.
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row, mean, extended.AsSpan(radius, width));
+            for (var j = 0; j < radius; j++)
             {
                 extended[j] = row[Mirror(j - radius, width)] - mean;
+                extended[radius + width + j] = row[Mirror(width + j, width)] - mean;
             }
 
             Convolve(extended, kernel, rows.AsSpan(y * width, width));

@@ -194,7 +194,6 @@ internal sealed class SurfaceFit
     public void Subtract(ReadOnlySpan<float> input, Span<float> output, double[] coefficients)
     {
         var w = _width;
-        var background = new double[w];
         Span<double> cx = stackalloc double[_maxPx + 1];
         for (var y = 0; y < _height; y++)
         {
@@ -206,18 +205,8 @@ internal sealed class SurfaceFit
                 cx[p] += coefficients[t] * Math.Pow(ys, q);
             }
 
-            background.AsSpan().Fill(cx[0]);
-            for (var p = 1; p <= _maxPx; p++)
-            {
-                var c = cx[p];
-                var ramp = _ramps.AsSpan(p * w, w);
-                for (var x = 0; x < w; x++)
-                {
-                    background[x] += c * ramp[x];
-                }
-            }
-
-            Simd.SubtractDouble(input.Slice(y * w, w), background, output.Slice(y * w, w));
+            // The x' ramps start with x'^0 = 1, so the row's polynomial is Σ_p cx[p]·ramp_p.
+            Simd.SubtractPolynomial(input.Slice(y * w, w), _ramps, cx, output.Slice(y * w, w));
         }
     }
 }

@@ -119,8 +119,36 @@ public sealed class RowAlignment : GridOperation
             return Simd.Sum(values) / n;
         }
 
-        values.Sort();
-        return Simd.Sum(values[trimmed..(n - trimmed)]) / (n - (2 * trimmed));
+        // Mean of ranks [t, n−t): the two boundary values by selection, then one pass, counting ties at the
+        // boundaries only as far as they fall inside the kept ranks (same result as sorting, without the sort).
+        var low = Selection.Kth(values, trimmed);
+        var high = Selection.Kth(values, n - trimmed - 1);
+        if (low == high)
+        {
+            return low;
+        }
+
+        double sum = 0;
+        int below = 0, atOrBelowLow = 0;
+        foreach (var v in values)
+        {
+            if (v < high)
+            {
+                below++;
+            }
+
+            if (v <= low)
+            {
+                atOrBelowLow++;
+            }
+            else if (v < high)
+            {
+                sum += v;
+            }
+        }
+
+        sum += ((double)low * (atOrBelowLow - trimmed)) + ((double)high * (n - trimmed - below));
+        return sum / (n - (2 * trimmed));
     }
 
     private static void RowShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, double[] shifts)
@@ -229,7 +257,6 @@ public sealed class RowAlignment : GridOperation
         Span<double> rhs = stackalloc double[terms];
         var matrix = new double[terms * terms];
         var solution = new double[terms];
-        var background = new double[width];
         for (var y = 0; y < height; y++)
         {
             var row = input.Slice(y * width, width);
@@ -281,18 +308,7 @@ public sealed class RowAlignment : GridOperation
             }
 
             solution[0] -= average;
-            background.AsSpan().Fill(solution[0]);
-            for (var k = 1; k < terms; k++)
-            {
-                var ck = solution[k];
-                var ramp = ramps.AsSpan(k * width, width);
-                for (var x = 0; x < width; x++)
-                {
-                    background[x] += ck * ramp[x];
-                }
-            }
-
-            Simd.SubtractDouble(row, background, output.Slice(y * width, width));
+            Simd.SubtractPolynomial(row, ramps, solution, output.Slice(y * width, width));
         }
     }
 

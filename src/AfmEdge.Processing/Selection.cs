@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace AfmEdge.Processing;
 
 /// <summary>
-/// k-th smallest value of a scratch span (which it reorders). Gwyddion's median is the value of rank n/2
+/// k-th smallest value of a scratch span (which it permutes). Gwyddion's median is the value of rank n/2
 /// (gwy_math_median → gwy_math_kth_rank(n, a, n/2)), i.e. the upper median for even n; <see cref="Median"/> keeps that.
 /// </summary>
 public static class Selection
@@ -42,7 +42,12 @@ public static class Selection
                 return min;
             }
 
-            var scale = (Buckets - 1e-3) / ((double)max - min);
+            var scale = (float)((Buckets - 0.01) / ((double)max - min));
+            if (!float.IsFinite(scale))
+            {
+                return QuickSelect(values, k);
+            }
+
             histogram.Clear();
             foreach (var v in values)
             {
@@ -56,13 +61,14 @@ public static class Selection
                 below += histogram[bucket++];
             }
 
-            // Gather the chosen bucket's values to the front (write index never passes the read index).
+            // Swap the chosen bucket's values to the front, so the span stays a permutation of its input.
             var m = 0;
             for (var i = 0; i < n; i++)
             {
                 var v = values[i];
                 if (Bucket(v, min, scale) == bucket)
                 {
+                    values[i] = values[m];
                     values[m++] = v;
                 }
             }
@@ -73,11 +79,7 @@ public static class Selection
         }
     }
 
-    private static int Bucket(float v, float min, double scale)
-    {
-        var b = (int)((v - (double)min) * scale);
-        return b < 0 ? 0 : b >= Buckets ? Buckets - 1 : b;
-    }
+    private static int Bucket(float v, float min, float scale) => Math.Min((int)((v - min) * scale), Buckets - 1);
 
     /// <summary>Hoare partition quickselect with median-of-three pivots; insertion sort for short ranges.</summary>
     internal static float QuickSelect(Span<float> a, int k)

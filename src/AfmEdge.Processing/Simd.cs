@@ -10,14 +10,18 @@ namespace AfmEdge.Processing;
 /// </summary>
 internal static class Simd
 {
-    /// <summary>moments[k] += Σ_x ramps[k][x]·row[x] for k &lt; count, one pass over the row.</summary>
+    /// <summary>moments[k] += Σ_x ramps[k][x]·row[x] for k &lt; count (1…4), one pass over the row.</summary>
     public static void AccumulateMoments(ReadOnlySpan<float> row, ReadOnlySpan<double> ramps, int width, int count, Span<double> moments)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ramps.Length, count * width);
         var n = Vector<double>.Count;
-        Span<Vector<double>> acc = stackalloc Vector<double>[8];
-        acc[..count].Clear();
+        Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
         ref var r = ref MemoryMarshal.GetReference(row);
-        ref var p = ref MemoryMarshal.GetReference(ramps);
+        ref var p0 = ref MemoryMarshal.GetReference(ramps);
+        ref var p1 = ref Unsafe.Add(ref p0, count > 1 ? width : 0);
+        ref var p2 = ref Unsafe.Add(ref p0, count > 2 ? 2 * width : 0);
+        ref var p3 = ref Unsafe.Add(ref p0, count > 3 ? 3 * width : 0);
         var x = 0;
         if (Vector.IsHardwareAccelerated)
         {
@@ -26,17 +30,30 @@ internal static class Simd
                 var f = Vector.LoadUnsafe(ref r, (nuint)x);
                 var lo = Vector.WidenLower(f);
                 var hi = Vector.WidenUpper(f);
-                for (var k = 0; k < count; k++)
+                var i0 = (nuint)x;
+                var i1 = (nuint)(x + n);
+                a0 += (lo * Vector.LoadUnsafe(ref p0, i0)) + (hi * Vector.LoadUnsafe(ref p0, i1));
+                if (count > 1)
                 {
-                    ref var ramp = ref Unsafe.Add(ref p, k * width);
-                    acc[k] += (lo * Vector.LoadUnsafe(ref ramp, (nuint)x)) + (hi * Vector.LoadUnsafe(ref ramp, (nuint)(x + n)));
+                    a1 += (lo * Vector.LoadUnsafe(ref p1, i0)) + (hi * Vector.LoadUnsafe(ref p1, i1));
+                }
+
+                if (count > 2)
+                {
+                    a2 += (lo * Vector.LoadUnsafe(ref p2, i0)) + (hi * Vector.LoadUnsafe(ref p2, i1));
+                }
+
+                if (count > 3)
+                {
+                    a3 += (lo * Vector.LoadUnsafe(ref p3, i0)) + (hi * Vector.LoadUnsafe(ref p3, i1));
                 }
             }
         }
 
+        Span<double> sums = [Vector.Sum(a0), Vector.Sum(a1), Vector.Sum(a2), Vector.Sum(a3)];
         for (var k = 0; k < count; k++)
         {
-            var sum = Vector.Sum(acc[k]);
+            var sum = sums[k];
             var ramp = ramps.Slice(k * width, width);
             for (var xx = x; xx < width; xx++)
             {
@@ -44,6 +61,67 @@ internal static class Simd
             }
 
             moments[k] += sum;
+        }
+    }
+
+    /// <summary>output = input − Σ_k c[k]·ramps[k], evaluated in double (count 1…4 terms) and rounded once.</summary>
+    public static void SubtractPolynomial(ReadOnlySpan<float> input, ReadOnlySpan<double> ramps, ReadOnlySpan<double> c, Span<float> output)
+    {
+        var width = input.Length;
+        var count = c.Length;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ramps.Length, count * width);
+        var n = Vector<double>.Count;
+        ref var i = ref MemoryMarshal.GetReference(input);
+        ref var o = ref MemoryMarshal.GetReference(output);
+        ref var p1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(ramps), count > 1 ? width : 0);
+        ref var p2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(ramps), count > 2 ? 2 * width : 0);
+        ref var p3 = ref Unsafe.Add(ref MemoryMarshal.GetReference(ramps), count > 3 ? 3 * width : 0);
+        var c0 = new Vector<double>(c[0]);
+        var c1 = new Vector<double>(count > 1 ? c[1] : 0);
+        var c2 = new Vector<double>(count > 2 ? c[2] : 0);
+        var c3 = new Vector<double>(count > 3 ? c[3] : 0);
+        var x = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; x <= width - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var f = Vector.LoadUnsafe(ref i, (nuint)x);
+                var lo = Vector.WidenLower(f) - c0;
+                var hi = Vector.WidenUpper(f) - c0;
+                var i0 = (nuint)x;
+                var i1 = (nuint)(x + n);
+                if (count > 1)
+                {
+                    lo -= c1 * Vector.LoadUnsafe(ref p1, i0);
+                    hi -= c1 * Vector.LoadUnsafe(ref p1, i1);
+                }
+
+                if (count > 2)
+                {
+                    lo -= c2 * Vector.LoadUnsafe(ref p2, i0);
+                    hi -= c2 * Vector.LoadUnsafe(ref p2, i1);
+                }
+
+                if (count > 3)
+                {
+                    lo -= c3 * Vector.LoadUnsafe(ref p3, i0);
+                    hi -= c3 * Vector.LoadUnsafe(ref p3, i1);
+                }
+
+                Vector.Narrow(lo, hi).StoreUnsafe(ref o, (nuint)x);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            double z = input[x];
+            for (var k = 0; k < count; k++)
+            {
+                z -= c[k] * ramps[(k * width) + x];
+            }
+
+            output[x] = (float)z;
         }
     }
 
