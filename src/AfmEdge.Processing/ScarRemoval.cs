@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Globalization;
 
 namespace AfmEdge.Processing;
@@ -51,24 +53,30 @@ public sealed class ScarRemoval : GridOperation
         Check(input, output, width, height, exclude);
         var marks = Mark(input, width, height);
         input.CopyTo(output);
-        for (var x = 0; x < width; x++)
+        for (var y = 0; y < height; y++)
         {
-            var y = 0;
-            while (y < height)
+            var row = marks.AsSpan(y * width, width);
+            for (var x = row.IndexOfAnyExcept((byte)0); x >= 0 && x < width; x++)
             {
-                if (marks[(y * width) + x] == 0)
+                if (row[x] == 0)
                 {
-                    y++;
                     continue;
                 }
 
-                var start = y;
-                while (y < height && marks[(y * width) + x] != 0)
+                // Scars are at most MaxWidth lines tall, so the unmarked neighbours are a few steps away.
+                var above = y - 1;
+                while (above >= 0 && marks[(above * width) + x] != 0)
                 {
-                    y++;
+                    above--;
                 }
 
-                Fill(input, output, width, x, start - 1, y, height);
+                var below = y + 1;
+                while (below < height && marks[(below * width) + x] != 0)
+                {
+                    below++;
+                }
+
+                output[(y * width) + x] = Interpolate(input, width, height, x, y, above, below);
             }
         }
     }
@@ -78,7 +86,7 @@ public sealed class ScarRemoval : GridOperation
     {
         Grid.Check(data.Length, data.Length, width, height);
         var result = new byte[data.Length];
-        var m = new double[data.Length];
+        var m = new float[data.Length];
         foreach (var negative in (ReadOnlySpan<bool>)[false, true])
         {
             Array.Clear(m);
@@ -95,32 +103,25 @@ public sealed class ScarRemoval : GridOperation
         return result;
     }
 
-    private static void Fill(ReadOnlySpan<float> input, Span<float> output, int width, int x, int above, int below, int height)
+    private static float Interpolate(ReadOnlySpan<float> input, int width, int height, int x, int y, int above, int below)
     {
-        for (var y = above + 1; y < below; y++)
+        if (above >= 0 && below < height)
         {
-            double value;
-            if (above >= 0 && below < height)
-            {
-                var t = (double)(y - above) / (below - above);
-                value = ((1 - t) * input[(above * width) + x]) + (t * input[(below * width) + x]);
-            }
-            else
-            {
-                value = above >= 0 ? input[(above * width) + x] : below < height ? input[(below * width) + x] : input[(y * width) + x];
-            }
-
-            output[(y * width) + x] = (float)value;
+            var t = (double)(y - above) / (below - above);
+            return (float)(((1 - t) * input[(above * width) + x]) + (t * input[(below * width) + x]));
         }
+
+        return above >= 0 ? input[(above * width) + x] : below < height ? input[(below * width) + x] : input[(y * width) + x];
     }
 
-    // The marking of gwy_data_field_mark_scars, followed step by step so thresholds mean what they mean in Gwyddion.
-    private void MarkScars(ReadOnlySpan<float> d, double[] m, int xres, int yres, bool negative)
+    // The marking of gwy_data_field_mark_scars, followed step by step so thresholds mean what they mean in Gwyddion;
+    // the initial search runs one vector of columns at a time (in float, where Gwyddion uses double).
+    private void MarkScars(ReadOnlySpan<float> d, float[] m, int xres, int yres, bool negative)
     {
         var minLen = Math.Max(MinLength, 1);
         var maxWidth = Math.Min(MaxWidth, yres - 2);
-        var high = Math.Max(ThresholdHigh, ThresholdLow);
-        var low = ThresholdLow;
+        var high = (float)Math.Max(ThresholdHigh, ThresholdLow);
+        var low = (float)ThresholdLow;
         if (minLen > xres || maxWidth < 1)
         {
             return;
@@ -129,11 +130,7 @@ public sealed class ScarRemoval : GridOperation
         double rms = 0;
         for (var i = 0; i < yres - 1; i++)
         {
-            for (var j = 0; j < xres; j++)
-            {
-                double z = d[(i * xres) + j] - d[((i + 1) * xres) + j];
-                rms += z * z;
-            }
+            rms += SquaredDistance(d.Slice(i * xres, xres), d.Slice((i + 1) * xres, xres));
         }
 
         rms = Math.Sqrt(rms / (xres * yres));
@@ -142,56 +139,21 @@ public sealed class ScarRemoval : GridOperation
             return;
         }
 
+        var lanes = Vector<float>.Count;
         for (var i = 0; i < yres - (maxWidth + 1); i++)
         {
-            for (var j = 0; j < xres; j++)
+            var j = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var at = (i * xres) + j;
-                int k;
-                if (negative)
+                for (; j <= xres - lanes; j += lanes)
                 {
-                    double top = d[at];
-                    double bottom = d[at + xres];
-                    for (k = 1; k <= maxWidth; k++)
-                    {
-                        top = Math.Min(d[at], d[at + (xres * (k + 1))]);
-                        bottom = Math.Max(bottom, d[at + (xres * k)]);
-                        if (top - bottom >= low * rms)
-                        {
-                            break;
-                        }
-                    }
-
-                    if (k <= maxWidth)
-                    {
-                        for (; k > 0; k--)
-                        {
-                            m[at + (k * xres)] = Math.Max(m[at + (k * xres)], (top - d[at + (k * xres)]) / rms);
-                        }
-                    }
+                    SearchVector(d, m, (i * xres) + j, xres, maxWidth, (float)(low * rms), (float)(1 / rms), negative);
                 }
-                else
-                {
-                    double bottom = d[at];
-                    double top = d[at + xres];
-                    for (k = 1; k <= maxWidth; k++)
-                    {
-                        bottom = Math.Max(d[at], d[at + (xres * (k + 1))]);
-                        top = Math.Min(top, d[at + (xres * k)]);
-                        if (top - bottom >= low * rms)
-                        {
-                            break;
-                        }
-                    }
+            }
 
-                    if (k <= maxWidth)
-                    {
-                        for (; k > 0; k--)
-                        {
-                            m[at + (k * xres)] = Math.Max(m[at + (k * xres)], (d[at + (k * xres)] - bottom) / rms);
-                        }
-                    }
-                }
+            for (; j < xres; j++)
+            {
+                SearchScalar(d, m, (i * xres) + j, xres, maxWidth, (float)(low * rms), (float)(1 / rms), negative);
             }
         }
 
@@ -249,5 +211,119 @@ public sealed class ScarRemoval : GridOperation
                 }
             }
         }
+    }
+
+    private static void SearchVector(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
+    {
+        ref var data = ref MemoryMarshal.GetReference(d);
+        var d0 = Vector.LoadUnsafe(ref data, (nuint)at);
+        var running = Vector.LoadUnsafe(ref data, (nuint)(at + xres)); // top (positive) or bottom (negative) so far
+        var threshold = new Vector<float>(lowRms);
+        var found = Vector<int>.Zero;
+        var reference = Vector<float>.Zero;
+        var depth = Vector<int>.Zero;
+        for (var k = 1; k <= maxWidth; k++)
+        {
+            var next = Vector.LoadUnsafe(ref data, (nuint)(at + (xres * (k + 1))));
+            var current = Vector.LoadUnsafe(ref data, (nuint)(at + (xres * k)));
+            Vector<int> hit;
+            Vector<float> candidate;
+            if (negative)
+            {
+                candidate = Vector.Min(d0, next); // top
+                running = Vector.Max(running, current); // bottom
+                hit = Vector.GreaterThanOrEqual(candidate - running, threshold);
+            }
+            else
+            {
+                candidate = Vector.Max(d0, next); // bottom
+                running = Vector.Min(running, current); // top
+                hit = Vector.GreaterThanOrEqual(running - candidate, threshold);
+            }
+
+            hit = Vector.AndNot(hit, found);
+            reference = Vector.ConditionalSelect(hit, candidate, reference);
+            depth = Vector.ConditionalSelect(hit, new Vector<int>(k), depth);
+            found |= hit;
+        }
+
+        if (found == Vector<int>.Zero)
+        {
+            return;
+        }
+
+        var scale = new Vector<float>(invRms);
+        ref var marks = ref MemoryMarshal.GetArrayDataReference(m);
+        for (var k = 1; k <= maxWidth; k++)
+        {
+            var inScar = Vector.GreaterThanOrEqual(depth, new Vector<int>(k));
+            var index = (nuint)(at + (xres * k));
+            var value = Vector.LoadUnsafe(ref data, index);
+            var strength = (negative ? reference - value : value - reference) * scale;
+            var old = Vector.LoadUnsafe(ref marks, index);
+            Vector.ConditionalSelect(inScar, Vector.Max(old, strength), old).StoreUnsafe(ref marks, index);
+        }
+    }
+
+    private static void SearchScalar(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
+    {
+        var running = d[at + xres];
+        for (var k = 1; k <= maxWidth; k++)
+        {
+            var next = d[at + (xres * (k + 1))];
+            var current = d[at + (xres * k)];
+            float candidate;
+            bool hit;
+            if (negative)
+            {
+                candidate = Math.Min(d[at], next);
+                running = Math.Max(running, current);
+                hit = candidate - running >= lowRms;
+            }
+            else
+            {
+                candidate = Math.Max(d[at], next);
+                running = Math.Min(running, current);
+                hit = running - candidate >= lowRms;
+            }
+
+            if (hit)
+            {
+                for (; k > 0; k--)
+                {
+                    var value = d[at + (xres * k)];
+                    m[at + (xres * k)] = Math.Max(m[at + (xres * k)], (negative ? candidate - value : value - candidate) * invRms);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var x = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var acc = Vector<double>.Zero;
+            for (; x <= a.Length - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var diff = new Vector<float>(a[x..]) - new Vector<float>(b[x..]);
+                var lo = Vector.WidenLower(diff);
+                var hi = Vector.WidenUpper(diff);
+                acc += (lo * lo) + (hi * hi);
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; x < a.Length; x++)
+        {
+            double z = a[x] - b[x];
+            sum += z * z;
+        }
+
+        return sum;
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace AfmEdge.Processing;
@@ -27,6 +28,7 @@ public static class Selection
     private static float BucketSelect(Span<float> values, int k, int depth)
     {
         Span<int> histogram = stackalloc int[Buckets];
+        Span<byte> buckets = values.Length <= 4096 ? stackalloc byte[values.Length] : new byte[values.Length];
         while (true)
         {
             var n = values.Length;
@@ -48,10 +50,12 @@ public static class Selection
                 return QuickSelect(values, k);
             }
 
+            // Bucket indices in one vector pass, then a scalar histogram over the bytes.
+            ComputeBuckets(values, buckets[..n], min, scale);
             histogram.Clear();
-            foreach (var v in values)
+            foreach (var b in buckets[..n])
             {
-                histogram[Bucket(v, min, scale)]++;
+                histogram[b]++;
             }
 
             var below = 0;
@@ -65,11 +69,10 @@ public static class Selection
             var m = 0;
             for (var i = 0; i < n; i++)
             {
-                var v = values[i];
-                if (Bucket(v, min, scale) == bucket)
+                if (buckets[i] == bucket)
                 {
-                    values[i] = values[m];
-                    values[m++] = v;
+                    (values[i], values[m]) = (values[m], values[i]);
+                    m++;
                 }
             }
 
@@ -79,7 +82,31 @@ public static class Selection
         }
     }
 
-    private static int Bucket(float v, float min, float scale) => Math.Min((int)((v - min) * scale), Buckets - 1);
+    private static void ComputeBuckets(ReadOnlySpan<float> values, Span<byte> buckets, float min, float scale)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vmin = new Vector<float>(min);
+            var vscale = new Vector<float>(scale);
+            var top = new Vector<int>(Buckets - 1);
+            Span<int> lane = stackalloc int[Vector<int>.Count];
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var b = Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[i..]) - vmin) * vscale), top);
+                b.CopyTo(lane);
+                for (var j = 0; j < lane.Length; j++)
+                {
+                    buckets[i + j] = (byte)lane[j];
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            buckets[i] = (byte)Math.Min((int)((values[i] - min) * scale), Buckets - 1);
+        }
+    }
 
     /// <summary>Hoare partition quickselect with median-of-three pivots; insertion sort for short ranges.</summary>
     internal static float QuickSelect(Span<float> a, int k)
