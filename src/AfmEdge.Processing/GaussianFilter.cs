@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AfmEdge.Processing;
@@ -65,6 +66,7 @@ public sealed class GaussianFilter : GridOperation
         return m < n ? m : period - 1 - m;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
@@ -106,6 +108,7 @@ public sealed class GaussianFilter : GridOperation
     }
 
     // out[x] = Σ_t k[t]·ext[x + t]; the kernel is symmetric, so correlation and convolution agree.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Convolve(ReadOnlySpan<float> extended, ReadOnlySpan<float> kernel, Span<float> output)
     {
         var width = output.Length;
@@ -137,6 +140,7 @@ public sealed class GaussianFilter : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvolveColumns(float[] rows, int[] offsets, ReadOnlySpan<float> kernel, float mean, Span<float> output)
     {
         var width = output.Length;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace AfmEdge.Processing;
@@ -33,6 +34,7 @@ public sealed class MedianFilter : GridOperation
 
     public override int MinHeight => 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
@@ -77,6 +79,7 @@ public sealed class MedianFilter : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Truncated(ReadOnlySpan<float> input, int width, int height, int x, int y, int before, int after, Span<float> window)
     {
         var x0 = Math.Max(0, x - before);
@@ -94,6 +97,7 @@ public sealed class MedianFilter : GridOperation
         return Selection.QuickSelect(window[..count], count / 2);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector<float> Network(ReadOnlySpan<float> input, int width, int x, int y, int before, int n, short[] network, Vector<float>[] regs)
     {
         ref var data = ref MemoryMarshal.GetReference(input);

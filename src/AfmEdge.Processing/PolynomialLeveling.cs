@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace AfmEdge.Processing;
 
@@ -99,6 +100,7 @@ internal sealed class SurfaceFit
         return n > 1 ? (i - c) / c : 0.0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double[] Fit(ReadOnlySpan<float> data, ReadOnlySpan<byte> exclude)
     {
         var px = (2 * _maxPx) + 1;
@@ -191,6 +193,7 @@ internal sealed class SurfaceFit
         return LinearAlgebra.TrySolveSymmetric(matrix, rhs, n) ? rhs : new double[n];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Subtract(ReadOnlySpan<float> input, Span<float> output, double[] coefficients)
     {
         var w = _width;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace AfmEdge.Processing;
 
@@ -105,6 +106,7 @@ public sealed class RowAlignment : GridOperation
     internal static int MinCount(int width) => (int)Math.Floor(Math.Log(width) + 1 + 0.5);
 
     /// <summary>Trimmed mean of the values (reordered), or their rank-n/2 median when trimming leaves ≤ 1 value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double TrimmedMeanOrMedian(Span<float> values, double fraction)
     {
         var n = values.Length;
@@ -151,6 +153,7 @@ public sealed class RowAlignment : GridOperation
         return sum / (n - (2 * trimmed));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, double[] shifts)
     {
         var scratch = new float[width];
@@ -177,6 +180,7 @@ public sealed class RowAlignment : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DifferenceShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, double[] shifts)
     {
         var scratch = new float[width];
@@ -222,6 +226,7 @@ public sealed class RowAlignment : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowPolynomial(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude, int degree)
     {
         var terms = degree + 1;

@@ -1,6 +1,7 @@
-using System.Numerics;
-using System.Runtime.InteropServices;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace AfmEdge.Processing;
 
@@ -48,6 +49,7 @@ public sealed class ScarRemoval : GridOperation
 
     public override int MinHeight => 3;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
@@ -116,6 +118,7 @@ public sealed class ScarRemoval : GridOperation
 
     // The marking of gwy_data_field_mark_scars, followed step by step so thresholds mean what they mean in Gwyddion;
     // the initial search runs one vector of columns at a time (in float, where Gwyddion uses double).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MarkScars(ReadOnlySpan<float> d, float[] m, int xres, int yres, bool negative)
     {
         var minLen = Math.Max(MinLength, 1);
@@ -213,6 +216,7 @@ public sealed class ScarRemoval : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SearchVector(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
     {
         ref var data = ref MemoryMarshal.GetReference(d);
@@ -265,6 +269,7 @@ public sealed class ScarRemoval : GridOperation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SearchScalar(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
     {
         var running = d[at + xres];

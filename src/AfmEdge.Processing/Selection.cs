@@ -1,5 +1,6 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AfmEdge.Processing;
 
@@ -25,6 +26,7 @@ public static class Selection
     // One histogram pass over value buckets finds the bucket holding rank k; only that bucket is searched further.
     // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
     // where quickselect's data-dependent branches cost several times more.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float BucketSelect(Span<float> values, int k, int depth)
     {
         Span<int> histogram = stackalloc int[Buckets];
@@ -82,6 +84,7 @@ public static class Selection
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeBuckets(ReadOnlySpan<float> values, Span<byte> buckets, float min, float scale)
     {
         var i = 0;
@@ -90,15 +93,14 @@ public static class Selection
             var vmin = new Vector<float>(min);
             var vscale = new Vector<float>(scale);
             var top = new Vector<int>(Buckets - 1);
-            Span<int> lane = stackalloc int[Vector<int>.Count];
-            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            var step = Vector<byte>.Count; // four float vectors narrow to one byte vector
+            for (; i <= values.Length - step; i += step)
             {
-                var b = Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[i..]) - vmin) * vscale), top);
-                b.CopyTo(lane);
-                for (var j = 0; j < lane.Length; j++)
-                {
-                    buckets[i + j] = (byte)lane[j];
-                }
+                var b0 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[i..]) - vmin) * vscale), top));
+                var b1 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + Vector<float>.Count)..]) - vmin) * vscale), top));
+                var b2 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + (2 * Vector<float>.Count))..]) - vmin) * vscale), top));
+                var b3 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + (3 * Vector<float>.Count))..]) - vmin) * vscale), top));
+                Vector.Narrow(Vector.Narrow(b0, b1), Vector.Narrow(b2, b3)).CopyTo(buckets[i..]);
             }
         }
 
@@ -109,6 +111,7 @@ public static class Selection
     }
 
     /// <summary>Hoare partition quickselect with median-of-three pivots; insertion sort for short ranges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float QuickSelect(Span<float> a, int k)
     {
         var lo = 0;

@@ -11,6 +11,7 @@ namespace AfmEdge.Processing;
 internal static class Simd
 {
     /// <summary>moments[k] += Σ_x ramps[k][x]·row[x] for k &lt; count (1…4), one pass over the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateMoments(ReadOnlySpan<float> row, ReadOnlySpan<double> ramps, int width, int count, Span<double> moments)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 4);
@@ -65,6 +66,7 @@ internal static class Simd
     }
 
     /// <summary>output = input − Σ_k c[k]·ramps[k], evaluated in double (count 1…4 terms) and rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractPolynomial(ReadOnlySpan<float> input, ReadOnlySpan<double> ramps, ReadOnlySpan<double> c, Span<float> output)
     {
         var width = input.Length;
@@ -126,6 +128,7 @@ internal static class Simd
     }
 
     /// <summary>output = input − background, the difference taken in double and rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractDouble(ReadOnlySpan<float> input, ReadOnlySpan<double> background, Span<float> output)
     {
         var width = input.Length;
@@ -154,6 +157,7 @@ internal static class Simd
     }
 
     /// <summary>output = input − offset in double, rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractDouble(ReadOnlySpan<float> input, double offset, Span<float> output)
     {
         var width = input.Length;
@@ -179,6 +183,7 @@ internal static class Simd
     }
 
     /// <summary>Σ row in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum(ReadOnlySpan<float> row)
     {
         ref var r = ref MemoryMarshal.GetReference(row);
