@@ -89,15 +89,24 @@ public sealed class ScarRemoval : GridOperation
         Grid.Check(data.Length, data.Length, width, height);
         var result = new byte[data.Length];
         var m = new float[data.Length];
+        var rms = VerticalRms(data, width, height);
         foreach (var negative in (ReadOnlySpan<bool>)[false, true])
         {
-            Array.Clear(m);
-            MarkScars(data, m, width, height, negative);
-            for (var i = 0; i < m.Length; i++)
+            if (negative)
             {
-                if (m[i] > 0)
+                Array.Clear(m);
+            }
+
+            MarkScars(data, m, width, height, rms, negative);
+            for (var y = 0; y < height; y++)
+            {
+                var row = m.AsSpan(y * width, width);
+                for (var x = row.IndexOfAnyExcept(0f); x >= 0 && x < width; x++)
                 {
-                    result[i] = 1;
+                    if (row[x] > 0)
+                    {
+                        result[(y * width) + x] = 1;
+                    }
                 }
             }
         }
@@ -119,7 +128,7 @@ public sealed class ScarRemoval : GridOperation
     // The marking of gwy_data_field_mark_scars, followed step by step so thresholds mean what they mean in Gwyddion;
     // the initial search runs one vector of columns at a time (in float, where Gwyddion uses double).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MarkScars(ReadOnlySpan<float> d, float[] m, int xres, int yres, bool negative)
+    private void MarkScars(ReadOnlySpan<float> d, float[] m, int xres, int yres, double rms, bool negative)
     {
         var minLen = Math.Max(MinLength, 1);
         var maxWidth = Math.Min(MaxWidth, yres - 2);
@@ -130,13 +139,6 @@ public sealed class ScarRemoval : GridOperation
             return;
         }
 
-        double rms = 0;
-        for (var i = 0; i < yres - 1; i++)
-        {
-            rms += SquaredDistance(d.Slice(i * xres, xres), d.Slice((i + 1) * xres, xres));
-        }
-
-        rms = Math.Sqrt(rms / (xres * yres));
         if (rms == 0)
         {
             return;
@@ -160,58 +162,36 @@ public sealed class ScarRemoval : GridOperation
             }
         }
 
+        // Gwyddion then (1) spreads the high threshold along each row over neighbours above the low threshold, both
+        // ways, and (2) keeps runs above the high threshold only when at least min_scar_len long. Together: a maximal
+        // run of values ≥ low is a scar iff it holds a value ≥ high and is ≥ min_scar_len long — one pass per row.
         for (var i = 0; i < yres; i++)
         {
-            var row = i * xres;
-            for (var j = 1; j < xres; j++)
+            var marks = m.AsSpan(i * xres, xres);
+            if (System.Numerics.Tensors.TensorPrimitives.Max(marks) < high)
             {
-                if (m[row + j] >= low && m[row + j - 1] >= high)
-                {
-                    m[row + j] = high;
-                }
+                marks.Clear(); // most rows: nothing reaches the high threshold
+                continue;
             }
 
-            for (var j = xres - 1; j > 0; j--)
+            var j = 0;
+            while (j < xres)
             {
-                if (m[row + j - 1] >= low && m[row + j] >= high)
+                if (marks[j] < low)
                 {
-                    m[row + j - 1] = high;
-                }
-            }
-        }
-
-        for (var i = 0; i < yres; i++)
-        {
-            var row = i * xres;
-            var run = 0;
-            int j;
-            for (j = 0; j < xres; j++)
-            {
-                if (m[row + j] >= high)
-                {
-                    m[row + j] = 1;
-                    run++;
+                    marks[j++] = 0;
                     continue;
                 }
 
-                if (run > 0 && run < minLen)
+                var start = j;
+                var strong = false;
+                while (j < xres && marks[j] >= low)
                 {
-                    for (; run > 0; run--)
-                    {
-                        m[row + j - run] = 0;
-                    }
+                    strong |= marks[j] >= high;
+                    j++;
                 }
 
-                m[row + j] = 0;
-                run = 0;
-            }
-
-            if (run > 0 && run < minLen)
-            {
-                for (; run > 0; run--)
-                {
-                    m[row + j - run] = 0;
-                }
+                marks[start..j].Fill(strong && j - start >= minLen ? 1f : 0f);
             }
         }
     }
@@ -303,6 +283,18 @@ public sealed class ScarRemoval : GridOperation
                 return;
             }
         }
+    }
+
+    /// <summary>Gwyddion's "vertical rms": √(Σ (z[i,j] − z[i+1,j])² / (xres·yres)).</summary>
+    private static double VerticalRms(ReadOnlySpan<float> d, int xres, int yres)
+    {
+        double sum = 0;
+        for (var i = 0; i < yres - 1; i++)
+        {
+            sum += SquaredDistance(d.Slice(i * xres, xres), d.Slice((i + 1) * xres, xres));
+        }
+
+        return Math.Sqrt(sum / ((double)xres * yres));
     }
 
     private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

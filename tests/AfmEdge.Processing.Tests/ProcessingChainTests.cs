@@ -76,4 +76,20 @@ public sealed class ProcessingChainTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ProcessingChain.Parse(["level:poly:2"]).Apply(frame));
         Assert.Contains("level:poly:2", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Apply_FourChannelFrame_EachChannelAsProcessedAlone()
+    {
+        const int w = 300, h = 256; // above the parallel threshold
+        var scan = new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = w, PixelsY = h, LineRateHz = 1 };
+        var channels = Enumerable.Range(0, 4)
+            .Select(c => new Channel(new ChannelDescriptor($"C{c}", PhysicalUnit.Metre), w, h, TestData.Field(w, h, c)))
+            .ToArray();
+        var chain = ProcessingChain.ParseList("align-rows:median,level:plane,scars");
+        var processed = chain.Apply(new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0), scan, channels));
+        for (var c = 0; c < 4; c++)
+        {
+            Assert.Equal(chain.Apply(channels[c], out _).Data.ToArray(), processed.Channels[c].Data.ToArray());
+        }
+    }
 }
