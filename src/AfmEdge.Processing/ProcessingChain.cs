@@ -4,19 +4,29 @@ using AfmEdge.Core;
 namespace AfmEdge.Processing;
 
 /// <summary>
-/// An ordered list of operations parsed from config strings ("level:plane", …), run on every channel of
-/// a frame. Each step is recorded in the frame's metadata so a published frame says what was done to it.
+/// An ordered list of operations parsed from config strings ("align-rows:median", "level:plane", "gauss:2", …), run on
+/// every channel of a frame. Each step is recorded in the frame's metadata so a published frame says what was done to
+/// it. NaN/Inf pixels are masked (left out of fits, filled for filters), put back as NaN in the result, and reported
+/// in the metadata entry "processing.masked".
 /// </summary>
 public sealed class ProcessingChain
 {
+    private const long ParallelPixels = 64 * 1024;
+
     private readonly IChannelOperation[] _operations;
 
     private ProcessingChain(IChannelOperation[] operations) => _operations = operations;
 
     public IReadOnlyList<IChannelOperation> Operations => _operations;
 
-    /// <summary>The step names this build knows; the processing issue adds row alignment, filters and registration.</summary>
-    public static IReadOnlyList<string> KnownSteps { get; } = ["level:plane"];
+    /// <summary>The step grammar this build knows (K, SIGMA, SIZE and FRACTION are numbers).</summary>
+    public static IReadOnlyList<string> KnownSteps { get; } =
+    [
+        "level:plane", "level:poly:K (K 0-3)",
+        "align-rows:median", "align-rows:mean", "align-rows:poly:K (K 0-3)", "align-rows:median-diff", "align-rows:trimmed[:FRACTION 0-0.5]",
+        "scars",
+        "gauss:SIGMA (pixels, 0-1000)", $"median:SIZE (1-{MedianFilter.MaxSize})",
+    ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
     {
@@ -29,6 +39,13 @@ public sealed class ProcessingChain
         }
 
         return new ProcessingChain([.. operations]);
+    }
+
+    /// <summary>Parses a comma-separated list, as the CLI's --ops takes it.</summary>
+    public static ProcessingChain ParseList(string steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        return Parse(steps.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
     }
 
     public static bool TryParseStep(string? step, out string error)
@@ -55,28 +72,156 @@ public sealed class ProcessingChain
         }
 
         var channels = new Channel[frame.Channels.Count];
-        for (var c = 0; c < channels.Length; c++)
-        {
-            var channel = frame.Channels[c];
-            foreach (var operation in _operations)
-            {
-                channel = operation.Apply(channel);
-            }
+        var nonFinite = new int[channels.Length];
 
-            channels[c] = channel;
+        // Channels are independent: on a multi-channel frame of useful size they run in parallel (2 cores: ~2×).
+        if (channels.Length > 1 && (long)frame.Width * frame.Height >= ParallelPixels)
+        {
+            try
+            {
+                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], out nonFinite[c]));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                throw;
+            }
+        }
+        else
+        {
+            for (var c = 0; c < channels.Length; c++)
+            {
+                channels[c] = Apply(frame.Channels[c], out nonFinite[c]);
+            }
         }
 
-        return frame.With(channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
+        var masked = new List<string>();
+        for (var c = 0; c < channels.Length; c++)
+        {
+            if (nonFinite[c] > 0)
+            {
+                masked.Add(string.Create(CultureInfo.InvariantCulture, $"{frame.Channels[c].Descriptor.Key}: {nonFinite[c]} NaN/Inf px"));
+            }
+        }
+
+        var result = frame.With(channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
+        return masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
+    }
+
+    /// <summary>Runs every step on one channel; <paramref name="nonFinite"/> counts the NaN/Inf pixels it masked.</summary>
+    public Channel Apply(Channel channel, out int nonFinite)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var (working, exclude) = MaskNonFinite(channel.Data, out nonFinite);
+        var current = channel;
+        float[]? data = working;
+        foreach (var operation in _operations)
+        {
+            if (operation is GridOperation grid)
+            {
+                var output = new float[channel.Data.Length];
+                grid.Run(data ?? current.Data, output, channel.Width, channel.Height, exclude);
+                data = output;
+            }
+            else
+            {
+                current = operation.Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
+                data = null;
+            }
+        }
+
+        if (data is null)
+        {
+            data = [.. current.Data];
+        }
+
+        if (exclude is not null)
+        {
+            for (var i = 0; i < exclude.Length; i++)
+            {
+                if (exclude[i] != 0)
+                {
+                    data[i] = float.NaN;
+                }
+            }
+        }
+
+        return channel.WithData(channel.Width, channel.Height, data);
+    }
+
+    // Non-finite pixels are excluded from fits and replaced by the mean of the finite ones so filters do not spread them.
+    private static (float[]? Working, byte[]? Exclude) MaskNonFinite(ReadOnlySpan<float> data, out int count)
+    {
+        count = 0;
+        if (SurfaceStatistics.AllFinite(data))
+        {
+            return (null, null);
+        }
+
+        var exclude = new byte[data.Length];
+        double sum = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (float.IsFinite(data[i]))
+            {
+                sum += data[i];
+            }
+            else
+            {
+                exclude[i] = 1;
+                count++;
+            }
+        }
+
+        var fill = count == data.Length ? 0f : (float)(sum / (data.Length - count));
+        var working = data.ToArray();
+        for (var i = 0; i < working.Length; i++)
+        {
+            if (exclude[i] != 0)
+            {
+                working[i] = fill;
+            }
+        }
+
+        return (working, exclude);
     }
 
     private static IChannelOperation ParseStep(string? step, int index)
     {
-        var name = step?.Trim().ToLowerInvariant();
-        return name switch
+        var name = step?.Trim().ToLowerInvariant() ?? string.Empty;
+        var parts = name.Split(':');
+        try
         {
-            "level:plane" => new PlaneLeveling(),
-            _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
-                $"Processing step {index} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
-        };
+            return (parts[0], parts.Length) switch
+            {
+                ("level", 2) when parts[1] == "plane" => new PlaneLeveling(),
+                ("level", 3) when parts[1] == "poly" => new PolynomialLeveling(Integer(parts[2], "K", 0, 3)),
+                ("align-rows", 2) when parts[1] == "median" => new RowAlignment(RowAlignmentMethod.Median),
+                ("align-rows", 2) when parts[1] == "mean" => new RowAlignment(RowAlignmentMethod.Mean),
+                ("align-rows", 2) when parts[1] == "median-diff" => new RowAlignment(RowAlignmentMethod.MedianOfDifferences),
+                ("align-rows", 2) when parts[1] == "trimmed" => new RowAlignment(RowAlignmentMethod.TrimmedMean),
+                ("align-rows", 3) when parts[1] == "trimmed" => new RowAlignment(RowAlignmentMethod.TrimmedMean, trimFraction: Number(parts[2], "FRACTION", 0, 0.5)),
+                ("align-rows", 3) when parts[1] == "poly" => new RowAlignment(RowAlignmentMethod.Polynomial, Integer(parts[2], "K", 0, 3)),
+                ("scars", 1) => new ScarRemoval(),
+                ("gauss", 2) => new GaussianFilter(Number(parts[1], "SIGMA", 0, 1000)),
+                ("median", 2) => new MedianFilter(Integer(parts[1], "SIZE", 1, MedianFilter.MaxSize)),
+                _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"Processing step {index} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Processing step {index} '{step}': {e.Message}"), e);
+        }
     }
+
+    private static int Integer(string text, string parameter, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"parameter {parameter} = '{text}' must be an integer from {min} to {max}.");
+
+    private static double Number(string text, string parameter, double min, double max) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"parameter {parameter} = '{text}' must be a number from {min} to {max}.");
 }

@@ -1,0 +1,89 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace AfmEdge.Kernels;
+
+/// <summary>
+/// One ILGPU accelerator with the processing kernels loaded on it (once, at construction). Production code asks
+/// <see cref="TryCreateGpu"/> for a CUDA or OpenCL GPU and falls back to the SIMD CPU path when there is none: ILGPU's
+/// own CPU accelerator is a correctness tool (tests, small inputs), ~40× slower than the SIMD C# code.
+/// </summary>
+public sealed class KernelAccelerator : IDisposable
+{
+    private readonly Context _context;
+
+    private KernelAccelerator(Context context, Accelerator accelerator)
+    {
+        _context = context;
+        Accelerator = accelerator;
+        Kernels = new ProcessingKernels(accelerator);
+    }
+
+    public Accelerator Accelerator { get; }
+
+    public ProcessingKernels Kernels { get; }
+
+    public string Name => $"{Accelerator.AcceleratorType} {Accelerator.Name}";
+
+    public bool IsGpu => Accelerator.AcceleratorType is AcceleratorType.Cuda or AcceleratorType.OpenCL;
+
+    /// <summary>
+    /// Opens the first CUDA GPU, else the first OpenCL GPU that ILGPU accepts. Returns false, with the reason, when
+    /// neither exists (no driver, only CPU OpenCL such as PoCL, which ILGPU's OpenCL backend rejects).
+    /// </summary>
+    public static bool TryCreateGpu(out KernelAccelerator? accelerator, out string reason)
+    {
+        accelerator = null;
+        Context context;
+        try
+        {
+            context = Context.Create(builder => builder.Cuda().OpenCL().Optimize(OptimizationLevel.O2));
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or DllNotFoundException or TypeInitializationException or CLException or CudaException)
+        {
+            reason = "no GPU runtime: " + e.Message;
+            return false;
+        }
+
+        var candidates = context.Devices
+            .Where(d => d.AcceleratorType == AcceleratorType.Cuda || (d is CLDevice cl && cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU))
+            .OrderBy(d => d.AcceleratorType == AcceleratorType.Cuda ? 0 : 1)
+            .ToList();
+        var problems = new List<string>();
+        foreach (var device in candidates)
+        {
+            try
+            {
+                accelerator = new KernelAccelerator(context, device.CreateAccelerator(context));
+                reason = string.Empty;
+                return true;
+            }
+            catch (Exception e) when (e is InvalidOperationException or NotSupportedException or CLException or CudaException or ArgumentException)
+            {
+                problems.Add($"{device.Name}: {e.Message}");
+            }
+        }
+
+        context.Dispose();
+        reason = candidates.Count == 0
+            ? "no CUDA or OpenCL GPU device found"
+            : "no GPU accepted: " + string.Join("; ", problems);
+        return false;
+    }
+
+    /// <summary>ILGPU's CPU accelerator (sequential), for testing the kernels against the scalar reference.</summary>
+    public static KernelAccelerator CreateCpu()
+    {
+        var context = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
+        return new KernelAccelerator(context, context.CreateCPUAccelerator(0, CPUAcceleratorMode.Sequential));
+    }
+
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        _context.Dispose();
+    }
+}

@@ -1,0 +1,261 @@
+namespace AfmEdge.Processing;
+
+/// <summary>
+/// Plain scalar implementations of each operation, written straight from Gwyddion's definitions in double with no
+/// tricks: the yardstick the SIMD code and the ILGPU kernels are tested against. Slow on purpose; not for production.
+/// </summary>
+public static class Reference
+{
+    /// <summary>Polynomial leveling by the normal equations in raw pixel indices (gwy_data_field_area_fit_polynom).</summary>
+    public static float[] PolyLevel(float[] data, int width, int height, (int Px, int Py)[] terms, byte[]? exclude = null)
+    {
+        var n = terms.Length;
+        var a = new double[n, n];
+        var b = new double[n];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width) + x;
+                if (exclude is not null && exclude[i] != 0)
+                {
+                    continue;
+                }
+
+                for (var r = 0; r < n; r++)
+                {
+                    var fr = Math.Pow(x, terms[r].Px) * Math.Pow(y, terms[r].Py);
+                    b[r] += fr * data[i];
+                    for (var c = 0; c < n; c++)
+                    {
+                        a[r, c] += fr * Math.Pow(x, terms[c].Px) * Math.Pow(y, terms[c].Py);
+                    }
+                }
+            }
+        }
+
+        var coefficients = Solve(a, b);
+        var output = new float[data.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var z = (double)data[(y * width) + x];
+                for (var t = 0; t < n; t++)
+                {
+                    z -= coefficients[t] * Math.Pow(x, terms[t].Px) * Math.Pow(y, terms[t].Py);
+                }
+
+                output[(y * width) + x] = (float)z;
+            }
+        }
+
+        return output;
+    }
+
+    public static (int, int)[] PlaneTerms => [(0, 0), (1, 0), (0, 1)];
+
+    public static (int, int)[] FullTerms(int degree) =>
+        [.. Enumerable.Range(0, degree + 1).SelectMany(j => Enumerable.Range(0, degree + 1).Select(i => (i, j)))];
+
+    /// <summary>Row alignment by row median / mean / trimmed mean / median of differences, as linematch.c.</summary>
+    public static float[] AlignRows(float[] data, int width, int height, RowAlignmentMethod method, int degree = 1, double trim = RowAlignment.DefaultTrimFraction)
+    {
+        var output = new float[data.Length];
+        if (method == RowAlignmentMethod.Polynomial && degree > 0)
+        {
+            var average = data.Select(v => (double)v).Average();
+            for (var y = 0; y < height; y++)
+            {
+                var row = data.AsSpan(y * width, width).ToArray();
+                var terms = Enumerable.Range(0, degree + 1).Select(k => (k, 0)).ToArray();
+                var leveled = PolyLevel(row, width, 1, terms);
+                for (var x = 0; x < width; x++)
+                {
+                    output[(y * width) + x] = (float)(leveled[x] + average);
+                }
+            }
+
+            return output;
+        }
+
+        var shifts = new double[height];
+        if (method == RowAlignmentMethod.MedianOfDifferences)
+        {
+            for (var y = 1; y < height; y++)
+            {
+                var diffs = Enumerable.Range(0, width).Select(x => data[(y * width) + x] - data[((y - 1) * width) + x]).ToArray();
+                shifts[y] = shifts[y - 1] + SortedMedian(diffs);
+            }
+
+            var xs = Enumerable.Range(0, height).Select(i => (double)i).ToArray();
+            var line = Solve(new double[,] { { height, xs.Sum() }, { xs.Sum(), xs.Sum(v => v * v) } },
+                [shifts.Sum(), xs.Zip(shifts, (x, s) => x * s).Sum()]);
+            for (var y = 0; y < height; y++)
+            {
+                shifts[y] -= line[0] + (line[1] * y);
+            }
+        }
+        else
+        {
+            var fraction = method switch { RowAlignmentMethod.Median => 0.5, RowAlignmentMethod.TrimmedMean => trim, _ => 0.0 };
+            for (var y = 0; y < height; y++)
+            {
+                var row = data.AsSpan(y * width, width).ToArray();
+                Array.Sort(row);
+                var cut = (int)Math.Floor((fraction * width) + 0.5);
+                shifts[y] = (2 * cut) + 1 >= width ? row[width / 2] : row.Skip(cut).Take(width - (2 * cut)).Select(v => (double)v).Average();
+            }
+
+            var mean = shifts.Average();
+            for (var y = 0; y < height; y++)
+            {
+                shifts[y] -= mean;
+            }
+        }
+
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                output[(y * width) + x] = (float)(data[(y * width) + x] - shifts[y]);
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Gaussian blur by direct 1D sums in double with Gwyddion's kernel and mirror extension.</summary>
+    public static float[] Gaussian(float[] data, int width, int height, double sigma)
+    {
+        var kernel = GaussianFilter.Kernel(sigma, width, height).Select(v => (double)v).ToArray();
+        var r = kernel.Length / 2;
+        var rows = new double[data.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double s = 0;
+                for (var t = 0; t < kernel.Length; t++)
+                {
+                    s += kernel[t] * data[(y * width) + GaussianFilter.Mirror(x + t - r, width)];
+                }
+
+                rows[(y * width) + x] = s;
+            }
+        }
+
+        var output = new float[data.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                double s = 0;
+                for (var t = 0; t < kernel.Length; t++)
+                {
+                    s += kernel[t] * rows[(GaussianFilter.Mirror(y + t - r, height) * width) + x];
+                }
+
+                output[(y * width) + x] = (float)s;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>N×N median by sorting each (edge-truncated) window, rank n/2, as gwy_data_field_filter_median.</summary>
+    public static float[] Median(float[] data, int width, int height, int size)
+    {
+        var output = new float[data.Length];
+        var window = new List<float>(size * size);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                window.Clear();
+                for (var yy = Math.Max(0, y - ((size - 1) / 2)); yy <= Math.Min(height - 1, y + (size / 2)); yy++)
+                {
+                    for (var xx = Math.Max(0, x - ((size - 1) / 2)); xx <= Math.Min(width - 1, x + (size / 2)); xx++)
+                    {
+                        window.Add(data[(yy * width) + xx]);
+                    }
+                }
+
+                window.Sort();
+                output[(y * width) + x] = window[window.Count / 2];
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Mean, Sq, Sa, skew, excess kurtosis, min and max of the finite, unmasked samples.</summary>
+    public static SurfaceStatistics Statistics(float[] data, byte[]? exclude = null)
+    {
+        var values = data.Where((v, i) => float.IsFinite(v) && (exclude is null || exclude[i] == 0)).Select(v => (double)v).ToArray();
+        var mean = values.Average();
+        var sq = Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
+        return new SurfaceStatistics(values.Length, data.Length - values.Length, mean, sq,
+            values.Average(v => Math.Abs(v - mean)),
+            values.Average(v => Math.Pow(v - mean, 3)) / Math.Pow(sq, 3),
+            (values.Average(v => Math.Pow(v - mean, 4)) / Math.Pow(sq, 4)) - 3,
+            values.Min(), values.Max());
+    }
+
+    private static double SortedMedian(float[] values)
+    {
+        var copy = (float[])values.Clone();
+        Array.Sort(copy);
+        return copy[copy.Length / 2];
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting.</summary>
+    private static double[] Solve(double[,] a, double[] b)
+    {
+        var n = b.Length;
+        var m = (double[,])a.Clone();
+        var r = (double[])b.Clone();
+        for (var c = 0; c < n; c++)
+        {
+            var pivot = c;
+            for (var i = c + 1; i < n; i++)
+            {
+                if (Math.Abs(m[i, c]) > Math.Abs(m[pivot, c]))
+                {
+                    pivot = i;
+                }
+            }
+
+            for (var j = 0; j < n; j++)
+            {
+                (m[c, j], m[pivot, j]) = (m[pivot, j], m[c, j]);
+            }
+
+            (r[c], r[pivot]) = (r[pivot], r[c]);
+            for (var i = c + 1; i < n; i++)
+            {
+                var f = m[i, c] / m[c, c];
+                for (var j = c; j < n; j++)
+                {
+                    m[i, j] -= f * m[c, j];
+                }
+
+                r[i] -= f * r[c];
+            }
+        }
+
+        var x = new double[n];
+        for (var i = n - 1; i >= 0; i--)
+        {
+            var s = r[i];
+            for (var j = i + 1; j < n; j++)
+            {
+                s -= m[i, j] * x[j];
+            }
+
+            x[i] = s / m[i, i];
+        }
+
+        return x;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace AfmEdge.Processing;
+
+/// <summary>
+/// k-th smallest value of a scratch span (which it permutes). Gwyddion's median is the value of rank n/2
+/// (gwy_math_median → gwy_math_kth_rank(n, a, n/2)), i.e. the upper median for even n; <see cref="Median"/> keeps that.
+/// </summary>
+public static class Selection
+{
+    private const int Buckets = 256;
+
+    /// <summary>Rank n/2 of <paramref name="scratch"/>, as gwy_math_median; the span is reordered.</summary>
+    public static float Median(Span<float> scratch) => Kth(scratch, scratch.Length / 2);
+
+    /// <summary>The value of rank <paramref name="k"/> (0-based) of <paramref name="scratch"/>; the span is reordered.</summary>
+    public static float Kth(Span<float> scratch, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
+        return BucketSelect(scratch, k, 0);
+    }
+
+    // One histogram pass over value buckets finds the bucket holding rank k; only that bucket is searched further.
+    // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
+    // where quickselect's data-dependent branches cost several times more.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float BucketSelect(Span<float> values, int k, int depth)
+    {
+        Span<int> histogram = stackalloc int[Buckets];
+        Span<byte> buckets = values.Length <= 4096 ? stackalloc byte[values.Length] : new byte[values.Length];
+        while (true)
+        {
+            var n = values.Length;
+            if (n <= 48 || depth > 4)
+            {
+                return QuickSelect(values, k);
+            }
+
+            var min = TensorPrimitives.Min(values);
+            var max = TensorPrimitives.Max(values);
+            if (!(max > min))
+            {
+                return min;
+            }
+
+            var scale = (float)((Buckets - 0.01) / ((double)max - min));
+            if (!float.IsFinite(scale))
+            {
+                return QuickSelect(values, k);
+            }
+
+            // Bucket indices in one vector pass, then a scalar histogram over the bytes.
+            ComputeBuckets(values, buckets[..n], min, scale);
+            histogram.Clear();
+            foreach (var b in buckets[..n])
+            {
+                histogram[b]++;
+            }
+
+            var below = 0;
+            var bucket = 0;
+            while (below + histogram[bucket] <= k)
+            {
+                below += histogram[bucket++];
+            }
+
+            // Swap the chosen bucket's values to the front, so the span stays a permutation of its input.
+            var m = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (buckets[i] == bucket)
+                {
+                    (values[i], values[m]) = (values[m], values[i]);
+                    m++;
+                }
+            }
+
+            values = values[..m];
+            k -= below;
+            depth++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ComputeBuckets(ReadOnlySpan<float> values, Span<byte> buckets, float min, float scale)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vmin = new Vector<float>(min);
+            var vscale = new Vector<float>(scale);
+            var top = new Vector<int>(Buckets - 1);
+            var step = Vector<byte>.Count; // four float vectors narrow to one byte vector
+            for (; i <= values.Length - step; i += step)
+            {
+                var b0 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[i..]) - vmin) * vscale), top));
+                var b1 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + Vector<float>.Count)..]) - vmin) * vscale), top));
+                var b2 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + (2 * Vector<float>.Count))..]) - vmin) * vscale), top));
+                var b3 = Vector.AsVectorUInt32(Vector.Min(Vector.ConvertToInt32((new Vector<float>(values[(i + (3 * Vector<float>.Count))..]) - vmin) * vscale), top));
+                Vector.Narrow(Vector.Narrow(b0, b1), Vector.Narrow(b2, b3)).CopyTo(buckets[i..]);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            buckets[i] = (byte)Math.Min((int)((values[i] - min) * scale), Buckets - 1);
+        }
+    }
+
+    /// <summary>Hoare partition quickselect with median-of-three pivots; insertion sort for short ranges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static float QuickSelect(Span<float> a, int k)
+    {
+        var lo = 0;
+        var hi = a.Length - 1;
+        while (hi - lo > 16)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            if (a[mid] < a[lo])
+            {
+                (a[mid], a[lo]) = (a[lo], a[mid]);
+            }
+
+            if (a[hi] < a[lo])
+            {
+                (a[hi], a[lo]) = (a[lo], a[hi]);
+            }
+
+            if (a[hi] < a[mid])
+            {
+                (a[hi], a[mid]) = (a[mid], a[hi]);
+            }
+
+            var pivot = a[mid];
+            var i = lo;
+            var j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (a[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                hi = j;
+            }
+            else if (k >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return a[k];
+            }
+        }
+
+        for (var i = lo + 1; i <= hi; i++)
+        {
+            var v = a[i];
+            var j = i - 1;
+            while (j >= lo && a[j] > v)
+            {
+                a[j + 1] = a[j];
+                j--;
+            }
+
+            a[j + 1] = v;
+        }
+
+        return a[k];
+    }
+}

@@ -1,0 +1,131 @@
+using AfmEdge.Processing;
+
+namespace AfmEdge.Kernels.Tests;
+
+/// <summary>Loads one accelerator (and its kernels) for a whole test class; null with a reason when there is none.</summary>
+public abstract class AcceleratorFixture : IDisposable
+{
+    protected AcceleratorFixture(Func<(KernelAccelerator? Accelerator, string Reason)> create) => (Accelerator, Reason) = create();
+
+    public KernelAccelerator? Accelerator { get; }
+
+    public string Reason { get; }
+
+    public void Dispose()
+    {
+        Accelerator?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class CpuAcceleratorFixture() : AcceleratorFixture(() => (KernelAccelerator.CreateCpu(), string.Empty));
+
+public sealed class GpuAcceleratorFixture() : AcceleratorFixture(() =>
+    KernelAccelerator.TryCreateGpu(out var accelerator, out var reason) ? (accelerator, string.Empty) : (null, reason));
+
+/// <summary>
+/// The kernels against the scalar reference (AfmEdge.Processing.Reference) on small grids; run once per accelerator.
+/// </summary>
+public abstract class KernelTests(AcceleratorFixture fixture)
+{
+    private ProcessingKernels Kernels =>
+        fixture.Accelerator?.Kernels ?? throw new InvalidOperationException("no accelerator");
+
+    [Theory]
+    [InlineData(2.0, 32, 24)]
+    [InlineData(0.8, 17, 9)]
+    [InlineData(5.0, 4, 3)]
+    public void Gaussian_SmallGrid_MatchesReference(double sigma, int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Field(w, h, 1);
+        AssertClose(Reference.Gaussian(data, w, h, sigma), Kernels.Gaussian(data, w, h, sigma));
+    }
+
+    [Theory]
+    [InlineData(5, 32, 24)]
+    [InlineData(3, 17, 9)]
+    [InlineData(4, 12, 10)]
+    public void Median_SmallGrid_MatchesReference(int size, int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Field(w, h, 2);
+        Assert.Equal(Reference.Median(data, w, h, size), Kernels.Median(data, w, h, size));
+    }
+
+    [Fact]
+    public void Median_TiedValues_MatchesReference()
+    {
+        SkipWithoutAccelerator();
+        var random = new Random(4);
+        var data = Enumerable.Range(0, 32 * 24).Select(_ => (float)random.Next(3)).ToArray();
+        Assert.Equal(Reference.Median(data, 32, 24, 5), Kernels.Median(data, 32, 24, 5));
+    }
+
+    [Theory]
+    [InlineData(RowAlignmentMethod.Median, 32, 24)]
+    [InlineData(RowAlignmentMethod.Median, 15, 4)]
+    [InlineData(RowAlignmentMethod.Mean, 32, 24)]
+    public void AlignRows_SmallGrid_MatchesReferenceAndSimd(RowAlignmentMethod method, int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Field(w, h, 3);
+        var gpu = Kernels.AlignRows(data, w, h, method);
+        AssertClose(Reference.AlignRows(data, w, h, method), gpu);
+        var simd = new float[data.Length];
+        new RowAlignment(method).Run(data, simd, w, h, default);
+        AssertClose(simd, gpu);
+    }
+
+    [Fact]
+    public void AlignRows_UnsupportedMethod_Throws()
+    {
+        SkipWithoutAccelerator();
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AlignRows(new float[12], 4, 3, RowAlignmentMethod.MedianOfDifferences));
+    }
+
+    private void SkipWithoutAccelerator()
+    {
+        if (fixture.Accelerator is null)
+        {
+            Assert.Skip("No GPU accelerator: " + fixture.Reason);
+        }
+    }
+
+    private static float[] Field(int w, int h, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, w * h).Select(i => (float)(100 + (0.1 * (i % w)) + (0.5 * (i / w)) + random.NextDouble()))];
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var range = expected.Max() - expected.Min();
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var ulp = MathF.BitIncrement(Math.Abs(expected[i])) - Math.Abs(expected[i]);
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= (1e-5 * range) + (2 * ulp), $"[{i}] expected {expected[i]}, got {actual[i]}");
+        }
+    }
+}
+
+public sealed class CpuAcceleratorKernelTests(CpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+
+[Trait("Category", "Gpu")]
+public sealed class GpuKernelTests(GpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<GpuAcceleratorFixture>
+{
+    [Fact]
+    public void TryCreateGpu_OnGpuMachine_ReportsGpu()
+    {
+        if (!KernelAccelerator.TryCreateGpu(out var accelerator, out var reason))
+        {
+            Assert.Skip("No GPU accelerator: " + reason);
+        }
+
+        using (accelerator)
+        {
+            Assert.True(accelerator!.IsGpu, accelerator.Name);
+        }
+    }
+}
