@@ -228,7 +228,7 @@ public sealed class Ad7606 : IDisposable
                 seenHigh = true;
                 if (elapsed > _busyTimeoutTicks)
                 {
-                    throw new IOException($"AD7606 BUSY (pin {_busyPin}) stayed high for more than {(double)_busyTimeoutTicks / _time.TimestampFrequency * 1e6:0} µs after CONVST: the conversion did not complete.");
+                    throw new BusyTimeoutException($"AD7606 BUSY (pin {_busyPin}) stayed high for more than {(double)_busyTimeoutTicks / _time.TimestampFrequency * 1e6:0} µs after CONVST: the conversion did not complete.");
                 }
 
                 continue;
@@ -242,7 +242,7 @@ public sealed class Ad7606 : IDisposable
             if (elapsed < _minConversionTicks)
             {
                 // BUSY rises within 40 ns of CONVST and stays high for at least tCONV min: low now means it never rose.
-                throw new IOException($"AD7606 BUSY (pin {_busyPin}) never rose after CONVST (pin {_convstPin}): check the BUSY wiring or the chip.");
+                throw new BusyTimeoutException($"AD7606 BUSY (pin {_busyPin}) never rose after CONVST (pin {_convstPin}): check the BUSY wiring or the chip.");
             }
 
             // First look came after tCONV min: the pulse may have been missed; the conversion is over either way.
@@ -294,5 +294,26 @@ public sealed class Ad7606 : IDisposable
         // The span overload: GpioController.Write(int, PinValue) allocates per call in System.Device.Gpio 4.2.
         _pinWrite[0] = new PinValuePair(pin, value);
         _gpio.Write(_pinWrite);
+    }
+}
+
+/// <summary>The AD7606's BUSY line misbehaved: it stayed high past the timeout, or never rose after CONVST.</summary>
+public sealed class BusyTimeoutException : IOException
+{
+    /// <summary>Creates the exception with a message naming the pin.</summary>
+    public BusyTimeoutException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with no message.</summary>
+    public BusyTimeoutException()
+    {
+    }
+
+    /// <summary>Creates the exception wrapping <paramref name="innerException"/>.</summary>
+    public BusyTimeoutException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }
