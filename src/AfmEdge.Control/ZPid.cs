@@ -2,7 +2,7 @@ namespace AfmEdge.Control;
 
 /// <summary>
 /// The Z feedback controller: PID on the deflection (error) signal with derivative on the measurement
-/// (a setpoint change gives no kick), conditional-integration anti-windup and an output clamp.
+/// (a setpoint change gives no kick), integrator-clamping anti-windup and an output clamp.
 /// A larger deflection than the setpoint means the tip presses too hard, so the output (Z extension) falls.
 /// </summary>
 public sealed class ZPid
@@ -62,21 +62,10 @@ public sealed class ZPid
         _lastMeasurement = measurement;
         _hasLast = true;
 
-        double candidate = _integral + (Gains.Integral * error * dt);
-        double u = p + candidate + d;
-
-        // Anti-windup: integrate only while the output is inside its window or the error drives it back in.
-        if ((u > OutputMax && error > 0) || (u < OutputMin && error < 0))
-        {
-            u = p + _integral + d;
-        }
-        else
-        {
-            _integral = candidate;
-        }
-
-        // Keep the integral itself in the window so recovery from a limit is immediate.
-        _integral = Math.Clamp(_integral, OutputMin, OutputMax);
+        // Anti-windup by integrator clamping: the integral never leaves the output window, so after any
+        // time at a limit the output leaves it on the first step the error changes sign.
+        _integral = Math.Clamp(_integral + (Gains.Integral * error * dt), OutputMin, OutputMax);
+        double u = p + _integral + d;
         Saturated = u >= OutputMax || u <= OutputMin;
         Output = Math.Clamp(u, OutputMin, OutputMax);
         return Output;

@@ -8,15 +8,16 @@ namespace AfmEdge.Control.Tests;
 /// <summary>The real drivers and engine wired to the virtual microscope on a virtual clock.</summary>
 internal sealed class VirtualRig : IDisposable
 {
-    public VirtualRig(ScanEngineOptions? options = null, ISurface? surface = null, VirtualAfmOptions? afmOptions = null, TimeSpan? busyTimeout = null)
+    public VirtualRig(ScanEngineOptions? options = null, ISurface? surface = null, VirtualAfmOptions? afmOptions = null, TimeSpan? busyTimeout = null, Func<System.Device.Spi.SpiDevice, System.Device.Spi.SpiDevice>? wrapDac = null)
     {
         Clock = new VirtualClock();
         Surface = new ShiftableSurface(surface ?? DefaultSurface());
         Afm = new VirtualAfm(Surface, afmOptions ?? new VirtualAfmOptions(), Clock);
         Gpio = new GpioController(Afm.Gpio);
-        DacX = new Ad5791(Afm.DacXSpi, 10, -10, Gpio, clrPin: VirtualAfm.DacXPins.Clr!.Value, shouldDispose: false);
-        DacY = new Ad5791(Afm.DacYSpi, 10, -10, Gpio, clrPin: VirtualAfm.DacYPins.Clr!.Value, shouldDispose: false);
-        DacZ = new Ad5791(Afm.DacZSpi, 10, -10, Gpio, clrPin: VirtualAfm.DacZPins.Clr!.Value, resetPin: VirtualAfm.DacZPins.Reset!.Value, shouldDispose: false);
+        wrapDac ??= static spi => spi;
+        DacX = new Ad5791(wrapDac(Afm.DacXSpi), 10, -10, Gpio, clrPin: VirtualAfm.DacXPins.Clr!.Value, shouldDispose: false);
+        DacY = new Ad5791(wrapDac(Afm.DacYSpi), 10, -10, Gpio, clrPin: VirtualAfm.DacYPins.Clr!.Value, shouldDispose: false);
+        DacZ = new Ad5791(wrapDac(Afm.DacZSpi), 10, -10, Gpio, clrPin: VirtualAfm.DacZPins.Clr!.Value, resetPin: VirtualAfm.DacZPins.Reset!.Value, shouldDispose: false);
         var pins = VirtualAfm.AdcPins;
         Adc = new Ad7606(Afm.AdcSpi, Gpio, pins.Convst, pins.Busy, pins.Reset!.Value, pins.Range!.Value, Hardware.Ad7606Range.PlusMinus10V, busyTimeout ?? TimeSpan.FromMilliseconds(10), Clock, shouldDispose: false);
         Options = options ?? DefaultOptions();
