@@ -12,6 +12,7 @@ public static class AfmEdgeCli
             "AfmEdge: the edge controller beside an atomic force microscope. It scans, cleans, enhances and analyses " +
             "frames and publishes them over MQTT.");
         root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(ScanCommand.Create(output, error));
         return root;
     }
 

@@ -313,6 +313,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
 
     private void ScanFrames(ChannelWriter<ScanLine> writer, long frameCount, CancellationToken token)
     {
+        PrepareHotPath();
         StartAxes();
         int pixels = _options.Scan.PixelsX;
         int perDirection = _options.PointsPerDirection;
@@ -360,6 +361,23 @@ public sealed class ScanEngine : IScanSource, IDisposable
         }
 
         Retract();
+    }
+
+    // Compile the per-point methods before the first deadline: a first-call JIT of several milliseconds
+    // in the middle of a line would trip the watchdog on a real-time clock.
+    private static void PrepareHotPath()
+    {
+        const System.Reflection.BindingFlags All = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly;
+        foreach (var type in new[] { typeof(ScanEngine), typeof(ZPid), typeof(DacAxis), typeof(Ad5791), typeof(Ad7606), typeof(ScanStatistics) })
+        {
+            foreach (var method in type.GetMethods(All))
+            {
+                if (!method.IsAbstract && !method.ContainsGenericParameters)
+                {
+                    System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                }
+            }
+        }
     }
 
     // Lines are rented here and returned by the consumer on other threads, whose thread-local pool
@@ -529,7 +547,8 @@ public sealed class ScanEngine : IScanSource, IDisposable
             CheckZRange();
         }
 
-        Pace(watchdog: true);
+        // Out of contact a late point only delays the next slew-limited step; under feedback it is a fault.
+        Pace(watchdog: _engaged);
         return reached;
     }
 
