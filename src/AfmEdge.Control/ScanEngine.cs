@@ -52,6 +52,8 @@ public sealed class ScanEngine : IScanSource, IDisposable
     private int _sameCodeRun;
     private int _saturatedRun;
     private int _zLimitRun;
+    private double _lastZStep;
+    private double _oscillationScore;
     private long _frame;
     private int _line = -1;
     private bool _started;
@@ -485,6 +487,8 @@ public sealed class ScanEngine : IScanSource, IDisposable
             {
                 _pid.Reset(_z.Volts);
                 _zLimitRun = 0;
+                _oscillationScore = 0;
+                _lastZStep = 0;
                 Volatile.Write(ref _engaged, true);
                 Log.Engaged(_logger, _z.Volts, _deflection);
                 return;
@@ -535,6 +539,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
         if (_engaged)
         {
             double z = _pid.Update(_deflection, _dt);
+            double before = _z.Volts;
             try
             {
                 _z.MoveToward(z);
@@ -545,6 +550,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
             }
 
             CheckZRange();
+            CheckOscillation(_z.Volts - before);
         }
 
         // Out of contact a late point only delays the next slew-limited step; under feedback it is a fault.
@@ -578,6 +584,24 @@ public sealed class ScanEngine : IScanSource, IDisposable
         {
             string where = _z.AtMax ? "fully extended: contact lost (surface out of reach below)" : "fully retracted: the surface is too high";
             throw Fault(ScanFaultKind.ZOutOfRange, $"Z held at {_z.Volts:0.000} V, {where}, for {_zLimitRun} points.");
+        }
+    }
+
+    // A stable loop moves Z smoothly (reversals only at noise size); an unstable one reverses its large
+    // steps point after point. Exponential window of ~32 points, no allocation.
+    private void CheckOscillation(double step)
+    {
+        const double Decay = 1.0 / 32;
+        bool reversal = Math.Abs(step) >= _options.OscillationStepVolts && Math.Abs(_lastZStep) >= _options.OscillationStepVolts && Math.Sign(step) != Math.Sign(_lastZStep);
+        _oscillationScore += Decay * ((reversal ? 1.0 : 0.0) - _oscillationScore);
+        if (step != 0)
+        {
+            _lastZStep = step;
+        }
+
+        if (_oscillationScore >= _options.OscillationFraction)
+        {
+            throw Fault(ScanFaultKind.Oscillation, $"Z feedback oscillates: {_oscillationScore:P0} of recent points reversed a Z step of at least {_options.OscillationStepVolts} V (gains P = {_pid.Gains.Proportional}, I = {_pid.Gains.Integral}/s too high?).");
         }
     }
 

@@ -51,6 +51,12 @@ public sealed record ScanEngineOptions
     /// <summary>Consecutive points with the Z output at a limit that count as Z out of range.</summary>
     public int ZLimitPoints { get; init; } = 64;
 
+    /// <summary>Smallest Z step (volts) whose reversal counts toward oscillation; noise-sized steps never do.</summary>
+    public double OscillationStepVolts { get; init; } = 0.02;
+
+    /// <summary>Fraction of recent points (about 32) with a large Z reversal that counts as oscillation.</summary>
+    public double OscillationFraction { get; init; } = 0.5;
+
     /// <summary>How late a point may finish before the watchdog trips.</summary>
     public TimeSpan WatchdogSlack { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -130,6 +136,16 @@ public sealed record ScanEngineOptions
         if (ZLimitPoints < 1)
         {
             errors.Add($"ZLimitPoints = {ZLimitPoints}: must be at least 1.");
+        }
+
+        if (!(OscillationStepVolts > 0 && OscillationStepVolts < 10))
+        {
+            errors.Add($"OscillationStepVolts = {OscillationStepVolts}: must be in (0, 10) V.");
+        }
+
+        if (!(OscillationFraction > 0 && OscillationFraction <= 1))
+        {
+            errors.Add($"OscillationFraction = {OscillationFraction}: must be in (0, 1].");
         }
 
         if (!(WatchdogSlack > TimeSpan.Zero && WatchdogSlack <= TimeSpan.FromSeconds(1)))

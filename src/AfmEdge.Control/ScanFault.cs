@@ -21,6 +21,9 @@ public enum ScanFaultKind
     /// <summary>Z feedback held its output at the end of the Z range for too long.</summary>
     ZOutOfRange,
 
+    /// <summary>Z feedback oscillates (gains too high): successive Z steps keep reversing with a large amplitude.</summary>
+    Oscillation,
+
     /// <summary>The approach ran out of Z range before reaching the setpoint.</summary>
     ApproachFailed,
 

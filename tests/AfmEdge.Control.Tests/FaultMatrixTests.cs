@@ -133,3 +133,37 @@ public sealed class FaultMatrixTests
         }
     }
 }
+
+public sealed class OscillationTests
+{
+    [Fact]
+    public async Task SetGains_TooHigh_OscillationDetectedAndRetracted()
+    {
+        using var rig = new VirtualRig();
+        var stable = VirtualRig.StableGains(rig.Options);
+        var result = await rig.ScanAsync(
+            onLine: i =>
+            {
+                if (i == 1)
+                {
+                    // Integral step of 2.4× the error per point: past the discrete loop's stability limit of 2.
+                    rig.Engine.SetGains(stable with { Integral = stable.Integral * 6 });
+                }
+            },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        var error = Assert.IsType<ScanFaultException>(result.Error);
+        Assert.Equal(ScanFaultKind.Oscillation, error.Fault.Kind);
+        Assert.Contains("oscillates", error.Fault.Reason, StringComparison.Ordinal);
+        Assert.Equal(-10.0, rig.Afm.DacZ.OutputVoltage, 3);
+    }
+
+    [Fact]
+    public async Task RunAsync_StableGains_NoOscillation()
+    {
+        using var rig = new VirtualRig(VirtualRig.DefaultOptions(pixels: 32));
+        var result = await rig.ScanAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Null(result.Error);
+        Assert.Null(rig.Engine.LastFault);
+    }
+}
