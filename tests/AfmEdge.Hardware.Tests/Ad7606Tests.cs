@@ -92,23 +92,24 @@ public sealed class Ad7606Tests : IDisposable
     }
 
     [Fact]
-    public void ConvertAndRead_BusyNeverFalls_ThrowsIOExceptionAfterTimeout()
+    public void ConvertAndRead_BusyNeverFalls_ThrowsBusyTimeoutAfterTimeout()
     {
         using var adc = Create(TimeSpan.FromMicroseconds(200));
         _chip.BusyFault = BusyFault.NeverFalls;
         var before = _clock.Elapsed;
-        var e = Assert.Throws<IOException>(() => adc.ConvertAndRead(stackalloc short[8]));
+        var e = Assert.Throws<BusyTimeoutException>(() => adc.ConvertAndRead(stackalloc short[8]));
+        Assert.IsAssignableFrom<IOException>(e);
         Assert.Contains("stayed high", e.Message, StringComparison.Ordinal);
         Assert.Contains("pin 27", e.Message, StringComparison.Ordinal);
         Assert.InRange(_clock.Elapsed - before, TimeSpan.FromMicroseconds(200), TimeSpan.FromMicroseconds(210));
     }
 
     [Fact]
-    public void ConvertAndRead_BusyNeverRises_ThrowsIOException()
+    public void ConvertAndRead_BusyNeverRises_ThrowsBusyTimeout()
     {
         using var adc = Create();
         _chip.BusyFault = BusyFault.NeverRises;
-        var e = Assert.Throws<IOException>(() => adc.ConvertAndRead(stackalloc short[8]));
+        var e = Assert.Throws<BusyTimeoutException>(() => adc.ConvertAndRead(stackalloc short[8]));
         Assert.Contains("never rose", e.Message, StringComparison.Ordinal);
     }
 
