@@ -200,7 +200,11 @@ public sealed class ScanEngine : IScanSource, IDisposable
 
         if (thread is not null)
         {
-            thread.Join();
+            // From a Faulted handler the loop thread is finishing on its own; joining it would deadlock.
+            if (thread != Thread.CurrentThread)
+            {
+                thread.Join();
+            }
         }
         else if (_started)
         {

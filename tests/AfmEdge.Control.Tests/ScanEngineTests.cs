@@ -137,3 +137,58 @@ public sealed class ScanEngineTests
         Assert.Equal(0, afm.Adc.Conversions);
     }
 }
+
+public sealed class ScanEngineShutdownTests
+{
+    [Fact]
+    public async Task Dispose_DuringScan_RetractsAndReportsShutdown()
+    {
+        using var rig = new VirtualRig(VirtualRig.DefaultOptions(pixels: 64));
+        ScanFault? seen = null;
+        rig.Engine.Faulted += (_, f) => seen = f;
+        var scan = rig.ScanAsync(
+            onLine: i =>
+            {
+                if (i == 1)
+                {
+                    rig.Engine.Dispose();
+                }
+            },
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        var result = await scan;
+
+        Assert.IsAssignableFrom<OperationCanceledException>(result.Error);
+        Assert.Equal(ScanFaultKind.Shutdown, seen?.Kind);
+        Assert.Equal(-10.0, rig.Afm.DacZ.OutputVoltage, 3);
+        Assert.Equal(Enumerable.Range(0, result.Lines.Count), result.Lines);
+        Assert.Throws<ObjectDisposedException>(() => { _ = rig.Engine.RetractAsync(TestContext.Current.CancellationToken); });
+    }
+
+    [Fact]
+    public async Task RunAsync_WhileRunning_Throws()
+    {
+        using var rig = new VirtualRig();
+        using var hold = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+
+        // Parks the loop thread inside its first wait, so the second call surely finds it running.
+        using var timer = rig.Clock.CreateTimer(
+            _ =>
+            {
+                entered.Set();
+                hold.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            },
+            null,
+            TimeSpan.FromMilliseconds(1),
+            Timeout.InfiniteTimeSpan);
+        var first = rig.Engine.ApproachAsync(TestContext.Current.CancellationToken);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        var e = Assert.Throws<InvalidOperationException>(() => { _ = rig.Engine.RetractAsync(TestContext.Current.CancellationToken); });
+        Assert.Contains("already running", e.Message, StringComparison.Ordinal);
+        hold.Set();
+        await first;
+        Assert.True(rig.Engine.IsEngaged);
+    }
+}
