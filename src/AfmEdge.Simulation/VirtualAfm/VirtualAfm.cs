@@ -10,7 +10,7 @@ namespace AfmEdge.Simulation.VirtualAfm;
 /// </summary>
 /// <remarks>
 /// <para>Physics, evaluated when the ADC's track-and-hold samples (<see cref="SampleInputs"/>): each
-/// piezo follows its DAC voltage with a first-order lag (plus optional creep on X/Y); the tip sits at
+/// piezo follows its DAC voltage with a first-order lag (plus optional creep and play-band hysteresis on X/Y); the tip sits at
 /// <c>TipRestHeight − z</c>; where it is below the surface the cantilever deflects by the difference
 /// (a hard sample), otherwise it hangs free. ADC inputs (V1 first): deflection, current, potential,
 /// adhesion; V5..V8 read 0 V. Current and adhesion read 0 out of contact.</para>
@@ -51,6 +51,8 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
     private double _z;
     private double _creepX;
     private double _creepY;
+    private double _playX;
+    private double _playY;
     private ulong _rng;
 
     /// <summary>Builds the microscope over <paramref name="surface"/> with its clock.</summary>
@@ -173,9 +175,21 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
     private void UpdatePiezos(DateTimeOffset now)
     {
-        double tx = Volts(DacX) * _options.XyMetresPerVolt;
-        double ty = Volts(DacY) * _options.XyMetresPerVolt;
+        double half = _options.HysteresisWidth / 2;
+        double commandX = Volts(DacX) * _options.XyMetresPerVolt;
+        double commandY = Volts(DacY) * _options.XyMetresPerVolt;
         double tz = Volts(DacZ) * _options.ZMetresPerVolt;
+        if (!_started)
+        {
+            _playX = commandX;
+            _playY = commandY;
+        }
+
+        // Play operator: the piezo's target stays put until the command leaves the band around it.
+        _playX = Math.Clamp(_playX, commandX - half, commandX + half);
+        _playY = Math.Clamp(_playY, commandY - half, commandY + half);
+        double tx = _playX;
+        double ty = _playY;
         if (!_started)
         {
             _started = true;

@@ -18,6 +18,12 @@ public sealed record VirtualAfmOptions
     /// <summary>Creep time constant, seconds.</summary>
     public double CreepTimeConstant { get; init; } = 0.05;
 
+    /// <summary>
+    /// Lateral hysteresis as a play (backlash) band, metres: a reversal of X or Y moves nothing until the
+    /// command has travelled this far back, so trace and retrace images shift apart by it (0 disables).
+    /// </summary>
+    public double HysteresisWidth { get; init; }
+
     /// <summary>Height of the tip above the substrate plane at zero Z extension, metres.</summary>
     public double TipRestHeight { get; init; } = 100e-9;
 
@@ -54,6 +60,11 @@ public sealed record VirtualAfmOptions
         if (!(CreepFraction >= 0 && CreepFraction < 0.5))
         {
             errors.Add($"CreepFraction = {CreepFraction}: must be in [0, 0.5).");
+        }
+
+        if (!(HysteresisWidth >= 0 && HysteresisWidth < 1e-6))
+        {
+            errors.Add($"HysteresisWidth = {HysteresisWidth}: must be in [0, 1 µm).");
         }
 
         if (!double.IsFinite(TipRestHeight))
