@@ -17,6 +17,7 @@ public static class AfmEdgeCli
         root.Subcommands.Add(SimulateCommand.Create(output, error));
         root.Subcommands.Add(ProcessCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
+        root.Subcommands.Add(ScanCommand.Create(output, error));
         return root;
     }
 

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using AfmEdge.Control;
+using AfmEdge.Core;
+using AfmEdge.Formats.Gsf;
+
+namespace AfmEdge.Cli;
+
+/// <summary>`afmedge scan`: one closed-loop frame on the virtual microscope, written as GSF files.</summary>
+internal static class ScanCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Directory for <Channel>.gsf and <Channel>-retrace.gsf.", Required = true };
+        var pixels = new Option<int>("--pixels", "-p") { Description = "Pixels per line and lines per frame.", DefaultValueFactory = _ => 256 };
+        var lineRate = new Option<double>("--line-rate") { Description = "Lines per second (trace + retrace).", DefaultValueFactory = _ => 1.0 };
+        var sizeUm = new Option<double>("--size-um") { Description = "Scan size in micrometres (square).", DefaultValueFactory = _ => 5.0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
+        var realTime = new Option<bool>("--real-time") { Description = "Pace the loop on the system clock (measures real loop jitter) instead of the virtual clock." };
+        var command = new Command("scan", "Scan one frame in closed loop on the virtual microscope (drivers, emulated chips, Z feedback) and write GSF files.")
+        {
+            outDir, pixels, lineRate, sizeUm, seed, realTime,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), parse.GetValue(seed), parse.GetValue(realTime), output, error, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DirectoryInfo outDir, int pixels, double lineRate, double sizeUm, int seed, bool realTime, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var scan = new ScanSettings { SizeX = sizeUm * 1e-6, SizeY = sizeUm * 1e-6, PixelsX = pixels, PixelsY = pixels, LineRateHz = lineRate };
+        var scanErrors = scan.Validate();
+        if (scanErrors.Count > 0)
+        {
+            await error.WriteLineAsync("afmedge scan: Invalid scan options: " + string.Join(" ", scanErrors));
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        VirtualScanner scanner;
+        try
+        {
+            scanner = new VirtualScanner(scan, seed, realTime);
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync("afmedge scan: " + e.Message);
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        using (scanner)
+        {
+            var engine = scanner.Engine;
+            var lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(new System.Threading.Channels.BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+            var assembler = new FrameAssembler(engine.Channels, scan, scanner.Clock);
+            Frame? frame = null;
+            var consumer = Task.Run(
+                async () =>
+                {
+                    await foreach (var line in lines.Reader.ReadAllAsync(CancellationToken.None))
+                    {
+                        if (assembler.TryAdd(line, out var done))
+                        {
+                            frame = done;
+                        }
+                    }
+                },
+                CancellationToken.None);
+
+            var wall = Stopwatch.StartNew();
+            try
+            {
+                await engine.RunAsync(lines.Writer, 1, cancellationToken);
+            }
+            catch (ScanFaultException e)
+            {
+                await error.WriteLineAsync($"afmedge scan: fault {e.Fault.Kind} at line {e.Fault.LineIndex}: {e.Fault.Reason} (Z retracted)");
+                return ExitCodes.RuntimeFailure;
+            }
+            finally
+            {
+                lines.Writer.Complete();
+                await consumer;
+            }
+
+            wall.Stop();
+            Directory.CreateDirectory(outDir.FullName);
+            foreach (var descriptor in engine.Channels)
+            {
+                await using var file = File.Create(Path.Combine(outDir.FullName, descriptor.Key + ".gsf"));
+                GsfWriter.Write(file, frame!, descriptor.Key);
+            }
+
+            var stats = engine.Statistics;
+            double frameTime = scan.FrameTime.TotalSeconds;
+            string virtualNote = scanner.VirtualClock is { } v
+                ? string.Create(CultureInfo.InvariantCulture, $"; virtual clock {v.Elapsed.TotalSeconds:0.0} s with approach and moves")
+                : string.Empty;
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Scanned {scan.PixelsY} lines × {scan.PixelsX} px (trace + retrace) at {lineRate} lines/s in {wall.Elapsed.TotalSeconds:0.00} s: {frameTime / wall.Elapsed.TotalSeconds:0.0}× faster than real time ({frameTime:0} s{virtualNote})."));
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Point deadline lateness ({(realTime ? "system" : "virtual")} clock): p50 {stats.LatenessPercentile(50).TotalMicroseconds:0} µs, p99 {stats.LatenessPercentile(99).TotalMicroseconds:0} µs, max {stats.MaxLateness.TotalMicroseconds:0.0} µs."));
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Height vs true surface, RMS (means removed): trace {scanner.HeightRmsError(frame!.GetChannel("Height"), scan) * 1e9:0.00} nm, retrace {scanner.HeightRmsError(frame.GetChannel("Height", ScanDirection.Retrace), scan) * 1e9:0.00} nm."));
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Scan thread allocated {stats.AllocatedBytesPerLine:0.#} B/line on average after {ScanStatistics.WarmupLines} warm-up lines (max {stats.MaxAllocatedBytesPerLine} B); {stats.Points} control points."));
+            await output.WriteLineAsync($"Wrote {engine.Channels.Count} GSF files to {outDir.FullName}");
+            return ExitCodes.Ok;
+        }
+    }
+}
