@@ -48,11 +48,12 @@ public sealed class ProcessingChain
         return Parse(steps.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>Checks one step on its own; the error names the step and its bad parameter, but no position.</summary>
     public static bool TryParseStep(string? step, out string error)
     {
         try
         {
-            ParseStep(step, 0);
+            ParseStep(step, index: null);
             error = string.Empty;
             return true;
         }
@@ -186,7 +187,10 @@ public sealed class ProcessingChain
         return (working, exclude);
     }
 
-    private static IChannelOperation ParseStep(string? step, int index)
+    private static string StepLabel(int? index) =>
+        index is { } i ? string.Create(CultureInfo.InvariantCulture, $"Processing step {i}") : "Processing step";
+
+    private static IChannelOperation ParseStep(string? step, int? index)
     {
         var name = step?.Trim().ToLowerInvariant() ?? string.Empty;
         var parts = name.Split(':');
@@ -206,12 +210,12 @@ public sealed class ProcessingChain
                 ("gauss", 2) => new GaussianFilter(Number(parts[1], "SIGMA", 0, 1000)),
                 ("median", 2) => new MedianFilter(Integer(parts[1], "SIZE", 1, MedianFilter.MaxSize)),
                 _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
-                    $"Processing step {index} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
+                    $"{StepLabel(index)} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
             };
         }
         catch (ArgumentException e)
         {
-            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Processing step {index} '{step}': {e.Message}"), e);
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{StepLabel(index)} '{step}': {e.Message}"), e);
         }
     }
 

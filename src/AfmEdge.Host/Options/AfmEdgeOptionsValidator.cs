@@ -42,9 +42,9 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
         var steps = options.Processing.EffectiveSteps;
         for (var i = 0; i < steps.Count; i++)
         {
-            if (!ProcessingChain.TryParseStep(steps[i], out _))
+            if (!ProcessingChain.TryParseStep(steps[i], out var stepError))
             {
-                errors.Add($"{root}:Processing:Steps:{i} = '{steps[i]}': unknown step; known steps: {string.Join(", ", ProcessingChain.KnownSteps)}.");
+                errors.Add($"{root}:Processing:Steps:{i} = '{steps[i]}': {stepError}");
             }
         }
 
