@@ -23,7 +23,10 @@ internal static class BenchCommand
         var budget = new Option<double>("--budget-ms") { Description = "Time spent per operation and size.", DefaultValueFactory = _ => 300 };
         var process = new Command("process", "Time each processing operation on a synthetic scan: median (and minimum) ms per run, one thread.") { sizes, budget };
         process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), output, error));
-        return new Command("bench", "Benchmarks.") { process };
+        return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
+        {
+            process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output),
+        };
     }
 
     private static int Run(string sizeList, double budgetMs, TextWriter output, TextWriter error)
@@ -66,47 +69,14 @@ internal static class BenchCommand
         var frame = new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0),
             new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = side, PixelsY = side, LineRateHz = 1 },
             Enumerable.Range(0, 4).Select(c => new Channel(new ChannelDescriptor($"Probe{c}", PhysicalUnit.Metre), side, side, Field(side, side))));
-        var frameTimes = new List<double>();
-        var budget = Stopwatch.StartNew();
-        for (var i = 0; i < 3; i++)
-        {
-            chain.Apply(frame);
-        }
-
-        while (frameTimes.Count < 5 || (budget.Elapsed.TotalMilliseconds < budgetMs && frameTimes.Count < 200))
-        {
-            var start = Stopwatch.GetTimestamp();
-            chain.Apply(frame);
-            frameTimes.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        var sortedFrame = frameTimes.Order().ToArray();
+        var (frameMedian, frameMin) = BenchTiming.Measure(() => chain.Apply(frame), budgetMs, maximumRuns: 200);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"4-channel {side}² frame, align-rows:median,level:plane,scars: {ProcessCommand.Median(sortedFrame):F3} ms ({sortedFrame[0]:F3}) on {Environment.ProcessorCount} cores"));
+            $"4-channel {side}² frame, align-rows:median,level:plane,scars: {frameMedian:F3} ms ({frameMin:F3}) on {Environment.ProcessorCount} cores"));
         return ExitCodes.Ok;
     }
 
-    private static (double Median, double Min) Measure(GridOperation op, float[] input, float[] output, int size, double budgetMs)
-    {
-        // Warm-up until the JIT's tiered recompilation has settled (≥ 30 calls or a quarter of the budget).
-        var warm = Stopwatch.StartNew();
-        for (var i = 0; i < 40 && (i < 3 || warm.Elapsed.TotalMilliseconds < budgetMs / 4); i++)
-        {
-            op.Run(input, output, size, size, default);
-        }
-
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (times.Count < 5 || (total.Elapsed.TotalMilliseconds < budgetMs && times.Count < 1000))
-        {
-            var start = Stopwatch.GetTimestamp();
-            op.Run(input, output, size, size, default);
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        var sorted = times.Order().ToArray();
-        return (ProcessCommand.Median(sorted), sorted[0]);
-    }
+    private static (double Median, double Min) Measure(GridOperation op, float[] input, float[] output, int size, double budgetMs) =>
+        BenchTiming.Measure(() => op.Run(input, output, size, size, default), budgetMs);
 
     /// <summary>A scan-like field in metres: tilt, bumps, line offsets and noise (seeded).</summary>
     private static float[] Field(int width, int height)
