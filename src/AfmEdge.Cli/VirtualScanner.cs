@@ -2,6 +2,7 @@ using System.Device.Gpio;
 using AfmEdge.Control;
 using AfmEdge.Core;
 using AfmEdge.Hardware;
+using AfmEdge.Simulation.Specimens;
 using AfmEdge.Simulation.VirtualAfm;
 
 namespace AfmEdge.Cli;
@@ -120,21 +121,11 @@ internal sealed class VirtualScanner : IDisposable
         return Math.Sqrt(sum / n);
     }
 
-    // Gaussian bumps (100–300 nm high) scattered over the scan area by the seed: a stand-in until the
-    // chromosome specimens can be scanned through the same ISurface.
-    private static BumpSurface SeededSurface(ScanSettings scan, int seed)
+    // The chromosome specimen of this seed with its field set to the scan area: the specimen that
+    // `afmedge simulate --seed N --size-um S` renders, scanned here through the closed loop.
+    private static SpecimenSurface SeededSurface(ScanSettings scan, int seed)
     {
-        var random = new Random(seed);
-        var bumps = new Bump[6];
-        for (int i = 0; i < bumps.Length; i++)
-        {
-            bumps[i] = new Bump(
-                scan.OffsetX + ((random.NextDouble() - 0.5) * 0.8 * scan.SizeX),
-                scan.OffsetY + ((random.NextDouble() - 0.5) * 0.8 * scan.SizeY),
-                scan.SizeX * (0.04 + (0.06 * random.NextDouble())),
-                100e-9 + (200e-9 * random.NextDouble()));
-        }
-
-        return new BumpSurface(bumps);
+        var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = scan.SizeX, FieldSizeY = scan.SizeY });
+        return new SpecimenSurface(specimen, scan.SizeX / 2, scan.SizeY / 2);
     }
 }
