@@ -10,7 +10,20 @@ public sealed class PublishScriptTests
     public async Task PublishScript_LinuxArm64_ProducesSelfContainedAarch64Build()
     {
         var token = TestContext.Current.CancellationToken;
-        string outDir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-publish-").FullName, "linux-arm64");
+        var root = Directory.CreateTempSubdirectory("afmedge-publish-");
+        try
+        {
+            await PublishAndCheckAsync(Path.Combine(root.FullName, "linux-arm64"), token);
+        }
+        finally
+        {
+            // A self-contained build is about 100 MB.
+            root.Delete(recursive: true);
+        }
+    }
+
+    private static async Task PublishAndCheckAsync(string outDir, CancellationToken token)
+    {
         var start = new ProcessStartInfo("bash", [Path.Combine(TestPaths.RepositoryRoot, "deploy", "publish.sh"), "linux-arm64", outDir])
         {
             RedirectStandardOutput = true,
