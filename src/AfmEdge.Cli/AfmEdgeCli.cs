@@ -18,6 +18,8 @@ public static class AfmEdgeCli
         root.Subcommands.Add(ProcessCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(ScanCommand.Create(output, error));
+        root.Subcommands.Add(ApproachCommand.Create(output, error));
+        root.Subcommands.Add(RetractCommand.Create(output, error));
         return root;
     }
 

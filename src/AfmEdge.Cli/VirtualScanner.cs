@@ -22,12 +22,19 @@ internal sealed class VirtualScanner : IDisposable
     /// <param name="scan">The raster.</param>
     /// <param name="seed">Sample and noise seed.</param>
     /// <param name="realTime">Run on the system clock, paced in real time (jitter measurements), instead of the virtual clock.</param>
-    public VirtualScanner(ScanSettings scan, int seed, bool realTime = false)
+    /// <param name="tipRestHeight">Tip height above the substrate at zero Z extension, metres (null: the microscope's default).</param>
+    public VirtualScanner(ScanSettings scan, int seed, bool realTime = false, double? tipRestHeight = null)
     {
         VirtualClock = realTime ? null : new VirtualClock();
         Clock = (TimeProvider?)VirtualClock ?? TimeProvider.System;
         Surface = SeededSurface(scan, seed);
-        Afm = new VirtualAfm(Surface, new VirtualAfmOptions { Seed = seed }, Clock);
+        var afmOptions = new VirtualAfmOptions { Seed = seed };
+        if (tipRestHeight is { } rest)
+        {
+            afmOptions = afmOptions with { TipRestHeight = rest };
+        }
+
+        Afm = new VirtualAfm(Surface, afmOptions, Clock);
         _gpio = new GpioController(Afm.Gpio);
         _dacX = new Ad5791(Afm.DacXSpi, 10, -10, _gpio, clrPin: VirtualAfm.DacXPins.Clr!.Value, shouldDispose: false);
         _dacY = new Ad5791(Afm.DacYSpi, 10, -10, _gpio, clrPin: VirtualAfm.DacYPins.Clr!.Value, shouldDispose: false);

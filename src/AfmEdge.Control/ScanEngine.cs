@@ -484,6 +484,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
     private void Approach(CancellationToken token)
     {
         int points = 0;
+        Statistics.StartApproach();
         while (true)
         {
             Point(_targetX, _targetY);
@@ -506,6 +507,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
             try
             {
                 _z.MoveToward(_z.Volts + _options.ApproachStepVolts);
+                Statistics.RecordApproachStep();
             }
             catch (IOException e)
             {

@@ -17,12 +17,16 @@ public sealed class ScanStatistics
     private long _steadyLines;
     private long _steadyBytes;
     private long _maxLineBytes;
+    private long _approachSteps;
 
     /// <summary>Lines written to the output.</summary>
     public long LinesCompleted => Volatile.Read(ref _lines);
 
     /// <summary>Control points run (scan, moves, approach, holds).</summary>
     public long Points => Volatile.Read(ref _points);
+
+    /// <summary>Z steps toward the surface taken by the latest approach.</summary>
+    public long ApproachSteps => Volatile.Read(ref _approachSteps);
 
     /// <summary>Mean bytes allocated by the scan thread per line after <see cref="WarmupLines"/>.</summary>
     public double AllocatedBytesPerLine => _steadyLines == 0 ? 0 : (double)Volatile.Read(ref _steadyBytes) / _steadyLines;
@@ -74,6 +78,10 @@ public sealed class ScanStatistics
             _latenessMaxTicks = ticks;
         }
     }
+
+    internal void StartApproach() => Volatile.Write(ref _approachSteps, 0);
+
+    internal void RecordApproachStep() => Interlocked.Increment(ref _approachSteps);
 
     internal void RecordLine(long allocatedBytes)
     {

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using AfmEdge.Control;
+
+namespace AfmEdge.Cli;
+
+/// <summary>`afmedge retract`: ramps Z of the virtual microscope to fully retracted (slew-limited) and reports where it ended.</summary>
+internal static class RetractCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
+        var tipGap = new Option<double?>("--tip-gap-nm") { Description = "Tip height above the substrate at zero Z extension, nm (default: the virtual microscope's 100 nm)." };
+        var command = new Command("retract", "Retract Z of the virtual microscope fully (slew-limited) and report the final Z.")
+        {
+            seed, tipGap,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(seed), parse.GetValue(tipGap), output, error, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int seed, double? tipGapNm, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!ZCommands.TryCreateScanner(seed, tipGapNm, out var scanner, out var problem))
+        {
+            await error.WriteLineAsync("afmedge retract: " + problem);
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        using (scanner)
+        {
+            var engine = scanner.Engine;
+            try
+            {
+                await engine.RetractAsync(cancellationToken);
+            }
+            catch (ScanFaultException e)
+            {
+                await error.WriteLineAsync($"afmedge retract: fault {e.Fault.Kind}: {e.Fault.Reason}");
+                return ExitCodes.RuntimeFailure;
+            }
+
+            var z = engine.Axes.Z;
+            double extensionNm = (z.Volts - z.Calibration.MinVolts) * z.Calibration.MetresPerVolt * 1e9;
+            await output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Retracted: final Z {z.Volts:0.000} V ({extensionNm:0.0} nm extended; window [{z.Calibration.MinVolts}, {z.Calibration.MaxVolts}] V), disengaged."));
+            return ExitCodes.Ok;
+        }
+    }
+}
