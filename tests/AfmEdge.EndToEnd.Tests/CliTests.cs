@@ -1,3 +1,4 @@
+using AfmEdge.Tests.Shared;
 using AfmEdge.Cli;
 using AfmEdge.EndToEnd.Tests.Support;
 
@@ -35,7 +36,7 @@ public sealed class CliTests
     [Fact]
     public async Task Run_FiniteScan_PublishesAndExitsZero()
     {
-        var port = FreePort.Get();
+        var port = LoopbackPort.Reserve();
         var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-cli-").FullName, "run.json");
         await File.WriteAllTextAsync(path, $$"""
             { "AfmEdge": { "Source": { "Scan": { "Pixels": 32 } }, "Mqtt": { "Port": {{port}}, "Device": "cli-test" } } }

@@ -1,3 +1,4 @@
+using AfmEdge.Tests.Shared;
 using System.Text.Json;
 using AfmEdge.Analysis;
 using AfmEdge.Core;
@@ -22,7 +23,7 @@ public sealed class HostEndToEndTests
     [Fact]
     public async Task Run_EmbeddedBroker_PublishesFramesBitExactSummariesAndStatus()
     {
-        var port = FreePort.Get();
+        var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "embedded-" + Guid.NewGuid().ToString("N")[..8]);
         MqttProbe? probe = null;
         using var host = AfmEdgeHost.Build(Configuration(port, topics, "Embedded"), services =>
@@ -37,7 +38,7 @@ public sealed class HostEndToEndTests
             await AssertPublishedAsync(probe, host);
         }
 
-        Assert.False(FreePort.IsListening(port), "The embedded broker must stop with the host.");
+        Assert.False(LoopbackPort.IsListening(port), "The embedded broker must stop with the host.");
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class HostEndToEndTests
     [Fact]
     public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe()
     {
-        var port = FreePort.Get();
+        var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "virtual-" + Guid.NewGuid().ToString("N")[..8]);
         MqttProbe? probe = null;
         var configuration = new ConfigurationBuilder()
@@ -82,7 +83,7 @@ public sealed class HostEndToEndTests
     [Fact]
     public async Task Run_StageRejectsAFrame_LogsCountsAndGoesOn()
     {
-        var port = FreePort.Get();
+        var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "reject-" + Guid.NewGuid().ToString("N")[..8]);
         using var host = AfmEdgeHost.Build(Configuration(port, topics, "Embedded"), services =>
             services.AddSingleton<AfmEdge.Inference.IFrameEnhancer>(new FirstFrameFailsEnhancer()));

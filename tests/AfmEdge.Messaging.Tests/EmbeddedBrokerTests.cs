@@ -1,3 +1,4 @@
+using AfmEdge.Tests.Shared;
 using System.Net;
 using System.Net.Sockets;
 using AfmEdge.Messaging;
@@ -8,17 +9,10 @@ namespace AfmEdge.Messaging.Tests;
 
 public sealed class EmbeddedBrokerTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task Connect_Mqtt5WithoutClientId_GetsAssignedId()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Reserve();
         await using var broker = new EmbeddedBroker(IPAddress.Loopback, port, TimeProvider.System, NullLogger<EmbeddedBroker>.Instance);
         await broker.StartAsync();
         using var client = new MqttClientFactory().CreateMqttClient();
@@ -50,7 +44,7 @@ public sealed class EmbeddedBrokerTests
     [Fact]
     public async Task Stop_AfterStart_FreesThePort()
     {
-        var port = FreePort();
+        var port = LoopbackPort.Reserve();
         var broker = new EmbeddedBroker(IPAddress.Loopback, port, TimeProvider.System, NullLogger<EmbeddedBroker>.Instance);
         await broker.StartAsync();
         await broker.DisposeAsync();

@@ -1,3 +1,4 @@
+using AfmEdge.Tests.Shared;
 using System.Diagnostics;
 
 namespace AfmEdge.EndToEnd.Tests.Support;
@@ -45,7 +46,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     public static async Task<MosquittoBroker> StartAsync()
     {
         var executable = RequireExecutable();
-        var port = FreePort.Get();
+        var port = LoopbackPort.Reserve();
         var directory = Directory.CreateTempSubdirectory("afmedge-mosquitto-").FullName;
         var config = Path.Combine(directory, "mosquitto.conf");
         await File.WriteAllTextAsync(config, $"""
@@ -64,7 +65,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         process.BeginOutputReadLine();
         var broker = new MosquittoBroker(process, directory, port);
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!FreePort.IsListening(port))
+        while (!LoopbackPort.IsListening(port))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
