@@ -1,100 +1,102 @@
 using AfmEdge.Core;
-using AfmEdge.Inference.Network;
-using AfmEdge.Inference.Tiling;
 
 namespace AfmEdge.Inference;
 
 /// <summary>
-/// The learned ×2 enhancer over whole frames: takes the frame's trace channels that the network names as its inputs,
-/// runs the tiled engine, and returns a frame at twice the resolution whose network output channels come from the
-/// network and every other channel (retrace included) from <see cref="BicubicUpsampler"/>. Records "enhancer" =
-/// "model (engine)" in the frame's metadata. Not thread-safe: one frame at a time, as the pipeline's enhance stage runs.
+/// Enhances frames with a trained network: the frame's trace channels that the network takes are stacked in
+/// its order, run tile by tile through the engine, and the network's outputs replace those channels at ×2;
+/// every other channel (retrace, channels the model does not output) is upsampled bicubically so the frame
+/// stays whole. A missing input channel is an <see cref="ArgumentException"/> naming it.
+/// NaN samples (masked or missing data in imported files) enter the network as the channel's training mean
+/// and come out as NaN again, so one bad pixel cannot spread over the receptive field.
 /// </summary>
-public sealed class CnnFrameEnhancer : IFrameEnhancer
+public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
 {
-    private readonly TiledEnhancer _tiles;
-    private float[] _input = [];
-    private float[] _output = [];
-    private float[] _bicubicScratch = [];
+    private readonly TiledEnhancer _tiler;
+    private readonly BicubicUpsampler _bicubic = new();
 
-    public CnnFrameEnhancer(TiledEnhancer tiles)
+    /// <param name="engine">Owned: disposed with this enhancer. It must accept tiles of
+    /// <see cref="TiledEnhancer.MaxTileSide"/>(network, <paramref name="tileSize"/>) pixels a side.</param>
+    public CnnFrameEnhancer(IEnhancementEngine engine, int tileSize)
     {
-        ArgumentNullException.ThrowIfNull(tiles);
-        _tiles = tiles;
-        Name = $"{tiles.Network.Name} ({tiles.Engine.Name})";
+        ArgumentNullException.ThrowIfNull(engine);
+        _tiler = new TiledEnhancer(engine, tileSize);
     }
 
-    /// <summary>"model (engine)", e.g. "fusion-4ch (native)".</summary>
-    public string Name { get; }
+    /// <summary>"model/engine", e.g. "fusion4/native", as frame metadata and logs show it.</summary>
+    public string Name => $"{_tiler.Network.Name}/{_tiler.Engine.Name}";
 
-    public int Scale => EnhancerNetwork.Scale;
+    public int Scale => 2;
 
-    public EnhancerNetwork Network => _tiles.Network;
+    public TiledEnhancer Tiler => _tiler;
 
     public Frame Enhance(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var network = _tiles.Network;
-        var (width, height) = (frame.Width, frame.Height);
-        var plane = width * height;
-        var inputs = new Channel[network.InputChannels.Count];
+        var network = _tiler.Network;
+        var width = frame.Width;
+        var height = frame.Height;
+        var inputs = new float[network.InputChannels.Count][];
+        bool[]? missing = null;
         for (var c = 0; c < inputs.Length; c++)
         {
             var name = network.InputChannels[c];
-            if (!frame.TryGetChannel(name, out var channel))
+            if (!frame.TryGetChannel(name, ScanDirection.Trace, out var channel))
             {
                 throw new ArgumentException(
-                    $"Model '{network.Name}' needs channel '{name}' but frame {frame.Id} has only {string.Join(", ", frame.Channels.Select(ch => ch.Descriptor.Key))}; " +
-                    $"it takes [{string.Join(", ", network.InputChannels)}].",
+                    $"Frame {frame.Id} has no '{name}' channel, which model '{network.Name}' needs (it has {string.Join(", ", frame.Channels.Select(ch => ch.Descriptor.Key))}).",
                     nameof(frame));
             }
 
-            if (channel.Width != width || channel.Height != height)
+            inputs[c] = channel.Data.ToArray();
+            if (!AllFinite(inputs[c]))
             {
-                throw new ArgumentException(
-                    $"Channel '{name}' is {channel.Width}×{channel.Height} but frame {frame.Id} is {width}×{height}.", nameof(frame));
+                missing ??= new bool[width * height];
+                ReplaceNonFinite(inputs[c], network.Mean[c], missing);
             }
-
-            inputs[c] = channel;
         }
 
-        // Frame-sized staging reused while frames keep their size; the tiles themselves allocate nothing.
-        EnsureSize(ref _input, inputs.Length * plane);
-        EnsureSize(ref _output, network.OutputChannels.Count * 4 * plane);
-        EnsureSize(ref _bicubicScratch, 2 * plane);
-        for (var c = 0; c < inputs.Length; c++)
+        var outputs = new float[network.OutputChannels.Count][];
+        for (var o = 0; o < outputs.Length; o++)
         {
-            inputs[c].Data.CopyTo(_input.AsSpan(c * plane, plane));
+            outputs[o] = new float[4 * width * height];
         }
 
-        _tiles.Enhance(_input.AsSpan(0, inputs.Length * plane), width, height, _output.AsSpan(0, network.OutputChannels.Count * 4 * plane));
-
-        var channels = new Channel[frame.Channels.Count];
-        for (var i = 0; i < channels.Length; i++)
+        _tiler.Enhance(inputs, width, height, outputs);
+        if (missing is not null)
         {
-            var channel = frame.Channels[i];
-            var data = new float[4 * plane];
-            var output = channel.Direction == ScanDirection.Trace ? IndexOf(network.OutputChannels, channel.Name) : -1;
-            if (output >= 0)
+            foreach (var output in outputs)
             {
-                _output.AsSpan(output * 4 * plane, 4 * plane).CopyTo(data);
+                RestoreMissing(output, missing, width, height);
+            }
+        }
+
+        var enhanced = new List<Channel>(frame.Channels.Count);
+        foreach (var channel in frame.Channels)
+        {
+            var index = channel.Direction == ScanDirection.Trace ? IndexOf(network.OutputChannels, channel.Name) : -1;
+            if (index >= 0)
+            {
+                enhanced.Add(channel.WithData(2 * width, 2 * height, outputs[index]));
             }
             else
             {
-                BicubicUpsampler.Upsample(channel.Data, width, height, data, _bicubicScratch);
+                var upsampled = new float[4 * width * height];
+                BicubicUpsampler.Upsample(channel.Data, width, height, upsampled);
+                enhanced.Add(channel.WithData(2 * width, 2 * height, upsampled));
             }
-
-            channels[i] = channel.WithData(2 * width, 2 * height, data);
         }
 
-        return frame.With(channels, "enhancer", Name);
+        return frame.With(enhanced, "enhancer", Name);
     }
+
+    public void Dispose() => _tiler.Engine.Dispose();
 
     private static int IndexOf(IReadOnlyList<string> names, string name)
     {
         for (var i = 0; i < names.Count; i++)
         {
-            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -103,11 +105,43 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer
         return -1;
     }
 
-    private static void EnsureSize(ref float[] buffer, int length)
+    private static bool AllFinite(float[] values)
     {
-        if (buffer.Length < length)
+        foreach (var v in values)
         {
-            buffer = new float[length];
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void ReplaceNonFinite(float[] values, float fill, bool[] missing)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                values[i] = fill;
+                missing[i] = true;
+            }
+        }
+    }
+
+    private static void RestoreMissing(float[] output, bool[] missing, int width, int height)
+    {
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                if (missing[(y * width) + x])
+                {
+                    var top = (2 * y * 2 * width) + (2 * x);
+                    output[top] = output[top + 1] = output[top + (2 * width)] = output[top + (2 * width) + 1] = float.NaN;
+                }
+            }
         }
     }
 }
