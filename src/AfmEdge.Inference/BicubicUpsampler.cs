@@ -68,9 +68,21 @@ public sealed class BicubicUpsampler : IFrameEnhancer
             throw new ArgumentException($"The scratch needs {2 * width * height} floats, not {scratch.Length}.", nameof(scratch));
         }
 
+        UpsampleRows(input, width, height, output, scratch, 0, height);
+    }
+
+    /// <summary>
+    /// Output rows 2·<paramref name="firstRow"/> … 2·<paramref name="endRow"/> of <see cref="Upsample(ReadOnlySpan{float}, int, int, Span{float}, Span{float})"/>,
+    /// each computed exactly as the whole-image call computes it; disjoint row ranges can run on separate threads, each with
+    /// its own <paramref name="scratch"/> (2·w·h floats, rows at their image positions).
+    /// </summary>
+    internal static void UpsampleRows(ReadOnlySpan<float> input, int width, int height, Span<float> output, Span<float> scratch, int firstRow, int endRow)
+    {
         var outWidth = 2 * width;
         var horizontal = scratch[..(outWidth * height)];
-        for (var y = 0; y < height; y++)
+
+        // Output rows of input row y read horizontal rows y − 2 … y + 2 (clamped).
+        for (var y = Math.Max(0, firstRow - 2); y < Math.Min(height, endRow + 2); y++)
         {
             var row = input.Slice(y * width, width);
             var target = horizontal.Slice(y * outWidth, outWidth);
@@ -81,7 +93,7 @@ public sealed class BicubicUpsampler : IFrameEnhancer
             }
         }
 
-        for (var y = 0; y < height; y++)
+        for (var y = firstRow; y < endRow; y++)
         {
             var top = output.Slice(2 * y * outWidth, outWidth);
             var bottom = output.Slice(((2 * y) + 1) * outWidth, outWidth);

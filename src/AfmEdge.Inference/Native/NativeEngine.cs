@@ -164,7 +164,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 Normalise(Share(_height, worker, workers));
                 break;
             case FinalStage:
-                Final(Share(Network.OutputChannels.Count, worker, workers), worker);
+                Final(Share(_height, worker, workers), worker);
                 break;
             default:
                 var (first, end) = Share((_height + 1) / 2, worker, workers);
@@ -251,19 +251,20 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         }
     }
 
-    /// <summary>out[o] = Bicubic×2(x[o]) + Std[o] · DepthToSpace(residual)[o] for this worker's output channels.</summary>
-    private void Final((int First, int End) channels, int worker)
+    /// <summary>out[o] = Bicubic×2(x[o]) + Std[o] · DepthToSpace(residual)[o] for this worker's input rows of every output channel.</summary>
+    private void Final((int First, int End) rows, int worker)
     {
         var plane = _width * _height;
         var outPlane = 4 * plane;
         var residual = Source(_layers.Length);
-        for (var o = channels.First; o < channels.End; o++)
+        for (var o = 0; o < Network.OutputChannels.Count; o++)
         {
             var sourceChannel = Network.OutputSourceIndex[o];
             var target = new Span<float>(_output + ((long)o * outPlane), outPlane);
-            BicubicUpsampler.Upsample(new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker]);
+            BicubicUpsampler.UpsampleRows(
+                new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker], rows.First, rows.End);
             var std = Network.Std[sourceChannel];
-            for (var y = 0; y < _height; y++)
+            for (var y = rows.First; y < rows.End; y++)
             {
                 for (var dy = 0; dy < 2; dy++)
                 {
@@ -278,17 +279,27 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     }
 
     /// <summary>
-    /// Output row position 2x + dx takes residual channel (dx) at column x: even x from the split row's even half,
-    /// odd x from its odd half. So positions 4t … 4t + 3 are even0[t], even1[t], odd0[t], odd1[t].
+    /// Output row position 2x + dx takes residual channel dx at column x: even x from the split row's even half, odd x
+    /// from its odd half. So positions 4t … 4t + 3 are even₀[t], even₁[t], odd₀[t], odd₁[t].
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddResidual(Span<float> row, ReadOnlySpan<float> dx0, ReadOnlySpan<float> dx1, int evenBase, float std, int width)
     {
-        for (var x = 0; x < width; x++)
+        var even0 = dx0.Slice(evenBase, (width + 1) / 2);
+        var even1 = dx1.Slice(evenBase, (width + 1) / 2);
+        var odd0 = dx0.Slice(ActivationLayout.OddBase, width / 2);
+        var odd1 = dx1.Slice(ActivationLayout.OddBase, width / 2);
+        for (var t = 0; t < odd0.Length; t++)
         {
-            var column = (x & 1) == 0 ? evenBase + (x >> 1) : ActivationLayout.OddBase + (x >> 1);
-            row[2 * x] += std * dx0[column];
-            row[(2 * x) + 1] += std * dx1[column];
+            row[4 * t] += std * even0[t];
+            row[(4 * t) + 1] += std * even1[t];
+            row[(4 * t) + 2] += std * odd0[t];
+            row[(4 * t) + 3] += std * odd1[t];
+        }
+
+        if ((width & 1) != 0)
+        {
+            row[2 * (width - 1)] += std * even0[^1];
+            row[(2 * (width - 1)) + 1] += std * even1[^1];
         }
     }
 }
