@@ -102,48 +102,10 @@ internal static class WinogradKernels<TVector, TOps>
                 Column(ref mo, t, 1, xiStride, out var s01, out var s11);
                 Column(ref mo, t, 2, xiStride, out var s02, out var s12);
                 Column(ref mo, t, 3, xiStride, out var s03, out var s13);
-                var y00 = TOps.Add(TOps.Add(TOps.Add(s00, s01), s02), bias);
-                var y01 = TOps.Add(TOps.Subtract(TOps.Subtract(s01, s02), s03), bias);
-                if (layer.LeakyRelu)
-                {
-                    y00 = TOps.LeakyRelu(y00, slope);
-                    y01 = TOps.LeakyRelu(y01, slope);
-                }
-
-                if (t + n > evenLimit)
-                {
-                    y00 = TOps.KeepFirst(y00, evenLimit - t);
-                }
-
-                if (t + n > oddLimit)
-                {
-                    y01 = TOps.KeepFirst(y01, oddLimit - t);
-                }
-
-                TOps.Store(y00, ref top, layout.EvenBase + t);
-                TOps.Store(y01, ref top, ActivationLayout.OddBase + t);
+                StoreRow(s00, s01, s02, s03, bias, layer.LeakyRelu, slope, t, evenLimit, oddLimit, ref top, layout.EvenBase);
                 if (storeSecond)
                 {
-                    var y10 = TOps.Add(TOps.Add(TOps.Add(s10, s11), s12), bias);
-                    var y11 = TOps.Add(TOps.Subtract(TOps.Subtract(s11, s12), s13), bias);
-                    if (layer.LeakyRelu)
-                    {
-                        y10 = TOps.LeakyRelu(y10, slope);
-                        y11 = TOps.LeakyRelu(y11, slope);
-                    }
-
-                    if (t + n > evenLimit)
-                    {
-                        y10 = TOps.KeepFirst(y10, evenLimit - t);
-                    }
-
-                    if (t + n > oddLimit)
-                    {
-                        y11 = TOps.KeepFirst(y11, oddLimit - t);
-                    }
-
-                    TOps.Store(y10, ref bottom, layout.EvenBase + t);
-                    TOps.Store(y11, ref bottom, ActivationLayout.OddBase + t);
+                    StoreRow(s10, s11, s12, s13, bias, layer.LeakyRelu, slope, t, evenLimit, oddLimit, ref bottom, layout.EvenBase);
                 }
             }
 
@@ -154,6 +116,33 @@ internal static class WinogradKernels<TVector, TOps>
                 Unsafe.Add(ref bottom, layout.EvenBase + blocks) = 0;
             }
         }
+    }
+
+    /// <summary>·A over one row of Aᵀ·M: the block's even and odd outputs, + bias, activation, padding lanes zeroed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(
+        TVector s0, TVector s1, TVector s2, TVector s3, TVector bias, bool leakyRelu, TVector slope, int t, int evenLimit, int oddLimit, ref float row, int evenBase)
+    {
+        var even = TOps.Add(TOps.Add(TOps.Add(s0, s1), s2), bias);
+        var odd = TOps.Add(TOps.Subtract(TOps.Subtract(s1, s2), s3), bias);
+        if (leakyRelu)
+        {
+            even = TOps.LeakyRelu(even, slope);
+            odd = TOps.LeakyRelu(odd, slope);
+        }
+
+        if (t + TOps.Count > evenLimit)
+        {
+            even = TOps.KeepFirst(even, evenLimit - t);
+        }
+
+        if (t + TOps.Count > oddLimit)
+        {
+            odd = TOps.KeepFirst(odd, oddLimit - t);
+        }
+
+        TOps.Store(even, ref row, evenBase + t);
+        TOps.Store(odd, ref row, ActivationLayout.OddBase + t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
