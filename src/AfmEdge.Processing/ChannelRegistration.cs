@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using AfmEdge.Core;
 
@@ -114,11 +115,30 @@ public static class ChannelRegistration
 
         Grid.Check(reference.Length, moving.Length, width, height);
         var n = width * height;
-        var a = new double[n];
-        var b = new double[n];
-        var re = new double[n];
-        var im = new double[n];
-        var scratch = new float[n];
+
+        // Five frame-sized buffers per estimate: pooled, so a stream of frames does not churn the large-object heap.
+        var a = ArrayPool<double>.Shared.Rent(n);
+        var b = ArrayPool<double>.Shared.Rent(n);
+        var re = ArrayPool<double>.Shared.Rent(n);
+        var im = ArrayPool<double>.Shared.Rent(n);
+        var scratch = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            return Estimate(reference, moving, width, height, options, a.AsSpan(0, n), b.AsSpan(0, n), re.AsSpan(0, n), im.AsSpan(0, n), scratch.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(a);
+            ArrayPool<double>.Shared.Return(b);
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    private static RegistrationShift Estimate(ReadOnlySpan<float> reference, ReadOnlySpan<float> moving, int width, int height, RegistrationOptions options,
+        Span<double> a, Span<double> b, Span<double> re, Span<double> im, Span<float> scratch)
+    {
         if (!(Feature(reference, a, scratch, width, height, options.Feature) && Feature(moving, b, scratch, width, height, options.Feature)))
         {
             // A flat (or wholly non-finite) image has nothing to register on.
@@ -152,7 +172,7 @@ public static class ChannelRegistration
     /// Row-aligns <paramref name="data"/> and makes the mean-free feature image in <paramref name="feature"/>; false
     /// when it has no structure.
     /// </summary>
-    private static bool Feature(ReadOnlySpan<float> data, double[] feature, float[] scratch, int width, int height, RegistrationFeature kind)
+    private static bool Feature(ReadOnlySpan<float> data, Span<double> feature, Span<float> scratch, int width, int height, RegistrationFeature kind)
     {
         if (!SurfaceStatistics.AllFinite(data))
         {
@@ -196,7 +216,7 @@ public static class ChannelRegistration
     }
 
     /// <summary>output = input × Hann window whose centre is moved by (dx, dy) pixels (zero beyond its support).</summary>
-    private static void Window(double[] input, double[] output, int width, int height, double dx, double dy)
+    private static void Window(ReadOnlySpan<double> input, Span<double> output, int width, int height, double dx, double dy)
     {
         var windowX = Hann(width, dx);
         var windowY = Hann(height, dy);
@@ -212,7 +232,7 @@ public static class ChannelRegistration
     }
 
     /// <summary>|∇f| by central differences (one-sided at the edges), in units per pixel.</summary>
-    private static void GradientMagnitude(float[] data, double[] output, int width, int height)
+    private static void GradientMagnitude(ReadOnlySpan<float> data, Span<double> output, int width, int height)
     {
         for (var y = 0; y < height; y++)
         {
@@ -246,21 +266,26 @@ public static class ChannelRegistration
     /// From Z = FFT(a + i·b): A[k] = (Z[k] + Z*[−k])/2, B[k] = (Z[k] − Z*[−k])/(2i); writes the whitened, weighted
     /// conj(A)·B (whose inverse transform peaks at the displacement of b against a) back into (re, im).
     /// </summary>
-    private static void CrossPower(double[] re, double[] im, int width, int height, double cutoff)
+    private static void CrossPower(Span<double> re, Span<double> im, int width, int height, double cutoff)
     {
-        var outRe = new double[re.Length];
-        var outIm = new double[re.Length];
-        var inverseCutoff2 = 1.0 / (cutoff * cutoff);
+        // The Gaussian weight is separable: exp(−(fx² + fy²)/f₀²) = gx[kx]·gy[ky].
+        var gx = FrequencyWeights(width, cutoff);
+        var gy = FrequencyWeights(height, cutoff);
+
+        // Q[−k] = conj(Q[k]) for real a and b: each pair (k, −k) is computed once, from both bins, and written to both.
         for (var ky = 0; ky < height; ky++)
         {
             var my = ky == 0 ? 0 : height - ky;
-            var fy = (ky <= height / 2 ? ky : ky - height) / (double)height;
             for (var kx = 0; kx < width; kx++)
             {
                 var mx = kx == 0 ? 0 : width - kx;
-                var fx = (kx <= width / 2 ? kx : kx - width) / (double)width;
                 var i = (ky * width) + kx;
                 var j = (my * width) + mx;
+                if (j < i)
+                {
+                    continue;
+                }
+
                 var zr = re[i];
                 var zi = im[i];
                 var cr = re[j];
@@ -272,22 +297,31 @@ public static class ChannelRegistration
                 var pr = (ar * br) + (ai * bi);
                 var pi = (ar * bi) - (ai * br);
                 var magnitude = Math.Sqrt((pr * pr) + (pi * pi));
-                if (magnitude > 0)
-                {
-                    var weight = Math.Exp(-((fx * fx) + (fy * fy)) * inverseCutoff2) / magnitude;
-                    outRe[i] = pr * weight;
-                    outIm[i] = pi * weight;
-                }
+                var weight = magnitude > 0 ? gx[kx] * gy[ky] / magnitude : 0;
+                re[i] = pr * weight;
+                im[i] = pi * weight;
+                re[j] = pr * weight;
+                im[j] = -pi * weight;
             }
         }
 
-        outRe[0] = 0;
-        outIm[0] = 0;
-        outRe.CopyTo(re, 0);
-        outIm.CopyTo(im, 0);
+        re[0] = 0;
+        im[0] = 0;
     }
 
-    private static RegistrationShift LocatePeak(double[] surface, int width, int height, RegistrationOptions options)
+    private static double[] FrequencyWeights(int n, double cutoff)
+    {
+        var w = new double[n];
+        for (var k = 0; k < n; k++)
+        {
+            var f = (k <= n / 2 ? k : k - n) / (double)n / cutoff;
+            w[k] = Math.Exp(-f * f);
+        }
+
+        return w;
+    }
+
+    private static RegistrationShift LocatePeak(ReadOnlySpan<double> surface, int width, int height, RegistrationOptions options)
     {
         var rangeX = Math.Max(1, (int)(options.MaxShiftFraction * width));
         var rangeY = Math.Max(1, (int)(options.MaxShiftFraction * height));
@@ -324,9 +358,10 @@ public static class ChannelRegistration
         }
 
         var confidence = best > 0 ? Math.Clamp(1 - (Math.Max(second, 0) / best), 0, 1) : 0;
-        double At(int dx, int dy) => surface[(Wrap(dy, height) * width) + Wrap(dx, width)];
-        var subX = SubPixel(At(bx - 1, by), best, At(bx + 1, by));
-        var subY = SubPixel(At(bx, by - 1), best, At(bx, by + 1));
+        var peakRow = Wrap(by, height) * width;
+        var subX = SubPixel(surface[peakRow + Wrap(bx - 1, width)], best, surface[peakRow + Wrap(bx + 1, width)]);
+        var column = Wrap(bx, width);
+        var subY = SubPixel(surface[(Wrap(by - 1, height) * width) + column], best, surface[(Wrap(by + 1, height) * width) + column]);
         return new RegistrationShift(bx + subX, by + subY, confidence, confidence >= options.MinConfidence);
     }
 
