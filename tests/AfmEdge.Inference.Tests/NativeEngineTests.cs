@@ -68,3 +68,17 @@ public sealed class NativeEngineTests
         Assert.Equal("native", engine.Name);
     }
 }
+
+public sealed class EngineFactoryNativeTests
+{
+    [Fact]
+    public void CreateEnhancer_Native_RunsNativeEngineOnTiles()
+    {
+        var network = TestNetworks.Random(11, layers: 3, features: 8);
+        using var enhancer = EngineFactory.CreateEnhancer("native", new ModelEntry("memory", network), tileSize: 16, threads: 2);
+
+        Assert.IsType<NativeEngine>(enhancer.Tiler.Engine);
+        Assert.Equal($"{network.Name}/native", enhancer.Name);
+        Assert.Contains("native", EngineFactory.EngineNames);
+    }
+}
