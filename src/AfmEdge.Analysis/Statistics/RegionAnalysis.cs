@@ -91,6 +91,19 @@ internal static class RegionAnalysis
             }
         }
 
+        // Each region's interior and the ranks of its heights, shared by every channel of the region.
+        var interiors = new Lazy<(int[] Index, double[] HeightRanks)>[RegionCount];
+        for (var r = 0; r < RegionCount; r++)
+        {
+            var region = r;
+            interiors[r] = new Lazy<(int[], double[])>(() =>
+            {
+                var interior = Interior(grouped.AsSpan(counts[region], counts[region + 1] - counts[region]), labels, width, rows, options.CorrelationGuard);
+                var finite = interior.Where(i => float.IsFinite(height[i])).ToArray();
+                return (finite, Ranks([.. finite.Select(i => height[i])]));
+            });
+        }
+
         Parallel.ForEach(work, item =>
         {
             var (r, c) = item;
@@ -101,7 +114,7 @@ internal static class RegionAnalysis
             moments[(r * all.Count) + c] = (mean, sd, count);
             if (c > 0)
             {
-                var (correlation, rDraws) = Correlate(Interior(members, labels, width, rows, options.CorrelationGuard), height, channel, Regions.ByLabel[r], width, blockPixels, blocksX, rows, r, options);
+                var (correlation, rDraws) = Correlate(interiors[r].Value, height, channel, Regions.ByLabel[r], width, blockPixels, blocksX, rows, r, options);
                 correlations[(r * channels.Count) + (c - 1)] = correlation;
                 draws[(r * channels.Count) + (c - 1)] = rDraws;
             }
@@ -197,15 +210,16 @@ internal static class RegionAnalysis
         return (new RegionChannelStatistics(region, channel.Name, channel.Unit, n, n * pixelArea, mean, median, sd, mad), mean, sd, n);
     }
 
-    private static (RegionCorrelation Correlation, double[] Draws) Correlate(int[] members, float[] height, ChannelData channel, string region,
+    private static (RegionCorrelation Correlation, double[] Draws) Correlate((int[] Index, double[] HeightRanks) interior, float[] height, ChannelData channel, string region,
         int width, int blockPixels, int blocksX, int rows, int regionIndex, AnalysisOptions options)
     {
-        // Finite pairs only.
+        // Finite pairs only (height is finite at every interior index already).
+        var members = interior.Index;
         var index = new int[members.Length];
         var n = 0;
         foreach (var i in members)
         {
-            if (float.IsFinite(height[i]) && float.IsFinite(channel.Data[i]))
+            if (float.IsFinite(channel.Data[i]))
             {
                 index[n++] = i;
             }
@@ -226,7 +240,7 @@ internal static class RegionAnalysis
 
         var (mx, sx) = MeanSd(x);
         var (my, sy) = MeanSd(y);
-        var rankX = Ranks(x);
+        var rankX = n == members.Length ? interior.HeightRanks : Ranks(x);
         var rankY = Ranks(y);
         if (!(sx > 0) || !(sy > 0))
         {
