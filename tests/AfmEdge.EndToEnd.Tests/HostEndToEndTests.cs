@@ -69,14 +69,19 @@ public sealed class HostEndToEndTests
         await RunToCompletionAsync(host);
         await using (probe)
         {
-            await probe!.WaitForAsync(p => p.Channels.Count >= 8 && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
+            // The default closed loop: the scan engine's channels, Deflection (the feedback's error signal) included.
+            await probe!.WaitForAsync(p => p.Channels.Count >= 10 && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
             Assert.Empty(probe.Errors);
             Assert.Equal(
-                ["Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace"],
+                ["Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace"],
                 probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));
             var summary = SummaryJson.Deserialize(probe.Summaries.First());
-            Assert.Equal(3, summary.Correlations.Count);
+            Assert.Equal(["Deflection", "Current", "Potential", "Adhesion"], summary.Correlations.Select(c => c.Channel));
             Assert.All(summary.Correlations, c => Assert.NotNull(c.Pearson));
+
+            // The chromosomes (100-300 nm high) are in the height the Z feedback recorded.
+            var height = Assert.Single(summary.Channels, c => c.Name == "Height" && c.Direction == "trace");
+            Assert.InRange(height.Max - height.Min, 100e-9, 1e-6);
         }
     }
 
@@ -94,6 +99,33 @@ public sealed class HostEndToEndTests
         Assert.Equal(1, metrics.Failed);
         Assert.Equal(Frames - 1, metrics.Published);
         Assert.Equal(1, FrameId.Parse(metrics.LastSummary!.FrameId).Sequence);
+    }
+
+    [Fact]
+    public async Task Run_VirtualMicroscopeIdealLoop_PublishesIdealScanChannels()
+    {
+        var port = LoopbackPort.Reserve();
+        var topics = new TopicScheme("test", "ideal-" + Guid.NewGuid().ToString("N")[..8]);
+        MqttProbe? probe = null;
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration(port, topics, "Embedded"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = "Ideal", ["AfmEdge:Source:Frames"] = "1" })
+            .Build();
+        using var host = AfmEdgeHost.Build(configuration, services =>
+            InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
+
+        await RunToCompletionAsync(host);
+        await using (probe)
+        {
+            await probe!.WaitForAsync(p => p.Channels.Count >= 8 && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
+            Assert.Empty(probe.Errors);
+            Assert.Equal(
+                ["Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace"],
+                probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));
+            var summary = SummaryJson.Deserialize(probe.Summaries.First());
+            Assert.Equal(3, summary.Correlations.Count);
+            Assert.All(summary.Correlations, c => Assert.NotNull(c.Pearson));
+        }
     }
 
     private sealed class FirstFrameFailsEnhancer : AfmEdge.Inference.IFrameEnhancer
