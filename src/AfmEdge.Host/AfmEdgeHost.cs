@@ -2,6 +2,7 @@ using System.Net;
 using AfmEdge.Analysis;
 using AfmEdge.Control.Board;
 using AfmEdge.Core;
+using AfmEdge.Host.Enhancement;
 using AfmEdge.Host.Options;
 using AfmEdge.Host.Pipeline;
 using AfmEdge.Host.Sources;
@@ -58,7 +59,7 @@ public static class AfmEdgeHost
         services.AddSingleton(SystemdWatchdogSettings.FromEnvironment());
         services.AddSingleton<IScanSource>(CreateSource);
         services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
-        services.AddSingleton<IFrameEnhancer, BicubicUpsampler>();
+        services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FrameAnalyzer>();
         services.AddSingleton<MqttPublisher>();
         services.AddSingleton(sp =>
@@ -80,6 +81,28 @@ public static class AfmEdgeHost
 
         configure?.Invoke(services);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Bicubic when configured so; otherwise the model chooser over the bundled models (or the one configured),
+    /// which falls back to bicubic, with an error in the log, when a model is missing or unusable.
+    /// </summary>
+    private static IFrameEnhancer CreateEnhancer(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Enhancement;
+        if (options.Engine == "bicubic")
+        {
+            return new BicubicUpsampler();
+        }
+
+        var explicitFile = options.Model != "auto" && (options.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(options.Model));
+        var catalog = explicitFile ? ModelCatalog.OfFile(options.Model) : ModelCatalog.Load(options.ResolvedModelDirectory);
+        var requested = options.Model == "auto" ? null : explicitFile ? (catalog.Models.Count > 0 ? catalog.Models[0].Name : options.Model) : options.Model;
+        return new ModelSelectingEnhancer(
+            catalog,
+            requested,
+            model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads),
+            services.GetRequiredService<ILogger<ModelSelectingEnhancer>>());
     }
 
     private static IScanSource CreateSource(IServiceProvider services)
