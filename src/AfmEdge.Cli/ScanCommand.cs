@@ -21,10 +21,11 @@ internal static class ScanCommand
         var realTime = new Option<bool>("--real-time") { Description = "Pace the loop on the system clock (measures real loop jitter) instead of the virtual clock." };
         var gainScale = new Option<double>("--gain-scale") { Description = "Multiply the virtual microscope's tuned Z gains (10: too high, oscillation is detected).", DefaultValueFactory = _ => 1.0 };
         var setpoint = new Option<double?>("--setpoint") { Description = $"Deflection setpoint in volts on the virtual microscope (default {ClosedLoopMicroscope.DefaultSetpointVolts})." };
+        var slack = new Option<double?>("--watchdog-slack-ms") { Description = "How late a point may be before the watchdog stops the scan (virtual microscope; default 5 ms): widen it to measure --real-time jitter on a loaded machine." };
         var config = ZCommands.ConfigOption();
         var command = new Command("scan", "Scan one frame in closed loop (drivers, chips, Z feedback) on the virtual microscope or the board of --config, and write GSF files.")
         {
-            outDir, pixels, lineRate, sizeUm, seed, realTime, gainScale, setpoint, config,
+            outDir, pixels, lineRate, sizeUm, seed, realTime, gainScale, setpoint, slack, config,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -34,6 +35,7 @@ internal static class ScanCommand
                 RealTime = parse.GetValue(realTime),
                 GainScale = parse.GetValue(gainScale),
                 SetpointVolts = parse.GetValue(setpoint),
+                WatchdogSlack = parse.GetValue(slack) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
             };
             return RunAsync(
                 parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), virtualOptions, parse.GetValue(config), output, error, cancellationToken);
@@ -84,6 +86,7 @@ internal static class ScanCommand
             catch (ScanFaultException e)
             {
                 await error.WriteLineAsync($"afmedge scan: fault {e.Fault.Kind} at line {e.Fault.LineIndex}: {e.Fault.Reason} (Z retracted; {engine.Statistics.LinesCompleted} lines completed)");
+                await error.WriteLineAsync(Lateness(engine.Statistics, scanner.Microscope?.VirtualClock is not null));
                 return ExitCodes.RuntimeFailure;
             }
             finally
@@ -110,9 +113,7 @@ internal static class ScanCommand
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Scanned {scan.PixelsY} lines × {scan.PixelsX} px (trace + retrace) at {lineRate} lines/s in {wall.Elapsed.TotalSeconds:0.00} s: {frameTime / wall.Elapsed.TotalSeconds:0.0}× faster than real time ({frameTime:0} s{virtualNote})."));
-            await output.WriteLineAsync(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Point deadline lateness ({(onVirtualClock ? "virtual" : "system")} clock): p50 {stats.LatenessPercentile(50).TotalMicroseconds:0} µs, p99 {stats.LatenessPercentile(99).TotalMicroseconds:0} µs, max {stats.MaxLateness.TotalMicroseconds:0.0} µs."));
+            await output.WriteLineAsync(Lateness(stats, onVirtualClock));
             if (microscope is not null)
             {
                 // The virtual tip is a point: its tip-dilated truth is the surface at the pixel centres.
@@ -128,4 +129,8 @@ internal static class ScanCommand
             return ExitCodes.Ok;
         }
     }
+
+    private static string Lateness(ScanStatistics stats, bool virtualClock) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"Point deadline lateness ({(virtualClock ? "virtual" : "system")} clock, {stats.Points} points): p50 {stats.LatenessPercentile(50).TotalMicroseconds:0} µs, p99 {stats.LatenessPercentile(99).TotalMicroseconds:0} µs, max {stats.MaxLateness.TotalMicroseconds:0.0} µs.");
 }

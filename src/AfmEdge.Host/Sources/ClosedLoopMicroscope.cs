@@ -30,6 +30,9 @@ public sealed record ClosedLoopOptions
 
     /// <summary>Deflection setpoint, volts (null: <see cref="ClosedLoopMicroscope.DefaultSetpointVolts"/>).</summary>
     public double? SetpointVolts { get; init; }
+
+    /// <summary>How late a point may be before the watchdog trips (null: the engine's default); widen it to measure jitter on a loaded machine.</summary>
+    public TimeSpan? WatchdogSlack { get; init; }
 }
 
 /// <summary>
@@ -108,6 +111,11 @@ public sealed class ClosedLoopMicroscope : IDisposable
         _adc = new Ad7606(Afm.AdcSpi, _gpio, pins.Convst, pins.Busy, pins.Reset!.Value, pins.Range!.Value, Ad7606Range.PlusMinus10V, timeProvider: Clock, shouldDispose: false);
 
         var engineOptions = EngineOptions(scan, Afm.Options, options.GainScale, options.SetpointVolts ?? DefaultSetpointVolts);
+        if (options.WatchdogSlack is { } slack)
+        {
+            engineOptions = engineOptions with { WatchdogSlack = slack };
+        }
+
         var timing = VirtualClock is { } v ? LoopTiming.Stepped(v, v.AdvanceTo) : LoopTiming.RealTime(Clock);
         try
         {
