@@ -9,9 +9,7 @@ internal static class ApproachCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var config = ZCommands.ConfigOption();
-        var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise (virtual microscope).", DefaultValueFactory = _ => 1 };
-        var tipGap = new Option<double?>("--tip-gap-nm") { Description = "Tip height above the substrate at zero Z extension, nm (virtual microscope; default 100 nm)." };
+        var (config, seed, tipGap) = ZCommands.ZOptions();
         var command = new Command("approach", "Approach the tip to the surface (Z steps until the deflection setpoint) and report the Z at contact.")
         {
             config, seed, tipGap,

@@ -65,6 +65,13 @@ internal static class ZCommands
         return tipGapNm is { } gap && !double.IsFinite(gap) ? $"--tip-gap-nm = {gap}: must be finite." : null;
     }
 
+    /// <summary>The options approach and retract share: --config, --seed, --tip-gap-nm.</summary>
+    public static (System.CommandLine.Option<FileInfo?> Config, System.CommandLine.Option<int> Seed, System.CommandLine.Option<double?> TipGap) ZOptions() =>
+    (
+        ConfigOption(),
+        new("--seed") { Description = "Seed of the virtual sample and noise (virtual microscope).", DefaultValueFactory = _ => 1 },
+        new("--tip-gap-nm") { Description = "Tip height above the substrate at zero Z extension, nm (virtual microscope; default 100 nm)." });
+
     public static System.CommandLine.Option<FileInfo?> ConfigOption() => new("--config", "-c")
     {
         Description = "Device config with a \"Board\" section (see device-config/raspberry-pi-5.json): drive the real board's chips instead of the virtual microscope.",
