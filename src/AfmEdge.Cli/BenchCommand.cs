@@ -25,7 +25,8 @@ internal static class BenchCommand
         process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), output, error));
         return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
         {
-            process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output), BenchAnalyseCommand.Create(output),
+            process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output),
+            BenchEnhanceCommand.Create(output, error), BenchAnalyseCommand.Create(output),
         };
     }
 
