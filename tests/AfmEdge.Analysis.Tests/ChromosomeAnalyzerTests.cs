@@ -134,3 +134,40 @@ public sealed class ChromosomeAnalyzerTests
         ]);
     }
 }
+
+/// <summary>Odd frames the host may meet: the analysis either succeeds or throws an ArgumentException (the stage logs and skips it).</summary>
+public sealed class ChromosomeAnalyzerRobustnessTests
+{
+    [Theory]
+    [InlineData(8, 0)]
+    [InlineData(33, 1)]
+    [InlineData(64, 2)]
+    [InlineData(96, 3)]
+    public void Analyze_NoiseSpikesAndHoles_NeverThrowsAnythingElse(int size, int seed)
+    {
+        var random = new Random(seed);
+        var frame = ChromosomeAnalyzerTests.Synthetic(size,
+            (x, y) => random.Next(50) == 0 ? float.NaN : random.Next(30) == 0 ? 300e-9f : (float)(random.NextDouble() * 2e-7),
+            (x, y) => random.Next(40) == 0 ? float.PositiveInfinity : (float)random.NextDouble());
+        var summary = new FrameAnalyzer(TimeProvider.System).Analyze(frame);
+        Assert.NotNull(summary.ChromosomeCount);
+        Assert.Equal(4, summary.Regions!.Count);
+    }
+
+    [Fact]
+    public void Analyze_ConstantHeight_FindsNothing()
+    {
+        var frame = ChromosomeAnalyzerTests.Synthetic(32, (x, y) => 5e-8f, (x, y) => x);
+        Assert.Empty(new ChromosomeAnalyzer().Analyze(frame).Chromosomes);
+    }
+
+    [Fact]
+    public void Analyze_BlockTouchingTheEdges_IsMeasuredWithoutError()
+    {
+        // A 200 nm high bar across the whole frame: an object cut by the scan's edges.
+        var frame = ChromosomeAnalyzerTests.Synthetic(64, (x, y) => y is > 20 and < 30 ? 200e-9f : 0f, (x, y) => x + y);
+        var analysis = new ChromosomeAnalyzer().Analyze(frame);
+        Assert.Single(analysis.Chromosomes);
+        Assert.InRange(analysis.Chromosomes[0].Length, 9e-6, 11e-6);
+    }
+}
