@@ -21,6 +21,7 @@ public static class AfmEdgeCli
         root.Subcommands.Add(ApproachCommand.Create(output, error));
         root.Subcommands.Add(RetractCommand.Create(output, error));
         root.Subcommands.Add(EnhanceCommand.Create(output, error));
+        root.Subcommands.Add(CorrelateCommand.Create(output, error));
         return root;
     }
 

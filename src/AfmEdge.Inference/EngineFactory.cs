@@ -3,7 +3,7 @@ namespace AfmEdge.Inference;
 /// <summary>Builds the engine a config or command names for a model, sized for tiles of a given size.</summary>
 public static class EngineFactory
 {
-    public static IReadOnlyList<string> EngineNames { get; } = ["ort", "native"];
+    public static IReadOnlyList<string> EngineNames { get; } = ["native", "ort"];
 
     /// <summary>A frame enhancer running <paramref name="model"/> on engine <paramref name="engine"/> ("native" or "ort").</summary>
     /// <exception cref="Onnx.OnnxModelException">ONNX Runtime refuses the model.</exception>
@@ -19,8 +19,8 @@ public static class EngineFactory
         ArgumentNullException.ThrowIfNull(model);
         return engine switch
         {
-            "ort" => OnnxRuntimeEngine.Load(model.Path, maxTileSide, maxTileSide, threads),
             "native" => new Native.NativeEngine(model.Network, maxTileSide, maxTileSide, threads),
+            "ort" => OnnxRuntimeEngine.Load(model.Path, maxTileSide, maxTileSide, threads),
             _ => throw new ArgumentException($"Unknown engine '{engine}'; use one of {string.Join(", ", EngineNames)}.", nameof(engine)),
         };
     }

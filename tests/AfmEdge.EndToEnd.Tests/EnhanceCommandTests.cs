@@ -40,7 +40,7 @@ public sealed class EnhanceCommandTests : IDisposable
         var error = new StringWriter();
 
         var code = await AfmEdgeCli.InvokeAsync(
-            ["enhance", SampleFiles.Path("IgorIBWReader_P0089OP0027.ibw"), "--out", outDir, "--model", model, "--engine", "ort"], output, error, TestContext.Current.CancellationToken);
+            ["enhance", SampleFiles.Path("IgorIBWReader_P0089OP0027.ibw"), "--out", outDir, "--model", model], output, error, TestContext.Current.CancellationToken);
 
         Assert.True(code == ExitCodes.Ok, error.ToString());
         Assert.Contains("Height from Height-retrace", output.ToString(), StringComparison.Ordinal);

@@ -55,8 +55,8 @@ public sealed class EnhancementOptions
 {
     public static IReadOnlyList<string> Engines { get; } = [.. Inference.EngineFactory.EngineNames, "bicubic"];
 
-    /// <summary>"ort" (ONNX Runtime) or "bicubic" (no model).</summary>
-    public string Engine { get; set; } = "ort";
+    /// <summary>"native" (SIMD C#, Winograd), "ort" (ONNX Runtime) or "bicubic" (no model).</summary>
+    public string Engine { get; set; } = "native";
 
     /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels; else a model name or .onnx path.</summary>
     public string Model { get; set; } = "auto";
