@@ -114,7 +114,7 @@ public static class AfmEdgeHost
         return source.Kind switch
         {
             SourceKind.VirtualMicroscope when source.VirtualMicroscope.Loop == VirtualLoop.Ideal => new VirtualMicroscopeSource(source.VirtualMicroscope.ToOptions(scan, source.Pace), time),
-            SourceKind.VirtualMicroscope => new ClosedLoopSource(scan, source.VirtualMicroscope.ToClosedLoopOptions(), source.Pace, source.VirtualMicroscope.IncludeRetrace, time),
+            SourceKind.VirtualMicroscope => new ClosedLoopSource(scan, source.VirtualMicroscope.ToClosedLoopOptions(), source.Pace, source.VirtualMicroscope.IncludeRetrace, time, includeDeflection: source.VirtualMicroscope.IncludeDeflection),
             SourceKind.TestPattern => new TestPatternSource(scan, source.TestPattern, time, source.Pace),
             SourceKind.Board => OpenBoard(services, source.Board, scan),
             _ => throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), [$"Source:Kind {source.Kind} is unknown."]),

@@ -50,6 +50,7 @@ public sealed class ClosedLoopTests
             sleeps.Add(span);
             time.Advance(span);
         });
+        Assert.Equal(["Height", "Current", "Potential", "Adhesion", "Height-retrace", "Current-retrace", "Potential-retrace", "Adhesion-retrace"], source.Channels.Select(c => c.Key));
         var lines = System.Threading.Channels.Channel.CreateUnbounded<ScanLine>();
 
         await source.RunAsync(lines.Writer, 1, TestContext.Current.CancellationToken);
@@ -66,7 +67,7 @@ public sealed class ClosedLoopTests
     public async Task Source_WithoutRetrace_WritesTraceChannelsOnly()
     {
         var scan = new ScanSettings { SizeX = 5e-6, SizeY = 5e-6, PixelsX = 16, PixelsY = 16, LineRateHz = 10 };
-        using var source = new ClosedLoopSource(scan, new ClosedLoopOptions(), pace: false, includeRetrace: false, TimeProvider.System);
+        using var source = new ClosedLoopSource(scan, new ClosedLoopOptions(), pace: false, includeRetrace: false, TimeProvider.System, includeDeflection: true);
         var lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(4);
         var consumer = Task.Run(() => DrainAsync(lines.Reader), TestContext.Current.CancellationToken);
 

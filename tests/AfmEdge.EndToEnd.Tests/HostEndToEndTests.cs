@@ -54,16 +54,17 @@ public sealed class HostEndToEndTests
     }
 
     [Theory]
-    [InlineData("Closed", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Deflection", "Current", "Potential", "Adhesion" })]
-    [InlineData("Ideal", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
-    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe(string loop, string[] channels, string[] correlated)
+    [InlineData("Closed", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    [InlineData("Closed", "true", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Deflection", "Current", "Potential", "Adhesion" })]
+    [InlineData("Ideal", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe(string loop, string includeDeflection, string[] channels, string[] correlated)
     {
         var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "virtual-" + Guid.NewGuid().ToString("N")[..8]);
         MqttProbe? probe = null;
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(Configuration(port, topics, "Embedded"))
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = loop, ["AfmEdge:Source:Frames"] = "1" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = loop, ["AfmEdge:Source:VirtualMicroscope:IncludeDeflection"] = includeDeflection, ["AfmEdge:Source:Frames"] = "1" })
             .Build();
         using var host = AfmEdgeHost.Build(configuration, services =>
             InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
@@ -71,7 +72,7 @@ public sealed class HostEndToEndTests
         await RunToCompletionAsync(host);
         await using (probe)
         {
-            // Closed (the default) publishes the scan engine's channels, Deflection (the feedback's error signal) included.
+            // Closed (the default) publishes IdealScan's channels, so models and analyses fit either loop; Deflection on request.
             await probe!.WaitForAsync(p => p.Channels.Count >= channels.Length && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
             Assert.Empty(probe.Errors);
             Assert.Equal(channels, probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));

@@ -71,6 +71,9 @@ public sealed class VirtualMicroscopeSettings
 
     public bool IncludeRetrace { get; set; } = true;
 
+    /// <summary>Closed loop only: also publish Deflection (the Z feedback's error signal); off, the channels are IdealScan's.</summary>
+    public bool IncludeDeflection { get; set; }
+
     public SpecimenOptions Specimen { get; set; } = new();
 
     public InstrumentOptions Instrument { get; set; } = new();

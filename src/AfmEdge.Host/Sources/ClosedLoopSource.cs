@@ -11,7 +11,7 @@ namespace AfmEdge.Host.Sources;
 public sealed class ClosedLoopSource : IScanSource, IDisposable
 {
     private readonly bool _pace;
-    private readonly bool _includeRetrace;
+    private readonly int[] _keep;
     private readonly TimeProvider _time;
     private readonly Action<TimeSpan> _sleep;
     private readonly ChannelDescriptor[] _channels;
@@ -21,9 +21,10 @@ public sealed class ClosedLoopSource : IScanSource, IDisposable
     /// <param name="options">Specimen, seed and loop options (RealTime must be off: lines are paced here instead).</param>
     /// <param name="pace">Hand lines out at the line rate on <paramref name="time"/>.</param>
     /// <param name="includeRetrace">Keep the retrace channels.</param>
+    /// <param name="includeDeflection">Keep the Deflection channels (the feedback's error signal); without them the channels are IdealScan's, so models and analyses fit either loop.</param>
     /// <param name="time">The real clock lines are paced on.</param>
     /// <param name="sleep">How the scan thread sleeps between lines (default <see cref="Thread.Sleep(TimeSpan)"/>); tests pass a fake.</param>
-    public ClosedLoopSource(ScanSettings scan, ClosedLoopOptions options, bool pace, bool includeRetrace, TimeProvider time, Action<TimeSpan>? sleep = null)
+    public ClosedLoopSource(ScanSettings scan, ClosedLoopOptions options, bool pace, bool includeRetrace, TimeProvider time, Action<TimeSpan>? sleep = null, bool includeDeflection = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -34,11 +35,12 @@ public sealed class ClosedLoopSource : IScanSource, IDisposable
 
         Microscope = new ClosedLoopMicroscope(scan, options);
         _pace = pace;
-        _includeRetrace = includeRetrace;
         _time = time;
         _sleep = sleep ?? Thread.Sleep;
         var all = Microscope.Engine.Channels;
-        _channels = includeRetrace ? [.. all] : [.. all.Take(all.Count / 2)];
+        _keep = [.. Enumerable.Range(0, all.Count).Where(c =>
+            (includeRetrace || all[c].Direction == ScanDirection.Trace) && (includeDeflection || all[c].Name != "Deflection"))];
+        _channels = [.. _keep.Select(c => all[c])];
     }
 
     /// <summary>The microscope, its drivers and engine.</summary>
@@ -63,7 +65,7 @@ public sealed class ClosedLoopSource : IScanSource, IDisposable
 
     /// <summary>
     /// What the engine writes to: called on the scan thread once per finished line, so its waits fall between
-    /// lines. Allocates nothing per line except when dropping the retrace channels (a pooled line).
+    /// lines. Dropped channels cost a pooled line per line, no allocation.
     /// </summary>
     private sealed class LineForwarder(ChannelWriter<ScanLine> inner, ClosedLoopSource source, CancellationToken cancellationToken) : ChannelWriter<ScanLine>
     {
@@ -74,19 +76,21 @@ public sealed class ClosedLoopSource : IScanSource, IDisposable
         public override bool TryWrite(ScanLine item)
         {
             Pace();
+            var keep = source._keep;
+            bool subset = keep.Length != item.ChannelCount;
             var line = item;
-            if (!source._includeRetrace)
+            if (subset)
             {
-                line = ScanLine.Rent(item.FrameSequence, item.LineIndex, item.Pixels, source._channels.Length);
-                for (int c = 0; c < source._channels.Length; c++)
+                line = ScanLine.Rent(item.FrameSequence, item.LineIndex, item.Pixels, keep.Length);
+                for (int c = 0; c < keep.Length; c++)
                 {
-                    item.Samples(c).CopyTo(line.Samples(c));
+                    item.Samples(keep[c]).CopyTo(line.Samples(c));
                 }
             }
 
             // A full queue: wait (up to a line time) for room here, between lines, before the engine holds and retries.
             bool written = inner.TryWrite(line) || (WaitForRoom() && inner.TryWrite(line));
-            if (!source._includeRetrace)
+            if (subset)
             {
                 (written ? item : line).Return();
             }
