@@ -12,10 +12,17 @@ public sealed class BicubicUpsampler : IFrameEnhancer
 {
     // Keys' cubic convolution at the distances of the four taps for a sample ¼ pixel left of a centre
     // (taps at −2, −1, 0, +1 relative to the centre) and its mirror for ¼ pixel right.
-    private static readonly float[] LeftPhase = [Keys(1.75), Keys(0.75), Keys(0.25), Keys(1.25)];
-    private static readonly float[] RightPhase = [Keys(1.25), Keys(0.25), Keys(0.75), Keys(1.75)];
+    internal static readonly float[] LeftPhase = [Keys(1.75), Keys(0.75), Keys(0.25), Keys(1.25)];
+    internal static readonly float[] RightPhase = [Keys(1.25), Keys(0.25), Keys(0.75), Keys(1.75)];
 
     public string Name => "bicubic";
+
+    /// <summary>
+    /// The 5-tap window x−2…x+2 that output pixel 2x + <paramref name="phase"/> draws from: the left phase uses the
+    /// first four taps, the right phase the last four. The ONNX graph expresses the skip as this 5×5 convolution.
+    /// </summary>
+    internal static float[] FiveTapWindow(int phase) =>
+        phase == 0 ? [.. LeftPhase, 0f] : [0f, .. RightPhase];
 
     public int Scale => 2;
 

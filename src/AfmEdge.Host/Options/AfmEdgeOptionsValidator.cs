@@ -48,10 +48,7 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
             }
         }
 
-        if (!string.Equals(options.Enhancement.Engine, "bicubic", StringComparison.OrdinalIgnoreCase))
-        {
-            errors.Add($"{root}:Enhancement:Engine = '{options.Enhancement.Engine}': must be bicubic (the CNN engines are not built yet).");
-        }
+        errors.AddRange(options.Enhancement.Validate().Select(e => $"{root}:{e}"));
 
         errors.AddRange(options.Mqtt.Validate().Select(e => $"{root}:{e}"));
 
