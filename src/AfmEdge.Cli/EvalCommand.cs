@@ -172,11 +172,13 @@ internal static class EvalCommand
 
             var channel = frames.SelectMany(f => f.Channels)
                 .Where(c => c.Unit == PhysicalUnit.Metre && TensorPrimitives.Max(c.Data) > TensorPrimitives.Min(c.Data) && c.Width >= 24 && c.Height >= 24)
+                // Amplitude and deflection are lengths too, but not topography.
+                .Where(c => !c.Name.Contains("Amplitude", StringComparison.OrdinalIgnoreCase) && !c.Name.Contains("Deflection", StringComparison.OrdinalIgnoreCase))
                 .OrderBy(c => c.Name is "Height" or "Topography" or "Z" ? 0 : 1)
                 .FirstOrDefault();
             if (channel is null)
             {
-                error.WriteLine($"afmedge: warning: {Path.GetFileName(path)} skipped: no non-flat height channel (unit m).");
+                error.WriteLine($"afmedge: warning: {Path.GetFileName(path)} skipped: no non-flat height channel (unit m, not amplitude or deflection).");
                 continue;
             }
 
