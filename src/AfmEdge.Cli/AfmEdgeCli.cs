@@ -22,6 +22,8 @@ public static class AfmEdgeCli
         root.Subcommands.Add(RetractCommand.Create(output, error));
         root.Subcommands.Add(EnhanceCommand.Create(output, error));
         root.Subcommands.Add(CorrelateCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
         return root;
     }
 
