@@ -56,8 +56,19 @@ public sealed class ModelCatalog
         return new(models, problems);
     }
 
-    /// <summary>A catalog of exactly the given file: how an explicitly configured model is loaded (errors throw).</summary>
-    public static ModelCatalog OfFile(string path) => new([new ModelEntry(path, OnnxModelReader.Read(path))], []);
+    /// <summary>A catalog of exactly the given file, or an empty one whose <see cref="Problems"/> say why it cannot be used.</summary>
+    public static ModelCatalog OfFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            return new([new ModelEntry(path, OnnxModelReader.Read(path))], []);
+        }
+        catch (OnnxModelException e)
+        {
+            return new([], [e.Message]);
+        }
+    }
 
     /// <summary>
     /// The model to enhance a frame with these channels: of the models whose every input channel is present, the

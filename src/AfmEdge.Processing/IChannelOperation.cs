@@ -2,12 +2,23 @@ using AfmEdge.Core;
 
 namespace AfmEdge.Processing;
 
-/// <summary>One step of the processing chain, applied to each channel of a frame independently.</summary>
-public interface IChannelOperation
+/// <summary>One named step of the processing chain.</summary>
+public interface IProcessingStep
 {
     /// <summary>The step as written in config and recorded in frame metadata, e.g. "level:plane".</summary>
     string Name { get; }
+}
 
+/// <summary>One step of the processing chain, applied to each channel of a frame independently.</summary>
+public interface IChannelOperation : IProcessingStep
+{
     /// <summary>Returns a new channel; the input is never modified.</summary>
     Channel Apply(Channel channel);
+}
+
+/// <summary>A step that needs the whole frame (e.g. registration of channels against each other).</summary>
+public interface IFrameOperation : IProcessingStep
+{
+    /// <summary>Returns a new frame; the input is never modified.</summary>
+    Frame Apply(Frame frame);
 }

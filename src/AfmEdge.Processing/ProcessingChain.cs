@@ -13,11 +13,12 @@ public sealed class ProcessingChain
 {
     private const long ParallelPixels = 64 * 1024;
 
-    private readonly IChannelOperation[] _operations;
+    private readonly IProcessingStep[] _operations;
 
-    private ProcessingChain(IChannelOperation[] operations) => _operations = operations;
+    private ProcessingChain(IProcessingStep[] operations) => _operations = operations;
 
-    public IReadOnlyList<IChannelOperation> Operations => _operations;
+    /// <summary>The steps in order: per-channel operations (<see cref="IChannelOperation"/>) and whole-frame ones (<see cref="IFrameOperation"/>).</summary>
+    public IReadOnlyList<IProcessingStep> Operations => _operations;
 
     /// <summary>The step grammar this build knows (K, SIGMA, SIZE and FRACTION are numbers).</summary>
     public static IReadOnlyList<string> KnownSteps { get; } =
@@ -26,12 +27,13 @@ public sealed class ProcessingChain
         "align-rows:median", "align-rows:mean", "align-rows:poly:K (K 0-3)", "align-rows:median-diff", "align-rows:trimmed[:FRACTION 0-0.5]",
         "scars",
         "gauss:SIGMA (pixels, 0-1000)", $"median:SIZE (1-{MedianFilter.MaxSize})",
+        "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
-        var operations = new List<IChannelOperation>();
+        var operations = new List<IProcessingStep>();
         var index = 0;
         foreach (var step in steps)
         {
@@ -72,15 +74,65 @@ public sealed class ProcessingChain
             return frame;
         }
 
+        // Runs of per-channel steps go channel by channel; a frame step (registration) sees every channel at once.
+        var current = frame;
+        var nonFinite = new int[frame.Channels.Count];
+        for (var i = 0; i < _operations.Length;)
+        {
+            if (_operations[i] is IFrameOperation frameStep)
+            {
+                current = frameStep.Apply(current);
+                i++;
+                continue;
+            }
+
+            var end = i;
+            while (end < _operations.Length && _operations[end] is not IFrameOperation)
+            {
+                end++;
+            }
+
+            current = ApplyChannels(current, _operations[i..end], nonFinite);
+            i = end;
+        }
+
+        var masked = new List<string>();
+        for (var c = 0; c < nonFinite.Length; c++)
+        {
+            if (nonFinite[c] > 0)
+            {
+                masked.Add(string.Create(CultureInfo.InvariantCulture, $"{frame.Channels[c].Descriptor.Key}: {nonFinite[c]} NaN/Inf px"));
+            }
+        }
+
+        var result = current.With(current.Channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
+        return masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
+    }
+
+    /// <summary>Runs every step on one channel; <paramref name="nonFinite"/> counts the NaN/Inf pixels it masked.</summary>
+    /// <exception cref="ArgumentException">The chain has a whole-frame step (e.g. registration), which one channel cannot run.</exception>
+    public Channel Apply(Channel channel, out int nonFinite)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        if (_operations.FirstOrDefault(o => o is IFrameOperation) is { } frameStep)
+        {
+            throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
+        }
+
+        return Apply(channel, _operations, out nonFinite);
+    }
+
+    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite)
+    {
         var channels = new Channel[frame.Channels.Count];
-        var nonFinite = new int[channels.Length];
+        var counts = new int[channels.Length];
 
         // Channels are independent: on a multi-channel frame of useful size they run in parallel (2 cores: ~2×).
         if (channels.Length > 1 && (long)frame.Width * frame.Height >= ParallelPixels)
         {
             try
             {
-                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], out nonFinite[c]));
+                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, out counts[c]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {
@@ -92,33 +144,27 @@ public sealed class ProcessingChain
         {
             for (var c = 0; c < channels.Length; c++)
             {
-                channels[c] = Apply(frame.Channels[c], out nonFinite[c]);
+                channels[c] = Apply(frame.Channels[c], operations, out counts[c]);
             }
         }
 
-        var masked = new List<string>();
-        for (var c = 0; c < channels.Length; c++)
+        // Later runs re-mask the pixels earlier runs put back as NaN: count each pixel once.
+        for (var c = 0; c < counts.Length; c++)
         {
-            if (nonFinite[c] > 0)
-            {
-                masked.Add(string.Create(CultureInfo.InvariantCulture, $"{frame.Channels[c].Descriptor.Key}: {nonFinite[c]} NaN/Inf px"));
-            }
+            nonFinite[c] = Math.Max(nonFinite[c], counts[c]);
         }
 
-        var result = frame.With(channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
-        return masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
+        return new Frame(frame.Id, frame.Scan, channels, frame.Metadata);
     }
 
-    /// <summary>Runs every step on one channel; <paramref name="nonFinite"/> counts the NaN/Inf pixels it masked.</summary>
-    public Channel Apply(Channel channel, out int nonFinite)
+    private static Channel Apply(Channel channel, IProcessingStep[] operations, out int nonFinite)
     {
-        ArgumentNullException.ThrowIfNull(channel);
         var (working, exclude) = MaskNonFinite(channel.Data, out nonFinite);
         var current = channel;
         float[]? data = working;
-        foreach (var operation in _operations)
+        foreach (var step in operations)
         {
-            if (operation is GridOperation grid)
+            if (step is GridOperation grid)
             {
                 var output = new float[channel.Data.Length];
                 grid.Run(data ?? current.Data, output, channel.Width, channel.Height, exclude);
@@ -126,7 +172,7 @@ public sealed class ProcessingChain
             }
             else
             {
-                current = operation.Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
+                current = ((IChannelOperation)step).Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
                 data = null;
             }
         }
@@ -190,7 +236,7 @@ public sealed class ProcessingChain
     private static string StepLabel(int? index) =>
         index is { } i ? string.Create(CultureInfo.InvariantCulture, $"Processing step {i}") : "Processing step";
 
-    private static IChannelOperation ParseStep(string? step, int? index)
+    private static IProcessingStep ParseStep(string? step, int? index)
     {
         var name = step?.Trim().ToLowerInvariant() ?? string.Empty;
         var parts = name.Split(':');
@@ -209,6 +255,11 @@ public sealed class ProcessingChain
                 ("scars", 1) => new ScarRemoval(),
                 ("gauss", 2) => new GaussianFilter(Number(parts[1], "SIGMA", 0, 1000)),
                 ("median", 2) => new MedianFilter(Integer(parts[1], "SIZE", 1, MedianFilter.MaxSize)),
+                ("register", 1) => new FrameRegistration(RegistrationMode.All),
+                ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace),
+                ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes),
+                ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES")),
+                ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE")),
                 _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
                     $"{StepLabel(index)} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
             };
@@ -217,6 +268,14 @@ public sealed class ProcessingChain
         {
             throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{StepLabel(index)} '{step}': {e.Message}"), e);
         }
+    }
+
+    private static string[] Names(string text, string parameter)
+    {
+        var names = text.Split('+', StringSplitOptions.TrimEntries);
+        return names.All(n => n.Length > 0 && n.All(ch => char.IsLetterOrDigit(ch) || ch is '_' or '-' or '.'))
+            ? names
+            : throw new ArgumentException($"parameter {parameter} = '{text}' must be channel names joined by '+' (letters, digits, _ - .).");
     }
 
     private static int Integer(string text, string parameter, int min, int max) =>

@@ -202,6 +202,85 @@ public static class Reference
             values.Min(), values.Max());
     }
 
+    /// <summary>The DFT by its definition, O(N²): X[k] = Σ x[n]·e^(∓2πi·kn/N), the inverse divided by N.</summary>
+    public static (double[] Re, double[] Im) Dft(double[] re, double[] im, bool inverse = false)
+    {
+        var n = re.Length;
+        var outRe = new double[n];
+        var outIm = new double[n];
+        var sign = inverse ? 1.0 : -1.0;
+        for (var k = 0; k < n; k++)
+        {
+            double sr = 0, si = 0;
+            for (var j = 0; j < n; j++)
+            {
+                // (k·j) mod n keeps the angle exact for large products.
+                var angle = sign * 2 * Math.PI * ((long)k * j % n) / n;
+                var (sin, cos) = Math.SinCos(angle);
+                sr += (re[j] * cos) - (im[j] * sin);
+                si += (re[j] * sin) + (im[j] * cos);
+            }
+
+            outRe[k] = inverse ? sr / n : sr;
+            outIm[k] = inverse ? si / n : si;
+        }
+
+        return (outRe, outIm);
+    }
+
+    /// <summary>The 2D DFT by its definition (rows of length width), O((width·height)²).</summary>
+    public static (double[] Re, double[] Im) Dft2D(double[] re, double[] im, int width, int height)
+    {
+        var outRe = new double[re.Length];
+        var outIm = new double[re.Length];
+        for (var ky = 0; ky < height; ky++)
+        {
+            for (var kx = 0; kx < width; kx++)
+            {
+                double sr = 0, si = 0;
+                for (var y = 0; y < height; y++)
+                {
+                    for (var x = 0; x < width; x++)
+                    {
+                        var angle = -2 * Math.PI * ((((double)kx * x) / width) + (((double)ky * y) / height));
+                        var (sin, cos) = Math.SinCos(angle);
+                        var i = (y * width) + x;
+                        sr += (re[i] * cos) - (im[i] * sin);
+                        si += (re[i] * sin) + (im[i] * cos);
+                    }
+                }
+
+                outRe[(ky * width) + kx] = sr;
+                outIm[(ky * width) + kx] = si;
+            }
+        }
+
+        return (outRe, outIm);
+    }
+
+    /// <summary>Bilinear translation output(x, y) = input(x − dx, y − dy), source clamped to the edge, in double.</summary>
+    public static float[] Shift(float[] data, int width, int height, double dx, double dy)
+    {
+        var output = new float[data.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var sx = x - dx;
+                var sy = y - dy;
+                var x0 = (int)Math.Floor(sx);
+                var y0 = (int)Math.Floor(sy);
+                var tx = sx - x0;
+                var ty = sy - y0;
+                double At(int xx, int yy) => data[(Math.Clamp(yy, 0, height - 1) * width) + Math.Clamp(xx, 0, width - 1)];
+                output[(y * width) + x] = (float)(((1 - ty) * (((1 - tx) * At(x0, y0)) + (tx * At(x0 + 1, y0))))
+                    + (ty * (((1 - tx) * At(x0, y0 + 1)) + (tx * At(x0 + 1, y0 + 1)))));
+            }
+        }
+
+        return output;
+    }
+
     private static double SortedMedian(float[] values)
     {
         var copy = (float[])values.Clone();

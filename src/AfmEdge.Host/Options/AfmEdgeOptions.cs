@@ -53,9 +53,9 @@ public sealed class ProcessingOptions
 /// <summary>How frames are super-resolved: which engine runs which model, in tiles of what size.</summary>
 public sealed class EnhancementOptions
 {
-    public static readonly IReadOnlyList<string> Engines = ["native", "ort", "bicubic"];
+    public static IReadOnlyList<string> Engines { get; } = [.. Inference.EngineFactory.EngineNames, "bicubic"];
 
-    /// <summary>"native" (SIMD C#), "ort" (ONNX Runtime) or "bicubic" (no model).</summary>
+    /// <summary>"native" (SIMD C#, Winograd), "ort" (ONNX Runtime) or "bicubic" (no model).</summary>
     public string Engine { get; set; } = "native";
 
     /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels; else a model name or .onnx path.</summary>

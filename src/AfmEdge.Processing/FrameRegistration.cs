@@ -1,0 +1,195 @@
+using System.Globalization;
+using AfmEdge.Core;
+
+namespace AfmEdge.Processing;
+
+/// <summary>Which registrations <see cref="FrameRegistration"/> performs.</summary>
+public enum RegistrationMode
+{
+    /// <summary>Retrace onto trace, then every probe onto the reference: "register".</summary>
+    All,
+
+    /// <summary>Each trace channel (other than the reference) onto the reference, its retrace moved with it: "register:probes".</summary>
+    Probes,
+
+    /// <summary>Retrace channels onto trace by the reference channel's trace/retrace shift: "register:retrace".</summary>
+    Retrace,
+}
+
+/// <summary>
+/// The chain's registration step. The reference is the first present of <see cref="References"/>, probe 1's channels
+/// (by default Adhesion, then Height: a probe-1 field is preferred because the height is dilated by the tip, which moves
+/// the edges of asymmetric features, while the conductive probes' fields are not). Retrace: the shift between the
+/// reference's trace and retrace images (intensity phase correlation: same quantity) is removed from every retrace
+/// channel, which share the scan path. Probes: each probe channel (<see cref="Probes"/>, by default Current and
+/// Potential) is matched to the reference by gradient-magnitude phase correlation (the fields share edges, not values)
+/// and moved, its retrace with it. A shift whose confidence is below the minimum is refused and the channel left as it
+/// was. Every estimate, and the area all shifted channels cover, is recorded in the frame metadata entry "registration".
+/// </summary>
+public sealed class FrameRegistration : IFrameOperation
+{
+    private readonly string[] _probes;
+    private readonly string[] _references;
+    private readonly bool _explicitProbes;
+
+    public FrameRegistration(RegistrationMode mode, IEnumerable<string>? probes = null, IEnumerable<string>? references = null, double minConfidence = 0.3)
+    {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Registration mode must be All, Probes or Retrace.");
+        }
+
+        if (!(minConfidence >= 0 && minConfidence <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minConfidence), minConfidence, "Minimum confidence must be in [0, 1].");
+        }
+
+        Mode = mode;
+        MinConfidence = minConfidence;
+        _explicitProbes = probes is not null;
+        _probes = probes is null ? [.. DefaultProbes] : [.. probes];
+        _references = references is null ? [.. DefaultReferences] : [.. references];
+        if (_probes.Length == 0 || _probes.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Probe channel names to register must be given and not empty.", nameof(probes));
+        }
+
+        if (_references.Length == 0 || _references.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Reference channel names must be given and not empty.", nameof(references));
+        }
+    }
+
+    /// <summary>The conductive probes' channels of the three-probe instrument.</summary>
+    public static IReadOnlyList<string> DefaultProbes { get; } = ["Current", "Potential"];
+
+    /// <summary>Probe 1's channels, most suitable first.</summary>
+    public static IReadOnlyList<string> DefaultReferences { get; } = ["Adhesion", "Height"];
+
+    public RegistrationMode Mode { get; }
+
+    public double MinConfidence { get; }
+
+    /// <summary>Trace channels registered onto the reference (absent ones are skipped unless named explicitly).</summary>
+    public IReadOnlyList<string> Probes => _probes;
+
+    /// <summary>Candidate reference channels; the first the frame has is used.</summary>
+    public IReadOnlyList<string> References => _references;
+
+    public string Name => Mode switch
+    {
+        RegistrationMode.Retrace => "register:retrace",
+        RegistrationMode.Probes when _explicitProbes => "register:probes:" + string.Join('+', _probes)
+            + (_references.SequenceEqual(DefaultReferences) ? string.Empty : ":" + string.Join('+', _references)),
+        RegistrationMode.Probes => "register:probes",
+        _ => "register",
+    };
+
+    public Frame Apply(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var channels = frame.Channels.ToArray();
+        var reference = _references.Select(name => TraceIndex(channels, name)).FirstOrDefault(i => i >= 0, -1);
+        if (reference < 0)
+        {
+            throw new ArgumentException($"Step '{Name}' needs a reference channel ({string.Join(" or ", _references)}); frame {frame.Id} has {string.Join(", ", channels.Select(c => c.Descriptor.Key))}.");
+        }
+
+        var report = new List<string>();
+        var area = (X: 0, Y: 0, Right: frame.Width, Bottom: frame.Height);
+        if (Mode is RegistrationMode.All or RegistrationMode.Retrace)
+        {
+            RegisterRetrace(channels, reference, report, ref area);
+        }
+
+        if (Mode is RegistrationMode.All or RegistrationMode.Probes)
+        {
+            RegisterProbes(frame, channels, reference, report, ref area);
+        }
+
+        report.Add(string.Create(CultureInfo.InvariantCulture, $"common area x={area.X} y={area.Y} {Math.Max(0, area.Right - area.X)}×{Math.Max(0, area.Bottom - area.Y)} px"));
+        var key = frame.Metadata.ContainsKey("registration") ? "registration." + Name : "registration";
+        return frame.With(channels, key, string.Join("; ", report));
+    }
+
+    private void RegisterRetrace(Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)
+    {
+        var trace = channels[reference];
+        var retrace = Array.FindIndex(channels, c => c.Direction == ScanDirection.Retrace && string.Equals(c.Name, trace.Name, StringComparison.OrdinalIgnoreCase));
+        if (retrace < 0)
+        {
+            report.Add($"{trace.Name}: no retrace channel");
+            return;
+        }
+
+        var shift = ChannelRegistration.Estimate(trace, channels[retrace], Options(RegistrationFeature.Intensity));
+        report.Add($"{channels[retrace].Descriptor.Key}: {shift}");
+        if (!shift.Accepted)
+        {
+            return;
+        }
+
+        for (var i = 0; i < channels.Length; i++)
+        {
+            if (channels[i].Direction == ScanDirection.Retrace)
+            {
+                channels[i] = ImageShift.Apply(channels[i], -shift.Dx, -shift.Dy);
+            }
+        }
+
+        Shrink(ref area, channels[reference].Width, channels[reference].Height, shift);
+    }
+
+    private void RegisterProbes(Frame frame, Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)
+    {
+        var targets = new List<int>();
+        foreach (var name in _probes)
+        {
+            var index = TraceIndex(channels, name);
+            if (index < 0 && _explicitProbes)
+            {
+                throw new ArgumentException($"Step '{Name}': frame {frame.Id} has no trace channel '{name}'; it has {string.Join(", ", channels.Select(c => c.Descriptor.Key))}.");
+            }
+
+            if (index >= 0 && index != reference)
+            {
+                targets.Add(index);
+            }
+        }
+
+        var options = Options(RegistrationFeature.Gradient);
+        foreach (var target in targets)
+        {
+            var shift = ChannelRegistration.Estimate(channels[reference], channels[target], options);
+            report.Add($"{channels[target].Descriptor.Key}: {shift}");
+            if (!shift.Accepted)
+            {
+                continue;
+            }
+
+            var name = channels[target].Name;
+            for (var i = 0; i < channels.Length; i++)
+            {
+                if (string.Equals(channels[i].Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    channels[i] = ImageShift.Apply(channels[i], -shift.Dx, -shift.Dy);
+                }
+            }
+
+            Shrink(ref area, channels[reference].Width, channels[reference].Height, shift);
+        }
+    }
+
+    private static int TraceIndex(Channel[] channels, string name) =>
+        Array.FindIndex(channels, c => c.Direction == ScanDirection.Trace && string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private RegistrationOptions Options(RegistrationFeature feature) => new() { Feature = feature, MinConfidence = MinConfidence };
+
+    // A channel moved by (−dx, −dy) holds real data only where its source was inside the image.
+    private static void Shrink(ref (int X, int Y, int Right, int Bottom) area, int width, int height, RegistrationShift shift)
+    {
+        var valid = ImageShift.ValidArea(width, height, -shift.Dx, -shift.Dy);
+        area = (Math.Max(area.X, valid.X), Math.Max(area.Y, valid.Y),
+            Math.Min(area.Right, valid.X + valid.Width), Math.Min(area.Bottom, valid.Y + valid.Height));
+    }
+}
