@@ -5,6 +5,7 @@ using AfmEdge.Analysis.Plots;
 using AfmEdge.Core;
 using AfmEdge.Formats;
 using AfmEdge.Formats.Gsf;
+using AfmEdge.Processing;
 
 namespace AfmEdge.Cli;
 
@@ -24,15 +25,16 @@ internal static class CorrelateCommand
         };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for summary.json, regions.csv, labels.gsf and the plots.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the summary JSON instead of the per-region table." };
+        var noRegister = new Option<bool>("--no-register") { Description = "Skip the registration of the probes' channels (probe offsets) onto probe 1 before the analysis." };
         var command = new Command("correlate", "Find chromosomes, their centromeres and arms, and correlate height with every other channel per region.")
         {
-            inputs, outDir, json,
+            inputs, outDir, json, noRegister,
         };
-        command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), output, error));
+        command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), !parse.GetValue(noRegister), output, error));
         return command;
     }
 
-    private static int Run(string[] inputs, string outDir, bool json, TextWriter output, TextWriter error)
+    private static int Run(string[] inputs, string outDir, bool json, bool register, TextWriter output, TextWriter error)
     {
         // Gather (name, loader) pairs first so a bad argument fails before any work.
         var jobs = new List<(string Name, Func<IReadOnlyList<Frame>> Load)>();
@@ -94,7 +96,9 @@ internal static class CorrelateCommand
                 var target = batch || frames.Count > 1 ? Path.Combine(outDir, frameName) : outDir;
                 try
                 {
-                    var analysis = analyzer.Analyze(frames[f]);
+                    // The probes sit apart on the cantilever: their images are shifted onto probe 1's before any correlation.
+                    var frame = register && frames[f].TryGetChannel(FrameAnalyzer.HeightChannel, out _) ? Registration.Apply(frames[f]) : frames[f];
+                    var analysis = analyzer.Analyze(frame);
                     var summary = summarizer.Summarize(analysis);
                     Write(analysis, summary, target);
                     if (json)
@@ -127,6 +131,8 @@ internal static class CorrelateCommand
 
         return failures > 0 ? ExitCodes.BadUsageOrConfig : ExitCodes.Ok;
     }
+
+    private static readonly FrameRegistration Registration = new(RegistrationMode.Probes);
 
     private static bool IsImportable(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".gsf" or ".gwy" or ".spm" or ".ibw" or ".sxm" or ".jpk" or ".asd";

@@ -24,7 +24,11 @@ internal static class EvalCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var seeds = new Option<string>("--seeds", "-s") { Description = "Simulator specimen seeds A-B, disjoint from every model's training seeds.", DefaultValueFactory = _ => "1-50" };
-        var models = new Option<DirectoryInfo>("--models", "-m") { Description = "Folder of *.onnx models.", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var models = new Option<DirectoryInfo>("--models", "-m")
+        {
+            Description = "Folder of *.onnx models (default: ./models, else the bundled models beside the executable).",
+            DefaultValueFactory = _ => new DirectoryInfo(Directory.Exists("models") ? "models" : Path.Combine(AppContext.BaseDirectory, "models")),
+        };
         var real = new Option<DirectoryInfo?>("--real") { Description = "Also score the height-only models on the real AFM files in this folder, scanned down ×2." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
         var command = new Command("eval", "Score bicubic and the enhancer models (PSNR, SSIM) on held-out simulator seeds and, optionally, real files.")
