@@ -281,6 +281,64 @@ public static class Reference
         return output;
     }
 
+    /// <summary>Tip dilation pixel by pixel: I(x) = max over in-image offsets u of S(x + u) + T(c + u).</summary>
+    public static float[] TipDilate(float[] surface, int width, int height, TipGrid tip)
+    {
+        var output = new float[surface.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var best = double.NegativeInfinity;
+                for (var ty = 0; ty < tip.Height; ty++)
+                {
+                    for (var tx = 0; tx < tip.Width; tx++)
+                    {
+                        var sx = x + tx - tip.CentreX;
+                        var sy = y + ty - tip.CentreY;
+                        if (sx >= 0 && sx < width && sy >= 0 && sy < height)
+                        {
+                            best = Math.Max(best, (double)surface[(sy * width) + sx] + tip[tx, ty]);
+                        }
+                    }
+                }
+
+                output[(y * width) + x] = (float)best;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Tip erosion pixel by pixel: R(x) = min over in-image offsets u of I(x − u) − T(c + u).</summary>
+    public static float[] TipErode(float[] image, int width, int height, TipGrid tip)
+    {
+        var output = new float[image.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var best = double.PositiveInfinity;
+                for (var ty = 0; ty < tip.Height; ty++)
+                {
+                    for (var tx = 0; tx < tip.Width; tx++)
+                    {
+                        var sx = x - (tx - tip.CentreX);
+                        var sy = y - (ty - tip.CentreY);
+                        if (sx >= 0 && sx < width && sy >= 0 && sy < height)
+                        {
+                            best = Math.Min(best, (double)image[(sy * width) + sx] - tip[tx, ty]);
+                        }
+                    }
+                }
+
+                output[(y * width) + x] = (float)best;
+            }
+        }
+
+        return output;
+    }
+
     private static double SortedMedian(float[] values)
     {
         var copy = (float[])values.Clone();
