@@ -14,24 +14,30 @@ namespace AfmEdge.Processing;
 /// </summary>
 public static class TipMorphology
 {
-    public static void Dilate(ReadOnlySpan<float> surface, Span<float> output, int width, int height, TipGrid tip)
+    public static void Dilate(ReadOnlySpan<float> surface, Span<float> output, int width, int height, TipGrid tip) =>
+        Morph(surface, output, width, height, tip, erode: false);
+
+    public static void Erode(ReadOnlySpan<float> image, Span<float> output, int width, int height, TipGrid tip) =>
+        Morph(image, output, width, height, tip, erode: true);
+
+    private static void Morph(ReadOnlySpan<float> input, Span<float> output, int width, int height, TipGrid tip, bool erode)
     {
         ArgumentNullException.ThrowIfNull(tip);
-        Grid.Check(surface.Length, output.Length, width, height);
-        output.Fill(float.NegativeInfinity);
+        Grid.Check(input.Length, output.Length, width, height);
+        output.Fill(erode ? float.PositiveInfinity : float.NegativeInfinity);
         for (var ty = 0; ty < tip.Height; ty++)
         {
-            var v = ty - tip.CentreY;
             for (var tx = 0; tx < tip.Width; tx++)
             {
-                var u = tx - tip.CentreX;
                 var t = tip[tx, ty];
                 if (float.IsNegativeInfinity(t))
                 {
                     continue;
                 }
 
-                // Output row y reads source row y + v; output column x reads x + u.
+                // Output (x, y) reads input (x + u, y + v) for dilation and (x − u, y − v) for erosion.
+                var u = erode ? tip.CentreX - tx : tx - tip.CentreX;
+                var v = erode ? tip.CentreY - ty : ty - tip.CentreY;
                 var y0 = Math.Max(0, -v);
                 var y1 = Math.Min(height, height - v);
                 var x0 = Math.Max(0, -u);
@@ -43,42 +49,16 @@ public static class TipMorphology
 
                 for (var y = y0; y < y1; y++)
                 {
-                    MaxAdd(surface.Slice(((y + v) * width) + x0 + u, x1 - x0), output.Slice((y * width) + x0, x1 - x0), t);
-                }
-            }
-        }
-    }
-
-    public static void Erode(ReadOnlySpan<float> image, Span<float> output, int width, int height, TipGrid tip)
-    {
-        ArgumentNullException.ThrowIfNull(tip);
-        Grid.Check(image.Length, output.Length, width, height);
-        output.Fill(float.PositiveInfinity);
-        for (var ty = 0; ty < tip.Height; ty++)
-        {
-            var v = ty - tip.CentreY;
-            for (var tx = 0; tx < tip.Width; tx++)
-            {
-                var u = tx - tip.CentreX;
-                var t = tip[tx, ty];
-                if (float.IsNegativeInfinity(t))
-                {
-                    continue;
-                }
-
-                // Output row y reads image row y − v; output column x reads x − u.
-                var y0 = Math.Max(0, v);
-                var y1 = Math.Min(height, height + v);
-                var x0 = Math.Max(0, u);
-                var x1 = Math.Min(width, width + u);
-                if (x1 <= x0)
-                {
-                    continue;
-                }
-
-                for (var y = y0; y < y1; y++)
-                {
-                    MinSubtract(image.Slice(((y - v) * width) + x0 - u, x1 - x0), output.Slice((y * width) + x0, x1 - x0), t);
+                    var source = input.Slice(((y + v) * width) + x0 + u, x1 - x0);
+                    var target = output.Slice((y * width) + x0, x1 - x0);
+                    if (erode)
+                    {
+                        MinSubtract(source, target, t);
+                    }
+                    else
+                    {
+                        MaxAdd(source, target, t);
+                    }
                 }
             }
         }
