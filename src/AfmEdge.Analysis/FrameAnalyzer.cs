@@ -3,23 +3,45 @@ using AfmEdge.Core;
 namespace AfmEdge.Analysis;
 
 /// <summary>
-/// Measures a frame: statistics of every channel and the Pearson correlation between height and each
-/// other trace channel over the whole frame. The chromosome analysis will add per-region rows.
+/// Measures a frame: statistics of every channel, the Pearson correlation between height and each other
+/// trace channel over the whole frame, and (when the frame has a Height channel) the chromosome analysis:
+/// chromosomes, regions, per-region statistics, correlations and differences.
 /// </summary>
 public sealed class FrameAnalyzer
 {
     public const string HeightChannel = "Height";
     private readonly TimeProvider _time;
+    private readonly ChromosomeAnalyzer _chromosomes;
 
     public FrameAnalyzer(TimeProvider time)
+        : this(time, new ChromosomeAnalyzer())
     {
-        ArgumentNullException.ThrowIfNull(time);
-        _time = time;
     }
 
+    public FrameAnalyzer(TimeProvider time, ChromosomeAnalyzer chromosomes)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(chromosomes);
+        _time = time;
+        _chromosomes = chromosomes;
+    }
+
+    /// <summary>Analyses the frame; throws <see cref="ArgumentException"/> naming the channel when one has no finite sample.</summary>
     public FrameSummary Analyze(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        return frame.TryGetChannel(HeightChannel, out _) ? Summarize(_chromosomes.Analyze(frame)) : Summarize(frame, null);
+    }
+
+    /// <summary>The summary of an analysis already made (the CLI writes its tables and plots from the same analysis).</summary>
+    public FrameSummary Summarize(ChromosomeAnalysis analysis)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        return Summarize(analysis.Frame, analysis);
+    }
+
+    private FrameSummary Summarize(Frame frame, ChromosomeAnalysis? analysis)
+    {
         var channels = frame.Channels
             .Select(c =>
             {
@@ -57,6 +79,19 @@ public sealed class FrameAnalyzer
             Processing = frame.Metadata.TryGetValue("processing", out var steps) ? steps.Split(',') : [],
             Channels = channels,
             Correlations = correlations,
+            ChromosomeCount = analysis?.Chromosomes.Count,
+            Note = analysis is null ? "no Height channel: no chromosome analysis"
+                : analysis.Chromosomes.Count == 0 ? "no chromosome found" : null,
+            Segmentation = analysis is null ? null : new SegmentationSummary(analysis.Segmentation.NoiseSigma, analysis.Segmentation.LowThreshold,
+                analysis.Segmentation.OtsuThreshold, analysis.Segmentation.Rejected),
+            Chromosomes = analysis?.Chromosomes.Select(c => new ChromosomeSummary(c.Id, c.PixelCount, c.Area, c.Length, c.Width, c.PeakHeight, c.Volume,
+                c.PArmLength, c.QArmLength, c.CentromericIndex, c.ConstrictionDepth, c.Centromere.X, c.Centromere.Y, c.IsCluster)).ToArray(),
+            Regions = analysis?.Regions,
+            RegionStatistics = analysis?.Statistics,
+            RegionCorrelations = analysis?.Correlations,
+            RegionDifferences = analysis?.Differences,
+            Bootstrap = analysis is null ? null
+                : new BootstrapSummary(_chromosomes.Options.BootstrapResamples, _chromosomes.Options.BootstrapSeed, _chromosomes.Options.BootstrapBlockSize),
         };
     }
 }

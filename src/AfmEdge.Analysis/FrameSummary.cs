@@ -2,8 +2,9 @@ namespace AfmEdge.Analysis;
 
 /// <summary>
 /// What the analysis of one frame found, published as JSON on the summary topic. Schema version 1
-/// (Schemas/summary.v1.schema.json). Regions are "frame" (the whole image) now; the chromosome
-/// analysis adds "background", "pArm", "centromere" and "qArm" rows with the same shape.
+/// (Schemas/summary.v1.schema.json). <see cref="Correlations"/> holds the whole-frame ("frame") rows; the
+/// chromosome analysis adds the optional sections after it (absent in summaries from before it, null when
+/// the frame has no Height channel to segment).
 /// </summary>
 public sealed record FrameSummary
 {
@@ -24,9 +25,36 @@ public sealed record FrameSummary
     public required IReadOnlyList<string> Processing { get; init; }
     public required IReadOnlyList<ChannelSummary> Channels { get; init; }
     public required IReadOnlyList<CorrelationSummary> Correlations { get; init; }
+
+    /// <summary>Chromosomes found (0: the frame shows none, and <see cref="Note"/> says so).</summary>
+    public int? ChromosomeCount { get; init; }
+
+    /// <summary>A sentence for people, e.g. "no chromosome found".</summary>
+    public string? Note { get; init; }
+
+    public SegmentationSummary? Segmentation { get; init; }
+    public IReadOnlyList<ChromosomeSummary>? Chromosomes { get; init; }
+    public IReadOnlyList<RegionSummary>? Regions { get; init; }
+    public IReadOnlyList<RegionChannelStatistics>? RegionStatistics { get; init; }
+    public IReadOnlyList<RegionCorrelation>? RegionCorrelations { get; init; }
+    public IReadOnlyList<RegionDifference>? RegionDifferences { get; init; }
+    public BootstrapSummary? Bootstrap { get; init; }
 }
 
 public sealed record ChannelSummary(string Name, string Direction, string Unit, double Mean, double StdDev, double Min, double Max, int NonFinite);
 
 /// <summary>Pearson r between height and <see cref="Channel"/> over <see cref="Region"/>; null when undefined (constant data).</summary>
 public sealed record CorrelationSummary(string Region, string Channel, double? Pearson, int Count);
+
+/// <summary>The thresholds the segmentation used (metres above the substrate plane) and how many objects it rejected as debris.</summary>
+public sealed record SegmentationSummary(double NoiseSigma, double LowThreshold, double OtsuThreshold, int Rejected);
+
+/// <summary>
+/// One chromosome in the summary (metres, m², m³; centromere in scan coordinates). <see cref="Cluster"/>: the
+/// object looks like several chromosomes merged; its geometry is a best effort and it is left out of the region statistics.
+/// </summary>
+public sealed record ChromosomeSummary(int Id, int PixelCount, double Area, double Length, double Width, double PeakHeight, double Volume,
+    double PArmLength, double QArmLength, double CentromericIndex, double ConstrictionDepth, double CentromereX, double CentromereY, bool Cluster);
+
+/// <summary>How the confidence intervals were drawn: resamples of square blocks of <see cref="BlockSize"/> metres, seeded.</summary>
+public sealed record BootstrapSummary(int Resamples, ulong Seed, double BlockSize);

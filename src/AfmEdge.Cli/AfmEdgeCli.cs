@@ -20,6 +20,10 @@ public static class AfmEdgeCli
         root.Subcommands.Add(ScanCommand.Create(output, error));
         root.Subcommands.Add(ApproachCommand.Create(output, error));
         root.Subcommands.Add(RetractCommand.Create(output, error));
+        root.Subcommands.Add(EnhanceCommand.Create(output, error));
+        root.Subcommands.Add(CorrelateCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
         return root;
     }
 

@@ -4,27 +4,32 @@ using AfmEdge.Control;
 
 namespace AfmEdge.Cli;
 
-/// <summary>`afmedge approach`: steps Z toward the surface of the virtual microscope until the deflection setpoint is reached.</summary>
+/// <summary>`afmedge approach`: steps Z toward the surface (virtual microscope, or the board of --config) until the deflection setpoint is reached.</summary>
 internal static class ApproachCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
-        var tipGap = new Option<double?>("--tip-gap-nm") { Description = "Tip height above the substrate at zero Z extension, nm (default: the virtual microscope's 100 nm)." };
-        var command = new Command("approach", "Approach the tip to the surface of the virtual microscope (Z steps until the deflection setpoint) and report the Z at contact.")
+        var (config, seed, tipGap) = ZCommands.ZOptions();
+        var command = new Command("approach", "Approach the tip to the surface (Z steps until the deflection setpoint) and report the Z at contact.")
         {
-            seed, tipGap,
+            config, seed, tipGap,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(seed), parse.GetValue(tipGap), output, error, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config), parse.GetValue(seed), parse.GetValue(tipGap), output, error, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int seed, double? tipGapNm, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? config, int seed, double? tipGapNm, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (!ZCommands.TryCreateScanner(seed, tipGapNm, out var scanner, out var problem))
+        if (ZCommands.VirtualOptions(seed, tipGapNm, out var virtualOptions) is { } problem)
         {
             await error.WriteLineAsync("afmedge approach: " + problem);
             return ExitCodes.BadUsageOrConfig;
+        }
+
+        var (scanner, code) = await ZCommands.OpenAsync("approach", config, ZCommands.Raster, virtualOptions, error);
+        if (scanner is null)
+        {
+            return code;
         }
 
         using (scanner)

@@ -29,14 +29,40 @@ internal static class BenchPipelineCommand
 
     private static async Task<int> RunAsync(int pixels, int frames, string source, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        // A port the OS just said was free can be taken before the broker binds it (by any outgoing connection),
+        // so a start that finds it taken is retried on a fresh port.
+        for (var attempt = 1; ; attempt++)
         {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+            var configuration = Configuration(pixels, frames, source, FreeLoopbackPort());
+            try
+            {
+                Host.Options.ConfigurationLoader.Load(configuration);
+            }
+            catch (Host.Options.ConfigurationException e)
+            {
+                await error.WriteLineAsync("afmedge bench pipeline: " + string.Join(" ", e.Errors));
+                return ExitCodes.BadUsageOrConfig;
+            }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            using var host = AfmEdgeHost.Build(configuration);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                continue;
+            }
+
+            await host.WaitForShutdownAsync(cancellationToken);
+            watch.Stop();
+            return await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+        }
+    }
+
+    private static IConfiguration Configuration(int pixels, int frames, string source, int port) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AfmEdge:Source:Kind"] = source,
             ["AfmEdge:Source:Frames"] = frames.ToString(CultureInfo.InvariantCulture),
@@ -45,25 +71,20 @@ internal static class BenchPipelineCommand
             ["AfmEdge:Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Device"] = "bench",
         }).Build();
-        try
-        {
-            Host.Options.ConfigurationLoader.Load(configuration);
-        }
-        catch (Host.Options.ConfigurationException e)
-        {
-            await error.WriteLineAsync("afmedge bench pipeline: " + string.Join(" ", e.Errors));
-            return ExitCodes.BadUsageOrConfig;
-        }
 
-        using var host = AfmEdgeHost.Build(configuration);
-        var watch = Stopwatch.StartNew();
-        await host.StartAsync(cancellationToken);
-        await host.WaitForShutdownAsync(cancellationToken);
-        watch.Stop();
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<int> ReportAsync(IHost host, string source, int pixels, int frames, TimeSpan elapsed, TextWriter output)
+    {
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"pipeline {source} {pixels}² → {2 * pixels}², {frames} frames: {metrics.FramesPerSecond:F1} frames/s steady " +
-            $"({metrics.Published} published in {watch.Elapsed.TotalSeconds:F1} s with start-up, {metrics.Failed} rejected) on {Environment.ProcessorCount} cores"));
+            $"({metrics.Published} published in {elapsed.TotalSeconds:F1} s with start-up, {metrics.Failed} rejected) on {Environment.ProcessorCount} cores"));
         return metrics.Published == frames ? ExitCodes.Ok : ExitCodes.RuntimeFailure;
     }
 }

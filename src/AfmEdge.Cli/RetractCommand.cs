@@ -4,27 +4,32 @@ using AfmEdge.Control;
 
 namespace AfmEdge.Cli;
 
-/// <summary>`afmedge retract`: ramps Z of the virtual microscope to fully retracted (slew-limited) and reports where it ended.</summary>
+/// <summary>`afmedge retract`: ramps Z (virtual microscope, or the board of --config) to fully retracted, slew-limited, and reports where it ended.</summary>
 internal static class RetractCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
-        var tipGap = new Option<double?>("--tip-gap-nm") { Description = "Tip height above the substrate at zero Z extension, nm (default: the virtual microscope's 100 nm)." };
-        var command = new Command("retract", "Retract Z of the virtual microscope fully (slew-limited) and report the final Z.")
+        var (config, seed, tipGap) = ZCommands.ZOptions();
+        var command = new Command("retract", "Retract Z fully (slew-limited) and report the final Z.")
         {
-            seed, tipGap,
+            config, seed, tipGap,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(seed), parse.GetValue(tipGap), output, error, cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config), parse.GetValue(seed), parse.GetValue(tipGap), output, error, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int seed, double? tipGapNm, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo? config, int seed, double? tipGapNm, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (!ZCommands.TryCreateScanner(seed, tipGapNm, out var scanner, out var problem))
+        if (ZCommands.VirtualOptions(seed, tipGapNm, out var virtualOptions) is { } problem)
         {
             await error.WriteLineAsync("afmedge retract: " + problem);
             return ExitCodes.BadUsageOrConfig;
+        }
+
+        var (scanner, code) = await ZCommands.OpenAsync("retract", config, ZCommands.Raster, virtualOptions, error);
+        if (scanner is null)
+        {
+            return code;
         }
 
         using (scanner)

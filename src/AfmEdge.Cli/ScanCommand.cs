@@ -4,10 +4,11 @@ using System.Globalization;
 using AfmEdge.Control;
 using AfmEdge.Core;
 using AfmEdge.Formats.Gsf;
+using AfmEdge.Host.Sources;
 
 namespace AfmEdge.Cli;
 
-/// <summary>`afmedge scan`: one closed-loop frame on the virtual microscope, written as GSF files.</summary>
+/// <summary>`afmedge scan`: one closed-loop frame on the virtual microscope (or the board of --config), written as GSF files.</summary>
 internal static class ScanCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -18,16 +19,31 @@ internal static class ScanCommand
         var sizeUm = new Option<double>("--size-um") { Description = "Scan size in micrometres (square).", DefaultValueFactory = _ => 5.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
         var realTime = new Option<bool>("--real-time") { Description = "Pace the loop on the system clock (measures real loop jitter) instead of the virtual clock." };
-        var command = new Command("scan", "Scan one frame in closed loop on the virtual microscope (drivers, emulated chips, Z feedback) and write GSF files.")
+        var gainScale = new Option<double>("--gain-scale") { Description = "Multiply the virtual microscope's tuned Z gains (10: too high, oscillation is detected).", DefaultValueFactory = _ => 1.0 };
+        var setpoint = new Option<double?>("--setpoint") { Description = $"Deflection setpoint in volts on the virtual microscope (default {ClosedLoopMicroscope.DefaultSetpointVolts})." };
+        var slack = new Option<double?>("--watchdog-slack-ms") { Description = "How late a point may be before the watchdog stops the scan (virtual microscope; default 5 ms): widen it to measure --real-time jitter on a loaded machine." };
+        var config = ZCommands.ConfigOption();
+        var command = new Command("scan", "Scan one frame in closed loop (drivers, chips, Z feedback) on the virtual microscope or the board of --config, and write GSF files.")
         {
-            outDir, pixels, lineRate, sizeUm, seed, realTime,
+            outDir, pixels, lineRate, sizeUm, seed, realTime, gainScale, setpoint, slack, config,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), parse.GetValue(seed), parse.GetValue(realTime), output, error, cancellationToken));
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var virtualOptions = new ClosedLoopOptions
+            {
+                Seed = parse.GetValue(seed),
+                RealTime = parse.GetValue(realTime),
+                GainScale = parse.GetValue(gainScale),
+                SetpointVolts = parse.GetValue(setpoint),
+                WatchdogSlack = parse.GetValue(slack) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            };
+            return RunAsync(
+                parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), virtualOptions, parse.GetValue(config), output, error, cancellationToken);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo outDir, int pixels, double lineRate, double sizeUm, int seed, bool realTime, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo outDir, int pixels, double lineRate, double sizeUm, ClosedLoopOptions virtualOptions, FileInfo? config, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var scan = new ScanSettings { SizeX = sizeUm * 1e-6, SizeY = sizeUm * 1e-6, PixelsX = pixels, PixelsY = pixels, LineRateHz = lineRate };
         var scanErrors = scan.Validate();
@@ -37,15 +53,10 @@ internal static class ScanCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        VirtualScanner scanner;
-        try
+        var (scanner, code) = await ZCommands.OpenAsync("scan", config, scan, virtualOptions, error);
+        if (scanner is null)
         {
-            scanner = new VirtualScanner(scan, seed, realTime);
-        }
-        catch (ArgumentException e)
-        {
-            await error.WriteLineAsync("afmedge scan: " + e.Message);
-            return ExitCodes.BadUsageOrConfig;
+            return code;
         }
 
         using (scanner)
@@ -74,7 +85,8 @@ internal static class ScanCommand
             }
             catch (ScanFaultException e)
             {
-                await error.WriteLineAsync($"afmedge scan: fault {e.Fault.Kind} at line {e.Fault.LineIndex}: {e.Fault.Reason} (Z retracted)");
+                await error.WriteLineAsync($"afmedge scan: fault {e.Fault.Kind} at line {e.Fault.LineIndex}: {e.Fault.Reason} (Z retracted; {engine.Statistics.LinesCompleted} lines completed)");
+                await error.WriteLineAsync(Lateness(engine.Statistics, scanner.Microscope?.VirtualClock is not null));
                 return ExitCodes.RuntimeFailure;
             }
             finally
@@ -93,18 +105,23 @@ internal static class ScanCommand
 
             var stats = engine.Statistics;
             double frameTime = scan.FrameTime.TotalSeconds;
-            string virtualNote = scanner.VirtualClock is { } v
+            var microscope = scanner.Microscope;
+            bool onVirtualClock = microscope?.VirtualClock is not null;
+            string virtualNote = microscope?.VirtualClock is { } v
                 ? string.Create(CultureInfo.InvariantCulture, $"; virtual clock {v.Elapsed.TotalSeconds:0.0} s with approach and moves")
                 : string.Empty;
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Scanned {scan.PixelsY} lines × {scan.PixelsX} px (trace + retrace) at {lineRate} lines/s in {wall.Elapsed.TotalSeconds:0.00} s: {frameTime / wall.Elapsed.TotalSeconds:0.0}× faster than real time ({frameTime:0} s{virtualNote})."));
-            await output.WriteLineAsync(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Point deadline lateness ({(realTime ? "system" : "virtual")} clock): p50 {stats.LatenessPercentile(50).TotalMicroseconds:0} µs, p99 {stats.LatenessPercentile(99).TotalMicroseconds:0} µs, max {stats.MaxLateness.TotalMicroseconds:0.0} µs."));
-            await output.WriteLineAsync(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Height vs true surface, RMS (means removed): trace {scanner.HeightRmsError(frame!.GetChannel("Height"), scan) * 1e9:0.00} nm, retrace {scanner.HeightRmsError(frame.GetChannel("Height", ScanDirection.Retrace), scan) * 1e9:0.00} nm."));
+            await output.WriteLineAsync(Lateness(stats, onVirtualClock));
+            if (microscope is not null)
+            {
+                // The virtual tip is a point: its tip-dilated truth is the surface at the pixel centres.
+                await output.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Height vs true surface, RMS (means removed): trace {microscope.HeightRmsError(frame!.GetChannel("Height")) * 1e9:0.00} nm, retrace {microscope.HeightRmsError(frame.GetChannel("Height", ScanDirection.Retrace)) * 1e9:0.00} nm (gains P {engine.Options.Gains.Proportional:0.###}, I {engine.Options.Gains.Integral:0.#}/s, setpoint {engine.Options.SetpointVolts} V)."));
+            }
+
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Scan thread allocated {stats.AllocatedBytesPerLine:0.#} B/line on average after {ScanStatistics.WarmupLines} warm-up lines (max {stats.MaxAllocatedBytesPerLine} B); {stats.Points} control points."));
@@ -112,4 +129,8 @@ internal static class ScanCommand
             return ExitCodes.Ok;
         }
     }
+
+    private static string Lateness(ScanStatistics stats, bool virtualClock) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"Point deadline lateness ({(virtualClock ? "virtual" : "system")} clock, {stats.Points} points): p50 {stats.LatenessPercentile(50).TotalMicroseconds:0} µs, p99 {stats.LatenessPercentile(99).TotalMicroseconds:0} µs, max {stats.MaxLateness.TotalMicroseconds:0.0} µs.");
 }

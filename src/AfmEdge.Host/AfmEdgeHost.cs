@@ -1,8 +1,11 @@
 using System.Net;
 using AfmEdge.Analysis;
+using AfmEdge.Control.Board;
 using AfmEdge.Core;
+using AfmEdge.Host.Enhancement;
 using AfmEdge.Host.Options;
 using AfmEdge.Host.Pipeline;
+using AfmEdge.Host.Sources;
 using AfmEdge.Inference;
 using AfmEdge.Messaging;
 using AfmEdge.Processing;
@@ -10,6 +13,7 @@ using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.TestPattern;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -40,6 +44,7 @@ public static class AfmEdgeHost
         var services = builder.Services;
         services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")));
         services.AddSystemd();
+        services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         services.AddSingleton(TimeProvider.System);
 
         services.AddOptions<AfmEdgeOptions>()
@@ -50,9 +55,11 @@ public static class AfmEdgeHost
 
         services.AddSingleton(sp => new PipelineChannels(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline));
         services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton(BoardHardware.Platform);
+        services.AddSingleton(SystemdWatchdogSettings.FromEnvironment());
         services.AddSingleton<IScanSource>(CreateSource);
         services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
-        services.AddSingleton<IFrameEnhancer, BicubicUpsampler>();
+        services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FrameAnalyzer>();
         services.AddSingleton<MqttPublisher>();
         services.AddSingleton(sp =>
@@ -70,9 +77,32 @@ public static class AfmEdgeHost
         services.AddHostedService<ProcessingStage>();
         services.AddHostedService<FrameAssemblyStage>();
         services.AddHostedService<AcquisitionStage>();
+        services.AddHostedService<SystemdWatchdogService>();
 
         configure?.Invoke(services);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Bicubic when configured so; otherwise the model chooser over the bundled models (or the one configured),
+    /// which falls back to bicubic, with an error in the log, when a model is missing or unusable.
+    /// </summary>
+    private static IFrameEnhancer CreateEnhancer(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Enhancement;
+        if (options.Engine == "bicubic")
+        {
+            return new BicubicUpsampler();
+        }
+
+        var explicitFile = options.Model != "auto" && (options.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(options.Model));
+        var catalog = explicitFile ? ModelCatalog.OfFile(options.Model) : ModelCatalog.Load(options.ResolvedModelDirectory);
+        var requested = options.Model == "auto" ? null : explicitFile ? (catalog.Models.Count > 0 ? catalog.Models[0].Name : options.Model) : options.Model;
+        return new ModelSelectingEnhancer(
+            catalog,
+            requested,
+            model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads),
+            services.GetRequiredService<ILogger<ModelSelectingEnhancer>>());
     }
 
     private static IScanSource CreateSource(IServiceProvider services)
@@ -83,9 +113,19 @@ public static class AfmEdgeHost
             ?? throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), ["Source:Scan is invalid."]);
         return source.Kind switch
         {
-            SourceKind.VirtualMicroscope => new VirtualMicroscopeSource(source.VirtualMicroscope.ToOptions(scan, source.Pace), time),
+            SourceKind.VirtualMicroscope when source.VirtualMicroscope.Loop == VirtualLoop.Ideal => new VirtualMicroscopeSource(source.VirtualMicroscope.ToOptions(scan, source.Pace), time),
+            SourceKind.VirtualMicroscope => new ClosedLoopSource(scan, source.VirtualMicroscope.ToClosedLoopOptions(), source.Pace, source.VirtualMicroscope.IncludeRetrace, time, includeDeflection: source.VirtualMicroscope.IncludeDeflection),
             SourceKind.TestPattern => new TestPatternSource(scan, source.TestPattern, time, source.Pace),
+            SourceKind.Board => OpenBoard(services, source.Board, scan),
             _ => throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), [$"Source:Kind {source.Kind} is unknown."]),
         };
+    }
+
+    // The options validator has already checked the board file, its wiring and the scan on it; opening can still fail (permissions, busy pins).
+    private static BoardScanner OpenBoard(IServiceProvider services, BoardSourceOptions options, ScanSettings scan)
+    {
+        var hardware = services.GetRequiredService<BoardHardware>();
+        var board = BoardConfiguration.Load(options.ConfigFile!, hardware.DeviceExists);
+        return BoardScanner.Open(board, scan, hardware.OpenSpi, hardware.CreateGpioDriver?.Invoke(), hardware.Timing, hardware.DeviceExists, services.GetService<ILoggerFactory>());
     }
 }

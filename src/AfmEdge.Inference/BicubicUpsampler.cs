@@ -1,3 +1,4 @@
+using System.Numerics;
 using AfmEdge.Core;
 
 namespace AfmEdge.Inference;
@@ -12,10 +13,17 @@ public sealed class BicubicUpsampler : IFrameEnhancer
 {
     // Keys' cubic convolution at the distances of the four taps for a sample ¼ pixel left of a centre
     // (taps at −2, −1, 0, +1 relative to the centre) and its mirror for ¼ pixel right.
-    private static readonly float[] LeftPhase = [Keys(1.75), Keys(0.75), Keys(0.25), Keys(1.25)];
-    private static readonly float[] RightPhase = [Keys(1.25), Keys(0.25), Keys(0.75), Keys(1.75)];
+    internal static readonly float[] LeftPhase = [Keys(1.75), Keys(0.75), Keys(0.25), Keys(1.25)];
+    internal static readonly float[] RightPhase = [Keys(1.25), Keys(0.25), Keys(0.75), Keys(1.75)];
 
     public string Name => "bicubic";
+
+    /// <summary>
+    /// The 5-tap window x−2…x+2 that output pixel 2x + <paramref name="phase"/> draws from: the left phase uses the
+    /// first four taps, the right phase the last four. The ONNX graph expresses the skip as this 5×5 convolution.
+    /// </summary>
+    internal static float[] FiveTapWindow(int phase) =>
+        phase == 0 ? [.. LeftPhase, 0f] : [0f, .. RightPhase];
 
     public int Scale => 2;
 
@@ -39,17 +47,45 @@ public sealed class BicubicUpsampler : IFrameEnhancer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        Upsample(input, width, height, output, new float[2 * width * height]);
+    }
+
+    /// <summary>
+    /// As <see cref="Upsample(ReadOnlySpan{float}, int, int, Span{float})"/>, with the intermediate (2w)×h horizontal
+    /// pass in <paramref name="scratch"/> (at least 2·w·h floats) so hot paths allocate nothing.
+    /// </summary>
+    public static void Upsample(ReadOnlySpan<float> input, int width, int height, Span<float> output, Span<float> scratch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         if (input.Length != width * height || output.Length != 4 * width * height)
         {
             throw new ArgumentException($"Expected {width}×{height} input and {2 * width}×{2 * height} output samples.");
         }
 
+        if (scratch.Length < 2 * width * height)
+        {
+            throw new ArgumentException($"The scratch needs {2 * width * height} floats, not {scratch.Length}.", nameof(scratch));
+        }
+
+        UpsampleRows(input, width, height, output, scratch, 0, height);
+    }
+
+    /// <summary>
+    /// Output rows 2·<paramref name="firstRow"/> … 2·<paramref name="endRow"/> of <see cref="Upsample(ReadOnlySpan{float}, int, int, Span{float}, Span{float})"/>,
+    /// each computed exactly as the whole-image call computes it; disjoint row ranges can run on separate threads, each with
+    /// its own <paramref name="scratch"/> (2·w·h floats, rows at their image positions).
+    /// </summary>
+    internal static void UpsampleRows(ReadOnlySpan<float> input, int width, int height, Span<float> output, Span<float> scratch, int firstRow, int endRow)
+    {
         var outWidth = 2 * width;
-        var horizontal = new float[outWidth * height];
-        for (var y = 0; y < height; y++)
+        var horizontal = scratch[..(outWidth * height)];
+
+        // Output rows of input row y read horizontal rows y − 2 … y + 2 (clamped).
+        for (var y = Math.Max(0, firstRow - 2); y < Math.Min(height, endRow + 2); y++)
         {
             var row = input.Slice(y * width, width);
-            var target = horizontal.AsSpan(y * outWidth, outWidth);
+            var target = horizontal.Slice(y * outWidth, outWidth);
             for (var x = 0; x < width; x++)
             {
                 target[2 * x] = Tap(row, x - 2, width, LeftPhase);
@@ -57,7 +93,7 @@ public sealed class BicubicUpsampler : IFrameEnhancer
             }
         }
 
-        for (var y = 0; y < height; y++)
+        for (var y = firstRow; y < endRow; y++)
         {
             var top = output.Slice(2 * y * outWidth, outWidth);
             var bottom = output.Slice(((2 * y) + 1) * outWidth, outWidth);
@@ -77,13 +113,23 @@ public sealed class BicubicUpsampler : IFrameEnhancer
         return sum;
     }
 
-    private static void VerticalTap(float[] rows, int width, int height, int first, float[] weights, Span<float> target)
+    private static void VerticalTap(ReadOnlySpan<float> rows, int width, int height, int first, float[] weights, Span<float> target)
     {
-        var r0 = rows.AsSpan(Math.Clamp(first, 0, height - 1) * width, width);
-        var r1 = rows.AsSpan(Math.Clamp(first + 1, 0, height - 1) * width, width);
-        var r2 = rows.AsSpan(Math.Clamp(first + 2, 0, height - 1) * width, width);
-        var r3 = rows.AsSpan(Math.Clamp(first + 3, 0, height - 1) * width, width);
-        for (var x = 0; x < width; x++)
+        var r0 = rows.Slice(Math.Clamp(first, 0, height - 1) * width, width);
+        var r1 = rows.Slice(Math.Clamp(first + 1, 0, height - 1) * width, width);
+        var r2 = rows.Slice(Math.Clamp(first + 2, 0, height - 1) * width, width);
+        var r3 = rows.Slice(Math.Clamp(first + 3, 0, height - 1) * width, width);
+        var x = 0;
+
+        // Same expression, same rounding per sample as the scalar tail: vector lanes do not change the result.
+        var (w0, w1, w2, w3) = (new Vector<float>(weights[0]), new Vector<float>(weights[1]), new Vector<float>(weights[2]), new Vector<float>(weights[3]));
+        for (; x <= width - Vector<float>.Count; x += Vector<float>.Count)
+        {
+            var sum = (w0 * new Vector<float>(r0[x..])) + (w1 * new Vector<float>(r1[x..])) + (w2 * new Vector<float>(r2[x..])) + (w3 * new Vector<float>(r3[x..]));
+            sum.CopyTo(target[x..]);
+        }
+
+        for (; x < width; x++)
         {
             target[x] = (weights[0] * r0[x]) + (weights[1] * r1[x]) + (weights[2] * r2[x]) + (weights[3] * r3[x]);
         }

@@ -53,15 +53,18 @@ public sealed class HostEndToEndTests
         await AssertPublishedAsync(probe, host);
     }
 
-    [Fact]
-    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe()
+    [Theory]
+    [InlineData("Closed", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    [InlineData("Closed", "true", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Deflection", "Current", "Potential", "Adhesion" })]
+    [InlineData("Ideal", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe(string loop, string includeDeflection, string[] channels, string[] correlated)
     {
         var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "virtual-" + Guid.NewGuid().ToString("N")[..8]);
         MqttProbe? probe = null;
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(Configuration(port, topics, "Embedded"))
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:Frames"] = "1" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = loop, ["AfmEdge:Source:VirtualMicroscope:IncludeDeflection"] = includeDeflection, ["AfmEdge:Source:Frames"] = "1" })
             .Build();
         using var host = AfmEdgeHost.Build(configuration, services =>
             InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
@@ -69,14 +72,17 @@ public sealed class HostEndToEndTests
         await RunToCompletionAsync(host);
         await using (probe)
         {
-            await probe!.WaitForAsync(p => p.Channels.Count >= 8 && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
+            // Closed (the default) publishes IdealScan's channels, so models and analyses fit either loop; Deflection on request.
+            await probe!.WaitForAsync(p => p.Channels.Count >= channels.Length && !p.Summaries.IsEmpty, TimeSpan.FromSeconds(20));
             Assert.Empty(probe.Errors);
-            Assert.Equal(
-                ["Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace"],
-                probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));
+            Assert.Equal(channels, probe.Channels.Select(c => c.Channel).Order(StringComparer.Ordinal));
             var summary = SummaryJson.Deserialize(probe.Summaries.First());
-            Assert.Equal(3, summary.Correlations.Count);
+            Assert.Equal(correlated, summary.Correlations.Select(c => c.Channel));
             Assert.All(summary.Correlations, c => Assert.NotNull(c.Pearson));
+
+            // The chromosomes (100-300 nm high) are in the height the Z feedback recorded.
+            var height = Assert.Single(summary.Channels, c => c.Name == "Height" && c.Direction == "trace");
+            Assert.InRange(height.Max - height.Min, 100e-9, 2e-6);
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class ScanCommandTests
     [InlineData("--pixels", "4")]
     [InlineData("--line-rate", "0")]
     [InlineData("--size-um", "50")]
+    [InlineData("--watchdog-slack-ms", "5000")]
     public async Task Scan_BadSettings_ExitsTwoAndWritesNothing(string option, string value)
     {
         var dir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-scan-").FullName, "out");

@@ -1,3 +1,4 @@
+using AfmEdge.Core;
 using AfmEdge.Hardware;
 
 namespace AfmEdge.Control.Board;
@@ -84,8 +85,30 @@ public sealed class BoardFeedback
     /// <summary>AD7606 input of the deflection signal (0-based).</summary>
     public int DeflectionChannel { get; init; }
 
+    /// <summary>Optical lever sensitivity: volts of deflection signal per metre of cantilever deflection (records Deflection in metres).</summary>
+    public double DeflectionVoltsPerMetre { get; init; }
+
     /// <summary>The gains as the engine takes them.</summary>
     public PidGains Gains => new(Proportional, Integral, Derivative);
+}
+
+/// <summary>An AD7606 input recorded as an image channel beside Height and Deflection (e.g. a probe module's current).</summary>
+public sealed class BoardField
+{
+    /// <summary>Channel name, e.g. "Current".</summary>
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>SI unit symbol of the recorded values ("A", "V", "N", "m"; "" for dimensionless).</summary>
+    public string Unit { get; init; } = string.Empty;
+
+    /// <summary>AD7606 input, 0-based (V1 = 0); −1 until given.</summary>
+    public int AdcChannel { get; init; } = -1;
+
+    /// <summary>Scale from ADC volts to <see cref="Unit"/>, e.g. 1e-9 A/V behind a 1 GΩ transimpedance amplifier.</summary>
+    public double UnitsPerVolt { get; init; }
+
+    /// <summary>As the engine's channel map.</summary>
+    public AdcChannelMap ToMap() => new(Name, new PhysicalUnit(Unit), AdcChannel, UnitsPerVolt);
 }
 
 /// <summary>
@@ -148,6 +171,32 @@ public sealed class BoardOptions
     /// <summary>Z feedback.</summary>
     public BoardFeedback Feedback { get; init; } = new();
 
+    /// <summary>Further ADC inputs recorded as channels (which input carries Current, Potential, Adhesion and their scales).</summary>
+    public IReadOnlyList<BoardField> Fields { get; init; } = [];
+
+    /// <summary>The scan engine's options for <paramref name="scan"/> on this board (not validated here; the engine validates them).</summary>
+    public ScanEngineOptions ToScanEngineOptions(ScanSettings scan)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        if (X is null || Y is null || Z is null)
+        {
+            throw new InvalidOperationException($"{SectionName}: X, Y and Z are required; validate the board first.");
+        }
+
+        return new ScanEngineOptions
+        {
+            Scan = scan,
+            X = X.ToCalibration(),
+            Y = Y.ToCalibration(),
+            Z = Z.ToCalibration(),
+            Gains = Feedback.Gains,
+            SetpointVolts = Feedback.SetpointVolts,
+            DeflectionChannel = Feedback.DeflectionChannel,
+            DeflectionVoltsPerMetre = Feedback.DeflectionVoltsPerMetre,
+            Fields = [.. Fields.Select(f => f.ToMap())],
+        };
+    }
+
     /// <summary>Every violated constraint, each naming its key (e.g. <c>Board:Pins:Busy</c>); empty when the board can be opened.</summary>
     /// <param name="deviceExists">Whether a device node exists (default: the file system); tests pass their own.</param>
     public IReadOnlyList<string> Validate(Func<string, bool>? deviceExists = null)
@@ -156,9 +205,10 @@ public sealed class BoardOptions
         var errors = new List<string>();
         var devices = new (string Key, BoardSpiDevice? Device, int MaxClockHz)[]
         {
-            ("DacX", DacX, Ad5791.MaxWriteClockHz),
-            ("DacY", DacY, Ad5791.MaxWriteClockHz),
-            ("DacZ", DacZ, Ad5791.MaxWriteClockHz),
+            // Initialisation verifies every DAC register by readback, which needs the slower read timing.
+            ("DacX", DacX, Ad5791.MaxReadClockHz),
+            ("DacY", DacY, Ad5791.MaxReadClockHz),
+            ("DacZ", DacZ, Ad5791.MaxReadClockHz),
             ("Adc", Adc, Ad7606.MaxClockHz),
         };
         var buses = new HashSet<int>();
@@ -236,7 +286,66 @@ public sealed class BoardOptions
             errors.Add($"{SectionName}:Feedback:DeflectionChannel = {Feedback.DeflectionChannel}: the AD7606 has inputs 0 to {Ad7606.ChannelCount - 1}.");
         }
 
+        if (!(Feedback.DeflectionVoltsPerMetre > 0 && double.IsFinite(Feedback.DeflectionVoltsPerMetre)))
+        {
+            errors.Add($"{SectionName}:Feedback:DeflectionVoltsPerMetre = {Feedback.DeflectionVoltsPerMetre}: must be positive and finite (the optical lever's volts per metre of deflection).");
+        }
+
+        ValidateFields(errors);
         return errors;
+    }
+
+    private void ValidateFields(List<string> errors)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { ["Height"] = "the Z piezo", ["Deflection"] = $"{SectionName}:Feedback" };
+        var inputs = new Dictionary<int, string> { [Feedback.DeflectionChannel] = $"{SectionName}:Feedback:DeflectionChannel" };
+        var fields = Fields ?? [];
+        for (int i = 0; i < fields.Count; i++)
+        {
+            string key = $"{SectionName}:Fields:{i}";
+            var field = fields[i];
+            if (field is null)
+            {
+                errors.Add($"{key}: must be an object with Name, Unit, AdcChannel and UnitsPerVolt.");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(field.Name) || field.Name.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{key}:Name = '{field.Name}': must be a non-empty name without spaces, e.g. Current.");
+            }
+            else if (names.TryGetValue(field.Name, out var owner))
+            {
+                errors.Add($"{key}:Name = '{field.Name}': already recorded by {owner}.");
+            }
+            else
+            {
+                names.Add(field.Name, key);
+            }
+
+            if (field.Unit is null || field.Unit.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{key}:Unit = '{field.Unit}': must be an SI symbol without spaces (\"A\", \"V\", \"N\"; \"\" for dimensionless).");
+            }
+
+            if (field.AdcChannel is < 0 or >= Ad7606.ChannelCount)
+            {
+                errors.Add($"{key}:AdcChannel = {field.AdcChannel}: the AD7606 has inputs 0 to {Ad7606.ChannelCount - 1}.");
+            }
+            else if (inputs.TryGetValue(field.AdcChannel, out var other))
+            {
+                errors.Add($"{key}:AdcChannel = {field.AdcChannel}: input {field.AdcChannel} is already read by {other}.");
+            }
+            else
+            {
+                inputs.Add(field.AdcChannel, key + ":AdcChannel");
+            }
+
+            if (!(double.IsFinite(field.UnitsPerVolt) && field.UnitsPerVolt != 0))
+            {
+                errors.Add($"{key}:UnitsPerVolt = {field.UnitsPerVolt}: must be finite and non-zero.");
+            }
+        }
     }
 
     private void ValidatePins(List<string> errors, HashSet<int> buses)

@@ -50,10 +50,57 @@ public sealed class ProcessingOptions
     public IReadOnlyList<string> EffectiveSteps => Steps is null ? DefaultSteps : [.. Steps];
 }
 
+/// <summary>How frames are super-resolved: which engine runs which model, in tiles of what size.</summary>
 public sealed class EnhancementOptions
 {
-    /// <summary>"bicubic" until the CNN engines land.</summary>
-    public string Engine { get; set; } = "bicubic";
+    public static IReadOnlyList<string> Engines { get; } = [.. Inference.EngineFactory.EngineNames, "bicubic"];
+
+    /// <summary>"native" (SIMD C#, Winograd), "ort" (ONNX Runtime) or "bicubic" (no model).</summary>
+    public string Engine { get; set; } = "native";
+
+    /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels; else a model name or .onnx path.</summary>
+    public string Model { get; set; } = "auto";
+
+    /// <summary>Folder of bundled models; relative paths are taken from the application's folder.</summary>
+    public string ModelDirectory { get; set; } = "models";
+
+    /// <summary>Threads an engine may use; 0 means one per core.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Input pixels per tile side (before the halo); memory depends on this, not on the frame size.</summary>
+    public int TileSize { get; set; } = 128;
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Engines.Contains(Engine, StringComparer.Ordinal))
+        {
+            yield return $"Enhancement:Engine = '{Engine}': must be one of {string.Join(", ", Engines)}.";
+        }
+
+        if (string.IsNullOrWhiteSpace(Model))
+        {
+            yield return "Enhancement:Model is empty: use \"auto\", a model name or an .onnx path.";
+        }
+
+        if (string.IsNullOrWhiteSpace(ModelDirectory))
+        {
+            yield return "Enhancement:ModelDirectory is empty.";
+        }
+
+        if (Threads is < 0 or > 256)
+        {
+            yield return $"Enhancement:Threads = {Threads}: must be between 0 (one per core) and 256.";
+        }
+
+        if (TileSize is < 16 or > 4096)
+        {
+            yield return $"Enhancement:TileSize = {TileSize}: must be between 16 and 4096 pixels.";
+        }
+    }
+
+    public int EffectiveThreads => Threads == 0 ? Environment.ProcessorCount : Threads;
+
+    public string ResolvedModelDirectory => Path.IsPathRooted(ModelDirectory) ? ModelDirectory : Path.Combine(AppContext.BaseDirectory, ModelDirectory);
 }
 
 /// <summary>Capacities of the bounded channels between stages.</summary>

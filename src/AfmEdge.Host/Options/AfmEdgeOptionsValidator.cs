@@ -1,3 +1,5 @@
+using AfmEdge.Control.Board;
+using AfmEdge.Host.Sources;
 using AfmEdge.Processing;
 using Microsoft.Extensions.Options;
 
@@ -7,15 +9,17 @@ namespace AfmEdge.Host.Options;
 /// Checks the whole configuration at start (ValidateOnStart) and for the CLI before anything starts.
 /// Every message names the config key and its value, so a typo is found without reading code.
 /// </summary>
-public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
+public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IValidateOptions<AfmEdgeOptions>
 {
     public ValidateOptionsResult Validate(string? name, AfmEdgeOptions options)
     {
-        var errors = Errors(options);
+        var errors = Errors(options, hardware?.DeviceExists);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    public static IReadOnlyList<string> Errors(AfmEdgeOptions options)
+    /// <param name="options">The options.</param>
+    /// <param name="deviceExists">Whether a board's device node exists (default: the file system).</param>
+    public static IReadOnlyList<string> Errors(AfmEdgeOptions options, Func<string, bool>? deviceExists = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         const string root = AfmEdgeOptions.SectionName;
@@ -23,7 +27,7 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
         var source = options.Source;
         if (!Enum.IsDefined(source.Kind))
         {
-            errors.Add($"{root}:Source:Kind = {source.Kind}: must be VirtualMicroscope or TestPattern.");
+            errors.Add($"{root}:Source:Kind = {source.Kind}: must be VirtualMicroscope, TestPattern or Board.");
         }
 
         if (source.Frames < 0)
@@ -39,6 +43,11 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
             errors.AddRange(source.VirtualMicroscope.Errors($"{root}:Source:VirtualMicroscope", scan));
         }
 
+        if (scan is not null && source.Kind == SourceKind.Board)
+        {
+            errors.AddRange(BoardErrors(source.Board, scan, deviceExists));
+        }
+
         var steps = options.Processing.EffectiveSteps;
         for (var i = 0; i < steps.Count; i++)
         {
@@ -48,10 +57,7 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
             }
         }
 
-        if (!string.Equals(options.Enhancement.Engine, "bicubic", StringComparison.OrdinalIgnoreCase))
-        {
-            errors.Add($"{root}:Enhancement:Engine = '{options.Enhancement.Engine}': must be bicubic (the CNN engines are not built yet).");
-        }
+        errors.AddRange(options.Enhancement.Validate().Select(e => $"{root}:{e}"));
 
         errors.AddRange(options.Mqtt.Validate().Select(e => $"{root}:{e}"));
 
@@ -82,5 +88,25 @@ public sealed class AfmEdgeOptionsValidator : IValidateOptions<AfmEdgeOptions>
         }
 
         return errors;
+    }
+
+    // The board is checked whole (wiring, device nodes, the scan against its calibration) before the host starts, so nothing moves on a bad one.
+    private static IEnumerable<string> BoardErrors(BoardSourceOptions board, Core.ScanSettings scan, Func<string, bool>? deviceExists)
+    {
+        const string key = AfmEdgeOptions.SectionName + ":Source:Board:ConfigFile";
+        if (string.IsNullOrWhiteSpace(board.ConfigFile))
+        {
+            return [$"{key} is empty: Source:Kind Board needs the file with the board's \"Board\" section."];
+        }
+
+        try
+        {
+            var options = BoardConfiguration.Load(board.ConfigFile, deviceExists);
+            return options.ToScanEngineOptions(scan).Validate().Select(e => $"{AfmEdgeOptions.SectionName}:Source:Scan on the board of {board.ConfigFile}: {e}");
+        }
+        catch (BoardConfigurationException e)
+        {
+            return e.Errors.Select(m => $"{key} = '{board.ConfigFile}': {m}");
+        }
     }
 }

@@ -8,11 +8,31 @@ namespace AfmEdge.Host.Options;
 
 public enum SourceKind
 {
-    /// <summary>The virtual three-probe AFM scanning a chromosome spread (IdealScan rendering).</summary>
+    /// <summary>The virtual three-probe AFM scanning a chromosome spread (closed loop by default, see <see cref="VirtualMicroscopeSettings.Loop"/>).</summary>
     VirtualMicroscope,
 
     /// <summary>Analytic surfaces with noise: the simplest deterministic source.</summary>
     TestPattern,
+
+    /// <summary>A real board (AD5791 DACs, AD7606 ADC) described by the Board section of <see cref="BoardSourceOptions.ConfigFile"/>.</summary>
+    Board,
+}
+
+/// <summary>How the virtual microscope produces frames.</summary>
+public enum VirtualLoop
+{
+    /// <summary>The scan engine, real drivers and Z feedback on the emulated chips, on the virtual clock.</summary>
+    Closed,
+
+    /// <summary>IdealScan renders whole frames with the full instrument model (drift, tilt, scars, probe offsets, tip dilation).</summary>
+    Ideal,
+}
+
+/// <summary>The real board the host acquires from.</summary>
+public sealed class BoardSourceOptions
+{
+    /// <summary>A file with a top-level "Board" section (may be the device config itself); relative to the working directory.</summary>
+    public string? ConfigFile { get; set; }
 }
 
 /// <summary>Which scan source feeds the pipeline and the scan it runs.</summary>
@@ -31,6 +51,8 @@ public sealed class SourceOptions
     public TestPatternOptions TestPattern { get; set; } = new();
 
     public VirtualMicroscopeSettings VirtualMicroscope { get; set; } = new();
+
+    public BoardSourceOptions Board { get; set; } = new();
 }
 
 /// <summary>
@@ -41,14 +63,28 @@ public sealed class VirtualMicroscopeSettings
 {
     public long Seed { get; set; } = 1;
 
+    /// <summary>Closed (default): the scan engine through the emulated chips; Ideal: IdealScan with every instrument effect.</summary>
+    public VirtualLoop Loop { get; set; } = VirtualLoop.Closed;
+
     /// <summary>No instrument effects: the ideal fields the truth is computed on.</summary>
     public bool Clean { get; set; }
 
     public bool IncludeRetrace { get; set; } = true;
 
+    /// <summary>Closed loop only: also publish Deflection (the Z feedback's error signal); off, the channels are IdealScan's.</summary>
+    public bool IncludeDeflection { get; set; }
+
     public SpecimenOptions Specimen { get; set; } = new();
 
     public InstrumentOptions Instrument { get; set; } = new();
+
+    /// <summary>The closed loop's options: the same specimen and seed; Clean turns the ADC noise off.</summary>
+    public Sources.ClosedLoopOptions ToClosedLoopOptions() => new()
+    {
+        Seed = Seed,
+        Specimen = Specimen,
+        Noiseless = Clean,
+    };
 
     public VirtualMicroscopeOptions ToOptions(ScanSettings scan, bool pace) => new()
     {

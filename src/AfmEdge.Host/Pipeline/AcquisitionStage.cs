@@ -37,6 +37,7 @@ public sealed class FrameAssemblyStage(PipelineChannels channels, IScanSource so
         {
             await foreach (var line in channels.Lines.Reader.ReadAllAsync(stoppingToken))
             {
+                metrics.LineAcquired();
                 if (assembler.TryAdd(line, out var frame))
                 {
                     metrics.FrameAcquired();

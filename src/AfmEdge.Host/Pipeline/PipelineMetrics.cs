@@ -12,6 +12,8 @@ public sealed class PipelineMetrics
     private long _analysed;
     private long _published;
     private long _failed;
+    private long _lines;
+    private long _lastLineTimestamp;
     private long _firstPublishedTimestamp;
     private long _lastPublishedTimestamp;
     private FrameSummary? _lastSummary;
@@ -27,6 +29,19 @@ public sealed class PipelineMetrics
     public long Enhanced => Interlocked.Read(ref _enhanced);
     public long Analysed => Interlocked.Read(ref _analysed);
     public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Scan lines taken from the source.</summary>
+    public long LinesAcquired => Interlocked.Read(ref _lines);
+
+    /// <summary>Time since the latest scan line arrived, or null before the first.</summary>
+    public TimeSpan? SinceLastLine => LinesAcquired == 0 ? null : _time.GetElapsedTime(Interlocked.Read(ref _lastLineTimestamp));
+
+    /// <summary>Records a scan line taken from the source (the watchdog's sign of progress).</summary>
+    public void LineAcquired()
+    {
+        Interlocked.Exchange(ref _lastLineTimestamp, _time.GetTimestamp());
+        Interlocked.Increment(ref _lines);
+    }
 
     /// <summary>Frames a stage could not handle (logged with the reason and skipped).</summary>
     public long Failed => Interlocked.Read(ref _failed);

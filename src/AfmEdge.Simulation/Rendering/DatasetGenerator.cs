@@ -99,7 +99,16 @@ public sealed class DatasetGenerator
     public TrainingPair Generate(long index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        var seed = SeedOf(index);
+        return GenerateSpecimen(SeedOf(index), index);
+    }
+
+    /// <summary>
+    /// The pair of specimen <paramref name="seed"/> itself (frame sequence <paramref name="index"/>), so training
+    /// and evaluation can name disjoint seed ranges.
+    /// </summary>
+    public TrainingPair GenerateSpecimen(long seed, long index = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
         var specimen = new ChromosomeSpecimen(seed, _options.Specimen);
         var high = _options.HighResScan();
         var low = high.WithPixels(high.PixelsX / 2, high.PixelsY / 2);

@@ -1,4 +1,5 @@
 using AfmEdge.Control.Board;
+using AfmEdge.Core;
 using AfmEdge.Hardware;
 
 namespace AfmEdge.Control.Tests.Board;
@@ -20,6 +21,10 @@ public sealed class BoardConfigurationTests
         Assert.Equal(Ad7606Range.PlusMinus10V, board.AdcRange);
         Assert.Equal(new AxisCalibration(5e-8, -10, 10, 200), board.Z!.ToCalibration());
         Assert.Equal(new PidGains(0.1, 500, 0), board.Feedback.Gains);
+        Assert.Equal(1e7, board.Feedback.DeflectionVoltsPerMetre);
+        Assert.Equal(
+            [new AdcChannelMap("Current", PhysicalUnit.Ampere, 1, 1e-9), new AdcChannelMap("Potential", PhysicalUnit.Volt, 2, 1), new AdcChannelMap("Adhesion", PhysicalUnit.Newton, 3, 1e-8)],
+            board.Fields.Select(f => f.ToMap()));
     }
 
     [Fact]
@@ -57,6 +62,14 @@ public sealed class BoardConfigurationTests
     [InlineData("\"MaxVolts\": 10, \"MaxSlewVoltsPerSecond\": 200", "\"MaxVolts\": 12, \"MaxSlewVoltsPerSecond\": 200", "Board:Z: window [-10, 12] V exceeds the DAC references")]
     [InlineData("\"Integral\": 500", "\"Integral\": -1", "Board:Feedback:Integral = -1")]
     [InlineData("\"DeflectionChannel\": 0", "\"DeflectionChannel\": 8", "Board:Feedback:DeflectionChannel = 8")]
+    [InlineData("\"DeflectionVoltsPerMetre\": 1e7", "\"DeflectionVoltsPerMetre\": 0", "Board:Feedback:DeflectionVoltsPerMetre = 0: must be positive")]
+    [InlineData("\"ClockHz\": 10000000", "\"ClockHz\": 20000000", "Board:DacX:ClockHz = 20000000: must be in (0, 10000000]")]
+    [InlineData("\"AdcChannel\": 2", "\"AdcChannel\": 1", "Board:Fields:1:AdcChannel = 1: input 1 is already read by Board:Fields:0:AdcChannel")]
+    [InlineData("\"AdcChannel\": 1,", "\"AdcChannel\": 0,", "Board:Fields:0:AdcChannel = 0: input 0 is already read by Board:Feedback:DeflectionChannel")]
+    [InlineData("\"AdcChannel\": 3", "\"AdcChannel\": 9", "Board:Fields:2:AdcChannel = 9: the AD7606 has inputs 0 to 7")]
+    [InlineData("\"Name\": \"Adhesion\"", "\"Name\": \"Current\"", "Board:Fields:2:Name = 'Current': already recorded by Board:Fields:0")]
+    [InlineData("\"Name\": \"Adhesion\"", "\"Name\": \"Height\"", "Board:Fields:2:Name = 'Height': already recorded by the Z piezo")]
+    [InlineData("\"UnitsPerVolt\": 1 }", "\"UnitsPerVolt\": 0 }", "Board:Fields:1:UnitsPerVolt = 0: must be finite and non-zero")]
     public void Parse_BadValue_NamesTheKey(string original, string replacement, string expected)
     {
         var e = Assert.Throws<BoardConfigurationException>(() => BoardConfiguration.Parse(PiConfig(original, replacement), "test.json", AllDevicesPresent));

@@ -1,0 +1,103 @@
+using System.Globalization;
+
+namespace AfmEdge.Analysis;
+
+/// <summary>
+/// How chromosomes are found and measured. Lengths are in metres so the same options hold at any pixel
+/// count; the defaults suit metaphase chromosomes in air (100–300 nm high, 0.7–1.4 µm wide).
+/// </summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>The lower hysteresis threshold is this many robust noise σ above the substrate…</summary>
+    public double LowThresholdSigmas { get; init; } = 4;
+
+    /// <summary>…but never less than this height above it (metres): the extent of an object.</summary>
+    public double MinLowThreshold { get; init; } = 1.5e-9;
+
+    /// <summary>An object must rise this high above the substrate somewhere (metres); debris on mica stays below.</summary>
+    public double MinPeakHeight { get; init; } = 70e-9;
+
+    /// <summary>Smallest accepted chromosome area (m²).</summary>
+    public double MinArea { get; init; } = 0.4e-12;
+
+    /// <summary>Smallest and largest accepted chromosome width (metres, twice the largest inscribed radius).</summary>
+    public double MinWidth { get; init; } = 0.2e-6;
+
+    public double MaxWidth { get; init; } = 4e-6;
+
+    /// <summary>An object longer than this (tip to tip, metres) is taken for several chromosomes end to end.</summary>
+    public double MaxChromosomeLength { get; init; } = 13e-6;
+
+    /// <summary>
+    /// Watershed merge rule: two height basins stay apart only where the saddle between them is below this
+    /// fraction of the lower peak. Sister-chromatid grooves (≤ 30%) and the primary constriction (≤ 25% in
+    /// height) stay well above 0.5; two touching chromosomes meet near the substrate.
+    /// </summary>
+    public double SplitSaddleRatio { get; init; } = 0.5;
+
+    /// <summary>
+    /// Half-length of the centromere band along the axis, as a fraction of the chromosome's width: the
+    /// primary constriction's extent, where the width has recovered to ~90% (1.3 σ of a Gaussian narrowing
+    /// whose σ is 0.35 × width).
+    /// </summary>
+    public double CentromereHalfBand { get; init; } = 0.455;
+
+    /// <summary>
+    /// Correlate without the pixels that touch another chromosome region (4-neighbours): edge pixels mix
+    /// two regions. Counts, areas, means and the other statistics always use every pixel.
+    /// </summary>
+    public bool CorrelationGuard { get; init; } = true;
+
+    /// <summary>Bootstrap resamples for the confidence intervals (0 turns the bootstrap off).</summary>
+    public int BootstrapResamples { get; init; } = 400;
+
+    /// <summary>Seed of the bootstrap: the same frame gives the same intervals.</summary>
+    public ulong BootstrapSeed { get; init; } = 0x5EED;
+
+    /// <summary>
+    /// Side of the square blocks the bootstrap resamples (metres). Neighbouring pixels are not independent,
+    /// so whole blocks about twice a field's correlation length are drawn, not single pixels.
+    /// </summary>
+    public double BootstrapBlockSize { get; init; } = 0.5e-6;
+
+    /// <summary>Bins per axis of the rank (copula) histogram behind the mutual information.</summary>
+    public int MutualInformationBins { get; init; } = 16;
+
+    /// <summary>Half-side of the local-correlation window (metres).</summary>
+    public double LocalWindowRadius { get; init; } = 0.3e-6;
+
+    /// <summary>Every violated constraint, each naming the property and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        Check(LowThresholdSigmas > 0 && LowThresholdSigmas < 100, nameof(LowThresholdSigmas), LowThresholdSigmas, "must be in (0, 100)", errors);
+        Check(MinLowThreshold >= 0 && MinLowThreshold < 1e-6, nameof(MinLowThreshold), MinLowThreshold, "must be in [0, 1 µm)", errors);
+        Check(MinPeakHeight > 0 && MinPeakHeight < 1e-5, nameof(MinPeakHeight), MinPeakHeight, "must be in (0, 10 µm)", errors);
+        Check(MinArea >= 0 && MinArea < 1e-8, nameof(MinArea), MinArea, "must be in [0, 1e-8 m²)", errors);
+        Check(MinWidth >= 0 && MaxWidth > MinWidth && MaxWidth < 1e-4, nameof(MinWidth), MinWidth, $"must be >= 0 and below MaxWidth = {MaxWidth}", errors);
+        Check(SplitSaddleRatio > 0 && SplitSaddleRatio < 1, nameof(SplitSaddleRatio), SplitSaddleRatio, "must be in (0, 1)", errors);
+        Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
+        Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
+        Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
+        Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);
+        Check(LocalWindowRadius > 0 && double.IsFinite(LocalWindowRadius), nameof(LocalWindowRadius), LocalWindowRadius, "must be a positive length", errors);
+        return errors;
+    }
+
+    public void ThrowIfInvalid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid analysis options: " + string.Join(" ", errors));
+        }
+    }
+
+    private static void Check(bool ok, string name, double value, string rule, List<string> errors)
+    {
+        if (!ok)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{name} = {value}: {rule}."));
+        }
+    }
+}

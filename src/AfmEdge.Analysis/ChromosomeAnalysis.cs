@@ -1,0 +1,72 @@
+using AfmEdge.Analysis.Geometry;
+using AfmEdge.Analysis.Segmentation;
+using AfmEdge.Core;
+
+namespace AfmEdge.Analysis;
+
+/// <summary>Everything the chromosome analysis found in one frame: segmentation, labels, chromosomes and the per-region tables.</summary>
+public sealed class ChromosomeAnalysis
+{
+    private readonly byte[] _labels;
+    private readonly IReadOnlyDictionary<string, Channel> _channels;
+    private readonly AnalysisOptions _options;
+
+    internal ChromosomeAnalysis(Frame frame, ChromosomeSegmentation segmentation, byte[] labels, IReadOnlyList<ChromosomeMeasurement> chromosomes,
+        Statistics.RegionResults results, IReadOnlyDictionary<string, Channel> channels, AnalysisOptions options)
+    {
+        Frame = frame;
+        Segmentation = segmentation;
+        _labels = labels;
+        Chromosomes = chromosomes;
+        Regions = results.Regions;
+        Statistics = results.Statistics;
+        Correlations = results.Correlations;
+        Differences = results.Differences;
+        _channels = channels;
+        _options = options;
+    }
+
+    public Frame Frame { get; }
+    public ChromosomeSegmentation Segmentation { get; }
+
+    /// <summary>Per pixel: 0 background, 1 p arm, 2 centromere, 3 q arm.</summary>
+    public ReadOnlySpan<byte> Labels => _labels;
+
+    public IReadOnlyList<ChromosomeMeasurement> Chromosomes { get; }
+    public IReadOnlyList<RegionSummary> Regions { get; }
+
+    /// <summary>Region × channel (Height first, then the other trace channels in frame order).</summary>
+    public IReadOnlyList<RegionChannelStatistics> Statistics { get; }
+
+    /// <summary>Region × channel other than Height.</summary>
+    public IReadOnlyList<RegionCorrelation> Correlations { get; }
+
+    public IReadOnlyList<RegionDifference> Differences { get; }
+
+    /// <summary>The channels correlated with height, in frame order.</summary>
+    public IEnumerable<string> CorrelatedChannels => _channels.Keys.Where(k => k != FrameAnalyzer.HeightChannel);
+
+    /// <summary>The label image as a dimensionless channel named "Labels" (for labels.gsf).</summary>
+    public Channel LabelChannel() =>
+        new(new ChannelDescriptor("Labels", PhysicalUnit.Dimensionless), Frame.Width, Frame.Height, [.. _labels.Select(l => (float)l)]);
+
+    /// <summary>
+    /// The windowed Pearson map between the leveled height and <paramref name="channel"/>, window half-side
+    /// <see cref="AnalysisOptions.LocalWindowRadius"/> (at least one pixel).
+    /// </summary>
+    public float[] LocalCorrelationMap(string channel)
+    {
+        if (!_channels.TryGetValue(channel, out var other) || channel == FrameAnalyzer.HeightChannel)
+        {
+            throw new ArgumentException($"'{channel}' is not a channel correlated with height; those are {string.Join(", ", CorrelatedChannels)}.", nameof(channel));
+        }
+
+        var radius = LocalRadius(Frame, _options);
+        var map = new float[Frame.Width * Frame.Height];
+        LocalCorrelation.Compute(Segmentation.Leveled, other.Data, Frame.Width, Frame.Height, radius, map);
+        return map;
+    }
+
+    internal static int LocalRadius(Frame frame, AnalysisOptions options) =>
+        Math.Max(1, (int)Math.Round(options.LocalWindowRadius / Math.Sqrt(frame.PixelSizeX * frame.PixelSizeY)));
+}

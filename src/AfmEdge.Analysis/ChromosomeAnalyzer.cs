@@ -1,0 +1,131 @@
+using AfmEdge.Analysis.Geometry;
+using AfmEdge.Analysis.Segmentation;
+using AfmEdge.Analysis.Statistics;
+using AfmEdge.Core;
+
+namespace AfmEdge.Analysis;
+
+/// <summary>
+/// The chromosome analysis of one frame: segmentation of the height, axis, centromere and arms of every
+/// chromosome, the 0/1/2/3 label image, and per-region statistics and correlations of every trace channel
+/// with height. Stateless and thread-safe.
+/// </summary>
+public sealed class ChromosomeAnalyzer
+{
+    public ChromosomeAnalyzer(AnalysisOptions? options = null)
+    {
+        Options = options ?? new AnalysisOptions();
+        Options.ThrowIfInvalid();
+    }
+
+    public AnalysisOptions Options { get; }
+
+    /// <summary>
+    /// Analyses <paramref name="frame"/>. Throws <see cref="ArgumentException"/> naming the problem when the
+    /// frame has no trace Height channel, a channel has no finite sample, or Height is not in metres.
+    /// A frame without chromosomes is not an error: the result has none, and everything is background.
+    /// </summary>
+    public ChromosomeAnalysis Analyze(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (!frame.TryGetChannel(FrameAnalyzer.HeightChannel, out var height))
+        {
+            throw new ArgumentException(
+                $"Frame {frame.Id} has no '{FrameAnalyzer.HeightChannel}' channel to segment; it has {string.Join(", ", frame.Channels.Select(c => c.Descriptor.Key))}.",
+                nameof(frame));
+        }
+
+        if (height.Unit != PhysicalUnit.Metre)
+        {
+            throw new ArgumentException($"Channel 'Height' of frame {frame.Id} is in '{height.Unit.Symbol}', not metres.", nameof(frame));
+        }
+
+        var channels = new Dictionary<string, Channel>(StringComparer.Ordinal);
+        foreach (var channel in frame.Channels)
+        {
+            if (channel.Direction != ScanDirection.Trace)
+            {
+                continue;
+            }
+
+            if (!HasFinite(channel.Data))
+            {
+                throw new ArgumentException($"Channel '{channel.Name}' of frame {frame.Id} has no finite sample (all NaN or infinite).", nameof(frame));
+            }
+
+            channels[channel.Name] = channel;
+        }
+
+        int width = frame.Width, rows = frame.Height;
+        var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+        var labels = new byte[width * rows];
+        var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
+        var measurements = new ChromosomeMeasurement[segmentation.Count];
+        var leveled = segmentation.LeveledData;
+        Parallel.For(0, segmentation.Count, k =>
+        {
+            var axis = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1);
+            measurements[k] = axis.Measure(leveled, boxes[k], frame.PixelSizeX, frame.PixelSizeY, Options);
+            axis.Label(boxes[k], labels);
+        });
+
+        // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255).
+        var statisticsLabels = labels;
+        if (measurements.Any(m => m.IsCluster))
+        {
+            statisticsLabels = (byte[])labels.Clone();
+            var instances = segmentation.InstanceData;
+            for (var i = 0; i < instances.Length; i++)
+            {
+                if (instances[i] > 0 && measurements[instances[i] - 1].IsCluster)
+                {
+                    statisticsLabels[i] = RegionAnalysis.Excluded;
+                }
+            }
+        }
+
+        var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
+            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, c.Memory.ToArray()))
+            .ToArray();
+        var results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+        return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
+    }
+
+    private static bool HasFinite(ReadOnlySpan<float> data)
+    {
+        foreach (var v in data)
+        {
+            if (float.IsFinite(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static (int X0, int Y0, int X1, int Y1)[] Boxes(int[] instances, int width, int count)
+    {
+        var boxes = new (int X0, int Y0, int X1, int Y1)[count];
+        for (var k = 0; k < count; k++)
+        {
+            boxes[k] = (int.MaxValue, int.MaxValue, -1, -1);
+        }
+
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id == 0)
+            {
+                continue;
+            }
+
+            var x = i % width;
+            var y = i / width;
+            ref var b = ref boxes[id - 1];
+            b = (Math.Min(b.X0, x), Math.Min(b.Y0, y), Math.Max(b.X1, x), Math.Max(b.Y1, y));
+        }
+
+        return boxes;
+    }
+}

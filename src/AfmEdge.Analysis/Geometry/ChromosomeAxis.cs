@@ -1,0 +1,523 @@
+namespace AfmEdge.Analysis.Geometry;
+
+/// <summary>
+/// Measures one segmented chromosome and labels its pixels: skeleton → longest path → smoothed spline
+/// (extended along its end tangents to the tips), width and height profiles across the axis, the
+/// centromere as the deepest primary constriction away from the ends, the p arm as the shorter side.
+/// Works in pixel units internally (pixel i spans [i, i+1)); results are in metres.
+/// </summary>
+internal sealed class ChromosomeAxis
+{
+    private const double SplineSpacing = 3.0;
+    private const double SampleSpacing = 0.5;
+    private const double WalkStep = 0.25;
+
+    private readonly int[] _instances;
+    private readonly int _width;
+    private readonly int _rows;
+    private readonly int _id;
+
+    // Axis samples in pixel coordinates with cumulative arc length, p tip first once oriented.
+    private double[] _ax = [];
+    private double[] _ay = [];
+    private double[] _as = [];
+    private double _centromereArc;
+    private double _halfBand;
+
+    public ChromosomeAxis(int[] instances, int width, int rows, int id)
+    {
+        _instances = instances;
+        _width = width;
+        _rows = rows;
+        _id = id;
+    }
+
+    public ChromosomeMeasurement Measure(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options)
+    {
+        var pixelSize = Math.Sqrt(pixelX * pixelY);
+        var (path, branch) = SkeletonPath(box);
+        var radius = MaxRadius(box);
+        BuildAxis(path, radius);
+
+        // Profiles every pixel of arc length.
+        var length = _as[^1];
+        var steps = Math.Max(2, (int)Math.Ceiling(length) + 1);
+        var widths = new double[steps];
+        var heights = new double[steps];
+        for (var k = 0; k < steps; k++)
+        {
+            var s = Math.Min(length, k * length / (steps - 1));
+            var (x, y, tx, ty) = PointAt(s);
+            var (w, h) = Across(leveled, x, y, -ty, tx, 4 * radius + 4);
+            widths[k] = w;
+            heights[k] = h;
+        }
+
+        var smoothWidth = Smooth(widths, Math.Max(1.0, 0.1 * 2 * radius));
+        var smoothHeight = Smooth(heights, Math.Max(1.0, 0.1 * 2 * radius));
+        // The full width holds along the arms; the constriction and the rounded tips are narrower, so a high
+        // quantile of the profile measures it better than the median.
+        var fullWidth = QuantileOf(smoothWidth, 0.8);
+        var medianHeight = MedianOf(smoothHeight);
+
+        // The constriction narrows the width most (25–45%) and lowers the height a little; the tips' rounding is excluded.
+        var exclude = 0.6 * fullWidth;
+        var best = -1;
+        var bestScore = double.PositiveInfinity;
+        var scores = new double[steps];
+        for (var k = 0; k < steps; k++)
+        {
+            var s = k * length / (steps - 1);
+            scores[k] = (smoothWidth[k] / fullWidth) + (0.5 * smoothHeight[k] / Math.Max(medianHeight, 1e-30));
+            if (s >= exclude && s <= length - exclude && scores[k] < bestScore)
+            {
+                bestScore = scores[k];
+                best = k;
+            }
+        }
+
+        if (best < 0)
+        {
+            best = steps / 2;
+        }
+
+        var offset = 0.0;
+        if (best > 0 && best < steps - 1)
+        {
+            var a = scores[best - 1];
+            var b = scores[best];
+            var c = scores[best + 1];
+            var denominator = a - (2 * b) + c;
+            offset = denominator > 0 ? Math.Clamp(0.5 * (a - c) / denominator, -0.5, 0.5) : 0;
+        }
+
+        var centromere = (best + offset) * length / (steps - 1);
+
+        // Several chromosomes merged into one object (crossing, lying on or against each other) show as a long
+        // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height.
+        // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
+        var cluster = branch > (1.5 * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
+                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength;
+        var constriction = 1 - (smoothWidth[best] / fullWidth);
+        if (centromere > 0.5 * length)
+        {
+            Reverse();
+            centromere = length - centromere;
+            Array.Reverse(widths);
+            Array.Reverse(heights);
+        }
+
+        _centromereArc = centromere;
+        _halfBand = options.CentromereHalfBand * fullWidth;
+        var (cx, cy, _, _) = PointAt(centromere);
+        var axis = new PointM[_ax.Length];
+        for (var i = 0; i < axis.Length; i++)
+        {
+            axis[i] = new PointM(_ax[i] * pixelX, _ay[i] * pixelY);
+        }
+
+        double volume = 0, peak = 0;
+        var count = 0;
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            for (var x = box.X0; x <= box.X1; x++)
+            {
+                var i = (y * _width) + x;
+                if (_instances[i] == _id)
+                {
+                    count++;
+                    var h = leveled[i];
+                    if (float.IsFinite(h))
+                    {
+                        volume += h;
+                        peak = Math.Max(peak, h);
+                    }
+                }
+            }
+        }
+
+        var step = length / (steps - 1) * pixelSize;
+        return new ChromosomeMeasurement
+        {
+            Id = _id,
+            PixelCount = count,
+            Area = count * pixelX * pixelY,
+            Length = length * pixelSize,
+            Width = fullWidth * pixelSize,
+            PeakHeight = peak,
+            Volume = volume * pixelX * pixelY,
+            Axis = axis,
+            Centromere = new PointM(cx * pixelX, cy * pixelY),
+            PArmLength = centromere * pixelSize,
+            QArmLength = (length - centromere) * pixelSize,
+            CentromericIndex = length > 0 ? centromere / length : double.NaN,
+            ConstrictionDepth = constriction,
+            IsCluster = cluster,
+            ProfileStep = step,
+            WidthProfile = [.. widths.Select(w => w * pixelSize)],
+            HeightProfile = heights,
+        };
+    }
+
+    /// <summary>Writes 1 (p arm), 2 (centromere band) or 3 (q arm) into <paramref name="labels"/> for every pixel of this chromosome.</summary>
+    public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels)
+    {
+        // Nearest axis sample: a coarse scan every few samples, then a fine search around the best.
+        const int Coarse = 8;
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            var py = y + 0.5;
+            for (var x = box.X0; x <= box.X1; x++)
+            {
+                var i = (y * _width) + x;
+                if (_instances[i] != _id)
+                {
+                    continue;
+                }
+
+                var px = x + 0.5;
+                var bestK = 0;
+                var bestD = double.PositiveInfinity;
+                for (var k = 0; k < _ax.Length; k += Coarse)
+                {
+                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                    if (d < bestD)
+                    {
+                        bestD = d;
+                        bestK = k;
+                    }
+                }
+
+                var from = Math.Max(0, bestK - Coarse);
+                var to = Math.Min(_ax.Length - 1, bestK + Coarse);
+                for (var k = from; k <= to; k++)
+                {
+                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                    if (d < bestD)
+                    {
+                        bestD = d;
+                        bestK = k;
+                    }
+                }
+
+                var s = _as[bestK] - _centromereArc;
+                labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+            }
+        }
+    }
+
+    private static double Sq(double v) => v * v;
+
+    /// <summary>The longest skeleton path, and the size of the largest skeleton branch off it (pixels).</summary>
+    private (List<(double X, double Y)> Path, int Branch) SkeletonPath((int X0, int Y0, int X1, int Y1) box)
+    {
+        // Local mask with a one-pixel margin so thinning never touches the array edge.
+        var w = box.X1 - box.X0 + 3;
+        var h = box.Y1 - box.Y0 + 3;
+        var mask = new byte[w * h];
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            for (var x = box.X0; x <= box.X1; x++)
+            {
+                if (_instances[(y * _width) + x] == _id)
+                {
+                    mask[((y - box.Y0 + 1) * w) + (x - box.X0 + 1)] = 1;
+                }
+            }
+        }
+
+        Skeleton.Thin(mask, w, h);
+        var path = Skeleton.LongestPath(mask, w, h);
+        foreach (var p in path)
+        {
+            mask[p] = 0;
+        }
+
+        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h));
+    }
+
+    private float MaxRadius((int X0, int Y0, int X1, int Y1) box)
+    {
+        // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
+        var w = box.X1 - box.X0 + 1;
+        var h = box.Y1 - box.Y0 + 1;
+        var local = new int[w * h];
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                local[(y * w) + x] = _instances[((y + box.Y0) * _width) + x + box.X0] == _id ? 1 : 0;
+            }
+        }
+
+        var d = Segmentation.HeightSegmenter.ChamferDistance(local, w, h);
+        return Math.Max(1f, d.Max());
+    }
+
+    private void BuildAxis(List<(double X, double Y)> path, double radius)
+    {
+        if (path.Count < 2)
+        {
+            path = PrincipalLine();
+        }
+
+        // Resample to 1 px, smooth, trim the skeleton's forked ends, extend along the end tangents to the tips.
+        var (rx, ry) = Resample([.. path.Select(p => p.X)], [.. path.Select(p => p.Y)], 1.0);
+        var sigma = Math.Max(1.5, 0.5 * radius);
+        rx = Smooth(rx, sigma);
+        ry = Smooth(ry, sigma);
+        var trim = (int)Math.Min(Math.Round(0.5 * radius), Math.Max(0, (rx.Length - 3) / 2));
+        rx = rx[trim..^trim];
+        ry = ry[trim..^trim];
+        if (rx.Length < 2)
+        {
+            var line = PrincipalLine();
+            rx = [line[0].X, line[1].X];
+            ry = [line[0].Y, line[1].Y];
+        }
+
+        var tangentSpan = Math.Clamp((int)Math.Round(radius), 1, rx.Length - 1);
+        var head = Extend(rx[0], ry[0], rx[0] - rx[tangentSpan], ry[0] - ry[tangentSpan]);
+        var tail = Extend(rx[^1], ry[^1], rx[^1] - rx[^(tangentSpan + 1)], ry[^1] - ry[^(tangentSpan + 1)]);
+        var xs = new List<double> { head.X };
+        var ys = new List<double> { head.Y };
+        xs.AddRange(rx);
+        ys.AddRange(ry);
+        xs.Add(tail.X);
+        ys.Add(tail.Y);
+
+        // Catmull–Rom spline through control points about 3 px apart, sampled every 0.5 px of arc.
+        var (cx, cy) = Resample([.. xs], [.. ys], SplineSpacing);
+        var (sx, sy) = CatmullRom(cx, cy, SampleSpacing);
+        _ax = sx;
+        _ay = sy;
+        _as = new double[sx.Length];
+        for (var i = 1; i < sx.Length; i++)
+        {
+            _as[i] = _as[i - 1] + Math.Sqrt(Sq(sx[i] - sx[i - 1]) + Sq(sy[i] - sy[i - 1]));
+        }
+    }
+
+    private (double X, double Y) Extend(double x, double y, double dx, double dy)
+    {
+        var norm = Math.Sqrt((dx * dx) + (dy * dy));
+        if (norm == 0)
+        {
+            return (x, y);
+        }
+
+        dx /= norm;
+        dy /= norm;
+        var t = 0.0;
+        while (t < 10_000 && Inside(x + ((t + WalkStep) * dx), y + ((t + WalkStep) * dy)))
+        {
+            t += WalkStep;
+        }
+
+        // The object ends between the last step inside and the first outside.
+        t += 0.5 * WalkStep;
+        return (x + (t * dx), y + (t * dy));
+    }
+
+    private bool Inside(double x, double y)
+    {
+        var ix = (int)Math.Floor(x);
+        var iy = (int)Math.Floor(y);
+        return (uint)ix < (uint)_width && (uint)iy < (uint)_rows && _instances[(iy * _width) + ix] == _id;
+    }
+
+    /// <summary>A two-point axis along the principal direction through the centroid (for blobs too small to thin).</summary>
+    private List<(double X, double Y)> PrincipalLine()
+    {
+        double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (var i = 0; i < _instances.Length; i++)
+        {
+            if (_instances[i] == _id)
+            {
+                var x = (i % _width) + 0.5;
+                var y = (i / _width) + 0.5;
+                n++;
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                syy += y * y;
+                sxy += x * y;
+            }
+        }
+
+        var mx = sx / n;
+        var my = sy / n;
+        var cxx = (sxx / n) - (mx * mx);
+        var cyy = (syy / n) - (my * my);
+        var cxy = (sxy / n) - (mx * my);
+        var angle = 0.5 * Math.Atan2(2 * cxy, cxx - cyy);
+        var (dx, dy) = (Math.Cos(angle) * 0.5, Math.Sin(angle) * 0.5);
+        return [(mx - dx, my - dy), (mx + dx, my + dy)];
+    }
+
+    private (double X, double Y, double Tx, double Ty) PointAt(double s)
+    {
+        var k = Array.BinarySearch(_as, s);
+        if (k < 0)
+        {
+            k = ~k;
+        }
+
+        k = Math.Clamp(k, 1, _as.Length - 1);
+        var s0 = _as[k - 1];
+        var s1 = _as[k];
+        var f = s1 > s0 ? Math.Clamp((s - s0) / (s1 - s0), 0, 1) : 0;
+        var x = _ax[k - 1] + (f * (_ax[k] - _ax[k - 1]));
+        var y = _ay[k - 1] + (f * (_ay[k] - _ay[k - 1]));
+
+        // Tangent over a few samples either side so single-sample jitter does not tilt the normal.
+        var a = Math.Max(0, k - 4);
+        var b = Math.Min(_as.Length - 1, k + 3);
+        var tx = _ax[b] - _ax[a];
+        var ty = _ay[b] - _ay[a];
+        var norm = Math.Sqrt((tx * tx) + (ty * ty));
+        return norm > 0 ? (x, y, tx / norm, ty / norm) : (x, y, 1, 0);
+    }
+
+    /// <summary>Width of the object along the normal through (x, y), and the highest point met.</summary>
+    private (double Width, double Height) Across(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
+    {
+        double width = 0;
+        double height = 0;
+        for (var side = -1; side <= 1; side += 2)
+        {
+            var t = 0.0;
+            while (t < limit)
+            {
+                var px = x + (side * (t + WalkStep) * nx);
+                var py = y + (side * (t + WalkStep) * ny);
+                if (!Inside(px, py))
+                {
+                    break;
+                }
+
+                var h = leveled[((int)Math.Floor(py) * _width) + (int)Math.Floor(px)];
+                if (h > height)
+                {
+                    height = h;
+                }
+
+                t += WalkStep;
+            }
+
+            width += t + (0.5 * WalkStep);
+        }
+
+        return (width, height);
+    }
+
+    private void Reverse()
+    {
+        Array.Reverse(_ax);
+        Array.Reverse(_ay);
+        var length = _as[^1];
+        Array.Reverse(_as);
+        for (var i = 0; i < _as.Length; i++)
+        {
+            _as[i] = length - _as[i];
+        }
+    }
+
+    private static (double[] X, double[] Y) Resample(double[] x, double[] y, double spacing)
+    {
+        var arc = new double[x.Length];
+        for (var i = 1; i < x.Length; i++)
+        {
+            arc[i] = arc[i - 1] + Math.Sqrt(Sq(x[i] - x[i - 1]) + Sq(y[i] - y[i - 1]));
+        }
+
+        var total = arc[^1];
+        var count = Math.Max(2, (int)Math.Round(total / spacing) + 1);
+        var ox = new double[count];
+        var oy = new double[count];
+        var j = 1;
+        for (var k = 0; k < count; k++)
+        {
+            var s = total * k / (count - 1);
+            while (j < arc.Length - 1 && arc[j] < s)
+            {
+                j++;
+            }
+
+            var s0 = arc[j - 1];
+            var s1 = arc[j];
+            var f = s1 > s0 ? Math.Clamp((s - s0) / (s1 - s0), 0, 1) : 0;
+            ox[k] = x[j - 1] + (f * (x[j] - x[j - 1]));
+            oy[k] = y[j - 1] + (f * (y[j] - y[j - 1]));
+        }
+
+        return (ox, oy);
+    }
+
+    private static (double[] X, double[] Y) CatmullRom(double[] cx, double[] cy, double spacing)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        var n = cx.Length;
+        for (var i = 0; i < n - 1; i++)
+        {
+            // End segments reuse their end point as the missing neighbour.
+            var i0 = Math.Max(0, i - 1);
+            var i3 = Math.Min(n - 1, i + 2);
+            var segment = Math.Sqrt(Sq(cx[i + 1] - cx[i]) + Sq(cy[i + 1] - cy[i]));
+            var steps = Math.Max(1, (int)Math.Ceiling(segment / spacing));
+            for (var k = 0; k < steps; k++)
+            {
+                var t = (double)k / steps;
+                xs.Add(Spline(cx[i0], cx[i], cx[i + 1], cx[i3], t));
+                ys.Add(Spline(cy[i0], cy[i], cy[i + 1], cy[i3], t));
+            }
+        }
+
+        xs.Add(cx[^1]);
+        ys.Add(cy[^1]);
+        return ([.. xs], [.. ys]);
+    }
+
+    private static double Spline(double p0, double p1, double p2, double p3, double t)
+    {
+        var t2 = t * t;
+        var t3 = t2 * t;
+        return 0.5 * ((2 * p1) + ((p2 - p0) * t) + (((2 * p0) - (5 * p1) + (4 * p2) - p3) * t2) + (((3 * p1) - p0 - (3 * p2) + p3) * t3));
+    }
+
+    /// <summary>Gaussian smoothing with a window that shrinks near the ends (so the ends stay put rather than being pulled in).</summary>
+    private static double[] Smooth(double[] values, double sigma)
+    {
+        var n = values.Length;
+        var result = new double[n];
+        var radius = (int)Math.Ceiling(3 * sigma);
+        for (var i = 0; i < n; i++)
+        {
+            var r = Math.Min(radius, Math.Min(i, n - 1 - i));
+            double sum = 0, weight = 0;
+            for (var k = -r; k <= r; k++)
+            {
+                var w = Math.Exp(-0.5 * k * k / (sigma * sigma));
+                sum += w * values[i + k];
+                weight += w;
+            }
+
+            result[i] = sum / weight;
+        }
+
+        return result;
+    }
+
+    private static double QuantileOf(double[] values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[(int)Math.Round(q * (sorted.Length - 1))];
+    }
+
+    private static double MedianOf(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
+    }
+}

@@ -1,0 +1,231 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace AfmEdge.Analysis;
+
+/// <summary>
+/// Windowed Pearson correlation between two images: for every pixel, r over the (2·radius+1)² window around
+/// it (clipped at the image edges), skipping non-finite pairs. NaN where fewer than three pairs or either
+/// side is constant. <see cref="Compute"/> is the production kernel (running column sums and row prefix
+/// sums, Vector&lt;double&gt; across columns, O(1) per pixel whatever the radius); <see cref="ComputeReference"/>
+/// is the plain two-pass definition it is tested against.
+/// </summary>
+public static class LocalCorrelation
+{
+    // Six running quantities per column: n, Σa, Σb, Σaa, Σbb, Σab.
+    private const int Quantities = 6;
+
+    public static void Compute(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int radius, Span<float> output)
+    {
+        Validate(a, b, width, height, radius, output);
+
+        // Centre on the global means so the running sums of squares do not cancel catastrophically (heights ~1e-7 m).
+        var (ma, mb) = Means(a, b);
+        var columns = new double[Quantities * width];
+        var prefix = new double[Quantities * (width + 1)];
+        var colN = columns.AsSpan(0, width);
+        var colA = columns.AsSpan(width, width);
+        var colB = columns.AsSpan(2 * width, width);
+        var colAA = columns.AsSpan(3 * width, width);
+        var colBB = columns.AsSpan(4 * width, width);
+        var colAB = columns.AsSpan(5 * width, width);
+        var rowA = new double[width];
+        var rowB = new double[width];
+        var rowN = new double[width];
+
+        for (var y = -radius; y < height; y++)
+        {
+            var enter = y + radius;
+            if (enter < height)
+            {
+                LoadRow(a.Slice(enter * width, width), b.Slice(enter * width, width), ma, mb, rowA, rowB, rowN);
+                Accumulate(rowA, rowB, rowN, colN, colA, colB, colAA, colBB, colAB, 1.0);
+            }
+
+            var leave = y - radius - 1;
+            if (leave >= 0)
+            {
+                LoadRow(a.Slice(leave * width, width), b.Slice(leave * width, width), ma, mb, rowA, rowB, rowN);
+                Accumulate(rowA, rowB, rowN, colN, colA, colB, colAA, colBB, colAB, -1.0);
+            }
+
+            if (y < 0)
+            {
+                continue;
+            }
+
+            for (var q = 0; q < Quantities; q++)
+            {
+                var p = prefix.AsSpan(q * (width + 1), width + 1);
+                var c = columns.AsSpan(q * width, width);
+                p[0] = 0;
+                for (var x = 0; x < width; x++)
+                {
+                    p[x + 1] = p[x] + c[x];
+                }
+            }
+
+            Finish(prefix, width, radius, output.Slice(y * width, width));
+        }
+    }
+
+    /// <summary>The definition, pixel by pixel: window means first, then centred sums. O(radius²) per pixel; for tests.</summary>
+    public static void ComputeReference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int radius, Span<float> output)
+    {
+        Validate(a, b, width, height, radius, output);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                int y0 = Math.Max(0, y - radius), y1 = Math.Min(height - 1, y + radius);
+                int x0 = Math.Max(0, x - radius), x1 = Math.Min(width - 1, x + radius);
+                double n = 0, sa = 0, sb = 0;
+                for (var yy = y0; yy <= y1; yy++)
+                {
+                    for (var xx = x0; xx <= x1; xx++)
+                    {
+                        var i = (yy * width) + xx;
+                        if (float.IsFinite(a[i]) && float.IsFinite(b[i]))
+                        {
+                            n++;
+                            sa += a[i];
+                            sb += b[i];
+                        }
+                    }
+                }
+
+                if (n < 3)
+                {
+                    output[(y * width) + x] = float.NaN;
+                    continue;
+                }
+
+                double meanA = sa / n, meanB = sb / n, saa = 0, sbb = 0, sab = 0;
+                for (var yy = y0; yy <= y1; yy++)
+                {
+                    for (var xx = x0; xx <= x1; xx++)
+                    {
+                        var i = (yy * width) + xx;
+                        if (float.IsFinite(a[i]) && float.IsFinite(b[i]))
+                        {
+                            var da = a[i] - meanA;
+                            var db = b[i] - meanB;
+                            saa += da * da;
+                            sbb += db * db;
+                            sab += da * db;
+                        }
+                    }
+                }
+
+                output[(y * width) + x] = saa > 0 && sbb > 0 ? (float)Math.Clamp(sab / Math.Sqrt(saa * sbb), -1, 1) : float.NaN;
+            }
+        }
+    }
+
+    private static void Validate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int radius, Span<float> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(radius, 1);
+        var n = width * height;
+        if (a.Length != n || b.Length != n || output.Length != n)
+        {
+            throw new ArgumentException($"Local correlation of {width}×{height} needs {n} samples in each image and the output; got {a.Length}, {b.Length}, {output.Length}.");
+        }
+    }
+
+    private static (double A, double B) Means(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sa = 0, sb = 0;
+        var n = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (float.IsFinite(a[i]) && float.IsFinite(b[i]))
+            {
+                sa += a[i];
+                sb += b[i];
+                n++;
+            }
+        }
+
+        return n > 0 ? (sa / n, sb / n) : (0, 0);
+    }
+
+    private static void LoadRow(ReadOnlySpan<float> a, ReadOnlySpan<float> b, double ma, double mb, double[] rowA, double[] rowB, double[] rowN)
+    {
+        for (var x = 0; x < a.Length; x++)
+        {
+            var ok = float.IsFinite(a[x]) && float.IsFinite(b[x]);
+            rowA[x] = ok ? a[x] - ma : 0;
+            rowB[x] = ok ? b[x] - mb : 0;
+            rowN[x] = ok ? 1 : 0;
+        }
+    }
+
+    private static void Accumulate(double[] rowA, double[] rowB, double[] rowN,
+        Span<double> n, Span<double> sa, Span<double> sb, Span<double> saa, Span<double> sbb, Span<double> sab, double sign)
+    {
+        var x = 0;
+        var s = new Vector<double>(sign);
+        var va = MemoryMarshal.Cast<double, Vector<double>>(rowA.AsSpan());
+        var vb = MemoryMarshal.Cast<double, Vector<double>>(rowB.AsSpan());
+        var vn = MemoryMarshal.Cast<double, Vector<double>>(rowN.AsSpan());
+        var cn = MemoryMarshal.Cast<double, Vector<double>>(n);
+        var ca = MemoryMarshal.Cast<double, Vector<double>>(sa);
+        var cb = MemoryMarshal.Cast<double, Vector<double>>(sb);
+        var caa = MemoryMarshal.Cast<double, Vector<double>>(saa);
+        var cbb = MemoryMarshal.Cast<double, Vector<double>>(sbb);
+        var cab = MemoryMarshal.Cast<double, Vector<double>>(sab);
+        for (var v = 0; v < va.Length; v++)
+        {
+            var da = va[v] * s;
+            cn[v] += vn[v] * s;
+            ca[v] += da;
+            cb[v] += vb[v] * s;
+            caa[v] += da * va[v];
+            cbb[v] += vb[v] * vb[v] * s;
+            cab[v] += da * vb[v];
+        }
+
+        for (x = va.Length * Vector<double>.Count; x < rowA.Length; x++)
+        {
+            var da = rowA[x] * sign;
+            n[x] += rowN[x] * sign;
+            sa[x] += da;
+            sb[x] += rowB[x] * sign;
+            saa[x] += da * rowA[x];
+            sbb[x] += rowB[x] * rowB[x] * sign;
+            sab[x] += da * rowB[x];
+        }
+    }
+
+    private static void Finish(double[] prefix, int width, int radius, Span<float> output)
+    {
+        var stride = width + 1;
+        for (var x = 0; x < width; x++)
+        {
+            var hi = Math.Min(width - 1, x + radius) + 1;
+            var lo = Math.Max(0, x - radius);
+            var n = prefix[hi] - prefix[lo];
+            var sa = prefix[stride + hi] - prefix[stride + lo];
+            var sb = prefix[(2 * stride) + hi] - prefix[(2 * stride) + lo];
+            var saa = prefix[(3 * stride) + hi] - prefix[(3 * stride) + lo];
+            var sbb = prefix[(4 * stride) + hi] - prefix[(4 * stride) + lo];
+            var sab = prefix[(5 * stride) + hi] - prefix[(5 * stride) + lo];
+            if (n < 2.5)
+            {
+                output[x] = float.NaN;
+                continue;
+            }
+
+            var va = saa - (sa * sa / n);
+            var vb = sbb - (sb * sb / n);
+            var cov = sab - (sa * sb / n);
+
+            // Relative guard: a window whose variance is rounding noise of the running sums counts as constant.
+            output[x] = va > 1e-12 * saa && vb > 1e-12 * sbb && va > 0 && vb > 0
+                ? (float)Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1)
+                : float.NaN;
+        }
+    }
+}

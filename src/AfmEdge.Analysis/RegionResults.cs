@@ -1,0 +1,39 @@
+namespace AfmEdge.Analysis;
+
+/// <summary>The region names used in summaries, CSV and label images (index = label value).</summary>
+public static class Regions
+{
+    public const string Frame = "frame";
+    public const string Background = "background";
+    public const string PArm = "pArm";
+    public const string Centromere = "centromere";
+    public const string QArm = "qArm";
+
+    /// <summary>Label value → name: 0 background, 1 p arm, 2 centromere, 3 q arm.</summary>
+    public static IReadOnlyList<string> ByLabel { get; } = [Background, PArm, Centromere, QArm];
+}
+
+/// <summary>Size of one region: pixels, area (m²) and the volume under the leveled height (m³).</summary>
+public sealed record RegionSummary(string Region, int PixelCount, double Area, double HeightVolume);
+
+/// <summary>Statistics of one channel over one region (finite samples only). MAD is the raw median absolute deviation (not scaled to σ).</summary>
+public sealed record RegionChannelStatistics(string Region, string Channel, string Unit, int Count, double Area,
+    double? Mean, double? Median, double? StdDev, double? Mad);
+
+/// <summary>
+/// How height relates to one channel over one region (its interior when <see cref="AnalysisOptions.CorrelationGuard"/> is on;
+/// <see cref="Count"/> is the number of pairs used): Pearson and Spearman with block-bootstrap 95%
+/// intervals (percentile) and two-sided p-values (Fisher z over its bootstrap σ), and the mutual information
+/// (bits, rank/copula histogram, Miller–Madow bias corrected). Null where undefined (constant data, too few blocks).
+/// </summary>
+public sealed record RegionCorrelation(string Region, string Channel, int Count,
+    double? Pearson, double? PearsonLow, double? PearsonHigh, double? PearsonP,
+    double? Spearman, double? SpearmanLow, double? SpearmanHigh, double? SpearmanP,
+    double? MutualInformation);
+
+/// <summary>
+/// Region B against region A for one channel: the difference of means with Cohen's d (pooled σ), and the
+/// difference of Pearson r with its bootstrap 95% interval and Cohen's q (difference of Fisher z).
+/// </summary>
+public sealed record RegionDifference(string Channel, string RegionA, string RegionB,
+    double? MeanDifference, double? CohensD, double? PearsonDifference, double? PearsonDifferenceLow, double? PearsonDifferenceHigh, double? CohensQ);

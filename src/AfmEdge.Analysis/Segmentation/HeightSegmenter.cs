@@ -1,0 +1,493 @@
+using AfmEdge.Analysis.Statistics;
+
+namespace AfmEdge.Analysis.Segmentation;
+
+/// <summary>
+/// Finds chromosomes on a height image (metres):
+/// <list type="number">
+/// <item>a plane is fitted to the substrate (pixels below Otsu's threshold) and removed, twice, so tilt left by
+/// leveling that included the chromosomes does not bias the thresholds;</item>
+/// <item>hysteresis: pixels above the low threshold (k·σ of the substrate, at least a floor in nm) form the
+/// objects' extent; an object is kept only if it rises above <see cref="AnalysisOptions.MinPeakHeight"/>;</item>
+/// <item>a watershed on height, by persistence: basins are flooded from the highest pixel down; two basins
+/// merge unless the saddle between them is below <see cref="AnalysisOptions.SplitSaddleRatio"/> of the
+/// lower peak (touching chromosomes meet near the substrate, sister chromatids and the constriction do not);</item>
+/// <item>size and shape filters (area, width from the distance transform) reject debris.</item>
+/// </list>
+/// </summary>
+public static class HeightSegmenter
+{
+    private const int HistogramBins = 1024;
+
+    public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 2);
+        if (height.Length != width * rows)
+        {
+            throw new ArgumentException($"Height has {height.Length} samples, not {width}×{rows}.", nameof(height));
+        }
+
+        var n = height.Length;
+        var leveled = new float[n];
+        height.CopyTo(leveled);
+        var finite = 0;
+        foreach (var v in leveled)
+        {
+            finite += float.IsFinite(v) ? 1 : 0;
+        }
+
+        if (finite < 16)
+        {
+            throw new ArgumentException($"Height has only {finite} finite samples of {n}: nothing to segment.", nameof(height));
+        }
+
+        // Substrate plane: fit on everything first, then twice on what Otsu calls substrate.
+        var otsu = double.PositiveInfinity;
+        for (var pass = 0; pass < 3; pass++)
+        {
+            FitAndRemovePlane(leveled, width, rows, otsu);
+            otsu = Otsu(leveled);
+        }
+
+        var (substrate, sigma) = SubstrateLevel(leveled, otsu);
+        for (var i = 0; i < n; i++)
+        {
+            leveled[i] = (float)(leveled[i] - substrate);
+        }
+
+        otsu -= substrate;
+        var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
+        var instances = new int[n];
+        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), instances);
+        var rejected = Filter(leveled, width, rows, instances, count, pixelSizeX, pixelSizeY, options, out var kept);
+        return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
+    }
+
+    /// <summary>Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/>, subtracted from all.</summary>
+    private static void FitAndRemovePlane(float[] data, int width, int rows, double below)
+    {
+        double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
+        for (var y = 0; y < rows; y++)
+        {
+            var row = data.AsSpan(y * width, width);
+            double r1 = 0, rx = 0, rxx = 0, rz = 0, rxz = 0;
+            for (var x = 0; x < width; x++)
+            {
+                var z = row[x];
+                if (float.IsFinite(z) && z < below)
+                {
+                    r1++;
+                    rx += x;
+                    rxx += (double)x * x;
+                    rz += z;
+                    rxz += x * (double)z;
+                }
+            }
+
+            s1 += r1;
+            sx += rx;
+            sxx += rxx;
+            sy += y * r1;
+            sxy += y * rx;
+            syy += (double)y * y * r1;
+            sz += rz;
+            sxz += rxz;
+            syz += y * rz;
+        }
+
+        if (s1 < 3)
+        {
+            return;
+        }
+
+        // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
+        var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
+        if (Math.Abs(det) < 1e-12)
+        {
+            return;
+        }
+
+        var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
+        var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
+        var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
+        for (var y = 0; y < rows; y++)
+        {
+            var row = data.AsSpan(y * width, width);
+            var baseline = a + (c * y);
+            for (var x = 0; x < width; x++)
+            {
+                row[x] = (float)(row[x] - (baseline + (b * x)));
+            }
+        }
+    }
+
+    private static double Det(double a, double b, double c, double d, double e, double f, double g, double h, double i) =>
+        (a * ((e * i) - (f * h))) - (b * ((d * i) - (f * g))) + (c * ((d * h) - (e * g)));
+
+    /// <summary>Otsu's threshold over a 1024-bin histogram between the 0.1 and 99.9 percentile-ish extremes.</summary>
+    internal static double Otsu(ReadOnlySpan<float> data)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        foreach (var v in data)
+        {
+            if (float.IsFinite(v))
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+        }
+
+        if (!(max > min))
+        {
+            return max;
+        }
+
+        Span<int> histogram = stackalloc int[HistogramBins];
+        histogram.Clear();
+        var scale = (HistogramBins - 1) / ((double)max - min);
+        long total = 0;
+        foreach (var v in data)
+        {
+            if (float.IsFinite(v))
+            {
+                histogram[(int)((v - min) * scale)]++;
+                total++;
+            }
+        }
+
+        double sumAll = 0;
+        for (var i = 0; i < HistogramBins; i++)
+        {
+            sumAll += (double)i * histogram[i];
+        }
+
+        double sumBelow = 0, best = -1;
+        long below = 0;
+        var bestBin = 0;
+        for (var i = 0; i < HistogramBins - 1; i++)
+        {
+            below += histogram[i];
+            sumBelow += (double)i * histogram[i];
+            var above = total - below;
+            if (below == 0 || above == 0)
+            {
+                continue;
+            }
+
+            var meanBelow = sumBelow / below;
+            var meanAbove = (sumAll - sumBelow) / above;
+            var between = (double)below * above * (meanBelow - meanAbove) * (meanBelow - meanAbove);
+            if (between > best)
+            {
+                best = between;
+                bestBin = i;
+            }
+        }
+
+        return min + ((bestBin + 1) / scale);
+    }
+
+    /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>
+    private static (double Median, double Sigma) SubstrateLevel(float[] data, double below)
+    {
+        var values = new List<float>(data.Length);
+        foreach (var v in data)
+        {
+            if (float.IsFinite(v) && v < below)
+            {
+                values.Add(v);
+            }
+        }
+
+        if (values.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values);
+        var median = Selection.Median(span);
+        for (var i = 0; i < span.Length; i++)
+        {
+            span[i] = Math.Abs(span[i] - (float)median);
+        }
+
+        return (median, 1.4826 * Selection.Median(span));
+    }
+
+    /// <summary>
+    /// Persistence watershed over pixels above <paramref name="low"/> (8-connected). Returns the number of
+    /// basins; <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
+    /// </summary>
+    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, int[] instances)
+    {
+        var n = height.Length;
+        var count = 0;
+        foreach (var v in height)
+        {
+            count += v > low ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        var keys = new float[count];
+        var order = new int[count];
+        var k = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (height[i] > low)
+            {
+                keys[k] = -height[i];
+                order[k++] = i;
+            }
+        }
+
+        SortKeys.Sort(keys, order, new uint[count], new uint[count], new int[count]);
+        var parent = new int[n];
+        Array.Fill(parent, -1);
+        var peak = new float[n];
+        Span<int> roots = stackalloc int[8];
+        foreach (var p in order)
+        {
+            var x = p % width;
+            var y = p / width;
+            var h = height[p];
+            var found = 0;
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                var yy = y + dy;
+                if ((uint)yy >= (uint)rows)
+                {
+                    continue;
+                }
+
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    var xx = x + dx;
+                    if ((dx == 0 && dy == 0) || (uint)xx >= (uint)width)
+                    {
+                        continue;
+                    }
+
+                    var q = (yy * width) + xx;
+                    if (parent[q] < 0)
+                    {
+                        continue;
+                    }
+
+                    var r = Find(parent, q);
+                    if (roots[..found].IndexOf(r) < 0)
+                    {
+                        roots[found++] = r;
+                    }
+                }
+            }
+
+            if (found == 0)
+            {
+                parent[p] = p;
+                peak[p] = h;
+                continue;
+            }
+
+            // The pixel joins the basin with the highest peak; a lower basin merges into it unless the
+            // saddle here is deep enough to separate two objects.
+            var oldest = roots[0];
+            for (var i = 1; i < found; i++)
+            {
+                if (peak[roots[i]] > peak[oldest])
+                {
+                    oldest = roots[i];
+                }
+            }
+
+            parent[p] = oldest;
+            for (var i = 0; i < found; i++)
+            {
+                var r = roots[i];
+                if (r == oldest)
+                {
+                    continue;
+                }
+
+                var young = peak[r];
+                if (h >= saddleRatio * young || young - h < minPersistence)
+                {
+                    parent[r] = oldest;
+                }
+            }
+        }
+
+        var ids = new Dictionary<int, int>();
+        foreach (var p in order)
+        {
+            var r = Find(parent, p);
+            if (!ids.TryGetValue(r, out var id))
+            {
+                id = ids.Count + 1;
+                ids.Add(r, id);
+            }
+
+            instances[p] = id;
+        }
+
+        return ids.Count;
+    }
+
+    private static int Find(int[] parent, int p)
+    {
+        var root = p;
+        while (parent[root] != root)
+        {
+            root = parent[root];
+        }
+
+        while (parent[p] != root)
+        {
+            var next = parent[p];
+            parent[p] = root;
+            p = next;
+        }
+
+        return root;
+    }
+
+    /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
+    private static int Filter(float[] height, int width, int rows, int[] instances, int count, double pixelSizeX, double pixelSizeY,
+        AnalysisOptions options, out int kept)
+    {
+        kept = 0;
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        var area = new int[count + 1];
+        var peaks = new float[count + 1];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id > 0)
+            {
+                area[id]++;
+                peaks[id] = Math.Max(peaks[id], height[i]);
+            }
+        }
+
+        // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
+        var distance = ChamferDistance(instances, width, rows);
+        var radius = new float[count + 1];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id > 0)
+            {
+                radius[id] = Math.Max(radius[id], distance[i]);
+            }
+        }
+
+        var pixelArea = pixelSizeX * pixelSizeY;
+        var pixelSize = Math.Sqrt(pixelArea);
+        var map = new int[count + 1];
+        var rejected = 0;
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id == 0 || map[id] != 0)
+            {
+                continue;
+            }
+
+            var objectWidth = 2 * radius[id] * pixelSize;
+            var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
+                     && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
+            if (ok)
+            {
+                map[id] = ++kept;
+            }
+            else
+            {
+                map[id] = -1;
+                rejected++;
+            }
+        }
+
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id > 0)
+            {
+                instances[i] = Math.Max(map[id], 0);
+            }
+        }
+
+        return rejected;
+    }
+
+    /// <summary>3-4 chamfer distance (in pixels) from each object pixel to the nearest pixel of another id or the background.</summary>
+    internal static float[] ChamferDistance(int[] instances, int width, int rows)
+    {
+        const float Orthogonal = 1f, Diagonal = 1.4142135f;
+        var d = new float[instances.Length];
+        for (var i = 0; i < d.Length; i++)
+        {
+            d[i] = instances[i] == 0 ? 0 : float.MaxValue;
+        }
+
+        for (var y = 0; y < rows; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width) + x;
+                if (d[i] == 0)
+                {
+                    continue;
+                }
+
+                var id = instances[i];
+                var best = d[i];
+                best = Math.Min(best, Neighbour(x - 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(x, y - 1, Orthogonal));
+                best = Math.Min(best, Neighbour(x - 1, y - 1, Diagonal));
+                best = Math.Min(best, Neighbour(x + 1, y - 1, Diagonal));
+                d[i] = best;
+
+                float Neighbour(int xx, int yy, float step) =>
+                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
+                    : instances[(yy * width) + xx] != id ? step
+                    : d[(yy * width) + xx] + step;
+            }
+        }
+
+        for (var y = rows - 1; y >= 0; y--)
+        {
+            for (var x = width - 1; x >= 0; x--)
+            {
+                var i = (y * width) + x;
+                if (d[i] == 0)
+                {
+                    continue;
+                }
+
+                var id = instances[i];
+                var best = d[i];
+                best = Math.Min(best, Neighbour(x + 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(x, y + 1, Orthogonal));
+                best = Math.Min(best, Neighbour(x + 1, y + 1, Diagonal));
+                best = Math.Min(best, Neighbour(x - 1, y + 1, Diagonal));
+                d[i] = best;
+
+                float Neighbour(int xx, int yy, float step) =>
+                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
+                    : instances[(yy * width) + xx] != id ? step
+                    : d[(yy * width) + xx] + step;
+            }
+        }
+
+        return d;
+    }
+}

@@ -1,0 +1,77 @@
+namespace AfmEdge.Analysis.Statistics;
+
+/// <summary>
+/// Least-significant-digit radix sort of float keys with an int payload: three 11-bit passes, linear in the
+/// count. Regions hold up to a whole frame of pixels; a comparison sort of 250 k keys per channel would
+/// take most of the frame's time budget.
+/// </summary>
+internal static class SortKeys
+{
+    private const int Bits = 11;
+    private const int Buckets = 1 << Bits;
+
+    /// <summary>Sorts <paramref name="keys"/> ascending and permutes <paramref name="items"/> with them; the scratch spans must be as long.</summary>
+    public static void Sort(Span<float> keys, Span<int> items, Span<uint> scratchKeys, Span<uint> scratchKeys2, Span<int> scratchItems)
+    {
+        var n = keys.Length;
+        var a = scratchKeys[..n];
+        var b = scratchKeys2[..n];
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = Sortable(keys[i]);
+        }
+
+        Span<int> counts = stackalloc int[Buckets];
+        var itemsA = items;
+        var itemsB = scratchItems[..n];
+        for (var pass = 0; pass < 3; pass++)
+        {
+            var shift = pass * Bits;
+            counts.Clear();
+            foreach (var k in a)
+            {
+                counts[(int)((k >> shift) & (Buckets - 1))]++;
+            }
+
+            var sum = 0;
+            for (var i = 0; i < Buckets; i++)
+            {
+                var c = counts[i];
+                counts[i] = sum;
+                sum += c;
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var bucket = (int)((a[i] >> shift) & (Buckets - 1));
+                var target = counts[bucket]++;
+                b[target] = a[i];
+                itemsB[target] = itemsA[i];
+            }
+
+            var swapKeys = a;
+            a = b;
+            b = swapKeys;
+            var swapItems = itemsA;
+            itemsA = itemsB;
+            itemsB = swapItems;
+        }
+
+        // Three passes: the result sits in the scratch buffers; copy it back.
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = FromSortable(a[i]);
+        }
+
+        itemsA.CopyTo(items);
+    }
+
+    private static uint Sortable(float value)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(value);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+    }
+
+    private static float FromSortable(uint key) =>
+        BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using AfmEdge.Inference;
+using AfmEdge.Inference.Native;
+using AfmEdge.Inference.Network;
+using AfmEdge.Inference.Onnx;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge bench enhance`: ONNX Runtime and the native engine on one tile of the same network (a seeded random one of
+/// the given shape, or --model) and input, in one run: ms per frame, frames per second, throughput relative to ONNX
+/// Runtime, the largest difference from it, and bytes allocated per tile once warm.
+/// </summary>
+internal static class BenchEnhanceCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var pixels = new Option<int>("--pixels") { Description = "Input tile pixels per side.", DefaultValueFactory = _ => 256 };
+        var channels = new Option<int>("--channels") { Description = "Input channels (1 to 4) of the random network.", DefaultValueFactory = _ => 4 };
+        var layers = new Option<int>("--layers") { Description = "3×3 layers of the random network.", DefaultValueFactory = _ => 8 };
+        var features = new Option<int>("--features") { Description = "Features of the random network's hidden layers.", DefaultValueFactory = _ => 32 };
+        var threads = new Option<int>("--threads") { Description = "Threads per engine.", DefaultValueFactory = _ => 2 };
+        var vectorBits = new Option<int>("--vector-bits") { Description = "Native engine vector width: 0 = widest accelerated, 512, 256 or 128.", DefaultValueFactory = _ => 0 };
+        var budget = new Option<double>("--budget-ms") { Description = "Time spent per engine.", DefaultValueFactory = _ => 3000 };
+        var model = new Option<FileInfo?>("--model") { Description = "An ONNX enhancer model to run instead of the random network." };
+        var command = new Command("enhance", "Native vs ONNX Runtime enhancement throughput on one tile (random network of the given shape).")
+        {
+            pixels, channels, layers, features, threads, vectorBits, budget, model,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(pixels), parse.GetValue(channels), parse.GetValue(layers), parse.GetValue(features),
+            parse.GetValue(threads), parse.GetValue(vectorBits), parse.GetValue(budget), parse.GetValue(model), output, error));
+        return command;
+    }
+
+    private static int Run(
+        int pixels, int channels, int layers, int features, int threads, int vectorBits, double budgetMs, FileInfo? model, TextWriter output, TextWriter error)
+    {
+        EnhancerNetwork network;
+        byte[] modelBytes;
+        try
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(pixels, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(pixels, 4096);
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+            modelBytes = model is null ? OnnxModelWriter.ToBytes(RandomNetwork.Create(seed: 1, channels, layers, features)) : File.ReadAllBytes(model.FullName);
+            network = OnnxModelReader.Read(modelBytes, model?.FullName ?? "random network");
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IOException or UnauthorizedAccessException or OnnxModelException)
+        {
+            error.WriteLine($"afmedge bench enhance: {e.Message}");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var input = RandomNetwork.Input(network, pixels, pixels, seed: 2);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"network {network.Name}: {network.InputChannels.Count} channels in, {network.Layers.Count} layers, {network.MacsPerInputPixel / 1000.0:F1} k MAC per input pixel; " +
+            $"{pixels}² tile, {threads} thread(s), {Environment.ProcessorCount} cores"));
+
+        var engines = new List<IEnhancementEngine>();
+        try
+        {
+            // ONNX Runtime first: the ratio column is each engine's throughput over its.
+            engines.Add(new OnnxRuntimeEngine(modelBytes, network.Name, pixels, pixels, threads));
+            engines.Add(new NativeEngine(network, pixels, pixels, threads, vectorBits));
+            double? baseline = null;
+            float[]? baselineOutput = null;
+            foreach (var engine in engines)
+            {
+                var result = new float[network.OutputChannels.Count * 4 * pixels * pixels];
+                var (median, min) = BenchTiming.Measure(() => engine.Run(input, pixels, pixels, result), budgetMs, maximumRuns: 500);
+                var bytes = AllocatedPerTile(engine, input, pixels, result);
+                baseline ??= median;
+                baselineOutput ??= result;
+                var range = baselineOutput.Max() - baselineOutput.Min();
+                var difference = result.Zip(baselineOutput, (a, b) => Math.Abs(a - b)).Max();
+                var label = engine is NativeEngine native ? $"native (Winograd F(2×2,3×3), {native.VectorBits}-bit)" : engine.Name;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{label,-40} {median,8:F2} ms/frame (min {min:F2}) {1000 / median,8:F1} frames/s  ×{baseline.Value / median:F2}  " +
+                    $"max |Δ| {difference:E2} ({difference / range:E1} of range)  {bytes} B allocated per tile"));
+            }
+        }
+        finally
+        {
+            foreach (var engine in engines)
+            {
+                engine.Dispose();
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Bytes allocated per Run once warm: the caller's thread plus, for the native engine, its workers.</summary>
+    private static long AllocatedPerTile(IEnhancementEngine engine, float[] input, int pixels, float[] result)
+    {
+        const int Runs = 10;
+        var workers = engine is NativeEngine native ? native.WorkerAllocatedBytes : 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Runs; i++)
+        {
+            engine.Run(input, pixels, pixels, result);
+        }
+
+        var caller = GC.GetAllocatedBytesForCurrentThread() - before;
+        var gang = engine is NativeEngine n ? n.WorkerAllocatedBytes - workers : 0;
+        return (caller + gang) / Runs;
+    }
+}

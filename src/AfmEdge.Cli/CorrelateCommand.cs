@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Globalization;
+using AfmEdge.Analysis;
+using AfmEdge.Analysis.Plots;
+using AfmEdge.Core;
+using AfmEdge.Formats;
+using AfmEdge.Formats.Gsf;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge correlate IN... --out DIR [--json]`: the chromosome analysis of frames on disk. IN is a folder of
+/// &lt;Channel&gt;.gsf (one frame; nothing else in it is read), an importable file, or a folder of importable
+/// files (a batch, one sub-folder of DIR per frame, with a progress bar).
+/// </summary>
+internal static class CorrelateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var inputs = new Argument<string[]>("IN")
+        {
+            Description = "A folder of <Channel>.gsf (Height, Current, Potential, Adhesion), an AFM file (.gsf .gwy .spm .ibw .sxm …), or a folder of such files.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for summary.json, regions.csv, labels.gsf and the plots.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the summary JSON instead of the per-region table." };
+        var command = new Command("correlate", "Find chromosomes, their centromeres and arms, and correlate height with every other channel per region.")
+        {
+            inputs, outDir, json,
+        };
+        command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), output, error));
+        return command;
+    }
+
+    private static int Run(string[] inputs, string outDir, bool json, TextWriter output, TextWriter error)
+    {
+        // Gather (name, loader) pairs first so a bad argument fails before any work.
+        var jobs = new List<(string Name, Func<IReadOnlyList<Frame>> Load)>();
+        foreach (var input in inputs)
+        {
+            if (ChannelFolder.IsChannelFolder(input))
+            {
+                jobs.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(input))), () => [ChannelFolder.Open(input)]));
+            }
+            else if (Directory.Exists(input))
+            {
+                // A folder of AFM files, or of channel folders (one simulate output each).
+                var files = Directory.GetFiles(input).Where(IsImportable).Order(StringComparer.Ordinal).ToArray();
+                var folders = Directory.GetDirectories(input).Where(ChannelFolder.IsChannelFolder).Order(StringComparer.Ordinal).ToArray();
+                if (files.Length == 0 && folders.Length == 0)
+                {
+                    error.WriteLine($"afmedge correlate: {input}: no channel files ({string.Join(", ", ChannelFolder.ChannelNames.Select(n => n + ".gsf"))}) and no importable AFM files.");
+                    return ExitCodes.BadUsageOrConfig;
+                }
+
+                jobs.AddRange(folders.Select(d => (Path.GetFileName(d), (Func<IReadOnlyList<Frame>>)(() => [ChannelFolder.Open(d)]))));
+                jobs.AddRange(files.Select(f => (Path.GetFileNameWithoutExtension(f), (Func<IReadOnlyList<Frame>>)(() => FrameImporter.OpenAll(f)))));
+            }
+            else if (File.Exists(input))
+            {
+                jobs.Add((Path.GetFileNameWithoutExtension(input), () => FrameImporter.OpenAll(input)));
+            }
+            else
+            {
+                error.WriteLine($"afmedge correlate: {input}: no such file or folder.");
+                return ExitCodes.BadUsageOrConfig;
+            }
+        }
+
+        var analyzer = new ChromosomeAnalyzer();
+        var summarizer = new FrameAnalyzer(TimeProvider.System, analyzer);
+        var batch = jobs.Count > 1;
+        var progress = batch ? new BatchProgress(output, jobs.Count) : null;
+        var failures = 0;
+        for (var j = 0; j < jobs.Count; j++)
+        {
+            var (name, load) = jobs[j];
+            progress?.Show(j, name);
+            IReadOnlyList<Frame> frames;
+            try
+            {
+                frames = load();
+            }
+            catch (Exception e) when (e is AfmFormatException or IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            {
+                error.WriteLine($"afmedge correlate: {name}: {e.Message}");
+                failures++;
+                continue;
+            }
+
+            for (var f = 0; f < frames.Count; f++)
+            {
+                var frameName = frames.Count > 1 ? $"{name}-{f + 1}" : name;
+                var target = batch || frames.Count > 1 ? Path.Combine(outDir, frameName) : outDir;
+                try
+                {
+                    var analysis = analyzer.Analyze(frames[f]);
+                    var summary = summarizer.Summarize(analysis);
+                    Write(analysis, summary, target);
+                    if (json)
+                    {
+                        output.WriteLine(System.Text.Encoding.UTF8.GetString(SummaryJson.Serialize(summary)));
+                    }
+                    else if (!batch)
+                    {
+                        PrintTable(frameName, analysis, summary, output);
+                    }
+                }
+                catch (ArgumentException e)
+                {
+                    error.WriteLine($"afmedge correlate: {frameName}: {e.Message}");
+                    failures++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    error.WriteLine($"afmedge correlate: cannot write {target}: {e.Message}");
+                    return ExitCodes.RuntimeFailure;
+                }
+            }
+        }
+
+        progress?.Done();
+        if (batch && !json)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{jobs.Count - failures} of {jobs.Count} inputs analysed; results in {outDir}"));
+        }
+
+        return failures > 0 ? ExitCodes.BadUsageOrConfig : ExitCodes.Ok;
+    }
+
+    private static bool IsImportable(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".gsf" or ".gwy" or ".spm" or ".ibw" or ".sxm" or ".jpk" or ".asd";
+
+    private static void Write(ChromosomeAnalysis analysis, FrameSummary summary, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, "summary.json"), SummaryJson.Serialize(summary));
+        using (var csv = new StreamWriter(Path.Combine(directory, "regions.csv")))
+        {
+            RegionCsv.Write(csv, analysis.Statistics, analysis.Correlations);
+        }
+
+        var frame = analysis.Frame;
+        GsfWriter.Write(Path.Combine(directory, "labels.gsf"), analysis.LabelChannel(), frame.SizeX, frame.SizeY, "Labels (0 background, 1 p arm, 2 centromere, 3 q arm)",
+            frame.Scan.OffsetX, frame.Scan.OffsetY, PhysicalUnit.Metre, []);
+        File.WriteAllBytes(Path.Combine(directory, "labels.png"), AnalysisPlots.LabelOverlay(analysis));
+        foreach (var channel in analysis.CorrelatedChannels)
+        {
+            File.WriteAllBytes(Path.Combine(directory, $"local-correlation-{channel}.png"), AnalysisPlots.LocalCorrelation(analysis, channel));
+            File.WriteAllBytes(Path.Combine(directory, $"scatter-{channel}.png"), AnalysisPlots.Scatter(analysis, channel));
+        }
+    }
+
+    private static void PrintTable(string name, ChromosomeAnalysis analysis, FrameSummary summary, TextWriter output)
+    {
+        var frame = analysis.Frame;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {frame.Width}×{frame.Height}, {frame.SizeX * 1e6:G4}×{frame.SizeY * 1e6:G4} µm, {summary.ChromosomeCount} chromosome(s){(summary.Note is { } note ? " — " + note : string.Empty)}"));
+        foreach (var c in analysis.Chromosomes)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  #{c.Id}: length {c.Length * 1e6:F2} µm, width {c.Width * 1e6:F2} µm, p {c.PArmLength * 1e6:F2} µm, q {c.QArmLength * 1e6:F2} µm, CI {c.CentromericIndex:F3}{(c.IsCluster ? " (cluster: left out of the region statistics)" : string.Empty)}"));
+        }
+
+        output.WriteLine($"{"region",-11}{"channel",-10}{"n",8}{"mean",13}{"median",13}{"std",12}   {"Pearson r [95% CI]",-24}{"Spearman ρ",11}{"MI bits",9}");
+        foreach (var s in analysis.Statistics)
+        {
+            var c = analysis.Correlations.FirstOrDefault(r => r.Region == s.Region && r.Channel == s.Channel);
+            var pearson = c?.Pearson is { } r
+                ? string.Create(CultureInfo.InvariantCulture, $"{r,6:+0.000;-0.000;0.000} [{Fixed(c.PearsonLow)}, {Fixed(c.PearsonHigh)}]")
+                : string.Empty;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s.Region,-11}{s.Channel,-10}{s.Count,8}{Number(s.Mean, s.Unit),13}{Number(s.Median, s.Unit),13}{Number(s.StdDev, s.Unit),12}   {pearson,-24}{Fixed(c?.Spearman),11}{Fixed(c?.MutualInformation),9}"));
+        }
+    }
+
+    private static string Fixed(double? value) =>
+        value is { } v ? v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : string.Empty;
+
+    private static string Number(double? value, string unit) =>
+        value is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) + " " + unit : string.Empty;
+
+    /// <summary>A one-line bar rewritten in place on a terminal, one line per input otherwise.</summary>
+    private sealed class BatchProgress(TextWriter output, int total)
+    {
+        private const int Width = 30;
+        private readonly bool _inPlace = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+
+        public void Show(int done, string current)
+        {
+            var filled = Width * done / total;
+            var line = $"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} {current}";
+            if (_inPlace)
+            {
+                output.Write("\r" + line.PadRight(Math.Max(line.Length, Console.WindowWidth - 1)));
+            }
+            else
+            {
+                output.WriteLine(line);
+            }
+        }
+
+        public void Done()
+        {
+            Show(total, "done");
+            if (_inPlace)
+            {
+                output.WriteLine();
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using AfmEdge.Core;
+using AfmEdge.Formats;
+using AfmEdge.Formats.Gsf;
+using AfmEdge.Inference;
+using AfmEdge.Inference.Onnx;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge enhance IN --out DIR`: ×2 super-resolution of a frame with a bundled (or given) model.
+/// IN is a folder of &lt;Channel&gt;.gsf as `afmedge simulate` writes it, or any file the importers read.
+/// </summary>
+internal static class EnhanceCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var input = new Argument<string>("IN") { Description = "A folder of <Channel>.gsf (Height, Current, Potential, Adhesion; other files are ignored) or an AFM file." };
+        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for the ×2 <Channel>.gsf files.", Required = true };
+        var engine = new Option<string>("--engine") { Description = $"Inference engine: {string.Join(", ", EngineFactory.EngineNames)}.", DefaultValueFactory = _ => EngineFactory.EngineNames[0] };
+        var tile = new Option<int>("--tile") { Description = "Tile side in input pixels (memory depends on it, not on the frame).", DefaultValueFactory = _ => 128 };
+        var model = new Option<string?>("--model") { Description = "Model name (from --models) or .onnx path; default: the bundled model that fits the frame's channels." };
+        var models = new Option<DirectoryInfo?>("--models") { Description = "Folder of models (default: models/ beside afmedge)." };
+        var height = new Option<string?>("--height") { Description = "Channel to treat as Height, by key (\"Topography\", \"Height-retrace\"); default Height, else the first channel in metres." };
+        var threads = new Option<int>("--threads") { Description = "Threads for the engine.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("enhance", "Super-resolve a frame ×2 (and denoise it) with the multimodal CNN; writes <Channel>.gsf at twice the pixels.")
+        {
+            input, outDir, engine, tile, model, models, height, threads,
+        };
+        command.SetAction((parse, _) => RunAsync(
+            new Request(parse.GetRequiredValue(input), parse.GetRequiredValue(outDir).FullName, parse.GetValue(engine)!, parse.GetValue(tile),
+                parse.GetValue(model), parse.GetValue(models)?.FullName, parse.GetValue(height), parse.GetValue(threads)),
+            output,
+            error));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Request request, TextWriter output, TextWriter error)
+    {
+        if (!EngineFactory.EngineNames.Contains(request.Engine, StringComparer.Ordinal))
+        {
+            await error.WriteLineAsync($"afmedge enhance: --engine '{request.Engine}' is not one of {string.Join(", ", EngineFactory.EngineNames)}.");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        if (request.Tile is < 16 or > 4096 || request.Threads is < 1 or > 256)
+        {
+            await error.WriteLineAsync("afmedge enhance: --tile must be 16–4096 pixels and --threads 1–256.");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var frame = await OpenAsync(request.Input, error);
+        if (frame is null)
+        {
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var (prepared, heightSource) = AsModelInput(frame, request.Height);
+        if (prepared is null)
+        {
+            await error.WriteLineAsync($"afmedge enhance: {heightSource}");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var (chosen, problem) = ChooseModel(request, prepared);
+        if (chosen is null)
+        {
+            await error.WriteLineAsync("afmedge enhance: " + problem);
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        Frame enhanced;
+        var wall = Stopwatch.StartNew();
+        try
+        {
+            using var enhancer = EngineFactory.CreateEnhancer(request.Engine, chosen, request.Tile, request.Threads);
+            enhanced = enhancer.Enhance(prepared);
+        }
+        catch (OnnxModelException e)
+        {
+            await error.WriteLineAsync("afmedge enhance: " + e.Message);
+            return ExitCodes.BadUsageOrConfig;
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync($"afmedge enhance: model '{chosen.Name}' cannot enhance this frame: {e.Message}");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        wall.Stop();
+        try
+        {
+            Directory.CreateDirectory(request.OutDir);
+            foreach (var name in chosen.Network.OutputChannels)
+            {
+                var channel = enhanced.GetChannel(name);
+                GsfWriter.Write(Path.Combine(request.OutDir, name + ".gsf"), channel, enhanced.SizeX, enhanced.SizeY, name,
+                    enhanced.Scan.OffsetX, enhanced.Scan.OffsetY);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"afmedge enhance: cannot write {request.OutDir}: {e.Message}");
+            return ExitCodes.RuntimeFailure;
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Enhanced {frame.Width}×{frame.Height} → {enhanced.Width}×{enhanced.Height} with model '{chosen.Name}' ({string.Join("+", chosen.Network.InputChannels)} → {string.Join("+", chosen.Network.OutputChannels)}; Height from {heightSource}) on {request.Engine} in {wall.Elapsed.TotalMilliseconds:0} ms."));
+        await output.WriteLineAsync($"Wrote {string.Join(", ", chosen.Network.OutputChannels.Select(n => n + ".gsf"))} to {request.OutDir}");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<Frame?> OpenAsync(string path, TextWriter error)
+    {
+        if (!Directory.Exists(path))
+        {
+            var frames = await FrameFiles.TryOpenAsync(path, error);
+            return frames?[0];
+        }
+
+        try
+        {
+            return ChannelFolder.Open(path);
+        }
+        catch (AfmFormatException e)
+        {
+            await error.WriteLineAsync("afmedge: " + e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"afmedge: {path}: cannot be read: {e.Message}");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The frame as the models expect it, with the height channel under the key "Height": the one the user named,
+    /// else "Height", else the first channel in metres (real files call it Topography, Z, Height-retrace…).
+    /// Returns null and the reason when there is none.
+    /// </summary>
+    private static (Frame? Frame, string SourceOrProblem) AsModelInput(Frame frame, string? requested)
+    {
+        Channel? height = requested is null
+            ? frame.Channels.FirstOrDefault(c => c.Descriptor.Key == "Height")
+              ?? frame.Channels.FirstOrDefault(c => c.Unit == PhysicalUnit.Metre)
+            : frame.Channels.FirstOrDefault(c => string.Equals(c.Descriptor.Key, requested, StringComparison.OrdinalIgnoreCase));
+        if (height is null)
+        {
+            var keys = string.Join(", ", frame.Channels.Select(c => c.Descriptor.Key));
+            return (null, requested is null
+                ? $"the frame has no height channel (none is named Height or measured in metres); name one with --height. Channels: {keys}."
+                : $"the frame has no channel '{requested}'; it has {keys}.");
+        }
+
+        if (height.Descriptor.Key == "Height")
+        {
+            return (frame, "Height");
+        }
+
+        var renamed = new Channel(height.Descriptor with { Name = "Height", Direction = ScanDirection.Trace }, height.Width, height.Height, height.Data.ToArray());
+        var channels = frame.Channels.Where(c => c != height && c.Descriptor.Key != "Height").Prepend(renamed);
+        return (new Frame(frame.Id, frame.Scan, channels, frame.Metadata), height.Descriptor.Key);
+    }
+
+    private static (ModelEntry? Model, string Problem) ChooseModel(Request request, Frame frame)
+    {
+        if (request.Model is { } given && (File.Exists(given) || given.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
+        {
+            var single = ModelCatalog.OfFile(given);
+            return single.Models.Count > 0 ? (single.Models[0], string.Empty) : (null, single.Problems[0]);
+        }
+
+        var directory = request.ModelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models");
+        var catalog = ModelCatalog.Load(directory);
+        var available = catalog.Models.Count == 0
+            ? $"there are no usable models in {directory}" + (catalog.Problems.Count > 0 ? $" ({string.Join(" ", catalog.Problems)})" : ".")
+            : "models: " + string.Join(", ", catalog.Models.Select(m => $"{m.Name} ({string.Join("+", m.Network.InputChannels)})"));
+        if (request.Model is { } name)
+        {
+            return catalog.Find(name) is { } found ? (found, string.Empty) : (null, $"no model named '{name}'; {available}");
+        }
+
+        var traceChannels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToList();
+        return catalog.Select(traceChannels) is { } fitting
+            ? (fitting, string.Empty)
+            : (null, $"no model fits the channels [{string.Join(", ", traceChannels)}]; {available}");
+    }
+
+    private sealed record Request(string Input, string OutDir, string Engine, int Tile, string? Model, string? ModelDirectory, string? Height, int Threads);
+}

@@ -1,0 +1,238 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using AfmEdge.Core;
+using AfmEdge.Formats;
+using AfmEdge.Inference;
+using AfmEdge.Inference.Evaluation;
+using AfmEdge.Inference.Network;
+using AfmEdge.Inference.Training;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge eval --seeds A-B [--models DIR] [--real DIR] [--json]`: PSNR and SSIM of bicubic and of every model
+/// in the folder on simulator specimens never trained on (degraded half-resolution scan in, clean full-resolution
+/// Height as reference), and of the height-only models on real files scanned down ×2 (2×2 mean → enhance →
+/// compare with the original). PSNR's peak is the reference's peak-to-peak range (see <see cref="ImageQuality"/>).
+/// </summary>
+internal static class EvalCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var seeds = new Option<string>("--seeds", "-s") { Description = "Simulator specimen seeds A-B, disjoint from every model's training seeds.", DefaultValueFactory = _ => "1-50" };
+        var models = new Option<DirectoryInfo>("--models", "-m") { Description = "Folder of *.onnx models.", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var real = new Option<DirectoryInfo?>("--real") { Description = "Also score the height-only models on the real AFM files in this folder, scanned down ×2." };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var command = new Command("eval", "Score bicubic and the enhancer models (PSNR, SSIM) on held-out simulator seeds and, optionally, real files.")
+        {
+            seeds, models, real, json,
+        };
+        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(models)!.FullName, parse.GetValue(real)?.FullName, parse.GetValue(json), output, error));
+        return command;
+    }
+
+    private static int Run(string seedText, string modelDir, string? realDir, bool json, TextWriter output, TextWriter error)
+    {
+        var errors = new List<string>();
+        if (!SeedRange.TryParse(seedText, "--seeds", out var seeds, out var seedError))
+        {
+            errors.Add(seedError);
+        }
+        else if (seeds.Count > 10_000)
+        {
+            errors.Add($"--seeds = {seeds}: at most 10000 seeds.");
+        }
+
+        var catalog = ModelCatalog.Load(modelDir);
+        foreach (var problem in catalog.Problems)
+        {
+            error.WriteLine("afmedge: warning: " + problem);
+        }
+
+        if (catalog.Models.Count == 0)
+        {
+            errors.Add($"--models = {modelDir}: no usable *.onnx model.");
+        }
+
+        foreach (var model in catalog.Models)
+        {
+            foreach (var key in new[] { "trainSeeds", "validationSeeds" })
+            {
+                if (model.Network.Metadata.TryGetValue(key, out var text) && SeedRange.TryParse(text, key, out var used, out _) && seeds.Count > 0 && used.Overlaps(seeds))
+                {
+                    errors.Add($"--seeds = {seeds}: overlaps {key} = {used} of model '{model.Name}'; evaluate on seeds it never saw.");
+                }
+            }
+        }
+
+        if (realDir is not null && !Directory.Exists(realDir))
+        {
+            errors.Add($"--real = {realDir}: no such folder.");
+        }
+
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors)
+            {
+                error.WriteLine("afmedge: " + e);
+            }
+
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var first = catalog.Models[0].Network.Metadata;
+        var pixels = first.TryGetValue("datasetPixels", out var p) && int.TryParse(p, CultureInfo.InvariantCulture, out var px) ? px : 128;
+        var field = first.TryGetValue("fieldSizeUm", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var um) ? um : 10;
+        var pairs = new SimulatorPairs(SimulatorPairs.Options(pixels, field));
+        var examples = pairs.GetAll(seeds);
+        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network)> { ("bicubic", "Height", null) };
+        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network)));
+        var rows = new List<ScoreRow>();
+        foreach (var (name, inputs, network) in enhancers)
+        {
+            var scores = new (double Psnr, double Ssim)[examples.Count];
+            Parallel.For(0, examples.Count, i =>
+            {
+                var e = examples[i];
+                var enhanced = TrainCommand.Enhance(network, e)[0];
+                var reference = e.HighRes["Height"];
+                scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, 2 * e.Width, 2 * e.Height));
+            });
+            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr)));
+        }
+
+        var realRows = realDir is null ? [] : ScoreReal(realDir, catalog, error);
+        var report = new EvalReport(seeds.ToString(), pixels, field, rows, realRows);
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Ok;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Simulator seeds {seeds} ({seeds.Count} specimens, {pixels / 2}² degraded scan → {pixels}² clean Height, {field} µm); PSNR peak = reference peak-to-peak"));
+        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - rows[0].PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}"));
+        }
+
+        if (realRows.Count > 0)
+        {
+            output.WriteLine("Real files scanned down ×2 (2×2 mean), enhanced back, compared with the original Height");
+            output.WriteLine("  file                              channel        size      enhancer              PSNR dB   Δ bicubic   SSIM");
+            foreach (var r in realRows)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {r.File,-33} {r.Channel,-14} {r.Width + "×" + r.Height,-9} {r.Enhancer,-21} {r.PsnrDb,7:F2}   {r.DeltaBicubicDb,+9:+0.00;-0.00}   {r.Ssim:F4}"));
+            }
+
+            foreach (var g in realRows.Where(r => r.Enhancer != "bicubic").GroupBy(r => r.Enhancer))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  mean over {g.Count()} files: {g.Key} {g.Average(r => r.DeltaBicubicDb):+0.00;-0.00} dB vs bicubic"));
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Each real file's height channel, cropped to even size: bicubic and every height-only model, both with the
+    /// model's stored normalisation and with the frame's own mean and standard deviation ("per-frame"), because
+    /// real heights sit at offsets and scales the simulator never produces; the network function is otherwise
+    /// unchanged (bicubic is affine-equivariant, so this equals rescaling the frame into the training range and back).
+    /// </summary>
+    private static List<RealRow> ScoreReal(string directory, ModelCatalog catalog, TextWriter error)
+    {
+        var rows = new List<RealRow>();
+        var heightModels = catalog.Models.Where(m => m.Network.InputChannels is ["Height"]).ToArray();
+        foreach (var path in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+        {
+            IReadOnlyList<Frame> frames;
+            try
+            {
+                if (FrameImporter.Detect(File.ReadAllBytes(path).AsSpan(0, (int)Math.Min(4096, new FileInfo(path).Length)), Path.GetFileName(path)) == AfmFileFormat.Unknown)
+                {
+                    continue;
+                }
+
+                frames = FrameImporter.OpenAll(path);
+            }
+            catch (Exception e) when (e is AfmFormatException or IOException or NotSupportedException)
+            {
+                error.WriteLine($"afmedge: warning: {Path.GetFileName(path)} skipped: {e.Message}");
+                continue;
+            }
+
+            var channel = frames.SelectMany(f => f.Channels)
+                .Where(c => c.Unit == PhysicalUnit.Metre && TensorPrimitives.Max(c.Data) > TensorPrimitives.Min(c.Data) && c.Width >= 24 && c.Height >= 24)
+                // Amplitude and deflection are lengths too, but not topography.
+                .Where(c => !c.Name.Contains("Amplitude", StringComparison.OrdinalIgnoreCase) && !c.Name.Contains("Deflection", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(c => c.Name is "Height" or "Topography" or "Z" ? 0 : 1)
+                .FirstOrDefault();
+            if (channel is null)
+            {
+                error.WriteLine($"afmedge: warning: {Path.GetFileName(path)} skipped: no non-flat height channel (unit m, not amplitude or deflection).");
+                continue;
+            }
+
+            var (low, reference, w, h) = ScanDown(channel);
+            var bicubic = new float[4 * w * h];
+            BicubicUpsampler.Upsample(low, w, h, bicubic);
+            var bicubicPsnr = ImageQuality.Psnr(reference, bicubic);
+            void Add(string enhancer, float[] enhanced) => rows.Add(new RealRow(
+                Path.GetFileName(path), channel.Descriptor.Key, 2 * w, 2 * h, enhancer,
+                ImageQuality.Psnr(reference, enhanced), ImageQuality.Psnr(reference, enhanced) - bicubicPsnr, ImageQuality.Ssim(reference, enhanced, 2 * w, 2 * h)));
+            Add("bicubic", bicubic);
+            foreach (var model in heightModels)
+            {
+                var n = model.Network;
+                Add(model.Name, TrainerForward.Run(n, [low], w, h)[0]);
+                var mean = (float)low.Average(v => (double)v);
+                var std = (float)Math.Sqrt(low.Average(v => ((double)v - mean) * (v - mean)));
+                var perFrame = new EnhancerNetwork(n.Name, n.InputChannels, n.OutputChannels, [mean], [std > 0 ? std : 1], n.Layers, n.Metadata);
+                Add(model.Name + " per-frame", TrainerForward.Run(perFrame, [low], w, h)[0]);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The half-resolution scan (mean of each 2×2 block) and the even-cropped original it is compared with.</summary>
+    private static (float[] Low, float[] Reference, int Width, int Height) ScanDown(Channel channel)
+    {
+        var w = channel.Width / 2;
+        var h = channel.Height / 2;
+        var low = new float[w * h];
+        var reference = new float[4 * w * h];
+        for (var y = 0; y < 2 * h; y++)
+        {
+            for (var x = 0; x < 2 * w; x++)
+            {
+                reference[(y * 2 * w) + x] = channel[x, y];
+            }
+        }
+
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                low[(y * w) + x] = (channel[2 * x, 2 * y] + channel[(2 * x) + 1, 2 * y] + channel[2 * x, (2 * y) + 1] + channel[(2 * x) + 1, (2 * y) + 1]) / 4;
+            }
+        }
+
+        return (low, reference, w, h);
+    }
+
+    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb);
+
+    private sealed record RealRow(string File, string Channel, int Width, int Height, string Enhancer, double PsnrDb, double DeltaBicubicDb, double Ssim);
+
+    private sealed record EvalReport(string Seeds, int Pixels, double FieldSizeUm, IReadOnlyList<ScoreRow> Simulator, IReadOnlyList<RealRow> Real);
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using AfmEdge.Inference.Training;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge train`'s JSON config: the network and optimiser (<see cref="TrainerOptions"/>'s fields, camelCase)
+/// and the simulator data. Unknown fields are errors, so a typo never silently falls back to a default.
+/// </summary>
+internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, TrainConfig.DatasetConfig? Dataset)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
+    };
+
+    internal sealed record DatasetConfig
+    {
+        /// <summary>Side of the clean high-resolution target; the degraded scan has half.</summary>
+        public int Pixels { get; init; } = 128;
+
+        public double FieldSizeUm { get; init; } = 10;
+
+        /// <summary>Specimen seeds trained on, "A-B".</summary>
+        public string? TrainSeeds { get; init; }
+
+        /// <summary>Specimen seeds scored on the progress line; disjoint from the training seeds.</summary>
+        public string? ValidationSeeds { get; init; }
+    }
+
+    /// <summary>
+    /// Reads and checks a config; every problem is one line naming its field. The top level is
+    /// <see cref="TrainerOptions"/> (camelCase) plus "validateEvery" (steps between validation PSNR figures) and
+    /// "dataset".
+    /// </summary>
+    public static (TrainConfig? Config, IReadOnlyList<string> Errors) Load(string path)
+    {
+        TrainConfig config;
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+            }) as JsonObject ?? throw new JsonException("The config must be a JSON object.");
+            if (!root.ContainsKey("channels"))
+            {
+                return (null, ["channels: required, e.g. [\"Height\", \"Current\", \"Potential\", \"Adhesion\"]."]);
+            }
+
+            var datasetConfig = root["dataset"]?.Deserialize<DatasetConfig>(Json);
+            var validateEvery = root["validateEvery"]?.Deserialize<int>(Json) ?? 250;
+            root.Remove("dataset");
+            root.Remove("validateEvery");
+            var trainer = root.Deserialize<TrainerOptions>(Json) ?? throw new JsonException("The config is empty (null).");
+            config = new TrainConfig(trainer, validateEvery, datasetConfig);
+        }
+        catch (JsonException e)
+        {
+            return (null, [$"{e.Path ?? "$"}: {e.Message}"]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, [$"cannot read {path}: {e.Message}"]);
+        }
+
+        var errors = new List<string>();
+        errors.AddRange(config.Trainer.Validate());
+        var unknown = config.Trainer.Channels.Where(c => !Simulation.Specimens.SimulatedChannels.Names.Contains(c, StringComparer.Ordinal)).ToArray();
+        if (unknown.Length > 0)
+        {
+            errors.Add($"channels: [{string.Join(", ", unknown)}] are not simulated channels ({string.Join(", ", Simulation.Specimens.SimulatedChannels.Names)}).");
+        }
+
+        if (config.ValidateEvery < 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"validateEvery = {config.ValidateEvery}: must be at least 1."));
+        }
+
+        if (config.Dataset is not { } dataset)
+        {
+            errors.Add("dataset: required, with trainSeeds (e.g. \"1000-1599\").");
+            return (config, errors);
+        }
+
+        var (train, validation) = (default(SeedRange), default(SeedRange));
+        var trainOk = SeedRange.TryParse(dataset.TrainSeeds, "dataset.trainSeeds", out train, out var trainError);
+        if (!trainOk)
+        {
+            errors.Add(trainError);
+        }
+
+        var validationOk = SeedRange.TryParse(dataset.ValidationSeeds, "dataset.validationSeeds", out validation, out var validationError);
+        if (!validationOk)
+        {
+            errors.Add(validationError);
+        }
+
+        if (trainOk && validationOk && train.Overlaps(validation))
+        {
+            errors.Add($"dataset.validationSeeds = {validation}: overlaps dataset.trainSeeds = {train}; held-out seeds must never be trained on.");
+        }
+
+        if (trainOk && train.Count > 100_000)
+        {
+            errors.Add($"dataset.trainSeeds = {train}: at most 100000 specimens are held in memory.");
+        }
+
+        if (validationOk && validation.Count > 1000)
+        {
+            errors.Add($"dataset.validationSeeds = {validation}: at most 1000 seeds.");
+        }
+
+        if (!double.IsFinite(dataset.FieldSizeUm) || dataset.FieldSizeUm <= 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"dataset.fieldSizeUm = {dataset.FieldSizeUm}: must be positive."));
+        }
+        else
+        {
+            errors.AddRange(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm).Validate().Select(e =>
+                e.StartsWith("HighResPixels", StringComparison.Ordinal) ? "dataset.pixels: " + e : "dataset: " + e));
+            if (dataset.Pixels / 2 < config.Trainer.Patch)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"dataset.pixels = {dataset.Pixels}: the {dataset.Pixels / 2}² degraded scan is smaller than patch = {config.Trainer.Patch}."));
+            }
+        }
+
+        return (config, errors);
+    }
+
+    public SeedRange TrainSeeds => SeedRange.TryParse(Dataset?.TrainSeeds, "dataset.trainSeeds", out var r, out _) ? r : default;
+
+    public SeedRange ValidationSeeds => SeedRange.TryParse(Dataset?.ValidationSeeds, "dataset.validationSeeds", out var r, out _) ? r : default;
+}

@@ -1,0 +1,95 @@
+using AfmEdge.Inference.Network;
+using AfmEdge.Inference.Onnx;
+
+namespace AfmEdge.Inference;
+
+/// <summary>A model file and the network it holds.</summary>
+public sealed record ModelEntry(string Path, EnhancerNetwork Network)
+{
+    /// <summary>The name config and the CLI use: the network's name as the file records it.</summary>
+    public string Name => Network.Name;
+}
+
+/// <summary>
+/// The enhancer models in a folder (the bundled models/ by default). Every *.onnx file is read and checked once;
+/// a file that cannot be used is listed in <see cref="Problems"/> with the reason, never silently skipped. The
+/// enhancer for a frame is the model whose input channels the frame has, preferring the one that fuses most.
+/// </summary>
+public sealed class ModelCatalog
+{
+    private ModelCatalog(IReadOnlyList<ModelEntry> models, IReadOnlyList<string> problems)
+    {
+        Models = models;
+        Problems = problems;
+    }
+
+    public IReadOnlyList<ModelEntry> Models { get; }
+
+    /// <summary>One line per model file that could not be used, naming the file and what is wrong.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    public static ModelCatalog Empty { get; } = new([], []);
+
+    /// <summary>Reads every *.onnx in <paramref name="directory"/>; a missing folder gives an empty catalog with a problem saying so.</summary>
+    public static ModelCatalog Load(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (!Directory.Exists(directory))
+        {
+            return new([], [$"Model folder '{directory}' does not exist."]);
+        }
+
+        var models = new List<ModelEntry>();
+        var problems = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*.onnx").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                models.Add(new ModelEntry(path, OnnxModelReader.Read(path)));
+            }
+            catch (OnnxModelException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+
+        return new(models, problems);
+    }
+
+    /// <summary>A catalog of exactly the given file, or an empty one whose <see cref="Problems"/> say why it cannot be used.</summary>
+    public static ModelCatalog OfFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            return new([new ModelEntry(path, OnnxModelReader.Read(path))], []);
+        }
+        catch (OnnxModelException e)
+        {
+            return new([], [e.Message]);
+        }
+    }
+
+    /// <summary>
+    /// The model to enhance a frame with these channels: of the models whose every input channel is present, the
+    /// one with the most inputs (fusion before height-only), then by name; null when none fits.
+    /// </summary>
+    public ModelEntry? Select(IEnumerable<string> frameChannels)
+    {
+        ArgumentNullException.ThrowIfNull(frameChannels);
+        var available = frameChannels.ToHashSet(StringComparer.Ordinal);
+        return Models
+            .Where(m => m.Network.InputChannels.All(available.Contains))
+            .OrderByDescending(m => m.Network.InputChannels.Count)
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    /// <summary>The model with this name or file name (without .onnx); null when there is none.</summary>
+    public ModelEntry? Find(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return Models.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal))
+            ?? Models.FirstOrDefault(m => string.Equals(Path.GetFileNameWithoutExtension(m.Path), name, StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,133 @@
+using AfmEdge.Inference.Network;
+
+namespace AfmEdge.Inference;
+
+/// <summary>
+/// Crop-and-stitch inference: the frame is cut into tiles of <see cref="TileSize"/>² input pixels, each grown
+/// by a halo of <see cref="Halo"/> pixels (clipped at the frame's border, so border tiles see the true border),
+/// run through the engine, and only the tile's core is kept. A halo at least the network's receptive radius
+/// makes every kept pixel depend on exactly the inputs it depends on in a full-frame run, so the result equals
+/// the full-frame result; halo and tile size are even so tiles start on the frame's 2×2 grid, which keeps block
+/// algorithms (Winograd F(2×2,3×3)) aligned and the native engine's result bitwise equal. Buffers are sized by
+/// the tile, never by the frame: memory stays flat as frames grow, and steady-state tiles allocate nothing.
+/// </summary>
+public sealed class TiledEnhancer
+{
+    private readonly IEnhancementEngine _engine;
+    private readonly float[] _tileInput;
+    private readonly float[] _tileOutput;
+
+    public TiledEnhancer(IEnhancementEngine engine, int tileSize)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentOutOfRangeException.ThrowIfLessThan(tileSize, 2);
+        _engine = engine;
+        Halo = RoundUpToEven(engine.Network.ReceptiveRadius);
+        TileSize = RoundUpToEven(tileSize);
+        var side = MaxTileSide(engine.Network, tileSize);
+        _tileInput = new float[engine.Network.InputChannels.Count * side * side];
+        _tileOutput = new float[engine.Network.OutputChannels.Count * 4 * side * side];
+    }
+
+    public IEnhancementEngine Engine => _engine;
+
+    public EnhancerNetwork Network => _engine.Network;
+
+    /// <summary>Core tile side in input pixels (even).</summary>
+    public int TileSize { get; }
+
+    /// <summary>Input pixels added on each side of a tile (even, ≥ the receptive radius).</summary>
+    public int Halo { get; }
+
+    /// <summary>The largest tile, halo included, an engine must accept to serve a tiler of this tile size.</summary>
+    public static int MaxTileSide(EnhancerNetwork network, int tileSize)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return RoundUpToEven(tileSize) + (2 * RoundUpToEven(network.ReceptiveRadius));
+    }
+
+    /// <summary>
+    /// Enhances a whole frame. <paramref name="inputs"/> holds one width×height plane per network input channel;
+    /// <paramref name="outputs"/> one (2·width)×(2·height) plane per network output channel.
+    /// </summary>
+    public void Enhance(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs)
+    {
+        Enhance(inputs, width, height, outputs, 0, height);
+    }
+
+    /// <summary>
+    /// Enhances only the input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) (output rows twice
+    /// those), reading whatever rows of <paramref name="inputs"/> their halo needs: how streaming enhances a band
+    /// as soon as the scan has delivered the rows below it. <paramref name="firstRow"/> must be even.
+    /// </summary>
+    public void Enhance(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs, int firstRow, int endRow)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        var network = _engine.Network;
+        if (inputs.Count != network.InputChannels.Count || inputs.Any(p => p.Length != width * height))
+        {
+            throw new ArgumentException($"Expected {network.InputChannels.Count} input planes of {width}×{height}.", nameof(inputs));
+        }
+
+        if (outputs.Count != network.OutputChannels.Count || outputs.Any(p => p.Length != 4 * width * height))
+        {
+            throw new ArgumentException($"Expected {network.OutputChannels.Count} output planes of {2 * width}×{2 * height}.", nameof(outputs));
+        }
+
+        if (firstRow < 0 || firstRow % 2 != 0 || endRow > height || endRow < firstRow)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {endRow}) must be an even start within 0…{height}.");
+        }
+
+        for (var y0 = firstRow; y0 < endRow; y0 += TileSize)
+        {
+            var y1 = Math.Min(y0 + TileSize, endRow);
+            for (var x0 = 0; x0 < width; x0 += TileSize)
+            {
+                var x1 = Math.Min(x0 + TileSize, width);
+                RunTile(inputs, width, height, outputs, x0, x1, y0, y1);
+            }
+        }
+    }
+
+    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs, int x0, int x1, int y0, int y1)
+    {
+        var hx0 = Math.Max(0, x0 - Halo);
+        var hy0 = Math.Max(0, y0 - Halo);
+        var hx1 = Math.Min(width, x1 + Halo);
+        var hy1 = Math.Min(height, y1 + Halo);
+        var tileWidth = hx1 - hx0;
+        var tileHeight = hy1 - hy0;
+        var plane = tileWidth * tileHeight;
+        for (var c = 0; c < inputs.Count; c++)
+        {
+            var source = inputs[c];
+            var target = _tileInput.AsSpan(c * plane, plane);
+            for (var y = 0; y < tileHeight; y++)
+            {
+                source.AsSpan(((hy0 + y) * width) + hx0, tileWidth).CopyTo(target.Slice(y * tileWidth, tileWidth));
+            }
+        }
+
+        var outputPlane = 4 * plane;
+        _engine.Run(_tileInput.AsSpan(0, inputs.Count * plane), tileWidth, tileHeight, _tileOutput.AsSpan(0, outputs.Count * outputPlane));
+
+        // Keep the core: output rows 2·y0 … 2·y1 and columns 2·x0 … 2·x1 of the frame.
+        var coreWidth = 2 * (x1 - x0);
+        for (var o = 0; o < outputs.Count; o++)
+        {
+            var tile = _tileOutput.AsSpan(o * outputPlane, outputPlane);
+            var frame = outputs[o];
+            for (var y = 2 * y0; y < 2 * y1; y++)
+            {
+                tile.Slice(((y - (2 * hy0)) * 2 * tileWidth) + (2 * (x0 - hx0)), coreWidth)
+                    .CopyTo(frame.AsSpan((y * 2 * width) + (2 * x0), coreWidth));
+            }
+        }
+    }
+
+    private static int RoundUpToEven(int value) => value + (value & 1);
+}

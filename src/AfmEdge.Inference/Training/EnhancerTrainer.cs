@@ -1,0 +1,274 @@
+using System.Globalization;
+using AfmEdge.Inference.Network;
+
+namespace AfmEdge.Inference.Training;
+
+/// <summary>
+/// Trains an <see cref="EnhancerNetwork"/> on pairs held in memory: each step draws a batch of random
+/// low-resolution patches (with the matching target patches) and their augmentation from a seeded generator,
+/// runs <see cref="TrainingGraph"/> and takes one Adam step on a warm-up + cosine learning-rate schedule.
+/// Everything random comes from <see cref="TrainerOptions.Seed"/>, so a seed gives bit-identical weights.
+/// </summary>
+public sealed class EnhancerTrainer
+{
+    private readonly TrainerOptions _options;
+    private readonly Prepared[] _examples;
+    private readonly TrainingGraph _graph;
+    private readonly AdamOptimizer _adam;
+    private readonly float[][] _gradients;
+    private readonly SplitMix64 _random;
+    private readonly PatchDraw[] _draws;
+
+    public EnhancerTrainer(TrainerOptions options, IReadOnlyList<TrainingExample> examples)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(examples);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid training options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        if (examples.Count == 0)
+        {
+            throw new ArgumentException("Training needs at least one example.", nameof(examples));
+        }
+
+        foreach (var e in examples)
+        {
+            if (e.Width < options.Patch || e.Height < options.Patch)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Example {e.Seed} is {e.Width}×{e.Height}, smaller than the {options.Patch}² patch."), nameof(examples));
+            }
+        }
+
+        _options = options;
+        var (mean, std) = Statistics(examples, options.Channels);
+        Network = CreateNetwork(options, mean, std);
+        _examples = [.. examples.Select(e => Prepare(e, Network))];
+        _graph = new TrainingGraph(Network, options.Batch, options.Patch, options.Patch);
+        _gradients = [.. Network.Layers.SelectMany((_, l) => new[] { _graph.WeightGradients[l], _graph.BiasGradients[l] })];
+        _adam = new AdamOptimizer([.. Network.Layers.SelectMany(l => new[] { l.Weights, l.Bias })]);
+        // The data stream has its own generator, derived from the seed, so it does not shift with the network size.
+        _random = new SplitMix64((ulong)options.Seed ^ 0xDA7A5EEDUL);
+        _draws = new PatchDraw[options.Batch];
+    }
+
+    /// <summary>The network being trained; its weights change in place with every step.</summary>
+    public EnhancerNetwork Network { get; }
+
+    public int StepsDone { get; private set; }
+
+    /// <summary>The learning rate of step <paramref name="step"/> (0-based): linear warm-up, then cosine decay.</summary>
+    public double LearningRateAt(int step)
+    {
+        if (step < _options.WarmupSteps)
+        {
+            return _options.LearningRate * (step + 1) / _options.WarmupSteps;
+        }
+
+        var progress = (double)(step - _options.WarmupSteps) / Math.Max(1, _options.Steps - _options.WarmupSteps);
+        return _options.FinalLearningRate + (0.5 * (_options.LearningRate - _options.FinalLearningRate) * (1 + Math.Cos(Math.PI * Math.Min(1, progress))));
+    }
+
+    /// <summary>One optimisation step on a fresh batch; returns the batch's loss before the update.</summary>
+    public double Step()
+    {
+        for (var n = 0; n < _draws.Length; n++)
+        {
+            var example = _examples[_random.NextInt(_examples.Length)];
+            var transform = _options.Augment switch
+            {
+                Augmentation.Dihedral => _random.NextInt(8),
+                Augmentation.Flips => _random.NextInt(4),
+                _ => 0,
+            };
+            var logMin = Math.Log(_options.IntensityScaleMin);
+            var scale = (float)Math.Exp(logMin + ((Math.Log(_options.IntensityScaleMax) - logMin) * _random.NextDouble()));
+            _draws[n] = new PatchDraw(
+                example, _random.NextInt(example.Width - _options.Patch + 1), _random.NextInt(example.Height - _options.Patch + 1), transform, scale);
+        }
+
+        Parallel.For(0, _draws.Length, FillSample);
+        var loss = _graph.ComputeGradients(_draws.Length, _options.Loss);
+        _adam.Step(_gradients, LearningRateAt(StepsDone));
+        StepsDone++;
+        return loss;
+    }
+
+    /// <summary>Per-channel mean and standard deviation of the low-resolution inputs over all examples (double sums, fixed order).</summary>
+    public static (float[] Mean, float[] Std) Statistics(IReadOnlyList<TrainingExample> examples, IReadOnlyList<string> channels)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        ArgumentNullException.ThrowIfNull(channels);
+        var mean = new float[channels.Count];
+        var std = new float[channels.Count];
+        for (var c = 0; c < channels.Count; c++)
+        {
+            double sum = 0, sumSquares = 0;
+            long count = 0;
+            foreach (var e in examples)
+            {
+                var plane = Plane(e.LowRes, channels[c], e.Seed, "low-resolution");
+                foreach (var v in plane)
+                {
+                    sum += v;
+                    sumSquares += (double)v * v;
+                }
+
+                count += plane.Length;
+            }
+
+            var m = sum / count;
+            var variance = Math.Max(0, (sumSquares / count) - (m * m));
+            mean[c] = (float)m;
+            // A constant channel carries no information; any positive scale keeps the network well defined.
+            std[c] = variance > 0 ? (float)Math.Sqrt(variance) : 1f;
+        }
+
+        return (mean, std);
+    }
+
+    /// <summary>
+    /// A network with He-initialised weights for LeakyReLU (normal, σ = √(2 / ((1 + slope²)·9·in))) and zero
+    /// biases; the residual layer starts ten times smaller, so training starts close to plain bicubic.
+    /// </summary>
+    public static EnhancerNetwork CreateNetwork(TrainerOptions options, float[] mean, float[] std)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var random = new SplitMix64((ulong)options.Seed);
+        var layers = new List<ConvLayer>();
+        var inputs = options.Channels.Count;
+        for (var l = 0; l < options.Layers; l++)
+        {
+            var last = l == options.Layers - 1;
+            var outputs = last ? 4 * options.Outputs.Count : options.Features;
+            var sigma = Math.Sqrt(2 / ((1 + ((double)options.Slope * options.Slope)) * 9 * inputs)) * (last ? 0.1 : 1);
+            var weights = new float[outputs * inputs * 9];
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = (float)(sigma * random.NextGaussian());
+            }
+
+            layers.Add(new ConvLayer(inputs, outputs, weights, new float[outputs], last ? Activation.None : Activation.LeakyRelu, last ? 0 : options.Slope));
+            inputs = outputs;
+        }
+
+        return new EnhancerNetwork(options.Name, options.Channels, options.Outputs, mean, std, layers);
+    }
+
+    private void FillSample(int n)
+    {
+        var draw = _draws[n];
+        var example = draw.Example;
+        var patch = _options.Patch;
+        var stride = patch + 2;
+        for (var c = 0; c < example.Inputs.Length; c++)
+        {
+            var source = example.Inputs[c];
+            var target = _graph.InputPlane(n, c);
+            for (var y = 0; y < patch; y++)
+            {
+                for (var x = 0; x < patch; x++)
+                {
+                    var (sx, sy) = Map(x, y, patch, draw.Transform);
+                    target[((y + 1) * stride) + x + 1] = draw.Scale * source[((draw.Y + sy) * example.Width) + draw.X + sx];
+                }
+            }
+        }
+
+        var outPatch = 2 * patch;
+        var outWidth = 2 * example.Width;
+        for (var o = 0; o < example.Residuals.Length; o++)
+        {
+            var source = example.Residuals[o];
+            var target = _graph.TargetPlane(n, o);
+            for (var y = 0; y < outPatch; y++)
+            {
+                for (var x = 0; x < outPatch; x++)
+                {
+                    var (sx, sy) = Map(x, y, outPatch, draw.Transform);
+                    target[(y * outPatch) + x] = draw.Scale * source[(((2 * draw.Y) + sy) * outWidth) + (2 * draw.X) + sx];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where patch pixel (x, y) comes from under transform bits (1: mirror x, 2: mirror y, 4: transpose). A low-
+    /// resolution pixel and its four high-resolution children map to each other under every transform, because
+    /// 2·(n − 1 − x) + (1 − d) = 2n − 1 − (2x + d).
+    /// </summary>
+    private static (int X, int Y) Map(int x, int y, int size, int transform)
+    {
+        if ((transform & 4) != 0)
+        {
+            (x, y) = (y, x);
+        }
+
+        if ((transform & 1) != 0)
+        {
+            x = size - 1 - x;
+        }
+
+        if ((transform & 2) != 0)
+        {
+            y = size - 1 - y;
+        }
+
+        return (x, y);
+    }
+
+    private static Prepared Prepare(TrainingExample example, EnhancerNetwork network)
+    {
+        var inputs = new float[network.InputChannels.Count][];
+        for (var c = 0; c < inputs.Length; c++)
+        {
+            var plane = Plane(example.LowRes, network.InputChannels[c], example.Seed, "low-resolution");
+            if (plane.Length != example.Width * example.Height)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Example {example.Seed}: low-resolution '{network.InputChannels[c]}' has {plane.Length} samples, not {example.Width}×{example.Height}."));
+            }
+
+            inputs[c] = [.. plane.Select(v => (v - network.Mean[c]) / network.Std[c])];
+        }
+
+        // The target is the residual over the bicubic skip of the whole frame (not of the patch), in normalised units.
+        var residuals = new float[network.OutputChannels.Count][];
+        for (var o = 0; o < residuals.Length; o++)
+        {
+            var name = network.OutputChannels[o];
+            var source = network.OutputSourceIndex[o];
+            var high = Plane(example.HighRes, name, example.Seed, "high-resolution");
+            if (high.Length != 4 * example.Width * example.Height)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Example {example.Seed}: high-resolution '{name}' has {high.Length} samples, not {2 * example.Width}×{2 * example.Height}."));
+            }
+
+            var bicubic = new float[high.Length];
+            BicubicUpsampler.Upsample(Plane(example.LowRes, name, example.Seed, "low-resolution"), example.Width, example.Height, bicubic);
+            var residual = new float[high.Length];
+            for (var i = 0; i < residual.Length; i++)
+            {
+                residual[i] = (high[i] - bicubic[i]) / network.Std[source];
+            }
+
+            residuals[o] = residual;
+        }
+
+        return new Prepared(example.Width, example.Height, inputs, residuals);
+    }
+
+    private static float[] Plane(IReadOnlyDictionary<string, float[]> planes, string channel, long seed, string which) =>
+        planes.TryGetValue(channel, out var plane)
+            ? plane
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Example {seed} has no {which} '{channel}' channel; it has {string.Join(", ", planes.Keys)}."));
+
+    private sealed record Prepared(int Width, int Height, float[][] Inputs, float[][] Residuals);
+
+    private readonly record struct PatchDraw(Prepared Example, int X, int Y, int Transform, float Scale);
+}

@@ -1,0 +1,173 @@
+using AfmEdge.Core;
+
+namespace AfmEdge.Analysis.Tests;
+
+/// <summary>The analysis against the virtual microscope's truth on small frames (fast), and its bad-input behaviour.</summary>
+public sealed class ChromosomeAnalyzerTests
+{
+    [Theory]
+    [InlineData(11, 256)]
+    [InlineData(15, 256)]
+    [InlineData(13, 128)]
+    public void Analyze_CleanSimulatedScan_SeparateChromosomesMatchTruth(int seed, int pixels)
+    {
+        var scan = SimulatedScan.Create(seed, pixels);
+        var analysis = new ChromosomeAnalyzer().Analyze(scan.Frame);
+        var score = TruthScore.Of(analysis, scan);
+        var separate = score.Chromosomes.Where(c => !c.Touching).ToArray();
+        Assert.NotEmpty(separate);
+        Assert.All(separate, c => Assert.True(c.Iou >= 0.9, $"chromosome {c.Id}: IoU {c.Iou:F3}\n{score.Describe()}"));
+
+        // 3 px at 512² over 20 µm is 117 nm; the same distance in this frame's pixels.
+        var limit = 3.0 * pixels / 512 * 2;
+        Assert.All(separate, c => Assert.True(c.CentromerePixels <= limit, $"chromosome {c.Id}: centromere off by {c.CentromerePixels:F2} px\n{score.Describe()}"));
+        Assert.True(score.MeasuredLabelAccuracy >= 0.9, score.Describe());
+    }
+
+    [Fact]
+    public void Analyze_CleanSimulatedScan_ArmCorrelationsAndMeansMatchTruth()
+    {
+        var scan = SimulatedScan.Create(15, 256);
+        var analysis = new ChromosomeAnalyzer().Analyze(scan.Frame);
+        var score = TruthScore.Of(analysis, scan);
+        foreach (var (region, channel, truth, measured) in score.Pearson.Where(p => p.Region is "pArm" or "qArm" or "background"))
+        {
+            Assert.True(Math.Abs(measured - truth) <= 0.05, $"{region} {channel}: r {measured:F3} vs truth {truth:F3}\n{score.Describe()}");
+        }
+
+        foreach (var (region, channel, truth, measured, scale) in score.Means.Where(p => p.Region is "pArm" or "qArm" or "background"))
+        {
+            Assert.True(Math.Abs(TruthScore.MeanError(truth, measured, scale)) <= 0.02, $"{region} {channel}: mean {measured:G4} vs {truth:G4}\n{score.Describe()}");
+        }
+    }
+
+    [Fact]
+    public void Analyze_PArmIsTheShorterSide_AndIndexBelowHalf()
+    {
+        var analysis = new ChromosomeAnalyzer().Analyze(SimulatedScan.Create(11, 256).Frame);
+        Assert.NotEmpty(analysis.Chromosomes);
+        Assert.All(analysis.Chromosomes, c =>
+        {
+            Assert.True(c.PArmLength <= c.QArmLength);
+            Assert.InRange(c.CentromericIndex, 0, 0.5);
+            Assert.Equal(c.Length, c.PArmLength + c.QArmLength, 1e-12);
+            Assert.True(c.Width is > 0.5e-6 and < 1.6e-6, $"width {c.Width}");
+        });
+    }
+
+    [Fact]
+    public void Analyze_FlatSubstrate_ReportsNoChromosomeAndEveryPixelIsBackground()
+    {
+        var frame = Synthetic(64, (x, y) => (float)(1e-10 * Math.Sin(x * 0.7) * Math.Cos(y * 0.3)), (x, y) => x + y);
+        var analysis = new ChromosomeAnalyzer().Analyze(frame);
+        Assert.Empty(analysis.Chromosomes);
+        Assert.All(analysis.Labels.ToArray(), l => Assert.Equal(0, l));
+        var summary = new FrameAnalyzer(TimeProvider.System).Summarize(analysis);
+        Assert.Equal(0, summary.ChromosomeCount);
+        Assert.Equal("no chromosome found", summary.Note);
+        Assert.Equal(64 * 64, summary.Regions!.Single(r => r.Region == Regions.Background).PixelCount);
+    }
+
+    [Fact]
+    public void Analyze_SmallLowDebris_IsRejected()
+    {
+        // A round 30 nm bump: below the chromosome peak height, so debris.
+        var frame = Synthetic(128, (x, y) => (float)(30e-9 * Math.Exp(-(((x - 64) * (x - 64)) + ((y - 64) * (y - 64))) / 50.0)), (x, y) => x);
+        var analysis = new ChromosomeAnalyzer().Analyze(frame);
+        Assert.Empty(analysis.Chromosomes);
+        Assert.True(analysis.Segmentation.Rejected >= 1);
+    }
+
+    [Fact]
+    public void Analyze_NoHeightChannel_ThrowsNamingIt()
+    {
+        var scan = new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = 8, PixelsY = 8, LineRateHz = 1 };
+        var frame = new Frame(new FrameId(DateTimeOffset.UnixEpoch, 1), scan, [new Channel(new ChannelDescriptor("Current", PhysicalUnit.Ampere), 8, 8, new float[64])]);
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer().Analyze(frame));
+        Assert.Contains("'Height'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_AllNaNChannel_ThrowsNamingIt()
+    {
+        var frame = Synthetic(16, (x, y) => 0, (x, y) => float.NaN);
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer().Analyze(frame));
+        Assert.Contains("'Current'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("no finite sample", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_SameFrameTwice_GivesIdenticalIntervals()
+    {
+        var frame = SimulatedScan.Create(13, 128).Frame;
+        var a = new ChromosomeAnalyzer().Analyze(frame).Correlations;
+        var b = new ChromosomeAnalyzer().Analyze(frame).Correlations;
+        Assert.Equal(a, b);
+        Assert.Contains(a, c => c.PearsonLow is not null && c.PearsonLow <= c.Pearson && c.Pearson <= c.PearsonHigh);
+    }
+
+    [Fact]
+    public void Options_Invalid_NamesTheField()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { SplitSaddleRatio = 1.5 }));
+        Assert.Contains("SplitSaddleRatio", e.Message, StringComparison.Ordinal);
+    }
+
+    internal static Frame Synthetic(int size, Func<int, int, float> height, Func<int, int, float> current)
+    {
+        var h = new float[size * size];
+        var c = new float[size * size];
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                h[(y * size) + x] = height(x, y);
+                c[(y * size) + x] = current(x, y);
+            }
+        }
+
+        var scan = new ScanSettings { SizeX = 10e-6, SizeY = 10e-6, PixelsX = size, PixelsY = size, LineRateHz = 1 };
+        return new Frame(new FrameId(DateTimeOffset.UnixEpoch, 1), scan,
+        [
+            new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), size, size, h),
+            new Channel(new ChannelDescriptor("Current", PhysicalUnit.Ampere), size, size, c),
+        ]);
+    }
+}
+
+/// <summary>Odd frames the host may meet: the analysis either succeeds or throws an ArgumentException (the stage logs and skips it).</summary>
+public sealed class ChromosomeAnalyzerRobustnessTests
+{
+    [Theory]
+    [InlineData(8, 0)]
+    [InlineData(33, 1)]
+    [InlineData(64, 2)]
+    [InlineData(96, 3)]
+    public void Analyze_NoiseSpikesAndHoles_NeverThrowsAnythingElse(int size, int seed)
+    {
+        var random = new Random(seed);
+        var frame = ChromosomeAnalyzerTests.Synthetic(size,
+            (x, y) => random.Next(50) == 0 ? float.NaN : random.Next(30) == 0 ? 300e-9f : (float)(random.NextDouble() * 2e-7),
+            (x, y) => random.Next(40) == 0 ? float.PositiveInfinity : (float)random.NextDouble());
+        var summary = new FrameAnalyzer(TimeProvider.System).Analyze(frame);
+        Assert.NotNull(summary.ChromosomeCount);
+        Assert.Equal(4, summary.Regions!.Count);
+    }
+
+    [Fact]
+    public void Analyze_ConstantHeight_FindsNothing()
+    {
+        var frame = ChromosomeAnalyzerTests.Synthetic(32, (x, y) => 5e-8f, (x, y) => x);
+        Assert.Empty(new ChromosomeAnalyzer().Analyze(frame).Chromosomes);
+    }
+
+    [Fact]
+    public void Analyze_BlockTouchingTheEdges_IsMeasuredWithoutError()
+    {
+        // A 200 nm high bar across the whole frame: an object cut by the scan's edges.
+        var frame = ChromosomeAnalyzerTests.Synthetic(64, (x, y) => y is > 20 and < 30 ? 200e-9f : 0f, (x, y) => x + y);
+        var analysis = new ChromosomeAnalyzer().Analyze(frame);
+        Assert.Single(analysis.Chromosomes);
+        Assert.InRange(analysis.Chromosomes[0].Length, 9e-6, 11e-6);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using AfmEdge.Analysis;
+using AfmEdge.Cli;
+using AfmEdge.Core;
+using AfmEdge.EndToEnd.Tests.Support;
+using AfmEdge.Formats.Gsf;
+
+namespace AfmEdge.EndToEnd.Tests;
+
+public sealed class CorrelateCommandTests
+{
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(args, output, error, TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static async Task<string> SimulateAsync(string parent, int seed, int pixels = 128)
+    {
+        var dir = Path.Combine(parent, $"seed{seed}");
+        var (exit, _, error) = await RunAsync("simulate", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--pixels",
+            pixels.ToString(System.Globalization.CultureInfo.InvariantCulture), "--clean", "--out", dir);
+        Assert.True(exit == ExitCodes.Ok, error);
+        return dir;
+    }
+
+    [Fact]
+    public async Task Correlate_SimulatedFolder_WritesSummaryTableLabelsAndPlots()
+    {
+        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var input = await SimulateAsync(root, 31);
+
+        // Truth files beside the channels are never opened: garbage in them changes nothing.
+        await File.WriteAllTextAsync(Path.Combine(input, "labels.gsf"), "not a gsf", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(input, "truth.json"), "{", TestContext.Current.CancellationToken);
+        var outDir = Path.Combine(root, "out");
+
+        var (exit, output, error) = await RunAsync("correlate", input, "--out", outDir);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("pArm", output, StringComparison.Ordinal);
+        Assert.Contains("Pearson r [95% CI]", output, StringComparison.Ordinal);
+        string[] expected =
+        [
+            "labels.gsf", "labels.png", "local-correlation-Adhesion.png", "local-correlation-Current.png", "local-correlation-Potential.png",
+            "regions.csv", "scatter-Adhesion.png", "scatter-Current.png", "scatter-Potential.png", "summary.json",
+        ];
+        Assert.Equal(expected, Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var labels = GsfReader.Read(Path.Combine(outDir, "labels.gsf")).Channels[0];
+        Assert.All(labels.Data.ToArray(), v => Assert.InRange(v, 0, 3));
+        Assert.Contains(2f, labels.Data.ToArray());
+        var csv = await File.ReadAllLinesAsync(Path.Combine(outDir, "regions.csv"), TestContext.Current.CancellationToken);
+        Assert.Equal(RegionCsv.Header, csv[0]);
+        Assert.Equal(1 + 16, csv.Length);
+        using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
+        Assert.True(summary.RootElement.GetProperty("chromosomeCount").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Correlate_FolderOfSimulations_RunsABatchWithProgress()
+    {
+        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var batch = Path.Combine(root, "batch");
+        await SimulateAsync(batch, 32, 64);
+        await SimulateAsync(batch, 33, 64);
+
+        var (exit, output, error) = await RunAsync("correlate", batch, "--out", Path.Combine(root, "out"));
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("2/2", output, StringComparison.Ordinal);
+        Assert.Contains("2 of 2 inputs analysed", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(root, "out", "seed32", "summary.json")));
+        Assert.True(File.Exists(Path.Combine(root, "out", "seed33", "regions.csv")));
+    }
+
+    [Fact]
+    public async Task Correlate_Json_PrintsTheSummary()
+    {
+        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var input = await SimulateAsync(root, 34, 64);
+        var (exit, output, error) = await RunAsync("correlate", input, "--out", Path.Combine(root, "out"), "--json");
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal(1, document.RootElement.GetProperty("schemaVersion").GetInt32());
+    }
+
+    [Fact]
+    public async Task Correlate_FlatSurface_WritesASummarySayingNoChromosome()
+    {
+        var dir = ChannelDir(64, 64, (x, y) => 1e-10f * (x % 3), (x, y) => 1e-11f * y);
+        var outDir = Path.Combine(dir, "out");
+        var (exit, output, error) = await RunAsync("correlate", dir, "--out", outDir);
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("no chromosome found", output, StringComparison.Ordinal);
+        var summary = SummaryJson.Deserialize(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(0, summary.ChromosomeCount);
+    }
+
+    [Fact]
+    public async Task Correlate_MismatchedSizes_ExitsTwoNamingTheFile()
+    {
+        var dir = ChannelDir(64, 32, (x, y) => 0, (x, y) => 1);
+        var (exit, _, error) = await RunAsync("correlate", dir, "--out", Path.Combine(dir, "out"));
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("Current.gsf", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Correlate_AllNaNChannel_ExitsTwoNamingIt()
+    {
+        var dir = ChannelDir(32, 32, (x, y) => 0, (x, y) => float.NaN);
+        var (exit, _, error) = await RunAsync("correlate", dir, "--out", Path.Combine(dir, "out"));
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("'Current'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Correlate_NoHeight_ExitsTwoNamingIt()
+    {
+        var dir = ChannelDir(32, 32, null, (x, y) => 1);
+        var (exit, _, error) = await RunAsync("correlate", dir, "--out", Path.Combine(dir, "out"));
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("'Height'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Correlate_MissingInput_ExitsTwo()
+    {
+        var (exit, _, error) = await RunAsync("correlate", "/nonexistent/afmedge-folder", "--out", Path.GetTempPath());
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("no such file or folder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchAnalyse_SmallBudget_ReportsItsFigures()
+    {
+        var (exit, output, error) = await RunAsync("bench", "analyse", "--budget-ms", "20", "--sizes", "64");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("analyse 64² × 4 channels (clean", output, StringComparison.Ordinal);
+        Assert.Contains("bootstrap resamples", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>A channel folder: Height (unless null) at heightSize², Current at currentSize² (10 µm field).</summary>
+    private static string ChannelDir(int heightSize, int currentSize, Func<int, int, float>? height, Func<int, int, float> current)
+    {
+        var dir = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        if (height is not null)
+        {
+            Write(dir, "Height", PhysicalUnit.Metre, heightSize, height);
+        }
+
+        Write(dir, "Current", PhysicalUnit.Ampere, currentSize, current);
+        return dir;
+    }
+
+    private static void Write(string dir, string name, PhysicalUnit unit, int size, Func<int, int, float> value)
+    {
+        var data = new float[size * size];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = value(i % size, i / size);
+        }
+
+        GsfWriter.Write(Path.Combine(dir, name + ".gsf"), new Channel(new ChannelDescriptor(name, unit), size, size, data), 10e-6, 10e-6, name);
+    }
+}

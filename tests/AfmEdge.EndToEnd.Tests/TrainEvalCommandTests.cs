@@ -1,0 +1,73 @@
+using AfmEdge.Cli;
+using AfmEdge.Inference.Onnx;
+
+namespace AfmEdge.EndToEnd.Tests;
+
+public sealed class TrainEvalCommandTests
+{
+    private const string TinyConfig = """
+        {
+          "name": "tiny",
+          "channels": ["Height", "Current"],
+          "layers": 2, "features": 4, "patch": 16, "batch": 2, "steps": 3, "warmupSteps": 1, "validateEvery": 2,
+          "dataset": { "pixels": 48, "trainSeeds": "1000-1002", "validationSeeds": "900-900" }
+        }
+        """;
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(args, output, error, TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static string WriteConfig(string json)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-train-").FullName, "config.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public async Task Train_TinyConfig_WritesOnnxThatEvalScoresOnUnseenSeeds()
+    {
+        var config = WriteConfig(TinyConfig);
+        var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
+        var model = Path.Combine(models, "tiny.onnx");
+
+        var (exit, output, error) = await RunAsync("train", "--config", config, "--out", model);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("val PSNR", output, StringComparison.Ordinal);
+        var network = OnnxModelReader.Read(model);
+        Assert.Equal(["Height", "Current"], network.InputChannels);
+        Assert.Equal("1000-1002", network.Metadata["trainSeeds"]);
+
+        var (evalExit, json, evalError) = await RunAsync("eval", "--seeds", "1-2", "--models", models, "--json");
+        Assert.True(evalExit == ExitCodes.Ok, evalError);
+        Assert.Contains("\"bicubic\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"tiny\"", json, StringComparison.Ordinal);
+
+        var (overlapExit, _, overlapError) = await RunAsync("eval", "--seeds", "999-1000", "--models", models);
+        Assert.Equal(ExitCodes.BadUsageOrConfig, overlapExit);
+        Assert.Contains("overlaps trainSeeds = 1000-1002", overlapError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
+    [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]
+    [InlineData("\"patch\": 16,", "\"patch\": 16, \"pach\": 3,", "pach")]
+    [InlineData("\"channels\": [\"Height\", \"Current\"],", "\"channels\": [\"Height\", \"Phase\"],", "channels: [Phase]")]
+    [InlineData("\"trainSeeds\": \"1000-1002\"", "\"trainSeeds\": \"12-3\"", "dataset.trainSeeds = '12-3'")]
+    public async Task Train_BadField_ExitsTwoNamingIt(string find, string replace, string expected)
+    {
+        Assert.Contains(find, TinyConfig, StringComparison.Ordinal);
+        var config = WriteConfig(TinyConfig.Replace(find, replace, StringComparison.Ordinal));
+
+        var (exit, _, error) = await RunAsync("train", "--config", config, "--out", Path.Combine(Path.GetDirectoryName(config)!, "x.onnx"));
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+}
