@@ -9,20 +9,38 @@ namespace AfmEdge.Cli;
 /// <summary>`afmedge bench process`: milliseconds per operation at 256², 512² and 1024², single thread.</summary>
 internal static class BenchCommand
 {
-    /// <summary>The operations timed, with the Gwyddion 2.62 figures measured on this machine class at 512² (ms).</summary>
-    private static readonly (string Step, double? Gwyddion512)[] Operations =
+    /// <summary>
+    /// The operations timed: the chain step, the gwy-oracle operation that does the same in Gwyddion (timed in the
+    /// same run when the oracle is built), and the Gwyddion 2.62 figure the issue quotes for 512² (ms).
+    /// </summary>
+    private static readonly (string Step, string? Oracle, double? Issue512)[] Operations =
     [
-        ("level:plane", 0.35), ("level:poly:2", 4.7), ("level:poly:3", null),
-        ("align-rows:median", 1.2), ("align-rows:mean", 0.33), ("align-rows:median-diff", null), ("align-rows:trimmed", null), ("align-rows:poly:2", null),
-        ("scars", null), ("gauss:2", 6.4), ("median:3", null), ("median:5", 53.5),
+        ("level:plane", "plane", 0.35), ("level:poly:2", "poly:2:2", 4.7), ("level:poly:3", "poly:3:3", null),
+        ("align-rows:median", "align-median", 1.2), ("align-rows:mean", "align-mean", 0.33), ("align-rows:median-diff", "align-median-diff", null),
+        ("align-rows:trimmed", "align-trimmed:0.05", null), ("align-rows:poly:2", null, null),
+        ("scars", null, null), ("gauss:2", "gauss:2", 6.4), ("median:3", "median:3", null), ("median:5", "median:5", 53.5),
+        ("lowpass:0.1", null, null), ("highpass:0.1", null, null), ("notch-rows:0.2:0.3", null, null),
+        ("fix-zero", null, null), ("level-masked:plane", null, null), ("level-masked:poly:2", null, null),
     ];
+
+    // The bench field is 1 µm wide: a 10 nm paraboloid on an 11×11 grid.
+    private const double TipRadius = 10e-9;
+    private const int TipHalf = 5;
 
     public static Command Create(TextWriter output, TextWriter error)
     {
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated square sizes.", DefaultValueFactory = _ => "256,512,1024" };
         var budget = new Option<double>("--budget-ms") { Description = "Time spent per operation and size.", DefaultValueFactory = _ => 300 };
-        var process = new Command("process", "Time each processing operation on a synthetic scan: median (and minimum) ms per run, one thread.") { sizes, budget };
-        process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), output, error));
+        var gwyddion = new Option<FileInfo?>("--gwyddion")
+        {
+            Description = "gwy-oracle to time Gwyddion on the same 512² field in this run (default: tests/gwyddion-oracle/bin/gwy-oracle above the current or program directory).",
+        };
+        var noGwyddion = new Option<bool>("--no-gwyddion") { Description = "Do not time Gwyddion; show the issue's figures instead." };
+        var process = new Command("process", "Time each processing operation on a synthetic scan: median (and minimum) ms per run, one thread; Gwyddion beside it when its oracle is built.")
+        {
+            sizes, budget, gwyddion, noGwyddion,
+        };
+        process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), parse.GetValue(gwyddion), parse.GetValue(noGwyddion), output, error));
         return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
         {
             process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output),
@@ -30,15 +48,15 @@ internal static class BenchCommand
         };
     }
 
-    private static int Run(string sizeList, double budgetMs, TextWriter output, TextWriter error)
+    private static int Run(string sizeList, double budgetMs, FileInfo? gwyddionOracle, bool noGwyddion, TextWriter output, TextWriter error)
     {
         int[] sizes;
         try
         {
             sizes = [.. sizeList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            if (sizes.Length == 0 || sizes.Any(s => s < 4 || s > 8192))
+            if (sizes.Length == 0 || sizes.Any(s => s < 16 || s > 8192))
             {
-                throw new FormatException("sizes must be 4 to 8192");
+                throw new FormatException("sizes must be 16 to 8192");
             }
         }
         catch (FormatException e)
@@ -47,37 +65,130 @@ internal static class BenchCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        output.WriteLine($"{"operation",-24}" + string.Concat(sizes.Select(s => $"{s + "² median (min)",22}")) + $"{"Gwyddion 512²",16}");
-        foreach (var (step, gwyddion) in Operations)
+        var oracle = noGwyddion ? null : gwyddionOracle?.FullName ?? FindOracle();
+        if (gwyddionOracle is not null && !gwyddionOracle.Exists)
+        {
+            error.WriteLine($"afmedge bench process: --gwyddion {gwyddionOracle.FullName} does not exist.");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        using var gwyddion = oracle is null ? null : new GwyddionTimer(oracle, Field(512, 512), 512);
+        output.WriteLine(gwyddion is null
+            ? "Gwyddion: gwy-oracle not built (tests/gwyddion-oracle/build.sh); the column shows the issue's 2.62 figures (*)."
+            : $"Gwyddion: {oracle}, timed on the same 512² field in this run (median ms, one thread).");
+        output.WriteLine($"{"operation",-24}" + string.Concat(sizes.Select(s => $"{s + "² median (min)",22}")) + $"{"Gwyddion 512²",16}{"speed-up",10}");
+        foreach (var (step, oracleOperation, issue) in Operations)
         {
             var op = (GridOperation)ProcessingChain.Parse([step]).Operations[0];
-            var line = $"{step,-24}";
-            foreach (var size in sizes)
+            Row(output, step, sizes, budgetMs, size =>
             {
                 var input = Field(size, size);
                 var result = new float[input.Length];
-                var (median, min) = Measure(op, input, result, size, budgetMs);
-                line += string.Create(CultureInfo.InvariantCulture, $"{median,9:F3} ms ({min:F3})");
-            }
-
-            line += gwyddion is { } g ? string.Create(CultureInfo.InvariantCulture, $"{g,13:F2} ms") : string.Empty;
-            output.WriteLine(line);
+                return () => op.Run(input, result, size, size, default);
+            }, Gwyddion(gwyddion, oracleOperation, issue, budgetMs));
         }
 
-        // The issue's frame budget: a 4-channel frame through align + level + scars (channels run in parallel).
-        var chain = ProcessingChain.ParseList("align-rows:median,level:plane,scars");
+        var tip = new TipModel(TipGeometry.Paraboloid, TipRadius);
+        var tipOperation = string.Create(CultureInfo.InvariantCulture, $"{TipRadius:R}:{TipHalf}");
+        Row(output, $"tip-dilate (11×11 tip)", sizes, budgetMs, size =>
+        {
+            var input = Field(size, size);
+            var result = new float[input.Length];
+            var grid = tip.Render(1e-6 / size, 1e-6 / size, TipHalf, TipHalf);
+            return () => TipMorphology.Dilate(input, result, size, size, grid);
+        }, Gwyddion(gwyddion, "tip-dilate:" + tipOperation, null, budgetMs));
+        Row(output, $"tip-erode (11×11 tip)", sizes, budgetMs, size =>
+        {
+            var input = Field(size, size);
+            var result = new float[input.Length];
+            var grid = tip.Render(1e-6 / size, 1e-6 / size, TipHalf, TipHalf);
+            return () => TipMorphology.Erode(input, result, size, size, grid);
+        }, Gwyddion(gwyddion, "tip-erode:" + tipOperation, null, budgetMs));
+        Row(output, "register estimate", sizes, budgetMs, size =>
+        {
+            var reference = Field(size, size);
+            var moving = new float[reference.Length];
+            ImageShift.Apply(reference, moving, size, size, 3.3, -2.6);
+            return () => ChannelRegistration.Estimate(reference, moving, size, size);
+        }, (null, string.Empty));
+        Row(output, "shift (bilinear)", sizes, budgetMs, size =>
+        {
+            var input = Field(size, size);
+            var result = new float[input.Length];
+            return () => ImageShift.Apply(input, result, size, size, 3.3, -2.6);
+        }, (null, string.Empty));
+
+        // The issue's frame budget: a 4-channel frame through align + level + scars (channels run in parallel), and the
+        // same with registration of its probes (Height, Adhesion on probe 1; Current, Potential shifted).
         var side = sizes.Contains(512) ? 512 : sizes[0];
-        var frame = new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0),
-            new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = side, PixelsY = side, LineRateHz = 1 },
-            Enumerable.Range(0, 4).Select(c => new Channel(new ChannelDescriptor($"Probe{c}", PhysicalUnit.Metre), side, side, Field(side, side))));
-        var (frameMedian, frameMin) = BenchTiming.Measure(() => chain.Apply(frame), budgetMs, maximumRuns: 200);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"4-channel {side}² frame, align-rows:median,level:plane,scars: {frameMedian:F3} ms ({frameMin:F3}) on {Environment.ProcessorCount} cores"));
+        var frame = BenchFrame(side);
+        foreach (var steps in new[] { "align-rows:median,level:plane,scars", "align-rows:median,level:plane,scars,register:probes" })
+        {
+            var chain = ProcessingChain.ParseList(steps);
+            var (frameMedian, frameMin) = BenchTiming.Measure(() => chain.Apply(frame), budgetMs, maximumRuns: 200);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"4-channel {side}² frame, {steps}: {frameMedian:F3} ms ({frameMin:F3}) on {Environment.ProcessorCount} cores"));
+        }
+
         return ExitCodes.Ok;
     }
 
-    private static (double Median, double Min) Measure(GridOperation op, float[] input, float[] output, int size, double budgetMs) =>
-        BenchTiming.Measure(() => op.Run(input, output, size, size, default), budgetMs);
+    private static void Row(TextWriter output, string label, int[] sizes, double budgetMs, Func<int, Action> prepare, (double? Ms, string Mark) gwyddion)
+    {
+        var line = $"{label,-24}";
+        double? ours512 = null;
+        foreach (var size in sizes)
+        {
+            var (median, min) = BenchTiming.Measure(prepare(size), budgetMs);
+            ours512 = size == 512 ? median : ours512;
+            line += string.Create(CultureInfo.InvariantCulture, $"{median,9:F3} ms ({min:F3})");
+        }
+
+        if (gwyddion.Ms is { } g)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $"{g,12:F2} ms{gwyddion.Mark,-1}");
+            line += ours512 is { } o ? string.Create(CultureInfo.InvariantCulture, $"{g / o,9:F1}×") : string.Empty;
+        }
+
+        output.WriteLine(line);
+    }
+
+    private static (double? Ms, string Mark) Gwyddion(GwyddionTimer? timer, string? operation, double? issue, double budgetMs)
+    {
+        if (timer is not null && operation is not null)
+        {
+            return (timer.Measure(operation, budgetMs), " ");
+        }
+
+        return (timer is null ? issue : null, "*");
+    }
+
+    private static Frame BenchFrame(int side)
+    {
+        var height = Field(side, side);
+        var shifted = new float[height.Length];
+        ImageShift.Apply(height, shifted, side, side, -3.8, 2.6);
+        var channels = new[] { ("Height", height), ("Adhesion", height), ("Current", shifted), ("Potential", shifted) }
+            .Select(c => new Channel(new ChannelDescriptor(c.Item1, PhysicalUnit.Metre), side, side, (float[])c.Item2.Clone()));
+        return new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0), new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = side, PixelsY = side, LineRateHz = 1 }, channels);
+    }
+
+    private static string? FindOracle()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, "tests", "gwyddion-oracle", "bin", "gwy-oracle");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>A scan-like field in metres: tilt, bumps, line offsets and noise (seeded).</summary>
     private static float[] Field(int width, int height)

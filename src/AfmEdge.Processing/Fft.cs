@@ -132,7 +132,35 @@ public static class Fft
             ref var wr = ref MemoryMarshal.GetArrayDataReference(_twiddleRe!);
             ref var wi = ref MemoryMarshal.GetArrayDataReference(_twiddleIm!);
             var v = Vector<double>.Count;
-            for (var h = 1; h < _n; h <<= 1)
+
+            // The first two stages have trivial twiddles (1, and 1 and ∓i): plain sums, no multiplications.
+            var first = 1;
+            if (_n >= 4)
+            {
+                for (var a = 0; a < _n; a += 4)
+                {
+                    double r0 = Unsafe.Add(ref r, a), r1 = Unsafe.Add(ref r, a + 1), r2 = Unsafe.Add(ref r, a + 2), r3 = Unsafe.Add(ref r, a + 3);
+                    double i0 = Unsafe.Add(ref m, a), i1 = Unsafe.Add(ref m, a + 1), i2 = Unsafe.Add(ref m, a + 2), i3 = Unsafe.Add(ref m, a + 3);
+                    double s0r = r0 + r1, s0i = i0 + i1, d0r = r0 - r1, d0i = i0 - i1;
+                    double s1r = r2 + r3, s1i = i2 + i3, d1r = r2 - r3, d1i = i2 - i3;
+
+                    // d1 × (∓i): forward multiplies by −i, inverse by +i.
+                    var tr = sign * d1i;
+                    var ti = -sign * d1r;
+                    Unsafe.Add(ref r, a) = s0r + s1r;
+                    Unsafe.Add(ref m, a) = s0i + s1i;
+                    Unsafe.Add(ref r, a + 2) = s0r - s1r;
+                    Unsafe.Add(ref m, a + 2) = s0i - s1i;
+                    Unsafe.Add(ref r, a + 1) = d0r + tr;
+                    Unsafe.Add(ref m, a + 1) = d0i + ti;
+                    Unsafe.Add(ref r, a + 3) = d0r - tr;
+                    Unsafe.Add(ref m, a + 3) = d0i - ti;
+                }
+
+                first = 4;
+            }
+
+            for (var h = first; h < _n; h <<= 1)
             {
                 if (Vector.IsHardwareAccelerated && h >= v)
                 {

@@ -27,6 +27,8 @@ public sealed class ProcessingChain
         "align-rows:median", "align-rows:mean", "align-rows:poly:K (K 0-3)", "align-rows:median-diff", "align-rows:trimmed[:FRACTION 0-0.5]",
         "scars",
         "gauss:SIGMA (pixels, 0-1000)", $"median:SIZE (1-{MedianFilter.MaxSize})",
+        "lowpass:F", "highpass:F", "bandpass:F1:F2", "notch-rows:F1:F2 (F in cycles per pixel, 0-0.5)",
+        "fix-zero", "zero-mean", "offset:VALUE", "level-masked:plane[:K]", "level-masked:poly:D[:K] (D 2-3, K σ 0-10)",
         "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)",
     ];
 
@@ -255,6 +257,17 @@ public sealed class ProcessingChain
                 ("scars", 1) => new ScarRemoval(),
                 ("gauss", 2) => new GaussianFilter(Number(parts[1], "SIGMA", 0, 1000)),
                 ("median", 2) => new MedianFilter(Integer(parts[1], "SIZE", 1, MedianFilter.MaxSize)),
+                ("lowpass", 2) => new FftFilter(FftFilterKind.LowPass, Number(parts[1], "F", 0, 0.5, exclusiveMin: true)),
+                ("highpass", 2) => new FftFilter(FftFilterKind.HighPass, Number(parts[1], "F", 0, 0.5, exclusiveMin: true)),
+                ("bandpass", 3) => Band(parts[1], parts[2], (low, high) => new FftFilter(FftFilterKind.BandPass, low, high), exclusiveMin: true),
+                ("notch-rows", 3) => Band(parts[1], parts[2], (low, high) => new RowNotchFilter(low, high), exclusiveMin: false),
+                ("fix-zero", 1) => new ZeroOffset(ZeroOffsetMode.FixZero),
+                ("zero-mean", 1) => new ZeroOffset(ZeroOffsetMode.ZeroMean),
+                ("offset", 2) => new ZeroOffset(ZeroOffsetMode.Offset, Number(parts[1], "VALUE", -1e30, 1e30)),
+                ("level-masked", 2) when parts[1] == "plane" => new MaskedLeveling(1),
+                ("level-masked", 3) when parts[1] == "plane" => new MaskedLeveling(1, Number(parts[2], "K", 0, 10)),
+                ("level-masked", 3) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3)),
+                ("level-masked", 4) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3), Number(parts[3], "K", 0, 10)),
                 ("register", 1) => new FrameRegistration(RegistrationMode.All),
                 ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace),
                 ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes),
@@ -283,8 +296,17 @@ public sealed class ProcessingChain
             ? value
             : throw new ArgumentException($"parameter {parameter} = '{text}' must be an integer from {min} to {max}.");
 
-    private static double Number(string text, string parameter, double min, double max) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+    private static double Number(string text, string parameter, double min, double max, bool exclusiveMin = false) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (exclusiveMin ? value > min : value >= min) && value <= max
             ? value
-            : throw new ArgumentException($"parameter {parameter} = '{text}' must be a number from {min} to {max}.");
+            : throw new ArgumentException($"parameter {parameter} = '{text}' must be a number from {min} ({(exclusiveMin ? "exclusive" : "inclusive")}) to {max}.");
+
+    private static GridOperation Band(string lowText, string highText, Func<double, double, GridOperation> create, bool exclusiveMin)
+    {
+        var low = Number(lowText, "F1", 0, 0.5, exclusiveMin);
+        var high = Number(highText, "F2", 0, 0.5, exclusiveMin: true);
+        return high > low
+            ? create(low, high)
+            : throw new ArgumentException($"parameter F2 = '{highText}' must be above F1 = '{lowText}'.");
+    }
 }

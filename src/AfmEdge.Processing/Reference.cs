@@ -281,6 +281,151 @@ public static class Reference
         return output;
     }
 
+    /// <summary>Tip dilation pixel by pixel: I(x) = max over in-image offsets u of S(x + u) + T(c + u).</summary>
+    public static float[] TipDilate(float[] surface, int width, int height, TipGrid tip)
+    {
+        var output = new float[surface.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var best = double.NegativeInfinity;
+                for (var ty = 0; ty < tip.Height; ty++)
+                {
+                    for (var tx = 0; tx < tip.Width; tx++)
+                    {
+                        var sx = x + tx - tip.CentreX;
+                        var sy = y + ty - tip.CentreY;
+                        if (sx >= 0 && sx < width && sy >= 0 && sy < height)
+                        {
+                            best = Math.Max(best, (double)surface[(sy * width) + sx] + tip[tx, ty]);
+                        }
+                    }
+                }
+
+                output[(y * width) + x] = (float)best;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Tip erosion pixel by pixel: R(x) = min over in-image offsets u of I(x − u) − T(c + u).</summary>
+    public static float[] TipErode(float[] image, int width, int height, TipGrid tip)
+    {
+        var output = new float[image.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var best = double.PositiveInfinity;
+                for (var ty = 0; ty < tip.Height; ty++)
+                {
+                    for (var tx = 0; tx < tip.Width; tx++)
+                    {
+                        var sx = x - (tx - tip.CentreX);
+                        var sy = y - (ty - tip.CentreY);
+                        if (sx >= 0 && sx < width && sy >= 0 && sy < height)
+                        {
+                            best = Math.Min(best, (double)image[(sy * width) + sx] - tip[tx, ty]);
+                        }
+                    }
+                }
+
+                output[(y * width) + x] = (float)best;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// The radial FFT filter by the definition: plane removed, even mirror extension to 2W × 2H, DFT by its sum, ideal
+    /// mask, inverse DFT (as the conjugate's DFT), crop; the plane added back for the low-pass.
+    /// </summary>
+    public static float[] FftFilter(float[] data, int width, int height, FftFilterKind kind, double low, double high)
+    {
+        var leveled = PolyLevel(data, width, height, PlaneTerms);
+        int w2 = 2 * width, h2 = 2 * height;
+        var re = new double[w2 * h2];
+        var im = new double[w2 * h2];
+        for (var y = 0; y < h2; y++)
+        {
+            for (var x = 0; x < w2; x++)
+            {
+                re[(y * w2) + x] = leveled[((y < height ? y : h2 - 1 - y) * width) + (x < width ? x : w2 - 1 - x)];
+            }
+        }
+
+        var (fr, fi) = Dft2D(re, im, w2, h2);
+        for (var ky = 0; ky < h2; ky++)
+        {
+            for (var kx = 0; kx < w2; kx++)
+            {
+                var fx = (kx <= w2 / 2 ? kx : kx - w2) / (double)w2;
+                var fy = (ky <= h2 / 2 ? ky : ky - h2) / (double)h2;
+                var f = Math.Sqrt((fx * fx) + (fy * fy));
+                var keep = kind switch
+                {
+                    FftFilterKind.LowPass => f <= low,
+                    FftFilterKind.HighPass => f > low,
+                    _ => f >= low && f <= high,
+                };
+                var i = (ky * w2) + kx;
+                fr[i] = keep ? fr[i] : 0;
+                fi[i] = keep ? -fi[i] : 0;
+            }
+        }
+
+        var (br, _) = Dft2D(fr, fi, w2, h2);
+        var output = new float[data.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width) + x;
+                var plane = kind == FftFilterKind.LowPass ? (double)data[i] - leveled[i] : 0;
+                output[i] = (float)((br[(y * w2) + x] / (w2 * h2)) + plane);
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Row notch by the definition: each row mirrored to 2W, DFT by its sum, band zeroed, inverse DFT, crop.</summary>
+    public static float[] RowNotch(float[] data, int width, int height, double low, double high)
+    {
+        var output = new float[data.Length];
+        var n = 2 * width;
+        for (var y = 0; y < height; y++)
+        {
+            var re = new double[n];
+            for (var x = 0; x < n; x++)
+            {
+                re[x] = data[(y * width) + (x < width ? x : n - 1 - x)];
+            }
+
+            var (fr, fi) = Dft(re, new double[n]);
+            for (var k = 0; k < n; k++)
+            {
+                var f = Math.Abs((k <= n / 2 ? k : k - n) / (double)n);
+                if (f >= low && f <= high)
+                {
+                    fr[k] = 0;
+                    fi[k] = 0;
+                }
+            }
+
+            var (br, _) = Dft(fr, fi, inverse: true);
+            for (var x = 0; x < width; x++)
+            {
+                output[(y * width) + x] = (float)br[x];
+            }
+        }
+
+        return output;
+    }
+
     private static double SortedMedian(float[] values)
     {
         var copy = (float[])values.Clone();

@@ -10,6 +10,7 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "open .gsf ×4")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
+    [InlineData(new[] { "bench", "process", "--sizes", "32", "--budget-ms", "1", "--no-gwyddion" }, "4-channel 32² frame, align-rows:median,level:plane,scars,register:probes")]
     public async Task Bench_SmallBudget_ReportsItsFigures(string[] args, string expected)
     {
         var output = new StringWriter();

@@ -50,6 +50,39 @@ public sealed class ProcessCommandTests
     }
 
     [Fact]
+    public async Task Process_RegisterOnMultiChannelFile_MovesTheProbeChannelOntoHeight()
+    {
+        var dir = Directory.CreateTempSubdirectory("afmedge-process-register-").FullName;
+        var input = Path.Combine(dir, "in.gwy");
+        const int size = 64;
+        var height = new float[size * size];
+        var current = new float[size * size];
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                double Bumps(double u, double v) => (Math.Exp(-(((u - 20) * (u - 20)) + ((v - 30) * (v - 30))) / 18.0) + Math.Exp(-(((u - 44) * (u - 44)) + ((v - 18) * (v - 18))) / 30.0)
+                    + Math.Exp(-(((u - 36) * (u - 36)) + ((v - 46) * (v - 46))) / 12.0));
+                height[(y * size) + x] = (float)(1e-8 * Bumps(x, y));
+                current[(y * size) + x] = (float)(1e-12 * Bumps(x - 3, y + 2));
+            }
+        }
+
+        var frame = new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0), new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = size, PixelsY = size, LineRateHz = 1 },
+            [new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), size, size, height), new Channel(new ChannelDescriptor("Current", PhysicalUnit.Ampere), size, size, current)]);
+        AfmEdge.Formats.Gwy.GwyWriter.Write(input, frame);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var exit = await AfmEdgeCli.InvokeAsync(["process", input, "--channel", "Current", "--ops", "register:probes", "--repeat", "2"], stdout, stderr,
+            TestContext.Current.CancellationToken);
+
+        Assert.True(exit == ExitCodes.Ok, $"exit {exit}: {stderr}");
+        Assert.Contains("Current", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Matches(@"^\d+\.\d{3} ms$", stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]);
+    }
+
+    [Fact]
     public async Task Process_MissingFile_ExitsTwo()
     {
         var stderr = new StringWriter();

@@ -31,6 +31,7 @@
 #include <libprocess/correct.h>
 #include <libprocess/filters.h>
 #include <libprocess/stats.h>
+#include <libprocess/tip.h>
 #include <libgwymodule/gwymoduleloader.h>
 #include <libgwymodule/gwymodule-file.h>
 
@@ -222,6 +223,9 @@ typedef enum {
     OP_ALIGN_TRIMMED,
     OP_GAUSS,
     OP_MEDIAN,
+    OP_TIP_DILATE,
+    OP_TIP_ERODE,
+    OP_TIP_ESTIMATE,
 } OpKind;
 
 typedef struct {
@@ -260,6 +264,24 @@ parse_op(const gchar *s, Op *op)
     }
     else if (sscanf(s, "median:%d", &op->size) == 1)
         op->kind = OP_MEDIAN;
+    else if (g_str_has_prefix(s, "tip-dilate:") || g_str_has_prefix(s, "tip-erode:")) {
+        /* tip-dilate:R:H — paraboloid of apex radius R (metres) on a (2H+1)² grid of the field's spacing. */
+        op->kind = g_str_has_prefix(s, "tip-dilate:") ? OP_TIP_DILATE : OP_TIP_ERODE;
+        op->value = g_ascii_strtod(strchr(s, ':') + 1, &end);
+        if (*end != ':')
+            return FALSE;
+        op->size = (gint)strtol(end + 1, &end, 10);
+        return *end == '\0' && op->value > 0.0 && op->size >= 0 && op->size <= 100;
+    }
+    else if (g_str_has_prefix(s, "tip-estimate:")) {
+        /* tip-estimate:N:T — partial blind estimate of an N×N tip (N odd) with noise threshold T (data units). */
+        op->kind = OP_TIP_ESTIMATE;
+        op->size = (gint)strtol(s + 13, &end, 10);
+        if (*end != ':')
+            return FALSE;
+        op->value = g_ascii_strtod(end + 1, &end);
+        return *end == '\0' && op->size >= 1 && op->size % 2 == 1 && op->size <= 101 && op->value >= 0.0;
+    }
     else
         return FALSE;
 
@@ -278,6 +300,47 @@ subtract_row_shifts(GwyDataField *field, GwyDataLine *shifts)
 }
 
 /* Each branch calls what Gwyddion 2.62 calls for the same operation (see README.md for the menu items). */
+/* The paraboloid tip z = −r²/(2R) (apex 0 at the centre, Gwyddion's tip orientation) on the field's spacing. */
+static GwyDataField*
+paraboloid_tip(GwyDataField *field, gdouble radius, gint half)
+{
+    gint n = 2*half + 1, i, j;
+    gdouble dx = gwy_data_field_get_dx(field), dy = gwy_data_field_get_dy(field);
+    GwyDataField *tip = gwy_data_field_new(n, n, n*dx, n*dy, FALSE);
+    gdouble *d = gwy_data_field_get_data(tip);
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            gdouble x = (j - half)*dx, y = (i - half)*dy;
+            d[i*n + j] = -(x*x + y*y)/(2.0*radius);
+        }
+    }
+    return tip;
+}
+
+/* Tip operations whose result replaces the field (the estimate has the tip's size, not the field's). */
+static GwyDataField*
+apply_tip(GwyDataField *field, const Op *op)
+{
+    GwyDataField *tip, *result;
+    gint count = 0;
+
+    if (op->kind == OP_TIP_ESTIMATE) {
+        gdouble dx = gwy_data_field_get_dx(field), dy = gwy_data_field_get_dy(field);
+        tip = gwy_data_field_new(op->size, op->size, op->size*dx, op->size*dy, TRUE);
+        gwy_tip_estimate_partial(tip, field, op->value, FALSE, &count, NULL, NULL);
+        return tip;
+    }
+    tip = paraboloid_tip(field, op->value, op->size);
+    result = gwy_data_field_new_alike(field, FALSE);
+    if (op->kind == OP_TIP_DILATE)
+        gwy_tip_dilation(tip, field, result, NULL, NULL);
+    else
+        gwy_tip_erosion(tip, field, result, NULL, NULL);
+    g_object_unref(tip);
+    return result;
+}
+
 static void
 apply(GwyDataField *field, const Op *op)
 {
@@ -319,6 +382,11 @@ apply(GwyDataField *field, const Op *op)
         break;
     case OP_MEDIAN:
         gwy_data_field_filter_median(field, op->size);
+        break;
+    case OP_TIP_DILATE:
+    case OP_TIP_ERODE:
+    case OP_TIP_ESTIMATE:
+        g_assert_not_reached();
         break;
     }
     gwy_data_field_invalidate(field);
@@ -381,6 +449,17 @@ process(const gchar *filename, const gchar *idstr, const gchar *opstr, const gch
         gdouble t0;
         gwy_data_field_copy(source, work, TRUE);
         t0 = now_ms();
+        if (op.kind == OP_TIP_DILATE || op.kind == OP_TIP_ERODE || op.kind == OP_TIP_ESTIMATE) {
+            GwyDataField *result = apply_tip(work, &op);
+            times[i] = now_ms() - t0;
+            g_object_unref(work);
+            work = result;
+            if (i + 1 < repeat) {
+                g_object_unref(work);
+                work = gwy_data_field_new_alike(source, FALSE);
+            }
+            continue;
+        }
         apply(work, &op);
         times[i] = now_ms() - t0;
     }
@@ -413,6 +492,7 @@ usage(void)
           "       gwy-oracle process FILE CHANNEL-ID OP REPEAT OUT\n"
           "OP: plane | plane-module | poly:XDEG:YDEG | align-median | align-mean | align-median-diff\n"
           "    | align-trimmed:FRACTION | gauss:SIGMA_PX | median:SIZE_PX\n"
+          "    | tip-dilate:R_M:HALF | tip-erode:R_M:HALF | tip-estimate:SIZE:THRESHOLD\n"
           "Set GWY_ORACLE_THREADS=1 to let Gwyddion use OpenMP threads (single-threaded by default).\n", stderr);
     return 2;
 }
