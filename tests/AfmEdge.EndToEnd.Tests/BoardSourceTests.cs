@@ -129,6 +129,8 @@ public sealed class BoardSourceTests
             ["AfmEdge:Source:Scan:Size"] = "2 µm",
             ["AfmEdge:Source:Scan:Pixels"] = "16",
             ["AfmEdge:Source:Scan:LineRateHz"] = "10",
+            // The board's test surface is bumps, not chromosomes: the bundled models do not apply, and this test is about acquisition.
+            ["AfmEdge:Enhancement:Engine"] = "bicubic",
             ["AfmEdge:Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Device"] = "board-" + Guid.NewGuid().ToString("N")[..8],
         }).Build();

@@ -192,6 +192,9 @@ public sealed class HostEndToEndTests
             ["AfmEdge:Mqtt:Site"] = topics.Site,
             ["AfmEdge:Mqtt:Device"] = topics.Device,
             ["AfmEdge:Mqtt:ReconnectMinMilliseconds"] = "50",
+            ["AfmEdge:Enhancement:Engine"] = "native",
+            ["AfmEdge:Enhancement:Threads"] = "2",
+            ["AfmEdge:Enhancement:TileSize"] = "128",
         }).Build();
 
     private static void InsertAfter<T>(IServiceCollection services, IHostedService service)

@@ -8,7 +8,8 @@ namespace AfmEdge.EndToEnd.Tests.Support;
 
 /// <summary>
 /// Recomputes, outside the host, what the host must publish for a test-pattern scan: the same deterministic
-/// lines through the same steps. A published channel must equal this bit for bit.
+/// lines through the same steps, enhanced by an engine built here the way the host builds its own (the bundled
+/// model that fits the channels, native engine). A published channel must equal this bit for bit.
 /// </summary>
 internal static class ExpectedPipeline
 {
@@ -20,7 +21,9 @@ internal static class ExpectedPipeline
         lines.Writer.Complete();
         var assembler = new FrameAssembler(source.Channels, scan, TimeProvider.System);
         var chain = ProcessingChain.Parse(["level:plane"]);
-        var enhancer = new BicubicUpsampler();
+        var catalog = ModelCatalog.Load(Path.Combine(AppContext.BaseDirectory, "models"));
+        var model = catalog.Select(source.Channels.Select(c => c.Name)) ?? throw new InvalidOperationException("No bundled model fits the test pattern's channels.");
+        using var enhancer = EngineFactory.CreateEnhancer("native", model, tileSize: 128, threads: 2);
         var result = new List<Frame>();
         await foreach (var line in lines.Reader.ReadAllAsync())
         {
