@@ -31,10 +31,15 @@ internal sealed class WorkerGang : IDisposable
         Workers = workers;
         _threads = new Thread[workers - 1];
         _start = new ManualResetEventSlim[workers - 1];
+        _ = _done.WaitHandle;
         for (var i = 0; i < _threads.Length; i++)
         {
             var index = i + 1;
             _start[i] = new ManualResetEventSlim(false);
+
+            // ManualResetEventSlim creates its kernel event lazily, the first time a Wait has to block; make it now
+            // so that first block (which depends on scheduling) never allocates during a step.
+            _ = _start[i].WaitHandle;
             _threads[i] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"{name} worker {index}" };
             _threads[i].Start();
         }
