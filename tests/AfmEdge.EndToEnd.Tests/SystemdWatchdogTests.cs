@@ -183,8 +183,11 @@ public sealed class SystemdWatchdogTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // Count the timer only once it exists: the test advances the clock as soon as it sees the count, and a
+            // timer created after that advance would be due a step late, out of step with the test's expectations.
+            var timer = inner.CreateTimer(callback, state, dueTime, period);
             onTimer();
-            return inner.CreateTimer(callback, state, dueTime, period);
+            return timer;
         }
     }
 }

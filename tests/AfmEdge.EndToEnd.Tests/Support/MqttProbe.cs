@@ -57,7 +57,14 @@ internal sealed class MqttProbe : IAsyncDisposable
     {
         if (_client.IsConnected)
         {
-            await _client.DisconnectAsync();
+            try
+            {
+                await _client.DisconnectAsync();
+            }
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                // The embedded broker stops with its host, possibly between IsConnected and the DISCONNECT packet.
+            }
         }
 
         _client.Dispose();
