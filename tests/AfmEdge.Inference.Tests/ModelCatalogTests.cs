@@ -61,8 +61,8 @@ public sealed class ModelCatalogTests : IDisposable
 
     private ModelCatalog CatalogWithFusionAndHeight()
     {
-        var fusion = RandomNetworks.Create(1, RandomNetworks.FourChannels, ["Height"], 2, 4);
-        var height = RandomNetworks.Create(2, ["Height"], ["Height"], 2, 4);
+        var fusion = TestNetworks.Random(1, channels: 4, layers: 2, features: 4);
+        var height = TestNetworks.Random(2, channels: 1, layers: 2, features: 4);
         OnnxModelWriter.Write(Rename(fusion, "fusion"), Path.Combine(_directory.FullName, "fusion-file.onnx"));
         OnnxModelWriter.Write(Rename(height, "height"), Path.Combine(_directory.FullName, "height-file.onnx"));
         return ModelCatalog.Load(_directory.FullName);

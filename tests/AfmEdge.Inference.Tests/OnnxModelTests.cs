@@ -10,7 +10,9 @@ public sealed class OnnxModelTests
     [Fact]
     public void ReadWrite_RoundTrip_KeepsEveryValueAndName()
     {
-        var network = RandomNetworks.Create(3, RandomNetworks.FourChannels, ["Height"], layers: 4, features: 8, slope: 0.05f);
+        var random = TestNetworks.Random(3, channels: 4, layers: 4, features: 8);
+        var network = new EnhancerNetwork(random.Name, random.InputChannels, random.OutputChannels, random.Mean, random.Std, random.Layers,
+            new Dictionary<string, string> { ["seed"] = "3" });
 
         var read = OnnxModelReader.Read(OnnxModelWriter.ToBytes(network), "memory");
 
@@ -37,7 +39,7 @@ public sealed class OnnxModelTests
         try
         {
             var path = Path.Combine(directory.FullName, "models", "m.onnx");
-            OnnxModelWriter.Write(RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4), path);
+            OnnxModelWriter.Write(TestNetworks.Random(1, channels: 1, layers: 2, features: 4), path);
 
             Assert.True(File.Exists(path));
             Assert.False(File.Exists(path + ".partial"));
@@ -61,7 +63,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_Truncated_IsRefusedNamingTheFile()
     {
-        var bytes = OnnxModelWriter.ToBytes(RandomNetworks.Create(1, ["Height"], ["Height"], 3, 8));
+        var bytes = OnnxModelWriter.ToBytes(TestNetworks.Random(1, channels: 1, layers: 3, features: 8));
 
         var e = Assert.Throws<OnnxModelException>(() => OnnxModelReader.Read(bytes.AsSpan(0, bytes.Length / 2), "cut.onnx"));
 
@@ -73,7 +75,7 @@ public sealed class OnnxModelTests
     [InlineData(99, "opset 99 is not supported")]
     public void Read_OpsetOutsideRange_NamesTheOpset(long opset, string expected)
     {
-        var model = OnnxModelWriter.ToModel(RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4));
+        var model = OnnxModelWriter.ToModel(TestNetworks.Random(1, channels: 1, layers: 2, features: 4));
         model.OpsetImport[0].Version = opset;
 
         var e = Assert.Throws<OnnxModelException>(() => OnnxModelReader.Read(model.ToByteArray(), "old.onnx"));
@@ -84,7 +86,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_ForeignModel_SaysItIsNotAnEnhancer()
     {
-        var model = OnnxModelWriter.ToModel(RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4));
+        var model = OnnxModelWriter.ToModel(TestNetworks.Random(1, channels: 1, layers: 2, features: 4));
         model.MetadataProps.Clear();
 
         var e = Assert.Throws<OnnxModelException>(() => OnnxModelReader.Read(model.ToByteArray(), "resnet.onnx"));
@@ -95,7 +97,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_WeightOfWrongShape_NamesTheInitializer()
     {
-        var model = OnnxModelWriter.ToModel(RandomNetworks.Create(1, ["Height"], ["Height"], 3, 8));
+        var model = OnnxModelWriter.ToModel(TestNetworks.Random(1, channels: 1, layers: 3, features: 8));
         var weight = model.Graph.Initializer.Single(t => t.Name == "conv1.weight");
         weight.Dims[1] = 7;
 
@@ -107,7 +109,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_UnknownOperator_NamesTheNode()
     {
-        var model = OnnxModelWriter.ToModel(RandomNetworks.Create(1, ["Height"], ["Height"], 3, 8));
+        var model = OnnxModelWriter.ToModel(TestNetworks.Random(1, channels: 1, layers: 3, features: 8));
         model.Graph.Node.Single(n => n.Name == "act0").OpType = "Sigmoid";
 
         var e = Assert.Throws<OnnxModelException>(() => OnnxModelReader.Read(model.ToByteArray(), "odd.onnx"));
@@ -118,7 +120,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_NaNWeight_IsRefused()
     {
-        var network = RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4);
+        var network = TestNetworks.Random(1, channels: 1, layers: 2, features: 4);
         network.Layers[0].Weights[5] = float.NaN;
 
         var e = Assert.Throws<OnnxModelException>(() => OnnxModelReader.Read(OnnxModelWriter.ToBytes(network), "nan.onnx"));
@@ -130,7 +132,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Read_TamperedSkip_IsRefused()
     {
-        var model = OnnxModelWriter.ToModel(RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4));
+        var model = OnnxModelWriter.ToModel(TestNetworks.Random(1, channels: 1, layers: 2, features: 4));
         var skip = model.Graph.Initializer.Single(t => t.Name == "bicubic.weight");
         var bytes = skip.RawData.ToByteArray();
         bytes[50] ^= 0x40;
@@ -144,7 +146,7 @@ public sealed class OnnxModelTests
     [Fact]
     public void Write_Model_DeclaresOpsetAndChannels()
     {
-        var model = ModelProto.Parser.ParseFrom(OnnxModelWriter.ToBytes(RandomNetworks.Create(2, RandomNetworks.FourChannels, ["Height"], 3, 8)));
+        var model = ModelProto.Parser.ParseFrom(OnnxModelWriter.ToBytes(TestNetworks.Random(2, channels: 4, layers: 3, features: 8)));
 
         Assert.Equal(17, model.OpsetImport.Single().Version);
         Assert.Equal("Height,Current,Potential,Adhesion", model.MetadataProps.Single(p => p.Key == "afmedge.input_channels").Value);
@@ -155,7 +157,7 @@ public sealed class OnnxModelTests
     public void NetworkFigures_EightLayers32Features_MatchDesignFigure()
     {
         // DESIGN.md measures "8 conv3×3 layers (4→32, 6×32→32, 32→4), 57.6 k MAC per input pixel".
-        var network = RandomNetworks.Create(1, RandomNetworks.FourChannels, ["Height"], layers: 8, features: 32);
+        var network = TestNetworks.Random(1, channels: 4, layers: 8, features: 32);
 
         Assert.Equal((4 * 32 * 9) + (6 * 32 * 32 * 9) + (32 * 4 * 9), network.MacsPerInputPixel);
         Assert.Equal(8, network.ReceptiveRadius);

@@ -11,12 +11,12 @@ public sealed class OnnxRuntimeEngineTests
     [InlineData(33, 17)]
     public void Run_FusionNetwork_EqualsReference(int width, int height)
     {
-        var network = RandomNetworks.Create(11, RandomNetworks.FourChannels, ["Height"], layers: 4, features: 8);
-        var planes = RandomNetworks.Input(network, width, height, seed: 5);
+        var network = TestNetworks.Random(11, channels: 4, layers: 4, features: 8);
+        var planes = TestNetworks.InputPlanes(network, width, height, 5);
         using var engine = new OnnxRuntimeEngine(OnnxModelWriter.ToBytes(network), "memory", 64, 64, threads: 1);
         var output = new float[4 * width * height];
 
-        engine.Run(RandomNetworks.Stack(planes), width, height, output);
+        engine.Run([.. planes.SelectMany(p => p)], width, height, output);
 
         AssertClose(EnhancerReference.Run(network, planes, width, height)[0], output);
     }
@@ -24,12 +24,12 @@ public sealed class OnnxRuntimeEngineTests
     [Fact]
     public void Run_TwoOutputChannels_EachEqualsReference()
     {
-        var network = RandomNetworks.Create(4, ["Height", "Current"], ["Height", "Current"], layers: 3, features: 6);
-        var planes = RandomNetworks.Input(network, 12, 9, seed: 2);
+        var network = TestNetworks.Random(4, channels: 2, layers: 3, features: 6, outputs: 2);
+        var planes = TestNetworks.InputPlanes(network, 12, 9, 2);
         using var engine = new OnnxRuntimeEngine(OnnxModelWriter.ToBytes(network), "memory", 12, 9, threads: 2);
         var output = new float[2 * 4 * 12 * 9];
 
-        engine.Run(RandomNetworks.Stack(planes), 12, 9, output);
+        engine.Run([.. planes.SelectMany(p => p)], 12, 9, output);
 
         var reference = EnhancerReference.Run(network, planes, 12, 9);
         AssertClose(reference[0], output.AsSpan(0, 4 * 12 * 9).ToArray());
@@ -39,10 +39,10 @@ public sealed class OnnxRuntimeEngineTests
     [Fact]
     public void Run_ZeroWeights_GivesBicubic()
     {
-        var network = RandomNetworks.Create(1, ["Height"], ["Height"], layers: 2, features: 4);
+        var network = TestNetworks.Random(1, channels: 1, layers: 2, features: 4);
         Array.Clear(network.Layers[^1].Weights);
         Array.Clear(network.Layers[^1].Bias);
-        var planes = RandomNetworks.Input(network, 10, 8, seed: 1);
+        var planes = TestNetworks.InputPlanes(network, 10, 8, 1);
         using var engine = new OnnxRuntimeEngine(OnnxModelWriter.ToBytes(network), "memory", 10, 8, threads: 1);
         var output = new float[4 * 10 * 8];
         var bicubic = new float[4 * 10 * 8];
@@ -57,7 +57,7 @@ public sealed class OnnxRuntimeEngineTests
     public void Run_TileLargerThanPrepared_IsRefused()
     {
         using var engine = new OnnxRuntimeEngine(
-            OnnxModelWriter.ToBytes(RandomNetworks.Create(1, ["Height"], ["Height"], 2, 4)), "memory", 8, 8, threads: 1);
+            OnnxModelWriter.ToBytes(TestNetworks.Random(1, channels: 1, layers: 2, features: 4)), "memory", 8, 8, threads: 1);
 
         var e = Assert.Throws<ArgumentException>(() => engine.Run(new float[9 * 8], 9, 8, new float[4 * 9 * 8]));
 

@@ -7,8 +7,8 @@ public sealed class StreamingEnhancerTests
     [Fact]
     public void AddRow_WholeFrame_EqualsFullFrameBitwise()
     {
-        var network = RandomNetworks.Create(21, RandomNetworks.FourChannels, ["Height"], layers: 3, features: 5);
-        var planes = RandomNetworks.Input(network, 14, 30, seed: 8);
+        var network = TestNetworks.Random(21, channels: 4, layers: 3, features: 5);
+        var planes = TestNetworks.InputPlanes(network, 14, 30, 8);
         var stream = new StreamingEnhancer(new TiledEnhancer(new ReferenceEngine(network), 6), 14, 30);
 
         for (var y = 0; y < 30; y++)
@@ -23,8 +23,8 @@ public sealed class StreamingEnhancerTests
     [Fact]
     public void AddRow_BandsFinishWhileScanning_AtMostOneBandAfterLastLine()
     {
-        var network = RandomNetworks.Create(22, ["Height"], ["Height"], layers: 3, features: 4);
-        var planes = RandomNetworks.Input(network, 8, 40, seed: 9);
+        var network = TestNetworks.Random(22, channels: 1, layers: 3, features: 4);
+        var planes = TestNetworks.InputPlanes(network, 8, 40, 9);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 8);
         var stream = new StreamingEnhancer(tiler, 8, 40);
         var finalAt = new List<(int Row, int Enhanced)>();
@@ -47,7 +47,7 @@ public sealed class StreamingEnhancerTests
     [Fact]
     public void AddRow_OutOfOrder_IsRefused()
     {
-        var network = RandomNetworks.Create(23, ["Height"], ["Height"], layers: 2, features: 4);
+        var network = TestNetworks.Random(23, channels: 1, layers: 2, features: 4);
         var stream = new StreamingEnhancer(new TiledEnhancer(new ReferenceEngine(network), 4), 4, 4);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => stream.AddRow(1, [new float[4]]));
@@ -56,8 +56,8 @@ public sealed class StreamingEnhancerTests
     [Fact]
     public void Reset_SecondFrame_EnhancesAgain()
     {
-        var network = RandomNetworks.Create(24, ["Height"], ["Height"], layers: 2, features: 4);
-        var planes = RandomNetworks.Input(network, 6, 6, seed: 1);
+        var network = TestNetworks.Random(24, channels: 1, layers: 2, features: 4);
+        var planes = TestNetworks.InputPlanes(network, 6, 6, 1);
         var stream = new StreamingEnhancer(new TiledEnhancer(new ReferenceEngine(network), 4), 6, 6);
         for (var frame = 0; frame < 2; frame++)
         {

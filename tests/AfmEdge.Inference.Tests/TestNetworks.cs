@@ -10,6 +10,10 @@ internal static class TestNetworks
 
     public static float[] Input(EnhancerNetwork network, int width, int height, int seed) => RandomNetwork.Input(network, width, height, seed);
 
+    /// <summary><see cref="RandomNetwork.Input"/> as one plane per input channel, the way the reference takes it.</summary>
+    public static float[][] InputPlanes(EnhancerNetwork network, int width, int height, int seed) =>
+        Planes(Input(network, width, height, seed), network.InputChannels.Count, width * height);
+
     public static float[][] Planes(float[] planar, int count, int length) =>
         [.. Enumerable.Range(0, count).Select(c => planar.AsSpan(c * length, length).ToArray())];
 

@@ -12,8 +12,8 @@ public sealed class TiledEnhancerTests
     [InlineData(9, 9, 64)]
     public void Enhance_ReferenceEngine_TiledEqualsFullFrameBitwise(int width, int height, int tile)
     {
-        var network = RandomNetworks.Create(7, RandomNetworks.FourChannels, ["Height"], layers: 3, features: 6);
-        var planes = RandomNetworks.Input(network, width, height, seed: 3);
+        var network = TestNetworks.Random(7, channels: 4, layers: 3, features: 6);
+        var planes = TestNetworks.InputPlanes(network, width, height, 3);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), tile);
         var output = new float[4 * width * height];
 
@@ -25,8 +25,8 @@ public sealed class TiledEnhancerTests
     [Fact]
     public void Enhance_OrtEngine_TiledMatchesReference()
     {
-        var network = RandomNetworks.Create(8, RandomNetworks.FourChannels, ["Height"], layers: 4, features: 8);
-        var planes = RandomNetworks.Input(network, 30, 22, seed: 4);
+        var network = TestNetworks.Random(8, channels: 4, layers: 4, features: 8);
+        var planes = TestNetworks.InputPlanes(network, 30, 22, 4);
         var side = TiledEnhancer.MaxTileSide(network, 8);
         var tiler = new TiledEnhancer(new OnnxRuntimeEngine(OnnxModelWriter.ToBytes(network), "memory", side, side, threads: 1), 8);
         var output = new float[4 * 30 * 22];
@@ -42,8 +42,8 @@ public sealed class TiledEnhancerTests
     [Fact]
     public void Enhance_Bands_EqualWholeFrame()
     {
-        var network = RandomNetworks.Create(9, ["Height"], ["Height"], layers: 3, features: 4);
-        var planes = RandomNetworks.Input(network, 20, 24, seed: 5);
+        var network = TestNetworks.Random(9, channels: 1, layers: 3, features: 4);
+        var planes = TestNetworks.InputPlanes(network, 20, 24, 5);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 6);
         var whole = new float[4 * 20 * 24];
         var banded = new float[4 * 20 * 24];
@@ -58,7 +58,7 @@ public sealed class TiledEnhancerTests
     [Fact]
     public void Enhance_OddBandStart_IsRefused()
     {
-        var network = RandomNetworks.Create(9, ["Height"], ["Height"], layers: 2, features: 4);
+        var network = TestNetworks.Random(9, channels: 1, layers: 2, features: 4);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 6);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => tiler.Enhance([new float[64]], 8, 8, [new float[256]], 3, 8));
@@ -67,8 +67,8 @@ public sealed class TiledEnhancerTests
     [Fact]
     public void CnnFrameEnhancer_Frame_EnhancesHeightAndUpsamplesTheRest()
     {
-        var network = RandomNetworks.Create(10, ["Height", "Current"], ["Height"], layers: 3, features: 4);
-        var planes = RandomNetworks.Input(network, 12, 10, seed: 6);
+        var network = TestNetworks.Random(10, channels: 2, layers: 3, features: 4);
+        var planes = TestNetworks.InputPlanes(network, 12, 10, 6);
         var frame = Frame(planes, 12, 10, withRetrace: true);
         using var enhancer = new CnnFrameEnhancer(new ReferenceEngine(network), 8);
 
@@ -80,13 +80,13 @@ public sealed class TiledEnhancerTests
         BicubicUpsampler.Upsample(planes[1], 12, 10, bicubic);
         Assert.Equal(bicubic, enhanced.GetChannel("Current").Data.ToArray());
         Assert.Equal(48 * 10, enhanced.GetChannel("Height", ScanDirection.Retrace).Data.Length);
-        Assert.Equal("random-10/reference", enhanced.Metadata["enhancer"]);
+        Assert.Equal($"{network.Name}/reference", enhanced.Metadata["enhancer"]);
     }
 
     [Fact]
     public void CnnFrameEnhancer_MissingChannel_NamesIt()
     {
-        var network = RandomNetworks.Create(10, ["Height", "Current"], ["Height"], layers: 2, features: 4);
+        var network = TestNetworks.Random(10, channels: 2, layers: 2, features: 4);
         using var enhancer = new CnnFrameEnhancer(new ReferenceEngine(network), 8);
         var frame = Frame([new float[16]], 4, 4, withRetrace: false);
 
@@ -98,8 +98,8 @@ public sealed class TiledEnhancerTests
     [Fact]
     public void CnnFrameEnhancer_NaNPixel_StaysLocal()
     {
-        var network = RandomNetworks.Create(12, ["Height"], ["Height"], layers: 3, features: 4);
-        var planes = RandomNetworks.Input(network, 16, 16, seed: 7);
+        var network = TestNetworks.Random(12, channels: 1, layers: 3, features: 4);
+        var planes = TestNetworks.InputPlanes(network, 16, 16, 7);
         planes[0][(5 * 16) + 7] = float.NaN;
         using var enhancer = new CnnFrameEnhancer(new ReferenceEngine(network), 8);
 

@@ -42,7 +42,9 @@ public sealed class ConvLayer
         Weights = weights;
         Bias = bias;
         Activation = activation;
-        NegativeSlope = negativeSlope;
+        // A slope without LeakyReLU means nothing; keeping it would make equal layers compare unequal after a round trip
+        // through ONNX, which stores no slope for a convolution without activation.
+        NegativeSlope = activation == Activation.LeakyRelu ? negativeSlope : 0f;
     }
 
     public int InChannels { get; }
@@ -54,7 +56,7 @@ public sealed class ConvLayer
     public float[] Bias { get; }
     public Activation Activation { get; }
 
-    /// <summary>LeakyReLU's slope for negative inputs (0 gives ReLU); ignored when <see cref="Activation"/> is None.</summary>
+    /// <summary>LeakyReLU's slope for negative inputs (0 gives ReLU); 0 when <see cref="Activation"/> is None.</summary>
     public float NegativeSlope { get; }
 
     public int ParameterCount => Weights.Length + Bias.Length;
