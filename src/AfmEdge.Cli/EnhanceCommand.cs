@@ -167,18 +167,17 @@ internal static class EnhanceCommand
 
     private static (ModelEntry? Model, string Problem) ChooseModel(Request request, Frame frame)
     {
-        if (request.Model is { } given && (File.Exists(given) || given.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
+        var directory = request.ModelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models");
+        var (catalog, requested) = ModelCatalog.ForSetting(request.Model, directory);
+        if (request.Model is { } given && ModelCatalog.IsModelFile(given))
         {
-            var single = ModelCatalog.OfFile(given);
-            return single.Models.Count > 0 ? (single.Models[0], string.Empty) : (null, single.Problems[0]);
+            return catalog.Models.Count > 0 ? (catalog.Models[0], string.Empty) : (null, catalog.Problems[0]);
         }
 
-        var directory = request.ModelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models");
-        var catalog = ModelCatalog.Load(directory);
         var available = catalog.Models.Count == 0
             ? $"there are no usable models in {directory}" + (catalog.Problems.Count > 0 ? $" ({string.Join(" ", catalog.Problems)})" : ".")
             : "models: " + string.Join(", ", catalog.Models.Select(m => $"{m.Name} ({string.Join("+", m.Network.InputChannels)})"));
-        if (request.Model is { } name)
+        if (requested is { } name)
         {
             return catalog.Find(name) is { } found ? (found, string.Empty) : (null, $"no model named '{name}'; {available}");
         }

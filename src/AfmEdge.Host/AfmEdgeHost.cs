@@ -95,9 +95,7 @@ public static class AfmEdgeHost
             return new BicubicUpsampler();
         }
 
-        var explicitFile = options.Model != "auto" && (options.Model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(options.Model));
-        var catalog = explicitFile ? ModelCatalog.OfFile(options.Model) : ModelCatalog.Load(options.ResolvedModelDirectory);
-        var requested = options.Model == "auto" ? null : explicitFile ? (catalog.Models.Count > 0 ? catalog.Models[0].Name : options.Model) : options.Model;
+        var (catalog, requested) = ModelCatalog.ForSetting(options.Model == "auto" ? null : options.Model, options.ResolvedModelDirectory);
         return new ModelSelectingEnhancer(
             catalog,
             requested,

@@ -49,11 +49,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             }
 
             inputs[c] = channel.Data.ToArray();
-            if (!AllFinite(inputs[c]))
-            {
-                missing ??= new bool[width * height];
-                ReplaceNonFinite(inputs[c], network.Mean[c], missing);
-            }
+            ReplaceNonFinite(inputs[c], network.Mean[c], ref missing);
         }
 
         var outputs = new float[network.OutputChannels.Count][];
@@ -105,25 +101,14 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         return -1;
     }
 
-    private static bool AllFinite(float[] values)
-    {
-        foreach (var v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static void ReplaceNonFinite(float[] values, float fill, bool[] missing)
+    /// <summary>Fills non-finite samples with <paramref name="fill"/> and marks them; the mask is made at the first one.</summary>
+    private static void ReplaceNonFinite(float[] values, float fill, ref bool[]? missing)
     {
         for (var i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
             {
+                missing ??= new bool[values.Length];
                 values[i] = fill;
                 missing[i] = true;
             }

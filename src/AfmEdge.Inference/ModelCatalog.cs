@@ -70,6 +70,34 @@ public sealed class ModelCatalog
         }
     }
 
+    /// <summary>Whether a model setting names a file (it ends in .onnx or exists) rather than a model in a folder.</summary>
+    public static bool IsModelFile(string model)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        return model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(model);
+    }
+
+    /// <summary>
+    /// What a model setting (config's Enhancement:Model, the CLI's --model) asks for: null → every model in
+    /// <paramref name="directory"/>, none requested (pick by channels); a file → that file alone, requested by its
+    /// network name; anything else → the folder, requested by that name.
+    /// </summary>
+    public static (ModelCatalog Catalog, string? Requested) ForSetting(string? model, string directory)
+    {
+        if (model is null)
+        {
+            return (Load(directory), null);
+        }
+
+        if (!IsModelFile(model))
+        {
+            return (Load(directory), model);
+        }
+
+        var file = OfFile(model);
+        return (file, file.Models.Count > 0 ? file.Models[0].Name : model);
+    }
+
     /// <summary>
     /// The model to enhance a frame with these channels: of the models whose every input channel is present, the
     /// one with the most inputs (fusion before height-only), then by name; null when none fits.

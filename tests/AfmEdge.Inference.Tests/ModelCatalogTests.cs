@@ -57,6 +57,35 @@ public sealed class ModelCatalogTests : IDisposable
         Assert.Null(catalog.Find("nothing"));
     }
 
+    [Fact]
+    public void ForSetting_FileNameOrAuto_SaysWhatIsRequested()
+    {
+        CatalogWithFusionAndHeight();
+        var file = Path.Combine(_directory.FullName, "height-file.onnx");
+
+        var (fromFile, fileRequest) = ModelCatalog.ForSetting(file, "/nonexistent");
+        var (fromName, nameRequest) = ModelCatalog.ForSetting("fusion", _directory.FullName);
+        var (auto, autoRequest) = ModelCatalog.ForSetting(null, _directory.FullName);
+
+        Assert.Equal("height", fileRequest);
+        Assert.Equal("height", Assert.Single(fromFile.Models).Name);
+        Assert.Equal(("fusion", 2), (nameRequest, fromName.Models.Count));
+        Assert.Equal((null, 2), (autoRequest, auto.Models.Count));
+    }
+
+    [Fact]
+    public void ForSetting_UnreadableFile_ReportsTheProblem()
+    {
+        var broken = Path.Combine(_directory.FullName, "broken.onnx");
+        File.WriteAllText(broken, "not a model");
+
+        var (catalog, requested) = ModelCatalog.ForSetting(broken, _directory.FullName);
+
+        Assert.Empty(catalog.Models);
+        Assert.Contains("broken.onnx", Assert.Single(catalog.Problems), StringComparison.Ordinal);
+        Assert.Equal(broken, requested);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 
     private ModelCatalog CatalogWithFusionAndHeight()

@@ -16,8 +16,10 @@ internal interface IGangWork
 internal sealed class WorkerGang : IDisposable
 {
     private readonly Thread[] _threads;
-    private readonly ManualResetEventSlim[] _start;
-    private readonly ManualResetEventSlim _done = new(false);
+    // SemaphoreSlim, not ManualResetEventSlim: the latter creates its lock object lazily the first time a wait
+    // really blocks, which depends on scheduling and showed up as 24 stray bytes inside a step.
+    private readonly SemaphoreSlim[] _start;
+    private readonly SemaphoreSlim _done = new(0);
     private IGangWork? _work;
     private int _pending;
     private Exception? _failure;
@@ -30,16 +32,11 @@ internal sealed class WorkerGang : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         Workers = workers;
         _threads = new Thread[workers - 1];
-        _start = new ManualResetEventSlim[workers - 1];
-        _ = _done.WaitHandle;
+        _start = new SemaphoreSlim[workers - 1];
         for (var i = 0; i < _threads.Length; i++)
         {
             var index = i + 1;
-            _start[i] = new ManualResetEventSlim(false);
-
-            // ManualResetEventSlim creates its kernel event lazily, the first time a Wait has to block; make it now
-            // so that first block (which depends on scheduling) never allocates during a step.
-            _ = _start[i].WaitHandle;
+            _start[i] = new SemaphoreSlim(0);
             _threads[i] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"{name} worker {index}" };
             _threads[i].Start();
         }
@@ -62,11 +59,10 @@ internal sealed class WorkerGang : IDisposable
 
         _work = work;
         _failure = null;
-        _done.Reset();
         Volatile.Write(ref _pending, Workers);
         foreach (var start in _start)
         {
-            start.Set();
+            start.Release();
         }
 
         Execute(0);
@@ -88,7 +84,7 @@ internal sealed class WorkerGang : IDisposable
         _disposed = true;
         foreach (var start in _start)
         {
-            start.Set();
+            start.Release();
         }
 
         foreach (var thread in _threads)
@@ -110,7 +106,6 @@ internal sealed class WorkerGang : IDisposable
         while (true)
         {
             start.Wait();
-            start.Reset();
             if (_disposed)
             {
                 return;
@@ -137,7 +132,7 @@ internal sealed class WorkerGang : IDisposable
 
         if (Interlocked.Decrement(ref _pending) == 0)
         {
-            _done.Set();
+            _done.Release();
         }
     }
 }
