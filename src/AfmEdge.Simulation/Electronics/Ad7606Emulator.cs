@@ -41,7 +41,9 @@ public sealed class Ad7606Emulator : ISpiChip, IDisposable
     /// <summary>Conversion time with oversampling off (datasheet: 4 µs, 4.15 µs maximum).</summary>
     public static readonly TimeSpan DefaultConversionTime = TimeSpan.FromTicks(40);
 
-    private readonly Lock _gate = new();
+    // A Monitor, not System.Threading.Lock: the conversion timer's thread contends for it, and Lock creates its
+    // wait event (a managed object) lazily on the first contended wait, a stray allocation on the scan thread.
+    private readonly object _gate = new();
     private readonly IAnalogInputSource _inputs;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;

@@ -20,7 +20,9 @@ namespace AfmEdge.Simulation.Electronics;
 /// </remarks>
 public sealed class EmulatedGpioDriver : GpioDriver
 {
-    private readonly Lock _gate = new();
+    // A Monitor, not System.Threading.Lock: the conversion timer's thread contends for it, and Lock creates its
+    // wait event (a managed object) lazily on the first contended wait, a stray allocation on the scan thread.
+    private readonly object _gate = new();
     private readonly object _edgeSignal = new();
     private readonly PinSlot[] _pins;
 
