@@ -69,15 +69,17 @@ public sealed class ChromosomeAnalyzer
             axis.Label(boxes[k], labels);
         });
 
-        // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255).
+        // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
+        // and so do the arms of a chromosome whose p and q arms cannot be told apart.
         var statisticsLabels = labels;
-        if (measurements.Any(m => m.IsCluster))
+        if (measurements.Any(m => m.IsCluster || !m.ArmsAssigned))
         {
             statisticsLabels = (byte[])labels.Clone();
             var instances = segmentation.InstanceData;
             for (var i = 0; i < instances.Length; i++)
             {
-                if (instances[i] > 0 && measurements[instances[i] - 1].IsCluster)
+                if (instances[i] > 0 && measurements[instances[i] - 1] is var m
+                    && (m.IsCluster || (!m.ArmsAssigned && labels[i] != 2)))
                 {
                     statisticsLabels[i] = RegionAnalysis.Excluded;
                 }

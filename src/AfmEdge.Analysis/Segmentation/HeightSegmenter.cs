@@ -47,7 +47,7 @@ public static class HeightSegmenter
         var otsu = double.PositiveInfinity;
         for (var pass = 0; pass < 3; pass++)
         {
-            FitAndRemovePlane(leveled, width, rows, otsu);
+            FitAndRemovePlane(leveled, width, rows, otsu, null);
             otsu = Otsu(leveled);
         }
 
@@ -60,13 +60,22 @@ public static class HeightSegmenter
         otsu -= substrate;
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
         var instances = new int[n];
-        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), instances);
+        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
         var rejected = Filter(leveled, width, rows, instances, count, pixelSizeX, pixelSizeY, options, out var kept);
+        TrimToRim(leveled, width, rows, instances, 0.5 * options.MinPeakHeight,
+            Math.Clamp((int)Math.Round(options.RimWidth / Math.Sqrt(pixelSizeX * pixelSizeY)), 1, 250));
+
+        // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
+        // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
+        FitAndRemovePlane(leveled, width, rows, low, instances);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
 
-    /// <summary>Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/>, subtracted from all.</summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below)
+    /// <summary>
+    /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
+    /// <paramref name="objects"/> is given, outside every object), subtracted from all.
+    /// </summary>
+    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects)
     {
         double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
         for (var y = 0; y < rows; y++)
@@ -76,7 +85,7 @@ public static class HeightSegmenter
             for (var x = 0; x < width; x++)
             {
                 var z = row[x];
-                if (float.IsFinite(z) && z < below)
+                if (float.IsFinite(z) && z < below && (objects is null || objects[(y * width) + x] == 0))
                 {
                     r1++;
                     rx += x;
@@ -220,7 +229,7 @@ public static class HeightSegmenter
     /// Persistence watershed over pixels above <paramref name="low"/> (8-connected). Returns the number of
     /// basins; <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
     /// </summary>
-    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, int[] instances)
+    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
         var count = 0;
@@ -314,8 +323,11 @@ public static class HeightSegmenter
                     continue;
                 }
 
+                // A real basin that never reaches MinPeakHeight is debris: it stays apart (and the filter drops
+                // it) rather than joining the chromosome it lies against, whose statistics it would bias.
                 var young = peak[r];
-                if (h >= saddleRatio * young || young - h < minPersistence)
+                var debris = young < minPeak && peak[oldest] >= minPeak;
+                if (young - h < minPersistence || (!debris && h >= saddleRatio * young))
                 {
                     parent[r] = oldest;
                 }
@@ -354,6 +366,69 @@ public static class HeightSegmenter
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Keeps of each object only its core (height at least <paramref name="core"/>) and the pixels within
+    /// <paramref name="rim"/> steps (8-connected, inside the object) of it. A chromosome's flank falls from its
+    /// core to the substrate within a pixel or two (more with a blunt tip or a blurred image), while low debris
+    /// lying against it spreads far wider: its flank would otherwise join the chromosome.
+    /// </summary>
+    private static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
+    {
+        var n = instances.Length;
+        var steps = new byte[n];
+        var queue = new int[n];
+        int head = 0, tail = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (instances[i] > 0 && height[i] >= core)
+            {
+                steps[i] = 1;
+                queue[tail++] = i;
+            }
+        }
+
+        while (head < tail)
+        {
+            var p = queue[head++];
+            var next = steps[p] + 1;
+            if (next > rim + 1)
+            {
+                continue;
+            }
+
+            var x = p % width;
+            var y = p / width;
+            var id = instances[p];
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                var yy = y + dy;
+                if ((uint)yy >= (uint)rows)
+                {
+                    continue;
+                }
+
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    var xx = x + dx;
+                    var q = (yy * width) + xx;
+                    if ((uint)xx < (uint)width && steps[q] == 0 && instances[q] == id)
+                    {
+                        steps[q] = (byte)next;
+                        queue[tail++] = q;
+                    }
+                }
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (steps[i] == 0)
+            {
+                instances[i] = 0;
+            }
+        }
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
