@@ -87,11 +87,17 @@ public sealed class ChromosomeAnalyzer
         }
 
         var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
-            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, c.Memory.ToArray()))
+            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
             .ToArray();
         var results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
     }
+
+    /// <summary>The channel's own array (read only here), copied only when the memory is not a whole array.</summary>
+    private static float[] ArrayOf(ReadOnlyMemory<float> memory) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : memory.ToArray();
 
     private static bool HasFinite(ReadOnlySpan<float> data)
     {

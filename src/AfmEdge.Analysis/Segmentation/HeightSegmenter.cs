@@ -1,3 +1,4 @@
+using System.Buffers;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
@@ -201,28 +202,36 @@ public static class HeightSegmenter
     /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>
     private static (double Median, double Sigma) SubstrateLevel(float[] data, double below)
     {
-        var values = new List<float>(data.Length);
-        foreach (var v in data)
+        var values = ArrayPool<float>.Shared.Rent(data.Length);
+        try
         {
-            if (float.IsFinite(v) && v < below)
+            var count = 0;
+            foreach (var v in data)
             {
-                values.Add(v);
+                if (float.IsFinite(v) && v < below)
+                {
+                    values[count++] = v;
+                }
             }
-        }
 
-        if (values.Count == 0)
+            if (count == 0)
+            {
+                return (0, 0);
+            }
+
+            var span = values.AsSpan(0, count);
+            var median = Selection.Median(span);
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Math.Abs(span[i] - (float)median);
+            }
+
+            return (median, 1.4826 * Selection.Median(span));
+        }
+        finally
         {
-            return (0, 0);
+            ArrayPool<float>.Shared.Return(values);
         }
-
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values);
-        var median = Selection.Median(span);
-        for (var i = 0; i < span.Length; i++)
-        {
-            span[i] = Math.Abs(span[i] - (float)median);
-        }
-
-        return (median, 1.4826 * Selection.Median(span));
     }
 
     /// <summary>
@@ -243,8 +252,37 @@ public static class HeightSegmenter
             return 0;
         }
 
-        var keys = new float[count];
-        var order = new int[count];
+        var floats = ArrayPool<float>.Shared;
+        var ints = ArrayPool<int>.Shared;
+        var uints = ArrayPool<uint>.Shared;
+        var keys = floats.Rent(count);
+        var order = ints.Rent(count);
+        var scratchKeys = uints.Rent(count);
+        var scratchKeys2 = uints.Rent(count);
+        var scratchItems = ints.Rent(count);
+        var parent = ints.Rent(n);
+        var peak = floats.Rent(n);
+        try
+        {
+            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, count), order.AsSpan(0, count),
+                scratchKeys, scratchKeys2, scratchItems, parent.AsSpan(0, n), peak.AsSpan(0, n));
+        }
+        finally
+        {
+            floats.Return(keys);
+            floats.Return(peak);
+            ints.Return(order);
+            ints.Return(scratchItems);
+            ints.Return(parent);
+            uints.Return(scratchKeys);
+            uints.Return(scratchKeys2);
+        }
+    }
+
+    private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
+        Span<float> keys, Span<int> order, Span<uint> scratchKeys, Span<uint> scratchKeys2, Span<int> scratchItems, Span<int> parent, Span<float> peak)
+    {
+        var n = height.Length;
         var k = 0;
         for (var i = 0; i < n; i++)
         {
@@ -255,10 +293,8 @@ public static class HeightSegmenter
             }
         }
 
-        SortKeys.Sort(keys, order, new uint[count], new uint[count], new int[count]);
-        var parent = new int[n];
-        Array.Fill(parent, -1);
-        var peak = new float[n];
+        SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
+        parent.Fill(-1);
         Span<int> roots = stackalloc int[8];
         foreach (var p in order)
         {
@@ -350,7 +386,7 @@ public static class HeightSegmenter
         return ids.Count;
     }
 
-    private static int Find(int[] parent, int p)
+    private static int Find(Span<int> parent, int p)
     {
         var root = p;
         while (parent[root] != root)
@@ -377,8 +413,9 @@ public static class HeightSegmenter
     private static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
     {
         var n = instances.Length;
-        var steps = new byte[n];
-        var queue = new int[n];
+        var steps = ArrayPool<byte>.Shared.Rent(n);
+        var queue = ArrayPool<int>.Shared.Rent(n);
+        Array.Clear(steps, 0, n);
         int head = 0, tail = 0;
         for (var i = 0; i < n; i++)
         {
@@ -429,6 +466,9 @@ public static class HeightSegmenter
                 instances[i] = 0;
             }
         }
+
+        ArrayPool<byte>.Shared.Return(steps);
+        ArrayPool<int>.Shared.Return(queue);
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
@@ -454,7 +494,8 @@ public static class HeightSegmenter
         }
 
         // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
-        var distance = ChamferDistance(instances, width, rows);
+        var distance = ArrayPool<float>.Shared.Rent(instances.Length);
+        ChamferDistance(instances, width, rows, distance);
         var radius = new float[count + 1];
         for (var i = 0; i < instances.Length; i++)
         {
@@ -464,6 +505,8 @@ public static class HeightSegmenter
                 radius[id] = Math.Max(radius[id], distance[i]);
             }
         }
+
+        ArrayPool<float>.Shared.Return(distance);
 
         var pixelArea = pixelSizeX * pixelSizeY;
         var pixelSize = Math.Sqrt(pixelArea);
@@ -506,9 +549,16 @@ public static class HeightSegmenter
     /// <summary>3-4 chamfer distance (in pixels) from each object pixel to the nearest pixel of another id or the background.</summary>
     internal static float[] ChamferDistance(int[] instances, int width, int rows)
     {
-        const float Orthogonal = 1f, Diagonal = 1.4142135f;
         var d = new float[instances.Length];
-        for (var i = 0; i < d.Length; i++)
+        ChamferDistance(instances, width, rows, d);
+        return d;
+    }
+
+    /// <summary>The same into <paramref name="d"/> (at least as long as the image).</summary>
+    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d)
+    {
+        const float Orthogonal = 1f, Diagonal = 1.4142135f;
+        for (var i = 0; i < instances.Length; i++)
         {
             d[i] = instances[i] == 0 ? 0 : float.MaxValue;
         }
@@ -525,16 +575,11 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(x - 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(x, y - 1, Orthogonal));
-                best = Math.Min(best, Neighbour(x - 1, y - 1, Diagonal));
-                best = Math.Min(best, Neighbour(x + 1, y - 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y - 1, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y - 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y - 1, Diagonal));
                 d[i] = best;
-
-                float Neighbour(int xx, int yy, float step) =>
-                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-                    : instances[(yy * width) + xx] != id ? step
-                    : d[(yy * width) + xx] + step;
             }
         }
 
@@ -550,19 +595,17 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(x + 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(x, y + 1, Orthogonal));
-                best = Math.Min(best, Neighbour(x + 1, y + 1, Diagonal));
-                best = Math.Min(best, Neighbour(x - 1, y + 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y + 1, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y + 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y + 1, Diagonal));
                 d[i] = best;
-
-                float Neighbour(int xx, int yy, float step) =>
-                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-                    : instances[(yy * width) + xx] != id ? step
-                    : d[(yy * width) + xx] + step;
             }
         }
-
-        return d;
     }
+
+    private static float Neighbour(int[] instances, Span<float> d, int width, int rows, int id, int xx, int yy, float step) =>
+        (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
+        : instances[(yy * width) + xx] != id ? step
+        : d[(yy * width) + xx] + step;
 }
