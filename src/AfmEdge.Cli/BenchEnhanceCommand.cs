@@ -75,7 +75,7 @@ internal static class BenchEnhanceCommand
                 baselineOutput ??= result;
                 var range = baselineOutput.Max() - baselineOutput.Min();
                 var difference = result.Zip(baselineOutput, (a, b) => Math.Abs(a - b)).Max();
-                var label = engine is NativeEngine native ? $"native (Winograd F(2×2,3×3), {native.VectorBits}-bit)" : engine.Name;
+                var label = engine is NativeEngine native ? $"native (Winograd F(4×4,3×3), {native.VectorBits}-bit)" : engine.Name;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{label,-40} {median,8:F2} ms/frame (min {min:F2}) {1000 / median,8:F1} frames/s  ×{baseline.Value / median:F2}  " +
                     $"max |Δ| {difference:E2} ({difference / range:E1} of range)  {bytes} B allocated per tile"));
