@@ -26,6 +26,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     private const int RowsPerGrab = 2;
 
+    // Image rows per claim in the normalise and final stages; the bicubic skip recomputes two rows either side of each run.
+    private const int ImageRowsPerGrab = 32;
+
     private readonly WinogradLayer[] _layers;
     private readonly ActivationLayout _layout;
     private readonly float[] _ping;
@@ -47,7 +50,6 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private int _paddedBlocks;
     private ScratchLayout _scratch;
     private int _stage;
-    private int _nextBlockRow;
 
     /// <param name="network">The network to run.</param>
     /// <param name="maxTileWidth">The widest tile <see cref="Run"/> will be given.</param>
@@ -157,16 +159,15 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             try
             {
                 _stage = NormaliseStage;
-                _gang.Run(this);
+                _gang.Run(this, height, ImageRowsPerGrab);
                 for (var l = 0; l < _layers.Length; l++)
                 {
                     _stage = l;
-                    _nextBlockRow = 0;
-                    _gang.Run(this);
+                    _gang.Run(this, (height + 3) / 4, RowsPerGrab);
                 }
 
                 _stage = FinalStage;
-                _gang.Run(this);
+                _gang.Run(this, height, ImageRowsPerGrab);
             }
             finally
             {
@@ -178,36 +179,33 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     public void Dispose() => _gang.Dispose();
 
-    void IGangWork.Execute(int worker, int workers)
+    void IGangWork.Execute(int worker, int first, int end)
     {
         switch (_stage)
         {
             case NormaliseStage:
-                Normalise(Share(_height, worker, workers));
+                Normalise(first, end);
                 break;
             case FinalStage:
-                Final(Share(_height, worker, workers), worker);
+                Final(first, end, worker);
                 break;
             default:
                 switch (VectorBits)
                 {
                     case 512:
-                        Layer<Vector512<float>, Vector512Ops>(_stage, worker);
+                        Layer<Vector512<float>, Vector512Ops>(_stage, worker, first, end);
                         break;
                     case 256:
-                        Layer<Vector256<float>, Vector256Ops>(_stage, worker);
+                        Layer<Vector256<float>, Vector256Ops>(_stage, worker, first, end);
                         break;
                     default:
-                        Layer<Vector128<float>, Vector128Ops>(_stage, worker);
+                        Layer<Vector128<float>, Vector128Ops>(_stage, worker, first, end);
                         break;
                 }
 
                 break;
         }
     }
-
-    private static (int First, int End) Share(int count, int worker, int workers) =>
-        ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
 
     private int PaddedBlocks(int blocks)
     {
@@ -219,12 +217,12 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private float[] Source(int layer) => layer % 2 == 0 ? _ping : _pong;
 
     /// <summary>
-    /// One layer, block row by block row. Workers take the next run of <see cref="RowsPerGrab"/> block rows from a shared
-    /// counter rather than a fixed half, so a worker the OS preempts delays the layer by one run, not by half a layer;
-    /// within a run, consecutive block rows share two input rows that are still in the core's L2. Each row is computed
-    /// the same whichever worker takes it.
+    /// Block rows [<paramref name="first"/>, <paramref name="end"/>) of one layer. The gang hands out runs of
+    /// <see cref="RowsPerGrab"/> block rows from a shared counter rather than a fixed half, so a worker the OS preempts
+    /// delays the layer by one run, not by half a layer; within a run, consecutive block rows share two input rows that
+    /// are still in the core's L2. Each row is computed the same whichever worker takes it.
     /// </summary>
-    private void Layer<TVector, TOps>(int index, int worker)
+    private void Layer<TVector, TOps>(int index, int worker, int first, int end)
         where TVector : struct
         where TOps : struct, IVectorOps<TVector>
     {
@@ -233,13 +231,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         ref var destination = ref MemoryMarshal.GetArrayDataReference(Source(index + 1));
         ref var v = ref MemoryMarshal.GetArrayDataReference(_transformed[worker]);
         ref var m = ref MemoryMarshal.GetArrayDataReference(_products[worker]);
-        var blockRows = (_height + 3) / 4;
-        for (var run = Interlocked.Add(ref _nextBlockRow, RowsPerGrab) - RowsPerGrab; run < blockRows; run = Interlocked.Add(ref _nextBlockRow, RowsPerGrab) - RowsPerGrab)
+        for (var by = first; by < end; by++)
         {
-            for (var by = run; by < Math.Min(run + RowsPerGrab, blockRows); by++)
-            {
-                LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
-            }
+            LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
         }
     }
 
@@ -261,7 +255,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     }
 
     /// <summary>n = (x − mean) / std into the phase rows of the first buffer, padding columns zeroed.</summary>
-    private void Normalise((int First, int End) rows)
+    private void Normalise(int firstRow, int endRow)
     {
         var plane = _width * _height;
         var input = new ReadOnlySpan<float>(_input, Network.InputChannels.Count * plane);
@@ -269,7 +263,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         {
             var mean = Network.Mean[c];
             var std = Network.Std[c];
-            for (var y = rows.First; y < rows.End; y++)
+            for (var y = firstRow; y < endRow; y++)
             {
                 var source = input.Slice((c * plane) + (y * _width), _width);
                 var row = _ping.AsSpan((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
@@ -289,7 +283,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     }
 
     /// <summary>out[o] = Bicubic×2(x[o]) + Std[o] · DepthToSpace(residual)[o] for this worker's input rows of every output channel.</summary>
-    private void Final((int First, int End) rows, int worker)
+    private void Final(int firstRow, int endRow, int worker)
     {
         var plane = _width * _height;
         var outPlane = 4 * plane;
@@ -299,9 +293,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             var sourceChannel = Network.OutputSourceIndex[o];
             var target = new Span<float>(_output + ((long)o * outPlane), outPlane);
             BicubicUpsampler.UpsampleRows(
-                new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker], rows.First, rows.End);
+                new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker], firstRow, endRow);
             var std = Network.Std[sourceChannel];
-            for (var y = rows.First; y < rows.End; y++)
+            for (var y = firstRow; y < endRow; y++)
             {
                 for (var dy = 0; dy < 2; dy++)
                 {
