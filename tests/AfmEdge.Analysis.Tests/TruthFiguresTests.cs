@@ -82,6 +82,14 @@ public sealed class TruthFiguresTests(ITestOutputHelper output)
             Assert.All(separate, s => Assert.True(s.Iou >= 0.9, summary));
             Assert.All(separate, s => Assert.True(s.Centromere <= 3, summary));
             Assert.True(labelAccuracy >= 0.95, summary);
+
+            // Per-region r and means on the chromosomes measured (clusters and undecided arms are left out on both
+            // sides): nearly all within the bounds; the rest (a 300-pixel centromere, a few debris pixels
+            // left on a rim) stay close.
+            Assert.True(pearsonErrors.Count(p => Math.Abs(p.Error) <= 0.05) >= 0.95 * pearsonErrors.Count, summary);
+            Assert.All(pearsonErrors, p => Assert.True(Math.Abs(p.Error) <= 0.1, summary));
+            Assert.True(meanErrors.Count(p => Math.Abs(p.Error) <= 0.02) >= 0.95 * meanErrors.Count, summary);
+            Assert.All(meanErrors, p => Assert.True(Math.Abs(p.Error) <= 0.04, summary));
         }
     }
 

@@ -94,10 +94,12 @@ internal sealed class ChromosomeAxis
         var centromere = (best + offset) * length / (steps - 1);
 
         // Several chromosomes merged into one object (crossing, lying on or against each other) show as a long
-        // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height.
+        // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height; lying along
+        // each other, as a width or a height no single chromosome has.
         // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
         var cluster = branch > (1.5 * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
-                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength;
+                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength
+                      || fullWidth * pixelSize > options.MaxChromosomeWidth || smoothHeight.Max() > options.MaxChromosomeHeight;
         var constriction = 1 - (smoothWidth[best] / fullWidth);
         if (centromere > 0.5 * length)
         {
