@@ -1,5 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AfmEdge.Core;
 
 namespace AfmEdge.Processing;
@@ -77,35 +81,73 @@ public readonly record struct RegistrationShift(double Dx, double Dy, double Con
 
 /// <summary>
 /// Sub-pixel image registration by phase correlation: both images are row-aligned (median), optionally turned into
-/// gradient magnitudes, Hann-windowed and transformed together (one complex FFT of reference + i·moving); the
-/// cross-power spectrum is whitened and Gaussian-weighted, transformed back, and the peak is located within the
-/// search range and refined by a three-point Gaussian fit along each axis.
+/// gradient magnitudes, Hann-windowed and transformed in pairs (one complex FFT of a + i·b gives both spectra); each
+/// cross-power spectrum against the reference is whitened and Gaussian-weighted, two of them are transformed back
+/// together (their correlation surfaces are real), and the peak is located within the search range and refined by a
+/// three-point Gaussian fit along each axis.
 /// </summary>
+/// <remarks>
+/// A window fixed on the grid pulls the estimate towards zero (both windows match best unshifted) by ~1–2 % of the
+/// shift, so the moving image's window must follow the shift. A first, coarse estimate on 4×4 (or 2×2) binned feature
+/// images (16× cheaper) places the windows; the full-resolution pass then sees a residual below a pixel, whose pull is
+/// well under 0.01 px. Small images, where binning would leave too little, run the full-resolution pass twice instead.
+/// Several moving images against one reference share the reference's feature and spectrum, and the feature images are
+/// made on both cores.
+/// </remarks>
 public static class ChannelRegistration
 {
     // The second peak is looked for outside this radius (pixels) around the main one: the peak's own flanks are not rivals.
     private const int PeakExclusionRadius = 3;
 
-    // Estimate, then re-estimate once with the moving window following: the window's pull (~1–2 % of the shift)
-    // shrinks by the same factor each pass, so the second pass leaves well under 0.01 px.
-    private const int WindowPasses = 2;
+    // The coarse pass bins by the largest of 4 or 2 that leaves at least this many pixels along each axis.
+    private const int MinCoarseSize = 64;
+
+    // Row offsets for the features are medians of every AlignStride-th pixel of a row (of rows at least 64 samples long).
+    private const int AlignStride = 4;
+
+    // Feature images of a grid at least this large are made in parallel.
+    private const int ParallelPixels = 64 * 1024;
 
     public static RegistrationShift Estimate(Channel reference, Channel moving, RegistrationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(moving);
-        if (reference.Width != moving.Width || reference.Height != moving.Height)
+        return Estimate(reference, [moving], options)[0];
+    }
+
+    /// <summary>Each of <paramref name="moving"/> against one reference (the reference's feature and spectrum are made once).</summary>
+    public static RegistrationShift[] Estimate(Channel reference, IReadOnlyList<Channel> moving, RegistrationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(moving);
+        var data = new ReadOnlyMemory<float>[moving.Count];
+        for (var i = 0; i < moving.Count; i++)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Channel '{moving.Descriptor.Key}' is {moving.Width}×{moving.Height} but reference '{reference.Descriptor.Key}' is {reference.Width}×{reference.Height}; registration needs one grid."),
-                nameof(moving));
+            var m = moving[i];
+            ArgumentNullException.ThrowIfNull(m, nameof(moving));
+            if (reference.Width != m.Width || reference.Height != m.Height)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Channel '{m.Descriptor.Key}' is {m.Width}×{m.Height} but reference '{reference.Descriptor.Key}' is {reference.Width}×{reference.Height}; registration needs one grid."),
+                    nameof(moving));
+            }
+
+            data[i] = m.Memory;
         }
 
-        return Estimate(reference.Data, moving.Data, reference.Width, reference.Height, options);
+        return Estimate(reference.Memory, data, reference.Width, reference.Height, options);
     }
 
     public static RegistrationShift Estimate(ReadOnlySpan<float> reference, ReadOnlySpan<float> moving, int width, int height, RegistrationOptions? options = null)
     {
+        Grid.Check(reference.Length, moving.Length, width, height);
+        return Estimate(reference.ToArray(), [moving.ToArray()], width, height, options)[0];
+    }
+
+    /// <summary>Each of <paramref name="moving"/> (row-major width × height grids) against <paramref name="reference"/>.</summary>
+    public static RegistrationShift[] Estimate(ReadOnlyMemory<float> reference, IReadOnlyList<ReadOnlyMemory<float>> moving, int width, int height, RegistrationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(moving);
         options ??= new RegistrationOptions();
         options.Validate();
         if (width < 8 || height < 8)
@@ -114,169 +156,474 @@ public static class ChannelRegistration
                 $"Registration needs at least 8×8 pixels; the grid is {width}×{height}."));
         }
 
-        Grid.Check(reference.Length, moving.Length, width, height);
-        var n = width * height;
+        foreach (var m in moving)
+        {
+            Grid.Check(reference.Length, m.Length, width, height);
+        }
 
-        // Five frame-sized buffers per estimate: pooled, so a stream of frames does not churn the large-object heap.
-        var a = ArrayPool<double>.Shared.Rent(n);
-        var b = ArrayPool<double>.Shared.Rent(n);
-        var re = ArrayPool<double>.Shared.Rent(n);
-        var im = ArrayPool<double>.Shared.Rent(n);
-        var scratch = ArrayPool<float>.Shared.Rent(n);
+        var results = new RegistrationShift[moving.Count];
+        if (moving.Count == 0)
+        {
+            return results;
+        }
+
+        var n = width * height;
+        var images = moving.Count + 1;
+        var features = new float[images][];
+        var usable = new bool[images];
         try
         {
-            return Estimate(reference, moving, width, height, options, a.AsSpan(0, n), b.AsSpan(0, n), re.AsSpan(0, n), im.AsSpan(0, n), scratch.AsSpan(0, n));
+            for (var i = 0; i < images; i++)
+            {
+                features[i] = ArrayPool<float>.Shared.Rent(n);
+            }
+
+            void MakeFeature(int i)
+            {
+                var scratch = ArrayPool<float>.Shared.Rent(n);
+                try
+                {
+                    usable[i] = Feature((i == 0 ? reference : moving[i - 1]).Span, features[i].AsSpan(0, n), scratch.AsSpan(0, n), width, height, options.Feature);
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(scratch);
+                }
+            }
+
+            if (n >= ParallelPixels)
+            {
+                Parallel.For(0, images, MakeFeature);
+            }
+            else
+            {
+                for (var i = 0; i < images; i++)
+                {
+                    MakeFeature(i);
+                }
+            }
+
+            // A flat (or wholly non-finite) image has nothing to register on.
+            var live = new List<int>();
+            for (var i = 1; i < images; i++)
+            {
+                if (usable[0] && usable[i])
+                {
+                    live.Add(i);
+                }
+            }
+
+            if (live.Count == 0)
+            {
+                return results;
+            }
+
+            var sources = new float[live.Count + 1][];
+            sources[0] = features[0];
+            for (var k = 0; k < live.Count; k++)
+            {
+                sources[k + 1] = features[live[k]];
+            }
+
+            var factor = CoarseFactor(width, height);
+            var coarse = new RegistrationShift[live.Count];
+            Correlate(sources, width, height, factor, new RegistrationShift[live.Count], coarse, options);
+            // A refused coarse estimate places no window: it may be anywhere.
+            var windows = factor == 1 ? coarse : [.. coarse.Select(c => c.Accepted ? c : default)];
+            var fine = new RegistrationShift[live.Count];
+            Correlate(sources, width, height, 1, windows, fine, options);
+            for (var k = 0; k < live.Count; k++)
+            {
+                // Without a coarse pass the first full-resolution estimate is the "coarse" one: if the window that
+                // follows it finds a different peak, the match is not stable; keep the first and its confidence.
+                var unstable = factor == 1 && (Math.Abs(fine[k].Dx - coarse[k].Dx) > 2 || Math.Abs(fine[k].Dy - coarse[k].Dy) > 2);
+                results[live[k] - 1] = unstable ? coarse[k] : fine[k];
+            }
+
+            return results;
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(a);
-            ArrayPool<double>.Shared.Return(b);
-            ArrayPool<double>.Shared.Return(re);
-            ArrayPool<double>.Shared.Return(im);
-            ArrayPool<float>.Shared.Return(scratch);
+            foreach (var f in features)
+            {
+                if (f is not null)
+                {
+                    ArrayPool<float>.Shared.Return(f);
+                }
+            }
         }
     }
 
-    private static RegistrationShift Estimate(ReadOnlySpan<float> reference, ReadOnlySpan<float> moving, int width, int height, RegistrationOptions options,
-        Span<double> a, Span<double> b, Span<double> re, Span<double> im, Span<float> scratch)
+    private static int CoarseFactor(int width, int height)
     {
-        if (!(Feature(reference, a, scratch, width, height, options.Feature) && Feature(moving, b, scratch, width, height, options.Feature)))
+        foreach (var f in (ReadOnlySpan<int>)[4, 2])
         {
-            // A flat (or wholly non-finite) image has nothing to register on.
-            return new RegistrationShift(0, 0, 0, false);
+            if (width / f >= MinCoarseSize && height / f >= MinCoarseSize)
+            {
+                return f;
+            }
         }
 
-        // A window fixed on the grid pulls the estimate towards zero (both windows match best unshifted), so the
-        // moving image's window follows the estimate and the residual is measured again.
-        var estimate = new RegistrationShift(0, 0, 0, false);
-        for (var pass = 0; pass < WindowPasses; pass++)
+        return 1;
+    }
+
+    /// <summary>
+    /// One phase-correlation pass on the feature images binned by <paramref name="factor"/>: sources[0] is the
+    /// reference, sources[k + 1] the k-th moving image, whose window is centred at <paramref name="windowShifts"/>[k].
+    /// </summary>
+    private static void Correlate(float[][] sources, int width, int height, int factor, RegistrationShift[] windowShifts, RegistrationShift[] results, RegistrationOptions options)
+    {
+        var w = width / factor;
+        var h = height / factor;
+        var n = w * h;
+        var images = sources.Length;
+        var pairs = (images + 1) / 2;
+        var re = new double[pairs][];
+        var im = new double[pairs][];
+        var windowX = ArrayPool<double>.Shared.Rent(w);
+        var windowY = ArrayPool<double>.Shared.Rent(h);
+        var binned = factor > 1 ? ArrayPool<float>.Shared.Rent(n) : null;
+        try
         {
-            Window(a, re, width, height, 0, 0);
-            Window(b, im, width, height, estimate.Dx, estimate.Dy);
-            Fft2D.Forward(re, im, width, height);
-            CrossPower(re, im, width, height, options.CutoffFrequency);
-            Fft2D.Inverse(re, im, width, height);
-            var next = LocatePeak(re, width, height, options);
-            if (pass > 0 && (Math.Abs(next.Dx - estimate.Dx) > 2 || Math.Abs(next.Dy - estimate.Dy) > 2))
+            for (var p = 0; p < pairs; p++)
             {
-                // The refined window found a different peak: the match is not stable, keep the first and its confidence.
-                break;
+                re[p] = ArrayPool<double>.Shared.Rent(n);
+                im[p] = ArrayPool<double>.Shared.Rent(n);
             }
 
-            estimate = next;
-        }
+            for (var i = 0; i < images; i++)
+            {
+                ReadOnlySpan<float> feature = sources[i].AsSpan(0, width * height);
+                if (binned is not null)
+                {
+                    Bin(feature, binned.AsSpan(0, n), width, w, h, factor);
+                    feature = binned.AsSpan(0, n);
+                }
 
-        return estimate;
+                var shift = i == 0 ? default : windowShifts[i - 1];
+                Hann(windowX.AsSpan(0, w), shift.Dx / factor);
+                Hann(windowY.AsSpan(0, h), shift.Dy / factor);
+                var target = (i % 2 == 0 ? re : im)[i / 2].AsSpan(0, n);
+                Window(feature, target, windowX.AsSpan(0, w), windowY.AsSpan(0, h), w, h);
+            }
+
+            if (images % 2 == 1)
+            {
+                im[pairs - 1].AsSpan(0, n).Clear();
+            }
+
+            Transform(re, im, w, h, inverse: false);
+            var gx = ArrayPool<double>.Shared.Rent(w);
+            var gy = ArrayPool<double>.Shared.Rent(h);
+            try
+            {
+                FrequencyWeights(gx.AsSpan(0, w), options.CutoffFrequency);
+                FrequencyWeights(gy.AsSpan(0, h), options.CutoffFrequency);
+                CrossPower(re, im, images - 1, w, h, gx, gy);
+            }
+            finally
+            {
+                ArrayPool<double>.Shared.Return(gx);
+                ArrayPool<double>.Shared.Return(gy);
+            }
+
+            // The cross-power spectra of moving images 2q and 2q + 1 now sit in pair q as P₂q + i·P₂q₊₁.
+            var surfaces = images / 2;
+            Transform(re[..surfaces], im[..surfaces], w, h, inverse: true);
+            for (var k = 0; k < images - 1; k++)
+            {
+                var surface = (k % 2 == 0 ? re : im)[k / 2].AsSpan(0, n);
+                var found = LocatePeak(surface, w, h, options);
+                results[k] = found with { Dx = found.Dx * factor, Dy = found.Dy * factor };
+            }
+        }
+        finally
+        {
+            foreach (var buffer in re.Concat(im))
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<double>.Shared.Return(buffer);
+                }
+            }
+
+            ArrayPool<double>.Shared.Return(windowX);
+            ArrayPool<double>.Shared.Return(windowY);
+            if (binned is not null)
+            {
+                ArrayPool<float>.Shared.Return(binned);
+            }
+        }
+    }
+
+    private static void Transform(double[][] re, double[][] im, int width, int height, bool inverse)
+    {
+        var n = width * height;
+        if (re.Length > 1 && n >= ParallelPixels)
+        {
+            Parallel.For(0, re.Length, p => Transform(re[p].AsSpan(0, n), im[p].AsSpan(0, n), width, height, inverse));
+        }
+        else if (re.Length == 1 && n >= ParallelPixels)
+        {
+            if (inverse)
+            {
+                Fft2D.Inverse(re[0], im[0], width, height, parallel: true);
+            }
+            else
+            {
+                Fft2D.Forward(re[0], im[0], width, height, parallel: true);
+            }
+        }
+        else
+        {
+            for (var p = 0; p < re.Length; p++)
+            {
+                Transform(re[p].AsSpan(0, n), im[p].AsSpan(0, n), width, height, inverse);
+            }
+        }
+    }
+
+    private static void Transform(Span<double> re, Span<double> im, int width, int height, bool inverse)
+    {
+        if (inverse)
+        {
+            Fft2D.Inverse(re, im, width, height);
+        }
+        else
+        {
+            Fft2D.Forward(re, im, width, height);
+        }
     }
 
     /// <summary>
     /// Row-aligns <paramref name="data"/> and makes the mean-free feature image in <paramref name="feature"/>; false
     /// when it has no structure.
     /// </summary>
-    private static bool Feature(ReadOnlySpan<float> data, Span<double> feature, Span<float> scratch, int width, int height, RegistrationFeature kind)
+    private static bool Feature(ReadOnlySpan<float> data, Span<float> feature, Span<float> scratch, int width, int height, RegistrationFeature kind)
     {
         if (!SurfaceStatistics.AllFinite(data))
         {
             // NaN/Inf pixels (masked by the chain) take the finite mean, so they neither match nor spread.
-            var values = data.ToArray();
-            var finite = values.Where(float.IsFinite).Select(v => (double)v).DefaultIfEmpty(double.NaN).Average();
-            if (double.IsNaN(finite))
+            double sum = 0;
+            var count = 0;
+            foreach (var v in data)
+            {
+                if (float.IsFinite(v))
+                {
+                    sum += v;
+                    count++;
+                }
+            }
+
+            if (count == 0)
             {
                 return false;
             }
 
-            for (var i = 0; i < values.Length; i++)
+            var fill = (float)(sum / count);
+            for (var i = 0; i < data.Length; i++)
             {
-                values[i] = float.IsFinite(values[i]) ? values[i] : (float)finite;
+                feature[i] = float.IsFinite(data[i]) ? data[i] : fill;
             }
 
-            return Feature(values, feature, scratch, width, height, kind);
+            data = feature;
         }
 
         // Line offsets differ between channels and directions; left in, they would correlate as horizontal stripes.
-        new RowAlignment(RowAlignmentMethod.Median).Run(data, scratch, width, height, default);
+        AlignRows(data, scratch, width, height);
         if (kind == RegistrationFeature.Intensity)
         {
-            for (var i = 0; i < feature.Length; i++)
-            {
-                feature[i] = scratch[i];
-            }
+            scratch.CopyTo(feature);
         }
         else
         {
             GradientMagnitude(scratch, feature, width, height);
         }
 
-        var mean = System.Numerics.Tensors.TensorPrimitives.Sum<double>(feature) / feature.Length;
-        System.Numerics.Tensors.TensorPrimitives.Subtract(feature, mean, feature);
-        var scale = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<double>(feature));
-        var energy = System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(feature);
+        var mean = (float)(Simd.Sum(feature) / feature.Length);
+        TensorPrimitives.Subtract(feature, mean, feature);
+        double scale = Math.Abs(TensorPrimitives.MaxMagnitude(feature));
+        double energy = TensorPrimitives.SumOfSquares(feature);
 
         // Relative to the values' size: float data quantised flat still leaves rounding dust.
         return scale > 0 && energy > 1e-12 * scale * scale * feature.Length;
     }
 
-    /// <summary>output = input × Hann window whose centre is moved by (dx, dy) pixels (zero beyond its support).</summary>
-    private static void Window(ReadOnlySpan<double> input, Span<double> output, int width, int height, double dx, double dy)
+    /// <summary>
+    /// Subtracts each row's median, taken over every <see cref="AlignStride"/>-th pixel: registration needs the line
+    /// offsets gone, not Gwyddion's exact median, and a quarter of the row gives it at a quarter of the cost.
+    /// </summary>
+    private static void AlignRows(ReadOnlySpan<float> data, Span<float> output, int width, int height)
     {
-        var windowX = Hann(width, dx);
-        var windowY = Hann(height, dy);
-        for (var y = 0; y < height; y++)
+        var stride = width >= 64 * AlignStride ? AlignStride : 1;
+        var count = (width + stride - 1) / stride;
+        var buffer = ArrayPool<float>.Shared.Rent(count);
+        try
         {
-            var wy = windowY[y];
-            var row = y * width;
-            for (var x = 0; x < width; x++)
+            var sample = buffer.AsSpan(0, count);
+            for (var y = 0; y < height; y++)
             {
-                output[row + x] = input[row + x] * wy * windowX[x];
+                var row = data.Slice(y * width, width);
+                for (var i = 0; i < count; i++)
+                {
+                    sample[i] = row[i * stride];
+                }
+
+                TensorPrimitives.Subtract(row, Selection.Median(sample), output.Slice(y * width, width));
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
         }
     }
 
     /// <summary>|∇f| by central differences (one-sided at the edges), in units per pixel.</summary>
-    private static void GradientMagnitude(ReadOnlySpan<float> data, Span<double> output, int width, int height)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GradientMagnitude(ReadOnlySpan<float> data, Span<float> output, int width, int height)
     {
+        ref var d = ref MemoryMarshal.GetReference(data);
+        ref var o = ref MemoryMarshal.GetReference(output);
+        var lanes = Vector<float>.Count;
         for (var y = 0; y < height; y++)
         {
             var up = y > 0 ? y - 1 : y;
             var down = y < height - 1 ? y + 1 : y;
-            var dyScale = 1.0 / (down - up);
+            var dyScale = 1f / (down - up);
+            var row = y * width;
             for (var x = 0; x < width; x++)
             {
+                if (x == 1 && Vector.IsHardwareAccelerated)
+                {
+                    // Interior columns: both neighbours exist, one vector of pixels at a time.
+                    var half = new Vector<float>(0.5f);
+                    var vy = new Vector<float>(dyScale);
+                    for (; x <= width - 1 - lanes; x += lanes)
+                    {
+                        var gx = (Vector.LoadUnsafe(ref d, (nuint)(row + x + 1)) - Vector.LoadUnsafe(ref d, (nuint)(row + x - 1))) * half;
+                        var gy = (Vector.LoadUnsafe(ref d, (nuint)((down * width) + x)) - Vector.LoadUnsafe(ref d, (nuint)((up * width) + x))) * vy;
+                        Vector.SquareRoot((gx * gx) + (gy * gy)).StoreUnsafe(ref o, (nuint)(row + x));
+                    }
+
+                    if (x >= width)
+                    {
+                        break;
+                    }
+                }
+
                 var left = x > 0 ? x - 1 : x;
                 var right = x < width - 1 ? x + 1 : x;
-                var gx = (data[(y * width) + right] - (double)data[(y * width) + left]) / (right - left);
-                var gy = (data[(down * width) + x] - (double)data[(up * width) + x]) * dyScale;
-                output[(y * width) + x] = Math.Sqrt((gx * gx) + (gy * gy));
+                var gxs = (Unsafe.Add(ref d, row + right) - Unsafe.Add(ref d, row + left)) / (right - left);
+                var gys = (Unsafe.Add(ref d, (down * width) + x) - Unsafe.Add(ref d, (up * width) + x)) * dyScale;
+                Unsafe.Add(ref o, row + x) = MathF.Sqrt((gxs * gxs) + (gys * gys));
             }
         }
     }
 
-    private static double[] Hann(int n, double shift)
+    /// <summary>Mean of each factor × factor block (the remainder rows and columns are left out).</summary>
+    private static void Bin(ReadOnlySpan<float> input, Span<float> output, int width, int w, int h, int factor)
     {
-        var w = new double[n];
+        var scale = 1f / (factor * factor);
+        for (var y = 0; y < h; y++)
+        {
+            var target = output.Slice(y * w, w);
+            target.Clear();
+            for (var j = 0; j < factor; j++)
+            {
+                var row = input.Slice(((y * factor) + j) * width, w * factor);
+                for (var x = 0; x < w; x++)
+                {
+                    var sum = 0f;
+                    for (var i = 0; i < factor; i++)
+                    {
+                        sum += row[(x * factor) + i];
+                    }
+
+                    target[x] += sum;
+                }
+            }
+
+            TensorPrimitives.Multiply(target, scale, target);
+        }
+    }
+
+    /// <summary>output = input × Hann window (separable, rows × columns), widened to double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Window(ReadOnlySpan<float> input, Span<double> output, ReadOnlySpan<double> windowX, ReadOnlySpan<double> windowY, int width, int height)
+    {
+        ref var wx = ref MemoryMarshal.GetReference(windowX);
+        var lanes = Vector<float>.Count;
+        for (var y = 0; y < height; y++)
+        {
+            var wy = windowY[y];
+            var row = input.Slice(y * width, width);
+            var target = output.Slice(y * width, width);
+            if (wy == 0)
+            {
+                target.Clear();
+                continue;
+            }
+
+            ref var r = ref MemoryMarshal.GetReference(row);
+            ref var t = ref MemoryMarshal.GetReference(target);
+            var x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vy = new Vector<double>(wy);
+                var half = Vector<double>.Count;
+                for (; x <= width - lanes; x += lanes)
+                {
+                    var f = Vector.LoadUnsafe(ref r, (nuint)x);
+                    (Vector.WidenLower(f) * vy * Vector.LoadUnsafe(ref wx, (nuint)x)).StoreUnsafe(ref t, (nuint)x);
+                    (Vector.WidenUpper(f) * vy * Vector.LoadUnsafe(ref wx, (nuint)(x + half))).StoreUnsafe(ref t, (nuint)(x + half));
+                }
+            }
+
+            for (; x < width; x++)
+            {
+                Unsafe.Add(ref t, x) = Unsafe.Add(ref r, x) * wy * Unsafe.Add(ref wx, x);
+            }
+        }
+    }
+
+    /// <summary>Hann window of length w.Length whose centre is moved by <paramref name="shift"/> samples (zero beyond its support).</summary>
+    private static void Hann(Span<double> w, double shift)
+    {
+        var n = w.Length;
         for (var i = 0; i < n; i++)
         {
             var t = (i + 0.5 - shift) / n;
             w[i] = t is > 0 and < 1 ? 0.5 - (0.5 * Math.Cos(2 * Math.PI * t)) : 0;
         }
-
-        return w;
     }
 
     /// <summary>
-    /// From Z = FFT(a + i·b): A[k] = (Z[k] + Z*[−k])/2, B[k] = (Z[k] − Z*[−k])/(2i); writes the whitened, weighted
-    /// conj(A)·B (whose inverse transform peaks at the displacement of b against a) back into (re, im).
+    /// Pair p holds Z = FFT(image 2p + i·image 2p+1), image 0 being the reference; an image's spectrum is
+    /// (Z[k] + Z*[−k])/2 (even) or (Z[k] − Z*[−k])/(2i) (odd). Writes the whitened, weighted cross-power spectra
+    /// Pₖ = conj(A)·Bₖ (whose inverse transform peaks at the displacement of moving image k) as P₂q + i·P₂q₊₁ into pair
+    /// q: both are Hermitian, so one inverse transform gives the two real surfaces as its real and imaginary parts.
     /// </summary>
-    private static void CrossPower(Span<double> re, Span<double> im, int width, int height, double cutoff)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CrossPower(double[][] re, double[][] im, int moving, int width, int height, double[] gx, double[] gy)
     {
-        // The Gaussian weight is separable: exp(−(fx² + fy²)/f₀²) = gx[kx]·gy[ky].
-        var gx = FrequencyWeights(width, cutoff);
-        var gy = FrequencyWeights(height, cutoff);
+        if (moving <= 2)
+        {
+            CrossPowerOneOrTwo(re, im, moving, width, height, gx, gy);
+            return;
+        }
 
-        // Q[−k] = conj(Q[k]) for real a and b: each pair (k, −k) is computed once, from both bins, and written to both.
+        Span<double> pr = moving <= 64 ? stackalloc double[moving] : new double[moving];
+        Span<double> pi = moving <= 64 ? stackalloc double[moving] : new double[moving];
+
+        // Q[−k] = conj(Q[k]) for real images: each pair (k, −k) is computed once, from both bins, and written to both.
         for (var ky = 0; ky < height; ky++)
         {
             var my = ky == 0 ? 0 : height - ky;
+            if (my < ky)
+            {
+                continue;
+            }
+
             for (var kx = 0; kx < width; kx++)
             {
                 var mx = kx == 0 ? 0 : width - kx;
@@ -287,75 +634,167 @@ public static class ChannelRegistration
                     continue;
                 }
 
-                var zr = re[i];
-                var zi = im[i];
-                var cr = re[j];
-                var ci = -im[j];
-                var ar = 0.5 * (zr + cr);
-                var ai = 0.5 * (zi + ci);
-                var br = 0.5 * (zi - ci);
-                var bi = -0.5 * (zr - cr);
-                var pr = (ar * br) + (ai * bi);
-                var pi = (ar * bi) - (ai * br);
-                var magnitude = Math.Sqrt((pr * pr) + (pi * pi));
-                var weight = magnitude > 0 ? gx[kx] * gy[ky] / magnitude : 0;
-                re[i] = pr * weight;
-                im[i] = pi * weight;
-                re[j] = pr * weight;
-                im[j] = -pi * weight;
+                var weight = gx[kx] * gy[ky];
+                double ar = 0, ai = 0;
+                for (var image = 0; image <= moving; image++)
+                {
+                    var zr = re[image / 2][i];
+                    var zi = im[image / 2][i];
+                    var cr = re[image / 2][j];
+                    var ci = -im[image / 2][j];
+                    double sr, si;
+                    if (image % 2 == 0)
+                    {
+                        sr = 0.5 * (zr + cr);
+                        si = 0.5 * (zi + ci);
+                    }
+                    else
+                    {
+                        sr = 0.5 * (zi - ci);
+                        si = -0.5 * (zr - cr);
+                    }
+
+                    if (image == 0)
+                    {
+                        (ar, ai) = (sr, si);
+                        continue;
+                    }
+
+                    var qr = (ar * sr) + (ai * si);
+                    var qi = (ar * si) - (ai * sr);
+                    var magnitude = Math.Sqrt((qr * qr) + (qi * qi));
+                    var scale = magnitude > 0 ? weight / magnitude : 0;
+                    pr[image - 1] = qr * scale;
+                    pi[image - 1] = qi * scale;
+                }
+
+                for (var q = 0; 2 * q < moving; q++)
+                {
+                    var er = pr[2 * q];
+                    var ei = pi[2 * q];
+                    double or = 0, oi = 0;
+                    if ((2 * q) + 1 < moving)
+                    {
+                        or = pr[(2 * q) + 1];
+                        oi = pi[(2 * q) + 1];
+                    }
+
+                    // S = E + i·O at k; at −k: conj(E) + i·conj(O).
+                    re[q][i] = er - oi;
+                    im[q][i] = ei + or;
+                    re[q][j] = er + oi;
+                    im[q][j] = -ei + or;
+                }
             }
         }
 
-        re[0] = 0;
-        im[0] = 0;
+        for (var q = 0; 2 * q < moving; q++)
+        {
+            re[q][0] = 0;
+            im[q][0] = 0;
+        }
     }
 
-    private static double[] FrequencyWeights(int n, double cutoff)
+    /// <summary><see cref="CrossPower"/> for one or two moving images (the chain's case), with the spans hoisted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CrossPowerOneOrTwo(double[][] re, double[][] im, int moving, int width, int height, double[] gx, double[] gy)
     {
-        var w = new double[n];
+        var n = width * height;
+        var r0 = re[0].AsSpan(0, n);
+        var i0 = im[0].AsSpan(0, n);
+        var two = moving == 2;
+        var r1 = two ? re[1].AsSpan(0, n) : default;
+        var i1 = two ? im[1].AsSpan(0, n) : default;
+        for (var ky = 0; ky <= height / 2; ky++)
+        {
+            var my = ky == 0 ? 0 : height - ky;
+            var wy = gy[ky];
+            for (var kx = 0; kx < width; kx++)
+            {
+                var mx = kx == 0 ? 0 : width - kx;
+                var i = (ky * width) + kx;
+                var j = (my * width) + mx;
+                if (j < i)
+                {
+                    continue;
+                }
+
+                // Pair 0 = reference + i·moving 0: A = (Z + Z*₋)/2, B₀ = (Z − Z*₋)/(2i).
+                double zr = r0[i], zi = i0[i], cr = r0[j], ci = -i0[j];
+                var ar = 0.5 * (zr + cr);
+                var ai = 0.5 * (zi + ci);
+                var weight = gx[kx] * wy;
+                var (er, ei) = Whitened(ar, ai, 0.5 * (zi - ci), -0.5 * (zr - cr), weight);
+                double or = 0, oi = 0;
+                if (two)
+                {
+                    // Pair 1 = moving 1 + i·0: its transform is moving 1's spectrum itself.
+                    (or, oi) = Whitened(ar, ai, r1[i], i1[i], weight);
+                }
+
+                // S = E + i·O at k; at −k: conj(E) + i·conj(O).
+                r0[i] = er - oi;
+                i0[i] = ei + or;
+                r0[j] = er + oi;
+                i0[j] = -ei + or;
+            }
+        }
+
+        r0[0] = 0;
+        i0[0] = 0;
+    }
+
+    /// <summary>conj(A)·B scaled to magnitude <paramref name="weight"/> (0 where it vanishes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Re, double Im) Whitened(double ar, double ai, double br, double bi, double weight)
+    {
+        var qr = (ar * br) + (ai * bi);
+        var qi = (ar * bi) - (ai * br);
+        var magnitude2 = (qr * qr) + (qi * qi);
+        var scale = magnitude2 > 0 ? weight / Math.Sqrt(magnitude2) : 0;
+        return (qr * scale, qi * scale);
+    }
+
+    private static void FrequencyWeights(Span<double> w, double cutoff)
+    {
+        var n = w.Length;
         for (var k = 0; k < n; k++)
         {
             var f = (k <= n / 2 ? k : k - n) / (double)n / cutoff;
             w[k] = Math.Exp(-f * f);
         }
-
-        return w;
     }
 
     private static RegistrationShift LocatePeak(ReadOnlySpan<double> surface, int width, int height, RegistrationOptions options)
     {
-        var rangeX = Math.Max(1, (int)(options.MaxShiftFraction * width));
-        var rangeY = Math.Max(1, (int)(options.MaxShiftFraction * height));
+        var rangeX = Math.Min(Math.Max(1, (int)(options.MaxShiftFraction * width)), width / 2);
+        var rangeY = Math.Min(Math.Max(1, (int)(options.MaxShiftFraction * height)), height / 2);
         var best = double.NegativeInfinity;
         int bx = 0, by = 0;
         for (var dy = -rangeY; dy <= rangeY; dy++)
         {
-            var row = Wrap(dy, height) * width;
-            for (var dx = -rangeX; dx <= rangeX; dx++)
+            var row = surface.Slice(Wrap(dy, height) * width, width);
+            var (value, dx) = MaxOver(row, -rangeX, rangeX);
+            if (value > best)
             {
-                var value = surface[row + Wrap(dx, width)];
-                if (value > best)
-                {
-                    best = value;
-                    bx = dx;
-                    by = dy;
-                }
+                best = value;
+                bx = dx;
+                by = dy;
             }
         }
 
         var second = double.NegativeInfinity;
         for (var dy = -rangeY; dy <= rangeY; dy++)
         {
-            var row = Wrap(dy, height) * width;
-            for (var dx = -rangeX; dx <= rangeX; dx++)
+            var row = surface.Slice(Wrap(dy, height) * width, width);
+            if (Math.Abs(dy - by) > PeakExclusionRadius)
             {
-                if (Math.Abs(dx - bx) <= PeakExclusionRadius && Math.Abs(dy - by) <= PeakExclusionRadius)
-                {
-                    continue;
-                }
-
-                second = Math.Max(second, surface[row + Wrap(dx, width)]);
+                second = Math.Max(second, MaxOver(row, -rangeX, rangeX).Value);
+                continue;
             }
+
+            second = Math.Max(second, MaxOver(row, -rangeX, bx - PeakExclusionRadius - 1).Value);
+            second = Math.Max(second, MaxOver(row, bx + PeakExclusionRadius + 1, rangeX).Value);
         }
 
         var confidence = best > 0 ? Math.Clamp(1 - (Math.Max(second, 0) / best), 0, 1) : 0;
@@ -364,6 +803,41 @@ public static class ChannelRegistration
         var column = Wrap(bx, width);
         var subY = SubPixel(surface[(Wrap(by - 1, height) * width) + column], best, surface[(Wrap(by + 1, height) * width) + column]);
         return new RegistrationShift(bx + subX, by + subY, confidence, confidence >= options.MinConfidence);
+    }
+
+    /// <summary>The largest value of a wrapped row over offsets [from, to] (the first, on ties) and its offset.</summary>
+    private static (double Value, int Offset) MaxOver(ReadOnlySpan<double> row, int from, int to)
+    {
+        var best = double.NegativeInfinity;
+        var at = from;
+        if (to < from)
+        {
+            return (best, at);
+        }
+
+        // Negative offsets sit at the row's end, the others at its start: two contiguous runs.
+        if (from < 0)
+        {
+            var end = Math.Min(to, -1);
+            var run = row.Slice(row.Length + from, end - from + 1);
+            var index = TensorPrimitives.IndexOfMax(run);
+            best = run[index];
+            at = from + index;
+        }
+
+        if (to >= 0)
+        {
+            var start = Math.Max(from, 0);
+            var run = row.Slice(start, to - start + 1);
+            var index = TensorPrimitives.IndexOfMax(run);
+            if (run[index] > best)
+            {
+                best = run[index];
+                at = start + index;
+            }
+        }
+
+        return (best, at);
     }
 
     /// <summary>Vertex of the Gaussian through three samples (of the parabola when a flank is not positive), within ±0.5.</summary>

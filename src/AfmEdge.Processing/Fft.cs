@@ -24,6 +24,26 @@ public static class Fft
 
     public static bool IsPowerOfTwo(int n) => n > 0 && (n & (n - 1)) == 0;
 
+    /// <summary>The transform in place without the inverse's 1/N (for callers that scale once over several passes).</summary>
+    internal static void TransformUnscaled(Span<double> re, Span<double> im, bool inverse)
+    {
+        var n = re.Length;
+        if (n <= 1)
+        {
+            return;
+        }
+
+        var plan = Plans.GetOrAdd(n, static length => new Plan(length));
+        if (plan.Bluestein is { } bluestein)
+        {
+            bluestein.Transform(re, im, inverse);
+        }
+        else
+        {
+            plan.Radix2(re, im, inverse);
+        }
+    }
+
     private static void Transform(Span<double> re, Span<double> im, bool inverse)
     {
         var n = re.Length;

@@ -157,10 +157,12 @@ public sealed class FrameRegistration : IFrameOperation
             }
         }
 
-        var options = Options(RegistrationFeature.Gradient);
-        foreach (var target in targets)
+        // All probes against the reference in one call: its feature and spectrum are made once.
+        var shifts = ChannelRegistration.Estimate(channels[reference], [.. targets.Select(t => channels[t])], Options(RegistrationFeature.Gradient));
+        for (var k = 0; k < targets.Count; k++)
         {
-            var shift = ChannelRegistration.Estimate(channels[reference], channels[target], options);
+            var target = targets[k];
+            var shift = shifts[k];
             report.Add($"{channels[target].Descriptor.Key}: {shift}");
             if (!shift.Accepted)
             {

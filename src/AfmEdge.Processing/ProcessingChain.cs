@@ -163,25 +163,54 @@ public sealed class ProcessingChain
     {
         var (working, exclude) = MaskNonFinite(channel.Data, out nonFinite);
         var current = channel;
-        float[]? data = working;
-        foreach (var step in operations)
-        {
-            if (step is GridOperation grid)
-            {
-                var output = new float[channel.Data.Length];
-                grid.Run(data ?? current.Data, output, channel.Width, channel.Height, exclude);
-                data = output;
-            }
-            else
-            {
-                current = ((IChannelOperation)step).Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
-                data = null;
-            }
-        }
+        var length = channel.Data.Length;
 
-        if (data is null)
+        // Grid steps pass their results through two pooled buffers; only the channel's final data is a new array (a
+        // frame-sized array per step would be a large-object allocation each, and the collections they cause cost more
+        // than the steps).
+        float[]? data = working;
+        var pooled = new float[]?[2];
+        var next = 0;
+        try
         {
-            data = [.. current.Data];
+            for (var s = 0; s < operations.Length; s++)
+            {
+                if (operations[s] is GridOperation grid)
+                {
+                    var last = s == operations.Length - 1 || operations[s + 1] is not GridOperation;
+                    float[] output;
+                    if (last)
+                    {
+                        output = new float[length];
+                    }
+                    else
+                    {
+                        output = pooled[next] ??= System.Buffers.ArrayPool<float>.Shared.Rent(length);
+                        next ^= 1;
+                    }
+
+                    grid.Run(data is null ? current.Data : data.AsSpan(0, length), output.AsSpan(0, length), channel.Width, channel.Height, exclude);
+                    data = output;
+                }
+                else
+                {
+                    // The grid step before a channel step wrote a new array (it was "last"), never a pooled one.
+                    current = ((IChannelOperation)operations[s]).Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
+                    data = null;
+                }
+            }
+
+            data ??= [.. current.Data];
+        }
+        finally
+        {
+            foreach (var buffer in pooled)
+            {
+                if (buffer is not null)
+                {
+                    System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+                }
+            }
         }
 
         if (exclude is not null)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -53,33 +54,45 @@ public sealed class ScarRemoval : GridOperation
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
-        var marks = Mark(input, width, height);
-        input.CopyTo(output);
-        for (var y = 0; y < height; y++)
+        var n = input.Length;
+        var markBuffer = ArrayPool<byte>.Shared.Rent(n);
+        var strengthBuffer = ArrayPool<float>.Shared.Rent(n);
+        try
         {
-            var row = marks.AsSpan(y * width, width);
-            for (var x = row.IndexOfAnyExcept((byte)0); x >= 0 && x < width; x++)
+            var marks = markBuffer.AsSpan(0, n);
+            Mark(input, marks, strengthBuffer.AsSpan(0, n), width, height);
+            input.CopyTo(output);
+            for (var y = 0; y < height; y++)
             {
-                if (row[x] == 0)
+                var row = marks.Slice(y * width, width);
+                for (var x = row.IndexOfAnyExcept((byte)0); x >= 0 && x < width; x++)
                 {
-                    continue;
-                }
+                    if (row[x] == 0)
+                    {
+                        continue;
+                    }
 
-                // Scars are at most MaxWidth lines tall, so the unmarked neighbours are a few steps away.
-                var above = y - 1;
-                while (above >= 0 && marks[(above * width) + x] != 0)
-                {
-                    above--;
-                }
+                    // Scars are at most MaxWidth lines tall, so the unmarked neighbours are a few steps away.
+                    var above = y - 1;
+                    while (above >= 0 && marks[(above * width) + x] != 0)
+                    {
+                        above--;
+                    }
 
-                var below = y + 1;
-                while (below < height && marks[(below * width) + x] != 0)
-                {
-                    below++;
-                }
+                    var below = y + 1;
+                    while (below < height && marks[(below * width) + x] != 0)
+                    {
+                        below++;
+                    }
 
-                output[(y * width) + x] = Interpolate(input, width, height, x, y, above, below);
+                    output[(y * width) + x] = Interpolate(input, width, height, x, y, above, below);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(markBuffer);
+            ArrayPool<float>.Shared.Return(strengthBuffer);
         }
     }
 
@@ -88,19 +101,22 @@ public sealed class ScarRemoval : GridOperation
     {
         Grid.Check(data.Length, data.Length, width, height);
         var result = new byte[data.Length];
-        var m = new float[data.Length];
+        Mark(data, result, new float[data.Length], width, height);
+        return result;
+    }
+
+    /// <summary>Marks into <paramref name="result"/>; <paramref name="strength"/> is frame-sized scratch.</summary>
+    private void Mark(ReadOnlySpan<float> data, Span<byte> result, Span<float> strength, int width, int height)
+    {
+        result.Clear();
         var rms = VerticalRms(data, width, height);
         foreach (var negative in (ReadOnlySpan<bool>)[false, true])
         {
-            if (negative)
-            {
-                Array.Clear(m);
-            }
-
-            MarkScars(data, m, width, height, rms, negative);
+            strength.Clear();
+            MarkScars(data, strength, width, height, rms, negative);
             for (var y = 0; y < height; y++)
             {
-                var row = m.AsSpan(y * width, width);
+                var row = strength.Slice(y * width, width);
                 for (var x = row.IndexOfAnyExcept(0f); x >= 0 && x < width; x++)
                 {
                     if (row[x] > 0)
@@ -110,8 +126,6 @@ public sealed class ScarRemoval : GridOperation
                 }
             }
         }
-
-        return result;
     }
 
     private static float Interpolate(ReadOnlySpan<float> input, int width, int height, int x, int y, int above, int below)
@@ -128,7 +142,7 @@ public sealed class ScarRemoval : GridOperation
     // The marking of gwy_data_field_mark_scars, followed step by step so thresholds mean what they mean in Gwyddion;
     // the initial search runs one vector of columns at a time (in float, where Gwyddion uses double).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MarkScars(ReadOnlySpan<float> d, float[] m, int xres, int yres, double rms, bool negative)
+    private void MarkScars(ReadOnlySpan<float> d, Span<float> m, int xres, int yres, double rms, bool negative)
     {
         var minLen = Math.Max(MinLength, 1);
         var maxWidth = Math.Min(MaxWidth, yres - 2);
@@ -167,7 +181,7 @@ public sealed class ScarRemoval : GridOperation
         // run of values ≥ low is a scar iff it holds a value ≥ high and is ≥ min_scar_len long — one pass per row.
         for (var i = 0; i < yres; i++)
         {
-            var marks = m.AsSpan(i * xres, xres);
+            var marks = m.Slice(i * xres, xres);
             if (System.Numerics.Tensors.TensorPrimitives.Max(marks) < high)
             {
                 marks.Clear(); // most rows: nothing reaches the high threshold
@@ -197,7 +211,7 @@ public sealed class ScarRemoval : GridOperation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SearchVector(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
+    private static void SearchVector(ReadOnlySpan<float> d, Span<float> m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
     {
         ref var data = ref MemoryMarshal.GetReference(d);
         var d0 = Vector.LoadUnsafe(ref data, (nuint)at);
@@ -237,7 +251,7 @@ public sealed class ScarRemoval : GridOperation
         }
 
         var scale = new Vector<float>(invRms);
-        ref var marks = ref MemoryMarshal.GetArrayDataReference(m);
+        ref var marks = ref MemoryMarshal.GetReference(m);
         for (var k = 1; k <= maxWidth; k++)
         {
             var inScar = Vector.GreaterThanOrEqual(depth, new Vector<int>(k));
@@ -250,7 +264,7 @@ public sealed class ScarRemoval : GridOperation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SearchScalar(ReadOnlySpan<float> d, float[] m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
+    private static void SearchScalar(ReadOnlySpan<float> d, Span<float> m, int at, int xres, int maxWidth, float lowRms, float invRms, bool negative)
     {
         var running = d[at + xres];
         for (var k = 1; k <= maxWidth; k++)

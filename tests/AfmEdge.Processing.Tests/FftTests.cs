@@ -55,6 +55,21 @@ public sealed class FftTests
         AssertClose(originalRe, originalIm, re, im);
     }
 
+    [Theory]
+    [InlineData(64, 32)]
+    [InlineData(40, 24)]
+    public void Transform2D_Parallel_MatchesSerial(int width, int height)
+    {
+        var (re, im) = Random(width * height, seed: width * height);
+        var (parallelRe, parallelIm) = ((double[])re.Clone(), (double[])im.Clone());
+        Fft2D.Forward(re.AsSpan(), im, width, height);
+        Fft2D.Forward(parallelRe, parallelIm, width, height, parallel: true);
+        AssertClose(re, im, parallelRe, parallelIm);
+        Fft2D.Inverse(re.AsSpan(), im, width, height);
+        Fft2D.Inverse(parallelRe, parallelIm, width, height, parallel: true);
+        AssertClose(re, im, parallelRe, parallelIm);
+    }
+
     [Fact]
     public void Forward_MismatchedParts_ThrowsNamingThem()
     {

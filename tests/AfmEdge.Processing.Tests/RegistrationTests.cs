@@ -41,6 +41,23 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void Estimate_SeveralMovingImages_EachMatchesItsOwnEstimate()
+    {
+        // Three moving images: one whole pair and one packed with the reference in the transforms.
+        var reference = Blobs(Size, Size, seed: 5, 0, 0, noise: 0.05, noiseSeed: 1);
+        var shifts = new[] { (3.4, -1.2), (-6.6, 4.1), (0.7, 8.3) };
+        var moving = shifts.Select((s, i) => (ReadOnlyMemory<float>)Blobs(Size, Size, seed: 5, s.Item1, s.Item2, noise: 0.05, noiseSeed: 2 + i)).ToArray();
+        var together = ChannelRegistration.Estimate(reference, moving, Size, Size, new RegistrationOptions { Feature = RegistrationFeature.Intensity });
+        for (var i = 0; i < shifts.Length; i++)
+        {
+            var alone = ChannelRegistration.Estimate(reference, moving[i].Span, Size, Size, new RegistrationOptions { Feature = RegistrationFeature.Intensity });
+            Assert.Equal(alone.Dx, together[i].Dx, 1e-9);
+            Assert.Equal(alone.Dy, together[i].Dy, 1e-9);
+            AssertShift(shifts[i].Item1, shifts[i].Item2, together[i], 0.1);
+        }
+    }
+
+    [Fact]
     public void Estimate_IndependentNoise_LowConfidenceRefused()
     {
         var a = Enumerable.Range(0, Size * Size).Select(i => (float)Hash(i, 1)).ToArray();
