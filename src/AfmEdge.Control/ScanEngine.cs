@@ -386,8 +386,8 @@ public sealed class ScanEngine : IScanSource, IDisposable
         }
     }
 
-    // Lines are rented here and returned by the consumer on other threads, whose thread-local pool
-    // slots keep some buffers; stocking the shared pool up front keeps the steady state allocation-free.
+    // Lines are rented here and returned by consumers on other threads; stocking ScanLinePool with as many
+    // buffers as lines are usually in flight keeps even the first frame allocation-free.
     private static void PrewarmLinePool(int pixels, int channelCount)
     {
         const int Stock = 32;

@@ -1,10 +1,8 @@
-using System.Buffers;
-
 namespace AfmEdge.Core;
 
 /// <summary>
 /// One fast-axis line of every channel, as the scan produces it. The samples live in a buffer rented
-/// from <see cref="ArrayPool{T}.Shared"/> (channel-major: channel c's samples at [c × Pixels, (c+1) × Pixels));
+/// from <see cref="ScanLinePool"/> (channel-major: channel c's samples at [c × Pixels, (c+1) × Pixels));
 /// whoever consumes the line calls <see cref="Return"/> exactly once, so a steady scan allocates nothing per line.
 /// </summary>
 public readonly struct ScanLine
@@ -30,7 +28,7 @@ public readonly struct ScanLine
         ArgumentOutOfRangeException.ThrowIfNegative(lineIndex);
         ArgumentOutOfRangeException.ThrowIfLessThan(pixels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(channelCount, 1);
-        return new ScanLine(frameSequence, lineIndex, pixels, channelCount, ArrayPool<float>.Shared.Rent(pixels * channelCount));
+        return new ScanLine(frameSequence, lineIndex, pixels, channelCount, ScanLinePool.Rent(pixels * channelCount));
     }
 
     public Span<float> Samples(int channelIndex)
@@ -40,5 +38,5 @@ public readonly struct ScanLine
         return _buffer.AsSpan(channelIndex * Pixels, Pixels);
     }
 
-    public void Return() => ArrayPool<float>.Shared.Return(_buffer);
+    public void Return() => ScanLinePool.Return(_buffer);
 }
