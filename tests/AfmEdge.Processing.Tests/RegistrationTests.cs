@@ -40,6 +40,19 @@ public sealed class RegistrationTests
         AssertShift(dx, dy, shift, 0.1);
     }
 
+    [Theory]
+    [InlineData(RegistrationFeature.Intensity, 13.6, -9.3)]
+    [InlineData(RegistrationFeature.Gradient, -21.25, 4.4)]
+    public void Estimate_LargeFrame_FineWindowRecoversShiftWithin0p1Pixel(RegistrationFeature feature, double dx, double dy)
+    {
+        // 512²: the fine pass runs on a 256² window placed where the reference has structure, offset by the coarse shift.
+        const int size = 512;
+        var reference = Blobs(size, size, seed: 3, 0, 0, noise: 0.02, noiseSeed: 4);
+        var moving = Blobs(size, size, seed: 3, dx, dy, noise: 0.02, noiseSeed: 5);
+        var shift = ChannelRegistration.Estimate(reference, moving, size, size, new RegistrationOptions { Feature = feature });
+        AssertShift(dx, dy, shift, 0.1);
+    }
+
     [Fact]
     public void Estimate_SeveralMovingImages_EachMatchesItsOwnEstimate()
     {
