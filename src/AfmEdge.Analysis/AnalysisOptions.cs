@@ -17,6 +17,13 @@ public sealed record AnalysisOptions
     /// <summary>An object must rise this high above the substrate somewhere (metres); debris on mica stays below.</summary>
     public double MinPeakHeight { get; init; } = 70e-9;
 
+    /// <summary>
+    /// How far (metres) an object reaches beyond its core (where it stands at least half of
+    /// <see cref="MinPeakHeight"/>): a chromosome's flank drops to the substrate within a pixel or two (more under
+    /// a blunt tip or blur), so anything further out is low debris lying against it.
+    /// </summary>
+    public double RimWidth { get; init; } = 0.15e-6;
+
     /// <summary>Smallest accepted chromosome area (m²).</summary>
     public double MinArea { get; init; } = 0.4e-12;
 
@@ -41,6 +48,13 @@ public sealed record AnalysisOptions
     /// whose σ is 0.35 × width).
     /// </summary>
     public double CentromereHalfBand { get; init; } = 0.455;
+
+    /// <summary>
+    /// The arms are told apart only when their lengths differ by at least this much (metres): the centromere and
+    /// the tips are each placed to within about a pixel, so a nearly metacentric chromosome's p and q arms cannot
+    /// be told apart by length, and labelling them at random would mix the two arms' statistics.
+    /// </summary>
+    public double ArmTolerance { get; init; } = 0.15e-6;
 
     /// <summary>
     /// Correlate without the pixels that touch another chromosome region (4-neighbours): edge pixels mix
@@ -73,9 +87,11 @@ public sealed record AnalysisOptions
         Check(LowThresholdSigmas > 0 && LowThresholdSigmas < 100, nameof(LowThresholdSigmas), LowThresholdSigmas, "must be in (0, 100)", errors);
         Check(MinLowThreshold >= 0 && MinLowThreshold < 1e-6, nameof(MinLowThreshold), MinLowThreshold, "must be in [0, 1 µm)", errors);
         Check(MinPeakHeight > 0 && MinPeakHeight < 1e-5, nameof(MinPeakHeight), MinPeakHeight, "must be in (0, 10 µm)", errors);
+        Check(RimWidth > 0 && RimWidth < 1e-5, nameof(RimWidth), RimWidth, "must be in (0, 10 µm)", errors);
         Check(MinArea >= 0 && MinArea < 1e-8, nameof(MinArea), MinArea, "must be in [0, 1e-8 m²)", errors);
         Check(MinWidth >= 0 && MaxWidth > MinWidth && MaxWidth < 1e-4, nameof(MinWidth), MinWidth, $"must be >= 0 and below MaxWidth = {MaxWidth}", errors);
         Check(SplitSaddleRatio > 0 && SplitSaddleRatio < 1, nameof(SplitSaddleRatio), SplitSaddleRatio, "must be in (0, 1)", errors);
+        Check(ArmTolerance >= 0 && ArmTolerance < 1e-5, nameof(ArmTolerance), ArmTolerance, "must be in [0, 10 µm)", errors);
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);

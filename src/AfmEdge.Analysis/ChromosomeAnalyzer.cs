@@ -69,15 +69,17 @@ public sealed class ChromosomeAnalyzer
             axis.Label(boxes[k], labels);
         });
 
-        // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255).
+        // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
+        // and so do the arms of a chromosome whose p and q arms cannot be told apart.
         var statisticsLabels = labels;
-        if (measurements.Any(m => m.IsCluster))
+        if (measurements.Any(m => m.IsCluster || !m.ArmsAssigned))
         {
             statisticsLabels = (byte[])labels.Clone();
             var instances = segmentation.InstanceData;
             for (var i = 0; i < instances.Length; i++)
             {
-                if (instances[i] > 0 && measurements[instances[i] - 1].IsCluster)
+                if (instances[i] > 0 && measurements[instances[i] - 1] is var m
+                    && (m.IsCluster || (!m.ArmsAssigned && labels[i] != 2)))
                 {
                     statisticsLabels[i] = RegionAnalysis.Excluded;
                 }
@@ -85,11 +87,17 @@ public sealed class ChromosomeAnalyzer
         }
 
         var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
-            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, c.Memory.ToArray()))
+            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
             .ToArray();
         var results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
     }
+
+    /// <summary>The channel's own array (read only here), copied only when the memory is not a whole array.</summary>
+    private static float[] ArrayOf(ReadOnlyMemory<float> memory) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : memory.ToArray();
 
     private static bool HasFinite(ReadOnlySpan<float> data)
     {

@@ -85,7 +85,7 @@ public sealed class FrameAnalyzer
             Segmentation = analysis is null ? null : new SegmentationSummary(analysis.Segmentation.NoiseSigma, analysis.Segmentation.LowThreshold,
                 analysis.Segmentation.OtsuThreshold, analysis.Segmentation.Rejected),
             Chromosomes = analysis?.Chromosomes.Select(c => new ChromosomeSummary(c.Id, c.PixelCount, c.Area, c.Length, c.Width, c.PeakHeight, c.Volume,
-                c.PArmLength, c.QArmLength, c.CentromericIndex, c.ConstrictionDepth, c.Centromere.X, c.Centromere.Y, c.IsCluster)).ToArray(),
+                c.PArmLength, c.QArmLength, c.CentromericIndex, c.ConstrictionDepth, c.Centromere.X, c.Centromere.Y, c.IsCluster, c.ArmsAssigned)).ToArray(),
             Regions = analysis?.Regions,
             RegionStatistics = analysis?.Statistics,
             RegionCorrelations = analysis?.Correlations,

@@ -54,7 +54,7 @@ public sealed record SegmentationSummary(double NoiseSigma, double LowThreshold,
 /// object looks like several chromosomes merged; its geometry is a best effort and it is left out of the region statistics.
 /// </summary>
 public sealed record ChromosomeSummary(int Id, int PixelCount, double Area, double Length, double Width, double PeakHeight, double Volume,
-    double PArmLength, double QArmLength, double CentromericIndex, double ConstrictionDepth, double CentromereX, double CentromereY, bool Cluster);
+    double PArmLength, double QArmLength, double CentromericIndex, double ConstrictionDepth, double CentromereX, double CentromereY, bool Cluster, bool ArmsAssigned);
 
 /// <summary>How the confidence intervals were drawn: resamples of square blocks of <see cref="BlockSize"/> metres, seeded.</summary>
 public sealed record BootstrapSummary(int Resamples, ulong Seed, double BlockSize);

@@ -44,7 +44,7 @@ internal static class BenchCommand
         return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
         {
             process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output),
-            BenchEnhanceCommand.Create(output, error), BenchAnalyseCommand.Create(output),
+            BenchEnhanceCommand.Create(output, error), BenchAnalyseCommand.Create(output), BenchMemoryCommand.Create(output, error),
         };
     }
 

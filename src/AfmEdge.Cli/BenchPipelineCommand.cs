@@ -79,12 +79,18 @@ internal static class BenchPipelineCommand
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private static readonly string[] StageOrder = ["Processing", "Enhancement", "Analysis", "Publishing"];
+
     private static async Task<int> ReportAsync(IHost host, string source, int pixels, int frames, TimeSpan elapsed, TextWriter output)
     {
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"pipeline {source} {pixels}² → {2 * pixels}², {frames} frames: {metrics.FramesPerSecond:F1} frames/s steady " +
             $"({metrics.Published} published in {elapsed.TotalSeconds:F1} s with start-up, {metrics.Failed} rejected) on {Environment.ProcessorCount} cores"));
+        var stages = metrics.MeanStageTimes;
+        await output.WriteLineAsync("mean working time per frame: " + string.Join(", ",
+            StageOrder.Where(stages.ContainsKey)
+                .Select(stage => string.Create(CultureInfo.InvariantCulture, $"{stage} {stages[stage].TotalMilliseconds:F1} ms"))));
         return metrics.Published == frames ? ExitCodes.Ok : ExitCodes.RuntimeFailure;
     }
 }

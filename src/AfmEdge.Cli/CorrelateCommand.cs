@@ -165,7 +165,7 @@ internal static class CorrelateCommand
         foreach (var c in analysis.Chromosomes)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  #{c.Id}: length {c.Length * 1e6:F2} µm, width {c.Width * 1e6:F2} µm, p {c.PArmLength * 1e6:F2} µm, q {c.QArmLength * 1e6:F2} µm, CI {c.CentromericIndex:F3}{(c.IsCluster ? " (cluster: left out of the region statistics)" : string.Empty)}"));
+                $"  #{c.Id}: length {c.Length * 1e6:F2} µm, width {c.Width * 1e6:F2} µm, p {c.PArmLength * 1e6:F2} µm, q {c.QArmLength * 1e6:F2} µm, CI {c.CentromericIndex:F3}{(c.IsCluster ? " (cluster: left out of the region statistics)" : !c.ArmsAssigned ? " (arms of equal length: p and q a guess, left out of the arm statistics)" : string.Empty)}"));
         }
 
         output.WriteLine($"{"region",-11}{"channel",-10}{"n",8}{"mean",13}{"median",13}{"std",12}   {"Pearson r [95% CI]",-24}{"Spearman ρ",11}{"MI bits",9}");

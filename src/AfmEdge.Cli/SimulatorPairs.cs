@@ -15,8 +15,12 @@ internal sealed class SimulatorPairs(DatasetOptions options) : ITrainingPairSour
     public static DatasetOptions Options(int pixels, double fieldSizeMicrometres)
     {
         var defaults = new DatasetOptions();
+
+        // The bundled models (models/*.md) were trained and evaluated with one fixed instrument; keeping it here keeps
+        // their recipes and metrics reproducible. Per-pair instrument variation is DatasetOptions.Variation.
         return defaults with
         {
+            Variation = null,
             HighResPixels = pixels,
             Specimen = defaults.Specimen with
             {

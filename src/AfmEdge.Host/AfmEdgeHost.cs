@@ -78,6 +78,7 @@ public static class AfmEdgeHost
         services.AddHostedService<FrameAssemblyStage>();
         services.AddHostedService<AcquisitionStage>();
         services.AddHostedService<SystemdWatchdogService>();
+        services.AddHostedService<ModelFolderWatcher>();
 
         configure?.Invoke(services);
         return builder.Build();

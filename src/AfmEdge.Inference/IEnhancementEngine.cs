@@ -16,6 +16,12 @@ public interface IEnhancementEngine : IDisposable
     EnhancerNetwork Network { get; }
 
     /// <summary>
+    /// Input pixels a tile needs on each side of its core for the kept pixels to equal the full-frame result: the
+    /// network's receptive radius, or more for an engine whose block algorithm rounds with samples past it.
+    /// </summary>
+    int TileHalo => Network.ReceptiveRadius;
+
+    /// <summary>
     /// Enhances a <paramref name="width"/>×<paramref name="height"/> tile. <paramref name="input"/> is planar
     /// [channel][y][x] in the network's input-channel order (C·h·w floats, physical units); <paramref name="output"/>
     /// receives planar [output channel][2y][2x] (O·4·h·w floats). Tiles up to the size the engine was created

@@ -17,10 +17,14 @@ public sealed record ModelEntry(string Path, EnhancerNetwork Network)
 /// </summary>
 public sealed class ModelCatalog
 {
-    private ModelCatalog(IReadOnlyList<ModelEntry> models, IReadOnlyList<string> problems)
+    // Files that exist but could not be used: what UpdatedBy must not let take a working model away.
+    private readonly HashSet<string> _unusableFiles;
+
+    private ModelCatalog(IReadOnlyList<ModelEntry> models, IReadOnlyList<string> problems, IEnumerable<string>? unusableFiles = null)
     {
         Models = models;
         Problems = problems;
+        _unusableFiles = new HashSet<string>(unusableFiles ?? [], StringComparer.Ordinal);
     }
 
     public IReadOnlyList<ModelEntry> Models { get; }
@@ -41,6 +45,7 @@ public sealed class ModelCatalog
 
         var models = new List<ModelEntry>();
         var problems = new List<string>();
+        var unusable = new List<string>();
         foreach (var path in Directory.EnumerateFiles(directory, "*.onnx").Order(StringComparer.Ordinal))
         {
             try
@@ -50,10 +55,11 @@ public sealed class ModelCatalog
             catch (OnnxModelException e)
             {
                 problems.Add(e.Message);
+                unusable.Add(path);
             }
         }
 
-        return new(models, problems);
+        return new(models, problems, unusable);
     }
 
     /// <summary>A catalog of exactly the given file, or an empty one whose <see cref="Problems"/> say why it cannot be used.</summary>
@@ -66,7 +72,7 @@ public sealed class ModelCatalog
         }
         catch (OnnxModelException e)
         {
-            return new([], [e.Message]);
+            return new([], [e.Message], File.Exists(path) ? [path] : []);
         }
     }
 
@@ -96,6 +102,18 @@ public sealed class ModelCatalog
 
         var file = OfFile(model);
         return (file, file.Models.Count > 0 ? file.Models[0].Name : model);
+    }
+
+    /// <summary>
+    /// This catalog after the same folder or file was read again as <paramref name="newer"/>: the newer models, plus
+    /// each of this catalog's models whose file the newer read found unusable (a half-written or corrupt copy never
+    /// takes away a model that works; <paramref name="kept"/> lists them). A model whose file is gone is gone.
+    /// </summary>
+    public ModelCatalog UpdatedBy(ModelCatalog newer, out IReadOnlyList<ModelEntry> kept)
+    {
+        ArgumentNullException.ThrowIfNull(newer);
+        kept = [.. Models.Where(m => newer._unusableFiles.Contains(m.Path) && !newer.Models.Any(n => n.Path == m.Path))];
+        return new([.. newer.Models, .. kept], newer.Problems, newer._unusableFiles);
     }
 
     /// <summary>

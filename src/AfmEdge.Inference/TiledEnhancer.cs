@@ -7,8 +7,8 @@ namespace AfmEdge.Inference;
 /// by a halo of <see cref="Halo"/> pixels (clipped at the frame's border, so border tiles see the true border),
 /// run through the engine, and only the tile's core is kept. A halo at least the network's receptive radius
 /// makes every kept pixel depend on exactly the inputs it depends on in a full-frame run, so the result equals
-/// the full-frame result; halo and tile size are even so tiles start on the frame's 2×2 grid, which keeps block
-/// algorithms (Winograd F(2×2,3×3)) aligned and the native engine's result bitwise equal. Buffers are sized by
+/// the full-frame result (the engine's <see cref="IEnhancementEngine.TileHalo"/>: a block algorithm can ask for more); halo and tile size are multiples of 4 so tiles start on the frame's 4×4 grid, which keeps
+/// block algorithms (Winograd F(4×4,3×3)) aligned and the native engine's result bitwise equal. Buffers are sized by
 /// the tile, never by the frame: memory stays flat as frames grow, and steady-state tiles allocate nothing.
 /// </summary>
 public sealed class TiledEnhancer
@@ -22,8 +22,8 @@ public sealed class TiledEnhancer
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentOutOfRangeException.ThrowIfLessThan(tileSize, 2);
         _engine = engine;
-        Halo = RoundUpToEven(engine.Network.ReceptiveRadius);
-        TileSize = RoundUpToEven(tileSize);
+        Halo = RoundUpToGrid(engine.TileHalo);
+        TileSize = RoundUpToGrid(tileSize);
         var side = MaxTileSide(engine.Network, tileSize);
         _tileInput = new float[engine.Network.InputChannels.Count * side * side];
         _tileOutput = new float[engine.Network.OutputChannels.Count * 4 * side * side];
@@ -33,17 +33,20 @@ public sealed class TiledEnhancer
 
     public EnhancerNetwork Network => _engine.Network;
 
-    /// <summary>Core tile side in input pixels (even).</summary>
+    /// <summary>Core tile side in input pixels (a multiple of 4).</summary>
     public int TileSize { get; }
 
-    /// <summary>Input pixels added on each side of a tile (even, ≥ the receptive radius).</summary>
+    /// <summary>Input pixels added on each side of a tile (a multiple of 4, ≥ the receptive radius).</summary>
     public int Halo { get; }
 
-    /// <summary>The largest tile, halo included, an engine must accept to serve a tiler of this tile size.</summary>
+    /// <summary>
+    /// The largest tile, halo included, an engine must accept to serve a tiler of this tile size, sized for the widest
+    /// halo an engine here asks for (the native engine's).
+    /// </summary>
     public static int MaxTileSide(EnhancerNetwork network, int tileSize)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return RoundUpToEven(tileSize) + (2 * RoundUpToEven(network.ReceptiveRadius));
+        return RoundUpToGrid(tileSize) + (2 * RoundUpToGrid(Math.Max(network.ReceptiveRadius, Native.NativeEngine.TileHaloFor(network))));
     }
 
     /// <summary>
@@ -58,7 +61,7 @@ public sealed class TiledEnhancer
     /// <summary>
     /// Enhances only the input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) (output rows twice
     /// those), reading whatever rows of <paramref name="inputs"/> their halo needs: how streaming enhances a band
-    /// as soon as the scan has delivered the rows below it. <paramref name="firstRow"/> must be even.
+    /// as soon as the scan has delivered the rows below it. <paramref name="firstRow"/> must be a multiple of 4.
     /// </summary>
     public void Enhance(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs, int firstRow, int endRow)
     {
@@ -77,9 +80,9 @@ public sealed class TiledEnhancer
             throw new ArgumentException($"Expected {network.OutputChannels.Count} output planes of {2 * width}×{2 * height}.", nameof(outputs));
         }
 
-        if (firstRow < 0 || firstRow % 2 != 0 || endRow > height || endRow < firstRow)
+        if (firstRow < 0 || firstRow % 4 != 0 || endRow > height || endRow < firstRow)
         {
-            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {endRow}) must be an even start within 0…{height}.");
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {endRow}) must start on a multiple of 4 within 0…{height}.");
         }
 
         for (var y0 = firstRow; y0 < endRow; y0 += TileSize)
@@ -129,5 +132,5 @@ public sealed class TiledEnhancer
         }
     }
 
-    private static int RoundUpToEven(int value) => value + (value & 1);
+    private static int RoundUpToGrid(int value) => (value + 3) & ~3;
 }

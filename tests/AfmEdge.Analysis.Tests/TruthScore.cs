@@ -112,8 +112,10 @@ internal sealed record TruthScore(
         }
 
         // The truth the analysis can be held to: the chromosomes it measured (matched with IoU >= 0.5 to an
-        // object that is not a merged cluster), with the true labels on the clean fields.
+        // object that is not a merged cluster), with the true labels on the clean fields; the arms only of those
+        // whose p and q arms it could tell apart (it leaves the others' arms out, as it says in ArmsAssigned).
         var measuredIds = new HashSet<int>();
+        var armsIds = new HashSet<int>();
         foreach (var truth in scan.Truth.Chromosomes.Where(c => c.PixelCount > 0))
         {
             var overlap = new Dictionary<int, int>();
@@ -125,10 +127,14 @@ internal sealed record TruthScore(
                 }
             }
 
-            if (overlap.Count > 0 && !analysis.Chromosomes[overlap.MaxBy(p => p.Value).Key - 1].IsCluster
+            if (overlap.Count > 0 && analysis.Chromosomes[overlap.MaxBy(p => p.Value).Key - 1] is { IsCluster: false } match
                 && chromosomes.Single(c => c.Item1 == truth.Id).Item2 >= 0.5)
             {
                 measuredIds.Add(truth.Id);
+                if (match.ArmsAssigned)
+                {
+                    armsIds.Add(truth.Id);
+                }
             }
         }
 
@@ -156,7 +162,7 @@ internal sealed record TruthScore(
                 var ys = new List<float>();
                 for (var i = 0; i < truthLabels.Length; i++)
                 {
-                    if (truthLabels[i] == label && (label == 0 ? truthIds[i] == 0 : measuredIds.Contains(truthIds[i])))
+                    if (truthLabels[i] == label && (label == 0 ? truthIds[i] == 0 : (label == 2 ? measuredIds : armsIds).Contains(truthIds[i])))
                     {
                         xs.Add(height[i]);
                         ys.Add(data[i]);

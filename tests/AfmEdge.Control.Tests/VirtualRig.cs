@@ -8,11 +8,11 @@ namespace AfmEdge.Control.Tests;
 /// <summary>The real drivers and engine wired to the virtual microscope on a virtual clock.</summary>
 internal sealed class VirtualRig : IDisposable
 {
-    public VirtualRig(ScanEngineOptions? options = null, ISurface? surface = null, VirtualAfmOptions? afmOptions = null, TimeSpan? busyTimeout = null, Func<System.Device.Spi.SpiDevice, System.Device.Spi.SpiDevice>? wrapDac = null)
+    public VirtualRig(ScanEngineOptions? options = null, ISurface? surface = null, VirtualAfmOptions? afmOptions = null, TimeSpan? busyTimeout = null, Func<System.Device.Spi.SpiDevice, System.Device.Spi.SpiDevice>? wrapDac = null, ClosedLoopInstrument? instrument = null)
     {
         Clock = new VirtualClock();
         Surface = new ShiftableSurface(surface ?? DefaultSurface());
-        Afm = new VirtualAfm(Surface, afmOptions ?? new VirtualAfmOptions(), Clock);
+        Afm = new VirtualAfm(Surface, afmOptions ?? new VirtualAfmOptions(), Clock, instrument);
         Gpio = new GpioController(Afm.Gpio);
         wrapDac ??= static spi => spi;
         DacX = new Ad5791(wrapDac(Afm.DacXSpi), 10, -10, Gpio, clrPin: VirtualAfm.DacXPins.Clr!.Value, shouldDispose: false);

@@ -1,4 +1,5 @@
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 
 namespace AfmEdge.EndToEnd.Tests;
 
@@ -8,7 +9,8 @@ public sealed class BenchCommandTests
 {
     [Theory]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
-    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "open .gsf ×4")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
+    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, ".gsf ×4 (4.2 MB): parse from memory")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
     [InlineData(new[] { "bench", "process", "--sizes", "32", "--budget-ms", "1", "--no-gwyddion" }, "4-channel 32² frame, align-rows:median,level:plane,scars,register:probes")]
     public async Task Bench_SmallBudget_ReportsItsFigures(string[] args, string expected)
@@ -20,6 +22,41 @@ public sealed class BenchCommandTests
 
         Assert.True(exit == ExitCodes.Ok, error.ToString());
         Assert.Contains(expected, output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchMemory_OneSizeInThisProcess_ReportsFrameAndPeakBytes()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("Peak RSS is read from /proc.");
+        }
+
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        // The parent runs each size in a child process with these arguments; the child prints one line of bytes.
+        var exit = await AfmEdgeCli.InvokeAsync(
+            ["bench", "memory", "--child-pixels", "48", "--model-dir", Path.Combine(TestPaths.RepositoryRoot, "models"), "--tile", "32", "--threads", "1"],
+            output, error, TestContext.Current.CancellationToken);
+
+        Assert.True(exit == ExitCodes.Ok, error.ToString());
+        var words = output.ToString().Trim().Split(' ');
+        Assert.Equal(["frame", "rss", "peak", "seconds"], [words[0], words[2], words[4], words[6]]);
+        // fusion4: 4 input planes of 48² and one output plane of 96², float32.
+        Assert.Equal(((4 * 48 * 48) + (96 * 96)) * sizeof(float), long.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(long.Parse(words[5], System.Globalization.CultureInfo.InvariantCulture) >= long.Parse(words[3], System.Globalization.CultureInfo.InvariantCulture), output.ToString());
+    }
+
+    [Theory]
+    [InlineData("0,512")]
+    [InlineData("big")]
+    public async Task BenchMemory_BadSizes_ExitsTwoNamingThem(string sizes)
+    {
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", "memory", "--sizes", sizes], new StringWriter(), error, TestContext.Current.CancellationToken);
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("--sizes", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,6 +27,24 @@ public sealed class NativeTilingTests
     }
 
     [Theory]
+    [InlineData(7, 2)]
+    [InlineData(8, 1)]
+    public void Enhance_DeepNetworkTiles_EqualFullFrameBitwise(int layers, int threads)
+    {
+        // F(4×4, 3×3) rounding reaches past the receptive radius (NativeEngine.TileHaloFor): deep nets show it.
+        var network = TestNetworks.Random(layers, layers: layers, features: 8);
+        var input = TestNetworks.Input(network, 70, 45, 4);
+        var full = FullFrame(network, input, 70, 45);
+        var side = TiledEnhancer.MaxTileSide(network, 12);
+        using var engine = new NativeEngine(network, side, side, threads);
+        var tiled = new float[full.Length];
+
+        new TiledEnhancer(engine, 12).Enhance(TestNetworks.Planes(input, 4, 70 * 45), 70, 45, [tiled]);
+
+        Assert.Equal(full, tiled);
+    }
+
+    [Theory]
     [InlineData(70, 53, 12)]
     [InlineData(33, 101, 16)]
     public void AddRow_NativeEngine_EqualsFullFrameBitwise(int width, int height, int tile)

@@ -49,8 +49,8 @@ public sealed class TiledEnhancerTests
         var banded = new float[4 * 20 * 24];
 
         tiler.Enhance(planes, 20, 24, [whole]);
-        tiler.Enhance(planes, 20, 24, [banded], 0, 10);
-        tiler.Enhance(planes, 20, 24, [banded], 10, 24);
+        tiler.Enhance(planes, 20, 24, [banded], 0, 12);
+        tiler.Enhance(planes, 20, 24, [banded], 12, 24);
 
         Assert.Equal(whole, banded);
     }

@@ -153,6 +153,7 @@ internal sealed class ChromosomeAxis
             CentromericIndex = length > 0 ? centromere / length : double.NaN,
             ConstrictionDepth = constriction,
             IsCluster = cluster,
+            ArmsAssigned = (length - (2 * centromere)) * pixelSize >= options.ArmTolerance,
             ProfileStep = step,
             WidthProfile = [.. widths.Select(w => w * pixelSize)],
             HeightProfile = heights,

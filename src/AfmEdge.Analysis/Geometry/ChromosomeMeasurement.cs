@@ -46,6 +46,13 @@ public sealed record ChromosomeMeasurement
     /// </summary>
     public required bool IsCluster { get; init; }
 
+    /// <summary>
+    /// False when the two arms' lengths differ by less than <see cref="AnalysisOptions.ArmTolerance"/>: which one is
+    /// the p arm is then a coin toss, so the arms are labelled as a best guess but left out of the p- and q-arm
+    /// statistics (the centromere still counts).
+    /// </summary>
+    public required bool ArmsAssigned { get; init; }
+
     /// <summary>Arc-length step of the profiles (metres).</summary>
     public required double ProfileStep { get; init; }
 

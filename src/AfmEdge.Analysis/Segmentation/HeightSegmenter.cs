@@ -1,3 +1,4 @@
+using System.Buffers;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
@@ -47,7 +48,7 @@ public static class HeightSegmenter
         var otsu = double.PositiveInfinity;
         for (var pass = 0; pass < 3; pass++)
         {
-            FitAndRemovePlane(leveled, width, rows, otsu);
+            FitAndRemovePlane(leveled, width, rows, otsu, null);
             otsu = Otsu(leveled);
         }
 
@@ -60,13 +61,22 @@ public static class HeightSegmenter
         otsu -= substrate;
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
         var instances = new int[n];
-        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), instances);
+        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
         var rejected = Filter(leveled, width, rows, instances, count, pixelSizeX, pixelSizeY, options, out var kept);
+        TrimToRim(leveled, width, rows, instances, 0.5 * options.MinPeakHeight,
+            Math.Clamp((int)Math.Round(options.RimWidth / Math.Sqrt(pixelSizeX * pixelSizeY)), 1, 250));
+
+        // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
+        // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
+        FitAndRemovePlane(leveled, width, rows, low, instances);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
 
-    /// <summary>Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/>, subtracted from all.</summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below)
+    /// <summary>
+    /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
+    /// <paramref name="objects"/> is given, outside every object), subtracted from all.
+    /// </summary>
+    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects)
     {
         double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
         for (var y = 0; y < rows; y++)
@@ -76,7 +86,7 @@ public static class HeightSegmenter
             for (var x = 0; x < width; x++)
             {
                 var z = row[x];
-                if (float.IsFinite(z) && z < below)
+                if (float.IsFinite(z) && z < below && (objects is null || objects[(y * width) + x] == 0))
                 {
                     r1++;
                     rx += x;
@@ -192,35 +202,43 @@ public static class HeightSegmenter
     /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>
     private static (double Median, double Sigma) SubstrateLevel(float[] data, double below)
     {
-        var values = new List<float>(data.Length);
-        foreach (var v in data)
+        var values = ArrayPool<float>.Shared.Rent(data.Length);
+        try
         {
-            if (float.IsFinite(v) && v < below)
+            var count = 0;
+            foreach (var v in data)
             {
-                values.Add(v);
+                if (float.IsFinite(v) && v < below)
+                {
+                    values[count++] = v;
+                }
             }
-        }
 
-        if (values.Count == 0)
+            if (count == 0)
+            {
+                return (0, 0);
+            }
+
+            var span = values.AsSpan(0, count);
+            var median = Selection.Median(span);
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = Math.Abs(span[i] - (float)median);
+            }
+
+            return (median, 1.4826 * Selection.Median(span));
+        }
+        finally
         {
-            return (0, 0);
+            ArrayPool<float>.Shared.Return(values);
         }
-
-        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values);
-        var median = Selection.Median(span);
-        for (var i = 0; i < span.Length; i++)
-        {
-            span[i] = Math.Abs(span[i] - (float)median);
-        }
-
-        return (median, 1.4826 * Selection.Median(span));
     }
 
     /// <summary>
     /// Persistence watershed over pixels above <paramref name="low"/> (8-connected). Returns the number of
     /// basins; <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
     /// </summary>
-    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, int[] instances)
+    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
         var count = 0;
@@ -234,8 +252,37 @@ public static class HeightSegmenter
             return 0;
         }
 
-        var keys = new float[count];
-        var order = new int[count];
+        var floats = ArrayPool<float>.Shared;
+        var ints = ArrayPool<int>.Shared;
+        var uints = ArrayPool<uint>.Shared;
+        var keys = floats.Rent(count);
+        var order = ints.Rent(count);
+        var scratchKeys = uints.Rent(count);
+        var scratchKeys2 = uints.Rent(count);
+        var scratchItems = ints.Rent(count);
+        var parent = ints.Rent(n);
+        var peak = floats.Rent(n);
+        try
+        {
+            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, count), order.AsSpan(0, count),
+                scratchKeys, scratchKeys2, scratchItems, parent.AsSpan(0, n), peak.AsSpan(0, n));
+        }
+        finally
+        {
+            floats.Return(keys);
+            floats.Return(peak);
+            ints.Return(order);
+            ints.Return(scratchItems);
+            ints.Return(parent);
+            uints.Return(scratchKeys);
+            uints.Return(scratchKeys2);
+        }
+    }
+
+    private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
+        Span<float> keys, Span<int> order, Span<uint> scratchKeys, Span<uint> scratchKeys2, Span<int> scratchItems, Span<int> parent, Span<float> peak)
+    {
+        var n = height.Length;
         var k = 0;
         for (var i = 0; i < n; i++)
         {
@@ -246,10 +293,8 @@ public static class HeightSegmenter
             }
         }
 
-        SortKeys.Sort(keys, order, new uint[count], new uint[count], new int[count]);
-        var parent = new int[n];
-        Array.Fill(parent, -1);
-        var peak = new float[n];
+        SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
+        parent.Fill(-1);
         Span<int> roots = stackalloc int[8];
         foreach (var p in order)
         {
@@ -314,8 +359,11 @@ public static class HeightSegmenter
                     continue;
                 }
 
+                // A real basin that never reaches MinPeakHeight is debris: it stays apart (and the filter drops
+                // it) rather than joining the chromosome it lies against, whose statistics it would bias.
                 var young = peak[r];
-                if (h >= saddleRatio * young || young - h < minPersistence)
+                var debris = young < minPeak && peak[oldest] >= minPeak;
+                if (young - h < minPersistence || (!debris && h >= saddleRatio * young))
                 {
                     parent[r] = oldest;
                 }
@@ -338,7 +386,7 @@ public static class HeightSegmenter
         return ids.Count;
     }
 
-    private static int Find(int[] parent, int p)
+    private static int Find(Span<int> parent, int p)
     {
         var root = p;
         while (parent[root] != root)
@@ -354,6 +402,73 @@ public static class HeightSegmenter
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Keeps of each object only its core (height at least <paramref name="core"/>) and the pixels within
+    /// <paramref name="rim"/> steps (8-connected, inside the object) of it. A chromosome's flank falls from its
+    /// core to the substrate within a pixel or two (more with a blunt tip or a blurred image), while low debris
+    /// lying against it spreads far wider: its flank would otherwise join the chromosome.
+    /// </summary>
+    private static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
+    {
+        var n = instances.Length;
+        var steps = ArrayPool<byte>.Shared.Rent(n);
+        var queue = ArrayPool<int>.Shared.Rent(n);
+        Array.Clear(steps, 0, n);
+        int head = 0, tail = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (instances[i] > 0 && height[i] >= core)
+            {
+                steps[i] = 1;
+                queue[tail++] = i;
+            }
+        }
+
+        while (head < tail)
+        {
+            var p = queue[head++];
+            var next = steps[p] + 1;
+            if (next > rim + 1)
+            {
+                continue;
+            }
+
+            var x = p % width;
+            var y = p / width;
+            var id = instances[p];
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                var yy = y + dy;
+                if ((uint)yy >= (uint)rows)
+                {
+                    continue;
+                }
+
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    var xx = x + dx;
+                    var q = (yy * width) + xx;
+                    if ((uint)xx < (uint)width && steps[q] == 0 && instances[q] == id)
+                    {
+                        steps[q] = (byte)next;
+                        queue[tail++] = q;
+                    }
+                }
+            }
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (steps[i] == 0)
+            {
+                instances[i] = 0;
+            }
+        }
+
+        ArrayPool<byte>.Shared.Return(steps);
+        ArrayPool<int>.Shared.Return(queue);
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
@@ -379,7 +494,8 @@ public static class HeightSegmenter
         }
 
         // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
-        var distance = ChamferDistance(instances, width, rows);
+        var distance = ArrayPool<float>.Shared.Rent(instances.Length);
+        ChamferDistance(instances, width, rows, distance);
         var radius = new float[count + 1];
         for (var i = 0; i < instances.Length; i++)
         {
@@ -389,6 +505,8 @@ public static class HeightSegmenter
                 radius[id] = Math.Max(radius[id], distance[i]);
             }
         }
+
+        ArrayPool<float>.Shared.Return(distance);
 
         var pixelArea = pixelSizeX * pixelSizeY;
         var pixelSize = Math.Sqrt(pixelArea);
@@ -431,9 +549,16 @@ public static class HeightSegmenter
     /// <summary>3-4 chamfer distance (in pixels) from each object pixel to the nearest pixel of another id or the background.</summary>
     internal static float[] ChamferDistance(int[] instances, int width, int rows)
     {
-        const float Orthogonal = 1f, Diagonal = 1.4142135f;
         var d = new float[instances.Length];
-        for (var i = 0; i < d.Length; i++)
+        ChamferDistance(instances, width, rows, d);
+        return d;
+    }
+
+    /// <summary>The same into <paramref name="d"/> (at least as long as the image).</summary>
+    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d)
+    {
+        const float Orthogonal = 1f, Diagonal = 1.4142135f;
+        for (var i = 0; i < instances.Length; i++)
         {
             d[i] = instances[i] == 0 ? 0 : float.MaxValue;
         }
@@ -450,16 +575,11 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(x - 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(x, y - 1, Orthogonal));
-                best = Math.Min(best, Neighbour(x - 1, y - 1, Diagonal));
-                best = Math.Min(best, Neighbour(x + 1, y - 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y - 1, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y - 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y - 1, Diagonal));
                 d[i] = best;
-
-                float Neighbour(int xx, int yy, float step) =>
-                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-                    : instances[(yy * width) + xx] != id ? step
-                    : d[(yy * width) + xx] + step;
             }
         }
 
@@ -475,19 +595,17 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(x + 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(x, y + 1, Orthogonal));
-                best = Math.Min(best, Neighbour(x + 1, y + 1, Diagonal));
-                best = Math.Min(best, Neighbour(x - 1, y + 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y + 1, Orthogonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y + 1, Diagonal));
+                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y + 1, Diagonal));
                 d[i] = best;
-
-                float Neighbour(int xx, int yy, float step) =>
-                    (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-                    : instances[(yy * width) + xx] != id ? step
-                    : d[(yy * width) + xx] + step;
             }
         }
-
-        return d;
     }
+
+    private static float Neighbour(int[] instances, Span<float> d, int width, int rows, int id, int xx, int yy, float step) =>
+        (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
+        : instances[(yy * width) + xx] != id ? step
+        : d[(yy * width) + xx] + step;
 }

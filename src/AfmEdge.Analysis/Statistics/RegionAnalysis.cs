@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>One channel as the region statistics see it.</summary>
@@ -11,12 +15,13 @@ internal sealed record RegionResults(
     IReadOnlyList<RegionDifference> Differences);
 
 /// <summary>
-/// Per-region statistics and height correlations. Pixels are grouped by label once; each (region, channel)
-/// pair is then independent work. The bootstrap resamples square blocks of pixels (neighbouring pixels are
-/// correlated, so single-pixel resampling would understate the uncertainty): per-block sums of the
-/// standardised values and of their ranks are taken once, and every resample only adds block sums.
-/// The same block draws serve every channel of a region, seeded from the options and the region only,
-/// so results do not depend on thread scheduling.
+/// Per-region statistics and height correlations. Pixels are grouped by label once. Every (region, channel)
+/// pair is sorted once (radix sort): the median and MAD are read off the sorted values, and the ranks of any
+/// subset (the correlated pairs) are a walk along the same order. The bootstrap resamples square blocks of
+/// pixels (neighbouring pixels are correlated, so single-pixel resampling would understate the uncertainty):
+/// per-block sums of the standardised values and of their ranks are taken once, and every resample only adds
+/// block sums, for all channels of a region at once. Resample b of region r draws its blocks from a generator
+/// seeded by the options, r and b only, so results do not depend on thread scheduling. Big buffers are rented.
 /// </summary>
 internal static class RegionAnalysis
 {
@@ -25,8 +30,11 @@ internal static class RegionAnalysis
 
     private const int RegionCount = 4;
 
-    // Per block: n, Σx, Σy, Σxx, Σyy, Σxy for values, then the same six for ranks.
+    // Per block and channel: n, Σx, Σy, Σxx, Σyy, Σxy for values, then the same six for ranks.
     private const int Moments = 12;
+
+    // Resamples per parallel work item of the bootstrap.
+    private const int ResampleChunk = 64;
 
     public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows,
         double pixelX, double pixelY, AnalysisOptions options)
@@ -48,7 +56,8 @@ internal static class RegionAnalysis
             counts[r + 1] += counts[r];
         }
 
-        var grouped = new int[labels.Length];
+        var pool = ArrayPool<int>.Shared;
+        var grouped = pool.Rent(labels.Length);
         var fill = counts[..RegionCount].ToArray();
         for (var i = 0; i < labels.Length; i++)
         {
@@ -58,67 +67,73 @@ internal static class RegionAnalysis
             }
         }
 
-        var blockPixels = Math.Max(2, (int)Math.Round(options.BootstrapBlockSize / Math.Sqrt(pixelArea)));
-        var blocksX = (width + blockPixels - 1) / blockPixels;
-        var regions = new RegionSummary[RegionCount];
         var all = new List<ChannelData>(channels.Count + 1) { new("Height", "m", height) };
         all.AddRange(channels);
-        var stats = new RegionChannelStatistics[RegionCount * all.Count];
+        var channelCount = all.Count;
+        var blockPixels = Math.Max(2, (int)Math.Round(options.BootstrapBlockSize / Math.Sqrt(pixelArea)));
+        var regions = new RegionSummary[RegionCount];
+        var frames = new RegionFrame[RegionCount];
+        var sorted = new SortedChannel[RegionCount * channelCount];
+        var stats = new RegionChannelStatistics[RegionCount * channelCount];
+        var moments = new (double Mean, double Sd, int Count)[RegionCount * channelCount];
         var correlations = new RegionCorrelation[RegionCount * channels.Count];
+        var estimates = new (double Pearson, double Spearman)[RegionCount * channels.Count];
         var draws = new double[RegionCount * channels.Count][];
-        var moments = new (double Mean, double Sd, int Count)[RegionCount * all.Count];
-
-        for (var r = 0; r < RegionCount; r++)
+        try
         {
-            var members = grouped.AsSpan(counts[r], counts[r + 1] - counts[r]);
-            double volume = 0;
-            foreach (var i in members)
+            // Per region: its members, which of them are correlated (interior, finite height), and their blocks.
+            Parallel.For(0, RegionCount, r =>
             {
-                var h = height[i];
-                volume += float.IsFinite(h) ? h : 0;
-            }
+                frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
+                    options.CorrelationGuard, channels.Count);
+                double volume = 0;
+                foreach (var i in frames[r].Members.Span)
+                {
+                    var h = height[i];
+                    volume += float.IsFinite(h) ? h : 0;
+                }
 
-            regions[r] = new RegionSummary(Regions.ByLabel[r], members.Length, members.Length * pixelArea, volume * pixelArea);
-        }
-
-        // Height ranks and block membership per region, shared by every channel.
-        var work = new List<(int Region, int Channel)>();
-        for (var r = 0; r < RegionCount; r++)
-        {
-            for (var c = 0; c < all.Count; c++)
-            {
-                work.Add((r, c));
-            }
-        }
-
-        // Each region's interior and the ranks of its heights, shared by every channel of the region.
-        var interiors = new Lazy<(int[] Index, double[] HeightRanks)>[RegionCount];
-        for (var r = 0; r < RegionCount; r++)
-        {
-            var region = r;
-            interiors[r] = new Lazy<(int[], double[])>(() =>
-            {
-                var interior = Interior(grouped.AsSpan(counts[region], counts[region + 1] - counts[region]), labels, width, rows, options.CorrelationGuard);
-                var finite = interior.Where(i => float.IsFinite(height[i])).ToArray();
-                return (finite, Ranks([.. finite.Select(i => height[i])]));
+                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
             });
-        }
 
-        Parallel.ForEach(work, item =>
-        {
-            var (r, c) = item;
-            var members = grouped.AsSpan(counts[r], counts[r + 1] - counts[r]);
-            var channel = all[c];
-            var (stat, mean, sd, count) = Describe(members, channel, Regions.ByLabel[r], pixelArea);
-            stats[(r * all.Count) + c] = stat;
-            moments[(r * all.Count) + c] = (mean, sd, count);
-            if (c > 0)
+            // Every (region, channel): sorted once; statistics from the sorted values.
+            Parallel.For(0, RegionCount * channelCount, item =>
             {
-                var (correlation, rDraws) = Correlate(interiors[r].Value, height, channel, Regions.ByLabel[r], width, blockPixels, blocksX, rows, r, options);
-                correlations[(r * channels.Count) + (c - 1)] = correlation;
-                draws[(r * channels.Count) + (c - 1)] = rDraws;
+                var r = item / channelCount;
+                var c = item % channelCount;
+                sorted[item] = SortedChannel.Create(frames[r].Members.Span, all[c].Data);
+                var (stat, mean, sd, count) = Describe(sorted[item], all[c], Regions.ByLabel[r], pixelArea);
+                stats[item] = stat;
+                moments[item] = (mean, sd, count);
+            });
+
+            // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
+            Parallel.For(0, RegionCount * channels.Count, item =>
+            {
+                var r = item / channels.Count;
+                var c = item % channels.Count;
+                var (correlation, pearson, spearman) = Correlate(frames[r], sorted[r * channelCount], sorted[(r * channelCount) + c + 1], height,
+                    all[c + 1], c, Regions.ByLabel[r], options);
+                correlations[item] = correlation;
+                estimates[item] = (pearson, spearman);
+            });
+
+            Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
+        }
+        finally
+        {
+            foreach (var s in sorted)
+            {
+                s?.Dispose();
             }
-        });
+
+            foreach (var f in frames)
+            {
+                f?.Dispose();
+            }
+
+            pool.Return(grouped);
+        }
 
         var differences = new List<RegionDifference>();
         for (var c = 0; c < channels.Count; c++)
@@ -128,9 +143,9 @@ internal static class RegionAnalysis
                 for (var b = a + 1; b < RegionCount; b++)
                 {
                     differences.Add(Difference(channels[c].Name, a, b,
-                        moments[(a * all.Count) + c + 1], moments[(b * all.Count) + c + 1],
+                        moments[(a * channelCount) + c + 1], moments[(b * channelCount) + c + 1],
                         correlations[(a * channels.Count) + c], correlations[(b * channels.Count) + c],
-                        draws[(a * channels.Count) + c], draws[(b * channels.Count) + c]));
+                        draws[(a * channels.Count) + c] ?? [], draws[(b * channels.Count) + c] ?? []));
                 }
             }
         }
@@ -139,193 +154,273 @@ internal static class RegionAnalysis
     }
 
     /// <summary>
-    /// The region's pixels none of whose 4-neighbours lies in another chromosome region: a pixel on a region's edge mixes both
-    /// sides (tip footprint, pixel footprint, a boundary placed to within a pixel), and in a small region a
-    /// few such pixels from a region with another mean bias r far more than they bias a mean.
+    /// Mean, σ, median and MAD of a region's finite values. The MAD walks outwards from the median through the
+    /// sorted values: the deviations on either side are already in order, so merging them finds the middle one.
     /// </summary>
-    private static int[] Interior(ReadOnlySpan<int> members, byte[] labels, int width, int rows, bool guard)
+    private static (RegionChannelStatistics Stats, double Mean, double Sd, int Count) Describe(SortedChannel sorted, ChannelData channel, string region, double pixelArea)
     {
-        if (!guard)
-        {
-            return members.ToArray();
-        }
-
-        var result = new List<int>(members.Length);
-        foreach (var p in members)
-        {
-            var x = p % width;
-            var y = p / width;
-            var l = labels[p];
-            if ((x == 0 || Same(labels[p - 1], l)) && (x == width - 1 || Same(labels[p + 1], l))
-                && (y == 0 || Same(labels[p - width], l)) && (y == rows - 1 || Same(labels[p + width], l)))
-            {
-                result.Add(p);
-            }
-        }
-
-        // A chromosome's outer rim stays (dropping it would cut the low end of the height range); only
-        // boundaries towards a chromosome region count.
-        static bool Same(byte neighbour, byte label) => neighbour == label || neighbour == 0;
-
-        // A region too thin to have an interior is correlated over all its pixels.
-        return result.Count >= 3 ? [.. result] : members.ToArray();
-    }
-
-    private static (RegionChannelStatistics Stats, double Mean, double Sd, int Count) Describe(ReadOnlySpan<int> members, ChannelData channel, string region, double pixelArea)
-    {
-        var values = new float[members.Length];
-        var n = 0;
-        double sum = 0;
-        foreach (var i in members)
-        {
-            var v = channel.Data[i];
-            if (float.IsFinite(v))
-            {
-                values[n++] = v;
-                sum += v;
-            }
-        }
-
+        var values = sorted.Values;
+        var n = values.Length;
         if (n == 0)
         {
             return (new RegionChannelStatistics(region, channel.Name, channel.Unit, 0, 0, null, null, null, null), double.NaN, double.NaN, 0);
         }
 
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
         var mean = sum / n;
         double squares = 0;
-        for (var k = 0; k < n; k++)
+        foreach (var v in values)
         {
-            squares += (values[k] - mean) * (values[k] - mean);
+            squares += (v - mean) * (v - mean);
         }
 
         var sd = n > 1 ? Math.Sqrt(squares / (n - 1)) : 0;
-        var span = values.AsSpan(0, n);
-        var median = Selection.Median(span);
-        for (var k = 0; k < n; k++)
+        var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
+
+        // Deviations: left of the split they grow leftwards, right of it rightwards.
+        var right = 0;
+        while (right < n && values[right] <= median)
         {
-            span[k] = (float)Math.Abs(span[k] - median);
+            right++;
         }
 
-        var mad = Selection.Median(span);
+        var left = right - 1;
+        var upper = n / 2;
+        double previous = 0, current = 0;
+        for (var k = 0; k <= upper; k++)
+        {
+            var dl = left >= 0 ? median - values[left] : double.PositiveInfinity;
+            var dr = right < n ? values[right] - median : double.PositiveInfinity;
+            previous = current;
+            if (dl <= dr)
+            {
+                current = dl;
+                left--;
+            }
+            else
+            {
+                current = dr;
+                right++;
+            }
+        }
+
+        var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
         return (new RegionChannelStatistics(region, channel.Name, channel.Unit, n, n * pixelArea, mean, median, sd, mad), mean, sd, n);
     }
 
-    private static (RegionCorrelation Correlation, double[] Draws) Correlate((int[] Index, double[] HeightRanks) interior, float[] height, ChannelData channel, string region,
-        int width, int blockPixels, int blocksX, int rows, int regionIndex, AnalysisOptions options)
+    private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel heightOrder, SortedChannel channelOrder,
+        float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options)
     {
-        // Finite pairs only (height is finite at every interior index already).
-        var members = interior.Index;
-        var index = new int[members.Length];
-        var n = 0;
-        foreach (var i in members)
+        var members = frame.Members.Span;
+        var m = members.Length;
+        var intPool = ArrayPool<int>.Shared;
+        var doublePool = ArrayPool<double>.Shared;
+        var pairOf = intPool.Rent(Math.Max(1, m));
+        var rankX = doublePool.Rent(Math.Max(1, m));
+        var rankY = doublePool.Rent(Math.Max(1, m));
+        try
         {
-            if (float.IsFinite(channel.Data[i]))
+            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order.
+            var n = 0;
+            var data = channel.Data;
+            for (var k = 0; k < m; k++)
             {
-                index[n++] = i;
-            }
-        }
-
-        if (n < 3)
-        {
-            return (new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null), []);
-        }
-
-        var x = new float[n];
-        var y = new float[n];
-        for (var k = 0; k < n; k++)
-        {
-            x[k] = height[index[k]];
-            y[k] = channel.Data[index[k]];
-        }
-
-        var (mx, sx) = MeanSd(x);
-        var (my, sy) = MeanSd(y);
-        var rankX = n == members.Length ? interior.HeightRanks : Ranks(x);
-        var rankY = Ranks(y);
-        if (!(sx > 0) || !(sy > 0))
-        {
-            return (new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null), []);
-        }
-
-        // Block sums of standardised values and centred ranks.
-        var blocksY = (rows + blockPixels - 1) / blockPixels;
-        var blockOf = new int[blocksX * blocksY];
-        Array.Fill(blockOf, -1);
-        var sums = new double[Math.Min(blockOf.Length, n) * Moments];
-        var blocks = 0;
-        var rankMean = (n + 1) / 2.0;
-        var rankScale = 1.0 / n;
-        double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
-        for (var k = 0; k < n; k++)
-        {
-            var p = index[k];
-            var block = ((p / width / blockPixels) * blocksX) + (p % width / blockPixels);
-            var slot = blockOf[block];
-            if (slot < 0)
-            {
-                slot = blocks++;
-                blockOf[block] = slot;
+                pairOf[k] = frame.Correlated[k] && float.IsFinite(data[members[k]]) ? n++ : -1;
             }
 
-            var a = (x[k] - mx) / sx;
-            var b = (y[k] - my) / sy;
-            var ra = (rankX[k] - rankMean) * rankScale;
-            var rb = (rankY[k] - rankMean) * rankScale;
-            var o = slot * Moments;
-            sums[o] += 1;
-            sums[o + 1] += a;
-            sums[o + 2] += b;
-            sums[o + 3] += a * a;
-            sums[o + 4] += b * b;
-            sums[o + 5] += a * b;
-            sums[o + 6] += 1;
-            sums[o + 7] += ra;
-            sums[o + 8] += rb;
-            sums[o + 9] += ra * ra;
-            sums[o + 10] += rb * rb;
-            sums[o + 11] += ra * rb;
-            pxy += a * b;
-            pxx += a * a;
-            pyy += b * b;
-            rxy += ra * rb;
-            rxx += ra * ra;
-            ryy += rb * rb;
-        }
-
-        var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
-        var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
-        var mi = MutualInformation(rankX, rankY, options.MutualInformationBins);
-
-        var resamples = options.BootstrapResamples;
-        if (blocks < 2 || resamples < 10)
-        {
-            return (new RegionCorrelation(region, channel.Name, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), []);
-        }
-
-        var table = sums;
-        var pearsonDraws = new double[resamples];
-        var spearmanDraws = new double[resamples];
-        var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(regionIndex + 1)));
-        Span<double> acc = stackalloc double[Moments];
-        for (var b = 0; b < resamples; b++)
-        {
-            acc.Clear();
-            for (var k = 0; k < blocks; k++)
+            var none = new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null);
+            if (n < 3)
             {
-                var o = random.NextInt(blocks) * Moments;
-                for (var m = 0; m < Moments; m++)
+                return (none, double.NaN, double.NaN);
+            }
+
+            heightOrder.Ranks(pairOf, rankX);
+            channelOrder.Ranks(pairOf, rankY);
+            double sx = 0, sy = 0;
+            for (var k = 0; k < m; k++)
+            {
+                if (pairOf[k] >= 0)
                 {
-                    acc[m] += table[o + m];
+                    sx += height[members[k]];
+                    sy += data[members[k]];
                 }
             }
 
-            pearsonDraws[b] = FromSums(acc[..6]);
-            spearmanDraws[b] = FromSums(acc[6..]);
+            var mx = sx / n;
+            var my = sy / n;
+            double vx = 0, vy = 0;
+            for (var k = 0; k < m; k++)
+            {
+                if (pairOf[k] >= 0)
+                {
+                    var dx = height[members[k]] - mx;
+                    var dy = data[members[k]] - my;
+                    vx += dx * dx;
+                    vy += dy * dy;
+                }
+            }
+
+            var sdx = Math.Sqrt(vx / n);
+            var sdy = Math.Sqrt(vy / n);
+            if (!(sdx > 0) || !(sdy > 0))
+            {
+                return (none, double.NaN, double.NaN);
+            }
+
+            // Block sums of standardised values and centred ranks into this channel's columns of the region's table.
+            var rankMean = (n + 1) / 2.0;
+            var rankScale = 1.0 / n;
+            var table = frame.Table;
+            var stride = frame.Stride;
+            var column = channelIndex * Moments;
+            double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
+            for (var k = 0; k < m; k++)
+            {
+                var p = pairOf[k];
+                if (p < 0)
+                {
+                    continue;
+                }
+
+                var a = (height[members[k]] - mx) / sdx;
+                var b = (data[members[k]] - my) / sdy;
+                var ra = (rankX[p] - rankMean) * rankScale;
+                var rb = (rankY[p] - rankMean) * rankScale;
+                var o = (frame.BlockOf[k] * stride) + column;
+                table[o] += 1;
+                table[o + 1] += a;
+                table[o + 2] += b;
+                table[o + 3] += a * a;
+                table[o + 4] += b * b;
+                table[o + 5] += a * b;
+                table[o + 6] += 1;
+                table[o + 7] += ra;
+                table[o + 8] += rb;
+                table[o + 9] += ra * ra;
+                table[o + 10] += rb * rb;
+                table[o + 11] += ra * rb;
+                pxy += a * b;
+                pxx += a * a;
+                pyy += b * b;
+                rxy += ra * rb;
+                rxx += ra * ra;
+                ryy += rb * rb;
+            }
+
+            var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
+            var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
+            var mi = MutualInformation(rankX.AsSpan(0, n), rankY.AsSpan(0, n), options.MutualInformationBins);
+            return (new RegionCorrelation(region, channel.Name, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
+        }
+        finally
+        {
+            intPool.Return(pairOf);
+            doublePool.Return(rankX);
+            doublePool.Return(rankY);
+        }
+    }
+
+    /// <summary>Block bootstrap of every region's r and ρ, all channels of a region per resample, chunks of resamples in parallel.</summary>
+    private static void Bootstrap(RegionFrame[] frames, (double Pearson, double Spearman)[] estimates, RegionCorrelation[] correlations, double[]?[] draws,
+        int channels, AnalysisOptions options)
+    {
+        var resamples = options.BootstrapResamples;
+        if (resamples < 10 || channels == 0)
+        {
+            return;
         }
 
-        var (pLow, pHigh, pP) = Interval(pearson, pearsonDraws);
-        var (sLow, sHigh, sP) = Interval(spearman, spearmanDraws);
-        return (new RegionCorrelation(region, channel.Name, n, pearson, pLow, pHigh, pP, Nullable(spearman), sLow, sHigh, sP, mi), pearsonDraws);
+        var spearmanDraws = new double[draws.Length][];
+        var work = new List<(int Region, int From, int To)>();
+        for (var r = 0; r < RegionCount; r++)
+        {
+            if (frames[r].Blocks < 2)
+            {
+                continue;
+            }
+
+            for (var c = 0; c < channels; c++)
+            {
+                if (double.IsFinite(estimates[(r * channels) + c].Pearson))
+                {
+                    draws[(r * channels) + c] = new double[resamples];
+                    spearmanDraws[(r * channels) + c] = new double[resamples];
+                }
+            }
+
+            for (var from = 0; from < resamples; from += ResampleChunk)
+            {
+                work.Add((r, from, Math.Min(resamples, from + ResampleChunk)));
+            }
+        }
+
+        Parallel.ForEach(work, item =>
+        {
+            var frame = frames[item.Region];
+            var stride = frame.Stride;
+            var table = frame.Table.AsSpan(0, frame.Blocks * stride);
+            Span<double> acc = stackalloc double[stride];
+            for (var b = item.From; b < item.To; b++)
+            {
+                var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(item.Region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(b + 1)));
+                acc.Clear();
+                for (var k = 0; k < frame.Blocks; k++)
+                {
+                    Add(acc, table.Slice(random.NextInt(frame.Blocks) * stride, stride));
+                }
+
+                for (var c = 0; c < channels; c++)
+                {
+                    var slot = (item.Region * channels) + c;
+                    if (draws[slot] is { } pearsonDraws)
+                    {
+                        pearsonDraws[b] = FromSums(acc.Slice(c * Moments, 6));
+                        spearmanDraws[slot]![b] = FromSums(acc.Slice((c * Moments) + 6, 6));
+                    }
+                }
+            }
+        });
+
+        for (var slot = 0; slot < draws.Length; slot++)
+        {
+            if (draws[slot] is not { } pearsonDraws)
+            {
+                continue;
+            }
+
+            var (pLow, pHigh, pP) = Interval(estimates[slot].Pearson, pearsonDraws);
+            var (sLow, sHigh, sP) = Interval(estimates[slot].Spearman, spearmanDraws[slot]!);
+            correlations[slot] = correlations[slot] with
+            {
+                PearsonLow = pLow, PearsonHigh = pHigh, PearsonP = pP, SpearmanLow = sLow, SpearmanHigh = sHigh, SpearmanP = sP,
+            };
+        }
+    }
+
+    private static void Add(Span<double> acc, ReadOnlySpan<double> block)
+    {
+        var k = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var accVectors = MemoryMarshal.Cast<double, Vector<double>>(acc);
+            var blockVectors = MemoryMarshal.Cast<double, Vector<double>>(block);
+            for (var v = 0; v < accVectors.Length; v++)
+            {
+                accVectors[v] += blockVectors[v];
+            }
+
+            k = accVectors.Length * Vector<double>.Count;
+        }
+
+        for (; k < acc.Length; k++)
+        {
+            acc[k] += block[k];
+        }
     }
 
     private static double FromSums(ReadOnlySpan<double> s)
@@ -412,24 +507,6 @@ internal static class RegionAnalysis
 
     private static double? Nullable(double v) => double.IsFinite(v) ? v : null;
 
-    private static (double Mean, double Sd) MeanSd(float[] values)
-    {
-        double sum = 0;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        var mean = sum / values.Length;
-        double squares = 0;
-        foreach (var v in values)
-        {
-            squares += (v - mean) * (v - mean);
-        }
-
-        return (mean, Math.Sqrt(squares / values.Length));
-    }
-
     /// <summary>1-based ranks, ties averaged.</summary>
     internal static double[] Ranks(float[] values)
     {
@@ -465,7 +542,7 @@ internal static class RegionAnalysis
     }
 
     /// <summary>Mutual information (bits) of the rank-binned pair, less the Miller–Madow bias (B−1)²/(2n ln 2); never negative.</summary>
-    internal static double MutualInformation(double[] rankX, double[] rankY, int bins)
+    internal static double MutualInformation(ReadOnlySpan<double> rankX, ReadOnlySpan<double> rankY, int bins)
     {
         var n = rankX.Length;
         var joint = new int[bins * bins];

@@ -16,23 +16,24 @@ internal static class SortKeys
         var n = keys.Length;
         var a = scratchKeys[..n];
         var b = scratchKeys2[..n];
+        // All three digit histograms in one read of the keys, then one scatter pass per digit.
+        Span<int> histograms = stackalloc int[3 * Buckets];
+        histograms.Clear();
         for (var i = 0; i < n; i++)
         {
-            a[i] = Sortable(keys[i]);
+            var k = Sortable(keys[i]);
+            a[i] = k;
+            histograms[(int)(k & (Buckets - 1))]++;
+            histograms[Buckets + (int)((k >> Bits) & (Buckets - 1))]++;
+            histograms[(2 * Buckets) + (int)(k >> (2 * Bits))]++;
         }
 
-        Span<int> counts = stackalloc int[Buckets];
         var itemsA = items;
         var itemsB = scratchItems[..n];
         for (var pass = 0; pass < 3; pass++)
         {
             var shift = pass * Bits;
-            counts.Clear();
-            foreach (var k in a)
-            {
-                counts[(int)((k >> shift) & (Buckets - 1))]++;
-            }
-
+            var counts = histograms.Slice(pass * Buckets, Buckets);
             var sum = 0;
             for (var i = 0; i < Buckets; i++)
             {

@@ -8,18 +8,19 @@ namespace AfmEdge.Host.Enhancement;
 /// <summary>
 /// The host's enhancer: for each set of channels a frame brings it picks a model (the configured one, or the
 /// catalog's best fit), builds its engine once, and reuses it. When no model fits, or one fails to load or to
-/// run on the frame, it says so in the log and enhances with the last model that worked for those channels,
-/// or with bicubic when there is none — a bad model never stops the pipeline.
+/// run on the frame, it says so in the log and enhances with bicubic — a bad model never stops the pipeline.
+/// Models can be replaced while it runs (<see cref="Reload"/>, e.g. from <see cref="ModelFolderWatcher"/>): the new
+/// catalog is taken between two frames, and a model that fails to load or to build keeps the previous one in use.
 /// </summary>
 public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 {
-    private readonly ModelCatalog _catalog;
     private readonly string? _requestedModel;
     private readonly Func<ModelEntry, IFrameEnhancer> _create;
     private readonly ILogger _logger;
     private readonly BicubicUpsampler _bicubic = new();
-    private readonly Dictionary<string, IFrameEnhancer> _byChannels = new(StringComparer.Ordinal);
-    private readonly List<IFrameEnhancer> _created = [];
+    private readonly Dictionary<string, Choice> _byChannels = new(StringComparer.Ordinal);
+    private ModelCatalog _catalog;
+    private ModelCatalog? _pending;
 
     /// <param name="requestedModel">A model name from the catalog, or null to pick by channels.</param>
     /// <param name="create">Builds the enhancer (engine + tiling) for a model; may throw <see cref="OnnxModelException"/>.</param>
@@ -42,75 +43,144 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
     public int Scale => 2;
 
+    /// <summary>Reloads taken so far (each between two frames).</summary>
+    public int ReloadsApplied { get; private set; }
+
+    /// <summary>
+    /// Offers the catalog read again from the same folder or file. Any thread may call it; the frame being enhanced
+    /// finishes with the models it started with, and the next frame uses the new catalog.
+    /// </summary>
+    public void Reload(ModelCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        Volatile.Write(ref _pending, catalog);
+    }
+
     public Frame Enhance(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var channels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).Order(StringComparer.Ordinal).ToArray();
-        var key = string.Join(',', channels);
-        if (!_byChannels.TryGetValue(key, out var enhancer))
+        if (Interlocked.Exchange(ref _pending, null) is { } pending)
         {
-            enhancer = Choose(channels, key);
-            _byChannels[key] = enhancer;
+            Apply(pending);
         }
 
-        if (ReferenceEquals(enhancer, _bicubic))
+        var channels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).Order(StringComparer.Ordinal).ToArray();
+        var key = string.Join(',', channels);
+        if (!_byChannels.TryGetValue(key, out var choice))
+        {
+            choice = Choose(channels, key) ?? new Choice(_bicubic, null);
+            _byChannels[key] = choice;
+        }
+
+        if (ReferenceEquals(choice.Enhancer, _bicubic))
         {
             return _bicubic.Enhance(frame);
         }
 
         try
         {
-            return enhancer.Enhance(frame);
+            return choice.Enhancer.Enhance(frame);
         }
         catch (ArgumentException e)
         {
             // The model does not fit this frame after all (e.g. a channel of another size): bicubic from now on for these channels.
-            Log.ModelFailedOnFrame(_logger, enhancer.Name, frame.Id.ToString(), e.Message);
-            _byChannels[key] = _bicubic;
+            Log.ModelFailedOnFrame(_logger, choice.Enhancer.Name, frame.Id.ToString(), e.Message);
+            Release(choice);
+            _byChannels[key] = new Choice(_bicubic, null);
             return _bicubic.Enhance(frame);
         }
     }
 
     public void Dispose()
     {
-        foreach (var enhancer in _created.OfType<IDisposable>())
+        foreach (var choice in _byChannels.Values)
         {
-            enhancer.Dispose();
+            Release(choice);
         }
 
-        _created.Clear();
         _byChannels.Clear();
     }
 
-    private IFrameEnhancer Choose(string[] channels, string key)
+    /// <summary>Takes a reloaded catalog: each set of channels seen so far gets the model the new catalog picks, unless it cannot be built.</summary>
+    private void Apply(ModelCatalog reloaded)
     {
-        var model = _requestedModel is null ? _catalog.Select(channels) : _catalog.Find(_requestedModel);
+        _catalog = _catalog.UpdatedBy(reloaded, out var kept);
+        ReloadsApplied++;
+        foreach (var problem in reloaded.Problems)
+        {
+            Log.ModelUnusable(_logger, problem);
+        }
+
+        foreach (var model in kept)
+        {
+            Log.KeptPreviousModel(_logger, model.Name, model.Path);
+        }
+
+        foreach (var (key, current) in _byChannels.ToArray())
+        {
+            var channels = key.Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var wanted = Pick(channels);
+            if (wanted is null || ReferenceEquals(wanted, current.Model))
+            {
+                // Nothing fits any more, or the same (kept) model: the enhancer in use stays.
+                continue;
+            }
+
+            if (Choose(channels, key) is { } replacement)
+            {
+                Release(current);
+                _byChannels[key] = replacement;
+                Log.ModelReplaced(_logger, key, current.Enhancer.Name, replacement.Enhancer.Name);
+            }
+            else
+            {
+                Log.KeptPreviousEnhancer(_logger, key, current.Enhancer.Name);
+            }
+        }
+    }
+
+    private ModelEntry? Pick(string[] channels) => _requestedModel is null ? _catalog.Select(channels) : _catalog.Find(_requestedModel);
+
+    /// <summary>The enhancer for these channels from the current catalog; null (with the reason logged) when none can be used.</summary>
+    private Choice? Choose(string[] channels, string key)
+    {
+        var model = Pick(channels);
         if (model is null)
         {
             Log.NoModel(_logger, key, _requestedModel ?? "auto");
-            return _bicubic;
+            return null;
         }
 
         var missing = model.Network.InputChannels.Where(c => !channels.Contains(c, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0)
         {
             Log.ModelMissingChannels(_logger, model.Name, string.Join(", ", missing), key);
-            return _bicubic;
+            return null;
         }
 
         try
         {
             var enhancer = _create(model);
-            _created.Add(enhancer);
             Log.ModelChosen(_logger, model.Name, model.Path, key, enhancer.Name);
-            return enhancer;
+            return new Choice(enhancer, model);
         }
         catch (OnnxModelException e)
         {
             Log.ModelUnusable(_logger, e.Message);
-            return _bicubic;
+            return null;
         }
     }
+
+    private void Release(Choice choice)
+    {
+        if (!ReferenceEquals(choice.Enhancer, _bicubic) && choice.Enhancer is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    /// <summary>The enhancer used for one set of channels and the model it runs (null for bicubic).</summary>
+    private sealed record Choice(IFrameEnhancer Enhancer, ModelEntry? Model);
 
     private static partial class Log
     {
@@ -128,5 +198,14 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
         [LoggerMessage(5, LogLevel.Error, "Enhancer {Enhancer} failed on frame {FrameId}: {Reason}; using bicubic ×2 for these channels")]
         public static partial void ModelFailedOnFrame(ILogger logger, string enhancer, string frameId, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Model '{Model}' ({Path}) could not be read again; keeping the copy loaded before")]
+        public static partial void KeptPreviousModel(ILogger logger, string model, string path);
+
+        [LoggerMessage(7, LogLevel.Information, "Channels [{Channels}]: model reloaded, {Previous} replaced by {Current}")]
+        public static partial void ModelReplaced(ILogger logger, string channels, string previous, string current);
+
+        [LoggerMessage(8, LogLevel.Warning, "Channels [{Channels}]: the reloaded model cannot be used; keeping {Enhancer}")]
+        public static partial void KeptPreviousEnhancer(ILogger logger, string channels, string enhancer);
     }
 }

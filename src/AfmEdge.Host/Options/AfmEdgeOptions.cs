@@ -70,6 +70,9 @@ public sealed class EnhancementOptions
     /// <summary>Input pixels per tile side (before the halo); memory depends on this, not on the frame size.</summary>
     public int TileSize { get; set; } = 128;
 
+    /// <summary>Reload models when files in the model folder (or the configured .onnx file) change; a bad file keeps the previous model.</summary>
+    public bool WatchModels { get; set; } = true;
+
     public IEnumerable<string> Validate()
     {
         if (!Engines.Contains(Engine, StringComparer.Ordinal))

@@ -78,12 +78,13 @@ public sealed class VirtualMicroscopeSettings
 
     public InstrumentOptions Instrument { get; set; } = new();
 
-    /// <summary>The closed loop's options: the same specimen and seed; Clean turns the ADC noise off.</summary>
+    /// <summary>The closed loop's options: the same specimen, seed and instrument; Clean turns the instrument and the ADC noise off.</summary>
     public Sources.ClosedLoopOptions ToClosedLoopOptions() => new()
     {
         Seed = Seed,
         Specimen = Specimen,
         Noiseless = Clean,
+        Instrument = Clean ? null : Instrument,
     };
 
     public VirtualMicroscopeOptions ToOptions(ScanSettings scan, bool pace) => new()

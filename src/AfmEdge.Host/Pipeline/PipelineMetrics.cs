@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AfmEdge.Analysis;
 
 namespace AfmEdge.Host.Pipeline;
@@ -17,6 +18,7 @@ public sealed class PipelineMetrics
     private long _firstPublishedTimestamp;
     private long _lastPublishedTimestamp;
     private FrameSummary? _lastSummary;
+    private readonly ConcurrentDictionary<string, StageTime> _stageTimes = new(StringComparer.Ordinal);
 
     public PipelineMetrics(TimeProvider time)
     {
@@ -64,6 +66,16 @@ public sealed class PipelineMetrics
         }
     }
 
+    /// <summary>
+    /// Mean time each stage spent working on one frame (waiting for input excluded), by stage name. Stages run
+    /// concurrently, so the busiest one bounds the frame rate once the cores are shared out.
+    /// </summary>
+    public IReadOnlyDictionary<string, TimeSpan> MeanStageTimes =>
+        _stageTimes.ToDictionary(p => p.Key, p => p.Value.Mean, StringComparer.Ordinal);
+
+    /// <summary>Adds one frame's working time to a stage's total.</summary>
+    public void StageWorked(string stage, TimeSpan elapsed) => _stageTimes.GetOrAdd(stage, static _ => new StageTime()).Add(elapsed);
+
     internal void FrameAcquired() => Interlocked.Increment(ref _acquired);
     internal void FrameProcessed() => Interlocked.Increment(ref _processed);
     internal void FrameEnhanced() => Interlocked.Increment(ref _enhanced);
@@ -77,5 +89,26 @@ public sealed class PipelineMetrics
         Interlocked.Exchange(ref _lastPublishedTimestamp, now);
         Volatile.Write(ref _lastSummary, summary);
         Interlocked.Increment(ref _published);
+    }
+
+    private sealed class StageTime
+    {
+        private long _ticks;
+        private long _frames;
+
+        public TimeSpan Mean
+        {
+            get
+            {
+                var frames = Interlocked.Read(ref _frames);
+                return frames == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Interlocked.Read(ref _ticks) / frames);
+            }
+        }
+
+        public void Add(TimeSpan elapsed)
+        {
+            Interlocked.Add(ref _ticks, elapsed.Ticks);
+            Interlocked.Increment(ref _frames);
+        }
     }
 }

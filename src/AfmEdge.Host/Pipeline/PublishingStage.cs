@@ -28,8 +28,10 @@ public sealed partial class PublishingStage(
         {
             await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await publisher.PublishFrameAsync(item.Frame, stoppingToken);
                 await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
+                metrics.StageWorked("Publishing", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 metrics.FramePublished(item.Summary);
                 channels.Previews.Writer.TryWrite(item.Frame);
                 LogPublished(logger, item.Summary.FrameId, item.Frame.Width, item.Frame.Height);

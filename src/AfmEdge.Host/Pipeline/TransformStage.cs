@@ -45,9 +45,11 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
             await foreach (var item in _input.ReadAllAsync(stoppingToken))
             {
                 TOut result;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     result = Transform(item);
+                    Metrics.StageWorked(StageName, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or KeyNotFoundException or ArithmeticException)
                 {

@@ -2,6 +2,7 @@ using System.Device.Gpio;
 using AfmEdge.Control;
 using AfmEdge.Core;
 using AfmEdge.Hardware;
+using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Specimens;
 using AfmEdge.Simulation.VirtualAfm;
 
@@ -24,6 +25,13 @@ public sealed record ClosedLoopOptions
 
     /// <summary>No ADC noise.</summary>
     public bool Noiseless { get; init; }
+
+    /// <summary>
+    /// The instrument between the specimen and the electronics (tip shape, piezo hysteresis and creep, drift, tilt,
+    /// noise, scars, probe offsets, lag); null: a point tip on an ideal instrument. Feedback and FastAxisSubsamples
+    /// do not apply: the engine's PID closes the loop, one sample per pixel.
+    /// </summary>
+    public InstrumentOptions? Instrument { get; init; } = new();
 
     /// <summary>Multiplies the default Z feedback gains (1: tuned; 10: demonstrably unstable).</summary>
     public double GainScale { get; init; } = 1;
@@ -87,6 +95,13 @@ public sealed class ClosedLoopMicroscope : IDisposable
 
         // The engine's raster is centred on the scan offset; the specimen field starts at the scan's corner, as IdealScan's does.
         Surface = new SpecimenSurface(new ChromosomeSpecimen(options.Seed, specimenOptions), scan.SizeX / 2, scan.SizeY / 2);
+        ClosedLoopInstrument? instrument = null;
+        if (options.Instrument is { } model)
+        {
+            instrument = new ClosedLoopInstrument(model, scan, options.Seed);
+            Surface = TipDilated(Surface, scan, model);
+        }
+
         var afmOptions = new VirtualAfmOptions
         {
             Seed = unchecked((int)options.Seed),
@@ -102,7 +117,7 @@ public sealed class ClosedLoopMicroscope : IDisposable
             afmOptions = afmOptions with { NoiseVolts = 0 };
         }
 
-        Afm = new VirtualAfm(Surface, afmOptions, Clock);
+        Afm = new VirtualAfm(Surface, afmOptions, Clock, instrument);
         _gpio = new GpioController(Afm.Gpio);
         _dacX = new Ad5791(Afm.DacXSpi, 10, -10, _gpio, clrPin: VirtualAfm.DacXPins.Clr!.Value, shouldDispose: false);
         _dacY = new Ad5791(Afm.DacYSpi, 10, -10, _gpio, clrPin: VirtualAfm.DacYPins.Clr!.Value, shouldDispose: false);
@@ -134,7 +149,7 @@ public sealed class ClosedLoopMicroscope : IDisposable
     /// <summary>The virtual clock (null in real time).</summary>
     public VirtualClock? VirtualClock { get; }
 
-    /// <summary>The specimen as the microscope's sample.</summary>
+    /// <summary>The specimen as the microscope's sample: dilated by the tip when there is an instrument model.</summary>
     public ISurface Surface { get; }
 
     /// <summary>The virtual microscope and its emulated chips.</summary>
@@ -174,8 +189,11 @@ public sealed class ClosedLoopMicroscope : IDisposable
         return options with { Gains = new PidGains(Proportional * gainScale, gainScale * IntegralStep / (plant * options.PointSeconds), 0) };
     }
 
-    /// <summary>RMS difference (metres) between a height channel and the true surface at the pixel centres, means removed.</summary>
-    /// <remarks>The virtual microscope's tip is a point, so its tip-dilated truth is the surface itself.</remarks>
+    /// <summary>
+    /// RMS difference (metres) between a height channel and the true surface at the pixel centres (tip-dilated when
+    /// there is an instrument model), after removing the best-fit plane of the difference (so tilt and a steady Z
+    /// drift do not count, while lateral drift, noise, scars and tracking errors do).
+    /// </summary>
     public double HeightRmsError(Channel height)
     {
         ArgumentNullException.ThrowIfNull(height);
@@ -183,7 +201,11 @@ public sealed class ClosedLoopMicroscope : IDisposable
         var data = height.Data;
         int n = scan.PixelsX * scan.PixelsY;
         var diff = new double[n];
-        double meanDiff = 0;
+
+        // Least squares of diff = a + b·i + c·j; the pixel grid is regular, so the normal equations separate.
+        double mean = 0, si = 0, sj = 0;
+        double ci = (scan.PixelsX - 1) / 2.0;
+        double cj = (scan.PixelsY - 1) / 2.0;
         for (int j = 0; j < scan.PixelsY; j++)
         {
             for (int i = 0; i < scan.PixelsX; i++)
@@ -191,18 +213,52 @@ public sealed class ClosedLoopMicroscope : IDisposable
                 var (x, y) = PixelCentre(scan, i, j);
                 int k = (j * scan.PixelsX) + i;
                 diff[k] = data[k] - Surface.HeightAt(x, y);
-                meanDiff += diff[k];
+                mean += diff[k];
+                si += diff[k] * (i - ci);
+                sj += diff[k] * (j - cj);
             }
         }
 
-        meanDiff /= n;
+        double varI = (((double)scan.PixelsX * scan.PixelsX) - 1) / 12.0;
+        double varJ = (((double)scan.PixelsY * scan.PixelsY) - 1) / 12.0;
+        mean /= n;
+        double slopeI = si / n / varI;
+        double slopeJ = sj / n / varJ;
         double sum = 0;
-        foreach (var d in diff)
+        for (int j = 0; j < scan.PixelsY; j++)
         {
-            sum += (d - meanDiff) * (d - meanDiff);
+            for (int i = 0; i < scan.PixelsX; i++)
+            {
+                double d = diff[(j * scan.PixelsX) + i] - mean - (slopeI * (i - ci)) - (slopeJ * (j - cj));
+                sum += d * d;
+            }
         }
 
         return Math.Sqrt(sum / n);
+    }
+
+    // The tip-dilated sample over everything the probes can reach in a frame (overscan, rotation, probe offsets, piezo
+    // errors) plus drift over a few frames, on a grid of half a pixel; beyond it the specimen is read with a point tip.
+    private static DilatedSurface TipDilated(ISurface surface, ScanSettings scan, InstrumentOptions model)
+    {
+        double a = scan.AngleDegrees * Math.PI / 180;
+        double sx = scan.SizeX * (1 + (2 * scan.Overscan));
+        double sy = scan.SizeY * (1 + (2 * scan.Overscan));
+        double hx = 0.5 * ((sx * Math.Abs(Math.Cos(a))) + (sy * Math.Abs(Math.Sin(a))));
+        double hy = 0.5 * ((sx * Math.Abs(Math.Sin(a))) + (sy * Math.Abs(Math.Cos(a))));
+        var probes = model.ProbeOffsets;
+        double reach = Math.Max(Math.Max(Math.Abs(probes.Current.Dx), Math.Abs(probes.Current.Dy)), Math.Max(Math.Abs(probes.Potential.Dx), Math.Abs(probes.Potential.Dy)));
+        reach += (model.Piezo.Hysteresis * sx) + (model.Piezo.Creep * sy) + Math.Abs(model.TraceRetrace.RetraceOffset) + (0.02 * Math.Max(sx, sy));
+        double drift = 4 * scan.FrameTime.TotalSeconds;
+        double mx = reach + Math.Min(Math.Abs(model.Drift.VelocityX) * drift, 0.5 * sx);
+        double my = reach + Math.Min(Math.Abs(model.Drift.VelocityY) * drift, 0.5 * sy);
+        double spacing = 0.5 * Math.Min(scan.PixelSizeX, scan.PixelSizeY);
+        double width = 2 * (hx + mx);
+        double depth = 2 * (hy + my);
+
+        // At most 4 M grid points: a fine scan of a large area gets a coarser grid rather than a long start.
+        spacing = Math.Max(spacing, Math.Sqrt(width * depth / (4.0 * 1024 * 1024)));
+        return new DilatedSurface(surface, scan.OffsetX - hx - mx, scan.OffsetY - hy - my, scan.OffsetX + hx + mx, scan.OffsetY + hy + my, spacing, model.Tip);
     }
 
     /// <summary>Stops the engine (retracting Z) and releases the drivers and the microscope.</summary>

@@ -1,33 +1,61 @@
 namespace AfmEdge.Inference.Native;
 
 /// <summary>
-/// Where a sample of a channels-planar activation buffer lives. Each row is split into its odd and even columns with
-/// zero padding around them; each plane has one zero row above the image and room below it:
+/// Where a sample of a channels-planar activation buffer lives. Each row is split into four phase rows, column
+/// 4t + p at phase p's index t, with zero padding around them; each plane has one zero row above the image and
+/// room for four below it:
 /// <code>
-///   row (RowStride floats):  odd[−1] odd[0] … odd[B−1] | even[0] … even[B] | slack
-///                            ^0      ^OddBase             ^EvenBase
+///   row (RowStride floats):  pad … p3[−1] p3[0] … p3[B−1] | p0[0] … p0[B] | p1[0] … p1[B−1] | p2[0] … p2[B−1] | slack
+///                                          ^Phase(3)         ^Phase(0)      ^Phase(1)         ^Phase(2)
 ///   plane (PlaneStride):     stored row 0 = image row −1 (always zero), stored row y+1 = image row y
 /// </code>
-/// B is the largest padded block count the buffer serves, so the layout is fixed by the largest tile and never moves.
+/// So a Winograd F(4×4, 3×3) block t's six window columns 4t−1 … 4t+4 are p3[t−1], p0[t], p1[t], p2[t], p3[t],
+/// p0[t+1]: six plain vector loads over consecutive blocks, no shuffles; its four outputs are four plain stores.
+/// Phase rows start on cache lines (16 floats), so the stores are aligned. B is the largest padded block count the
+/// buffer serves: the layout is fixed by the largest tile and never moves.
 /// </summary>
 internal readonly struct ActivationLayout
 {
-    public const int OddBase = 1;
+    private const int Line = 16;
 
     public ActivationLayout(int maxPaddedBlocks, int maxHeight)
     {
-        EvenBase = OddBase + maxPaddedBlocks;
+        // p3[−1] sits in the line before p3[0]; p0 holds B + 1 samples (its last is the right-hand padding).
+        var span = RoundUp(maxPaddedBlocks + 1);
+        Phase3 = Line;
+        Phase0 = Phase3 + span;
+        Phase1 = Phase0 + span;
+        Phase2 = Phase1 + span;
 
-        // even[0 … B] plus room for one whole vector load past it, rounded to a cache line.
-        RowStride = (EvenBase + maxPaddedBlocks + 1 + 16 + 15) & ~15;
+        // Room for one whole vector load past the last phase row.
+        RowStride = Phase2 + span + Line;
 
-        // Image rows −1 … height + 1: the last block row reads one row past an odd height.
-        PlaneStride = (maxHeight + 3) * RowStride;
+        // Image rows −1 … height + 3: the last block row of a height that is not a multiple of four reads up to
+        // three rows past the image.
+        PlaneStride = (maxHeight + 5) * RowStride;
     }
 
-    public int EvenBase { get; }
+    public int Phase0 { get; }
+
+    public int Phase1 { get; }
+
+    public int Phase2 { get; }
+
+    public int Phase3 { get; }
 
     public int RowStride { get; }
 
     public int PlaneStride { get; }
+
+    /// <summary>Offset of phase <paramref name="phase"/> (column 4t + phase) in a row.</summary>
+    public int Phase(int phase) => phase switch
+    {
+        0 => Phase0,
+        1 => Phase1,
+        2 => Phase2,
+        3 => Phase3,
+        _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, "A column phase is 0 to 3."),
+    };
+
+    private static int RoundUp(int floats) => (floats + Line - 1) / Line * Line;
 }

@@ -6,10 +6,12 @@ using AfmEdge.Inference.Network;
 namespace AfmEdge.Inference.Native;
 
 /// <summary>
-/// The CPU engine: every 3×3 layer as Winograd F(2×2, 3×3) in SIMD C# (Vector512 where the hardware has it, else
+/// The CPU engine: every 3×3 layer as Winograd F(4×4, 3×3) in SIMD C# (Vector512 where the hardware has it, else
 /// Vector256, else Vector128 as on the ARM board's NEON), bias and LeakyReLU fused into the output transform, the
-/// bicubic skip and DepthToSpace fused into the last store, rows of 2×2 blocks shared among a fixed gang of threads.
-/// Winograd does 16 multiplies per 2×2 block and channel pair where the direct convolution does 36; a direct
+/// bicubic skip and DepthToSpace fused into the last store, rows of 4×4 blocks shared among a fixed gang of threads.
+/// F(4×4, 3×3) does 36 multiplies per 4×4 block and channel pair (2.25 per output) where the direct convolution does
+/// 9 per output and F(2×2, 3×3) 4 (`afmedge bench enhance`, 8 layers × 32 features at 256² on a loaded 2-core machine:
+/// ×1.0–1.1 ONNX Runtime's throughput with F(2×2), ×1.4–1.7 with F(4×4)); a direct
 /// convolution already runs near this class of core's FMA peak (as ONNX Runtime does), so doing fewer is what makes
 /// this engine faster. All buffers are sized once, for the largest tile, at construction: Run allocates nothing.
 /// </summary>
@@ -18,11 +20,14 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private const int NormaliseStage = -1;
     private const int FinalStage = -2;
 
-    // Blocks transformed, multiplied and transformed back in one go: their V and M (≈ 70 KB each for 32 channels)
-    // stay in L1/L2 between the stages, where a whole 128-block row's did not (measured ≈ 10 % faster per layer).
+    // Blocks transformed, multiplied and transformed back in one go: their V and M (≈ 220 KB each for 32 channels)
+    // stay in L2 between the stages, where a whole row's did not (measured with F(2×2): ≈ 10 % faster per layer).
     private const int ChunkBlocks = 32;
 
-    private const int RowsPerGrab = 4;
+    private const int RowsPerGrab = 2;
+
+    // Image rows per claim in the normalise and final stages; the bicubic skip recomputes two rows either side of each run.
+    private const int ImageRowsPerGrab = 32;
 
     private readonly WinogradLayer[] _layers;
     private readonly ActivationLayout _layout;
@@ -45,7 +50,6 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private int _paddedBlocks;
     private ScratchLayout _scratch;
     private int _stage;
-    private int _nextBlockRow;
 
     /// <param name="network">The network to run.</param>
     /// <param name="maxTileWidth">The widest tile <see cref="Run"/> will be given.</param>
@@ -70,7 +74,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         _maxHeight = maxTileHeight;
         _layers = [.. network.Layers.Select(l => new WinogradLayer(l))];
         _channels = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
-        var maxPadded = PaddedBlocks((maxTileWidth + 1) / 2);
+        var maxPadded = PaddedBlocks((maxTileWidth + 3) / 4);
         _layout = new ActivationLayout(maxPadded, maxTileHeight);
         _ping = new float[_channels * _layout.PlaneStride];
         _pong = new float[_channels * _layout.PlaneStride];
@@ -92,12 +96,28 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     public int Threads => _gang.Workers;
 
+    /// <inheritdoc cref="TileHaloFor"/>
+    public int TileHalo => TileHaloFor(Network);
+
     /// <summary>Bytes allocated by the engine's worker threads (not the caller's) since it was created.</summary>
     public long WorkerAllocatedBytes => _gang.WorkerAllocatedBytes;
 
     /// <summary>Floats held in buffers for the largest tile (activations, transforms, scratch), for memory reports.</summary>
     public long BufferFloats =>
         _ping.LongLength + _pong.LongLength + _transformed.Sum(t => t.LongLength) + _products.Sum(p => p.LongLength) + _bicubicScratch.Sum(s => s.LongLength);
+
+    /// <summary>
+    /// The halo tiles need for this engine's result to be bitwise the full-frame result: two pixels per layer, twice the
+    /// receptive radius. An F(4×4, 3×3) output's rounding involves window samples its 3×3 support leaves out (phase 0
+    /// of a block rounds with columns 4t − 1 … 4t + 3, phase 3 with 4t … 4t + 4), so a wrong sample at a tile's edge
+    /// reaches one pixel further in every other layer than the convolution itself does; worked through, the wrong
+    /// band grows by 1, 4, 5, 8, … pixels after 1, 2, 3, 4, … layers.
+    /// </summary>
+    public static int TileHaloFor(EnhancerNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Math.Max(network.ReceptiveRadius, 2 * network.Layers.Count);
+    }
 
     public void Run(ReadOnlySpan<float> input, int width, int height, Span<float> output)
     {
@@ -119,16 +139,16 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
         _width = width;
         _height = height;
-        _blocks = (width + 1) / 2;
+        _blocks = (width + 3) / 4;
         _paddedBlocks = PaddedBlocks(_blocks);
         _scratch = new ScratchLayout(Math.Min(ChunkBlocks, _paddedBlocks));
 
-        // Image rows height and height + 1 are the bottom padding the last block row reads; earlier, taller tiles
-        // may have left samples there. Row −1 and the columns are never written with anything but zeros.
+        // Image rows height … height + 3 are the bottom padding the last block row reads; earlier, taller tiles
+        // may have left samples there, and the layers never store past the image. Row −1 is never written.
         for (var c = 0; c < _channels; c++)
         {
-            _ping.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 2 * _layout.RowStride).Clear();
-            _pong.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 2 * _layout.RowStride).Clear();
+            _ping.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
+            _pong.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
         }
 
         fixed (float* source = input)
@@ -139,16 +159,15 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             try
             {
                 _stage = NormaliseStage;
-                _gang.Run(this);
+                _gang.Run(this, height, ImageRowsPerGrab);
                 for (var l = 0; l < _layers.Length; l++)
                 {
                     _stage = l;
-                    _nextBlockRow = 0;
-                    _gang.Run(this);
+                    _gang.Run(this, (height + 3) / 4, RowsPerGrab);
                 }
 
                 _stage = FinalStage;
-                _gang.Run(this);
+                _gang.Run(this, height, ImageRowsPerGrab);
             }
             finally
             {
@@ -160,36 +179,33 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     public void Dispose() => _gang.Dispose();
 
-    void IGangWork.Execute(int worker, int workers)
+    void IGangWork.Execute(int worker, int first, int end)
     {
         switch (_stage)
         {
             case NormaliseStage:
-                Normalise(Share(_height, worker, workers));
+                Normalise(first, end);
                 break;
             case FinalStage:
-                Final(Share(_height, worker, workers), worker);
+                Final(first, end, worker);
                 break;
             default:
                 switch (VectorBits)
                 {
                     case 512:
-                        Layer<Vector512<float>, Vector512Ops>(_stage, worker);
+                        Layer<Vector512<float>, Vector512Ops>(_stage, worker, first, end);
                         break;
                     case 256:
-                        Layer<Vector256<float>, Vector256Ops>(_stage, worker);
+                        Layer<Vector256<float>, Vector256Ops>(_stage, worker, first, end);
                         break;
                     default:
-                        Layer<Vector128<float>, Vector128Ops>(_stage, worker);
+                        Layer<Vector128<float>, Vector128Ops>(_stage, worker, first, end);
                         break;
                 }
 
                 break;
         }
     }
-
-    private static (int First, int End) Share(int count, int worker, int workers) =>
-        ((int)((long)count * worker / workers), (int)((long)count * (worker + 1) / workers));
 
     private int PaddedBlocks(int blocks)
     {
@@ -201,12 +217,12 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private float[] Source(int layer) => layer % 2 == 0 ? _ping : _pong;
 
     /// <summary>
-    /// One layer, block row by block row. Workers take the next run of <see cref="RowsPerGrab"/> block rows from a shared
-    /// counter rather than a fixed half, so a worker the OS preempts delays the layer by one run, not by half a layer;
-    /// within a run, consecutive block rows share two input rows that are still in the core's L2. Each row is computed
-    /// the same whichever worker takes it.
+    /// Block rows [<paramref name="first"/>, <paramref name="end"/>) of one layer. The gang hands out runs of
+    /// <see cref="RowsPerGrab"/> block rows from a shared counter rather than a fixed half, so a worker the OS preempts
+    /// delays the layer by one run, not by half a layer; within a run, consecutive block rows share two input rows that
+    /// are still in the core's L2. Each row is computed the same whichever worker takes it.
     /// </summary>
-    private void Layer<TVector, TOps>(int index, int worker)
+    private void Layer<TVector, TOps>(int index, int worker, int first, int end)
         where TVector : struct
         where TOps : struct, IVectorOps<TVector>
     {
@@ -215,13 +231,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         ref var destination = ref MemoryMarshal.GetArrayDataReference(Source(index + 1));
         ref var v = ref MemoryMarshal.GetArrayDataReference(_transformed[worker]);
         ref var m = ref MemoryMarshal.GetArrayDataReference(_products[worker]);
-        var blockRows = (_height + 1) / 2;
-        for (var run = Interlocked.Add(ref _nextBlockRow, RowsPerGrab) - RowsPerGrab; run < blockRows; run = Interlocked.Add(ref _nextBlockRow, RowsPerGrab) - RowsPerGrab)
+        for (var by = first; by < end; by++)
         {
-            for (var by = run; by < Math.Min(run + RowsPerGrab, blockRows); by++)
-            {
-                LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
-            }
+            LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
         }
     }
 
@@ -229,20 +241,21 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         where TVector : struct
         where TOps : struct, IVectorOps<TVector>
     {
-        // Block row by covers image rows 2by, 2by + 1 and reads rows 2by − 1 … 2by + 2 (stored rows 2by … 2by + 3).
-        // Chunks run left to right: the zero a chunk stores past its end (even[t0 + count]) is overwritten by the next.
+        // Block row by covers image rows 4by … 4by + 3 and reads rows 4by − 1 … 4by + 4 (stored rows 4by … 4by + 5).
+        // Chunks run left to right: the zero a chunk stores past its end (p0[t0 + count]) is overwritten by the next.
+        var rows = Math.Min(4, _height - (4 * by));
         for (var t0 = 0; t0 < _paddedBlocks; t0 += ChunkBlocks)
         {
             var count = Math.Min(ChunkBlocks, _paddedBlocks - t0);
-            WinogradKernels<TVector, TOps>.InputTransform(ref Unsafe.Add(ref source, t0), _layout, 2 * by, layer.InChannels, count, _scratch, ref v);
+            WinogradKernels<TVector, TOps>.InputTransform(ref Unsafe.Add(ref source, t0), _layout, 4 * by, layer.InChannels, count, _scratch, ref v);
             WinogradKernels<TVector, TOps>.Multiply(layer, ref v, count, _scratch, ref m);
             WinogradKernels<TVector, TOps>.OutputTransform(
-                layer, ref m, count, _scratch, ref Unsafe.Add(ref destination, t0), _layout, (2 * by) + 1, (2 * by) + 1 < _height, _blocks - t0, (_width / 2) - t0);
+                layer, ref m, count, _scratch, ref Unsafe.Add(ref destination, t0), _layout, (4 * by) + 1, rows, _width - (4 * t0));
         }
     }
 
-    /// <summary>n = (x − mean) / std into split rows of the first buffer, padding columns zeroed.</summary>
-    private void Normalise((int First, int End) rows)
+    /// <summary>n = (x − mean) / std into the phase rows of the first buffer, padding columns zeroed.</summary>
+    private void Normalise(int firstRow, int endRow)
     {
         var plane = _width * _height;
         var input = new ReadOnlySpan<float>(_input, Network.InputChannels.Count * plane);
@@ -250,29 +263,27 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         {
             var mean = Network.Mean[c];
             var std = Network.Std[c];
-            for (var y = rows.First; y < rows.End; y++)
+            for (var y = firstRow; y < endRow; y++)
             {
                 var source = input.Slice((c * plane) + (y * _width), _width);
                 var row = _ping.AsSpan((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                var odd = row.Slice(ActivationLayout.OddBase, _paddedBlocks);
-                var even = row.Slice(_layout.EvenBase, _paddedBlocks + 1);
-                for (var t = 0; t < _blocks; t++)
+                for (var x = 0; x < _width; x++)
                 {
-                    even[t] = (source[2 * t] - mean) / std;
-                    if ((2 * t) + 1 < _width)
-                    {
-                        odd[t] = (source[(2 * t) + 1] - mean) / std;
-                    }
+                    row[_layout.Phase(x & 3) + (x >> 2)] = (source[x] - mean) / std;
                 }
 
-                even[_blocks..].Clear();
-                odd[(_width / 2)..].Clear();
+                for (var phase = 0; phase < 4; phase++)
+                {
+                    // Columns 4t + phase at or past the width, and p0[padded blocks] (the last block's right neighbour).
+                    var first = Math.Max(0, (_width - phase + 3) >> 2);
+                    row.Slice(_layout.Phase(phase) + first, _paddedBlocks - first + (phase == 0 ? 1 : 0)).Clear();
+                }
             }
         }
     }
 
     /// <summary>out[o] = Bicubic×2(x[o]) + Std[o] · DepthToSpace(residual)[o] for this worker's input rows of every output channel.</summary>
-    private void Final((int First, int End) rows, int worker)
+    private void Final(int firstRow, int endRow, int worker)
     {
         var plane = _width * _height;
         var outPlane = 4 * plane;
@@ -282,9 +293,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             var sourceChannel = Network.OutputSourceIndex[o];
             var target = new Span<float>(_output + ((long)o * outPlane), outPlane);
             BicubicUpsampler.UpsampleRows(
-                new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker], rows.First, rows.End);
+                new ReadOnlySpan<float>(_input + ((long)sourceChannel * plane), plane), _width, _height, target, _bicubicScratch[worker], firstRow, endRow);
             var std = Network.Std[sourceChannel];
-            for (var y = rows.First; y < rows.End; y++)
+            for (var y = firstRow; y < endRow; y++)
             {
                 for (var dy = 0; dy < 2; dy++)
                 {
@@ -292,34 +303,20 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                     var c0 = (4 * o) + (2 * dy);
                     var r0 = residual.AsSpan((c0 * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
                     var r1 = residual.AsSpan(((c0 + 1) * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                    AddResidual(row, r0, r1, _layout.EvenBase, std, _width);
+                    AddResidual(row, r0, r1, _layout, std, _width);
                 }
             }
         }
     }
 
-    /// <summary>
-    /// Output row position 2x + dx takes residual channel dx at column x: even x from the split row's even half, odd x
-    /// from its odd half. So positions 4t … 4t + 3 are even₀[t], even₁[t], odd₀[t], odd₁[t].
-    /// </summary>
-    private static void AddResidual(Span<float> row, ReadOnlySpan<float> dx0, ReadOnlySpan<float> dx1, int evenBase, float std, int width)
+    /// <summary>Output row position 2x + dx takes residual channel dx at column x, which sits in phase row x mod 4 at x / 4.</summary>
+    private static void AddResidual(Span<float> row, ReadOnlySpan<float> dx0, ReadOnlySpan<float> dx1, in ActivationLayout layout, float std, int width)
     {
-        var even0 = dx0.Slice(evenBase, (width + 1) / 2);
-        var even1 = dx1.Slice(evenBase, (width + 1) / 2);
-        var odd0 = dx0.Slice(ActivationLayout.OddBase, width / 2);
-        var odd1 = dx1.Slice(ActivationLayout.OddBase, width / 2);
-        for (var t = 0; t < odd0.Length; t++)
+        for (var x = 0; x < width; x++)
         {
-            row[4 * t] += std * even0[t];
-            row[(4 * t) + 1] += std * even1[t];
-            row[(4 * t) + 2] += std * odd0[t];
-            row[(4 * t) + 3] += std * odd1[t];
-        }
-
-        if ((width & 1) != 0)
-        {
-            row[2 * (width - 1)] += std * even0[^1];
-            row[(2 * (width - 1)) + 1] += std * even1[^1];
+            var at = layout.Phase(x & 3) + (x >> 2);
+            row[2 * x] += std * dx0[at];
+            row[(2 * x) + 1] += std * dx1[at];
         }
     }
 }

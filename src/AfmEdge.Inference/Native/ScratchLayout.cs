@@ -1,13 +1,16 @@
 namespace AfmEdge.Inference.Native;
 
 /// <summary>
-/// Layout of the transform-domain scratch of one block row, V[ξ][channel][block] and M[ξ][channel][block]. Lines and
-/// ξ planes are padded past powers of two: with 128 blocks a plain layout puts the 16 ξ of one block 16 KiB apart,
-/// all in one L1 set, and the input transform's 16 stores per vector then evict each other (measured: the transform
-/// ran as slowly as the multiply).
+/// Layout of the transform-domain scratch of one chunk of blocks, V[ξ][channel][block] and M[ξ][channel][block] for
+/// the 36 ξ of F(4×4, 3×3). Lines and ξ planes are padded past powers of two: with power-of-two strides the 36 ξ of
+/// one block fall in one L1 set, and the input transform's stores then evict each other (measured with F(2×2, 3×3):
+/// the transform ran as slowly as the multiply).
 /// </summary>
 internal readonly struct ScratchLayout
 {
+    /// <summary>Transform-domain points per block: the 6×6 input window.</summary>
+    public const int Points = 36;
+
     private const int Pad = 16;
 
     public ScratchLayout(int paddedBlocks) => Line = paddedBlocks + Pad;
@@ -19,5 +22,5 @@ internal readonly struct ScratchLayout
     public nint XiStride(int channels) => ((nint)channels * Line) + Pad;
 
     /// <summary>Floats one scratch of <paramref name="channels"/> lines needs.</summary>
-    public int Size(int channels) => 16 * (int)XiStride(channels);
+    public int Size(int channels) => Points * (int)XiStride(channels);
 }

@@ -3,16 +3,20 @@ using System.Runtime.CompilerServices;
 namespace AfmEdge.Inference.Native;
 
 /// <summary>
-/// Winograd F(2×2, 3×3) over one row of 2×2 output blocks, in three stages per layer: input transform V = Bᵀ·d·B of
-/// each block's 4×4 input window, a transform-domain product M[ξ] = Σᵢ U[ξ][o][i]·V[ξ][i] per ξ (a small matrix
-/// product, 16 MACs per block and channel pair instead of the direct convolution's 36), and the output transform
-/// Y = Aᵀ·M·A with bias, activation and the zero padding of the next layer fused into the store. Vectors run over
-/// the blocks of the row.
+/// Winograd F(4×4, 3×3) over one chunk of a row of 4×4 output blocks, in three stages per layer: input transform
+/// V = Bᵀ·d·B of each block's 6×6 input window, a transform-domain product M[ξ] = Σᵢ U[ξ][o][i]·V[ξ][i] per ξ (a small
+/// matrix product, 36 MACs per block and channel pair where the direct convolution does 16 × 9 = 144, and F(2×2, 3×3)
+/// 4 × 16 = 64), and the output transform Y = Aᵀ·M·A with bias, activation and the zero padding of the next layer
+/// fused into the store. Vectors run over the blocks of the row.
 /// <para>
-/// Activation planes keep each row's even and odd columns apart ("split" rows: odd[−1], odd[0…], then even[0…]), so
-/// block t's window (columns 2t−1 … 2t+2 = odd[t−1], even[t], odd[t], even[t+1]) is four plain vector loads and its
-/// outputs (columns 2t, 2t+1) two plain vector stores, with no shuffles. Every output sample is computed by the same
-/// operations in the same order wherever its block sits, which is what makes tiling bitwise exact.
+/// Activation rows are kept as four phase rows (<see cref="ActivationLayout"/>), so block t's window is six plain
+/// vector loads and its four outputs per row four plain stores, with no shuffles. Every output sample is computed by
+/// the same operations in the same order wherever its block sits, which is what makes tiling bitwise exact (tiles
+/// start on the frame's 4×4 grid).
+/// </para>
+/// <para>
+/// The transforms work on half a 6×6 block at a time (three of six frequencies, two of four output rows) so their
+/// live vectors (18 or 12 plus the six loaded) fit the 32 registers of AVX-512 and NEON without spilling.
 /// </para>
 /// </summary>
 internal static class WinogradKernels<TVector, TOps>
@@ -20,31 +24,42 @@ internal static class WinogradKernels<TVector, TOps>
     where TOps : struct, IVectorOps<TVector>
 {
     /// <summary>
-    /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t] for the block row whose 4×4 windows start at
-    /// stored row <paramref name="row"/>.
+    /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t], ξ = 6·(row frequency) + column frequency,
+    /// for the block row whose 6×6 windows start at stored row <paramref name="row"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputTransform(ref float source, in ActivationLayout layout, int row, int inChannels, int blocks, in ScratchLayout scratch, ref float v)
     {
         var n = TOps.Count;
         var xiStride = scratch.XiStride(inChannels);
+        var rowStride = layout.RowStride;
         for (var i = 0; i < inChannels; i++)
         {
-            ref var r0 = ref Unsafe.Add(ref source, (i * layout.PlaneStride) + (row * layout.RowStride));
-            ref var r1 = ref Unsafe.Add(ref r0, layout.RowStride);
-            ref var r2 = ref Unsafe.Add(ref r1, layout.RowStride);
-            ref var r3 = ref Unsafe.Add(ref r2, layout.RowStride);
+            ref var r0 = ref Unsafe.Add(ref source, (i * layout.PlaneStride) + (row * rowStride));
             ref var target = ref Unsafe.Add(ref v, (nint)i * scratch.Line);
             for (var t = 0; t < blocks; t += n)
             {
-                Row(ref r0, layout.EvenBase, t, out var a0, out var a1, out var a2, out var a3);
-                Row(ref r1, layout.EvenBase, t, out var b0, out var b1, out var b2, out var b3);
-                Row(ref r2, layout.EvenBase, t, out var c0, out var c1, out var c2, out var c3);
-                Row(ref r3, layout.EvenBase, t, out var d0, out var d1, out var d2, out var d3);
-                Store4(TOps.Subtract(a0, c0), TOps.Subtract(a1, c1), TOps.Subtract(a2, c2), TOps.Subtract(a3, c3), ref target, t, 0, xiStride);
-                Store4(TOps.Add(b0, c0), TOps.Add(b1, c1), TOps.Add(b2, c2), TOps.Add(b3, c3), ref target, t, 4, xiStride);
-                Store4(TOps.Subtract(c0, b0), TOps.Subtract(c1, b1), TOps.Subtract(c2, b2), TOps.Subtract(c3, b3), ref target, t, 8, xiStride);
-                Store4(TOps.Subtract(b0, d0), TOps.Subtract(b1, d1), TOps.Subtract(b2, d2), TOps.Subtract(b3, d3), ref target, t, 12, xiStride);
+                // Column frequencies 0–2 of the six rows, then the row transform of each.
+                Low(ref r0, layout, t, out var a0, out var a1, out var a2);
+                Low(ref Unsafe.Add(ref r0, rowStride), layout, t, out var b0, out var b1, out var b2);
+                Low(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out var c0, out var c1, out var c2);
+                Low(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out var d0, out var d1, out var d2);
+                Low(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out var e0, out var e1, out var e2);
+                Low(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out var f0, out var f1, out var f2);
+                Column(a0, b0, c0, d0, e0, f0, ref target, t, 0, xiStride);
+                Column(a1, b1, c1, d1, e1, f1, ref target, t, 1, xiStride);
+                Column(a2, b2, c2, d2, e2, f2, ref target, t, 2, xiStride);
+
+                // Column frequencies 3–5.
+                High(ref r0, layout, t, out a0, out a1, out a2);
+                High(ref Unsafe.Add(ref r0, rowStride), layout, t, out b0, out b1, out b2);
+                High(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out c0, out c1, out c2);
+                High(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out d0, out d1, out d2);
+                High(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out e0, out e1, out e2);
+                High(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out f0, out f1, out f2);
+                Column(a0, b0, c0, d0, e0, f0, ref target, t, 3, xiStride);
+                Column(a1, b1, c1, d1, e1, f1, ref target, t, 4, xiStride);
+                Column(a2, b2, c2, d2, e2, f2, ref target, t, 5, xiStride);
             }
         }
     }
@@ -56,7 +71,7 @@ internal static class WinogradKernels<TVector, TOps>
         var n = TOps.Count;
         var inChannels = layer.InChannels;
         ref var weights = ref layer.Transformed[0];
-        for (var xi = 0; xi < 16; xi++)
+        for (var xi = 0; xi < ScratchLayout.Points; xi++)
         {
             ref var vXi = ref Unsafe.Add(ref v, xi * scratch.XiStride(inChannels));
             for (var b = 0; b < layer.Blocks; b++)
@@ -78,105 +93,178 @@ internal static class WinogradKernels<TVector, TOps>
     }
 
     /// <summary>
-    /// Y = Aᵀ·M·A + bias, activation, stored as stored rows <paramref name="row"/> and (when <paramref name="storeSecond"/>)
-    /// row + 1 of each output plane. Lanes at or past <paramref name="evenLimit"/> / <paramref name="oddLimit"/> blocks are the
-    /// next layer's zero padding and are stored as zeros.
+    /// Y = Aᵀ·M·A + bias, activation, stored as the first <paramref name="rows"/> (1 to 4) of stored rows
+    /// <paramref name="row"/> … row + 3 of each output plane. Samples whose column (4t + phase, counted from the
+    /// chunk's first block) is at or past <paramref name="width"/> are the next layer's zero padding and are stored
+    /// as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputTransform(
-        WinogradLayer layer, ref float m, int blocks, in ScratchLayout scratch, ref float destination, in ActivationLayout layout, int row, bool storeSecond, int evenLimit, int oddLimit)
+        WinogradLayer layer, ref float m, int blocks, in ScratchLayout scratch, ref float destination, in ActivationLayout layout, int row, int rows, int width)
     {
         var n = TOps.Count;
         var xiStride = scratch.XiStride(layer.PaddedOutChannels);
         var slope = TOps.Broadcast(layer.NegativeSlope);
+        var rowStride = layout.RowStride;
         for (var o = 0; o < layer.OutChannels; o++)
         {
             var bias = TOps.Broadcast(layer.Bias[o]);
             ref var mo = ref Unsafe.Add(ref m, (nint)o * scratch.Line);
-            ref var top = ref Unsafe.Add(ref destination, (o * layout.PlaneStride) + (row * layout.RowStride));
-            ref var bottom = ref Unsafe.Add(ref top, layout.RowStride);
+            ref var y0 = ref Unsafe.Add(ref destination, (o * layout.PlaneStride) + (row * rowStride));
             for (var t = 0; t < blocks; t += n)
             {
-                // Aᵀ·M over the rows of M, then ·A over its columns.
-                Column(ref mo, t, 0, xiStride, out var s00, out var s10);
-                Column(ref mo, t, 1, xiStride, out var s01, out var s11);
-                Column(ref mo, t, 2, xiStride, out var s02, out var s12);
-                Column(ref mo, t, 3, xiStride, out var s03, out var s13);
-                StoreRow(s00, s01, s02, s03, bias, layer.LeakyRelu, slope, t, evenLimit, oddLimit, ref top, layout.EvenBase);
-                if (storeSecond)
+                // Aᵀ·M over the rows of M for output rows 0 and 1, then ·A over the columns of each.
+                Rows01(ref mo, t, 0, xiStride, out var s00, out var s10);
+                Rows01(ref mo, t, 1, xiStride, out var s01, out var s11);
+                Rows01(ref mo, t, 2, xiStride, out var s02, out var s12);
+                Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
+                Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
+                Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
+                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref y0, layout);
+                if (rows > 1)
                 {
-                    StoreRow(s10, s11, s12, s13, bias, layer.LeakyRelu, slope, t, evenLimit, oddLimit, ref bottom, layout.EvenBase);
+                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, rowStride), layout);
+                }
+
+                if (rows > 2)
+                {
+                    Rows23(ref mo, t, 0, xiStride, out s00, out s10);
+                    Rows23(ref mo, t, 1, xiStride, out s01, out s11);
+                    Rows23(ref mo, t, 2, xiStride, out s02, out s12);
+                    Rows23(ref mo, t, 3, xiStride, out s03, out s13);
+                    Rows23(ref mo, t, 4, xiStride, out s04, out s14);
+                    Rows23(ref mo, t, 5, xiStride, out s05, out s15);
+                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 2 * rowStride), layout);
+                    if (rows > 3)
+                    {
+                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 3 * rowStride), layout);
+                    }
                 }
             }
 
-            // even[blocks] is the right-hand padding of the last block when the width fills every block.
-            Unsafe.Add(ref top, layout.EvenBase + blocks) = 0;
-            if (storeSecond)
+            for (var r = 0; r < rows; r++)
             {
-                Unsafe.Add(ref bottom, layout.EvenBase + blocks) = 0;
+                Unsafe.Add(ref y0, (r * rowStride) + layout.Phase0 + blocks) = 0;
             }
         }
     }
 
-    /// <summary>·A over one row of Aᵀ·M: the block's even and odd outputs, + bias, activation, padding lanes zeroed.</summary>
+    /// <summary>Bᵀ·d for frequencies 0–2 of one row's window: 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Low(ref float row, in ActivationLayout layout, int t, out TVector x0, out TVector x1, out TVector x2)
+    {
+        var d0 = TOps.Load(ref row, layout.Phase3 - 1 + t);
+        var d1 = TOps.Load(ref row, layout.Phase0 + t);
+        var d2 = TOps.Load(ref row, layout.Phase1 + t);
+        var d3 = TOps.Load(ref row, layout.Phase2 + t);
+        var d4 = TOps.Load(ref row, layout.Phase3 + t);
+        Low(d0, d1, d2, d3, d4, out x0, out x1, out x2);
+    }
+
+    /// <summary>Bᵀ·d for frequencies 3–5: (d4 − d2) + 2(d3 − d1), (d4 − d2) − 2(d3 − d1), 4d1 − 5d3 + d5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void High(ref float row, in ActivationLayout layout, int t, out TVector x3, out TVector x4, out TVector x5)
+    {
+        var d1 = TOps.Load(ref row, layout.Phase0 + t);
+        var d2 = TOps.Load(ref row, layout.Phase1 + t);
+        var d3 = TOps.Load(ref row, layout.Phase2 + t);
+        var d4 = TOps.Load(ref row, layout.Phase3 + t);
+        var d5 = TOps.Load(ref row, layout.Phase0 + t + 1);
+        High(d1, d2, d3, d4, d5, out x3, out x4, out x5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Low(TVector d0, TVector d1, TVector d2, TVector d3, TVector d4, out TVector x0, out TVector x1, out TVector x2)
+    {
+        x0 = TOps.MultiplyAdd(TOps.Broadcast(4f), d0, TOps.MultiplyAdd(TOps.Broadcast(-5f), d2, d4));
+        x1 = TOps.MultiplyAdd(TOps.Broadcast(-4f), TOps.Add(d1, d2), TOps.Add(d3, d4));
+        x2 = TOps.MultiplyAdd(TOps.Broadcast(4f), TOps.Subtract(d1, d2), TOps.Subtract(d4, d3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void High(TVector d1, TVector d2, TVector d3, TVector d4, TVector d5, out TVector x3, out TVector x4, out TVector x5)
+    {
+        var even = TOps.Subtract(d4, d2);
+        var odd = TOps.Subtract(d3, d1);
+        x3 = TOps.MultiplyAdd(TOps.Broadcast(2f), odd, even);
+        x4 = TOps.MultiplyAdd(TOps.Broadcast(-2f), odd, even);
+        x5 = TOps.MultiplyAdd(TOps.Broadcast(4f), d1, TOps.MultiplyAdd(TOps.Broadcast(-5f), d3, d5));
+    }
+
+    /// <summary>Bᵀ over the six rows of one column frequency, stored as V[6r + column].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Column(TVector d0, TVector d1, TVector d2, TVector d3, TVector d4, TVector d5, ref float target, int t, int column, nint xiStride)
+    {
+        Low(d0, d1, d2, d3, d4, out var x0, out var x1, out var x2);
+        High(d1, d2, d3, d4, d5, out var x3, out var x4, out var x5);
+        TOps.Store(x0, ref target, (column * xiStride) + t);
+        TOps.Store(x1, ref target, ((6 + column) * xiStride) + t);
+        TOps.Store(x2, ref target, ((12 + column) * xiStride) + t);
+        TOps.Store(x3, ref target, ((18 + column) * xiStride) + t);
+        TOps.Store(x4, ref target, ((24 + column) * xiStride) + t);
+        TOps.Store(x5, ref target, ((30 + column) * xiStride) + t);
+    }
+
+    /// <summary>
+    /// ·A over one row of Aᵀ·M: the block's four outputs (phases 0–3) m0 + (m1 + m2) + (m3 + m4), (m1 − m2) + 2(m3 − m4),
+    /// (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5, + bias, activation, padding lanes zeroed.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(
-        TVector s0, TVector s1, TVector s2, TVector s3, TVector bias, bool leakyRelu, TVector slope, int t, int evenLimit, int oddLimit, ref float row, int evenBase)
+        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, bool leakyRelu, TVector slope, int t, int width, ref float row, in ActivationLayout layout)
     {
-        var even = TOps.Add(TOps.Add(TOps.Add(s0, s1), s2), bias);
-        var odd = TOps.Add(TOps.Subtract(TOps.Subtract(s1, s2), s3), bias);
+        var sum12 = TOps.Add(m1, m2);
+        var difference12 = TOps.Subtract(m1, m2);
+        var sum34 = TOps.Add(m3, m4);
+        var difference34 = TOps.Subtract(m3, m4);
+        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), leakyRelu, slope, t, width, 0, ref row, layout.Phase0);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), leakyRelu, slope, t, width, 1, ref row, layout.Phase1);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), leakyRelu, slope, t, width, 2, ref row, layout.Phase2);
+        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), leakyRelu, slope, t, width, 3, ref row, layout.Phase3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(TVector value, bool leakyRelu, TVector slope, int t, int width, int phase, ref float row, int phaseBase)
+    {
         if (leakyRelu)
         {
-            even = TOps.LeakyRelu(even, slope);
-            odd = TOps.LeakyRelu(odd, slope);
+            value = TOps.LeakyRelu(value, slope);
         }
 
-        if (t + TOps.Count > evenLimit)
+        // Blocks t … t + Count − 1 hold columns 4t + phase …; those at or past the width are padding.
+        var limit = (width - phase + 3) >> 2;
+        if (t + TOps.Count > limit)
         {
-            even = TOps.KeepFirst(even, evenLimit - t);
+            value = TOps.KeepFirst(value, limit - t);
         }
 
-        if (t + TOps.Count > oddLimit)
-        {
-            odd = TOps.KeepFirst(odd, oddLimit - t);
-        }
-
-        TOps.Store(even, ref row, evenBase + t);
-        TOps.Store(odd, ref row, ActivationLayout.OddBase + t);
+        TOps.Store(value, ref row, phaseBase + t);
     }
 
+    /// <summary>Output rows 0 and 1 of Aᵀ·M for one column of M: m0 + (m1 + m2) + (m3 + m4) and (m1 − m2) + 2(m3 − m4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row(ref float row, int evenBase, int t, out TVector p0, out TVector p1, out TVector p2, out TVector p3)
-    {
-        // Columns 2t−1, 2t, 2t+1, 2t+2 of the window; odd[t] sits at OddBase + t with odd[−1] at 0.
-        var a = TOps.Load(ref row, t);
-        var b = TOps.Load(ref row, evenBase + t);
-        var c = TOps.Load(ref row, ActivationLayout.OddBase + t);
-        var d = TOps.Load(ref row, evenBase + t + 1);
-        p0 = TOps.Subtract(a, c);
-        p1 = TOps.Add(b, c);
-        p2 = TOps.Subtract(c, b);
-        p3 = TOps.Subtract(b, d);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(TVector x0, TVector x1, TVector x2, TVector x3, ref float target, int t, int xi, nint xiStride)
-    {
-        TOps.Store(x0, ref target, (xi * xiStride) + t);
-        TOps.Store(x1, ref target, ((xi + 1) * xiStride) + t);
-        TOps.Store(x2, ref target, ((xi + 2) * xiStride) + t);
-        TOps.Store(x3, ref target, ((xi + 3) * xiStride) + t);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Column(ref float m, int t, int column, nint xiStride, out TVector first, out TVector second)
+    private static void Rows01(ref float m, int t, int column, nint xiStride, out TVector first, out TVector second)
     {
         var m0 = TOps.Load(ref m, (column * xiStride) + t);
-        var m1 = TOps.Load(ref m, ((4 + column) * xiStride) + t);
-        var m2 = TOps.Load(ref m, ((8 + column) * xiStride) + t);
-        var m3 = TOps.Load(ref m, ((12 + column) * xiStride) + t);
-        first = TOps.Add(TOps.Add(m0, m1), m2);
-        second = TOps.Subtract(TOps.Subtract(m1, m2), m3);
+        var m1 = TOps.Load(ref m, ((6 + column) * xiStride) + t);
+        var m2 = TOps.Load(ref m, ((12 + column) * xiStride) + t);
+        var m3 = TOps.Load(ref m, ((18 + column) * xiStride) + t);
+        var m4 = TOps.Load(ref m, ((24 + column) * xiStride) + t);
+        first = TOps.Add(TOps.Add(m0, TOps.Add(m1, m2)), TOps.Add(m3, m4));
+        second = TOps.MultiplyAdd(TOps.Broadcast(2f), TOps.Subtract(m3, m4), TOps.Subtract(m1, m2));
+    }
+
+    /// <summary>Output rows 2 and 3 of Aᵀ·M for one column of M: (m1 + m2) + 4(m3 + m4) and (m1 − m2) + 8(m3 − m4) + m5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows23(ref float m, int t, int column, nint xiStride, out TVector third, out TVector fourth)
+    {
+        var m1 = TOps.Load(ref m, ((6 + column) * xiStride) + t);
+        var m2 = TOps.Load(ref m, ((12 + column) * xiStride) + t);
+        var m3 = TOps.Load(ref m, ((18 + column) * xiStride) + t);
+        var m4 = TOps.Load(ref m, ((24 + column) * xiStride) + t);
+        var m5 = TOps.Load(ref m, ((30 + column) * xiStride) + t);
+        third = TOps.MultiplyAdd(TOps.Broadcast(4f), TOps.Add(m3, m4), TOps.Add(m1, m2));
+        fourth = TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), TOps.Subtract(m3, m4), TOps.Subtract(m1, m2)), m5);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -3,17 +3,27 @@ using AfmEdge.Inference.Network;
 namespace AfmEdge.Inference.Native;
 
 /// <summary>
-/// A 3×3 convolution's weights transformed for Winograd F(2×2, 3×3), U = G·g·Gᵀ per (output, input) channel pair,
+/// A 3×3 convolution's weights transformed for Winograd F(4×4, 3×3), U = G·g·Gᵀ per (output, input) channel pair,
 /// and repacked so the transform-domain product reads them in the order it uses them:
-/// [ξ of 16][block of <see cref="Block"/> outputs][input channel][output within the block], zero-padded to whole blocks.
+/// [ξ of 36][block of <see cref="Block"/> outputs][input channel][output within the block], zero-padded to whole blocks.
 /// </summary>
 internal sealed class WinogradLayer
 {
     /// <summary>Output channels that the multiply stage keeps in registers at once.</summary>
     public const int Block = 8;
 
-    // G of F(2, 3): the filter transform (Lavin & Gray 2016).
-    private static readonly double[,] G = { { 1, 0, 0 }, { 0.5, 0.5, 0.5 }, { 0.5, -0.5, 0.5 }, { 0, 0, 1 } };
+    // G of F(4, 3) with interpolation points 0, 1, −1, 2, −2 and ∞ (Lavin & Gray 2016): the smallest integer points,
+    // whose transforms (entries up to 5 in Bᵀ, 8 in Aᵀ) keep the fp32 error near 1e-6 of the output range. The
+    // weights are transformed in double and rounded once.
+    private static readonly double[,] G =
+    {
+        { 1.0 / 4, 0, 0 },
+        { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
+        { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+        { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
+        { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+        { 0, 0, 1 },
+    };
 
     public WinogradLayer(ConvLayer layer)
     {
@@ -24,14 +34,14 @@ internal sealed class WinogradLayer
         Bias = layer.Bias;
         LeakyRelu = layer.Activation == Activation.LeakyRelu;
         NegativeSlope = LeakyRelu ? layer.NegativeSlope : 1f;
-        Transformed = new float[16 * Blocks * InChannels * Block];
-        Span<double> u = stackalloc double[16];
+        Transformed = new float[ScratchLayout.Points * Blocks * InChannels * Block];
+        Span<double> u = stackalloc double[ScratchLayout.Points];
         for (var o = 0; o < OutChannels; o++)
         {
             for (var i = 0; i < InChannels; i++)
             {
                 Transform(layer, o, i, u);
-                for (var xi = 0; xi < 16; xi++)
+                for (var xi = 0; xi < ScratchLayout.Points; xi++)
                 {
                     Transformed[WeightIndex(xi, o, i)] = (float)u[xi];
                 }
@@ -62,8 +72,8 @@ internal sealed class WinogradLayer
 
     private static void Transform(ConvLayer layer, int output, int input, Span<double> u)
     {
-        Span<double> gg = stackalloc double[12];
-        for (var r = 0; r < 4; r++)
+        Span<double> gg = stackalloc double[18];
+        for (var r = 0; r < 6; r++)
         {
             for (var kx = 0; kx < 3; kx++)
             {
@@ -77,9 +87,9 @@ internal sealed class WinogradLayer
             }
         }
 
-        for (var r = 0; r < 4; r++)
+        for (var r = 0; r < 6; r++)
         {
-            for (var c = 0; c < 4; c++)
+            for (var c = 0; c < 6; c++)
             {
                 double sum = 0;
                 for (var kx = 0; kx < 3; kx++)
@@ -87,7 +97,7 @@ internal sealed class WinogradLayer
                     sum += gg[(r * 3) + kx] * G[c, kx];
                 }
 
-                u[(r * 4) + c] = sum;
+                u[(r * 6) + c] = sum;
             }
         }
     }

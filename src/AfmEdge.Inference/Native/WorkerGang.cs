@@ -2,16 +2,24 @@ using System.Runtime.ExceptionServices;
 
 namespace AfmEdge.Inference.Native;
 
-/// <summary>Work that a <see cref="WorkerGang"/> splits: each participant runs its share of the current step.</summary>
+/// <summary>Work that a <see cref="WorkerGang"/> splits: items (rows, block rows) of the current step.</summary>
 internal interface IGangWork
 {
-    void Execute(int worker, int workers);
+    /// <summary>Runs items [<paramref name="first"/>, <paramref name="end"/>) of the current step on participant <paramref name="worker"/>.</summary>
+    void Execute(int worker, int first, int end);
 }
 
 /// <summary>
-/// A fixed set of threads, started once, that run one step of work together with the calling thread and return
-/// when all have finished. Unlike Parallel.For it allocates nothing per step (no tasks, closures or loop state), which
-/// is what keeps an engine's steady state at zero bytes per tile.
+/// A fixed set of threads, started once, that share the items of one step of work with the calling thread. Unlike
+/// Parallel.For it allocates nothing per step (no tasks, closures or loop state), which is what keeps an engine's
+/// steady state at zero bytes per tile.
+/// <para>
+/// Participants claim runs of items from a shared ticket, and the step ends when every item is done, not when every
+/// participant has checked in: on a loaded machine a worker the OS has not yet scheduled costs the caller nothing,
+/// where waiting for it to wake cost a scheduling delay at each of the engine's ten steps per tile. A worker that wakes
+/// late joins whatever step is current. The ticket holds the step's generation beside the next item and is claimed
+/// by compare-exchange, so a late worker can never take an item of a later step for one of the step it woke for.
+/// </para>
 /// </summary>
 internal sealed class WorkerGang : IDisposable
 {
@@ -19,9 +27,13 @@ internal sealed class WorkerGang : IDisposable
     // SemaphoreSlim, not ManualResetEventSlim: the latter creates its lock object lazily the first time a wait
     // really blocks, which depends on scheduling and showed up as 24 stray bytes inside a step.
     private readonly SemaphoreSlim[] _start;
+    private readonly int[] _woken;
     private readonly SemaphoreSlim _done = new(0);
     private IGangWork? _work;
-    private int _pending;
+    private long _ticket;
+    private int _items;
+    private int _grain;
+    private int _completed;
     private Exception? _failure;
     private volatile bool _disposed;
     private long _workerAllocated;
@@ -33,6 +45,7 @@ internal sealed class WorkerGang : IDisposable
         Workers = workers;
         _threads = new Thread[workers - 1];
         _start = new SemaphoreSlim[workers - 1];
+        _woken = new int[workers - 1];
         for (var i = 0; i < _threads.Length; i++)
         {
             var index = i + 1;
@@ -47,26 +60,46 @@ internal sealed class WorkerGang : IDisposable
     /// <summary>Bytes the gang's own threads have allocated while running work: the zero-allocation check's other half.</summary>
     public long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocated);
 
-    /// <summary>Runs <paramref name="work"/> on every participant (the caller is participant 0) and waits for all.</summary>
-    public void Run(IGangWork work)
+    /// <summary>
+    /// Runs items 0 … <paramref name="items"/> − 1 of <paramref name="work"/>, claimed <paramref name="grain"/> at a time
+    /// by whichever participants are running (the caller is participant 0), and returns when all are done.
+    /// </summary>
+    public void Run(IGangWork work, int items, int grain)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(grain, 1);
+        if (items <= 0)
+        {
+            return;
+        }
+
         if (Workers == 1)
         {
-            work.Execute(0, 1);
+            work.Execute(0, 0, items);
             return;
         }
 
         _work = work;
+        _items = items;
+        _grain = grain;
+        _completed = 0;
         _failure = null;
-        Volatile.Write(ref _pending, Workers);
-        foreach (var start in _start)
+        var generation = (int)(Volatile.Read(ref _ticket) >> 32) + 1;
+        Volatile.Write(ref _ticket, (long)generation << 32);
+        for (var i = 0; i < _start.Length; i++)
         {
-            start.Release();
+            // A worker still on its way to an earlier wake-up will see this step when it gets there.
+            if (Interlocked.Exchange(ref _woken[i], 1) == 0)
+            {
+                _start[i].Release();
+            }
         }
 
-        Execute(0);
-        _done.Wait();
+        if (!Participate(0, generation))
+        {
+            _done.Wait();
+        }
+
         _work = null;
         if (_failure is { } failure)
         {
@@ -111,28 +144,56 @@ internal sealed class WorkerGang : IDisposable
                 return;
             }
 
+            // A full fence: the ticket read below must not move before this reset, or a step starting in between would
+            // find the worker marked awake and not wake it, and the worker would miss that step.
+            Interlocked.Exchange(ref _woken[index - 1], 0);
             var before = GC.GetAllocatedBytesForCurrentThread();
-            Execute(index);
-            Interlocked.Add(ref _workerAllocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            if (Participate(index, (int)(Volatile.Read(ref _ticket) >> 32)))
+            {
+                Interlocked.Add(ref _workerAllocated, GC.GetAllocatedBytesForCurrentThread() - before);
+                _done.Release();
+            }
+            else
+            {
+                Interlocked.Add(ref _workerAllocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         }
     }
 
-    private void Execute(int index)
+    /// <summary>Claims and runs items of step <paramref name="generation"/> until none is left; true when this participant finished the step's last.</summary>
+    private bool Participate(int worker, int generation)
     {
-        try
+        while (true)
         {
-            _work!.Execute(index, Workers);
-        }
-#pragma warning disable CA1031 // The failure is rethrown on the calling thread; a worker thread must not die with it.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-        }
+            var ticket = Volatile.Read(ref _ticket);
+            var next = (int)ticket;
+            var items = _items;
+            if ((int)(ticket >> 32) != generation || next >= items)
+            {
+                return false;
+            }
 
-        if (Interlocked.Decrement(ref _pending) == 0)
-        {
-            _done.Release();
+            var end = Math.Min(next + _grain, items);
+            if (Interlocked.CompareExchange(ref _ticket, ticket + (end - next), ticket) != ticket)
+            {
+                continue;
+            }
+
+            try
+            {
+                _work!.Execute(worker, next, end);
+            }
+#pragma warning disable CA1031 // The failure is rethrown on the calling thread; a worker thread must not die with it.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+
+            if (Interlocked.Add(ref _completed, end - next) == items)
+            {
+                return true;
+            }
         }
     }
 }

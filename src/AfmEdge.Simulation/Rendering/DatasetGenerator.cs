@@ -29,7 +29,14 @@ public sealed record DatasetOptions
         ReferenceGridPixels = 128,
     };
 
+    /// <summary>The baseline instrument of every pair (with <see cref="Variation"/>, the centre the draws vary around).</summary>
     public InstrumentOptions Instrument { get; init; } = new();
+
+    /// <summary>
+    /// The instrument parameters drawn per pair from its specimen seed (tip radius, noise, drift, feedback gains,
+    /// tilt, probe offsets); null: every pair is scanned with <see cref="Instrument"/> as it is.
+    /// </summary>
+    public InstrumentVariation? Variation { get; init; } = new();
 
     public double LineRateHz { get; init; } = 2;
 
@@ -49,9 +56,26 @@ public sealed record DatasetOptions
         }
 
         errors.AddRange(Specimen.Validate().Select(e => "Specimen." + e));
+        if (Variation is not null)
+        {
+            errors.AddRange(Variation.Validate().Select(e => "Variation." + e));
+        }
+
         if (errors.Count == 0)
         {
             errors.AddRange(Instrument.Validate(HighResScan()).Select(e => "Instrument." + e));
+        }
+
+        if (errors.Count == 0 && Variation is not null)
+        {
+            // The widest draws must still make a valid instrument for this scan (probe offsets inside it, gains positive).
+            var extreme = Variation.ProbeOffset;
+            var widest = Math.Max(Math.Abs(extreme.Min), Math.Abs(extreme.Max));
+            if (!(widest < 0.5 * Math.Min(Specimen.FieldSizeX, Specimen.FieldSizeY)))
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"Variation.ProbeOffset = [{extreme.Min}, {extreme.Max}] m: must stay within half the scanned field ({0.5 * Math.Min(Specimen.FieldSizeX, Specimen.FieldSizeY)} m)."));
+            }
         }
 
         return errors;
@@ -69,13 +93,18 @@ public sealed record DatasetOptions
 }
 
 /// <summary>One training example: the degraded half-resolution scan and the clean full-resolution fields of the same area.</summary>
-public sealed record TrainingPair(long Index, long Seed, Frame LowRes, Frame HighRes);
+public sealed record TrainingPair(long Index, long Seed, Frame LowRes, Frame HighRes)
+{
+    /// <summary>The instrument the low-resolution scan was made with (drawn from the seed when the options vary it).</summary>
+    public InstrumentOptions? Instrument { get; init; }
+}
 
 /// <summary>
 /// Deterministic (low-res degraded, high-res clean) multichannel pairs: pair i is a function of
 /// (BaseSeed, i) only, so any subset can be regenerated anywhere in any order. The low-res frame is an
 /// instrument-mode scan (tip, feedback, drift, noise… and averaging over each pixel's dwell) with half
-/// the pixels per side; the high-res frame is the clean specimen; trace channels only.
+/// the pixels per side, through an instrument drawn per pair from the seed (<see cref="DatasetOptions.Variation"/>);
+/// the high-res frame is the clean specimen; trace channels only.
 /// </summary>
 public sealed class DatasetGenerator
 {
@@ -92,6 +121,9 @@ public sealed class DatasetGenerator
 
         _options = options;
     }
+
+    /// <summary>The instrument specimen <paramref name="seed"/> is scanned with.</summary>
+    public InstrumentOptions InstrumentFor(long seed) => _options.Variation?.Draw(_options.Instrument, seed) ?? _options.Instrument;
 
     /// <summary>The specimen seed of pair <paramref name="index"/>.</summary>
     public long SeedOf(long index) => (long)(Hashing.Combine((ulong)_options.BaseSeed, index) >> 2);
@@ -112,19 +144,20 @@ public sealed class DatasetGenerator
         var specimen = new ChromosomeSpecimen(seed, _options.Specimen);
         var high = _options.HighResScan();
         var low = high.WithPixels(high.PixelsX / 2, high.PixelsY / 2);
-        var highFrame = IdealScan.Render(specimen, high, _options.Instrument, new RenderOptions
+        var instrument = InstrumentFor(seed);
+        var highFrame = IdealScan.Render(specimen, high, instrument, new RenderOptions
         {
             Clean = true,
             IncludeRetrace = false,
             FrameSequence = index,
         });
-        var lowFrame = IdealScan.Render(specimen, low, _options.Instrument, new RenderOptions
+        var lowFrame = IdealScan.Render(specimen, low, instrument, new RenderOptions
         {
             IncludeRetrace = false,
             NoiseSeed = seed,
             FrameSequence = index,
         });
-        return new TrainingPair(index, seed, lowFrame, highFrame);
+        return new TrainingPair(index, seed, lowFrame, highFrame) { Instrument = instrument };
     }
 
     /// <summary>Pairs <paramref name="start"/> … start + count − 1, rendered lazily in order.</summary>

@@ -23,8 +23,6 @@ namespace AfmEdge.Simulation.Rendering;
 /// </remarks>
 public static class IdealScan
 {
-    private const int PinkOctaves = 6;
-
     /// <summary>Renders one frame; validates <paramref name="scan"/> and (unless clean) <paramref name="instrument"/>.</summary>
     public static Frame Render(ISpecimen specimen, ScanSettings scan, InstrumentOptions instrument, RenderOptions? options = null)
     {
@@ -204,7 +202,7 @@ public static class IdealScan
 
         var inverse = 1.0f / k;
         var directionKey = trace ? 0L : 1L;
-        Span<PinkCell> pinkCells = stackalloc PinkCell[PinkOctaves];
+        Span<PinkCell> pinkCells = stackalloc PinkCell[InstrumentNoise.PinkOctaves];
         for (var c = 0; c < 4; c++)
         {
             var values = data[firstChannel + c].AsSpan(row * width, width);
@@ -223,7 +221,7 @@ public static class IdealScan
                 if (noise.Pink > 0)
                 {
                     var pixelTime = lineStart + (plan.PixelTime(i, trace) * plan.HalfLineTime);
-                    value += noise.Pink * Pink(plan.PinkSeeds[c], pixelTime * plan.PinkBaseFrequency, pinkCells);
+                    value += noise.Pink * InstrumentNoise.Pink(plan.PinkSeeds[c], pixelTime * plan.PinkBaseFrequency, pinkCells);
                 }
 
                 values[i] = (float)value;
@@ -233,64 +231,19 @@ public static class IdealScan
         AddScar(plan, instrument.Scars, height, row, directionKey);
     }
 
-    /// <summary>1/f noise: equal-power octaves of value noise in time, normalised to unit standard deviation.</summary>
-    /// <remarks>Successive pixels mostly stay in each octave's lattice cell, so the cell's values are cached per row.</remarks>
-    private static double Pink(ulong seed, double cycles, Span<PinkCell> cells)
-    {
-        // Each quintic-interpolated octave of U(−1, 1) lattice values has a standard deviation of about 0.5.
-        const double Normalisation = 1.0 / (0.5 * 2.449489742783178);
-        var sum = 0.0;
-        for (var o = 0; o < PinkOctaves; o++)
-        {
-            var floor = Math.Floor(cycles);
-            var index = (long)floor;
-            ref var cell = ref cells[o];
-            if (!cell.Valid || cell.Index != index)
-            {
-                cell.Start = Hashing.SignedUnit(Hashing.Combine(seed + (ulong)o, index));
-                cell.End = Hashing.SignedUnit(Hashing.Combine(seed + (ulong)o, index + 1));
-                cell.Index = index;
-                cell.Valid = true;
-            }
-
-            sum += cell.Start + ((cell.End - cell.Start) * ValueNoise2D.Fade(cycles - floor));
-            cycles *= 2;
-        }
-
-        return sum * Normalisation;
-    }
-
-    private struct PinkCell
-    {
-        public bool Valid;
-        public long Index;
-        public double Start;
-        public double End;
-    }
-
     private static void AddScar(ScanPlan plan, ScarOptions scars, Span<float> height, int row, long directionKey)
     {
-        if (scars.Probability <= 0)
+        if (!InstrumentNoise.TryScar(plan.ScarSeed, scars, directionKey, row, out var scar))
         {
             return;
         }
 
-        var h = Hashing.Combine(plan.ScarSeed, directionKey, row);
-        if ((Hashing.SignedUnit(h) + 1) * 0.5 >= scars.Probability)
-        {
-            return;
-        }
-
-        var h2 = Hashing.Mix(h);
-        var h3 = Hashing.Mix(h2);
-        var start = (int)((Hashing.SignedUnit(h2) + 1) * 0.5 * height.Length);
-        var uniform = Math.Max((Hashing.SignedUnit(h3) + 1) * 0.5, 1e-9);
-        var length = Math.Max(1, (int)(-Math.Log(uniform) * scars.MeanLength * height.Length));
-        var amplitude = scars.Height * (0.5 + ((Hashing.SignedUnit(Hashing.Mix(h3)) + 1) * 0.5)) * ((h & 1) == 0 ? 1 : -1);
+        var start = (int)(scar.Start * height.Length);
+        var length = Math.Max(1, (int)(scar.Length * height.Length));
         var end = Math.Min(height.Length, start + length);
         for (var i = start; i < end; i++)
         {
-            height[i] += (float)amplitude;
+            height[i] += (float)scar.Amplitude;
         }
     }
 
@@ -304,7 +257,6 @@ public static class IdealScan
         private readonly double _lagShift;
         private readonly double _creep;
         private readonly double _creepTime;
-        private readonly double _creepNormaliser;
         private readonly double _driftU;
         private readonly double _driftV;
         private readonly double _driftZ;
@@ -336,7 +288,6 @@ public static class IdealScan
             _lagShift = instrument.TraceRetrace.Lag * SubsampleX / Step;
             _creep = instrument.Piezo.Creep * scan.SizeY;
             _creepTime = instrument.Piezo.CreepTime;
-            _creepNormaliser = 1.0 / Math.Log(1 + (FrameTime / _creepTime));
             (_driftU, _driftV) = geometry.VectorToScan(instrument.Drift.VelocityX, instrument.Drift.VelocityY);
             _driftZ = instrument.Drift.VelocityZ;
             _slopeX = instrument.Tilt.SlopeX;
@@ -412,7 +363,7 @@ public static class IdealScan
         public double CreptLine(int row, double t)
         {
             var elapsed = Math.Max(t - StartTime, 0);
-            return ((row + 0.5) * PixelY) + (_creep * (1 - (Math.Log(1 + (elapsed / _creepTime)) * _creepNormaliser)));
+            return ((row + 0.5) * PixelY) + (_creep * PiezoModel.CreepRemaining(elapsed, _creepTime, FrameTime));
         }
 
         public void Position(int m, double t, bool trace, double vLine, out double u, out double v, out double zOffset)
@@ -421,7 +372,7 @@ public static class IdealScan
             var fraction = Math.Clamp(uNominal / _sizeX, 0, 1);
 
             // Hysteresis: the trace lags below, the retrace above, the commanded position mid-line.
-            var hysteresis = 2 * _hysteresis * fraction * (1 - fraction);
+            var hysteresis = PiezoModel.Hysteresis(fraction, _hysteresis);
             u = trace
                 ? uNominal - hysteresis - _lagShift
                 : uNominal + hysteresis + _retraceOffset + _lagShift;

@@ -22,6 +22,21 @@ public sealed class SpecimenSurface(ISpecimen specimen, double originX, double o
 
     public double AdhesionAt(double x, double y) => At(x, y).Adhesion;
 
+    /// <summary>Samples a row from (<paramref name="x0"/>, <paramref name="y"/>) in steps of <paramref name="dx"/>; safe to call from several threads.</summary>
+    internal void SampleRow(double x0, double y, double dx, Span<SpecimenPoint> output)
+    {
+        if (specimen is ChromosomeSpecimen chromosomes)
+        {
+            chromosomes.SampleLine(x0 + originX, y + originY, dx, 0, output);
+            return;
+        }
+
+        for (var i = 0; i < output.Length; i++)
+        {
+            output[i] = specimen.Sample(x0 + originX + (i * dx), y + originY);
+        }
+    }
+
     // The AFM asks for every field at the same point in turn; one specimen sample serves all four.
     private SpecimenPoint At(double x, double y)
     {

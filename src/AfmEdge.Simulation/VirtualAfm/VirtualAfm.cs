@@ -10,10 +10,14 @@ namespace AfmEdge.Simulation.VirtualAfm;
 /// </summary>
 /// <remarks>
 /// <para>Physics, evaluated when the ADC's track-and-hold samples (<see cref="SampleInputs"/>): each
-/// piezo follows its DAC voltage with a first-order lag (plus optional creep and play-band hysteresis on X/Y); the tip sits at
-/// <c>TipRestHeight − z</c>; where it is below the surface the cantilever deflects by the difference
-/// (a hard sample), otherwise it hangs free. ADC inputs (V1 first): deflection, current, potential,
-/// adhesion; V5..V8 read 0 V. Current and adhesion read 0 out of contact.</para>
+/// piezo follows its DAC voltage with a first-order lag; the tip sits at <c>TipRestHeight − z</c>; where it
+/// is below the surface the cantilever deflects by the difference (a hard sample), otherwise it hangs free.
+/// ADC inputs (V1 first): deflection, current, potential, adhesion; V5..V8 read 0 V. Current and adhesion
+/// read 0 out of contact.</para>
+/// <para>With a <see cref="ClosedLoopInstrument"/> the lateral piezos head for the targets its hysteresis and
+/// creep give, and the surface and fields the probes meet carry its drift, tilt, noise, scars, lag and probe
+/// offsets; give it a <see cref="DilatedSurface"/> for the tip's shape. Without one the tip is a point on an
+/// ideal instrument.</para>
 /// </remarks>
 public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 {
@@ -43,20 +47,18 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
     private readonly ISurface _surface;
     private readonly VirtualAfmOptions _options;
+    private readonly ClosedLoopInstrument? _instrument;
     private readonly Lock _gate = new();
+    private DateTimeOffset _origin;
     private DateTimeOffset _last;
     private bool _started;
     private double _x;
     private double _y;
     private double _z;
-    private double _creepX;
-    private double _creepY;
-    private double _playX;
-    private double _playY;
     private ulong _rng;
 
-    /// <summary>Builds the microscope over <paramref name="surface"/> with its clock.</summary>
-    public VirtualAfm(ISurface surface, VirtualAfmOptions options, TimeProvider time)
+    /// <summary>Builds the microscope over <paramref name="surface"/> with its clock, and optionally the instrument model.</summary>
+    public VirtualAfm(ISurface surface, VirtualAfmOptions options, TimeProvider time, ClosedLoopInstrument? instrument = null)
     {
         ArgumentNullException.ThrowIfNull(surface);
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +71,7 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
         _surface = surface;
         _options = options;
+        _instrument = instrument;
         Time = time;
         _rng = 0x9E3779B97F4A7C15UL ^ (ulong)(uint)options.Seed;
 
@@ -92,6 +95,9 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
     /// <summary>The options in force.</summary>
     public VirtualAfmOptions Options => _options;
+
+    /// <summary>The instrument model (null: an ideal instrument).</summary>
+    public ClosedLoopInstrument? Instrument => _instrument;
 
     /// <summary>X piezo DAC.</summary>
     public Ad5791Emulator DacX { get; }
@@ -127,7 +133,7 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
         {
             lock (_gate)
             {
-                return (_x + _creepX, _y + _creepY, _options.TipRestHeight - _z);
+                return (_x, _y, _options.TipRestHeight - _z);
             }
         }
     }
@@ -148,17 +154,29 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
         lock (_gate)
         {
             UpdatePiezos(time);
-            double x = _x + _creepX;
-            double y = _y + _creepY;
+            double x = _x;
+            double y = _y;
             double tip = _options.TipRestHeight - _z;
-            double surface = _surface.HeightAt(x, y);
+            double surface, current, potential, adhesion;
+            if (_instrument is null)
+            {
+                surface = _surface.HeightAt(x, y);
+                current = _surface.CurrentAt(x, y);
+                potential = _surface.PotentialAt(x, y);
+                adhesion = _surface.AdhesionAt(x, y);
+            }
+            else
+            {
+                _instrument.Sample(_surface, (time - _origin).TotalSeconds, x, y, out surface, out current, out potential, out adhesion);
+            }
+
             double deflection = surface - tip;
             bool contact = deflection > 0;
             voltages.Clear();
             voltages[DeflectionInput] = (contact ? deflection * _options.DeflectionVoltsPerMetre : 0) + Noise();
-            voltages[CurrentInput] = (contact ? _surface.CurrentAt(x, y) * _options.CurrentVoltsPerAmpere : 0) + Noise();
-            voltages[PotentialInput] = (_surface.PotentialAt(x, y) * _options.PotentialGain) + Noise();
-            voltages[AdhesionInput] = (contact ? _surface.AdhesionAt(x, y) * _options.AdhesionVoltsPerNewton : 0) + Noise();
+            voltages[CurrentInput] = (contact ? current * _options.CurrentVoltsPerAmpere : 0) + Noise();
+            voltages[PotentialInput] = (potential * _options.PotentialGain) + Noise();
+            voltages[AdhesionInput] = (contact ? adhesion * _options.AdhesionVoltsPerNewton : 0) + Noise();
         }
     }
 
@@ -175,21 +193,15 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
     private void UpdatePiezos(DateTimeOffset now)
     {
-        double half = _options.HysteresisWidth / 2;
         double commandX = Volts(DacX) * _options.XyMetresPerVolt;
         double commandY = Volts(DacY) * _options.XyMetresPerVolt;
         double tz = Volts(DacZ) * _options.ZMetresPerVolt;
         if (!_started)
         {
-            _playX = commandX;
-            _playY = commandY;
+            _origin = now;
         }
 
-        // Play operator: the piezo's target stays put until the command leaves the band around it.
-        _playX = Math.Clamp(_playX, commandX - half, commandX + half);
-        _playY = Math.Clamp(_playY, commandY - half, commandY + half);
-        double tx = _playX;
-        double ty = _playY;
+        var (tx, ty) = _instrument is null ? (commandX, commandY) : _instrument.PiezoTarget((now - _origin).TotalSeconds, commandX, commandY);
         if (!_started)
         {
             _started = true;
@@ -205,16 +217,9 @@ public sealed class VirtualAfm : IAnalogInputSource, IDisposable
 
         // Voltage held constant since the last sample: exact first-order step response over dt.
         double a = 1 - Math.Exp(-dt / _options.PiezoTimeConstant);
-        double c = _options.CreepFraction;
-        _x += a * (((1 - c) * tx) - _x);
-        _y += a * (((1 - c) * ty) - _y);
+        _x += a * (tx - _x);
+        _y += a * (ty - _y);
         _z += a * (tz - _z);
-        if (c > 0)
-        {
-            double b = 1 - Math.Exp(-dt / _options.CreepTimeConstant);
-            _creepX += b * ((c * tx) - _creepX);
-            _creepY += b * ((c * ty) - _creepY);
-        }
     }
 
     // A clamped output reads 0 V; a tristated one floats, modelled as 0 V too.

@@ -12,18 +12,6 @@ public sealed record VirtualAfmOptions
     /// <summary>First-order time constant of the piezo response, seconds.</summary>
     public double PiezoTimeConstant { get; init; } = 20e-6;
 
-    /// <summary>Creep: fraction of each lateral move that arrives slowly (0 disables).</summary>
-    public double CreepFraction { get; init; }
-
-    /// <summary>Creep time constant, seconds.</summary>
-    public double CreepTimeConstant { get; init; } = 0.05;
-
-    /// <summary>
-    /// Lateral hysteresis as a play (backlash) band, metres: a reversal of X or Y moves nothing until the
-    /// command has travelled this far back, so trace and retrace images shift apart by it (0 disables).
-    /// </summary>
-    public double HysteresisWidth { get; init; }
-
     /// <summary>Height of the tip above the substrate plane at zero Z extension, metres.</summary>
     public double TipRestHeight { get; init; } = 100e-9;
 
@@ -52,21 +40,10 @@ public sealed record VirtualAfmOptions
         Positive(errors, XyMetresPerVolt, nameof(XyMetresPerVolt));
         Positive(errors, ZMetresPerVolt, nameof(ZMetresPerVolt));
         Positive(errors, PiezoTimeConstant, nameof(PiezoTimeConstant));
-        Positive(errors, CreepTimeConstant, nameof(CreepTimeConstant));
         Positive(errors, DeflectionVoltsPerMetre, nameof(DeflectionVoltsPerMetre));
         Positive(errors, CurrentVoltsPerAmpere, nameof(CurrentVoltsPerAmpere));
         Positive(errors, PotentialGain, nameof(PotentialGain));
         Positive(errors, AdhesionVoltsPerNewton, nameof(AdhesionVoltsPerNewton));
-        if (!(CreepFraction >= 0 && CreepFraction < 0.5))
-        {
-            errors.Add($"CreepFraction = {CreepFraction}: must be in [0, 0.5).");
-        }
-
-        if (!(HysteresisWidth >= 0 && HysteresisWidth < 1e-6))
-        {
-            errors.Add($"HysteresisWidth = {HysteresisWidth}: must be in [0, 1 µm).");
-        }
-
         if (!double.IsFinite(TipRestHeight))
         {
             errors.Add($"TipRestHeight = {TipRestHeight}: must be finite.");

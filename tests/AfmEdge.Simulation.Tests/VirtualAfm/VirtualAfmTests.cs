@@ -82,32 +82,6 @@ public sealed class VirtualAfmTests
     }
 }
 
-public sealed class VirtualAfmHysteresisTests
-{
-    [Fact]
-    public void SampleInputs_Reversal_LagsByHysteresisWidth()
-    {
-        var clock = new VirtualClock(tickPerRead: TimeSpan.Zero);
-        var options = new VirtualAfmOptions { NoiseVolts = 0, HysteresisWidth = 40e-9, PiezoTimeConstant = 1e-6 };
-        using var afm = new AfmEdge.Simulation.VirtualAfm.VirtualAfm(new BumpSurface([]), options, clock);
-        var v = new double[8];
-        void At(double volts)
-        {
-            VirtualAfmTestDrive.Drive(afm.DacX, volts);
-            clock.Advance(TimeSpan.FromMilliseconds(1));
-            afm.SampleInputs(clock.GetUtcNow(), v);
-        }
-
-        At(0);
-        At(1.0); // forward: tip trails the command by half the band
-        Assert.Equal(0.5e-6 - 20e-9, afm.TipPosition.X, 10); // to 0.1 nm: the DAC step is 9.5 pm
-        At(0.98); // 10 nm back: inside the band, nothing moves
-        Assert.Equal(0.5e-6 - 20e-9, afm.TipPosition.X, 10); // to 0.1 nm: the DAC step is 9.5 pm
-        At(0.0); // backward: now leads by half the band
-        Assert.Equal(20e-9, afm.TipPosition.X, 10); // to 0.1 nm: the DAC step is 9.5 pm
-    }
-}
-
 internal static class VirtualAfmTestDrive
 {
     public static void Drive(Ad5791Emulator dac, double volts)

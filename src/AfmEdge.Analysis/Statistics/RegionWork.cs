@@ -1,0 +1,199 @@
+using System.Buffers;
+
+namespace AfmEdge.Analysis.Statistics;
+
+/// <summary>
+/// One region as the correlations see it: its members (pixel indices, raster order), which of them are
+/// correlated (the interior when guarded, finite height), the bootstrap block of each, and the table of
+/// per-block sums the channels fill (block-major, <see cref="Stride"/> doubles per block). Buffers are rented.
+/// </summary>
+internal sealed class RegionFrame : IDisposable
+{
+    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table)
+    {
+        Members = members;
+        Correlated = correlated;
+        BlockOf = blockOf;
+        Blocks = blocks;
+        Stride = stride;
+        Table = table;
+    }
+
+    public ReadOnlyMemory<int> Members { get; }
+
+    /// <summary>Per member: correlated (interior and finite height).</summary>
+    public bool[] Correlated { get; }
+
+    /// <summary>Per member: the slot of its block among the blocks holding correlated members.</summary>
+    public int[] BlockOf { get; }
+
+    public int Blocks { get; }
+
+    public int Stride { get; }
+
+    public double[] Table { get; }
+
+    public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels)
+    {
+        var span = members.Span;
+        var m = span.Length;
+        var correlated = ArrayPool<bool>.Shared.Rent(Math.Max(1, m));
+        var interior = 0;
+        for (var k = 0; k < m; k++)
+        {
+            var inside = !guard || IsInterior(span[k], labels, width, rows);
+            correlated[k] = inside;
+            interior += inside ? 1 : 0;
+        }
+
+        // A region too thin to have an interior is correlated over all its pixels.
+        for (var k = 0; k < m; k++)
+        {
+            correlated[k] = (correlated[k] || interior < 3) && float.IsFinite(height[span[k]]);
+        }
+
+        var blocksX = (width + blockPixels - 1) / blockPixels;
+        var blocksY = (rows + blockPixels - 1) / blockPixels;
+        var slots = ArrayPool<int>.Shared.Rent(blocksX * blocksY);
+        Array.Fill(slots, -1, 0, blocksX * blocksY);
+        var blockOf = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var blocks = 0;
+        for (var k = 0; k < m; k++)
+        {
+            if (!correlated[k])
+            {
+                blockOf[k] = -1;
+                continue;
+            }
+
+            var p = span[k];
+            var block = ((p / width / blockPixels) * blocksX) + (p % width / blockPixels);
+            if (slots[block] < 0)
+            {
+                slots[block] = blocks++;
+            }
+
+            blockOf[k] = slots[block];
+        }
+
+        ArrayPool<int>.Shared.Return(slots);
+
+        // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
+        var lanes = System.Numerics.Vector<double>.Count;
+        var stride = Math.Max(lanes, ((channels * 12) + lanes - 1) / lanes * lanes);
+        var table = ArrayPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
+        Array.Clear(table, 0, blocks * stride);
+        return new RegionFrame(members, correlated, blockOf, blocks, stride, table);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<bool>.Shared.Return(Correlated);
+        ArrayPool<int>.Shared.Return(BlockOf);
+        ArrayPool<double>.Shared.Return(Table);
+    }
+
+    /// <summary>
+    /// None of the pixel's 4-neighbours lies in another chromosome region: a pixel on a region's edge mixes both
+    /// sides (tip footprint, pixel footprint, a boundary placed to within a pixel), and in a small region a few such
+    /// pixels from a region with another mean bias r far more than they bias a mean. A chromosome's outer rim stays
+    /// (dropping it would cut the low end of the height range); only boundaries towards a chromosome region count.
+    /// </summary>
+    private static bool IsInterior(int p, byte[] labels, int width, int rows)
+    {
+        var x = p % width;
+        var y = p / width;
+        var l = labels[p];
+        return (x == 0 || Same(labels[p - 1], l)) && (x == width - 1 || Same(labels[p + 1], l))
+            && (y == 0 || Same(labels[p - width], l)) && (y == rows - 1 || Same(labels[p + width], l));
+
+        static bool Same(byte neighbour, byte label) => neighbour == label || neighbour == 0;
+    }
+}
+
+/// <summary>One channel's finite values over one region, sorted, with the member position of each. Buffers are rented.</summary>
+internal sealed class SortedChannel : IDisposable
+{
+    private readonly float[] _values;
+    private readonly int[] _positions;
+    private readonly int _count;
+
+    private SortedChannel(float[] values, int[] positions, int count)
+    {
+        _values = values;
+        _positions = positions;
+        _count = count;
+    }
+
+    public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
+
+    public static SortedChannel Create(ReadOnlySpan<int> members, float[] data)
+    {
+        var m = members.Length;
+        var values = ArrayPool<float>.Shared.Rent(Math.Max(1, m));
+        var positions = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var n = 0;
+        for (var k = 0; k < m; k++)
+        {
+            var v = data[members[k]];
+            if (float.IsFinite(v))
+            {
+                values[n] = v;
+                positions[n++] = k;
+            }
+        }
+
+        var scratchKeys = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
+        var scratchKeys2 = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
+        var scratchItems = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
+        SortKeys.Sort(values.AsSpan(0, n), positions.AsSpan(0, n), scratchKeys, scratchKeys2, scratchItems);
+        ArrayPool<uint>.Shared.Return(scratchKeys);
+        ArrayPool<uint>.Shared.Return(scratchKeys2);
+        ArrayPool<int>.Shared.Return(scratchItems);
+        return new SortedChannel(values, positions, n);
+    }
+
+    /// <summary>
+    /// 1-based ranks (ties averaged) among the members with <paramref name="pairOf"/> ≥ 0, written to
+    /// <paramref name="ranks"/>[pairOf[member]]: a walk along the sorted order that skips the others.
+    /// </summary>
+    public void Ranks(ReadOnlySpan<int> pairOf, Span<double> ranks)
+    {
+        var before = 0;
+        var start = 0;
+        while (start < _count)
+        {
+            var end = start + 1;
+            var value = _values[start];
+            var included = pairOf[_positions[start]] >= 0 ? 1 : 0;
+            while (end < _count && _values[end] == value)
+            {
+                included += pairOf[_positions[end]] >= 0 ? 1 : 0;
+                end++;
+            }
+
+            if (included > 0)
+            {
+                var rank = before + (0.5 * (included + 1));
+                for (var k = start; k < end; k++)
+                {
+                    var pair = pairOf[_positions[k]];
+                    if (pair >= 0)
+                    {
+                        ranks[pair] = rank;
+                    }
+                }
+
+                before += included;
+            }
+
+            start = end;
+        }
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<float>.Shared.Return(_values);
+        ArrayPool<int>.Shared.Return(_positions);
+    }
+}
