@@ -36,6 +36,25 @@ public sealed record AnalysisOptions
     public double MaxChromosomeLength { get; init; } = 13e-6;
 
     /// <summary>
+    /// An object wider than this (metres, the 80% quantile of its width profile) is taken for chromosomes lying side
+    /// by side or along each other: metaphase chromosomes are 0.7–1.4 µm wide.
+    /// </summary>
+    public double MaxChromosomeWidth { get; init; } = 1.6e-6;
+
+    /// <summary>
+    /// An object higher than this (metres above the substrate) is taken for chromosomes stacked on each other:
+    /// metaphase chromosomes stand 100–300 nm high in air, and debris on one adds at most tens of nanometres.
+    /// </summary>
+    public double MaxChromosomeHeight { get; init; } = 400e-9;
+
+    /// <summary>
+    /// An object whose ridge height along the middle 80% of its axis spreads more than this (90th over 10th
+    /// percentile) is taken for two chromosomes of different heights, or one lying across another: along one
+    /// chromosome the height varies only by its bands (±6%) and the primary constriction (at most ~25% lower).
+    /// </summary>
+    public double MaxHeightSpread { get; init; } = 1.6;
+
+    /// <summary>
     /// Watershed merge rule: two height basins stay apart only where the saddle between them is below this
     /// fraction of the lower peak. Sister-chromatid grooves (≤ 30%) and the primary constriction (≤ 25% in
     /// height) stay well above 0.5; two touching chromosomes meet near the substrate.
@@ -90,6 +109,9 @@ public sealed record AnalysisOptions
         Check(RimWidth > 0 && RimWidth < 1e-5, nameof(RimWidth), RimWidth, "must be in (0, 10 µm)", errors);
         Check(MinArea >= 0 && MinArea < 1e-8, nameof(MinArea), MinArea, "must be in [0, 1e-8 m²)", errors);
         Check(MinWidth >= 0 && MaxWidth > MinWidth && MaxWidth < 1e-4, nameof(MinWidth), MinWidth, $"must be >= 0 and below MaxWidth = {MaxWidth}", errors);
+        Check(MaxChromosomeWidth > 0 && MaxChromosomeWidth < 1e-4, nameof(MaxChromosomeWidth), MaxChromosomeWidth, "must be in (0, 100 µm)", errors);
+        Check(MaxChromosomeHeight > 0 && MaxChromosomeHeight < 1e-4, nameof(MaxChromosomeHeight), MaxChromosomeHeight, "must be in (0, 100 µm)", errors);
+        Check(MaxHeightSpread > 1 && MaxHeightSpread < 100, nameof(MaxHeightSpread), MaxHeightSpread, "must be in (1, 100)", errors);
         Check(SplitSaddleRatio > 0 && SplitSaddleRatio < 1, nameof(SplitSaddleRatio), SplitSaddleRatio, "must be in (0, 1)", errors);
         Check(ArmTolerance >= 0 && ArmTolerance < 1e-5, nameof(ArmTolerance), ArmTolerance, "must be in [0, 10 µm)", errors);
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);

@@ -14,8 +14,8 @@ namespace AfmEdge.Cli;
 /// <summary>
 /// `afmedge eval --seeds A-B [--models DIR] [--real DIR] [--json]`: PSNR and SSIM of bicubic and of every model
 /// in the folder on simulator specimens never trained on (degraded half-resolution scan in, clean full-resolution
-/// Height as reference), and of the height-only models on real files scanned down ×2 (2×2 mean → enhance →
-/// compare with the original). PSNR's peak is the reference's peak-to-peak range (see <see cref="ImageQuality"/>).
+/// Height as reference), and of the height-only models on real files scanned down ×2 as a half-resolution scan
+/// does (<see cref="HalfResolutionScan"/>: dwell mean along x, every other line) → enhance → compare with the original. PSNR's peak is the reference's peak-to-peak range (see <see cref="ImageQuality"/>).
 /// </summary>
 internal static class EvalCommand
 {
@@ -128,7 +128,7 @@ internal static class EvalCommand
 
         if (realRows.Count > 0)
         {
-            output.WriteLine("Real files scanned down ×2 (2×2 mean), enhanced back, compared with the original Height");
+            output.WriteLine("Real files scanned down ×2 (x: mean of each pixel pair, y: every other line), enhanced back, compared with the original Height");
             output.WriteLine("  file                              channel        size      enhancer              PSNR dB   Δ bicubic   SSIM");
             foreach (var r in realRows)
             {
@@ -147,10 +147,10 @@ internal static class EvalCommand
     }
 
     /// <summary>
-    /// Each real file's height channel, cropped to even size: bicubic and every height-only model, both with the
-    /// model's stored normalisation and with the frame's own mean and standard deviation ("per-frame"), because
-    /// real heights sit at offsets and scales the simulator never produces; the network function is otherwise
-    /// unchanged (bicubic is affine-equivariant, so this equals rescaling the frame into the training range and back).
+    /// Each real file's height channel, cropped to even size: bicubic and every height-only model with its own
+    /// normalisation; a model with stored statistics is also run with the frame's own mean and standard deviation
+    /// ("per-frame", see <see cref="FrameNormalisation"/>), because real heights sit at offsets and scales the
+    /// simulator never produces.
     /// </summary>
     private static List<RealRow> ScoreReal(string directory, ModelCatalog catalog, TextWriter error)
     {
@@ -194,13 +194,18 @@ internal static class EvalCommand
                 Path.GetFileName(path), channel.Descriptor.Key, 2 * w, 2 * h, enhancer,
                 ImageQuality.Psnr(reference, enhanced), ImageQuality.Psnr(reference, enhanced) - bicubicPsnr, ImageQuality.Ssim(reference, enhanced, 2 * w, 2 * h)));
             Add("bicubic", bicubic);
+            Add("cubic on lines", CubicOnLines(low, w, h));
             foreach (var model in heightModels)
             {
                 var n = model.Network;
                 Add(model.Name, TrainerForward.Run(n, [low], w, h)[0]);
-                var mean = (float)low.Average(v => (double)v);
-                var std = (float)Math.Sqrt(low.Average(v => ((double)v - mean) * (v - mean)));
-                var perFrame = new EnhancerNetwork(n.Name, n.InputChannels, n.OutputChannels, [mean], [std > 0 ? std : 1], n.Layers, n.Metadata);
+                if (FrameNormalisation.IsPerFrame(n))
+                {
+                    continue;
+                }
+
+                var perFrame = new EnhancerNetwork(n.Name, n.InputChannels, n.OutputChannels, n.Mean, n.Std, n.Layers,
+                    new Dictionary<string, string>(n.Metadata, StringComparer.Ordinal) { [FrameNormalisation.MetadataKey] = FrameNormalisation.PerFrame });
                 Add(model.Name + " per-frame", TrainerForward.Run(perFrame, [low], w, h)[0]);
             }
         }
@@ -208,29 +213,67 @@ internal static class EvalCommand
         return rows;
     }
 
-    /// <summary>The half-resolution scan (mean of each 2×2 block) and the even-cropped original it is compared with.</summary>
-    private static (float[] Low, float[] Reference, int Width, int Height) ScanDown(Channel channel)
+    /// <summary>
+    /// A fixed interpolation that knows the half-resolution scan's geometry, as a second baseline: along x Keys' cubic
+    /// (a = −0.5) at the output pixels' ±¼-pixel phases, as bicubic does (an input pixel is the mean of its dwell,
+    /// centred between output columns 2x and 2x + 1); along y each input line copied onto output row 2y and Keys'
+    /// cubic midpoint between lines on row 2y + 1 (bicubic instead assumes lines centred between output rows). Edge
+    /// samples are replicated.
+    /// </summary>
+    private static float[] CubicOnLines(float[] low, int w, int h)
     {
-        var w = channel.Width / 2;
-        var h = channel.Height / 2;
-        var low = new float[w * h];
-        var reference = new float[4 * w * h];
-        for (var y = 0; y < 2 * h; y++)
-        {
-            for (var x = 0; x < 2 * w; x++)
-            {
-                reference[(y * 2 * w) + x] = channel[x, y];
-            }
-        }
-
+        ReadOnlySpan<float> left = [-0.0234375f, 0.2265625f, 0.8671875f, -0.0703125f];
+        ReadOnlySpan<float> right = [-0.0703125f, 0.8671875f, 0.2265625f, -0.0234375f];
+        ReadOnlySpan<float> middle = [-0.0625f, 0.5625f, 0.5625f, -0.0625f];
+        var rows = new float[2 * w * h];
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)
             {
-                low[(y * w) + x] = (channel[2 * x, 2 * y] + channel[(2 * x) + 1, 2 * y] + channel[2 * x, (2 * y) + 1] + channel[(2 * x) + 1, (2 * y) + 1]) / 4;
+                float a = 0, b = 0;
+                for (var k = 0; k < 4; k++)
+                {
+                    a += left[k] * low[(y * w) + Math.Clamp(x + k - 2, 0, w - 1)];
+                    b += right[k] * low[(y * w) + Math.Clamp(x + k - 1, 0, w - 1)];
+                }
+
+                rows[(y * 2 * w) + (2 * x)] = a;
+                rows[(y * 2 * w) + (2 * x) + 1] = b;
             }
         }
 
+        var output = new float[4 * w * h];
+        for (var y = 0; y < h; y++)
+        {
+            rows.AsSpan(y * 2 * w, 2 * w).CopyTo(output.AsSpan(2 * y * 2 * w, 2 * w));
+            for (var x = 0; x < 2 * w; x++)
+            {
+                float sum = 0;
+                for (var k = 0; k < 4; k++)
+                {
+                    sum += middle[k] * rows[(Math.Clamp(y + k - 1, 0, h - 1) * 2 * w) + x];
+                }
+
+                output[(((2 * y) + 1) * 2 * w) + x] = sum;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>The half-resolution scan (<see cref="HalfResolutionScan"/>) and the even-cropped original it is compared with.</summary>
+    private static (float[] Low, float[] Reference, int Width, int Height) ScanDown(Channel channel)
+    {
+        var w = channel.Width / 2;
+        var h = channel.Height / 2;
+        var reference = new float[4 * w * h];
+        for (var y = 0; y < 2 * h; y++)
+        {
+            channel.Data.Slice(y * channel.Width, 2 * w).CopyTo(reference.AsSpan(y * 2 * w, 2 * w));
+        }
+
+        var low = new float[w * h];
+        HalfResolutionScan.Apply(reference, 2 * w, 2 * h, low);
         return (low, reference, w, h);
     }
 

@@ -116,10 +116,11 @@ internal static class ScanCommand
             await output.WriteLineAsync(Lateness(stats, onVirtualClock));
             if (microscope is not null)
             {
-                // The virtual tip is a point: its tip-dilated truth is the surface at the pixel centres.
+                // Against the tip-dilated surface at the pixel centres, best plane removed (tilt, Z drift); lateral drift,
+                // piezo errors, noise and scars count as error, as they would against a reference sample.
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"Height vs true surface, RMS (means removed): trace {microscope.HeightRmsError(frame!.GetChannel("Height")) * 1e9:0.00} nm, retrace {microscope.HeightRmsError(frame.GetChannel("Height", ScanDirection.Retrace)) * 1e9:0.00} nm (gains P {engine.Options.Gains.Proportional:0.###}, I {engine.Options.Gains.Integral:0.#}/s, setpoint {engine.Options.SetpointVolts} V)."));
+                    $"Height vs tip-dilated surface, RMS (plane removed): trace {microscope.HeightRmsError(frame!.GetChannel("Height")) * 1e9:0.00} nm, retrace {microscope.HeightRmsError(frame.GetChannel("Height", ScanDirection.Retrace)) * 1e9:0.00} nm (gains P {engine.Options.Gains.Proportional:0.###}, I {engine.Options.Gains.Integral:0.#}/s, setpoint {engine.Options.SetpointVolts} V)."));
             }
 
             await output.WriteLineAsync(string.Create(

@@ -1,14 +1,33 @@
 using AfmEdge.Core;
+using AfmEdge.Inference.Evaluation;
 using AfmEdge.Inference.Training;
+using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
+using AfmEdge.Simulation.Specimens;
 
 namespace AfmEdge.Cli;
 
+/// <summary>What a training pair's input and target are.</summary>
+internal enum PairKind
+{
+    /// <summary>The simulator's degraded half-resolution scan → the clean full-resolution fields (all channels).</summary>
+    Clean,
+
+    /// <summary>
+    /// The full-resolution instrument scan (tip, feedback, noise…) scanned down ×2 as a half-resolution scan does
+    /// (<see cref="HalfResolutionScan"/>) → that full-resolution scan (Height only): super-resolution of what the
+    /// instrument measured, the height-only model's job on imported files, which carry their own tip and noise.
+    /// </summary>
+    ScanDown,
+}
+
 /// <summary>
-/// The virtual microscope's <see cref="DatasetGenerator"/> as the trainer's pair source: specimen seed s gives the
-/// degraded half-resolution scan and the clean full-resolution fields of specimen s (trace channels).
+/// The virtual microscope as the trainer's pair source: specimen seed s gives the pair of specimen s (trace
+/// channels), of the given <see cref="PairKind"/>. With <c>varied</c>, the seed also draws the specimen's field
+/// size (pixel sizes from 4 nm to 300 nm), substrate roughness, debris, chromosome count and the instrument's tip,
+/// noise and tilt, so the network meets more kinds of surface than one chromosome spread; all of it by seed.
 /// </summary>
-internal sealed class SimulatorPairs(DatasetOptions options) : ITrainingPairSource
+internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = PairKind.Clean, bool varied = false) : ITrainingPairSource
 {
     private readonly DatasetGenerator _generator = new(options);
 
@@ -33,8 +52,76 @@ internal sealed class SimulatorPairs(DatasetOptions options) : ITrainingPairSour
 
     public TrainingExample Get(long seed)
     {
-        var pair = _generator.GenerateSpecimen(seed);
-        return new TrainingExample(seed, pair.LowRes.Width, pair.LowRes.Height, Planes(pair.LowRes), Planes(pair.HighRes));
+        if (kind == PairKind.Clean && !varied)
+        {
+            var pair = _generator.GenerateSpecimen(seed);
+            return new TrainingExample(seed, pair.LowRes.Width, pair.LowRes.Height, Planes(pair.LowRes), Planes(pair.HighRes));
+        }
+
+        var drawn = varied ? Vary(options, seed) : options;
+        if (kind == PairKind.Clean)
+        {
+            var pair = new DatasetGenerator(drawn).GenerateSpecimen(seed);
+            return new TrainingExample(seed, pair.LowRes.Width, pair.LowRes.Height, Planes(pair.LowRes), Planes(pair.HighRes));
+        }
+
+        var specimen = new ChromosomeSpecimen(seed, drawn.Specimen);
+        var scan = new ScanSettings
+        {
+            SizeX = drawn.Specimen.FieldSizeX,
+            SizeY = drawn.Specimen.FieldSizeY,
+            PixelsX = drawn.HighResPixels,
+            PixelsY = drawn.HighResPixels,
+            LineRateHz = drawn.LineRateHz,
+            Overscan = 0.05,
+        };
+        var full = IdealScan.Render(specimen, scan, drawn.Instrument, new RenderOptions { IncludeRetrace = false, NoiseSeed = seed }).Channels[0];
+        var half = new float[full.Width * full.Height / 4];
+        HalfResolutionScan.Apply(full.Data, full.Width, full.Height, half);
+        var name = full.Name;
+        return new TrainingExample(seed, full.Width / 2, full.Height / 2,
+            new Dictionary<string, float[]>(StringComparer.Ordinal) { [name] = half },
+            new Dictionary<string, float[]>(StringComparer.Ordinal) { [name] = full.Data.ToArray() });
+    }
+
+    /// <summary>
+    /// The options of seed <paramref name="seed"/>'s varied specimen: field 0.5–40 µm (log-uniform; 4–310 nm pixels at
+    /// 128²), substrate roughness 0.1–5 nm over 10–500 nm, 0–40 debris of 10–500 nm and 2–100 nm, 0–6 chromosomes of
+    /// 1–8 µm and 50–300 nm height; tip radius 2–30 nm, noise × 0.1–3, tilt up to ±1 %.
+    /// </summary>
+    internal static DatasetOptions Vary(DatasetOptions options, long seed)
+    {
+        var random = new SeedDraw((ulong)seed ^ 0x5EED_FAC7_0B5EUL);
+        var field = random.LogUniform(0.5e-6, 40e-6);
+        var chromosomes = random.Int(0, 6);
+        var debris = random.Int(0, 40);
+        var noise = random.LogUniform(0.1, 3);
+        var defaults = options.Instrument.Noise.Height;
+        var specimen = options.Specimen with
+        {
+            FieldSizeX = field,
+            FieldSizeY = field,
+            ChromosomeCountMin = chromosomes,
+            ChromosomeCountMax = chromosomes,
+            Length = new ValueRange(1e-6, 8e-6),
+            Height = new ValueRange(50e-9, 300e-9),
+            DebrisCountMin = debris,
+            DebrisCountMax = debris,
+            DebrisRadius = new ValueRange(10e-9, 500e-9),
+            DebrisHeight = new ValueRange(2e-9, 100e-9),
+            SubstrateRoughness = random.LogUniform(0.1e-9, 5e-9),
+            SubstrateCorrelationLength = random.LogUniform(10e-9, 500e-9),
+        };
+        var instrument = options.Instrument with
+        {
+            Tip = options.Instrument.Tip with { ApexRadius = random.LogUniform(2e-9, 30e-9) },
+            Noise = options.Instrument.Noise with
+            {
+                Height = defaults with { White = defaults.White * noise, Pink = defaults.Pink * noise, RowOffset = defaults.RowOffset * noise },
+            },
+            Tilt = new TiltOptions { SlopeX = random.Uniform(-0.01, 0.01), SlopeY = random.Uniform(-0.01, 0.01) },
+        };
+        return options with { Specimen = specimen, Instrument = instrument };
     }
 
     /// <summary>Pairs of every seed, rendered on all cores, in seed order.</summary>
@@ -47,4 +134,20 @@ internal sealed class SimulatorPairs(DatasetOptions options) : ITrainingPairSour
 
     private static Dictionary<string, float[]> Planes(Frame frame) =>
         frame.Channels.Where(c => c.Direction == ScanDirection.Trace).ToDictionary(c => c.Name, c => c.Data.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>SplitMix64 (Steele et al. 2014): a sequence fixed by this code, so a seed draws the same options everywhere.</summary>
+    private struct SeedDraw(ulong state)
+    {
+        public double Uniform(double min, double max)
+        {
+            var z = state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return min + ((max - min) * ((z ^ (z >> 31)) >> 11) * (1.0 / (1UL << 53)));
+        }
+
+        public double LogUniform(double min, double max) => Math.Exp(Uniform(Math.Log(min), Math.Log(max)));
+
+        public int Int(int min, int max) => Math.Min(max, min + (int)Uniform(0, max - min + 1));
+    }
 }

@@ -53,12 +53,13 @@ internal static class TrainCommand
 
         var dataset = config.Dataset!;
         var options = config.Trainer;
-        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm));
+        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm), dataset.Pairs, dataset.Varied);
         var clock = Stopwatch.StartNew();
         var training = pairs.GetAll(config.TrainSeeds);
         var validation = pairs.GetAll(config.ValidationSeeds);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"data: {training.Count} training + {validation.Count} validation specimens ({dataset.Pixels / 2}² degraded → {dataset.Pixels}² clean, {dataset.FieldSizeUm} µm) in {clock.Elapsed.TotalSeconds:F1} s"));
+            $"data: {training.Count} training + {validation.Count} validation specimens ({dataset.Pixels / 2}² → {dataset.Pixels}², pairs {dataset.Pairs}, " +
+            $"{(dataset.Varied ? "varied specimens" : dataset.FieldSizeUm + " µm")}) in {clock.Elapsed.TotalSeconds:F1} s"));
 
         var trainer = new EnhancerTrainer(options, training);
         var network = trainer.Network;
@@ -113,6 +114,9 @@ internal static class TrainCommand
             ["validationSeeds"] = config.ValidationSeeds.ToString(),
             ["datasetPixels"] = dataset.Pixels.ToString(CultureInfo.InvariantCulture),
             ["fieldSizeUm"] = dataset.FieldSizeUm.ToString(CultureInfo.InvariantCulture),
+            ["pairs"] = dataset.Pairs.ToString(),
+            ["variedSpecimens"] = dataset.Varied ? "true" : "false",
+            [FrameNormalisation.MetadataKey] = options.Normalisation == InputNormalisation.Frame ? FrameNormalisation.PerFrame : "stored",
             ["steps"] = options.Steps.ToString(CultureInfo.InvariantCulture),
             ["batch"] = options.Batch.ToString(CultureInfo.InvariantCulture),
             ["patch"] = options.Patch.ToString(CultureInfo.InvariantCulture),

@@ -33,6 +33,12 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
 
         /// <summary>Specimen seeds scored on the progress line; disjoint from the training seeds.</summary>
         public string? ValidationSeeds { get; init; }
+
+        /// <summary>What each pair's input and target are (see <see cref="PairKind"/>).</summary>
+        public PairKind Pairs { get; init; } = PairKind.Clean;
+
+        /// <summary>Each seed also draws its field size, surface and instrument (<see cref="SimulatorPairs.Vary"/>).</summary>
+        public bool Varied { get; init; }
     }
 
     /// <summary>
@@ -116,6 +122,15 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         if (validationOk && validation.Count > 1000)
         {
             errors.Add($"dataset.validationSeeds = {validation}: at most 1000 seeds.");
+        }
+
+        if (!Enum.IsDefined(dataset.Pairs))
+        {
+            errors.Add($"dataset.pairs = {dataset.Pairs}: must be Clean or ScanDown.");
+        }
+        else if (dataset.Pairs == PairKind.ScanDown && config.Trainer.Channels is not ["Height"])
+        {
+            errors.Add($"dataset.pairs = ScanDown: scans down the Height channel only, so channels must be [\"Height\"], not [{string.Join(", ", config.Trainer.Channels)}].");
         }
 
         if (!double.IsFinite(dataset.FieldSizeUm) || dataset.FieldSizeUm <= 0)

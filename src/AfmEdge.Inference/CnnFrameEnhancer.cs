@@ -1,4 +1,5 @@
 using AfmEdge.Core;
+using AfmEdge.Inference.Network;
 
 namespace AfmEdge.Inference;
 
@@ -9,6 +10,9 @@ namespace AfmEdge.Inference;
 /// stays whole. A missing input channel is an <see cref="ArgumentException"/> naming it.
 /// NaN samples (masked or missing data in imported files) enter the network as the channel's training mean
 /// and come out as NaN again, so one bad pixel cannot spread over the receptive field.
+/// A per-frame model (<see cref="FrameNormalisation"/>) sees each frame mapped onto its stored statistics with the
+/// frame's own mean and standard deviation, computed once over the whole frame before tiling, and its output is
+/// mapped back: the result does not depend on the file's height offset or scale, and tiles still equal the full frame.
 /// </summary>
 public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
 {
@@ -38,6 +42,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var height = frame.Height;
         var inputs = new float[network.InputChannels.Count][];
         bool[]? missing = null;
+        var perFrame = FrameNormalisation.IsPerFrame(network);
         for (var c = 0; c < inputs.Length; c++)
         {
             var name = network.InputChannels[c];
@@ -49,7 +54,16 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             }
 
             inputs[c] = channel.Data.ToArray();
-            ReplaceNonFinite(inputs[c], network.Mean[c], ref missing);
+        }
+
+        var (centre, scale) = FrameNormalisation.For(network, inputs);
+        for (var c = 0; c < inputs.Length; c++)
+        {
+            ReplaceNonFinite(inputs[c], centre[c], ref missing);
+            if (perFrame)
+            {
+                MapAffine(inputs[c], centre[c], network.Std[c] / scale[c], network.Mean[c]);
+            }
         }
 
         var outputs = new float[network.OutputChannels.Count][];
@@ -59,6 +73,15 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         }
 
         _tiler.Enhance(inputs, width, height, outputs);
+        if (perFrame)
+        {
+            for (var o = 0; o < outputs.Length; o++)
+            {
+                var source = network.OutputSourceIndex[o];
+                MapAffine(outputs[o], network.Mean[source], scale[source] / network.Std[source], centre[source]);
+            }
+        }
+
         if (missing is not null)
         {
             foreach (var output in outputs)
@@ -99,6 +122,15 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         }
 
         return -1;
+    }
+
+    /// <summary>values[i] = (values[i] − from) · gain + to, in place.</summary>
+    private static void MapAffine(float[] values, float from, float gain, float to)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = ((values[i] - from) * gain) + to;
+        }
     }
 
     /// <summary>Fills non-finite samples with <paramref name="fill"/> and marks them; the mask is made at the first one.</summary>

@@ -79,6 +79,40 @@ public sealed class ChromosomeAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_LowDebrisAgainstAChromosome_StaysOutOfIt()
+    {
+        // A 200 nm ridge (elliptical cross-section, rounded ends, 24 px wide) and a 40 nm particle (σ 6 px) lying
+        // against its side: the particle's flank must not become part of the chromosome.
+        static double Ridge(int x, int y)
+        {
+            var dx = Math.Max(0, Math.Max(60 - (x + 0.5), (x + 0.5) - 200));
+            var dy = (y + 0.5) - 128;
+            var u = ((dx * dx) + (dy * dy)) / (12.0 * 12.0);
+            return u < 1 ? 200e-9 * Math.Sqrt(1 - u) : 0;
+        }
+
+        static double Particle(int x, int y) => 40e-9 * Math.Exp(-((((x + 0.5) - 130) * ((x + 0.5) - 130)) + (((y + 0.5) - 146) * ((y + 0.5) - 146))) / 72.0);
+        var frame = Synthetic(256, (x, y) => (float)(Ridge(x, y) + Particle(x, y)), (x, y) => x);
+        var analysis = new ChromosomeAnalyzer().Analyze(frame);
+
+        var chromosome = Assert.Single(analysis.Chromosomes);
+        var instances = analysis.Segmentation.Instances;
+        Assert.Equal(0, instances[(146 * 256) + 130]);
+        var footprint = 0;
+        for (var y = 0; y < 256; y++)
+        {
+            for (var x = 0; x < 256; x++)
+            {
+                footprint += Ridge(x, y) > 0 ? 1 : 0;
+            }
+        }
+
+        // The ridge itself, plus at most a seam RimWidth (4 px) deep where the particle's flank meets it; the
+        // particle reaches ~15 px out above the extent threshold, about 500 px beside the ridge.
+        Assert.InRange(chromosome.PixelCount, footprint - 10, footprint + 120);
+    }
+
+    [Fact]
     public void Analyze_NoHeightChannel_ThrowsNamingIt()
     {
         var scan = new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = 8, PixelsY = 8, LineRateHz = 1 };

@@ -11,7 +11,7 @@ namespace AfmEdge.Analysis.Tests;
 /// </summary>
 public sealed class TruthFiguresTests(ITestOutputHelper output)
 {
-    private static readonly int[] Seeds = [101, 102, 103, 104, 105, 106];
+    private static readonly int[] Seeds = [101, 102, 103, 104, 105, 106, 201, 202, 203, 204, 205, 206, 207, 208];
 
     [Theory]
     [Trait("Category", "Slow")]
@@ -82,6 +82,15 @@ public sealed class TruthFiguresTests(ITestOutputHelper output)
             Assert.All(separate, s => Assert.True(s.Iou >= 0.9, summary));
             Assert.All(separate, s => Assert.True(s.Centromere <= 3, summary));
             Assert.True(labelAccuracy >= 0.95, summary);
+
+            // Per-region r and means on the chromosomes measured (clusters and undecided arms are left out on both
+            // sides): most within the bounds; the rest (small centromeres of frames with only two or three
+            // measured chromosomes, low debris left on a chromosome's rim) stay close. Measured: r 152 of 159,
+            // means 208 of 212.
+            Assert.True(pearsonErrors.Count(p => Math.Abs(p.Error) <= 0.05) >= 0.9 * pearsonErrors.Count, summary);
+            Assert.All(pearsonErrors, p => Assert.True(Math.Abs(p.Error) <= 0.15, summary));
+            Assert.True(meanErrors.Count(p => Math.Abs(p.Error) <= 0.02) >= 0.95 * meanErrors.Count, summary);
+            Assert.All(meanErrors, p => Assert.True(Math.Abs(p.Error) <= 0.06, summary));
         }
     }
 

@@ -54,7 +54,25 @@ public sealed class TrainEvalCommandTests
         Assert.Contains("overlaps trainSeeds = 1000-1002", overlapError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Train_ScanDownVariedPairs_WritesAPerFrameHeightModel()
+    {
+        var config = WriteConfig(TinyConfig
+            .Replace("[\"Height\", \"Current\"]", "[\"Height\"], \"normalisation\": \"Frame\", \"augment\": \"FlipX\"", StringComparison.Ordinal)
+            .Replace("\"900-900\"", "\"900-900\", \"pairs\": \"ScanDown\", \"varied\": true", StringComparison.Ordinal));
+        var model = Path.Combine(Path.GetDirectoryName(config)!, "scan.onnx");
+
+        var (exit, _, error) = await RunAsync("train", "--config", config, "--out", model);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        var network = OnnxModelReader.Read(model);
+        Assert.True(AfmEdge.Inference.Network.FrameNormalisation.IsPerFrame(network));
+        Assert.Equal("ScanDown", network.Metadata["pairs"]);
+        Assert.Equal("true", network.Metadata["variedSpecimens"]);
+    }
+
     [Theory]
+    [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\" }", "dataset.pairs = ScanDown")]
     [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
     [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]
     [InlineData("\"patch\": 16,", "\"patch\": 16, \"pach\": 3,", "pach")]

@@ -94,10 +94,13 @@ internal sealed class ChromosomeAxis
         var centromere = (best + offset) * length / (steps - 1);
 
         // Several chromosomes merged into one object (crossing, lying on or against each other) show as a long
-        // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height.
+        // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height; lying along
+        // each other, as a width or a height no single chromosome has.
         // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
         var cluster = branch > (1.5 * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
-                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength;
+                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength
+                      || fullWidth * pixelSize > options.MaxChromosomeWidth || smoothHeight.Max() > options.MaxChromosomeHeight
+                      || HeightSpread(smoothHeight) > options.MaxHeightSpread;
         var constriction = 1 - (smoothWidth[best] / fullWidth);
         if (centromere > 0.5 * length)
         {
@@ -508,6 +511,19 @@ internal sealed class ChromosomeAxis
         }
 
         return result;
+    }
+
+    /// <summary>90th over 10th percentile of the ridge heights along the middle 80% of the axis (the tips are rounded).</summary>
+    private static double HeightSpread(double[] heights)
+    {
+        var middle = heights[(heights.Length / 10)..^(heights.Length / 10)];
+        if (middle.Length < 3)
+        {
+            return 1;
+        }
+
+        var low = QuantileOf(middle, 0.1);
+        return low > 0 ? QuantileOf(middle, 0.9) / low : double.PositiveInfinity;
     }
 
     private static double QuantileOf(double[] values, double q)

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -184,7 +185,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         switch (_stage)
         {
             case NormaliseStage:
-                Normalise(first, end);
+                Normalise(first, end, worker);
                 break;
             case FinalStage:
                 Final(first, end, worker);
@@ -255,21 +256,37 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     }
 
     /// <summary>n = (x − mean) / std into the phase rows of the first buffer, padding columns zeroed.</summary>
-    private void Normalise(int firstRow, int endRow)
+    private void Normalise(int firstRow, int endRow, int worker)
     {
         var plane = _width * _height;
         var input = new ReadOnlySpan<float>(_input, Network.InputChannels.Count * plane);
+        var normalised = _bicubicScratch[worker].AsSpan(0, _width);
         for (var c = 0; c < Network.InputChannels.Count; c++)
         {
             var mean = Network.Mean[c];
             var std = Network.Std[c];
             for (var y = firstRow; y < endRow; y++)
             {
-                var source = input.Slice((c * plane) + (y * _width), _width);
+                // Vector subtract and divide round exactly as the scalar (x − mean) / std; then deal the row out by phase.
+                TensorPrimitives.Subtract(input.Slice((c * plane) + (y * _width), _width), mean, normalised);
+                TensorPrimitives.Divide(normalised, std, normalised);
                 var row = _ping.AsSpan((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                for (var x = 0; x < _width; x++)
+                var p0 = row[_layout.Phase0..];
+                var p1 = row[_layout.Phase1..];
+                var p2 = row[_layout.Phase2..];
+                var p3 = row[_layout.Phase3..];
+                var t = 0;
+                for (; (4 * t) + 3 < _width; t++)
                 {
-                    row[_layout.Phase(x & 3) + (x >> 2)] = (source[x] - mean) / std;
+                    p0[t] = normalised[4 * t];
+                    p1[t] = normalised[(4 * t) + 1];
+                    p2[t] = normalised[(4 * t) + 2];
+                    p3[t] = normalised[(4 * t) + 3];
+                }
+
+                for (var x = 4 * t; x < _width; x++)
+                {
+                    row[_layout.Phase(x & 3) + t] = normalised[x];
                 }
 
                 for (var phase = 0; phase < 4; phase++)
@@ -312,9 +329,23 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     /// <summary>Output row position 2x + dx takes residual channel dx at column x, which sits in phase row x mod 4 at x / 4.</summary>
     private static void AddResidual(Span<float> row, ReadOnlySpan<float> dx0, ReadOnlySpan<float> dx1, in ActivationLayout layout, float std, int width)
     {
-        for (var x = 0; x < width; x++)
+        var t = 0;
+        for (; (4 * t) + 3 < width; t++)
         {
-            var at = layout.Phase(x & 3) + (x >> 2);
+            var x = 8 * t;
+            row[x] += std * dx0[layout.Phase0 + t];
+            row[x + 1] += std * dx1[layout.Phase0 + t];
+            row[x + 2] += std * dx0[layout.Phase1 + t];
+            row[x + 3] += std * dx1[layout.Phase1 + t];
+            row[x + 4] += std * dx0[layout.Phase2 + t];
+            row[x + 5] += std * dx1[layout.Phase2 + t];
+            row[x + 6] += std * dx0[layout.Phase3 + t];
+            row[x + 7] += std * dx1[layout.Phase3 + t];
+        }
+
+        for (var x = 4 * t; x < width; x++)
+        {
+            var at = layout.Phase(x & 3) + t;
             row[2 * x] += std * dx0[at];
             row[(2 * x) + 1] += std * dx1[at];
         }

@@ -46,7 +46,7 @@ public sealed class EnhancerTrainer
         _options = options;
         var (mean, std) = Statistics(examples, options.Channels);
         Network = CreateNetwork(options, mean, std);
-        _examples = [.. examples.Select(e => Prepare(e, Network))];
+        _examples = [.. examples.Select(e => Prepare(e, Network, options.Normalisation))];
         _graph = new TrainingGraph(Network, options.Batch, options.Patch, options.Patch);
         _gradients = [.. Network.Layers.SelectMany((_, l) => new[] { _graph.WeightGradients[l], _graph.BiasGradients[l] })];
         _adam = new AdamOptimizer([.. Network.Layers.SelectMany(l => new[] { l.Weights, l.Bias })]);
@@ -82,6 +82,7 @@ public sealed class EnhancerTrainer
             {
                 Augmentation.Dihedral => _random.NextInt(8),
                 Augmentation.Flips => _random.NextInt(4),
+                Augmentation.FlipX => _random.NextInt(2),
                 _ => 0,
             };
             var logMin = Math.Log(_options.IntensityScaleMin);
@@ -155,7 +156,10 @@ public sealed class EnhancerTrainer
             inputs = outputs;
         }
 
-        return new EnhancerNetwork(options.Name, options.Channels, options.Outputs, mean, std, layers);
+        var metadata = options.Normalisation == InputNormalisation.Frame
+            ? new Dictionary<string, string>(StringComparer.Ordinal) { [FrameNormalisation.MetadataKey] = FrameNormalisation.PerFrame }
+            : null;
+        return new EnhancerNetwork(options.Name, options.Channels, options.Outputs, mean, std, layers, metadata);
     }
 
     private void FillSample(int n)
@@ -220,8 +224,23 @@ public sealed class EnhancerTrainer
         return (x, y);
     }
 
-    private static Prepared Prepare(TrainingExample example, EnhancerNetwork network)
+    private static Prepared Prepare(TrainingExample example, EnhancerNetwork network, InputNormalisation normalisation)
     {
+        var mean = network.Mean;
+        var std = network.Std;
+        if (normalisation == InputNormalisation.Frame)
+        {
+            // The example's own statistics, exactly as FrameNormalisation gives them to the enhancer.
+            mean = new float[network.InputChannels.Count];
+            std = new float[mean.Length];
+            for (var c = 0; c < mean.Length; c++)
+            {
+                var (centre, scale) = FrameNormalisation.Statistics(Plane(example.LowRes, network.InputChannels[c], example.Seed, "low-resolution"));
+                mean[c] = centre;
+                std[c] = scale > 0 && float.IsFinite(scale) ? scale : network.Std[c];
+            }
+        }
+
         var inputs = new float[network.InputChannels.Count][];
         for (var c = 0; c < inputs.Length; c++)
         {
@@ -232,7 +251,7 @@ public sealed class EnhancerTrainer
                     $"Example {example.Seed}: low-resolution '{network.InputChannels[c]}' has {plane.Length} samples, not {example.Width}×{example.Height}."));
             }
 
-            inputs[c] = [.. plane.Select(v => (v - network.Mean[c]) / network.Std[c])];
+            inputs[c] = [.. plane.Select(v => (v - mean[c]) / std[c])];
         }
 
         // The target is the residual over the bicubic skip of the whole frame (not of the patch), in normalised units.
@@ -253,7 +272,7 @@ public sealed class EnhancerTrainer
             var residual = new float[high.Length];
             for (var i = 0; i < residual.Length; i++)
             {
-                residual[i] = (high[i] - bicubic[i]) / network.Std[source];
+                residual[i] = (high[i] - bicubic[i]) / std[source];
             }
 
             residuals[o] = residual;

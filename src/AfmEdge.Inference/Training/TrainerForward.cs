@@ -5,6 +5,7 @@ namespace AfmEdge.Inference.Training;
 /// <summary>
 /// The trainer's SIMD forward pass over a whole frame: the same function as <see cref="EnhancerReference.Run"/>
 /// (so evaluation and training agree), fast enough to score models on many frames. Allocates its buffers per call.
+/// A per-frame model (<see cref="FrameNormalisation"/>) is run with the frame's own statistics, as the enhancer runs it.
 /// </summary>
 public static class TrainerForward
 {
@@ -17,6 +18,7 @@ public static class TrainerForward
             throw new ArgumentException($"Expected {network.InputChannels.Count} planes of {width}×{height}.", nameof(inputs));
         }
 
+        network = FrameNormalisation.ForFrame(network, inputs);
         var graph = new TrainingGraph(network, 1, width, height);
         var stride = width + 2;
         for (var c = 0; c < inputs.Count; c++)

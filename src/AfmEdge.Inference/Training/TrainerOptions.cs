@@ -12,6 +12,22 @@ public enum Augmentation
 
     /// <summary>All eight flips and 90° rotations.</summary>
     Dihedral,
+
+    /// <summary>
+    /// Mirror in x only. For pairs whose input keeps every other line (<c>HalfResolutionScan</c>), a mirror in y would
+    /// move the kept lines from the even to the odd output rows and blur what the network must learn about them.
+    /// </summary>
+    FlipX,
+}
+
+/// <summary>How the network standardises its inputs (see <see cref="Network.FrameNormalisation"/>).</summary>
+public enum InputNormalisation
+{
+    /// <summary>By the statistics stored in the model (the training data's).</summary>
+    Stored,
+
+    /// <summary>By each frame's own mean and standard deviation; the model is independent of height offset and scale.</summary>
+    Frame,
 }
 
 /// <summary>The network to train and how. Field names in errors are the JSON config's.</summary>
@@ -63,6 +79,12 @@ public sealed record TrainerOptions
 
     public double IntensityScaleMax { get; init; } = 1;
 
+    /// <summary>
+    /// Frame: each example is standardised by its own low-resolution mean and standard deviation, as the enhancer
+    /// standardises each frame it is given (the model's metadata says so).
+    /// </summary>
+    public InputNormalisation Normalisation { get; init; } = InputNormalisation.Stored;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -90,7 +112,8 @@ public sealed record TrainerOptions
             $"finalLearningRate = {FinalLearningRate}: must be in (0, learningRate].");
         Check(WarmupSteps >= 0 && WarmupSteps < Steps, $"warmupSteps = {WarmupSteps}: must be in [0, steps).");
         Check(Enum.IsDefined(Loss), $"loss = {Loss}: must be L1 or Mse.");
-        Check(Enum.IsDefined(Augment), $"augment = {Augment}: must be None, Flips or Dihedral.");
+        Check(Enum.IsDefined(Normalisation), $"normalisation = {Normalisation}: must be Stored or Frame.");
+        Check(Enum.IsDefined(Augment), $"augment = {Augment}: must be None, Flips, Dihedral or FlipX.");
         Check(double.IsFinite(IntensityScaleMin) && double.IsFinite(IntensityScaleMax) && IntensityScaleMin > 0 && IntensityScaleMin <= IntensityScaleMax,
             $"intensityScale = [{IntensityScaleMin}, {IntensityScaleMax}]: must be 0 < min <= max.");
         return errors;

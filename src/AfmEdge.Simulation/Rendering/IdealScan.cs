@@ -92,13 +92,8 @@ public static class IdealScan
             {
                 SpecimenRows.Sample(specimen, geometry, 0.5 * px, (j + 0.5) * py, px, points.AsSpan(0, width));
                 var row = j * width;
-                for (var i = 0; i < width; i++)
-                {
-                    data[0][row + i] = (float)points[i].Height;
-                    data[1][row + i] = (float)points[i].Current;
-                    data[2][row + i] = (float)points[i].Potential;
-                    data[3][row + i] = (float)points[i].Adhesion;
-                }
+                SpecimenRows.Scatter(
+                    points.AsSpan(0, width), data[0].AsSpan(row, width), data[1].AsSpan(row, width), data[2].AsSpan(row, width), data[3].AsSpan(row, width));
             }
             finally
             {
@@ -446,13 +441,12 @@ public static class IdealScan
                     {
                         SpecimenRows.Sample(specimen, geometry, grid._u0, grid._v0 + (j * dv), du, points.AsSpan(0, grid._cols));
                         var offset = j * grid._cols;
-                        for (var i = 0; i < grid._cols; i++)
-                        {
-                            raw[offset + i] = (float)points[i].Height;
-                            grid._current[offset + i] = (float)points[i].Current;
-                            grid._potential[offset + i] = (float)points[i].Potential;
-                            grid._adhesion[offset + i] = (float)points[i].Adhesion;
-                        }
+                        SpecimenRows.Scatter(
+                            points.AsSpan(0, grid._cols),
+                            raw.AsSpan(offset, grid._cols),
+                            grid._current.AsSpan(offset, grid._cols),
+                            grid._potential.AsSpan(offset, grid._cols),
+                            grid._adhesion.AsSpan(offset, grid._cols));
                     }
                     finally
                     {
@@ -485,18 +479,7 @@ public static class IdealScan
             ArrayPool<float>.Shared.Return(_adhesion);
         }
 
-        private double Bilinear(float[] values, double u, double v)
-        {
-            var fu = Math.Clamp((u - _u0) * _inverseDu, 0, _cols - 1.000001);
-            var fv = Math.Clamp((v - _v0) * _inverseDv, 0, _rows - 1.000001);
-            var iu = (int)fu;
-            var iv = (int)fv;
-            var tu = fu - iu;
-            var tv = fv - iv;
-            var p = (iv * _cols) + iu;
-            var top = values[p] + ((values[p + 1] - values[p]) * tu);
-            var bottom = values[p + _cols] + ((values[p + _cols + 1] - values[p + _cols]) * tu);
-            return top + ((bottom - top) * tv);
-        }
+        private double Bilinear(float[] values, double u, double v) =>
+            GridInterpolation.Bilinear(values, _cols, Math.Clamp((u - _u0) * _inverseDu, 0, _cols - 1.000001), Math.Clamp((v - _v0) * _inverseDv, 0, _rows - 1.000001));
     }
 }

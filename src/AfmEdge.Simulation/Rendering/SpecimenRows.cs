@@ -22,4 +22,16 @@ internal static class SpecimenRows
             output[i] = specimen.Sample(x0 + (i * dx), y0 + (i * dy));
         }
     }
+
+    /// <summary>Writes the points' height and fields into four planes (same length as <paramref name="points"/>).</summary>
+    public static void Scatter(ReadOnlySpan<SpecimenPoint> points, Span<float> height, Span<float> current, Span<float> potential, Span<float> adhesion)
+    {
+        for (var i = 0; i < points.Length; i++)
+        {
+            height[i] = (float)points[i].Height;
+            current[i] = (float)points[i].Current;
+            potential[i] = (float)points[i].Potential;
+            adhesion[i] = (float)points[i].Adhesion;
+        }
+    }
 }

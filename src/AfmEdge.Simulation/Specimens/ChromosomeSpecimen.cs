@@ -20,7 +20,14 @@ namespace AfmEdge.Simulation.Specimens;
 public sealed class ChromosomeSpecimen : ISpecimen
 {
     private const int FieldCount = 3;
-    private const int StatsPerGroup = 3 + (3 * FieldCount);
+
+    // Per group: count, Σh, Σh²; per channel: Σn, Σn², Σn³, Σn⁴, Σn·h, Σn²·h.
+    private const int StatsPerChannel = 6;
+    private const int StatsPerGroup = 3 + (StatsPerChannel * FieldCount);
+    private const int CoefficientsPerGroup = 4;
+
+    // Below this many pixels on the companion grid a group keeps the reference grid's solution alone.
+    private const int MinCompanionPixels = 8;
 
     private readonly Chromosome[] _chromosomes;
     private readonly Debris[] _debris;
@@ -28,7 +35,7 @@ public sealed class ChromosomeSpecimen : ISpecimen
     private readonly ValueNoise2D[] _fieldNoise;
     private double _substrateScale;
 
-    // Per channel and group: field = A + B·height + C·noise. Index (channel * groups + group) * 3.
+    // Per channel and group: field = A + B·height + C·noise + D·noise². Index (channel * groups + group) * 4.
     private double[] _coefficients = [];
 
     public ChromosomeSpecimen(long seed, SpecimenOptions options)
@@ -105,8 +112,8 @@ public sealed class ChromosomeSpecimen : ISpecimen
 
     private double Field(int channel, int group, int groups, double height, double noise)
     {
-        var i = ((channel * groups) + group) * 3;
-        return _coefficients[i] + (_coefficients[i + 1] * height) + (_coefficients[i + 2] * noise);
+        var i = ((channel * groups) + group) * CoefficientsPerGroup;
+        return _coefficients[i] + (_coefficients[i + 1] * height) + (((_coefficients[i + 3] * noise) + _coefficients[i + 2]) * noise);
     }
 
     private double Topography(double x, double y, out SpecimenRegion region, out int instance, double substrateNoise)
@@ -166,9 +173,37 @@ public sealed class ChromosomeSpecimen : ISpecimen
         var substrateVariance = Math.Max((total2 / count) - ((total / count) * (total / count)), 1e-30);
         _substrateScale = Options.SubstrateRoughness / Math.Sqrt(substrateVariance);
 
-        // Per-group moments of height and of each channel's noise, per row, reduced in row order so the
-        // result does not depend on thread scheduling.
+        // Per-group moments on the reference grid and on its half-resolution companion (the two sides of a ×2 pair).
         var groups = GroupCount;
+        var sums = GroupSums(n);
+        var companion = n / 2 >= 16 ? GroupSums(n / 2) : null;
+        _coefficients = new double[FieldCount * groups * CoefficientsPerGroup];
+        var random = new SeededRandom(Seed, 4);
+        for (var c = 0; c < FieldCount; c++)
+        {
+            var field = Options.Fields.For(SimulatedChannels.Names[c + 1]);
+            SolveRegion(c, field.Background, [0], sums, companion, groups, ref random);
+            for (var region = 1; region <= 3; region++)
+            {
+                var members = new int[_chromosomes.Length];
+                for (var k = 0; k < members.Length; k++)
+                {
+                    members[k] = 1 + (3 * k) + (region - 1);
+                }
+
+                SolveRegion(c, field.For((SpecimenRegion)region), members, sums, companion, groups, ref random);
+            }
+        }
+    }
+
+    /// <summary>Per-group sums of height and noise powers at the centres of a <paramref name="n"/> × <paramref name="n"/> grid over the field.</summary>
+    private double[] GroupSums(int n)
+    {
+        var stepX = Options.FieldSizeX / n;
+        var stepY = Options.FieldSizeY / n;
+        var groups = GroupCount;
+
+        // Per row, reduced in row order, so the result does not depend on thread scheduling.
         var stats = new double[n * groups * StatsPerGroup];
         Parallel.For(0, n, j =>
         {
@@ -187,9 +222,14 @@ public sealed class ChromosomeSpecimen : ISpecimen
                 for (var c = 0; c < FieldCount; c++)
                 {
                     var v = _fieldNoise[c].Sample(x, y, cells.Slice(4 * (c + 1), 4));
-                    g[3 + (3 * c)] += v;
-                    g[4 + (3 * c)] += v * v;
-                    g[5 + (3 * c)] += v * h;
+                    var v2 = v * v;
+                    var o = 3 + (StatsPerChannel * c);
+                    g[o] += v;
+                    g[o + 1] += v2;
+                    g[o + 2] += v2 * v;
+                    g[o + 3] += v2 * v2;
+                    g[o + 4] += v * h;
+                    g[o + 5] += v2 * h;
                 }
             }
         });
@@ -204,50 +244,62 @@ public sealed class ChromosomeSpecimen : ISpecimen
             }
         }
 
-        _coefficients = new double[FieldCount * groups * 3];
-        var random = new SeededRandom(Seed, 4);
-        for (var c = 0; c < FieldCount; c++)
-        {
-            var field = Options.Fields.For(SimulatedChannels.Names[c + 1]);
-            SolveRegion(c, field.Background, [0], sums, groups, ref random);
-            for (var region = 1; region <= 3; region++)
-            {
-                var members = new int[_chromosomes.Length];
-                for (var k = 0; k < members.Length; k++)
-                {
-                    members[k] = 1 + (3 * k) + (region - 1);
-                }
-
-                SolveRegion(c, field.For((SpecimenRegion)region), members, sums, groups, ref random);
-            }
-        }
+        return sums;
     }
 
-    /// <summary>Solves A, B, C for every group of one region of one channel (see the class remarks).</summary>
-    private void SolveRegion(int channel, RegionField target, int[] members, double[] sums, int groups, ref SeededRandom random)
+    /// <summary>
+    /// Means and covariances of (height, n, n²) of one group and channel from its sums: Mean[3] and Cov[3×3], row-major.
+    /// </summary>
+    private static bool Moments(ReadOnlySpan<double> s, int channel, Span<double> mean, Span<double> cov)
+    {
+        var count = s[0];
+        if (count <= 0)
+        {
+            return false;
+        }
+
+        var o = 3 + (StatsPerChannel * channel);
+        var eh = s[1] / count;
+        var ehh = s[2] / count;
+        var en = s[o] / count;
+        var enn = s[o + 1] / count;
+        var ennn = s[o + 2] / count;
+        var ennnn = s[o + 3] / count;
+        var enh = s[o + 4] / count;
+        var ennh = s[o + 5] / count;
+        mean[0] = eh;
+        mean[1] = en;
+        mean[2] = enn;
+        cov[0] = ehh - (eh * eh);
+        cov[1] = cov[3] = enh - (eh * en);
+        cov[2] = cov[6] = ennh - (eh * enn);
+        cov[4] = enn - (en * en);
+        cov[5] = cov[7] = ennn - (en * enn);
+        cov[8] = ennnn - (enn * enn);
+        return true;
+    }
+
+    /// <summary>Solves the coefficients of every group of one region of one channel (see the class remarks).</summary>
+    private void SolveRegion(int channel, RegionField target, int[] members, double[] sums, double[]? companion, int groups, ref SeededRandom random)
     {
         var k = members.Length;
         var weight = new double[k];
         var meanH = new double[k];
         var varH = new double[k];
-        var meanN = new double[k];
-        var varN = new double[k];
-        var covNH = new double[k];
         double total = 0, pooledMean = 0;
+        Span<double> mean = stackalloc double[3];
+        Span<double> cov = stackalloc double[9];
         for (var m = 0; m < k; m++)
         {
             var s = sums.AsSpan(members[m] * StatsPerGroup, StatsPerGroup);
             weight[m] = s[0];
-            if (s[0] <= 0)
+            if (!Moments(s, channel, mean, cov))
             {
                 continue;
             }
 
-            meanH[m] = s[1] / s[0];
-            varH[m] = Math.Max((s[2] / s[0]) - (meanH[m] * meanH[m]), 0);
-            meanN[m] = s[3 + (3 * channel)] / s[0];
-            varN[m] = Math.Max((s[4 + (3 * channel)] / s[0]) - (meanN[m] * meanN[m]), 0);
-            covNH[m] = (s[5 + (3 * channel)] / s[0]) - (meanN[m] * meanH[m]);
+            meanH[m] = mean[0];
+            varH[m] = Math.Max(cov[0], 0);
             total += s[0];
             pooledMean += s[1];
         }
@@ -260,7 +312,7 @@ public sealed class ChromosomeSpecimen : ISpecimen
             // The region does not occur on the reference grid: a plain field around the requested mean.
             foreach (var group in members)
             {
-                Set(channel, group, groups, target.Mean, 0, sigma * independent);
+                Set(channel, group, groups, target.Mean, 0, sigma * independent, 0);
             }
 
             return;
@@ -277,22 +329,205 @@ public sealed class ChromosomeSpecimen : ISpecimen
         var pooledVariance = (within + between) / total;
         var pooledStd = Math.Sqrt(pooledVariance);
         var offsets = BetweenGroupOffsets(weight, meanH, pooledMean, between / total / Math.Max(pooledVariance, 1e-300), ref random);
+        var slope = pooledStd > 0 ? sigma * r / pooledStd : 0;
+        var scale = sigma * independent;
+        Span<double> companionMean = stackalloc double[3];
+        Span<double> companionCov = stackalloc double[9];
         for (var m = 0; m < k; m++)
         {
-            if (weight[m] <= 0 || pooledStd <= 0)
+            var s = sums.AsSpan(members[m] * StatsPerGroup, StatsPerGroup);
+            if (weight[m] <= 0 || pooledStd <= 0 || !Moments(s, channel, mean, cov))
             {
-                Set(channel, members[m], groups, target.Mean, 0, 0);
+                Set(channel, members[m], groups, target.Mean, 0, 0, 0);
                 continue;
             }
 
-            // n_within = w·(n − n̄ − β(h − h̄)) has zero mean, zero covariance with h and variance s²/S² in this group.
-            var beta = varH[m] > 0 ? covNH[m] / varH[m] : 0;
-            var residual = varN[m] - (beta * covNH[m]);
-            var w = residual > 1e-12 * Math.Max(varN[m], 1e-300) ? Math.Sqrt(varH[m]) / pooledStd / Math.Sqrt(residual) : 0;
-            var a = target.Mean - (sigma * r * pooledMean / pooledStd) + (sigma * independent * ((-w * meanN[m]) + (w * beta * meanH[m]) + offsets[m]));
-            var b = (sigma * r / pooledStd) - (sigma * independent * w * beta);
-            var cn = sigma * independent * w;
-            Set(channel, members[m], groups, a, b, cn);
+            var basis = Basis.Solve(mean, cov, varH[m] / pooledVariance);
+            var theta = 0.0;
+            if (companion is not null && basis.Valid)
+            {
+                var c = companion.AsSpan(members[m] * StatsPerGroup, StatsPerGroup);
+                if (c[0] >= MinCompanionPixels && Moments(c, channel, companionMean, companionCov) && companionCov[0] > 0)
+                {
+                    theta = basis.AngleMeeting(r, slope, scale, companionCov);
+                }
+            }
+
+            // field = mean + slope·(h − pooled mean) + scale·(offset + e), e the group's independent part (zero mean here).
+            var (e0, eh, en, eq) = basis.Coefficients(theta);
+            Set(channel, members[m], groups,
+                target.Mean - (slope * pooledMean) + (scale * (offsets[m] + e0)),
+                slope + (scale * eh),
+                scale * en,
+                scale * eq);
+        }
+    }
+
+    /// <summary>
+    /// The independent part of a field within one group, e = C₁·n⊥ + C₂·q⊥: n⊥ is the channel's noise made
+    /// orthogonal to height, q⊥ its square made orthogonal to both, on the reference grid, so any angle θ with
+    /// C₁ ∝ cos θ, C₂ ∝ sin θ gives the same variance, mean and zero covariance with height there. The angle is
+    /// the freedom that makes the requested r hold on the companion grid too.
+    /// </summary>
+    private readonly struct Basis
+    {
+        private readonly double _meanH;
+        private readonly double _meanN;
+        private readonly double _meanQ;
+        private readonly double _betaN;
+        private readonly double _betaQN;
+        private readonly double _betaQH;
+        private readonly double _scaleN;
+        private readonly double _scaleQ;
+
+        private Basis(double meanH, double meanN, double meanQ, double betaN, double betaQN, double betaQH, double scaleN, double scaleQ)
+        {
+            _meanH = meanH;
+            _meanN = meanN;
+            _meanQ = meanQ;
+            _betaN = betaN;
+            _betaQN = betaQN;
+            _betaQH = betaQH;
+            _scaleN = scaleN;
+            _scaleQ = scaleQ;
+            Valid = scaleN > 0;
+        }
+
+        public bool Valid { get; }
+
+        /// <summary>The basis for a group whose independent part must have <paramref name="variance"/> on the reference grid.</summary>
+        public static Basis Solve(ReadOnlySpan<double> mean, ReadOnlySpan<double> cov, double variance)
+        {
+            var varH = cov[0];
+            if (!(varH > 0) || !(variance > 0))
+            {
+                return default;
+            }
+
+            // n⊥ = n − β·h; its residual variance must not vanish (a noise field that is height itself carries no independent part).
+            var betaN = cov[1] / varH;
+            var residualN = cov[4] - (betaN * cov[1]);
+            if (!(residualN > 1e-12 * Math.Max(cov[4], 1e-300)))
+            {
+                return default;
+            }
+
+            // q⊥ = q − βqn·n − βqh·h: least squares of n² on (n, h).
+            var det = (cov[4] * varH) - (cov[1] * cov[1]);
+            double betaQN = 0, betaQH = 0, residualQ = 0;
+            if (det > 1e-12 * cov[4] * varH)
+            {
+                betaQN = ((cov[5] * varH) - (cov[2] * cov[1])) / det;
+                betaQH = ((cov[2] * cov[4]) - (cov[5] * cov[1])) / det;
+                residualQ = cov[8] - (betaQN * cov[5]) - (betaQH * cov[2]);
+            }
+
+            var scaleQ = residualQ > 1e-12 * Math.Max(cov[8], 1e-300) ? Math.Sqrt(variance / residualQ) : 0;
+            return new Basis(mean[0], mean[1], mean[2], betaN, betaQN, betaQH, Math.Sqrt(variance / residualN), scaleQ);
+        }
+
+        /// <summary>e at angle θ as constant + coefficients on h, n and n².</summary>
+        public (double Constant, double H, double N, double Q) Coefficients(double theta)
+        {
+            if (!Valid)
+            {
+                return (0, 0, 0, 0);
+            }
+
+            var c1 = _scaleN * Math.Cos(theta);
+            var c2 = _scaleQ * Math.Sin(theta);
+
+            // c1·(n − μn − βn·(h − μh)) + c2·(q − μq − βqn·(n − μn) − βqh·(h − μh))
+            var h = (-c1 * _betaN) - (c2 * _betaQH);
+            var n = c1 - (c2 * _betaQN);
+            var constant = (-c1 * (_meanN - (_betaN * _meanH))) - (c2 * (_meanQ - (_betaQN * _meanN) - (_betaQH * _meanH)));
+            return (constant, h, n, c2);
+        }
+
+        /// <summary>
+        /// The angle, nearest to the pure-noise one, at which the field's Pearson r with height over the companion
+        /// grid's covariance of (h, n, n²) equals <paramref name="r"/>; where none does, the closest.
+        /// </summary>
+        public double AngleMeeting(double r, double slope, double scale, ReadOnlySpan<double> cov)
+        {
+            if (_scaleQ <= 0)
+            {
+                return 0;
+            }
+
+            // Outward from θ = 0 in both directions: the first bracketed root is the one nearest the pure-noise field.
+            const int Steps = 180;
+            const double Delta = Math.PI / Steps;
+            var atZero = Error(0, r, slope, scale, cov);
+            double best = 0, bestError = Math.Abs(atZero);
+            double lastUp = atZero, lastDown = atZero;
+            for (var k = 1; k <= Steps; k++)
+            {
+                var up = Error(k * Delta, r, slope, scale, cov);
+                if (Math.Sign(up) != Math.Sign(lastUp))
+                {
+                    return Bisect((k - 1) * Delta, k * Delta, r, slope, scale, cov);
+                }
+
+                var down = Error(-k * Delta, r, slope, scale, cov);
+                if (Math.Sign(down) != Math.Sign(lastDown))
+                {
+                    return Bisect(-(k - 1) * Delta, -k * Delta, r, slope, scale, cov);
+                }
+
+                if (Math.Abs(up) < bestError)
+                {
+                    (best, bestError) = (k * Delta, Math.Abs(up));
+                }
+
+                if (Math.Abs(down) < bestError)
+                {
+                    (best, bestError) = (-k * Delta, Math.Abs(down));
+                }
+
+                (lastUp, lastDown) = (up, down);
+            }
+
+            return best;
+        }
+
+        private double Bisect(double a, double b, double r, double slope, double scale, ReadOnlySpan<double> cov)
+        {
+            var ea = Error(a, r, slope, scale, cov);
+            for (var i = 0; i < 50; i++)
+            {
+                var mid = 0.5 * (a + b);
+                var em = Error(mid, r, slope, scale, cov);
+                if (Math.Sign(em) == Math.Sign(ea))
+                {
+                    a = mid;
+                    ea = em;
+                }
+                else
+                {
+                    b = mid;
+                }
+            }
+
+            return 0.5 * (a + b);
+        }
+
+        private double Error(double theta, double r, double slope, double scale, ReadOnlySpan<double> cov)
+        {
+            var (_, h, n, q) = Coefficients(theta);
+            var wh = slope + (scale * h);
+            var wn = scale * n;
+            var wq = scale * q;
+            var covFH = (cov[0] * wh) + (cov[1] * wn) + (cov[2] * wq);
+            var varF = (wh * ((cov[0] * wh) + (cov[1] * wn) + (cov[2] * wq)))
+                + (wn * ((cov[3] * wh) + (cov[4] * wn) + (cov[5] * wq)))
+                + (wq * ((cov[6] * wh) + (cov[7] * wn) + (cov[8] * wq)));
+            if (!(varF > 0))
+            {
+                return 0;
+            }
+
+            return (covFH / Math.Sqrt(varF * cov[0])) - r;
         }
     }
 
@@ -364,12 +599,13 @@ public sealed class ChromosomeSpecimen : ISpecimen
         return offsets;
     }
 
-    private void Set(int channel, int group, int groups, double a, double b, double c)
+    private void Set(int channel, int group, int groups, double a, double b, double c, double d)
     {
-        var i = ((channel * groups) + group) * 3;
+        var i = ((channel * groups) + group) * CoefficientsPerGroup;
         _coefficients[i] = a;
         _coefficients[i + 1] = b;
         _coefficients[i + 2] = c;
+        _coefficients[i + 3] = d;
     }
 
     private static Chromosome[] PlaceChromosomes(long seed, SpecimenOptions options)

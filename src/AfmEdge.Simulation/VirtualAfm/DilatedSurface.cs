@@ -104,19 +104,8 @@ public sealed class DilatedSurface : ISurface
 
     private bool Inside(double x, double y) => x >= _x0 && x <= _xLast && y >= _y0 && y <= _yLast;
 
-    private double Bilinear(float[] values, double x, double y)
-    {
-        var fx = Math.Min((x - _x0) * _inverseSpacing, _cols - 1.000001);
-        var fy = Math.Min((y - _y0) * _inverseSpacing, _rows - 1.000001);
-        var ix = (int)fx;
-        var iy = (int)fy;
-        var tx = fx - ix;
-        var ty = fy - iy;
-        var p = (iy * _cols) + ix;
-        var top = values[p] + ((values[p + 1] - values[p]) * tx);
-        var bottom = values[p + _cols] + ((values[p + _cols + 1] - values[p + _cols]) * tx);
-        return top + ((bottom - top) * ty);
-    }
+    private double Bilinear(float[] values, double x, double y) =>
+        GridInterpolation.Bilinear(values, _cols, Math.Min((x - _x0) * _inverseSpacing, _cols - 1.000001), Math.Min((y - _y0) * _inverseSpacing, _rows - 1.000001));
 
     private void Sample(float[] raw)
     {
@@ -130,13 +119,8 @@ public sealed class DilatedSurface : ISurface
                 {
                     specimen.SampleRow(_x0, _y0 + (j * Spacing), Spacing, points.AsSpan(0, _cols));
                     int row = j * _cols;
-                    for (var i = 0; i < _cols; i++)
-                    {
-                        raw[row + i] = (float)points[i].Height;
-                        _current[row + i] = (float)points[i].Current;
-                        _potential[row + i] = (float)points[i].Potential;
-                        _adhesion[row + i] = (float)points[i].Adhesion;
-                    }
+                    SpecimenRows.Scatter(
+                        points.AsSpan(0, _cols), raw.AsSpan(row, _cols), _current.AsSpan(row, _cols), _potential.AsSpan(row, _cols), _adhesion.AsSpan(row, _cols));
                 }
                 finally
                 {

@@ -164,6 +164,27 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Step_FrameNormalisation_IndependentOfEachExamplesOffsetAndScale()
+    {
+        var examples = Examples(3);
+        var moved = examples.Select((e, i) => new TrainingExample(e.Seed, e.Width, e.Height,
+            e.LowRes.ToDictionary(p => p.Key, p => Affine(p.Value, 10 + i, 5f * (i + 1))),
+            e.HighRes.ToDictionary(p => p.Key, p => Affine(p.Value, 10 + i, 5f * (i + 1))))).ToList();
+        var options = Tiny with { Normalisation = InputNormalisation.Frame };
+        var a = new EnhancerTrainer(options, examples);
+        var b = new EnhancerTrainer(options, moved);
+
+        Assert.True(FrameNormalisation.IsPerFrame(a.Network));
+        for (var i = 0; i < 5; i++)
+        {
+            var (la, lb) = (a.Step(), b.Step());
+            Assert.True(Math.Abs(la - lb) < 1e-3 * la, $"step {i}: loss {la} vs {lb}");
+        }
+    }
+
+    private static float[] Affine(float[] values, float scale, float offset) => [.. values.Select(v => (scale * v) + offset)];
+
+    [Fact]
     public void Statistics_TwoChannels_MeanAndStdPerChannel()
     {
         var example = new TrainingExample(1, 2, 1,

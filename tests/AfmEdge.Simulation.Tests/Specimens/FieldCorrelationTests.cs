@@ -40,6 +40,26 @@ public sealed class FieldCorrelationTests
         Assert.Equal(12, checkedRegions);
     }
 
+    [Theory]
+    [InlineData(1, 512)]
+    [InlineData(1, 256)]
+    [InlineData(4, 512)]
+    [InlineData(4, 256)]
+    public void CleanFields_PerChromosomeRegion_MeetRequestedCorrelationOnReferenceGridAndItsHalf(long seed, int pixels)
+    {
+        // The default specimen: reference grid 512 over its 20 µm field, so 512² and 256² scans of the field are both exact.
+        var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions());
+        var truth = SpecimenTruth.Compute(specimen, TestScans.Square(20e-6, pixels), null, clean: true);
+
+        var groups = truth.Regions.Where(r => r.Channel != SimulatedChannels.Height && r.PixelCount >= 20).ToList();
+        Assert.True(groups.Count >= 3 * 3 * 4, $"only {groups.Count} chromosome regions");
+        foreach (var group in groups)
+        {
+            Assert.True(Math.Abs(group.PearsonR!.Value - group.RequestedPearsonR!.Value) <= Tolerance,
+                $"chromosome {group.ChromosomeId} {group.Channel} over {group.Region} ({group.PixelCount} px): r = {group.PearsonR:F4}, requested {group.RequestedPearsonR}");
+        }
+    }
+
     [Fact]
     public void CleanFields_PerChromosomeRegion_MeetRequestedCorrelationOnReferenceGrid()
     {
