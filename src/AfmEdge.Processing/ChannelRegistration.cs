@@ -105,6 +105,9 @@ public static class ChannelRegistration
     // Row offsets for the features are medians of every AlignStride-th pixel of a row (of rows at least 64 samples long).
     private const int AlignStride = 4;
 
+    // The fine pass works on a window of at most this many pixels per axis (or a quarter of the axis, if larger).
+    private const int MaxFineSize = 256;
+
     // Feature images of a grid at least this large are made in parallel.
     private const int ParallelPixels = 64 * 1024;
 
@@ -167,92 +170,229 @@ public static class ChannelRegistration
             return results;
         }
 
-        var n = width * height;
+        var factor = CoarseFactor(width, height);
+        var (cropWidth, cropHeight) = (FineSize(width), FineSize(height));
         var images = moving.Count + 1;
-        var features = new float[images][];
-        var usable = new bool[images];
-        try
+        ReadOnlySpan<float> Source(int i) => (i == 0 ? reference : moving[i - 1]).Span;
+
+        // Coarse: the images binned, their features, one correlation over the whole field (it also judges ambiguity).
+        var wc = width / factor;
+        var hc = height / factor;
+        using var coarseFeatures = new FeatureSet(images, wc * hc);
+        coarseFeatures.Make(i =>
         {
-            for (var i = 0; i < images; i++)
+            if (factor == 1)
             {
-                features[i] = ArrayPool<float>.Shared.Rent(n);
+                return Source(i);
             }
 
-            void MakeFeature(int i)
-            {
-                var scratch = ArrayPool<float>.Shared.Rent(n);
-                try
-                {
-                    usable[i] = Feature((i == 0 ? reference : moving[i - 1]).Span, features[i].AsSpan(0, n), scratch.AsSpan(0, n), width, height, options.Feature);
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(scratch);
-                }
-            }
-
-            if (n >= ParallelPixels)
-            {
-                Parallel.For(0, images, MakeFeature);
-            }
-            else
-            {
-                for (var i = 0; i < images; i++)
-                {
-                    MakeFeature(i);
-                }
-            }
-
+            Bin(Source(i), coarseFeatures.Scratch(i), width, wc, hc, factor);
+            return coarseFeatures.Scratch(i);
+        }, wc, hc, options.Feature);
+        var live = new List<int>();
+        for (var i = 1; i < images; i++)
+        {
             // A flat (or wholly non-finite) image has nothing to register on.
-            var live = new List<int>();
-            for (var i = 1; i < images; i++)
+            if (coarseFeatures.Usable[0] && coarseFeatures.Usable[i])
             {
-                if (usable[0] && usable[i])
-                {
-                    live.Add(i);
-                }
+                live.Add(i);
             }
+        }
 
-            if (live.Count == 0)
-            {
-                return results;
-            }
+        if (live.Count == 0)
+        {
+            return results;
+        }
 
-            var sources = new float[live.Count + 1][];
-            sources[0] = features[0];
+        var coarse = Correlate(coarseFeatures.Select(live), wc, hc, new RegistrationShift[live.Count], options);
+        for (var k = 0; k < coarse.Length; k++)
+        {
+            coarse[k] = coarse[k] with { Dx = coarse[k].Dx * factor, Dy = coarse[k].Dy * factor };
+        }
+
+        if (factor == 1)
+        {
+            // Too small to bin: the first full-resolution estimate places the windows of a second; if that finds a
+            // different peak the match is not stable, and the first (with its confidence) stands.
+            var second = Correlate(coarseFeatures.Select(live), width, height, coarse, options);
             for (var k = 0; k < live.Count; k++)
             {
-                sources[k + 1] = features[live[k]];
-            }
-
-            var factor = CoarseFactor(width, height);
-            var coarse = new RegistrationShift[live.Count];
-            Correlate(sources, width, height, factor, new RegistrationShift[live.Count], coarse, options);
-            // A refused coarse estimate places no window: it may be anywhere.
-            var windows = factor == 1 ? coarse : [.. coarse.Select(c => c.Accepted ? c : default)];
-            var fine = new RegistrationShift[live.Count];
-            Correlate(sources, width, height, 1, windows, fine, options);
-            for (var k = 0; k < live.Count; k++)
-            {
-                // Without a coarse pass the first full-resolution estimate is the "coarse" one: if the window that
-                // follows it finds a different peak, the match is not stable; keep the first and its confidence.
-                var unstable = factor == 1 && (Math.Abs(fine[k].Dx - coarse[k].Dx) > 2 || Math.Abs(fine[k].Dy - coarse[k].Dy) > 2);
-                results[live[k] - 1] = unstable ? coarse[k] : fine[k];
+                var unstable = Math.Abs(second[k].Dx - coarse[k].Dx) > 2 || Math.Abs(second[k].Dy - coarse[k].Dy) > 2;
+                results[live[k] - 1] = unstable ? coarse[k] : second[k];
             }
 
             return results;
         }
-        finally
+
+        // Fine: full resolution on a window of at most FineSize pixels per axis where the reference has the most structure,
+        // each moving window offset by its whole-pixel coarse shift, so only a sub-pixel residual is left to find (a
+        // refused coarse estimate offsets nothing). Its confidence and the coarse one must both pass.
+        var offsets = coarse.Select(c => c.Accepted ? ((int)Math.Round(c.Dx), (int)Math.Round(c.Dy)) : (0, 0)).ToArray();
+        var origin = cropWidth < width || cropHeight < height
+            ? CropOrigin(coarseFeatures.Feature(0), wc, hc, factor, width, height, cropWidth, cropHeight, offsets)
+            : null;
+        if (origin is not { } o)
         {
-            foreach (var f in features)
+            // The whole image at full resolution, each moving window following its coarse shift.
+            using var full = new FeatureSet(images, width * height);
+            full.Make(Source, width, height, options.Feature);
+            var windows = coarse.Select(c => c.Accepted ? c : default).ToArray();
+            var whole = Correlate(full.Select(live), width, height, windows, options);
+            for (var k = 0; k < live.Count; k++)
             {
-                if (f is not null)
+                var confidence = Math.Min(whole[k].Confidence, coarse[k].Confidence);
+                results[live[k] - 1] = whole[k] with { Confidence = confidence, Accepted = confidence >= options.MinConfidence && full.Usable[live[k]] };
+            }
+
+            return results;
+        }
+
+        var (originX, originY) = o;
+        using var fineFeatures = new FeatureSet(live.Count + 1, cropWidth * cropHeight);
+        fineFeatures.Make(i =>
+        {
+            var (ox, oy) = i == 0 ? (0, 0) : offsets[i - 1];
+            var crop = fineFeatures.Scratch(i);
+            var source = Source(i == 0 ? 0 : live[i - 1]);
+            for (var y = 0; y < cropHeight; y++)
+            {
+                source.Slice(((originY + oy + y) * width) + originX + ox, cropWidth).CopyTo(crop.Slice(y * cropWidth, cropWidth));
+            }
+
+            return crop;
+        }, cropWidth, cropHeight, options.Feature);
+        var residualWindows = new RegistrationShift[live.Count];
+        for (var k = 0; k < live.Count; k++)
+        {
+            residualWindows[k] = coarse[k].Accepted ? coarse[k] with { Dx = coarse[k].Dx - offsets[k].Item1, Dy = coarse[k].Dy - offsets[k].Item2 } : default;
+        }
+
+        var fineLive = Enumerable.Range(1, live.Count).Where(i => fineFeatures.Usable[0] && fineFeatures.Usable[i]).ToList();
+        var fine = fineLive.Count == 0 ? [] : Correlate(fineFeatures.Select(fineLive), cropWidth, cropHeight, [.. fineLive.Select(i => residualWindows[i - 1])], options);
+        for (var f = 0; f < fineLive.Count; f++)
+        {
+            var k = fineLive[f] - 1;
+            var confidence = Math.Min(fine[f].Confidence, coarse[k].Confidence);
+            results[live[k] - 1] = new RegistrationShift(offsets[k].Item1 + fine[f].Dx, offsets[k].Item2 + fine[f].Dy, confidence, confidence >= options.MinConfidence);
+        }
+
+        return results;
+    }
+
+    /// <summary>The fine pass's window along an axis: the whole axis up to <see cref="MaxFineSize"/>, else a quarter of it but at least that.</summary>
+    private static int FineSize(int n) => n <= MaxFineSize ? n : Math.Max(MaxFineSize, n / 4);
+
+    /// <summary>
+    /// Where the reference's fine window goes: of a 3 × 3 grid of positions that keep every offset moving window
+    /// inside the image, the one whose coarse feature has the most energy; null when no position fits.
+    /// </summary>
+    private static (int X, int Y)? CropOrigin(ReadOnlySpan<float> feature, int wc, int hc, int factor, int width, int height, int cropWidth, int cropHeight, (int Dx, int Dy)[] offsets)
+    {
+        var minX = Math.Max(0, -offsets.Min(o => o.Dx));
+        var maxX = width - cropWidth - Math.Max(0, offsets.Max(o => o.Dx));
+        var minY = Math.Max(0, -offsets.Min(o => o.Dy));
+        var maxY = height - cropHeight - Math.Max(0, offsets.Max(o => o.Dy));
+        if (maxX < minX || maxY < minY)
+        {
+            return null;
+        }
+
+        var best = (X: (minX + maxX) / 2, Y: (minY + maxY) / 2);
+        var bestEnergy = double.NegativeInfinity;
+        for (var j = 0; j < 3; j++)
+        {
+            var y0 = minY + ((maxY - minY) * j / 2);
+            for (var i = 0; i < 3; i++)
+            {
+                var x0 = minX + ((maxX - minX) * i / 2);
+                double energy = 0;
+                for (var y = y0 / factor; y < Math.Min(hc, (y0 + cropHeight) / factor); y++)
                 {
-                    ArrayPool<float>.Shared.Return(f);
+                    var from = x0 / factor;
+                    var to = Math.Min(wc, (x0 + cropWidth) / factor);
+                    energy += TensorPrimitives.SumOfSquares(feature.Slice((y * wc) + from, to - from));
+                }
+
+                // Ties (e.g. a flat field) keep the central position.
+                if (energy > bestEnergy * (1 + 1e-6) || (i == 1 && j == 1 && energy >= bestEnergy))
+                {
+                    bestEnergy = energy;
+                    best = (x0, y0);
                 }
             }
         }
+
+        return best;
     }
+
+    /// <summary>Feature images of one pass, pooled, made on both cores when large.</summary>
+    private sealed class FeatureSet : IDisposable
+    {
+        private readonly float[][] _features;
+        private readonly float[][] _scratch;
+        private readonly int _length;
+
+        public FeatureSet(int images, int length)
+        {
+            _length = length;
+            _features = new float[images][];
+            _scratch = new float[images][];
+            Usable = new bool[images];
+            for (var i = 0; i < images; i++)
+            {
+                _features[i] = ArrayPool<float>.Shared.Rent(length);
+                _scratch[i] = ArrayPool<float>.Shared.Rent(length);
+            }
+        }
+
+        public bool[] Usable { get; }
+
+        public Span<float> Scratch(int i) => _scratch[i].AsSpan(0, _length);
+
+        public ReadOnlySpan<float> Feature(int i) => _features[i].AsSpan(0, _length);
+
+        /// <summary>Makes feature i from the image <paramref name="source"/> returns (which may be <see cref="Scratch"/>(i)).</summary>
+        public void Make(SourceOf source, int width, int height, RegistrationFeature kind)
+        {
+            void One(int i)
+            {
+                var work = ArrayPool<float>.Shared.Rent(_length);
+                try
+                {
+                    Usable[i] = ChannelRegistration.Feature(source(i), _features[i].AsSpan(0, _length), work.AsSpan(0, _length), width, height, kind);
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(work);
+                }
+            }
+
+            if (_length >= ParallelPixels / 4 && _features.Length > 1)
+            {
+                Parallel.For(0, _features.Length, One);
+            }
+            else
+            {
+                for (var i = 0; i < _features.Length; i++)
+                {
+                    One(i);
+                }
+            }
+        }
+
+        /// <summary>The reference's feature and those of the given images, in order.</summary>
+        public float[][] Select(List<int> images) => [_features[0], .. images.Select(i => _features[i])];
+
+        public void Dispose()
+        {
+            foreach (var buffer in _features.Concat(_scratch))
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private delegate ReadOnlySpan<float> SourceOf(int image);
 
     private static int CoarseFactor(int width, int height)
     {
@@ -268,13 +408,14 @@ public static class ChannelRegistration
     }
 
     /// <summary>
-    /// One phase-correlation pass on the feature images binned by <paramref name="factor"/>: sources[0] is the
+    /// One phase-correlation pass on width × height feature images: sources[0] is the
     /// reference, sources[k + 1] the k-th moving image, whose window is centred at <paramref name="windowShifts"/>[k].
     /// </summary>
-    private static void Correlate(float[][] sources, int width, int height, int factor, RegistrationShift[] windowShifts, RegistrationShift[] results, RegistrationOptions options)
+    private static RegistrationShift[] Correlate(float[][] sources, int width, int height, RegistrationShift[] windowShifts, RegistrationOptions options)
     {
-        var w = width / factor;
-        var h = height / factor;
+        var w = width;
+        var h = height;
+        var results = new RegistrationShift[sources.Length - 1];
         var n = w * h;
         var images = sources.Length;
         var pairs = (images + 1) / 2;
@@ -282,7 +423,6 @@ public static class ChannelRegistration
         var im = new double[pairs][];
         var windowX = ArrayPool<double>.Shared.Rent(w);
         var windowY = ArrayPool<double>.Shared.Rent(h);
-        var binned = factor > 1 ? ArrayPool<float>.Shared.Rent(n) : null;
         try
         {
             for (var p = 0; p < pairs; p++)
@@ -293,16 +433,10 @@ public static class ChannelRegistration
 
             for (var i = 0; i < images; i++)
             {
-                ReadOnlySpan<float> feature = sources[i].AsSpan(0, width * height);
-                if (binned is not null)
-                {
-                    Bin(feature, binned.AsSpan(0, n), width, w, h, factor);
-                    feature = binned.AsSpan(0, n);
-                }
-
+                ReadOnlySpan<float> feature = sources[i].AsSpan(0, n);
                 var shift = i == 0 ? default : windowShifts[i - 1];
-                Hann(windowX.AsSpan(0, w), shift.Dx / factor);
-                Hann(windowY.AsSpan(0, h), shift.Dy / factor);
+                Hann(windowX.AsSpan(0, w), shift.Dx);
+                Hann(windowY.AsSpan(0, h), shift.Dy);
                 var target = (i % 2 == 0 ? re : im)[i / 2].AsSpan(0, n);
                 Window(feature, target, windowX.AsSpan(0, w), windowY.AsSpan(0, h), w, h);
             }
@@ -333,9 +467,10 @@ public static class ChannelRegistration
             for (var k = 0; k < images - 1; k++)
             {
                 var surface = (k % 2 == 0 ? re : im)[k / 2].AsSpan(0, n);
-                var found = LocatePeak(surface, w, h, options);
-                results[k] = found with { Dx = found.Dx * factor, Dy = found.Dy * factor };
+                results[k] = LocatePeak(surface, w, h, options);
             }
+
+            return results;
         }
         finally
         {
@@ -349,10 +484,6 @@ public static class ChannelRegistration
 
             ArrayPool<double>.Shared.Return(windowX);
             ArrayPool<double>.Shared.Return(windowY);
-            if (binned is not null)
-            {
-                ArrayPool<float>.Shared.Return(binned);
-            }
         }
     }
 

@@ -32,8 +32,9 @@ public sealed class FrameRegistration : IFrameOperation
     private readonly string[] _references;
     private readonly bool _explicitProbes;
 
-    public FrameRegistration(RegistrationMode mode, IEnumerable<string>? probes = null, IEnumerable<string>? references = null, double minConfidence = 0.3)
+    public FrameRegistration(RegistrationMode mode, IEnumerable<string>? probes = null, IEnumerable<string>? references = null, double minConfidence = 0.3, bool crop = false)
     {
+        Crop = crop;
         if (!Enum.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Registration mode must be All, Probes or Retrace.");
@@ -68,6 +69,13 @@ public sealed class FrameRegistration : IFrameOperation
 
     public RegistrationMode Mode { get; }
 
+    /// <summary>
+    /// Crop every channel to the area all shifted channels cover with real data (":crop" in the step name); the scan
+    /// settings follow (size, pixels, and the offset of the origin corner, the area turning about its centre as the
+    /// simulator's scan geometry has it).
+    /// </summary>
+    public bool Crop { get; }
+
     public double MinConfidence { get; }
 
     /// <summary>Trace channels registered onto the reference (absent ones are skipped unless named explicitly).</summary>
@@ -76,7 +84,9 @@ public sealed class FrameRegistration : IFrameOperation
     /// <summary>Candidate reference channels; the first the frame has is used.</summary>
     public IReadOnlyList<string> References => _references;
 
-    public string Name => Mode switch
+    public string Name => Crop ? BaseName + ":crop" : BaseName;
+
+    private string BaseName => Mode switch
     {
         RegistrationMode.Retrace => "register:retrace",
         RegistrationMode.Probes when _explicitProbes => "register:probes:" + string.Join('+', _probes)
@@ -107,9 +117,24 @@ public sealed class FrameRegistration : IFrameOperation
             RegisterProbes(frame, channels, reference, report, ref area);
         }
 
-        report.Add(string.Create(CultureInfo.InvariantCulture, $"common area x={area.X} y={area.Y} {Math.Max(0, area.Right - area.X)}×{Math.Max(0, area.Bottom - area.Y)} px"));
+        var (width, height) = (Math.Max(0, area.Right - area.X), Math.Max(0, area.Bottom - area.Y));
+        report.Add(string.Create(CultureInfo.InvariantCulture, $"common area x={area.X} y={area.Y} {width}×{height} px"));
         var key = frame.Metadata.ContainsKey("registration") ? "registration." + Name : "registration";
-        return frame.With(channels, key, string.Join("; ", report));
+        if (!Crop || (width == frame.Width && height == frame.Height))
+        {
+            return frame.With(channels, key, string.Join("; ", report));
+        }
+
+        if (width < ScanSettings.MinPixels || height < ScanSettings.MinPixels)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Step '{Name}': the common area of frame {frame.Id} is {width}×{height} px, below the {ScanSettings.MinPixels}×{ScanSettings.MinPixels} a frame needs; the shifts were {string.Join("; ", report)}."));
+        }
+
+        report.Add("cropped to it");
+        var cropped = channels.Select(c => CropChannel(c, area.X, area.Y, width, height));
+        var metadata = new Dictionary<string, string>(frame.Metadata, StringComparer.Ordinal) { [key] = string.Join("; ", report) };
+        return new Frame(frame.Id, CropScan(frame.Scan, frame.Width, frame.Height, area.X, area.Y, width, height), cropped, metadata);
     }
 
     private void RegisterRetrace(Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)
@@ -180,6 +205,39 @@ public sealed class FrameRegistration : IFrameOperation
 
             Shrink(ref area, channels[reference].Width, channels[reference].Height, shift);
         }
+    }
+
+    private static Channel CropChannel(Channel channel, int x0, int y0, int width, int height)
+    {
+        var data = new float[width * height];
+        for (var y = 0; y < height; y++)
+        {
+            channel.Data.Slice(((y0 + y) * channel.Width) + x0, width).CopyTo(data.AsSpan(y * width, width));
+        }
+
+        return channel.WithData(width, height, data);
+    }
+
+    /// <summary>The scan of the cropped area: the same pixel size, its centre moved by the crop's (rotated) displacement.</summary>
+    private static ScanSettings CropScan(ScanSettings scan, int frameWidth, int frameHeight, int x0, int y0, int width, int height)
+    {
+        var pixelX = scan.SizeX / frameWidth;
+        var pixelY = scan.SizeY / frameHeight;
+        var du = ((x0 + (0.5 * width)) * pixelX) - (0.5 * scan.SizeX);
+        var dv = ((y0 + (0.5 * height)) * pixelY) - (0.5 * scan.SizeY);
+        var angle = scan.AngleDegrees * Math.PI / 180;
+        var (cos, sin) = (Math.Cos(angle), Math.Sin(angle));
+        var sizeX = width * pixelX;
+        var sizeY = height * pixelY;
+        return scan with
+        {
+            SizeX = sizeX,
+            SizeY = sizeY,
+            PixelsX = width,
+            PixelsY = height,
+            OffsetX = scan.OffsetX + (0.5 * scan.SizeX) + (cos * du) - (sin * dv) - (0.5 * sizeX),
+            OffsetY = scan.OffsetY + (0.5 * scan.SizeY) + (sin * du) + (cos * dv) - (0.5 * sizeY),
+        };
     }
 
     private static int TraceIndex(Channel[] channels, string name) =>

@@ -29,7 +29,7 @@ public sealed class ProcessingChain
         "gauss:SIGMA (pixels, 0-1000)", $"median:SIZE (1-{MedianFilter.MaxSize})",
         "lowpass:F", "highpass:F", "bandpass:F1:F2", "notch-rows:F1:F2 (F in cycles per pixel, 0-0.5)",
         "fix-zero", "zero-mean", "offset:VALUE", "level-masked:plane[:K]", "level-masked:poly:D[:K] (D 2-3, K σ 0-10)",
-        "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)",
+        "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -271,6 +271,14 @@ public sealed class ProcessingChain
     {
         var name = step?.Trim().ToLowerInvariant() ?? string.Empty;
         var parts = name.Split(':');
+
+        // Registration's trailing ":crop" crops the frame to the common area.
+        var crop = parts is ["register", .., "crop"];
+        if (crop)
+        {
+            parts = parts[..^1];
+        }
+
         try
         {
             return (parts[0], parts.Length) switch
@@ -297,11 +305,11 @@ public sealed class ProcessingChain
                 ("level-masked", 3) when parts[1] == "plane" => new MaskedLeveling(1, Number(parts[2], "K", 0, 10)),
                 ("level-masked", 3) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3)),
                 ("level-masked", 4) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3), Number(parts[3], "K", 0, 10)),
-                ("register", 1) => new FrameRegistration(RegistrationMode.All),
-                ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace),
-                ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes),
-                ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES")),
-                ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE")),
+                ("register", 1) => new FrameRegistration(RegistrationMode.All, crop: crop),
+                ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace, crop: crop),
+                ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, crop: crop),
+                ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), crop: crop),
+                ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE"), crop: crop),
                 _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
                     $"{StepLabel(index)} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
             };

@@ -121,6 +121,11 @@ public sealed class RowAlignment : GridOperation
             return Simd.Sum(values) / n;
         }
 
+        if (Selection.TryTrimmedSum(values, trimmed, out var kept))
+        {
+            return kept / (n - (2 * trimmed));
+        }
+
         // Mean of ranks [t, n−t): the two boundary values by selection, then one pass, counting ties at the
         // boundaries only as far as they fall inside the kept ranks (same result as sorting, without the sort).
         var low = Selection.Kth(values, trimmed);

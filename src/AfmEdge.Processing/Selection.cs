@@ -23,6 +23,108 @@ public static class Selection
         return BucketSelect(scratch, k, 0);
     }
 
+    /// <summary>
+    /// The sum of the values of ranks [trimmed, n − trimmed) from one bucket histogram: every bucket strictly between
+    /// the two holding the boundary ranks is kept whole, and only those two (a handful of values on a scan row) are
+    /// sorted. False when the boundary buckets are crowded (a spike stretching the range), left to the selection path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryTrimmedSum(ReadOnlySpan<float> values, int trimmed, out double sum)
+    {
+        sum = 0;
+        var n = values.Length;
+        if (n <= 48 || n > 4096 || trimmed <= 0 || (2 * trimmed) >= n)
+        {
+            return false;
+        }
+
+        var min = TensorPrimitives.Min(values);
+        var max = TensorPrimitives.Max(values);
+        var scale = (float)((Buckets - 0.01) / ((double)max - min));
+        if (!(max > min) || !float.IsFinite(scale))
+        {
+            return false;
+        }
+
+        Span<byte> buckets = stackalloc byte[n];
+        Span<int> histogram = stackalloc int[Buckets];
+        ComputeBuckets(values, buckets, min, scale);
+        histogram.Clear();
+        foreach (var b in buckets)
+        {
+            histogram[b]++;
+        }
+
+        // Buckets holding rank `trimmed` (low) and rank n − 1 − trimmed (high), and the counts below them.
+        int low = 0, belowLow = 0;
+        while (belowLow + histogram[low] <= trimmed)
+        {
+            belowLow += histogram[low++];
+        }
+
+        var high = low;
+        var belowHigh = belowLow;
+        while (belowHigh + histogram[high] <= n - 1 - trimmed)
+        {
+            belowHigh += histogram[high++];
+        }
+
+        const int MaxBoundary = 64;
+        if (histogram[low] > MaxBoundary || histogram[high] > MaxBoundary)
+        {
+            return false;
+        }
+
+        Span<float> lowValues = stackalloc float[histogram[low]];
+        Span<float> highValues = stackalloc float[low == high ? 0 : histogram[high]];
+        int lowCount = 0, highCount = 0;
+        double middle = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var b = buckets[i];
+            if (b > low && b < high)
+            {
+                middle += values[i];
+            }
+            else if (b == low)
+            {
+                lowValues[lowCount++] = values[i];
+            }
+            else if (b == high)
+            {
+                highValues[highCount++] = values[i];
+            }
+        }
+
+        // Kept ranks inside the boundary buckets, counted from each bucket's first (smallest) value.
+        lowValues.Sort();
+        var lastKept = n - 1 - trimmed;
+        if (low == high)
+        {
+            for (var r = trimmed - belowLow; r <= lastKept - belowLow; r++)
+            {
+                middle += lowValues[r];
+            }
+
+            sum = middle;
+            return true;
+        }
+
+        highValues.Sort();
+        for (var r = trimmed - belowLow; r < lowCount; r++)
+        {
+            middle += lowValues[r];
+        }
+
+        for (var r = 0; r <= lastKept - belowHigh; r++)
+        {
+            middle += highValues[r];
+        }
+
+        sum = middle;
+        return true;
+    }
+
     // One histogram pass over value buckets finds the bucket holding rank k; only that bucket is searched further.
     // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
     // where quickselect's data-dependent branches cost several times more.

@@ -105,9 +105,27 @@ public readonly record struct SurfaceStatistics(long Count, long Excluded, doubl
 
     internal static bool AllFinite(ReadOnlySpan<float> data)
     {
-        foreach (var v in data)
+        // v − v is 0 for a finite value and NaN for ±Inf or NaN, and NaN stays in a sum: one vector pass, no branches.
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && data.Length >= Vector<float>.Count)
         {
-            if (!float.IsFinite(v))
+            var sum = Vector<float>.Zero;
+            ref var d = ref MemoryMarshal.GetReference(data);
+            for (; i <= data.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref d, (nuint)i);
+                sum += v - v;
+            }
+
+            if (!Vector.EqualsAll(sum, Vector<float>.Zero))
+            {
+                return false;
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            if (!float.IsFinite(data[i]))
             {
                 return false;
             }

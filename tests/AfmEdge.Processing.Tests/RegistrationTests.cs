@@ -40,6 +40,19 @@ public sealed class RegistrationTests
         AssertShift(dx, dy, shift, 0.1);
     }
 
+    [Theory]
+    [InlineData(RegistrationFeature.Intensity, 13.6, -9.3)]
+    [InlineData(RegistrationFeature.Gradient, -21.25, 4.4)]
+    public void Estimate_LargeFrame_FineWindowRecoversShiftWithin0p1Pixel(RegistrationFeature feature, double dx, double dy)
+    {
+        // 512²: the fine pass runs on a 256² window placed where the reference has structure, offset by the coarse shift.
+        const int size = 512;
+        var reference = Blobs(size, size, seed: 3, 0, 0, noise: 0.02, noiseSeed: 4);
+        var moving = Blobs(size, size, seed: 3, dx, dy, noise: 0.02, noiseSeed: 5);
+        var shift = ChannelRegistration.Estimate(reference, moving, size, size, new RegistrationOptions { Feature = feature });
+        AssertShift(dx, dy, shift, 0.1);
+    }
+
     [Fact]
     public void Estimate_SeveralMovingImages_EachMatchesItsOwnEstimate()
     {
@@ -165,6 +178,35 @@ public sealed class RegistrationTests
         Assert.Equal(frame.GetChannel("Height").Data.ToArray(), result.GetChannel("Height").Data.ToArray());
         Assert.Equal(frame.GetChannel("Adhesion").Data.ToArray(), reference.Data.ToArray());
         Assert.NotNull(instrument);
+    }
+
+    [Fact]
+    public void Chain_RegisterCrop_CropsEveryChannelToTheCommonAreaAndMovesTheScan()
+    {
+        var (frame, _) = Simulated.Value;
+        var registered = ProcessingChain.ParseList("register").Apply(frame);
+        var cropped = ProcessingChain.ParseList("register:crop").Apply(frame);
+        Assert.Equal("register:crop", cropped.Metadata["processing"]);
+        var report = cropped.Metadata["registration"];
+        Assert.Contains("cropped", report, StringComparison.Ordinal);
+
+        // "common area x=X y=Y W×H px": the cropped frame is that rectangle of the registered one, every channel.
+        var area = System.Text.RegularExpressions.Regex.Match(report, @"common area x=(\d+) y=(\d+) (\d+)×(\d+) px");
+        Assert.True(area.Success, report);
+        var (x0, y0, w, h) = (int.Parse(area.Groups[1].Value), int.Parse(area.Groups[2].Value), int.Parse(area.Groups[3].Value), int.Parse(area.Groups[4].Value));
+        Assert.True(w < frame.Width && h < frame.Height, report);
+        Assert.Equal((w, h, w, h), (cropped.Width, cropped.Height, cropped.Scan.PixelsX, cropped.Scan.PixelsY));
+        Assert.Equal(frame.PixelSizeX, cropped.PixelSizeX, 1e-15);
+        Assert.Equal(frame.Scan.OffsetX + (x0 * frame.PixelSizeX), cropped.Scan.OffsetX, 1e-15);
+        Assert.Equal(frame.Scan.OffsetY + (y0 * frame.PixelSizeY), cropped.Scan.OffsetY, 1e-15);
+        foreach (var channel in cropped.Channels)
+        {
+            var full = registered.GetChannel(channel.Name, channel.Direction);
+            for (var y = 0; y < h; y++)
+            {
+                Assert.Equal(full.Data.Slice(((y0 + y) * frame.Width) + x0, w).ToArray(), channel.Row(y).ToArray());
+            }
+        }
     }
 
     [Fact]

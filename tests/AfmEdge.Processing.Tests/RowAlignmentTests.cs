@@ -29,6 +29,32 @@ public sealed class RowAlignmentTests
             TestData.Run(new RowAlignment(RowAlignmentMethod.Polynomial, degree), data, 48, 12));
     }
 
+    [Theory]
+    [InlineData(512, 6, 0.05, 0)]
+    [InlineData(512, 6, 0.2, 16)]
+    [InlineData(300, 5, 0.1, 4)]
+    [InlineData(1000, 3, 0.05, 0)]
+    public void AlignRows_TrimmedMeanWithTiesAndSpikes_MatchesReference(int w, int h, double fraction, int levels)
+    {
+        // Quantised values put many ties at the trim boundaries; a spike per row stretches the value range.
+        var data = TestData.Field(w, h, w + h + levels);
+        if (levels > 0)
+        {
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = MathF.Round(data[i] * levels) / levels;
+            }
+        }
+
+        for (var y = 0; y < h; y += 2)
+        {
+            data[(y * w) + (y % w)] += 1000;
+        }
+
+        TestData.AssertClose(Reference.AlignRows(data, w, h, RowAlignmentMethod.TrimmedMean, trim: fraction),
+            TestData.Run(new RowAlignment(RowAlignmentMethod.TrimmedMean, trimFraction: fraction), data, w, h));
+    }
+
     [Fact]
     public void AlignRows_TiedValues_UsesUpperMedianLikeGwyddion()
     {
