@@ -24,7 +24,9 @@ public sealed class OnnxRuntimeEngine : IEnhancementEngine
     /// <param name="modelBytes">The ONNX file; it is checked with <see cref="OnnxModelReader"/> first, so a model this
     /// engine runs is one the native engine runs too.</param>
     /// <param name="threads">ONNX Runtime's intra-op threads (1 … cores).</param>
-    public OnnxRuntimeEngine(byte[] modelBytes, string source, int maxTileWidth, int maxTileHeight, int threads)
+    /// <param name="spinning">Let ONNX Runtime's threads spin between runs (its default). Off in the host: on a 2-core
+    /// board a spinning thread takes a core from the other pipeline stages, which the engine cannot see.</param>
+    public OnnxRuntimeEngine(byte[] modelBytes, string source, int maxTileWidth, int maxTileHeight, int threads, bool spinning = false)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTileWidth, 1);
@@ -38,6 +40,7 @@ public sealed class OnnxRuntimeEngine : IEnhancementEngine
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
         try
         {
             _session = new InferenceSession(modelBytes, options);
