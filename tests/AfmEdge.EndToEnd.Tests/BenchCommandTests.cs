@@ -45,7 +45,10 @@ public sealed class BenchCommandTests
         Assert.Equal(["frame", "rss", "peak", "seconds"], [words[0], words[2], words[4], words[6]]);
         // fusion4: 4 input planes of 48² and one output plane of 96², float32.
         Assert.Equal(((4 * 48 * 48) + (96 * 96)) * sizeof(float), long.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(long.Parse(words[5], System.Globalization.CultureInfo.InvariantCulture) >= long.Parse(words[3], System.Globalization.CultureInfo.InvariantCulture), output.ToString());
+        // The kernel folds per-thread page counts into RSS and its peak a few pages at a time, so allow a little slack.
+        var rss = long.Parse(words[3], System.Globalization.CultureInfo.InvariantCulture);
+        var peak = long.Parse(words[5], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(rss > 0 && peak >= rss - (1 << 20), output.ToString());
     }
 
     [Theory]
