@@ -69,7 +69,15 @@ public sealed class PublishScriptTests
         Assert.True(File.Exists(Path.Combine(outDir, "device-config", "default.json")));
         Assert.True(File.Exists(Path.Combine(outDir, "device-config", "raspberry-pi-5.json")));
 
-        // Nothing in the CLI's graph uses ONNX Runtime, so its large native library must not ship.
-        Assert.Empty(Directory.EnumerateFiles(outDir, "libonnxruntime*", SearchOption.AllDirectories));
+        // Enhancement:Engine "ort" runs ONNX Runtime, so its native library ships, built for the board.
+        var onnxRuntime = Path.Combine(outDir, "libonnxruntime.so");
+        Assert.True(File.Exists(onnxRuntime), "libonnxruntime.so missing: the ort engine would not load on the board");
+        await using (var file = File.OpenRead(onnxRuntime))
+        {
+            await file.ReadExactlyAsync(header, token);
+        }
+
+        Assert.Equal(0xB7, BitConverter.ToUInt16(header, 18));
+        Assert.True(File.Exists(Path.Combine(outDir, "models", "fusion4.onnx")), "the bundled models must travel with the build");
     }
 }
