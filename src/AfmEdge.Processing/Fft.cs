@@ -58,16 +58,7 @@ public static class Fft
             return;
         }
 
-        var plan = Plans.GetOrAdd(n, static length => new Plan(length));
-        if (plan.Bluestein is { } bluestein)
-        {
-            bluestein.Transform(re, im, inverse);
-        }
-        else
-        {
-            plan.Radix2(re, im, inverse);
-        }
-
+        TransformUnscaled(re, im, inverse);
         if (inverse)
         {
             var scale = 1.0 / n;
