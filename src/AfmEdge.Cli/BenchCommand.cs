@@ -50,18 +50,9 @@ internal static class BenchCommand
 
     private static int Run(string sizeList, double budgetMs, FileInfo? gwyddionOracle, bool noGwyddion, TextWriter output, TextWriter error)
     {
-        int[] sizes;
-        try
+        if (BenchSizes.Parse(sizeList, out var problem) is not { } sizes)
         {
-            sizes = [.. sizeList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            if (sizes.Length == 0 || sizes.Any(s => s < 16 || s > 8192))
-            {
-                throw new FormatException("sizes must be 16 to 8192");
-            }
-        }
-        catch (FormatException e)
-        {
-            error.WriteLine($"afmedge bench process: bad --sizes '{sizeList}': {e.Message}");
+            error.WriteLine($"afmedge bench process: bad --sizes '{sizeList}': {problem}");
             return ExitCodes.BadUsageOrConfig;
         }
 

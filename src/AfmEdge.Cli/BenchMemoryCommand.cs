@@ -41,18 +41,9 @@ internal static class BenchMemoryCommand
 
     private static int Compare(string sizeList, Settings settings, TextWriter output, TextWriter error)
     {
-        int[] sizes;
-        try
+        if (BenchSizes.Parse(sizeList, out var problem) is not { } sizes)
         {
-            sizes = [.. sizeList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-            if (sizes.Length == 0 || sizes.Any(s => s is < 16 or > 8192))
-            {
-                throw new FormatException("each size must be 16 to 8192");
-            }
-        }
-        catch (FormatException e)
-        {
-            error.WriteLine($"afmedge bench memory: --sizes '{sizeList}': {e.Message}.");
+            error.WriteLine($"afmedge bench memory: bad --sizes '{sizeList}': {problem}.");
             return ExitCodes.BadUsageOrConfig;
         }
 

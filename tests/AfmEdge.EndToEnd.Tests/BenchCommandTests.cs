@@ -52,12 +52,15 @@ public sealed class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("0,512")]
-    [InlineData("big")]
-    public async Task BenchMemory_BadSizes_ExitsTwoNamingThem(string sizes)
+    [InlineData("memory", "0,512")]
+    [InlineData("memory", "big")]
+    [InlineData("memory", "99999999999")]
+    [InlineData("process", "99999999999")]
+    [InlineData("process", ",")]
+    public async Task Bench_BadSizes_ExitsTwoNamingThem(string bench, string sizes)
     {
         var error = new StringWriter();
-        var exit = await AfmEdgeCli.InvokeAsync(["bench", "memory", "--sizes", sizes], new StringWriter(), error, TestContext.Current.CancellationToken);
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", bench, "--sizes", sizes], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains("--sizes", error.ToString(), StringComparison.Ordinal);
     }
