@@ -126,7 +126,7 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
                 continue;
             }
 
-            if (Choose(channels, key) is { } replacement)
+            if (Build(wanted, channels, key) is { } replacement)
             {
                 Release(current);
                 _byChannels[key] = replacement;
@@ -151,6 +151,12 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
             return null;
         }
 
+        return Build(model, channels, key);
+    }
+
+    /// <summary>An enhancer running <paramref name="model"/> on frames with these channels; null (with the reason logged) when it cannot be used.</summary>
+    private Choice? Build(ModelEntry model, string[] channels, string key)
+    {
         var missing = model.Network.InputChannels.Where(c => !channels.Contains(c, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0)
         {
