@@ -20,11 +20,32 @@ public sealed class KernelAccelerator : IDisposable
         _context = context;
         Accelerator = accelerator;
         Kernels = new ProcessingKernels(accelerator);
+        Leveling = new LevelingKernels(accelerator);
+        Morphology = new MorphologyKernels(accelerator);
+        Scars = new ScarKernels(accelerator);
+        Fft = new FftKernels(accelerator, Leveling);
+        Registration = new RegistrationKernels(accelerator, Fft);
     }
 
     public Accelerator Accelerator { get; }
 
+    /// <summary>Gaussian, median and row alignment.</summary>
     public ProcessingKernels Kernels { get; }
+
+    /// <summary>Plane and polynomial leveling.</summary>
+    public LevelingKernels Leveling { get; }
+
+    /// <summary>Tip dilation, erosion and certainty map.</summary>
+    public MorphologyKernels Morphology { get; }
+
+    /// <summary>Scar marking and removal.</summary>
+    public ScarKernels Scars { get; }
+
+    /// <summary>The 2D FFT and the FFT filters.</summary>
+    public FftKernels Fft { get; }
+
+    /// <summary>Shift by interpolation and the phase-correlation surface.</summary>
+    public RegistrationKernels Registration { get; }
 
     public string Name => $"{Accelerator.AcceleratorType} {Accelerator.Name}";
 

@@ -104,7 +104,7 @@ public sealed class ProcessingKernels
         return result.GetAsArray1D();
     }
 
-    private static void Check(float[] input, int width, int height)
+    internal static void Check(float[] input, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);

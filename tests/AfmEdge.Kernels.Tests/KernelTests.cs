@@ -38,8 +38,8 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     public void Gaussian_SmallGrid_MatchesReference(double sigma, int w, int h)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 1);
-        AssertClose(Reference.Gaussian(data, w, h, sigma), Kernels.Gaussian(data, w, h, sigma));
+        var data = Grids.Field(w, h, 1);
+        Grids.AssertClose(Reference.Gaussian(data, w, h, sigma), Kernels.Gaussian(data, w, h, sigma));
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     public void Median_SmallGrid_MatchesReference(int size, int w, int h)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 2);
+        var data = Grids.Field(w, h, 2);
         Assert.Equal(Reference.Median(data, w, h, size), Kernels.Median(data, w, h, size));
     }
 
@@ -69,12 +69,12 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     public void AlignRows_SmallGrid_MatchesReferenceAndSimd(RowAlignmentMethod method, int w, int h)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 3);
+        var data = Grids.Field(w, h, 3);
         var gpu = Kernels.AlignRows(data, w, h, method);
-        AssertClose(Reference.AlignRows(data, w, h, method), gpu);
+        Grids.AssertClose(Reference.AlignRows(data, w, h, method), gpu);
         var simd = new float[data.Length];
         new RowAlignment(method).Run(data, simd, w, h, default);
-        AssertClose(simd, gpu);
+        Grids.AssertClose(simd, gpu);
     }
 
     [Fact]
@@ -89,23 +89,6 @@ public abstract class KernelTests(AcceleratorFixture fixture)
         if (fixture.Accelerator is null)
         {
             Assert.Skip("No GPU accelerator: " + fixture.Reason);
-        }
-    }
-
-    private static float[] Field(int w, int h, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, w * h).Select(i => (float)(100 + (0.1 * (i % w)) + (0.5 * (i / w)) + random.NextDouble()))];
-    }
-
-    private static void AssertClose(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        var range = expected.Max() - expected.Min();
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var ulp = MathF.BitIncrement(Math.Abs(expected[i])) - Math.Abs(expected[i]);
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= (1e-5 * range) + (2 * ulp), $"[{i}] expected {expected[i]}, got {actual[i]}");
         }
     }
 }
