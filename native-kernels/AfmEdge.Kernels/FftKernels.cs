@@ -34,6 +34,7 @@ public sealed class FftKernels
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> _mirror;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, FftBand> _band;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, FitShape, int> _crop;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, double, double> _notch;
 
     internal FftKernels(Accelerator accelerator, LevelingKernels leveling)
     {
@@ -47,6 +48,7 @@ public sealed class FftKernels
         _mirror = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(MirrorKernel);
         _band = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, FftBand>(BandKernel);
         _crop = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, FitShape, int>(CropKernel);
+        _notch = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, double, double>(NotchKernel);
     }
 
     /// <summary>The forward transform of a width × height complex grid (row-major), unscaled.</summary>
@@ -85,6 +87,33 @@ public sealed class FftKernels
         _crop(new Index2D(width, height), re.View, coefficients.View, leveled.View, shape, filter.Kind == FftFilterKind.LowPass ? 1 : 0);
         _accelerator.Synchronize();
         return leveled.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// The band removed from every row as <paramref name="filter"/> removes it (<see cref="RowNotchFilter"/>: each row
+    /// mirrored to 2W, transformed, the band zeroed at both signs, transformed back).
+    /// </summary>
+    public float[] NotchRows(float[] input, int width, int height, RowNotchFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ProcessingKernels.Check(input, width, height);
+        var w2 = 2 * width;
+        var n = (long)w2 * height;
+        using var data = _accelerator.Allocate1D(input);
+        using var re = _accelerator.Allocate1D<float>(n);
+        using var im = _accelerator.Allocate1D<float>(n);
+        using var scratchRe = _accelerator.Allocate1D<float>(n);
+        using var scratchIm = _accelerator.Allocate1D<float>(n);
+        using var none = _accelerator.Allocate1D(new double[1]);
+        var extent = new Index2D(w2, height);
+        _mirror(extent, data.View, re.View, im.View, width, height);
+        Pass(re.View, im.View, scratchRe.View, scratchIm.View, w2, height, new FftPass(w2, 1, w2, 1, -1f));
+        _notch(extent, re.View, im.View, w2, filter.Low, filter.High);
+        Pass(re.View, im.View, scratchRe.View, scratchIm.View, w2, height, new FftPass(w2, 1, w2, 1, 1f));
+        _scale((int)n, re.View, im.View, 1f / w2);
+        _crop(new Index2D(width, height), re.View, none.View, data.View, new FitShape(width, height, 0, 0), 0);
+        _accelerator.Synchronize();
+        return data.GetAsArray1D();
     }
 
     /// <summary>Transforms the device-resident grid in place; the scratch views are as large as the grid.</summary>
@@ -278,5 +307,17 @@ public sealed class FftKernels
         }
 
         output[(y * shape.Width) + x] = (float)value;
+    }
+
+    internal static void NotchKernel(Index2D index, ArrayView<float> re, ArrayView<float> im, int length, double low, double high)
+    {
+        var k = index.X;
+        var f = Math.Abs((k <= length / 2 ? k : k - length) / (double)length);
+        if (f >= low && f <= high)
+        {
+            var at = (index.Y * length) + k;
+            re[at] = 0;
+            im[at] = 0;
+        }
     }
 }

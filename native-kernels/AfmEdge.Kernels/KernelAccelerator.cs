@@ -25,11 +25,12 @@ public sealed class KernelAccelerator : IDisposable
         Scars = new ScarKernels(accelerator);
         Fft = new FftKernels(accelerator, Leveling);
         Registration = new RegistrationKernels(accelerator, Fft);
+        Statistics = new StatisticsKernels(accelerator, Leveling);
     }
 
     public Accelerator Accelerator { get; }
 
-    /// <summary>Gaussian, median and row alignment.</summary>
+    /// <summary>Gaussian, median, row alignment and half resolution.</summary>
     public ProcessingKernels Kernels { get; }
 
     /// <summary>Plane and polynomial leveling.</summary>
@@ -43,6 +44,9 @@ public sealed class KernelAccelerator : IDisposable
 
     /// <summary>The 2D FFT and the FFT filters.</summary>
     public FftKernels Fft { get; }
+
+    /// <summary>Surface statistics, zero offset and feature-masked leveling.</summary>
+    public StatisticsKernels Statistics { get; }
 
     /// <summary>Shift by interpolation and the phase-correlation surface.</summary>
     public RegistrationKernels Registration { get; }

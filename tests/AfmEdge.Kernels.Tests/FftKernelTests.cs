@@ -59,6 +59,20 @@ public abstract class FftKernelTests(AcceleratorFixture fixture) : AcceleratorTe
         Grids.AssertClose(Grids.Run(filter, data, w, h), gpu, 1e-4);
     }
 
+    [Theory]
+    [InlineData(0.1, 0.2, 16, 6)]
+    [InlineData(0.0, 0.05, 12, 4)]
+    public void NotchRows_SmallGrid_MatchesDefinitionAndSimd(double low, double high, int w, int h)
+    {
+        var data = Grids.Field(w, h, 8);
+        var filter = new RowNotchFilter(low, high);
+
+        var gpu = Accelerator.Fft.NotchRows(data, w, h, filter);
+
+        Grids.AssertClose(Reference.RowNotch(data, w, h, low, high), gpu, 1e-4);
+        Grids.AssertClose(Grids.Run(filter, data, w, h), gpu, 1e-4);
+    }
+
     [Fact]
     public void Transform_MismatchedParts_Throws() =>
         Assert.Throws<ArgumentException>(() => Accelerator.Fft.Forward(new float[12], new float[11], 4, 3));
