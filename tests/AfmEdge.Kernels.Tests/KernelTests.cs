@@ -114,6 +114,19 @@ public abstract class KernelTests(AcceleratorFixture fixture)
         Assert.Equal(expected, Kernels.HalfResolution(data, w, h));
     }
 
+    [Theory]
+    [InlineData(16, 12)]
+    [InlineData(5, 3)]
+    [InlineData(1, 1)]
+    public void UpsampleBicubic_SmallGrid_MatchesBicubicUpsampler(int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Grids.Field(w, h, 6);
+        var expected = new float[4 * w * h];
+        AfmEdge.Inference.BicubicUpsampler.Upsample(data, w, h, expected);
+        Grids.AssertClose(expected, Kernels.UpsampleBicubic(data, w, h));
+    }
+
     private void SkipWithoutAccelerator()
     {
         if (fixture.Accelerator is null)
