@@ -24,6 +24,7 @@ public sealed class ProcessingKernels
     private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, int, int> _rowMoments;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int> _subtractRowPolynomials;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int> _halve;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int> _bicubic;
 
     internal ProcessingKernels(Accelerator accelerator)
     {
@@ -40,6 +41,7 @@ public sealed class ProcessingKernels
         _subtractRowPolynomials = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int>(
             SubtractRowPolynomialsKernel);
         _halve = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(HalveKernel);
+        _bicubic = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(BicubicKernel);
     }
 
     /// <summary>gwy_data_field_filter_gaussian: separable, 2·ceil(5σ)+1 taps, mirror extension (as GaussianFilter).</summary>
@@ -153,6 +155,20 @@ public sealed class ProcessingKernels
         using var source = _accelerator.Allocate1D(input);
         using var result = _accelerator.Allocate1D<float>((long)w * h);
         _halve(new Index2D(w, h), source.View, result.View, width, w);
+        _accelerator.Synchronize();
+        return result.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// Bicubic ×2 (Keys, a = −0.5, edges replicated), the baseline the enhancer must beat: as the enhancer's skip path
+    /// and AfmEdge.Inference's BicubicUpsampler, 2W × 2H out.
+    /// </summary>
+    public float[] UpsampleBicubic(float[] input, int width, int height)
+    {
+        Check(input, width, height);
+        using var source = _accelerator.Allocate1D(input);
+        using var result = _accelerator.Allocate1D<float>(4L * input.Length);
+        _bicubic(new Index2D(2 * width, 2 * height), source.View, result.View, width, height);
         _accelerator.Synchronize();
         return result.GetAsArray1D();
     }
@@ -449,5 +465,28 @@ public sealed class ProcessingKernels
     {
         var source = (2 * index.Y * width) + (2 * index.X);
         output[(index.Y * halfWidth) + index.X] = 0.5f * (input[source] + input[source + 1]);
+    }
+
+    // Output sample 2x + phase: four taps per axis with Keys' weights (ConvolutionKernels.Weight), rows first.
+    internal static void BicubicKernel(Index2D index, ArrayView<float> input, ArrayView<float> output, int width, int height)
+    {
+        var (ox, oy) = (index.X, index.Y);
+        var firstX = (ox / 2) - 2 + (ox % 2);
+        var firstY = (oy / 2) - 2 + (oy % 2);
+        var sum = 0f;
+        for (var ty = 0; ty < 4; ty++)
+        {
+            var sy = Math.Max(0, Math.Min(firstY + ty, height - 1));
+            var row = 0f;
+            for (var tx = 0; tx < 4; tx++)
+            {
+                var sx = Math.Max(0, Math.Min(firstX + tx, width - 1));
+                row += ConvolutionKernels.Weight(ox % 2, tx) * input[(sy * width) + sx];
+            }
+
+            sum += ConvolutionKernels.Weight(oy % 2, ty) * row;
+        }
+
+        output[(oy * 2 * width) + ox] = sum;
     }
 }

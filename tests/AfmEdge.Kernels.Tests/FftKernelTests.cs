@@ -78,7 +78,9 @@ public abstract class FftKernelTests(AcceleratorFixture fixture) : AcceleratorTe
         Assert.Throws<ArgumentException>(() => Accelerator.Fft.Forward(new float[12], new float[11], 4, 3));
 }
 
-public sealed class CpuAcceleratorFftKernelTests(CpuAcceleratorFixture fixture) : FftKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorFftKernelTests(CpuAcceleratorFixture fixture) : FftKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuFftKernelTests(GpuAcceleratorFixture fixture) : FftKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuFftKernelTests(GpuAcceleratorFixture fixture) : FftKernelTests(fixture);

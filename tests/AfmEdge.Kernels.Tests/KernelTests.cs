@@ -24,6 +24,23 @@ public sealed class GpuAcceleratorFixture() : AcceleratorFixture(() =>
     KernelAccelerator.TryCreateGpu(out var accelerator, out var reason) ? (accelerator, string.Empty) : (null, reason));
 
 /// <summary>
+/// Every CPU-accelerator test class shares one accelerator: loading all kernels is most of these tests' time, and the
+/// classes of a collection run one after another, so the accelerator is never used from two threads at once.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class CpuAcceleratorCollection : ICollectionFixture<CpuAcceleratorFixture>
+{
+    public const string Name = "ILGPU CPU accelerator";
+}
+
+/// <summary>Every GPU test class shares one GPU accelerator (or the reason there is none).</summary>
+[CollectionDefinition(Name)]
+public sealed class GpuAcceleratorCollection : ICollectionFixture<GpuAcceleratorFixture>
+{
+    public const string Name = "ILGPU GPU accelerator";
+}
+
+/// <summary>
 /// The kernels against the scalar reference (AfmEdge.Processing.Reference) on small grids; run once per accelerator.
 /// </summary>
 public abstract class KernelTests(AcceleratorFixture fixture)
@@ -114,6 +131,19 @@ public abstract class KernelTests(AcceleratorFixture fixture)
         Assert.Equal(expected, Kernels.HalfResolution(data, w, h));
     }
 
+    [Theory]
+    [InlineData(16, 12)]
+    [InlineData(5, 3)]
+    [InlineData(1, 1)]
+    public void UpsampleBicubic_SmallGrid_MatchesBicubicUpsampler(int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Grids.Field(w, h, 6);
+        var expected = new float[4 * w * h];
+        AfmEdge.Inference.BicubicUpsampler.Upsample(data, w, h, expected);
+        Grids.AssertClose(expected, Kernels.UpsampleBicubic(data, w, h));
+    }
+
     private void SkipWithoutAccelerator()
     {
         if (fixture.Accelerator is null)
@@ -123,10 +153,12 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     }
 }
 
-public sealed class CpuAcceleratorKernelTests(CpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorKernelTests(CpuAcceleratorFixture fixture) : KernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuKernelTests(GpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<GpuAcceleratorFixture>
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuKernelTests(GpuAcceleratorFixture fixture) : KernelTests(fixture)
 {
     [Fact]
     public void TryCreateGpu_OnGpuMachine_ReportsGpu()

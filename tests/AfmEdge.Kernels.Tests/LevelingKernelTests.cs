@@ -85,7 +85,9 @@ public abstract class LevelingKernelTests(AcceleratorFixture fixture) : Accelera
     }
 }
 
-public sealed class CpuAcceleratorLevelingKernelTests(CpuAcceleratorFixture fixture) : LevelingKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorLevelingKernelTests(CpuAcceleratorFixture fixture) : LevelingKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuLevelingKernelTests(GpuAcceleratorFixture fixture) : LevelingKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuLevelingKernelTests(GpuAcceleratorFixture fixture) : LevelingKernelTests(fixture);

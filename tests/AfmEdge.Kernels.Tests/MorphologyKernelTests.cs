@@ -82,7 +82,9 @@ public abstract class MorphologyKernelTests(AcceleratorFixture fixture) : Accele
     }
 }
 
-public sealed class CpuAcceleratorMorphologyKernelTests(CpuAcceleratorFixture fixture) : MorphologyKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorMorphologyKernelTests(CpuAcceleratorFixture fixture) : MorphologyKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuMorphologyKernelTests(GpuAcceleratorFixture fixture) : MorphologyKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuMorphologyKernelTests(GpuAcceleratorFixture fixture) : MorphologyKernelTests(fixture);

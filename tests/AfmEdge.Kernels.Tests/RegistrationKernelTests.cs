@@ -110,7 +110,9 @@ public abstract class RegistrationKernelTests(AcceleratorFixture fixture) : Acce
     }
 }
 
-public sealed class CpuAcceleratorRegistrationKernelTests(CpuAcceleratorFixture fixture) : RegistrationKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorRegistrationKernelTests(CpuAcceleratorFixture fixture) : RegistrationKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuRegistrationKernelTests(GpuAcceleratorFixture fixture) : RegistrationKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuRegistrationKernelTests(GpuAcceleratorFixture fixture) : RegistrationKernelTests(fixture);

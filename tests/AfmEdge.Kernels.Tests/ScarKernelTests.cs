@@ -173,7 +173,9 @@ public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorT
     }
 }
 
-public sealed class CpuAcceleratorScarKernelTests(CpuAcceleratorFixture fixture) : ScarKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorScarKernelTests(CpuAcceleratorFixture fixture) : ScarKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuScarKernelTests(GpuAcceleratorFixture fixture) : ScarKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuScarKernelTests(GpuAcceleratorFixture fixture) : ScarKernelTests(fixture);

@@ -75,7 +75,9 @@ public abstract class StatisticsKernelTests(AcceleratorFixture fixture) : Accele
     }
 }
 
-public sealed class CpuAcceleratorStatisticsKernelTests(CpuAcceleratorFixture fixture) : StatisticsKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorStatisticsKernelTests(CpuAcceleratorFixture fixture) : StatisticsKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuStatisticsKernelTests(GpuAcceleratorFixture fixture) : StatisticsKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuStatisticsKernelTests(GpuAcceleratorFixture fixture) : StatisticsKernelTests(fixture);
