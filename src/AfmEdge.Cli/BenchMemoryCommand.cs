@@ -94,44 +94,13 @@ internal static class BenchMemoryCommand
         return ExitCodes.Ok;
     }
 
-    private static (int Code, string Text) RunChild(int pixels, bool streamed, Settings settings)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "afmedge")
-        {
-            start.FileName = self;
-        }
-        else
-        {
-            // Started as `dotnet afmedge.dll` (or hosted by another program, as in tests): run the assembly on dotnet.
-            start.FileName = self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet"
-                ? self
-                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-            start.ArgumentList.Add(typeof(BenchMemoryCommand).Assembly.Location);
-        }
-
-        foreach (var argument in new[]
-                 {
-                     "bench", "memory", ChildOption, pixels.ToString(CultureInfo.InvariantCulture), "--engine", settings.Engine, "--model", settings.Model,
-                     "--model-dir", settings.ModelDirectory, "--tile", settings.Tile.ToString(CultureInfo.InvariantCulture),
-                     "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture),
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        if (streamed)
-        {
-            start.ArgumentList.Add(ChildStreamedOption);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The measuring process did not start.");
-        var errorText = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, text + errorText.Result);
-    }
+    private static (int Code, string Text) RunChild(int pixels, bool streamed, Settings settings) =>
+        SelfProcess.Run(SelfProcess.StartInfo(
+        [
+            "bench", "memory", ChildOption, pixels.ToString(CultureInfo.InvariantCulture), "--engine", settings.Engine, "--model", settings.Model,
+            "--model-dir", settings.ModelDirectory, "--tile", settings.Tile.ToString(CultureInfo.InvariantCulture),
+            "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture), .. (streamed ? [ChildStreamedOption] : Array.Empty<string>()),
+        ]));
 
     private static int MeasureOne(int pixels, Settings settings, TextWriter output, TextWriter error)
     {

@@ -30,7 +30,7 @@ public sealed class ProcessingChain
         "lowpass:F", "highpass:F", "bandpass:F1:F2", "notch-rows:F1:F2 (F in cycles per pixel, 0-0.5)",
         "fix-zero", "zero-mean", "offset:VALUE", "level-masked:plane[:K]", "level-masked:poly:D[:K] (D 2-3, K σ 0-10)",
         "tip-dilate:RADIUS_NM", "tip-erode:RADIUS_NM (paraboloid tip, 0-10000 nm)", "tip-erode:blind[:SIZE[:THRESHOLD_NM]] (SIZE odd px, default 11)",
-        "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
+        "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -313,6 +313,7 @@ public sealed class ProcessingChain
                 ("tip-erode", 2) => TipStep.Paraboloid(TipOperation.Erode, Number(parts[1], "RADIUS_NM", 0, 10_000, exclusiveMin: true, exclusiveMax: true)),
                 ("register", 1) => new FrameRegistration(RegistrationMode.All, crop: crop),
                 ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace, crop: crop),
+                ("register", 3) when parts[1] == "retrace" && parts[2] == "lines" => new FrameRegistration(RegistrationMode.RetraceLines, crop: crop),
                 ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, crop: crop),
                 ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), crop: crop),
                 ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE"), crop: crop),

@@ -10,7 +10,8 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
-    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, ".gsf ×4 (4.2 MB): parse from memory")]
+    [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, ".gsf ×4 (4.2 MB): parse from memory")]
+    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "large object heap from 2097152 bytes")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
     [InlineData(new[] { "bench", "process", "--sizes", "32", "--budget-ms", "1", "--no-gwyddion" }, "align-rows:median,level:plane,scars,register:probes")]
     public async Task Bench_SmallBudget_ReportsItsFigures(string[] args, string expected)

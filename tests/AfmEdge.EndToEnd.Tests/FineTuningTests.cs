@@ -1,5 +1,6 @@
 using AfmEdge.Core;
 using AfmEdge.EndToEnd.Tests.Support;
+using AfmEdge.Host;
 using AfmEdge.Host.Enhancement;
 using AfmEdge.Host.FineTuning;
 using AfmEdge.Host.Options;
@@ -8,6 +9,9 @@ using AfmEdge.Inference.Evaluation;
 using AfmEdge.Inference.Network;
 using AfmEdge.Inference.Onnx;
 using AfmEdge.Inference.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AfmEdge.EndToEnd.Tests;
@@ -201,6 +205,44 @@ public sealed class FineTuningTests : IDisposable
     }
 
     [Fact]
+    public async Task Service_ModelNeedsAChannelThePairsLack_SkipsTheRoundAndLeavesTheModel()
+    {
+        var path = Path.Combine(_folder.FullName, "fusion-tiny.onnx");
+        OnnxModelWriter.Write(
+            EnhancerTrainer.CreateNetwork(new TrainerOptions { Name = "fusion-tiny", Channels = ["Height", "Current"], Layers = 2, Features = 4, Seed = 5 }, [0f, 0f], [1e-7f, 1e-9f]),
+            path);
+        var original = File.ReadAllBytes(path);
+        var options = Options(minImprovement: 0.01);
+        options.Value.Enhancement.Model = "fusion-tiny";
+        var feed = new FineTuningFeed(options);
+        var log = new CapturingLogger<FineTuningService>();
+        using var service = new FineTuningService(feed, options, TimeProvider.System, log);
+        var ct = TestContext.Current.CancellationToken;
+        await service.StartAsync(ct);
+        try
+        {
+            for (var seed = 1; seed <= 6; seed++)
+            {
+                await OfferAndWaitAsync(feed, service, MeasuredFrame(seed, noise: 2e-9, shift: 1.5, retraceOffset: 0, withCurrent: false));
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!log.Lines.Any(l => l.Contains("round skipped", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+        finally
+        {
+            await service.StopAsync(ct);
+        }
+
+        Assert.Contains(log.Lines, l => l.Contains("model 'fusion-tiny' needs [Height, Current] in", StringComparison.Ordinal) && l.Contains("round skipped", StringComparison.Ordinal));
+        Assert.Empty(service.Rounds);
+        Assert.Equal(original, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void Feed_FineTuningOff_TakesNoFrames()
     {
         var feed = new FineTuningFeed(Microsoft.Extensions.Options.Options.Create(new AfmEdgeOptions()));
@@ -226,6 +268,24 @@ public sealed class FineTuningTests : IDisposable
         Assert.Contains(errors, e => e.Contains("Enhancement:Engine = bicubic", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Enhancement:WatchModels = true", StringComparison.Ordinal));
         Assert.DoesNotContain(AfmEdgeOptionsValidator.Errors(new AfmEdgeOptions()), e => e.Contains("FineTuning", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Host_FineTuningSection_IsBoundAndTheServiceRegistered()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AfmEdge:FineTuning:Enabled"] = "true",
+            ["AfmEdge:FineTuning:Steps"] = "25",
+            ["AfmEdge:FineTuning:MinImprovement"] = "0.02",
+        }).Build();
+
+        using var host = AfmEdgeHost.Build(configuration);
+
+        var options = host.Services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.FineTuning;
+        Assert.Equal((true, 25, 0.02), (options.Enabled, options.Steps, options.MinImprovement));
+        Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is FineTuningService);
+        Assert.True(host.Services.GetRequiredService<FineTuningFeed>().Enabled);
     }
 
     private IOptions<AfmEdgeOptions> Options(double minImprovement)

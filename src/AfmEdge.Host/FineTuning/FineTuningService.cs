@@ -86,7 +86,16 @@ public sealed partial class FineTuningService(
 
     private void Collect(Frame frame, FineTuningOptions settings)
     {
-        var outcome = NoiseToNoisePairs.Create(frame, frame.Id.Sequence, settings.Patch, minConfidence: settings.MinRegistrationConfidence);
+        PairOutcome outcome;
+        try
+        {
+            outcome = NoiseToNoisePairs.Create(frame, frame.Id.Sequence, settings.Patch, minConfidence: settings.MinRegistrationConfidence);
+        }
+        catch (ArgumentException e)
+        {
+            outcome = new PairOutcome(null, PairProblem.Unusable, $"frame {frame.Id}: {e.Message}", null);
+        }
+
         if (outcome.Pair is not { } pair)
         {
             Interlocked.Increment(ref _skipped);
@@ -134,6 +143,16 @@ public sealed partial class FineTuningService(
                 return;
             }
 
+            // Pairs carry every trace channel and every retrace; a model needing a channel a pair lacks cannot use that pair.
+            var fitting = training.Where(p => Fits(model.Network, p)).ToArray();
+            var fittingHeldBack = heldBack.Where(p => Fits(model.Network, p)).ToArray();
+            if (fitting.Length == 0 || fittingHeldBack.Length == 0)
+            {
+                Log.NoFittingPairs(logger, model.Name, string.Join(", ", model.Network.InputChannels), string.Join(", ", model.Network.OutputChannels), training.Length, heldBack.Length);
+                return;
+            }
+
+            (training, heldBack) = (fitting, fittingHeldBack);
             Log.RoundStarting(logger, model.Name, model.Path, training.Length, heldBack.Length, tuning.Steps);
             var started = time.GetTimestamp();
             var result = await TrainInBackgroundAsync(model.Network, training, heldBack, tuning, stoppingToken).ConfigureAwait(false);
@@ -153,15 +172,19 @@ public sealed partial class FineTuningService(
                 _rounds.Add(new FineTuningRound(model.Name, model.Path, result, published));
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or OnnxModelException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log.RoundFailed(logger, e.Message);
+            // Whatever went wrong, the instrument goes on with the model it has: a failed round changes nothing.
+            Log.RoundFailed(logger, e.GetType().Name, e.Message);
         }
         finally
         {
             _lastRoundEnded = time.GetTimestamp();
         }
     }
+
+    private static bool Fits(EnhancerNetwork network, TrainingExample pair) =>
+        network.InputChannels.All(pair.LowRes.ContainsKey) && network.OutputChannels.All(pair.HighRes.ContainsKey);
 
     /// <summary>The model the enhancer uses for this frame's channels, read from its file now (a reload since is the base).</summary>
     private ModelEntry? CurrentModel(Frame frame, EnhancementOptions enhancement)
@@ -271,13 +294,16 @@ public sealed partial class FineTuningService(
         [LoggerMessage(7, LogLevel.Information, "Fine-tuning kept model '{Model}' as it was: held-back loss {Before:G4} → {After:G4} ({Gain:F1} %, needs {Needed:F1} %) in {Seconds:F1} s")]
         public static partial void RoundRefused(ILogger logger, string model, double before, double after, double gain, double needed, double seconds);
 
-        [LoggerMessage(8, LogLevel.Error, "Fine-tuning round failed, the model in use is unchanged: {Reason}")]
-        public static partial void RoundFailed(ILogger logger, string reason);
+        [LoggerMessage(8, LogLevel.Error, "Fine-tuning round failed ({Error}), the model in use is unchanged: {Reason}")]
+        public static partial void RoundFailed(ILogger logger, string error, string reason);
 
         [LoggerMessage(9, LogLevel.Error, "Fine-tuned model '{Model}' could not be written to {Path} ({Reason}); the model in use is unchanged")]
         public static partial void PublishFailed(ILogger logger, string model, string path, string reason);
 
         [LoggerMessage(10, LogLevel.Warning, "Fine-tuning: no model for channels [{Channels}] (Enhancement:Model = {Requested}) {Problems}; round skipped")]
         public static partial void NoModel(ILogger logger, string channels, string requested, string problems);
+
+        [LoggerMessage(11, LogLevel.Warning, "Fine-tuning: model '{Model}' needs [{Inputs}] in and retrace [{Outputs}] as targets, which none of the {Training} training or {HeldBack} held-back pairs has; round skipped")]
+        public static partial void NoFittingPairs(ILogger logger, string model, string inputs, string outputs, int training, int heldBack);
     }
 }

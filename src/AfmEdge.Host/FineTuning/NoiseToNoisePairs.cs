@@ -25,6 +25,9 @@ public enum PairProblem
 
     /// <summary>Trace and retrace could not be matched with confidence.</summary>
     RegistrationRefused,
+
+    /// <summary>The frame could not be made into a pair for another reason (the message says which).</summary>
+    Unusable,
 }
 
 /// <summary>A pair made from a frame, or why none could be; <see cref="Shift"/> is the retrace's measured displacement.</summary>
