@@ -105,11 +105,13 @@ public static class ChannelRegistration
     // Row offsets for the features are medians of every AlignStride-th pixel of a row (of rows at least 64 samples long).
     private const int AlignStride = 4;
 
-    // The fine pass works on a window of at most this many pixels per axis (or a quarter of the axis, if larger). It
-    // covers a whole 512² frame: probes record different fields that share only their edges, and each field's own
-    // texture and noise pull the peak at random; on a 256² quarter of a 512² simulator frame that spread reached
-    // 0.13 px, on the whole frame (4× the edges) it stays within about 0.06 px.
-    private const int MaxFineSize = 512;
+    // The fine pass works on a window of at most this many pixels along the fast and the slow axis (or a quarter of
+    // the axis, if larger): half of a 512² frame. Probes record different fields that share only their edges, and each
+    // field's own texture and noise pull the peak at random: on a 256² quarter of 512² simulator frames that spread
+    // reached 0.14 px, on 512×256 (twice the edges) it stayed within 0.08 px over six specimens, no better on the whole
+    // frame, which costs twice as much again.
+    private const int MaxFineWidth = 512;
+    private const int MaxFineHeight = 256;
 
     // Feature images of a grid at least this large are made in parallel.
     private const int ParallelPixels = 64 * 1024;
@@ -174,7 +176,7 @@ public static class ChannelRegistration
         }
 
         var factor = CoarseFactor(width, height);
-        var (cropWidth, cropHeight) = (FineSize(width), FineSize(height));
+        var (cropWidth, cropHeight) = (FineSize(width, MaxFineWidth), FineSize(height, MaxFineHeight));
         var images = moving.Count + 1;
         ReadOnlySpan<float> Source(int i) => (i == 0 ? reference : moving[i - 1]).Span;
 
@@ -227,7 +229,7 @@ public static class ChannelRegistration
             return results;
         }
 
-        // Fine: full resolution on a window of at most FineSize pixels per axis where the reference has the most structure,
+        // Fine: full resolution on a window of at most MaxFineWidth × MaxFineHeight pixels where the reference has the most structure,
         // each moving window offset by its whole-pixel coarse shift, so only a sub-pixel residual is left to find (a
         // refused coarse estimate offsets nothing). Its confidence and the coarse one must both pass.
         var offsets = coarse.Select(c => c.Accepted ? ((int)Math.Round(c.Dx), (int)Math.Round(c.Dy)) : (0, 0)).ToArray();
@@ -282,8 +284,8 @@ public static class ChannelRegistration
         return results;
     }
 
-    /// <summary>The fine pass's window along an axis: the whole axis up to <see cref="MaxFineSize"/>, else a quarter of it but at least that.</summary>
-    private static int FineSize(int n) => n <= MaxFineSize ? n : Math.Max(MaxFineSize, n / 4);
+    /// <summary>The fine pass's window along an axis: the whole axis up to <paramref name="max"/>, else a quarter of it but at least that.</summary>
+    private static int FineSize(int n, int max) => n <= max ? n : Math.Max(max, n / 4);
 
     /// <summary>
     /// Where the reference's fine window goes: of a 3 × 3 grid of positions that keep every offset moving window
