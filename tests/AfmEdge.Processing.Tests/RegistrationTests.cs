@@ -45,7 +45,7 @@ public sealed class RegistrationTests
     [InlineData(RegistrationFeature.Gradient, -21.25, 4.4)]
     public void Estimate_LargeFrame_FineWindowRecoversShiftWithin0p1Pixel(RegistrationFeature feature, double dx, double dy)
     {
-        // 512²: the coarse pass on 4×4-binned features places the windows; the fine pass runs on a 512×256 window placed where the reference has structure, offset by the coarse shift.
+        // 512²: the coarse pass on 4×4-binned features places the windows; the fine pass averages 256² windows placed where the reference has structure, offset by the coarse shift.
         const int size = 512;
         var reference = Blobs(size, size, seed: 3, 0, 0, noise: 0.02, noiseSeed: 4);
         var moving = Blobs(size, size, seed: 3, dx, dy, noise: 0.02, noiseSeed: 5);
