@@ -42,8 +42,21 @@ public sealed record RegistrationOptions
     /// </summary>
     public double CutoffFrequency { get; init; } = 0.2;
 
+    /// <summary>
+    /// Frames larger than 256² per axis: the fine pass averages this many 256² windows, those with most structure
+    /// (1–9). Probes record different fields that share only their edges, and each field's own texture and noise pull
+    /// the peak at random: with one window (a quarter of a 512² simulator frame) that spread reached 0.14 px, with two
+    /// 0.11 px, with three it stays within 0.1 px; each window costs about a third of the estimate's time.
+    /// </summary>
+    public int FineWindows { get; init; } = 3;
+
     public void Validate()
     {
+        if (FineWindows is < 1 or > 9)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FineWindows), FineWindows, "Fine windows must be 1 to 9.");
+        }
+
         if (!Enum.IsDefined(Feature))
         {
             throw new ArgumentOutOfRangeException(nameof(Feature), Feature, "Registration feature must be Intensity or Gradient.");
@@ -109,11 +122,6 @@ public static class ChannelRegistration
     private const int MaxFineWidth = 256;
     private const int MaxFineHeight = 256;
 
-    // The fine pass averages this many windows, the ones with most structure. Probes record different fields that share
-    // only their edges, and each field's own texture and noise pull the peak at random: on one 256² quarter of 512²
-    // simulator frames that spread reached 0.14 px, on the whole frame (4× the edges, 4× the cost) 0.08 px; the mean of
-    // two windows still left 0.11 px on one specimen, of three stays within 0.1 px on the specimens the tests render.
-    private const int FineWindows = 3;
 
     // Feature images of a grid at least this large are made in parallel.
     private const int ParallelPixels = 64 * 1024;
@@ -236,7 +244,7 @@ public static class ChannelRegistration
         // refused coarse estimate offsets nothing). Its confidence and the coarse one must both pass.
         var offsets = coarse.Select(c => c.Accepted ? ((int)Math.Round(c.Dx), (int)Math.Round(c.Dy)) : (0, 0)).ToArray();
         var origins = cropWidth < width || cropHeight < height
-            ? CropOrigins(coarseFeatures.Feature(0), wc, hc, factor, width, height, cropWidth, cropHeight, offsets)
+            ? CropOrigins(coarseFeatures.Feature(0), wc, hc, factor, width, height, cropWidth, cropHeight, offsets, options.FineWindows)
             : [];
         if (origins.Count == 0)
         {
@@ -308,10 +316,10 @@ public static class ChannelRegistration
 
     /// <summary>
     /// Where the reference's fine windows go: of a 3 × 3 grid of positions that keep every offset moving window inside
-    /// the image, the <see cref="FineWindows"/> whose coarse features have the most energy (the central one first on
+    /// the image, the <paramref name="count"/> whose coarse features have the most energy (the central one first on
     /// ties, e.g. a flat field); none when no position fits.
     /// </summary>
-    private static List<(int X, int Y)> CropOrigins(ReadOnlySpan<float> feature, int wc, int hc, int factor, int width, int height, int cropWidth, int cropHeight, (int Dx, int Dy)[] offsets)
+    private static List<(int X, int Y)> CropOrigins(ReadOnlySpan<float> feature, int wc, int hc, int factor, int width, int height, int cropWidth, int cropHeight, (int Dx, int Dy)[] offsets, int count)
     {
         var minX = Math.Max(0, -offsets.Min(o => o.Dx));
         var maxX = width - cropWidth - Math.Max(0, offsets.Max(o => o.Dx));
@@ -342,7 +350,7 @@ public static class ChannelRegistration
         }
 
         // Distinct positions only (on a small margin several grid points coincide).
-        return [.. candidates.OrderByDescending(c => c.Energy).Select(c => (c.X, c.Y)).Distinct().Take(FineWindows)];
+        return [.. candidates.OrderByDescending(c => c.Energy).Select(c => (c.X, c.Y)).Distinct().Take(count)];
     }
 
     /// <summary>Feature images of one pass, pooled, made on both cores when large.</summary>

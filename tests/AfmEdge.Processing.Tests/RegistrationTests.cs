@@ -53,6 +53,15 @@ public sealed class RegistrationTests
         AssertShift(dx, dy, shift, 0.1);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)]
+    public void Options_BadFineWindows_ThrowsNamingIt(int windows)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(new RegistrationOptions { FineWindows = windows }.Validate);
+        Assert.Equal("FineWindows", e.ParamName);
+    }
+
     [Fact]
     public void Estimate_SeveralMovingImages_EachMatchesItsOwnEstimate()
     {
