@@ -61,25 +61,7 @@ public sealed class RowStreamEnhancer
     /// </summary>
     public int AddRow(int y, IReadOnlyList<float[]> channelRows)
     {
-        ArgumentNullException.ThrowIfNull(channelRows);
-        if (y != _rowsReceived)
-        {
-            throw new ArgumentOutOfRangeException(nameof(y), y, $"Rows must arrive in order; expected row {_rowsReceived}.");
-        }
-
-        if (channelRows.Count != _window.Length)
-        {
-            throw new ArgumentException($"Expected one row for each of the {_window.Length} input channels.", nameof(channelRows));
-        }
-
-        for (var c = 0; c < _window.Length; c++)
-        {
-            if (channelRows[c].Length != Width)
-            {
-                throw new ArgumentException($"Row {y} of input channel {c} has {channelRows[c].Length} samples, not {Width}.", nameof(channelRows));
-            }
-        }
-
+        StreamingEnhancer.CheckRow(y, _rowsReceived, channelRows, _window.Length, Width);
         for (var c = 0; c < _window.Length; c++)
         {
             channelRows[c].CopyTo(_window[c], (y - _windowFirstRow) * Width);

@@ -48,24 +48,9 @@ public sealed class StreamingEnhancer
     /// </summary>
     public int AddRow(int y, IReadOnlyList<float[]> channelRows)
     {
-        ArgumentNullException.ThrowIfNull(channelRows);
-        if (y != _rowsReceived)
-        {
-            throw new ArgumentOutOfRangeException(nameof(y), y, $"Rows must arrive in order; expected row {_rowsReceived}.");
-        }
-
-        if (channelRows.Count != _inputs.Length)
-        {
-            throw new ArgumentException($"Expected one row for each of the {_inputs.Length} input channels.", nameof(channelRows));
-        }
-
+        CheckRow(y, _rowsReceived, channelRows, _inputs.Length, Width);
         for (var c = 0; c < _inputs.Length; c++)
         {
-            if (channelRows[c].Length != Width)
-            {
-                throw new ArgumentException($"Row {y} of input channel {c} has {channelRows[c].Length} samples, not {Width}.", nameof(channelRows));
-            }
-
             channelRows[c].CopyTo(_inputs[c], y * Width);
         }
 
@@ -92,5 +77,28 @@ public sealed class StreamingEnhancer
     {
         _rowsReceived = 0;
         EnhancedRows = 0;
+    }
+
+    /// <summary>Checks a row handed to a streamer before any of it is kept: in scan order, one row per input channel, each of the frame's width.</summary>
+    internal static void CheckRow(int y, int expectedRow, IReadOnlyList<float[]> channelRows, int channels, int width)
+    {
+        ArgumentNullException.ThrowIfNull(channelRows);
+        if (y != expectedRow)
+        {
+            throw new ArgumentOutOfRangeException(nameof(y), y, $"Rows must arrive in order; expected row {expectedRow}.");
+        }
+
+        if (channelRows.Count != channels)
+        {
+            throw new ArgumentException($"Expected one row for each of the {channels} input channels.", nameof(channelRows));
+        }
+
+        for (var c = 0; c < channels; c++)
+        {
+            if (channelRows[c].Length != width)
+            {
+                throw new ArgumentException($"Row {y} of input channel {c} has {channelRows[c].Length} samples, not {width}.", nameof(channelRows));
+            }
+        }
     }
 }

@@ -214,31 +214,11 @@ public sealed class FineTuningTests : IDisposable
         var original = File.ReadAllBytes(path);
         var options = Options(minImprovement: 0.01);
         options.Value.Enhancement.Model = "fusion-tiny";
-        var feed = new FineTuningFeed(options);
         var log = new CapturingLogger<FineTuningService>();
-        using var service = new FineTuningService(feed, options, TimeProvider.System, log);
-        var ct = TestContext.Current.CancellationToken;
-        await service.StartAsync(ct);
-        try
-        {
-            for (var seed = 1; seed <= 6; seed++)
-            {
-                await OfferAndWaitAsync(feed, service, MeasuredFrame(seed, noise: 2e-9, shift: 1.5, retraceOffset: 0, withCurrent: false));
-            }
-
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!log.Lines.Any(l => l.Contains("round skipped", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20, ct);
-            }
-        }
-        finally
-        {
-            await service.StopAsync(ct);
-        }
+        var rounds = await RunUntilRoundSkippedAsync(options, log);
 
         Assert.Contains(log.Lines, l => l.Contains("model 'fusion-tiny' needs [Height, Current] in", StringComparison.Ordinal) && l.Contains("round skipped", StringComparison.Ordinal));
-        Assert.Empty(service.Rounds);
+        Assert.Empty(rounds);
         Assert.Equal(original, File.ReadAllBytes(path));
     }
 
@@ -248,31 +228,11 @@ public sealed class FineTuningTests : IDisposable
         var original = WriteTinyModel();
         var options = Options(minImprovement: 0.01);
         options.Value.FineTuning.Models = ["height1"];
-        var feed = new FineTuningFeed(options);
         var log = new CapturingLogger<FineTuningService>();
-        using var service = new FineTuningService(feed, options, TimeProvider.System, log);
-        var ct = TestContext.Current.CancellationToken;
-        await service.StartAsync(ct);
-        try
-        {
-            for (var seed = 1; seed <= 6; seed++)
-            {
-                await OfferAndWaitAsync(feed, service, MeasuredFrame(seed, noise: 2e-9, shift: 1.5, retraceOffset: 0, withCurrent: false));
-            }
-
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!log.Lines.Any(l => l.Contains("round skipped", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20, ct);
-            }
-        }
-        finally
-        {
-            await service.StopAsync(ct);
-        }
+        var rounds = await RunUntilRoundSkippedAsync(options, log);
 
         Assert.Contains(log.Lines, l => l.Contains("model 'tiny', which FineTuning:Models (height1) does not list", StringComparison.Ordinal));
-        Assert.Empty(service.Rounds);
+        Assert.Empty(rounds);
         Assert.Equal(original, File.ReadAllBytes(ModelPath));
     }
 
@@ -329,6 +289,34 @@ public sealed class FineTuningTests : IDisposable
         Assert.Equal((true, 25, 0.02), (options.Enabled, options.Steps, options.MinImprovement));
         Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is FineTuningService);
         Assert.True(host.Services.GetRequiredService<FineTuningFeed>().Enabled);
+    }
+
+    /// <summary>Offers six usable frames to a fresh service, stops it once it logs a skipped round (or after 30 s), and returns its rounds.</summary>
+    private static async Task<IReadOnlyList<FineTuningRound>> RunUntilRoundSkippedAsync(IOptions<AfmEdgeOptions> options, CapturingLogger<FineTuningService> log)
+    {
+        var feed = new FineTuningFeed(options);
+        using var service = new FineTuningService(feed, options, TimeProvider.System, log);
+        var ct = TestContext.Current.CancellationToken;
+        await service.StartAsync(ct);
+        try
+        {
+            for (var seed = 1; seed <= 6; seed++)
+            {
+                await OfferAndWaitAsync(feed, service, MeasuredFrame(seed, noise: 2e-9, shift: 1.5, retraceOffset: 0, withCurrent: false));
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!log.Lines.Any(l => l.Contains("round skipped", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+        finally
+        {
+            await service.StopAsync(ct);
+        }
+
+        return [.. service.Rounds];
     }
 
     private IOptions<AfmEdgeOptions> Options(double minImprovement)
