@@ -54,17 +54,7 @@ public static class LocalCorrelation
                 continue;
             }
 
-            for (var q = 0; q < Quantities; q++)
-            {
-                var p = prefix.AsSpan(q * (width + 1), width + 1);
-                var c = columns.AsSpan(q * width, width);
-                p[0] = 0;
-                for (var x = 0; x < width; x++)
-                {
-                    p[x + 1] = p[x] + c[x];
-                }
-            }
-
+            Prefix(columns, prefix, width);
             Finish(prefix, width, radius, output.Slice(y * width, width));
         }
     }
@@ -199,33 +189,117 @@ public static class LocalCorrelation
         }
     }
 
-    private static void Finish(double[] prefix, int width, int radius, Span<float> output)
+    /// <summary>Row prefix sums of the six column sums, the six running sums side by side (six independent add chains, not one).</summary>
+    private static void Prefix(double[] columns, double[] prefix, int width)
     {
         var stride = width + 1;
+        var c0 = columns.AsSpan(0, width);
+        var c1 = columns.AsSpan(width, width);
+        var c2 = columns.AsSpan(2 * width, width);
+        var c3 = columns.AsSpan(3 * width, width);
+        var c4 = columns.AsSpan(4 * width, width);
+        var c5 = columns.AsSpan(5 * width, width);
+        var p0 = prefix.AsSpan(0, stride);
+        var p1 = prefix.AsSpan(stride, stride);
+        var p2 = prefix.AsSpan(2 * stride, stride);
+        var p3 = prefix.AsSpan(3 * stride, stride);
+        var p4 = prefix.AsSpan(4 * stride, stride);
+        var p5 = prefix.AsSpan(5 * stride, stride);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0;
+        p0[0] = p1[0] = p2[0] = p3[0] = p4[0] = p5[0] = 0;
         for (var x = 0; x < width; x++)
         {
-            var hi = Math.Min(width - 1, x + radius) + 1;
-            var lo = Math.Max(0, x - radius);
-            var n = prefix[hi] - prefix[lo];
-            var sa = prefix[stride + hi] - prefix[stride + lo];
-            var sb = prefix[(2 * stride) + hi] - prefix[(2 * stride) + lo];
-            var saa = prefix[(3 * stride) + hi] - prefix[(3 * stride) + lo];
-            var sbb = prefix[(4 * stride) + hi] - prefix[(4 * stride) + lo];
-            var sab = prefix[(5 * stride) + hi] - prefix[(5 * stride) + lo];
-            if (n < 2.5)
-            {
-                output[x] = float.NaN;
-                continue;
-            }
-
-            var va = saa - (sa * sa / n);
-            var vb = sbb - (sb * sb / n);
-            var cov = sab - (sa * sb / n);
-
-            // Relative guard: a window whose variance is rounding noise of the running sums counts as constant.
-            output[x] = va > 1e-12 * saa && vb > 1e-12 * sbb && va > 0 && vb > 0
-                ? (float)Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1)
-                : float.NaN;
+            s0 += c0[x];
+            s1 += c1[x];
+            s2 += c2[x];
+            s3 += c3[x];
+            s4 += c4[x];
+            s5 += c5[x];
+            p0[x + 1] = s0;
+            p1[x + 1] = s1;
+            p2[x + 1] = s2;
+            p3[x + 1] = s3;
+            p4[x + 1] = s4;
+            p5[x + 1] = s5;
         }
+    }
+
+    private static void Finish(double[] prefix, int width, int radius, Span<float> output)
+    {
+        // Inside, a pixel's window spans [x − radius, x + radius], so whole vectors of pixels read contiguous prefix
+        // sums: the divisions and the square root (most of a row's time) run several pixels at a time, with the same
+        // operations per pixel as the scalar edges, so the map is the same to the bit.
+        var lanes = Vector<double>.Count;
+        var x = 0;
+        for (; x < Math.Min(width, radius); x++)
+        {
+            output[x] = FinishAt(prefix, width, radius, x);
+        }
+
+        if (Vector.IsHardwareAccelerated)
+        {
+            var stride = width + 1;
+            var n = prefix.AsSpan(0, stride);
+            var a = prefix.AsSpan(stride, stride);
+            var b = prefix.AsSpan(2 * stride, stride);
+            var aa = prefix.AsSpan(3 * stride, stride);
+            var bb = prefix.AsSpan(4 * stride, stride);
+            var ab = prefix.AsSpan(5 * stride, stride);
+            var minimum = new Vector<double>(2.5);
+            var relative = new Vector<double>(1e-12);
+            Span<double> r = stackalloc double[lanes];
+            for (; x + lanes + radius <= width; x += lanes)
+            {
+                int hi = x + radius + 1, lo = x - radius;
+                var vn = new Vector<double>(n[hi..]) - new Vector<double>(n[lo..]);
+                var sa = new Vector<double>(a[hi..]) - new Vector<double>(a[lo..]);
+                var sb = new Vector<double>(b[hi..]) - new Vector<double>(b[lo..]);
+                var saa = new Vector<double>(aa[hi..]) - new Vector<double>(aa[lo..]);
+                var sbb = new Vector<double>(bb[hi..]) - new Vector<double>(bb[lo..]);
+                var sab = new Vector<double>(ab[hi..]) - new Vector<double>(ab[lo..]);
+                var va = saa - (sa * sa / vn);
+                var vb = sbb - (sb * sb / vn);
+                var cov = sab - (sa * sb / vn);
+                var ok = Vector.GreaterThanOrEqual(vn, minimum) & Vector.GreaterThan(va, relative * saa) & Vector.GreaterThan(vb, relative * sbb)
+                         & Vector.GreaterThan(va, Vector<double>.Zero) & Vector.GreaterThan(vb, Vector<double>.Zero);
+                var value = Vector.Min(Vector<double>.One, Vector.Max(-Vector<double>.One, cov / Vector.SquareRoot(va * vb)));
+                Vector.ConditionalSelect(ok, value, new Vector<double>(double.NaN)).CopyTo(r);
+                for (var k = 0; k < lanes; k++)
+                {
+                    output[x + k] = (float)r[k];
+                }
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            output[x] = FinishAt(prefix, width, radius, x);
+        }
+    }
+
+    private static float FinishAt(double[] prefix, int width, int radius, int x)
+    {
+        var stride = width + 1;
+        var hi = Math.Min(width - 1, x + radius) + 1;
+        var lo = Math.Max(0, x - radius);
+        var n = prefix[hi] - prefix[lo];
+        var sa = prefix[stride + hi] - prefix[stride + lo];
+        var sb = prefix[(2 * stride) + hi] - prefix[(2 * stride) + lo];
+        var saa = prefix[(3 * stride) + hi] - prefix[(3 * stride) + lo];
+        var sbb = prefix[(4 * stride) + hi] - prefix[(4 * stride) + lo];
+        var sab = prefix[(5 * stride) + hi] - prefix[(5 * stride) + lo];
+        if (n < 2.5)
+        {
+            return float.NaN;
+        }
+
+        var va = saa - (sa * sa / n);
+        var vb = sbb - (sb * sb / n);
+        var cov = sab - (sa * sb / n);
+
+        // Relative guard: a window whose variance is rounding noise of the running sums counts as constant.
+        return va > 1e-12 * saa && vb > 1e-12 * sbb && va > 0 && vb > 0
+            ? (float)Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1)
+            : float.NaN;
     }
 }

@@ -22,12 +22,30 @@ internal static class BenchPipelineCommand
         var pixels = new Option<int>("--pixels") { Description = "Scan pixels per side.", DefaultValueFactory = _ => 256 };
         var frames = new Option<int>("--frames") { Description = "Frames to run.", DefaultValueFactory = _ => 60 };
         var source = new Option<string>("--source") { Description = "VirtualMicroscope or TestPattern.", DefaultValueFactory = _ => "VirtualMicroscope" };
-        var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker.") { pixels, frames, source };
-        command.SetAction((parse, token) => RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, output, error, token));
+        var stageFrames = new Option<int>("--stage-frames")
+        {
+            Description = "Frames for the second part: each stage run alone, its processor time per frame (0 skips it).",
+            DefaultValueFactory = _ => 8,
+        };
+        var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker; then each stage's processor time per frame.")
+        {
+            pixels, frames, source, stageFrames,
+        };
+        command.SetAction((parse, token) =>
+        {
+            var stages = parse.GetValue(stageFrames);
+            if (stages is < 0 or > 1000)
+            {
+                error.WriteLine($"afmedge bench pipeline: --stage-frames {stages} must be between 0 and 1000.");
+                return Task.FromResult(ExitCodes.BadUsageOrConfig);
+            }
+
+            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, output, error, token);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(int pixels, int frames, string source, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int pixels, int frames, string source, int stageFrames, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // A port the OS just said was free can be taken before the broker binds it (by any outgoing connection),
         // so a start that finds it taken is retried on a fresh port.
@@ -57,7 +75,13 @@ internal static class BenchPipelineCommand
 
             await host.WaitForShutdownAsync(cancellationToken);
             watch.Stop();
-            return await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+            var result = await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+            if (stageFrames > 0)
+            {
+                await StageCosts.MeasureAsync(Configuration(pixels, frames, source, FreeLoopbackPort()), stageFrames, output, cancellationToken);
+            }
+
+            return result;
         }
     }
 
@@ -91,6 +115,14 @@ internal static class BenchPipelineCommand
         await output.WriteLineAsync("mean working time per frame: " + string.Join(", ",
             StageOrder.Where(stages.ContainsKey)
                 .Select(stage => string.Create(CultureInfo.InvariantCulture, $"{stage} {stages[stage].TotalMilliseconds:F1} ms"))));
+        if (metrics.CostPerFrame is { } cost)
+        {
+            var processor = cost.Processor.TotalMilliseconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"steady state per frame: {processor:F1} ms processor time over all threads (the cores give {1000.0 * Environment.ProcessorCount / processor:F1} frames/s at that cost), " +
+                $"{cost.AllocatedBytes / (double)(1 << 20):F2} MiB allocated; collections over {cost.Frames} frames: gen0 {cost.Gen0}, gen1 {cost.Gen1}, gen2 {cost.Gen2}"));
+        }
+
         return metrics.Published == frames ? ExitCodes.Ok : ExitCodes.RuntimeFailure;
     }
 }

@@ -10,6 +10,8 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, ".gsf ×4 (4.2 MB): parse from memory")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
     [InlineData(new[] { "bench", "process", "--sizes", "32", "--budget-ms", "1", "--no-gwyddion" }, "align-rows:median,level:plane,scars,register:probes")]
@@ -63,6 +65,15 @@ public sealed class BenchCommandTests
         var exit = await AfmEdgeCli.InvokeAsync(["bench", bench, "--sizes", sizes], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains("--sizes", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchPipeline_NegativeStageFrames_ExitsTwoNamingIt()
+    {
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--stage-frames", "-1"], new StringWriter(), error, TestContext.Current.CancellationToken);
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("--stage-frames -1", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
