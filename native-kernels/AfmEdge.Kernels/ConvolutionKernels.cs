@@ -117,7 +117,7 @@ public sealed class ConvolutionKernels
 
     // Keys' cubic (a = −0.5) at the tap distances of BicubicUpsampler's two phases: |tap − 1.75| for the left phase
     // (1.75, 0.75, 0.25, 1.25) and |tap − 1.25| for the right (1.25, 0.25, 0.75, 1.75).
-    private static float Weight(int phase, int tap)
+    internal static float Weight(int phase, int tap)
     {
         var d = Math.Abs(tap - 1.75f + (0.5f * phase));
         return d <= 1 ? (((1.5f * d) - 2.5f) * d * d) + 1 : d < 2 ? (((((-0.5f * d) + 2.5f) * d) - 4f) * d) + 2f : 0f;

@@ -20,11 +20,36 @@ public sealed class KernelAccelerator : IDisposable
         _context = context;
         Accelerator = accelerator;
         Kernels = new ProcessingKernels(accelerator);
+        Leveling = new LevelingKernels(accelerator);
+        Morphology = new MorphologyKernels(accelerator);
+        Scars = new ScarKernels(accelerator);
+        Fft = new FftKernels(accelerator, Leveling);
+        Registration = new RegistrationKernels(accelerator, Fft);
+        Statistics = new StatisticsKernels(accelerator, Leveling);
     }
 
     public Accelerator Accelerator { get; }
 
+    /// <summary>Gaussian, median, row alignment and half resolution.</summary>
     public ProcessingKernels Kernels { get; }
+
+    /// <summary>Plane and polynomial leveling.</summary>
+    public LevelingKernels Leveling { get; }
+
+    /// <summary>Tip dilation, erosion and certainty map.</summary>
+    public MorphologyKernels Morphology { get; }
+
+    /// <summary>Scar marking and removal.</summary>
+    public ScarKernels Scars { get; }
+
+    /// <summary>The 2D FFT and the FFT filters.</summary>
+    public FftKernels Fft { get; }
+
+    /// <summary>Surface statistics, zero offset and feature-masked leveling.</summary>
+    public StatisticsKernels Statistics { get; }
+
+    /// <summary>Shift by interpolation and the phase-correlation surface.</summary>
+    public RegistrationKernels Registration { get; }
 
     public string Name => $"{Accelerator.AcceleratorType} {Accelerator.Name}";
 

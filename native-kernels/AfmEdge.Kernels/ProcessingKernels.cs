@@ -19,6 +19,12 @@ public sealed class ProcessingKernels
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _rowMedian;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _rowMean;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _subtractRows;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _rowTrimmed;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _differenceMedian;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, int, int> _rowMoments;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int> _subtractRowPolynomials;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int> _halve;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int> _bicubic;
 
     internal ProcessingKernels(Accelerator accelerator)
     {
@@ -29,6 +35,13 @@ public sealed class ProcessingKernels
         _rowMedian = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(RowMedianKernel);
         _rowMean = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(RowMeanKernel);
         _subtractRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SubtractRowsKernel);
+        _rowTrimmed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(RowTrimmedMeanKernel);
+        _differenceMedian = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(DifferenceMedianKernel);
+        _rowMoments = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, int, int>(RowPolynomialMomentsKernel);
+        _subtractRowPolynomials = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int>(
+            SubtractRowPolynomialsKernel);
+        _halve = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(HalveKernel);
+        _bicubic = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int>(BicubicKernel);
     }
 
     /// <summary>gwy_data_field_filter_gaussian: separable, 2·ceil(5σ)+1 taps, mirror extension (as GaussianFilter).</summary>
@@ -67,44 +80,173 @@ public sealed class ProcessingKernels
     }
 
     /// <summary>
-    /// Row alignment by row median (rank n/2) or row mean, offsets zero-levelled on the host in double, as
-    /// gwy_data_field_find_row_shifts_trimmed_mean (trimfrac 0.5 or 0) + gwy_data_field_subtract_row_shifts.
+    /// Gwyddion's "Align rows" (as <see cref="RowAlignment"/> without a mask): row median (rank n/2), mean or trimmed
+    /// mean (gwy_data_field_find_row_shifts_trimmed_mean) zero-levelled; the median of differences to the previous row
+    /// integrated and slope-levelled (gwy_data_field_find_row_shifts_trimmed_diff); or each row's least-squares
+    /// polynomial of <paramref name="degree"/> subtracted and the frame mean added back (linematch_do_poly). The per-row
+    /// statistics run on the device, the O(height) levelling of the offsets and the small per-row solves on the host.
     /// </summary>
-    public float[] AlignRows(float[] input, int width, int height, RowAlignmentMethod method)
+    public float[] AlignRows(float[] input, int width, int height, RowAlignmentMethod method, int degree = 1, double trimFraction = RowAlignment.DefaultTrimFraction)
     {
         Check(input, width, height);
-        if (method is not (RowAlignmentMethod.Median or RowAlignmentMethod.Mean))
+        var settings = new RowAlignment(method, degree, trimFraction); // validates the method and its parameters
+        using var source = _accelerator.Allocate1D(input);
+        using var result = _accelerator.Allocate1D<float>(input.Length);
+        if (method == RowAlignmentMethod.Polynomial && degree > 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(method), method, "The kernels align rows by median or mean.");
+            AlignRowPolynomials(source.View, result.View, width, height, settings.Degree);
+            return result.GetAsArray1D();
         }
 
-        using var source = _accelerator.Allocate1D(input);
         using var shifts = _accelerator.Allocate1D<float>(height);
-        using var result = _accelerator.Allocate1D<float>(input.Length);
-        if (method == RowAlignmentMethod.Median)
+        var trim = method switch
+        {
+            RowAlignmentMethod.Median => 0.5,
+            RowAlignmentMethod.TrimmedMean => settings.TrimFraction,
+            _ => 0.0,
+        };
+        var trimmed = (int)Math.Floor((trim * width) + 0.5);
+        if (method == RowAlignmentMethod.MedianOfDifferences)
+        {
+            if (height > 1)
+            {
+                _differenceMedian(height - 1, source.View, shifts.View.SubView(1, height - 1), width, width / 2);
+            }
+        }
+        else if ((2 * trimmed) + 1 >= width)
         {
             _rowMedian(height, source.View, shifts.View, width, width / 2);
         }
-        else
+        else if (trimmed == 0)
         {
             _rowMean(height, source.View, shifts.View, width);
         }
-
-        _accelerator.Synchronize();
-        var host = shifts.GetAsArray1D();
-        var mean = host.Average(v => (double)v);
-        for (var y = 0; y < height; y++)
+        else
         {
-            host[y] = (float)(host[y] - mean);
+            _rowTrimmed(height, source.View, shifts.View, width, trimmed);
         }
 
-        shifts.CopyFromCPU(host);
+        _accelerator.Synchronize();
+        var offsets = shifts.GetAsArray1D().Select(v => (double)v).ToArray();
+        if (method == RowAlignmentMethod.MedianOfDifferences)
+        {
+            SlopeLevel(offsets);
+        }
+        else
+        {
+            var mean = offsets.Average();
+            for (var y = 0; y < height; y++)
+            {
+                offsets[y] -= mean;
+            }
+        }
+
+        shifts.CopyFromCPU([.. offsets.Select(v => (float)v)]);
         _subtractRows(new Index2D(width, height), source.View, shifts.View, result.View, width);
         _accelerator.Synchronize();
         return result.GetAsArray1D();
     }
 
-    private static void Check(float[] input, int width, int height)
+    /// <summary>2× downsampling as a half-resolution scan (as <see cref="AfmEdge.Processing.HalfResolution"/>): ⌊w/2⌋ × ⌈h/2⌉.</summary>
+    public float[] HalfResolution(float[] input, int width, int height)
+    {
+        Check(input, width, height);
+        var (w, h) = AfmEdge.Processing.HalfResolution.Size(width, height);
+        using var source = _accelerator.Allocate1D(input);
+        using var result = _accelerator.Allocate1D<float>((long)w * h);
+        _halve(new Index2D(w, h), source.View, result.View, width, w);
+        _accelerator.Synchronize();
+        return result.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// Bicubic ×2 (Keys, a = −0.5, edges replicated), the baseline the enhancer must beat: as the enhancer's skip path
+    /// and AfmEdge.Inference's BicubicUpsampler, 2W × 2H out.
+    /// </summary>
+    public float[] UpsampleBicubic(float[] input, int width, int height)
+    {
+        Check(input, width, height);
+        using var source = _accelerator.Allocate1D(input);
+        using var result = _accelerator.Allocate1D<float>(4L * input.Length);
+        _bicubic(new Index2D(2 * width, 2 * height), source.View, result.View, width, height);
+        _accelerator.Synchronize();
+        return result.GetAsArray1D();
+    }
+
+    private void AlignRowPolynomials(ArrayView<float> source, ArrayView<float> result, int width, int height, int degree)
+    {
+        // Per row: Σ x'^k for k ≤ 2·degree, then Σ x'^i·z for i ≤ degree, row-major by row.
+        var powers = (2 * degree) + 1;
+        var moments = powers + degree + 1;
+        using var sums = _accelerator.Allocate1D<double>((long)moments * height);
+        _rowMoments(new Index2D(moments, height), source, sums.View, width, degree);
+        _accelerator.Synchronize();
+        var all = sums.GetAsArray1D();
+        var average = 0.0;
+        for (var y = 0; y < height; y++)
+        {
+            average += all[(y * moments) + powers];
+        }
+
+        average /= (double)width * height;
+        var terms = degree + 1;
+        var coefficients = new double[terms * height];
+        var matrix = new double[terms * terms];
+        var solution = new double[terms];
+        for (var y = 0; y < height; y++)
+        {
+            var row = y * moments;
+            for (var i = 0; i < terms; i++)
+            {
+                solution[i] = all[row + powers + i];
+                for (var j = 0; j < terms; j++)
+                {
+                    matrix[(i * terms) + j] = all[row + i + j];
+                }
+            }
+
+            if (!(width > degree) || !LinearAlgebra.TrySolveSymmetric(matrix, solution, terms))
+            {
+                Array.Clear(solution);
+            }
+
+            solution[0] -= average;
+            solution.CopyTo(coefficients, y * terms);
+        }
+
+        using var fitted = _accelerator.Allocate1D(coefficients);
+        _subtractRowPolynomials(new Index2D(width, height), source, fitted.View, result, width, degree);
+        _accelerator.Synchronize();
+    }
+
+    /// <summary>Integrates the row differences and subtracts their least-squares line (slope_level_row_shifts).</summary>
+    private static void SlopeLevel(double[] shifts)
+    {
+        var height = shifts.Length;
+        shifts[0] = 0;
+        for (var y = 1; y < height; y++)
+        {
+            shifts[y] += shifts[y - 1];
+        }
+
+        var c = (height - 1) / 2.0;
+        double sum = 0, sumXZ = 0, sumXX = 0;
+        for (var y = 0; y < height; y++)
+        {
+            sum += shifts[y];
+            sumXZ += (y - c) * shifts[y];
+            sumXX += (y - c) * (y - c);
+        }
+
+        var a = sum / height;
+        var b = sumXX > 0 ? sumXZ / sumXX : 0.0;
+        for (var y = 0; y < height; y++)
+        {
+            shifts[y] -= a + (b * (y - c));
+        }
+    }
+
+    internal static void Check(float[] input, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
@@ -229,5 +371,122 @@ public sealed class ProcessingKernels
     {
         var i = (index.Y * width) + index.X;
         output[i] = input[i] - shifts[index.Y];
+    }
+
+    // Mean of the values of rank t … n − t − 1, ties broken by position so each sample has one rank (as sorting does).
+    internal static void RowTrimmedMeanKernel(Index1D row, ArrayView<float> input, ArrayView<float> shifts, int width, int trimmed)
+    {
+        var start = row * width;
+        var sum = 0.0;
+        for (var c = 0; c < width; c++)
+        {
+            var candidate = input[start + c];
+            var rank = 0;
+            for (var x = 0; x < width; x++)
+            {
+                var v = input[start + x];
+                rank += v < candidate || (v == candidate && x < c) ? 1 : 0;
+            }
+
+            if (rank >= trimmed && rank < width - trimmed)
+            {
+                sum += candidate;
+            }
+        }
+
+        shifts[row] = (float)(sum / (width - (2 * trimmed)));
+    }
+
+    // Median (rank n/2) of row r + 1 minus row r, by counting as RowMedianKernel.
+    internal static void DifferenceMedianKernel(Index1D row, ArrayView<float> input, ArrayView<float> shifts, int width, int rank)
+    {
+        var upper = row * width;
+        var lower = upper + width;
+        var result = 0f;
+        for (var c = 0; c < width; c++)
+        {
+            var candidate = input[lower + c] - input[upper + c];
+            int less = 0, equal = 0;
+            for (var x = 0; x < width; x++)
+            {
+                var v = input[lower + x] - input[upper + x];
+                less += v < candidate ? 1 : 0;
+                equal += v == candidate ? 1 : 0;
+            }
+
+            if (less <= rank && rank < less + equal)
+            {
+                result = candidate;
+            }
+        }
+
+        shifts[row] = result;
+    }
+
+    internal static void RowPolynomialMomentsKernel(Index2D index, ArrayView<float> input, ArrayView<double> sums, int width, int degree)
+    {
+        var (moment, row) = (index.X, index.Y);
+        var powers = (2 * degree) + 1;
+        var withZ = moment >= powers;
+        var p = withZ ? moment - powers : moment;
+        var c = (width - 1) / 2.0;
+        var scale = width > 1 ? c : 1.0;
+        var sum = 0.0;
+        for (var x = 0; x < width; x++)
+        {
+            var v = 1.0;
+            for (var k = 0; k < p; k++)
+            {
+                v *= (x - c) / scale;
+            }
+
+            sum += withZ ? v * input[(row * width) + x] : v;
+        }
+
+        sums[(row * (powers + degree + 1)) + moment] = sum;
+    }
+
+    internal static void SubtractRowPolynomialsKernel(Index2D index, ArrayView<float> input, ArrayView<double> coefficients, ArrayView<float> output, int width, int degree)
+    {
+        var c = (width - 1) / 2.0;
+        var xs = (index.X - c) / (width > 1 ? c : 1.0);
+        var first = index.Y * (degree + 1);
+        var value = 0.0;
+        for (var i = degree; i >= 0; i--)
+        {
+            value = (value * xs) + coefficients[first + i];
+        }
+
+        var at = (index.Y * width) + index.X;
+        output[at] = (float)(input[at] - value);
+    }
+
+    internal static void HalveKernel(Index2D index, ArrayView<float> input, ArrayView<float> output, int width, int halfWidth)
+    {
+        var source = (2 * index.Y * width) + (2 * index.X);
+        output[(index.Y * halfWidth) + index.X] = 0.5f * (input[source] + input[source + 1]);
+    }
+
+    // Output sample 2x + phase: four taps per axis with Keys' weights (ConvolutionKernels.Weight), rows first.
+    internal static void BicubicKernel(Index2D index, ArrayView<float> input, ArrayView<float> output, int width, int height)
+    {
+        var (ox, oy) = (index.X, index.Y);
+        var firstX = (ox / 2) - 2 + (ox % 2);
+        var firstY = (oy / 2) - 2 + (oy % 2);
+        var sum = 0f;
+        for (var ty = 0; ty < 4; ty++)
+        {
+            var sy = Math.Max(0, Math.Min(firstY + ty, height - 1));
+            var row = 0f;
+            for (var tx = 0; tx < 4; tx++)
+            {
+                var sx = Math.Max(0, Math.Min(firstX + tx, width - 1));
+                row += ConvolutionKernels.Weight(ox % 2, tx) * input[(sy * width) + sx];
+            }
+
+            sum += ConvolutionKernels.Weight(oy % 2, ty) * row;
+        }
+
+        output[(oy * 2 * width) + ox] = sum;
     }
 }

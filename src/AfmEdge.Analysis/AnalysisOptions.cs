@@ -62,6 +62,14 @@ public sealed record AnalysisOptions
     public double SplitSaddleRatio { get; init; } = 0.5;
 
     /// <summary>
+    /// Splitting touching chromosomes: distance to the object's edge counts only up to this radius (metres), so
+    /// the split's landscape (height × capped distance) dips at necks narrower than any chromosome (a tip against a
+    /// side) and elsewhere follows the height (its valley between two chromosomes side by side). Half the narrowest
+    /// chromosome's width.
+    /// </summary>
+    public double SplitNeckRadius { get; init; } = 0.35e-6;
+
+    /// <summary>
     /// Half-length of the centromere band along the axis, as a fraction of the chromosome's width: the
     /// primary constriction's extent, where the width has recovered to ~90% (1.3 σ of a Gaussian narrowing
     /// whose σ is 0.35 × width).
@@ -113,6 +121,7 @@ public sealed record AnalysisOptions
         Check(MaxChromosomeHeight > 0 && MaxChromosomeHeight < 1e-4, nameof(MaxChromosomeHeight), MaxChromosomeHeight, "must be in (0, 100 µm)", errors);
         Check(MaxHeightSpread > 1 && MaxHeightSpread < 100, nameof(MaxHeightSpread), MaxHeightSpread, "must be in (1, 100)", errors);
         Check(SplitSaddleRatio > 0 && SplitSaddleRatio < 1, nameof(SplitSaddleRatio), SplitSaddleRatio, "must be in (0, 1)", errors);
+        Check(SplitNeckRadius > 0 && SplitNeckRadius < 1e-5, nameof(SplitNeckRadius), SplitNeckRadius, "must be in (0, 10 µm)", errors);
         Check(ArmTolerance >= 0 && ArmTolerance < 1e-5, nameof(ArmTolerance), ArmTolerance, "must be in [0, 10 µm)", errors);
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);

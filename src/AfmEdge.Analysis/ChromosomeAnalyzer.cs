@@ -58,16 +58,43 @@ public sealed class ChromosomeAnalyzer
 
         int width = frame.Width, rows = frame.Height;
         var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
-        var labels = new byte[width * rows];
-        var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
-        var measurements = new ChromosomeMeasurement[segmentation.Count];
-        var leveled = segmentation.LeveledData;
-        Parallel.For(0, segmentation.Count, k =>
+        var (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, null);
+
+        // Touching chromosomes: split what measures as a cluster into pieces that each measure as one chromosome,
+        // then number and measure again (only frames with such a split pay for it).
+        var next = segmentation.Count + 1;
+        List<int>? split = null;
+        for (var k = 0; k < measurements.Length; k++)
         {
-            var axis = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1);
-            measurements[k] = axis.Measure(leveled, boxes[k], frame.PixelSizeX, frame.PixelSizeY, Options);
-            axis.Label(boxes[k], labels);
-        });
+            if (measurements[k].IsCluster)
+            {
+                var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
+                    frame.PixelSizeX, frame.PixelSizeY, Options, next);
+                if (added > 0)
+                {
+                    split ??= [];
+                    split.Add(k + 1);
+                    split.AddRange(Enumerable.Range(next, added));
+                    next += added;
+                }
+            }
+        }
+
+        if (split is not null)
+        {
+            segmentation = segmentation.Renumbered(next - 1, out var map);
+            var pieces = new bool[segmentation.Count + 1];
+            foreach (var id in split)
+            {
+                pieces[map[id]] = true;
+            }
+
+            (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces);
+        }
+
+        var labels = new byte[width * rows];
+        Parallel.For(0, segmentation.Count, k => axes[k].Label(boxes[k], labels));
+        var leveled = segmentation.LeveledData;
 
         // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
         // and so do the arms of a chromosome whose p and q arms cannot be told apart.
@@ -91,6 +118,20 @@ public sealed class ChromosomeAnalyzer
             .ToArray();
         var results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
+    }
+
+    private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
+        ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces)
+    {
+        var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
+        var axes = new ChromosomeAxis[segmentation.Count];
+        var measurements = new ChromosomeMeasurement[segmentation.Count];
+        Parallel.For(0, segmentation.Count, k =>
+        {
+            axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1);
+            measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);
+        });
+        return (axes, measurements, boxes);
     }
 
     /// <summary>The channel's own array (read only here), copied only when the memory is not a whole array.</summary>

@@ -24,6 +24,7 @@ public static class AfmEdgeCli
         root.Subcommands.Add(CorrelateCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(FineTuneCommand.Create(output, error));
         return root;
     }
 

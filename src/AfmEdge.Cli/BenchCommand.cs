@@ -43,7 +43,7 @@ internal static class BenchCommand
         process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), parse.GetValue(gwyddion), parse.GetValue(noGwyddion), output, error));
         return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
         {
-            process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output),
+            process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output, error),
             BenchEnhanceCommand.Create(output, error), BenchAnalyseCommand.Create(output), BenchMemoryCommand.Create(output, error),
         };
     }

@@ -13,6 +13,7 @@ namespace AfmEdge.Cli;
 internal static class BenchMemoryCommand
 {
     private const string ChildOption = "--child-pixels";
+    private const string ChildStreamedOption = "--child-streamed";
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -23,9 +24,10 @@ internal static class BenchMemoryCommand
         var tile = new Option<int>("--tile") { Description = "Tile size in input pixels.", DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { Description = "Engine threads.", DefaultValueFactory = _ => 2 };
         var child = new Option<int>(ChildOption) { Description = "Internal: measure one size in this process.", Hidden = true };
-        var command = new Command("memory", "Peak RSS enhancing a frame of each size (one fresh process per size), and what enhancing adds beyond the frame's buffers.")
+        var childStreamed = new Option<bool>(ChildStreamedOption) { Description = "Internal: measure the streamed path (rows in, bands out to a file).", Hidden = true };
+        var command = new Command("memory", "Peak RSS enhancing a frame of each size (one fresh process per size and path): held in memory, and streamed row by row to a file.")
         {
-            sizes, engine, model, modelDirectory, tile, threads, child,
+            sizes, engine, model, modelDirectory, tile, threads, child, childStreamed,
         };
         command.SetAction(parse =>
         {
@@ -34,7 +36,9 @@ internal static class BenchMemoryCommand
                 parse.GetValue(modelDirectory)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "models"),
                 parse.GetValue(tile), parse.GetValue(threads));
             var pixels = parse.GetValue(child);
-            return pixels > 0 ? MeasureOne(pixels, settings, output, error) : Compare(parse.GetValue(sizes)!, settings, output, error);
+            return pixels <= 0 ? Compare(parse.GetValue(sizes)!, settings, output, error)
+                : parse.GetValue(childStreamed) ? MeasureStreamed(pixels, settings, output, error)
+                : MeasureOne(pixels, settings, output, error);
         });
         return command;
     }
@@ -53,76 +57,55 @@ internal static class BenchMemoryCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        output.WriteLine($"enhancing with {settings.Model} on the {settings.Engine} engine, tile {settings.Tile}, {settings.Threads} thread(s); one process per size");
-        var results = new List<Measurement>();
+        output.WriteLine($"enhancing with {settings.Model} on the {settings.Engine} engine, tile {settings.Tile}, {settings.Threads} thread(s); one process per size and path");
+        var held = new List<Measurement>();
+        var streamed = new List<Measurement>();
         foreach (var size in sizes)
         {
-            var (code, text) = RunChild(size, settings);
-            if (code != ExitCodes.Ok || !Measurement.TryParse(text, out var measurement))
+            foreach (var stream in new[] { false, true })
             {
-                error.WriteLine($"afmedge bench memory: the {size}² run failed (exit {code}): {text.Trim()}");
-                return code == ExitCodes.Ok ? ExitCodes.RuntimeFailure : code;
+                var (code, text) = RunChild(size, stream, settings);
+                if (code != ExitCodes.Ok || !Measurement.TryParse(text, out var measurement))
+                {
+                    error.WriteLine($"afmedge bench memory: the {size}² {(stream ? "streamed" : "held")} run failed (exit {code}): {text.Trim()}");
+                    return code == ExitCodes.Ok ? ExitCodes.RuntimeFailure : code;
+                }
+
+                (stream ? streamed : held).Add(measurement);
             }
 
-            results.Add(measurement);
+            var h = held[^1];
+            var s = streamed[^1];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{size,5}²: frame buffers {Mb(measurement.FrameBytes),8:F1} MB  peak RSS {Mb(measurement.PeakRss),8:F1} MB  " +
-                $"enhancing added {Mb(measurement.PeakRss - measurement.RssWithFrame),6:F1} MB  ({measurement.Seconds:F1} s)"));
+                $"{size,5}²: held in memory: frame buffers {Mb(h.FrameBytes),8:F1} MB  peak RSS {Mb(h.PeakRss),8:F1} MB  " +
+                $"enhancing added {Mb(h.PeakRss - h.RssWithFrame),6:F1} MB  ({h.Seconds:F1} s) | streamed to a file: peak RSS {Mb(s.PeakRss),6:F1} MB  ({s.Seconds:F1} s)"));
         }
 
-        if (results.Count > 1)
+        if (held.Count > 1)
         {
-            var first = results[0];
-            var last = results[^1];
+            var (first, last) = (held[0], held[^1]);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{sizes[^1]}² vs {sizes[0]}²: peak RSS ×{(double)last.PeakRss / first.PeakRss:F2}; added by enhancing ×{(double)(last.PeakRss - last.RssWithFrame) / (first.PeakRss - first.RssWithFrame):F2}; " +
+                $"held, {sizes[^1]}² vs {sizes[0]}²: peak RSS ×{(double)last.PeakRss / first.PeakRss:F2}; added by enhancing ×{(double)(last.PeakRss - last.RssWithFrame) / (first.PeakRss - first.RssWithFrame):F2}; " +
                 $"peak RSS less the frame's own buffers ×{(double)(last.PeakRss - last.FrameBytes) / (first.PeakRss - first.FrameBytes):F2}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"streamed, {sizes[^1]}² vs {sizes[0]}²: peak RSS ×{(double)streamed[^1].PeakRss / streamed[0].PeakRss:F2}"));
         }
 
         return ExitCodes.Ok;
     }
 
-    private static (int Code, string Text) RunChild(int pixels, Settings settings)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "afmedge")
-        {
-            start.FileName = self;
-        }
-        else
-        {
-            // Started as `dotnet afmedge.dll` (or hosted by another program, as in tests): run the assembly on dotnet.
-            start.FileName = self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet"
-                ? self
-                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-            start.ArgumentList.Add(typeof(BenchMemoryCommand).Assembly.Location);
-        }
-
-        foreach (var argument in new[]
-                 {
-                     "bench", "memory", ChildOption, pixels.ToString(CultureInfo.InvariantCulture), "--engine", settings.Engine, "--model", settings.Model,
-                     "--model-dir", settings.ModelDirectory, "--tile", settings.Tile.ToString(CultureInfo.InvariantCulture),
-                     "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture),
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The measuring process did not start.");
-        var errorText = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, text + errorText.Result);
-    }
+    private static (int Code, string Text) RunChild(int pixels, bool streamed, Settings settings) =>
+        SelfProcess.Run(SelfProcess.StartInfo(
+        [
+            "bench", "memory", ChildOption, pixels.ToString(CultureInfo.InvariantCulture), "--engine", settings.Engine, "--model", settings.Model,
+            "--model-dir", settings.ModelDirectory, "--tile", settings.Tile.ToString(CultureInfo.InvariantCulture),
+            "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture), .. (streamed ? [ChildStreamedOption] : Array.Empty<string>()),
+        ]));
 
     private static int MeasureOne(int pixels, Settings settings, TextWriter output, TextWriter error)
     {
-        var catalog = ModelCatalog.Load(settings.ModelDirectory);
-        var model = catalog.Find(settings.Model);
-        if (model is null)
+        if (Load(settings, error) is not { } model)
         {
-            error.WriteLine($"afmedge bench memory: no model '{settings.Model}' in {settings.ModelDirectory}.");
             return ExitCodes.BadUsageOrConfig;
         }
 
@@ -156,18 +139,97 @@ internal static class BenchMemoryCommand
         return ExitCodes.Ok;
     }
 
+    // The streamed path: rows arrive one at a time (as from a scan or a file reader) and each finished band goes to a
+    // file, one per output channel, as a writer of a huge frame would; nothing the size of the frame is ever held.
+    private static int MeasureStreamed(int pixels, Settings settings, TextWriter output, TextWriter error)
+    {
+        if (Load(settings, error) is not { } model)
+        {
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        var network = model.Network;
+        using var engine = EngineFactory.CreateEngine(settings.Engine, model, TiledEnhancer.MaxTileSide(network, settings.Tile), settings.Threads);
+        var files = network.OutputChannels.Select(_ => new FileStream(
+            Path.Combine(Path.GetTempPath(), $"afmedge-bench-memory-{Environment.ProcessId}-{Guid.NewGuid():N}.raw"),
+            FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose)).ToArray();
+        try
+        {
+            var finite = true;
+            var stream = new RowStreamEnhancer(new TiledEnhancer(engine, settings.Tile), pixels, pixels, (first, end, rows) =>
+            {
+                for (var o = 0; o < files.Length; o++)
+                {
+                    var band = rows[o].AsSpan(0, 4 * pixels * (end - first));
+                    finite &= float.IsFinite(band[band.Length / 2]);
+                    files[o].Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(band));
+                }
+            });
+            var row = network.InputChannels.Select(_ => new float[pixels]).ToArray();
+            GC.Collect();
+            ResetPeak();
+            var before = ProcStatus("VmRSS");
+            var clock = Stopwatch.StartNew();
+            for (var y = 0; y < pixels; y++)
+            {
+                for (var c = 0; c < row.Length; c++)
+                {
+                    PatternRow(row[c], y, network.Mean[c], network.Std[c], c);
+                }
+
+                stream.AddRow(y, row);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            var peak = ProcStatus("VmHWM");
+            if (!finite || files.Any(f => f.Length != 4L * pixels * pixels * sizeof(float)))
+            {
+                error.WriteLine("afmedge bench memory: the streamed frame is not finite or not whole.");
+                return ExitCodes.RuntimeFailure;
+            }
+
+            output.WriteLine(new Measurement(0, before, peak, seconds).Format());
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            foreach (var file in files)
+            {
+                file.Dispose();
+            }
+        }
+    }
+
+    private static ModelEntry? Load(Settings settings, TextWriter error)
+    {
+        var model = ModelCatalog.Load(settings.ModelDirectory).Find(settings.Model);
+        if (model is null)
+        {
+            error.WriteLine($"afmedge bench memory: no model '{settings.Model}' in {settings.ModelDirectory}.");
+        }
+
+        return model;
+    }
+
     private static float[] Pattern(int pixels, float mean, float std, int channel)
     {
         var plane = new float[pixels * pixels];
+        var row = new float[pixels];
         for (var y = 0; y < pixels; y++)
         {
-            for (var x = 0; x < pixels; x++)
-            {
-                plane[(y * pixels) + x] = mean + (std * MathF.Sin((x * 0.07f) + (channel * 0.5f)) * MathF.Cos(y * 0.05f));
-            }
+            PatternRow(row, y, mean, std, channel);
+            row.CopyTo(plane, y * pixels);
         }
 
         return plane;
+    }
+
+    private static void PatternRow(float[] row, int y, float mean, float std, int channel)
+    {
+        for (var x = 0; x < row.Length; x++)
+        {
+            row[x] = mean + (std * MathF.Sin((x * 0.07f) + (channel * 0.5f)) * MathF.Cos(y * 0.05f));
+        }
     }
 
     // Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS, so startup's own peak does not count.

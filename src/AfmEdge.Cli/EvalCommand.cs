@@ -36,6 +36,7 @@ internal static class EvalCommand
             seeds, models, real, json,
         };
         command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(models)!.FullName, parse.GetValue(real)?.FullName, parse.GetValue(json), output, error));
+        command.Subcommands.Add(EvalAnalysisCommand.Create(output, error));
         return command;
     }
 

@@ -9,9 +9,9 @@ namespace AfmEdge.Formats;
 /// </summary>
 internal sealed class ByteCursor
 {
-    private readonly byte[] _bytes;
+    private readonly ReadOnlyMemory<byte> _bytes;
 
-    public ByteCursor(byte[] bytes, string fileName, bool bigEndian = false, int start = 0, int end = -1)
+    public ByteCursor(ReadOnlyMemory<byte> bytes, string fileName, bool bigEndian = false, int start = 0, int end = -1)
     {
         _bytes = bytes;
         FileName = fileName;
@@ -25,7 +25,7 @@ internal sealed class ByteCursor
     public int Position { get; set; }
     public int End { get; }
     public int Remaining => End - Position;
-    public byte[] Bytes => _bytes;
+    public ReadOnlyMemory<byte> Bytes => _bytes;
 
     public AfmFormatException Error(string field, string problem) => new(FileName, field, problem);
 
@@ -41,7 +41,7 @@ internal sealed class ByteCursor
     public ReadOnlySpan<byte> Take(int count, string field)
     {
         Need(count, field);
-        var span = _bytes.AsSpan(Position, count);
+        var span = _bytes.Span.Slice(Position, count);
         Position += count;
         return span;
     }
@@ -72,15 +72,16 @@ internal sealed class ByteCursor
     /// <summary>A NUL-terminated string (UTF-8, falling back to Latin-1 for old files that wrote "µ" as one byte).</summary>
     public string ReadCString(string field)
     {
-        var nul = Array.IndexOf(_bytes, (byte)0, Position, Remaining);
+        var text = _bytes.Span[Position..End];
+        var nul = text.IndexOf((byte)0);
         if (nul < 0)
         {
             throw Error(field, $"string starting at offset {Position} has no terminating NUL before the end of its block.");
         }
 
-        var text = TextDecoding.Decode(_bytes.AsSpan(Position, nul - Position));
-        Position = nul + 1;
-        return text;
+        var value = TextDecoding.Decode(text[..nul]);
+        Position += nul + 1;
+        return value;
     }
 }
 

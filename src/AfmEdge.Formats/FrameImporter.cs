@@ -35,16 +35,17 @@ public static class FrameImporter
     public static IReadOnlyList<Frame> OpenAll(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var bytes = FileBytes.Read(path);
+        using var bytes = FileBytes.Read(path);
         var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
-        return Parse(bytes, Path.GetFileName(path), fileTime);
+        return Parse(bytes.Memory, Path.GetFileName(path), fileTime);
     }
 
     public static IReadOnlyList<Frame> OpenAll(Stream stream, string fileName)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
-        return Parse(FileBytes.Read(stream, fileName), fileName, DateTimeOffset.UnixEpoch);
+        using var bytes = FileBytes.Read(stream, fileName);
+        return Parse(bytes.Memory, fileName, DateTimeOffset.UnixEpoch);
     }
 
     /// <summary>Which parser would read a file that starts with <paramref name="head"/> and is named <paramref name="fileName"/>.</summary>
@@ -91,11 +92,12 @@ public static class FrameImporter
         };
     }
 
-    private static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName, DateTimeOffset fileTime) =>
-        Detect(bytes, fileName) switch
+    // The parsers copy what they keep out of the bytes, which go back to the pool when the caller disposes them.
+    private static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime) =>
+        Detect(bytes.Span, fileName) switch
         {
             AfmFileFormat.GwyddionSimpleField => [GsfReader.Parse(bytes, fileName, fileTime)],
-            AfmFileFormat.Gwyddion => ParseGuard.Run(fileName, () => GwyReader.Parse(bytes, fileName, fileTime).ToFrames()),
+            AfmFileFormat.Gwyddion => ParseGuard.Run(fileName, () => GwyReader.Parse(bytes, fileName, fileTime, singleData: true).ToFrames()),
             AfmFileFormat.Nanoscope => NanoscopeReader.Parse(bytes, fileName),
             AfmFileFormat.IgorBinaryWave => [IgorReader.Parse(bytes, fileName)],
             AfmFileFormat.NanonisSxm => [NanonisSxmReader.Parse(bytes, fileName)],

@@ -3,6 +3,7 @@ using AfmEdge.Analysis;
 using AfmEdge.Control.Board;
 using AfmEdge.Core;
 using AfmEdge.Host.Enhancement;
+using AfmEdge.Host.FineTuning;
 using AfmEdge.Host.Options;
 using AfmEdge.Host.Pipeline;
 using AfmEdge.Host.Sources;
@@ -60,6 +61,7 @@ public static class AfmEdgeHost
         services.AddSingleton<IScanSource>(CreateSource);
         services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
         services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
+        services.AddSingleton<FineTuningFeed>();
         services.AddSingleton<FrameAnalyzer>();
         services.AddSingleton<MqttPublisher>();
         services.AddSingleton(sp =>
@@ -79,6 +81,7 @@ public static class AfmEdgeHost
         services.AddHostedService<AcquisitionStage>();
         services.AddHostedService<SystemdWatchdogService>();
         services.AddHostedService<ModelFolderWatcher>();
+        services.AddHostedService<FineTuningService>();
 
         configure?.Invoke(services);
         return builder.Build();

@@ -65,38 +65,75 @@ public sealed class TiledEnhancer
     /// </summary>
     public void Enhance(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs, int firstRow, int endRow)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(outputs);
+        CheckRows(width, height, firstRow, endRow);
+        CheckPlanes(inputs, _engine.Network.InputChannels.Count, width, height, exact: true, "input", nameof(inputs));
+        CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * width, 2 * height, exact: true, "output", nameof(outputs));
+        Run(inputs, width, height, 0, outputs, 0, firstRow, endRow);
+    }
+
+    /// <summary>
+    /// Enhances input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of a width×height frame of which
+    /// only a window of rows is in memory: <paramref name="window"/> holds rows from <paramref name="windowFirstRow"/>
+    /// on (at least up to the band's lower halo), and <paramref name="outputs"/> receives output rows from
+    /// 2·<paramref name="firstRow"/> on. The tiles, and so the result, are the same as <see cref="Enhance(IReadOnlyList{float[]}, int, int, IReadOnlyList{float[]}, int, int)"/>;
+    /// this is how a frame of any height is enhanced with memory set by its width.
+    /// </summary>
+    public void EnhanceWindow(IReadOnlyList<float[]> window, int width, int height, int windowFirstRow, IReadOnlyList<float[]> outputs, int firstRow, int endRow)
+    {
+        CheckRows(width, height, firstRow, endRow);
+        var neededFirst = Math.Max(0, firstRow - Halo);
+        var neededEnd = Math.Min(height, endRow + Halo);
+        if (windowFirstRow < 0 || windowFirstRow > neededFirst)
+        {
+            throw new ArgumentOutOfRangeException(nameof(windowFirstRow), windowFirstRow, $"The window must start at or before row {neededFirst}, the band's upper halo.");
+        }
+
+        CheckPlanes(window, _engine.Network.InputChannels.Count, width, neededEnd - windowFirstRow, exact: false, "window", nameof(window));
+        CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * width, 2 * (endRow - firstRow), exact: false, "output band", nameof(outputs));
+        Run(window, width, height, windowFirstRow, outputs, 2 * firstRow, firstRow, endRow);
+    }
+
+    private static void CheckRows(int width, int height, int firstRow, int endRow)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        var network = _engine.Network;
-        if (inputs.Count != network.InputChannels.Count || inputs.Any(p => p.Length != width * height))
-        {
-            throw new ArgumentException($"Expected {network.InputChannels.Count} input planes of {width}×{height}.", nameof(inputs));
-        }
-
-        if (outputs.Count != network.OutputChannels.Count || outputs.Any(p => p.Length != 4 * width * height))
-        {
-            throw new ArgumentException($"Expected {network.OutputChannels.Count} output planes of {2 * width}×{2 * height}.", nameof(outputs));
-        }
-
         if (firstRow < 0 || firstRow % 4 != 0 || endRow > height || endRow < firstRow)
         {
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows [{firstRow}, {endRow}) must start on a multiple of 4 within 0…{height}.");
         }
+    }
 
+    // Whole planes must match exactly; window and band planes may be larger than needed (buffers sized for the widest band).
+    private static void CheckPlanes(IReadOnlyList<float[]> planes, int count, int planeWidth, int planeRows, bool exact, string what, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(planes, parameter);
+        var length = planeWidth * planeRows;
+        var fits = planes.Count == count;
+        for (var i = 0; fits && i < planes.Count; i++)
+        {
+            fits = exact ? planes[i].Length == length : planes[i].Length >= length;
+        }
+
+        if (!fits)
+        {
+            throw new ArgumentException($"Expected {count} {what} planes of {(exact ? "" : "at least ")}{planeWidth}×{planeRows}.", parameter);
+        }
+    }
+
+    private void Run(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow, int firstRow, int endRow)
+    {
         for (var y0 = firstRow; y0 < endRow; y0 += TileSize)
         {
             var y1 = Math.Min(y0 + TileSize, endRow);
             for (var x0 = 0; x0 < width; x0 += TileSize)
             {
                 var x1 = Math.Min(x0 + TileSize, width);
-                RunTile(inputs, width, height, outputs, x0, x1, y0, y1);
+                RunTile(inputs, width, height, inputFirstRow, outputs, outputFirstRow, x0, x1, y0, y1);
             }
         }
     }
 
-    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, IReadOnlyList<float[]> outputs, int x0, int x1, int y0, int y1)
+    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow, int x0, int x1, int y0, int y1)
     {
         var hx0 = Math.Max(0, x0 - Halo);
         var hy0 = Math.Max(0, y0 - Halo);
@@ -111,7 +148,7 @@ public sealed class TiledEnhancer
             var target = _tileInput.AsSpan(c * plane, plane);
             for (var y = 0; y < tileHeight; y++)
             {
-                source.AsSpan(((hy0 + y) * width) + hx0, tileWidth).CopyTo(target.Slice(y * tileWidth, tileWidth));
+                source.AsSpan(((hy0 + y - inputFirstRow) * width) + hx0, tileWidth).CopyTo(target.Slice(y * tileWidth, tileWidth));
             }
         }
 
@@ -127,7 +164,7 @@ public sealed class TiledEnhancer
             for (var y = 2 * y0; y < 2 * y1; y++)
             {
                 tile.Slice(((y - (2 * hy0)) * 2 * tileWidth) + (2 * (x0 - hx0)), coreWidth)
-                    .CopyTo(frame.AsSpan((y * 2 * width) + (2 * x0), coreWidth));
+                    .CopyTo(frame.AsSpan(((y - outputFirstRow) * 2 * width) + (2 * x0), coreWidth));
             }
         }
     }

@@ -14,6 +14,12 @@ public enum RegistrationMode
 
     /// <summary>Retrace channels onto trace by the reference channel's trace/retrace shift: "register:retrace".</summary>
     Retrace,
+
+    /// <summary>
+    /// Retrace channels onto trace line by line along the fast axis, by the reference channel's per-line lags
+    /// (<see cref="LineRegistration"/>): "register:retrace:lines".
+    /// </summary>
+    RetraceLines,
 }
 
 /// <summary>
@@ -37,7 +43,7 @@ public sealed class FrameRegistration : IFrameOperation
         Crop = crop;
         if (!Enum.IsDefined(mode))
         {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Registration mode must be All, Probes or Retrace.");
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Registration mode must be All, Probes, Retrace or RetraceLines.");
         }
 
         if (!(minConfidence >= 0 && minConfidence <= 1))
@@ -89,6 +95,7 @@ public sealed class FrameRegistration : IFrameOperation
     private string BaseName => Mode switch
     {
         RegistrationMode.Retrace => "register:retrace",
+        RegistrationMode.RetraceLines => "register:retrace:lines",
         RegistrationMode.Probes when _explicitProbes => "register:probes:" + string.Join('+', _probes)
             + (_references.SequenceEqual(DefaultReferences) ? string.Empty : ":" + string.Join('+', _references)),
         RegistrationMode.Probes => "register:probes",
@@ -106,10 +113,16 @@ public sealed class FrameRegistration : IFrameOperation
         }
 
         var report = new List<string>();
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal);
         var area = (X: 0, Y: 0, Right: frame.Width, Bottom: frame.Height);
         if (Mode is RegistrationMode.All or RegistrationMode.Retrace)
         {
             RegisterRetrace(channels, reference, report, ref area);
+        }
+
+        if (Mode is RegistrationMode.RetraceLines)
+        {
+            RegisterRetraceLines(channels, reference, report, extra, ref area);
         }
 
         if (Mode is RegistrationMode.All or RegistrationMode.Probes)
@@ -122,7 +135,7 @@ public sealed class FrameRegistration : IFrameOperation
         var key = frame.Metadata.ContainsKey("registration") ? "registration." + Name : "registration";
         if (!Crop || (width == frame.Width && height == frame.Height))
         {
-            return frame.With(channels, key, string.Join("; ", report));
+            return extra.Count == 0 ? frame.With(channels, key, string.Join("; ", report)) : new Frame(frame.Id, frame.Scan, channels, Metadata(frame, key, report, extra));
         }
 
         if (width < ScanSettings.MinPixels || height < ScanSettings.MinPixels)
@@ -133,8 +146,50 @@ public sealed class FrameRegistration : IFrameOperation
 
         report.Add("cropped to it");
         var cropped = channels.Select(c => CropChannel(c, area.X, area.Y, width, height));
+        return new Frame(frame.Id, CropScan(frame.Scan, frame.Width, frame.Height, area.X, area.Y, width, height), cropped, Metadata(frame, key, report, extra));
+    }
+
+    private static Dictionary<string, string> Metadata(Frame frame, string key, List<string> report, Dictionary<string, string> extra)
+    {
         var metadata = new Dictionary<string, string>(frame.Metadata, StringComparer.Ordinal) { [key] = string.Join("; ", report) };
-        return new Frame(frame.Id, CropScan(frame.Scan, frame.Width, frame.Height, area.X, area.Y, width, height), cropped, metadata);
+        foreach (var (name, value) in extra)
+        {
+            metadata[key + "." + name] = value;
+        }
+
+        return metadata;
+    }
+
+    private void RegisterRetraceLines(Channel[] channels, int reference, List<string> report, Dictionary<string, string> extra, ref (int X, int Y, int Right, int Bottom) area)
+    {
+        var trace = channels[reference];
+        var retrace = Array.FindIndex(channels, c => c.Direction == ScanDirection.Retrace && string.Equals(c.Name, trace.Name, StringComparison.OrdinalIgnoreCase));
+        if (retrace < 0)
+        {
+            report.Add($"{trace.Name}: no retrace channel");
+            return;
+        }
+
+        var lags = LineRegistration.Estimate(trace, channels[retrace], new LineLagOptions { GlobalMinConfidence = MinConfidence });
+        report.Add($"{channels[retrace].Descriptor.Key}: {lags}");
+        if (!lags.Accepted)
+        {
+            return;
+        }
+
+        // Every line's lag, so a published frame says what was moved (pixels, retrace against trace, top line first).
+        extra["lines"] = string.Join(",", lags.Lag.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)));
+        for (var i = 0; i < channels.Length; i++)
+        {
+            if (channels[i].Direction == ScanDirection.Retrace)
+            {
+                channels[i] = LineRegistration.Apply(channels[i], lags.Lag);
+            }
+        }
+
+        var (width, height) = (channels[reference].Width, channels[reference].Height);
+        Shrink(ref area, width, height, new RegistrationShift(lags.Lag.Min(), 0, 1, true));
+        Shrink(ref area, width, height, new RegistrationShift(lags.Lag.Max(), 0, 1, true));
     }
 
     private void RegisterRetrace(Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)

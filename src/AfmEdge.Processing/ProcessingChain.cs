@@ -29,7 +29,8 @@ public sealed class ProcessingChain
         "gauss:SIGMA (pixels, 0-1000)", $"median:SIZE (1-{MedianFilter.MaxSize})",
         "lowpass:F", "highpass:F", "bandpass:F1:F2", "notch-rows:F1:F2 (F in cycles per pixel, 0-0.5)",
         "fix-zero", "zero-mean", "offset:VALUE", "level-masked:plane[:K]", "level-masked:poly:D[:K] (D 2-3, K σ 0-10)",
-        "register", "register:retrace", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
+        "tip-dilate:RADIUS_NM", "tip-erode:RADIUS_NM (paraboloid tip, 0-10000 nm)", "tip-erode:blind[:SIZE[:THRESHOLD_NM]] (SIZE odd px, default 11)",
+        "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -305,8 +306,14 @@ public sealed class ProcessingChain
                 ("level-masked", 3) when parts[1] == "plane" => new MaskedLeveling(1, Number(parts[2], "K", 0, 10)),
                 ("level-masked", 3) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3)),
                 ("level-masked", 4) when parts[1] == "poly" => new MaskedLeveling(Integer(parts[2], "D", 2, 3), Number(parts[3], "K", 0, 10)),
+                ("tip-dilate", 2) => TipStep.Paraboloid(TipOperation.Dilate, Number(parts[1], "RADIUS_NM", 0, 10_000, exclusiveMin: true, exclusiveMax: true)),
+                ("tip-erode", 2) when parts[1] == "blind" => TipStep.BlindErosion(),
+                ("tip-erode", 3) when parts[1] == "blind" => TipStep.BlindErosion(Integer(parts[2], "SIZE", 1, (2 * TipStep.MaxHalfSize) + 1)),
+                ("tip-erode", 4) when parts[1] == "blind" => TipStep.BlindErosion(Integer(parts[2], "SIZE", 1, (2 * TipStep.MaxHalfSize) + 1), Number(parts[3], "THRESHOLD_NM", 0, 1e6)),
+                ("tip-erode", 2) => TipStep.Paraboloid(TipOperation.Erode, Number(parts[1], "RADIUS_NM", 0, 10_000, exclusiveMin: true, exclusiveMax: true)),
                 ("register", 1) => new FrameRegistration(RegistrationMode.All, crop: crop),
                 ("register", 2) when parts[1] == "retrace" => new FrameRegistration(RegistrationMode.Retrace, crop: crop),
+                ("register", 3) when parts[1] == "retrace" && parts[2] == "lines" => new FrameRegistration(RegistrationMode.RetraceLines, crop: crop),
                 ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, crop: crop),
                 ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), crop: crop),
                 ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE"), crop: crop),
@@ -333,10 +340,11 @@ public sealed class ProcessingChain
             ? value
             : throw new ArgumentException($"parameter {parameter} = '{text}' must be an integer from {min} to {max}.");
 
-    private static double Number(string text, string parameter, double min, double max, bool exclusiveMin = false) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (exclusiveMin ? value > min : value >= min) && value <= max
+    private static double Number(string text, string parameter, double min, double max, bool exclusiveMin = false, bool exclusiveMax = false) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (exclusiveMin ? value > min : value >= min) && (exclusiveMax ? value < max : value <= max)
             ? value
-            : throw new ArgumentException($"parameter {parameter} = '{text}' must be a number from {min} ({(exclusiveMin ? "exclusive" : "inclusive")}) to {max}.");
+            : throw new ArgumentException(
+                $"parameter {parameter} = '{text}' must be a number from {min} ({(exclusiveMin ? "exclusive" : "inclusive")}) to {max}{(exclusiveMax ? " (exclusive)" : string.Empty)}.");
 
     private static GridOperation Band(string lowText, string highText, Func<double, double, GridOperation> create, bool exclusiveMin)
     {

@@ -258,6 +258,159 @@ public static class Reference
         return (outRe, outIm);
     }
 
+    /// <summary>
+    /// gwy_data_field_mark_scars step by step, in double, for positive and for negative scars (1 where either marks a
+    /// pixel): the search down from every start row, the spread of the high threshold along each row, the removal of
+    /// runs shorter than <paramref name="minLength"/>.
+    /// </summary>
+    public static byte[] ScarMarks(float[] data, int width, int height, double thresholdHigh = 0.666, double thresholdLow = 0.25, int minLength = 16, int maxWidth = 4)
+    {
+        var result = new byte[data.Length];
+        foreach (var negative in new[] { false, true })
+        {
+            var m = ScarStrength(data, width, height, thresholdHigh, thresholdLow, minLength, maxWidth, negative);
+            for (var i = 0; i < m.Length; i++)
+            {
+                result[i] |= m[i] > 0 ? (byte)1 : (byte)0;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Scar removal: every marked pixel interpolated linearly along its column between the nearest unmarked pixels.</summary>
+    public static float[] RemoveScars(float[] data, int width, int height)
+    {
+        var marks = ScarMarks(data, width, height);
+        var output = (float[])data.Clone();
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                if (marks[(y * width) + x] == 0)
+                {
+                    continue;
+                }
+
+                var above = y - 1;
+                while (above >= 0 && marks[(above * width) + x] != 0)
+                {
+                    above--;
+                }
+
+                var below = y + 1;
+                while (below < height && marks[(below * width) + x] != 0)
+                {
+                    below++;
+                }
+
+                output[(y * width) + x] = above >= 0 && below < height
+                    ? (float)(data[(above * width) + x] + ((data[(below * width) + x] - (double)data[(above * width) + x]) * (y - above) / (below - above)))
+                    : above >= 0 ? data[(above * width) + x] : below < height ? data[(below * width) + x] : data[(y * width) + x];
+            }
+        }
+
+        return output;
+    }
+
+    private static double[] ScarStrength(float[] d, int xres, int yres, double high, double low, int minLength, int maxWidth, bool negative)
+    {
+        var m = new double[d.Length];
+        var minLen = Math.Max(minLength, 1);
+        maxWidth = Math.Min(maxWidth, yres - 2);
+        high = Math.Max(high, low);
+        if (minLen > xres || maxWidth < 1 || low <= 0)
+        {
+            return m;
+        }
+
+        double rms = 0;
+        for (var i = 0; i < yres - 1; i++)
+        {
+            for (var j = 0; j < xres; j++)
+            {
+                double z = d[(i * xres) + j] - (double)d[((i + 1) * xres) + j];
+                rms += z * z;
+            }
+        }
+
+        rms = Math.Sqrt(rms / ((double)xres * yres));
+        if (rms == 0)
+        {
+            return m;
+        }
+
+        for (var i = 0; i < yres - (maxWidth + 1); i++)
+        {
+            for (var j = 0; j < xres; j++)
+            {
+                double At(int k) => d[((i + k) * xres) + j];
+                double level = 0, running = At(1);
+                int k;
+                for (k = 1; k <= maxWidth; k++)
+                {
+                    level = negative ? Math.Min(At(0), At(k + 1)) : Math.Max(At(0), At(k + 1));
+                    running = negative ? Math.Max(running, At(k)) : Math.Min(running, At(k));
+                    if ((negative ? level - running : running - level) >= low * rms)
+                    {
+                        break;
+                    }
+                }
+
+                for (; k <= maxWidth && k > 0; k--)
+                {
+                    var at = ((i + k) * xres) + j;
+                    m[at] = Math.Max(m[at], (negative ? level - At(k) : At(k) - level) / rms);
+                }
+            }
+        }
+
+        for (var i = 0; i < yres; i++)
+        {
+            var row = m.AsSpan(i * xres, xres);
+            for (var j = 1; j < xres; j++)
+            {
+                if (row[j] >= low && row[j - 1] >= high)
+                {
+                    row[j] = high;
+                }
+            }
+
+            for (var j = xres - 1; j > 0; j--)
+            {
+                if (row[j - 1] >= low && row[j] >= high)
+                {
+                    row[j - 1] = high;
+                }
+            }
+
+            var length = 0;
+            for (var j = 0; j <= xres; j++)
+            {
+                if (j < xres && row[j] >= high)
+                {
+                    row[j] = 1;
+                    length++;
+                    continue;
+                }
+
+                if (length < minLen)
+                {
+                    row[(j - length)..j].Clear();
+                }
+
+                if (j < xres)
+                {
+                    row[j] = 0;
+                }
+
+                length = 0;
+            }
+        }
+
+        return m;
+    }
+
     /// <summary>Bilinear translation output(x, y) = input(x − dx, y − dy), source clamped to the edge, in double.</summary>
     public static float[] Shift(float[] data, int width, int height, double dx, double dy)
     {

@@ -13,17 +13,17 @@ internal sealed record SimulatedScan(Frame Frame, Frame CleanFrame, TruthMaps Ma
     public const double FieldSize = 20e-6;
 
     /// <summary>The specimen of <paramref name="seed"/> scanned at half of <paramref name="pixels"/> and enlarged ×2 by bicubic interpolation; truth at full size.</summary>
-    public static SimulatedScan HalfResolution(long seed, int pixels)
+    public static SimulatedScan HalfResolution(long seed, int pixels, SpecimenOptions? options = null)
     {
-        var full = Create(seed, pixels);
-        var half = Create(seed, pixels / 2);
+        var full = Create(seed, pixels, options: options);
+        var half = Create(seed, pixels / 2, options: options);
         var enlarged = new AfmEdge.Inference.BicubicUpsampler().Enhance(half.Frame);
         return full with { Frame = enlarged };
     }
 
-    public static SimulatedScan Create(long seed, int pixels, bool clean = true)
+    public static SimulatedScan Create(long seed, int pixels, bool clean = true, SpecimenOptions? options = null)
     {
-        var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions());
+        var specimen = new ChromosomeSpecimen(seed, options ?? new SpecimenOptions());
         var scan = new ScanSettings { SizeX = FieldSize, SizeY = FieldSize, PixelsX = pixels, PixelsY = pixels, LineRateHz = 2 };
         var instrument = new InstrumentOptions();
         var cleanFrame = IdealScan.Render(specimen, scan, instrument, new RenderOptions { Clean = true, IncludeRetrace = false });

@@ -12,7 +12,8 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
-    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, ".gsf ×4 (4.2 MB): parse from memory")]
+    [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, ".gsf ×4 (4.2 MB): parse from memory")]
+    [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "large object heap from 2097152 bytes")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
     [InlineData(new[] { "bench", "process", "--sizes", "32", "--budget-ms", "1", "--no-gwyddion" }, "align-rows:median,level:plane,scars,register:probes")]
     public async Task Bench_SmallBudget_ReportsItsFigures(string[] args, string expected)
@@ -26,8 +27,10 @@ public sealed class BenchCommandTests
         Assert.Contains(expected, output.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task BenchMemory_OneSizeInThisProcess_ReportsFrameAndPeakBytes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BenchMemory_OneSizeInThisProcess_ReportsFrameAndPeakBytes(bool streamed)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -38,15 +41,14 @@ public sealed class BenchCommandTests
         var error = new StringWriter();
 
         // The parent runs each size in a child process with these arguments; the child prints one line of bytes.
-        var exit = await AfmEdgeCli.InvokeAsync(
-            ["bench", "memory", "--child-pixels", "48", "--model-dir", Path.Combine(TestPaths.RepositoryRoot, "models"), "--tile", "32", "--threads", "1"],
-            output, error, TestContext.Current.CancellationToken);
+        string[] args = ["bench", "memory", "--child-pixels", "48", "--model-dir", Path.Combine(TestPaths.RepositoryRoot, "models"), "--tile", "32", "--threads", "1"];
+        var exit = await AfmEdgeCli.InvokeAsync(streamed ? [.. args, "--child-streamed"] : args, output, error, TestContext.Current.CancellationToken);
 
         Assert.True(exit == ExitCodes.Ok, error.ToString());
         var words = output.ToString().Trim().Split(' ');
         Assert.Equal(["frame", "rss", "peak", "seconds"], [words[0], words[2], words[4], words[6]]);
-        // fusion4: 4 input planes of 48² and one output plane of 96², float32.
-        Assert.Equal(((4 * 48 * 48) + (96 * 96)) * sizeof(float), long.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture));
+        // fusion4: 4 input planes of 48² and one output plane of 96², float32; streamed, no frame is held at all.
+        Assert.Equal(streamed ? 0 : ((4 * 48 * 48) + (96 * 96)) * sizeof(float), long.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture));
         // The kernel folds per-thread page counts into RSS and its peak a few pages at a time, so allow a little slack.
         var rss = long.Parse(words[3], System.Globalization.CultureInfo.InvariantCulture);
         var peak = long.Parse(words[5], System.Globalization.CultureInfo.InvariantCulture);

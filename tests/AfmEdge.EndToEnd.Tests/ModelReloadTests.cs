@@ -126,33 +126,4 @@ public sealed class ModelReloadTests : IDisposable
         var scan = new ScanSettings { SizeX = 5e-6, SizeY = 5e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 1 };
         return new Frame(new FrameId(DateTimeOffset.UnixEpoch, seed), scan, [new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), Pixels, Pixels, data)]);
     }
-
-    private sealed class CapturingLogger<T> : ILogger<T>
-    {
-        private readonly List<string> _lines = [];
-
-        public IReadOnlyList<string> Lines
-        {
-            get
-            {
-                lock (_lines)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_lines)
-            {
-                _lines.Add(formatter(state, exception));
-            }
-        }
-    }
 }

@@ -127,4 +127,42 @@ public sealed class FrameImporterTests
                 }
         }
     }
+
+    [Fact]
+    public void OpenAll_LargeFileThenEverySample_SameFramesAsAFreshRead()
+    {
+        // Files are read into pooled buffers longer than the file: a parser that looked past the file's own length would
+        // see the previous, larger file's bytes, and a truncated sample would parse differently after a large one.
+        var samples = Samples.Select(row => row.Data.Item1).ToArray();
+        var expected = samples.Select(s => Describe(FrameImporter.OpenAll(new MemoryStream(TestData.SampleBytes(s), writable: false), s))).ToArray();
+        var largest = samples.MaxBy(s => new FileInfo(TestData.SamplePath(s)).Length)!;
+
+        for (var i = 0; i < samples.Length; i++)
+        {
+            FrameImporter.OpenAll(TestData.SamplePath(largest));
+            Assert.Equal(expected[i], Describe(FrameImporter.OpenAll(TestData.SamplePath(samples[i]))));
+
+            // .gsf and .gwy fix the file's length exactly: one byte short must fail even when the buffer holds a stale byte there.
+            if (samples[i].EndsWith(".gsf", StringComparison.Ordinal) || samples[i].EndsWith(".gwy", StringComparison.Ordinal))
+            {
+                var truncated = TestData.SampleBytes(samples[i])[..^1];
+                FrameImporter.OpenAll(TestData.SamplePath(largest));
+                var error = Assert.Throws<AfmFormatException>(() => { FrameImporter.OpenAll(new MemoryStream(truncated, writable: false), samples[i]); });
+                Assert.Contains(samples[i], error.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static string Describe(IReadOnlyList<Frame> frames) => string.Join(
+        "; ",
+        frames.SelectMany(f => f.Channels).Select(c =>
+        {
+            var hash = new HashCode();
+            foreach (var value in c.Data)
+            {
+                hash.Add(value);
+            }
+
+            return $"{c.Descriptor.Key} {c.Width}×{c.Height} {hash.ToHashCode()}";
+        }));
 }

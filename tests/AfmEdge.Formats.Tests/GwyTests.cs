@@ -146,6 +146,24 @@ public sealed class GwyTests
         Assert.Equal("34.957 °C", frame.Metadata["ATC Exit Temp"]);
     }
 
+    [Theory]
+    [InlineData("PTO_110_Virgin0001.gwy")]
+    [InlineData("GwiddionReader_chip.gwy")]
+    public void ReadFrame_SamplesDecodedStraightToFloat_EqualTheDoublesNarrowed(string file)
+    {
+        var path = TestData.SamplePath(file);
+        var document = GwyReader.Read(path);
+
+        var frame = GwyReader.ReadFrame(path);
+
+        Assert.Equal(document.ToFrames()[0].Channels.Count, frame.Channels.Count);
+        for (var c = 0; c < frame.Channels.Count; c++)
+        {
+            var doubles = document.Channels[c].Field.Data;
+            Assert.Equal(doubles.Select(v => (float)v), frame.Channels[c].Data.ToArray());
+        }
+    }
+
     [Fact]
     public void Read_Gwyddion1Sample_MatchesItsGsfTwinAndDropsUnitPrefix()
     {

@@ -14,9 +14,9 @@ namespace AfmEdge.Formats.Tests;
 public sealed class MutationTests
 {
     /// <summary>
-    /// Allocation allowed per parse: a copy of the bytes, the samples widened to double where a format stores
-    /// doubles (.gwy keeps its fields as double before converting), float32 channels, and small per-header objects.
-    /// int16 Nanoscope samples become 4-byte floats (2× the bytes); .gwy float64 becomes double + float (1.5×).
+    /// Allocation allowed per parse: a pooled buffer for the bytes (allocated only when the pool has none large enough, and
+    /// then up to twice the length, since the pool rounds up to a power of two), float32 channels, and small per-header
+    /// objects. int16 Nanoscope samples become 4-byte floats (2× the bytes); .gwy float64 goes straight to float (0.5×).
     /// </summary>
     private const double AllowedBytesPerFileByte = 6.0;
 

@@ -85,7 +85,9 @@ public abstract class ConvolutionKernelTests(AcceleratorFixture fixture)
     }
 }
 
-public sealed class CpuAcceleratorConvolutionKernelTests(CpuAcceleratorFixture fixture) : ConvolutionKernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorConvolutionKernelTests(CpuAcceleratorFixture fixture) : ConvolutionKernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuConvolutionKernelTests(GpuAcceleratorFixture fixture) : ConvolutionKernelTests(fixture), IClassFixture<GpuAcceleratorFixture>;
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuConvolutionKernelTests(GpuAcceleratorFixture fixture) : ConvolutionKernelTests(fixture);

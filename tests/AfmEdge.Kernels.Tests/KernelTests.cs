@@ -24,6 +24,23 @@ public sealed class GpuAcceleratorFixture() : AcceleratorFixture(() =>
     KernelAccelerator.TryCreateGpu(out var accelerator, out var reason) ? (accelerator, string.Empty) : (null, reason));
 
 /// <summary>
+/// Every CPU-accelerator test class shares one accelerator: loading all kernels is most of these tests' time, and the
+/// classes of a collection run one after another, so the accelerator is never used from two threads at once.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class CpuAcceleratorCollection : ICollectionFixture<CpuAcceleratorFixture>
+{
+    public const string Name = "ILGPU CPU accelerator";
+}
+
+/// <summary>Every GPU test class shares one GPU accelerator (or the reason there is none).</summary>
+[CollectionDefinition(Name)]
+public sealed class GpuAcceleratorCollection : ICollectionFixture<GpuAcceleratorFixture>
+{
+    public const string Name = "ILGPU GPU accelerator";
+}
+
+/// <summary>
 /// The kernels against the scalar reference (AfmEdge.Processing.Reference) on small grids; run once per accelerator.
 /// </summary>
 public abstract class KernelTests(AcceleratorFixture fixture)
@@ -38,8 +55,8 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     public void Gaussian_SmallGrid_MatchesReference(double sigma, int w, int h)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 1);
-        AssertClose(Reference.Gaussian(data, w, h, sigma), Kernels.Gaussian(data, w, h, sigma));
+        var data = Grids.Field(w, h, 1);
+        Grids.AssertClose(Reference.Gaussian(data, w, h, sigma), Kernels.Gaussian(data, w, h, sigma));
     }
 
     [Theory]
@@ -49,7 +66,7 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     public void Median_SmallGrid_MatchesReference(int size, int w, int h)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 2);
+        var data = Grids.Field(w, h, 2);
         Assert.Equal(Reference.Median(data, w, h, size), Kernels.Median(data, w, h, size));
     }
 
@@ -63,25 +80,68 @@ public abstract class KernelTests(AcceleratorFixture fixture)
     }
 
     [Theory]
-    [InlineData(RowAlignmentMethod.Median, 32, 24)]
-    [InlineData(RowAlignmentMethod.Median, 15, 4)]
-    [InlineData(RowAlignmentMethod.Mean, 32, 24)]
-    public void AlignRows_SmallGrid_MatchesReferenceAndSimd(RowAlignmentMethod method, int w, int h)
+    [InlineData(RowAlignmentMethod.Median, 32, 24, 1)]
+    [InlineData(RowAlignmentMethod.Median, 15, 4, 1)]
+    [InlineData(RowAlignmentMethod.Mean, 32, 24, 1)]
+    [InlineData(RowAlignmentMethod.TrimmedMean, 32, 24, 1)]
+    [InlineData(RowAlignmentMethod.TrimmedMean, 9, 5, 1)]
+    [InlineData(RowAlignmentMethod.MedianOfDifferences, 32, 24, 1)]
+    [InlineData(RowAlignmentMethod.MedianOfDifferences, 16, 2, 1)]
+    [InlineData(RowAlignmentMethod.Polynomial, 32, 24, 1)]
+    [InlineData(RowAlignmentMethod.Polynomial, 33, 7, 3)]
+    [InlineData(RowAlignmentMethod.Polynomial, 20, 6, 0)]
+    public void AlignRows_SmallGrid_MatchesReferenceAndSimd(RowAlignmentMethod method, int w, int h, int degree)
     {
         SkipWithoutAccelerator();
-        var data = Field(w, h, 3);
-        var gpu = Kernels.AlignRows(data, w, h, method);
-        AssertClose(Reference.AlignRows(data, w, h, method), gpu);
-        var simd = new float[data.Length];
-        new RowAlignment(method).Run(data, simd, w, h, default);
-        AssertClose(simd, gpu);
+        var data = Grids.Field(w, h, 3);
+        var gpu = Kernels.AlignRows(data, w, h, method, degree);
+        Grids.AssertClose(Reference.AlignRows(data, w, h, method, degree), gpu);
+        Grids.AssertClose(Grids.Run(new RowAlignment(method, degree), data, w, h), gpu);
     }
 
     [Fact]
-    public void AlignRows_UnsupportedMethod_Throws()
+    public void AlignRows_TrimmedWithTies_MatchesSimd()
     {
         SkipWithoutAccelerator();
-        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AlignRows(new float[12], 4, 3, RowAlignmentMethod.MedianOfDifferences));
+        var random = new Random(8);
+        var data = Enumerable.Range(0, 24 * 10).Select(_ => (float)random.Next(4)).ToArray();
+        var gpu = Kernels.AlignRows(data, 24, 10, RowAlignmentMethod.TrimmedMean, trimFraction: 0.2);
+        Grids.AssertClose(Grids.Run(new RowAlignment(RowAlignmentMethod.TrimmedMean, trimFraction: 0.2), data, 24, 10), gpu);
+    }
+
+    [Fact]
+    public void AlignRows_BadParameters_Throw()
+    {
+        SkipWithoutAccelerator();
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AlignRows(new float[12], 4, 3, RowAlignmentMethod.Polynomial, degree: 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Kernels.AlignRows(new float[12], 4, 3, RowAlignmentMethod.TrimmedMean, trimFraction: 0.7));
+    }
+
+    [Theory]
+    [InlineData(32, 24)]
+    [InlineData(17, 9)]
+    [InlineData(2, 1)]
+    public void HalfResolution_SmallGrid_MatchesSimd(int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Grids.Field(w, h, 5);
+        var (hw, hh) = HalfResolution.Size(w, h);
+        var expected = new float[hw * hh];
+        HalfResolution.Downsample(data, w, h, expected);
+        Assert.Equal(expected, Kernels.HalfResolution(data, w, h));
+    }
+
+    [Theory]
+    [InlineData(16, 12)]
+    [InlineData(5, 3)]
+    [InlineData(1, 1)]
+    public void UpsampleBicubic_SmallGrid_MatchesBicubicUpsampler(int w, int h)
+    {
+        SkipWithoutAccelerator();
+        var data = Grids.Field(w, h, 6);
+        var expected = new float[4 * w * h];
+        AfmEdge.Inference.BicubicUpsampler.Upsample(data, w, h, expected);
+        Grids.AssertClose(expected, Kernels.UpsampleBicubic(data, w, h));
     }
 
     private void SkipWithoutAccelerator()
@@ -91,29 +151,14 @@ public abstract class KernelTests(AcceleratorFixture fixture)
             Assert.Skip("No GPU accelerator: " + fixture.Reason);
         }
     }
-
-    private static float[] Field(int w, int h, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, w * h).Select(i => (float)(100 + (0.1 * (i % w)) + (0.5 * (i / w)) + random.NextDouble()))];
-    }
-
-    private static void AssertClose(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        var range = expected.Max() - expected.Min();
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var ulp = MathF.BitIncrement(Math.Abs(expected[i])) - Math.Abs(expected[i]);
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= (1e-5 * range) + (2 * ulp), $"[{i}] expected {expected[i]}, got {actual[i]}");
-        }
-    }
 }
 
-public sealed class CpuAcceleratorKernelTests(CpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<CpuAcceleratorFixture>;
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorKernelTests(CpuAcceleratorFixture fixture) : KernelTests(fixture);
 
 [Trait("Category", "Gpu")]
-public sealed class GpuKernelTests(GpuAcceleratorFixture fixture) : KernelTests(fixture), IClassFixture<GpuAcceleratorFixture>
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuKernelTests(GpuAcceleratorFixture fixture) : KernelTests(fixture)
 {
     [Fact]
     public void TryCreateGpu_OnGpuMachine_ReportsGpu()

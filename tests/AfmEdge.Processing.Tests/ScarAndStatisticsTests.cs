@@ -45,6 +45,49 @@ public sealed class ScarAndStatisticsTests
         Assert.Equal(data, TestData.Run(new ScarRemoval(), data, w, h));
     }
 
+    [Theory]
+    [InlineData(64, 32, 1, 0.05)]
+    [InlineData(131, 97, 2, 0.3)]
+    [InlineData(200, 61, 3, 1.0)]
+    [InlineData(17, 9, 4, 0.5)]
+    public void Scars_NoisyFieldWithScars_MarksAndResultMatchScalarReference(int width, int height, int seed, double noise)
+    {
+        // Noise from none to strong: with strong noise many short runs cross the low threshold and only some are kept,
+        // so the run rules (spread, minimum length) are exercised, not only the search. Odd widths test the vector tails.
+        var random = new Random(seed);
+        var data = Enumerable.Range(0, width * height).Select(i => (float)(Math.Sin(i % width * 0.2) + Math.Cos(i / width * 0.15) + (noise * random.NextDouble()))).ToArray();
+        for (var s = 0; s < Math.Clamp(height / 10, 1, 6); s++)
+        {
+            var y = random.Next(1, height - 4);
+            // The first runs the whole line, so even the narrowest field has one scar of the minimum length.
+            var x0 = s == 0 ? 0 : random.Next(0, width / 2);
+            var length = s == 0 ? width : random.Next(4, width - x0);
+            var thickness = random.Next(1, 4);
+            var step = (float)((random.Next(2) == 0 ? -1 : 1) * (2 + (2 * random.NextDouble())));
+            for (var t = 0; t < thickness && y + t < height; t++)
+            {
+                for (var x = x0; x < x0 + length; x++)
+                {
+                    data[((y + t) * width) + x] += step;
+                }
+            }
+        }
+
+        var scars = new ScarRemoval();
+        var expected = Reference.ScarMarks(data, width, height);
+        Assert.Equal(expected, scars.Mark(data, width, height));
+        Assert.Contains((byte)1, expected);
+        TestData.AssertClose(Reference.RemoveScars(data, width, height), TestData.Run(scars, data, width, height), 1e-6);
+    }
+
+    [Fact]
+    public void Scars_FlatOrTinyField_MarksNothing()
+    {
+        Assert.DoesNotContain((byte)1, new ScarRemoval().Mark(new float[40 * 10], 40, 10));
+        var narrow = TestData.Field(8, 20, 1);
+        Assert.Equal(Reference.ScarMarks(narrow, 8, 20), new ScarRemoval().Mark(narrow, 8, 20));
+    }
+
     [Fact]
     public void Statistics_RandomField_MatchesReference()
     {

@@ -34,6 +34,7 @@
 #include <libprocess/tip.h>
 #include <libgwymodule/gwymoduleloader.h>
 #include <libgwymodule/gwymodule-file.h>
+#include <libgwymodule/gwymodule-process.h>
 
 #define MAX_REPEAT 100000
 
@@ -226,7 +227,15 @@ typedef enum {
     OP_TIP_DILATE,
     OP_TIP_ERODE,
     OP_TIP_ESTIMATE,
+    OP_FREQ_SPLIT,
 } OpKind;
+
+/* The Frequency Split module's output flags and its "Mirror" boundary (modules/process/freq_split.c). */
+enum {
+    FSPLIT_LOW_PASS = 1,
+    FSPLIT_HIGH_PASS = 2,
+    FSPLIT_BOUNDARY_MIRROR = 3,
+};
 
 typedef struct {
     OpKind kind;
@@ -281,6 +290,13 @@ parse_op(const gchar *s, Op *op)
             return FALSE;
         op->value = g_ascii_strtod(end + 1, &end);
         return *end == '\0' && op->size >= 1 && op->size % 2 == 1 && op->size <= 101 && op->value >= 0.0;
+    }
+    else if (g_str_has_prefix(s, "fft-low:") || g_str_has_prefix(s, "fft-high:")) {
+        /* fft-low:C / fft-high:C — the Frequency Split module, cut-off C in fractions of Nyquist (0 < C ≤ 0.3). */
+        op->kind = OP_FREQ_SPLIT;
+        op->size = g_str_has_prefix(s, "fft-low:") ? FSPLIT_LOW_PASS : FSPLIT_HIGH_PASS;
+        op->value = g_ascii_strtod(strchr(s, ':') + 1, &end);
+        return *end == '\0' && op->value > 0.0 && op->value <= 0.3;
     }
     else
         return FALSE;
@@ -341,6 +357,39 @@ apply_tip(GwyDataField *field, const Op *op)
     return result;
 }
 
+/* Declared in app/data-browser.h and app/settings.h, which drag in GTK's headers; none of them needs a display. */
+void gwy_app_data_browser_add(GwyContainer *data);
+void gwy_app_data_browser_remove(GwyContainer *data);
+void gwy_app_data_browser_select_data_field(GwyContainer *data, gint id);
+void gwy_app_data_browser_set_gui_enabled(gboolean setting);
+GwyContainer *gwy_app_settings_get(void);
+
+/*
+ * Data Process > Level > Frequency Split run non-interactively (GWY_RUN_IMMEDIATE) on the field, with its parameters
+ * set in Gwyddion's settings as the dialog would store them: the cut-off, edge width 0 (an ideal step), boundary
+ * Mirror, and the one output wanted. The module adds the result as a new channel of the container it runs on.
+ */
+static GwyDataField*
+apply_freq_split(GwyDataField *field, const Op *op)
+{
+    GwyContainer *settings = gwy_app_settings_get(), *data = gwy_container_new();
+    GwyDataField *result = NULL;
+
+    gwy_container_set_double_by_name(settings, "/module/freq_split/cutoff", op->value);
+    gwy_container_set_double_by_name(settings, "/module/freq_split/width", 0.0);
+    gwy_container_set_enum_by_name(settings, "/module/freq_split/boundary", FSPLIT_BOUNDARY_MIRROR);
+    gwy_container_set_enum_by_name(settings, "/module/freq_split/output", op->size);
+    gwy_container_set_object_by_name(data, "/0/data", field);
+    gwy_app_data_browser_add(data);
+    gwy_app_data_browser_select_data_field(data, 0);
+    gwy_process_func_run("freq_split", data, GWY_RUN_IMMEDIATE);
+    if (gwy_container_gis_object_by_name(data, "/1/data", (GObject **)&result))
+        result = gwy_data_field_duplicate(result);
+    gwy_app_data_browser_remove(data);
+    g_object_unref(data);
+    return result;
+}
+
 static void
 apply(GwyDataField *field, const Op *op)
 {
@@ -386,6 +435,7 @@ apply(GwyDataField *field, const Op *op)
     case OP_TIP_DILATE:
     case OP_TIP_ERODE:
     case OP_TIP_ESTIMATE:
+    case OP_FREQ_SPLIT:
         g_assert_not_reached();
         break;
     }
@@ -449,8 +499,12 @@ process(const gchar *filename, const gchar *idstr, const gchar *opstr, const gch
         gdouble t0;
         gwy_data_field_copy(source, work, TRUE);
         t0 = now_ms();
-        if (op.kind == OP_TIP_DILATE || op.kind == OP_TIP_ERODE || op.kind == OP_TIP_ESTIMATE) {
-            GwyDataField *result = apply_tip(work, &op);
+        if (op.kind == OP_TIP_DILATE || op.kind == OP_TIP_ERODE || op.kind == OP_TIP_ESTIMATE || op.kind == OP_FREQ_SPLIT) {
+            GwyDataField *result = op.kind == OP_FREQ_SPLIT ? apply_freq_split(work, &op) : apply_tip(work, &op);
+            if (!result) {
+                fprintf(stderr, "gwy-oracle: Gwyddion's %s produced no result\n", opstr);
+                return 1;
+            }
             times[i] = now_ms() - t0;
             g_object_unref(work);
             work = result;
@@ -483,6 +537,7 @@ static void
 register_modules(void)
 {
     gwy_app_init_nongui(NULL);
+    gwy_app_data_browser_set_gui_enabled(FALSE);
 }
 
 static gint
@@ -493,6 +548,7 @@ usage(void)
           "OP: plane | plane-module | poly:XDEG:YDEG | align-median | align-mean | align-median-diff\n"
           "    | align-trimmed:FRACTION | gauss:SIGMA_PX | median:SIZE_PX\n"
           "    | tip-dilate:R_M:HALF | tip-erode:R_M:HALF | tip-estimate:SIZE:THRESHOLD\n"
+          "    | fft-low:CUTOFF | fft-high:CUTOFF (Frequency Split, CUTOFF in fractions of Nyquist, ≤ 0.3)\n"
           "Set GWY_ORACLE_THREADS=1 to let Gwyddion use OpenMP threads (single-threaded by default).\n", stderr);
     return 2;
 }

@@ -32,7 +32,17 @@ internal sealed class ChromosomeAxis
         _id = id;
     }
 
-    public ChromosomeMeasurement Measure(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options)
+    /// <param name="leveled">Height above the substrate, metres.</param>
+    /// <param name="box">The object's bounding box, pixels.</param>
+    /// <param name="pixelX">Pixel size along x, metres.</param>
+    /// <param name="pixelY">Pixel size along y, metres.</param>
+    /// <param name="options">The thresholds.</param>
+    /// <param name="split">
+    /// Whether the object is a piece split off a touching neighbour: its cut end's corners thin into skeleton spurs
+    /// up to about a width long, so only a longer branch (another chromosome lying against it) makes it a cluster.
+    /// </param>
+    public ChromosomeMeasurement Measure(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options,
+        bool split = false)
     {
         var pixelSize = Math.Sqrt(pixelX * pixelY);
         var (path, branch) = SkeletonPath(box);
@@ -97,7 +107,7 @@ internal sealed class ChromosomeAxis
         // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height; lying along
         // each other, as a width or a height no single chromosome has.
         // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
-        var cluster = branch > (1.5 * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
+        var cluster = branch > ((split ? 2.5 : 1.5) * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
                       || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength
                       || fullWidth * pixelSize > options.MaxChromosomeWidth || smoothHeight.Max() > options.MaxChromosomeHeight
                       || HeightSpread(smoothHeight) > options.MaxHeightSpread;

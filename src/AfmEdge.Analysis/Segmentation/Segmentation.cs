@@ -47,5 +47,31 @@ public sealed class ChromosomeSegmentation
     public int Rejected { get; }
 
     internal int[] InstanceData { get; }
+
+    /// <summary>
+    /// The same segmentation after objects were split in place into ids up to <paramref name="count"/>: the ids
+    /// renumbered 1..count in raster order of each object's first pixel again; <paramref name="map"/> gets each old id's new one.
+    /// </summary>
+    internal ChromosomeSegmentation Renumbered(int count, out int[] map)
+    {
+        map = new int[count + 1];
+        var next = 0;
+        var instances = InstanceData;
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var id = instances[i];
+            if (id != 0)
+            {
+                if (map[id] == 0)
+                {
+                    map[id] = ++next;
+                }
+
+                instances[i] = map[id];
+            }
+        }
+
+        return new ChromosomeSegmentation(Width, Height, instances, next, LeveledData, Substrate, NoiseSigma, LowThreshold, OtsuThreshold, Rejected);
+    }
     internal float[] LeveledData { get; }
 }

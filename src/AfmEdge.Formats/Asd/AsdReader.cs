@@ -33,13 +33,13 @@ public static class AsdReader
 
     private const int MaxFrameHeaderLength = 1 << 20;
 
-    public static IReadOnlyList<Frame> ReadFrames(string path) => Parse(FileBytes.Read(path), Path.GetFileName(path));
+    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, Parse);
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => Parse(FileBytes.Read(stream, fileName), fileName);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
 
-    internal static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
 
-    private static List<Frame> ParseUnguarded(byte[] bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
     {
         var cursor = new ByteCursor(bytes, fileName);
         var version = cursor.ReadInt32("file version");
@@ -171,7 +171,7 @@ public static class AsdReader
             for (var c = 0; c < channels.Length; c++)
             {
                 var at = dataStart + (((long)c * frameCount) + f) * frameBytes + frameHeaderLength;
-                var source = bytes.AsSpan((int)at, 2 * xPixels * yPixels);
+                var source = bytes.Span.Slice((int)at, 2 * xPixels * yPixels);
                 var (descriptor, factor) = conversions[c];
                 var data = GC.AllocateUninitializedArray<float>(xPixels * yPixels);
                 for (var i = 0; i < data.Length; i++)

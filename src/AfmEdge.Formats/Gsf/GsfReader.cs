@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using AfmEdge.Core;
 
@@ -14,35 +15,35 @@ public static class GsfReader
 {
     public static Frame Read(string path)
     {
-        var bytes = FileBytes.Read(path);
-        return Parse(bytes, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        using var bytes = FileBytes.Read(path);
+        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
     }
 
     public static Frame Read(Stream stream, string fileName = "<stream>")
     {
-        var bytes = FileBytes.Read(stream, fileName);
-        return Parse(bytes, fileName, DateTimeOffset.UnixEpoch);
+        using var bytes = FileBytes.Read(stream, fileName);
+        return Parse(bytes.Memory, fileName, DateTimeOffset.UnixEpoch);
     }
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(Encoding.ASCII.GetBytes(GsfWriter.Magic));
 
-    internal static Frame Parse(byte[] bytes, string fileName, DateTimeOffset acquiredAt) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, acquiredAt));
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset acquiredAt) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes.Span, fileName, acquiredAt));
 
-    private static Frame ParseUnguarded(byte[] bytes, string fileName, DateTimeOffset acquiredAt)
+    private static Frame ParseUnguarded(ReadOnlySpan<byte> bytes, string fileName, DateTimeOffset acquiredAt)
     {
         if (!HasMagic(bytes))
         {
             throw new AfmFormatException(fileName, "magic line", "the file does not start with \"Gwyddion Simple Field 1.0\".");
         }
 
-        var headerEnd = Array.IndexOf(bytes, (byte)0);
+        var headerEnd = bytes.IndexOf((byte)0);
         if (headerEnd < 0)
         {
             throw new AfmFormatException(fileName, "header", "no NUL byte ends the text header.");
         }
 
-        var fields = ParseHeader(TextDecoding.Decode(bytes.AsSpan(GsfWriter.Magic.Length, headerEnd - GsfWriter.Magic.Length)), fileName);
+        var fields = ParseHeader(TextDecoding.Decode(bytes[GsfWriter.Magic.Length..headerEnd]), fileName);
         var dataStart = headerEnd + (4 - (headerEnd % 4));
         if (dataStart > bytes.Length)
         {
@@ -78,12 +79,20 @@ public static class GsfReader
         ImportedFrames.RequireFinite(xoff, fileName, "XOffset");
         ImportedFrames.RequireFinite(yoff, fileName, "YOffset");
 
-        var data = new float[xres * yres];
-        var source = bytes.AsSpan(dataStart);
+        // Every sample is written below, so the channel's array need not be zeroed first.
+        var data = GC.AllocateUninitializedArray<float>(xres * yres);
+        var source = bytes[dataStart..];
         var zScale = (float)Math.Pow(10, zPower);
-        for (var i = 0; i < data.Length; i++)
+        if (BitConverter.IsLittleEndian)
         {
-            data[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(i * 4, 4));
+            source.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+        }
+        else
+        {
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = BinaryPrimitives.ReadSingleLittleEndian(source.Slice(i * 4, 4));
+            }
         }
 
         if (zPower != 0)

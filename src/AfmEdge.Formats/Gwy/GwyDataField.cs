@@ -6,11 +6,53 @@ namespace AfmEdge.Formats.Gwy;
 /// A GwyDataField as Gwyddion stores it: a row-major double grid with physical size, offsets and units.
 /// Units carry no prefix: Gwyddion keeps only the base unit of a unit string, so a field whose
 /// si_unit_z says "nm" holds its values in metres (the Gwyddion 1 chip sample does exactly that).
+/// A field read only to become Core channels keeps its samples as float32 (decoded so from the file);
+/// <see cref="Data"/> widens them on first use.
 /// </summary>
-public sealed record GwyDataField(
-    int XRes, int YRes, double XReal, double YReal, double XOffset, double YOffset, PhysicalUnit XYUnit, PhysicalUnit ZUnit, double[] Data)
+public sealed class GwyDataField
 {
     public const string TypeName = "GwyDataField";
+
+    private double[]? _data;
+    private readonly float[]? _singles;
+
+    public GwyDataField(
+        int xres, int yres, double xreal, double yreal, double xoffset, double yoffset, PhysicalUnit xyUnit, PhysicalUnit zUnit, double[] data)
+        : this(xres, yres, xreal, yreal, xoffset, yoffset, xyUnit, zUnit)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        _data = data;
+    }
+
+    private GwyDataField(
+        int xres, int yres, double xreal, double yreal, double xoffset, double yoffset, PhysicalUnit xyUnit, PhysicalUnit zUnit, float[] singles)
+        : this(xres, yres, xreal, yreal, xoffset, yoffset, xyUnit, zUnit) => _singles = singles;
+
+    private GwyDataField(int xres, int yres, double xreal, double yreal, double xoffset, double yoffset, PhysicalUnit xyUnit, PhysicalUnit zUnit)
+    {
+        XRes = xres;
+        YRes = yres;
+        XReal = xreal;
+        YReal = yreal;
+        XOffset = xoffset;
+        YOffset = yoffset;
+        XYUnit = xyUnit;
+        ZUnit = zUnit;
+    }
+
+    public int XRes { get; }
+    public int YRes { get; }
+    public double XReal { get; }
+    public double YReal { get; }
+    public double XOffset { get; }
+    public double YOffset { get; }
+    public PhysicalUnit XYUnit { get; }
+    public PhysicalUnit ZUnit { get; }
+
+    /// <summary>The samples as doubles (for a field read as float32, widened once on first use).</summary>
+    public double[] Data => _data ??= Widen(_singles!);
+
+    private int Count => _data?.Length ?? _singles!.Length;
 
     public static GwyDataField FromChannel(Channel channel, double sizeX, double sizeY, double offsetX = 0, double offsetY = 0)
     {
@@ -25,13 +67,32 @@ public sealed record GwyDataField(
         return new GwyDataField(channel.Width, channel.Height, sizeX, sizeY, offsetX, offsetY, PhysicalUnit.Metre, channel.Unit, data);
     }
 
-    /// <summary>The samples narrowed to float32, the precision of a Core <see cref="Channel"/>.</summary>
+    /// <summary>
+    /// The samples narrowed to float32, the precision of a Core <see cref="Channel"/>. A field read as float32 hands
+    /// over its own array (a Channel never writes to it), so turning it into a channel copies nothing.
+    /// </summary>
     public float[] ToSingles()
     {
-        var values = new float[Data.Length];
+        if (_singles is not null)
+        {
+            return _singles;
+        }
+
+        var values = GC.AllocateUninitializedArray<float>(_data!.Length);
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = (float)Data[i];
+            values[i] = (float)_data[i];
+        }
+
+        return values;
+    }
+
+    private static double[] Widen(float[] singles)
+    {
+        var values = GC.AllocateUninitializedArray<double>(singles.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = singles[i];
         }
 
         return values;
@@ -39,9 +100,9 @@ public sealed record GwyDataField(
 
     public GwyObject ToObject()
     {
-        if (XRes < 1 || YRes < 1 || Data.Length != (long)XRes * YRes)
+        if (XRes < 1 || YRes < 1 || Count != (long)XRes * YRes)
         {
-            throw new InvalidOperationException($"A {XRes}×{YRes} data field needs {(long)XRes * YRes} samples but has {Data.Length}.");
+            throw new InvalidOperationException($"A {XRes}×{YRes} data field needs {(long)XRes * YRes} samples but has {Count}.");
         }
 
         var field = new GwyObject(TypeName)
@@ -87,15 +148,21 @@ public sealed record GwyDataField(
         var yoff = value.TryGet<double>("yoff", out var yo) ? yo : 0;
         ImportedFrames.RequireFinite(xoff, fileName, key + ".xoff");
         ImportedFrames.RequireFinite(yoff, fileName, key + ".yoff");
-        var data = value.GetOrDefault<double[]>("data")
+        // A tree parsed for frames holds the samples as float[]; any other holds them as double[].
+        var doubles = value.GetOrDefault<double[]>("data");
+        var singles = doubles is null ? value.GetOrDefault<float[]>("data") : null;
+        var count = doubles?.Length ?? singles?.Length
             ?? throw new AfmFormatException(fileName, key + ".data", "the data field has no double array 'data'.");
-        if (data.Length != (long)xres * yres)
+        if (count != (long)xres * yres)
         {
-            throw new AfmFormatException(fileName, key + ".data", $"holds {data.Length} samples but xres × yres = {xres} × {yres} = {(long)xres * yres}.");
+            throw new AfmFormatException(fileName, key + ".data", $"holds {count} samples but xres × yres = {xres} × {yres} = {(long)xres * yres}.");
         }
 
-        return new GwyDataField(xres, yres, xreal, yreal, xoff, yoff,
-            ReadUnit(value.GetOrDefault<GwyObject>("si_unit_xy")), ReadUnit(value.GetOrDefault<GwyObject>("si_unit_z")), data);
+        var xyUnit = ReadUnit(value.GetOrDefault<GwyObject>("si_unit_xy"));
+        var zUnit = ReadUnit(value.GetOrDefault<GwyObject>("si_unit_z"));
+        return doubles is not null
+            ? new GwyDataField(xres, yres, xreal, yreal, xoff, yoff, xyUnit, zUnit, doubles)
+            : new GwyDataField(xres, yres, xreal, yreal, xoff, yoff, xyUnit, zUnit, singles!);
     }
 
     private static T Required<T>(GwyObject value, string name, string fileName, string key)

@@ -9,24 +9,33 @@ namespace AfmEdge.Formats.Gwy;
 /// </summary>
 public static class GwyReader
 {
-    public static GwyDocument Read(string path)
+    public static GwyDocument Read(string path) => Read(path, singleData: false);
+
+    public static GwyDocument Read(Stream stream, string fileName = "<stream>")
     {
-        var bytes = FileBytes.Read(path);
-        return Parse(bytes, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        using var bytes = FileBytes.Read(stream, fileName);
+        return Parse(bytes.Memory, fileName, DateTimeOffset.UnixEpoch);
     }
 
-    public static GwyDocument Read(Stream stream, string fileName = "<stream>") =>
-        Parse(FileBytes.Read(stream, fileName), fileName, DateTimeOffset.UnixEpoch);
-
     /// <summary>The first frame of the file (the channels that share the first channel's grid).</summary>
-    public static Frame ReadFrame(string path) => Read(path).ToFrames()[0];
+    public static Frame ReadFrame(string path) => Read(path, singleData: true).ToFrames()[0];
 
-    internal static GwyDocument Parse(byte[] bytes, string fileName, DateTimeOffset fileTime) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, fileTime));
+    /// <summary>
+    /// Parses a whole file. <paramref name="singleData"/> decodes the samples straight to float32 for callers that only
+    /// want Core frames; the document's fields then widen to double only if someone asks for <see cref="GwyDataField.Data"/>.
+    /// </summary>
+    internal static GwyDocument Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData = false) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, fileTime, singleData));
 
-    private static GwyDocument ParseUnguarded(byte[] bytes, string fileName, DateTimeOffset fileTime)
+    private static GwyDocument Read(string path, bool singleData)
     {
-        var root = GwyDeserializer.Parse(bytes, fileName);
+        using var bytes = FileBytes.Read(path);
+        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), singleData);
+    }
+
+    private static GwyDocument ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData)
+    {
+        var root = GwyDeserializer.Parse(bytes, fileName, singleData);
         if (root.TypeName != "GwyContainer")
         {
             throw new AfmFormatException(fileName, "top-level object", $"is a {root.TypeName}, not a GwyContainer.");
@@ -78,7 +87,7 @@ public static class GwyReader
         }
 
         channels.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return new GwyDocument(root, channels, fileName, bytes.AsSpan().StartsWith("GWYO"u8), fileTime);
+        return new GwyDocument(root, channels, fileName, bytes.Span.StartsWith("GWYO"u8), fileTime);
     }
 
     private static bool TryParseDataKey(string key, out int id)

@@ -65,7 +65,7 @@ public static class GwyWriter
                     maskData[p] = bits[p] ? 1.0 : 0.0;
                 }
 
-                mask = field with { ZUnit = PhysicalUnit.Dimensionless, Data = maskData };
+                mask = new GwyDataField(field.XRes, field.YRes, field.XReal, field.YReal, field.XOffset, field.YOffset, field.XYUnit, PhysicalUnit.Dimensionless, maskData);
             }
 
             channels.Add(new GwyChannel(i, channel.Descriptor.Key, field, mask, metadata, options.Palette));

@@ -23,21 +23,21 @@ public static class IgorReader
     private const int HeadersSize = BinHeaderSize + WaveHeaderSize;
     private const int LabelSize = 32;
 
-    public static Frame Read(string path) => Parse(FileBytes.Read(path), Path.GetFileName(path));
+    public static Frame Read(string path) => FileBytes.Parse(path, Parse);
 
-    public static Frame Read(Stream stream, string fileName = "<stream>") => Parse(FileBytes.Read(stream, fileName), fileName);
+    public static Frame Read(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 2 && (BinaryPrimitives.ReadInt16LittleEndian(bytes) == 5 || BinaryPrimitives.ReadInt16BigEndian(bytes) == 5);
 
-    internal static Frame Parse(byte[] bytes, string fileName) =>
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName) =>
         ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
 
-    private static Frame ParseUnguarded(byte[] bytes, string fileName)
+    private static Frame ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
     {
         var probe = new ByteCursor(bytes, fileName);
         probe.Need(HeadersSize, "headers");
-        var bigEndian = BinaryPrimitives.ReadInt16LittleEndian(bytes) != 5;
+        var bigEndian = BinaryPrimitives.ReadInt16LittleEndian(bytes.Span) != 5;
         var c = new ByteCursor(bytes, fileName, bigEndian);
         var version = c.ReadInt16("version");
         if (version != 5)
@@ -48,7 +48,7 @@ public static class IgorReader
         ushort sum = 0;
         for (var i = 0; i < HeadersSize; i += 2)
         {
-            sum += bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(i)) : BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(i));
+            sum += bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes.Span[i..]) : BinaryPrimitives.ReadUInt16LittleEndian(bytes.Span[i..]);
         }
 
         if (sum != 0)
@@ -172,7 +172,7 @@ public static class IgorReader
             var unit = Units.Parse(unitText, out var power);
             var scale = Math.Pow(10, power);
             var data = new float[layerSize];
-            var source = bytes.AsSpan(HeadersSize + (layer * layerSize * itemSize), layerSize * itemSize);
+            var source = bytes.Span.Slice(HeadersSize + (layer * layerSize * itemSize), layerSize * itemSize);
             for (var row = 0; row < yres; row++)
             {
                 // Igor's first row is the bottom of the image.

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using AfmEdge.Core;
 
 namespace AfmEdge.Formats.Jpk;
@@ -72,13 +73,13 @@ public static class JpkReader
         (0x8032, "Feedback.iGain"), (0x8033, "Feedback.Setpoint"),
     ];
 
-    public static IReadOnlyList<Frame> ReadFrames(string path) => Parse(FileBytes.Read(path), Path.GetFileName(path));
+    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, Parse);
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => Parse(FileBytes.Read(stream, fileName), fileName);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
 
-    internal static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
 
-    private static List<Frame> ParseUnguarded(byte[] bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
     {
         var directories = TiffDirectory.ReadAll(bytes, fileName);
         if (directories.Count == 0)
@@ -158,7 +159,7 @@ public static class JpkReader
         return frames;
     }
 
-    private static (int, int, ChannelDescriptor, float[]) ReadChannel(byte[] bytes, TiffDirectory page)
+    private static (int, int, ChannelDescriptor, float[]) ReadChannel(ReadOnlyMemory<byte> bytes, TiffDirectory page)
     {
         var fileName = page.FileName;
         var where = string.Create(CultureInfo.InvariantCulture, $"page {page.Index}");
@@ -237,7 +238,7 @@ public static class JpkReader
         {
             var strip = (int)(row / rowsPerStrip);
             var start = stripOffsets[strip] + ((row % rowsPerStrip) * rowBytes);
-            var source = bytes.AsSpan((int)start, (int)rowBytes);
+            var source = bytes.Span.Slice((int)start, (int)rowBytes);
             var target = data.AsSpan((reflect ? row : h - 1 - row) * w, w);
             DecodeRow(source, target, bits, format, page.BigEndian, multiply, offset);
         }
@@ -286,6 +287,8 @@ public static class JpkReader
         throw new AfmFormatException(fileName, where + " DefaultSlot (0x8081)", $"no slot among {slots} is named \"{defaultSlot}\".");
     }
 
+    // Straight to optimized code: a file is often opened once, and a tier-0 loop over every sample costs more than the disk.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DecodeRow(ReadOnlySpan<byte> source, Span<float> target, int bits, long format, bool bigEndian, double multiply, double offset)
     {
         for (var x = 0; x < target.Length; x++)

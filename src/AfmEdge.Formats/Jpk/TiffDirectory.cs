@@ -17,10 +17,10 @@ internal sealed class TiffDirectory
     /// <summary>Far more pages than any scan has channels; stops a loop of IFD offsets.</summary>
     public const int MaxDirectories = 4096;
 
-    private readonly byte[] _bytes;
+    private readonly ReadOnlyMemory<byte> _bytes;
     private readonly Dictionary<ushort, (ushort Type, uint Count, int ValueOffset)> _entries;
 
-    private TiffDirectory(byte[] bytes, string fileName, bool bigEndian, int index, Dictionary<ushort, (ushort, uint, int)> entries)
+    private TiffDirectory(ReadOnlyMemory<byte> bytes, string fileName, bool bigEndian, int index, Dictionary<ushort, (ushort, uint, int)> entries)
     {
         _bytes = bytes;
         FileName = fileName;
@@ -37,14 +37,14 @@ internal sealed class TiffDirectory
 
     public static bool HasMagic(ReadOnlySpan<byte> head) => head.StartsWith("II*\0"u8) || head.StartsWith("MM\0*"u8);
 
-    public static List<TiffDirectory> ReadAll(byte[] bytes, string fileName)
+    public static List<TiffDirectory> ReadAll(ReadOnlyMemory<byte> bytes, string fileName)
     {
-        if (bytes.Length < 8 || !HasMagic(bytes))
+        if (bytes.Length < 8 || !HasMagic(bytes.Span))
         {
             throw new AfmFormatException(fileName, "TIFF header", "the file does not start with II*\\0 or MM\\0*.");
         }
 
-        var bigEndian = bytes[0] == (byte)'M';
+        var bigEndian = bytes.Span[0] == (byte)'M';
         var directories = new List<TiffDirectory>();
         var visited = new HashSet<uint>();
         var offset = ReadUInt32(bytes, 4, bigEndian);
@@ -108,7 +108,7 @@ internal sealed class TiffDirectory
             return null;
         }
 
-        var span = _bytes.AsSpan(e.ValueOffset, (int)e.Count);
+        var span = _bytes.Span.Slice(e.ValueOffset, (int)e.Count);
         var nul = span.IndexOf((byte)0);
         return Encoding.Latin1.GetString(nul < 0 ? span : span[..nul]);
     }
@@ -149,16 +149,16 @@ internal sealed class TiffDirectory
 
     private double? ReadNumber(ushort type, int at) => type switch
     {
-        1 or 7 => _bytes[at],
-        6 => (sbyte)_bytes[at],
+        1 or 7 => _bytes.Span[at],
+        6 => (sbyte)_bytes.Span[at],
         3 => ReadUInt16(_bytes, at, BigEndian),
         8 => (short)ReadUInt16(_bytes, at, BigEndian),
         4 => ReadUInt32(_bytes, at, BigEndian),
         9 => (int)ReadUInt32(_bytes, at, BigEndian),
         5 => Ratio(ReadUInt32(_bytes, at, BigEndian), ReadUInt32(_bytes, at + 4, BigEndian)),
         10 => Ratio((int)ReadUInt32(_bytes, at, BigEndian), (int)ReadUInt32(_bytes, at + 4, BigEndian)),
-        11 => BigEndian ? BinaryPrimitives.ReadSingleBigEndian(_bytes.AsSpan(at)) : BinaryPrimitives.ReadSingleLittleEndian(_bytes.AsSpan(at)),
-        12 => BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(_bytes.AsSpan(at)) : BinaryPrimitives.ReadDoubleLittleEndian(_bytes.AsSpan(at)),
+        11 => BigEndian ? BinaryPrimitives.ReadSingleBigEndian(_bytes.Span[at..]) : BinaryPrimitives.ReadSingleLittleEndian(_bytes.Span[at..]),
+        12 => BigEndian ? BinaryPrimitives.ReadDoubleBigEndian(_bytes.Span[at..]) : BinaryPrimitives.ReadDoubleLittleEndian(_bytes.Span[at..]),
         _ => null,
     };
 
@@ -173,9 +173,9 @@ internal sealed class TiffDirectory
         _ => 0,
     };
 
-    private static ushort ReadUInt16(byte[] bytes, int at, bool bigEndian) =>
-        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(at)) : BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at));
+    private static ushort ReadUInt16(ReadOnlyMemory<byte> bytes, int at, bool bigEndian) =>
+        bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(bytes.Span[at..]) : BinaryPrimitives.ReadUInt16LittleEndian(bytes.Span[at..]);
 
-    private static uint ReadUInt32(byte[] bytes, int at, bool bigEndian) =>
-        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at)) : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
+    private static uint ReadUInt32(ReadOnlyMemory<byte> bytes, int at, bool bigEndian) =>
+        bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(bytes.Span[at..]) : BinaryPrimitives.ReadUInt32LittleEndian(bytes.Span[at..]);
 }

@@ -18,12 +18,9 @@ public static class NanoscopeReader
     private const string FileListEnd = "\\*File list end";
 
     public static IReadOnlyList<Frame> ReadFrames(string path)
-    {
-        var bytes = FileBytes.Read(path);
-        return Parse(bytes, Path.GetFileName(path));
-    }
+        => FileBytes.Parse(path, Parse);
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => Parse(FileBytes.Read(stream, fileName), fileName);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
 
     /// <summary>The first frame: every image that shares the first image's grid.</summary>
     public static Frame Read(string path) => ReadFrames(path)[0];
@@ -31,10 +28,10 @@ public static class NanoscopeReader
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.StartsWith("\\*File list"u8) || bytes.StartsWith("?*File list"u8) || bytes.StartsWith("\\*EC File list"u8);
 
-    internal static IReadOnlyList<Frame> Parse(byte[] bytes, string fileName) =>
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) =>
         ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
 
-    private static List<Frame> ParseUnguarded(byte[] bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
     {
         var sections = ParseHeader(bytes, fileName);
         var images = sections.Where(s => s.Name == "Ciao image list").ToList();
@@ -109,7 +106,7 @@ public static class NanoscopeReader
     }
 
     private static (ChannelDescriptor, int, int, double, double, PhysicalUnit, float[], Dictionary<string, string>) ReadImage(
-        byte[] bytes, string fileName, int index, Dictionary<string, string> image, Dictionary<string, string> scanList, Dictionary<string, string> scannerList)
+        ReadOnlyMemory<byte> bytes, string fileName, int index, Dictionary<string, string> image, Dictionary<string, string> scanList, Dictionary<string, string> scannerList)
     {
         var where = string.Create(CultureInfo.InvariantCulture, $"image {index + 1}");
         var offset = RequiredNumber(image, "Data offset", fileName, where);
@@ -166,7 +163,7 @@ public static class NanoscopeReader
         var w = (int)xres;
         var h = (int)yres;
         var data = new float[w * h];
-        var source = bytes.AsSpan((int)offset, (int)needed);
+        var source = bytes.Span.Slice((int)offset, (int)needed);
         for (var row = 0; row < h; row++)
         {
             // The file's first line is the bottom of the image.
@@ -342,15 +339,15 @@ public static class NanoscopeReader
 
     private sealed record Section(string Name, Dictionary<string, string> Entries);
 
-    private static List<Section> ParseHeader(byte[] bytes, string fileName)
+    private static List<Section> ParseHeader(ReadOnlyMemory<byte> bytes, string fileName)
     {
-        if (!HasMagic(bytes))
+        if (!HasMagic(bytes.Span))
         {
             throw new AfmFormatException(fileName, "\\*File list", "the file does not start with a Nanoscope header.");
         }
 
         // The header's length is the first "\Data length" (in the file list); never read past the file.
-        var probe = Encoding.Latin1.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
+        var probe = Encoding.Latin1.GetString(bytes.Span[..Math.Min(bytes.Length, 4096)]);
         var marker = probe.IndexOf("\\Data length:", StringComparison.Ordinal);
         if (marker < 0)
         {
@@ -363,7 +360,7 @@ public static class NanoscopeReader
             throw new AfmFormatException(fileName, "\\Data length", $"header length {headerLengthValue} does not fit the {bytes.Length}-byte file.");
         }
 
-        var header = Encoding.Latin1.GetString(bytes, 0, (int)headerLength);
+        var header = Encoding.Latin1.GetString(bytes.Span[..(int)headerLength]);
         var end = header.IndexOf(FileListEnd, StringComparison.Ordinal);
         if (end < 0)
         {

@@ -18,6 +18,8 @@ public sealed class AfmEdgeOptions
     public PipelineOptions Pipeline { get; set; } = new();
 
     public PreviewOptions Preview { get; set; } = new();
+
+    public FineTuningOptions FineTuning { get; set; } = new();
 }
 
 /// <summary>The PNG preview published (retained) for dashboards: which channel, how big, how often.</summary>

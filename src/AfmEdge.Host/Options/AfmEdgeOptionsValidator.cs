@@ -87,6 +87,21 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             errors.Add($"{root}:Preview:MaxSide = {preview.MaxSide}: must be between 16 and 1024.");
         }
 
+        var fineTuning = options.FineTuning;
+        errors.AddRange(fineTuning.Validate().Select(e => $"{root}:{e}"));
+        if (fineTuning.Enabled)
+        {
+            if (options.Enhancement.Engine == "bicubic")
+            {
+                errors.Add($"{root}:FineTuning:Enabled = true but {root}:Enhancement:Engine = bicubic: there is no model to fine-tune.");
+            }
+
+            if (!options.Enhancement.WatchModels)
+            {
+                errors.Add($"{root}:FineTuning:Enabled = true needs {root}:Enhancement:WatchModels = true, or a fine-tuned model would never be used.");
+            }
+        }
+
         return errors;
     }
 

@@ -1,5 +1,6 @@
 using AfmEdge.Analysis;
 using AfmEdge.Core;
+using AfmEdge.Host.FineTuning;
 using AfmEdge.Inference;
 using AfmEdge.Processing;
 using Microsoft.Extensions.Logging;
@@ -22,14 +23,15 @@ public sealed class ProcessingStage(PipelineChannels channels, ProcessingChain c
     protected override string Describe(Frame item) => "frame " + item.Id;
 }
 
-/// <summary>Super-resolves each processed frame.</summary>
-public sealed class EnhancementStage(PipelineChannels channels, IFrameEnhancer enhancer, PipelineMetrics metrics, ILogger<EnhancementStage> logger)
+/// <summary>Super-resolves each processed frame (and offers it to the fine-tuner, which never holds it up).</summary>
+public sealed class EnhancementStage(PipelineChannels channels, IFrameEnhancer enhancer, FineTuningFeed fineTuning, PipelineMetrics metrics, ILogger<EnhancementStage> logger)
     : TransformStage<Frame, Frame>(channels.Processed.Reader, channels.Enhanced.Writer, metrics, logger)
 {
     protected override string StageName => "Enhancement";
 
     protected override Frame Transform(Frame item)
     {
+        fineTuning.Offer(item);
         var result = enhancer.Enhance(item);
         Metrics.FrameEnhanced();
         return result;

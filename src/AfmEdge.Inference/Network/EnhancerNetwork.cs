@@ -115,6 +115,19 @@ public sealed class EnhancerNetwork
 
     public int ParameterCount => Layers.Sum(l => l.ParameterCount);
 
+    /// <summary>
+    /// A deep copy (weights, biases and statistics in new arrays), e.g. for training on without touching the network
+    /// in use; <paramref name="metadata"/> replaces the metadata when given.
+    /// </summary>
+    public EnhancerNetwork Copy(IReadOnlyDictionary<string, string>? metadata = null) => new(
+        Name,
+        InputChannels,
+        OutputChannels,
+        [.. Mean],
+        [.. Std],
+        [.. Layers.Select(l => new ConvLayer(l.InChannels, l.OutChannels, [.. l.Weights], [.. l.Bias], l.Activation, l.NegativeSlope))],
+        metadata ?? Metadata);
+
     /// <summary>Multiply-accumulates of the convolutions per input (low-resolution) pixel.</summary>
     public long MacsPerInputPixel => Layers.Sum(l => (long)l.InChannels * l.OutChannels * 9);
 

@@ -18,8 +18,23 @@ public sealed class EnhancerTrainer
     private readonly float[][] _gradients;
     private readonly SplitMix64 _random;
     private readonly PatchDraw[] _draws;
+    private readonly ParallelOptions _parallel;
 
     public EnhancerTrainer(TrainerOptions options, IReadOnlyList<TrainingExample> examples)
+        : this(options, examples, initial: null)
+    {
+    }
+
+    /// <summary>
+    /// A trainer that starts from a copy of <paramref name="initial"/> (its weights and stored statistics; the
+    /// original is never changed) instead of a fresh network: fine-tuning. Its input and output channels and its
+    /// normalisation must be the options'; the options' layer count, features and slope are then not used.
+    /// </summary>
+    /// <param name="options">Steps, batch, patch, schedule, loss and seed.</param>
+    /// <param name="examples">The training pairs.</param>
+    /// <param name="initial">The network to continue from, or null for a fresh one.</param>
+    /// <param name="maxParallelism">Threads each step may use (-1: all), see <see cref="TrainingGraph"/>.</param>
+    public EnhancerTrainer(TrainerOptions options, IReadOnlyList<TrainingExample> examples, EnhancerNetwork? initial, int maxParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(examples);
@@ -44,15 +59,25 @@ public sealed class EnhancerTrainer
         }
 
         _options = options;
-        var (mean, std) = Statistics(examples, options.Channels);
-        Network = CreateNetwork(options, mean, std);
+        if (initial is null)
+        {
+            var (mean, std) = Statistics(examples, options.Channels);
+            Network = CreateNetwork(options, mean, std);
+        }
+        else
+        {
+            CheckMatches(options, initial);
+            Network = initial.Copy();
+        }
+
         _examples = [.. examples.Select(e => Prepare(e, Network, options.Normalisation))];
-        _graph = new TrainingGraph(Network, options.Batch, options.Patch, options.Patch);
+        _graph = new TrainingGraph(Network, options.Batch, options.Patch, options.Patch, maxParallelism);
         _gradients = [.. Network.Layers.SelectMany((_, l) => new[] { _graph.WeightGradients[l], _graph.BiasGradients[l] })];
         _adam = new AdamOptimizer([.. Network.Layers.SelectMany(l => new[] { l.Weights, l.Bias })]);
         // The data stream has its own generator, derived from the seed, so it does not shift with the network size.
         _random = new SplitMix64((ulong)options.Seed ^ 0xDA7A5EEDUL);
         _draws = new PatchDraw[options.Batch];
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism };
     }
 
     /// <summary>The network being trained; its weights change in place with every step.</summary>
@@ -91,7 +116,7 @@ public sealed class EnhancerTrainer
                 example, _random.NextInt(example.Width - _options.Patch + 1), _random.NextInt(example.Height - _options.Patch + 1), transform, scale);
         }
 
-        Parallel.For(0, _draws.Length, FillSample);
+        Parallel.For(0, _draws.Length, _parallel, FillSample);
         var loss = _graph.ComputeGradients(_draws.Length, _options.Loss);
         _adam.Step(_gradients, LearningRateAt(StepsDone));
         StepsDone++;
@@ -160,6 +185,24 @@ public sealed class EnhancerTrainer
             ? new Dictionary<string, string>(StringComparer.Ordinal) { [FrameNormalisation.MetadataKey] = FrameNormalisation.PerFrame }
             : null;
         return new EnhancerNetwork(options.Name, options.Channels, options.Outputs, mean, std, layers, metadata);
+    }
+
+    private static void CheckMatches(TrainerOptions options, EnhancerNetwork initial)
+    {
+        if (!initial.InputChannels.SequenceEqual(options.Channels, StringComparer.Ordinal)
+            || !initial.OutputChannels.SequenceEqual(options.Outputs, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Network '{initial.Name}' maps [{string.Join(", ", initial.InputChannels)}] → [{string.Join(", ", initial.OutputChannels)}], but the options say "
+                + $"[{string.Join(", ", options.Channels)}] → [{string.Join(", ", options.Outputs)}].", nameof(initial));
+        }
+
+        if (FrameNormalisation.IsPerFrame(initial) != (options.Normalisation == InputNormalisation.Frame))
+        {
+            throw new ArgumentException(
+                $"Network '{initial.Name}' normalises {(FrameNormalisation.IsPerFrame(initial) ? "per frame" : "by stored statistics")}, but the options say {options.Normalisation}.",
+                nameof(initial));
+        }
     }
 
     private void FillSample(int n)

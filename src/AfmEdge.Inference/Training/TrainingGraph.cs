@@ -22,12 +22,27 @@ public sealed class TrainingGraph
     private readonly float[][] _packed;
     private readonly float[][] _packedAdjoint;
     private readonly double[] _sampleLoss;
+    private readonly ParallelOptions _parallel;
     private int _samples;
     private LossKind _loss;
 
-    public TrainingGraph(EnhancerNetwork network, int batchSize, int width, int height)
+    /// <param name="network">The network whose layers are run and differentiated (weights read at each pass).</param>
+    /// <param name="batchSize">Patches per pass.</param>
+    /// <param name="width">Patch width in input pixels.</param>
+    /// <param name="height">Patch height in input pixels.</param>
+    /// <param name="maxParallelism">
+    /// Threads a pass may use; -1 (default) for all. A background job (on-device fine-tuning) passes 1 so it never
+    /// takes more than one core from the live pipeline; results do not depend on it (every sum has a fixed order).
+    /// </param>
+    public TrainingGraph(EnhancerNetwork network, int batchSize, int width, int height, int maxParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(network);
+        if (maxParallelism is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxParallelism), maxParallelism, "Parallelism must be -1 (all cores) or at least 1.");
+        }
+
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism };
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -103,7 +118,7 @@ public sealed class TrainingGraph
             ConvKernels.Pack(layer.Weights, layer.InChannels, layer.OutChannels, transposeFlip: false, _packed[l]);
         }
 
-        Parallel.For(0, samples, ForwardSample);
+        Parallel.For(0, samples, _parallel, ForwardSample);
     }
 
     /// <summary>
@@ -147,7 +162,7 @@ public sealed class TrainingGraph
             ConvKernels.Pack(layer.Weights, layer.InChannels, layer.OutChannels, transposeFlip: true, _packedAdjoint[l]);
         }
 
-        Parallel.For(0, samples, LossSample);
+        Parallel.For(0, samples, _parallel, LossSample);
         var total = 0.0;
         for (var n = 0; n < samples; n++)
         {
@@ -165,7 +180,7 @@ public sealed class TrainingGraph
             var weightGradient = WeightGradients[l];
             var biasGradient = BiasGradients[l];
             var blocks = layer.OutChannels / ConvKernels.OutputBlock;
-            Parallel.For(0, blocks * layer.InChannels, job =>
+            Parallel.For(0, blocks * layer.InChannels, _parallel, job =>
                 ConvKernels.WeightGradients(
                     input, layer.InChannels, gradient, layer.OutChannels, samples, Width, Height,
                     (job / layer.InChannels) * ConvKernels.OutputBlock, job % layer.InChannels, weightGradient, biasGradient));
@@ -174,7 +189,7 @@ public sealed class TrainingGraph
                 var previous = _activations[l - 1];
                 var packed = _packedAdjoint[l];
                 var target = next;
-                Parallel.For(0, samples, n =>
+                Parallel.For(0, samples, _parallel, n =>
                 {
                     var outSize = layer.OutChannels * _plane;
                     var inSize = layer.InChannels * _plane;

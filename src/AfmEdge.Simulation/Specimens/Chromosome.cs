@@ -34,6 +34,7 @@ public sealed class Chromosome
         double centromericIndex, double grooveDepth, double constrictionDepth, double bandingAmplitude, double bandLength, ulong seed)
     {
         Id = id;
+        Seed = seed;
         StartX = startX;
         StartY = startY;
         Direction = direction;
@@ -88,6 +89,9 @@ public sealed class Chromosome
     /// <summary>1-based instance id (the value in the instance image).</summary>
     public int Id { get; }
 
+    /// <summary>Seed of the chromosome's bands and texture.</summary>
+    internal ulong Seed { get; }
+
     /// <summary>The p telomere's position on the axis (metres, specimen coordinates).</summary>
     public double StartX { get; }
 
@@ -140,6 +144,21 @@ public sealed class Chromosome
         var rho = 1.0 / Curvature;
         var angle = Direction + (Curvature * s);
         return (_centreX + (rho * Math.Sin(angle)), _centreY - (rho * Math.Cos(angle)));
+    }
+
+    /// <summary>
+    /// How far the outline reaches from the axis point at arc length <paramref name="s"/> in the unit direction
+    /// (<paramref name="ux"/>, <paramref name="uy"/>): the support function of the two chromatids' cross-sections
+    /// there (discs of half-width a centred ±c across the axis), both narrowed by the constriction. Across the axis
+    /// that is half the local width; past a telomere, the rounded cap.
+    /// </summary>
+    internal double HalfExtent(double s, double ux, double uy)
+    {
+        var fromCentromere = (Math.Clamp(s, 0, Length) - CentromereArcLength) / _constrictionSigma;
+        var narrowing = 1.0 - (ConstrictionDepth * Math.Exp(-(fromCentromere * fromCentromere)));
+        var angle = Direction + (Curvature * s);
+        var across = Math.Abs((-Math.Sin(angle) * ux) + (Math.Cos(angle) * uy));
+        return narrowing * (_chromatidHalfWidth + (_chromatidOffset * across));
     }
 
     /// <summary>

@@ -635,7 +635,20 @@ public sealed class ChromosomeSpecimen : ISpecimen
                 var direction = random.Uniform(0, 2 * Math.PI);
                 var curvature = random.Uniform(-options.MaxBend, options.MaxBend) / length;
                 double targetX, targetY;
-                if (touching)
+                Chromosome? contact = null;
+                var gap = 0.0;
+                if (touching && options.Touch == TouchKind.Contact)
+                {
+                    // Start clear of the other chromosome, then move along the line of closest approach until the outlines meet.
+                    contact = placed[random.NextInt(0, placed.Count - 1)];
+                    var (ox, oy) = contact.AxisPoint(random.Uniform(0, contact.Length));
+                    var angle = random.Uniform(0, 2 * Math.PI);
+                    var distance = (0.5 * (length + width + contact.Width)) + 0.2e-6;
+                    targetX = ox + (distance * Math.Cos(angle));
+                    targetY = oy + (distance * Math.Sin(angle));
+                    gap = random.Uniform(options.ContactGap);
+                }
+                else if (touching)
                 {
                     var other = placed[random.NextInt(0, placed.Count - 1)];
                     var (ox, oy) = other.AxisPoint(random.Uniform(0, other.Length));
@@ -654,9 +667,15 @@ public sealed class ChromosomeSpecimen : ISpecimen
                 var probe = new Chromosome(0, 0, 0, direction, curvature, length, width, height, index01, groove, constriction,
                     options.BandingAmplitude, options.BandLength, chromosomeSeed);
                 var (mx, my) = probe.AxisPoint(0.5 * length);
-                var candidate = new Chromosome(placed.Count + 1, targetX - mx, targetY - my, direction, curvature, length, width, height,
+                Chromosome? candidate = new Chromosome(placed.Count + 1, targetX - mx, targetY - my, direction, curvature, length, width, height,
                     index01, groove, constriction, options.BandingAmplitude, options.BandLength, chromosomeSeed);
-                if (Inside(candidate, options) && (touching || Clear(candidate, placed)))
+                if (contact is not null)
+                {
+                    candidate = MoveIntoContact(candidate, contact, gap, options);
+                }
+
+                if (candidate is not null && Inside(candidate, options)
+                    && (contact is not null ? Clear(candidate, placed, contact) : touching || Clear(candidate, placed)))
                 {
                     placed.Add(candidate);
                     break;
@@ -681,10 +700,89 @@ public sealed class ChromosomeSpecimen : ISpecimen
         return true;
     }
 
-    private static bool Clear(Chromosome candidate, List<Chromosome> placed)
+    /// <summary>
+    /// <paramref name="candidate"/> translated so that its outline's closest approach to <paramref name="other"/>'s is
+    /// <paramref name="gap"/>; null when the axes cross or it does not settle within a few steps.
+    /// </summary>
+    private static Chromosome? MoveIntoContact(Chromosome candidate, Chromosome other, double gap, SpecimenOptions options)
+    {
+        for (var step = 0; step < 12; step++)
+        {
+            var (current, ux, uy) = OutlineGap(candidate, other);
+            if (double.IsNaN(current))
+            {
+                return null;
+            }
+
+            var move = current - gap;
+            if (Math.Abs(move) < 0.5e-9)
+            {
+                return candidate;
+            }
+
+            candidate = new Chromosome(candidate.Id, candidate.StartX + (move * ux), candidate.StartY + (move * uy), candidate.Direction,
+                candidate.Curvature, candidate.Length, candidate.Width, candidate.Height, candidate.CentromericIndex, candidate.GrooveDepth,
+                candidate.ConstrictionDepth, options.BandingAmplitude, options.BandLength, candidate.Seed);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The smallest gap between the two outlines (each axis vertex of one against the nearest point of the other's axis,
+    /// less both outlines' reach along that line) and the unit direction from <paramref name="a"/> towards
+    /// <paramref name="b"/> there; NaN when the axes touch or cross.
+    /// </summary>
+    private static (double Gap, double Ux, double Uy) OutlineGap(Chromosome a, Chromosome b)
+    {
+        var best = (Gap: double.PositiveInfinity, Ux: 0.0, Uy: 0.0);
+        Closest(a, b, 1, ref best);
+        Closest(b, a, -1, ref best);
+        return best;
+
+        static void Closest(Chromosome from, Chromosome to, double sign, ref (double Gap, double Ux, double Uy) best)
+        {
+            var points = from.Axis;
+            var segments = to.Axis;
+            for (var i = 0; i < points.Count; i++)
+            {
+                var (px, py) = points[i];
+                for (var j = 0; j + 1 < segments.Count; j++)
+                {
+                    var (x0, y0) = segments[j];
+                    var (x1, y1) = segments[j + 1];
+                    double sx = x1 - x0, sy = y1 - y0;
+                    var t = Math.Clamp((((px - x0) * sx) + ((py - y0) * sy)) / ((sx * sx) + (sy * sy)), 0, 1);
+                    double dx = x0 + (t * sx) - px, dy = y0 + (t * sy) - py;
+                    var distance = Math.Sqrt((dx * dx) + (dy * dy));
+                    if (distance < 1e-9)
+                    {
+                        best = (double.NaN, 0, 0);
+                        return;
+                    }
+
+                    double ux = dx / distance, uy = dy / distance;
+                    var sFrom = from.Length * i / (points.Count - 1);
+                    var sTo = to.Length * (j + t) / (segments.Count - 1);
+                    var gap = distance - from.HalfExtent(sFrom, ux, uy) - to.HalfExtent(sTo, -ux, -uy);
+                    if (gap < best.Gap)
+                    {
+                        best = (gap, sign * ux, sign * uy);
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool Clear(Chromosome candidate, List<Chromosome> placed, Chromosome? except = null)
     {
         foreach (var other in placed)
         {
+            if (ReferenceEquals(other, except))
+            {
+                continue;
+            }
+
             var gap = (0.5 * (candidate.Width + other.Width)) + 0.3e-6;
             var gap2 = gap * gap;
             foreach (var (ax, ay) in candidate.Axis)

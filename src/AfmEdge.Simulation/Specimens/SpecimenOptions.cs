@@ -41,6 +41,15 @@ public sealed record SpecimenOptions
     /// <summary>Chance that a chromosome is placed touching or crossing one already placed.</summary>
     public double TouchProbability { get; init; } = 0.25;
 
+    /// <summary>How a touching chromosome meets the one it touches: lying across it (heights add) or against its edge.</summary>
+    public TouchKind Touch { get; init; } = TouchKind.Crossing;
+
+    /// <summary>
+    /// For <see cref="TouchKind.Contact"/>: the gap between the two chromosomes' nominal edges (metres; negative overlaps
+    /// them by that much, so they meet even where the rounded tips or the constriction are narrower than the full width).
+    /// </summary>
+    public ValueRange ContactGap { get; init; } = new(-60e-9, -20e-9);
+
     public int DebrisCountMin { get; init; } = 2;
     public int DebrisCountMax { get; init; } = 10;
 
@@ -101,6 +110,12 @@ public sealed record SpecimenOptions
                 $"DebrisCount = [{DebrisCountMin}, {DebrisCountMax}]: must satisfy 0 <= Min <= Max <= 10000."));
         }
 
+        if (!Enum.IsDefined(Touch))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Touch = {(int)Touch}: must be Crossing or Contact."));
+        }
+
+        ContactGap.Validate(nameof(ContactGap), -0.5e-6, 0.5e-6, "m", errors);
         DebrisRadius.Validate(nameof(DebrisRadius), 1e-9, 5e-6, "m", errors);
         DebrisHeight.Validate(nameof(DebrisHeight), 0, 2e-6, "m", errors);
         if (!(SubstrateRoughness >= 0 && SubstrateRoughness < 1e-6))

@@ -1,0 +1,424 @@
+using System.Buffers;
+using AfmEdge.Analysis.Geometry;
+
+namespace AfmEdge.Analysis.Segmentation;
+
+/// <summary>
+/// Splits an object that measures as several chromosomes (touching side to side or tip to side, see
+/// <see cref="ChromosomeMeasurement.IsCluster"/>) into single chromosomes:
+/// <list type="number">
+/// <item>markers: the persistent maxima of height × distance-to-edge (the distance capped at
+/// <see cref="AnalysisOptions.SplitNeckRadius"/>, so it only counts in necks narrower than any chromosome), found and
+/// flooded in one priority flood from the highest value down; every pixel of the object joins a basin, and the
+/// basins meet along the valleys of height (two chromosomes side by side) and at the necks (a tip against a side);</item>
+/// <item>the basins over-segment (primary constrictions, bands): adjacent basins are merged, strongest contact first
+/// (shared boundary over the smaller one's inscribed radius), whenever their union still measures as one chromosome
+/// (no branch, no neck narrower than any primary constriction, no width or height step) — a dividing line that is
+/// not a constriction between two chromosomes does not survive;</item>
+/// <item>the split holds only when every piece measures as one chromosome; else the object stays a cluster.</item>
+/// </list>
+/// The work is O(n log n) in the object's bounding box and runs only for objects flagged as clusters.
+/// </summary>
+internal static class TouchingSplitter
+{
+    // A maximum of height × capped distance survives as a marker when it stands this far (relative) above the saddle
+    // to a higher one: bands (±6%) and chamfer steps do not; necks and height valleys between chromosomes do.
+    private const double MarkerPersistence = 0.35;
+
+    // More basins than this is a tangle the pairwise merge cannot sort out in reasonable time: the object stays a cluster.
+    private const int MaxBasins = 48;
+
+    /// <summary>
+    /// Splits object <paramref name="id"/> of <paramref name="instances"/> in place when its pieces each measure as one
+    /// chromosome: the first piece keeps <paramref name="id"/>, the others get <paramref name="nextId"/>, nextId + 1, ….
+    /// Returns the number of new ids used (0: not split).
+    /// </summary>
+    public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
+        double pixelX, double pixelY, AnalysisOptions options, int nextId)
+    {
+        int bw = box.X1 - box.X0 + 1, bh = box.Y1 - box.Y0 + 1, m = bw * bh;
+        var ints = ArrayPool<int>.Shared;
+        var floats = ArrayPool<float>.Shared;
+        var local = ints.Rent(m);
+        var basin = ints.Rent(m);
+        var order = ints.Rent(m);
+        var distance = floats.Rent(m);
+        var landscape = floats.Rent(m);
+        var scratch = ints.Rent(instances.Length);
+        try
+        {
+            var inside = 0;
+            for (var y = 0; y < bh; y++)
+            {
+                for (var x = 0; x < bw; x++)
+                {
+                    var o = instances[((y + box.Y0) * width) + x + box.X0] == id;
+                    local[(y * bw) + x] = o ? 1 : 0;
+                    inside += o ? 1 : 0;
+                }
+            }
+
+            HeightSegmenter.ChamferDistance(local, bw, bh, distance);
+            var cap = (float)Math.Max(1.0, options.SplitNeckRadius / Math.Sqrt(pixelX * pixelY));
+            var count = 0;
+            for (var i = 0; i < m; i++)
+            {
+                if (local[i] == 0)
+                {
+                    continue;
+                }
+
+                var h = leveled[(((i / bw) + box.Y0) * width) + (i % bw) + box.X0];
+                landscape[i] = float.IsFinite(h) ? Math.Max(h, 0f) * Math.Min(distance[i], cap) : 0f;
+                order[count++] = i;
+            }
+
+            var basins = Flood(landscape, order.AsSpan(0, count), basin, bw, bh);
+            if (basins < 2 || basins > MaxBasins)
+            {
+                return 0;
+            }
+
+            Array.Clear(scratch, 0, instances.Length);
+            var pieceOf = Merge(basins, basin, local, distance, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options);
+            if (pieceOf is null)
+            {
+                return 0;
+            }
+
+            var used = 0;
+            for (var i = 0; i < m; i++)
+            {
+                if (local[i] != 0)
+                {
+                    var piece = pieceOf[basin[i]];
+                    instances[(((i / bw) + box.Y0) * width) + (i % bw) + box.X0] = piece == 0 ? id : nextId + piece - 1;
+                    used = Math.Max(used, piece);
+                }
+            }
+
+            return used;
+        }
+        finally
+        {
+            ints.Return(local);
+            ints.Return(basin);
+            ints.Return(order);
+            ints.Return(scratch);
+            floats.Return(distance);
+            floats.Return(landscape);
+        }
+    }
+
+    /// <summary>
+    /// Persistence flood of <paramref name="landscape"/> over the object's pixels (<paramref name="order"/>), highest first,
+    /// 8-connected. Writes 0-based basin numbers into <paramref name="basin"/> and returns how many there are.
+    /// </summary>
+    private static int Flood(float[] landscape, Span<int> order, int[] basin, int bw, int bh)
+    {
+        var n = order.Length;
+        var keys = ArrayPool<float>.Shared.Rent(n);
+        var peak = ArrayPool<float>.Shared.Rent(bw * bh);
+        try
+        {
+            for (var k = 0; k < n; k++)
+            {
+                keys[k] = -landscape[order[k]];
+            }
+
+            keys.AsSpan(0, n).Sort(order);
+            basin.AsSpan(0, bw * bh).Fill(-1);
+            Span<int> roots = stackalloc int[8];
+            foreach (var p in order)
+            {
+                int x = p % bw, y = p / bw;
+                var value = landscape[p];
+                var found = 0;
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    for (var dx = -1; dx <= 1; dx++)
+                    {
+                        int xx = x + dx, yy = y + dy;
+                        if ((dx | dy) == 0 || (uint)xx >= (uint)bw || (uint)yy >= (uint)bh || basin[(yy * bw) + xx] < 0)
+                        {
+                            continue;
+                        }
+
+                        var r = Find(basin, (yy * bw) + xx);
+                        if (roots[..found].IndexOf(r) < 0)
+                        {
+                            roots[found++] = r;
+                        }
+                    }
+                }
+
+                if (found == 0)
+                {
+                    basin[p] = p;
+                    peak[p] = value;
+                    continue;
+                }
+
+                var highest = roots[0];
+                for (var i = 1; i < found; i++)
+                {
+                    highest = peak[roots[i]] > peak[highest] ? roots[i] : highest;
+                }
+
+                basin[p] = highest;
+                for (var i = 0; i < found; i++)
+                {
+                    var r = roots[i];
+                    if (r != highest && peak[r] - value < MarkerPersistence * peak[r])
+                    {
+                        basin[r] = highest;
+                    }
+                }
+            }
+
+            // Roots → 0-based basin numbers (a root is its own parent; number it first, then everything else).
+            var count = 0;
+            foreach (var p in order)
+            {
+                if (basin[p] == p)
+                {
+                    peak[p] = count++;
+                }
+            }
+
+            var numbers = new int[order.Length];
+            for (var k = 0; k < order.Length; k++)
+            {
+                numbers[k] = (int)peak[Find(basin, order[k])];
+            }
+
+            for (var k = 0; k < order.Length; k++)
+            {
+                basin[order[k]] = numbers[k];
+            }
+
+            return count;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(keys);
+            ArrayPool<float>.Shared.Return(peak);
+        }
+    }
+
+    /// <summary>
+    /// Merges adjacent basins while their union measures as one chromosome, strongest contact first; folds pieces
+    /// too small to be a chromosome into the neighbour they share most boundary with. Returns each basin's piece
+    /// (0-based, dense), or null unless at least two pieces remain and each measures as one chromosome.
+    /// </summary>
+    private static int[]? Merge(int basins, int[] basin, int[] local, float[] distance, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
+        int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options)
+    {
+        var area = new int[basins];
+        var radius = new float[basins];
+        var contact = new int[basins * basins];
+        for (var y = 0; y < bh; y++)
+        {
+            for (var x = 0; x < bw; x++)
+            {
+                var i = (y * bw) + x;
+                if (local[i] == 0)
+                {
+                    continue;
+                }
+
+                var b = basin[i];
+                area[b]++;
+                radius[b] = Math.Max(radius[b], distance[i]);
+                if (x + 1 < bw && local[i + 1] != 0 && basin[i + 1] != b)
+                {
+                    contact[(b * basins) + basin[i + 1]]++;
+                    contact[(basin[i + 1] * basins) + b]++;
+                }
+
+                if (y + 1 < bh && local[i + bw] != 0 && basin[i + bw] != b)
+                {
+                    contact[(b * basins) + basin[i + bw]]++;
+                    contact[(basin[i + bw] * basins) + b]++;
+                }
+            }
+        }
+
+        // Groups of basins: group[b] is b's representative; contact, area and radius are kept per representative.
+        var group = new int[basins];
+        for (var b = 0; b < basins; b++)
+        {
+            group[b] = b;
+        }
+
+        var rejected = new HashSet<(int, int)>();
+        while (true)
+        {
+            int bestA = -1, bestB = -1;
+            var bestScore = 0.0;
+            for (var a = 0; a < basins; a++)
+            {
+                for (var b = a + 1; b < basins && group[a] == a; b++)
+                {
+                    var shared = contact[(a * basins) + b];
+                    if (group[b] != b || shared == 0 || rejected.Contains((a, b)))
+                    {
+                        continue;
+                    }
+
+                    var score = shared / Math.Max(1f, Math.Min(radius[a], radius[b]));
+                    if (score > bestScore)
+                    {
+                        (bestA, bestB, bestScore) = (a, b, score);
+                    }
+                }
+            }
+
+            if (bestA < 0)
+            {
+                break;
+            }
+
+            if (IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
+            {
+                Join(group, contact, area, radius, basins, bestA, bestB);
+            }
+            else
+            {
+                rejected.Add((bestA, bestB));
+            }
+        }
+
+        // Fragments no chromosome could be (a flank, a sliver between two basins) join their strongest neighbour.
+        var minPixels = options.MinArea / (pixelX * pixelY);
+        for (var b = 0; b < basins; b++)
+        {
+            if (group[b] != b || area[b] >= minPixels)
+            {
+                continue;
+            }
+
+            var target = -1;
+            for (var c = 0; c < basins; c++)
+            {
+                if (c != b && group[c] == c && contact[(b * basins) + c] > 0 && (target < 0 || contact[(b * basins) + c] > contact[(b * basins) + target]))
+                {
+                    target = c;
+                }
+            }
+
+            if (target >= 0)
+            {
+                Join(group, contact, area, radius, basins, target, b);
+            }
+        }
+
+        var pieceOf = new int[basins];
+        var pieces = 0;
+        for (var b = 0; b < basins; b++)
+        {
+            if (group[b] == b)
+            {
+                if (!IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b))
+                {
+                    return null;
+                }
+
+                pieceOf[b] = pieces++;
+            }
+        }
+
+        if (pieces < 2)
+        {
+            return null;
+        }
+
+        for (var b = 0; b < basins; b++)
+        {
+            pieceOf[b] = pieceOf[Representative(group, b)];
+        }
+
+        return pieceOf;
+    }
+
+    private static int Representative(int[] group, int b)
+    {
+        while (group[b] != b)
+        {
+            b = group[b];
+        }
+
+        return b;
+    }
+
+    /// <summary>Joins group <paramref name="b"/> into group <paramref name="a"/> (both representatives).</summary>
+    private static void Join(int[] group, int[] contact, int[] area, float[] radius, int basins, int a, int b)
+    {
+        group[b] = a;
+        area[a] += area[b];
+        radius[a] = Math.Max(radius[a], radius[b]);
+        for (var c = 0; c < basins; c++)
+        {
+            if (c == a)
+            {
+                continue;
+            }
+
+            contact[(a * basins) + c] += contact[(b * basins) + c];
+            contact[(c * basins) + a] = contact[(a * basins) + c];
+            contact[(b * basins) + c] = 0;
+            contact[(c * basins) + b] = 0;
+        }
+
+        contact[(a * basins) + a] = 0;
+    }
+
+    /// <summary>Whether the pixels of groups <paramref name="a"/> and <paramref name="b"/> together measure as one chromosome (not a cluster).</summary>
+    private static bool IsOneChromosome(int[] group, int[] basin, int[] local, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
+        int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options, int a, int b)
+    {
+        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+        for (var y = 0; y < bh; y++)
+        {
+            for (var x = 0; x < bw; x++)
+            {
+                var i = (y * bw) + x;
+                var member = local[i] != 0 && Representative(group, basin[i]) is var r && (r == a || r == b);
+                scratch[((y + box.Y0) * width) + x + box.X0] = member ? 1 : 0;
+                if (member)
+                {
+                    x0 = Math.Min(x0, x + box.X0);
+                    x1 = Math.Max(x1, x + box.X0);
+                    y0 = Math.Min(y0, y + box.Y0);
+                    y1 = Math.Max(y1, y + box.Y0);
+                }
+            }
+        }
+
+        if (x1 < 0)
+        {
+            return false;
+        }
+
+        var measurement = new ChromosomeAxis(scratch, width, rows, 1).Measure(leveled, (x0, y0, x1, y1), pixelX, pixelY, options, split: true);
+        return !measurement.IsCluster;
+    }
+
+    private static int Find(int[] parent, int p)
+    {
+        var root = p;
+        while (parent[root] != root)
+        {
+            root = parent[root];
+        }
+
+        while (parent[p] != root)
+        {
+            var next = parent[p];
+            parent[p] = root;
+            p = next;
+        }
+
+        return root;
+    }
+}

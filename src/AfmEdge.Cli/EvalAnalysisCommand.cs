@@ -1,0 +1,383 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using AfmEdge.Analysis;
+using AfmEdge.Core;
+using AfmEdge.Inference;
+using AfmEdge.Simulation.Instrument;
+using AfmEdge.Simulation.Rendering;
+using AfmEdge.Simulation.Specimens;
+using AfmEdge.Simulation.Truth;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--json]`: what the enhancer buys the
+/// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
+/// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
+/// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
+/// that scan enlarged ×2 by bicubic; and the same scan enhanced ×2 by the model. Figures: segmentation IoU per true
+/// chromosome, centromere error (in full-resolution pixels), region-label accuracy inside the chromosomes measured,
+/// per-region Pearson r error and per-region mean error (on the chromosomes measured, truth from the clean fields).
+/// </summary>
+internal static class EvalAnalysisCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+
+        // A figure with nothing to measure (no chromosome found) is NaN, written as "NaN".
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+    private static readonly string[] Channels = ["Height", "Current", "Potential", "Adhesion"];
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var seeds = new Option<string>("--seeds", "-s") { Description = "Simulator specimen seeds A-B, disjoint from the model's training seeds.", DefaultValueFactory = _ => "2001-2010" };
+        var model = new Option<FileInfo>("--model", "-m")
+        {
+            Description = "The enhancer model (default: models/fusion4.onnx, else the bundled one beside the executable).",
+            DefaultValueFactory = _ => new FileInfo(File.Exists(Path.Combine("models", "fusion4.onnx"))
+                ? Path.Combine("models", "fusion4.onnx")
+                : Path.Combine(AppContext.BaseDirectory, "models", "fusion4.onnx")),
+        };
+        var pixels = new Option<int>("--pixels") { Description = "Full-resolution pixels per side (even); the half-resolution scan has half.", DefaultValueFactory = _ => 512 };
+        var field = new Option<double>("--field-um") { Description = "Side of the scanned field, µm.", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
+        {
+            seeds, model, pixels, field, json,
+        };
+        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(json), output, error));
+        return command;
+    }
+
+    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, bool json, TextWriter output, TextWriter error)
+    {
+        var errors = new List<string>();
+        if (!SeedRange.TryParse(seedText, "--seeds", out var seeds, out var seedError))
+        {
+            errors.Add(seedError);
+        }
+        else if (seeds.Count > 1000)
+        {
+            errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
+        }
+
+        if (pixels is < 64 or > 2048 || pixels % 2 != 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"--pixels = {pixels}: must be even and in [64, 2048]."));
+        }
+
+        if (!(fieldUm > 0.5 && fieldUm <= 200))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"--field-um = {fieldUm}: must be in (0.5, 200]."));
+        }
+
+        ModelEntry? entry = null;
+        if (!File.Exists(modelPath))
+        {
+            errors.Add($"--model = {modelPath}: no such file.");
+        }
+        else
+        {
+            var catalog = ModelCatalog.OfFile(modelPath);
+            errors.AddRange(catalog.Problems.Select(p => $"--model = {modelPath}: {p}"));
+            entry = catalog.Models.Count > 0 ? catalog.Models[0] : null;
+        }
+
+        if (entry is not null && seeds.Count > 0)
+        {
+            foreach (var key in new[] { "trainSeeds", "validationSeeds" })
+            {
+                if (entry.Network.Metadata.TryGetValue(key, out var text) && SeedRange.TryParse(text, key, out var used, out _) && used.Overlaps(seeds))
+                {
+                    errors.Add($"--seeds = {seeds}: overlaps {key} = {used} of model '{entry.Name}'; evaluate on seeds it never saw.");
+                }
+            }
+        }
+
+        if (entry is not null && entry.Network.InputChannels.Except(Channels, StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+        {
+            errors.Add($"--model = {modelPath}: input channel '{unknown}' is not one the simulator renders ({string.Join(", ", Channels)}).");
+        }
+
+        if (errors.Count > 0 || entry is null)
+        {
+            foreach (var e in errors)
+            {
+                error.WriteLine("afmedge: " + e);
+            }
+
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        using var enhancer = EngineFactory.CreateEnhancer("native", entry, 128, Environment.ProcessorCount);
+        var variants = new[]
+        {
+            new Variant("full clean", $"{pixels}² clean fields"),
+            new Variant("full scan", $"{pixels}² instrument scan"),
+            new Variant("half scan", $"{pixels / 2}² instrument scan, own size"),
+            new Variant("bicubic ×2", $"half scan → {pixels}² bicubic"),
+            new Variant(entry.Name + " ×2", $"half scan → {pixels}² {entry.Name}"),
+        };
+        var analyzer = new ChromosomeAnalyzer();
+        var truthChromosomes = 0;
+        foreach (var seed in seeds.Seeds())
+        {
+            var field = fieldUm * 1e-6;
+            var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = field, FieldSizeY = field, ReferenceGridPixels = pixels });
+            var instrument = new InstrumentOptions();
+            var full = GridTruth.Of(specimen, pixels, field, instrument);
+            var half = GridTruth.Of(specimen, pixels / 2, field, instrument);
+            truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
+            var halfScan = Scan(specimen, half.Scan, instrument, seed);
+            var frames = new (Frame Frame, GridTruth Truth)[]
+            {
+                (full.Clean, full),
+                (Scan(specimen, full.Scan, instrument, seed), full),
+                (halfScan, half),
+                (new BicubicUpsampler().Enhance(halfScan), full),
+                (enhancer.Enhance(halfScan), full),
+            };
+            var fullPixel = field / pixels;
+            for (var v = 0; v < variants.Length; v++)
+            {
+                var (frame, truth) = frames[v];
+                variants[v].Add(TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel));
+            }
+        }
+
+        var rows = variants.Select(v => v.Summarize()).ToArray();
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, rows);
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Ok;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; centromere error in {pixels}² pixels"));
+        output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} {r.IouMedian,7:F3} {r.IouMin,5:F2} {r.IouAbove09,6:P0}   {r.CentromereMedianPx,10:F2} px {r.CentromereMaxPx,5:F1} {r.CentromereWithin3Px,5:P0}   {r.LabelAccuracy,6:P1}   {r.PearsonErrorMedian,8:F3} {r.PearsonErrorMax,5:F2} {r.PearsonWithin005,6:P0}   {r.MeanErrorMedian,14:P2} {r.MeanErrorMax,6:P1} {r.MeanWithin2Percent,5:P0}"));
+        }
+
+        output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
+        output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
+        return ExitCodes.Ok;
+    }
+
+    private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed) =>
+        IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = false, NoiseSeed = seed });
+
+    /// <summary>The truth of one specimen on one grid: its clean fields, label maps and chromosomes.</summary>
+    private sealed record GridTruth(ScanSettings Scan, Frame Clean, TruthMaps Maps, SpecimenTruth Truth)
+    {
+        public static GridTruth Of(ChromosomeSpecimen specimen, int pixels, double field, InstrumentOptions instrument)
+        {
+            var scan = new ScanSettings { SizeX = field, SizeY = field, PixelsX = pixels, PixelsY = pixels, LineRateHz = 2 };
+            var clean = IdealScan.Render(specimen, scan, instrument, new RenderOptions { Clean = true, IncludeRetrace = false });
+            var maps = TruthMaps.Render(specimen, scan);
+            return new GridTruth(scan, clean, maps, SpecimenTruth.Compute(specimen, scan, instrument, true, clean, maps));
+        }
+    }
+
+    /// <summary>One frame's figures against its truth.</summary>
+    private sealed record TruthFigures(List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<double> PearsonErrors, List<double> MeanErrors)
+    {
+        public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
+        {
+            var ids = truth.Maps.Instances.Span;
+            var trueLabels = truth.Maps.Labels.Span;
+            var found = analysis.Segmentation.Instances;
+            var maxId = 0;
+            foreach (var c in truth.Truth.Chromosomes)
+            {
+                maxId = Math.Max(maxId, c.Id);
+            }
+
+            // Overlap of every true chromosome with every found object, and each found object's size.
+            var foundCount = analysis.Chromosomes.Count;
+            var overlap = new int[(maxId + 1) * (foundCount + 1)];
+            var size = new int[foundCount + 1];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                overlap[(ids[i] * (foundCount + 1)) + found[i]]++;
+                size[found[i]]++;
+            }
+
+            var figures = new TruthFigures([], [], 0, 0, [], []);
+            var measured = new HashSet<int>();
+            var armsKnown = new HashSet<int>();
+            foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
+            {
+                var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
+                var best = row.Length == 0 ? -1 : row.IndexOf(Max(row));
+                if (best < 0 || row[best] == 0)
+                {
+                    figures.Iou.Add(0);
+                    continue;
+                }
+
+                var iou = row[best] / (double)(chromosome.PixelCount + size[best + 1] - row[best]);
+                figures.Iou.Add(iou);
+                var match = analysis.Chromosomes[best];
+                if (iou < 0.5 || match.IsCluster)
+                {
+                    continue;
+                }
+
+                measured.Add(chromosome.Id);
+                if (match.ArmsAssigned)
+                {
+                    armsKnown.Add(chromosome.Id);
+                }
+
+                figures.CentromerePx.Add(Math.Sqrt(Math.Pow(match.Centromere.X - chromosome.Centromere.X, 2) + Math.Pow(match.Centromere.Y - chromosome.Centromere.Y, 2)) / fullPixel);
+            }
+
+            var labels = analysis.Labels;
+            long right = 0, inside = 0;
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (measured.Contains(ids[i]))
+                {
+                    inside++;
+                    right += labels[i] == trueLabels[i] ? 1 : 0;
+                }
+            }
+
+            figures = figures with { LabelsRight = right, LabelsMeasured = inside };
+            Regional(analysis, truth, measured, armsKnown, figures);
+            return figures;
+        }
+
+        /// <summary>Per region and channel: measured r and mean against those of the clean fields over the same chromosomes' true regions.</summary>
+        private static void Regional(ChromosomeAnalysis analysis, GridTruth truth, HashSet<int> measured, HashSet<int> armsKnown, TruthFigures figures)
+        {
+            var ids = truth.Maps.Instances.Span;
+            var trueLabels = truth.Maps.Labels.Span;
+            var height = truth.Clean.GetChannel("Height").Data;
+            foreach (var channel in Channels)
+            {
+                var data = truth.Clean.GetChannel(channel).Data;
+                var means = new double[4];
+                var pearson = new double[4];
+                var counts = new int[4];
+                for (var label = 0; label < 4; label++)
+                {
+                    double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+                    for (var i = 0; i < ids.Length; i++)
+                    {
+                        if (trueLabels[i] == label && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
+                        {
+                            double x = height[i], y = data[i];
+                            n++;
+                            sx += x;
+                            sy += y;
+                            sxx += x * x;
+                            syy += y * y;
+                            sxy += x * y;
+                        }
+                    }
+
+                    counts[label] = (int)n;
+                    means[label] = n > 0 ? sy / n : double.NaN;
+                    var vx = sxx - (sx * sx / n);
+                    var vy = syy - (sy * sy / n);
+                    pearson[label] = n >= 3 && vx > 0 && vy > 0 ? (sxy - (sx * sy / n)) / Math.Sqrt(vx * vy) : double.NaN;
+                }
+
+                // Relative error, against the channel's largest region mean where the true mean is near zero (substrate height).
+                var scale = means.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+                for (var label = 0; label < 4; label++)
+                {
+                    if (counts[label] < 3)
+                    {
+                        continue;
+                    }
+
+                    var region = Regions.ByLabel[label];
+                    if (analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean is { } mean)
+                    {
+                        figures.MeanErrors.Add(Math.Abs(mean - means[label]) / Math.Max(Math.Abs(means[label]), 0.05 * scale));
+                    }
+
+                    if (channel != "Height" && double.IsFinite(pearson[label])
+                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel)?.Pearson is { } r)
+                    {
+                        figures.PearsonErrors.Add(Math.Abs(r - pearson[label]));
+                    }
+                }
+            }
+        }
+
+        private static int Max(Span<int> values)
+        {
+            var max = int.MinValue;
+            foreach (var v in values)
+            {
+                max = Math.Max(max, v);
+            }
+
+            return max;
+        }
+    }
+
+    /// <summary>The figures of one kind of frame, pooled over the seeds.</summary>
+    private sealed class Variant(string name, string description)
+    {
+        private readonly List<double> _iou = [];
+        private readonly List<double> _centromere = [];
+        private readonly List<double> _pearson = [];
+        private readonly List<double> _means = [];
+        private long _labelsRight;
+        private long _labelsMeasured;
+
+        public void Add(TruthFigures figures)
+        {
+            _iou.AddRange(figures.Iou);
+            _centromere.AddRange(figures.CentromerePx);
+            _pearson.AddRange(figures.PearsonErrors);
+            _means.AddRange(figures.MeanErrors);
+            _labelsRight += figures.LabelsRight;
+            _labelsMeasured += figures.LabelsMeasured;
+        }
+
+        public Row Summarize() => new(
+            name, description, _iou.Count, Median(_iou), Min(_iou), Share(_iou, v => v >= 0.9),
+            _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
+            _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
+            Median(_pearson), Max(_pearson), Share(_pearson, v => v <= 0.05),
+            Median(_means), Max(_means), Share(_means, v => v <= 0.02));
+
+        private static double Median(List<double> values)
+        {
+            if (values.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
+        }
+
+        private static double Min(List<double> values) => values.Count == 0 ? double.NaN : values.Min();
+
+        private static double Max(List<double> values) => values.Count == 0 ? double.NaN : values.Max();
+
+        private static double Share(List<double> values, Func<double, bool> ok) => values.Count == 0 ? double.NaN : values.Count(ok) / (double)values.Count;
+    }
+
+    private sealed record Row(
+        string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
+        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy,
+        double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
+        double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
+
+    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, IReadOnlyList<Row> Frames);
+}

@@ -1,0 +1,131 @@
+namespace AfmEdge.Inference;
+
+/// <summary>Receives a finished band: its input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) and the
+/// enhanced rows 2·firstRow … 2·endRow, one plane per network output channel, each starting at output row 2·firstRow.
+/// The planes are the streamer's buffers: read or copy them during the call, they are overwritten by the next band.</summary>
+public delegate void EnhancedBandHandler(int firstRow, int endRow, IReadOnlyList<float[]> outputRows);
+
+/// <summary>
+/// Enhances a frame of any height with memory set by its width alone: rows arrive in scan order (from a scan or a
+/// file), only the rows the next band and its halo need are kept, and each band is handed on (to a file, a publisher)
+/// as soon as it is final. Unlike <see cref="StreamingEnhancer"/>, which keeps the whole frame so the host can publish
+/// it, nothing here grows with the frame's height. The bands are the tiles <see cref="TiledEnhancer"/> runs on the
+/// whole frame, so the rows handed on equal the full-frame result. Reusable: <see cref="Reset"/> starts the next frame.
+/// </summary>
+public sealed class RowStreamEnhancer
+{
+    private readonly TiledEnhancer _tiler;
+    private readonly EnhancedBandHandler _bandReady;
+    private readonly float[][] _window;
+    private readonly float[][] _band;
+    private int _windowFirstRow;
+    private int _rowsReceived;
+
+    public RowStreamEnhancer(TiledEnhancer tiler, int width, int height, EnhancedBandHandler bandReady)
+    {
+        ArgumentNullException.ThrowIfNull(tiler);
+        ArgumentNullException.ThrowIfNull(bandReady);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        _tiler = tiler;
+        _bandReady = bandReady;
+        Width = width;
+        Height = height;
+        BandRows = tiler.TileSize;
+
+        // A band needs its own rows and a halo above and below; rows are never kept beyond that.
+        WindowRows = Math.Min(height, BandRows + (2 * tiler.Halo));
+        _window = [.. tiler.Network.InputChannels.Select(_ => new float[width * WindowRows])];
+        _band = [.. tiler.Network.OutputChannels.Select(_ => new float[4 * width * Math.Min(height, BandRows)])];
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Input rows per band (the tiler's tile size).</summary>
+    public int BandRows { get; }
+
+    /// <summary>Input rows held at most: a band and its two halos (or the whole frame, when that is smaller).</summary>
+    public int WindowRows { get; }
+
+    /// <summary>Input rows whose enhanced rows have been handed on.</summary>
+    public int EnhancedRows { get; private set; }
+
+    public bool IsComplete => EnhancedRows == Height;
+
+    /// <summary>
+    /// Adds input row <paramref name="y"/> (the next in scan order): one row of <see cref="Width"/> samples per network
+    /// input channel, in the network's order. Every band this row completes is handed on before it returns; returns how
+    /// many input rows became final.
+    /// </summary>
+    public int AddRow(int y, IReadOnlyList<float[]> channelRows)
+    {
+        ArgumentNullException.ThrowIfNull(channelRows);
+        if (y != _rowsReceived)
+        {
+            throw new ArgumentOutOfRangeException(nameof(y), y, $"Rows must arrive in order; expected row {_rowsReceived}.");
+        }
+
+        if (channelRows.Count != _window.Length)
+        {
+            throw new ArgumentException($"Expected one row for each of the {_window.Length} input channels.", nameof(channelRows));
+        }
+
+        for (var c = 0; c < _window.Length; c++)
+        {
+            if (channelRows[c].Length != Width)
+            {
+                throw new ArgumentException($"Row {y} of input channel {c} has {channelRows[c].Length} samples, not {Width}.", nameof(channelRows));
+            }
+        }
+
+        for (var c = 0; c < _window.Length; c++)
+        {
+            channelRows[c].CopyTo(_window[c], (y - _windowFirstRow) * Width);
+        }
+
+        _rowsReceived++;
+        var before = EnhancedRows;
+        while (EnhancedRows < Height)
+        {
+            var bandEnd = Math.Min(EnhancedRows + BandRows, Height);
+            if (_rowsReceived < Math.Min(Height, bandEnd + _tiler.Halo))
+            {
+                break;
+            }
+
+            _tiler.EnhanceWindow(_window, Width, Height, _windowFirstRow, _band, EnhancedRows, bandEnd);
+            _bandReady(EnhancedRows, bandEnd, _band);
+            EnhancedRows = bandEnd;
+            DropRowsBefore(Math.Max(0, bandEnd - _tiler.Halo));
+        }
+
+        return EnhancedRows - before;
+    }
+
+    /// <summary>Starts a new frame of the same size, keeping the buffers.</summary>
+    public void Reset()
+    {
+        _rowsReceived = 0;
+        _windowFirstRow = 0;
+        EnhancedRows = 0;
+    }
+
+    // Slides the window so it starts at the next band's upper halo; at most two halos of rows move.
+    private void DropRowsBefore(int row)
+    {
+        if (row <= _windowFirstRow)
+        {
+            return;
+        }
+
+        var kept = _rowsReceived - row;
+        foreach (var plane in _window)
+        {
+            plane.AsSpan((row - _windowFirstRow) * Width, kept * Width).CopyTo(plane);
+        }
+
+        _windowFirstRow = row;
+    }
+}

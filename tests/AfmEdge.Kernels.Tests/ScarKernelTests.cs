@@ -1,0 +1,181 @@
+using AfmEdge.Processing;
+
+namespace AfmEdge.Kernels.Tests;
+
+/// <summary>Scar marking and removal kernels against a scalar statement of gwy_data_field_mark_scars and ScarRemoval.</summary>
+public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorTests(fixture)
+{
+    [Theory]
+    [InlineData(48, 40, 1)]
+    [InlineData(64, 32, 2)]
+    [InlineData(40, 24, 3)]
+    public void Mark_ScarredField_MatchesReferenceAndSimd(int w, int h, int seed)
+    {
+        var data = Scarred(w, h, seed);
+        var settings = new ScarRemoval();
+
+        var marks = Accelerator.Scars.Mark(data, w, h, settings);
+
+        Assert.Equal(ScalarMark(data, w, h, settings), marks);
+        Assert.Equal(settings.Mark(data, w, h), marks);
+        Assert.Contains((byte)1, marks);
+    }
+
+    [Theory]
+    [InlineData(48, 40, 1)]
+    [InlineData(40, 24, 3)]
+    public void Remove_ScarredField_MatchesSimd(int w, int h, int seed)
+    {
+        var data = Scarred(w, h, seed);
+        var settings = new ScarRemoval(minLength: 8, maxWidth: 2);
+        var gpu = Accelerator.Scars.Remove(data, w, h, settings);
+        Assert.Equal(Grids.Run(settings, data, w, h), gpu);
+        Assert.NotEqual(data, gpu);
+    }
+
+    [Fact]
+    public void Remove_NoScars_ReturnsInput()
+    {
+        // Rows rising steadily: no line stands above or below both of its neighbours.
+        var data = Enumerable.Range(0, 40 * 20).Select(i => (float)(Math.Sin((i % 40) * 0.2) + (0.05 * (i / 40)))).ToArray();
+        Assert.Equal(data, Accelerator.Scars.Remove(data, 40, 20, new ScarRemoval()));
+        var flat = new float[32 * 8];
+        Assert.Equal(flat, Accelerator.Scars.Remove(flat, 32, 8, new ScarRemoval()));
+    }
+
+    [Fact]
+    public void Remove_TooFewRows_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Accelerator.Scars.Remove(new float[20], 10, 2, new ScarRemoval()));
+
+    /// <summary>A gentle surface with noise and runs of one or two lines lifted or dropped by several noise levels.</summary>
+    private static float[] Scarred(int w, int h, int seed)
+    {
+        var random = new Random(seed);
+        var data = new float[w * h];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)((0.5 * Math.Sin((i % w) * 0.2)) + (0.3 * Math.Cos((i / w) * 0.3)) + (0.1 * random.NextDouble()));
+        }
+
+        for (var s = 0; s < 5; s++)
+        {
+            var y = 2 + random.Next(h - 6);
+            var x0 = random.Next(w / 3);
+            var length = 18 + random.Next(w - x0 - 18);
+            var thick = 1 + random.Next(2);
+            var lift = (float)((random.Next(2) == 0 ? 1 : -1) * (0.8 + random.NextDouble()));
+            for (var yy = y; yy < y + thick; yy++)
+            {
+                for (var x = x0; x < x0 + length; x++)
+                {
+                    data[(yy * w) + x] += lift;
+                }
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>gwy_data_field_mark_scars (correct.c) step by step in double, positive and negative, OR-ed.</summary>
+    private static byte[] ScalarMark(float[] d, int xres, int yres, ScarRemoval s)
+    {
+        var result = new byte[d.Length];
+        var maxWidth = Math.Min(s.MaxWidth, yres - 2);
+        double sum = 0;
+        for (var i = 0; i < (xres * (yres - 1)); i++)
+        {
+            sum += ((double)d[i] - d[i + xres]) * ((double)d[i] - d[i + xres]);
+        }
+
+        var rms = Math.Sqrt(sum / (xres * yres));
+        foreach (var negative in new[] { false, true })
+        {
+            var m = new double[d.Length];
+            for (var i = 0; i < yres - (maxWidth + 1); i++)
+            {
+                for (var j = 0; j < xres; j++)
+                {
+                    var at = (i * xres) + j;
+                    double top = d[at + xres], bottom = d[at + xres], reference = 0;
+                    var k = 1;
+                    for (; k <= maxWidth; k++)
+                    {
+                        if (negative)
+                        {
+                            reference = Math.Min(d[at], d[at + (xres * (k + 1))]);
+                            bottom = Math.Max(bottom, d[at + (xres * k)]);
+                            if (reference - bottom >= s.ThresholdLow * rms)
+                            {
+                                break;
+                            }
+                        }
+                        else
+                        {
+                            reference = Math.Max(d[at], d[at + (xres * (k + 1))]);
+                            top = Math.Min(top, d[at + (xres * k)]);
+                            if (top - reference >= s.ThresholdLow * rms)
+                            {
+                                break;
+                            }
+                        }
+                    }
+
+                    for (; k >= 1 && k <= maxWidth; k--)
+                    {
+                        var v = d[at + (xres * k)];
+                        m[at + (xres * k)] = Math.Max(m[at + (xres * k)], (negative ? reference - v : v - reference) / rms);
+                    }
+                }
+            }
+
+            for (var i = 0; i < yres; i++)
+            {
+                var row = i * xres;
+                for (var j = 1; j < xres; j++)
+                {
+                    if (m[row + j] >= s.ThresholdLow && m[row + j - 1] >= s.ThresholdHigh)
+                    {
+                        m[row + j] = s.ThresholdHigh;
+                    }
+                }
+
+                for (var j = xres - 1; j > 0; j--)
+                {
+                    if (m[row + j - 1] >= s.ThresholdLow && m[row + j] >= s.ThresholdHigh)
+                    {
+                        m[row + j - 1] = s.ThresholdHigh;
+                    }
+                }
+
+                var run = 0;
+                for (var j = 0; j <= xres; j++)
+                {
+                    if (j < xres && m[row + j] >= s.ThresholdHigh)
+                    {
+                        run++;
+                        continue;
+                    }
+
+                    if (run >= s.MinLength)
+                    {
+                        for (var t = j - run; t < j; t++)
+                        {
+                            result[row + t] = 1;
+                        }
+                    }
+
+                    run = 0;
+                }
+            }
+        }
+
+        return result;
+    }
+}
+
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class CpuAcceleratorScarKernelTests(CpuAcceleratorFixture fixture) : ScarKernelTests(fixture);
+
+[Trait("Category", "Gpu")]
+[Collection(GpuAcceleratorCollection.Name)]
+public sealed class GpuScarKernelTests(GpuAcceleratorFixture fixture) : ScarKernelTests(fixture);
