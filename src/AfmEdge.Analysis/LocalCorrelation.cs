@@ -193,41 +193,33 @@ public static class LocalCorrelation
     private static void Prefix(double[] columns, double[] prefix, int width)
     {
         var stride = width + 1;
-        var c0 = columns.AsSpan(0, width);
-        var c1 = columns.AsSpan(width, width);
-        var c2 = columns.AsSpan(2 * width, width);
-        var c3 = columns.AsSpan(3 * width, width);
-        var c4 = columns.AsSpan(4 * width, width);
-        var c5 = columns.AsSpan(5 * width, width);
-        var p0 = prefix.AsSpan(0, stride);
-        var p1 = prefix.AsSpan(stride, stride);
-        var p2 = prefix.AsSpan(2 * stride, stride);
-        var p3 = prefix.AsSpan(3 * stride, stride);
-        var p4 = prefix.AsSpan(4 * stride, stride);
-        var p5 = prefix.AsSpan(5 * stride, stride);
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0;
-        p0[0] = p1[0] = p2[0] = p3[0] = p4[0] = p5[0] = 0;
+        for (var q = 0; q < Quantities; q++)
+        {
+            prefix[q * stride] = 0;
+        }
+
         for (var x = 0; x < width; x++)
         {
-            s0 += c0[x];
-            s1 += c1[x];
-            s2 += c2[x];
-            s3 += c3[x];
-            s4 += c4[x];
-            s5 += c5[x];
-            p0[x + 1] = s0;
-            p1[x + 1] = s1;
-            p2[x + 1] = s2;
-            p3[x + 1] = s3;
-            p4[x + 1] = s4;
-            p5[x + 1] = s5;
+            s0 += columns[x];
+            s1 += columns[width + x];
+            s2 += columns[(2 * width) + x];
+            s3 += columns[(3 * width) + x];
+            s4 += columns[(4 * width) + x];
+            s5 += columns[(5 * width) + x];
+            prefix[x + 1] = s0;
+            prefix[stride + x + 1] = s1;
+            prefix[(2 * stride) + x + 1] = s2;
+            prefix[(3 * stride) + x + 1] = s3;
+            prefix[(4 * stride) + x + 1] = s4;
+            prefix[(5 * stride) + x + 1] = s5;
         }
     }
 
     private static void Finish(double[] prefix, int width, int radius, Span<float> output)
     {
         // Inside, a pixel's window spans [x − radius, x + radius], so whole vectors of pixels read contiguous prefix
-        // sums: the divisions and the square root (most of a row's time) run several pixels at a time, with the same
+        // sums: the divisions and the square root run several pixels at a time, with the same
         // operations per pixel as the scalar edges, so the map is the same to the bit.
         var lanes = Vector<double>.Count;
         var x = 0;
@@ -239,24 +231,18 @@ public static class LocalCorrelation
         if (Vector.IsHardwareAccelerated)
         {
             var stride = width + 1;
-            var n = prefix.AsSpan(0, stride);
-            var a = prefix.AsSpan(stride, stride);
-            var b = prefix.AsSpan(2 * stride, stride);
-            var aa = prefix.AsSpan(3 * stride, stride);
-            var bb = prefix.AsSpan(4 * stride, stride);
-            var ab = prefix.AsSpan(5 * stride, stride);
             var minimum = new Vector<double>(2.5);
             var relative = new Vector<double>(1e-12);
             Span<double> r = stackalloc double[lanes];
             for (; x + lanes + radius <= width; x += lanes)
             {
                 int hi = x + radius + 1, lo = x - radius;
-                var vn = new Vector<double>(n[hi..]) - new Vector<double>(n[lo..]);
-                var sa = new Vector<double>(a[hi..]) - new Vector<double>(a[lo..]);
-                var sb = new Vector<double>(b[hi..]) - new Vector<double>(b[lo..]);
-                var saa = new Vector<double>(aa[hi..]) - new Vector<double>(aa[lo..]);
-                var sbb = new Vector<double>(bb[hi..]) - new Vector<double>(bb[lo..]);
-                var sab = new Vector<double>(ab[hi..]) - new Vector<double>(ab[lo..]);
+                var vn = Window(0);
+                var sa = Window(1);
+                var sb = Window(2);
+                var saa = Window(3);
+                var sbb = Window(4);
+                var sab = Window(5);
                 var va = saa - (sa * sa / vn);
                 var vb = sbb - (sb * sb / vn);
                 var cov = sab - (sa * sb / vn);
@@ -268,6 +254,9 @@ public static class LocalCorrelation
                 {
                     output[x + k] = (float)r[k];
                 }
+
+                // Quantity q summed over the window of the vector's pixels: difference of two prefix sums.
+                Vector<double> Window(int q) => new Vector<double>(prefix, (q * stride) + hi) - new Vector<double>(prefix, (q * stride) + lo);
             }
         }
 
