@@ -27,9 +27,14 @@ internal static class BenchPipelineCommand
             Description = "Frames for the second part: each stage run alone, its processor time per frame (0 skips it).",
             DefaultValueFactory = _ => 8,
         };
+        var settings = new Option<string[]>("--set")
+        {
+            Description = "Host settings to try, KEY=VALUE (e.g. AfmEdge:Mqtt:ChunkBytes=1048576 or AfmEdge:Enhancement:Threads=1); repeatable.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker; then each stage's processor time per frame.")
         {
-            pixels, frames, source, stageFrames,
+            pixels, frames, source, stageFrames, settings,
         };
         command.SetAction((parse, token) =>
         {
@@ -40,18 +45,32 @@ internal static class BenchPipelineCommand
                 return Task.FromResult(ExitCodes.BadUsageOrConfig);
             }
 
-            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, output, error, token);
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var setting in parse.GetValue(settings) ?? [])
+            {
+                var equals = setting.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    error.WriteLine($"afmedge bench pipeline: --set '{setting}' is not KEY=VALUE.");
+                    return Task.FromResult(ExitCodes.BadUsageOrConfig);
+                }
+
+                overrides[setting[..equals]] = setting[(equals + 1)..];
+            }
+
+            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, overrides, output, error, token);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(int pixels, int frames, string source, int stageFrames, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int pixels, int frames, string source, int stageFrames, IReadOnlyDictionary<string, string?> overrides,
+        TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // A port the OS just said was free can be taken before the broker binds it (by any outgoing connection),
         // so a start that finds it taken is retried on a fresh port.
         for (var attempt = 1; ; attempt++)
         {
-            var configuration = Configuration(pixels, frames, source, FreeLoopbackPort());
+            var configuration = Configuration(pixels, frames, source, FreeLoopbackPort(), overrides);
             try
             {
                 Host.Options.ConfigurationLoader.Load(configuration);
@@ -78,14 +97,14 @@ internal static class BenchPipelineCommand
             var result = await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
             if (stageFrames > 0)
             {
-                await StageCosts.MeasureAsync(Configuration(pixels, frames, source, FreeLoopbackPort()), stageFrames, output, cancellationToken);
+                await StageCosts.MeasureAsync(Configuration(pixels, frames, source, FreeLoopbackPort(), overrides), stageFrames, output, cancellationToken);
             }
 
             return result;
         }
     }
 
-    private static IConfiguration Configuration(int pixels, int frames, string source, int port) =>
+    private static IConfiguration Configuration(int pixels, int frames, string source, int port, IReadOnlyDictionary<string, string?> overrides) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AfmEdge:Source:Kind"] = source,
@@ -94,7 +113,7 @@ internal static class BenchPipelineCommand
             ["AfmEdge:Source:Scan:Pixels"] = pixels.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Device"] = "bench",
-        }).Build();
+        }).AddInMemoryCollection(overrides).Build();
 
     private static int FreeLoopbackPort()
     {

@@ -12,6 +12,7 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--set", "AfmEdge:Mqtt:ChunkBytes=1048576" }, "2 published")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, ".gsf ×4 (4.2 MB): parse from memory")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "large object heap from 2097152 bytes")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
@@ -76,6 +77,15 @@ public sealed class BenchCommandTests
         var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--stage-frames", "-1"], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains("--stage-frames -1", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchPipeline_SettingWithoutValue_ExitsTwoNamingIt()
+    {
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--set", "AfmEdge:Mqtt:ChunkBytes"], new StringWriter(), error, TestContext.Current.CancellationToken);
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("'AfmEdge:Mqtt:ChunkBytes' is not KEY=VALUE", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
