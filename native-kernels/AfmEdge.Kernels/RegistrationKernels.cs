@@ -24,7 +24,7 @@ public readonly record struct ShiftStencil(int OffsetX, int OffsetY, float W00, 
 
 /// <summary>
 /// The registration pieces that map to kernels: applying a shift by bilinear interpolation with the source clamped to
-/// the edge (as <see cref="ImageShift"/>), and the phase-correlation surface of <see cref="ChannelRegistration"/>'s
+/// the edge (as <see cref="ImageShift"/>), per-line lags along the rows (as <see cref="LineRegistration"/>), and the phase-correlation surface of <see cref="ChannelRegistration"/>'s
 /// passes: both images Hann-windowed (the moving one's window centred on its expected shift), transformed, the
 /// cross-power spectrum conj(A)·B whitened and weighted by exp(−(f/f₀)²) with its DC term cleared, transformed back.
 /// The peak search and its sub-pixel fit stay on the host, which reads one surface.
@@ -34,6 +34,7 @@ public sealed class RegistrationKernels
     private readonly Accelerator _accelerator;
     private readonly FftKernels _fft;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, ShiftStencil> _shift;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int> _shiftRows;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _window;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _crossPower;
 
@@ -42,6 +43,7 @@ public sealed class RegistrationKernels
         _accelerator = accelerator;
         _fft = fft;
         _shift = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, ShiftStencil>(ShiftKernel);
+        _shiftRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>(ShiftRowsKernel);
         _window = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(WindowKernel);
         _crossPower = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             CrossPowerKernel);
@@ -56,6 +58,42 @@ public sealed class RegistrationKernels
         using var source = _accelerator.Allocate1D(input);
         using var result = _accelerator.Allocate1D<float>(input.Length);
         _shift(new Index2D(width, height), source.View, result.View, width, height, ShiftStencil.For(dx, dy));
+        _accelerator.Synchronize();
+        return result.GetAsArray1D();
+    }
+
+    /// <summary>
+    /// output(x, y) = input(x + lags[y], y), linear along the row, the source clamped to the row: the per-line
+    /// trace/retrace lag removed (as <see cref="LineRegistration.Apply(ReadOnlySpan{float}, Span{float}, int, int, ReadOnlySpan{double})"/>).
+    /// </summary>
+    public float[] ShiftRows(float[] input, int width, int height, double[] lags)
+    {
+        ProcessingKernels.Check(input, width, height);
+        ArgumentNullException.ThrowIfNull(lags);
+        if (lags.Length != height)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{lags.Length} lags given for {height} rows; one per row is needed."), nameof(lags));
+        }
+
+        var shifts = new int[height];
+        var fractions = new float[height];
+        for (var y = 0; y < height; y++)
+        {
+            if (!(Math.Abs(lags[y]) < width))
+            {
+                throw new ArgumentOutOfRangeException(nameof(lags), lags[y], string.Create(CultureInfo.InvariantCulture,
+                    $"Lag of row {y} = {lags[y]} px must be finite and smaller than the row ({width} px)."));
+            }
+
+            shifts[y] = (int)Math.Floor(lags[y]);
+            fractions[y] = (float)(lags[y] - shifts[y]);
+        }
+
+        using var source = _accelerator.Allocate1D(input);
+        using var whole = _accelerator.Allocate1D(shifts);
+        using var fraction = _accelerator.Allocate1D(fractions);
+        using var result = _accelerator.Allocate1D<float>(input.Length);
+        _shiftRows(new Index2D(width, height), source.View, whole.View, fraction.View, result.View, width);
         _accelerator.Synchronize();
         return result.GetAsArray1D();
     }
@@ -149,6 +187,16 @@ public sealed class RegistrationKernels
         var c0 = Math.Max(0, Math.Min(x + s.OffsetX, width - 1));
         var c1 = Math.Max(0, Math.Min(x + s.OffsetX + 1, width - 1));
         output[(y * width) + x] = (s.W00 * input[r0 + c0]) + (s.W10 * input[r0 + c1]) + (s.W01 * input[r1 + c0]) + (s.W11 * input[r1 + c1]);
+    }
+
+    internal static void ShiftRowsKernel(Index2D index, ArrayView<float> input, ArrayView<int> shifts, ArrayView<float> fractions, ArrayView<float> output, int width)
+    {
+        var (x, y) = (index.X, index.Y);
+        var row = y * width;
+        var t = fractions[y];
+        var c0 = Math.Max(0, Math.Min(x + shifts[y], width - 1));
+        var c1 = Math.Max(0, Math.Min(x + shifts[y] + 1, width - 1));
+        output[row + x] = ((1 - t) * input[row + c0]) + (t * input[row + c1]);
     }
 
     internal static void WindowKernel(Index2D index, ArrayView<float> input, ArrayView<float> re, ArrayView<float> im, ArrayView<float> wx, ArrayView<float> wy, int width)

@@ -8,7 +8,9 @@ namespace AfmEdge.Analysis;
 /// <summary>
 /// The chromosome analysis of one frame: segmentation of the height, axis, centromere and arms of every
 /// chromosome, the 0/1/2/3 label image, and per-region statistics and correlations of every trace channel
-/// with height. Stateless and thread-safe.
+/// with height. An object that measures as several chromosomes (touching side to side or tip to side) is split by
+/// <see cref="Segmentation.TouchingSplitter"/> into pieces that each measure as one, and those are numbered and measured
+/// like the others; what cannot be split stays a cluster, out of the statistics. Stateless and thread-safe.
 /// </summary>
 public sealed class ChromosomeAnalyzer
 {

@@ -25,14 +25,18 @@ internal static class BenchAnalyseCommand
 
     private static int Run(double budgetMs, int[] sizes, TextWriter output)
     {
-        var specimen = new ChromosomeSpecimen(7, new SpecimenOptions());
+        var spread = new ChromosomeSpecimen(7, new SpecimenOptions());
+
+        // Two chromosomes in contact: the frame that pays for splitting them (TouchingSplitter).
+        var touching = new ChromosomeSpecimen(1, new SpecimenOptions { ChromosomeCountMin = 2, ChromosomeCountMax = 2, TouchProbability = 1, Touch = TouchKind.Contact });
+        var clean = new RenderOptions { Clean = true, IncludeRetrace = false };
         var instrument = new InstrumentOptions();
         var full = new ChromosomeAnalyzer();
         var noBootstrap = new ChromosomeAnalyzer(new AnalysisOptions { BootstrapResamples = 0 });
         foreach (var size in sizes)
         {
             var scan = new ScanSettings { SizeX = 20e-6, SizeY = 20e-6, PixelsX = size, PixelsY = size, LineRateHz = 2 };
-            foreach (var (label, render) in new[] { ("clean", new RenderOptions { Clean = true, IncludeRetrace = false }), ("instrument", new RenderOptions { IncludeRetrace = false }) })
+            foreach (var (label, specimen, render) in new[] { ("clean", spread, clean), ("instrument", spread, new RenderOptions { IncludeRetrace = false }), ("clean, touching pair", touching, clean) })
             {
                 var frame = IdealScan.Render(specimen, scan, instrument, render);
                 var found = full.Analyze(frame).Chromosomes.Count;

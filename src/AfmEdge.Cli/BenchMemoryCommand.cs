@@ -94,13 +94,16 @@ internal static class BenchMemoryCommand
         return ExitCodes.Ok;
     }
 
-    private static (int Code, string Text) RunChild(int pixels, bool streamed, Settings settings) =>
-        SelfProcess.Run(SelfProcess.StartInfo(
+    private static (int Code, string Text) RunChild(int pixels, bool streamed, Settings settings)
+    {
+        string[] arguments =
         [
             "bench", "memory", ChildOption, pixels.ToString(CultureInfo.InvariantCulture), "--engine", settings.Engine, "--model", settings.Model,
             "--model-dir", settings.ModelDirectory, "--tile", settings.Tile.ToString(CultureInfo.InvariantCulture),
-            "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture), .. (streamed ? [ChildStreamedOption] : Array.Empty<string>()),
-        ]));
+            "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture),
+        ];
+        return SelfProcess.Run(SelfProcess.StartInfo(streamed ? [.. arguments, ChildStreamedOption] : arguments));
+    }
 
     private static int MeasureOne(int pixels, Settings settings, TextWriter output, TextWriter error)
     {

@@ -6,6 +6,7 @@ using AfmEdge.Formats;
 using AfmEdge.Host.FineTuning;
 using AfmEdge.Inference.Onnx;
 using AfmEdge.Inference.Training;
+using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
 
@@ -122,7 +123,8 @@ internal static class FineTuneCommand
 
         var training = new List<TrainingExample>();
         var heldBack = new List<TrainingExample>();
-        foreach (var (name, frame) in source)
+        var noiseFreeHeldBack = new List<TrainingExample>();
+        foreach (var (name, frame, noiseFree) in source)
         {
             var outcome = NoiseToNoisePairs.Create(frame, training.Count + heldBack.Count, request.Options.Patch);
             var missing = outcome.Pair is { } p ? network.InputChannels.Where(c => !p.LowRes.ContainsKey(c)).Concat(network.OutputChannels.Where(c => !p.HighRes.ContainsKey(c))).ToArray() : [];
@@ -134,6 +136,14 @@ internal static class FineTuneCommand
 
             var held = (training.Count + heldBack.Count) % request.HoldBackEvery == 0;
             (held ? heldBack : training).Add(pair);
+            if (held && noiseFree is not null
+                && NoiseToNoisePairs.Create(noiseFree, pair.Seed, request.Options.Patch, shift: outcome.Shift).Pair is { } twin
+                && twin.Width == pair.Width && twin.Height == pair.Height)
+            {
+                // The noisy input against the targets the noisy retrace averages to: the error Noise2Noise actually reduces.
+                noiseFreeHeldBack.Add(pair with { HighRes = twin.HighRes });
+            }
+
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: {(held ? "held back" : "training")} pair {pair.Width}×{pair.Height} → {2 * pair.Width}×{2 * pair.Height}, retrace {outcome.Shift}"));
         }
@@ -161,6 +171,14 @@ internal static class FineTuneCommand
         var verdict = result.Accepted ? "accepted" : "refused, model unchanged";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"held-back loss (MSE vs registered retrace, normalised units, {heldBack.Count} frames): {result.HeldBackLossBefore:G5} → {result.HeldBackLossAfter:G5} ({100 * result.RelativeImprovement:F2} % lower; needs {100 * request.Options.MinImprovement:F1} %) after {result.Steps} steps on {training.Count} pairs in {trainClock.Elapsed.TotalSeconds:F1} s: {verdict}"));
+        if (noiseFreeHeldBack.Count > 0 && result.Network is { } candidate)
+        {
+            var before = NoiseToNoiseFineTuner.HeldBackLoss(network, noiseFreeHeldBack);
+            var after = NoiseToNoiseFineTuner.HeldBackLoss(candidate, noiseFreeHeldBack);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"held-back loss vs the noise-free retrace (the simulator's twin scan, {noiseFreeHeldBack.Count} frames): {before:G5} → {after:G5} ({100 * (before - after) / before:F2} % lower)"));
+        }
+
         if (result.Network is { } tuned && request.Out is { } outPath)
         {
             try
@@ -179,8 +197,12 @@ internal static class FineTuneCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Each seed's specimen scanned in instrument mode (tip, feedback, drift, noise), trace and retrace.</summary>
-    private static IEnumerable<(string Name, Frame Frame)> Simulate(SeedRange seeds, int pixels, double fieldMicrometres)
+    /// <summary>
+    /// Each seed's specimen scanned in instrument mode (tip, feedback, drift, noise), trace and retrace, with its
+    /// noise-free twin: the same scan with the noise and scars off, whose registered retrace is what the noisy target
+    /// averages to.
+    /// </summary>
+    private static IEnumerable<(string Name, Frame Frame, Frame? NoiseFree)> Simulate(SeedRange seeds, int pixels, double fieldMicrometres)
     {
         var options = SimulatorPairs.Options(pixels, fieldMicrometres);
         var scan = new ScanSettings
@@ -192,15 +214,23 @@ internal static class FineTuneCommand
             LineRateHz = options.LineRateHz,
             Overscan = 0.05,
         };
+        var silent = new ChannelNoise();
+        var quiet = options.Instrument with
+        {
+            Noise = new NoiseOptions { Height = silent, Current = silent, Potential = silent, Adhesion = silent },
+            Scars = options.Instrument.Scars with { Probability = 0 },
+        };
         foreach (var seed in seeds.Seeds())
         {
             var specimen = new ChromosomeSpecimen(seed, options.Specimen);
-            var frame = IdealScan.Render(specimen, scan, options.Instrument, new RenderOptions { IncludeRetrace = true, NoiseSeed = seed, FrameSequence = seed });
-            yield return ("seed " + seed.ToString(CultureInfo.InvariantCulture), frame);
+            var render = new RenderOptions { IncludeRetrace = true, NoiseSeed = seed, FrameSequence = seed };
+            var frame = IdealScan.Render(specimen, scan, options.Instrument, render);
+            var noiseFree = IdealScan.Render(specimen, scan, quiet, render);
+            yield return ("seed " + seed.ToString(CultureInfo.InvariantCulture), frame, noiseFree);
         }
     }
 
-    private static async Task<IReadOnlyList<(string Name, Frame Frame)>?> OpenFoldersAsync(string directory, TextWriter error)
+    private static async Task<IReadOnlyList<(string Name, Frame Frame, Frame? NoiseFree)>?> OpenFoldersAsync(string directory, TextWriter error)
     {
         if (!Directory.Exists(directory))
         {
@@ -217,12 +247,12 @@ internal static class FineTuneCommand
             return null;
         }
 
-        var frames = new List<(string, Frame)>();
+        var frames = new List<(string, Frame, Frame?)>();
         foreach (var folder in folders)
         {
             try
             {
-                frames.Add((Path.GetFileName(folder), ChannelFolder.Open(folder)));
+                frames.Add((Path.GetFileName(folder), ChannelFolder.Open(folder), null));
             }
             catch (Exception e) when (e is AfmFormatException or IOException or UnauthorizedAccessException)
             {

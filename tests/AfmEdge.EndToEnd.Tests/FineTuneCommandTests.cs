@@ -43,6 +43,7 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Contains("held-back loss (MSE vs registered retrace", text, StringComparison.Ordinal);
         // A fresh tiny network starts with a random residual; 15 steps remove most of it.
         Assert.Contains(": accepted", text, StringComparison.Ordinal);
+        Assert.Contains("held-back loss vs the noise-free retrace (the simulator's twin scan, 1 frames)", text, StringComparison.Ordinal);
         var tuned = OnnxModelReader.Read(output);
         Assert.Equal("tiny", tuned.Metadata[NoiseToNoiseFineTuner.MetadataPrefix + "from"]);
         Assert.Equal("2", tuned.Metadata[NoiseToNoiseFineTuner.MetadataPrefix + "trainingPairs"]);

@@ -243,6 +243,49 @@ public sealed class FineTuningTests : IDisposable
     }
 
     [Fact]
+    public async Task Service_ModelNotListed_SkipsTheRoundAndLeavesTheModel()
+    {
+        var original = WriteTinyModel();
+        var options = Options(minImprovement: 0.01);
+        options.Value.FineTuning.Models = ["height1"];
+        var feed = new FineTuningFeed(options);
+        var log = new CapturingLogger<FineTuningService>();
+        using var service = new FineTuningService(feed, options, TimeProvider.System, log);
+        var ct = TestContext.Current.CancellationToken;
+        await service.StartAsync(ct);
+        try
+        {
+            for (var seed = 1; seed <= 6; seed++)
+            {
+                await OfferAndWaitAsync(feed, service, MeasuredFrame(seed, noise: 2e-9, shift: 1.5, retraceOffset: 0, withCurrent: false));
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!log.Lines.Any(l => l.Contains("round skipped", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+        finally
+        {
+            await service.StopAsync(ct);
+        }
+
+        Assert.Contains(log.Lines, l => l.Contains("model 'tiny', which FineTuning:Models (height1) does not list", StringComparison.Ordinal));
+        Assert.Empty(service.Rounds);
+        Assert.Equal(original, File.ReadAllBytes(ModelPath));
+    }
+
+    [Fact]
+    public void Options_NoModelsListed_IsAnErrorNamingIt()
+    {
+        var options = new AfmEdgeOptions();
+        options.FineTuning.Models = [];
+
+        Assert.Contains(AfmEdgeOptionsValidator.Errors(options), e => e.Contains("FineTuning:Models", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Feed_FineTuningOff_TakesNoFrames()
     {
         var feed = new FineTuningFeed(Microsoft.Extensions.Options.Options.Create(new AfmEdgeOptions()));
@@ -295,6 +338,7 @@ public sealed class FineTuningTests : IDisposable
         options.FineTuning = new FineTuningOptions
         {
             Enabled = true,
+            Models = ["tiny", "fusion-tiny"],
             FramesPerRound = 3,
             HoldBackEvery = 2,
             Steps = 40,

@@ -21,6 +21,24 @@ public abstract class RegistrationKernelTests(AcceleratorFixture fixture) : Acce
         Grids.AssertClose(simd, gpu);
     }
 
+    [Fact]
+    public void ShiftRows_PerLineLags_MatchesLineRegistration()
+    {
+        const int w = 32, h = 12;
+        var data = Grids.Field(w, h, 10);
+        var lags = Enumerable.Range(0, h).Select(y => (y * 0.37) - 2.1).ToArray();
+        var expected = new float[data.Length];
+        LineRegistration.Apply(data, expected, w, h, lags);
+        Grids.AssertClose(expected, Accelerator.Registration.ShiftRows(data, w, h, lags));
+    }
+
+    [Fact]
+    public void ShiftRows_BadLags_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => Accelerator.Registration.ShiftRows(new float[12], 4, 3, [0, 0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Accelerator.Registration.ShiftRows(new float[12], 4, 3, [0, 4, 0]));
+    }
+
     [Theory]
     [InlineData(32.0, 0.0)]
     [InlineData(0.0, double.NaN)]

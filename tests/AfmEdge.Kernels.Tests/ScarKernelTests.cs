@@ -2,7 +2,7 @@ using AfmEdge.Processing;
 
 namespace AfmEdge.Kernels.Tests;
 
-/// <summary>Scar marking and removal kernels against a scalar statement of gwy_data_field_mark_scars and ScarRemoval.</summary>
+/// <summary>Scar marking and removal kernels against the scalar reference (gwy_data_field_mark_scars) and ScarRemoval.</summary>
 public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorTests(fixture)
 {
     [Theory]
@@ -16,9 +16,20 @@ public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorT
 
         var marks = Accelerator.Scars.Mark(data, w, h, settings);
 
-        Assert.Equal(ScalarMark(data, w, h, settings), marks);
+        Assert.Equal(Reference.ScarMarks(data, w, h), marks);
         Assert.Equal(settings.Mark(data, w, h), marks);
         Assert.Contains((byte)1, marks);
+    }
+
+    [Theory]
+    [InlineData(48, 40, 1)]
+    [InlineData(40, 24, 3)]
+    public void Remove_DefaultSettings_MatchesReferenceAndSimd(int w, int h, int seed)
+    {
+        var data = Scarred(w, h, seed);
+        var gpu = Accelerator.Scars.Remove(data, w, h, new ScarRemoval());
+        Grids.AssertClose(Reference.RemoveScars(data, w, h), gpu, 1e-6);
+        Assert.Equal(Grids.Run(new ScarRemoval(), data, w, h), gpu);
     }
 
     [Theory]
@@ -74,102 +85,6 @@ public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorT
         }
 
         return data;
-    }
-
-    /// <summary>gwy_data_field_mark_scars (correct.c) step by step in double, positive and negative, OR-ed.</summary>
-    private static byte[] ScalarMark(float[] d, int xres, int yres, ScarRemoval s)
-    {
-        var result = new byte[d.Length];
-        var maxWidth = Math.Min(s.MaxWidth, yres - 2);
-        double sum = 0;
-        for (var i = 0; i < (xres * (yres - 1)); i++)
-        {
-            sum += ((double)d[i] - d[i + xres]) * ((double)d[i] - d[i + xres]);
-        }
-
-        var rms = Math.Sqrt(sum / (xres * yres));
-        foreach (var negative in new[] { false, true })
-        {
-            var m = new double[d.Length];
-            for (var i = 0; i < yres - (maxWidth + 1); i++)
-            {
-                for (var j = 0; j < xres; j++)
-                {
-                    var at = (i * xres) + j;
-                    double top = d[at + xres], bottom = d[at + xres], reference = 0;
-                    var k = 1;
-                    for (; k <= maxWidth; k++)
-                    {
-                        if (negative)
-                        {
-                            reference = Math.Min(d[at], d[at + (xres * (k + 1))]);
-                            bottom = Math.Max(bottom, d[at + (xres * k)]);
-                            if (reference - bottom >= s.ThresholdLow * rms)
-                            {
-                                break;
-                            }
-                        }
-                        else
-                        {
-                            reference = Math.Max(d[at], d[at + (xres * (k + 1))]);
-                            top = Math.Min(top, d[at + (xres * k)]);
-                            if (top - reference >= s.ThresholdLow * rms)
-                            {
-                                break;
-                            }
-                        }
-                    }
-
-                    for (; k >= 1 && k <= maxWidth; k--)
-                    {
-                        var v = d[at + (xres * k)];
-                        m[at + (xres * k)] = Math.Max(m[at + (xres * k)], (negative ? reference - v : v - reference) / rms);
-                    }
-                }
-            }
-
-            for (var i = 0; i < yres; i++)
-            {
-                var row = i * xres;
-                for (var j = 1; j < xres; j++)
-                {
-                    if (m[row + j] >= s.ThresholdLow && m[row + j - 1] >= s.ThresholdHigh)
-                    {
-                        m[row + j] = s.ThresholdHigh;
-                    }
-                }
-
-                for (var j = xres - 1; j > 0; j--)
-                {
-                    if (m[row + j - 1] >= s.ThresholdLow && m[row + j] >= s.ThresholdHigh)
-                    {
-                        m[row + j - 1] = s.ThresholdHigh;
-                    }
-                }
-
-                var run = 0;
-                for (var j = 0; j <= xres; j++)
-                {
-                    if (j < xres && m[row + j] >= s.ThresholdHigh)
-                    {
-                        run++;
-                        continue;
-                    }
-
-                    if (run >= s.MinLength)
-                    {
-                        for (var t = j - run; t < j; t++)
-                        {
-                            result[row + t] = 1;
-                        }
-                    }
-
-                    run = 0;
-                }
-            }
-        }
-
-        return result;
     }
 }
 

@@ -298,40 +298,8 @@ public static class HeightSegmenter
         Span<int> roots = stackalloc int[8];
         foreach (var p in order)
         {
-            var x = p % width;
-            var y = p / width;
             var h = height[p];
-            var found = 0;
-            for (var dy = -1; dy <= 1; dy++)
-            {
-                var yy = y + dy;
-                if ((uint)yy >= (uint)rows)
-                {
-                    continue;
-                }
-
-                for (var dx = -1; dx <= 1; dx++)
-                {
-                    var xx = x + dx;
-                    if ((dx == 0 && dy == 0) || (uint)xx >= (uint)width)
-                    {
-                        continue;
-                    }
-
-                    var q = (yy * width) + xx;
-                    if (parent[q] < 0)
-                    {
-                        continue;
-                    }
-
-                    var r = Find(parent, q);
-                    if (roots[..found].IndexOf(r) < 0)
-                    {
-                        roots[found++] = r;
-                    }
-                }
-            }
-
+            var found = NeighbourRoots(parent, p, width, rows, roots);
             if (found == 0)
             {
                 parent[p] = p;
@@ -386,7 +354,35 @@ public static class HeightSegmenter
         return ids.Count;
     }
 
-    private static int Find(Span<int> parent, int p)
+    /// <summary>
+    /// The distinct union-find roots among <paramref name="p"/>'s 8 neighbours that are already flooded (parent ≥ 0),
+    /// written into <paramref name="roots"/> (at least 8 long); returns how many.
+    /// </summary>
+    internal static int NeighbourRoots(Span<int> parent, int p, int width, int rows, Span<int> roots)
+    {
+        int x = p % width, y = p / width, found = 0;
+        for (var dy = -1; dy <= 1; dy++)
+        {
+            for (var dx = -1; dx <= 1; dx++)
+            {
+                int xx = x + dx, yy = y + dy;
+                if ((dx | dy) == 0 || (uint)xx >= (uint)width || (uint)yy >= (uint)rows || parent[(yy * width) + xx] < 0)
+                {
+                    continue;
+                }
+
+                var r = Find(parent, (yy * width) + xx);
+                if (roots[..found].IndexOf(r) < 0)
+                {
+                    roots[found++] = r;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    internal static int Find(Span<int> parent, int p)
     {
         var root = p;
         while (parent[root] != root)

@@ -131,26 +131,8 @@ internal static class TouchingSplitter
             Span<int> roots = stackalloc int[8];
             foreach (var p in order)
             {
-                int x = p % bw, y = p / bw;
                 var value = landscape[p];
-                var found = 0;
-                for (var dy = -1; dy <= 1; dy++)
-                {
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        int xx = x + dx, yy = y + dy;
-                        if ((dx | dy) == 0 || (uint)xx >= (uint)bw || (uint)yy >= (uint)bh || basin[(yy * bw) + xx] < 0)
-                        {
-                            continue;
-                        }
-
-                        var r = Find(basin, (yy * bw) + xx);
-                        if (roots[..found].IndexOf(r) < 0)
-                        {
-                            roots[found++] = r;
-                        }
-                    }
-                }
+                var found = HeightSegmenter.NeighbourRoots(basin, p, bw, bh, roots);
 
                 if (found == 0)
                 {
@@ -189,7 +171,7 @@ internal static class TouchingSplitter
             var numbers = new int[order.Length];
             for (var k = 0; k < order.Length; k++)
             {
-                numbers[k] = (int)peak[Find(basin, order[k])];
+                numbers[k] = (int)peak[HeightSegmenter.Find(basin, order[k])];
             }
 
             for (var k = 0; k < order.Length; k++)
@@ -402,23 +384,5 @@ internal static class TouchingSplitter
 
         var measurement = new ChromosomeAxis(scratch, width, rows, 1).Measure(leveled, (x0, y0, x1, y1), pixelX, pixelY, options, split: true);
         return !measurement.IsCluster;
-    }
-
-    private static int Find(int[] parent, int p)
-    {
-        var root = p;
-        while (parent[root] != root)
-        {
-            root = parent[root];
-        }
-
-        while (parent[p] != root)
-        {
-            var next = parent[p];
-            parent[p] = root;
-            p = next;
-        }
-
-        return root;
     }
 }

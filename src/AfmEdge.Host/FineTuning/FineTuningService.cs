@@ -143,6 +143,12 @@ public sealed partial class FineTuningService(
                 return;
             }
 
+            if (!tuning.Models.Contains(model.Name, StringComparer.Ordinal))
+            {
+                Log.ModelNotListed(logger, model.Name, string.Join(", ", tuning.Models));
+                return;
+            }
+
             // Pairs carry every trace channel and every retrace; a model needing a channel a pair lacks cannot use that pair.
             var fitting = training.Where(p => Fits(model.Network, p)).ToArray();
             var fittingHeldBack = heldBack.Where(p => Fits(model.Network, p)).ToArray();
@@ -305,5 +311,8 @@ public sealed partial class FineTuningService(
 
         [LoggerMessage(11, LogLevel.Warning, "Fine-tuning: model '{Model}' needs [{Inputs}] in and retrace [{Outputs}] as targets, which none of the {Training} training or {HeldBack} held-back pairs has; round skipped")]
         public static partial void NoFittingPairs(ILogger logger, string model, string inputs, string outputs, int training, int heldBack);
+
+        [LoggerMessage(12, LogLevel.Information, "Fine-tuning: the enhancer uses model '{Model}', which FineTuning:Models ({Listed}) does not list; round skipped")]
+        public static partial void ModelNotListed(ILogger logger, string model, string listed);
     }
 }

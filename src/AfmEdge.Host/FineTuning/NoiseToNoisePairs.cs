@@ -53,7 +53,11 @@ public static class NoiseToNoisePairs
     /// <param name="minLowResSide">The smallest low-resolution side that can be used (a training patch's side).</param>
     /// <param name="reference">The quantity registered (its trace and retrace must exist).</param>
     /// <param name="minConfidence">Registration confidence below which the frame is refused.</param>
-    public static PairOutcome Create(Frame frame, long index, int minLowResSide, string reference = "Height", double minConfidence = 0.3)
+    /// <param name="shift">
+    /// The retrace's displacement when already known (e.g. measured on a noisy twin of the same scan, to build its
+    /// noise-free targets the same way); null to measure it here.
+    /// </param>
+    public static PairOutcome Create(Frame frame, long index, int minLowResSide, string reference = "Height", double minConfidence = 0.3, RegistrationShift? shift = null)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
@@ -85,12 +89,20 @@ public static class NoiseToNoisePairs
                 $"frame {frame.Id} is {frame.Width}×{frame.Height} px; a pair needs at least {2 * minLowResSide}×{2 * minLowResSide}"));
         }
 
-        var shift = ChannelRegistration.Estimate(trace, retrace, new RegistrationOptions { Feature = RegistrationFeature.Intensity, MinConfidence = minConfidence });
-        if (!shift.Accepted)
+        var measured = shift ?? ChannelRegistration.Estimate(trace, retrace, new RegistrationOptions { Feature = RegistrationFeature.Intensity, MinConfidence = minConfidence });
+        if (!measured.Accepted)
         {
-            return new PairOutcome(null, PairProblem.RegistrationRefused, $"frame {frame.Id}: retrace '{reference}' not registered to its trace ({shift})", shift);
+            return new PairOutcome(null, PairProblem.RegistrationRefused, $"frame {frame.Id}: retrace '{reference}' not registered to its trace ({measured})", measured);
         }
 
+        return Cut(frame, index, minLowResSide, measured);
+
+        PairOutcome Fail(PairProblem problem, string reason) => new(null, problem, reason, null);
+    }
+
+    /// <summary>The pair of a frame whose retrace is displaced by <paramref name="shift"/>.</summary>
+    private static PairOutcome Cut(Frame frame, long index, int minLowResSide, RegistrationShift shift)
+    {
         var (x0, y0, validWidth, validHeight) = ImageShift.ValidArea(frame.Width, frame.Height, -shift.Dx, -shift.Dy);
         var width = validWidth & ~1;
         var height = validHeight & ~1;
@@ -122,8 +134,6 @@ public static class NoiseToNoisePairs
         }
 
         return new PairOutcome(new TrainingExample(index, width / 2, height / 2, lowRes, highRes), PairProblem.None, string.Empty, shift);
-
-        PairOutcome Fail(PairProblem problem, string reason) => new(null, problem, reason, null);
     }
 
     private static float[] Crop(ReadOnlySpan<float> data, int stride, int x0, int y0, int width, int height)

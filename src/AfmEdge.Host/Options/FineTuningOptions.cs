@@ -11,6 +11,13 @@ public sealed class FineTuningOptions
 {
     public bool Enabled { get; set; }
 
+    /// <summary>
+    /// Names of the models a round may change. A retrace target is the measured scan, so only models trained to give
+    /// the measured scan ×2 (height1) keep their meaning; fusion4 is trained towards the clean, tip-free specimen and
+    /// would drift to the measured scan's task, so it is left out unless listed here on purpose.
+    /// </summary>
+    public string[] Models { get; set; } = ["height1"];
+
     /// <summary>Training pairs (usable frames not held back) collected before a round starts.</summary>
     public int FramesPerRound { get; set; } = 8;
 
@@ -63,6 +70,11 @@ public sealed class FineTuningOptions
     public IEnumerable<string> Validate()
     {
         string Format(FormattableString message) => "FineTuning:" + message.ToString(CultureInfo.InvariantCulture);
+
+        if (Models is not { Length: > 0 } || Models.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "FineTuning:Models: must list at least one model name, none of them empty.";
+        }
 
         if (FramesPerRound is < 1 or > 1000)
         {

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using AfmEdge.Cli;
+
+namespace AfmEdge.EndToEnd.Tests;
+
+public sealed class EvalAnalysisCommandTests
+{
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await AfmEdgeCli.InvokeAsync(args, output, error, TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static string BundledModel()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "models", "fusion4.onnx");
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new FileNotFoundException("models/fusion4.onnx not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_SmallSeed_ReportsEveryFrameKindInRange()
+    {
+        // 128² over 10 µm (the bundled model's own geometry) keeps it quick: one specimen, five analyses.
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        Assert.Equal("fusion4", root.GetProperty("model").GetString());
+        var frames = root.GetProperty("frames").EnumerateArray().ToArray();
+        Assert.Equal(["full clean", "full scan", "half scan", "bicubic ×2", "fusion4 ×2"], frames.Select(f => f.GetProperty("frame").GetString()));
+        var chromosomes = root.GetProperty("chromosomes").GetInt32();
+        Assert.True(chromosomes > 0);
+        foreach (var frame in frames)
+        {
+            Assert.Equal(chromosomes, frame.GetProperty("chromosomes").GetInt32());
+            foreach (var name in new[] { "iouMedian", "iouMin", "iouAbove09" })
+            {
+                var value = frame.GetProperty(name).GetDouble();
+                Assert.InRange(value, 0, 1);
+            }
+        }
+
+        // The clean full-resolution frame is the analysis's home ground: it finds and measures the chromosomes.
+        var clean = frames[0];
+        Assert.True(clean.GetProperty("measured").GetInt32() > 0);
+        Assert.InRange(clean.GetProperty("labelAccuracy").GetDouble(), 0.5, 1);
+        Assert.InRange(clean.GetProperty("centromereMedianPx").GetDouble(), 0, 10);
+        Assert.InRange(clean.GetProperty("pearsonErrorMedian").GetDouble(), 0, 2);
+        Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
+    }
+
+    [Theory]
+    [InlineData("--seeds", "1000-1001", "overlaps trainSeeds")]
+    [InlineData("--pixels", "101", "--pixels = 101")]
+    [InlineData("--field-um", "0", "--field-um = 0")]
+    [InlineData("--model", "/nonexistent/model.onnx", "--model = /nonexistent/model.onnx")]
+    public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
+    {
+        var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };
+        var at = args.IndexOf(option);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        var (exit, _, error) = await RunAsync([.. args]);
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+}
