@@ -70,30 +70,15 @@ public sealed class BenchCommandTests
         Assert.Contains("--sizes", error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task BenchPipeline_NegativeStageFrames_ExitsTwoNamingIt()
+    [Theory]
+    [InlineData(new[] { "--stage-frames", "-1" }, "--stage-frames -1")]
+    [InlineData(new[] { "--set", "AfmEdge:Mqtt:ChunkBytes" }, "'AfmEdge:Mqtt:ChunkBytes' is not KEY=VALUE")]
+    [InlineData(new[] { "--source", "Telescope" }, "AfmEdge:Source:Kind")]
+    public async Task BenchPipeline_BadOption_ExitsTwoNamingIt(string[] options, string expected)
     {
         var error = new StringWriter();
-        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--stage-frames", "-1"], new StringWriter(), error, TestContext.Current.CancellationToken);
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", .. options], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("--stage-frames -1", error.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task BenchPipeline_SettingWithoutValue_ExitsTwoNamingIt()
-    {
-        var error = new StringWriter();
-        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--set", "AfmEdge:Mqtt:ChunkBytes"], new StringWriter(), error, TestContext.Current.CancellationToken);
-        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("'AfmEdge:Mqtt:ChunkBytes' is not KEY=VALUE", error.ToString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task BenchPipeline_UnknownSource_ExitsTwo()
-    {
-        var error = new StringWriter();
-        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--source", "Telescope"], new StringWriter(), error, TestContext.Current.CancellationToken);
-        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("AfmEdge:Source:Kind", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
     }
 }
