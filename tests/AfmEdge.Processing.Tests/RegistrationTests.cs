@@ -45,12 +45,21 @@ public sealed class RegistrationTests
     [InlineData(RegistrationFeature.Gradient, -21.25, 4.4)]
     public void Estimate_LargeFrame_FineWindowRecoversShiftWithin0p1Pixel(RegistrationFeature feature, double dx, double dy)
     {
-        // 512²: the fine pass runs on a 256² window placed where the reference has structure, offset by the coarse shift.
+        // 512²: the coarse pass on 4×4-binned features places the windows; the fine pass averages 256² windows placed where the reference has structure, offset by the coarse shift.
         const int size = 512;
         var reference = Blobs(size, size, seed: 3, 0, 0, noise: 0.02, noiseSeed: 4);
         var moving = Blobs(size, size, seed: 3, dx, dy, noise: 0.02, noiseSeed: 5);
         var shift = ChannelRegistration.Estimate(reference, moving, size, size, new RegistrationOptions { Feature = feature });
         AssertShift(dx, dy, shift, 0.1);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)]
+    public void Options_BadFineWindows_ThrowsNamingIt(int windows)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(new RegistrationOptions { FineWindows = windows }.Validate);
+        Assert.Equal("FineWindows", e.ParamName);
     }
 
     [Fact]
@@ -137,20 +146,19 @@ public sealed class RegistrationTests
         }
     }
 
-    [Fact]
-    public void Estimate_SimulatorProbes_RecoverProbeOffsetsWithin0p1Pixel()
-    {
-        var (frame, instrument) = Simulated.Value;
+    [Theory]
+    [InlineData(256, 1)]
+    [InlineData(256, 3)]
+    [InlineData(256, 11)]
+    public void Estimate_SimulatorProbes_RecoverProbeOffsetsWithin0p1Pixel(int size, int seed) => AssertProbeOffsets(size, seed);
 
-        // Probe 1's adhesion is the reference: its height is tip-dilated, which moves asymmetric edges by up to ~0.15 px.
-        var reference = frame.GetChannel("Adhesion");
-        foreach (var (name, offset) in new[] { ("Current", instrument.ProbeOffsets.Current), ("Potential", instrument.ProbeOffsets.Potential) })
-        {
-            var shift = ChannelRegistration.Estimate(reference, frame.GetChannel(name));
-            // A probe at (dx, dy) sees the sample at (x + dx, y + dy): its image shows features at (−dx, −dy).
-            AssertShift(-offset.Dx / frame.PixelSizeX, -offset.Dy / frame.PixelSizeY, shift, 0.1);
-        }
-    }
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData(512, 1)]
+    [InlineData(512, 3)]
+    [InlineData(512, 5)]
+    [InlineData(512, 11)]
+    public void Estimate_SimulatorProbesLargeFrame_RecoverProbeOffsetsWithin0p1Pixel(int size, int seed) => AssertProbeOffsets(size, seed);
 
     [Fact]
     public void Chain_Register_AlignsProbesAndRetraceOfSimulatorFrameAndRecordsIt()
@@ -270,6 +278,40 @@ public sealed class RegistrationTests
         };
         return (IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = true }), instrument);
     });
+
+    /// <summary>
+    /// The default instrument (noise, row offsets, drift, creep, hysteresis, feedback, scars) on a 20 µm scan, with
+    /// probe offsets that are fractional along the fast axis and whole lines along the slow axis. Why whole lines: the
+    /// simulator samples the specimen along the slow axis only at line centres and reads a probe that sits between
+    /// lines by linear interpolation, whose phase is not a shift (it pulls high frequencies towards the nearer line, by
+    /// up to ~0.06 px in these frames), so a fractional slow-axis offset is not what the frame shows. Along the fast
+    /// axis it samples four times per pixel and averages, which renders a fractional offset faithfully.
+    /// </summary>
+    private static void AssertProbeOffsets(int size, int seed)
+    {
+        var scan = new ScanSettings { SizeX = 20e-6, SizeY = 20e-6, PixelsX = size, PixelsY = size, LineRateHz = 1 };
+        var pixel = scan.SizeX / size;
+        var instrument = new InstrumentOptions
+        {
+            ProbeOffsets = new ProbeOffsetOptions
+            {
+                Current = new ProbeOffset { Dx = 3.37 * pixel, Dy = -2 * pixel },
+                Potential = new ProbeOffset { Dx = -3.84 * pixel, Dy = 3 * pixel },
+            },
+        };
+        var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = scan.SizeX, FieldSizeY = scan.SizeY });
+        var frame = IdealScan.Render(specimen, scan, instrument, new RenderOptions { NoiseSeed = seed });
+
+        // Probe 1's adhesion is the reference: its height is tip-dilated, which moves asymmetric edges by up to ~0.15 px.
+        var reference = frame.GetChannel("Adhesion");
+        foreach (var (name, offset) in new[] { ("Current", instrument.ProbeOffsets.Current), ("Potential", instrument.ProbeOffsets.Potential) })
+        {
+            var shift = ChannelRegistration.Estimate(reference, frame.GetChannel(name));
+
+            // A probe at (dx, dy) sees the sample at (x + dx, y + dy): its image shows features at (−dx, −dy).
+            AssertShift(-offset.Dx / frame.PixelSizeX, -offset.Dy / frame.PixelSizeY, shift, 0.1);
+        }
+    }
 
     private static void AssertShift(double dx, double dy, RegistrationShift shift, double tolerance)
     {
