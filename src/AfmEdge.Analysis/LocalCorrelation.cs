@@ -54,17 +54,7 @@ public static class LocalCorrelation
                 continue;
             }
 
-            for (var q = 0; q < Quantities; q++)
-            {
-                var p = prefix.AsSpan(q * (width + 1), width + 1);
-                var c = columns.AsSpan(q * width, width);
-                p[0] = 0;
-                for (var x = 0; x < width; x++)
-                {
-                    p[x + 1] = p[x] + c[x];
-                }
-            }
-
+            Prefix(columns, prefix, width);
             Finish(prefix, width, radius, output.Slice(y * width, width));
         }
     }
@@ -199,33 +189,106 @@ public static class LocalCorrelation
         }
     }
 
-    private static void Finish(double[] prefix, int width, int radius, Span<float> output)
+    /// <summary>Row prefix sums of the six column sums, the six running sums side by side (six independent add chains, not one).</summary>
+    private static void Prefix(double[] columns, double[] prefix, int width)
     {
         var stride = width + 1;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0;
+        for (var q = 0; q < Quantities; q++)
+        {
+            prefix[q * stride] = 0;
+        }
+
         for (var x = 0; x < width; x++)
         {
-            var hi = Math.Min(width - 1, x + radius) + 1;
-            var lo = Math.Max(0, x - radius);
-            var n = prefix[hi] - prefix[lo];
-            var sa = prefix[stride + hi] - prefix[stride + lo];
-            var sb = prefix[(2 * stride) + hi] - prefix[(2 * stride) + lo];
-            var saa = prefix[(3 * stride) + hi] - prefix[(3 * stride) + lo];
-            var sbb = prefix[(4 * stride) + hi] - prefix[(4 * stride) + lo];
-            var sab = prefix[(5 * stride) + hi] - prefix[(5 * stride) + lo];
-            if (n < 2.5)
-            {
-                output[x] = float.NaN;
-                continue;
-            }
-
-            var va = saa - (sa * sa / n);
-            var vb = sbb - (sb * sb / n);
-            var cov = sab - (sa * sb / n);
-
-            // Relative guard: a window whose variance is rounding noise of the running sums counts as constant.
-            output[x] = va > 1e-12 * saa && vb > 1e-12 * sbb && va > 0 && vb > 0
-                ? (float)Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1)
-                : float.NaN;
+            s0 += columns[x];
+            s1 += columns[width + x];
+            s2 += columns[(2 * width) + x];
+            s3 += columns[(3 * width) + x];
+            s4 += columns[(4 * width) + x];
+            s5 += columns[(5 * width) + x];
+            prefix[x + 1] = s0;
+            prefix[stride + x + 1] = s1;
+            prefix[(2 * stride) + x + 1] = s2;
+            prefix[(3 * stride) + x + 1] = s3;
+            prefix[(4 * stride) + x + 1] = s4;
+            prefix[(5 * stride) + x + 1] = s5;
         }
+    }
+
+    private static void Finish(double[] prefix, int width, int radius, Span<float> output)
+    {
+        // Inside, a pixel's window spans [x − radius, x + radius], so whole vectors of pixels read contiguous prefix
+        // sums: the divisions and the square root run several pixels at a time, with the same
+        // operations per pixel as the scalar edges, so the map is the same to the bit.
+        var lanes = Vector<double>.Count;
+        var x = 0;
+        for (; x < Math.Min(width, radius); x++)
+        {
+            output[x] = FinishAt(prefix, width, radius, x);
+        }
+
+        if (Vector.IsHardwareAccelerated)
+        {
+            var stride = width + 1;
+            var minimum = new Vector<double>(2.5);
+            var relative = new Vector<double>(1e-12);
+            Span<double> r = stackalloc double[lanes];
+            for (; x + lanes + radius <= width; x += lanes)
+            {
+                int hi = x + radius + 1, lo = x - radius;
+                var vn = Window(0);
+                var sa = Window(1);
+                var sb = Window(2);
+                var saa = Window(3);
+                var sbb = Window(4);
+                var sab = Window(5);
+                var va = saa - (sa * sa / vn);
+                var vb = sbb - (sb * sb / vn);
+                var cov = sab - (sa * sb / vn);
+                var ok = Vector.GreaterThanOrEqual(vn, minimum) & Vector.GreaterThan(va, relative * saa) & Vector.GreaterThan(vb, relative * sbb)
+                         & Vector.GreaterThan(va, Vector<double>.Zero) & Vector.GreaterThan(vb, Vector<double>.Zero);
+                var value = Vector.Min(Vector<double>.One, Vector.Max(-Vector<double>.One, cov / Vector.SquareRoot(va * vb)));
+                Vector.ConditionalSelect(ok, value, new Vector<double>(double.NaN)).CopyTo(r);
+                for (var k = 0; k < lanes; k++)
+                {
+                    output[x + k] = (float)r[k];
+                }
+
+                // Quantity q summed over the window of the vector's pixels: difference of two prefix sums.
+                Vector<double> Window(int q) => new Vector<double>(prefix, (q * stride) + hi) - new Vector<double>(prefix, (q * stride) + lo);
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            output[x] = FinishAt(prefix, width, radius, x);
+        }
+    }
+
+    private static float FinishAt(double[] prefix, int width, int radius, int x)
+    {
+        var stride = width + 1;
+        var hi = Math.Min(width - 1, x + radius) + 1;
+        var lo = Math.Max(0, x - radius);
+        var n = prefix[hi] - prefix[lo];
+        var sa = prefix[stride + hi] - prefix[stride + lo];
+        var sb = prefix[(2 * stride) + hi] - prefix[(2 * stride) + lo];
+        var saa = prefix[(3 * stride) + hi] - prefix[(3 * stride) + lo];
+        var sbb = prefix[(4 * stride) + hi] - prefix[(4 * stride) + lo];
+        var sab = prefix[(5 * stride) + hi] - prefix[(5 * stride) + lo];
+        if (n < 2.5)
+        {
+            return float.NaN;
+        }
+
+        var va = saa - (sa * sa / n);
+        var vb = sbb - (sb * sb / n);
+        var cov = sab - (sa * sb / n);
+
+        // Relative guard: a window whose variance is rounding noise of the running sums counts as constant.
+        return va > 1e-12 * saa && vb > 1e-12 * sbb && va > 0 && vb > 0
+            ? (float)Math.Clamp(cov / Math.Sqrt(va * vb), -1, 1)
+            : float.NaN;
     }
 }

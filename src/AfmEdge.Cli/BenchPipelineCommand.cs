@@ -22,18 +22,55 @@ internal static class BenchPipelineCommand
         var pixels = new Option<int>("--pixels") { Description = "Scan pixels per side.", DefaultValueFactory = _ => 256 };
         var frames = new Option<int>("--frames") { Description = "Frames to run.", DefaultValueFactory = _ => 60 };
         var source = new Option<string>("--source") { Description = "VirtualMicroscope or TestPattern.", DefaultValueFactory = _ => "VirtualMicroscope" };
-        var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker.") { pixels, frames, source };
-        command.SetAction((parse, token) => RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, output, error, token));
+        var stageFrames = new Option<int>("--stage-frames")
+        {
+            Description = "Frames for the second part: each stage run alone, its processor time per frame (0 skips it).",
+            DefaultValueFactory = _ => 8,
+        };
+        var settings = new Option<string[]>("--set")
+        {
+            Description = "Host settings to try, KEY=VALUE (e.g. AfmEdge:Mqtt:ChunkBytes=1048576 or AfmEdge:Enhancement:Threads=1); repeatable.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker; then each stage's processor time per frame.")
+        {
+            pixels, frames, source, stageFrames, settings,
+        };
+        command.SetAction((parse, token) =>
+        {
+            var stages = parse.GetValue(stageFrames);
+            if (stages is < 0 or > 1000)
+            {
+                error.WriteLine($"afmedge bench pipeline: --stage-frames {stages} must be between 0 and 1000.");
+                return Task.FromResult(ExitCodes.BadUsageOrConfig);
+            }
+
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var setting in parse.GetValue(settings) ?? [])
+            {
+                var equals = setting.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    error.WriteLine($"afmedge bench pipeline: --set '{setting}' is not KEY=VALUE.");
+                    return Task.FromResult(ExitCodes.BadUsageOrConfig);
+                }
+
+                overrides[setting[..equals]] = setting[(equals + 1)..];
+            }
+
+            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, overrides, output, error, token);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(int pixels, int frames, string source, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int pixels, int frames, string source, int stageFrames, IReadOnlyDictionary<string, string?> overrides,
+        TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // A port the OS just said was free can be taken before the broker binds it (by any outgoing connection),
         // so a start that finds it taken is retried on a fresh port.
         for (var attempt = 1; ; attempt++)
         {
-            var configuration = Configuration(pixels, frames, source, FreeLoopbackPort());
+            var configuration = Configuration(pixels, frames, source, FreeLoopbackPort(), overrides);
             try
             {
                 Host.Options.ConfigurationLoader.Load(configuration);
@@ -57,11 +94,17 @@ internal static class BenchPipelineCommand
 
             await host.WaitForShutdownAsync(cancellationToken);
             watch.Stop();
-            return await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+            var result = await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+            if (stageFrames > 0)
+            {
+                await StageCosts.MeasureAsync(Configuration(pixels, frames, source, FreeLoopbackPort(), overrides), stageFrames, output, cancellationToken);
+            }
+
+            return result;
         }
     }
 
-    private static IConfiguration Configuration(int pixels, int frames, string source, int port) =>
+    private static IConfiguration Configuration(int pixels, int frames, string source, int port, IReadOnlyDictionary<string, string?> overrides) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AfmEdge:Source:Kind"] = source,
@@ -70,7 +113,7 @@ internal static class BenchPipelineCommand
             ["AfmEdge:Source:Scan:Pixels"] = pixels.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Device"] = "bench",
-        }).Build();
+        }).AddInMemoryCollection(overrides).Build();
 
     private static int FreeLoopbackPort()
     {
@@ -91,6 +134,14 @@ internal static class BenchPipelineCommand
         await output.WriteLineAsync("mean working time per frame: " + string.Join(", ",
             StageOrder.Where(stages.ContainsKey)
                 .Select(stage => string.Create(CultureInfo.InvariantCulture, $"{stage} {stages[stage].TotalMilliseconds:F1} ms"))));
+        if (metrics.CostPerFrame is { } cost)
+        {
+            var processor = cost.Processor.TotalMilliseconds;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"steady state per frame: {processor:F1} ms processor time over all threads (the cores give {1000.0 * Environment.ProcessorCount / processor:F1} frames/s at that cost), " +
+                $"{cost.AllocatedBytes / (double)(1 << 20):F2} MiB allocated; collections over {cost.Frames} frames: gen0 {cost.Gen0}, gen1 {cost.Gen1}, gen2 {cost.Gen2}"));
+        }
+
         return metrics.Published == frames ? ExitCodes.Ok : ExitCodes.RuntimeFailure;
     }
 }

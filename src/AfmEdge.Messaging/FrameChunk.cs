@@ -21,11 +21,14 @@ public sealed record FrameChunk(
 {
     public const string DataType = "float32le";
 
+    /// <summary>The user property that numbers the chunk (the only one that differs between a channel's chunks).</summary>
+    public const string IndexProperty = "chunk";
+
     /// <summary>The user properties in the order the MQTT contract lists them.</summary>
     public IEnumerable<KeyValuePair<string, string>> UserProperties()
     {
         yield return new("frameId", FrameId);
-        yield return new("chunk", Index.ToString(CultureInfo.InvariantCulture));
+        yield return new(IndexProperty, Index.ToString(CultureInfo.InvariantCulture));
         yield return new("chunks", Count.ToString(CultureInfo.InvariantCulture));
         yield return new("width", Width.ToString(CultureInfo.InvariantCulture));
         yield return new("height", Height.ToString(CultureInfo.InvariantCulture));

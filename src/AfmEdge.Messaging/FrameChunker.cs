@@ -27,18 +27,28 @@ public sealed class FrameChunker
         var frameId = frame.Id.ToString();
         foreach (var channel in frame.Channels)
         {
-            var bytes = ToLittleEndianBytes(channel.Data);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var bytes = WireBytes(channel.Memory);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
             var count = Math.Max(1, (bytes.Length + MaxChunkBytes - 1) / MaxChunkBytes);
             for (var i = 0; i < count; i++)
             {
                 var start = i * MaxChunkBytes;
                 var length = Math.Min(MaxChunkBytes, bytes.Length - start);
                 yield return new FrameChunk(frameId, channel.Descriptor.Key, channel.Unit.Symbol, channel.Width, channel.Height,
-                    frame.SizeX, frame.SizeY, i, count, hash, bytes.AsMemory(start, length));
+                    frame.SizeX, frame.SizeY, i, count, hash, bytes.Slice(start, length));
             }
         }
     }
+
+    /// <summary>
+    /// The wire form of samples as memory. On a little-endian host it is the samples' own bytes (no copy: a 512² channel
+    /// is a megabyte, and copying it per publish was garbage for the collector at every frame); otherwise a converted copy.
+    /// The samples must not change while the memory is in use (a frame's channels never do).
+    /// </summary>
+    public static ReadOnlyMemory<byte> WireBytes(ReadOnlyMemory<float> samples) =>
+        BitConverter.IsLittleEndian && MemoryMarshal.TryGetArray(samples, out var segment)
+            ? new SampleBytes(segment).Memory
+            : ToLittleEndianBytes(samples.Span);
 
     /// <summary>The wire form of samples: little-endian whatever the host's byte order.</summary>
     public static byte[] ToLittleEndianBytes(ReadOnlySpan<float> samples)

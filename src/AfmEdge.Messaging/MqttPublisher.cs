@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using AfmEdge.Core;
 using Microsoft.Extensions.Logging;
@@ -17,12 +19,18 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     public const string Online = "online";
     public const string Offline = "offline";
 
+    /// <summary>
+    /// QoS 1 messages sent and not yet acknowledged, at most: enough to keep the link busy while acknowledgements
+    /// come back, few enough that a slow broker holds the publisher back instead of queueing without bound.
+    /// </summary>
+    public const int MaxInFlight = 16;
+
     private readonly MqttOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly FrameChunker _chunker;
-    private readonly SemaphoreSlim _publishLock = new(1, 1);
+    private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
     private TaskCompletionSource _connected = NewSignal();
     private volatile bool _stopping;
 
@@ -72,6 +80,11 @@ public sealed partial class MqttPublisher : IAsyncDisposable
                     backoff = TimeSpan.FromMilliseconds(_options.ReconnectMinMilliseconds);
                     Volatile.Read(ref _connected).TrySetResult();
                 }
+                else
+                {
+                    // A publish that failed as the link dropped may have reset the signal after this loop reconnected.
+                    Volatile.Read(ref _connected).TrySetResult();
+                }
 
                 await Task.Delay(pingInterval, _time, cancellationToken);
                 if (!await _client.TryPingAsync(cancellationToken))
@@ -104,24 +117,46 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     public Task WaitConnectedAsync(CancellationToken cancellationToken) =>
         Volatile.Read(ref _connected).Task.WaitAsync(cancellationToken);
 
-    /// <summary>Publishes every channel of <paramref name="frame"/> as chunks on frame/{id}, QoS 1.</summary>
+    /// <summary>
+    /// Publishes every channel of <paramref name="frame"/> as chunks on frame/{id}, QoS 1, straight from the frame's
+    /// samples (no copy). Up to <see cref="MaxInFlight"/> chunks are in flight at once, so the broker's
+    /// acknowledgements overlap instead of costing a round trip per chunk; completes when every chunk is acknowledged.
+    /// </summary>
     public async Task PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var topic = Topics.Frame(frame.Id.ToString());
-        foreach (var chunk in _chunker.Chunk(frame))
+        var pending = new List<Task>();
+        var shared = Array.Empty<(string Name, ReadOnlyMemory<byte> Value)>();
+        try
         {
-            var builder = new MqttApplicationMessageBuilder()
-                .WithTopic(topic)
-                .WithPayload(chunk.Payload.ToArray())
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithContentType("application/octet-stream");
-            foreach (var (name, value) in chunk.UserProperties())
+            foreach (var chunk in _chunker.Chunk(frame))
             {
-                builder.WithUserProperty(name, (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(value));
-            }
+                if (chunk.Index == 0)
+                {
+                    // Every chunk of a channel carries the same properties but its index: encode them once per channel.
+                    shared = [.. chunk.UserProperties().Select(p => (p.Key, (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(p.Value)))];
+                }
 
-            await PublishWithRetryAsync(builder.Build(), cancellationToken);
+                var builder = new MqttApplicationMessageBuilder()
+                    .WithTopic(topic)
+                    .WithPayload(new ReadOnlySequence<byte>(chunk.Payload))
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                    .WithContentType("application/octet-stream");
+                foreach (var (name, value) in shared)
+                {
+                    builder.WithUserProperty(name, name == FrameChunk.IndexProperty
+                        ? Encoding.UTF8.GetBytes(chunk.Index.ToString(CultureInfo.InvariantCulture))
+                        : value);
+                }
+
+                pending.Add(PublishWithRetryAsync(builder.Build(), cancellationToken));
+            }
+        }
+        finally
+        {
+            // Even when building a message failed, wait for those already sent: they read the frame's samples.
+            await Task.WhenAll(pending);
         }
     }
 
@@ -130,7 +165,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(Topics.Summary)
-            .WithPayload(json.ToArray())
+            .WithPayload(new ReadOnlySequence<byte>(json))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag()
             .WithContentType("application/json")
@@ -143,7 +178,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     {
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(Topics.Preview)
-            .WithPayload(png.ToArray())
+            .WithPayload(new ReadOnlySequence<byte>(png))
             .WithRetainFlag()
             .WithContentType("image/png")
             .WithUserProperty("frameId", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(frameId))
@@ -177,7 +212,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await StopAsync(timeout.Token);
         _client.Dispose();
-        _publishLock.Dispose();
+        _inFlight.Dispose();
     }
 
     private async Task PublishWithRetryAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
@@ -185,7 +220,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         while (true)
         {
             await WaitConnectedAsync(cancellationToken);
-            await _publishLock.WaitAsync(cancellationToken);
+            await _inFlight.WaitAsync(cancellationToken);
             try
             {
                 var result = await _client.PublishAsync(message, cancellationToken);
@@ -200,11 +235,16 @@ public sealed partial class MqttPublisher : IAsyncDisposable
             {
                 // The link dropped mid-publish: wait for RunAsync to reconnect, then send it again (QoS 1 allows a duplicate).
                 Log.PublishRetry(_logger, message.Topic, e.Message);
-                Interlocked.Exchange(ref _connected, NewSignal());
+                var signal = Volatile.Read(ref _connected);
+                if (!_client.IsConnected && signal.Task.IsCompleted)
+                {
+                    // Several chunks in flight fail together: the first resets the signal, the rest see it reset.
+                    Interlocked.CompareExchange(ref _connected, NewSignal(), signal);
+                }
             }
             finally
             {
-                _publishLock.Release();
+                _inFlight.Release();
             }
         }
     }
@@ -212,14 +252,14 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private async Task PublishStatusCoreAsync(string status, CancellationToken cancellationToken)
     {
         var message = StatusMessage(status);
-        await _publishLock.WaitAsync(cancellationToken);
+        await _inFlight.WaitAsync(cancellationToken);
         try
         {
             await _client.PublishAsync(message, cancellationToken);
         }
         finally
         {
-            _publishLock.Release();
+            _inFlight.Release();
         }
     }
 

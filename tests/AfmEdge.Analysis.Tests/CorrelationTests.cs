@@ -43,6 +43,44 @@ public sealed class CorrelationTests
         Assert.Equal((2, 1, 2.0, 1.0, 1.0, 3.0), (stats.Count, stats.NonFinite, stats.Mean, stats.StdDev, stats.Min, stats.Max));
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1001)]
+    public void StatisticsAndPearson_MixedNonFinite_MatchTheScalarDefinition(int length)
+    {
+        // Lengths that leave a scalar tail after whole vectors, heights-sized values, NaN and ±∞ sprinkled on both sides.
+        var random = new Random(length);
+        float Sample(double scale) => random.Next(13) switch
+        {
+            0 => float.NaN,
+            1 => float.PositiveInfinity,
+            2 => float.NegativeInfinity,
+            _ => (float)((random.NextDouble() - 0.3) * scale),
+        };
+        var a = Enumerable.Range(0, length).Select(_ => Sample(2e-7)).ToArray();
+        var b = Enumerable.Range(0, length).Select(_ => Sample(5e-10)).ToArray();
+
+        var finite = a.Where(float.IsFinite).Select(v => (double)v).ToArray();
+        var mean = finite.Average();
+        var stats = ChannelStatistics.Of(a);
+        Assert.Equal(finite.Length, stats.Count);
+        Assert.Equal(length - finite.Length, stats.NonFinite);
+        Assert.Equal(mean, stats.Mean, Math.Abs(mean) * 1e-12);
+        Assert.Equal(Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / finite.Length), stats.StdDev, stats.StdDev * 1e-12);
+        Assert.Equal((finite.Min(), finite.Max()), (stats.Min, stats.Max));
+
+        var pairs = a.Zip(b).Where(p => float.IsFinite(p.First) && float.IsFinite(p.Second)).Select(p => ((double)p.First, (double)p.Second)).ToArray();
+        var (r, count) = Correlation.Pearson(a, b);
+        Assert.Equal(pairs.Length, count);
+        if (pairs.Length >= 2)
+        {
+            double ma = pairs.Average(p => p.Item1), mb = pairs.Average(p => p.Item2);
+            var expected = pairs.Sum(p => (p.Item1 - ma) * (p.Item2 - mb))
+                           / Math.Sqrt(pairs.Sum(p => (p.Item1 - ma) * (p.Item1 - ma)) * pairs.Sum(p => (p.Item2 - mb) * (p.Item2 - mb)));
+            Assert.Equal(expected, r, 1e-12);
+        }
+    }
+
     [Fact]
     public void Analyze_Frame_CorrelatesHeightWithEveryOtherTraceChannel()
     {

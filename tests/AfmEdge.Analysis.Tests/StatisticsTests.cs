@@ -54,4 +54,82 @@ public sealed class StatisticsTests
         Assert.Equal(1.0, Normal.TwoSidedP(0), 1e-6);
         Assert.Equal(0.0026998, Normal.TwoSidedP(3), 1e-6);
     }
+
+    [Fact]
+    public void RegionFrame_RasterMembers_BlocksAndInteriorMatchTheirDefinition()
+    {
+        // A label image with regions of every shape, including rows a region skips entirely.
+        const int Width = 37, Rows = 29, BlockPixels = 5;
+        var random = new Random(11);
+        var labels = new byte[Width * Rows];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (byte)(random.Next(10) < 7 ? 0 : random.Next(1, 4));
+        }
+
+        var height = Enumerable.Range(0, labels.Length).Select(i => i % 17 == 0 ? float.NaN : (float)i).ToArray();
+        for (byte region = 0; region < 4; region++)
+        {
+            var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == region).ToArray();
+            using var frame = RegionFrame.Create(members, labels, height, Width, Rows, BlockPixels, guard: true, channels: 2);
+            var slots = new Dictionary<int, int>();
+            var interior = members.Select(p => Interior(p, region)).ToArray();
+            var thin = interior.Count(i => i) < 3;
+            for (var k = 0; k < members.Length; k++)
+            {
+                var p = members[k];
+                int x = p % Width, y = p / Width;
+                var correlated = (interior[k] || thin) && float.IsFinite(height[p]);
+                Assert.Equal(correlated, frame.Correlated[k]);
+                if (!correlated)
+                {
+                    Assert.Equal(-1, frame.BlockOf[k]);
+                    continue;
+                }
+
+                // Blocks are numbered in order of first appearance among the correlated members.
+                var block = (y / BlockPixels * ((Width + BlockPixels - 1) / BlockPixels)) + (x / BlockPixels);
+                if (!slots.TryGetValue(block, out var slot))
+                {
+                    slot = slots.Count;
+                    slots[block] = slot;
+                }
+
+                Assert.Equal(slot, frame.BlockOf[k]);
+            }
+
+            Assert.Equal(slots.Count, frame.Blocks);
+        }
+
+        bool Interior(int p, byte region)
+        {
+            int x = p % Width, y = p / Width;
+            return (x == 0 || Same(labels[p - 1], region)) && (x == Width - 1 || Same(labels[p + 1], region))
+                   && (y == 0 || Same(labels[p - Width], region)) && (y == Rows - 1 || Same(labels[p + Width], region));
+        }
+
+        static bool Same(byte neighbour, byte label) => neighbour == label || neighbour == 0;
+    }
+
+    [Fact]
+    public void SplitMix64_NextIntPair_BothHalvesUniformAndInRange()
+    {
+        const int Bound = 7, Draws = 70_000;
+        var random = new SplitMix64(42);
+        var first = new int[Bound];
+        var second = new int[Bound];
+        var same = 0;
+        for (var i = 0; i < Draws; i++)
+        {
+            var (a, b) = random.NextIntPair(Bound);
+            first[a]++;
+            second[b]++;
+            same += a == b ? 1 : 0;
+        }
+
+        // Each half uniform (each count within 5σ of 10 000), and the two halves independent (equal 1/7 of the time).
+        Assert.All(first, c => Assert.InRange(c, 9_500, 10_500));
+        Assert.All(second, c => Assert.InRange(c, 9_500, 10_500));
+        Assert.InRange(same, 9_500, 10_500);
+    }
 }

@@ -10,6 +10,9 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--set", "AfmEdge:Mqtt:ChunkBytes=1048576" }, "2 published")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, ".gsf ×4 (4.2 MB): parse from memory")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "large object heap from 2097152 bytes")]
     [InlineData(new[] { "bench", "simulate", "--budget-ms", "20" }, "pairs/s on 1 thread")]
@@ -67,12 +70,15 @@ public sealed class BenchCommandTests
         Assert.Contains("--sizes", error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task BenchPipeline_UnknownSource_ExitsTwo()
+    [Theory]
+    [InlineData(new[] { "--stage-frames", "-1" }, "--stage-frames -1")]
+    [InlineData(new[] { "--set", "AfmEdge:Mqtt:ChunkBytes" }, "'AfmEdge:Mqtt:ChunkBytes' is not KEY=VALUE")]
+    [InlineData(new[] { "--source", "Telescope" }, "AfmEdge:Source:Kind")]
+    public async Task BenchPipeline_BadOption_ExitsTwoNamingIt(string[] options, string expected)
     {
         var error = new StringWriter();
-        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", "--source", "Telescope"], new StringWriter(), error, TestContext.Current.CancellationToken);
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", "pipeline", .. options], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("AfmEdge:Source:Kind", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
     }
 }

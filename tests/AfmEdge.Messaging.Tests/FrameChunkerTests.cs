@@ -72,6 +72,25 @@ public sealed class FrameChunkerTests
     }
 
     [Fact]
+    public void WireBytes_ArraySlice_AreTheLittleEndianBytesWithoutACopy()
+    {
+        var samples = new[] { 1f, -2.5f, float.NaN, 3e-9f, 7f };
+        var slice = new ReadOnlyMemory<float>(samples, 1, 3);
+
+        var bytes = FrameChunker.WireBytes(slice);
+
+        Assert.Equal(FrameChunker.ToLittleEndianBytes(slice.Span), bytes.ToArray());
+        if (BitConverter.IsLittleEndian)
+        {
+            // A view of the samples, not a copy: it follows them, and it pins for a socket send.
+            Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out _));
+            using var pinned = bytes.Slice(4).Pin();
+            samples[2] = 8f;
+            Assert.Equal(BitConverter.GetBytes(8f), bytes.Slice(4, 4).ToArray());
+        }
+    }
+
+    [Fact]
     public void Chunker_RoundsDownToWholeSamples() =>
         Assert.Equal(1024, new FrameChunker(1026).MaxChunkBytes);
 }

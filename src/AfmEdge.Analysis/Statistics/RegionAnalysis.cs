@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -221,16 +222,38 @@ internal static class RegionAnalysis
         var intPool = ArrayPool<int>.Shared;
         var doublePool = ArrayPool<double>.Shared;
         var pairOf = intPool.Rent(Math.Max(1, m));
+        var blockOfPair = intPool.Rent(Math.Max(1, m));
         var rankX = doublePool.Rent(Math.Max(1, m));
         var rankY = doublePool.Rent(Math.Max(1, m));
+        var xs = doublePool.Rent(Math.Max(1, m));
+        var ys = doublePool.Rent(Math.Max(1, m));
         try
         {
-            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order.
+            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order,
+            // gathered once into contiguous columns (with their block) so the passes below read them in sequence.
             var n = 0;
             var data = channel.Data;
+            var correlated = frame.Correlated;
+            var blockOf = frame.BlockOf;
+            double sx = 0, sy = 0;
             for (var k = 0; k < m; k++)
             {
-                pairOf[k] = frame.Correlated[k] && float.IsFinite(data[members[k]]) ? n++ : -1;
+                var i = members[k];
+                var v = data[i];
+                if (correlated[k] && float.IsFinite(v))
+                {
+                    double h = height[i];
+                    xs[n] = h;
+                    ys[n] = v;
+                    blockOfPair[n] = blockOf[k];
+                    sx += h;
+                    sy += v;
+                    pairOf[k] = n++;
+                }
+                else
+                {
+                    pairOf[k] = -1;
+                }
             }
 
             var none = new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null);
@@ -241,28 +264,15 @@ internal static class RegionAnalysis
 
             heightOrder.Ranks(pairOf, rankX);
             channelOrder.Ranks(pairOf, rankY);
-            double sx = 0, sy = 0;
-            for (var k = 0; k < m; k++)
-            {
-                if (pairOf[k] >= 0)
-                {
-                    sx += height[members[k]];
-                    sy += data[members[k]];
-                }
-            }
-
             var mx = sx / n;
             var my = sy / n;
             double vx = 0, vy = 0;
-            for (var k = 0; k < m; k++)
+            for (var p = 0; p < n; p++)
             {
-                if (pairOf[k] >= 0)
-                {
-                    var dx = height[members[k]] - mx;
-                    var dy = data[members[k]] - my;
-                    vx += dx * dx;
-                    vy += dy * dy;
-                }
+                var dx = xs[p] - mx;
+                var dy = ys[p] - my;
+                vx += dx * dx;
+                vy += dy * dy;
             }
 
             var sdx = Math.Sqrt(vx / n);
@@ -273,43 +283,60 @@ internal static class RegionAnalysis
             }
 
             // Block sums of standardised values and centred ranks into this channel's columns of the region's table.
+            // Pairs come in raster order, so a block's pixels arrive in runs (a block's width along a row): each run
+            // is summed in registers and added to the table once.
+            var invX = 1 / sdx;
+            var invY = 1 / sdy;
             var rankMean = (n + 1) / 2.0;
             var rankScale = 1.0 / n;
             var table = frame.Table;
             var stride = frame.Stride;
             var column = channelIndex * Moments;
             double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
-            for (var k = 0; k < m; k++)
+            var q = 0;
+            while (q < n)
             {
-                var p = pairOf[k];
-                if (p < 0)
+                var block = blockOfPair[q];
+                var start = q;
+                double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, qa = 0, qb = 0, qaa = 0, qbb = 0, qab = 0;
+                for (; q < n && blockOfPair[q] == block; q++)
                 {
-                    continue;
+                    var a = (xs[q] - mx) * invX;
+                    var b = (ys[q] - my) * invY;
+                    var ra = (rankX[q] - rankMean) * rankScale;
+                    var rb = (rankY[q] - rankMean) * rankScale;
+                    sa += a;
+                    sb += b;
+                    saa += a * a;
+                    sbb += b * b;
+                    sab += a * b;
+                    qa += ra;
+                    qb += rb;
+                    qaa += ra * ra;
+                    qbb += rb * rb;
+                    qab += ra * rb;
                 }
 
-                var a = (height[members[k]] - mx) / sdx;
-                var b = (data[members[k]] - my) / sdy;
-                var ra = (rankX[p] - rankMean) * rankScale;
-                var rb = (rankY[p] - rankMean) * rankScale;
-                var o = (frame.BlockOf[k] * stride) + column;
-                table[o] += 1;
-                table[o + 1] += a;
-                table[o + 2] += b;
-                table[o + 3] += a * a;
-                table[o + 4] += b * b;
-                table[o + 5] += a * b;
-                table[o + 6] += 1;
-                table[o + 7] += ra;
-                table[o + 8] += rb;
-                table[o + 9] += ra * ra;
-                table[o + 10] += rb * rb;
-                table[o + 11] += ra * rb;
-                pxy += a * b;
-                pxx += a * a;
-                pyy += b * b;
-                rxy += ra * rb;
-                rxx += ra * ra;
-                ryy += rb * rb;
+                var count = q - start;
+                var o = (block * stride) + column;
+                table[o] += count;
+                table[o + 1] += sa;
+                table[o + 2] += sb;
+                table[o + 3] += saa;
+                table[o + 4] += sbb;
+                table[o + 5] += sab;
+                table[o + 6] += count;
+                table[o + 7] += qa;
+                table[o + 8] += qb;
+                table[o + 9] += qaa;
+                table[o + 10] += qbb;
+                table[o + 11] += qab;
+                pxy += sab;
+                pxx += saa;
+                pyy += sbb;
+                rxy += qab;
+                rxx += qaa;
+                ryy += qbb;
             }
 
             var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
@@ -320,8 +347,11 @@ internal static class RegionAnalysis
         finally
         {
             intPool.Return(pairOf);
+            intPool.Return(blockOfPair);
             doublePool.Return(rankX);
             doublePool.Return(rankY);
+            doublePool.Return(xs);
+            doublePool.Return(ys);
         }
     }
 
@@ -369,9 +399,20 @@ internal static class RegionAnalysis
             {
                 var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(item.Region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(b + 1)));
                 acc.Clear();
-                for (var k = 0; k < frame.Blocks; k++)
+                var blocks = frame.Blocks;
+
+                // Two draws from each 64-bit output (its high and low halves): half the generator work per resample.
+                var k = 0;
+                for (; k + 1 < blocks; k += 2)
                 {
-                    Add(acc, table.Slice(random.NextInt(frame.Blocks) * stride, stride));
+                    var (first, second) = random.NextIntPair(blocks);
+                    Add(acc, table.Slice(first * stride, stride));
+                    Add(acc, table.Slice(second * stride, stride));
+                }
+
+                if (k < blocks)
+                {
+                    Add(acc, table.Slice(random.NextInt(blocks) * stride, stride));
                 }
 
                 for (var c = 0; c < channels; c++)
@@ -405,7 +446,17 @@ internal static class RegionAnalysis
     private static void Add(Span<double> acc, ReadOnlySpan<double> block)
     {
         var k = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // The table's stride is a whole number of 512-bit vectors here (RegionFrame pads it to the widest one used).
+            ref var a = ref MemoryMarshal.GetReference(acc);
+            ref var b = ref MemoryMarshal.GetReference(block);
+            for (; k + Vector512<double>.Count <= acc.Length; k += Vector512<double>.Count)
+            {
+                (Vector512.LoadUnsafe(ref a, (nuint)k) + Vector512.LoadUnsafe(ref b, (nuint)k)).StoreUnsafe(ref a, (nuint)k);
+            }
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             var accVectors = MemoryMarshal.Cast<double, Vector<double>>(acc);
             var blockVectors = MemoryMarshal.Cast<double, Vector<double>>(block);
@@ -548,10 +599,11 @@ internal static class RegionAnalysis
         var joint = new int[bins * bins];
         var mx = new int[bins];
         var my = new int[bins];
+        var scale = (double)bins / n;
         for (var k = 0; k < n; k++)
         {
-            var bx = Math.Min(bins - 1, (int)((rankX[k] - 1) * bins / n));
-            var by = Math.Min(bins - 1, (int)((rankY[k] - 1) * bins / n));
+            var bx = Math.Min(bins - 1, (int)((rankX[k] - 1) * scale));
+            var by = Math.Min(bins - 1, (int)((rankY[k] - 1) * scale));
             joint[(bx * bins) + by]++;
             mx[bx]++;
             my[by]++;
@@ -591,4 +643,11 @@ internal struct SplitMix64(ulong seed)
 
     /// <summary>Uniform in [0, bound) by the multiply-high method (bias below 2⁻³² for any bound used here).</summary>
     public int NextInt(int bound) => (int)(((Next() >> 32) * (ulong)bound) >> 32);
+
+    /// <summary>Two independent uniform draws in [0, bound) from one output: its high and its low 32 bits.</summary>
+    public (int First, int Second) NextIntPair(int bound)
+    {
+        var z = Next();
+        return ((int)(((z >> 32) * (ulong)bound) >> 32), (int)(((z & 0xFFFF_FFFFUL) * (ulong)bound) >> 32));
+    }
 }

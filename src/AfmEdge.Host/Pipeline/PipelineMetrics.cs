@@ -17,6 +17,8 @@ public sealed class PipelineMetrics
     private long _lastLineTimestamp;
     private long _firstPublishedTimestamp;
     private long _lastPublishedTimestamp;
+    private ProcessCost _firstPublishedCost;
+    private ProcessCost _lastPublishedCost;
     private FrameSummary? _lastSummary;
     private readonly ConcurrentDictionary<string, StageTime> _stageTimes = new(StringComparer.Ordinal);
 
@@ -82,14 +84,53 @@ public sealed class PipelineMetrics
     internal void FrameAnalysed() => Interlocked.Increment(ref _analysed);
     internal void FrameFailed() => Interlocked.Increment(ref _failed);
 
+    /// <summary>
+    /// What the whole process spent per published frame between the first publish and the latest (start-up left out,
+    /// as in <see cref="FramesPerSecond"/>): processor time over all threads, bytes allocated, and collections.
+    /// Null before two frames are published.
+    /// </summary>
+    public SteadyStateCost? CostPerFrame
+    {
+        get
+        {
+            lock (_stageTimes)
+            {
+                var frames = _lastPublishedCost.Published - _firstPublishedCost.Published;
+                return frames <= 0 ? null : new SteadyStateCost(
+                    frames,
+                    (_lastPublishedCost.Processor - _firstPublishedCost.Processor) / frames,
+                    (_lastPublishedCost.Allocated - _firstPublishedCost.Allocated) / frames,
+                    _lastPublishedCost.Gen0 - _firstPublishedCost.Gen0,
+                    _lastPublishedCost.Gen1 - _firstPublishedCost.Gen1,
+                    _lastPublishedCost.Gen2 - _firstPublishedCost.Gen2);
+            }
+        }
+    }
+
     internal void FramePublished(FrameSummary summary)
     {
         var now = _time.GetTimestamp();
-        Interlocked.CompareExchange(ref _firstPublishedTimestamp, now, 0);
+        var first = Interlocked.CompareExchange(ref _firstPublishedTimestamp, now, 0) == 0;
         Interlocked.Exchange(ref _lastPublishedTimestamp, now);
+
+        // Cheap process-wide counters (no allocation), read once per frame.
+        var cost = new ProcessCost(Published + 1, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        lock (_stageTimes)
+        {
+            if (first)
+            {
+                _firstPublishedCost = cost;
+            }
+
+            _lastPublishedCost = cost;
+        }
+
         Volatile.Write(ref _lastSummary, summary);
         Interlocked.Increment(ref _published);
     }
+
+    private readonly record struct ProcessCost(long Published, TimeSpan Processor, long Allocated, int Gen0, int Gen1, int Gen2);
 
     private sealed class StageTime
     {
@@ -112,3 +153,12 @@ public sealed class PipelineMetrics
         }
     }
 }
+
+/// <summary>The process's cost per published frame in steady state (see <see cref="PipelineMetrics.CostPerFrame"/>).</summary>
+/// <param name="Frames">Frames the figures are taken over.</param>
+/// <param name="Processor">Processor time per frame, all threads (every stage, the embedded broker, the collector).</param>
+/// <param name="AllocatedBytes">Bytes allocated per frame.</param>
+/// <param name="Gen0">Generation-0 collections over those frames.</param>
+/// <param name="Gen1">Generation-1 collections over those frames.</param>
+/// <param name="Gen2">Generation-2 collections over those frames.</param>
+public sealed record SteadyStateCost(long Frames, TimeSpan Processor, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
