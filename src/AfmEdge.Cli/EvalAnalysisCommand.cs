@@ -4,6 +4,7 @@ using System.Text.Json;
 using AfmEdge.Analysis;
 using AfmEdge.Core;
 using AfmEdge.Inference;
+using AfmEdge.Processing;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
@@ -44,18 +45,35 @@ internal static class EvalAnalysisCommand
         };
         var pixels = new Option<int>("--pixels") { Description = "Full-resolution pixels per side (even); the half-resolution scan has half.", DefaultValueFactory = _ => 512 };
         var field = new Option<double>("--field-um") { Description = "Side of the scanned field, µm.", DefaultValueFactory = _ => 20 };
+        var process = new Option<string?>("--process")
+        {
+            Description = "Processing steps (as `afmedge process --ops` takes them, e.g. \"align-rows:median,level:plane,register:probes\") run on every instrument frame just before it is analysed (after enlarging); default none: raw scans.",
+        };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, json,
+            seeds, model, pixels, field, process, json,
         };
-        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(json), output, error));
+        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(process), parse.GetValue(json), output, error));
         return command;
     }
 
-    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, bool json, TextWriter output, TextWriter error)
+    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, string? steps, bool json, TextWriter output, TextWriter error)
     {
         var errors = new List<string>();
+        ProcessingChain? chain = null;
+        if (!string.IsNullOrWhiteSpace(steps))
+        {
+            try
+            {
+                chain = ProcessingChain.ParseList(steps);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"--process: {e.Message}");
+            }
+        }
+
         if (!SeedRange.TryParse(seedText, "--seeds", out var seeds, out var seedError))
         {
             errors.Add(seedError);
@@ -136,10 +154,10 @@ internal static class EvalAnalysisCommand
             var frames = new (Frame Frame, GridTruth Truth)[]
             {
                 (full.Clean, full),
-                (Scan(specimen, full.Scan, instrument, seed), full),
-                (halfScan, half),
-                (new BicubicUpsampler().Enhance(halfScan), full),
-                (enhancer.Enhance(halfScan), full),
+                (Processed(Scan(specimen, full.Scan, instrument, seed), chain), full),
+                (Processed(halfScan, chain), half),
+                (Processed(new BicubicUpsampler().Enhance(halfScan), chain), full),
+                (Processed(enhancer.Enhance(halfScan), chain), full),
             };
             var fullPixel = field / pixels;
             for (var v = 0; v < variants.Length; v++)
@@ -150,7 +168,8 @@ internal static class EvalAnalysisCommand
         }
 
         var rows = variants.Select(v => v.Summarize()).ToArray();
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, rows);
+        var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, processing, rows);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -158,7 +177,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument frames processed: {processing}; centromere error in {pixels}² pixels"));
         output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
         foreach (var r in rows)
         {
@@ -170,6 +189,8 @@ internal static class EvalAnalysisCommand
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
         return ExitCodes.Ok;
     }
+
+    private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
 
     private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed) =>
         IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = false, NoiseSeed = seed });
@@ -379,5 +400,5 @@ internal static class EvalAnalysisCommand
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
 
-    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, IReadOnlyList<Row> Frames);
+    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Processing, IReadOnlyList<Row> Frames);
 }

@@ -38,6 +38,7 @@ public sealed class EvalAnalysisCommandTests
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         Assert.Equal("fusion4", root.GetProperty("model").GetString());
+        Assert.Equal("none", root.GetProperty("processing").GetString());
         var frames = root.GetProperty("frames").EnumerateArray().ToArray();
         Assert.Equal(["full clean", "full scan", "half scan", "bicubic ×2", "fusion4 ×2"], frames.Select(f => f.GetProperty("frame").GetString()));
         var chromosomes = root.GetProperty("chromosomes").GetInt32();
@@ -61,11 +62,24 @@ public sealed class EvalAnalysisCommandTests
         Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
     }
 
+    [Fact]
+    public async Task EvalAnalysis_ProcessSteps_RunOnInstrumentFramesAndAreReported()
+    {
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--process", "align-rows:median, level:plane", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("align-rows:median,level:plane", document.RootElement.GetProperty("processing").GetString());
+        Assert.Equal(5, document.RootElement.GetProperty("frames").GetArrayLength());
+    }
+
     [Theory]
     [InlineData("--seeds", "1000-1001", "overlaps trainSeeds")]
     [InlineData("--pixels", "101", "--pixels = 101")]
     [InlineData("--field-um", "0", "--field-um = 0")]
     [InlineData("--model", "/nonexistent/model.onnx", "--model = /nonexistent/model.onnx")]
+    [InlineData("--process", "level:plane,smooth:9", "'smooth:9' is unknown")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };
