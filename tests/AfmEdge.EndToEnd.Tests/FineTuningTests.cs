@@ -99,6 +99,7 @@ public sealed class FineTuningTests : IDisposable
         using var service = new FineTuningService(feed, options, TimeProvider.System, serviceLog);
         var ct = TestContext.Current.CancellationToken;
         await watcher.StartAsync(ct);
+        await watcher.Watching.WaitAsync(TimeSpan.FromSeconds(30), ct);
         await service.StartAsync(ct);
         try
         {

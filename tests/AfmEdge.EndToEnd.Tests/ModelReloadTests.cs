@@ -77,6 +77,7 @@ public sealed class ModelReloadTests : IDisposable
         options.Value.Enhancement.ModelDirectory = _folder.FullName;
         using var watcher = new ModelFolderWatcher(enhancer, options, TimeProvider.System, new CapturingLogger<ModelFolderWatcher>());
         await watcher.StartAsync(TestContext.Current.CancellationToken);
+        await watcher.Watching.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         try
         {
             // Written in two steps, as a slow copy would be: the half-written file must not end the wait.

@@ -19,12 +19,21 @@ public sealed partial class ModelFolderWatcher(
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(500);
 
     private readonly SemaphoreSlim _changed = new(0);
+    private readonly TaskCompletionSource _watching = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the folder is watched, or once the watcher has decided not to watch (no model engine, watching
+    /// off, no folder). The host starts background services without waiting for them to get this far, so a file
+    /// changed before then is only seen at the next change; a caller that must not miss one awaits this first.
+    /// </summary>
+    public Task Watching => _watching.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Enhancement;
         if (enhancer is not ModelSelectingEnhancer models || !settings.WatchModels)
         {
+            _watching.TrySetResult();
             return;
         }
 
@@ -35,6 +44,7 @@ public sealed partial class ModelFolderWatcher(
         if (!Directory.Exists(folder))
         {
             Log.NotWatching(logger, folder);
+            _watching.TrySetResult();
             return;
         }
 
@@ -48,6 +58,7 @@ public sealed partial class ModelFolderWatcher(
         watcher.Renamed += OnChanged;
         watcher.EnableRaisingEvents = true;
         Log.Watching(logger, folder, filter);
+        _watching.TrySetResult();
 
         try
         {
