@@ -130,7 +130,7 @@ public sealed class ProcessingKernels
         var offsets = shifts.GetAsArray1D().Select(v => (double)v).ToArray();
         if (method == RowAlignmentMethod.MedianOfDifferences)
         {
-            SlopeLevel(offsets);
+            RowAlignment.IntegrateAndSlopeLevel(offsets);
         }
         else
         {
@@ -217,33 +217,6 @@ public sealed class ProcessingKernels
         using var fitted = _accelerator.Allocate1D(coefficients);
         _subtractRowPolynomials(new Index2D(width, height), source, fitted.View, result, width, degree);
         _accelerator.Synchronize();
-    }
-
-    /// <summary>Integrates the row differences and subtracts their least-squares line (slope_level_row_shifts).</summary>
-    private static void SlopeLevel(double[] shifts)
-    {
-        var height = shifts.Length;
-        shifts[0] = 0;
-        for (var y = 1; y < height; y++)
-        {
-            shifts[y] += shifts[y - 1];
-        }
-
-        var c = (height - 1) / 2.0;
-        double sum = 0, sumXZ = 0, sumXX = 0;
-        for (var y = 0; y < height; y++)
-        {
-            sum += shifts[y];
-            sumXZ += (y - c) * shifts[y];
-            sumXX += (y - c) * (y - c);
-        }
-
-        var a = sum / height;
-        var b = sumXX > 0 ? sumXZ / sumXX : 0.0;
-        for (var y = 0; y < height; y++)
-        {
-            shifts[y] -= a + (b * (y - c));
-        }
     }
 
     internal static void Check(float[] input, int width, int height)

@@ -208,12 +208,23 @@ public sealed class RowAlignment : GridOperation
             shifts[y + 1] = count >= minCount ? TrimmedMeanOrMedian(scratch.AsSpan(0, count), trim) : 0.0;
         }
 
+        IntegrateAndSlopeLevel(shifts);
+    }
+
+    /// <summary>
+    /// Turns row-to-row differences (shifts[y]: row y against row y − 1; shifts[0] is not read) into row offsets and
+    /// subtracts the least-squares line through them, as Gwyddion's slope_level_row_shifts does. Shared with the
+    /// ILGPU kernels, whose differences come from the device.
+    /// </summary>
+    internal static void IntegrateAndSlopeLevel(Span<double> shifts)
+    {
+        var height = shifts.Length;
+        shifts[0] = 0;
         for (var y = 1; y < height; y++)
         {
             shifts[y] += shifts[y - 1];
         }
 
-        // slope_level_row_shifts: subtract the least-squares line through the integrated offsets.
         var c = (height - 1) / 2.0;
         double sum = 0, sumXZ = 0, sumXX = 0;
         for (var y = 0; y < height; y++)
