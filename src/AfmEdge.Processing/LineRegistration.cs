@@ -244,24 +244,26 @@ public static class LineRegistration
             // Columns whose two source samples x + shift and x + shift + 1 both lie inside: no clamping there.
             var x0 = Math.Clamp(-shift, 0, width);
             var x1 = Math.Clamp(width - 1 - shift, x0, width);
-            for (var x = 0; x < width; x++)
+            for (var x = 0; x < x0; x++)
             {
-                if (x == x0 && x1 > x0)
-                {
-                    var a = row.Slice(x0 + shift, x1 - x0);
-                    var b = row.Slice(x0 + shift + 1, x1 - x0);
-                    var o = target.Slice(x0, x1 - x0);
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(a, w0, o);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b, t, o, o);
-                    x = x1 - 1;
-                    continue;
-                }
+                target[x] = Clamped(row, x + shift, w0, t);
+            }
 
-                var c0 = Math.Clamp(x + shift, 0, width - 1);
-                var c1 = Math.Clamp(x + shift + 1, 0, width - 1);
-                target[x] = (w0 * row[c0]) + (t * row[c1]);
+            if (x1 > x0)
+            {
+                var o = target[x0..x1];
+                System.Numerics.Tensors.TensorPrimitives.Multiply(row.Slice(x0 + shift, x1 - x0), w0, o);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row.Slice(x0 + shift + 1, x1 - x0), t, o, o);
+            }
+
+            for (var x = x1; x < width; x++)
+            {
+                target[x] = Clamped(row, x + shift, w0, t);
             }
         }
+
+        static float Clamped(ReadOnlySpan<float> row, int source, float w0, float t) =>
+            (w0 * row[Math.Clamp(source, 0, row.Length - 1)]) + (t * row[Math.Clamp(source + 1, 0, row.Length - 1)]);
     }
 
     /// <summary>
