@@ -69,13 +69,8 @@ public sealed class RowStreamEnhancer
 
         _rowsReceived++;
         var before = EnhancedRows;
-        while (EnhancedRows < Height)
+        while (_tiler.ReadyBandEnd(EnhancedRows, _rowsReceived, Height) is var bandEnd && bandEnd > EnhancedRows)
         {
-            var bandEnd = Math.Min(EnhancedRows + BandRows, Height);
-            if (_rowsReceived < Math.Min(Height, bandEnd + _tiler.Halo))
-            {
-                break;
-            }
 
             _tiler.EnhanceWindow(_window, Width, Height, _windowFirstRow, _band, EnhancedRows, bandEnd);
             _bandReady(EnhancedRows, bandEnd, _band);

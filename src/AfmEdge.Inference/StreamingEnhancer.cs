@@ -56,14 +56,8 @@ public sealed class StreamingEnhancer
 
         _rowsReceived++;
         var before = EnhancedRows;
-        // A band is ready when its lower halo has arrived (or the frame has ended).
-        while (EnhancedRows < Height)
+        while (_tiler.ReadyBandEnd(EnhancedRows, _rowsReceived, Height) is var bandEnd && bandEnd > EnhancedRows)
         {
-            var bandEnd = Math.Min(EnhancedRows + BandRows, Height);
-            if (_rowsReceived < Math.Min(Height, bandEnd + _tiler.Halo))
-            {
-                break;
-            }
 
             _tiler.Enhance(_inputs, Width, Height, _outputs, EnhancedRows, bandEnd);
             EnhancedRows = bandEnd;

@@ -59,6 +59,18 @@ public sealed class TiledEnhancer
     }
 
     /// <summary>
+    /// For a streamer that has final output up to input row <paramref name="enhancedRows"/> and has received
+    /// <paramref name="rowsReceived"/> rows of a frame <paramref name="height"/> rows tall: the end of the next band (a tile
+    /// high) when the rows its lower halo needs have arrived or the frame has ended; otherwise
+    /// <paramref name="enhancedRows"/> itself, meaning no band is ready.
+    /// </summary>
+    internal int ReadyBandEnd(int enhancedRows, int rowsReceived, int height)
+    {
+        var bandEnd = Math.Min(enhancedRows + TileSize, height);
+        return rowsReceived >= Math.Min(height, bandEnd + Halo) ? bandEnd : enhancedRows;
+    }
+
+    /// <summary>
     /// Enhances only the input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) (output rows twice
     /// those), reading whatever rows of <paramref name="inputs"/> their halo needs: how streaming enhances a band
     /// as soon as the scan has delivered the rows below it. <paramref name="firstRow"/> must be a multiple of 4.
