@@ -1,4 +1,5 @@
 using AfmEdge.Processing;
+using ILGPU.Runtime;
 
 namespace AfmEdge.Kernels;
 
@@ -43,9 +44,17 @@ public sealed class AcceleratorGridDevice : IGridDevice, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_accelerator.TryRun(operation, grid, width, height, exclude, out result))
+            try
             {
-                return false;
+                if (!_accelerator.TryRun(operation, grid, width, height, exclude, out result))
+                {
+                    return false;
+                }
+            }
+            catch (AcceleratorException e)
+            {
+                // A device fault (out of memory, a lost GPU) fails this frame, which the host logs and drops, not the host.
+                throw new InvalidOperationException($"Step '{operation.Name}' failed on {Name}: {e.Message}", e);
             }
         }
 
