@@ -41,7 +41,13 @@ public static class ChannelFolder
     /// Reads the folder's channel files into one frame. A folder without channel files, a file whose title names
     /// another channel than its file name, or channels of different sizes or fields of view are errors naming the file.
     /// </summary>
-    public static Frame Open(string directory)
+    public static Frame Open(string directory) => Open(directory, buffers: null);
+
+    /// <summary>
+    /// Reads the folder's channel files into one frame whose channels' samples are arrays from <paramref name="buffers"/>
+    /// (see <see cref="ChannelBufferPool"/>), for callers that open folder after folder and return each frame when done.
+    /// </summary>
+    public static Frame Open(string directory, ChannelBufferPool? buffers)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
@@ -56,7 +62,7 @@ public static class ChannelFolder
                 $"no channel files; expected one or more of {string.Join(", ", ChannelNames.Select(n => n + ".gsf"))}.");
         }
 
-        var frames = files.Select(GsfReader.Read).ToList();
+        var frames = files.Select(f => GsfReader.Read(f, buffers)).ToList();
         var channels = new List<Channel>();
         for (var i = 0; i < files.Count; i++)
         {
@@ -76,8 +82,10 @@ public static class ChannelFolder
                     $"the field of view differs from {Path.GetFileName(files[0])}'s; the channels are not one scan.");
             }
 
-            // The file name decides the channel; the title inside may carry a free-form description.
-            channels.Add(new Channel(channel.Descriptor with { Name = name, Direction = direction }, channel.Width, channel.Height, channel.Data.ToArray()));
+            // The file name decides the channel; the title inside may carry a free-form description. The one-file frame is
+            // dropped here, so its array moves to the new channel instead of being copied.
+            var data = ChannelBufferPool.ArrayOf(channel) ?? channel.Data.ToArray();
+            channels.Add(new Channel(channel.Descriptor with { Name = name, Direction = direction }, channel.Width, channel.Height, data));
         }
 
         var metadata = new Dictionary<string, string>(frames[0].Metadata.Where(p => !p.Key.StartsWith("gsf.", StringComparison.Ordinal)), StringComparer.Ordinal)

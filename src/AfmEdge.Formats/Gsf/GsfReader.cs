@@ -13,10 +13,12 @@ namespace AfmEdge.Formats.Gsf;
 /// </summary>
 public static class GsfReader
 {
-    public static Frame Read(string path)
+    public static Frame Read(string path) => Read(path, buffers: null);
+
+    internal static Frame Read(string path, ChannelBufferPool? buffers)
     {
         using var bytes = FileBytes.Read(path);
-        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), buffers);
     }
 
     public static Frame Read(Stream stream, string fileName = "<stream>")
@@ -27,10 +29,10 @@ public static class GsfReader
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(Encoding.ASCII.GetBytes(GsfWriter.Magic));
 
-    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset acquiredAt) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes.Span, fileName, acquiredAt));
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset acquiredAt, ChannelBufferPool? buffers = null) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes.Span, fileName, acquiredAt, buffers));
 
-    private static Frame ParseUnguarded(ReadOnlySpan<byte> bytes, string fileName, DateTimeOffset acquiredAt)
+    private static Frame ParseUnguarded(ReadOnlySpan<byte> bytes, string fileName, DateTimeOffset acquiredAt, ChannelBufferPool? buffers)
     {
         if (!HasMagic(bytes))
         {
@@ -80,7 +82,7 @@ public static class GsfReader
         ImportedFrames.RequireFinite(yoff, fileName, "YOffset");
 
         // Every sample is written below, so the channel's array need not be zeroed first.
-        var data = GC.AllocateUninitializedArray<float>(xres * yres);
+        var data = ChannelBufferPool.Allocate(buffers, xres * yres);
         var source = bytes[dataStart..];
         var zScale = (float)Math.Pow(10, zPower);
         if (BitConverter.IsLittleEndian)
