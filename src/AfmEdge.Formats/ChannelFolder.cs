@@ -41,16 +41,25 @@ public static class ChannelFolder
     /// Reads the folder's channel files into one frame. A folder without channel files, a file whose title names
     /// another channel than its file name, or channels of different sizes or fields of view are errors naming the file.
     /// </summary>
-    public static Frame Open(string directory)
+    public static Frame Open(string directory) => Open(directory, buffers: null);
+
+    /// <summary>
+    /// Reads the folder's channel files into one frame whose channels' samples are arrays from <paramref name="buffers"/>
+    /// (see <see cref="ChannelBufferPool"/>), for callers that open folder after folder and return each frame when done.
+    /// </summary>
+    public static Frame Open(string directory, ChannelBufferPool? buffers)
     {
         var files = RequireChannelFiles(directory);
-        var frames = files.Select(GsfReader.Read).ToList();
+        var frames = files.Select(f => GsfReader.Read(f, buffers)).ToList();
         var channels = new List<Channel>();
         for (var i = 0; i < files.Count; i++)
         {
             var channel = frames[i].Channels[0];
             CheckSameScan(files, i, frames[i].Width, frames[i].Height, frames[i].SizeX, frames[i].SizeY, frames[0].Width, frames[0].Height, frames[0].SizeX, frames[0].SizeY);
-            channels.Add(new Channel(NamedByFile(files[i], channel.Descriptor), channel.Width, channel.Height, channel.Data.ToArray()));
+
+            // The one-file frame is dropped here, so its array moves to the new channel instead of being copied.
+            var data = ChannelBufferPool.ArrayOf(channel) ?? channel.Data.ToArray();
+            channels.Add(new Channel(NamedByFile(files[i], channel.Descriptor), channel.Width, channel.Height, data));
         }
 
         return new Frame(frames[0].Id, frames[0].Scan, channels, FolderMetadata(directory, frames[0].Metadata));

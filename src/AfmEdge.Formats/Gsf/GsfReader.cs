@@ -11,10 +11,12 @@ namespace AfmEdge.Formats.Gsf;
 /// </summary>
 public static class GsfReader
 {
-    public static Frame Read(string path)
+    public static Frame Read(string path) => Read(path, buffers: null);
+
+    internal static Frame Read(string path, ChannelBufferPool? buffers)
     {
         using var bytes = FileBytes.Read(path);
-        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+        return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), buffers);
     }
 
     public static Frame Read(Stream stream, string fileName = "<stream>")
@@ -25,15 +27,15 @@ public static class GsfReader
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => GsfHeader.HasMagic(bytes);
 
-    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset acquiredAt) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes.Span, fileName, acquiredAt));
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset acquiredAt, ChannelBufferPool? buffers = null) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes.Span, fileName, acquiredAt, buffers));
 
-    private static Frame ParseUnguarded(ReadOnlySpan<byte> bytes, string fileName, DateTimeOffset acquiredAt)
+    private static Frame ParseUnguarded(ReadOnlySpan<byte> bytes, string fileName, DateTimeOffset acquiredAt, ChannelBufferPool? buffers)
     {
         var header = GsfHeader.Parse(bytes, bytes.Length, fileName);
 
         // Every sample is written below, so the channel's array need not be zeroed first.
-        var data = GC.AllocateUninitializedArray<float>(header.Width * header.Height);
+        var data = ChannelBufferPool.Allocate(buffers, header.Width * header.Height);
         var source = bytes[header.DataOffset..];
         if (BitConverter.IsLittleEndian)
         {
