@@ -23,7 +23,7 @@ public sealed class StatisticsTests
 
     [Fact]
     public void Ranks_Ties_AreAveraged() =>
-        Assert.Equal([1.0, 2.5, 2.5, 4.0], RegionAnalysis.Ranks([1f, 2f, 2f, 5f]));
+        Assert.Equal([1f, 2.5f, 2.5f, 4f], RegionAnalysis.Ranks([1f, 2f, 2f, 5f]));
 
     [Fact]
     public void Median_OddAndEven_MatchDefinition()
