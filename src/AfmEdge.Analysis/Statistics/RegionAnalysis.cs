@@ -98,39 +98,42 @@ internal static class RegionAnalysis
         var draws = new double[RegionCount * channels.Count][];
         try
         {
-            // Per region: its members, which of them are correlated (interior, finite height), and their blocks.
-            Parallel.For(0, RegionCount, r =>
+            // Per region: its members, which of them are correlated (interior, finite height), and their blocks; per channel:
+            // its frame order split into the regions' sorted values, and their statistics. The two are independent, and the
+            // background's frame costs about what one channel's split does: one parallel pass over both keeps both cores busy.
+            Parallel.For(0, RegionCount + channelCount, item =>
             {
-                frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
-                    options.CorrelationGuard, channels.Count);
-                double volume = 0;
-                foreach (var i in frames[r].Members.Span)
+                if (item < RegionCount)
                 {
-                    var h = height[i];
-                    volume += float.IsFinite(h) ? h : 0;
+                    var r = item;
+                    frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
+                        options.CorrelationGuard, channels.Count);
+                    double volume = 0;
+                    foreach (var i in frames[r].Members.Span)
+                    {
+                        var h = height[i];
+                        volume += float.IsFinite(h) ? h : 0;
+                    }
+
+                    regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
+                    return;
                 }
 
-                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
-            });
-
-            // Every channel: its frame order split into the regions' sorted values, and their statistics.
-            Parallel.For(0, channelCount, c =>
-            {
+                var c = item - RegionCount;
                 var split = new SortedChannel?[RegionCount];
                 SortedChannel.Split(orders[c], labels, position, sizes, split);
                 for (var r = 0; r < RegionCount; r++)
                 {
-                    var item = (r * channelCount) + c;
-                    sorted[item] = split[r]!;
+                    var slot = (r * channelCount) + c;
+                    sorted[slot] = split[r]!;
                     var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
-                    stats[item] = stat;
-                    moments[item] = (mean, sd, count);
-                    if (c == 0)
-                    {
-                        frames[r].RankHeight(split[r]!);
-                    }
+                    stats[slot] = stat;
+                    moments[slot] = (mean, sd, count);
                 }
             });
+
+            // Every region's heights ranked among its correlated members, once for all channels.
+            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount]));
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
             Parallel.For(0, RegionCount * channels.Count, item =>
