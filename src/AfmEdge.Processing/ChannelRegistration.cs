@@ -109,9 +109,6 @@ public readonly record struct RegistrationShift(double Dx, double Dy, double Con
 /// </remarks>
 public static class ChannelRegistration
 {
-    // The second peak is looked for outside this radius (pixels) around the main one: the peak's own flanks are not rivals.
-    private const int PeakExclusionRadius = 3;
-
     // The coarse pass bins by the largest of 4 or 2 that leaves at least this many pixels along each axis.
     private const int MinCoarseSize = 64;
 
@@ -219,7 +216,7 @@ public static class ChannelRegistration
             return results;
         }
 
-        var coarse = Correlate(coarseFeatures.Select(live), wc, hc, new RegistrationShift[live.Count], options);
+        var coarse = Correlate(coarseFeatures.Select(0, live), wc, hc, new RegistrationShift[live.Count], options);
         for (var k = 0; k < coarse.Length; k++)
         {
             coarse[k] = coarse[k] with { Dx = coarse[k].Dx * factor, Dy = coarse[k].Dy * factor };
@@ -229,7 +226,7 @@ public static class ChannelRegistration
         {
             // Too small to bin: the first full-resolution estimate places the windows of a second; if that finds a
             // different peak the match is not stable, and the first (with its confidence) stands.
-            var second = Correlate(coarseFeatures.Select(live), width, height, coarse, options);
+            var second = Correlate(coarseFeatures.Select(0, live), width, height, coarse, options);
             for (var k = 0; k < live.Count; k++)
             {
                 var unstable = Math.Abs(second[k].Dx - coarse[k].Dx) > 2 || Math.Abs(second[k].Dy - coarse[k].Dy) > 2;
@@ -252,7 +249,7 @@ public static class ChannelRegistration
             using var full = new FeatureSet(images, width * height);
             full.Make(Source, width, height, options.Feature);
             var windows = coarse.Select(c => c.Accepted ? c : default).ToArray();
-            var whole = Correlate(full.Select(live), width, height, windows, options);
+            var whole = Correlate(full.Select(0, live), width, height, windows, options);
             for (var k = 0; k < live.Count; k++)
             {
                 var confidence = Math.Min(whole[k].Confidence, coarse[k].Confidence);
@@ -273,30 +270,47 @@ public static class ChannelRegistration
         var sumY = new double[live.Count];
         var counts = new int[live.Count];
         var lowest = coarse.Select(c => c.Confidence).ToArray();
-        using var fineFeatures = new FeatureSet(live.Count + 1, cropWidth * cropHeight);
-        foreach (var (originX, originY) in origins)
-        {
-            fineFeatures.Make(i =>
-            {
-                var (ox, oy) = i == 0 ? (0, 0) : offsets[i - 1];
-                var crop = fineFeatures.Scratch(i);
-                var source = Source(i == 0 ? 0 : live[i - 1]);
-                for (var y = 0; y < cropHeight; y++)
-                {
-                    source.Slice(((originY + oy + y) * width) + originX + ox, cropWidth).CopyTo(crop.Slice(y * cropWidth, cropWidth));
-                }
 
-                return crop;
-            }, cropWidth, cropHeight, options.Feature);
-            var fineLive = Enumerable.Range(1, live.Count).Where(i => fineFeatures.Usable[0] && fineFeatures.Usable[i]).ToList();
-            var fine = fineLive.Count == 0 ? [] : Correlate(fineFeatures.Select(fineLive), cropWidth, cropHeight, [.. fineLive.Select(i => residualWindows[i - 1])], options);
-            for (var f = 0; f < fineLive.Count; f++)
+        // Every window's features at once (both cores share the windows × images jobs), then every window's correlation.
+        var perWindow = live.Count + 1;
+        using var fineFeatures = new FeatureSet(origins.Count * perWindow, cropWidth * cropHeight);
+        fineFeatures.Make(index =>
+        {
+            var (window, i) = Math.DivRem(index, perWindow);
+            var (originX, originY) = origins[window];
+            var (ox, oy) = i == 0 ? (0, 0) : offsets[i - 1];
+            var crop = fineFeatures.Scratch(index);
+            var source = Source(i == 0 ? 0 : live[i - 1]);
+            for (var y = 0; y < cropHeight; y++)
             {
-                var k = fineLive[f] - 1;
-                sumX[k] += fine[f].Dx;
-                sumY[k] += fine[f].Dy;
+                source.Slice(((originY + oy + y) * width) + originX + ox, cropWidth).CopyTo(crop.Slice(y * cropWidth, cropWidth));
+            }
+
+            return crop;
+        }, cropWidth, cropHeight, options.Feature);
+        var problems = new List<PhaseCorrelation.Problem>();
+        var problemLive = new List<List<int>>();
+        for (var window = 0; window < origins.Count; window++)
+        {
+            var first = window * perWindow;
+            var fineLive = Enumerable.Range(1, live.Count).Where(i => fineFeatures.Usable[first] && fineFeatures.Usable[first + i]).ToList();
+            if (fineLive.Count > 0)
+            {
+                problems.Add(new PhaseCorrelation.Problem(fineFeatures.Select(first, fineLive), [.. fineLive.Select(i => residualWindows[i - 1])]));
+                problemLive.Add(fineLive);
+            }
+        }
+
+        var fine = PhaseCorrelation.Correlate(problems, cropWidth, cropHeight, options);
+        for (var p = 0; p < problems.Count; p++)
+        {
+            for (var f = 0; f < problemLive[p].Count; f++)
+            {
+                var k = problemLive[p][f] - 1;
+                sumX[k] += fine[p][f].Dx;
+                sumY[k] += fine[p][f].Dy;
                 counts[k]++;
-                lowest[k] = Math.Min(lowest[k], fine[f].Confidence);
+                lowest[k] = Math.Min(lowest[k], fine[p][f].Confidence);
             }
         }
 
@@ -408,8 +422,8 @@ public static class ChannelRegistration
             }
         }
 
-        /// <summary>The reference's feature and those of the given images, in order.</summary>
-        public float[][] Select(List<int> images) => [_features[0], .. images.Select(i => _features[i])];
+        /// <summary>Feature <paramref name="first"/> (a reference) and those <paramref name="images"/> after it, in order.</summary>
+        public float[][] Select(int first, List<int> images) => [_features[first], .. images.Select(i => _features[first + i])];
 
         public void Dispose()
         {
@@ -422,6 +436,10 @@ public static class ChannelRegistration
 
     private delegate ReadOnlySpan<float> SourceOf(int image);
 
+    /// <summary>One phase-correlation pass of sources[0] (the reference) against the others (<see cref="PhaseCorrelation"/>).</summary>
+    private static RegistrationShift[] Correlate(float[][] sources, int width, int height, RegistrationShift[] windowShifts, RegistrationOptions options) =>
+        PhaseCorrelation.Correlate([new PhaseCorrelation.Problem(sources, windowShifts)], width, height, options)[0];
+
     private static int CoarseFactor(int width, int height)
     {
         foreach (var f in (ReadOnlySpan<int>)[4, 2])
@@ -433,125 +451,6 @@ public static class ChannelRegistration
         }
 
         return 1;
-    }
-
-    /// <summary>
-    /// One phase-correlation pass on width × height feature images: sources[0] is the
-    /// reference, sources[k + 1] the k-th moving image, whose window is centred at <paramref name="windowShifts"/>[k].
-    /// </summary>
-    private static RegistrationShift[] Correlate(float[][] sources, int width, int height, RegistrationShift[] windowShifts, RegistrationOptions options)
-    {
-        var w = width;
-        var h = height;
-        var results = new RegistrationShift[sources.Length - 1];
-        var n = w * h;
-        var images = sources.Length;
-        var pairs = (images + 1) / 2;
-        var re = new double[pairs][];
-        var im = new double[pairs][];
-        var windowX = ArrayPool<double>.Shared.Rent(w);
-        var windowY = ArrayPool<double>.Shared.Rent(h);
-        try
-        {
-            for (var p = 0; p < pairs; p++)
-            {
-                re[p] = ArrayPool<double>.Shared.Rent(n);
-                im[p] = ArrayPool<double>.Shared.Rent(n);
-            }
-
-            for (var i = 0; i < images; i++)
-            {
-                ReadOnlySpan<float> feature = sources[i].AsSpan(0, n);
-                var shift = i == 0 ? default : windowShifts[i - 1];
-                Hann(windowX.AsSpan(0, w), shift.Dx);
-                Hann(windowY.AsSpan(0, h), shift.Dy);
-                var target = (i % 2 == 0 ? re : im)[i / 2].AsSpan(0, n);
-                Window(feature, target, windowX.AsSpan(0, w), windowY.AsSpan(0, h), w, h);
-            }
-
-            if (images % 2 == 1)
-            {
-                im[pairs - 1].AsSpan(0, n).Clear();
-            }
-
-            Transform(re, im, w, h, inverse: false);
-            var gx = ArrayPool<double>.Shared.Rent(w);
-            var gy = ArrayPool<double>.Shared.Rent(h);
-            try
-            {
-                FrequencyWeights(gx.AsSpan(0, w), options.CutoffFrequency);
-                FrequencyWeights(gy.AsSpan(0, h), options.CutoffFrequency);
-                CrossPower(re, im, images - 1, w, h, gx, gy);
-            }
-            finally
-            {
-                ArrayPool<double>.Shared.Return(gx);
-                ArrayPool<double>.Shared.Return(gy);
-            }
-
-            // The cross-power spectra of moving images 2q and 2q + 1 now sit in pair q as P₂q + i·P₂q₊₁.
-            var surfaces = images / 2;
-            Transform(re[..surfaces], im[..surfaces], w, h, inverse: true);
-            for (var k = 0; k < images - 1; k++)
-            {
-                var surface = (k % 2 == 0 ? re : im)[k / 2].AsSpan(0, n);
-                results[k] = LocatePeak(surface, w, h, options);
-            }
-
-            return results;
-        }
-        finally
-        {
-            foreach (var buffer in re.Concat(im))
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<double>.Shared.Return(buffer);
-                }
-            }
-
-            ArrayPool<double>.Shared.Return(windowX);
-            ArrayPool<double>.Shared.Return(windowY);
-        }
-    }
-
-    private static void Transform(double[][] re, double[][] im, int width, int height, bool inverse)
-    {
-        var n = width * height;
-        if (re.Length > 1 && n >= ParallelPixels)
-        {
-            Parallel.For(0, re.Length, p => Transform(re[p].AsSpan(0, n), im[p].AsSpan(0, n), width, height, inverse));
-        }
-        else if (re.Length == 1 && n >= ParallelPixels)
-        {
-            if (inverse)
-            {
-                Fft2D.Inverse(re[0], im[0], width, height, parallel: true);
-            }
-            else
-            {
-                Fft2D.Forward(re[0], im[0], width, height, parallel: true);
-            }
-        }
-        else
-        {
-            for (var p = 0; p < re.Length; p++)
-            {
-                Transform(re[p].AsSpan(0, n), im[p].AsSpan(0, n), width, height, inverse);
-            }
-        }
-    }
-
-    private static void Transform(Span<double> re, Span<double> im, int width, int height, bool inverse)
-    {
-        if (inverse)
-        {
-            Fft2D.Inverse(re, im, width, height);
-        }
-        else
-        {
-            Fft2D.Forward(re, im, width, height);
-        }
     }
 
     /// <summary>
@@ -605,7 +504,15 @@ public static class ChannelRegistration
         double energy = TensorPrimitives.SumOfSquares(feature);
 
         // Relative to the values' size: float data quantised flat still leaves rounding dust.
-        return scale > 0 && energy > 1e-12 * scale * scale * feature.Length;
+        if (!(scale > 0 && energy > 1e-12 * scale * scale * feature.Length))
+        {
+            return false;
+        }
+
+        // Unit RMS: two images share one complex transform (a + i·b), and in single precision a b a million times larger
+        // than a would bury a's spectrum in b's rounding. Whitening makes the correlation blind to the scale.
+        TensorPrimitives.Multiply(feature, (float)Math.Sqrt(feature.Length / energy), feature);
+        return true;
     }
 
     /// <summary>
@@ -683,346 +590,29 @@ public static class ChannelRegistration
     private static void Bin(ReadOnlySpan<float> input, Span<float> output, int width, int w, int h, int factor)
     {
         var scale = 1f / (factor * factor);
-        for (var y = 0; y < h; y++)
+        var buffer = ArrayPool<float>.Shared.Rent(w * factor);
+        try
         {
-            var target = output.Slice(y * w, w);
-            target.Clear();
-            for (var j = 0; j < factor; j++)
+            // The block's rows summed as whole rows (vectorised), then each run of factor columns of that sum.
+            var rows = buffer.AsSpan(0, w * factor);
+            for (var y = 0; y < h; y++)
             {
-                var row = input.Slice(((y * factor) + j) * width, w * factor);
+                input.Slice(y * factor * width, w * factor).CopyTo(rows);
+                for (var j = 1; j < factor; j++)
+                {
+                    TensorPrimitives.Add(rows, input.Slice(((y * factor) + j) * width, w * factor), rows);
+                }
+
+                var target = output.Slice(y * w, w);
                 for (var x = 0; x < w; x++)
                 {
-                    var sum = 0f;
-                    for (var i = 0; i < factor; i++)
-                    {
-                        sum += row[(x * factor) + i];
-                    }
-
-                    target[x] += sum;
-                }
-            }
-
-            TensorPrimitives.Multiply(target, scale, target);
-        }
-    }
-
-    /// <summary>output = input × Hann window (separable, rows × columns), widened to double.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Window(ReadOnlySpan<float> input, Span<double> output, ReadOnlySpan<double> windowX, ReadOnlySpan<double> windowY, int width, int height)
-    {
-        ref var wx = ref MemoryMarshal.GetReference(windowX);
-        var lanes = Vector<float>.Count;
-        for (var y = 0; y < height; y++)
-        {
-            var wy = windowY[y];
-            var row = input.Slice(y * width, width);
-            var target = output.Slice(y * width, width);
-            if (wy == 0)
-            {
-                target.Clear();
-                continue;
-            }
-
-            ref var r = ref MemoryMarshal.GetReference(row);
-            ref var t = ref MemoryMarshal.GetReference(target);
-            var x = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                var vy = new Vector<double>(wy);
-                var half = Vector<double>.Count;
-                for (; x <= width - lanes; x += lanes)
-                {
-                    var f = Vector.LoadUnsafe(ref r, (nuint)x);
-                    (Vector.WidenLower(f) * vy * Vector.LoadUnsafe(ref wx, (nuint)x)).StoreUnsafe(ref t, (nuint)x);
-                    (Vector.WidenUpper(f) * vy * Vector.LoadUnsafe(ref wx, (nuint)(x + half))).StoreUnsafe(ref t, (nuint)(x + half));
-                }
-            }
-
-            for (; x < width; x++)
-            {
-                Unsafe.Add(ref t, x) = Unsafe.Add(ref r, x) * wy * Unsafe.Add(ref wx, x);
-            }
-        }
-    }
-
-    /// <summary>Hann window of length w.Length whose centre is moved by <paramref name="shift"/> samples (zero beyond its support).</summary>
-    private static void Hann(Span<double> w, double shift)
-    {
-        var n = w.Length;
-        for (var i = 0; i < n; i++)
-        {
-            var t = (i + 0.5 - shift) / n;
-            w[i] = t is > 0 and < 1 ? 0.5 - (0.5 * Math.Cos(2 * Math.PI * t)) : 0;
-        }
-    }
-
-    /// <summary>
-    /// Pair p holds Z = FFT(image 2p + i·image 2p+1), image 0 being the reference; an image's spectrum is
-    /// (Z[k] + Z*[−k])/2 (even) or (Z[k] − Z*[−k])/(2i) (odd). Writes the whitened, weighted cross-power spectra
-    /// Pₖ = conj(A)·Bₖ (whose inverse transform peaks at the displacement of moving image k) as P₂q + i·P₂q₊₁ into pair
-    /// q: both are Hermitian, so one inverse transform gives the two real surfaces as its real and imaginary parts.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CrossPower(double[][] re, double[][] im, int moving, int width, int height, double[] gx, double[] gy)
-    {
-        if (moving <= 2)
-        {
-            CrossPowerOneOrTwo(re, im, moving, width, height, gx, gy);
-            return;
-        }
-
-        Span<double> pr = moving <= 64 ? stackalloc double[moving] : new double[moving];
-        Span<double> pi = moving <= 64 ? stackalloc double[moving] : new double[moving];
-
-        // Q[−k] = conj(Q[k]) for real images: each pair (k, −k) is computed once, from both bins, and written to both.
-        for (var ky = 0; ky < height; ky++)
-        {
-            var my = ky == 0 ? 0 : height - ky;
-            if (my < ky)
-            {
-                continue;
-            }
-
-            for (var kx = 0; kx < width; kx++)
-            {
-                var mx = kx == 0 ? 0 : width - kx;
-                var i = (ky * width) + kx;
-                var j = (my * width) + mx;
-                if (j < i)
-                {
-                    continue;
-                }
-
-                var weight = gx[kx] * gy[ky];
-                double ar = 0, ai = 0;
-                for (var image = 0; image <= moving; image++)
-                {
-                    var zr = re[image / 2][i];
-                    var zi = im[image / 2][i];
-                    var cr = re[image / 2][j];
-                    var ci = -im[image / 2][j];
-                    double sr, si;
-                    if (image % 2 == 0)
-                    {
-                        sr = 0.5 * (zr + cr);
-                        si = 0.5 * (zi + ci);
-                    }
-                    else
-                    {
-                        sr = 0.5 * (zi - ci);
-                        si = -0.5 * (zr - cr);
-                    }
-
-                    if (image == 0)
-                    {
-                        (ar, ai) = (sr, si);
-                        continue;
-                    }
-
-                    var qr = (ar * sr) + (ai * si);
-                    var qi = (ar * si) - (ai * sr);
-                    var magnitude = Math.Sqrt((qr * qr) + (qi * qi));
-                    var scale = magnitude > 0 ? weight / magnitude : 0;
-                    pr[image - 1] = qr * scale;
-                    pi[image - 1] = qi * scale;
-                }
-
-                for (var q = 0; 2 * q < moving; q++)
-                {
-                    var er = pr[2 * q];
-                    var ei = pi[2 * q];
-                    double or = 0, oi = 0;
-                    if ((2 * q) + 1 < moving)
-                    {
-                        or = pr[(2 * q) + 1];
-                        oi = pi[(2 * q) + 1];
-                    }
-
-                    // S = E + i·O at k; at −k: conj(E) + i·conj(O).
-                    re[q][i] = er - oi;
-                    im[q][i] = ei + or;
-                    re[q][j] = er + oi;
-                    im[q][j] = -ei + or;
+                    target[x] = TensorPrimitives.Sum(rows.Slice(x * factor, factor)) * scale;
                 }
             }
         }
-
-        for (var q = 0; 2 * q < moving; q++)
+        finally
         {
-            re[q][0] = 0;
-            im[q][0] = 0;
+            ArrayPool<float>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary><see cref="CrossPower"/> for one or two moving images (the chain's case), with the spans hoisted.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CrossPowerOneOrTwo(double[][] re, double[][] im, int moving, int width, int height, double[] gx, double[] gy)
-    {
-        var n = width * height;
-        var r0 = re[0].AsSpan(0, n);
-        var i0 = im[0].AsSpan(0, n);
-        var two = moving == 2;
-        var r1 = two ? re[1].AsSpan(0, n) : default;
-        var i1 = two ? im[1].AsSpan(0, n) : default;
-        for (var ky = 0; ky <= height / 2; ky++)
-        {
-            var my = ky == 0 ? 0 : height - ky;
-            var wy = gy[ky];
-            for (var kx = 0; kx < width; kx++)
-            {
-                var mx = kx == 0 ? 0 : width - kx;
-                var i = (ky * width) + kx;
-                var j = (my * width) + mx;
-                if (j < i)
-                {
-                    continue;
-                }
-
-                // Pair 0 = reference + i·moving 0: A = (Z + Z*₋)/2, B₀ = (Z − Z*₋)/(2i).
-                double zr = r0[i], zi = i0[i], cr = r0[j], ci = -i0[j];
-                var ar = 0.5 * (zr + cr);
-                var ai = 0.5 * (zi + ci);
-                var weight = gx[kx] * wy;
-                var (er, ei) = Whitened(ar, ai, 0.5 * (zi - ci), -0.5 * (zr - cr), weight);
-                double or = 0, oi = 0;
-                if (two)
-                {
-                    // Pair 1 = moving 1 + i·0: its transform is moving 1's spectrum itself.
-                    (or, oi) = Whitened(ar, ai, r1[i], i1[i], weight);
-                }
-
-                // S = E + i·O at k; at −k: conj(E) + i·conj(O).
-                r0[i] = er - oi;
-                i0[i] = ei + or;
-                r0[j] = er + oi;
-                i0[j] = -ei + or;
-            }
-        }
-
-        r0[0] = 0;
-        i0[0] = 0;
-    }
-
-    /// <summary>conj(A)·B scaled to magnitude <paramref name="weight"/> (0 where it vanishes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double Re, double Im) Whitened(double ar, double ai, double br, double bi, double weight)
-    {
-        var qr = (ar * br) + (ai * bi);
-        var qi = (ar * bi) - (ai * br);
-        var magnitude2 = (qr * qr) + (qi * qi);
-        var scale = magnitude2 > 0 ? weight / Math.Sqrt(magnitude2) : 0;
-        return (qr * scale, qi * scale);
-    }
-
-    private static void FrequencyWeights(Span<double> w, double cutoff)
-    {
-        var n = w.Length;
-        for (var k = 0; k < n; k++)
-        {
-            var f = (k <= n / 2 ? k : k - n) / (double)n / cutoff;
-            w[k] = Math.Exp(-f * f);
-        }
-    }
-
-    private static RegistrationShift LocatePeak(ReadOnlySpan<double> surface, int width, int height, RegistrationOptions options)
-    {
-        var rangeX = Math.Min(Math.Max(1, (int)(options.MaxShiftFraction * width)), width / 2);
-        var rangeY = Math.Min(Math.Max(1, (int)(options.MaxShiftFraction * height)), height / 2);
-        var best = double.NegativeInfinity;
-        int bx = 0, by = 0;
-        for (var dy = -rangeY; dy <= rangeY; dy++)
-        {
-            var row = surface.Slice(Wrap(dy, height) * width, width);
-            var (value, dx) = MaxOver(row, -rangeX, rangeX);
-            if (value > best)
-            {
-                best = value;
-                bx = dx;
-                by = dy;
-            }
-        }
-
-        var second = double.NegativeInfinity;
-        for (var dy = -rangeY; dy <= rangeY; dy++)
-        {
-            var row = surface.Slice(Wrap(dy, height) * width, width);
-            if (Math.Abs(dy - by) > PeakExclusionRadius)
-            {
-                second = Math.Max(second, MaxOver(row, -rangeX, rangeX).Value);
-                continue;
-            }
-
-            second = Math.Max(second, MaxOver(row, -rangeX, bx - PeakExclusionRadius - 1).Value);
-            second = Math.Max(second, MaxOver(row, bx + PeakExclusionRadius + 1, rangeX).Value);
-        }
-
-        var confidence = best > 0 ? Math.Clamp(1 - (Math.Max(second, 0) / best), 0, 1) : 0;
-        var peakRow = Wrap(by, height) * width;
-        var subX = SubPixel(surface[peakRow + Wrap(bx - 1, width)], best, surface[peakRow + Wrap(bx + 1, width)]);
-        var column = Wrap(bx, width);
-        var subY = SubPixel(surface[(Wrap(by - 1, height) * width) + column], best, surface[(Wrap(by + 1, height) * width) + column]);
-        return new RegistrationShift(bx + subX, by + subY, confidence, confidence >= options.MinConfidence);
-    }
-
-    /// <summary>The largest value of a wrapped row over offsets [from, to] (the first, on ties) and its offset.</summary>
-    private static (double Value, int Offset) MaxOver(ReadOnlySpan<double> row, int from, int to)
-    {
-        var best = double.NegativeInfinity;
-        var at = from;
-        if (to < from)
-        {
-            return (best, at);
-        }
-
-        // Negative offsets sit at the row's end, the others at its start: two contiguous runs.
-        if (from < 0)
-        {
-            var end = Math.Min(to, -1);
-            var run = row.Slice(row.Length + from, end - from + 1);
-            var index = TensorPrimitives.IndexOfMax(run);
-            best = run[index];
-            at = from + index;
-        }
-
-        if (to >= 0)
-        {
-            var start = Math.Max(from, 0);
-            var run = row.Slice(start, to - start + 1);
-            var index = TensorPrimitives.IndexOfMax(run);
-            if (run[index] > best)
-            {
-                best = run[index];
-                at = start + index;
-            }
-        }
-
-        return (best, at);
-    }
-
-    /// <summary>Vertex of the Gaussian through three samples (of the parabola when a flank is not positive), within ±0.5.</summary>
-    private static double SubPixel(double left, double centre, double right)
-    {
-        double offset;
-        if (left > 0 && right > 0 && centre > 0)
-        {
-            var l = Math.Log(left);
-            var c = Math.Log(centre);
-            var r = Math.Log(right);
-            var curvature = l - (2 * c) + r;
-            offset = curvature < 0 ? 0.5 * (l - r) / curvature : 0;
-        }
-        else
-        {
-            var curvature = left - (2 * centre) + right;
-            offset = curvature < 0 ? 0.5 * (left - right) / curvature : 0;
-        }
-
-        return Math.Clamp(offset, -0.5, 0.5);
-    }
-
-    private static int Wrap(int i, int n)
-    {
-        var m = i % n;
-        return m < 0 ? m + n : m;
     }
 }

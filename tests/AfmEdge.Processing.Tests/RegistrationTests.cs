@@ -73,8 +73,9 @@ public sealed class RegistrationTests
         for (var i = 0; i < shifts.Length; i++)
         {
             var alone = ChannelRegistration.Estimate(reference, moving[i].Span, Size, Size, new RegistrationOptions { Feature = RegistrationFeature.Intensity });
-            Assert.Equal(alone.Dx, together[i].Dx, 1e-9);
-            Assert.Equal(alone.Dy, together[i].Dy, 1e-9);
+            // The transforms run in single precision: packing an image with another partner changes only rounding.
+            Assert.Equal(alone.Dx, together[i].Dx, 1e-5);
+            Assert.Equal(alone.Dy, together[i].Dy, 1e-5);
             AssertShift(shifts[i].Item1, shifts[i].Item2, together[i], 0.1);
         }
     }
