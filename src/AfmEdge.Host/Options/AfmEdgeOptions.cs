@@ -47,7 +47,11 @@ public sealed class ProcessingOptions
     /// </summary>
     public string Accelerator { get; set; } = AfmEdge.Kernels.ProcessingAccelerator.Cpu;
 
-    public static IReadOnlyList<string> DefaultSteps { get; } = ["level:plane"];
+    /// <summary>
+    /// Trace and retrace to their midpoint first (the default source records both; piezo hysteresis and signal lag move
+    /// them apart and off the true position, and a frame without retrace passes unchanged), then a plane.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultSteps { get; } = ["register:midpoint", "level:plane"];
 
     /// <summary>
     /// Null when the config does not say, which means <see cref="DefaultSteps"/>. .NET configuration cannot tell an
