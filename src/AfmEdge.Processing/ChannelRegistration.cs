@@ -606,7 +606,14 @@ public static class ChannelRegistration
                 var target = output.Slice(y * w, w);
                 for (var x = 0; x < w; x++)
                 {
-                    target[x] = TensorPrimitives.Sum(rows.Slice(x * factor, factor)) * scale;
+                    var block = rows.Slice(x * factor, factor);
+                    var sum = 0f;
+                    foreach (var v in block)
+                    {
+                        sum += v;
+                    }
+
+                    target[x] = sum * scale;
                 }
             }
         }
