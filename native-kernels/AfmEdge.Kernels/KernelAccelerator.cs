@@ -59,22 +59,55 @@ public sealed class KernelAccelerator : IDisposable
     /// Opens the first CUDA GPU, else the first OpenCL GPU that ILGPU accepts. Returns false, with the reason, when
     /// neither exists (no driver, only CPU OpenCL such as PoCL, which ILGPU's OpenCL backend rejects).
     /// </summary>
-    public static bool TryCreateGpu(out KernelAccelerator? accelerator, out string reason)
+    public static bool TryCreateGpu(out KernelAccelerator? accelerator, out string reason) =>
+        TryCreateGpu(GpuBackend.Any, out accelerator, out reason);
+
+    /// <summary>
+    /// Opens the first GPU of <paramref name="backend"/> that ILGPU accepts (for <see cref="GpuBackend.Any"/>: CUDA
+    /// before OpenCL). Returns false, with the reason, when there is none.
+    /// </summary>
+    public static bool TryCreateGpu(GpuBackend backend, out KernelAccelerator? accelerator, out string reason)
     {
+        if (!Enum.IsDefined(backend))
+        {
+            throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown GPU backend.");
+        }
+
         accelerator = null;
+        var cuda = backend != GpuBackend.OpenCL;
+        var openCl = backend != GpuBackend.Cuda;
+        var runtime = backend switch
+        {
+            GpuBackend.Cuda => "CUDA",
+            GpuBackend.OpenCL => "OpenCL",
+            _ => "CUDA or OpenCL",
+        };
         Context context;
         try
         {
-            context = Context.Create(builder => builder.Cuda().OpenCL().Optimize(OptimizationLevel.O2));
+            context = Context.Create(builder =>
+            {
+                if (cuda)
+                {
+                    builder.Cuda();
+                }
+
+                if (openCl)
+                {
+                    builder.OpenCL();
+                }
+
+                builder.Optimize(OptimizationLevel.O2);
+            });
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or DllNotFoundException or TypeInitializationException or CLException or CudaException)
         {
-            reason = "no GPU runtime: " + e.Message;
+            reason = $"no {runtime} runtime: " + e.Message;
             return false;
         }
 
         var candidates = context.Devices
-            .Where(d => d.AcceleratorType == AcceleratorType.Cuda || (d is CLDevice cl && cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU))
+            .Where(d => (cuda && d.AcceleratorType == AcceleratorType.Cuda) || (openCl && d is CLDevice cl && cl.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU))
             .OrderBy(d => d.AcceleratorType == AcceleratorType.Cuda ? 0 : 1)
             .ToList();
         var problems = new List<string>();
@@ -94,7 +127,7 @@ public sealed class KernelAccelerator : IDisposable
 
         context.Dispose();
         reason = candidates.Count == 0
-            ? "no CUDA or OpenCL GPU device found"
+            ? $"no {runtime} GPU device found"
             : "no GPU accepted: " + string.Join("; ", problems);
         return false;
     }
@@ -111,4 +144,17 @@ public sealed class KernelAccelerator : IDisposable
         Accelerator.Dispose();
         _context.Dispose();
     }
+}
+
+/// <summary>Which GPU runtime <see cref="KernelAccelerator.TryCreateGpu(GpuBackend, out KernelAccelerator?, out string)"/> looks at.</summary>
+public enum GpuBackend
+{
+    /// <summary>CUDA first, then OpenCL.</summary>
+    Any,
+
+    /// <summary>NVIDIA CUDA only.</summary>
+    Cuda,
+
+    /// <summary>OpenCL GPUs only (CPU OpenCL devices such as PoCL are not taken).</summary>
+    OpenCL,
 }

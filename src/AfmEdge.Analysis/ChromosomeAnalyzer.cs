@@ -58,8 +58,16 @@ public sealed class ChromosomeAnalyzer
             channels[channel.Name] = channel;
         }
 
+        // The other channels do not depend on the segmentation: they are sorted on the second core meanwhile.
+        var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
+            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
+            .ToArray();
+        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)]);
         int width = frame.Width, rows = frame.Height;
         var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+
+        // The leveled height is final now: sorted alongside the axes, splits and labels.
+        using var heightOrder = new PendingOrders([segmentation.LeveledData]);
         var (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, null);
 
         // Touching chromosomes: split what measures as a cluster into pieces that each measure as one chromosome,
@@ -115,10 +123,8 @@ public sealed class ChromosomeAnalyzer
             }
         }
 
-        var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
-            .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
-            .ToArray();
-        var results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+        var results = RegionAnalysis.Run(statisticsLabels, leveled, others, [.. heightOrder.Wait(), .. otherOrders.Wait()], width, rows,
+            frame.PixelSizeX, frame.PixelSizeY, Options);
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using AfmEdge.Core;
+using AfmEdge.Kernels;
 using AfmEdge.Processing;
 
 namespace AfmEdge.Cli;
@@ -36,11 +37,12 @@ internal static class BenchCommand
             Description = "gwy-oracle to time Gwyddion on the same 512² field in this run (default: tests/gwyddion-oracle/bin/gwy-oracle above the current or program directory).",
         };
         var noGwyddion = new Option<bool>("--no-gwyddion") { Description = "Do not time Gwyddion; show the issue's figures instead." };
+        var accelerator = ProcessCommand.AcceleratorOption();
         var process = new Command("process", "Time each processing operation on a synthetic scan: median (and minimum) ms per run, one thread; Gwyddion beside it when its oracle is built.")
         {
-            sizes, budget, gwyddion, noGwyddion,
+            sizes, budget, gwyddion, noGwyddion, accelerator,
         };
-        process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), parse.GetValue(gwyddion), parse.GetValue(noGwyddion), output, error));
+        process.SetAction(parse => Run(parse.GetValue(sizes)!, parse.GetValue(budget), parse.GetValue(gwyddion), parse.GetValue(noGwyddion), parse.GetValue(accelerator)!, output, error));
         return new Command("bench", "Benchmarks: the figures the issues name, measured in one run on this machine.")
         {
             process, BenchSimulateCommand.Create(output), BenchPipelineCommand.Create(output, error), BenchFormatsCommand.Create(output, error),
@@ -48,7 +50,7 @@ internal static class BenchCommand
         };
     }
 
-    private static int Run(string sizeList, double budgetMs, FileInfo? gwyddionOracle, bool noGwyddion, TextWriter output, TextWriter error)
+    private static int Run(string sizeList, double budgetMs, FileInfo? gwyddionOracle, bool noGwyddion, string acceleratorName, TextWriter output, TextWriter error)
     {
         if (BenchSizes.Parse(sizeList, out var problem) is not { } sizes)
         {
@@ -56,17 +58,48 @@ internal static class BenchCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var oracle = noGwyddion ? null : gwyddionOracle?.FullName ?? FindOracle();
+        if (!ProcessCommand.CheckAccelerator("bench process", acceleratorName, error))
+        {
+            return ExitCodes.BadUsageOrConfig;
+        }
+
         if (gwyddionOracle is not null && !gwyddionOracle.Exists)
         {
             error.WriteLine($"afmedge bench process: --gwyddion {gwyddionOracle.FullName} does not exist.");
             return ExitCodes.BadUsageOrConfig;
         }
 
+        if (!ProcessCommand.TryOpenAccelerator("bench process", acceleratorName, error, out var device, out var choice))
+        {
+            return ExitCodes.RuntimeFailure;
+        }
+
+        if (acceleratorName != ProcessingAccelerator.Cpu)
+        {
+            output.WriteLine($"Accelerator ({acceleratorName}): {choice}");
+        }
+
+        using (device)
+        {
+            return Run(sizes, budgetMs, gwyddionOracle, noGwyddion, device, output);
+        }
+    }
+
+    private static int Run(int[] sizes, double budgetMs, FileInfo? gwyddionOracle, bool noGwyddion, AcceleratorGridDevice? device, TextWriter output)
+    {
+
+        var oracle = noGwyddion ? null : gwyddionOracle?.FullName ?? FindOracle();
+
         using var gwyddion = oracle is null ? null : new GwyddionTimer(oracle, Field(512, 512), 512);
         output.WriteLine(gwyddion is null
             ? "Gwyddion: gwy-oracle not built (tests/gwyddion-oracle/build.sh); the column shows the issue's 2.62 figures (*)."
             : $"Gwyddion: {oracle}, timed on the same 512² field in this run (median ms, one thread).");
+        if (device is not null)
+        {
+            // Timed with the transfers: a frame lives in host memory between steps, as in the chain.
+            output.WriteLine("The grid steps run on it (upload, kernels and download timed); the tip, register estimate and shift rows run on the CPU.");
+        }
+
         output.WriteLine($"{"operation",-24}" + string.Concat(sizes.Select(s => $"{s + "² median (min)",22}")) + $"{"Gwyddion 512²",16}{"speed-up",10}");
         foreach (var (step, oracleOperation, issue) in Operations)
         {
@@ -75,7 +108,9 @@ internal static class BenchCommand
             {
                 var input = Field(size, size);
                 var result = new float[input.Length];
-                return () => op.Run(input, result, size, size, default);
+                return device is not null && device.TryRun(op, input, result, size, size, null)
+                    ? () => device.TryRun(op, input, result, size, size, null)
+                    : () => op.Run(input, result, size, size, default);
             }, Gwyddion(gwyddion, oracleOperation, issue, budgetMs));
         }
 
@@ -127,7 +162,7 @@ internal static class BenchCommand
             var cpuBefore = process.TotalProcessorTime;
             var (frameMedian, frameMin) = BenchTiming.Measure(() =>
             {
-                chain.Apply(input);
+                chain.Apply(input, device);
                 runs++;
             }, budgetMs * 2, maximumRuns: 400);
             process.Refresh();

@@ -10,7 +10,10 @@ namespace AfmEdge.Cli;
 /// <summary>
 /// `afmedge bench formats`: opening a 512² 4-channel frame (.gwy, and .gsf one file per channel) in MB/s, beside
 /// reading the same bytes raw, so the parser's cost shows against the cost of the bytes themselves: parsing from
-/// memory, opening with the file cached, and opening cold from the disk beside a cold raw read (their ratio).
+/// memory, opening with the file cached, and opening cold from the disk beside a cold raw read (their ratio). Each
+/// open is taken two ways: into new channel arrays (one open on its own), and into arrays handed back to a
+/// <see cref="ChannelBufferPool"/> after each frame, as the commands that open file after file do (`correlate`); the
+/// page faults per open show what new arrays cost.
 /// </summary>
 internal static class BenchFormatsCommand
 {
@@ -92,42 +95,33 @@ internal static class BenchFormatsCommand
         // The parser alone: the bytes are already in memory, so this is what opening costs beyond reading.
         var inMemory = files.Select(File.ReadAllBytes).ToArray();
         var names = files.Select(Path.GetFileName).ToArray();
-        void ParseAll()
+        var buffers = new ChannelBufferPool();
+        void ParseAll(ChannelBufferPool? pool)
         {
             for (var i = 0; i < inMemory.Length; i++)
             {
                 using var stream = new MemoryStream(inMemory[i], writable: false);
-                FrameImporter.OpenAll(stream, names[i]!);
+                Done(FrameImporter.OpenAll(stream, names[i]!, pool), pool);
             }
         }
 
-        var (parse, parseMin) = BenchTiming.Measure(ParseAll, budgetMs / 4, maximumRuns: 200);
-        var (warm, _) = BenchTiming.Measure(() => Array.ForEach(files, f => FrameImporter.OpenAll(f)), budgetMs / 4, maximumRuns: 200);
+        void OpenFiles(ChannelBufferPool? pool) => Array.ForEach(files, f => Done(FrameImporter.OpenAll(f, pool), pool));
+
+        var (parse, parseMin) = BenchTiming.Measure(() => ParseAll(buffers), budgetMs / 4, maximumRuns: 200);
+        var (parseNew, parseNewMin) = BenchTiming.Measure(() => ParseAll(null), budgetMs / 4, maximumRuns: 200);
+        var (warm, _) = BenchTiming.Measure(() => OpenFiles(buffers), budgetMs / 4, maximumRuns: 200);
 
         // CPU time does not grow when other processes hold the cores, so it shows what parsing costs on a quiet machine.
         const int Probes = 8;
-        var parseCpu = CpuMilliseconds(() =>
-        {
-            for (var i = 0; i < Probes; i++)
-            {
-                ParseAll();
-            }
-        }) / Probes;
+        var (parseCpu, faults, _, _) = Probe(() => ParseAll(buffers), Probes);
+        var (parseNewCpu, newFaults, allocated, gen2PerOpen) = Probe(() => ParseAll(null), Probes);
 
         // What one open allocates, beside what the caller keeps: the channels' own float32 arrays.
         var channelBytes = files.Sum(f => FrameImporter.OpenAll(f).Sum(frame => frame.Channels.Sum(c => (long)c.Data.Length * sizeof(float))));
-        var gen2Before = GC.CollectionCount(2);
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Probes; i++)
-        {
-            Array.ForEach(files, f => FrameImporter.OpenAll(f));
-        }
-
-        var allocated = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)Probes;
-        var gen2PerOpen = (GC.CollectionCount(2) - gen2Before) / (double)Probes;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label} ({megabytes:F1} MB): parse from memory {Rate(parse)} (best {Rate(parseMin)}; {Rate(parseCpu)} of CPU time); open with page cache warm {Rate(warm)}; " +
-            $"one open allocates {allocated / 1e6:F2} MB, of which {channelBytes / 1e6:F2} MB are the channels it returns; {gen2PerOpen:F1} gen2 GCs per open"));
+            $"{label} ({megabytes:F1} MB): parse from memory {Rate(parse)} (best {Rate(parseMin)}; {Rate(parseCpu)} of CPU time; {faults:F0} page faults); " +
+            $"into new channel arrays {Rate(parseNew)} (best {Rate(parseNewMin)}; {Rate(parseNewCpu)} of CPU time; {newFaults:F0} page faults); open with page cache warm {Rate(warm)}; " +
+            $"parsing into new arrays allocates {allocated / 1e6:F2} MB, of which {channelBytes / 1e6:F2} MB are the channels it returns; {gen2PerOpen:F1} gen2 GCs per open"));
 
         if (!files.All(PageCache.Evict))
         {
@@ -141,20 +135,65 @@ internal static class BenchFormatsCommand
         var buffer = new byte[files.Max(f => new FileInfo(f).Length)];
         var raw = new List<double>();
         var open = new List<double>();
-        double rawCpu = 0, openCpu = 0;
+        var openNew = new List<double>();
+        double rawCpu = 0, openCpu = 0, openNewCpu = 0;
         var total = System.Diagnostics.Stopwatch.StartNew();
         while (raw.Count < 5 || (total.Elapsed.TotalMilliseconds < budgetMs / 2 && raw.Count < 50))
         {
             rawCpu += CpuMilliseconds(() => raw.Add(TimeCold(files, f => ReadRaw(f, buffer))));
-            openCpu += CpuMilliseconds(() => open.Add(TimeCold(files, f => FrameImporter.OpenAll(f))));
+            openCpu += CpuMilliseconds(() => open.Add(TimeCold(files, f => Done(FrameImporter.OpenAll(f, buffers), buffers))));
+            openNewCpu += CpuMilliseconds(() => openNew.Add(TimeCold(files, f => FrameImporter.OpenAll(f))));
         }
 
         var rawCold = ProcessCommand.Median([.. raw.Order()]);
         var openCold = ProcessCommand.Median([.. open.Order()]);
+        var openNewCold = ProcessCommand.Median([.. openNew.Order()]);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label} from disk (cache dropped before each run; median of {raw.Count} runs each): cold open {Rate(openCold)}, " +
-            $"raw read of the same bytes {Rate(rawCold)}; cold open / raw read = {rawCold / openCold:F2}; " +
-            $"CPU time per cold open {openCpu / open.Count:F1} ms, per raw read {rawCpu / raw.Count:F1} ms (dropping the cache included)"));
+            $"raw read of the same bytes {Rate(rawCold)}; cold open / raw read = {rawCold / openCold:F2} " +
+            $"(into new channel arrays {Rate(openNewCold)}, {rawCold / openNewCold:F2}); CPU time per cold open {openCpu / open.Count:F1} ms " +
+            $"(new arrays {openNewCpu / openNew.Count:F1} ms), per raw read {rawCpu / raw.Count:F1} ms (dropping the cache included)"));
+    }
+
+    /// <summary>A frame the benchmark is done with goes back to the pool it came from, as `correlate` hands back each file's frames.</summary>
+    private static void Done(IReadOnlyList<Frame> frames, ChannelBufferPool? pool) => pool?.Return(frames);
+
+    /// <summary>Per run of <paramref name="run"/>: CPU milliseconds, minor page faults, bytes allocated and gen2 collections.</summary>
+    private static (double CpuMs, double Faults, double Allocated, double Gen2) Probe(Action run, int runs)
+    {
+        var gen2 = GC.CollectionCount(2);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var faults = MinorFaults();
+        var cpu = CpuMilliseconds(() =>
+        {
+            for (var i = 0; i < runs; i++)
+            {
+                run();
+            }
+        });
+        return (cpu / runs, (MinorFaults() - faults) / (double)runs,
+            (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)runs, (GC.CollectionCount(2) - gen2) / (double)runs);
+    }
+
+    /// <summary>
+    /// The process's minor page faults so far (/proc/self/stat, field 10), NaN where there is no such file: each one is a
+    /// page of memory the process touched for the first time, which is what a new 1 MB channel array costs.
+    /// </summary>
+    private static double MinorFaults()
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText("/proc/self/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return double.NaN;
+        }
+
+        // The command name in parentheses may hold spaces; the fields after it start at field 3 (the state).
+        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 10 - 3 && double.TryParse(fields[10 - 3], NumberStyles.None, CultureInfo.InvariantCulture, out var faults) ? faults : double.NaN;
     }
 
     /// <summary>The process's CPU time (every thread, the GC's included) spent while <paramref name="run"/> ran.</summary>

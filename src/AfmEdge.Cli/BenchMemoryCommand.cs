@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using AfmEdge.Core;
+using AfmEdge.Formats.Gsf;
 using AfmEdge.Inference;
+using AfmEdge.Inference.Network;
 
 namespace AfmEdge.Cli;
 
@@ -24,8 +27,8 @@ internal static class BenchMemoryCommand
         var tile = new Option<int>("--tile") { Description = "Tile size in input pixels.", DefaultValueFactory = _ => 128 };
         var threads = new Option<int>("--threads") { Description = "Engine threads.", DefaultValueFactory = _ => 2 };
         var child = new Option<int>(ChildOption) { Description = "Internal: measure one size in this process.", Hidden = true };
-        var childStreamed = new Option<bool>(ChildStreamedOption) { Description = "Internal: measure the streamed path (rows in, bands out to a file).", Hidden = true };
-        var command = new Command("memory", "Peak RSS enhancing a frame of each size (one fresh process per size and path): held in memory, and streamed row by row to a file.")
+        var childStreamed = new Option<bool>(ChildStreamedOption) { Description = "Internal: measure the streamed path (afmedge enhance on a folder of .gsf files).", Hidden = true };
+        var command = new Command("memory", "Peak RSS enhancing a frame of each size (one fresh process per size and path): held in memory, and streamed as `afmedge enhance` does for .gsf files.")
         {
             sizes, engine, model, modelDirectory, tile, threads, child, childStreamed,
         };
@@ -78,7 +81,7 @@ internal static class BenchMemoryCommand
             var s = streamed[^1];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{size,5}²: held in memory: frame buffers {Mb(h.FrameBytes),8:F1} MB  peak RSS {Mb(h.PeakRss),8:F1} MB  " +
-                $"enhancing added {Mb(h.PeakRss - h.RssWithFrame),6:F1} MB  ({h.Seconds:F1} s) | streamed to a file: peak RSS {Mb(s.PeakRss),6:F1} MB  ({s.Seconds:F1} s)"));
+                $"enhancing added {Mb(h.PeakRss - h.RssWithFrame),6:F1} MB  ({h.Seconds:F1} s) | streamed (afmedge enhance, .gsf in and out): peak RSS {Mb(s.PeakRss),6:F1} MB  ({s.Seconds:F1} s)"));
         }
 
         if (held.Count > 1)
@@ -142,8 +145,9 @@ internal static class BenchMemoryCommand
         return ExitCodes.Ok;
     }
 
-    // The streamed path: rows arrive one at a time (as from a scan or a file reader) and each finished band goes to a
-    // file, one per output channel, as a writer of a huge frame would; nothing the size of the frame is ever held.
+    // The streamed path is `afmedge enhance` itself on a channel folder: pattern .gsf files of the size are written row
+    // by row (the frame is never held, here either), the peak is reset, and the command's own streamed code reads them
+    // and writes the ×2 files; the temporary folder goes afterwards.
     private static int MeasureStreamed(int pixels, Settings settings, TextWriter output, TextWriter error)
     {
         if (Load(settings, error) is not { } model)
@@ -152,43 +156,35 @@ internal static class BenchMemoryCommand
         }
 
         var network = model.Network;
-        using var engine = EngineFactory.CreateEngine(settings.Engine, model, TiledEnhancer.MaxTileSide(network, settings.Tile), settings.Threads);
-        var files = network.OutputChannels.Select(_ => new FileStream(
-            Path.Combine(Path.GetTempPath(), $"afmedge-bench-memory-{Environment.ProcessId}-{Guid.NewGuid():N}.raw"),
-            FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose)).ToArray();
+        var folder = Directory.CreateTempSubdirectory("afmedge-bench-memory-");
         try
         {
-            var finite = true;
-            var stream = new RowStreamEnhancer(new TiledEnhancer(engine, settings.Tile), pixels, pixels, (first, end, rows) =>
-            {
-                for (var o = 0; o < files.Length; o++)
-                {
-                    var band = rows[o].AsSpan(0, 4 * pixels * (end - first));
-                    finite &= float.IsFinite(band[band.Length / 2]);
-                    files[o].Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(band));
-                }
-            });
-            var row = network.InputChannels.Select(_ => new float[pixels]).ToArray();
+            var input = Directory.CreateDirectory(Path.Combine(folder.FullName, "in")).FullName;
+            var outDir = Path.Combine(folder.FullName, "out");
+            WritePatternFolder(input, network, pixels);
+            var request = new EnhanceCommand.Request(input, outDir, settings.Engine, settings.Tile, settings.Model, settings.ModelDirectory, Height: null, settings.Threads);
             GC.Collect();
             ResetPeak();
             var before = ProcStatus("VmRSS");
             var clock = Stopwatch.StartNew();
-            for (var y = 0; y < pixels; y++)
-            {
-                for (var c = 0; c < row.Length; c++)
-                {
-                    PatternRow(row[c], y, network.Mean[c], network.Std[c], c);
-                }
-
-                stream.AddRow(y, row);
-            }
-
+            var code = StreamedEnhance.RunAsync(request, TextWriter.Null, error).GetAwaiter().GetResult();
             var seconds = clock.Elapsed.TotalSeconds;
             var peak = ProcStatus("VmHWM");
-            if (!finite || files.Any(f => f.Length != 4L * pixels * pixels * sizeof(float)))
+            if (code != ExitCodes.Ok)
             {
-                error.WriteLine("afmedge bench memory: the streamed frame is not finite or not whole.");
-                return ExitCodes.RuntimeFailure;
+                return code;
+            }
+
+            foreach (var name in network.OutputChannels)
+            {
+                using var written = GsfRowReader.Open(Path.Combine(outDir, name + ".gsf"));
+                var row = new float[written.Width];
+                written.ReadRow(row);
+                if (written.Width != 2 * pixels || written.Height != 2 * pixels || !float.IsFinite(row[pixels]))
+                {
+                    error.WriteLine($"afmedge bench memory: the streamed {name}.gsf is not {2 * pixels}² or not finite.");
+                    return ExitCodes.RuntimeFailure;
+                }
             }
 
             output.WriteLine(new Measurement(0, before, peak, seconds).Format());
@@ -196,9 +192,24 @@ internal static class BenchMemoryCommand
         }
         finally
         {
-            foreach (var file in files)
+            folder.Delete(recursive: true);
+        }
+    }
+
+    // One <Channel>.gsf per network input, written a row at a time.
+    private static void WritePatternFolder(string directory, EnhancerNetwork network, int pixels)
+    {
+        var row = new float[pixels];
+        for (var c = 0; c < network.InputChannels.Count; c++)
+        {
+            var name = network.InputChannels[c];
+            using var file = new FileStream(Path.Combine(directory, name + ".gsf"), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+            var unit = name == "Height" ? PhysicalUnit.Metre : PhysicalUnit.Dimensionless;
+            GsfWriter.WriteHeader(file, pixels, pixels, unit, 1e-5, 1e-5, name);
+            for (var y = 0; y < pixels; y++)
             {
-                file.Dispose();
+                PatternRow(row, y, network.Mean[c], network.Std[c], c);
+                GsfWriter.WriteSamples(file, row);
             }
         }
     }

@@ -5,7 +5,6 @@ using AfmEdge.Core;
 using AfmEdge.Host;
 using AfmEdge.Inference;
 using AfmEdge.Messaging;
-using AfmEdge.Processing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,7 +24,7 @@ internal static class StageCosts
         using var host = AfmEdgeHost.Build(configuration);
         var services = host.Services;
         var source = services.GetRequiredService<IScanSource>();
-        var chain = services.GetRequiredService<ProcessingChain>();
+        var processor = services.GetRequiredService<AfmEdge.Host.Pipeline.FrameProcessor>();
         var enhancer = services.GetRequiredService<IFrameEnhancer>();
         var analyzer = services.GetRequiredService<FrameAnalyzer>();
         var broker = services.GetRequiredService<EmbeddedBroker>();
@@ -33,7 +32,7 @@ internal static class StageCosts
 
         // One more frame than measured: the first of each stage pays for model loading and first calls.
         var scanned = await ScanAsync(source, frames + 1, cancellationToken);
-        var processing = Time(scanned, chain.Apply, out var processed);
+        var processing = Time(scanned, processor.Process, out var processed);
         var enhancement = Time(processed, enhancer.Enhance, out var enhanced);
         var analysis = Time(enhanced, analyzer.Analyze, out var summaries);
 

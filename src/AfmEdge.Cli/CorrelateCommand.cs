@@ -36,13 +36,16 @@ internal static class CorrelateCommand
 
     private static int Run(string[] inputs, string outDir, bool json, bool register, TextWriter output, TextWriter error)
     {
+        // Each input's frames are done with once analysed, so their channel arrays serve the next input (see ChannelBufferPool).
+        var buffers = new ChannelBufferPool();
+
         // Gather (name, loader) pairs first so a bad argument fails before any work.
         var jobs = new List<(string Name, Func<IReadOnlyList<Frame>> Load)>();
         foreach (var input in inputs)
         {
             if (ChannelFolder.IsChannelFolder(input))
             {
-                jobs.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(input))), () => [ChannelFolder.Open(input)]));
+                jobs.Add((Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(input))), () => [ChannelFolder.Open(input, buffers)]));
             }
             else if (Directory.Exists(input))
             {
@@ -55,12 +58,12 @@ internal static class CorrelateCommand
                     return ExitCodes.BadUsageOrConfig;
                 }
 
-                jobs.AddRange(folders.Select(d => (Path.GetFileName(d), (Func<IReadOnlyList<Frame>>)(() => [ChannelFolder.Open(d)]))));
-                jobs.AddRange(files.Select(f => (Path.GetFileNameWithoutExtension(f), (Func<IReadOnlyList<Frame>>)(() => FrameImporter.OpenAll(f)))));
+                jobs.AddRange(folders.Select(d => (Path.GetFileName(d), (Func<IReadOnlyList<Frame>>)(() => [ChannelFolder.Open(d, buffers)]))));
+                jobs.AddRange(files.Select(f => (Path.GetFileNameWithoutExtension(f), (Func<IReadOnlyList<Frame>>)(() => FrameImporter.OpenAll(f, buffers)))));
             }
             else if (File.Exists(input))
             {
-                jobs.Add((Path.GetFileNameWithoutExtension(input), () => FrameImporter.OpenAll(input)));
+                jobs.Add((Path.GetFileNameWithoutExtension(input), () => FrameImporter.OpenAll(input, buffers)));
             }
             else
             {
@@ -121,6 +124,9 @@ internal static class CorrelateCommand
                     return ExitCodes.RuntimeFailure;
                 }
             }
+
+            // Written out and summarised: nothing holds these frames any more.
+            buffers.Return(frames);
         }
 
         progress?.Done();

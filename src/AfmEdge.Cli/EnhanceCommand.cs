@@ -51,6 +51,14 @@ internal static class EnhanceCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
+        return StreamedEnhance.CanStream(request.Input)
+            ? await StreamedEnhance.RunAsync(request, output, error)
+            : await RunHeldAsync(request, output, error);
+    }
+
+    /// <summary>The whole frame in memory: for the formats that cannot be read row by row.</summary>
+    private static async Task<int> RunHeldAsync(Request request, TextWriter output, TextWriter error)
+    {
         var frame = await OpenAsync(request.Input, error);
         if (frame is null)
         {
@@ -64,7 +72,7 @@ internal static class EnhanceCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var (chosen, problem) = ChooseModel(request, prepared);
+        var (chosen, problem) = ChooseModel(request, prepared.Channels.Select(c => c.Descriptor));
         if (chosen is null)
         {
             await error.WriteLineAsync("afmedge enhance: " + problem);
@@ -85,7 +93,7 @@ internal static class EnhanceCommand
         }
         catch (ArgumentException e)
         {
-            await error.WriteLineAsync($"afmedge enhance: model '{chosen.Name}' cannot enhance this frame: {e.Message}");
+            await error.WriteLineAsync(CannotEnhance(chosen, e));
             return ExitCodes.BadUsageOrConfig;
         }
 
@@ -102,14 +110,23 @@ internal static class EnhanceCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await error.WriteLineAsync($"afmedge enhance: cannot write {request.OutDir}: {e.Message}");
+            await error.WriteLineAsync(CannotWrite(request, e));
             return ExitCodes.RuntimeFailure;
         }
 
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Enhanced {frame.Width}×{frame.Height} → {enhanced.Width}×{enhanced.Height} with model '{chosen.Name}' ({string.Join("+", chosen.Network.InputChannels)} → {string.Join("+", chosen.Network.OutputChannels)}; Height from {heightSource}) on {request.Engine} in {wall.Elapsed.TotalMilliseconds:0} ms."));
-        await output.WriteLineAsync($"Wrote {string.Join(", ", chosen.Network.OutputChannels.Select(n => n + ".gsf"))} to {request.OutDir}");
+        await Report(output, request, chosen, heightSource, frame.Width, frame.Height, wall.Elapsed);
         return ExitCodes.Ok;
+    }
+
+    internal static string CannotEnhance(ModelEntry model, ArgumentException e) => $"afmedge enhance: model '{model.Name}' cannot enhance this frame: {e.Message}";
+
+    internal static string CannotWrite(Request request, Exception e) => $"afmedge enhance: cannot write {request.OutDir}: {e.Message}";
+
+    internal static async Task Report(TextWriter output, Request request, ModelEntry chosen, string heightSource, int width, int height, TimeSpan wall)
+    {
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Enhanced {width}×{height} → {2 * width}×{2 * height} with model '{chosen.Name}' ({string.Join("+", chosen.Network.InputChannels)} → {string.Join("+", chosen.Network.OutputChannels)}; Height from {heightSource}) on {request.Engine} in {wall.TotalMilliseconds:0} ms."));
+        await output.WriteLineAsync($"Wrote {string.Join(", ", chosen.Network.OutputChannels.Select(n => n + ".gsf"))} to {request.OutDir}");
     }
 
     private static async Task<Frame?> OpenAsync(string path, TextWriter error)
@@ -136,36 +153,57 @@ internal static class EnhanceCommand
         return null;
     }
 
-    /// <summary>
-    /// The frame as the models expect it, with the height channel under the key "Height": the one the user named,
-    /// else "Height", else the first channel in metres (real files call it Topography, Z, Height-retrace…).
-    /// Returns null and the reason when there is none.
-    /// </summary>
+    /// <summary>The frame as the models expect it (see <see cref="ModelChannels"/>); null and the reason when it has no height channel.</summary>
     private static (Frame? Frame, string SourceOrProblem) AsModelInput(Frame frame, string? requested)
     {
-        Channel? height = requested is null
-            ? frame.Channels.FirstOrDefault(c => c.Descriptor.Key == "Height")
-              ?? frame.Channels.FirstOrDefault(c => c.Unit == PhysicalUnit.Metre)
-            : frame.Channels.FirstOrDefault(c => string.Equals(c.Descriptor.Key, requested, StringComparison.OrdinalIgnoreCase));
-        if (height is null)
+        var (channels, source) = ModelChannels([.. frame.Channels.Select(c => c.Descriptor)], requested);
+        if (channels is null)
         {
-            var keys = string.Join(", ", frame.Channels.Select(c => c.Descriptor.Key));
+            return (null, source);
+        }
+
+        if (source == "Height")
+        {
+            return (frame, source);
+        }
+
+        var height = frame.Channels[channels[0].Source];
+        var renamed = new Channel(channels[0].Descriptor, height.Width, height.Height, height.Data.ToArray());
+        return (new Frame(frame.Id, frame.Scan, channels.Skip(1).Select(c => frame.Channels[c.Source]).Prepend(renamed), frame.Metadata), source);
+    }
+
+    /// <summary>
+    /// The channels as the models take them, each with its index among <paramref name="channels"/>: the height channel
+    /// keyed "Height" (the one the user named, else "Height", else the first channel in metres; real files call it
+    /// Topography, Z, Height-retrace…), renamed and put first when it had another key. Returns null and the reason when
+    /// there is none, else the height channel's original key.
+    /// </summary>
+    internal static (IReadOnlyList<(ChannelDescriptor Descriptor, int Source)>? Channels, string SourceOrProblem) ModelChannels(
+        IReadOnlyList<ChannelDescriptor> channels, string? requested)
+    {
+        var list = channels.ToList();
+        var index = requested is not null ? list.FindIndex(c => string.Equals(c.Key, requested, StringComparison.OrdinalIgnoreCase))
+            : list.FindIndex(c => c.Key == "Height") is var named and >= 0 ? named
+            : list.FindIndex(c => c.Unit == PhysicalUnit.Metre);
+        if (index < 0)
+        {
+            var keys = string.Join(", ", channels.Select(c => c.Key));
             return (null, requested is null
                 ? $"the frame has no height channel (none is named Height or measured in metres); name one with --height. Channels: {keys}."
                 : $"the frame has no channel '{requested}'; it has {keys}.");
         }
 
-        if (height.Descriptor.Key == "Height")
+        var height = channels[index];
+        if (height.Key == "Height")
         {
-            return (frame, "Height");
+            return ([.. channels.Select((c, i) => (c, i))], "Height");
         }
 
-        var renamed = new Channel(height.Descriptor with { Name = "Height", Direction = ScanDirection.Trace }, height.Width, height.Height, height.Data.ToArray());
-        var channels = frame.Channels.Where(c => c != height && c.Descriptor.Key != "Height").Prepend(renamed);
-        return (new Frame(frame.Id, frame.Scan, channels, frame.Metadata), height.Descriptor.Key);
+        var others = channels.Select((c, i) => (Descriptor: c, Source: i)).Where(c => c.Source != index && c.Descriptor.Key != "Height");
+        return ([.. others.Prepend((height with { Name = "Height", Direction = ScanDirection.Trace }, index))], height.Key);
     }
 
-    private static (ModelEntry? Model, string Problem) ChooseModel(Request request, Frame frame)
+    internal static (ModelEntry? Model, string Problem) ChooseModel(Request request, IEnumerable<ChannelDescriptor> channels)
     {
         var directory = request.ModelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models");
         var (catalog, requested) = ModelCatalog.ForSetting(request.Model, directory);
@@ -182,11 +220,11 @@ internal static class EnhanceCommand
             return catalog.Find(name) is { } found ? (found, string.Empty) : (null, $"no model named '{name}'; {available}");
         }
 
-        var traceChannels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToList();
+        var traceChannels = channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToList();
         return catalog.Select(traceChannels) is { } fitting
             ? (fitting, string.Empty)
             : (null, $"no model fits the channels [{string.Join(", ", traceChannels)}]; {available}");
     }
 
-    private sealed record Request(string Input, string OutDir, string Engine, int Tile, string? Model, string? ModelDirectory, string? Height, int Threads);
+    internal sealed record Request(string Input, string OutDir, string Engine, int Tile, string? Model, string? ModelDirectory, string? Height, int Threads);
 }

@@ -13,7 +13,7 @@ using AfmEdge.Simulation.Truth;
 namespace AfmEdge.Cli;
 
 /// <summary>
-/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--json]`: what the enhancer buys the
+/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--json]`: what the enhancer buys the
 /// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
 /// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
 /// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
@@ -49,18 +49,35 @@ internal static class EvalAnalysisCommand
         {
             Description = "Processing steps (as `afmedge process --ops` takes them, e.g. \"align-rows:median,level:plane,register:probes\") run on every instrument frame just before it is analysed (after enlarging); default none: raw scans.",
         };
+        var correct = new Option<string?>("--correct")
+        {
+            Description = "Controller corrections (processing steps, e.g. \"register:midpoint\") run on every raw instrument scan as it is acquired, full and half resolution, before enlarging; the scan is then rendered with its retrace channels, which are dropped after the corrections; default none.",
+        };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, process, json,
+            seeds, model, pixels, field, correct, process, json,
         };
-        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(process), parse.GetValue(json), output, error));
+        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct), parse.GetValue(process), parse.GetValue(json), output, error));
         return command;
     }
 
-    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, string? steps, bool json, TextWriter output, TextWriter error)
+    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, string? corrections, string? steps, bool json, TextWriter output, TextWriter error)
     {
         var errors = new List<string>();
+        ProcessingChain? acquisition = null;
+        if (!string.IsNullOrWhiteSpace(corrections))
+        {
+            try
+            {
+                acquisition = ProcessingChain.ParseList(corrections);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"--correct: {e.Message}");
+            }
+        }
+
         ProcessingChain? chain = null;
         if (!string.IsNullOrWhiteSpace(steps))
         {
@@ -150,11 +167,11 @@ internal static class EvalAnalysisCommand
             var full = GridTruth.Of(specimen, pixels, field, instrument);
             var half = GridTruth.Of(specimen, pixels / 2, field, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
-            var halfScan = Scan(specimen, half.Scan, instrument, seed);
+            var halfScan = Scan(specimen, half.Scan, instrument, seed, acquisition);
             var frames = new (Frame Frame, GridTruth Truth)[]
             {
                 (full.Clean, full),
-                (Processed(Scan(specimen, full.Scan, instrument, seed), chain), full),
+                (Processed(Scan(specimen, full.Scan, instrument, seed, acquisition), chain), full),
                 (Processed(halfScan, chain), half),
                 (Processed(new BicubicUpsampler().Enhance(halfScan), chain), full),
                 (Processed(enhancer.Enhance(halfScan), chain), full),
@@ -169,7 +186,8 @@ internal static class EvalAnalysisCommand
 
         var rows = variants.Select(v => v.Summarize()).ToArray();
         var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, processing, rows);
+        var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, rows);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -177,7 +195,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument frames processed: {processing}; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; centromere error in {pixels}² pixels"));
         output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
         foreach (var r in rows)
         {
@@ -192,8 +210,18 @@ internal static class EvalAnalysisCommand
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
 
-    private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed) =>
-        IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = false, NoiseSeed = seed });
+    /// <summary>The instrument scan as acquired: with corrections, rendered with its retrace (which they may need) and returned without it.</summary>
+    private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed, ProcessingChain? corrections)
+    {
+        var frame = IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = corrections is not null, NoiseSeed = seed });
+        if (corrections is null)
+        {
+            return frame;
+        }
+
+        var corrected = corrections.Apply(frame);
+        return new Frame(corrected.Id, corrected.Scan, corrected.Channels.Where(c => c.Direction == ScanDirection.Trace), corrected.Metadata);
+    }
 
     /// <summary>The truth of one specimen on one grid: its clean fields, label maps and chromosomes.</summary>
     private sealed record GridTruth(ScanSettings Scan, Frame Clean, TruthMaps Maps, SpecimenTruth Truth)
@@ -400,5 +428,5 @@ internal static class EvalAnalysisCommand
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
 
-    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Processing, IReadOnlyList<Row> Frames);
+    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, IReadOnlyList<Row> Frames);
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using AfmEdge.Core;
 using AfmEdge.Formats;
 using AfmEdge.Formats.Gsf;
+using AfmEdge.Kernels;
 using AfmEdge.Processing;
 
 namespace AfmEdge.Cli;
@@ -26,20 +27,66 @@ internal static class ProcessCommand
             Description = "After a warm-up, run the chain N times on the loaded channel and print the median ms per run as the last line (I/O excluded).",
             DefaultValueFactory = _ => 1,
         };
+        var accelerator = AcceleratorOption();
         var command = new Command("process", "Clean one channel of an AFM file (leveling, row alignment, scars, filters) and write it as .gsf.")
         {
-            input, channel, ops, outFile, repeat,
+            input, channel, ops, outFile, repeat, accelerator,
         };
         command.SetAction((parse, _) => Task.FromResult(Run(
-            parse.GetValue(input)!, parse.GetValue(channel), parse.GetValue(ops)!, parse.GetValue(outFile), parse.GetValue(repeat), output, error)));
+            parse.GetValue(input)!, parse.GetValue(channel), parse.GetValue(ops)!, parse.GetValue(outFile), parse.GetValue(repeat), parse.GetValue(accelerator)!, output, error)));
         return command;
     }
 
-    private static int Run(FileInfo input, string? channelName, string ops, FileInfo? outFile, int repeat, TextWriter output, TextWriter error)
+    /// <summary>--accelerator, as `process` and `bench process` take it (AfmEdge:Processing:Accelerator's values).</summary>
+    internal static Option<string> AcceleratorOption() => new("--accelerator")
+    {
+        Description = $"Where the grid steps that have an ILGPU kernel run: {string.Join(", ", ProcessingAccelerator.Names)} " +
+                      "(cpu: the SIMD code; auto: a CUDA or OpenCL GPU if there is one; ilgpu-cpu: ILGPU's slow CPU accelerator). Other steps run on the CPU.",
+        DefaultValueFactory = _ => ProcessingAccelerator.Cpu,
+    };
+
+    /// <summary>Whether --accelerator names a known accelerator; if not, says so on <paramref name="error"/>.</summary>
+    internal static bool CheckAccelerator(string command, string name, TextWriter error)
+    {
+        if (ProcessingAccelerator.IsKnown(name))
+        {
+            return true;
+        }
+
+        error.WriteLine($"afmedge {command}: --accelerator '{name}' is not one of {string.Join(", ", ProcessingAccelerator.Names)}.");
+        return false;
+    }
+
+    /// <summary>
+    /// Opens the (known) accelerator --accelerator names (null: the SIMD code), <paramref name="choice"/> saying what was
+    /// chosen and why; false, the reason written to <paramref name="error"/>, when a named GPU is absent.
+    /// </summary>
+    internal static bool TryOpenAccelerator(string command, string name, TextWriter error, out AcceleratorGridDevice? device, out string choice)
+    {
+        device = null;
+        choice = string.Empty;
+        try
+        {
+            device = ProcessingAccelerator.Open(name, out choice);
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            error.WriteLine($"afmedge {command}: {e.Message}");
+            return false;
+        }
+    }
+
+    private static int Run(FileInfo input, string? channelName, string ops, FileInfo? outFile, int repeat, string acceleratorName, TextWriter output, TextWriter error)
     {
         if (repeat < 1)
         {
             error.WriteLine($"afmedge process: --repeat must be at least 1 (got {repeat}).");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
+        if (!CheckAccelerator("process", acceleratorName, error))
+        {
             return ExitCodes.BadUsageOrConfig;
         }
 
@@ -75,23 +122,45 @@ internal static class ProcessCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
+        // Opened after the input is read, so a bad file is reported without the seconds an accelerator takes to load.
+        if (!TryOpenAccelerator("process", acceleratorName, error, out var device, out var choice))
+        {
+            return ExitCodes.RuntimeFailure;
+        }
+
+        if (acceleratorName != ProcessingAccelerator.Cpu)
+        {
+            output.WriteLine($"accelerator: {choice}");
+        }
+
+        using (device)
+        {
+            return Run(input, frame, channel, chain, device, outFile, repeat, output, error);
+        }
+    }
+
+    private static int Run(FileInfo input, Frame frame, Channel channel, ProcessingChain chain, AcceleratorGridDevice? device, FileInfo? outFile, int repeat, TextWriter output, TextWriter error)
+    {
         // Whole-frame steps (registration) need every channel: the chain then runs on the frame and the channel is taken from it.
         var wholeFrame = chain.Operations.Any(o => o is IFrameOperation);
         Func<Channel> run = wholeFrame
-            ? () => chain.Apply(frame).Channels.First(c => c.Descriptor.Key == channel.Descriptor.Key)
-            : () => chain.Apply(channel, out _);
+            ? () => chain.Apply(frame, device).Channels.First(c => c.Descriptor.Key == channel.Descriptor.Key)
+            : () => chain.Apply(channel, device, out _, out _);
         Channel result;
         var masked = 0;
+        string devices;
         var times = new double[repeat];
         try
         {
             if (wholeFrame)
             {
-                result = run();
+                var processed = chain.Apply(frame, device);
+                result = processed.Channels.First(c => c.Descriptor.Key == channel.Descriptor.Key);
+                devices = processed.Metadata[ProcessingChain.DevicesKey];
             }
             else
             {
-                result = chain.Apply(channel, out masked);
+                result = chain.Apply(channel, device, out masked, out devices);
             }
 
             if (repeat > 1)
@@ -118,6 +187,10 @@ internal static class ProcessCommand
         var steps = string.Join(",", chain.Operations.Select(o => o.Name));
         output.WriteLine($"{input.Name} {channel.Descriptor.Key} {channel.Width}×{channel.Height}: {steps}" +
                          (masked > 0 ? $" ({masked} NaN/Inf px masked)" : string.Empty));
+        if (device is not null)
+        {
+            output.WriteLine($"devices: {devices}");
+        }
         if (outFile is not null)
         {
             try

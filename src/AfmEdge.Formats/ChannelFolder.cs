@@ -41,7 +41,62 @@ public static class ChannelFolder
     /// Reads the folder's channel files into one frame. A folder without channel files, a file whose title names
     /// another channel than its file name, or channels of different sizes or fields of view are errors naming the file.
     /// </summary>
-    public static Frame Open(string directory)
+    public static Frame Open(string directory) => Open(directory, buffers: null);
+
+    /// <summary>
+    /// Reads the folder's channel files into one frame whose channels' samples are arrays from <paramref name="buffers"/>
+    /// (see <see cref="ChannelBufferPool"/>), for callers that open folder after folder and return each frame when done.
+    /// </summary>
+    public static Frame Open(string directory, ChannelBufferPool? buffers)
+    {
+        var files = RequireChannelFiles(directory);
+        var frames = files.Select(f => GsfReader.Read(f, buffers)).ToList();
+        var channels = new List<Channel>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            var channel = frames[i].Channels[0];
+            CheckSameScan(files, i, frames[i].Width, frames[i].Height, frames[i].SizeX, frames[i].SizeY, frames[0].Width, frames[0].Height, frames[0].SizeX, frames[0].SizeY);
+
+            // The one-file frame is dropped here, so its array moves to the new channel instead of being copied.
+            var data = ChannelBufferPool.ArrayOf(channel) ?? channel.Data.ToArray();
+            channels.Add(new Channel(NamedByFile(files[i], channel.Descriptor), channel.Width, channel.Height, data));
+        }
+
+        return new Frame(frames[0].Id, frames[0].Scan, channels, FolderMetadata(directory, frames[0].Metadata));
+    }
+
+    /// <summary>
+    /// Opens the folder's channel files to be read row by row, with the checks of <see cref="Open"/>: a frame of any
+    /// height then needs memory for a few rows only. The caller disposes the result, which closes the files.
+    /// </summary>
+    public static ChannelFolderRows OpenRows(string directory)
+    {
+        var files = RequireChannelFiles(directory);
+        var readers = new List<GsfRowReader>(files.Count);
+        try
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                var reader = GsfRowReader.Open(files[i]);
+                readers.Add(reader);
+                CheckSameScan(files, i, reader.Width, reader.Height, reader.SizeX, reader.SizeY, readers[0].Width, readers[0].Height, readers[0].SizeX, readers[0].SizeY);
+                reader.Descriptor = NamedByFile(files[i], reader.Descriptor);
+            }
+
+            return new ChannelFolderRows(readers, FolderMetadata(directory, readers[0].Metadata));
+        }
+        catch
+        {
+            foreach (var reader in readers)
+            {
+                reader.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static IReadOnlyList<string> RequireChannelFiles(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
@@ -56,36 +111,39 @@ public static class ChannelFolder
                 $"no channel files; expected one or more of {string.Join(", ", ChannelNames.Select(n => n + ".gsf"))}.");
         }
 
-        var frames = files.Select(GsfReader.Read).ToList();
-        var channels = new List<Channel>();
-        for (var i = 0; i < files.Count; i++)
+        return files;
+    }
+
+    // Every channel must be the first file's grid and field of view; otherwise the files are not one scan.
+    private static void CheckSameScan(IReadOnlyList<string> files, int index, int width, int height, double sizeX, double sizeY,
+        int firstWidth, int firstHeight, double firstSizeX, double firstSizeY)
+    {
+        var fileName = Path.GetFileName(files[index]);
+        if (width != firstWidth || height != firstHeight)
         {
-            var fileName = Path.GetFileName(files[i]);
-            var key = Path.GetFileNameWithoutExtension(files[i]);
-            var (name, direction) = ImportedFrames.SplitTitle(key);
-            var channel = frames[i].Channels[0];
-            if (channel.Width != frames[0].Width || channel.Height != frames[0].Height)
-            {
-                throw new AfmFormatException(fileName, "XRes/YRes",
-                    $"{channel.Width}×{channel.Height} pixels, but {Path.GetFileName(files[0])} is {frames[0].Width}×{frames[0].Height}.");
-            }
-
-            if (!Close(frames[i].SizeX, frames[0].SizeX) || !Close(frames[i].SizeY, frames[0].SizeY))
-            {
-                throw new AfmFormatException(fileName, "XReal/YReal",
-                    $"the field of view differs from {Path.GetFileName(files[0])}'s; the channels are not one scan.");
-            }
-
-            // The file name decides the channel; the title inside may carry a free-form description.
-            channels.Add(new Channel(channel.Descriptor with { Name = name, Direction = direction }, channel.Width, channel.Height, channel.Data.ToArray()));
+            throw new AfmFormatException(fileName, "XRes/YRes",
+                $"{width}×{height} pixels, but {Path.GetFileName(files[0])} is {firstWidth}×{firstHeight}.");
         }
 
-        var metadata = new Dictionary<string, string>(frames[0].Metadata.Where(p => !p.Key.StartsWith("gsf.", StringComparison.Ordinal)), StringComparer.Ordinal)
+        if (!Close(sizeX, firstSizeX) || !Close(sizeY, firstSizeY))
+        {
+            throw new AfmFormatException(fileName, "XReal/YReal",
+                $"the field of view differs from {Path.GetFileName(files[0])}'s; the channels are not one scan.");
+        }
+    }
+
+    // The file name decides the channel; the title inside may carry a free-form description.
+    private static ChannelDescriptor NamedByFile(string path, ChannelDescriptor read)
+    {
+        var (name, direction) = ImportedFrames.SplitTitle(Path.GetFileNameWithoutExtension(path));
+        return read with { Name = name, Direction = direction };
+    }
+
+    private static Dictionary<string, string> FolderMetadata(string directory, IReadOnlyDictionary<string, string> first) =>
+        new(first.Where(p => !p.Key.StartsWith("gsf.", StringComparison.Ordinal)), StringComparer.Ordinal)
         {
             ["source"] = Path.GetFullPath(directory),
         };
-        return new Frame(frames[0].Id, frames[0].Scan, channels, metadata);
-    }
 
     private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(Math.Abs(a), Math.Abs(b));
 }

@@ -32,20 +32,29 @@ public static class FrameImporter
     public static Frame Open(string path) => OpenAll(path)[0];
 
     /// <summary>Every frame of the file; formats that allow channels of different grids yield one frame per grid.</summary>
-    public static IReadOnlyList<Frame> OpenAll(string path)
+    public static IReadOnlyList<Frame> OpenAll(string path) => OpenAll(path, buffers: null);
+
+    /// <summary>
+    /// Every frame of the file, its channels' samples written into arrays from <paramref name="buffers"/> (see
+    /// <see cref="ChannelBufferPool"/>): for a caller that opens file after file and returns each frame when done.
+    /// </summary>
+    public static IReadOnlyList<Frame> OpenAll(string path, ChannelBufferPool? buffers)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var bytes = FileBytes.Read(path);
         var fileTime = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
-        return Parse(bytes.Memory, Path.GetFileName(path), fileTime);
+        return Parse(bytes.Memory, Path.GetFileName(path), fileTime, buffers);
     }
 
-    public static IReadOnlyList<Frame> OpenAll(Stream stream, string fileName)
+    public static IReadOnlyList<Frame> OpenAll(Stream stream, string fileName) => OpenAll(stream, fileName, buffers: null);
+
+    /// <summary>Every frame in the rest of <paramref name="stream"/>, its channels in arrays from <paramref name="buffers"/>.</summary>
+    public static IReadOnlyList<Frame> OpenAll(Stream stream, string fileName, ChannelBufferPool? buffers)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         using var bytes = FileBytes.Read(stream, fileName);
-        return Parse(bytes.Memory, fileName, DateTimeOffset.UnixEpoch);
+        return Parse(bytes.Memory, fileName, DateTimeOffset.UnixEpoch, buffers);
     }
 
     /// <summary>Which parser would read a file that starts with <paramref name="head"/> and is named <paramref name="fileName"/>.</summary>
@@ -93,16 +102,16 @@ public static class FrameImporter
     }
 
     // The parsers copy what they keep out of the bytes, which go back to the pool when the caller disposes them.
-    private static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime) =>
+    private static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, ChannelBufferPool? buffers) =>
         Detect(bytes.Span, fileName) switch
         {
-            AfmFileFormat.GwyddionSimpleField => [GsfReader.Parse(bytes, fileName, fileTime)],
-            AfmFileFormat.Gwyddion => ParseGuard.Run(fileName, () => GwyReader.Parse(bytes, fileName, fileTime, singleData: true).ToFrames()),
-            AfmFileFormat.Nanoscope => NanoscopeReader.Parse(bytes, fileName),
-            AfmFileFormat.IgorBinaryWave => [IgorReader.Parse(bytes, fileName)],
-            AfmFileFormat.NanonisSxm => [NanonisSxmReader.Parse(bytes, fileName)],
-            AfmFileFormat.JpkScan => JpkReader.Parse(bytes, fileName),
-            AfmFileFormat.RibmAsd => AsdReader.Parse(bytes, fileName),
+            AfmFileFormat.GwyddionSimpleField => [GsfReader.Parse(bytes, fileName, fileTime, buffers)],
+            AfmFileFormat.Gwyddion => ParseGuard.Run(fileName, () => GwyReader.Parse(bytes, fileName, fileTime, singleData: true, buffers).ToFrames()),
+            AfmFileFormat.Nanoscope => NanoscopeReader.Parse(bytes, fileName, buffers),
+            AfmFileFormat.IgorBinaryWave => [IgorReader.Parse(bytes, fileName, buffers)],
+            AfmFileFormat.NanonisSxm => [NanonisSxmReader.Parse(bytes, fileName, buffers)],
+            AfmFileFormat.JpkScan => JpkReader.Parse(bytes, fileName, buffers),
+            AfmFileFormat.RibmAsd => AsdReader.Parse(bytes, fileName, buffers),
             _ => throw new AfmFormatException(fileName, "file format",
                 "neither the first bytes nor the extension match a supported format (.gsf, .gwy, .spm/.000–.999, .ibw, .sxm, .jpk, .asd)."),
         };

@@ -60,6 +60,7 @@ public static class AfmEdgeHost
         services.AddSingleton(SystemdWatchdogSettings.FromEnvironment());
         services.AddSingleton<IScanSource>(CreateSource);
         services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
+        services.AddSingleton<FrameProcessor>();
         services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FineTuningFeed>();
         services.AddSingleton<FrameAnalyzer>();

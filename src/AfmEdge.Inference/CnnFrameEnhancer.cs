@@ -42,28 +42,27 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var height = frame.Height;
         var inputs = new float[network.InputChannels.Count][];
         bool[]? missing = null;
-        var perFrame = FrameNormalisation.IsPerFrame(network);
         for (var c = 0; c < inputs.Length; c++)
         {
             var name = network.InputChannels[c];
             if (!frame.TryGetChannel(name, ScanDirection.Trace, out var channel))
             {
-                throw new ArgumentException(
-                    $"Frame {frame.Id} has no '{name}' channel, which model '{network.Name}' needs (it has {string.Join(", ", frame.Channels.Select(ch => ch.Descriptor.Key))}).",
-                    nameof(frame));
+                throw MissingInputChannel(frame.Id, network, name, frame.Channels.Select(ch => ch.Descriptor.Key));
             }
 
             inputs[c] = channel.Data.ToArray();
         }
 
-        var (centre, scale) = FrameNormalisation.For(network, inputs);
+        var conditioning = FrameConditioning.For(network, inputs);
         for (var c = 0; c < inputs.Length; c++)
         {
-            ReplaceNonFinite(inputs[c], centre[c], ref missing);
-            if (perFrame)
+            // The mask is made at the first non-finite sample: most frames have none.
+            if (missing is null && FrameConditioning.IndexOfNonFinite(inputs[c]) >= 0)
             {
-                MapAffine(inputs[c], centre[c], network.Std[c] / scale[c], network.Mean[c]);
+                missing = new bool[inputs[c].Length];
             }
+
+            conditioning.PrepareInput(c, inputs[c], missing);
         }
 
         var outputs = new float[network.OutputChannels.Count][];
@@ -73,20 +72,16 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         }
 
         _tiler.Enhance(inputs, width, height, outputs);
-        if (perFrame)
+        for (var o = 0; o < outputs.Length; o++)
         {
-            for (var o = 0; o < outputs.Length; o++)
-            {
-                var source = network.OutputSourceIndex[o];
-                MapAffine(outputs[o], network.Mean[source], scale[source] / network.Std[source], centre[source]);
-            }
+            conditioning.FinishOutput(o, outputs[o]);
         }
 
         if (missing is not null)
         {
             foreach (var output in outputs)
             {
-                RestoreMissing(output, missing, width, height);
+                FrameConditioning.RestoreMissing(output, missing, width);
             }
         }
 
@@ -111,6 +106,15 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
 
     public void Dispose() => _tiler.Engine.Dispose();
 
+    /// <summary>The error for a frame that lacks one of the network's (trace) input channels: names it, the model and the frame's channels.</summary>
+    public static ArgumentException MissingInputChannel(FrameId frame, EnhancerNetwork network, string name, IEnumerable<string> channelKeys)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(channelKeys);
+        return new ArgumentException(
+            $"Frame {frame} has no '{name}' channel, which model '{network.Name}' needs (it has {string.Join(", ", channelKeys)}).", nameof(frame));
+    }
+
     private static int IndexOf(IReadOnlyList<string> names, string name)
     {
         for (var i = 0; i < names.Count; i++)
@@ -122,43 +126,5 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         }
 
         return -1;
-    }
-
-    /// <summary>values[i] = (values[i] − from) · gain + to, in place.</summary>
-    private static void MapAffine(float[] values, float from, float gain, float to)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = ((values[i] - from) * gain) + to;
-        }
-    }
-
-    /// <summary>Fills non-finite samples with <paramref name="fill"/> and marks them; the mask is made at the first one.</summary>
-    private static void ReplaceNonFinite(float[] values, float fill, ref bool[]? missing)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                missing ??= new bool[values.Length];
-                values[i] = fill;
-                missing[i] = true;
-            }
-        }
-    }
-
-    private static void RestoreMissing(float[] output, bool[] missing, int width, int height)
-    {
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                if (missing[(y * width) + x])
-                {
-                    var top = (2 * y * 2 * width) + (2 * x);
-                    output[top] = output[top + 1] = output[top + (2 * width)] = output[top + (2 * width) + 1] = float.NaN;
-                }
-            }
-        }
     }
 }

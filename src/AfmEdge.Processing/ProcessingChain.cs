@@ -11,6 +11,12 @@ namespace AfmEdge.Processing;
 /// </summary>
 public sealed class ProcessingChain
 {
+    /// <summary>The frame metadata entry that <see cref="Apply(Frame, IGridDevice?)"/> writes: which device ran each step.</summary>
+    public const string DevicesKey = "processing.devices";
+
+    /// <summary>The device name recorded for a step run by this library's (SIMD) code.</summary>
+    public const string CpuDevice = "cpu";
+
     private const long ParallelPixels = 64 * 1024;
 
     private readonly IProcessingStep[] _operations;
@@ -31,6 +37,7 @@ public sealed class ProcessingChain
         "fix-zero", "zero-mean", "offset:VALUE", "level-masked:plane[:K]", "level-masked:poly:D[:K] (D 2-3, K σ 0-10)",
         "tip-dilate:RADIUS_NM", "tip-erode:RADIUS_NM (paraboloid tip, 0-10000 nm)", "tip-erode:blind[:SIZE[:THRESHOLD_NM]] (SIZE odd px, default 11)",
         "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
+        "register:midpoint[:K] (trace and retrace to their midpoint along the fast axis: hysteresis, lag; K 0-3)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -69,7 +76,19 @@ public sealed class ProcessingChain
         }
     }
 
-    public Frame Apply(Frame frame)
+    public Frame Apply(Frame frame) => Apply(frame, device: null, recordDevices: false);
+
+    /// <summary>
+    /// Runs the chain with each grid step offered to <paramref name="device"/> first (the SIMD code runs the steps it
+    /// declines, and every whole-frame step), and records in <see cref="DevicesKey"/> which device ran each step, e.g.
+    /// "align-rows:median=cuda Orin; register:probes=cpu". A step that ran on different devices for different
+    /// channels (a masked row alignment on a channel with NaN pixels) lists them per channel.
+    /// </summary>
+    /// <param name="frame">The frame; never modified.</param>
+    /// <param name="device">Null: everything on the CPU (still recorded).</param>
+    public Frame Apply(Frame frame, IGridDevice? device) => Apply(frame, device, recordDevices: true);
+
+    private Frame Apply(Frame frame, IGridDevice? device, bool recordDevices)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (_operations.Length == 0)
@@ -80,11 +99,13 @@ public sealed class ProcessingChain
         // Runs of per-channel steps go channel by channel; a frame step (registration) sees every channel at once.
         var current = frame;
         var nonFinite = new int[frame.Channels.Count];
+        var ran = new List<(string Channel, string Device)>[_operations.Length];
         for (var i = 0; i < _operations.Length;)
         {
             if (_operations[i] is IFrameOperation frameStep)
             {
                 current = frameStep.Apply(current);
+                ran[i] = [(string.Empty, CpuDevice)];
                 i++;
                 continue;
             }
@@ -95,7 +116,7 @@ public sealed class ProcessingChain
                 end++;
             }
 
-            current = ApplyChannels(current, _operations[i..end], nonFinite);
+            current = ApplyChannels(current, _operations[i..end], nonFinite, device, ran.AsSpan(i, end - i));
             i = end;
         }
 
@@ -109,7 +130,8 @@ public sealed class ProcessingChain
         }
 
         var result = current.With(current.Channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
-        return masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
+        result = masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
+        return recordDevices ? result.With(result.Channels, DevicesKey, DevicesEntry(ran)) : result;
     }
 
     /// <summary>Runs every step on one channel; <paramref name="nonFinite"/> counts the NaN/Inf pixels it masked.</summary>
@@ -122,20 +144,53 @@ public sealed class ProcessingChain
             throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
         }
 
-        return Apply(channel, _operations, out nonFinite);
+        return Apply(channel, _operations, device: null, stepDevices: null, out nonFinite);
     }
 
-    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite)
+    /// <summary>
+    /// Runs every step on one channel, each grid step offered to <paramref name="device"/> first;
+    /// <paramref name="devices"/> says which device ran each step, in the form of <see cref="DevicesKey"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The chain has a whole-frame step (e.g. registration), which one channel cannot run.</exception>
+    public Channel Apply(Channel channel, IGridDevice? device, out int nonFinite, out string devices)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        if (_operations.FirstOrDefault(o => o is IFrameOperation) is { } frameStep)
+        {
+            throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
+        }
+
+        var stepDevices = new string[_operations.Length];
+        var result = Apply(channel, _operations, device, stepDevices, out nonFinite);
+        devices = DevicesEntry([.. stepDevices.Select(d => new List<(string, string)> { (channel.Descriptor.Key, d) })]);
+        return result;
+    }
+
+    private string DevicesEntry(List<(string Channel, string Device)>[] ran) =>
+        string.Join("; ", _operations.Select((o, s) =>
+        {
+            var devices = ran[s].Select(r => r.Device).Distinct(StringComparer.Ordinal).ToList();
+            return devices.Count == 1
+                ? $"{o.Name}={devices[0]}"
+                : $"{o.Name}={string.Join(", ", ran[s].Select(r => $"{r.Device} for {r.Channel}"))}";
+        }));
+
+    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite, IGridDevice? device, Span<List<(string Channel, string Device)>> ran)
     {
         var channels = new Channel[frame.Channels.Count];
         var counts = new int[channels.Length];
+        var devices = new string[channels.Length][];
+        for (var c = 0; c < channels.Length; c++)
+        {
+            devices[c] = new string[operations.Length];
+        }
 
         // Channels are independent: on a multi-channel frame of useful size they run in parallel (2 cores: ~2×).
         if (channels.Length > 1 && (long)frame.Width * frame.Height >= ParallelPixels)
         {
             try
             {
-                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, out counts[c]));
+                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, device, devices[c], out counts[c]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {
@@ -147,8 +202,13 @@ public sealed class ProcessingChain
         {
             for (var c = 0; c < channels.Length; c++)
             {
-                channels[c] = Apply(frame.Channels[c], operations, out counts[c]);
+                channels[c] = Apply(frame.Channels[c], operations, device, devices[c], out counts[c]);
             }
+        }
+
+        for (var s = 0; s < operations.Length; s++)
+        {
+            ran[s] = [.. Enumerable.Range(0, channels.Length).Select(c => (frame.Channels[c].Descriptor.Key, devices[c][s]))];
         }
 
         // Later runs re-mask the pixels earlier runs put back as NaN: count each pixel once.
@@ -160,7 +220,7 @@ public sealed class ProcessingChain
         return new Frame(frame.Id, frame.Scan, channels, frame.Metadata);
     }
 
-    private static Channel Apply(Channel channel, IProcessingStep[] operations, out int nonFinite)
+    private static Channel Apply(Channel channel, IProcessingStep[] operations, IGridDevice? device, string[]? stepDevices, out int nonFinite)
     {
         var (working, exclude) = MaskNonFinite(channel.Data, out nonFinite);
         var current = channel;
@@ -190,11 +250,19 @@ public sealed class ProcessingChain
                         next ^= 1;
                     }
 
-                    grid.Run(data is null ? current.Data : data.AsSpan(0, length), output.AsSpan(0, length), channel.Width, channel.Height, exclude);
+                    var input = data is null ? current.Data : data.AsSpan(0, length);
+                    var onDevice = device is not null && device.TryRun(grid, input, output.AsSpan(0, length), channel.Width, channel.Height, exclude);
+                    if (!onDevice)
+                    {
+                        grid.Run(input, output.AsSpan(0, length), channel.Width, channel.Height, exclude);
+                    }
+
+                    stepDevices?[s] = onDevice ? device!.Name : CpuDevice;
                     data = output;
                 }
                 else
                 {
+                    stepDevices?[s] = CpuDevice;
                     // The grid step before a channel step wrote a new array (it was "last"), never a pooled one.
                     current = ((IChannelOperation)operations[s]).Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
                     data = null;
@@ -317,6 +385,8 @@ public sealed class ProcessingChain
                 ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, crop: crop),
                 ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), crop: crop),
                 ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE"), crop: crop),
+                ("register", 2) when parts[1] == "midpoint" && !crop => new MidpointRegistration(),
+                ("register", 3) when parts[1] == "midpoint" && !crop => new MidpointRegistration(Integer(parts[2], "K", 0, 3)),
                 _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,
                     $"{StepLabel(index)} '{step}' is unknown; known steps: {string.Join(", ", KnownSteps)}.")),
             };

@@ -27,6 +27,7 @@ public sealed class ConfigurationTests
         Assert.Equal(JsonSerializer.Serialize(embedded.Mqtt), JsonSerializer.Serialize(fromFile.Mqtt));
         Assert.Equal(JsonSerializer.Serialize(embedded.Pipeline), JsonSerializer.Serialize(fromFile.Pipeline));
         Assert.Equal(embedded.Processing.EffectiveSteps, fromFile.Processing.EffectiveSteps);
+        Assert.Equal(embedded.Processing.Accelerator, fromFile.Processing.Accelerator);
         Assert.Equal(embedded.Enhancement.Engine, fromFile.Enhancement.Engine);
         Assert.Equal(MqttBrokerMode.Embedded, fromFile.Mqtt.Broker);
     }
@@ -41,6 +42,7 @@ public sealed class ConfigurationTests
         { """{ "AfmEdge": { "Mqtt": { "Device": "a/b" } } }""", "AfmEdge:Mqtt:Device" },
         { """{ "AfmEdge": { "Processing": { "Steps": [ "level:plane", "sharpen" ] } } }""", "AfmEdge:Processing:Steps:1 = 'sharpen'" },
         { """{ "AfmEdge": { "Enhancement": { "Engine": "magic" } } }""", "AfmEdge:Enhancement:Engine = 'magic'" },
+        { """{ "AfmEdge": { "Processing": { "Accelerator": "gpu" } } }""", "AfmEdge:Processing:Accelerator = 'gpu'" },
         { """{ "AfmEdge": { "Source": { "Scan": { "Pixels": "many" } } } }""", "AfmEdge:Source:Scan:Pixels" },
         { """{ "AfmEdge": { "Source": { "Scna": { } } } }""", "Scna" },
         { """{ "AfmEdge": { "Source": { "Kind": "Microscope" } } }""", "AfmEdge:Source:Kind" },

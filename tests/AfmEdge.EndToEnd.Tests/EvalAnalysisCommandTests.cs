@@ -74,12 +74,28 @@ public sealed class EvalAnalysisCommandTests
         Assert.Equal(5, document.RootElement.GetProperty("frames").GetArrayLength());
     }
 
+    [Fact]
+    public async Task EvalAnalysis_CorrectSteps_RunOnAcquiredScansAndAreReported()
+    {
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--correct", "register:midpoint", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("register:midpoint", document.RootElement.GetProperty("corrections").GetString());
+        Assert.Equal("none", document.RootElement.GetProperty("processing").GetString());
+        var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
+        Assert.Equal(5, frames.Length);
+        Assert.True(frames[1].GetProperty("measured").GetInt32() > 0);
+    }
+
     [Theory]
     [InlineData("--seeds", "1000-1001", "overlaps trainSeeds")]
     [InlineData("--pixels", "101", "--pixels = 101")]
     [InlineData("--field-um", "0", "--field-um = 0")]
     [InlineData("--model", "/nonexistent/model.onnx", "--model = /nonexistent/model.onnx")]
     [InlineData("--process", "level:plane,smooth:9", "'smooth:9' is unknown")]
+    [InlineData("--correct", "register:midpoint:7", "--correct: ")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };

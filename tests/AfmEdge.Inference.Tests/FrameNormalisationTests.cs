@@ -30,6 +30,28 @@ public sealed class FrameNormalisationTests
     }
 
     [Fact]
+    public void StatisticsAccumulator_RowByRow_EqualsStatisticsBitwise()
+    {
+        var plane = TestNetworks.InputPlanes(TestNetworks.Random(5, channels: 1), 13, 11, 2)[0].Select(v => (v * 1e-7f) + 3e-6f).ToArray();
+        plane[17] = float.NaN;
+        var accumulator = new StatisticsAccumulator();
+
+        for (var y = 0; y < 11; y++)
+        {
+            accumulator.AddToMean(plane.AsSpan(y * 13, 13));
+        }
+
+        accumulator.EndMean();
+        for (var y = 0; y < 11; y++)
+        {
+            accumulator.AddToSquares(plane.AsSpan(y * 13, 13));
+        }
+
+        Assert.Equal(FrameNormalisation.Statistics(plane), accumulator.Result);
+        Assert.Throws<InvalidOperationException>(() => accumulator.AddToMean(plane));
+    }
+
+    [Fact]
     public void ForFrame_StoredModel_IsTheSameNetwork()
     {
         var network = TestNetworks.Random(3, channels: 1, layers: 2, features: 4);

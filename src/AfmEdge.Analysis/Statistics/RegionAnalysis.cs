@@ -37,9 +37,15 @@ internal static class RegionAnalysis
     // Resamples per parallel work item of the bootstrap.
     private const int ResampleChunk = 64;
 
-    public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows,
+    /// <param name="orders">Every channel's whole-frame order (<see cref="FrameOrder"/>): height first, then <paramref name="channels"/>.</param>
+    public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, IReadOnlyList<FrameOrder> orders, int width, int rows,
         double pixelX, double pixelY, AnalysisOptions options)
     {
+        if (orders.Count != channels.Count + 1)
+        {
+            throw new ArgumentException($"{orders.Count} channel orders for {channels.Count + 1} channels.", nameof(orders));
+        }
+
         var pixelArea = pixelX * pixelY;
 
         // Group pixel indices by region (counting sort, raster order inside each region).
@@ -59,13 +65,23 @@ internal static class RegionAnalysis
 
         var pool = ArrayPool<int>.Shared;
         var grouped = pool.Rent(labels.Length);
+        var position = pool.Rent(labels.Length);
         var fill = counts[..RegionCount].ToArray();
         for (var i = 0; i < labels.Length; i++)
         {
-            if (labels[i] < RegionCount)
+            var l = labels[i];
+            if (l < RegionCount)
             {
-                grouped[fill[labels[i]]++] = i;
+                var slot = fill[l]++;
+                grouped[slot] = i;
+                position[i] = slot - counts[l];
             }
+        }
+
+        var sizes = new int[RegionCount];
+        for (var r = 0; r < RegionCount; r++)
+        {
+            sizes[r] = counts[r + 1] - counts[r];
         }
 
         var all = new List<ChannelData>(channels.Count + 1) { new("Height", "m", height) };
@@ -97,15 +113,19 @@ internal static class RegionAnalysis
                 regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
             });
 
-            // Every (region, channel): sorted once; statistics from the sorted values.
-            Parallel.For(0, RegionCount * channelCount, item =>
+            // Every channel: its frame order split into the regions' sorted values, and their statistics.
+            Parallel.For(0, channelCount, c =>
             {
-                var r = item / channelCount;
-                var c = item % channelCount;
-                sorted[item] = SortedChannel.Create(frames[r].Members.Span, all[c].Data);
-                var (stat, mean, sd, count) = Describe(sorted[item], all[c], Regions.ByLabel[r], pixelArea);
-                stats[item] = stat;
-                moments[item] = (mean, sd, count);
+                var split = new SortedChannel?[RegionCount];
+                SortedChannel.Split(orders[c], labels, position, sizes, split);
+                for (var r = 0; r < RegionCount; r++)
+                {
+                    var item = (r * channelCount) + c;
+                    sorted[item] = split[r]!;
+                    var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
+                    stats[item] = stat;
+                    moments[item] = (mean, sd, count);
+                }
             });
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
@@ -134,6 +154,7 @@ internal static class RegionAnalysis
             }
 
             pool.Return(grouped);
+            pool.Return(position);
         }
 
         var differences = new List<RegionDifference>();

@@ -158,30 +158,42 @@ internal sealed class SortedChannel : IDisposable
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
 
-    public static SortedChannel Create(ReadOnlySpan<int> members, float[] data)
+    /// <summary>
+    /// Every region's sorted values from the frame's order in one pass: pixel p goes to region labels[p] (those at or above
+    /// <paramref name="regions"/>.Length go nowhere) at member position <paramref name="position"/>[p]; a region holds at
+    /// most <paramref name="sizes"/>[r] values. Ties keep raster order.
+    /// </summary>
+    public static void Split(FrameOrder order, byte[] labels, int[] position, ReadOnlySpan<int> sizes, Span<SortedChannel?> regions)
     {
-        var m = members.Length;
-        var values = ArrayPool<float>.Shared.Rent(Math.Max(1, m));
-        var positions = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
-        var n = 0;
-        for (var k = 0; k < m; k++)
+        var count = regions.Length;
+        var values = new float[count][];
+        var positions = new int[count][];
+        for (var r = 0; r < count; r++)
         {
-            var v = data[members[k]];
-            if (float.IsFinite(v))
+            values[r] = ArrayPool<float>.Shared.Rent(Math.Max(1, sizes[r]));
+            positions[r] = ArrayPool<int>.Shared.Rent(Math.Max(1, sizes[r]));
+        }
+
+        Span<int> fill = stackalloc int[count];
+        fill.Clear();
+        var sorted = order.Values;
+        var pixels = order.Pixels;
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            var p = pixels[i];
+            var r = labels[p];
+            if (r < count)
             {
-                values[n] = v;
-                positions[n++] = k;
+                var f = fill[r]++;
+                values[r][f] = sorted[i];
+                positions[r][f] = position[p];
             }
         }
 
-        var scratchKeys = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
-        var scratchKeys2 = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
-        var scratchItems = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
-        SortKeys.Sort(values.AsSpan(0, n), positions.AsSpan(0, n), scratchKeys, scratchKeys2, scratchItems);
-        ArrayPool<uint>.Shared.Return(scratchKeys);
-        ArrayPool<uint>.Shared.Return(scratchKeys2);
-        ArrayPool<int>.Shared.Return(scratchItems);
-        return new SortedChannel(values, positions, n);
+        for (var r = 0; r < count; r++)
+        {
+            regions[r] = new SortedChannel(values[r], positions[r], fill[r]);
+        }
     }
 
     /// <summary>

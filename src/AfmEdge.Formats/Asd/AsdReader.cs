@@ -33,13 +33,14 @@ public static class AsdReader
 
     private const int MaxFrameHeaderLength = 1 << 20;
 
-    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, Parse);
+    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, buffers));
 
-    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers)
     {
         var cursor = new ByteCursor(bytes, fileName);
         var version = cursor.ReadInt32("file version");
@@ -173,7 +174,7 @@ public static class AsdReader
                 var at = dataStart + (((long)c * frameCount) + f) * frameBytes + frameHeaderLength;
                 var source = bytes.Span.Slice((int)at, 2 * xPixels * yPixels);
                 var (descriptor, factor) = conversions[c];
-                var data = GC.AllocateUninitializedArray<float>(xPixels * yPixels);
+                var data = ChannelBufferPool.Allocate(buffers, xPixels * yPixels);
                 for (var i = 0; i < data.Length; i++)
                 {
                     var level = (short)(source[2 * i] | (source[(2 * i) + 1] << 8));

@@ -54,8 +54,24 @@ public static class GsfWriter
     public static void Write(Stream stream, Channel channel, double sizeX, double sizeY, string? title = null,
         double offsetX = 0, double offsetY = 0, PhysicalUnit? xyUnit = null, IEnumerable<KeyValuePair<string, string>>? extraFields = null)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(channel);
+        WriteHeader(stream, channel.Width, channel.Height, channel.Unit, sizeX, sizeY, title ?? channel.Descriptor.Key, offsetX, offsetY, xyUnit, extraFields);
+        WriteSamples(stream, channel.Data);
+    }
+
+    /// <summary>
+    /// Writes the header (and its NUL padding) of a <paramref name="width"/> × <paramref name="height"/> field whose values
+    /// are in <paramref name="unit"/>; the samples follow with <see cref="WriteSamples"/>, all of them, first row first,
+    /// in as many calls as suit the writer (a band of rows at a time, for a frame that is never whole in memory).
+    /// The other parameters are those of <see cref="Write(Stream, Channel, double, double, string?, double, double, PhysicalUnit?, IEnumerable{KeyValuePair{string, string}}?)"/>.
+    /// </summary>
+    public static void WriteHeader(Stream stream, int width, int height, PhysicalUnit unit, double sizeX, double sizeY, string title,
+        double offsetX = 0, double offsetY = 0, PhysicalUnit? xyUnit = null, IEnumerable<KeyValuePair<string, string>>? extraFields = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         if (!(sizeX > 0 && double.IsFinite(sizeX)))
         {
             throw new ArgumentOutOfRangeException(nameof(sizeX), sizeX, "The physical width must be positive and finite.");
@@ -77,8 +93,8 @@ public static class GsfWriter
         }
 
         var header = new StringBuilder(Magic);
-        AppendLine(header, "XRes", channel.Width.ToString(CultureInfo.InvariantCulture));
-        AppendLine(header, "YRes", channel.Height.ToString(CultureInfo.InvariantCulture));
+        AppendLine(header, "XRes", width.ToString(CultureInfo.InvariantCulture));
+        AppendLine(header, "YRes", height.ToString(CultureInfo.InvariantCulture));
         AppendLine(header, "XReal", Format(sizeX));
         AppendLine(header, "YReal", Format(sizeY));
         if (offsetX != 0)
@@ -92,8 +108,8 @@ public static class GsfWriter
         }
 
         AppendLine(header, "XYUnits", (xyUnit ?? PhysicalUnit.Metre).Symbol);
-        AppendLine(header, "ZUnits", channel.Unit.Symbol);
-        AppendLine(header, "Title", SingleLine(title ?? channel.Descriptor.Key));
+        AppendLine(header, "ZUnits", unit.Symbol);
+        AppendLine(header, "Title", SingleLine(title));
         foreach (var (key, value) in extraFields ?? [])
         {
             if (!IsIdentifier(key) || ReservedKeys.Contains(key))
@@ -110,12 +126,15 @@ public static class GsfWriter
         Span<byte> nuls = stackalloc byte[4];
         nuls.Clear();
         stream.Write(nuls[..padding]);
-        WriteSingles(stream, channel.Data);
     }
 
-    /// <summary>Writes little-endian float32 values; a straight copy on little-endian machines.</summary>
-    internal static void WriteSingles(Stream stream, ReadOnlySpan<float> values)
+    /// <summary>
+    /// Writes samples after <see cref="WriteHeader"/> as little-endian float32, row-major: a straight copy on
+    /// little-endian machines, so writing a band allocates nothing.
+    /// </summary>
+    public static void WriteSamples(Stream stream, ReadOnlySpan<float> values)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         if (BitConverter.IsLittleEndian)
         {
             stream.Write(MemoryMarshal.AsBytes(values));

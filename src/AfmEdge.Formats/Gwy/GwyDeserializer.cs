@@ -36,12 +36,13 @@ public static class GwyDeserializer
 
     /// <summary>
     /// The object tree of a whole file. With <paramref name="singleData"/> every GwyDataField's "data" array is decoded
-    /// straight to float32 (a <c>float[]</c> component), the precision of a Core channel, instead of through a double copy.
+    /// straight to float32 (a <c>float[]</c> component), the precision of a Core channel, instead of through a double copy,
+    /// into an array from <paramref name="buffers"/> when one is given.
     /// </summary>
-    internal static GwyObject Parse(ReadOnlyMemory<byte> bytes, string fileName, bool singleData = false) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, singleData));
+    internal static GwyObject Parse(ReadOnlyMemory<byte> bytes, string fileName, bool singleData = false, ChannelBufferPool? buffers = null) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, singleData, buffers));
 
-    private static GwyObject ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, bool singleData)
+    private static GwyObject ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, bool singleData, ChannelBufferPool? buffers)
     {
         var cursor = new ByteCursor(bytes, fileName);
         var magic = cursor.Take(4, "magic");
@@ -59,7 +60,7 @@ public static class GwyDeserializer
             throw cursor.Error("magic", "the file starts with neither GWYP (Gwyddion 2) nor GWYO (Gwyddion 1).");
         }
 
-        var root = ReadObject(cursor, new Options(oldFormat, singleData), 0, "top-level object");
+        var root = ReadObject(cursor, new Options(oldFormat, singleData, buffers), 0, "top-level object");
         if (cursor.Position != bytes.Length)
         {
             throw cursor.Error("top-level object", $"ends at offset {cursor.Position} but the file has {bytes.Length} bytes.");
@@ -97,7 +98,7 @@ public static class GwyDeserializer
                 var name = body.ReadCString(typeName + " component name");
                 var tag = (char)body.ReadByte(typeName + "." + name + " type");
                 var value = dataField && tag == 'D' && name == "data"
-                    ? ReadSingles(body, typeName + "." + name)
+                    ? ReadSingles(body, typeName + "." + name, options.Buffers)
                     : ReadValue(body, tag, typeName + "." + name, options, depth);
                 result.Components.Add(new GwyComponent(name, value));
             }
@@ -185,11 +186,12 @@ public static class GwyDeserializer
     /// <summary>A double array narrowed to float32 as it is read: one pass, and no double copy of the samples.</summary>
     // Straight to optimized code: a file is often opened once, and a tier-0 loop over a million samples costs more than the disk.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] ReadSingles(ByteCursor c, string field)
+    private static float[] ReadSingles(ByteCursor c, string field, ChannelBufferPool? buffers)
     {
         var count = ReadCount(c, sizeof(double), field);
         var source = c.Take(count * sizeof(double), field);
-        var values = GC.AllocateUninitializedArray<float>(count);
+        // An empty array is left to the data-field check, which names it; the pool only hands out real channels.
+        float[] values = count == 0 ? [] : ChannelBufferPool.Allocate(buffers, count);
         if (BitConverter.IsLittleEndian)
         {
             var doubles = MemoryMarshal.Cast<byte, double>(source);
@@ -241,5 +243,5 @@ public static class GwyDeserializer
         return values;
     }
 
-    private readonly record struct Options(bool OldFormat, bool SingleData);
+    private readonly record struct Options(bool OldFormat, bool SingleData, ChannelBufferPool? Buffers);
 }

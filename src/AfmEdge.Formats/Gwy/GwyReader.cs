@@ -24,8 +24,9 @@ public static class GwyReader
     /// Parses a whole file. <paramref name="singleData"/> decodes the samples straight to float32 for callers that only
     /// want Core frames; the document's fields then widen to double only if someone asks for <see cref="GwyDataField.Data"/>.
     /// </summary>
-    internal static GwyDocument Parse(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData = false) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, fileTime, singleData));
+    internal static GwyDocument Parse(
+        ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData = false, ChannelBufferPool? buffers = null) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, fileTime, singleData, buffers));
 
     private static GwyDocument Read(string path, bool singleData)
     {
@@ -33,9 +34,9 @@ public static class GwyReader
         return Parse(bytes.Memory, Path.GetFileName(path), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), singleData);
     }
 
-    private static GwyDocument ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData)
+    private static GwyDocument ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, DateTimeOffset fileTime, bool singleData, ChannelBufferPool? buffers)
     {
-        var root = GwyDeserializer.Parse(bytes, fileName, singleData);
+        var root = GwyDeserializer.Parse(bytes, fileName, singleData, buffers);
         if (root.TypeName != "GwyContainer")
         {
             throw new AfmFormatException(fileName, "top-level object", $"is a {root.TypeName}, not a GwyContainer.");

@@ -23,17 +23,17 @@ public static class IgorReader
     private const int HeadersSize = BinHeaderSize + WaveHeaderSize;
     private const int LabelSize = 32;
 
-    public static Frame Read(string path) => FileBytes.Parse(path, Parse);
+    public static Frame Read(string path) => FileBytes.Parse(path, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    public static Frame Read(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
+    public static Frame Read(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, (bytes, name) => Parse(bytes, name, buffers: null));
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 2 && (BinaryPrimitives.ReadInt16LittleEndian(bytes) == 5 || BinaryPrimitives.ReadInt16BigEndian(bytes) == 5);
 
-    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, buffers));
 
-    private static Frame ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
+    private static Frame ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers)
     {
         var probe = new ByteCursor(bytes, fileName);
         probe.Need(HeadersSize, "headers");
@@ -171,7 +171,8 @@ public static class IgorReader
                 : dataUnits;
             var unit = Units.Parse(unitText, out var power);
             var scale = Math.Pow(10, power);
-            var data = new float[layerSize];
+            // Every row and every column is written below, so the array need not be zeroed first.
+            var data = ChannelBufferPool.Allocate(buffers, layerSize);
             var source = bytes.Span.Slice(HeadersSize + (layer * layerSize * itemSize), layerSize * itemSize);
             for (var row = 0; row < yres; row++)
             {

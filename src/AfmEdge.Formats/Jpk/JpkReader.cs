@@ -73,13 +73,14 @@ public static class JpkReader
         (0x8032, "Feedback.iGain"), (0x8033, "Feedback.Setpoint"),
     ];
 
-    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, Parse);
+    public static IReadOnlyList<Frame> ReadFrames(string path) => FileBytes.Parse(path, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) => ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, buffers));
 
-    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers)
     {
         var directories = TiffDirectory.ReadAll(bytes, fileName);
         if (directories.Count == 0)
@@ -139,7 +140,7 @@ public static class JpkReader
                 continue;
             }
 
-            pages.Add(ReadChannel(bytes, page));
+            pages.Add(ReadChannel(bytes, page, buffers));
         }
 
         if (pages.Count == 0)
@@ -159,7 +160,7 @@ public static class JpkReader
         return frames;
     }
 
-    private static (int, int, ChannelDescriptor, float[]) ReadChannel(ReadOnlyMemory<byte> bytes, TiffDirectory page)
+    private static (int, int, ChannelDescriptor, float[]) ReadChannel(ReadOnlyMemory<byte> bytes, TiffDirectory page, ChannelBufferPool? buffers)
     {
         var fileName = page.FileName;
         var where = string.Create(CultureInfo.InvariantCulture, $"page {page.Index}");
@@ -233,7 +234,7 @@ public static class JpkReader
         }
 
         var reflect = (page.GetNumber(GridReflect) ?? 0) != 0;
-        var data = GC.AllocateUninitializedArray<float>(w * h);
+        var data = ChannelBufferPool.Allocate(buffers, w * h);
         for (var row = 0; row < h; row++)
         {
             var strip = (int)(row / rowsPerStrip);

@@ -18,16 +18,16 @@ public static class NanonisSxmReader
 {
     private const string EndTag = ":SCANIT_END:";
 
-    public static Frame Read(string path) => FileBytes.Parse(path, Parse);
+    public static Frame Read(string path) => FileBytes.Parse(path, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    public static Frame Read(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
+    public static Frame Read(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, (bytes, name) => Parse(bytes, name, buffers: null));
 
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith(":NANONIS_VERSION:"u8);
 
-    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static Frame Parse(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, buffers));
 
-    private static Frame ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
+    private static Frame ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers)
     {
         if (!HasMagic(bytes.Span))
         {
@@ -93,7 +93,7 @@ public static class NanonisSxmReader
         {
             foreach (var direction in info.Both ? [ScanDirection.Trace, ScanDirection.Retrace] : new[] { info.Direction })
             {
-                var data = ReadImage(bytes.Span.Slice(position, (int)imageBytes), xres, yres, bigEndian, flipRows: scanUp, mirror: direction == ScanDirection.Retrace);
+                var data = ReadImage(bytes.Span.Slice(position, (int)imageBytes), xres, yres, bigEndian, flipRows: scanUp, mirror: direction == ScanDirection.Retrace, buffers);
                 position += (int)imageBytes;
                 var descriptor = ImportedFrames.Unique(new ChannelDescriptor(info.Name, Units.Parse(info.Unit, out var power), direction), taken);
                 if (power != 0)
@@ -140,9 +140,10 @@ public static class NanonisSxmReader
 
     // Straight to optimized code: a file is often opened once, and a tier-0 loop over every sample costs more than the disk.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float[] ReadImage(ReadOnlySpan<byte> source, int xres, int yres, bool bigEndian, bool flipRows, bool mirror)
+    private static float[] ReadImage(ReadOnlySpan<byte> source, int xres, int yres, bool bigEndian, bool flipRows, bool mirror, ChannelBufferPool? buffers)
     {
-        var data = new float[xres * yres];
+        // Every row and every column is written below, so the array need not be zeroed first.
+        var data = ChannelBufferPool.Allocate(buffers, xres * yres);
         for (var row = 0; row < yres; row++)
         {
             var target = data.AsSpan((flipRows ? yres - 1 - row : row) * xres, xres);

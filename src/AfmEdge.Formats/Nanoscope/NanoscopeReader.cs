@@ -18,9 +18,10 @@ public static class NanoscopeReader
     private const string FileListEnd = "\\*File list end";
 
     public static IReadOnlyList<Frame> ReadFrames(string path)
-        => FileBytes.Parse(path, Parse);
+        => FileBytes.Parse(path, (bytes, name) => Parse(bytes, name, buffers: null));
 
-    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>") => FileBytes.Parse(stream, fileName, Parse);
+    public static IReadOnlyList<Frame> ReadFrames(Stream stream, string fileName = "<stream>")
+        => FileBytes.Parse(stream, fileName, (bytes, name) => Parse(bytes, name, buffers: null));
 
     /// <summary>The first frame: every image that shares the first image's grid.</summary>
     public static Frame Read(string path) => ReadFrames(path)[0];
@@ -28,10 +29,10 @@ public static class NanoscopeReader
     internal static bool HasMagic(ReadOnlySpan<byte> bytes) =>
         bytes.StartsWith("\\*File list"u8) || bytes.StartsWith("?*File list"u8) || bytes.StartsWith("\\*EC File list"u8);
 
-    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName) =>
-        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName));
+    internal static IReadOnlyList<Frame> Parse(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers) =>
+        ParseGuard.Run(fileName, () => ParseUnguarded(bytes, fileName, buffers));
 
-    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName)
+    private static List<Frame> ParseUnguarded(ReadOnlyMemory<byte> bytes, string fileName, ChannelBufferPool? buffers)
     {
         var sections = ParseHeader(bytes, fileName);
         var images = sections.Where(s => s.Name == "Ciao image list").ToList();
@@ -66,7 +67,7 @@ public static class NanoscopeReader
         var parsed = new List<(ChannelDescriptor Descriptor, int XRes, int YRes, double XReal, double YReal, PhysicalUnit XYUnit, float[] Data, Dictionary<string, string> Entries)>();
         for (var i = 0; i < images.Count; i++)
         {
-            parsed.Add(ReadImage(bytes, fileName, i, images[i].Entries, scanList, scannerList));
+            parsed.Add(ReadImage(bytes, fileName, i, images[i].Entries, scanList, scannerList, buffers));
         }
 
         var frames = new List<Frame>();
@@ -106,7 +107,8 @@ public static class NanoscopeReader
     }
 
     private static (ChannelDescriptor, int, int, double, double, PhysicalUnit, float[], Dictionary<string, string>) ReadImage(
-        ReadOnlyMemory<byte> bytes, string fileName, int index, Dictionary<string, string> image, Dictionary<string, string> scanList, Dictionary<string, string> scannerList)
+        ReadOnlyMemory<byte> bytes, string fileName, int index, Dictionary<string, string> image, Dictionary<string, string> scanList, Dictionary<string, string> scannerList,
+        ChannelBufferPool? buffers)
     {
         var where = string.Create(CultureInfo.InvariantCulture, $"image {index + 1}");
         var offset = RequiredNumber(image, "Data offset", fileName, where);
@@ -162,7 +164,8 @@ public static class NanoscopeReader
         var q = scale / divisor;
         var w = (int)xres;
         var h = (int)yres;
-        var data = new float[w * h];
+        // Every row and every column is written below, so the array need not be zeroed first.
+        var data = ChannelBufferPool.Allocate(buffers, w * h);
         var source = bytes.Span.Slice((int)offset, (int)needed);
         for (var row = 0; row < h; row++)
         {

@@ -37,9 +37,16 @@ public sealed class PreviewOptions
     public int MaxSide { get; set; } = 256;
 }
 
-/// <summary>The processing chain as ordered step names, e.g. ["level:plane"].</summary>
+/// <summary>The processing chain as ordered step names, e.g. ["level:plane"], and where its grid steps run.</summary>
 public sealed class ProcessingOptions
 {
+    /// <summary>
+    /// "cpu" (SIMD code, default), "auto" (a CUDA or OpenCL GPU if ILGPU finds one, else cpu), "cuda" or "opencl" (that
+    /// GPU, or the host does not start), "ilgpu-cpu" (ILGPU's CPU accelerator: checks the kernels without a GPU; slow).
+    /// Steps without a kernel (registration, tip steps) always run on the CPU.
+    /// </summary>
+    public string Accelerator { get; set; } = AfmEdge.Kernels.ProcessingAccelerator.Cpu;
+
     public static IReadOnlyList<string> DefaultSteps { get; } = ["level:plane"];
 
     /// <summary>

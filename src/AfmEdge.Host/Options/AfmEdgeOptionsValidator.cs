@@ -1,5 +1,6 @@
 using AfmEdge.Control.Board;
 using AfmEdge.Host.Sources;
+using AfmEdge.Kernels;
 using AfmEdge.Processing;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,11 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             {
                 errors.Add($"{root}:Processing:Steps:{i} = '{steps[i]}': {stepError}");
             }
+        }
+
+        if (!ProcessingAccelerator.IsKnown(options.Processing.Accelerator))
+        {
+            errors.Add($"{root}:Processing:Accelerator = '{options.Processing.Accelerator}': must be one of {string.Join(", ", ProcessingAccelerator.Names)}.");
         }
 
         errors.AddRange(options.Enhancement.Validate().Select(e => $"{root}:{e}"));

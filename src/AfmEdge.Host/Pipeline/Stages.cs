@@ -2,20 +2,27 @@ using AfmEdge.Analysis;
 using AfmEdge.Core;
 using AfmEdge.Host.FineTuning;
 using AfmEdge.Inference;
-using AfmEdge.Processing;
 using Microsoft.Extensions.Logging;
 
 namespace AfmEdge.Host.Pipeline;
 
-/// <summary>Cleans each frame with the configured processing chain.</summary>
-public sealed class ProcessingStage(PipelineChannels channels, ProcessingChain chain, PipelineMetrics metrics, ILogger<ProcessingStage> logger)
+/// <summary>Cleans each frame with the configured processing chain, on the configured accelerator.</summary>
+public sealed class ProcessingStage(PipelineChannels channels, FrameProcessor processor, PipelineMetrics metrics, ILogger<ProcessingStage> logger)
     : TransformStage<Frame, Frame>(channels.Acquired.Reader, channels.Processed.Writer, metrics, logger)
 {
     protected override string StageName => "Processing";
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The stage is the accelerator's only user: once its loop has ended, the GPU and its kernels are freed (a frame
+        // still in flight after a forced stop fails with ObjectDisposedException, which the stage logs and drops).
+        await base.StopAsync(cancellationToken);
+        processor.Dispose();
+    }
+
     protected override Frame Transform(Frame item)
     {
-        var result = chain.Apply(item);
+        var result = processor.Process(item);
         Metrics.FrameProcessed();
         return result;
     }

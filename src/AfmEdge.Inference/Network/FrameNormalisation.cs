@@ -32,33 +32,11 @@ public static class FrameNormalisation
     /// </summary>
     public static (float Centre, float Scale) Statistics(ReadOnlySpan<float> plane)
     {
-        double sum = 0;
-        long count = 0;
-        foreach (var v in plane)
-        {
-            if (float.IsFinite(v))
-            {
-                sum += v;
-                count++;
-            }
-        }
-
-        if (count == 0)
-        {
-            return (0, 0);
-        }
-
-        var mean = sum / count;
-        double squares = 0;
-        foreach (var v in plane)
-        {
-            if (float.IsFinite(v))
-            {
-                squares += (v - mean) * (v - mean);
-            }
-        }
-
-        return ((float)mean, (float)Math.Sqrt(squares / count));
+        var statistics = new StatisticsAccumulator();
+        statistics.AddToMean(plane);
+        statistics.EndMean();
+        statistics.AddToSquares(plane);
+        return statistics.Result;
     }
 
     /// <summary>
@@ -80,11 +58,33 @@ public static class FrameNormalisation
             return (network.Mean, network.Std);
         }
 
-        var mean = new float[inputs.Count];
-        var std = new float[inputs.Count];
+        var statistics = new (float Centre, float Scale)[inputs.Count];
         for (var c = 0; c < inputs.Count; c++)
         {
-            var (centre, scale) = Statistics(inputs[c]);
+            statistics[c] = Statistics(inputs[c]);
+        }
+
+        return FromStatistics(network, statistics);
+    }
+
+    /// <summary>
+    /// What <see cref="For"/> gives a per-frame model once each channel's <see cref="Statistics"/> are known, however
+    /// they were gathered (a whole plane, or rows read twice from a file with a <see cref="StatisticsAccumulator"/>).
+    /// </summary>
+    public static (float[] Mean, float[] Std) FromStatistics(EnhancerNetwork network, ReadOnlySpan<(float Centre, float Scale)> statistics)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (statistics.Length != network.InputChannels.Count)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Expected statistics for {network.InputChannels.Count} input channels, not {statistics.Length}."), nameof(statistics));
+        }
+
+        var mean = new float[statistics.Length];
+        var std = new float[statistics.Length];
+        for (var c = 0; c < statistics.Length; c++)
+        {
+            var (centre, scale) = statistics[c];
             mean[c] = centre;
             std[c] = scale > 0 && float.IsFinite(scale) ? scale : network.Std[c];
         }

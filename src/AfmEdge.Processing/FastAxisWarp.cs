@@ -1,0 +1,210 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using AfmEdge.Core;
+
+namespace AfmEdge.Processing;
+
+/// <summary>
+/// Moves every row of an image along the fast axis by a displacement that depends on the column:
+/// output(x, y) = input(x − shift[x], y), cubic convolution (Keys, a = −½), the source clamped to the row's ends (the
+/// end value repeated). The displacement is one function of x for the whole frame, as piezo hysteresis and signal lag
+/// are (properties of the scan path, not of the line), so each column's source index and four weights are worked out
+/// once per frame; a block of columns that shares one integer offset is then a four-tap vector stencil with per-column
+/// weight vectors on every row. <see cref="ApplyScalar"/> is the plain per-pixel reference the vector path is tested
+/// against.
+/// </summary>
+public static class FastAxisWarp
+{
+    // Rows are split over the cores above this many pixels.
+    private const long ParallelPixels = 64 * 1024;
+
+    public static Channel Apply(Channel channel, ReadOnlySpan<double> shift)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var output = new float[channel.Data.Length];
+        Apply(channel.Memory, output, channel.Width, channel.Height, shift);
+        return channel.WithData(channel.Width, channel.Height, output);
+    }
+
+    /// <summary>output(x, y) = input(x − shift[x], y); <paramref name="shift"/> has one value per column, pixels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply(ReadOnlyMemory<float> input, Memory<float> output, int width, int height, ReadOnlySpan<double> shift)
+    {
+        Grid.Check(input.Length, output.Length, width, height);
+        CheckShift(shift, width);
+        var n = Vector<float>.Count;
+        var blocks = width / n;
+        var offsets = ArrayPool<int>.Shared.Rent(width);
+        var weights = ArrayPool<float>.Shared.Rent(4 * width);
+        var uniform = ArrayPool<bool>.Shared.Rent(Math.Max(1, blocks));
+        try
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var source = x - shift[x];
+                var i = (int)Math.Floor(source);
+                offsets[x] = i - x;
+                Keys((float)(source - i), out weights[x], out weights[width + x], out weights[(2 * width) + x], out weights[(3 * width) + x]);
+            }
+
+            // A block runs as a vector stencil when its columns share one offset and all four taps lie inside the row.
+            for (var b = 0; b < blocks; b++)
+            {
+                var x0 = b * n;
+                var o = offsets[x0];
+                var ok = x0 + o - 1 >= 0 && x0 + n - 1 + o + 2 <= width - 1;
+                for (var k = 1; ok && k < n; k++)
+                {
+                    ok = offsets[x0 + k] == o;
+                }
+
+                uniform[b] = ok;
+            }
+
+            var plan = new Plan(offsets, weights, uniform, width, blocks > 0 && Vector.IsHardwareAccelerated);
+            if ((long)width * height >= ParallelPixels)
+            {
+                var chunks = Math.Min(Environment.ProcessorCount, height);
+                Parallel.For(0, chunks, c =>
+                {
+                    for (var y = c * height / chunks; y < (c + 1) * height / chunks; y++)
+                    {
+                        plan.Row(input.Span.Slice(y * width, width), output.Span.Slice(y * width, width));
+                    }
+                });
+            }
+            else
+            {
+                for (var y = 0; y < height; y++)
+                {
+                    plan.Row(input.Span.Slice(y * width, width), output.Span.Slice(y * width, width));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<float>.Shared.Return(weights);
+            ArrayPool<bool>.Shared.Return(uniform);
+        }
+    }
+
+    /// <summary>The scalar reference: each pixel on its own, in double, straight from the definition.</summary>
+    public static float[] ApplyScalar(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<double> shift)
+    {
+        var output = new float[input.Length];
+        Grid.Check(input.Length, output.Length, width, height);
+        CheckShift(shift, width);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var source = x - shift[x];
+                var i = (int)Math.Floor(source);
+                var t = source - i;
+                double sum = 0;
+                for (var k = -1; k <= 2; k++)
+                {
+                    sum += KeysKernel(t - k) * input[(y * width) + Math.Clamp(i + k, 0, width - 1)];
+                }
+
+                output[(y * width) + x] = (float)sum;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Keys' cubic convolution kernel with a = −½ at distance <paramref name="d"/> (pixels).</summary>
+    private static double KeysKernel(double d)
+    {
+        d = Math.Abs(d);
+        return d < 1 ? (((1.5 * d) - 2.5) * d * d) + 1
+            : d < 2 ? (((((-0.5 * d) + 2.5) * d) - 4) * d) + 2
+            : 0;
+    }
+
+    // The four weights of the taps at floor(source) − 1 … + 2 for the fractional part t.
+    private static void Keys(float t, out float w0, out float w1, out float w2, out float w3)
+    {
+        w0 = (float)KeysKernel(t + 1);
+        w1 = (float)KeysKernel(t);
+        w2 = (float)KeysKernel(1 - t);
+        w3 = (float)KeysKernel(2 - t);
+    }
+
+    private static void CheckShift(ReadOnlySpan<double> shift, int width)
+    {
+        if (shift.Length != width)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{shift.Length} shifts given for {width} columns; one per column is needed."), nameof(shift));
+        }
+
+        for (var x = 0; x < width; x++)
+        {
+            if (!(Math.Abs(shift[x]) < width))
+            {
+                throw new ArgumentOutOfRangeException(nameof(shift), shift[x], string.Create(CultureInfo.InvariantCulture,
+                    $"Shift of column {x} = {shift[x]} px must be finite and smaller than the row ({width} px)."));
+            }
+        }
+    }
+
+    /// <summary>Per-column source offsets and weights (planes w0, w1, w2, w3 of <c>width</c> each), shared by every row.</summary>
+    private readonly struct Plan(int[] offsets, float[] weights, bool[] uniform, int width, bool vector)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Row(ReadOnlySpan<float> input, Span<float> output)
+        {
+            var n = Vector<float>.Count;
+            ref var source = ref MemoryMarshal.GetReference(input);
+            ref var target = ref MemoryMarshal.GetReference(output);
+            ref var w0 = ref MemoryMarshal.GetArrayDataReference(weights);
+            ref var w1 = ref Unsafe.Add(ref w0, width);
+            ref var w2 = ref Unsafe.Add(ref w0, 2 * width);
+            ref var w3 = ref Unsafe.Add(ref w0, 3 * width);
+            var x = 0;
+            if (vector)
+            {
+                for (var b = 0; b < width / n; b++, x += n)
+                {
+                    if (!uniform[b])
+                    {
+                        for (var k = x; k < x + n; k++)
+                        {
+                            output[k] = Pixel(input, k);
+                        }
+
+                        continue;
+                    }
+
+                    var i = (nuint)(x + offsets[x] - 1);
+                    var c = (nuint)x;
+                    var value = (Vector.LoadUnsafe(ref w0, c) * Vector.LoadUnsafe(ref source, i))
+                        + (Vector.LoadUnsafe(ref w1, c) * Vector.LoadUnsafe(ref source, i + 1))
+                        + (Vector.LoadUnsafe(ref w2, c) * Vector.LoadUnsafe(ref source, i + 2))
+                        + (Vector.LoadUnsafe(ref w3, c) * Vector.LoadUnsafe(ref source, i + 3));
+                    value.StoreUnsafe(ref target, c);
+                }
+            }
+
+            for (; x < width; x++)
+            {
+                output[x] = Pixel(input, x);
+            }
+        }
+
+        private float Pixel(ReadOnlySpan<float> input, int x)
+        {
+            var i = x + offsets[x];
+            var last = width - 1;
+            return (weights[x] * input[Math.Clamp(i - 1, 0, last)])
+                + (weights[width + x] * input[Math.Clamp(i, 0, last)])
+                + (weights[(2 * width) + x] * input[Math.Clamp(i + 1, 0, last)])
+                + (weights[(3 * width) + x] * input[Math.Clamp(i + 2, 0, last)]);
+        }
+    }
+}

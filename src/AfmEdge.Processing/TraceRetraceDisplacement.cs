@@ -1,0 +1,422 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics.Tensors;
+using AfmEdge.Core;
+
+namespace AfmEdge.Processing;
+
+/// <summary>Settings of the trace/retrace displacement estimate (<see cref="TraceRetraceDisplacement"/>).</summary>
+public sealed record DisplacementOptions
+{
+    /// <summary>
+    /// Degree of the polynomial in x fitted to the windows' displacements (0–3). 2 fits piezo hysteresis (a parabola
+    /// across the line, zero at the ends) plus a constant signal lag exactly.
+    /// </summary>
+    public int Degree { get; init; } = 2;
+
+    /// <summary>Columns per window, 8–1024; 0 picks width/8 within [16, 128]. Windows overlap by half.</summary>
+    public int WindowWidth { get; init; }
+
+    /// <summary>Largest displacement searched, pixels (1–256; at most a quarter of the width is used).</summary>
+    public int MaxShift { get; init; } = 16;
+
+    /// <summary>A window whose normalised correlation peak is below this is not used (0–1): windows of noise only reach a few hundredths.</summary>
+    public double MinConfidence { get; init; } = 0.3;
+
+    public void Validate()
+    {
+        if (Degree is < 0 or > 3)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Degree), Degree, "Polynomial degree must be 0 to 3.");
+        }
+
+        if (WindowWidth != 0 && WindowWidth is < 8 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WindowWidth), WindowWidth, "Window width must be 0 (automatic) or 8 to 1024 columns.");
+        }
+
+        if (MaxShift is < 1 or > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxShift), MaxShift, "Maximum shift must be 1 to 256 pixels.");
+        }
+
+        if (!(MinConfidence >= 0 && MinConfidence <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinConfidence), MinConfidence, "Minimum confidence must be in [0, 1].");
+        }
+    }
+}
+
+/// <summary>
+/// The displacement D(x) of retrace against trace along the fast axis, pixels, as a function of the column: retrace
+/// row y ≈ trace row y moved D(x) pixels to the right near column x (the sense of <see cref="RegistrationShift.Dx"/>
+/// and <see cref="LineLags"/>). D is a polynomial in u = (x − (width − 1)/2) / width (u from −½ to ½), fitted to the
+/// displacements measured in overlapping column windows; <see cref="Used"/> marks the windows that passed the
+/// confidence and outlier tests.
+/// </summary>
+public sealed class FastAxisDisplacement
+{
+    internal FastAxisDisplacement(int width, double[] coefficients, double[] centres, double[] shifts, double[] confidence, bool[] used, double rms)
+    {
+        Width = width;
+        Coefficients = coefficients;
+        WindowCentres = centres;
+        WindowShifts = shifts;
+        WindowConfidence = confidence;
+        Used = used;
+        ResidualRms = rms;
+    }
+
+    public int Width { get; }
+
+    /// <summary>Polynomial coefficients in u, constant first; empty when nothing could be estimated.</summary>
+    public IReadOnlyList<double> Coefficients { get; }
+
+    /// <summary>Each window's centre column (pixel-index coordinates).</summary>
+    public IReadOnlyList<double> WindowCentres { get; }
+
+    /// <summary>Each window's own displacement, pixels (NaN where it had nothing to compare).</summary>
+    public IReadOnlyList<double> WindowShifts { get; }
+
+    /// <summary>Each window's normalised correlation peak (0–1).</summary>
+    public IReadOnlyList<double> WindowConfidence { get; }
+
+    public IReadOnlyList<bool> Used { get; }
+
+    /// <summary>Root mean square of the used windows' residuals from the fit, pixels.</summary>
+    public double ResidualRms { get; }
+
+    public int UsedCount => Used.Count(u => u);
+
+    /// <summary>False when no window could be used: D is then zero everywhere and nothing is to be moved.</summary>
+    public bool Accepted => Coefficients.Count > 0;
+
+    /// <summary>D at column <paramref name="x"/> (pixel-index coordinates), pixels.</summary>
+    public double At(double x)
+    {
+        var u = (x - (0.5 * (Width - 1))) / Width;
+        var value = 0.0;
+        for (var k = Coefficients.Count - 1; k >= 0; k--)
+        {
+            value = (value * u) + Coefficients[k];
+        }
+
+        return value;
+    }
+
+    public override string ToString()
+    {
+        if (!Accepted)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"refused (no window above the confidence, {Used.Count} windows)");
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"retrace−trace {At(0.5 * (Width - 1)):F2} px at the centre, {At(0):F2} / {At(Width - 1):F2} px at the left / right end (degree {Coefficients.Count - 1}, {UsedCount}/{Used.Count} windows, rms {ResidualRms:F2} px)");
+    }
+}
+
+/// <summary>
+/// Measures how the retrace image is displaced against the trace along the fast axis, column by column. Piezo
+/// hysteresis moves the trace one way and the retrace the other, most at mid-line and not at all at the ends, and a
+/// signal lag (feedback, filters) moves each direction against its motion by lag × tip speed: both are one function of
+/// x for the whole frame. Both images are differentiated along x (which removes row offsets and tilt); in overlapping
+/// column windows the normalised cross-correlation of the two, summed over every row, is searched over integer shifts
+/// and its peak refined by a parabola; a polynomial is fitted to the windows (weighted by their peaks, outliers beyond
+/// three robust deviations dropped); the retrace is then warped by that fit and the small residual measured and fitted
+/// again, so the parabola's sub-pixel bias, largest half-way between integers, is gone from the result.
+/// </summary>
+public static class TraceRetraceDisplacement
+{
+    public static FastAxisDisplacement Estimate(Channel trace, Channel retrace, DisplacementOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(retrace);
+        if (trace.Width != retrace.Width || trace.Height != retrace.Height)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Retrace '{retrace.Descriptor.Key}' is {retrace.Width}×{retrace.Height} but trace '{trace.Descriptor.Key}' is {trace.Width}×{trace.Height}; they must share one grid."),
+                nameof(retrace));
+        }
+
+        return Estimate(trace.Memory, retrace.Memory, trace.Width, trace.Height, options);
+    }
+
+    public static FastAxisDisplacement Estimate(ReadOnlyMemory<float> trace, ReadOnlyMemory<float> retrace, int width, int height, DisplacementOptions? options = null)
+    {
+        options ??= new DisplacementOptions();
+        options.Validate();
+        Grid.Check(trace.Length, retrace.Length, width, height, minWidth: 16, minHeight: 1);
+        var window = options.WindowWidth > 0 ? Math.Min(options.WindowWidth, width - 1) : Math.Clamp(width / 8, 16, 128);
+        var step = Math.Max(1, window / 2);
+        var reach = Math.Max(1, Math.Min(options.MaxShift, width / 4));
+        var windows = new List<(int X0, int X1)>();
+        for (var x0 = 0; x0 + window <= width - 1; x0 += step)
+        {
+            windows.Add((x0, x0 + window));
+        }
+
+        var count = windows.Count;
+        var centres = windows.Select(w => 0.5 * (w.X0 + w.X1)).ToArray();
+        var shifts = new double[count];
+        var confidence = new double[count];
+        var stride = width - 1;
+        var da = ArrayPool<float>.Shared.Rent(stride * height);
+        var db = ArrayPool<float>.Shared.Rent(stride * height);
+        var warped = ArrayPool<float>.Shared.Rent(width * height);
+        var shift = ArrayPool<double>.Shared.Rent(width);
+        try
+        {
+            Differences(trace.Span, da, width, height);
+            Differences(retrace.Span, db, width, height);
+            for (var w = 0; w < count; w++)
+            {
+                (shifts[w], confidence[w]) = Window(da, db, stride, height, windows[w].X0, windows[w].X1, 0, reach);
+            }
+
+            var first = Fit(width, centres, shifts, confidence, options);
+            if (!first.Accepted)
+            {
+                return first;
+            }
+
+            // Second pass: the retrace moved onto the trace by the first fit; what is left is small and measured where the parabola is unbiased.
+            for (var x = 0; x < width; x++)
+            {
+                shift[x] = -first.At(x);
+            }
+
+            FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width));
+            Differences(warped.AsSpan(0, width * height), db, width, height);
+            for (var w = 0; w < count; w++)
+            {
+                var (residual, peak) = Window(da, db, stride, height, windows[w].X0, windows[w].X1, 0, Math.Min(2, reach));
+                shifts[w] = first.At(centres[w]) + residual;
+                confidence[w] = peak;
+            }
+
+            var second = Fit(width, centres, shifts, confidence, options);
+            return second.Accepted ? second : first;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(da);
+            ArrayPool<float>.Shared.Return(db);
+            ArrayPool<float>.Shared.Return(warped);
+            ArrayPool<double>.Shared.Return(shift);
+        }
+    }
+
+    // d(x, y) = v(x + 1, y) − v(x, y); a step that touches a NaN/Inf counts as flat.
+    private static void Differences(ReadOnlySpan<float> values, float[] output, int width, int height)
+    {
+        var stride = width - 1;
+        for (var y = 0; y < height; y++)
+        {
+            var row = values.Slice(y * width, width);
+            var target = output.AsSpan(y * stride, stride);
+            TensorPrimitives.Subtract(row[1..], row[..^1], target);
+            if (!TensorPrimitives.IsFiniteAll<float>(target))
+            {
+                for (var x = 0; x < stride; x++)
+                {
+                    target[x] = float.IsFinite(target[x]) ? target[x] : 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over shifts centre ± reach, peak refined by a parabola.</summary>
+    private static (double Shift, double Confidence) Window(float[] a, float[] b, int stride, int height, int x0, int x1, int centre, int reach)
+    {
+        Span<double> correlation = stackalloc double[(2 * reach) + 1];
+        var best = -1;
+        for (var k = 0; k < correlation.Length; k++)
+        {
+            var s = centre - reach + k;
+            var lo = Math.Max(x0, -s);
+            var hi = Math.Min(x1, stride - s);
+            correlation[k] = double.NaN;
+            if (hi - lo < 4)
+            {
+                continue;
+            }
+
+            double ab = 0, aa = 0, bb = 0;
+            for (var y = 0; y < height; y++)
+            {
+                var ra = a.AsSpan((y * stride) + lo, hi - lo);
+                var rb = b.AsSpan((y * stride) + lo + s, hi - lo);
+                ab += TensorPrimitives.Dot(ra, rb);
+                aa += TensorPrimitives.Dot(ra, ra);
+                bb += TensorPrimitives.Dot(rb, rb);
+            }
+
+            if (aa > 0 && bb > 0)
+            {
+                correlation[k] = ab / Math.Sqrt(aa * bb);
+                if (best < 0 || correlation[k] > correlation[best])
+                {
+                    best = k;
+                }
+            }
+        }
+
+        if (best < 0)
+        {
+            return (double.NaN, 0);
+        }
+
+        var peak = correlation[best];
+        var fraction = 0.0;
+        if (best > 0 && best < correlation.Length - 1 && double.IsFinite(correlation[best - 1]) && double.IsFinite(correlation[best + 1]))
+        {
+            var curvature = correlation[best - 1] - (2 * peak) + correlation[best + 1];
+            fraction = curvature < 0 ? Math.Clamp(0.5 * (correlation[best - 1] - correlation[best + 1]) / curvature, -0.5, 0.5) : 0;
+        }
+
+        return (centre - reach + best + fraction, Math.Max(0, peak));
+    }
+
+    /// <summary>Weighted polynomial fit of the windows above the confidence, outliers beyond three robust deviations refitted without.</summary>
+    private static FastAxisDisplacement Fit(int width, double[] centres, double[] shifts, double[] confidence, DisplacementOptions options)
+    {
+        var count = centres.Length;
+        var used = new bool[count];
+        for (var w = 0; w < count; w++)
+        {
+            used[w] = double.IsFinite(shifts[w]) && confidence[w] >= options.MinConfidence;
+        }
+
+        var u = centres.Select(c => (c - (0.5 * (width - 1))) / width).ToArray();
+        var coefficients = Solve(u, shifts, confidence, used, options.Degree);
+        if (coefficients.Length == 0)
+        {
+            return new FastAxisDisplacement(width, [], centres, (double[])shifts.Clone(), (double[])confidence.Clone(), used, double.NaN);
+        }
+
+        var residuals = new List<double>();
+        for (var w = 0; w < count; w++)
+        {
+            if (used[w])
+            {
+                residuals.Add(Math.Abs(shifts[w] - Polynomial(coefficients, u[w])));
+            }
+        }
+
+        residuals.Sort();
+        var tolerance = Math.Max(0.25, 3 * 1.4826 * residuals[residuals.Count / 2]);
+        var dropped = false;
+        for (var w = 0; w < count; w++)
+        {
+            if (used[w] && Math.Abs(shifts[w] - Polynomial(coefficients, u[w])) > tolerance)
+            {
+                used[w] = false;
+                dropped = true;
+            }
+        }
+
+        if (dropped)
+        {
+            coefficients = Solve(u, shifts, confidence, used, options.Degree);
+        }
+
+        double sum = 0, weight = 0;
+        for (var w = 0; w < count; w++)
+        {
+            if (used[w])
+            {
+                var r = shifts[w] - Polynomial(coefficients, u[w]);
+                sum += r * r;
+                weight++;
+            }
+        }
+
+        return new FastAxisDisplacement(width, coefficients, centres, (double[])shifts.Clone(), (double[])confidence.Clone(), used, Math.Sqrt(sum / Math.Max(1, weight)));
+    }
+
+    private static double Polynomial(double[] coefficients, double u)
+    {
+        var value = 0.0;
+        for (var k = coefficients.Length - 1; k >= 0; k--)
+        {
+            value = (value * u) + coefficients[k];
+        }
+
+        return value;
+    }
+
+    // Weighted least squares by the normal equations (at most 4 unknowns), the degree lowered to what the used windows can determine.
+    private static double[] Solve(double[] u, double[] shifts, double[] weights, bool[] used, int degree)
+    {
+        var n = used.Count(x => x);
+        if (n == 0)
+        {
+            return [];
+        }
+
+        var terms = Math.Min(degree, n - 1) + 1;
+        var a = new double[terms, terms + 1];
+        for (var w = 0; w < u.Length; w++)
+        {
+            if (!used[w])
+            {
+                continue;
+            }
+
+            for (var r = 0; r < terms; r++)
+            {
+                var fr = Math.Pow(u[w], r);
+                for (var c = 0; c < terms; c++)
+                {
+                    a[r, c] += weights[w] * fr * Math.Pow(u[w], c);
+                }
+
+                a[r, terms] += weights[w] * fr * shifts[w];
+            }
+        }
+
+        // Gauss–Jordan with partial pivoting; a singular system (windows bunched together) falls back to a lower degree.
+        for (var col = 0; col < terms; col++)
+        {
+            var pivot = col;
+            for (var r = col + 1; r < terms; r++)
+            {
+                if (Math.Abs(a[r, col]) > Math.Abs(a[pivot, col]))
+                {
+                    pivot = r;
+                }
+            }
+
+            if (Math.Abs(a[pivot, col]) < 1e-12)
+            {
+                return terms > 1 ? Solve(u, shifts, weights, used, terms - 2) : [];
+            }
+
+            for (var c = 0; c <= terms; c++)
+            {
+                (a[col, c], a[pivot, c]) = (a[pivot, c], a[col, c]);
+            }
+
+            for (var r = 0; r < terms; r++)
+            {
+                if (r != col)
+                {
+                    var factor = a[r, col] / a[col, col];
+                    for (var c = col; c <= terms; c++)
+                    {
+                        a[r, c] -= factor * a[col, c];
+                    }
+                }
+            }
+        }
+
+        var result = new double[terms];
+        for (var r = 0; r < terms; r++)
+        {
+            result[r] = a[r, terms] / a[r, r];
+        }
+
+        return result;
+    }
+}
