@@ -48,18 +48,12 @@ internal static class PhaseCorrelation
         FrequencyWeights(gy, options.CutoffFrequency);
         try
         {
-            var windowJobs = new List<(int Problem, int Image)>();
             var pairJobs = new List<(int Problem, int Pair)>();
             var surfaceJobs = new List<(int Problem, int Pair)>();
             for (var p = 0; p < count; p++)
             {
                 var images = problems[p].Sources.Length;
                 buffers[p] = new PairBuffers((images + 1) / 2, n);
-                for (var i = 0; i < images; i++)
-                {
-                    windowJobs.Add((p, i));
-                }
-
                 for (var q = 0; q < (images + 1) / 2; q++)
                 {
                     pairJobs.Add((p, q));
@@ -71,24 +65,25 @@ internal static class PhaseCorrelation
                 }
             }
 
-            Run(windowJobs.Count, parallel, j =>
-            {
-                var (p, i) = windowJobs[j];
-                var problem = problems[p];
-                var b = buffers[p];
-                var target = (i % 2 == 0 ? b.Re : b.Im)[i / 2].AsSpan(0, n);
-                WindowImage(problem.Sources[i].AsSpan(0, n), target, i == 0 ? default : problem.WindowShifts[i - 1], width, height);
-                if (i == problem.Sources.Length - 1 && i % 2 == 0)
-                {
-                    // The last pair holds one image: its imaginary part is zero.
-                    b.Im[i / 2].AsSpan(0, n).Clear();
-                }
-            });
-
+            // Each pair windowed and transformed by one worker, while its images are in that core's cache.
             Run(pairJobs.Count, parallel, j =>
             {
                 var (p, q) = pairJobs[j];
-                Forward(buffers[p], q, width, height, single);
+                var problem = problems[p];
+                var b = buffers[p];
+                for (var i = 2 * q; i < Math.Min((2 * q) + 2, problem.Sources.Length); i++)
+                {
+                    var target = (i % 2 == 0 ? b.Re : b.Im)[q].AsSpan(0, n);
+                    WindowImage(problem.Sources[i].AsSpan(0, n), target, i == 0 ? default : problem.WindowShifts[i - 1], width, height);
+                }
+
+                if (2 * q == problem.Sources.Length - 1)
+                {
+                    // The last pair holds one image: its imaginary part is zero.
+                    b.Im[q].AsSpan(0, n).Clear();
+                }
+
+                Forward(b, q, width, height, single);
             });
 
             // Halves of the rows (k_x) that the cross power visits, [0, width/2].
