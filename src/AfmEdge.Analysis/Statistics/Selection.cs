@@ -48,7 +48,7 @@ internal static class Selection
             Array.Clear(histogram, 0, 1 << 16);
             foreach (var v in values)
             {
-                histogram[(int)(Key(v) >> 16)]++;
+                histogram[(int)(SortKeys.Sortable(v) >> 16)]++;
             }
 
             // Buckets of the lower and upper middle (equal unless the middle straddles two buckets).
@@ -76,7 +76,7 @@ internal static class Selection
             var count = 0;
             foreach (var v in values)
             {
-                var bucket = (int)(Key(v) >> 16);
+                var bucket = (int)(SortKeys.Sortable(v) >> 16);
                 if (bucket >= lowBucket && bucket <= highBucket)
                 {
                     scratch[count++] = v;
@@ -103,13 +103,6 @@ internal static class Selection
         {
             System.Buffers.ArrayPool<int>.Shared.Return(histogram);
         }
-    }
-
-    /// <summary>The float's bits as an unsigned key in the same order (negatives flipped, positives above them).</summary>
-    private static uint Key(float value)
-    {
-        var bits = BitConverter.SingleToUInt32Bits(value);
-        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
     }
 
     public static float Select(Span<float> values, int k)

@@ -67,7 +67,8 @@ internal static class SortKeys
         itemsA.CopyTo(items);
     }
 
-    private static uint Sortable(float value)
+    /// <summary>The float's bits as an unsigned key in the same order (negatives flipped, positives above them).</summary>
+    internal static uint Sortable(float value)
     {
         var bits = BitConverter.SingleToUInt32Bits(value);
         return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
