@@ -26,6 +26,7 @@ public sealed class KernelAccelerator : IDisposable
         Fft = new FftKernels(accelerator, Leveling);
         Registration = new RegistrationKernels(accelerator, Fft);
         Statistics = new StatisticsKernels(accelerator, Leveling);
+        Correlation = new CorrelationKernels(accelerator);
     }
 
     public Accelerator Accelerator { get; }
@@ -50,6 +51,9 @@ public sealed class KernelAccelerator : IDisposable
 
     /// <summary>Shift by interpolation and the phase-correlation surface.</summary>
     public RegistrationKernels Registration { get; }
+
+    /// <summary>The analysis's local-correlation map (windowed Pearson r).</summary>
+    public CorrelationKernels Correlation { get; }
 
     public string Name => $"{Accelerator.AcceleratorType} {Accelerator.Name}";
 
