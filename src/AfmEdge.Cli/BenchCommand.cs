@@ -145,6 +145,25 @@ internal static class BenchCommand
             return () => ImageShift.Apply(input, result, size, size, 3.3, -2.6);
         }, (null, string.Empty));
 
+        // register:midpoint's two parts on one trace/retrace pair: the displacement estimate and the per-column cubic warp.
+        Row(output, "midpoint estimate", sizes, budgetMs, size =>
+        {
+            var trace = Field(size, size);
+            var retrace = new float[trace.Length];
+            FastAxisWarp.Apply(trace, retrace, size, size, MidpointShift(size, -2));
+            return () => TraceRetraceDisplacement.Estimate(trace, retrace, size, size);
+        }, (null, string.Empty));
+        Row(output, "fast-axis warp (2 cores)", sizes, budgetMs, size =>
+        {
+            var (input, result, shift) = (Field(size, size), new float[size * size], MidpointShift(size, 1));
+            return () => FastAxisWarp.Apply(input, result, size, size, shift);
+        }, (null, string.Empty));
+        Row(output, "  scalar ref. (1 thread)", sizes, budgetMs, size =>
+        {
+            var (input, shift) = (Field(size, size), MidpointShift(size, 1));
+            return () => FastAxisWarp.ApplyScalar(input, size, size, shift);
+        }, (null, string.Empty));
+
         // The frame budget: a 4-channel frame through align + level + scars (channels run in parallel), and the
         // same with registration of its probes (Height, Adhesion on probe 1; Current, Potential shifted).
         var side = sizes.Contains(512) ? 512 : sizes[0];
@@ -175,6 +194,10 @@ internal static class BenchCommand
 
         return ExitCodes.Ok;
     }
+
+    // A hysteresis-like displacement: a parabola across the line, 0 at the ends and `centre` pixels mid-line, plus a lag of 0.3 px.
+    private static double[] MidpointShift(int size, double centre) =>
+        [.. Enumerable.Range(0, size).Select(x => 0.3 + (4 * centre * x * (size - 1 - x) / ((size - 1.0) * (size - 1.0))))];
 
     private static void Row(TextWriter output, string label, int[] sizes, double budgetMs, Func<int, Action> prepare, (double? Ms, string Mark) gwyddion)
     {
