@@ -31,6 +31,10 @@ internal static class PhaseCorrelation
     // Problems of at least this many pixels in all are run on every core.
     private const int ParallelPixels = 64 * 1024;
 
+    // The pairs' buffers come from a pool of their own: three 256² windows hold 24 of one size at once, more than the
+    // shared pool keeps per size on a one- or two-core board (32 per core), where the rest would be allocated anew.
+    private static readonly ArrayPool<float> PairPool = ArrayPool<float>.Create(1 << 24, 64);
+
     /// <summary>Sources[0] is the reference feature, Sources[k + 1] moving feature k, whose window is centred at WindowShifts[k].</summary>
     internal readonly record struct Problem(float[][] Sources, RegistrationShift[] WindowShifts);
 
@@ -701,7 +705,7 @@ internal static class PhaseCorrelation
             {
                 foreach (var buffer in set)
                 {
-                    ArrayPool<float>.Shared.Return(buffer);
+                    PairPool.Return(buffer);
                 }
             }
         }
@@ -711,7 +715,7 @@ internal static class PhaseCorrelation
             var set = new float[pairs][];
             for (var q = 0; q < pairs; q++)
             {
-                set[q] = ArrayPool<float>.Shared.Rent(length);
+                set[q] = PairPool.Rent(length);
             }
 
             return set;
