@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using AfmEdge.Core;
-using AfmEdge.Formats;
 using AfmEdge.Formats.Gsf;
 using AfmEdge.Inference;
 using AfmEdge.Inference.Onnx;
@@ -11,7 +10,9 @@ namespace AfmEdge.Cli;
 
 /// <summary>
 /// `afmedge enhance IN --out DIR`: ×2 super-resolution of a frame with a bundled (or given) model.
-/// IN is a folder of &lt;Channel&gt;.gsf as `afmedge simulate` writes it, or any file the importers read.
+/// IN is a folder of &lt;Channel&gt;.gsf as `afmedge simulate` writes it, or any file the importers read. A folder or a
+/// single .gsf is streamed (<see cref="StreamedEnhance"/>: memory set by the frame's width, not its size); other files
+/// are enhanced whole in memory. Both paths write the same bytes.
 /// </summary>
 internal static class EnhanceCommand
 {
@@ -59,7 +60,7 @@ internal static class EnhanceCommand
     /// <summary>The whole frame in memory: for the formats that cannot be read row by row.</summary>
     private static async Task<int> RunHeldAsync(Request request, TextWriter output, TextWriter error)
     {
-        var frame = await OpenAsync(request.Input, error);
+        var frame = (await FrameFiles.TryOpenAsync(request.Input, error))?[0];
         if (frame is null)
         {
             return ExitCodes.BadUsageOrConfig;
@@ -127,30 +128,6 @@ internal static class EnhanceCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Enhanced {width}×{height} → {2 * width}×{2 * height} with model '{chosen.Name}' ({string.Join("+", chosen.Network.InputChannels)} → {string.Join("+", chosen.Network.OutputChannels)}; Height from {heightSource}) on {request.Engine} in {wall.TotalMilliseconds:0} ms."));
         await output.WriteLineAsync($"Wrote {string.Join(", ", chosen.Network.OutputChannels.Select(n => n + ".gsf"))} to {request.OutDir}");
-    }
-
-    private static async Task<Frame?> OpenAsync(string path, TextWriter error)
-    {
-        if (!Directory.Exists(path))
-        {
-            var frames = await FrameFiles.TryOpenAsync(path, error);
-            return frames?[0];
-        }
-
-        try
-        {
-            return ChannelFolder.Open(path);
-        }
-        catch (AfmFormatException e)
-        {
-            await error.WriteLineAsync("afmedge: " + e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            await error.WriteLineAsync($"afmedge: {path}: cannot be read: {e.Message}");
-        }
-
-        return null;
     }
 
     /// <summary>The frame as the models expect it (see <see cref="ModelChannels"/>); null and the reason when it has no height channel.</summary>

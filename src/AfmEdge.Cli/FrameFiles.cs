@@ -7,11 +7,16 @@ namespace AfmEdge.Cli;
 internal static class FrameFiles
 {
     /// <summary>The file's frames, or null after printing why it cannot be read (the caller exits 2).</summary>
-    public static async Task<IReadOnlyList<Frame>?> TryOpenAsync(string path, TextWriter error)
+    public static Task<IReadOnlyList<Frame>?> TryOpenAsync(string path, TextWriter error) => TryAsync(path, FrameImporter.OpenAll, error);
+
+    /// <summary>What <paramref name="open"/> makes of <paramref name="path"/>, or null after printing why it cannot be read.</summary>
+    public static async Task<T?> TryAsync<T>(string path, Func<string, T> open, TextWriter error)
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(open);
         try
         {
-            return FrameImporter.OpenAll(path);
+            return open(path);
         }
         catch (AfmFormatException e)
         {

@@ -45,7 +45,7 @@ internal static class StreamedEnhance
 
     public static async Task<int> RunAsync(EnhanceCommand.Request request, TextWriter output, TextWriter error)
     {
-        using var files = await OpenAsync(request.Input, error);
+        using var files = await FrameFiles.TryAsync(request.Input, Open, error);
         if (files is null)
         {
             return ExitCodes.BadUsageOrConfig;
@@ -186,33 +186,16 @@ internal static class StreamedEnhance
         return -1;
     }
 
-    private static async Task<RowFiles?> OpenAsync(string path, TextWriter error)
+    private static RowFiles Open(string path)
     {
-        try
+        if (Directory.Exists(path))
         {
-            if (Directory.Exists(path))
-            {
-                var folder = ChannelFolder.OpenRows(path);
-                return new RowFiles(folder.Channels, folder.Id, folder.Scan, folder);
-            }
-
-            var file = GsfRowReader.Open(path);
-            return new RowFiles([file], file.Id, file.Scan, file);
-        }
-        catch (AfmFormatException e)
-        {
-            await error.WriteLineAsync("afmedge: " + e.Message);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            await error.WriteLineAsync($"afmedge: {path}: no such file.");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            await error.WriteLineAsync($"afmedge: {path}: cannot be read: {e.Message}");
+            var folder = ChannelFolder.OpenRows(path);
+            return new RowFiles(folder.Channels, folder.Id, folder.Scan, folder);
         }
 
-        return null;
+        var file = GsfRowReader.Open(path);
+        return new RowFiles([file], file.Id, file.Scan, file);
     }
 
     /// <summary>The channel files of a folder or the one .gsf, with the frame's id and scan.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using AfmEdge.Core;
 using AfmEdge.Inference.Network;
 
@@ -17,7 +19,7 @@ namespace AfmEdge.Inference;
 public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
 {
     private readonly TiledEnhancer _tiler;
-    private readonly BicubicUpsampler _bicubic = new();
+    private float[] _bicubicScratch = [];
 
     /// <param name="engine">Owned: disposed with this enhancer. It must accept tiles of
     /// <see cref="TiledEnhancer.MaxTileSide"/>(network, <paramref name="tileSize"/>) pixels a side.</param>
@@ -41,6 +43,8 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var width = frame.Width;
         var height = frame.Height;
         var inputs = new float[network.InputChannels.Count][];
+        var perFrame = FrameNormalisation.IsPerFrame(network);
+        Span<bool> copied = stackalloc bool[inputs.Length];
         bool[]? missing = null;
         for (var c = 0; c < inputs.Length; c++)
         {
@@ -50,12 +54,24 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
                 throw MissingInputChannel(frame.Id, network, name, frame.Channels.Select(ch => ch.Descriptor.Key));
             }
 
-            inputs[c] = channel.Data.ToArray();
+            // A frame's samples never change, so the tiler can read them in place; a copy only where they must be
+            // changed first (non-finite samples filled, or mapped onto the model's statistics).
+            copied[c] = perFrame || !TensorPrimitives.IsFiniteAll(channel.Data) || !TryGetWholeArray(channel.Memory, out inputs[c]);
+            if (copied[c])
+            {
+                inputs[c] = channel.Data.ToArray();
+            }
         }
 
         var conditioning = FrameConditioning.For(network, inputs);
         for (var c = 0; c < inputs.Length; c++)
         {
+            if (!copied[c])
+            {
+                // Finite samples and the stored statistics: preparing would change nothing.
+                continue;
+            }
+
             // The mask is made at the first non-finite sample: most frames have none.
             if (missing is null && FrameConditioning.IndexOfNonFinite(inputs[c]) >= 0)
             {
@@ -96,7 +112,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             else
             {
                 var upsampled = new float[4 * width * height];
-                BicubicUpsampler.Upsample(channel.Data, width, height, upsampled);
+                BicubicUpsampler.Upsample(channel.Data, width, height, upsampled, BicubicScratch(width, height));
                 enhanced.Add(channel.WithData(2 * width, 2 * height, upsampled));
             }
         }
@@ -105,6 +121,34 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
     }
 
     public void Dispose() => _tiler.Engine.Dispose();
+
+    /// <summary>The whole array behind <paramref name="memory"/>, when it is one.</summary>
+    private static bool TryGetWholeArray(ReadOnlyMemory<float> memory, out float[] array)
+    {
+        if (MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length)
+        {
+            array = segment.Array;
+            return true;
+        }
+
+        array = [];
+        return false;
+    }
+
+    /// <summary>
+    /// The bicubic pass's intermediate (2w)×h rows, kept from frame to frame (frames of one scan share their size) so the
+    /// channels the model does not output cost no allocation beyond their own result.
+    /// </summary>
+    private Span<float> BicubicScratch(int width, int height)
+    {
+        var length = 2 * width * height;
+        if (_bicubicScratch.Length < length)
+        {
+            _bicubicScratch = new float[length];
+        }
+
+        return _bicubicScratch.AsSpan(0, length);
+    }
 
     /// <summary>The error for a frame that lacks one of the network's (trace) input channels: names it, the model and the frame's channels.</summary>
     public static ArgumentException MissingInputChannel(FrameId frame, EnhancerNetwork network, string name, IEnumerable<string> channelKeys)

@@ -3,6 +3,8 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Processing;
 
@@ -46,18 +48,12 @@ internal static class PhaseCorrelation
         FrequencyWeights(gy, options.CutoffFrequency);
         try
         {
-            var windowJobs = new List<(int Problem, int Image)>();
             var pairJobs = new List<(int Problem, int Pair)>();
             var surfaceJobs = new List<(int Problem, int Pair)>();
             for (var p = 0; p < count; p++)
             {
                 var images = problems[p].Sources.Length;
                 buffers[p] = new PairBuffers((images + 1) / 2, n);
-                for (var i = 0; i < images; i++)
-                {
-                    windowJobs.Add((p, i));
-                }
-
                 for (var q = 0; q < (images + 1) / 2; q++)
                 {
                     pairJobs.Add((p, q));
@@ -69,24 +65,25 @@ internal static class PhaseCorrelation
                 }
             }
 
-            Run(windowJobs.Count, parallel, j =>
-            {
-                var (p, i) = windowJobs[j];
-                var problem = problems[p];
-                var b = buffers[p];
-                var target = (i % 2 == 0 ? b.Re : b.Im)[i / 2].AsSpan(0, n);
-                WindowImage(problem.Sources[i].AsSpan(0, n), target, i == 0 ? default : problem.WindowShifts[i - 1], width, height);
-                if (i == problem.Sources.Length - 1 && i % 2 == 0)
-                {
-                    // The last pair holds one image: its imaginary part is zero.
-                    b.Im[i / 2].AsSpan(0, n).Clear();
-                }
-            });
-
+            // Each pair windowed and transformed by one worker, while its images are in that core's cache.
             Run(pairJobs.Count, parallel, j =>
             {
                 var (p, q) = pairJobs[j];
-                Forward(buffers[p], q, width, height, single);
+                var problem = problems[p];
+                var b = buffers[p];
+                for (var i = 2 * q; i < Math.Min((2 * q) + 2, problem.Sources.Length); i++)
+                {
+                    var target = (i % 2 == 0 ? b.Re : b.Im)[q].AsSpan(0, n);
+                    WindowImage(problem.Sources[i].AsSpan(0, n), target, i == 0 ? default : problem.WindowShifts[i - 1], width, height);
+                }
+
+                if (2 * q == problem.Sources.Length - 1)
+                {
+                    // The last pair holds one image: its imaginary part is zero.
+                    b.Im[q].AsSpan(0, n).Clear();
+                }
+
+                Forward(b, q, width, height, single);
             });
 
             // Halves of the rows (k_x) that the cross power visits, [0, width/2].
@@ -385,56 +382,175 @@ internal static class PhaseCorrelation
         }
     }
 
-    /// <summary><see cref="CrossPower"/> for one or two moving images (the chain's case), with the spans hoisted.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// <see cref="CrossPower"/> for one or two moving images (the chain's case): <see cref="CrossPowerVector"/> where
+    /// AVX2 runs, else <see cref="CrossPowerScalar"/>.
+    /// </summary>
     private static void CrossPowerOneOrTwo(float[][] re, float[][] im, int moving, int width, int height, double[] gx, double[] gy, int rowFrom, int rowTo)
     {
-        var n = width * height;
-        var r0 = re[0].AsSpan(0, n);
-        var i0 = im[0].AsSpan(0, n);
-        var two = moving == 2;
-        var r1 = two ? re[1].AsSpan(0, n) : default;
-        var i1 = two ? im[1].AsSpan(0, n) : default;
+        if (Avx2.IsSupported)
+        {
+            CrossPowerVector(re, im, moving, width, height, gx, gy, rowFrom, rowTo);
+        }
+        else
+        {
+            CrossPowerScalar(re, im, moving, width, height, gx, gy, rowFrom, rowTo);
+        }
+    }
+
+    /// <summary>The cross power of one or two moving images bin by bin, in double (the reference of <see cref="CrossPowerVector"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void CrossPowerScalar(float[][] re, float[][] im, int moving, int width, int height, double[] gx, double[] gy, int rowFrom, int rowTo)
+    {
         for (var ky = rowFrom; ky < rowTo; ky++)
         {
             var my = ky == 0 ? 0 : height - ky;
-            var wy = gy[ky];
             for (var kx = 0; kx < width; kx++)
             {
                 var mx = kx == 0 ? 0 : width - kx;
                 var i = (ky * width) + kx;
                 var j = (my * width) + mx;
-                if (j < i)
+                if (j >= i)
                 {
-                    continue;
+                    CrossPowerBin(re, im, moving == 2, i, j, gx[kx] * gy[ky]);
                 }
-
-                // Pair 0 = reference + i·moving 0: A = (Z + Z*₋)/2, B₀ = (Z − Z*₋)/(2i).
-                double zr = r0[i], zi = i0[i], cr = r0[j], ci = -i0[j];
-                var ar = 0.5 * (zr + cr);
-                var ai = 0.5 * (zi + ci);
-                var weight = gx[kx] * wy;
-                var (er, ei) = Whitened(ar, ai, 0.5 * (zi - ci), -0.5 * (zr - cr), weight);
-                double or = 0, oi = 0;
-                if (two)
-                {
-                    // Pair 1 = moving 1 + i·0: its transform is moving 1's spectrum itself.
-                    (or, oi) = Whitened(ar, ai, r1[i], i1[i], weight);
-                }
-
-                // S = E + i·O at k; at −k: conj(E) + i·conj(O).
-                r0[i] = (float)(er - oi);
-                i0[i] = (float)(ei + or);
-                r0[j] = (float)(er + oi);
-                i0[j] = (float)(-ei + or);
             }
         }
 
         if (rowFrom == 0)
         {
-            r0[0] = 0;
-            i0[0] = 0;
+            re[0][0] = 0;
+            im[0][0] = 0;
         }
+    }
+
+    /// <summary>
+    /// <see cref="CrossPowerScalar"/> eight bins at a time in single precision (the features are scaled to unit RMS, so
+    /// the products stay well inside float's range): row k_y runs forward while its mirror row −k_y runs backward, so
+    /// the mirror bins are one vector loaded and reversed. The rows that are their own mirror (0 and height/2), the
+    /// k_x = 0 column and each row's tail go bin by bin.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void CrossPowerVector(float[][] re, float[][] im, int moving, int width, int height, double[] gx, double[] gy, int rowFrom, int rowTo)
+    {
+        var two = moving == 2;
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(re[0]);
+        ref var i0 = ref MemoryMarshal.GetArrayDataReference(im[0]);
+        ref var r1 = ref two ? ref MemoryMarshal.GetArrayDataReference(re[1]) : ref r0;
+        ref var i1 = ref two ? ref MemoryMarshal.GetArrayDataReference(im[1]) : ref i0;
+        var weightsX = ArrayPool<float>.Shared.Rent(width);
+        try
+        {
+            for (var k = 0; k < width; k++)
+            {
+                weightsX[k] = (float)gx[k];
+            }
+
+            ref var wx = ref MemoryMarshal.GetArrayDataReference(weightsX);
+            var reverse = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
+            var half = Vector256.Create(0.5f);
+            for (var ky = rowFrom; ky < rowTo; ky++)
+            {
+                var my = ky == 0 ? 0 : height - ky;
+                if (my == ky)
+                {
+                    for (var kx = 0; kx < width; kx++)
+                    {
+                        var mx = kx == 0 ? 0 : width - kx;
+                        if (mx >= kx)
+                        {
+                            CrossPowerBin(re, im, two, (ky * width) + kx, (my * width) + mx, gx[kx] * gy[ky]);
+                        }
+                    }
+
+                    continue;
+                }
+
+                var row = ky * width;
+                var mirror = my * width;
+                CrossPowerBin(re, im, two, row, mirror, gx[0] * gy[ky]);
+                var wy = Vector256.Create((float)gy[ky]);
+                var x = 1;
+                for (; x + 8 <= width; x += 8)
+                {
+                    // Bins row + x … x + 7; their mirrors are mirror + width − x − 7 … width − x, reversed.
+                    var i = (nuint)(row + x);
+                    var j = (nuint)(mirror + width - x - 7);
+                    var zr = Vector256.LoadUnsafe(ref r0, i);
+                    var zi = Vector256.LoadUnsafe(ref i0, i);
+                    var cr = Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref r0, j), reverse);
+                    var ci = -Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref i0, j), reverse);
+                    var ar = half * (zr + cr);
+                    var ai = half * (zi + ci);
+                    var weight = Vector256.LoadUnsafe(ref wx, (nuint)x) * wy;
+                    var (er, ei) = Whitened(ar, ai, half * (zi - ci), half * (cr - zr), weight);
+                    var or = Vector256<float>.Zero;
+                    var oi = Vector256<float>.Zero;
+                    if (two)
+                    {
+                        (or, oi) = Whitened(ar, ai, Vector256.LoadUnsafe(ref r1, i), Vector256.LoadUnsafe(ref i1, i), weight);
+                    }
+
+                    (er - oi).StoreUnsafe(ref r0, i);
+                    (ei + or).StoreUnsafe(ref i0, i);
+                    Avx2.PermuteVar8x32(er + oi, reverse).StoreUnsafe(ref r0, j);
+                    Avx2.PermuteVar8x32(or - ei, reverse).StoreUnsafe(ref i0, j);
+                }
+
+                for (; x < width; x++)
+                {
+                    CrossPowerBin(re, im, two, row + x, mirror + width - x, gx[x] * gy[ky]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(weightsX);
+        }
+
+        if (rowFrom == 0)
+        {
+            re[0][0] = 0;
+            im[0][0] = 0;
+        }
+    }
+
+    /// <summary>One bin i and its mirror j of <see cref="CrossPowerScalar"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CrossPowerBin(float[][] re, float[][] im, bool two, int i, int j, double weight)
+    {
+        var r0 = re[0];
+        var i0 = im[0];
+
+        // Pair 0 = reference + i·moving 0: A = (Z + Z*₋)/2, B₀ = (Z − Z*₋)/(2i).
+        double zr = r0[i], zi = i0[i], cr = r0[j], ci = -i0[j];
+        var ar = 0.5 * (zr + cr);
+        var ai = 0.5 * (zi + ci);
+        var (er, ei) = Whitened(ar, ai, 0.5 * (zi - ci), -0.5 * (zr - cr), weight);
+        double or = 0, oi = 0;
+        if (two)
+        {
+            // Pair 1 = moving 1 + i·0: its transform is moving 1's spectrum itself.
+            (or, oi) = Whitened(ar, ai, re[1][i], im[1][i], weight);
+        }
+
+        // S = E + i·O at k; at −k: conj(E) + i·conj(O).
+        r0[i] = (float)(er - oi);
+        i0[i] = (float)(ei + or);
+        r0[j] = (float)(er + oi);
+        i0[j] = (float)(-ei + or);
+    }
+
+    /// <summary><see cref="Whitened(double, double, double, double, double)"/> of eight bins.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Re, Vector256<float> Im) Whitened(Vector256<float> ar, Vector256<float> ai, Vector256<float> br, Vector256<float> bi, Vector256<float> weight)
+    {
+        var qr = (ar * br) + (ai * bi);
+        var qi = (ar * bi) - (ai * br);
+        var magnitude2 = (qr * qr) + (qi * qi);
+        var positive = Vector256.GreaterThan(magnitude2, Vector256<float>.Zero);
+        var scale = Vector256.ConditionalSelect(positive, weight / Vector256.Sqrt(magnitude2), Vector256<float>.Zero);
+        return (qr * scale, qi * scale);
     }
 
     /// <summary>conj(A)·B scaled to magnitude <paramref name="weight"/> (0 where it vanishes).</summary>

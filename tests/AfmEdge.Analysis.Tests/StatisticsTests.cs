@@ -23,7 +23,39 @@ public sealed class StatisticsTests
 
     [Fact]
     public void Ranks_Ties_AreAveraged() =>
-        Assert.Equal([1.0, 2.5, 2.5, 4.0], RegionAnalysis.Ranks([1f, 2f, 2f, 5f]));
+        Assert.Equal([1f, 2.5f, 2.5f, 4f], RegionAnalysis.Ranks([1f, 2f, 2f, 5f]));
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(7, 3)]
+    [InlineData(5000, 4)]
+    [InlineData(5001, 5)]
+    public void MedianOfFinite_RandomTiedAndSpreadValues_EqualsQuickselectMedian(int count, int seed)
+    {
+        // Values spread over many exponents, with ties, both zeros and a cluster that fills single radix buckets.
+        var random = new Random(seed);
+        var values = Enumerable.Range(0, count).Select(i => (i % 5) switch
+        {
+            0 => (float)((random.NextDouble() - 0.5) * Math.Pow(10, -random.Next(3, 12))),
+            1 => i % 2 == 0 ? -0f : 0f,
+            2 => 1e-9f + (random.Next(4) * 1e-18f),
+            _ => (float)(random.NextDouble() * 1e-10),
+        }).ToArray();
+        var expected = Selection.Median((float[])values.Clone());
+        var original = (float[])values.Clone();
+        Assert.Equal(expected, Selection.MedianOfFinite(values, new float[count]));
+        Assert.Equal(original, values);
+    }
+
+    [Fact]
+    public void MedianOfFinite_MiddleStraddlesTwoBuckets_AveragesBoth()
+    {
+        // The two middle values of an even count lie in different radix buckets (top 16 bits differ).
+        float[] values = [-2f, -1f, 1f, 2f];
+        Assert.Equal(0.0, Selection.MedianOfFinite(values, new float[4]));
+        Assert.Equal(double.NaN, Selection.MedianOfFinite([], []));
+    }
 
     [Fact]
     public void Median_OddAndEven_MatchDefinition()

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using AfmEdge.Core;
+using AfmEdge.Formats.Gsf;
 
 namespace AfmEdge.Formats.Tests;
 
@@ -117,6 +118,33 @@ public sealed class ChannelBufferPoolTests
         var second = FrameImporter.OpenAll(new MemoryStream(bytes, writable: false), "a.gwy", pool);
 
         Assert.All(second.SelectMany(f => f.Channels), c => Assert.Contains(ArrayOf(c), arrays));
+    }
+
+    [Fact]
+    public void ChannelFolderOpen_WithPool_ReusesArraysAndKeepsTheSamples()
+    {
+        var directory = Directory.CreateTempSubdirectory("afmedge-pool-");
+        try
+        {
+            var height = TestData.Ramp("Height", PhysicalUnit.Metre, 8, 6);
+            var current = TestData.Ramp("Current", PhysicalUnit.Ampere, 8, 6, scale: 1e-12f);
+            GsfWriter.Write(Path.Combine(directory.FullName, "Height.gsf"), height, 1e-6, 1e-6, "Height");
+            GsfWriter.Write(Path.Combine(directory.FullName, "Current.gsf"), current, 1e-6, 1e-6, "Current");
+            var pool = new ChannelBufferPool();
+            var first = ChannelFolder.Open(directory.FullName, pool);
+            var arrays = first.Channels.Select(c => ArrayOf(c)).ToHashSet(ReferenceEqualityComparer.Instance);
+            pool.Return(first);
+
+            var second = ChannelFolder.Open(directory.FullName, pool);
+
+            Assert.All(second.Channels, c => Assert.Contains(ArrayOf(c), arrays));
+            Assert.Equal(height.Data.ToArray(), second.GetChannel("Height").Data.ToArray());
+            Assert.Equal(current.Data.ToArray(), second.GetChannel("Current").Data.ToArray());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     private static void AssertPooledOpenEqualsFresh(byte[] bytes, string fileName)

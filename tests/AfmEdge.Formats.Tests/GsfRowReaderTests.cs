@@ -1,4 +1,3 @@
-using System.Text;
 using AfmEdge.Core;
 using AfmEdge.Formats.Gsf;
 
@@ -110,14 +109,7 @@ public sealed class GsfRowReaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("XRes = 3\nYRes = 2\n", "data length")]
-    [InlineData("XRes = -3\nYRes = 2\n", "XRes")]
-    [InlineData("XRes = many\nYRes = 2\n", "XRes")]
-    [InlineData("YRes = 2\n", "XRes")]
-    [InlineData("XRes = 2\nYRes = 2\nXReal = 0\n", "XReal")]
-    [InlineData("XRes = 2\nYRes = 2\nXReal = abc\n", "XReal")]
-    [InlineData("XRes = 2\nYRes = 2\nno equals sign\n", "header")]
-    [InlineData("XRes = 2147483647\nYRes = 2147483647\n", "XRes")]
+    [MemberData(nameof(GsfTests.BadHeaders), MemberType = typeof(GsfTests))]
     public void Open_BadHeader_FailsOnTheFieldGsfReaderNames(string header, string field)
     {
         var path = WriteRaw("bad.gsf", header, [1f, 2f, 3f, 4f]);
@@ -163,13 +155,8 @@ public sealed class GsfRowReaderTests : IDisposable
 
     private string WriteRaw(string name, string header, float[] data)
     {
-        var text = Encoding.ASCII.GetBytes("Gwyddion Simple Field 1.0\n" + header);
-        var padded = text.Length + (4 - (text.Length % 4));
-        var bytes = new byte[padded + (data.Length * 4)];
-        text.CopyTo(bytes, 0);
-        Buffer.BlockCopy(data, 0, bytes, padded, data.Length * 4);
         var path = Path.Combine(_directory.FullName, name);
-        File.WriteAllBytes(path, bytes);
+        File.WriteAllBytes(path, GsfTests.Build(header, data));
         return path;
     }
 }

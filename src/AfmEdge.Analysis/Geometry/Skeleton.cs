@@ -6,11 +6,16 @@ internal static class Skeleton
     /// <summary>Thins <paramref name="mask"/> (1 = object, row-major, <paramref name="width"/> wide) in place to a one-pixel skeleton.</summary>
     public static void Thin(byte[] mask, int width, int rows)
     {
+        // Only a pixel with a background neighbour can go (with all 8 neighbours set it never qualifies), so only those
+        // are examined; a pixel joins them when a neighbour is removed. The decisions of a sub-iteration all read the
+        // mask as it was before it, so which pixels are examined, and in what order, does not change the skeleton.
+        var examined = new bool[mask.Length];
         var alive = new List<int>();
         for (var i = 0; i < mask.Length; i++)
         {
-            if (mask[i] != 0)
+            if (mask[i] != 0 && Neighbourhood(mask, width, rows, i) != 0xFF)
             {
+                examined[i] = true;
                 alive.Add(i);
             }
         }
@@ -40,47 +45,84 @@ internal static class Skeleton
                 {
                     changed = true;
                     alive.RemoveAll(p => mask[p] == 0);
+                    foreach (var p in remove)
+                    {
+                        Expose(p);
+                    }
+                }
+            }
+        }
+
+        void Expose(int p)
+        {
+            int x = p % width, y = p / width;
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    int xx = x + dx, yy = y + dy;
+                    if ((uint)xx < (uint)width && (uint)yy < (uint)rows && mask[(yy * width) + xx] != 0 && !examined[(yy * width) + xx])
+                    {
+                        examined[(yy * width) + xx] = true;
+                        alive.Add((yy * width) + xx);
+                    }
                 }
             }
         }
     }
 
-    private static bool Removable(byte[] mask, int width, int rows, int p, int step)
+    // Whether a pixel with a given neighbourhood (bit i set: neighbour P(i+2) is object, clockwise from north) is
+    // removed in the first or the second sub-iteration: the Zhang–Suen conditions tabulated once for all 256.
+    private static readonly bool[] RemovableInFirst = Table(0);
+    private static readonly bool[] RemovableInSecond = Table(1);
+
+    private static bool Removable(byte[] mask, int width, int rows, int p, int step) =>
+        (step == 0 ? RemovableInFirst : RemovableInSecond)[Neighbourhood(mask, width, rows, p)];
+
+    /// <summary>The 8 neighbours P2..P9 (clockwise from north) as bits 0..7; outside the mask counts as background.</summary>
+    private static int Neighbourhood(byte[] mask, int width, int rows, int p)
     {
         var x = p % width;
         var y = p / width;
-
-        // Neighbours P2..P9 clockwise from north.
-        Span<int> v = stackalloc int[8];
-        v[0] = At(x, y - 1);
-        v[1] = At(x + 1, y - 1);
-        v[2] = At(x + 1, y);
-        v[3] = At(x + 1, y + 1);
-        v[4] = At(x, y + 1);
-        v[5] = At(x - 1, y + 1);
-        v[6] = At(x - 1, y);
-        v[7] = At(x - 1, y - 1);
-        var b = 0;
-        var a = 0;
-        for (var i = 0; i < 8; i++)
+        if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
         {
-            b += v[i];
-            if (v[i] == 0 && v[(i + 1) % 8] == 1)
+            int up = p - width, down = p + width;
+            return Bit(mask[up], 0) | Bit(mask[up + 1], 1) | Bit(mask[p + 1], 2) | Bit(mask[down + 1], 3)
+                | Bit(mask[down], 4) | Bit(mask[down - 1], 5) | Bit(mask[p - 1], 6) | Bit(mask[up - 1], 7);
+        }
+
+        return At(x, y - 1, 0) | At(x + 1, y - 1, 1) | At(x + 1, y, 2) | At(x + 1, y + 1, 3)
+            | At(x, y + 1, 4) | At(x - 1, y + 1, 5) | At(x - 1, y, 6) | At(x - 1, y - 1, 7);
+
+        int At(int xx, int yy, int bit) => (uint)xx < (uint)width && (uint)yy < (uint)rows ? Bit(mask[(yy * width) + xx], bit) : 0;
+
+        static int Bit(byte value, int bit) => (value != 0 ? 1 : 0) << bit;
+    }
+
+    private static bool[] Table(int step)
+    {
+        var table = new bool[256];
+        for (var code = 0; code < 256; code++)
+        {
+            var b = 0;
+            var a = 0;
+            for (var i = 0; i < 8; i++)
             {
-                a++;
+                var v = (code >> i) & 1;
+                b += v;
+                if (v == 0 && ((code >> ((i + 1) % 8)) & 1) == 1)
+                {
+                    a++;
+                }
             }
+
+            int p2 = code & 1, p4 = (code >> 2) & 1, p6 = (code >> 4) & 1, p8 = (code >> 6) & 1;
+            table[code] = b is >= 2 and <= 6 && a == 1 && (step == 0
+                ? p2 * p4 * p6 == 0 && p4 * p6 * p8 == 0
+                : p2 * p4 * p8 == 0 && p2 * p6 * p8 == 0);
         }
 
-        if (b is < 2 or > 6 || a != 1)
-        {
-            return false;
-        }
-
-        return step == 0
-            ? v[0] * v[2] * v[4] == 0 && v[2] * v[4] * v[6] == 0
-            : v[0] * v[2] * v[6] == 0 && v[0] * v[4] * v[6] == 0;
-
-        int At(int xx, int yy) => (uint)xx < (uint)width && (uint)yy < (uint)rows && mask[(yy * width) + xx] != 0 ? 1 : 0;
+        return table;
     }
 
     /// <summary>Pixel count of the largest 8-connected component of the mask.</summary>

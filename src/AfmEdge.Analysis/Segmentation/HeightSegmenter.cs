@@ -220,13 +220,21 @@ public static class HeightSegmenter
             }
 
             var span = values.AsSpan(0, count);
-            var median = Selection.Median(span);
-            for (var i = 0; i < span.Length; i++)
+            var scratch = ArrayPool<float>.Shared.Rent(count);
+            try
             {
-                span[i] = Math.Abs(span[i] - (float)median);
-            }
+                var median = Selection.MedianOfFinite(span, scratch);
+                for (var i = 0; i < span.Length; i++)
+                {
+                    span[i] = Math.Abs(span[i] - (float)median);
+                }
 
-            return (median, 1.4826 * Selection.Median(span));
+                return (median, 1.4826 * Selection.MedianOfFinite(span, scratch));
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
         }
         finally
         {

@@ -98,35 +98,42 @@ internal static class RegionAnalysis
         var draws = new double[RegionCount * channels.Count][];
         try
         {
-            // Per region: its members, which of them are correlated (interior, finite height), and their blocks.
-            Parallel.For(0, RegionCount, r =>
+            // Per region: its members, which of them are correlated (interior, finite height), and their blocks; per channel:
+            // its frame order split into the regions' sorted values, and their statistics. The two are independent, and the
+            // background's frame costs about what one channel's split does: one parallel pass over both keeps both cores busy.
+            Parallel.For(0, RegionCount + channelCount, item =>
             {
-                frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
-                    options.CorrelationGuard, channels.Count);
-                double volume = 0;
-                foreach (var i in frames[r].Members.Span)
+                if (item < RegionCount)
                 {
-                    var h = height[i];
-                    volume += float.IsFinite(h) ? h : 0;
+                    var r = item;
+                    frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
+                        options.CorrelationGuard, channels.Count);
+                    double volume = 0;
+                    foreach (var i in frames[r].Members.Span)
+                    {
+                        var h = height[i];
+                        volume += float.IsFinite(h) ? h : 0;
+                    }
+
+                    regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
+                    return;
                 }
 
-                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
-            });
-
-            // Every channel: its frame order split into the regions' sorted values, and their statistics.
-            Parallel.For(0, channelCount, c =>
-            {
+                var c = item - RegionCount;
                 var split = new SortedChannel?[RegionCount];
                 SortedChannel.Split(orders[c], labels, position, sizes, split);
                 for (var r = 0; r < RegionCount; r++)
                 {
-                    var item = (r * channelCount) + c;
-                    sorted[item] = split[r]!;
+                    var slot = (r * channelCount) + c;
+                    sorted[slot] = split[r]!;
                     var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
-                    stats[item] = stat;
-                    moments[item] = (mean, sd, count);
+                    stats[slot] = stat;
+                    moments[slot] = (mean, sd, count);
                 }
             });
+
+            // Every region's heights ranked among its correlated members, once for all channels.
+            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount]));
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
             Parallel.For(0, RegionCount * channels.Count, item =>
@@ -241,40 +248,91 @@ internal static class RegionAnalysis
         var members = frame.Members.Span;
         var m = members.Length;
         var intPool = ArrayPool<int>.Shared;
+        var floatPool = ArrayPool<float>.Shared;
         var doublePool = ArrayPool<double>.Shared;
-        var pairOf = intPool.Rent(Math.Max(1, m));
-        var blockOfPair = intPool.Rent(Math.Max(1, m));
-        var rankX = doublePool.Rent(Math.Max(1, m));
-        var rankY = doublePool.Rent(Math.Max(1, m));
-        var xs = doublePool.Rent(Math.Max(1, m));
         var ys = doublePool.Rent(Math.Max(1, m));
+        var rankY = floatPool.Rent(Math.Max(1, m));
+        int[]? ownPairOf = null, ownBlocks = null;
+        float[]? ownRankX = null;
+        double[]? ownXs = null;
         try
         {
-            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order,
-            // gathered once into contiguous columns (with their block) so the passes below read them in sequence.
-            var n = 0;
+            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, gathered
+            // once into contiguous columns so the passes below read them in sequence. Where the channel is finite over
+            // every correlated member the height side is the region's own (heights, blocks, ranks), shared by all channels.
             var data = channel.Data;
             var correlated = frame.Correlated;
-            var blockOf = frame.BlockOf;
-            double sx = 0, sy = 0;
+            var n = 0;
+            var shared = true;
+            double sy = 0;
             for (var k = 0; k < m; k++)
             {
-                var i = members[k];
-                var v = data[i];
-                if (correlated[k] && float.IsFinite(v))
+                if (correlated[k])
                 {
-                    double h = height[i];
-                    xs[n] = h;
-                    ys[n] = v;
-                    blockOfPair[n] = blockOf[k];
-                    sx += h;
+                    var v = data[members[k]];
+                    if (!float.IsFinite(v))
+                    {
+                        shared = false;
+                        break;
+                    }
+
+                    ys[n++] = v;
                     sy += v;
-                    pairOf[k] = n++;
                 }
-                else
+            }
+
+            double sx;
+            ReadOnlySpan<int> pairOf;
+            ReadOnlySpan<double> xs;
+            ReadOnlySpan<int> blockOfPair;
+            ReadOnlySpan<float> rankX;
+            if (shared)
+            {
+                sx = frame.HeightSum;
+                pairOf = frame.PairOf.AsSpan(0, m);
+                xs = frame.PairHeight.AsSpan(0, n);
+                blockOfPair = frame.PairBlock.AsSpan(0, n);
+                rankX = n >= 3 ? frame.HeightRanks : default;
+            }
+            else
+            {
+                ownPairOf = intPool.Rent(Math.Max(1, m));
+                ownBlocks = intPool.Rent(Math.Max(1, m));
+                ownXs = doublePool.Rent(Math.Max(1, m));
+                var blockOf = frame.BlockOf;
+                n = 0;
+                sx = 0;
+                sy = 0;
+                for (var k = 0; k < m; k++)
                 {
-                    pairOf[k] = -1;
+                    var i = members[k];
+                    var v = data[i];
+                    if (correlated[k] && float.IsFinite(v))
+                    {
+                        double h = height[i];
+                        ownXs[n] = h;
+                        ys[n] = v;
+                        ownBlocks[n] = blockOf[k];
+                        sx += h;
+                        sy += v;
+                        ownPairOf[k] = n++;
+                    }
+                    else
+                    {
+                        ownPairOf[k] = -1;
+                    }
                 }
+
+                pairOf = ownPairOf.AsSpan(0, m);
+                xs = ownXs.AsSpan(0, n);
+                blockOfPair = ownBlocks.AsSpan(0, n);
+                if (n >= 3)
+                {
+                    ownRankX = floatPool.Rent(n);
+                    heightOrder.Ranks(pairOf, ownRankX);
+                }
+
+                rankX = ownRankX;
             }
 
             var none = new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null);
@@ -283,7 +341,6 @@ internal static class RegionAnalysis
                 return (none, double.NaN, double.NaN);
             }
 
-            heightOrder.Ranks(pairOf, rankX);
             channelOrder.Ranks(pairOf, rankY);
             var mx = sx / n;
             var my = sy / n;
@@ -314,6 +371,12 @@ internal static class RegionAnalysis
             var stride = frame.Stride;
             var column = channelIndex * Moments;
             double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
+
+            // The rank-binned joint histogram behind the mutual information, filled in the same pass.
+            var bins = options.MutualInformationBins;
+            var binScale = (double)bins / n;
+            var joint = intPool.Rent(bins * bins);
+            Array.Clear(joint, 0, bins * bins);
             var q = 0;
             while (q < n)
             {
@@ -326,6 +389,7 @@ internal static class RegionAnalysis
                     var b = (ys[q] - my) * invY;
                     var ra = (rankX[q] - rankMean) * rankScale;
                     var rb = (rankY[q] - rankMean) * rankScale;
+                    joint[(RankBin(rankX[q], binScale, bins) * bins) + RankBin(rankY[q], binScale, bins)]++;
                     sa += a;
                     sb += b;
                     saa += a * a;
@@ -362,17 +426,25 @@ internal static class RegionAnalysis
 
             var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
             var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
-            var mi = MutualInformation(rankX.AsSpan(0, n), rankY.AsSpan(0, n), options.MutualInformationBins);
+            var mi = MutualInformation(joint.AsSpan(0, bins * bins), bins, n);
+            intPool.Return(joint);
             return (new RegionCorrelation(region, channel.Name, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
         }
         finally
         {
-            intPool.Return(pairOf);
-            intPool.Return(blockOfPair);
-            doublePool.Return(rankX);
-            doublePool.Return(rankY);
-            doublePool.Return(xs);
             doublePool.Return(ys);
+            floatPool.Return(rankY);
+            if (ownPairOf is not null)
+            {
+                intPool.Return(ownPairOf);
+                intPool.Return(ownBlocks!);
+                doublePool.Return(ownXs!);
+            }
+
+            if (ownRankX is not null)
+            {
+                floatPool.Return(ownRankX);
+            }
         }
     }
 
@@ -580,7 +652,7 @@ internal static class RegionAnalysis
     private static double? Nullable(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>1-based ranks, ties averaged.</summary>
-    internal static double[] Ranks(float[] values)
+    internal static float[] Ranks(float[] values)
     {
         var n = values.Length;
         var keys = (float[])values.Clone();
@@ -591,7 +663,7 @@ internal static class RegionAnalysis
         }
 
         SortKeys.Sort(keys, order, new uint[n], new uint[n], new int[n]);
-        var ranks = new double[n];
+        var ranks = new float[n];
         var start = 0;
         while (start < n)
         {
@@ -601,7 +673,7 @@ internal static class RegionAnalysis
                 end++;
             }
 
-            var rank = 0.5 * (start + end + 1);
+            var rank = (float)(0.5 * (start + end + 1));
             for (var k = start; k < end; k++)
             {
                 ranks[order[k]] = rank;
@@ -614,20 +686,36 @@ internal static class RegionAnalysis
     }
 
     /// <summary>Mutual information (bits) of the rank-binned pair, less the Miller–Madow bias (B−1)²/(2n ln 2); never negative.</summary>
-    internal static double MutualInformation(ReadOnlySpan<double> rankX, ReadOnlySpan<double> rankY, int bins)
+    internal static double MutualInformation(ReadOnlySpan<float> rankX, ReadOnlySpan<float> rankY, int bins)
     {
         var n = rankX.Length;
         var joint = new int[bins * bins];
-        var mx = new int[bins];
-        var my = new int[bins];
         var scale = (double)bins / n;
         for (var k = 0; k < n; k++)
         {
-            var bx = Math.Min(bins - 1, (int)((rankX[k] - 1) * scale));
-            var by = Math.Min(bins - 1, (int)((rankY[k] - 1) * scale));
-            joint[(bx * bins) + by]++;
-            mx[bx]++;
-            my[by]++;
+            joint[(RankBin(rankX[k], scale, bins) * bins) + RankBin(rankY[k], scale, bins)]++;
+        }
+
+        return MutualInformation(joint, bins, n);
+    }
+
+    /// <summary>The rank's bin of <paramref name="bins"/> equal-count bins; <paramref name="scale"/> is bins / n.</summary>
+    private static int RankBin(float rank, double scale, int bins) => Math.Min(bins - 1, (int)((rank - 1) * scale));
+
+    /// <summary>The same from the joint histogram of the bins (row: x bin); its marginals are its row and column sums.</summary>
+    private static double MutualInformation(ReadOnlySpan<int> joint, int bins, int n)
+    {
+        Span<long> mx = stackalloc long[bins];
+        Span<long> my = stackalloc long[bins];
+        mx.Clear();
+        my.Clear();
+        for (var i = 0; i < bins; i++)
+        {
+            for (var j = 0; j < bins; j++)
+            {
+                mx[i] += joint[(i * bins) + j];
+                my[j] += joint[(i * bins) + j];
+            }
         }
 
         double mi = 0;

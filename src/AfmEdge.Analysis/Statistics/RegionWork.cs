@@ -5,11 +5,16 @@ namespace AfmEdge.Analysis.Statistics;
 /// <summary>
 /// One region as the correlations see it: its members (pixel indices, raster order), which of them are
 /// correlated (the interior when guarded, finite height), the bootstrap block of each, and the table of
-/// per-block sums the channels fill (block-major, <see cref="Stride"/> doubles per block). Buffers are rented.
+/// per-block sums the channels fill (block-major, <see cref="Stride"/> doubles per block). The height side of the
+/// pairs is the same for every channel finite wherever the height is (the usual case): the correlated members'
+/// heights, blocks and height ranks are kept here once for all of them. Buffers are rented.
 /// </summary>
 internal sealed class RegionFrame : IDisposable
 {
-    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table)
+    private float[]? _heightRanks;
+
+    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table,
+        int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
     {
         Members = members;
         Correlated = correlated;
@@ -17,6 +22,11 @@ internal sealed class RegionFrame : IDisposable
         Blocks = blocks;
         Stride = stride;
         Table = table;
+        PairOf = pairOf;
+        PairHeight = pairHeight;
+        PairBlock = pairBlock;
+        Pairs = pairs;
+        HeightSum = heightSum;
     }
 
     public ReadOnlyMemory<int> Members { get; }
@@ -32,6 +42,33 @@ internal sealed class RegionFrame : IDisposable
     public int Stride { get; }
 
     public double[] Table { get; }
+
+    /// <summary>Per member: its place among the correlated members, or -1.</summary>
+    public int[] PairOf { get; }
+
+    /// <summary>Per correlated member, in member order: its height.</summary>
+    public double[] PairHeight { get; }
+
+    /// <summary>Per correlated member: its block slot.</summary>
+    public int[] PairBlock { get; }
+
+    /// <summary>How many members are correlated.</summary>
+    public int Pairs { get; }
+
+    /// <summary>Σ <see cref="PairHeight"/>, summed in member order.</summary>
+    public double HeightSum { get; }
+
+    /// <summary>Per correlated member: the rank of its height among them (1-based, ties averaged); set by <see cref="RankHeight"/>.</summary>
+    public ReadOnlySpan<float> HeightRanks => _heightRanks is null
+        ? throw new InvalidOperationException("The heights of the region are not ranked yet.")
+        : _heightRanks.AsSpan(0, Pairs);
+
+    /// <summary>Ranks the correlated members' heights from the region's sorted heights.</summary>
+    public void RankHeight(SortedChannel heightOrder)
+    {
+        _heightRanks ??= ArrayPool<float>.Shared.Rent(Math.Max(1, Pairs));
+        heightOrder.Ranks(PairOf.AsSpan(0, Members.Length), _heightRanks);
+    }
 
     public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels)
     {
@@ -109,6 +146,28 @@ internal sealed class RegionFrame : IDisposable
         ArrayPool<int>.Shared.Return(blockColumn);
         ArrayPool<int>.Shared.Return(slots);
 
+        // The height side of the pairs, shared by every channel finite over the correlated members.
+        var pairOf = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = ArrayPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairs = 0;
+        double heightSum = 0;
+        for (var k = 0; k < m; k++)
+        {
+            if (correlated[k])
+            {
+                double h = height[span[k]];
+                pairHeight[pairs] = h;
+                pairBlock[pairs] = blockOf[k];
+                heightSum += h;
+                pairOf[k] = pairs++;
+            }
+            else
+            {
+                pairOf[k] = -1;
+            }
+        }
+
         // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
         var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
             ? System.Runtime.Intrinsics.Vector512<double>.Count
@@ -116,7 +175,7 @@ internal sealed class RegionFrame : IDisposable
         var stride = Math.Max(lanes, ((channels * 12) + lanes - 1) / lanes * lanes);
         var table = ArrayPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
         Array.Clear(table, 0, blocks * stride);
-        return new RegionFrame(members, correlated, blockOf, blocks, stride, table);
+        return new RegionFrame(members, correlated, blockOf, blocks, stride, table, pairOf, pairHeight, pairBlock, pairs, heightSum);
     }
 
     public void Dispose()
@@ -124,6 +183,13 @@ internal sealed class RegionFrame : IDisposable
         ArrayPool<bool>.Shared.Return(Correlated);
         ArrayPool<int>.Shared.Return(BlockOf);
         ArrayPool<double>.Shared.Return(Table);
+        ArrayPool<int>.Shared.Return(PairOf);
+        ArrayPool<double>.Shared.Return(PairHeight);
+        ArrayPool<int>.Shared.Return(PairBlock);
+        if (_heightRanks is not null)
+        {
+            ArrayPool<float>.Shared.Return(_heightRanks);
+        }
     }
 
     /// <summary>
@@ -200,7 +266,7 @@ internal sealed class SortedChannel : IDisposable
     /// 1-based ranks (ties averaged) among the members with <paramref name="pairOf"/> ≥ 0, written to
     /// <paramref name="ranks"/>[pairOf[member]]: a walk along the sorted order that skips the others.
     /// </summary>
-    public void Ranks(ReadOnlySpan<int> pairOf, Span<double> ranks)
+    public void Ranks(ReadOnlySpan<int> pairOf, Span<float> ranks)
     {
         var before = 0;
         var start = 0;
@@ -217,7 +283,8 @@ internal sealed class SortedChannel : IDisposable
 
             if (included > 0)
             {
-                var rank = before + (0.5 * (included + 1));
+                // Exact in single precision: a half-integer below 2²³.
+                var rank = (float)(before + (0.5 * (included + 1)));
                 for (var k = start; k < end; k++)
                 {
                     var pair = pairOf[_positions[k]];

@@ -145,11 +145,14 @@ public sealed class TestPatternSource : IScanSource
 
     private readonly record struct Feature(double X, double Y, double SigmaLong, double SigmaShort, double Angle, double Peak)
     {
+        // The same for every pixel: worked out once, not per pixel and feature (it was most of a line's rendering time).
+        private readonly (double Sin, double Cos) _rotation = Math.SinCos(Angle);
+
         public double HeightAt(double x, double y)
         {
             var dx = x - X;
             var dy = y - Y;
-            var (sin, cos) = Math.SinCos(Angle);
+            var (sin, cos) = _rotation;
             var u = ((dx * cos) + (dy * sin)) / SigmaLong;
             var v = ((-dx * sin) + (dy * cos)) / SigmaShort;
             var r2 = (u * u) + (v * v);
