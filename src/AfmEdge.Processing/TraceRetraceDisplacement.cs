@@ -165,13 +165,18 @@ public static class TraceRetraceDisplacement
         var db = ArrayPool<float>.Shared.Rent(stride * height);
         var warped = ArrayPool<float>.Shared.Rent(width * height);
         var shift = ArrayPool<double>.Shared.Rent(width);
+        var energy = ArrayPool<double>.Shared.Rent(2 * stride);
+        var energyA = energy.AsSpan(0, stride);
+        var energyB = energy.AsSpan(stride, stride);
         try
         {
             Differences(trace.Span, da, width, height);
             Differences(retrace.Span, db, width, height);
+            ColumnEnergy(da, energyA, stride, height);
+            ColumnEnergy(db, energyB, stride, height);
             for (var w = 0; w < count; w++)
             {
-                (shifts[w], confidence[w]) = Window(da, db, stride, height, windows[w].X0, windows[w].X1, 0, reach);
+                (shifts[w], confidence[w]) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, reach);
             }
 
             var first = Fit(width, centres, shifts, confidence, options);
@@ -188,9 +193,10 @@ public static class TraceRetraceDisplacement
 
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width));
             Differences(warped.AsSpan(0, width * height), db, width, height);
+            ColumnEnergy(db, energyB, stride, height);
             for (var w = 0; w < count; w++)
             {
-                var (residual, peak) = Window(da, db, stride, height, windows[w].X0, windows[w].X1, 0, Math.Min(2, reach));
+                var (residual, peak) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, Math.Min(2, reach));
                 shifts[w] = first.At(centres[w]) + residual;
                 confidence[w] = peak;
             }
@@ -204,6 +210,7 @@ public static class TraceRetraceDisplacement
             ArrayPool<float>.Shared.Return(db);
             ArrayPool<float>.Shared.Return(warped);
             ArrayPool<double>.Shared.Return(shift);
+            ArrayPool<double>.Shared.Return(energy);
         }
     }
 
@@ -226,8 +233,22 @@ public static class TraceRetraceDisplacement
         }
     }
 
+    // energy[x] = Σ_y d(x, y)², in double: a window's energy is a sum of these.
+    private static void ColumnEnergy(float[] differences, Span<double> energy, int stride, int height)
+    {
+        energy.Clear();
+        for (var y = 0; y < height; y++)
+        {
+            var row = differences.AsSpan(y * stride, stride);
+            for (var x = 0; x < stride; x++)
+            {
+                energy[x] += (double)row[x] * row[x];
+            }
+        }
+    }
+
     /// <summary>The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over shifts centre ± reach, peak refined by a parabola.</summary>
-    private static (double Shift, double Confidence) Window(float[] a, float[] b, int stride, int height, int x0, int x1, int centre, int reach)
+    private static (double Shift, double Confidence) Window(float[] a, float[] b, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int height, int x0, int x1, int centre, int reach)
     {
         Span<double> correlation = stackalloc double[(2 * reach) + 1];
         var best = -1;
@@ -242,15 +263,15 @@ public static class TraceRetraceDisplacement
                 continue;
             }
 
-            double ab = 0, aa = 0, bb = 0;
+            double ab = 0;
             for (var y = 0; y < height; y++)
             {
-                var ra = a.AsSpan((y * stride) + lo, hi - lo);
-                var rb = b.AsSpan((y * stride) + lo + s, hi - lo);
-                ab += TensorPrimitives.Dot(ra, rb);
-                aa += TensorPrimitives.Dot(ra, ra);
-                bb += TensorPrimitives.Dot(rb, rb);
+                ab += TensorPrimitives.Dot(a.AsSpan((y * stride) + lo, hi - lo), b.AsSpan((y * stride) + lo + s, hi - lo));
             }
+
+            // The energies are sums of the images' column energies over the compared columns.
+            var aa = TensorPrimitives.Sum(energyA.Slice(lo, hi - lo));
+            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, hi - lo));
 
             if (aa > 0 && bb > 0)
             {
