@@ -28,15 +28,8 @@ public sealed class CorrelationKernels
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(radius, 1);
+        LocalCorrelation.Validate(a, b, width, height, radius, output);
         var n = width * height;
-        if (a.Length != n || b.Length != n || output.Length != n)
-        {
-            throw new ArgumentException($"Local correlation of {width}×{height} needs {n} samples in each image and the output; got {a.Length}, {b.Length}, {output.Length}.");
-        }
-
         using var first = _accelerator.Allocate1D(a);
         using var second = _accelerator.Allocate1D(b);
         using var result = _accelerator.Allocate1D<float>(n);

@@ -112,7 +112,8 @@ public static class LocalCorrelation
         }
     }
 
-    private static void Validate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int radius, Span<float> output)
+    /// <summary>The argument checks every implementation of the map shares (the ILGPU kernel's included).</summary>
+    public static void Validate(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int radius, Span<float> output)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);

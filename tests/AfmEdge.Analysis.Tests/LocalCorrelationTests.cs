@@ -1,3 +1,5 @@
+using AfmEdge.Tests.Shared;
+
 namespace AfmEdge.Analysis.Tests;
 
 public sealed class LocalCorrelationTests
@@ -8,21 +10,7 @@ public sealed class LocalCorrelationTests
     [InlineData(5, 40, 7)]
     public void Compute_MatchesScalarReference_WithHolesAndEdges(int width, int height, int radius)
     {
-        var random = new Random(width + height + radius);
-        var a = new float[width * height];
-        var b = new float[width * height];
-        for (var i = 0; i < a.Length; i++)
-        {
-            var x = i % width;
-            var y = i / width;
-
-            // Heights of order 1e-7 m on a large offset, the case that breaks one-pass float sums.
-            a[i] = (float)(2e-6 + (1e-7 * Math.Sin(x * 0.3)) + (1e-8 * random.NextDouble()));
-            b[i] = (float)((0.5 * Math.Sin(x * 0.3) * Math.Cos(y * 0.2)) + random.NextDouble());
-        }
-
-        a[3] = float.NaN;
-        b[width + 2] = float.PositiveInfinity;
+        var (a, b) = CorrelatedImages.WithHoles(width, height, width + height + radius);
         var fast = new float[a.Length];
         var reference = new float[a.Length];
         LocalCorrelation.Compute(a, b, width, height, radius, fast);

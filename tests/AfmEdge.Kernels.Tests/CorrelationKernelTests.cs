@@ -1,4 +1,5 @@
 using AfmEdge.Analysis;
+using AfmEdge.Tests.Shared;
 
 namespace AfmEdge.Kernels.Tests;
 
@@ -11,7 +12,7 @@ public abstract class CorrelationKernelTests(AcceleratorFixture fixture) : Accel
     [InlineData(5, 40, 7)]
     public void LocalCorrelationMap_HolesAndEdges_MatchesReferenceAndSimd(int width, int height, int radius)
     {
-        var (a, b) = Images(width, height);
+        var (a, b) = CorrelatedImages.WithHoles(width, height, width + height);
         var gpu = new float[a.Length];
         var reference = new float[a.Length];
         var simd = new float[a.Length];
@@ -56,25 +57,6 @@ public abstract class CorrelationKernelTests(AcceleratorFixture fixture) : Accel
         var map = new float[12];
         Assert.Throws<ArgumentException>(() => Accelerator.Correlation.LocalCorrelationMap(new float[12], new float[11], 4, 3, 1, map));
         Assert.Throws<ArgumentOutOfRangeException>(() => Accelerator.Correlation.LocalCorrelationMap(new float[12], new float[12], 4, 3, 0, map));
-    }
-
-    // Heights of order 1e-7 m on a large offset, a field correlated with them, noise, one NaN and one infinity.
-    private static (float[] A, float[] B) Images(int width, int height)
-    {
-        var random = new Random(width + height);
-        var a = new float[width * height];
-        var b = new float[width * height];
-        for (var i = 0; i < a.Length; i++)
-        {
-            var x = i % width;
-            var y = i / width;
-            a[i] = (float)(2e-6 + (1e-7 * Math.Sin(x * 0.3)) + (1e-8 * random.NextDouble()));
-            b[i] = (float)((0.5 * Math.Sin(x * 0.3) * Math.Cos(y * 0.2)) + random.NextDouble());
-        }
-
-        a[3] = float.NaN;
-        b[width + 2] = float.PositiveInfinity;
-        return (a, b);
     }
 }
 
