@@ -56,8 +56,10 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops listening after giving subscribers up to <paramref name="drainTimeout"/> (default 2 s) to receive what
-    /// is still queued for them, e.g. the "offline" status the publisher sent just before, so stopping loses nothing.
+    /// Stops listening after giving subscribers up to <paramref name="drainTimeout"/> (default 10 s) to receive what
+    /// is still queued for them, e.g. the last frames and the "offline" status the publisher sent just before, so
+    /// stopping loses nothing. A subscriber on a busy board can take seconds to take several megabytes of frames; a
+    /// queue seen empty just after it held messages may still have one on its way out, so it must then be seen empty twice in a row.
     /// </summary>
     public async Task StopAsync(TimeSpan? drainTimeout = null)
     {
@@ -66,9 +68,20 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             return;
         }
 
-        var deadline = _time.GetUtcNow() + (drainTimeout ?? TimeSpan.FromSeconds(2));
-        while (_time.GetUtcNow() < deadline && await HasUndeliveredMessagesAsync())
+        var deadline = _time.GetUtcNow() + (drainTimeout ?? TimeSpan.FromSeconds(10));
+        var sawPending = false;
+        var emptyPolls = 0;
+        while (_time.GetUtcNow() < deadline)
         {
+            if (await HasUndeliveredMessagesAsync())
+            {
+                (sawPending, emptyPolls) = (true, 0);
+            }
+            else if (!sawPending || ++emptyPolls == 2)
+            {
+                break;
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(20), _time);
         }
 
