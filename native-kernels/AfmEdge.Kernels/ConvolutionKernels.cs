@@ -91,12 +91,23 @@ public sealed class ConvolutionKernels
         var plane = width * height;
         var source = sources[o];
 
-        // Output sample 2x + phase sits ¼ pixel left (phase 0) or right (phase 1) of input centre x: taps x − 2 … x + 1 or
-        // x − 1 … x + 2 with Keys' a = −0.5 weights, edges replicated (BicubicUpsampler).
         var x = ox / 2;
         var y = oy / 2;
-        var firstX = x - 2 + (ox % 2);
-        var firstY = y - 2 + (oy % 2);
+        var sum = BicubicSample(input.SubView(source * plane, plane), width, height, ox, oy);
+
+        var depth = (4 * o) + (2 * (oy % 2)) + (ox % 2);
+        output[(o * 4 * plane) + (oy * 2 * width) + ox] = sum + (std[source] * residual[(depth * plane) + (y * width) + x]);
+    }
+
+    /// <summary>
+    /// Output sample (<paramref name="ox"/>, <paramref name="oy"/>) of the ×2 bicubic upsampling of one plane, as
+    /// BicubicUpsampler computes it. Output sample 2x + phase sits ¼ pixel left (phase 0) or right (phase 1) of input
+    /// centre x: taps x − 2 … x + 1 or x − 1 … x + 2 with Keys' a = −0.5 weights, edges replicated, rows first.
+    /// </summary>
+    internal static float BicubicSample(ArrayView<float> plane, int width, int height, int ox, int oy)
+    {
+        var firstX = (ox / 2) - 2 + (ox % 2);
+        var firstY = (oy / 2) - 2 + (oy % 2);
         var sum = 0f;
         for (var ty = 0; ty < 4; ty++)
         {
@@ -105,14 +116,13 @@ public sealed class ConvolutionKernels
             for (var tx = 0; tx < 4; tx++)
             {
                 var sx = Math.Max(0, Math.Min(firstX + tx, width - 1));
-                row += Weight(ox % 2, tx) * input[(source * plane) + (sy * width) + sx];
+                row += Weight(ox % 2, tx) * plane[(sy * width) + sx];
             }
 
             sum += Weight(oy % 2, ty) * row;
         }
 
-        var depth = (4 * o) + (2 * (oy % 2)) + (ox % 2);
-        output[(o * 4 * plane) + (oy * 2 * width) + ox] = sum + (std[source] * residual[(depth * plane) + (y * width) + x]);
+        return sum;
     }
 
     // Keys' cubic (a = −0.5) at the tap distances of BicubicUpsampler's two phases: |tap − 1.75| for the left phase

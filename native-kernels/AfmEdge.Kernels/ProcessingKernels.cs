@@ -440,26 +440,7 @@ public sealed class ProcessingKernels
         output[(index.Y * halfWidth) + index.X] = 0.5f * (input[source] + input[source + 1]);
     }
 
-    // Output sample 2x + phase: four taps per axis with Keys' weights (ConvolutionKernels.Weight), rows first.
-    internal static void BicubicKernel(Index2D index, ArrayView<float> input, ArrayView<float> output, int width, int height)
-    {
-        var (ox, oy) = (index.X, index.Y);
-        var firstX = (ox / 2) - 2 + (ox % 2);
-        var firstY = (oy / 2) - 2 + (oy % 2);
-        var sum = 0f;
-        for (var ty = 0; ty < 4; ty++)
-        {
-            var sy = Math.Max(0, Math.Min(firstY + ty, height - 1));
-            var row = 0f;
-            for (var tx = 0; tx < 4; tx++)
-            {
-                var sx = Math.Max(0, Math.Min(firstX + tx, width - 1));
-                row += ConvolutionKernels.Weight(ox % 2, tx) * input[(sy * width) + sx];
-            }
-
-            sum += ConvolutionKernels.Weight(oy % 2, ty) * row;
-        }
-
-        output[(oy * 2 * width) + ox] = sum;
-    }
+    // Output sample 2x + phase: four taps per axis with Keys' weights, rows first (ConvolutionKernels.BicubicSample).
+    internal static void BicubicKernel(Index2D index, ArrayView<float> input, ArrayView<float> output, int width, int height) =>
+        output[(index.Y * 2 * width) + index.X] = ConvolutionKernels.BicubicSample(input, width, height, index.X, index.Y);
 }
