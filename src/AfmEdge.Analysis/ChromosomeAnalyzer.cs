@@ -123,6 +123,12 @@ public sealed class ChromosomeAnalyzer
             }
         }
 
+        if (Options.EdgeExclusion > 0)
+        {
+            statisticsLabels = ReferenceEquals(statisticsLabels, labels) ? (byte[])labels.Clone() : statisticsLabels;
+            MixedEdges.Exclude(statisticsLabels, segmentation.InstanceData, width, rows, Options.EdgeExclusion);
+        }
+
         var results = RegionAnalysis.Run(statisticsLabels, leveled, others, [.. heightOrder.Wait(), .. otherOrders.Wait()], width, rows,
             frame.PixelSizeX, frame.PixelSizeY, Options);
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
