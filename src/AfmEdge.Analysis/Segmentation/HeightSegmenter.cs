@@ -1,4 +1,3 @@
-using System.Buffers;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
@@ -20,8 +19,13 @@ public static class HeightSegmenter
 {
     private const int HistogramBins = 1024;
 
-    public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options)
+    public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options) =>
+        Segment(height, width, rows, pixelSizeX, pixelSizeY, options, null);
+
+    internal static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options,
+        AnalysisStageTimes? times)
     {
+        var clock = StageClock.Start(times);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 2);
@@ -59,16 +63,21 @@ public static class HeightSegmenter
         }
 
         otsu -= substrate;
+        clock = times.Lap("segment: level, Otsu, substrate", clock);
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
         var instances = new int[n];
         var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
+        clock = times.Lap("segment: watershed", clock);
         var rejected = Filter(leveled, width, rows, instances, count, pixelSizeX, pixelSizeY, options, out var kept);
+        clock = times.Lap("segment: filter (distance transform)", clock);
         TrimToRim(leveled, width, rows, instances, 0.5 * options.MinPeakHeight,
             Math.Clamp((int)Math.Round(options.RimWidth / Math.Sqrt(pixelSizeX * pixelSizeY)), 1, 250));
+        clock = times.Lap("segment: trim to rim", clock);
 
         // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
         // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
         FitAndRemovePlane(leveled, width, rows, low, instances);
+        times.Lap("segment: final plane", clock);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
 
@@ -202,7 +211,7 @@ public static class HeightSegmenter
     /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>
     private static (double Median, double Sigma) SubstrateLevel(float[] data, double below)
     {
-        var values = ArrayPool<float>.Shared.Rent(data.Length);
+        var values = AnalysisPool<float>.Shared.Rent(data.Length);
         try
         {
             var count = 0;
@@ -220,7 +229,7 @@ public static class HeightSegmenter
             }
 
             var span = values.AsSpan(0, count);
-            var scratch = ArrayPool<float>.Shared.Rent(count);
+            var scratch = AnalysisPool<float>.Shared.Rent(count);
             try
             {
                 var median = Selection.MedianOfFinite(span, scratch);
@@ -233,12 +242,12 @@ public static class HeightSegmenter
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(scratch);
+                AnalysisPool<float>.Shared.Return(scratch);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(values);
+            AnalysisPool<float>.Shared.Return(values);
         }
     }
 
@@ -260,9 +269,9 @@ public static class HeightSegmenter
             return 0;
         }
 
-        var floats = ArrayPool<float>.Shared;
-        var ints = ArrayPool<int>.Shared;
-        var uints = ArrayPool<uint>.Shared;
+        var floats = AnalysisPool<float>.Shared;
+        var ints = AnalysisPool<int>.Shared;
+        var uints = AnalysisPool<uint>.Shared;
         var keys = floats.Rent(count);
         var order = ints.Rent(count);
         var scratchKeys = uints.Rent(count);
@@ -417,8 +426,8 @@ public static class HeightSegmenter
     private static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
     {
         var n = instances.Length;
-        var steps = ArrayPool<byte>.Shared.Rent(n);
-        var queue = ArrayPool<int>.Shared.Rent(n);
+        var steps = AnalysisPool<byte>.Shared.Rent(n);
+        var queue = AnalysisPool<int>.Shared.Rent(n);
         Array.Clear(steps, 0, n);
         int head = 0, tail = 0;
         for (var i = 0; i < n; i++)
@@ -471,8 +480,8 @@ public static class HeightSegmenter
             }
         }
 
-        ArrayPool<byte>.Shared.Return(steps);
-        ArrayPool<int>.Shared.Return(queue);
+        AnalysisPool<byte>.Shared.Return(steps);
+        AnalysisPool<int>.Shared.Return(queue);
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
@@ -498,7 +507,7 @@ public static class HeightSegmenter
         }
 
         // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
-        var distance = ArrayPool<float>.Shared.Rent(instances.Length);
+        var distance = AnalysisPool<float>.Shared.Rent(instances.Length);
         ChamferDistance(instances, width, rows, distance);
         var radius = new float[count + 1];
         for (var i = 0; i < instances.Length; i++)
@@ -510,7 +519,7 @@ public static class HeightSegmenter
             }
         }
 
-        ArrayPool<float>.Shared.Return(distance);
+        AnalysisPool<float>.Shared.Return(distance);
 
         var pixelArea = pixelSizeX * pixelSizeY;
         var pixelSize = Math.Sqrt(pixelArea);

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
@@ -27,8 +25,8 @@ internal sealed class FrameOrder : IDisposable
 
     public static FrameOrder Create(ReadOnlySpan<float> data)
     {
-        var values = ArrayPool<float>.Shared.Rent(Math.Max(1, data.Length));
-        var pixels = ArrayPool<int>.Shared.Rent(Math.Max(1, data.Length));
+        var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, data.Length));
+        var pixels = AnalysisPool<int>.Shared.Rent(Math.Max(1, data.Length));
         var n = 0;
         for (var i = 0; i < data.Length; i++)
         {
@@ -40,20 +38,20 @@ internal sealed class FrameOrder : IDisposable
             }
         }
 
-        var scratchKeys = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
-        var scratchKeys2 = ArrayPool<uint>.Shared.Rent(Math.Max(1, n));
-        var scratchItems = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
+        var scratchKeys = AnalysisPool<uint>.Shared.Rent(Math.Max(1, n));
+        var scratchKeys2 = AnalysisPool<uint>.Shared.Rent(Math.Max(1, n));
+        var scratchItems = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
         SortKeys.Sort(values.AsSpan(0, n), pixels.AsSpan(0, n), scratchKeys, scratchKeys2, scratchItems);
-        ArrayPool<uint>.Shared.Return(scratchKeys);
-        ArrayPool<uint>.Shared.Return(scratchKeys2);
-        ArrayPool<int>.Shared.Return(scratchItems);
+        AnalysisPool<uint>.Shared.Return(scratchKeys);
+        AnalysisPool<uint>.Shared.Return(scratchKeys2);
+        AnalysisPool<int>.Shared.Return(scratchItems);
         return new FrameOrder(values, pixels, n);
     }
 
     public void Dispose()
     {
-        ArrayPool<float>.Shared.Return(_values);
-        ArrayPool<int>.Shared.Return(_pixels);
+        AnalysisPool<float>.Shared.Return(_values);
+        AnalysisPool<int>.Shared.Return(_pixels);
     }
 }
 
@@ -68,11 +66,13 @@ internal sealed class PendingOrders : IDisposable
     private readonly ManualResetEventSlim _done = new(false);
     private int _next = -1;
     private int _remaining;
+    private readonly AnalysisStageTimes? _times;
     private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
 
-    public PendingOrders(float[][] data)
+    public PendingOrders(float[][] data, AnalysisStageTimes? times = null)
     {
         _data = data;
+        _times = times;
         _orders = new FrameOrder?[data.Length];
         _remaining = data.Length;
         if (data.Length == 0)
@@ -121,7 +121,9 @@ internal sealed class PendingOrders : IDisposable
             // Rethrown to the caller by Wait: an exception on a pool thread would end the process.
             try
             {
+                var clock = StageClock.Start(_times);
                 _orders[i] = FrameOrder.Create(_data[i]);
+                _times.Lap("sort channel (beside the others)", clock);
             }
             catch (Exception e)
             {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -39,8 +38,9 @@ internal static class RegionAnalysis
 
     /// <param name="orders">Every channel's whole-frame order (<see cref="FrameOrder"/>): height first, then <paramref name="channels"/>.</param>
     public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, IReadOnlyList<FrameOrder> orders, int width, int rows,
-        double pixelX, double pixelY, AnalysisOptions options)
+        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null)
     {
+        var clock = StageClock.Start(times);
         if (orders.Count != channels.Count + 1)
         {
             throw new ArgumentException($"{orders.Count} channel orders for {channels.Count + 1} channels.", nameof(orders));
@@ -49,8 +49,10 @@ internal static class RegionAnalysis
         var pixelArea = pixelX * pixelY;
 
         // Group pixel indices by region (counting sort, raster order inside each region).
+        // The labels may be a rented array, longer than the frame.
+        var pixels = width * rows;
         var counts = new int[RegionCount + 1];
-        foreach (var l in labels)
+        foreach (var l in labels.AsSpan(0, pixels))
         {
             if (l < RegionCount)
             {
@@ -63,11 +65,11 @@ internal static class RegionAnalysis
             counts[r + 1] += counts[r];
         }
 
-        var pool = ArrayPool<int>.Shared;
-        var grouped = pool.Rent(labels.Length);
-        var position = pool.Rent(labels.Length);
+        var pool = AnalysisPool<int>.Shared;
+        var grouped = pool.Rent(pixels);
+        var position = pool.Rent(pixels);
         var fill = counts[..RegionCount].ToArray();
-        for (var i = 0; i < labels.Length; i++)
+        for (var i = 0; i < pixels; i++)
         {
             var l = labels[i];
             if (l < RegionCount)
@@ -96,6 +98,7 @@ internal static class RegionAnalysis
         var correlations = new RegionCorrelation[RegionCount * channels.Count];
         var estimates = new (double Pearson, double Spearman)[RegionCount * channels.Count];
         var draws = new double[RegionCount * channels.Count][];
+        clock = times.Lap("statistics: group by region", clock);
         try
         {
             // Per region: its members, which of them are correlated (interior, finite height), and their blocks; per channel:
@@ -132,6 +135,8 @@ internal static class RegionAnalysis
                 }
             });
 
+            clock = times.Lap("statistics: region frames, split sorts, describe", clock);
+
             // Every region's heights ranked among its correlated members, once for all channels.
             Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount]));
 
@@ -146,7 +151,9 @@ internal static class RegionAnalysis
                 estimates[item] = (pearson, spearman);
             });
 
+            clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
+            clock = times.Lap("statistics: bootstrap", clock);
         }
         finally
         {
@@ -179,6 +186,7 @@ internal static class RegionAnalysis
             }
         }
 
+        times.Lap("statistics: release, differences", clock);
         return new RegionResults(regions, stats, correlations, differences);
     }
 
@@ -247,9 +255,9 @@ internal static class RegionAnalysis
     {
         var members = frame.Members.Span;
         var m = members.Length;
-        var intPool = ArrayPool<int>.Shared;
-        var floatPool = ArrayPool<float>.Shared;
-        var doublePool = ArrayPool<double>.Shared;
+        var intPool = AnalysisPool<int>.Shared;
+        var floatPool = AnalysisPool<float>.Shared;
+        var doublePool = AnalysisPool<double>.Shared;
         var ys = doublePool.Rent(Math.Max(1, m));
         var rankY = floatPool.Rent(Math.Max(1, m));
         int[]? ownPairOf = null, ownBlocks = null;
