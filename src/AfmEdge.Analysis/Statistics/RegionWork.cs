@@ -213,14 +213,18 @@ internal sealed class SortedChannel : IDisposable
     private readonly int[] _positions;
     private readonly int _count;
 
-    private SortedChannel(float[] values, int[] positions, int count)
+    private SortedChannel(float[] values, int[] positions, int count, double sum)
     {
         _values = values;
         _positions = positions;
         _count = count;
+        Sum = sum;
     }
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
+
+    /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
+    public double Sum { get; }
 
     /// <summary>
     /// Every region's sorted values from the frame's order in one pass: pixel p goes to region labels[p] (those at or above
@@ -240,6 +244,8 @@ internal sealed class SortedChannel : IDisposable
 
         Span<int> fill = stackalloc int[count];
         fill.Clear();
+        Span<double> sums = stackalloc double[count];
+        sums.Clear();
         var sorted = order.Values;
         var pixels = order.Pixels;
         for (var i = 0; i < sorted.Length; i++)
@@ -249,14 +255,16 @@ internal sealed class SortedChannel : IDisposable
             if (r < count)
             {
                 var f = fill[r]++;
-                values[r][f] = sorted[i];
+                var v = sorted[i];
+                values[r][f] = v;
                 positions[r][f] = position[p];
+                sums[r] += v;
             }
         }
 
         for (var r = 0; r < count; r++)
         {
-            regions[r] = new SortedChannel(values[r], positions[r], fill[r]);
+            regions[r] = new SortedChannel(values[r], positions[r], fill[r], sums[r]);
         }
     }
 
