@@ -27,9 +27,13 @@ public sealed class ChromosomeAnalyzer
     /// frame has no trace Height channel, a channel has no finite sample, or Height is not in metres.
     /// A frame without chromosomes is not an error: the result has none, and everything is background.
     /// </summary>
-    public ChromosomeAnalysis Analyze(Frame frame)
+    public ChromosomeAnalysis Analyze(Frame frame) => Analyze(frame, null);
+
+    /// <summary>The same, adding the time of each stage to <paramref name="times"/> when given.</summary>
+    public ChromosomeAnalysis Analyze(Frame frame, AnalysisStageTimes? times)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        var clock = StageClock.Start(times);
         if (!frame.TryGetChannel(FrameAnalyzer.HeightChannel, out var height))
         {
             throw new ArgumentException(
@@ -62,24 +66,38 @@ public sealed class ChromosomeAnalyzer
         var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
             .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
             .ToArray();
-        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)]);
+        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)], times);
         int width = frame.Width, rows = frame.Height;
-        var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+        clock = times.Lap("check channels", clock);
+        var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+        clock = StageClock.Start(times);
 
         // The leveled height is final now: sorted alongside the axes, splits and labels.
-        using var heightOrder = new PendingOrders([segmentation.LeveledData]);
+        using var heightOrder = new PendingOrders([segmentation.LeveledData], times);
         var (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, null);
+        clock = times.Lap("axes", clock);
 
         // Touching chromosomes: split what measures as a cluster into pieces that each measure as one chromosome,
         // then number and measure again (only frames with such a split pay for it).
         var next = segmentation.Count + 1;
         List<int>? split = null;
+        Dictionary<int, (double X, double Y)[]>? crossingAxes = null;
+        bool[]? stacked = null;
         for (var k = 0; k < measurements.Length; k++)
         {
             if (measurements[k].IsCluster)
             {
                 var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
                     frame.PixelSizeX, frame.PixelSizeY, Options, next);
+                if (added == 0)
+                {
+                    // Not side by side: chromosomes lying across each other.
+                    crossingAxes ??= [];
+                    stacked ??= new bool[width * rows];
+                    added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
+                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                }
+
                 if (added > 0)
                 {
                     split ??= [];
@@ -99,9 +117,25 @@ public sealed class ChromosomeAnalyzer
                 pieces[map[id]] = true;
             }
 
-            (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces);
+            var crossings = new Dictionary<int, (double X, double Y)[]>();
+            foreach (var (id, axis) in crossingAxes ?? [])
+            {
+                crossings[map[id]] = axis;
+            }
+
+            (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces,
+                crossings, stacked);
+
+            // A chromosome split off a crossing is its own instance with its axis through the crossing, but it stays a
+            // cluster for the statistics: where they overlap heights add, which one lies on top is a guess, and its
+            // primary constriction may be hidden under the other.
+            foreach (var id in crossings.Keys)
+            {
+                measurements[id - 1] = measurements[id - 1] with { IsCluster = true };
+            }
         }
 
+        clock = times.Lap("split touching", clock);
         var labels = new byte[width * rows];
         Parallel.For(0, segmentation.Count, k => axes[k].Label(boxes[k], labels));
         var leveled = segmentation.LeveledData;
@@ -109,9 +143,13 @@ public sealed class ChromosomeAnalyzer
         // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
         // and so do the arms of a chromosome whose p and q arms cannot be told apart.
         var statisticsLabels = labels;
+        byte[]? rented = null;
         if (measurements.Any(m => m.IsCluster || !m.ArmsAssigned))
         {
-            statisticsLabels = (byte[])labels.Clone();
+            // A copy only the statistics read: rented (a fresh quarter-megabyte array per frame is fresh pages to fault in).
+            rented = AnalysisPool<byte>.Shared.Rent(labels.Length);
+            statisticsLabels = rented;
+            labels.CopyTo(statisticsLabels, 0);
             var instances = segmentation.InstanceData;
             for (var i = 0; i < instances.Length; i++)
             {
@@ -123,26 +161,50 @@ public sealed class ChromosomeAnalyzer
             }
         }
 
+        // Chromosome rims (mixed with the substrate) out of the statistics when asked: on the statistics' own copy.
         if (Options.EdgeExclusion > 0)
         {
-            statisticsLabels = ReferenceEquals(statisticsLabels, labels) ? (byte[])labels.Clone() : statisticsLabels;
+            if (rented is null)
+            {
+                rented = AnalysisPool<byte>.Shared.Rent(labels.Length);
+                statisticsLabels = rented;
+                labels.CopyTo(statisticsLabels, 0);
+            }
+
             MixedEdges.Exclude(statisticsLabels, segmentation.InstanceData, width, rows, Options.EdgeExclusion);
         }
 
-        var results = RegionAnalysis.Run(statisticsLabels, leveled, others, [.. heightOrder.Wait(), .. otherOrders.Wait()], width, rows,
-            frame.PixelSizeX, frame.PixelSizeY, Options);
+        clock = times.Lap("labels", clock);
+        FrameOrder[] orders = [.. heightOrder.Wait(), .. otherOrders.Wait()];
+        times.Lap("wait for sorts", clock);
+        RegionResults results;
+        try
+        {
+            results = RegionAnalysis.Run(statisticsLabels, leveled, others, orders, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                AnalysisPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        times?.CountFrame();
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
     }
 
     private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
-        ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces)
+        ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces,
+        Dictionary<int, (double X, double Y)[]>? crossings = null, bool[]? stacked = null)
     {
         var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
         var axes = new ChromosomeAxis[segmentation.Count];
         var measurements = new ChromosomeMeasurement[segmentation.Count];
         Parallel.For(0, segmentation.Count, k =>
         {
-            axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1);
+            var crossing = crossings is not null && crossings.TryGetValue(k + 1, out var axis) ? axis : null;
+            axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1, crossing, crossing is null ? null : stacked);
             measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);
         });
         return (axes, measurements, boxes);

@@ -59,7 +59,13 @@ public static class MixedEdges
     /// <summary>Sets the statistics label of every rim pixel to "left out".</summary>
     internal static void Exclude(byte[] labels, int[] instances, int width, int rows, int depth)
     {
-        var rim = Rim(instances, width, rows, depth);
+        // The labels may be a pooled array longer than the frame; only its first width × rows count.
+        if (labels.Length < width * rows)
+        {
+            throw new ArgumentException($"Labels have {labels.Length} pixels, fewer than {width}×{rows}.", nameof(labels));
+        }
+
+        var rim = Rim(instances.AsSpan(0, width * rows), width, rows, depth);
         for (var p = 0; p < rim.Length; p++)
         {
             if (rim[p])

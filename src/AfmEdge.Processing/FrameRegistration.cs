@@ -102,7 +102,16 @@ public sealed class FrameRegistration : IFrameOperation
         _ => "register",
     };
 
-    public Frame Apply(Frame frame)
+    public Frame Apply(Frame frame) => Register(frame, buffers: null);
+
+    /// <summary>As <see cref="Apply(Frame)"/>, the moved and cropped channels' arrays rented from <paramref name="buffers"/>.</summary>
+    public Frame Apply(Frame frame, ChannelBufferPool buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        return Register(frame, buffers);
+    }
+
+    private Frame Register(Frame frame, ChannelBufferPool? buffers)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = frame.Channels.ToArray();
@@ -117,17 +126,17 @@ public sealed class FrameRegistration : IFrameOperation
         var area = (X: 0, Y: 0, Right: frame.Width, Bottom: frame.Height);
         if (Mode is RegistrationMode.All or RegistrationMode.Retrace)
         {
-            RegisterRetrace(channels, reference, report, ref area);
+            RegisterRetrace(channels, reference, report, buffers, ref area);
         }
 
         if (Mode is RegistrationMode.RetraceLines)
         {
-            RegisterRetraceLines(channels, reference, report, extra, ref area);
+            RegisterRetraceLines(channels, reference, report, extra, buffers, ref area);
         }
 
         if (Mode is RegistrationMode.All or RegistrationMode.Probes)
         {
-            RegisterProbes(frame, channels, reference, report, ref area);
+            RegisterProbes(frame, channels, reference, report, buffers, ref area);
         }
 
         var (width, height) = (Math.Max(0, area.Right - area.X), Math.Max(0, area.Bottom - area.Y));
@@ -145,7 +154,7 @@ public sealed class FrameRegistration : IFrameOperation
         }
 
         report.Add("cropped to it");
-        var cropped = channels.Select(c => CropChannel(c, area.X, area.Y, width, height));
+        var cropped = channels.Select(c => CropChannel(c, area.X, area.Y, width, height, buffers));
         return new Frame(frame.Id, CropScan(frame.Scan, frame.Width, frame.Height, area.X, area.Y, width, height), cropped, Metadata(frame, key, report, extra));
     }
 
@@ -160,7 +169,8 @@ public sealed class FrameRegistration : IFrameOperation
         return metadata;
     }
 
-    private void RegisterRetraceLines(Channel[] channels, int reference, List<string> report, Dictionary<string, string> extra, ref (int X, int Y, int Right, int Bottom) area)
+    private void RegisterRetraceLines(Channel[] channels, int reference, List<string> report, Dictionary<string, string> extra, ChannelBufferPool? buffers,
+        ref (int X, int Y, int Right, int Bottom) area)
     {
         var trace = channels[reference];
         var retrace = Array.FindIndex(channels, c => c.Direction == ScanDirection.Retrace && string.Equals(c.Name, trace.Name, StringComparison.OrdinalIgnoreCase));
@@ -179,11 +189,14 @@ public sealed class FrameRegistration : IFrameOperation
 
         // Every line's lag, so a published frame says what was moved (pixels, retrace against trace, top line first).
         extra["lines"] = string.Join(",", lags.Lag.Select(l => l.ToString("F3", CultureInfo.InvariantCulture)));
+        double[] lag = [.. lags.Lag];
         for (var i = 0; i < channels.Length; i++)
         {
             if (channels[i].Direction == ScanDirection.Retrace)
             {
-                channels[i] = LineRegistration.Apply(channels[i], lags.Lag);
+                var (channel, data) = (channels[i], ChannelBufferPool.Allocate(buffers, channels[i].Data.Length));
+                LineRegistration.Apply(channel.Data, data, channel.Width, channel.Height, lag);
+                channels[i] = channel.WithData(channel.Width, channel.Height, data);
             }
         }
 
@@ -192,7 +205,7 @@ public sealed class FrameRegistration : IFrameOperation
         Shrink(ref area, width, height, new RegistrationShift(lags.Lag.Max(), 0, 1, true));
     }
 
-    private void RegisterRetrace(Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)
+    private void RegisterRetrace(Channel[] channels, int reference, List<string> report, ChannelBufferPool? buffers, ref (int X, int Y, int Right, int Bottom) area)
     {
         var trace = channels[reference];
         var retrace = Array.FindIndex(channels, c => c.Direction == ScanDirection.Retrace && string.Equals(c.Name, trace.Name, StringComparison.OrdinalIgnoreCase));
@@ -213,14 +226,14 @@ public sealed class FrameRegistration : IFrameOperation
         {
             if (channels[i].Direction == ScanDirection.Retrace)
             {
-                channels[i] = ImageShift.Apply(channels[i], -shift.Dx, -shift.Dy);
+                channels[i] = Shifted(channels[i], -shift.Dx, -shift.Dy, buffers);
             }
         }
 
         Shrink(ref area, channels[reference].Width, channels[reference].Height, shift);
     }
 
-    private void RegisterProbes(Frame frame, Channel[] channels, int reference, List<string> report, ref (int X, int Y, int Right, int Bottom) area)
+    private void RegisterProbes(Frame frame, Channel[] channels, int reference, List<string> report, ChannelBufferPool? buffers, ref (int X, int Y, int Right, int Bottom) area)
     {
         var targets = new List<int>();
         foreach (var name in _probes)
@@ -254,7 +267,7 @@ public sealed class FrameRegistration : IFrameOperation
             {
                 if (string.Equals(channels[i].Name, name, StringComparison.OrdinalIgnoreCase))
                 {
-                    channels[i] = ImageShift.Apply(channels[i], -shift.Dx, -shift.Dy);
+                    channels[i] = Shifted(channels[i], -shift.Dx, -shift.Dy, buffers);
                 }
             }
 
@@ -262,9 +275,17 @@ public sealed class FrameRegistration : IFrameOperation
         }
     }
 
-    private static Channel CropChannel(Channel channel, int x0, int y0, int width, int height)
+    // Both write every sample of the array they take (rented arrays hold an earlier frame's samples).
+    private static Channel Shifted(Channel channel, double dx, double dy, ChannelBufferPool? buffers)
     {
-        var data = new float[width * height];
+        var data = ChannelBufferPool.Allocate(buffers, channel.Data.Length);
+        ImageShift.Apply(channel.Data, data, channel.Width, channel.Height, dx, dy);
+        return channel.WithData(channel.Width, channel.Height, data);
+    }
+
+    private static Channel CropChannel(Channel channel, int x0, int y0, int width, int height, ChannelBufferPool? buffers)
+    {
+        var data = ChannelBufferPool.Allocate(buffers, width * height);
         for (var y = 0; y < height; y++)
         {
             channel.Data.Slice(((y0 + y) * channel.Width) + x0, width).CopyTo(data.AsSpan(y * width, width));

@@ -21,4 +21,11 @@ public interface IFrameOperation : IProcessingStep
 {
     /// <summary>Returns a new frame; the input is never modified.</summary>
     Frame Apply(Frame frame);
+
+    /// <summary>
+    /// As <see cref="Apply(Frame)"/>, with the sample arrays of the channels it makes rented from
+    /// <paramref name="buffers"/> where the step supports it (the default makes new ones). The arrays of
+    /// <paramref name="frame"/> stay the caller's: the step never returns them to the pool.
+    /// </summary>
+    Frame Apply(Frame frame, ChannelBufferPool buffers) => Apply(frame);
 }

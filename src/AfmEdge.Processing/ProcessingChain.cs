@@ -77,7 +77,7 @@ public sealed class ProcessingChain
         }
     }
 
-    public Frame Apply(Frame frame) => Apply(frame, device: null, recordDevices: false);
+    public Frame Apply(Frame frame) => Apply(frame, device: null, buffers: null, recordDevices: false);
 
     /// <summary>
     /// Runs the chain with each grid step offered to <paramref name="device"/> first (the SIMD code runs the steps it
@@ -87,14 +87,34 @@ public sealed class ProcessingChain
     /// </summary>
     /// <param name="frame">The frame; never modified.</param>
     /// <param name="device">Null: everything on the CPU (still recorded).</param>
-    public Frame Apply(Frame frame, IGridDevice? device) => Apply(frame, device, recordDevices: true);
+    public Frame Apply(Frame frame, IGridDevice? device) => Apply(frame, device, buffers: null, recordDevices: true);
 
-    private Frame Apply(Frame frame, IGridDevice? device, bool recordDevices)
+    /// <summary>
+    /// As <see cref="Apply(Frame, IGridDevice?)"/> (the same samples, bit for bit), with every channel array it makes
+    /// rented from <paramref name="buffers"/>: each step's result, and each channel of the returned frame. The
+    /// intermediate ones go back to the pool before this returns, so once the pool holds a frame's worth of arrays of
+    /// this size a run commits no new memory (a fresh 1 MB array costs a page fault per 4 KB on first touch).
+    /// </summary>
+    /// <param name="frame">The frame; never modified, and none of its arrays is handed to the pool.</param>
+    /// <param name="device">Null: everything on the CPU.</param>
+    /// <param name="buffers">Where the arrays come from; it must not hold any array that something still reads.</param>
+    /// <returns>
+    /// A frame that shares no array with <paramref name="frame"/> (a channel the chain leaves as it was is copied):
+    /// its arrays are the caller's, who may hand them back with <see cref="ChannelBufferPool.Return(Frame)"/> once
+    /// nothing reads the frame any more, and may hand back <paramref name="frame"/> as well when it is done with it.
+    /// </returns>
+    public Frame Apply(Frame frame, IGridDevice? device, ChannelBufferPool buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        return Apply(frame, device, buffers, recordDevices: true);
+    }
+
+    private Frame Apply(Frame frame, IGridDevice? device, ChannelBufferPool? buffers, bool recordDevices)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (_operations.Length == 0)
         {
-            return frame;
+            return buffers is null ? frame : Detached(frame, frame, buffers);
         }
 
         // Runs of per-channel steps go channel by channel; a frame step (registration) sees every channel at once.
@@ -103,22 +123,36 @@ public sealed class ProcessingChain
         var ran = new List<(string Channel, string Device)>[_operations.Length];
         for (var i = 0; i < _operations.Length;)
         {
+            Frame next;
             if (_operations[i] is IFrameOperation frameStep)
             {
-                current = frameStep.Apply(current);
+                next = buffers is null ? frameStep.Apply(current) : frameStep.Apply(current, buffers);
                 ran[i] = [(string.Empty, CpuDevice)];
                 i++;
-                continue;
             }
-
-            var end = i;
-            while (end < _operations.Length && _operations[end] is not IFrameOperation)
+            else
             {
-                end++;
+                var end = i;
+                while (end < _operations.Length && _operations[end] is not IFrameOperation)
+                {
+                    end++;
+                }
+
+                next = ApplyChannels(current, _operations[i..end], nonFinite, device, buffers, ran.AsSpan(i, end - i));
+                i = end;
             }
 
-            current = ApplyChannels(current, _operations[i..end], nonFinite, device, ran.AsSpan(i, end - i));
-            i = end;
+            if (buffers is not null)
+            {
+                Release(current, next, frame, buffers);
+            }
+
+            current = next;
+        }
+
+        if (buffers is not null)
+        {
+            current = Detached(current, frame, buffers);
         }
 
         var masked = new List<string>();
@@ -145,7 +179,7 @@ public sealed class ProcessingChain
             throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
         }
 
-        return Apply(channel, _operations, device: null, stepDevices: null, out nonFinite);
+        return Apply(channel, _operations, device: null, buffers: null, stepDevices: null, out nonFinite);
     }
 
     /// <summary>
@@ -153,7 +187,22 @@ public sealed class ProcessingChain
     /// <paramref name="devices"/> says which device ran each step, in the form of <see cref="DevicesKey"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The chain has a whole-frame step (e.g. registration), which one channel cannot run.</exception>
-    public Channel Apply(Channel channel, IGridDevice? device, out int nonFinite, out string devices)
+    public Channel Apply(Channel channel, IGridDevice? device, out int nonFinite, out string devices) =>
+        ApplyToChannel(channel, device, buffers: null, out nonFinite, out devices);
+
+    /// <summary>
+    /// As <see cref="Apply(Channel, IGridDevice?, out int, out string)"/>, with every array it makes rented from
+    /// <paramref name="buffers"/> (see <see cref="Apply(Frame, IGridDevice?, ChannelBufferPool)"/>): the intermediate
+    /// ones go back to it, and the returned channel's array, never <paramref name="channel"/>'s, is the caller's.
+    /// </summary>
+    /// <exception cref="ArgumentException">The chain has a whole-frame step (e.g. registration), which one channel cannot run.</exception>
+    public Channel Apply(Channel channel, IGridDevice? device, ChannelBufferPool buffers, out int nonFinite, out string devices)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        return ApplyToChannel(channel, device, buffers, out nonFinite, out devices);
+    }
+
+    private Channel ApplyToChannel(Channel channel, IGridDevice? device, ChannelBufferPool? buffers, out int nonFinite, out string devices)
     {
         ArgumentNullException.ThrowIfNull(channel);
         if (_operations.FirstOrDefault(o => o is IFrameOperation) is { } frameStep)
@@ -162,9 +211,53 @@ public sealed class ProcessingChain
         }
 
         var stepDevices = new string[_operations.Length];
-        var result = Apply(channel, _operations, device, stepDevices, out nonFinite);
+        var result = Apply(channel, _operations, device, buffers, stepDevices, out nonFinite);
         devices = DevicesEntry([.. stepDevices.Select(d => new List<(string, string)> { (channel.Descriptor.Key, d) })]);
         return result;
+    }
+
+    /// <summary>Hands back the arrays of <paramref name="previous"/> the chain made (none of <paramref name="input"/>'s) that <paramref name="next"/> no longer holds.</summary>
+    private static void Release(Frame previous, Frame next, Frame input, ChannelBufferPool buffers)
+    {
+        foreach (var channel in previous.Channels)
+        {
+            if (ChannelBufferPool.ArrayOf(channel) is { } array && !Holds(input, array) && !Holds(next, array))
+            {
+                buffers.Return(array);
+            }
+        }
+    }
+
+    /// <summary>The frame with every channel that shares an array with <paramref name="input"/> copied into a rented one.</summary>
+    private static Frame Detached(Frame result, Frame input, ChannelBufferPool buffers)
+    {
+        Channel[]? channels = null;
+        for (var c = 0; c < result.Channels.Count; c++)
+        {
+            var channel = result.Channels[c];
+            if (ChannelBufferPool.ArrayOf(channel) is not { } array || Holds(input, array))
+            {
+                channels ??= [.. result.Channels];
+                var data = buffers.Rent(channel.Data.Length);
+                channel.Data.CopyTo(data);
+                channels[c] = channel.WithData(channel.Width, channel.Height, data);
+            }
+        }
+
+        return channels is null ? result : new Frame(result.Id, result.Scan, channels, result.Metadata);
+    }
+
+    private static bool Holds(Frame frame, float[] array)
+    {
+        foreach (var channel in frame.Channels)
+        {
+            if (ReferenceEquals(ChannelBufferPool.ArrayOf(channel), array))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private string DevicesEntry(List<(string Channel, string Device)>[] ran) =>
@@ -176,7 +269,8 @@ public sealed class ProcessingChain
                 : $"{o.Name}={string.Join(", ", ran[s].Select(r => $"{r.Device} for {r.Channel}"))}";
         }));
 
-    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite, IGridDevice? device, Span<List<(string Channel, string Device)>> ran)
+    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite, IGridDevice? device, ChannelBufferPool? buffers,
+        Span<List<(string Channel, string Device)>> ran)
     {
         var channels = new Channel[frame.Channels.Count];
         var counts = new int[channels.Length];
@@ -191,7 +285,7 @@ public sealed class ProcessingChain
         {
             try
             {
-                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, device, devices[c], out counts[c]));
+                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {
@@ -203,7 +297,7 @@ public sealed class ProcessingChain
         {
             for (var c = 0; c < channels.Length; c++)
             {
-                channels[c] = Apply(frame.Channels[c], operations, device, devices[c], out counts[c]);
+                channels[c] = Apply(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]);
             }
         }
 
@@ -221,15 +315,16 @@ public sealed class ProcessingChain
         return new Frame(frame.Id, frame.Scan, channels, frame.Metadata);
     }
 
-    private static Channel Apply(Channel channel, IProcessingStep[] operations, IGridDevice? device, string[]? stepDevices, out int nonFinite)
+    private static Channel Apply(Channel channel, IProcessingStep[] operations, IGridDevice? device, ChannelBufferPool? buffers, string[]? stepDevices, out int nonFinite)
     {
-        var (working, exclude) = MaskNonFinite(channel.Data, out nonFinite);
+        var (working, exclude) = MaskNonFinite(channel.Data, buffers, out nonFinite);
         var current = channel;
         var length = channel.Data.Length;
 
-        // Grid steps pass their results through two pooled buffers; only the channel's final data is a new array (a
-        // frame-sized array per step would be a large-object allocation each, and the collections they cause cost more
-        // than the steps).
+        // Without a pool, grid steps pass their results through two buffers of the shared array pool and only the
+        // channel's final data is a new array (a frame-sized array per step would be a large-object allocation each, and
+        // the collections they cause cost more than the steps). With one, every result is rented from it, and each step
+        // hands its input back as soon as it has run: the two arrays a channel needs at a time alternate.
         float[]? data = working;
         var pooled = new float[]?[2];
         var next = 0;
@@ -241,7 +336,11 @@ public sealed class ProcessingChain
                 {
                     var last = s == operations.Length - 1 || operations[s + 1] is not GridOperation;
                     float[] output;
-                    if (last)
+                    if (buffers is not null)
+                    {
+                        output = buffers.Rent(length);
+                    }
+                    else if (last)
                     {
                         output = new float[length];
                     }
@@ -259,18 +358,31 @@ public sealed class ProcessingChain
                     }
 
                     stepDevices?[s] = onDevice ? device!.Name : CpuDevice;
+                    if (buffers is not null && data is not null)
+                    {
+                        buffers.Return(data);
+                    }
+
                     data = output;
                 }
                 else
                 {
                     stepDevices?[s] = CpuDevice;
-                    // The grid step before a channel step wrote a new array (it was "last"), never a pooled one.
+                    // The grid step before a channel step wrote a whole array of its own (a new or a rented one), never a
+                    // shared-pool one.
                     current = ((IChannelOperation)operations[s]).Apply(data is null ? current : current.WithData(channel.Width, channel.Height, data));
-                    data = null;
+                    var result = ChannelBufferPool.ArrayOf(current);
+                    if (buffers is not null && data is not null && !ReferenceEquals(result, data))
+                    {
+                        buffers.Return(data);
+                    }
+
+                    // With a pool the step's array is this run's to pass on and hand back, unless it is the input's.
+                    data = buffers is not null && result is not null && !ReferenceEquals(result, ChannelBufferPool.ArrayOf(channel)) ? result : null;
                 }
             }
 
-            data ??= [.. current.Data];
+            data ??= Own(current, buffers);
         }
         finally
         {
@@ -297,8 +409,16 @@ public sealed class ProcessingChain
         return channel.WithData(channel.Width, channel.Height, data);
     }
 
+    /// <summary>A copy of the last (channel) step's result to write to and return: a new array, or a rented one.</summary>
+    private static float[] Own(Channel result, ChannelBufferPool? buffers)
+    {
+        var copy = buffers?.Rent(result.Data.Length) ?? new float[result.Data.Length];
+        result.Data.CopyTo(copy);
+        return copy;
+    }
+
     // Non-finite pixels are excluded from fits and replaced by the mean of the finite ones so filters do not spread them.
-    private static (float[]? Working, byte[]? Exclude) MaskNonFinite(ReadOnlySpan<float> data, out int count)
+    private static (float[]? Working, byte[]? Exclude) MaskNonFinite(ReadOnlySpan<float> data, ChannelBufferPool? buffers, out int count)
     {
         count = 0;
         if (SurfaceStatistics.AllFinite(data))
@@ -322,7 +442,8 @@ public sealed class ProcessingChain
         }
 
         var fill = count == data.Length ? 0f : (float)(sum / (data.Length - count));
-        var working = data.ToArray();
+        var working = buffers?.Rent(data.Length) ?? new float[data.Length];
+        data.CopyTo(working);
         for (var i = 0; i < working.Length; i++)
         {
             if (exclude[i] != 0)

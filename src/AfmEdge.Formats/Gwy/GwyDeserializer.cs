@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using AfmEdge.Core;
 
 namespace AfmEdge.Formats.Gwy;
 

@@ -1,19 +1,19 @@
 using System.Runtime.InteropServices;
-using AfmEdge.Core;
 
-namespace AfmEdge.Formats;
+namespace AfmEdge.Core;
 
 /// <summary>
-/// Channel arrays kept between imports, for callers that open many files one after another and are done with each
-/// frame before the next. A 512² float32 channel is 1 MB, so every fresh one lands on the large object heap; after
-/// each gen2 collection the GC hands the free end of that heap back to the OS, and the next file's channels are
-/// written into newly committed pages, one page fault per 4 KB. On a virtual machine that costs more than reading the
-/// file from the disk (`afmedge bench formats`). An array handed back with <see cref="Return(Frame)"/> is already
-/// mapped, so the next import of the same size writes straight into it.
+/// Channel arrays kept between frames, for callers that make frame after frame (file importers, the processing chain)
+/// and are done with each before long. A 512² float32 channel is 1 MB, so every fresh one lands on the large object
+/// heap; after each gen2 collection the GC hands the free end of that heap back to the OS, and the next frame's
+/// channels are written into newly committed pages, one page fault per 4 KB. On a virtual machine that costs more
+/// than reading the file from the disk (`afmedge bench formats`) or than a processing step (`afmedge bench process`).
+/// An array handed back with <see cref="Return(Frame)"/> is already mapped, so the next frame of the same size writes
+/// straight into it.
 /// </summary>
 /// <remarks>
-/// Rented arrays hold whatever the previous frame left; every importer writes each sample of a channel it rents.
-/// Thread-safe. Holds at most <see cref="MaxRetainedBytes"/>; arrays beyond that are left to the GC.
+/// Rented arrays hold whatever the previous frame left; whoever rents one writes each sample of it. Thread-safe.
+/// Holds at most <see cref="MaxRetainedBytes"/>; arrays beyond that are left to the GC.
 /// </remarks>
 public sealed class ChannelBufferPool
 {
@@ -77,10 +77,17 @@ public sealed class ChannelBufferPool
         ArgumentNullException.ThrowIfNull(frame);
         foreach (var channel in frame.Channels)
         {
-            if (ArrayOf(channel) is { } array)
-            {
-                Return(array);
-            }
+            Return(channel);
+        }
+    }
+
+    /// <summary>Takes back the sample array of a channel the caller has finished with; see <see cref="Return(Frame)"/>.</summary>
+    public void Return(Channel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        if (ArrayOf(channel) is { } array)
+        {
+            Return(array);
         }
     }
 
@@ -94,19 +101,13 @@ public sealed class ChannelBufferPool
         }
     }
 
-    /// <summary>A channel array from <paramref name="pool"/> when there is one, else a new uninitialised array.</summary>
-    internal static float[] Allocate(ChannelBufferPool? pool, int length) =>
-        pool is null ? GC.AllocateUninitializedArray<float>(length) : pool.Rent(length);
-
-    /// <summary>The array a channel owns (Channel checks its length, so the whole array is the samples); null if it has none.</summary>
-    internal static float[]? ArrayOf(Channel channel) =>
-        MemoryMarshal.TryGetArray(channel.Memory, out var segment) && segment.Array is { } array
-            && segment.Offset == 0 && segment.Count == array.Length
-            ? array
-            : null;
-
-    private void Return(float[] array)
+    /// <summary>
+    /// Takes back one array the caller owns alone (rented here or not); nothing may read or write it afterwards. An
+    /// array already in the pool is not taken twice.
+    /// </summary>
+    public void Return(float[] array)
     {
+        ArgumentNullException.ThrowIfNull(array);
         var bytes = (long)array.Length * sizeof(float);
         lock (_gate)
         {
@@ -125,4 +126,15 @@ public sealed class ChannelBufferPool
             _retainedBytes += bytes;
         }
     }
+
+    /// <summary>A channel array from <paramref name="pool"/> when there is one, else a new uninitialised array.</summary>
+    internal static float[] Allocate(ChannelBufferPool? pool, int length) =>
+        pool is null ? GC.AllocateUninitializedArray<float>(length) : pool.Rent(length);
+
+    /// <summary>The array a channel owns (Channel checks its length, so the whole array is the samples); null if it has none.</summary>
+    internal static float[]? ArrayOf(Channel channel) =>
+        MemoryMarshal.TryGetArray(channel.Memory, out var segment) && segment.Array is { } array
+            && segment.Offset == 0 && segment.Count == array.Length
+            ? array
+            : null;
 }
