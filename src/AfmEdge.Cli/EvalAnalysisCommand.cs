@@ -13,13 +13,17 @@ using AfmEdge.Simulation.Truth;
 namespace AfmEdge.Cli;
 
 /// <summary>
-/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--json]`: what the enhancer buys the
+/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--without|--only EFFECTS]
+/// [--edge-exclusion N] [--breakdown] [--json]`: what the enhancer buys the
 /// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
 /// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
 /// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
 /// that scan enlarged ×2 by bicubic; and the same scan enhanced ×2 by the model. Figures: segmentation IoU per true
 /// chromosome, centromere error (in full-resolution pixels), region-label accuracy inside the chromosomes measured,
 /// per-region Pearson r error and per-region mean error (on the chromosomes measured, truth from the clean fields).
+/// To find where the errors come from: --without/--only switch instrument effects off (<see cref="InstrumentEffects"/>), and
+/// --breakdown splits the r and mean errors by channel and region. --edge-exclusion N runs the analysis with each chromosome's
+/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike.
 /// </summary>
 internal static class EvalAnalysisCommand
 {
@@ -242,6 +246,13 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
+        output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} |Δr| med {r.PearsonCorrectedErrorMedian,6:F3}  max {r.PearsonCorrectedErrorMax,5:F2}  ≤0.05 {r.PearsonCorrectedWithin005,5:P0}  ({r.PearsonCorrectedCount} of the r corrected)"));
+        }
+
         if (breakdown)
         {
             WriteBreakdown(rows, output);
@@ -278,7 +289,8 @@ internal static class EvalAnalysisCommand
     }
 
     /// <summary>One frame's figures against its truth.</summary>
-    private sealed record TruthFigures(List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<Cell> PearsonErrors, List<Cell> MeanErrors)
+    private sealed record TruthFigures(
+        List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<Cell> PearsonErrors, List<Cell> CorrectedErrors, List<Cell> MeanErrors)
     {
         public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
         {
@@ -301,7 +313,7 @@ internal static class EvalAnalysisCommand
                 size[found[i]]++;
             }
 
-            var figures = new TruthFigures([], [], 0, 0, [], []);
+            var figures = new TruthFigures([], [], 0, 0, [], [], []);
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
@@ -356,6 +368,7 @@ internal static class EvalAnalysisCommand
 
             // The analysis leaves each chromosome's rim out of its statistics (mixed pixels): the truth leaves out the true rim alike.
             var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, analysis.Options.EdgeExclusion);
+            var attenuated = NoiseAttenuation.Correct(analysis);
             foreach (var channel in Channels)
             {
                 var data = truth.Clean.GetChannel(channel).Data;
@@ -405,6 +418,8 @@ internal static class EvalAnalysisCommand
                         && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel)?.Pearson is { } r)
                     {
                         figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label]));
+                        var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
+                        figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
                     }
                 }
             }
@@ -426,6 +441,9 @@ internal static class EvalAnalysisCommand
     private sealed record Cell(string Channel, int Label, double Signed)
     {
         public double Error => Math.Abs(Signed);
+
+        /// <summary>For r corrected for noise attenuation: whether a correction applied (else the raw r stands).</summary>
+        public bool Corrected { get; init; }
     }
 
     /// <summary>The figures of one kind of frame, pooled over the seeds.</summary>
@@ -434,6 +452,7 @@ internal static class EvalAnalysisCommand
         private readonly List<double> _iou = [];
         private readonly List<double> _centromere = [];
         private readonly List<Cell> _pearson = [];
+        private readonly List<Cell> _corrected = [];
         private readonly List<Cell> _means = [];
         private long _labelsRight;
         private long _labelsMeasured;
@@ -443,6 +462,7 @@ internal static class EvalAnalysisCommand
             _iou.AddRange(figures.Iou);
             _centromere.AddRange(figures.CentromerePx);
             _pearson.AddRange(figures.PearsonErrors);
+            _corrected.AddRange(figures.CorrectedErrors);
             _means.AddRange(figures.MeanErrors);
             _labelsRight += figures.LabelsRight;
             _labelsMeasured += figures.LabelsMeasured;
@@ -451,6 +471,7 @@ internal static class EvalAnalysisCommand
         public Row Summarize()
         {
             var pearson = _pearson.Select(c => c.Error).ToList();
+            var corrected = _corrected.Select(c => c.Error).ToList();
             var means = _means.Select(c => c.Error).ToList();
             var breakdown = new List<BreakdownRow>();
             foreach (var channel in Channels)
@@ -458,9 +479,11 @@ internal static class EvalAnalysisCommand
                 for (var label = 0; label < 4; label++)
                 {
                     var r = _pearson.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    var rc = _corrected.Where(c => c.Channel == channel && c.Label == label).ToList();
                     var m = _means.Where(c => c.Channel == channel && c.Label == label).ToList();
                     breakdown.Add(new BreakdownRow(channel, Regions.ByLabel[label], r.Count,
                         Median([.. r.Select(c => c.Signed)]), Median([.. r.Select(c => c.Error)]), Max([.. r.Select(c => c.Error)]),
+                        Median([.. rc.Select(c => c.Signed)]), Median([.. rc.Select(c => c.Error)]),
                         m.Count, Median([.. m.Select(c => c.Signed)]), Median([.. m.Select(c => c.Error)]), Max([.. m.Select(c => c.Error)])));
                 }
             }
@@ -470,7 +493,8 @@ internal static class EvalAnalysisCommand
                 _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
                 _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
-                Median(means), Max(means), Share(means, v => v <= 0.02), breakdown);
+                Median(means), Max(means), Share(means, v => v <= 0.02),
+                _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
         }
 
         private static double Median(List<double> values)
@@ -495,12 +519,14 @@ internal static class EvalAnalysisCommand
         string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
         int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
-        double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent, IReadOnlyList<BreakdownRow> Breakdown);
+        double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
+        int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
+        IReadOnlyList<BreakdownRow> Breakdown);
 
     /// <summary>One channel and region of one kind of frame: medians over the seeds of the signed and absolute errors, and the largest.</summary>
     private sealed record BreakdownRow(
         string Channel, string Region, int PearsonCount, double PearsonBiasMedian, double PearsonErrorMedian, double PearsonErrorMax,
-        int MeanCount, double MeanBiasMedian, double MeanErrorMedian, double MeanErrorMax);
+        double PearsonCorrectedBiasMedian, double PearsonCorrectedErrorMedian, int MeanCount, double MeanBiasMedian, double MeanErrorMedian, double MeanErrorMax);
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
@@ -508,14 +534,14 @@ internal static class EvalAnalysisCommand
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {
-        output.WriteLine("  Per channel and region (medians over the seeds): r measured − true (bias), |Δr|, max; mean error relative to its scale (bias), |error|, max");
-        output.WriteLine("  frame            channel    region       r bias   |Δr|    max    mean bias   |err|     max");
+        output.WriteLine("  Per channel and region (medians over the seeds): r measured − true (bias), |Δr|, max; the same bias and |Δr| of r corrected for noise; mean error relative to its scale (bias), |error|, max");
+        output.WriteLine("  frame            channel    region       r bias   |Δr|    max   corr. bias |Δr|    mean bias   |err|     max");
         foreach (var row in rows)
         {
             foreach (var b in row.Breakdown)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {row.Frame,-15}  {b.Channel,-9}  {b.Region,-11} {b.PearsonBiasMedian,7:F3} {b.PearsonErrorMedian,6:F3} {b.PearsonErrorMax,6:F3}   {b.MeanBiasMedian,9:P1} {b.MeanErrorMedian,7:P1} {b.MeanErrorMax,7:P1}"));
+                    $"  {row.Frame,-15}  {b.Channel,-9}  {b.Region,-11} {b.PearsonBiasMedian,7:F3} {b.PearsonErrorMedian,6:F3} {b.PearsonErrorMax,6:F3}   {b.PearsonCorrectedBiasMedian,7:F3} {b.PearsonCorrectedErrorMedian,6:F3}   {b.MeanBiasMedian,9:P1} {b.MeanErrorMedian,7:P1} {b.MeanErrorMax,7:P1}"));
             }
         }
     }

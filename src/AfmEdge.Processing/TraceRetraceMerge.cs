@@ -42,6 +42,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
         ArgumentNullException.ThrowIfNull(frame);
         var channels = frame.Channels.ToArray();
         var report = new List<string>();
+        var noise = new List<(string Channel, double Sigma)>();
         for (var t = 0; t < channels.Length; t++)
         {
             var trace = channels[t];
@@ -67,12 +68,31 @@ public sealed class TraceRetraceMerge : IFrameOperation
             var merged = new float[trace.Data.Length];
             var (sigmaD, lower) = Merge(trace.Data, retrace.Data, merged, isHeight ? Threshold : double.PositiveInfinity);
             channels[t] = trace.WithData(trace.Width, trace.Height, merged);
+            noise.Add((trace.Name, 0.5 * sigmaD));
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{trace.Name}: noise {0.5 * sigmaD:G4} {trace.Unit.Symbol}{(isHeight ? $", lower kept on {lower:P1}" : string.Empty)}"));
         }
 
-        return frame.With(channels, MetadataKey, report.Count == 0 ? "no trace/retrace pair; nothing merged" : string.Join("; ", report));
+        var result = frame.With(channels, MetadataKey, report.Count == 0 ? "no trace/retrace pair; nothing merged" : string.Join("; ", report));
+        foreach (var (channel, sigma) in noise)
+        {
+            result = result.With(result.Channels, NoiseKey(channel), sigma.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        return noise.Count == 0 ? result : result.With(result.Channels, NoiseGridKey, GridText(frame.Width, frame.Height));
     }
+
+    /// <summary>
+    /// The metadata entry with the noise σ of a merged channel (base unit, invariant culture): trace − retrace sees only
+    /// the noise, never the surface (both directions read the same roughness), so this is the measurement noise alone.
+    /// </summary>
+    public static string NoiseKey(string channel) => "noise." + channel;
+
+    /// <summary>The metadata entry naming the grid ("W×H") the noise entries were measured on.</summary>
+    public static string NoiseGridKey => "noise.grid";
+
+    /// <summary>How <see cref="NoiseGridKey"/> writes a grid.</summary>
+    public static string GridText(int width, int height) => string.Create(CultureInfo.InvariantCulture, $"{width}×{height}");
 
     /// <summary>
     /// Merges <paramref name="trace"/> and <paramref name="retrace"/> into <paramref name="output"/>: the mean where they

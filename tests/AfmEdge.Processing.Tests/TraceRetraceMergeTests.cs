@@ -85,6 +85,12 @@ public sealed class TraceRetraceMergeTests
         Assert.Contains("Height: noise", merged.Metadata[TraceRetraceMerge.MetadataKey], StringComparison.Ordinal);
         Assert.Contains("lower kept on", merged.Metadata[TraceRetraceMerge.MetadataKey], StringComparison.Ordinal);
         Assert.Equal("merge-retrace", merged.Metadata["processing"]);
+
+        // The noise of the merged channels, for the analysis: half the robust σ of trace − retrace.
+        Assert.Equal("32×8", merged.Metadata[TraceRetraceMerge.NoiseGridKey]);
+        var (sigmaCurrent, _) = TraceRetraceMerge.Merge(currentT, currentR, new float[n], double.PositiveInfinity);
+        Assert.Equal(0.5 * sigmaCurrent, double.Parse(merged.Metadata[TraceRetraceMerge.NoiseKey("Current")], System.Globalization.CultureInfo.InvariantCulture), 9);
+        Assert.InRange(double.Parse(merged.Metadata[TraceRetraceMerge.NoiseKey("Height")], System.Globalization.CultureInfo.InvariantCulture), 0.1, 3.0);
     }
 
     [Fact]
