@@ -29,9 +29,13 @@ public sealed class ChromosomeAnalyzer
     /// frame has no trace Height channel, a channel has no finite sample, or Height is not in metres.
     /// A frame without chromosomes is not an error: the result has none, and everything is background.
     /// </summary>
-    public ChromosomeAnalysis Analyze(Frame frame)
+    public ChromosomeAnalysis Analyze(Frame frame) => Analyze(frame, null);
+
+    /// <summary>The same, adding the time of each stage to <paramref name="times"/> when given.</summary>
+    public ChromosomeAnalysis Analyze(Frame frame, AnalysisStageTimes? times)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        var clock = StageClock.Start(times);
         if (!frame.TryGetChannel(FrameAnalyzer.HeightChannel, out var height))
         {
             throw new ArgumentException(
@@ -64,13 +68,16 @@ public sealed class ChromosomeAnalyzer
         var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
             .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
             .ToArray();
-        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)]);
+        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)], times);
         int width = frame.Width, rows = frame.Height;
-        var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options);
+        clock = times.Lap("check channels", clock);
+        var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+        clock = StageClock.Start(times);
 
         // The leveled height is final now: sorted alongside the axes, splits and labels.
-        using var heightOrder = new PendingOrders([segmentation.LeveledData]);
+        using var heightOrder = new PendingOrders([segmentation.LeveledData], times);
         var (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, null);
+        clock = times.Lap("axes", clock);
 
         // Touching chromosomes: split what measures as a cluster into pieces that each measure as one chromosome,
         // then number and measure again (only frames with such a split pay for it).
@@ -130,6 +137,7 @@ public sealed class ChromosomeAnalyzer
             }
         }
 
+        clock = times.Lap("split touching", clock);
         var labels = new byte[width * rows];
         Parallel.For(0, segmentation.Count, k => axes[k].Label(boxes[k], labels));
         var leveled = segmentation.LeveledData;
@@ -137,9 +145,13 @@ public sealed class ChromosomeAnalyzer
         // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
         // and so do the arms of a chromosome whose p and q arms cannot be told apart.
         var statisticsLabels = labels;
+        byte[]? rented = null;
         if (measurements.Any(m => m.IsCluster || !m.ArmsAssigned))
         {
-            statisticsLabels = (byte[])labels.Clone();
+            // A copy only the statistics read: rented (a fresh quarter-megabyte array per frame is fresh pages to fault in).
+            rented = AnalysisPool<byte>.Shared.Rent(labels.Length);
+            statisticsLabels = rented;
+            labels.CopyTo(statisticsLabels, 0);
             var instances = segmentation.InstanceData;
             for (var i = 0; i < instances.Length; i++)
             {
@@ -151,8 +163,23 @@ public sealed class ChromosomeAnalyzer
             }
         }
 
-        var results = RegionAnalysis.Run(statisticsLabels, leveled, others, [.. heightOrder.Wait(), .. otherOrders.Wait()], width, rows,
-            frame.PixelSizeX, frame.PixelSizeY, Options);
+        clock = times.Lap("labels", clock);
+        FrameOrder[] orders = [.. heightOrder.Wait(), .. otherOrders.Wait()];
+        times.Lap("wait for sorts", clock);
+        RegionResults results;
+        try
+        {
+            results = RegionAnalysis.Run(statisticsLabels, leveled, others, orders, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                AnalysisPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        times?.CountFrame();
         return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
     }
 

@@ -64,9 +64,28 @@ internal static class BenchAnalyseCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms over all threads); " +
                     $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {Environment.ProcessorCount} cores"));
+                WriteStages(full, frame, output);
             }
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Where a frame's time goes: the median wall time of each stage over a few analyses (after the runs above warmed it).</summary>
+    private static void WriteStages(ChromosomeAnalyzer analyzer, Frame frame, TextWriter output)
+    {
+        const int Runs = 20;
+        var times = new AnalysisStageTimes();
+        for (var i = 0; i < Runs; i++)
+        {
+            analyzer.Analyze(frame, times);
+        }
+
+        var onPath = times.Stages.Where(s => !s.Stage.Contains("beside", StringComparison.Ordinal)).Sum(s => s.PerFrame.TotalMilliseconds);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stages (median of {Runs}, ms; their sum {onPath:F1} on the calling thread):"));
+        foreach (var (stage, perFrame) in times.Stages)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-52} {perFrame.TotalMilliseconds,6:F2}"));
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -39,8 +38,9 @@ internal static class RegionAnalysis
 
     /// <param name="orders">Every channel's whole-frame order (<see cref="FrameOrder"/>): height first, then <paramref name="channels"/>.</param>
     public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, IReadOnlyList<FrameOrder> orders, int width, int rows,
-        double pixelX, double pixelY, AnalysisOptions options)
+        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null)
     {
+        var clock = StageClock.Start(times);
         if (orders.Count != channels.Count + 1)
         {
             throw new ArgumentException($"{orders.Count} channel orders for {channels.Count + 1} channels.", nameof(orders));
@@ -49,8 +49,10 @@ internal static class RegionAnalysis
         var pixelArea = pixelX * pixelY;
 
         // Group pixel indices by region (counting sort, raster order inside each region).
+        // The labels may be a rented array, longer than the frame.
+        var pixels = width * rows;
         var counts = new int[RegionCount + 1];
-        foreach (var l in labels)
+        foreach (var l in labels.AsSpan(0, pixels))
         {
             if (l < RegionCount)
             {
@@ -63,11 +65,11 @@ internal static class RegionAnalysis
             counts[r + 1] += counts[r];
         }
 
-        var pool = ArrayPool<int>.Shared;
-        var grouped = pool.Rent(labels.Length);
-        var position = pool.Rent(labels.Length);
+        var pool = AnalysisPool<int>.Shared;
+        var grouped = pool.Rent(pixels);
+        var position = pool.Rent(pixels);
         var fill = counts[..RegionCount].ToArray();
-        for (var i = 0; i < labels.Length; i++)
+        for (var i = 0; i < pixels; i++)
         {
             var l = labels[i];
             if (l < RegionCount)
@@ -96,6 +98,7 @@ internal static class RegionAnalysis
         var correlations = new RegionCorrelation[RegionCount * channels.Count];
         var estimates = new (double Pearson, double Spearman)[RegionCount * channels.Count];
         var draws = new double[RegionCount * channels.Count][];
+        clock = times.Lap("statistics: group by region", clock);
         try
         {
             // Per region: its members, which of them are correlated (interior, finite height), and their blocks; per channel:
@@ -132,6 +135,8 @@ internal static class RegionAnalysis
                 }
             });
 
+            clock = times.Lap("statistics: region frames, split sorts, describe", clock);
+
             // Every region's heights ranked among its correlated members, once for all channels.
             Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount]));
 
@@ -146,7 +151,9 @@ internal static class RegionAnalysis
                 estimates[item] = (pearson, spearman);
             });
 
+            clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
+            clock = times.Lap("statistics: bootstrap", clock);
         }
         finally
         {
@@ -179,12 +186,13 @@ internal static class RegionAnalysis
             }
         }
 
+        times.Lap("statistics: release, differences", clock);
         return new RegionResults(regions, stats, correlations, differences);
     }
 
     /// <summary>
     /// Mean, σ, median and MAD of a region's finite values. The MAD walks outwards from the median through the
-    /// sorted values: the deviations on either side are already in order, so merging them finds the middle one.
+    /// sorted values: the deviations on either side are already in order, so the middle of their merge is found by bisection.
     /// </summary>
     private static (RegionChannelStatistics Stats, double Mean, double Sd, int Count) Describe(SortedChannel sorted, ChannelData channel, string region, double pixelArea)
     {
@@ -195,13 +203,8 @@ internal static class RegionAnalysis
             return (new RegionChannelStatistics(region, channel.Name, channel.Unit, 0, 0, null, null, null, null), double.NaN, double.NaN, 0);
         }
 
-        double sum = 0;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        var mean = sum / n;
+        // Σ was taken while the values were split off the frame's order, in this same order.
+        var mean = sorted.Sum / n;
         double squares = 0;
         foreach (var v in values)
         {
@@ -211,35 +214,70 @@ internal static class RegionAnalysis
         var sd = n > 1 ? Math.Sqrt(squares / (n - 1)) : 0;
         var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
 
-        // Deviations: left of the split they grow leftwards, right of it rightwards.
-        var right = 0;
-        while (right < n && values[right] <= median)
-        {
-            right++;
-        }
-
-        var left = right - 1;
+        // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
+        // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
+        var right = UpperBound(values, median);
         var upper = n / 2;
-        double previous = 0, current = 0;
-        for (var k = 0; k <= upper; k++)
+        var current = Merged(values, median, right, upper);
+        var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
+        var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
+        return (new RegionChannelStatistics(region, channel.Name, channel.Unit, n, n * pixelArea, mean, median, sd, mad), mean, sd, n);
+    }
+
+    /// <summary>How many of the sorted <paramref name="values"/> are at most <paramref name="limit"/>.</summary>
+    private static int UpperBound(ReadOnlySpan<float> values, double limit)
+    {
+        int low = 0, high = values.Length;
+        while (low < high)
         {
-            var dl = left >= 0 ? median - values[left] : double.PositiveInfinity;
-            var dr = right < n ? values[right] - median : double.PositiveInfinity;
-            previous = current;
-            if (dl <= dr)
+            var mid = (low + high) >>> 1;
+            if (values[mid] <= limit)
             {
-                current = dl;
-                left--;
+                low = mid + 1;
             }
             else
             {
-                current = dr;
-                right++;
+                high = mid;
             }
         }
 
-        var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
-        return (new RegionChannelStatistics(region, channel.Name, channel.Unit, n, n * pixelArea, mean, median, sd, mad), mean, sd, n);
+        return low;
+    }
+
+    /// <summary>
+    /// The <paramref name="rank"/>-th smallest (0-based) of the deviations from <paramref name="median"/>: median − values[i]
+    /// for i &lt; <paramref name="split"/> (those at or below it) and values[i] − median from there on, by bisection over how
+    /// many of the first kind lie among the rank + 1 smallest.
+    /// </summary>
+    internal static double Merged(ReadOnlySpan<float> values, double median, int split, int rank)
+    {
+        var below = split;
+        var above = values.Length - split;
+        var take = rank + 1;
+        int low = Math.Max(0, take - above), high = Math.Min(take, below);
+        while (low < high)
+        {
+            // i from below, take − i from above: too few from below while the last one taken from above exceeds the next below.
+            var i = (low + high) / 2;
+            var j = take - i;
+            if (j > 0 && Deviation(values, median, split, -j) > Deviation(values, median, split, i))
+            {
+                low = i + 1;
+            }
+            else
+            {
+                high = i;
+            }
+        }
+
+        var from = take - low;
+        var a = low > 0 ? Deviation(values, median, split, low - 1) : double.NegativeInfinity;
+        var b = from > 0 ? Deviation(values, median, split, -from) : double.NegativeInfinity;
+        return Math.Max(a, b);
+
+        // k ≥ 0: the (k+1)-th deviation below the split, going down; k < 0: the (−k)-th above it, going up.
+        static double Deviation(ReadOnlySpan<float> values, double median, int split, int k) =>
+            k >= 0 ? median - values[split - 1 - k] : values[split - 1 - k] - median;
     }
 
     private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel heightOrder, SortedChannel channelOrder,
@@ -247,9 +285,9 @@ internal static class RegionAnalysis
     {
         var members = frame.Members.Span;
         var m = members.Length;
-        var intPool = ArrayPool<int>.Shared;
-        var floatPool = ArrayPool<float>.Shared;
-        var doublePool = ArrayPool<double>.Shared;
+        var intPool = AnalysisPool<int>.Shared;
+        var floatPool = AnalysisPool<float>.Shared;
+        var doublePool = AnalysisPool<double>.Shared;
         var ys = doublePool.Rent(Math.Max(1, m));
         var rankY = floatPool.Rent(Math.Max(1, m));
         int[]? ownPairOf = null, ownBlocks = null;
@@ -486,37 +524,45 @@ internal static class RegionAnalysis
         {
             var frame = frames[item.Region];
             var stride = frame.Stride;
-            var table = frame.Table.AsSpan(0, frame.Blocks * stride);
+            var blocks = frame.Blocks;
+            var table = frame.Table.AsSpan(0, blocks * stride);
             Span<double> acc = stackalloc double[stride];
-            for (var b = item.From; b < item.To; b++)
+            var offsets = AnalysisPool<int>.Shared.Rent(blocks);
+            try
             {
-                var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(item.Region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(b + 1)));
-                acc.Clear();
-                var blocks = frame.Blocks;
-
-                // Two draws from each 64-bit output (its high and low halves): half the generator work per resample.
-                var k = 0;
-                for (; k + 1 < blocks; k += 2)
+                for (var b = item.From; b < item.To; b++)
                 {
-                    var (first, second) = random.NextIntPair(blocks);
-                    Add(acc, table.Slice(first * stride, stride));
-                    Add(acc, table.Slice(second * stride, stride));
-                }
+                    var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(item.Region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(b + 1)));
 
-                if (k < blocks)
-                {
-                    Add(acc, table.Slice(random.NextInt(blocks) * stride, stride));
-                }
-
-                for (var c = 0; c < channels; c++)
-                {
-                    var slot = (item.Region * channels) + c;
-                    if (draws[slot] is { } pearsonDraws)
+                    // Two draws from each 64-bit output (its high and low halves): half the generator work per resample.
+                    var k = 0;
+                    for (; k + 1 < blocks; k += 2)
                     {
-                        pearsonDraws[b] = FromSums(acc.Slice(c * Moments, 6));
-                        spearmanDraws[slot]![b] = FromSums(acc.Slice((c * Moments) + 6, 6));
+                        var (first, second) = random.NextIntPair(blocks);
+                        offsets[k] = first * stride;
+                        offsets[k + 1] = second * stride;
+                    }
+
+                    if (k < blocks)
+                    {
+                        offsets[k] = random.NextInt(blocks) * stride;
+                    }
+
+                    SumRows(table, offsets.AsSpan(0, blocks), acc);
+                    for (var c = 0; c < channels; c++)
+                    {
+                        var slot = (item.Region * channels) + c;
+                        if (draws[slot] is { } pearsonDraws)
+                        {
+                            pearsonDraws[b] = FromSums(acc.Slice(c * Moments, 6));
+                            spearmanDraws[slot]![b] = FromSums(acc.Slice((c * Moments) + 6, 6));
+                        }
                     }
                 }
+            }
+            finally
+            {
+                AnalysisPool<int>.Shared.Return(offsets);
             }
         });
 
@@ -533,6 +579,64 @@ internal static class RegionAnalysis
             {
                 PearsonLow = pLow, PearsonHigh = pHigh, PearsonP = pP, SpearmanLow = sLow, SpearmanHigh = sHigh, SpearmanP = sP,
             };
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="acc"/> = the sum of the table rows starting at <paramref name="offsets"/>, added in that order (so
+    /// every column is the same sum, to the last bit, as adding the rows one after the other). Columns go 32 at a time
+    /// in four 512-bit registers, all drawn rows through them, rather than each row into a running sum in memory, whose
+    /// every addition would wait on the store of the one before.
+    /// </summary>
+    internal static void SumRows(ReadOnlySpan<double> table, ReadOnlySpan<int> offsets, Span<double> acc)
+    {
+        acc.Clear();
+        var column = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var t = ref MemoryMarshal.GetReference(table);
+            ref var a = ref MemoryMarshal.GetReference(acc);
+            var lanes = Vector512<double>.Count;
+            for (; column + (4 * lanes) <= acc.Length; column += 4 * lanes)
+            {
+                Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+                foreach (var o in offsets)
+                {
+                    var at = (nuint)(o + column);
+                    a0 += Vector512.LoadUnsafe(ref t, at);
+                    a1 += Vector512.LoadUnsafe(ref t, at + (nuint)lanes);
+                    a2 += Vector512.LoadUnsafe(ref t, at + (nuint)(2 * lanes));
+                    a3 += Vector512.LoadUnsafe(ref t, at + (nuint)(3 * lanes));
+                }
+
+                a0.StoreUnsafe(ref a, (nuint)column);
+                a1.StoreUnsafe(ref a, (nuint)(column + lanes));
+                a2.StoreUnsafe(ref a, (nuint)(column + (2 * lanes)));
+                a3.StoreUnsafe(ref a, (nuint)(column + (3 * lanes)));
+            }
+
+            for (; column + lanes <= acc.Length; column += lanes)
+            {
+                Vector512<double> a0 = default;
+                foreach (var o in offsets)
+                {
+                    a0 += Vector512.LoadUnsafe(ref t, (nuint)(o + column));
+                }
+
+                a0.StoreUnsafe(ref a, (nuint)column);
+            }
+
+            if (column == acc.Length)
+            {
+                return;
+            }
+        }
+
+        // Without 512-bit vectors (or for a ragged tail): row after row, as the bootstrap always did.
+        var rest = acc[column..];
+        foreach (var o in offsets)
+        {
+            Add(rest, table.Slice(o + column, rest.Length));
         }
     }
 

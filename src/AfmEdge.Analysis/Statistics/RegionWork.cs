@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
@@ -66,7 +64,7 @@ internal sealed class RegionFrame : IDisposable
     /// <summary>Ranks the correlated members' heights from the region's sorted heights.</summary>
     public void RankHeight(SortedChannel heightOrder)
     {
-        _heightRanks ??= ArrayPool<float>.Shared.Rent(Math.Max(1, Pairs));
+        _heightRanks ??= AnalysisPool<float>.Shared.Rent(Math.Max(1, Pairs));
         heightOrder.Ranks(PairOf.AsSpan(0, Members.Length), _heightRanks);
     }
 
@@ -74,8 +72,8 @@ internal sealed class RegionFrame : IDisposable
     {
         var span = members.Span;
         var m = span.Length;
-        var correlated = ArrayPool<bool>.Shared.Rent(Math.Max(1, m));
-        var blockOf = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
+        var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
 
         // Members are in raster order: their row and column are followed along, not divided out of each index
         // (six integer divisions per pixel were most of this pass over a quarter-million background pixels).
@@ -106,9 +104,9 @@ internal sealed class RegionFrame : IDisposable
 
         var blocksX = (width + blockPixels - 1) / blockPixels;
         var blocksY = (rows + blockPixels - 1) / blockPixels;
-        var slots = ArrayPool<int>.Shared.Rent(blocksX * blocksY);
+        var slots = AnalysisPool<int>.Shared.Rent(blocksX * blocksY);
         Array.Fill(slots, -1, 0, blocksX * blocksY);
-        var blockColumn = ArrayPool<int>.Shared.Rent(width);
+        var blockColumn = AnalysisPool<int>.Shared.Rent(width);
         for (var x = 0; x < width; x++)
         {
             blockColumn[x] = x / blockPixels;
@@ -143,13 +141,13 @@ internal sealed class RegionFrame : IDisposable
             blockOf[k] = slots[block];
         }
 
-        ArrayPool<int>.Shared.Return(blockColumn);
-        ArrayPool<int>.Shared.Return(slots);
+        AnalysisPool<int>.Shared.Return(blockColumn);
+        AnalysisPool<int>.Shared.Return(slots);
 
         // The height side of the pairs, shared by every channel finite over the correlated members.
-        var pairOf = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairHeight = ArrayPool<double>.Shared.Rent(Math.Max(1, m));
-        var pairBlock = ArrayPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
         var pairs = 0;
         double heightSum = 0;
         for (var k = 0; k < m; k++)
@@ -173,22 +171,22 @@ internal sealed class RegionFrame : IDisposable
             ? System.Runtime.Intrinsics.Vector512<double>.Count
             : System.Numerics.Vector<double>.Count;
         var stride = Math.Max(lanes, ((channels * 12) + lanes - 1) / lanes * lanes);
-        var table = ArrayPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
+        var table = AnalysisPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
         Array.Clear(table, 0, blocks * stride);
         return new RegionFrame(members, correlated, blockOf, blocks, stride, table, pairOf, pairHeight, pairBlock, pairs, heightSum);
     }
 
     public void Dispose()
     {
-        ArrayPool<bool>.Shared.Return(Correlated);
-        ArrayPool<int>.Shared.Return(BlockOf);
-        ArrayPool<double>.Shared.Return(Table);
-        ArrayPool<int>.Shared.Return(PairOf);
-        ArrayPool<double>.Shared.Return(PairHeight);
-        ArrayPool<int>.Shared.Return(PairBlock);
+        AnalysisPool<bool>.Shared.Return(Correlated);
+        AnalysisPool<int>.Shared.Return(BlockOf);
+        AnalysisPool<double>.Shared.Return(Table);
+        AnalysisPool<int>.Shared.Return(PairOf);
+        AnalysisPool<double>.Shared.Return(PairHeight);
+        AnalysisPool<int>.Shared.Return(PairBlock);
         if (_heightRanks is not null)
         {
-            ArrayPool<float>.Shared.Return(_heightRanks);
+            AnalysisPool<float>.Shared.Return(_heightRanks);
         }
     }
 
@@ -215,14 +213,18 @@ internal sealed class SortedChannel : IDisposable
     private readonly int[] _positions;
     private readonly int _count;
 
-    private SortedChannel(float[] values, int[] positions, int count)
+    private SortedChannel(float[] values, int[] positions, int count, double sum)
     {
         _values = values;
         _positions = positions;
         _count = count;
+        Sum = sum;
     }
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
+
+    /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
+    public double Sum { get; }
 
     /// <summary>
     /// Every region's sorted values from the frame's order in one pass: pixel p goes to region labels[p] (those at or above
@@ -236,12 +238,14 @@ internal sealed class SortedChannel : IDisposable
         var positions = new int[count][];
         for (var r = 0; r < count; r++)
         {
-            values[r] = ArrayPool<float>.Shared.Rent(Math.Max(1, sizes[r]));
-            positions[r] = ArrayPool<int>.Shared.Rent(Math.Max(1, sizes[r]));
+            values[r] = AnalysisPool<float>.Shared.Rent(Math.Max(1, sizes[r]));
+            positions[r] = AnalysisPool<int>.Shared.Rent(Math.Max(1, sizes[r]));
         }
 
         Span<int> fill = stackalloc int[count];
         fill.Clear();
+        Span<double> sums = stackalloc double[count];
+        sums.Clear();
         var sorted = order.Values;
         var pixels = order.Pixels;
         for (var i = 0; i < sorted.Length; i++)
@@ -251,14 +255,16 @@ internal sealed class SortedChannel : IDisposable
             if (r < count)
             {
                 var f = fill[r]++;
-                values[r][f] = sorted[i];
+                var v = sorted[i];
+                values[r][f] = v;
                 positions[r][f] = position[p];
+                sums[r] += v;
             }
         }
 
         for (var r = 0; r < count; r++)
         {
-            regions[r] = new SortedChannel(values[r], positions[r], fill[r]);
+            regions[r] = new SortedChannel(values[r], positions[r], fill[r], sums[r]);
         }
     }
 
@@ -303,7 +309,7 @@ internal sealed class SortedChannel : IDisposable
 
     public void Dispose()
     {
-        ArrayPool<float>.Shared.Return(_values);
-        ArrayPool<int>.Shared.Return(_positions);
+        AnalysisPool<float>.Shared.Return(_values);
+        AnalysisPool<int>.Shared.Return(_positions);
     }
 }

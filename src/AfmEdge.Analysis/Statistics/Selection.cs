@@ -42,7 +42,7 @@ internal static class Selection
             return double.NaN;
         }
 
-        var histogram = System.Buffers.ArrayPool<int>.Shared.Rent(1 << 16);
+        var histogram = AnalysisPool<int>.Shared.Rent(1 << 16);
         try
         {
             Array.Clear(histogram, 0, 1 << 16);
@@ -101,7 +101,7 @@ internal static class Selection
         }
         finally
         {
-            System.Buffers.ArrayPool<int>.Shared.Return(histogram);
+            AnalysisPool<int>.Shared.Return(histogram);
         }
     }
 

@@ -74,6 +74,6 @@ internal static class SortKeys
         return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
     }
 
-    private static float FromSortable(uint key) =>
+    internal static float FromSortable(uint key) =>
         BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
 }
