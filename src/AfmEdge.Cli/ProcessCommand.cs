@@ -18,7 +18,7 @@ internal static class ProcessCommand
         var channel = new Option<string?>("--channel") { Description = "Channel name or key (e.g. Height, Height-retrace); the first channel by default." };
         var ops = new Option<string>("--ops")
         {
-            Description = "Comma-separated steps, e.g. \"align-rows:median,level:plane,gauss:2\" (see device-config schema).",
+            Description = "Comma-separated steps, e.g. \"align-rows:median,level:plane,gauss:2\"; a per-channel step may end in @CHANNELS (names joined by +, e.g. level:plane@Height) to run on those channels only (see device-config schema).",
             Required = true,
         };
         var outFile = new Option<FileInfo?>("--out", "-o") { Description = "Output .gsf file." };
@@ -144,7 +144,8 @@ internal static class ProcessCommand
         // Whole-frame steps (registration) need every channel: the chain then runs on the frame and the channel is taken from it.
         // The repeated runs take their arrays from a pool and hand them back, as the host's processing stage does: what
         // is timed is the processing, not the page faults of fresh arrays.
-        var wholeFrame = chain.Operations.Any(o => o is IFrameOperation);
+        // A channel selector is checked against the frame's channels (a name the file lacks is an error, not a skipped step).
+        var wholeFrame = chain.Operations.Any(o => o is IFrameOperation or ChannelSelection);
         var buffers = new ChannelBufferPool();
         Action run = wholeFrame
             ? () => buffers.Return(chain.Apply(frame, device, buffers))

@@ -5,7 +5,8 @@ namespace AfmEdge.Processing;
 
 /// <summary>
 /// An ordered list of operations parsed from config strings ("align-rows:median", "level:plane", "gauss:2", …), run on
-/// every channel of a frame. Each step is recorded in the frame's metadata so a published frame says what was done to
+/// every channel of a frame, or with a channel selector ("level:plane@Height", see <see cref="ChannelSelection"/>) on
+/// the channels it names only. Each step is recorded in the frame's metadata so a published frame says what was done to
 /// it. NaN/Inf pixels are masked (left out of fits, filled for filters), put back as NaN in the result, and reported
 /// in the metadata entry "processing.masked".
 /// </summary>
@@ -26,6 +27,9 @@ public sealed class ProcessingChain
     /// <summary>The steps in order: per-channel operations (<see cref="IChannelOperation"/>) and whole-frame ones (<see cref="IFrameOperation"/>).</summary>
     public IReadOnlyList<IProcessingStep> Operations => _operations;
 
+    /// <summary>The separator of a per-channel step and its channel selector: "level:plane@Height".</summary>
+    public const char SelectorSeparator = '@';
+
     /// <summary>The step grammar this build knows (K, SIGMA, SIZE and FRACTION are numbers).</summary>
     public static IReadOnlyList<string> KnownSteps { get; } =
     [
@@ -39,6 +43,7 @@ public sealed class ProcessingChain
         "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
         "register:midpoint[:K] (trace and retrace to their midpoint along the fast axis: hysteresis, lag; K 0-3)",
         "merge-retrace[:K] (each trace becomes the mean of trace and retrace; a height the lower where they differ by over K robust σ, default 3)",
+        "STEP@CHANNELS (a per-channel step on the named channels only, joined by +, e.g. level:plane@Height; Height covers Height-retrace, Height-retrace itself only the retrace; the others pass unchanged)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -138,6 +143,11 @@ public sealed class ProcessingChain
                     end++;
                 }
 
+                for (var s = i; s < end; s++)
+                {
+                    (_operations[s] as ChannelSelection)?.CheckChannels(current);
+                }
+
                 next = ApplyChannels(current, _operations[i..end], nonFinite, device, buffers, ran.AsSpan(i, end - i));
                 i = end;
             }
@@ -179,7 +189,7 @@ public sealed class ProcessingChain
             throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
         }
 
-        return Apply(channel, _operations, device: null, buffers: null, stepDevices: null, out nonFinite);
+        return ApplySelected(channel, _operations, device: null, buffers: null, stepDevices: null, out nonFinite);
     }
 
     /// <summary>
@@ -210,10 +220,10 @@ public sealed class ProcessingChain
             throw new ArgumentException($"Step '{frameStep.Name}' works on a whole frame (several channels), not on the single channel '{channel.Descriptor.Key}'.");
         }
 
-        var stepDevices = new string[_operations.Length];
-        var result = Apply(channel, _operations, device, buffers, stepDevices, out nonFinite);
-        devices = DevicesEntry([.. stepDevices.Select(d => new List<(string, string)> { (channel.Descriptor.Key, d) })]);
-        return result;
+        var stepDevices = new string?[_operations.Length];
+        var result = ApplySelected(channel, _operations, device, buffers, stepDevices, out nonFinite);
+        devices = DevicesEntry([.. stepDevices.Select(d => new List<(string, string)> { (channel.Descriptor.Key, d ?? NotSelected) })]);
+        return buffers is not null && ReferenceEquals(result, channel) ? channel.WithData(channel.Width, channel.Height, Own(channel, buffers)) : result;
     }
 
     /// <summary>Hands back the arrays of <paramref name="previous"/> the chain made (none of <paramref name="input"/>'s) that <paramref name="next"/> no longer holds.</summary>
@@ -260,6 +270,9 @@ public sealed class ProcessingChain
         return false;
     }
 
+    /// <summary>What <see cref="DevicesKey"/> says for a step whose channel selector leaves out the one channel it was given.</summary>
+    private const string NotSelected = "not selected";
+
     private string DevicesEntry(List<(string Channel, string Device)>[] ran) =>
         string.Join("; ", _operations.Select((o, s) =>
         {
@@ -274,10 +287,10 @@ public sealed class ProcessingChain
     {
         var channels = new Channel[frame.Channels.Count];
         var counts = new int[channels.Length];
-        var devices = new string[channels.Length][];
+        var devices = new string?[channels.Length][];
         for (var c = 0; c < channels.Length; c++)
         {
-            devices[c] = new string[operations.Length];
+            devices[c] = new string?[operations.Length];
         }
 
         // Channels are independent: on a multi-channel frame of useful size they run in parallel (2 cores: ~2×).
@@ -285,7 +298,7 @@ public sealed class ProcessingChain
         {
             try
             {
-                Parallel.For(0, channels.Length, c => channels[c] = Apply(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]));
+                Parallel.For(0, channels.Length, c => channels[c] = ApplySelected(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]));
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
             {
@@ -297,13 +310,14 @@ public sealed class ProcessingChain
         {
             for (var c = 0; c < channels.Length; c++)
             {
-                channels[c] = Apply(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]);
+                channels[c] = ApplySelected(frame.Channels[c], operations, device, buffers, devices[c], out counts[c]);
             }
         }
 
         for (var s = 0; s < operations.Length; s++)
         {
-            ran[s] = [.. Enumerable.Range(0, channels.Length).Select(c => (frame.Channels[c].Descriptor.Key, devices[c][s]))];
+            // A channel a step's selector leaves out did not run it (the chain checked that the selector matches some channel).
+            ran[s] = [.. Enumerable.Range(0, channels.Length).Where(c => devices[c][s] is not null).Select(c => (frame.Channels[c].Descriptor.Key, devices[c][s]!))];
         }
 
         // Later runs re-mask the pixels earlier runs put back as NaN: count each pixel once.
@@ -315,7 +329,48 @@ public sealed class ProcessingChain
         return new Frame(frame.Id, frame.Scan, channels, frame.Metadata);
     }
 
-    private static Channel Apply(Channel channel, IProcessingStep[] operations, IGridDevice? device, ChannelBufferPool? buffers, string[]? stepDevices, out int nonFinite)
+    /// <summary>
+    /// The steps whose selector (if any) takes <paramref name="channel"/>, unwrapped; <paramref name="stepDevices"/> gets
+    /// null for the others. With none of them the channel itself is returned (the frame path copies it into a rented
+    /// array, as it does any channel a run leaves as it was).
+    /// </summary>
+    private static Channel ApplySelected(Channel channel, IProcessingStep[] operations, IGridDevice? device, ChannelBufferPool? buffers, string?[]? stepDevices, out int nonFinite)
+    {
+        if (!operations.Any(o => o is ChannelSelection))
+        {
+            return Apply(channel, operations, device, buffers, stepDevices, out nonFinite);
+        }
+
+        var selected = new List<int>(operations.Length);
+        for (var s = 0; s < operations.Length; s++)
+        {
+            if (operations[s] is not ChannelSelection selection || selection.Selects(channel.Descriptor))
+            {
+                selected.Add(s);
+            }
+        }
+
+        if (selected.Count == 0)
+        {
+            nonFinite = 0;
+            return channel;
+        }
+
+        var steps = selected.Select(s => operations[s] is ChannelSelection selection ? selection.Step : operations[s]).ToArray();
+        var ran = stepDevices is null ? null : new string?[steps.Length];
+        var result = Apply(channel, steps, device, buffers, ran, out nonFinite);
+        if (stepDevices is not null)
+        {
+            for (var k = 0; k < selected.Count; k++)
+            {
+                stepDevices[selected[k]] = ran![k];
+            }
+        }
+
+        return result;
+    }
+
+    private static Channel Apply(Channel channel, IProcessingStep[] operations, IGridDevice? device, ChannelBufferPool? buffers, string?[]? stepDevices, out int nonFinite)
     {
         var (working, exclude) = MaskNonFinite(channel.Data, buffers, out nonFinite);
         var current = channel;
@@ -460,7 +515,34 @@ public sealed class ProcessingChain
 
     private static IProcessingStep ParseStep(string? step, int? index)
     {
-        var name = step?.Trim().ToLowerInvariant() ?? string.Empty;
+        // "STEP@CHANNELS": the selector keeps the channel names as written (they are recorded in the frame's metadata).
+        var text = step?.Trim() ?? string.Empty;
+        var at = text.IndexOf(SelectorSeparator, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return ParseOperation(step, text, index);
+        }
+
+        var operation = ParseOperation(step, text[..at].TrimEnd(), index);
+        if (operation is not IChannelOperation channelStep)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{StepLabel(index)} '{step}': '{operation.Name}' works on the whole frame; a channel selector ({SelectorSeparator}CHANNELS) applies only to per-channel steps."));
+        }
+
+        try
+        {
+            return new ChannelSelection(channelStep, Names(text[(at + 1)..].TrimStart(), "CHANNELS"));
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{StepLabel(index)} '{step}': {e.Message}"), e);
+        }
+    }
+
+    private static IProcessingStep ParseOperation(string? step, string text, int? index)
+    {
+        var name = text.ToLowerInvariant();
         var parts = name.Split(':');
 
         // Registration's trailing ":crop" crops the frame to the common area.

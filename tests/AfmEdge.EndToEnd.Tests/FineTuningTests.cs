@@ -275,6 +275,21 @@ public sealed class FineTuningTests : IDisposable
     }
 
     [Fact]
+    public void Validator_FineTuningWithMergeRetrace_NamesTheStep()
+    {
+        var options = new AfmEdgeOptions();
+        options.FineTuning = new FineTuningOptions { Enabled = true };
+        options.Enhancement.WatchModels = true;
+
+        var withDefaults = AfmEdgeOptionsValidator.Errors(options);
+        options.Processing.Steps = ["register:midpoint", "level:plane@Height"];
+        var without = AfmEdgeOptionsValidator.Errors(options);
+
+        Assert.Contains(withDefaults, e => e.StartsWith("AfmEdge:FineTuning:Enabled = true but AfmEdge:Processing:Steps has 'merge-retrace'", StringComparison.Ordinal));
+        Assert.DoesNotContain(without, e => e.Contains("FineTuning", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Host_FineTuningSection_IsBoundAndTheServiceRegistered()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -282,6 +297,9 @@ public sealed class FineTuningTests : IDisposable
             ["AfmEdge:FineTuning:Enabled"] = "true",
             ["AfmEdge:FineTuning:Steps"] = "25",
             ["AfmEdge:FineTuning:MinImprovement"] = "0.02",
+            // The default chain merges trace and retrace, which fine-tuning's pairs cannot use (the validator says so).
+            ["AfmEdge:Processing:Steps:0"] = "register:midpoint",
+            ["AfmEdge:Processing:Steps:1"] = "level:plane@Height",
         }).Build();
 
         using var host = AfmEdgeHost.Build(configuration);

@@ -39,8 +39,76 @@ public sealed class ProcessCommandTests
     }
 
     [Theory]
+    [InlineData("level:plane@Height,gauss:1", "Height", true)]
+    [InlineData("level:plane@Height,gauss:1", "Current", false)]
+    [InlineData("level:plane@Height-retrace,gauss:1", "Height", false)]
+    public async Task Process_ChannelSelector_LevelsOnlyTheSelectedChannel(string ops, string channelName, bool levelled)
+    {
+        var dir = Directory.CreateTempSubdirectory("afmedge-process-selector-").FullName;
+        var input = Path.Combine(dir, "in.gwy");
+        var output = Path.Combine(dir, "out.gsf");
+        var frame = TiltedFrame(retrace: ops.Contains("retrace", StringComparison.Ordinal));
+        Formats.Gwy.GwyWriter.Write(input, frame);
+        var stderr = new StringWriter();
+
+        var exit = await AfmEdgeCli.InvokeAsync(["process", input, "--channel", channelName, "--ops", ops, "--out", output], new StringWriter(), stderr,
+            TestContext.Current.CancellationToken);
+
+        Assert.True(exit == ExitCodes.Ok, $"exit {exit}: {stderr}");
+        var channel = FrameImporter.Open(input).GetChannel(channelName);
+        var expected = ProcessingChain.ParseList(levelled ? "level:plane,gauss:1" : "gauss:1").Apply(channel, out _);
+        Assert.Equal(expected.Data.ToArray(), FrameImporter.Open(output).Channels[0].Data.ToArray());
+    }
+
+    [Fact]
+    public async Task Process_SelectorNamesChannelTheFileLacks_ExitsTwoNamingIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("afmedge-process-selector-").FullName;
+        var input = Path.Combine(dir, "in.gwy");
+        Formats.Gwy.GwyWriter.Write(input, TiltedFrame(retrace: false));
+        var stderr = new StringWriter();
+
+        var exit = await AfmEdgeCli.InvokeAsync(["process", input, "--ops", "level:plane@Potential"], new StringWriter(), stderr,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("'level:plane@Potential' selects channel 'Potential'", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Height and Current (and optionally Height-retrace), each a tilted plane with a ripple: levelling changes every one.</summary>
+    private static Frame TiltedFrame(bool retrace)
+    {
+        const int size = 32;
+        float[] Plane(double offset, double slope)
+        {
+            var data = new float[size * size];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = (float)(offset + (slope * (i % size)) + (0.5 * slope * (i / size)) + (0.1 * slope * Math.Sin(i * 0.37)));
+            }
+
+            return data;
+        }
+
+        var channels = new List<Channel>
+        {
+            new(new ChannelDescriptor("Height", PhysicalUnit.Metre), size, size, Plane(1e-7, 1e-9)),
+            new(new ChannelDescriptor("Current", PhysicalUnit.Ampere), size, size, Plane(2e-9, 1e-11)),
+        };
+        if (retrace)
+        {
+            channels.Add(new(new ChannelDescriptor("Height", PhysicalUnit.Metre, ScanDirection.Retrace), size, size, Plane(1.1e-7, 1e-9)));
+        }
+
+        var scan = new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = size, PixelsY = size, LineRateHz = 1 };
+        return new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0), scan, channels);
+    }
+
+    [Theory]
     [InlineData("gauss:x", "SIGMA = 'x'")]
     [InlineData("level:cubic", "is unknown")]
+    [InlineData("merge-retrace@Height", "whole frame")]
+    [InlineData("level:plane@Height+", "CHANNELS")]
     public async Task Process_BadOps_ExitsTwoNamingStep(string ops, string expected)
     {
         var stderr = new StringWriter();

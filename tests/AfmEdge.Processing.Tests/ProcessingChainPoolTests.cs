@@ -15,6 +15,10 @@ public sealed class ProcessingChainPoolTests
         "register:retrace:lines,level:plane",
         "register:midpoint,median:3",
         "level:plane,register:probes,align-rows:mean",
+        "level:plane@Height,register:probes,align-rows:mean@Current",
+        "align-rows:median@Height+Adhesion,level:plane,gauss:1@Potential",
+        "register:midpoint,level:plane@Height-retrace",
+        "level:plane@Potential",
         "",
     ];
 
@@ -35,10 +39,12 @@ public sealed class ProcessingChainPoolTests
         AssertDetached(actual, frame);
     }
 
-    [Fact]
-    public void Apply_WithPoolAndNaNPixels_BitEqualToWithout()
+    [Theory]
+    [InlineData("align-rows:median,level:plane,scars,register:probes")]
+    [InlineData("align-rows:median@Height,level:plane@Current+Adhesion,scars,register:probes")]
+    public void Apply_WithPoolAndNaNPixels_BitEqualToWithout(string steps)
     {
-        var chain = ProcessingChain.ParseList("align-rows:median,level:plane,scars,register:probes");
+        var chain = ProcessingChain.ParseList(steps);
         var frame = TestFrame(128, nanPixels: true);
         var before = Snapshot(frame);
 
@@ -156,7 +162,7 @@ public sealed class ProcessingChainPoolTests
     /// Height trace and retrace (1.3 px apart along the fast axis), Adhesion, and Current and Potential shifted against
     /// them, each with its own row offsets; optionally a few NaN pixels in Height and Current.
     /// </summary>
-    private static Frame TestFrame(int size, bool nanPixels)
+    internal static Frame TestFrame(int size, bool nanPixels)
     {
         float[] Channel(double dx, double dy, int rowSeed)
         {

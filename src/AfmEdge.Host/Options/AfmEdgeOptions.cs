@@ -49,9 +49,12 @@ public sealed class ProcessingOptions
 
     /// <summary>
     /// Trace and retrace to their midpoint first (the default source records both; piezo hysteresis and signal lag move
-    /// them apart and off the true position, and a frame without retrace passes unchanged), then a plane.
+    /// them apart and off the true position), the conductive probes' channels onto probe 1's, each trace merged with its
+    /// retrace (half the noise variance), then a plane on the topography only: a plane removes a field's offset, which
+    /// for Current, Potential or Adhesion is the value measured. A source without retrace channels (TestPattern, or
+    /// IncludeRetrace false) passes the retrace steps unchanged, and one without the probes' channels the probe step.
     /// </summary>
-    public static IReadOnlyList<string> DefaultSteps { get; } = ["register:midpoint", "level:plane"];
+    public static IReadOnlyList<string> DefaultSteps { get; } = ["register:midpoint", "register:probes", "merge-retrace", "level:plane@Height"];
 
     /// <summary>
     /// Null when the config does not say, which means <see cref="DefaultSteps"/>. .NET configuration cannot tell an

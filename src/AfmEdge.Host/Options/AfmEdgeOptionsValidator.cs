@@ -106,10 +106,19 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             {
                 errors.Add($"{root}:FineTuning:Enabled = true needs {root}:Enhancement:WatchModels = true, or a fine-tuned model would never be used.");
             }
+
+            // Noise2Noise pairs a frame's trace with its retrace as independent noisy copies; a merged trace holds half the retrace's noise.
+            if (steps.FirstOrDefault(IsMergeRetrace) is { } merge)
+            {
+                errors.Add($"{root}:FineTuning:Enabled = true but {root}:Processing:Steps has '{merge}': a trace merged with its retrace shares its noise, and fine-tuning pairs the two as independent copies; leave merge-retrace out of the steps to fine-tune.");
+            }
         }
 
         return errors;
     }
+
+    private static bool IsMergeRetrace(string step) =>
+        ProcessingChain.TryParseStep(step, out _) && ProcessingChain.Parse([step]).Operations[0] is TraceRetraceMerge;
 
     // The board is checked whole (wiring, device nodes, the scan against its calibration) before the host starts, so nothing moves on a bad one.
     private static IEnumerable<string> BoardErrors(BoardSourceOptions board, Core.ScanSettings scan, Func<string, bool>? deviceExists)

@@ -20,7 +20,7 @@ internal static class ExpectedPipeline
         await source.RunAsync(lines.Writer, frames, CancellationToken.None);
         lines.Writer.Complete();
         var assembler = new FrameAssembler(source.Channels, scan, TimeProvider.System);
-        var chain = ProcessingChain.Parse(["level:plane"]);
+        var chain = ProcessingChain.Parse(AfmEdge.Host.Options.ProcessingOptions.DefaultSteps);
         var catalog = ModelCatalog.Load(Path.Combine(AppContext.BaseDirectory, "models"));
         var model = catalog.Select(source.Channels.Select(c => c.Name)) ?? throw new InvalidOperationException("No bundled model fits the test pattern's channels.");
         using var enhancer = EngineFactory.CreateEnhancer("native", model, tileSize: 128, threads: 2);
