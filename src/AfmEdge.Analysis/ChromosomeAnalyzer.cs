@@ -81,12 +81,23 @@ public sealed class ChromosomeAnalyzer
         // then number and measure again (only frames with such a split pay for it).
         var next = segmentation.Count + 1;
         List<int>? split = null;
+        Dictionary<int, (double X, double Y)[]>? crossingAxes = null;
+        bool[]? stacked = null;
         for (var k = 0; k < measurements.Length; k++)
         {
             if (measurements[k].IsCluster)
             {
                 var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
                     frame.PixelSizeX, frame.PixelSizeY, Options, next);
+                if (added == 0)
+                {
+                    // Not side by side: chromosomes lying across each other.
+                    crossingAxes ??= [];
+                    stacked ??= new bool[width * rows];
+                    added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
+                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                }
+
                 if (added > 0)
                 {
                     split ??= [];
@@ -106,7 +117,22 @@ public sealed class ChromosomeAnalyzer
                 pieces[map[id]] = true;
             }
 
-            (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces);
+            var crossings = new Dictionary<int, (double X, double Y)[]>();
+            foreach (var (id, axis) in crossingAxes ?? [])
+            {
+                crossings[map[id]] = axis;
+            }
+
+            (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces,
+                crossings, stacked);
+
+            // A chromosome split off a crossing is its own instance with its axis through the crossing, but it stays a
+            // cluster for the statistics: where they overlap heights add, which one lies on top is a guess, and its
+            // primary constriction may be hidden under the other.
+            foreach (var id in crossings.Keys)
+            {
+                measurements[id - 1] = measurements[id - 1] with { IsCluster = true };
+            }
         }
 
         clock = times.Lap("split touching", clock);
@@ -156,14 +182,16 @@ public sealed class ChromosomeAnalyzer
     }
 
     private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
-        ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces)
+        ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces,
+        Dictionary<int, (double X, double Y)[]>? crossings = null, bool[]? stacked = null)
     {
         var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
         var axes = new ChromosomeAxis[segmentation.Count];
         var measurements = new ChromosomeMeasurement[segmentation.Count];
         Parallel.For(0, segmentation.Count, k =>
         {
-            axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1);
+            var crossing = crossings is not null && crossings.TryGetValue(k + 1, out var axis) ? axis : null;
+            axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1, crossing, crossing is null ? null : stacked);
             measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);
         });
         return (axes, measurements, boxes);

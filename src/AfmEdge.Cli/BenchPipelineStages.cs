@@ -34,7 +34,8 @@ internal static class StageCosts
         // rendering or reading lines, and frame assembly) is a stage too: it shares the same cores.
         await ScanAsync(source, 1, cancellationToken);
         var (scanned, acquisition) = await TimedScanAsync(source, frames + 1, cancellationToken);
-        var processing = Time(scanned, processor.Process, out var processed);
+        // As the processing stage does: each scanned frame is read by nothing else, so its arrays are reused.
+        var processing = Time(scanned, processor.ProcessAndRecycle, out var processed);
         var enhancement = Time(processed, enhancer.Enhance, out var enhanced);
         var analysis = Time(enhanced, analyzer.Analyze, out var summaries);
 

@@ -77,10 +77,17 @@ public sealed class ChannelBufferPool
         ArgumentNullException.ThrowIfNull(frame);
         foreach (var channel in frame.Channels)
         {
-            if (ArrayOf(channel) is { } array)
-            {
-                Return(array);
-            }
+            Return(channel);
+        }
+    }
+
+    /// <summary>Takes back the sample array of a channel the caller has finished with; see <see cref="Return(Frame)"/>.</summary>
+    public void Return(Channel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        if (ArrayOf(channel) is { } array)
+        {
+            Return(array);
         }
     }
 

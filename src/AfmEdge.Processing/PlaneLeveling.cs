@@ -9,12 +9,14 @@ public sealed class PlaneLeveling : GridOperation
 {
     private static readonly (int, int)[] PlaneTerms = [(0, 0), (1, 0), (0, 1)];
 
+    private SurfaceFit? _fit;
+
     public override string Name => "level:plane";
 
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
-        var fit = new SurfaceFit(PlaneTerms, width, height);
+        var fit = SurfaceFit.For(ref _fit, PlaneTerms, width, height);
         fit.Subtract(input, output, fit.Fit(input, exclude));
     }
 

@@ -18,6 +18,8 @@ public sealed class PolynomialLeveling : GridOperation
         Degree = degree;
     }
 
+    private SurfaceFit? _fit;
+
     public int Degree { get; }
 
     public override string Name => string.Create(CultureInfo.InvariantCulture, $"level:poly:{Degree}");
@@ -25,8 +27,7 @@ public sealed class PolynomialLeveling : GridOperation
     public override void Run(ReadOnlySpan<float> input, Span<float> output, int width, int height, ReadOnlySpan<byte> exclude)
     {
         Check(input, output, width, height, exclude);
-        var terms = SurfaceFit.FullTerms(Degree);
-        var fit = new SurfaceFit(terms, width, height);
+        var fit = SurfaceFit.For(ref _fit, SurfaceFit.FullTerms(Degree), width, height);
         var coefficients = fit.Fit(input, exclude);
         fit.Subtract(input, output, coefficients);
     }
@@ -74,6 +75,24 @@ internal sealed class SurfaceFit
                 p *= xs;
             }
         }
+    }
+
+    /// <summary>
+    /// <paramref name="cache"/> when it was made for this grid and these terms, else a new fit stored there. A step keeps
+    /// its fit between channels and frames of one size: the ramp table (a few KB) is then not made again every run. A
+    /// fit is read-only once made, so channels processed in parallel share it.
+    /// </summary>
+    public static SurfaceFit For(ref SurfaceFit? cache, (int Px, int Py)[] terms, int width, int height)
+    {
+        var fit = Volatile.Read(ref cache);
+        if (fit is not null && fit._width == width && fit._height == height && fit._terms.AsSpan().SequenceEqual(terms))
+        {
+            return fit;
+        }
+
+        fit = new SurfaceFit(terms, width, height);
+        Volatile.Write(ref cache, fit);
+        return fit;
     }
 
     public static (int Px, int Py)[] FullTerms(int degree)

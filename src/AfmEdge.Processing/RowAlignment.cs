@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -80,25 +81,37 @@ public sealed class RowAlignment : GridOperation
             return;
         }
 
-        var shifts = new double[height];
+        // Pooled: a run allocates nothing (a new array per channel and frame would be garbage the GC has to map pages for).
+        var shiftBuffer = ArrayPool<double>.Shared.Rent(height);
+        var scratchBuffer = ArrayPool<float>.Shared.Rent(width);
+        var shifts = shiftBuffer.AsSpan(0, height);
+        var scratch = scratchBuffer.AsSpan(0, width);
         var trim = Method switch
         {
             RowAlignmentMethod.Median or RowAlignmentMethod.MedianOfDifferences => 0.5,
             RowAlignmentMethod.TrimmedMean => TrimFraction,
             _ => 0.0,
         };
-        if (Method == RowAlignmentMethod.MedianOfDifferences)
+        try
         {
-            DifferenceShifts(input, width, height, exclude, trim, shifts);
-        }
-        else
-        {
-            RowShifts(input, width, height, exclude, trim, shifts);
-        }
+            if (Method == RowAlignmentMethod.MedianOfDifferences)
+            {
+                DifferenceShifts(input, width, height, exclude, trim, shifts, scratch);
+            }
+            else
+            {
+                RowShifts(input, width, height, exclude, trim, shifts, scratch);
+            }
 
-        for (var y = 0; y < height; y++)
+            for (var y = 0; y < height; y++)
+            {
+                Simd.SubtractDouble(input.Slice(y * width, width), shifts[y], output.Slice(y * width, width));
+            }
+        }
+        finally
         {
-            Simd.SubtractDouble(input.Slice(y * width, width), shifts[y], output.Slice(y * width, width));
+            ArrayPool<double>.Shared.Return(shiftBuffer);
+            ArrayPool<float>.Shared.Return(scratchBuffer);
         }
     }
 
@@ -159,9 +172,8 @@ public sealed class RowAlignment : GridOperation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, double[] shifts)
+    private static void RowShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, Span<double> shifts, Span<float> scratch)
     {
-        var scratch = new float[width];
         var minCount = MinCount(width);
         double? totalMedian = null;
         for (var y = 0; y < height; y++)
@@ -175,10 +187,17 @@ public sealed class RowAlignment : GridOperation
                 continue;
             }
 
-            shifts[y] = TrimmedMeanOrMedian(scratch.AsSpan(0, count), trim);
+            shifts[y] = TrimmedMeanOrMedian(scratch[..count], trim);
         }
 
-        var mean = shifts.Average();
+        // Summed in order, as Enumerable.Average does for doubles.
+        var total = 0.0;
+        foreach (var shift in shifts)
+        {
+            total += shift;
+        }
+
+        var mean = total / height;
         for (var y = 0; y < height; y++)
         {
             shifts[y] -= mean;
@@ -186,9 +205,8 @@ public sealed class RowAlignment : GridOperation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DifferenceShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, double[] shifts)
+    private static void DifferenceShifts(ReadOnlySpan<float> input, int width, int height, ReadOnlySpan<byte> exclude, double trim, Span<double> shifts, Span<float> scratch)
     {
-        var scratch = new float[width];
         var minCount = MinCount(width);
         for (var y = 0; y + 1 < height; y++)
         {
@@ -205,7 +223,7 @@ public sealed class RowAlignment : GridOperation
                 scratch[count++] = lower[x] - upper[x];
             }
 
-            shifts[y + 1] = count >= minCount ? TrimmedMeanOrMedian(scratch.AsSpan(0, count), trim) : 0.0;
+            shifts[y + 1] = count >= minCount ? TrimmedMeanOrMedian(scratch[..count], trim) : 0.0;
         }
 
         IntegrateAndSlopeLevel(shifts);

@@ -255,7 +255,7 @@ public sealed class ProcessingAcceleratorTests
     }
 
     /// <summary>A scan-like frame (tilt, row steps, ripple, noise; metres and amperes), Height and Current.</summary>
-    private static Frame ScanFrame(int width, int height, bool nanInCurrent)
+    internal static Frame ScanFrame(int width, int height, bool nanInCurrent)
     {
         var random = new Random(width + height);
         float[] Field(double scale)

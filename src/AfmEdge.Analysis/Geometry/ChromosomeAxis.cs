@@ -24,12 +24,19 @@ internal sealed class ChromosomeAxis
     private double _centromereArc;
     private double _halfBand;
 
-    public ChromosomeAxis(int[] instances, int width, int rows, int id)
+    // A chromosome split off a crossing: its axis through the crossing (pixel coordinates), and where chromosomes lie
+    // on each other (heights add there, so the height profile is not this chromosome's own).
+    private readonly (double X, double Y)[]? _crossingAxis;
+    private readonly bool[]? _stacked;
+
+    public ChromosomeAxis(int[] instances, int width, int rows, int id, (double X, double Y)[]? crossingAxis = null, bool[]? stacked = null)
     {
         _instances = instances;
         _width = width;
         _rows = rows;
         _id = id;
+        _crossingAxis = crossingAxis;
+        _stacked = stacked;
     }
 
     /// <param name="leveled">Height above the substrate, metres.</param>
@@ -45,7 +52,8 @@ internal sealed class ChromosomeAxis
         bool split = false)
     {
         var pixelSize = Math.Sqrt(pixelX * pixelY);
-        var (path, branch) = SkeletonPath(box);
+        // One lying under another is seen in two pieces: its axis comes from the split, through the crossing.
+        var (path, branch) = _crossingAxis is null ? SkeletonPath(box) : ([.. _crossingAxis], 0);
         var radius = MaxRadius(box);
         BuildAxis(path, radius);
 
@@ -61,6 +69,11 @@ internal sealed class ChromosomeAxis
             var (w, h) = Across(leveled, x, y, -ty, tx, 4 * radius + 4);
             widths[k] = w;
             heights[k] = h;
+        }
+
+        if (_crossingAxis is not null)
+        {
+            FillCrossings(widths, heights, length, steps);
         }
 
         var smoothWidth = Smooth(widths, Math.Max(1.0, 0.1 * 2 * radius));
@@ -171,6 +184,55 @@ internal sealed class ChromosomeAxis
             WidthProfile = [.. widths.Select(w => w * pixelSize)],
             HeightProfile = heights,
         };
+    }
+
+    /// <summary>
+    /// Where the axis runs under another chromosome (its point not this chromosome's) neither width nor height is its
+    /// own, and where the profile crosses a stacked pixel (NaN height from Across) the height is the sum of both: those
+    /// profile steps are bridged linearly from the steps either side, so the constriction and the cluster tests see
+    /// this chromosome alone.
+    /// </summary>
+    private void FillCrossings(double[] widths, double[] heights, double length, int steps)
+    {
+        var widthKnown = new bool[steps];
+        var heightKnown = new bool[steps];
+        for (var k = 0; k < steps; k++)
+        {
+            var (x, y, _, _) = PointAt(Math.Min(length, k * length / (steps - 1)));
+            int ix = (int)Math.Floor(x), iy = (int)Math.Floor(y);
+            var i = (iy * _width) + ix;
+            var own = (uint)ix < (uint)_width && (uint)iy < (uint)_rows && _instances[i] == _id;
+            widthKnown[k] = own;
+            heightKnown[k] = own && !double.IsNaN(heights[k]);
+        }
+
+        Bridge(widths, widthKnown);
+        Bridge(heights, heightKnown);
+    }
+
+    /// <summary>Replaces the values not known by linear interpolation between the known ones (the nearest at either end).</summary>
+    private static void Bridge(double[] values, bool[] known)
+    {
+        var last = -1;
+        for (var k = 0; k <= values.Length; k++)
+        {
+            if (k < values.Length && !known[k])
+            {
+                continue;
+            }
+
+            if (last < 0 && k == values.Length)
+            {
+                return;
+            }
+
+            for (var j = last + 1; j < k; j++)
+            {
+                values[j] = last < 0 ? values[k] : k == values.Length ? values[last] : values[last] + ((values[k] - values[last]) * (j - last) / (k - last));
+            }
+
+            last = k;
+        }
     }
 
     /// <summary>Writes 1 (p arm), 2 (centromere band) or 3 (q arm) into <paramref name="labels"/> for every pixel of this chromosome.</summary>
@@ -410,8 +472,14 @@ internal sealed class ChromosomeAxis
                     break;
                 }
 
-                var h = leveled[((int)Math.Floor(py) * _width) + (int)Math.Floor(px)];
-                if (h > height)
+                var i = ((int)Math.Floor(py) * _width) + (int)Math.Floor(px);
+                var h = leveled[i];
+                if (_stacked is not null && _stacked[i])
+                {
+                    // Heights add where chromosomes are stacked: not this one's own height (bridged by FillCrossings).
+                    height = double.NaN;
+                }
+                else if (h > height)
                 {
                     height = h;
                 }

@@ -22,7 +22,8 @@ public sealed class ProcessingStage(PipelineChannels channels, FrameProcessor pr
 
     protected override Frame Transform(Frame item)
     {
-        var result = processor.Process(item);
+        // The acquired frame is this stage's alone (nothing else reads the acquired queue): its arrays are reused.
+        var result = processor.ProcessAndRecycle(item);
         Metrics.FrameProcessed();
         return result;
     }

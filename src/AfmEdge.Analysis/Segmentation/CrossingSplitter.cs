@@ -1,0 +1,844 @@
+using AfmEdge.Analysis.Geometry;
+
+namespace AfmEdge.Analysis.Segmentation;
+
+/// <summary>
+/// Splits an object made of chromosomes lying across each other (an X, a T, several crossings) into one instance per
+/// chromosome, from its skeleton:
+/// <list type="number">
+/// <item>the skeleton is cut into branches between its end points and junctions; spurs shorter than a chromosome's
+/// half-width (rounded tips) are pruned and junctions closer than a few half-widths are joined into one crossing
+/// (two ribbons crossing at an angle thin into two junctions joined by a short link);</item>
+/// <item>at every crossing the branches are paired by continuity: a chromosome runs straight or gently bent through
+/// it, so the pair whose directions continue each other best (within <see cref="MaxTurn"/>) is one chromosome; a
+/// branch left without a partner is a chromosome ending there (a T);</item>
+/// <item>each chain of paired branches is a chromosome's axis; every pixel goes to the chromosome whose axis is
+/// within its half-width, and where two are (the crossing, where heights add) to the one on top: the one that runs
+/// through the crossing rather than ending under it, else the higher ridge. The one beneath keeps both its visible
+/// pieces under one id.</item>
+/// </list>
+/// A crossing of ribbons gives no other cue to which lies on top when heights simply add, so that choice is a best
+/// guess; pieces that cannot be told apart this way stay one cluster.
+/// </summary>
+internal static class CrossingSplitter
+{
+    // Largest change of direction through a crossing for two branches to be one chromosome (radians).
+    private const double MaxTurn = 0.8;
+
+    // A link between junctions higher than this times the branches around it runs where two chromosomes are stacked.
+    private const double StackedRatio = 1.2;
+
+    // Junctions nearer than this many half-widths are one crossing.
+    private const double JunctionMerge = 3.0;
+
+    // End branches reaching less than this many half-widths beyond the disc inscribed at their root are spurs.
+    private const double SpurLength = 0.25;
+
+    /// <summary>
+    /// Splits object <paramref name="id"/> in place: the first chromosome keeps <paramref name="id"/>, the others get
+    /// <paramref name="nextId"/>, nextId + 1, …; <paramref name="axes"/> gets each id's axis through the crossings
+    /// (pixel coordinates, pixel i spanning [i, i+1)), and <paramref name="stacked"/> is set where two of them lie on each
+    /// other. Returns the number of new ids used (0: not split).
+    /// </summary>
+    public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked)
+    {
+        // Local grid with a one-pixel margin, so thinning and the distance transform never touch its edge.
+        int w = box.X1 - box.X0 + 3, h = box.Y1 - box.Y0 + 3;
+        var local = new int[w * h];
+        var mask = new byte[w * h];
+        var area = 0;
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            for (var x = box.X0; x <= box.X1; x++)
+            {
+                if (instances[(y * width) + x] == id)
+                {
+                    var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
+                    local[i] = 1;
+                    mask[i] = 1;
+                    area++;
+                }
+            }
+        }
+
+        var distance = HeightSegmenter.ChamferDistance(local, w, h);
+        Skeleton.Thin(mask, w, h);
+
+        var graph = SkeletonGraph.Build(mask, w, h);
+        var radius = RadiusOf(graph, distance);
+        graph.Prune(SpurLength * radius, JunctionMerge * radius, distance, p => leveled[((p / w) + box.Y0 - 1) * width + (p % w) + box.X0 - 1]);
+        var chains = graph.Chains(MaxTurn, radius, distance, leveled, (x, y) => ((y + box.Y0 - 1) * width) + x + box.X0 - 1);
+
+        if (chains.Count < 2)
+        {
+            return 0;
+        }
+
+        var minPixels = options.MinArea / (pixelX * pixelY);
+        var owner = new int[w * h];
+        var overlap = new bool[w * h];
+        while (true)
+        {
+            Assign(chains, local, w, h, owner, overlap);
+            var counts = new int[chains.Count];
+            for (var i = 0; i < owner.Length; i++)
+            {
+                if (local[i] != 0)
+                {
+                    counts[owner[i]]++;
+                }
+            }
+
+            // A chain too small to be a chromosome (a leftover spur) gives its pixels to the others.
+            var smallest = 0;
+            for (var c = 1; c < chains.Count; c++)
+            {
+                smallest = counts[c] < counts[smallest] ? c : smallest;
+            }
+
+            if (counts[smallest] >= minPixels)
+            {
+                break;
+            }
+
+            chains.RemoveAt(smallest);
+            if (chains.Count < 2)
+            {
+                return 0;
+            }
+        }
+
+        for (var y = 1; y < h - 1; y++)
+        {
+            for (var x = 1; x < w - 1; x++)
+            {
+                var i = (y * w) + x;
+                if (local[i] != 0)
+                {
+                    instances[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = owner[i] == 0 ? id : nextId + owner[i] - 1;
+                    stacked[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = overlap[i];
+                }
+            }
+        }
+
+        for (var c = 0; c < chains.Count; c++)
+        {
+            axes[c == 0 ? id : nextId + c - 1] = [.. chains[c].Axis.Select(p => (p.X + box.X0 - 1 + 0.5, p.Y + box.Y0 - 1 + 0.5))];
+        }
+
+        return chains.Count - 1;
+    }
+
+    /// <summary>A chromosome's half-width: the median inscribed radius along the skeleton (pixels).</summary>
+    private static double RadiusOf(SkeletonGraph graph, float[] distance)
+    {
+        var values = graph.Pixels.Select(p => distance[p]).Order().ToArray();
+        return values.Length == 0 ? 1 : Math.Max(1.0, values[values.Length / 2]);
+    }
+
+    /// <summary>
+    /// Each object pixel to a chain: among the chains whose axis is within their half-width (plus half a pixel), the
+    /// one on top; where none is, the nearest relative to its half-width.
+    /// </summary>
+    private static void Assign(List<Chain> chains, int[] local, int w, int h, int[] owner, bool[] overlap)
+    {
+        // Squared distance from every pixel to each chain's axis, by brute force over axis samples a pixel apart
+        // restricted to each sample's reach (a few half-widths).
+        var count = chains.Count;
+        var best = new float[w * h * count];
+        Array.Fill(best, float.PositiveInfinity);
+        for (var c = 0; c < count; c++)
+        {
+            var reach = (int)Math.Ceiling((3 * chains[c].HalfWidth) + 3);
+            foreach (var (ax, ay) in chains[c].Axis)
+            {
+                int x0 = Math.Max(0, (int)(ax - reach)), x1 = Math.Min(w - 1, (int)(ax + reach));
+                int y0 = Math.Max(0, (int)(ay - reach)), y1 = Math.Min(h - 1, (int)(ay + reach));
+                for (var y = y0; y <= y1; y++)
+                {
+                    var dy = y - ay;
+                    for (var x = x0; x <= x1; x++)
+                    {
+                        var i = (y * w) + x;
+                        if (local[i] == 0)
+                        {
+                            continue;
+                        }
+
+                        var dx = x - ax;
+                        var d = (float)((dx * dx) + (dy * dy));
+                        ref var slot = ref best[(i * count) + c];
+                        if (d < slot)
+                        {
+                            slot = d;
+                        }
+                    }
+                }
+            }
+        }
+
+        for (var i = 0; i < local.Length; i++)
+        {
+            if (local[i] == 0)
+            {
+                continue;
+            }
+
+            int on = -1, near = 0, over = 0;
+            var nearest = double.PositiveInfinity;
+            for (var c = 0; c < count; c++)
+            {
+                var d = Math.Sqrt(best[(i * count) + c]);
+                var half = chains[c].HalfWidth;
+                if (d <= half + 0.5)
+                {
+                    on = on < 0 || chains[c].Above(chains[on]) ? c : on;
+                }
+
+                // Stacked, for the height profiles: generously, as a flank a pixel or two further out still adds.
+                if (d <= (1.2 * half) + 1.5)
+                {
+                    over++;
+                }
+
+                var relative = d / half;
+                if (relative < nearest)
+                {
+                    nearest = relative;
+                    near = c;
+                }
+            }
+
+            owner[i] = on >= 0 ? on : near;
+            overlap[i] = over > 1;
+        }
+    }
+
+    /// <summary>One chromosome traced through the skeleton: its axis (local pixel coordinates), half-width and ridge height.</summary>
+    internal sealed record Chain((double X, double Y)[] Axis, double HalfWidth, double Ridge, int EndsUnder)
+    {
+        /// <summary>Whether this chain lies on top of <paramref name="other"/> where they overlap.</summary>
+        public bool Above(Chain other) => EndsUnder != other.EndsUnder ? EndsUnder < other.EndsUnder : Ridge > other.Ridge;
+    }
+
+    /// <summary>The skeleton as a graph: nodes (end points and junctions, grouped) and the branches between them.</summary>
+    private sealed class SkeletonGraph
+    {
+        private readonly int _width;
+        private readonly List<Node> _nodes = [];
+        private readonly List<Branch> _branches = [];
+
+        private SkeletonGraph(int width)
+        {
+            _width = width;
+        }
+
+        public List<int> Pixels { get; } = [];
+
+        public static SkeletonGraph Build(byte[] skeleton, int width, int rows)
+        {
+            var graph = new SkeletonGraph(width);
+            ThinStaircases(skeleton, width, rows);
+            var neighbours = new byte[skeleton.Length];
+            for (var p = 0; p < skeleton.Length; p++)
+            {
+                if (skeleton[p] == 0)
+                {
+                    continue;
+                }
+
+                graph.Pixels.Add(p);
+                var n = 0;
+                foreach (var q in Around(p, width, rows))
+                {
+                    n += skeleton[q] != 0 ? 1 : 0;
+                }
+
+                neighbours[p] = (byte)n;
+            }
+
+            // Nodes: 8-connected groups of skeleton pixels that are not plain path pixels (two neighbours).
+            var nodeOf = new int[skeleton.Length];
+            Array.Fill(nodeOf, -1);
+            foreach (var p in graph.Pixels)
+            {
+                if (neighbours[p] == 2 || neighbours[p] == 0 || nodeOf[p] >= 0)
+                {
+                    continue;
+                }
+
+                var node = new Node(graph._nodes.Count);
+                double cx = 0, cy = 0;
+                graph._nodes.Add(node);
+                var stack = new Stack<int>();
+                stack.Push(p);
+                nodeOf[p] = node.Index;
+                while (stack.TryPop(out var q))
+                {
+                    node.Pixels.Add(q);
+                    cx += q % width;
+                    cy += q / width;
+                    foreach (var r in Around(q, width, rows))
+                    {
+                        if (skeleton[r] != 0 && neighbours[r] != 2 && nodeOf[r] < 0)
+                        {
+                            nodeOf[r] = node.Index;
+                            stack.Push(r);
+                        }
+                    }
+                }
+
+                node.Seeds.Add((cx / node.Pixels.Count, cy / node.Pixels.Count));
+            }
+
+            // Branches: walk from every node along path pixels to the next node.
+            var visited = new bool[skeleton.Length];
+            foreach (var node in graph._nodes.ToArray())
+            {
+                foreach (var q in node.Pixels.ToArray())
+                {
+                    foreach (var r in Around(q, width, rows))
+                    {
+                        if (skeleton[r] == 0 || nodeOf[r] >= 0 || visited[r])
+                        {
+                            continue;
+                        }
+
+                        var path = new List<int>();
+                        int previous = q, current = r, end = -1;
+                        while (true)
+                        {
+                            if (nodeOf[current] >= 0)
+                            {
+                                end = nodeOf[current];
+                                break;
+                            }
+
+                            visited[current] = true;
+                            path.Add(current);
+                            var next = -1;
+                            foreach (var s in Around(current, width, rows))
+                            {
+                                if (skeleton[s] != 0 && s != previous && !visited[s] && !(path.Count == 1 && nodeOf[s] == node.Index))
+                                {
+                                    next = s;
+                                    break;
+                                }
+                            }
+
+                            if (next < 0)
+                            {
+                                // A dead end that is no end point (it runs into the branch itself): end the branch there.
+                                path.RemoveAt(path.Count - 1);
+                                var tip = new Node(graph._nodes.Count);
+                                tip.Pixels.Add(current);
+                                tip.Seeds.Add((current % width, current / width));
+                                graph._nodes.Add(tip);
+                                nodeOf[current] = tip.Index;
+                                end = tip.Index;
+                                break;
+                            }
+
+                            previous = current;
+                            current = next;
+                        }
+
+                        if (end >= 0)
+                        {
+                            graph.Add(new Branch(node.Index, end, path));
+                        }
+                    }
+                }
+            }
+
+            // A closed loop without any node (a ring) has no branch; it cannot be split here.
+            return graph;
+        }
+
+        /// <summary>
+        /// Zhang–Suen leaves two-pixel-thick staircases whose pixels have three neighbours and would read as junctions:
+        /// every pixel that is neither an end point nor needed for connectivity (its neighbours form one 8-connected
+        /// group, Yokoi's number 1) goes, one at a time, so the skeleton's topology stays.
+        /// </summary>
+        private static void ThinStaircases(byte[] skeleton, int width, int rows)
+        {
+            var changed = true;
+            while (changed)
+            {
+                changed = false;
+                for (var y = 1; y < rows - 1; y++)
+                {
+                    for (var x = 1; x < width - 1; x++)
+                    {
+                        var p = (y * width) + x;
+                        if (skeleton[p] == 0)
+                        {
+                            continue;
+                        }
+
+                        // Ring from east, counter-clockwise: E, NE, N, NW, W, SW, S, SE.
+                        Span<int> ring =
+                        [
+                            skeleton[p + 1], skeleton[p - width + 1], skeleton[p - width], skeleton[p - width - 1],
+                            skeleton[p - 1], skeleton[p + width - 1], skeleton[p + width], skeleton[p + width + 1],
+                        ];
+                        var count = 0;
+                        foreach (var v in ring)
+                        {
+                            count += v != 0 ? 1 : 0;
+                        }
+
+                        if (count < 2)
+                        {
+                            continue;
+                        }
+
+                        var yokoi = 0;
+                        for (var k = 0; k < 8; k += 2)
+                        {
+                            int a = ring[k] != 0 ? 0 : 1, b = ring[k + 1] != 0 ? 0 : 1, c = ring[(k + 2) % 8] != 0 ? 0 : 1;
+                            yokoi += a - (a * b * c);
+                        }
+
+                        if (yokoi == 1)
+                        {
+                            skeleton[p] = 0;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Add(Branch branch)
+        {
+            _branches.Add(branch);
+        }
+
+        private int Degree(int node) => _branches.Count(b => b.A == node) + _branches.Count(b => b.B == node);
+
+        /// <summary>Drops short spurs, joins junctions nearer than <paramref name="merge"/> and dissolves nodes left with two branches.</summary>
+        public void Prune(double spur, double merge, float[] distance, Func<int, double> heightAt)
+        {
+            var changed = true;
+            while (changed)
+            {
+                changed = false;
+
+                // Spurs: an end branch off a junction that reaches less than about a half-width beyond the disc
+                // inscribed at its root (a rounded or forked tip, a cut corner); an arm of a crossing reaches further.
+                foreach (var b in _branches.ToArray())
+                {
+                    var (da, db) = (Degree(b.A), Degree(b.B));
+                    if (b.A != b.B && ((da == 1 && db >= 3) || (db == 1 && da >= 3)) && b.Length < spur + Root(b, da == 1 ? b.B : b.A, distance))
+                    {
+                        _branches.Remove(b);
+                        changed = true;
+                    }
+                }
+
+                // Close junctions: one crossing.
+                foreach (var b in _branches.ToArray())
+                {
+                    if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3 && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
+                    {
+                        _branches.Remove(b);
+                        Merge(b.A, b.B, b.Pixels);
+                        changed = true;
+                        break;
+                    }
+                }
+
+                // Short loops (a small hole at a crossing) belong to the crossing.
+                foreach (var b in _branches.ToArray())
+                {
+                    if (b.A == b.B && b.Length < 2 * merge)
+                    {
+                        _branches.Remove(b);
+                        _nodes[b.A].Pixels.AddRange(b.Pixels);
+                        changed = true;
+                    }
+                }
+
+                // A node left with two branches is no junction: join them.
+                foreach (var node in _nodes)
+                {
+                    if (node.Alive && Degree(node.Index) == 2 && _branches.FirstOrDefault(b => b.A == node.Index || b.B == node.Index) is { } first
+                        && _branches.LastOrDefault(b => b.A == node.Index || b.B == node.Index) is { } second && first != second)
+                    {
+                        _branches.Remove(first);
+                        _branches.Remove(second);
+                        var into = first.Towards(node.Index);
+                        var from = second.From(node.Index);
+                        var pixels = new List<int>(into.Pixels);
+                        pixels.AddRange(OrderedBetween(node.Pixels, into.Pixels.Count > 0 ? into.Pixels[^1] : -1));
+                        pixels.AddRange(from.Pixels);
+                        _branches.Add(new Branch(into.A, from.B, pixels));
+                        node.Alive = false;
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether a link between two junctions runs where two chromosomes lie on each other (a shallow crossing, whose
+        /// overlap is long): heights add there, so it stands well above every other branch at its two junctions.
+        /// </summary>
+        private bool Stacked(Branch link, Func<int, double> heightAt)
+        {
+            if (link.Pixels.Count == 0)
+            {
+                return false;
+            }
+
+            var others = _branches.Where(b => b != link && b.Pixels.Count > 0 && (b.A == link.A || b.B == link.A || b.A == link.B || b.B == link.B)).ToArray();
+            if (others.Length == 0)
+            {
+                return false;
+            }
+
+            var highest = others.Max(b => Median(b.Pixels.Select(heightAt)));
+            return Median(link.Pixels.Select(heightAt)) > StackedRatio * highest;
+        }
+
+        /// <summary>The largest inscribed radius at the node pixels where <paramref name="branch"/> is rooted.</summary>
+        private double Root(Branch branch, int node, float[] distance)
+        {
+            var start = branch.A == node ? (branch.Pixels.Count > 0 ? branch.Pixels[0] : -1) : (branch.Pixels.Count > 0 ? branch.Pixels[^1] : -1);
+            var best = 0f;
+            foreach (var p in _nodes[node].Pixels)
+            {
+                if (start < 0 || Sq((p % _width) - (start % _width)) + Sq((p / _width) - (start / _width)) <= 2)
+                {
+                    best = Math.Max(best, distance[p]);
+                }
+            }
+
+            return best;
+        }
+
+        /// <summary>The largest distance between junctions found by thinning in nodes <paramref name="a"/> and <paramref name="b"/> together.</summary>
+        private double Extent(int a, int b)
+        {
+            var seeds = _nodes[a].Seeds.Concat(_nodes[b].Seeds).ToArray();
+            var extent = 0.0;
+            for (var i = 0; i < seeds.Length; i++)
+            {
+                for (var j = i + 1; j < seeds.Length; j++)
+                {
+                    extent = Math.Max(extent, Math.Sqrt(Sq(seeds[i].X - seeds[j].X) + Sq(seeds[i].Y - seeds[j].Y)));
+                }
+            }
+
+            return extent;
+        }
+
+        /// <summary>The node's pixels ordered nearest first from <paramref name="start"/> (all of them, for a short run through the node).</summary>
+        private List<int> OrderedBetween(List<int> pixels, int start)
+        {
+            if (start < 0)
+            {
+                return [.. pixels];
+            }
+
+            int sx = start % _width, sy = start / _width;
+            return [.. pixels.OrderBy(p => Sq((p % _width) - sx) + Sq((p / _width) - sy))];
+        }
+
+        private void Merge(int keep, int gone, List<int> link)
+        {
+            if (keep == gone)
+            {
+                return;
+            }
+
+            _nodes[keep].Pixels.AddRange(link);
+            _nodes[keep].Pixels.AddRange(_nodes[gone].Pixels);
+            _nodes[keep].Seeds.AddRange(_nodes[gone].Seeds);
+            _nodes[gone].Alive = false;
+            for (var i = 0; i < _branches.Count; i++)
+            {
+                var b = _branches[i];
+                if (b.A == gone || b.B == gone)
+                {
+                    _branches[i] = new Branch(b.A == gone ? keep : b.A, b.B == gone ? keep : b.B, b.Pixels);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Pairs branches through every junction by continuity and follows the pairs into chains; each chain's axis is its
+        /// branches with the stretch inside each crossing replaced by a straight run between the paired ends.
+        /// </summary>
+        public List<Chain> Chains(double maxTurn, double radius, float[] distance, float[] leveled, Func<int, int, int> global)
+        {
+            // Partner of each branch end (branch index * 2 + 0 for end A, + 1 for end B), -1 when it has none.
+            var count = _branches.Count;
+            var partner = new int[2 * count];
+            Array.Fill(partner, -1);
+            var trim = radius;
+            foreach (var node in _nodes)
+            {
+                if (!node.Alive)
+                {
+                    continue;
+                }
+
+                var ends = new List<(int End, double Dx, double Dy)>();
+                for (var b = 0; b < count; b++)
+                {
+                    for (var e = 0; e < 2; e++)
+                    {
+                        if ((e == 0 ? _branches[b].A : _branches[b].B) == node.Index)
+                        {
+                            var (dx, dy) = Direction(_branches[b], e, trim, radius);
+                            ends.Add(((2 * b) + e, dx, dy));
+                        }
+                    }
+                }
+
+                if (ends.Count < 3)
+                {
+                    continue;
+                }
+
+                // Greedy: the best-continuing pair first.
+                var pairs = new List<(double Turn, int I, int J)>();
+                for (var i = 0; i < ends.Count; i++)
+                {
+                    for (var j = i + 1; j < ends.Count; j++)
+                    {
+                        if (ends[i].End / 2 == ends[j].End / 2)
+                        {
+                            continue;
+                        }
+
+                        // Leaving the node, a continuation points the opposite way.
+                        var cos = -((ends[i].Dx * ends[j].Dx) + (ends[i].Dy * ends[j].Dy));
+                        var turn = Math.Acos(Math.Clamp(cos, -1, 1));
+                        if (turn <= maxTurn)
+                        {
+                            pairs.Add((turn, i, j));
+                        }
+                    }
+                }
+
+                foreach (var (_, i, j) in pairs.OrderBy(p => p.Turn))
+                {
+                    if (partner[ends[i].End] < 0 && partner[ends[j].End] < 0)
+                    {
+                        partner[ends[i].End] = ends[j].End;
+                        partner[ends[j].End] = ends[i].End;
+                    }
+                }
+            }
+
+            // Follow the pairs from every free end; what is left are closed cycles, opened anywhere.
+            var used = new bool[count];
+            var chains = new List<Chain>();
+            for (var pass = 0; pass < 2; pass++)
+            {
+                for (var b = 0; b < count; b++)
+                {
+                    for (var e = 0; e < 2 && !used[b]; e++)
+                    {
+                        if (pass == 0 && partner[(2 * b) + e] >= 0)
+                        {
+                            continue;
+                        }
+
+                        chains.Add(Follow(b, e, partner, used, trim, radius, distance, leveled, global));
+                    }
+                }
+            }
+
+            return chains;
+        }
+
+        private Chain Follow(int branch, int startEnd, int[] partner, bool[] used, double trim, double radius, float[] distance, float[] leveled, Func<int, int, int> global)
+        {
+            bool inside(double x, double y)
+            {
+                int ix = (int)Math.Round(x), iy = (int)Math.Round(y);
+                return ix >= 0 && iy >= 0 && ix < _width && iy * _width < distance.Length && distance[(iy * _width) + ix] > 0;
+            }
+
+            var axis = new List<(double X, double Y)>();
+            var own = new List<int>();
+            var endsUnder = 0;
+            var end = startEnd;
+            var firstNode = end == 0 ? _branches[branch].A : _branches[branch].B;
+            var lastNode = -1;
+            if (Degree(firstNode) >= 3)
+            {
+                endsUnder++;
+            }
+
+            while (branch >= 0 && !used[branch])
+            {
+                used[branch] = true;
+                var b = _branches[branch];
+                var pixels = end == 0 ? b.Pixels : [.. Enumerable.Reverse(b.Pixels)];
+                int startNode = end == 0 ? b.A : b.B, endNode = end == 0 ? b.B : b.A;
+
+                // Inside a crossing the skeleton bends towards the junction: keep only the branch outside it.
+                var cut = (int)Math.Min(trim, pixels.Count / 3.0);
+                var from = Degree(startNode) >= 3 ? cut : 0;
+                var to = Degree(endNode) >= 3 ? pixels.Count - cut : pixels.Count;
+                for (var k = from; k < to; k++)
+                {
+                    var p = pixels[k];
+                    var point = ((double)(p % _width), (double)(p / _width));
+                    if (axis.Count > 0)
+                    {
+                        Bridge(axis, point);
+                    }
+
+                    axis.Add(point);
+                    own.Add(p);
+                }
+
+                var other = (2 * branch) + (1 - end);
+                var next = partner[other];
+                if (next < 0)
+                {
+                    endsUnder += Degree(endNode) >= 3 ? 1 : 0;
+                    lastNode = endNode;
+                    break;
+                }
+
+                branch = next / 2;
+                end = next % 2;
+            }
+
+            // A chromosome that ends at a crossing runs on under the other one: its axis goes on to the crossing's middle.
+            if (axis.Count >= 2 && Degree(firstNode) >= 3)
+            {
+                axis.Reverse();
+                ExtendTo(axis, _nodes[firstNode], radius, inside);
+                axis.Reverse();
+            }
+
+            if (axis.Count >= 2 && lastNode >= 0 && Degree(lastNode) >= 3)
+            {
+                ExtendTo(axis, _nodes[lastNode], radius, inside);
+            }
+
+            var half = own.Count == 0 ? trim : Median(own.Select(p => (double)distance[p]));
+            var ridge = own.Count == 0 ? 0 : Median(own.Select(p => (double)leveled[global(p % _width, p / _width)]));
+            return new Chain([.. axis], Math.Max(1.0, half), ridge, endsUnder);
+        }
+
+        /// <summary>Extends the axis straight along its last direction as far as the middle of <paramref name="node"/> lies along it.</summary>
+        private static void ExtendTo(List<(double X, double Y)> axis, Node node, double radius, Func<double, double, bool> inside)
+        {
+            var back = axis[Math.Max(0, axis.Count - 1 - (int)Math.Ceiling(2 * radius))];
+            var (lx, ly) = axis[^1];
+            double dx = lx - back.X, dy = ly - back.Y;
+            var norm = Math.Sqrt((dx * dx) + (dy * dy));
+            if (norm == 0)
+            {
+                return;
+            }
+
+            var mx = node.Seeds.Average(p => p.X);
+            var my = node.Seeds.Average(p => p.Y);
+            var reach = (((mx - lx) * dx) + ((my - ly) * dy)) / norm;
+            // Past the middle it goes on while the object does: a chromosome crossed at a shallow angle lies along the
+            // other one for a while (inside the other's outline its pixels go to the one on top anyway).
+            dx /= norm;
+            dy /= norm;
+            reach = Math.Max(reach, 0);
+            while (inside(lx + ((reach + 1) * dx), ly + ((reach + 1) * dy)))
+            {
+                reach++;
+            }
+
+            if (reach > 1)
+            {
+                Bridge(axis, (lx + (reach * dx), ly + (reach * dy)));
+                axis.Add((lx + (reach * dx), ly + (reach * dy)));
+            }
+        }
+
+        /// <summary>Straight samples a pixel apart from the axis' last point to <paramref name="to"/> (a run through a crossing).</summary>
+        private static void Bridge(List<(double X, double Y)> axis, (double X, double Y) to)
+        {
+            var (fx, fy) = axis[^1];
+            var gap = Math.Sqrt(Sq(to.X - fx) + Sq(to.Y - fy));
+            for (var k = 1; k < gap - 0.5; k++)
+            {
+                axis.Add((fx + ((to.X - fx) * k / gap), fy + ((to.Y - fy) * k / gap)));
+            }
+        }
+
+        /// <summary>Unit direction of a branch leaving its end <paramref name="end"/>, past the crossing's bend.</summary>
+        private (double X, double Y) Direction(Branch branch, int end, double trim, double radius)
+        {
+            var pixels = branch.Pixels;
+            if (pixels.Count == 0)
+            {
+                return (0, 0);
+            }
+
+            var n = pixels.Count;
+            var a = (int)Math.Min(trim, n / 3.0);
+            var b = (int)Math.Min(a + (4 * radius), n - 1);
+            var p = pixels[end == 0 ? a : n - 1 - a];
+            var q = pixels[end == 0 ? b : n - 1 - b];
+            double dx = (q % _width) - (p % _width), dy = (q / _width) - (p / _width);
+            var norm = Math.Sqrt((dx * dx) + (dy * dy));
+            return norm > 0 ? (dx / norm, dy / norm) : (0, 0);
+        }
+
+        private static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted[sorted.Length / 2];
+        }
+
+        private static double Sq(double v) => v * v;
+
+        private static IEnumerable<int> Around(int p, int width, int rows)
+        {
+            int x = p % width, y = p / width;
+            for (var dy = -1; dy <= 1; dy++)
+            {
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    int xx = x + dx, yy = y + dy;
+                    if ((dx | dy) != 0 && (uint)xx < (uint)width && (uint)yy < (uint)rows)
+                    {
+                        yield return (yy * width) + xx;
+                    }
+                }
+            }
+        }
+
+        private sealed class Node(int index)
+        {
+            public int Index { get; } = index;
+
+            public List<int> Pixels { get; } = [];
+
+            /// <summary>Where thinning put the junction(s) this node stands for: the centroids of their pixels.</summary>
+            public List<(double X, double Y)> Seeds { get; } = [];
+
+            public bool Alive { get; set; } = true;
+        }
+
+        /// <summary>A run of skeleton pixels from node A to node B (excluding the nodes' own pixels).</summary>
+        private sealed record Branch(int A, int B, List<int> Pixels)
+        {
+            public double Length => Pixels.Count + 1;
+
+            /// <summary>This branch oriented to end at <paramref name="node"/>.</summary>
+            public Branch Towards(int node) => B == node ? this : new Branch(B, A, [.. Enumerable.Reverse(Pixels)]);
+
+            /// <summary>This branch oriented to start at <paramref name="node"/>.</summary>
+            public Branch From(int node) => A == node ? this : new Branch(B, A, [.. Enumerable.Reverse(Pixels)]);
+        }
+    }
+}
