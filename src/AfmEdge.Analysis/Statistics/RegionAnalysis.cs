@@ -515,14 +515,7 @@ internal static class RegionAnalysis
     {
         var n = ys.Length;
         var my = sy / n;
-        double vy = 0;
-        foreach (var y in ys)
-        {
-            var dy = y - my;
-            vy += dy * dy;
-        }
-
-        var sdy = Math.Sqrt(vy / n);
+        var sdy = PopulationSd(ys, my);
         if (!(sdy > 0))
         {
             return (none, double.NaN, double.NaN);
@@ -593,6 +586,19 @@ internal static class RegionAnalysis
         var mi = MutualInformation(joint.AsSpan(0, bins * bins), bins, n);
         AnalysisPool<int>.Shared.Return(joint);
         return (new RegionCorrelation(region, channel, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
+    }
+
+    /// <summary>√(Σ(v − mean)² / n), summed in order (as the general path sums each side of the pairs).</summary>
+    internal static double PopulationSd(ReadOnlySpan<double> values, double mean)
+    {
+        double squares = 0;
+        foreach (var v in values)
+        {
+            var d = v - mean;
+            squares += d * d;
+        }
+
+        return Math.Sqrt(squares / values.Length);
     }
 
     /// <summary>Block bootstrap of every region's r and ρ, all channels of a region per resample, chunks of resamples in parallel.</summary>

@@ -266,14 +266,7 @@ internal sealed class HeightSide : IDisposable
         }
 
         var mx = sum / n;
-        double vx = 0;
-        foreach (var x in xs)
-        {
-            var dx = x - mx;
-            vx += dx * dx;
-        }
-
-        var sdx = Math.Sqrt(vx / n);
+        var sdx = RegionAnalysis.PopulationSd(xs, mx);
         if (!(sdx > 0))
         {
             return null;
