@@ -535,8 +535,11 @@ internal static class RegionAnalysis
         double pxy = 0, pyy = 0, rxy = 0, ryy = 0;
         var bins = options.MutualInformationBins;
         var binScale = (double)bins / n;
-        var joint = AnalysisPool<int>.Shared.Rent(bins * bins);
-        Array.Clear(joint, 0, bins * bins);
+        // Two joint histograms, for even and odd pairs: neighbouring pixels mostly share a bin, and consecutive increments
+        // of one counter would each wait for the one before.
+        var cells = bins * bins;
+        var joint = AnalysisPool<int>.Shared.Rent(2 * cells);
+        Array.Clear(joint, 0, 2 * cells);
         var q = 0;
         for (var run = 0; run < side.Runs; run++)
         {
@@ -549,7 +552,7 @@ internal static class RegionAnalysis
                 var b = (ys[q] - my) * invY;
                 var ra = (rankX[q] - rankMean) * rankScale;
                 var rb = (rankY[q] - rankMean) * rankScale;
-                joint[binX[q] + RankBin(rankY[q], binScale, bins)]++;
+                joint[((q & 1) * cells) + binX[q] + RankBin(rankY[q], binScale, bins)]++;
                 sb += b;
                 sbb += b * b;
                 sab += a * b;
@@ -583,7 +586,12 @@ internal static class RegionAnalysis
         var rxx = side.RankSumSquares;
         var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
         var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
-        var mi = MutualInformation(joint.AsSpan(0, bins * bins), bins, n);
+        for (var cell = 0; cell < cells; cell++)
+        {
+            joint[cell] += joint[cells + cell];
+        }
+
+        var mi = MutualInformation(joint.AsSpan(0, cells), bins, n);
         AnalysisPool<int>.Shared.Return(joint);
         return (new RegionCorrelation(region, channel, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
     }
