@@ -89,6 +89,13 @@ public sealed record AnalysisOptions
     /// </summary>
     public bool CorrelationGuard { get; init; } = true;
 
+    /// <summary>
+    /// Pixels of a chromosome within this many pixels (4-connected steps) of the background are mixed pixels: the pixel's
+    /// dwell average, the tip's flank and the feedback's lag blend the substrate into them, so they are left out of the
+    /// per-region statistics and correlations (0 keeps them). The chromosome's own area, length and labels are unchanged.
+    /// </summary>
+    public int EdgeExclusion { get; init; }
+
     /// <summary>Bootstrap resamples for the confidence intervals (0 turns the bootstrap off).</summary>
     public int BootstrapResamples { get; init; } = 400;
 
@@ -124,6 +131,7 @@ public sealed record AnalysisOptions
         Check(SplitNeckRadius > 0 && SplitNeckRadius < 1e-5, nameof(SplitNeckRadius), SplitNeckRadius, "must be in (0, 10 µm)", errors);
         Check(ArmTolerance >= 0 && ArmTolerance < 1e-5, nameof(ArmTolerance), ArmTolerance, "must be in [0, 10 µm)", errors);
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
+        Check(EdgeExclusion is >= 0 and <= 16, nameof(EdgeExclusion), EdgeExclusion, "must be in [0, 16] pixels", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
         Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);

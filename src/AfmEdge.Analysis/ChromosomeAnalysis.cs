@@ -27,6 +27,10 @@ public sealed class ChromosomeAnalysis
     }
 
     public Frame Frame { get; }
+
+    /// <summary>The options the analysis ran with.</summary>
+    public AnalysisOptions Options => _options;
+
     public ChromosomeSegmentation Segmentation { get; }
 
     /// <summary>Per pixel: 0 background, 1 p arm, 2 centromere, 3 q arm.</summary>

@@ -10,7 +10,9 @@ namespace AfmEdge.Analysis;
 /// chromosome, the 0/1/2/3 label image, and per-region statistics and correlations of every trace channel
 /// with height. An object that measures as several chromosomes (touching side to side or tip to side) is split by
 /// <see cref="Segmentation.TouchingSplitter"/> into pieces that each measure as one, and those are numbered and measured
-/// like the others; what cannot be split stays a cluster, out of the statistics. Stateless and thread-safe.
+/// like the others; chromosomes lying across each other are told apart by <see cref="Segmentation.CrossingSplitter"/>
+/// (one instance each, the one beneath possibly in two pieces, its axis through the crossing) but stay clusters for the
+/// statistics; what cannot be split stays a cluster, out of the statistics. Stateless and thread-safe.
 /// </summary>
 public sealed class ChromosomeAnalyzer
 {
@@ -159,6 +161,19 @@ public sealed class ChromosomeAnalyzer
                     statisticsLabels[i] = RegionAnalysis.Excluded;
                 }
             }
+        }
+
+        // Chromosome rims (mixed with the substrate) out of the statistics when asked: on the statistics' own copy.
+        if (Options.EdgeExclusion > 0)
+        {
+            if (rented is null)
+            {
+                rented = AnalysisPool<byte>.Shared.Rent(labels.Length);
+                statisticsLabels = rented;
+                labels.CopyTo(statisticsLabels, 0);
+            }
+
+            MixedEdges.Exclude(statisticsLabels, segmentation.InstanceData, width, rows, Options.EdgeExclusion);
         }
 
         clock = times.Lap("labels", clock);

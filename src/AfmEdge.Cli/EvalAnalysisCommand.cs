@@ -13,13 +13,17 @@ using AfmEdge.Simulation.Truth;
 namespace AfmEdge.Cli;
 
 /// <summary>
-/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--json]`: what the enhancer buys the
+/// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--without|--only EFFECTS]
+/// [--edge-exclusion N] [--breakdown] [--json]`: what the enhancer buys the
 /// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
 /// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
 /// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
 /// that scan enlarged ×2 by bicubic; and the same scan enhanced ×2 by the model. Figures: segmentation IoU per true
 /// chromosome, centromere error (in full-resolution pixels), region-label accuracy inside the chromosomes measured,
 /// per-region Pearson r error and per-region mean error (on the chromosomes measured, truth from the clean fields).
+/// To find where the errors come from: --without/--only switch instrument effects off (<see cref="InstrumentEffects"/>), and
+/// --breakdown splits the r and mean errors by channel and region. --edge-exclusion N runs the analysis with each chromosome's
+/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike.
 /// </summary>
 internal static class EvalAnalysisCommand
 {
@@ -53,18 +57,52 @@ internal static class EvalAnalysisCommand
         {
             Description = "Controller corrections (processing steps, e.g. \"register:midpoint\") run on every raw instrument scan as it is acquired, full and half resolution, before enlarging; the scan is then rendered with its retrace channels, which are dropped after the corrections; default none.",
         };
-        var json = new Option<bool>("--json") { Description = "Print the results as JSON." };
+        var without = new Option<string?>("--without")
+        {
+            Description = "Instrument effects switched off in every scan (an ablation, to see what the errors come from), comma-separated: "
+                + string.Join("; ", InstrumentEffects.Known.Select(k => $"{k.Name} = {k.Meaning}")) + ". Default none: the default instrument.",
+        };
+        var only = new Option<string?>("--only")
+        {
+            Description = "The reverse ablation: only these instrument effects stay on (names as for --without); not with --without.",
+        };
+        var edges = new Option<int>("--edge-exclusion")
+        {
+            Description = "The analysis leaves each chromosome's rim, this many pixels deep, out of its region statistics and correlations (AnalysisOptions.EdgeExclusion: there a scanned pixel mixes chromosome and substrate), and the truth leaves out the true chromosomes' rim alike; default 0: every pixel.",
+        };
+        var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, json,
+            seeds, model, pixels, field, correct, process, without, only, edges, breakdown, json,
         };
-        command.SetAction(parse => Run(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct), parse.GetValue(process), parse.GetValue(json), output, error));
+        command.SetAction(parse => Run(
+            new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
+                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(breakdown), parse.GetValue(json)),
+            output, error));
         return command;
     }
 
-    private static int Run(string seedText, string modelPath, int pixels, double fieldUm, string? corrections, string? steps, bool json, TextWriter output, TextWriter error)
+    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, bool Breakdown, bool Json);
+
+    private static int Run(Settings settings, TextWriter output, TextWriter error)
     {
+        var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, breakdown, json) = settings;
         var errors = new List<string>();
+        if (!InstrumentEffects.TryParse(withoutText, out var ablated, out var effectError))
+        {
+            errors.Add($"--without: {effectError}");
+        }
+
+        if (!InstrumentEffects.TryParse(onlyText, out var kept, out effectError))
+        {
+            errors.Add($"--only: {effectError}");
+        }
+        else if (onlyText is not null && withoutText is not null)
+        {
+            errors.Add("--only and --without: give one of them, not both.");
+        }
+
         ProcessingChain? acquisition = null;
         if (!string.IsNullOrWhiteSpace(corrections))
         {
@@ -100,6 +138,8 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion };
+        errors.AddRange(analysisOptions.Validate().Select(e => "--edge-exclusion: " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--pixels = {pixels}: must be even and in [64, 2048]."));
@@ -157,13 +197,13 @@ internal static class EvalAnalysisCommand
             new Variant("bicubic ×2", $"half scan → {pixels}² bicubic"),
             new Variant(entry.Name + " ×2", $"half scan → {pixels}² {entry.Name}"),
         };
-        var analyzer = new ChromosomeAnalyzer();
+        var analyzer = new ChromosomeAnalyzer(analysisOptions);
         var truthChromosomes = 0;
         foreach (var seed in seeds.Seeds())
         {
             var field = fieldUm * 1e-6;
             var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = field, FieldSizeY = field, ReferenceGridPixels = pixels });
-            var instrument = new InstrumentOptions();
+            var instrument = onlyText is null ? InstrumentEffects.Without(new InstrumentOptions(), ablated) : InstrumentEffects.Only(new InstrumentOptions(), kept);
             var full = GridTruth.Of(specimen, pixels, field, instrument);
             var half = GridTruth.Of(specimen, pixels / 2, field, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
@@ -187,7 +227,8 @@ internal static class EvalAnalysisCommand
         var rows = variants.Select(v => v.Summarize()).ToArray();
         var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
         var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, rows);
+        var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, rows);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -195,7 +236,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; centromere error in {pixels}² pixels"));
         output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
         foreach (var r in rows)
         {
@@ -205,6 +246,18 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
+        output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} |Δr| med {r.PearsonCorrectedErrorMedian,6:F3}  max {r.PearsonCorrectedErrorMax,5:F2}  ≤0.05 {r.PearsonCorrectedWithin005,5:P0}  ({r.PearsonCorrectedCount} of the r corrected)"));
+        }
+
+        if (breakdown)
+        {
+            WriteBreakdown(rows, output);
+        }
+
         return ExitCodes.Ok;
     }
 
@@ -236,7 +289,8 @@ internal static class EvalAnalysisCommand
     }
 
     /// <summary>One frame's figures against its truth.</summary>
-    private sealed record TruthFigures(List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<double> PearsonErrors, List<double> MeanErrors)
+    private sealed record TruthFigures(
+        List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<Cell> PearsonErrors, List<Cell> CorrectedErrors, List<Cell> MeanErrors)
     {
         public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
         {
@@ -259,7 +313,7 @@ internal static class EvalAnalysisCommand
                 size[found[i]]++;
             }
 
-            var figures = new TruthFigures([], [], 0, 0, [], []);
+            var figures = new TruthFigures([], [], 0, 0, [], [], []);
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
@@ -305,12 +359,16 @@ internal static class EvalAnalysisCommand
             return figures;
         }
 
-        /// <summary>Per region and channel: measured r and mean against those of the clean fields over the same chromosomes' true regions.</summary>
+        /// <summary>Per region and channel: measured r and mean against those of the clean fields over the same chromosomes' true regions (less their rim when the analysis leaves its rim out).</summary>
         private static void Regional(ChromosomeAnalysis analysis, GridTruth truth, HashSet<int> measured, HashSet<int> armsKnown, TruthFigures figures)
         {
             var ids = truth.Maps.Instances.Span;
             var trueLabels = truth.Maps.Labels.Span;
             var height = truth.Clean.GetChannel("Height").Data;
+
+            // The analysis leaves each chromosome's rim out of its statistics (mixed pixels): the truth leaves out the true rim alike.
+            var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, analysis.Options.EdgeExclusion);
+            var attenuated = NoiseAttenuation.Correct(analysis);
             foreach (var channel in Channels)
             {
                 var data = truth.Clean.GetChannel(channel).Data;
@@ -322,7 +380,7 @@ internal static class EvalAnalysisCommand
                     double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
                     for (var i = 0; i < ids.Length; i++)
                     {
-                        if (trueLabels[i] == label && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
+                        if (trueLabels[i] == label && !rim[i] && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
                         {
                             double x = height[i], y = data[i];
                             n++;
@@ -353,13 +411,15 @@ internal static class EvalAnalysisCommand
                     var region = Regions.ByLabel[label];
                     if (analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean is { } mean)
                     {
-                        figures.MeanErrors.Add(Math.Abs(mean - means[label]) / Math.Max(Math.Abs(means[label]), 0.05 * scale));
+                        figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / Math.Max(Math.Abs(means[label]), 0.05 * scale)));
                     }
 
                     if (channel != "Height" && double.IsFinite(pearson[label])
                         && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel)?.Pearson is { } r)
                     {
-                        figures.PearsonErrors.Add(Math.Abs(r - pearson[label]));
+                        figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label]));
+                        var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
+                        figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
                     }
                 }
             }
@@ -377,13 +437,23 @@ internal static class EvalAnalysisCommand
         }
     }
 
+    /// <summary>One (channel, region) error of one frame: r measured − true, or the mean's error relative to its scale; signed.</summary>
+    private sealed record Cell(string Channel, int Label, double Signed)
+    {
+        public double Error => Math.Abs(Signed);
+
+        /// <summary>For r corrected for noise attenuation: whether a correction applied (else the raw r stands).</summary>
+        public bool Corrected { get; init; }
+    }
+
     /// <summary>The figures of one kind of frame, pooled over the seeds.</summary>
     private sealed class Variant(string name, string description)
     {
         private readonly List<double> _iou = [];
         private readonly List<double> _centromere = [];
-        private readonly List<double> _pearson = [];
-        private readonly List<double> _means = [];
+        private readonly List<Cell> _pearson = [];
+        private readonly List<Cell> _corrected = [];
+        private readonly List<Cell> _means = [];
         private long _labelsRight;
         private long _labelsMeasured;
 
@@ -392,17 +462,40 @@ internal static class EvalAnalysisCommand
             _iou.AddRange(figures.Iou);
             _centromere.AddRange(figures.CentromerePx);
             _pearson.AddRange(figures.PearsonErrors);
+            _corrected.AddRange(figures.CorrectedErrors);
             _means.AddRange(figures.MeanErrors);
             _labelsRight += figures.LabelsRight;
             _labelsMeasured += figures.LabelsMeasured;
         }
 
-        public Row Summarize() => new(
-            name, description, _iou.Count, Median(_iou), Min(_iou), Share(_iou, v => v >= 0.9),
-            _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
-            _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
-            Median(_pearson), Max(_pearson), Share(_pearson, v => v <= 0.05),
-            Median(_means), Max(_means), Share(_means, v => v <= 0.02));
+        public Row Summarize()
+        {
+            var pearson = _pearson.Select(c => c.Error).ToList();
+            var corrected = _corrected.Select(c => c.Error).ToList();
+            var means = _means.Select(c => c.Error).ToList();
+            var breakdown = new List<BreakdownRow>();
+            foreach (var channel in Channels)
+            {
+                for (var label = 0; label < 4; label++)
+                {
+                    var r = _pearson.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    var rc = _corrected.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    var m = _means.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    breakdown.Add(new BreakdownRow(channel, Regions.ByLabel[label], r.Count,
+                        Median([.. r.Select(c => c.Signed)]), Median([.. r.Select(c => c.Error)]), Max([.. r.Select(c => c.Error)]),
+                        Median([.. rc.Select(c => c.Signed)]), Median([.. rc.Select(c => c.Error)]),
+                        m.Count, Median([.. m.Select(c => c.Signed)]), Median([.. m.Select(c => c.Error)]), Max([.. m.Select(c => c.Error)])));
+                }
+            }
+
+            return new(
+                name, description, _iou.Count, Median(_iou), Min(_iou), Share(_iou, v => v >= 0.9),
+                _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
+                _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
+                Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
+                Median(means), Max(means), Share(means, v => v <= 0.02),
+                _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
+        }
 
         private static double Median(List<double> values)
         {
@@ -426,7 +519,30 @@ internal static class EvalAnalysisCommand
         string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
         int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
-        double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
+        double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
+        int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
+        IReadOnlyList<BreakdownRow> Breakdown);
 
-    private sealed record Report(string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, IReadOnlyList<Row> Frames);
+    /// <summary>One channel and region of one kind of frame: medians over the seeds of the signed and absolute errors, and the largest.</summary>
+    private sealed record BreakdownRow(
+        string Channel, string Region, int PearsonCount, double PearsonBiasMedian, double PearsonErrorMedian, double PearsonErrorMax,
+        double PearsonCorrectedBiasMedian, double PearsonCorrectedErrorMedian, int MeanCount, double MeanBiasMedian, double MeanErrorMedian, double MeanErrorMax);
+
+    private sealed record Report(
+        string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
+        int EdgeExclusion, IReadOnlyList<Row> Frames);
+
+    private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
+    {
+        output.WriteLine("  Per channel and region (medians over the seeds): r measured − true (bias), |Δr|, max; the same bias and |Δr| of r corrected for noise; mean error relative to its scale (bias), |error|, max");
+        output.WriteLine("  frame            channel    region       r bias   |Δr|    max   corr. bias |Δr|    mean bias   |err|     max");
+        foreach (var row in rows)
+        {
+            foreach (var b in row.Breakdown)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {row.Frame,-15}  {b.Channel,-9}  {b.Region,-11} {b.PearsonBiasMedian,7:F3} {b.PearsonErrorMedian,6:F3} {b.PearsonErrorMax,6:F3}   {b.PearsonCorrectedBiasMedian,7:F3} {b.PearsonCorrectedErrorMedian,6:F3}   {b.MeanBiasMedian,9:P1} {b.MeanErrorMedian,7:P1} {b.MeanErrorMax,7:P1}"));
+            }
+        }
+    }
 }

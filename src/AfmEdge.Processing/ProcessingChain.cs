@@ -38,6 +38,7 @@ public sealed class ProcessingChain
         "tip-dilate:RADIUS_NM", "tip-erode:RADIUS_NM (paraboloid tip, 0-10000 nm)", "tip-erode:blind[:SIZE[:THRESHOLD_NM]] (SIZE odd px, default 11)",
         "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
         "register:midpoint[:K] (trace and retrace to their midpoint along the fast axis: hysteresis, lag; K 0-3)",
+        "merge-retrace[:K] (each trace becomes the mean of trace and retrace; a height the lower where they differ by over K robust σ, default 3)",
     ];
 
     public static ProcessingChain Parse(IEnumerable<string> steps)
@@ -506,6 +507,8 @@ public sealed class ProcessingChain
                 ("register", 2) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, crop: crop),
                 ("register", 3) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), crop: crop),
                 ("register", 4) when parts[1] == "probes" => new FrameRegistration(RegistrationMode.Probes, Names(parts[2], "PROBES"), Names(parts[3], "REFERENCE"), crop: crop),
+                ("merge-retrace", 1) => new TraceRetraceMerge(),
+                ("merge-retrace", 2) => new TraceRetraceMerge(Number(parts[1], "K", 0, 100, exclusiveMin: true)),
                 ("register", 2) when parts[1] == "midpoint" && !crop => new MidpointRegistration(),
                 ("register", 3) when parts[1] == "midpoint" && !crop => new MidpointRegistration(Integer(parts[2], "K", 0, 3)),
                 _ => throw new FormatException(string.Create(CultureInfo.InvariantCulture,

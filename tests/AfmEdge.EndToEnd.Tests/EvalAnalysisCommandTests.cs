@@ -89,6 +89,41 @@ public sealed class EvalAnalysisCommandTests
         Assert.True(frames[1].GetProperty("measured").GetInt32() > 0);
     }
 
+    [Fact]
+    public async Task EvalAnalysis_WithoutAll_ScanScoresLikeTheCleanFrame()
+    {
+        // Every instrument effect off: the scan is the specimen sampled along the scan path, so its r and means match
+        // the truth as closely as the clean frame's do; the breakdown lists every channel and region.
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--without", "all", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("all", document.RootElement.GetProperty("effectsOff").GetString());
+        Assert.Equal(0, document.RootElement.GetProperty("edgeExclusion").GetInt32());
+        var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
+        var clean = frames[0];
+        var scan = frames[1];
+        Assert.Equal(clean.GetProperty("measured").GetInt32(), scan.GetProperty("measured").GetInt32());
+        Assert.InRange(scan.GetProperty("pearsonErrorMedian").GetDouble(), 0, clean.GetProperty("pearsonErrorMedian").GetDouble() + 0.01);
+        Assert.InRange(scan.GetProperty("meanErrorMedian").GetDouble(), 0, clean.GetProperty("meanErrorMedian").GetDouble() + 0.005);
+        var breakdown = scan.GetProperty("breakdown").EnumerateArray().ToArray();
+        Assert.Equal(16, breakdown.Length);
+        Assert.Contains(breakdown, b => b.GetProperty("channel").GetString() == "Potential" && b.GetProperty("region").GetString() == "centromere");
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_OnlyOneEffect_NamesTheRestAsOffAndBreakdownPrints()
+    {
+        var (exit, text, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--only", "probes", "--breakdown");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("instrument effects off: all but probes", text, StringComparison.Ordinal);
+        Assert.Contains("Per channel and region", text, StringComparison.Ordinal);
+        Assert.Contains("Potential  centromere", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--seeds", "1000-1001", "overlaps trainSeeds")]
     [InlineData("--pixels", "101", "--pixels = 101")]
@@ -96,6 +131,9 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--model", "/nonexistent/model.onnx", "--model = /nonexistent/model.onnx")]
     [InlineData("--process", "level:plane,smooth:9", "'smooth:9' is unknown")]
     [InlineData("--correct", "register:midpoint:7", "--correct: ")]
+    [InlineData("--without", "tip,gremlins", "--without: 'gremlins' is not an instrument effect")]
+    [InlineData("--only", "wobble", "--only: 'wobble' is not an instrument effect")]
+    [InlineData("--edge-exclusion", "-1", "--edge-exclusion: EdgeExclusion = -1")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };
@@ -113,5 +151,30 @@ public sealed class EvalAnalysisCommandTests
 
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_EdgeExclusionAndMergedRetrace_CleanFrameStillMatchesItsTruth()
+    {
+        // The rim is left out of the analysis and of the truth alike, so the clean frame keeps matching.
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--correct", "register:midpoint,merge-retrace", "--process", "register:probes", "--edge-exclusion", "1", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(1, document.RootElement.GetProperty("edgeExclusion").GetInt32());
+        Assert.Equal("register:midpoint,merge-retrace", document.RootElement.GetProperty("corrections").GetString());
+        var clean = document.RootElement.GetProperty("frames")[0];
+        Assert.InRange(clean.GetProperty("pearsonErrorMedian").GetDouble(), 0, 0.05);
+        Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 0.02);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_OnlyAndWithout_IsBadUsage()
+    {
+        var (exit, _, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel(), "--only", "tip", "--without", "noise");
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("--only and --without", error, StringComparison.Ordinal);
     }
 }
