@@ -204,15 +204,7 @@ public static class HeightSegmenter
     /// <summary>Otsu's threshold over a 1024-bin histogram between the 0.1 and 99.9 percentile-ish extremes.</summary>
     internal static double Otsu(ReadOnlySpan<float> data)
     {
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        foreach (var v in data)
-        {
-            if (float.IsFinite(v))
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
-        }
+        var (min, max) = FiniteRange(data);
 
         if (!(max > min))
         {
@@ -271,6 +263,46 @@ public static class HeightSegmenter
         }
 
         return min + ((bestBin + 1) / scale);
+    }
+
+    /// <summary>The least and the greatest finite value (+∞ and −∞ when there is none).</summary>
+    internal static (float Min, float Max) FiniteRange(ReadOnlySpan<float> data)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && data.Length >= Vector256<float>.Count)
+        {
+            // Non-finite lanes are replaced by the identity of each side (a minimum and a maximum do not depend on the order).
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+            Vector256<float> mins = infinity, maxs = negativeInfinity;
+            ref var start = ref MemoryMarshal.GetReference(data);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var finite = Vector256.LessThan(Vector256.Abs(v), infinity);
+                mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, v, infinity));
+                maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, v, negativeInfinity));
+            }
+
+            for (var lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                min = Math.Min(min, mins[lane]);
+                max = Math.Max(max, maxs[lane]);
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            var v = data[i];
+            if (float.IsFinite(v))
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+        }
+
+        return (min, max);
     }
 
     /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
@@ -85,11 +88,14 @@ internal sealed class FrameOrder : IDisposable
             for (var k = 0; k < count - 1; k++)
             {
                 var shift = 32 + (passes[k] * Bits);
-                var offsets = histograms.Slice(passes[k] * Buckets, Buckets);
-                for (var i = 0; i < n; i++)
+
+                // Unchecked indexing: a bucket's offset stays below n (the histogram counted exactly these words).
+                ref var offsets = ref MemoryMarshal.GetReference(histograms.Slice(passes[k] * Buckets, Buckets));
+                ref var target = ref MemoryMarshal.GetArrayDataReference(to);
+                foreach (var word in from.AsSpan(0, n))
                 {
-                    var word = from[i];
-                    to[offsets[(int)((word >> shift) & (Buckets - 1))]++] = word;
+                    ref var offset = ref Unsafe.Add(ref offsets, (nint)((word >> shift) & (Buckets - 1)));
+                    Unsafe.Add(ref target, offset++) = word;
                 }
 
                 (from, to) = (to, from);

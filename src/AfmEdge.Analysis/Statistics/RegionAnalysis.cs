@@ -37,8 +37,9 @@ internal static class RegionAnalysis
     private const int ResampleChunk = 64;
 
     /// <param name="orders">Every channel's whole-frame order (<see cref="FrameOrder"/>): height first, then <paramref name="channels"/>.</param>
+    /// <param name="shareHeightSide">Whether channels finite wherever height is take the height side of their sums from the region's <see cref="HeightSide"/> (false: each sums it again; the tests compare the two).</param>
     public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, IReadOnlyList<FrameOrder> orders, int width, int rows,
-        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null)
+        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null, bool shareHeightSide = true)
     {
         var clock = StageClock.Start(times);
         if (orders.Count != channels.Count + 1)
@@ -51,6 +52,11 @@ internal static class RegionAnalysis
         // Group pixel indices by region (counting sort, raster order inside each region).
         // The labels may be a rented array, longer than the frame.
         var pixels = width * rows;
+        if (pixels > 1 << SortedChannel.PlaceBits)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"A {width}×{rows} frame has more than 2^{SortedChannel.PlaceBits} pixels, the most the region statistics index.");
+        }
+
         var counts = new int[RegionCount + 1];
         foreach (var l in labels.AsSpan(0, pixels))
         {
@@ -67,7 +73,9 @@ internal static class RegionAnalysis
 
         var pool = AnalysisPool<int>.Shared;
         var grouped = pool.Rent(pixels);
-        var position = pool.Rent(pixels);
+        // Per pixel, its region (top 8 bits) and its place among the region's members (low 24): one read per pixel
+        // where the channels' orders are split into regions, whose pixels come in value order, all over the frame.
+        var place = pool.Rent(pixels);
         var fill = counts[..RegionCount].ToArray();
         for (var i = 0; i < pixels; i++)
         {
@@ -76,7 +84,11 @@ internal static class RegionAnalysis
             {
                 var slot = fill[l]++;
                 grouped[slot] = i;
-                position[i] = slot - counts[l];
+                place[i] = (l << SortedChannel.PlaceBits) | (slot - counts[l]);
+            }
+            else
+            {
+                place[i] = -1;
             }
         }
 
@@ -124,7 +136,7 @@ internal static class RegionAnalysis
 
                 var c = item - RegionCount;
                 var split = new SortedChannel?[RegionCount];
-                SortedChannel.Split(orders[c], labels, position, sizes, split);
+                SortedChannel.Split(orders[c], place, sizes, split);
                 for (var r = 0; r < RegionCount; r++)
                 {
                     var slot = (r * channelCount) + c;
@@ -138,7 +150,7 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: region frames, split sorts, describe", clock);
 
             // Every region's heights ranked among its correlated members, once for all channels.
-            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount]));
+            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount], options.MutualInformationBins));
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
             Parallel.For(0, RegionCount * channels.Count, item =>
@@ -146,7 +158,7 @@ internal static class RegionAnalysis
                 var r = item / channels.Count;
                 var c = item % channels.Count;
                 var (correlation, pearson, spearman) = Correlate(frames[r], sorted[r * channelCount], sorted[(r * channelCount) + c + 1], height,
-                    all[c + 1], c, Regions.ByLabel[r], options);
+                    all[c + 1], c, Regions.ByLabel[r], options, shareHeightSide);
                 correlations[item] = correlation;
                 estimates[item] = (pearson, spearman);
             });
@@ -168,7 +180,7 @@ internal static class RegionAnalysis
             }
 
             pool.Return(grouped);
-            pool.Return(position);
+            pool.Return(place);
         }
 
         var differences = new List<RegionDifference>();
@@ -281,7 +293,7 @@ internal static class RegionAnalysis
     }
 
     private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel heightOrder, SortedChannel channelOrder,
-        float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options)
+        float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options, bool shareHeightSide)
     {
         var members = frame.Members.Span;
         var m = members.Length;
@@ -380,6 +392,11 @@ internal static class RegionAnalysis
             }
 
             channelOrder.Ranks(pairOf, rankY);
+            if (shareHeightSide && shared && frame.Height is { } side)
+            {
+                return CorrelateShared(frame, side, ys.AsSpan(0, n), sy, rankY, channelIndex, none, channel.Name, region, options);
+            }
+
             var mx = sx / n;
             var my = sy / n;
             double vx = 0, vy = 0;
@@ -484,6 +501,112 @@ internal static class RegionAnalysis
                 floatPool.Return(ownRankX);
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Correlate"/> for a channel finite over all of a region's correlated members: its pairs' height side (the
+    /// standardised heights' block sums, their rank bins and sums, σ) was summed once for every such channel
+    /// (<see cref="HeightSide"/>), in the same order, so only the channel's own sums are left here; the results are the
+    /// same to the last bit. <paramref name="rankY"/> holds the channel's ranks.
+    /// </summary>
+    private static (RegionCorrelation Correlation, double Pearson, double Spearman) CorrelateShared(RegionFrame frame, HeightSide side,
+        ReadOnlySpan<double> ys, double sy, float[] rankY, int channelIndex,
+        RegionCorrelation none, string channel, string region, AnalysisOptions options)
+    {
+        var n = ys.Length;
+        var my = sy / n;
+        var sdy = PopulationSd(ys, my);
+        if (!(sdy > 0))
+        {
+            return (none, double.NaN, double.NaN);
+        }
+
+        var xs = frame.PairHeight.AsSpan(0, n);
+        var rankX = frame.HeightRanks;
+        var binX = side.Bins;
+        var mx = side.Mean;
+        var invX = side.InverseSd;
+        var invY = 1 / sdy;
+        var rankMean = (n + 1) / 2.0;
+        var rankScale = 1.0 / n;
+        var table = frame.Table;
+        var stride = frame.Stride;
+        var column = channelIndex * Moments;
+        double pxy = 0, pyy = 0, rxy = 0, ryy = 0;
+        var bins = options.MutualInformationBins;
+        var binScale = (double)bins / n;
+        // Two joint histograms, for even and odd pairs: neighbouring pixels mostly share a bin, and consecutive increments
+        // of one counter would each wait for the one before.
+        var cells = bins * bins;
+        var joint = AnalysisPool<int>.Shared.Rent(2 * cells);
+        Array.Clear(joint, 0, 2 * cells);
+        var q = 0;
+        for (var run = 0; run < side.Runs; run++)
+        {
+            var end = side.RunEnd[run];
+            var start = q;
+            double sb = 0, sbb = 0, sab = 0, qb = 0, qbb = 0, qab = 0;
+            for (; q < end; q++)
+            {
+                var a = (xs[q] - mx) * invX;
+                var b = (ys[q] - my) * invY;
+                var ra = (rankX[q] - rankMean) * rankScale;
+                var rb = (rankY[q] - rankMean) * rankScale;
+                joint[((q & 1) * cells) + binX[q] + RankBin(rankY[q], binScale, bins)]++;
+                sb += b;
+                sbb += b * b;
+                sab += a * b;
+                qb += rb;
+                qbb += rb * rb;
+                qab += ra * rb;
+            }
+
+            var count = q - start;
+            var sums = side.RunSums.AsSpan(run * 4, 4);
+            var o = (side.RunBlock[run] * stride) + column;
+            table[o] += count;
+            table[o + 1] += sums[0];
+            table[o + 2] += sb;
+            table[o + 3] += sums[1];
+            table[o + 4] += sbb;
+            table[o + 5] += sab;
+            table[o + 6] += count;
+            table[o + 7] += sums[2];
+            table[o + 8] += qb;
+            table[o + 9] += sums[3];
+            table[o + 10] += qbb;
+            table[o + 11] += qab;
+            pxy += sab;
+            pyy += sbb;
+            rxy += qab;
+            ryy += qbb;
+        }
+
+        var pxx = side.SumSquares;
+        var rxx = side.RankSumSquares;
+        var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
+        var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
+        for (var cell = 0; cell < cells; cell++)
+        {
+            joint[cell] += joint[cells + cell];
+        }
+
+        var mi = MutualInformation(joint.AsSpan(0, cells), bins, n);
+        AnalysisPool<int>.Shared.Return(joint);
+        return (new RegionCorrelation(region, channel, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
+    }
+
+    /// <summary>√(Σ(v − mean)² / n), summed in order (as the general path sums each side of the pairs).</summary>
+    internal static double PopulationSd(ReadOnlySpan<double> values, double mean)
+    {
+        double squares = 0;
+        foreach (var v in values)
+        {
+            var d = v - mean;
+            squares += d * d;
+        }
+
+        return Math.Sqrt(squares / values.Length);
     }
 
     /// <summary>Block bootstrap of every region's r and ρ, all channels of a region per resample, chunks of resamples in parallel.</summary>
@@ -804,7 +927,7 @@ internal static class RegionAnalysis
     }
 
     /// <summary>The rank's bin of <paramref name="bins"/> equal-count bins; <paramref name="scale"/> is bins / n.</summary>
-    private static int RankBin(float rank, double scale, int bins) => Math.Min(bins - 1, (int)((rank - 1) * scale));
+    internal static int RankBin(float rank, double scale, int bins) => Math.Min(bins - 1, (int)((rank - 1) * scale));
 
     /// <summary>The same from the joint histogram of the bins (row: x bin); its marginals are its row and column sums.</summary>
     private static double MutualInformation(ReadOnlySpan<int> joint, int bins, int n)

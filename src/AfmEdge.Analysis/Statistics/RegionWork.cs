@@ -61,11 +61,15 @@ internal sealed class RegionFrame : IDisposable
         ? throw new InvalidOperationException("The heights of the region are not ranked yet.")
         : _heightRanks.AsSpan(0, Pairs);
 
-    /// <summary>Ranks the correlated members' heights from the region's sorted heights.</summary>
-    public void RankHeight(SortedChannel heightOrder)
+    /// <summary>The height side of the pairs, once <see cref="RankHeight"/> ran (null when fewer than 3 pairs or no spread in height).</summary>
+    public HeightSide? Height { get; private set; }
+
+    /// <summary>Ranks the correlated members' heights from the region's sorted heights, and sums their height side.</summary>
+    public void RankHeight(SortedChannel heightOrder, int bins)
     {
         _heightRanks ??= AnalysisPool<float>.Shared.Rent(Math.Max(1, Pairs));
         heightOrder.Ranks(PairOf.AsSpan(0, Members.Length), _heightRanks);
+        Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, HeightRanks, bins);
     }
 
     public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels)
@@ -188,6 +192,8 @@ internal sealed class RegionFrame : IDisposable
         {
             AnalysisPool<float>.Shared.Return(_heightRanks);
         }
+
+        Height?.Dispose();
     }
 
     /// <summary>
@@ -203,6 +209,115 @@ internal sealed class RegionFrame : IDisposable
             && (y == 0 || Same(labels[p - width], l)) && (y == rows - 1 || Same(labels[p + width], l));
 
         static bool Same(byte neighbour, byte label) => neighbour == label || neighbour == 0;
+    }
+}
+
+/// <summary>
+/// What every channel finite over a region's correlated members shares in its correlation with height: the heights' mean and
+/// σ, each pair's height rank bin (premultiplied by the bin count: the joint histogram's row), and per run of pairs in one
+/// bootstrap block (a block's width along a row) the sums of the standardised heights, of their squares, of the centred
+/// ranks and of theirs, with the totals of the squares. Each is summed exactly as the per-channel pass summed it.
+/// </summary>
+internal sealed class HeightSide : IDisposable
+{
+    private HeightSide(double mean, double inverseSd, int[] bins, int runs, int[] runEnd, int[] runBlock, double[] runSums, double sumSquares, double rankSumSquares)
+    {
+        Mean = mean;
+        InverseSd = inverseSd;
+        Bins = bins;
+        Runs = runs;
+        RunEnd = runEnd;
+        RunBlock = runBlock;
+        RunSums = runSums;
+        SumSquares = sumSquares;
+        RankSumSquares = rankSumSquares;
+    }
+
+    public double Mean { get; }
+
+    public double InverseSd { get; }
+
+    /// <summary>Per pair: its height's rank bin times the bin count.</summary>
+    public int[] Bins { get; }
+
+    public int Runs { get; }
+
+    /// <summary>Per run: the pair after its last.</summary>
+    public int[] RunEnd { get; }
+
+    /// <summary>Per run: its block slot.</summary>
+    public int[] RunBlock { get; }
+
+    /// <summary>Per run, four: Σa, Σa², Σr, Σr² (a the standardised height, r the centred, scaled rank).</summary>
+    public double[] RunSums { get; }
+
+    /// <summary>Σ over runs of Σa².</summary>
+    public double SumSquares { get; }
+
+    /// <summary>Σ over runs of Σr².</summary>
+    public double RankSumSquares { get; }
+
+    public static HeightSide? Create(ReadOnlySpan<double> xs, ReadOnlySpan<int> blockOfPair, double sum, ReadOnlySpan<float> rankX, int bins)
+    {
+        var n = xs.Length;
+        if (n < 3)
+        {
+            return null;
+        }
+
+        var mx = sum / n;
+        var sdx = RegionAnalysis.PopulationSd(xs, mx);
+        if (!(sdx > 0))
+        {
+            return null;
+        }
+
+        var invX = 1 / sdx;
+        var rankMean = (n + 1) / 2.0;
+        var rankScale = 1.0 / n;
+        var binScale = (double)bins / n;
+        var binOf = AnalysisPool<int>.Shared.Rent(n);
+        var runEnd = AnalysisPool<int>.Shared.Rent(n);
+        var runBlock = AnalysisPool<int>.Shared.Rent(n);
+        var runSums = AnalysisPool<double>.Shared.Rent(4 * n);
+        double pxx = 0, rxx = 0;
+        var runs = 0;
+        var q = 0;
+        while (q < n)
+        {
+            var block = blockOfPair[q];
+            double sa = 0, saa = 0, qa = 0, qaa = 0;
+            for (; q < n && blockOfPair[q] == block; q++)
+            {
+                var a = (xs[q] - mx) * invX;
+                var ra = (rankX[q] - rankMean) * rankScale;
+                binOf[q] = RegionAnalysis.RankBin(rankX[q], binScale, bins) * bins;
+                sa += a;
+                saa += a * a;
+                qa += ra;
+                qaa += ra * ra;
+            }
+
+            runEnd[runs] = q;
+            runBlock[runs] = block;
+            runSums[4 * runs] = sa;
+            runSums[(4 * runs) + 1] = saa;
+            runSums[(4 * runs) + 2] = qa;
+            runSums[(4 * runs) + 3] = qaa;
+            runs++;
+            pxx += saa;
+            rxx += qaa;
+        }
+
+        return new HeightSide(mx, invX, binOf, runs, runEnd, runBlock, runSums, pxx, rxx);
+    }
+
+    public void Dispose()
+    {
+        AnalysisPool<int>.Shared.Return(Bins);
+        AnalysisPool<int>.Shared.Return(RunEnd);
+        AnalysisPool<int>.Shared.Return(RunBlock);
+        AnalysisPool<double>.Shared.Return(RunSums);
     }
 }
 
@@ -226,12 +341,15 @@ internal sealed class SortedChannel : IDisposable
     /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
     public double Sum { get; }
 
+    /// <summary>Bits of a member's place in the values <see cref="Split"/> reads (the region's label is above them).</summary>
+    public const int PlaceBits = 24;
+
     /// <summary>
-    /// Every region's sorted values from the frame's order in one pass: pixel p goes to region labels[p] (those at or above
-    /// <paramref name="regions"/>.Length go nowhere) at member position <paramref name="position"/>[p]; a region holds at
-    /// most <paramref name="sizes"/>[r] values. Ties keep raster order.
+    /// Every region's sorted values from the frame's order in one pass: pixel p goes to region place[p] &gt;&gt; <see cref="PlaceBits"/>
+    /// (those at or above <paramref name="regions"/>.Length, -1 included, go nowhere) at member position place[p]'s low bits;
+    /// a region holds at most <paramref name="sizes"/>[r] values. Ties keep raster order.
     /// </summary>
-    public static void Split(FrameOrder order, byte[] labels, int[] position, ReadOnlySpan<int> sizes, Span<SortedChannel?> regions)
+    public static void Split(FrameOrder order, int[] place, ReadOnlySpan<int> sizes, Span<SortedChannel?> regions)
     {
         var count = regions.Length;
         var values = new float[count][];
@@ -250,14 +368,14 @@ internal sealed class SortedChannel : IDisposable
         var pixels = order.Pixels;
         for (var i = 0; i < sorted.Length; i++)
         {
-            var p = pixels[i];
-            var r = labels[p];
+            var at = place[pixels[i]];
+            var r = (int)((uint)at >> PlaceBits);
             if (r < count)
             {
                 var f = fill[r]++;
                 var v = sorted[i];
                 values[r][f] = v;
-                positions[r][f] = position[p];
+                positions[r][f] = at & ((1 << PlaceBits) - 1);
                 sums[r] += v;
             }
         }
