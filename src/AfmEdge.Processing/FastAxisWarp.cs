@@ -21,10 +21,11 @@ public static class FastAxisWarp
     // Rows are split over the cores above this many pixels.
     private const long ParallelPixels = 64 * 1024;
 
-    public static Channel Apply(Channel channel, ReadOnlySpan<double> shift)
+    /// <summary>The channel warped by <paramref name="shift"/>, into an array rented from <paramref name="buffers"/> when one is given.</summary>
+    public static Channel Apply(Channel channel, ReadOnlySpan<double> shift, ChannelBufferPool? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        var output = new float[channel.Data.Length];
+        var output = ChannelBufferPool.Allocate(buffers, channel.Data.Length);
         Apply(channel.Memory, output, channel.Width, channel.Height, shift);
         return channel.WithData(channel.Width, channel.Height, output);
     }

@@ -50,7 +50,16 @@ public sealed class MidpointRegistration : IFrameOperation
 
     public string Name => Options.Degree == DefaultDegree ? "register:midpoint" : string.Create(CultureInfo.InvariantCulture, $"register:midpoint:{Options.Degree}");
 
-    public Frame Apply(Frame frame)
+    public Frame Apply(Frame frame) => Register(frame, buffers: null);
+
+    /// <summary>As <see cref="Apply(Frame)"/>, with every moved channel written into an array rented from <paramref name="buffers"/>.</summary>
+    public Frame Apply(Frame frame, ChannelBufferPool buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        return Register(frame, buffers);
+    }
+
+    private Frame Register(Frame frame, ChannelBufferPool? buffers)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = frame.Channels.ToArray();
@@ -104,7 +113,7 @@ public sealed class MidpointRegistration : IFrameOperation
                     shift[x] = sign * used.At(x);
                 }
 
-                channels[index] = FastAxisWarp.Apply(channels[index], shift);
+                channels[index] = FastAxisWarp.Apply(channels[index], shift, buffers);
             }
         }
 

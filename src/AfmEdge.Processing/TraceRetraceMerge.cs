@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using AfmEdge.Core;
 
@@ -37,7 +38,16 @@ public sealed class TraceRetraceMerge : IFrameOperation
 
     public string Name => Threshold == DefaultThreshold ? "merge-retrace" : string.Create(CultureInfo.InvariantCulture, $"merge-retrace:{Threshold}");
 
-    public Frame Apply(Frame frame)
+    public Frame Apply(Frame frame) => MergeFrame(frame, buffers: null);
+
+    /// <summary>As <see cref="Apply(Frame)"/>, with every merged channel written into an array rented from <paramref name="buffers"/>.</summary>
+    public Frame Apply(Frame frame, ChannelBufferPool buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        return MergeFrame(frame, buffers);
+    }
+
+    private Frame MergeFrame(Frame frame, ChannelBufferPool? buffers)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = frame.Channels.ToArray();
@@ -65,7 +75,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
             }
 
             var isHeight = trace.Unit == PhysicalUnit.Metre;
-            var merged = new float[trace.Data.Length];
+            var merged = ChannelBufferPool.Allocate(buffers, trace.Data.Length);
             var (sigmaD, lower) = Merge(trace.Data, retrace.Data, merged, isHeight ? Threshold : double.PositiveInfinity);
             channels[t] = trace.WithData(trace.Width, trace.Height, merged);
             noise.Add((trace.Name, 0.5 * sigmaD));
@@ -107,7 +117,20 @@ public sealed class TraceRetraceMerge : IFrameOperation
         }
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threshold);
-        var differences = new float[trace.Length];
+        // Scratch for the robust σ: the frame-sized differences, rented so a merge per frame commits no new memory.
+        var differences = ArrayPool<float>.Shared.Rent(trace.Length);
+        try
+        {
+            return Merge(trace, retrace, output, threshold, differences);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(differences);
+        }
+    }
+
+    private static (double SigmaDifference, double LowerShare) Merge(ReadOnlySpan<float> trace, ReadOnlySpan<float> retrace, Span<float> output, double threshold, float[] differences)
+    {
         var count = 0;
         for (var i = 0; i < trace.Length; i++)
         {
