@@ -1,4 +1,3 @@
-using System.Globalization;
 using AfmEdge.Core;
 
 namespace AfmEdge.Analysis;
@@ -15,7 +14,7 @@ public sealed record AttenuatedCorrelation(string Region, string Channel, double
 /// variance that is signal; dividing by it restores r. The noise σ must come from the data without the signal in it:
 /// the "merge-retrace" processing step measures it from trace − retrace (both directions read the same surface, so
 /// the difference is noise alone, substrate roughness included in neither) and writes it to the frame metadata
-/// ("noise.CHANNEL" in the channel's base unit and "noise.grid" = "W×H"). Those entries hold only for the frame they
+/// (<see cref="MeasurementNoise"/>: "noise.CHANNEL" in the channel's base unit and "noise.grid" = "W×H"). Those entries hold only for the frame they
 /// were measured on: a frame of another size, or one an enhancer produced (metadata "enhancer": its noise is not the
 /// scan's), gets no correction. Slow noise that trace and retrace share (1/f components slower than a line) is not seen
 /// by the difference, so the correction is a lower bound of the attenuation.
@@ -30,12 +29,7 @@ public static class NoiseAttenuation
     {
         ArgumentNullException.ThrowIfNull(frame);
         sigma = double.NaN;
-        var grid = string.Create(CultureInfo.InvariantCulture, $"{frame.Width}×{frame.Height}");
-        return !frame.Metadata.ContainsKey("enhancer")
-            && frame.Metadata.TryGetValue("noise.grid", out var measuredOn) && measuredOn == grid
-            && frame.Metadata.TryGetValue("noise." + channel, out var text)
-            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out sigma)
-            && sigma >= 0 && double.IsFinite(sigma);
+        return !frame.Metadata.ContainsKey("enhancer") && MeasurementNoise.TryGet(frame, channel, out sigma);
     }
 
     /// <summary>Every region correlation of <paramref name="analysis"/> with its correction where the noise is known.</summary>

@@ -14,7 +14,8 @@ namespace AfmEdge.Processing;
 /// kept there. Other channels (currents, potentials, forces) are always averaged: the feedback does not hang their
 /// probes. The retrace channels are left as they are. The frame metadata entry "merge.retrace" lists per channel the
 /// noise σ of the merged channel, σ_d / 2 with σ_d = 1.4826 × MAD of trace − retrace (the noise of each direction is
-/// σ_d / √2 when the two are independent), and for heights the share of pixels where the lower was kept.
+/// σ_d / √2 when the two are independent), and for heights the share of pixels where the lower was kept; the noise σ also
+/// goes to the entries of <see cref="MeasurementNoise"/>, which the analysis reads.
 /// </summary>
 public sealed class TraceRetraceMerge : IFrameOperation
 {
@@ -84,25 +85,8 @@ public sealed class TraceRetraceMerge : IFrameOperation
         }
 
         var result = frame.With(channels, MetadataKey, report.Count == 0 ? "no trace/retrace pair; nothing merged" : string.Join("; ", report));
-        foreach (var (channel, sigma) in noise)
-        {
-            result = result.With(result.Channels, NoiseKey(channel), sigma.ToString("R", CultureInfo.InvariantCulture));
-        }
-
-        return noise.Count == 0 ? result : result.With(result.Channels, NoiseGridKey, GridText(frame.Width, frame.Height));
+        return MeasurementNoise.With(result, noise);
     }
-
-    /// <summary>
-    /// The metadata entry with the noise σ of a merged channel (base unit, invariant culture): trace − retrace sees only
-    /// the noise, never the surface (both directions read the same roughness), so this is the measurement noise alone.
-    /// </summary>
-    public static string NoiseKey(string channel) => "noise." + channel;
-
-    /// <summary>The metadata entry naming the grid ("W×H") the noise entries were measured on.</summary>
-    public static string NoiseGridKey => "noise.grid";
-
-    /// <summary>How <see cref="NoiseGridKey"/> writes a grid.</summary>
-    public static string GridText(int width, int height) => string.Create(CultureInfo.InvariantCulture, $"{width}×{height}");
 
     /// <summary>
     /// Merges <paramref name="trace"/> and <paramref name="retrace"/> into <paramref name="output"/>: the mean where they

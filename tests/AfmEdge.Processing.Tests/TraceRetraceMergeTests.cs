@@ -87,10 +87,10 @@ public sealed class TraceRetraceMergeTests
         Assert.Equal("merge-retrace", merged.Metadata["processing"]);
 
         // The noise of the merged channels, for the analysis: half the robust σ of trace − retrace.
-        Assert.Equal("32×8", merged.Metadata[TraceRetraceMerge.NoiseGridKey]);
+        Assert.Equal("32×8", merged.Metadata[MeasurementNoise.GridKey]);
         var (sigmaCurrent, _) = TraceRetraceMerge.Merge(currentT, currentR, new float[n], double.PositiveInfinity);
-        Assert.Equal(0.5 * sigmaCurrent, double.Parse(merged.Metadata[TraceRetraceMerge.NoiseKey("Current")], System.Globalization.CultureInfo.InvariantCulture), 9);
-        Assert.InRange(double.Parse(merged.Metadata[TraceRetraceMerge.NoiseKey("Height")], System.Globalization.CultureInfo.InvariantCulture), 0.1, 3.0);
+        Assert.Equal(0.5 * sigmaCurrent, double.Parse(merged.Metadata[MeasurementNoise.Key("Current")], System.Globalization.CultureInfo.InvariantCulture), 9);
+        Assert.InRange(double.Parse(merged.Metadata[MeasurementNoise.Key("Height")], System.Globalization.CultureInfo.InvariantCulture), 0.1, 3.0);
     }
 
     [Fact]
