@@ -175,26 +175,8 @@ internal static class BenchFormatsCommand
             (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)runs, (GC.CollectionCount(2) - gen2) / (double)runs);
     }
 
-    /// <summary>
-    /// The process's minor page faults so far (/proc/self/stat, field 10), NaN where there is no such file: each one is a
-    /// page of memory the process touched for the first time, which is what a new 1 MB channel array costs.
-    /// </summary>
-    private static double MinorFaults()
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText("/proc/self/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return double.NaN;
-        }
-
-        // The command name in parentheses may hold spaces; the fields after it start at field 3 (the state).
-        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 10 - 3 && double.TryParse(fields[10 - 3], NumberStyles.None, CultureInfo.InvariantCulture, out var faults) ? faults : double.NaN;
-    }
+    /// <summary>The process's minor page faults so far (<see cref="BenchTiming.MinorFaults"/>), NaN where there is no /proc.</summary>
+    private static double MinorFaults() => BenchTiming.MinorFaults() ?? double.NaN;
 
     /// <summary>The process's CPU time (every thread, the GC's included) spent while <paramref name="run"/> ran.</summary>
     private static double CpuMilliseconds(Action run)

@@ -35,21 +35,20 @@ internal static class BenchTiming
     /// </summary>
     public static long? MinorFaults()
     {
+        string stat;
         try
         {
-            if (!File.Exists("/proc/self/stat"))
-            {
-                return null;
-            }
-
-            // The command name (field 2) is in parentheses and may hold spaces: count the fields after its ')'.
-            var stat = File.ReadAllText("/proc/self/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[10 - 3], System.Globalization.CultureInfo.InvariantCulture);
+            stat = File.ReadAllText("/proc/self/stat");
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
+
+        // The command name (field 2) is in parentheses and may hold spaces: count the fields after its ')', from field 3.
+        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 10 - 3 && long.TryParse(fields[10 - 3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var faults)
+            ? faults
+            : null;
     }
 }
