@@ -32,10 +32,10 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     private readonly WinogradLayer[] _layers;
     private readonly ActivationLayout _layout;
-    private readonly float[] _ping;
-    private readonly float[] _pong;
-    private readonly float[][] _transformed;
-    private readonly float[][] _products;
+    private readonly AlignedBuffer _ping;
+    private readonly AlignedBuffer _pong;
+    private readonly AlignedBuffer[] _transformed;
+    private readonly AlignedBuffer[] _products;
     private readonly float[][] _bicubicScratch;
     private readonly WorkerGang _gang;
     private readonly int _maxWidth;
@@ -77,14 +77,14 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         _channels = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
         var maxPadded = PaddedBlocks((maxTileWidth + 3) / 4);
         _layout = new ActivationLayout(maxPadded, maxTileHeight);
-        _ping = new float[_channels * _layout.PlaneStride];
-        _pong = new float[_channels * _layout.PlaneStride];
+        _ping = new AlignedBuffer(_channels * _layout.PlaneStride);
+        _pong = new AlignedBuffer(_channels * _layout.PlaneStride);
         var maxIn = network.Layers.Max(l => l.InChannels);
         var maxOut = _layers.Max(l => l.PaddedOutChannels);
         _gang = new WorkerGang(threads, "NativeEngine");
         var scratch = new ScratchLayout(Math.Min(ChunkBlocks, maxPadded));
-        _transformed = [.. Enumerable.Range(0, threads).Select(_ => new float[scratch.Size(maxIn)])];
-        _products = [.. Enumerable.Range(0, threads).Select(_ => new float[scratch.Size(maxOut)])];
+        _transformed = [.. Enumerable.Range(0, threads).Select(_ => new AlignedBuffer(scratch.Size(maxIn)))];
+        _products = [.. Enumerable.Range(0, threads).Select(_ => new AlignedBuffer(scratch.Size(maxOut)))];
         _bicubicScratch = [.. Enumerable.Range(0, threads).Select(_ => new float[2 * maxTileWidth * maxTileHeight])];
     }
 
@@ -105,7 +105,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     /// <summary>Floats held in buffers for the largest tile (activations, transforms, scratch), for memory reports.</summary>
     public long BufferFloats =>
-        _ping.LongLength + _pong.LongLength + _transformed.Sum(t => t.LongLength) + _products.Sum(p => p.LongLength) + _bicubicScratch.Sum(s => s.LongLength);
+        (long)_ping.Length + _pong.Length + _transformed.Sum(t => (long)t.Length) + _products.Sum(p => (long)p.Length) + _bicubicScratch.Sum(s => s.LongLength);
 
     /// <summary>
     /// The halo tiles need for this engine's result to be bitwise the full-frame result: two pixels per layer, twice the
@@ -148,8 +148,8 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         // may have left samples there, and the layers never store past the image. Row −1 is never written.
         for (var c = 0; c < _channels; c++)
         {
-            _ping.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
-            _pong.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
+            _ping.Slice((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
+            _pong.Slice((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
         }
 
         fixed (float* source = input)
@@ -215,7 +215,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     }
 
     // Layer l reads the ping-pong buffer l % 2 and writes the other; the input goes into ping.
-    private float[] Source(int layer) => layer % 2 == 0 ? _ping : _pong;
+    private AlignedBuffer Source(int layer) => layer % 2 == 0 ? _ping : _pong;
 
     /// <summary>
     /// Block rows [<paramref name="first"/>, <paramref name="end"/>) of one layer. The gang hands out runs of
@@ -228,10 +228,10 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         where TOps : struct, IVectorOps<TVector>
     {
         var layer = _layers[index];
-        ref var source = ref MemoryMarshal.GetArrayDataReference(Source(index));
-        ref var destination = ref MemoryMarshal.GetArrayDataReference(Source(index + 1));
-        ref var v = ref MemoryMarshal.GetArrayDataReference(_transformed[worker]);
-        ref var m = ref MemoryMarshal.GetArrayDataReference(_products[worker]);
+        ref var source = ref Source(index).Start;
+        ref var destination = ref Source(index + 1).Start;
+        ref var v = ref _transformed[worker].Start;
+        ref var m = ref _products[worker].Start;
         for (var by = first; by < end; by++)
         {
             LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
@@ -270,7 +270,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 // Vector subtract and divide round exactly as the scalar (x − mean) / std; then deal the row out by phase.
                 TensorPrimitives.Subtract(input.Slice((c * plane) + (y * _width), _width), mean, normalised);
                 TensorPrimitives.Divide(normalised, std, normalised);
-                var row = _ping.AsSpan((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
+                var row = _ping.Slice((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
                 var p0 = row[_layout.Phase0..];
                 var p1 = row[_layout.Phase1..];
                 var p2 = row[_layout.Phase2..];
@@ -318,8 +318,8 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 {
                     var row = target.Slice(((2 * y) + dy) * 2 * _width, 2 * _width);
                     var c0 = (4 * o) + (2 * dy);
-                    var r0 = residual.AsSpan((c0 * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                    var r1 = residual.AsSpan(((c0 + 1) * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
+                    var r0 = residual.Slice((c0 * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
+                    var r1 = residual.Slice(((c0 + 1) * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
                     AddResidual(row, r0, r1, _layout, std, _width);
                 }
             }
