@@ -25,38 +25,44 @@ internal static class WinogradKernels<TVector, TOps>
 {
     /// <summary>
     /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t], ξ = 6·(row frequency) + column frequency,
-    /// for the block row whose 6×6 windows start at stored row <paramref name="row"/>.
+    /// for the block row whose 6×6 windows start at stored row <paramref name="row"/> (rows wrap as
+    /// <paramref name="layout"/> says, so the six rows are looked up once, not assumed consecutive).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputTransform(ref float source, in ActivationLayout layout, int row, int inChannels, int blocks, in ScratchLayout scratch, ref float v)
     {
         var n = TOps.Count;
         var xiStride = scratch.XiStride(inChannels);
-        var rowStride = layout.RowStride;
+        var o0 = layout.RowOffset(row);
+        var o1 = layout.RowOffset(row + 1);
+        var o2 = layout.RowOffset(row + 2);
+        var o3 = layout.RowOffset(row + 3);
+        var o4 = layout.RowOffset(row + 4);
+        var o5 = layout.RowOffset(row + 5);
         for (var i = 0; i < inChannels; i++)
         {
-            ref var r0 = ref Unsafe.Add(ref source, (i * layout.PlaneStride) + (row * rowStride));
+            ref var plane = ref Unsafe.Add(ref source, (nint)i * layout.PlaneStride);
             ref var target = ref Unsafe.Add(ref v, (nint)i * scratch.Line);
             for (var t = 0; t < blocks; t += n)
             {
                 // Column frequencies 0–2 of the six rows, then the row transform of each.
-                Low(ref r0, layout, t, out var a0, out var a1, out var a2);
-                Low(ref Unsafe.Add(ref r0, rowStride), layout, t, out var b0, out var b1, out var b2);
-                Low(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out var c0, out var c1, out var c2);
-                Low(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out var d0, out var d1, out var d2);
-                Low(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out var e0, out var e1, out var e2);
-                Low(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out var f0, out var f1, out var f2);
+                Low(ref Unsafe.Add(ref plane, o0), layout, t, out var a0, out var a1, out var a2);
+                Low(ref Unsafe.Add(ref plane, o1), layout, t, out var b0, out var b1, out var b2);
+                Low(ref Unsafe.Add(ref plane, o2), layout, t, out var c0, out var c1, out var c2);
+                Low(ref Unsafe.Add(ref plane, o3), layout, t, out var d0, out var d1, out var d2);
+                Low(ref Unsafe.Add(ref plane, o4), layout, t, out var e0, out var e1, out var e2);
+                Low(ref Unsafe.Add(ref plane, o5), layout, t, out var f0, out var f1, out var f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 0, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 1, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 2, xiStride);
 
                 // Column frequencies 3–5.
-                High(ref r0, layout, t, out a0, out a1, out a2);
-                High(ref Unsafe.Add(ref r0, rowStride), layout, t, out b0, out b1, out b2);
-                High(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out c0, out c1, out c2);
-                High(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out d0, out d1, out d2);
-                High(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out e0, out e1, out e2);
-                High(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out f0, out f1, out f2);
+                High(ref Unsafe.Add(ref plane, o0), layout, t, out a0, out a1, out a2);
+                High(ref Unsafe.Add(ref plane, o1), layout, t, out b0, out b1, out b2);
+                High(ref Unsafe.Add(ref plane, o2), layout, t, out c0, out c1, out c2);
+                High(ref Unsafe.Add(ref plane, o3), layout, t, out d0, out d1, out d2);
+                High(ref Unsafe.Add(ref plane, o4), layout, t, out e0, out e1, out e2);
+                High(ref Unsafe.Add(ref plane, o5), layout, t, out f0, out f1, out f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 3, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 4, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 5, xiStride);
@@ -94,9 +100,9 @@ internal static class WinogradKernels<TVector, TOps>
 
     /// <summary>
     /// Y = Aᵀ·M·A + bias, activation, stored as the first <paramref name="rows"/> (1 to 4) of stored rows
-    /// <paramref name="row"/> … row + 3 of each output plane. Samples whose column (4t + phase, counted from the
-    /// chunk's first block) is at or past <paramref name="width"/> are the next layer's zero padding and are stored
-    /// as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
+    /// <paramref name="row"/> … row + 3 of each output plane (wrapping as <paramref name="layout"/> says). Samples whose
+    /// column (4t + phase, counted from the chunk's first block) is at or past <paramref name="width"/> are the next
+    /// layer's zero padding and are stored as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputTransform(
@@ -105,12 +111,15 @@ internal static class WinogradKernels<TVector, TOps>
         var n = TOps.Count;
         var xiStride = scratch.XiStride(layer.PaddedOutChannels);
         var slope = TOps.Broadcast(layer.NegativeSlope);
-        var rowStride = layout.RowStride;
+        var o0 = layout.RowOffset(row);
+        var o1 = layout.RowOffset(row + 1);
+        var o2 = layout.RowOffset(row + 2);
+        var o3 = layout.RowOffset(row + 3);
         for (var o = 0; o < layer.OutChannels; o++)
         {
             var bias = TOps.Broadcast(layer.Bias[o]);
             ref var mo = ref Unsafe.Add(ref m, (nint)o * scratch.Line);
-            ref var y0 = ref Unsafe.Add(ref destination, (o * layout.PlaneStride) + (row * rowStride));
+            ref var plane = ref Unsafe.Add(ref destination, (nint)o * layout.PlaneStride);
             for (var t = 0; t < blocks; t += n)
             {
                 // Aᵀ·M over the rows of M for output rows 0 and 1, then ·A over the columns of each.
@@ -120,10 +129,10 @@ internal static class WinogradKernels<TVector, TOps>
                 Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
                 Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
                 Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
-                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref y0, layout);
+                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o0), layout);
                 if (rows > 1)
                 {
-                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, rowStride), layout);
+                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o1), layout);
                 }
 
                 if (rows > 2)
@@ -134,17 +143,17 @@ internal static class WinogradKernels<TVector, TOps>
                     Rows23(ref mo, t, 3, xiStride, out s03, out s13);
                     Rows23(ref mo, t, 4, xiStride, out s04, out s14);
                     Rows23(ref mo, t, 5, xiStride, out s05, out s15);
-                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 2 * rowStride), layout);
+                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o2), layout);
                     if (rows > 3)
                     {
-                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 3 * rowStride), layout);
+                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o3), layout);
                     }
                 }
             }
 
             for (var r = 0; r < rows; r++)
             {
-                Unsafe.Add(ref y0, (r * rowStride) + layout.Phase0 + blocks) = 0;
+                Unsafe.Add(ref plane, layout.RowOffset(row + r) + layout.Phase0 + blocks) = 0;
             }
         }
     }
