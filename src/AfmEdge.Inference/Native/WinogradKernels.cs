@@ -70,7 +70,7 @@ internal static class WinogradKernels<TVector, TOps>
         }
     }
 
-    /// <summary>M[ξ][o][t] = Σᵢ U[ξ][o][i]·V[ξ][i][t], eight outputs by two vectors of blocks in registers.</summary>
+    /// <summary>M[ξ][o][t] = Σᵢ U[ξ][o][i]·V[ξ][i][t], eight outputs (four in a last block that has no more) by two vectors of blocks in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(WinogradLayer layer, ref float v, int blocks, in ScratchLayout scratch, ref float m)
     {
@@ -85,6 +85,16 @@ internal static class WinogradKernels<TVector, TOps>
                 ref var u = ref Unsafe.Add(ref weights, (((nint)xi * layer.Blocks) + b) * inChannels * WinogradLayer.Block);
                 ref var mBlock = ref Unsafe.Add(ref m, (xi * scratch.XiStride(layer.PaddedOutChannels)) + ((nint)b * WinogradLayer.Block * scratch.Line));
                 var t = 0;
+                if (layer.OutChannels - (b * WinogradLayer.Block) <= WinogradLayer.Block / 2)
+                {
+                    // A last block with at most four real outputs (the 32 → 4 output layer): the padding outputs are
+                    // never stored, so leave them out rather than spend half the block's multiplies on them.
+                    for (; t + (2 * n) <= blocks; t += 2 * n)
+                    {
+                        Multiply4x2(ref u, ref Unsafe.Add(ref vXi, t), inChannels, scratch.Line, ref Unsafe.Add(ref mBlock, t));
+                    }
+                }
+
                 for (; t + (2 * n) <= blocks; t += 2 * n)
                 {
                     Multiply8x2(ref u, ref Unsafe.Add(ref vXi, t), inChannels, scratch.Line, ref Unsafe.Add(ref mBlock, t));
@@ -330,6 +340,42 @@ internal static class WinogradKernels<TVector, TOps>
         TOps.Store(b6, ref m, (6 * s) + n);
         TOps.Store(a7, ref m, 7 * s);
         TOps.Store(b7, ref m, (7 * s) + n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Multiply4x2(ref float u, ref float v, int inChannels, int line, ref float m)
+    {
+        var n = TOps.Count;
+        TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+        TVector b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
+        for (var i = 0; i < inChannels; i++)
+        {
+            var x0 = TOps.Load(ref v, (nint)i * line);
+            var x1 = TOps.Load(ref v, ((nint)i * line) + n);
+            ref var w = ref Unsafe.Add(ref u, i * WinogradLayer.Block);
+            var w0 = TOps.Broadcast(w);
+            a0 = TOps.MultiplyAdd(w0, x0, a0);
+            b0 = TOps.MultiplyAdd(w0, x1, b0);
+            var w1 = TOps.Broadcast(Unsafe.Add(ref w, 1));
+            a1 = TOps.MultiplyAdd(w1, x0, a1);
+            b1 = TOps.MultiplyAdd(w1, x1, b1);
+            var w2 = TOps.Broadcast(Unsafe.Add(ref w, 2));
+            a2 = TOps.MultiplyAdd(w2, x0, a2);
+            b2 = TOps.MultiplyAdd(w2, x1, b2);
+            var w3 = TOps.Broadcast(Unsafe.Add(ref w, 3));
+            a3 = TOps.MultiplyAdd(w3, x0, a3);
+            b3 = TOps.MultiplyAdd(w3, x1, b3);
+        }
+
+        nint s = line;
+        TOps.Store(a0, ref m, 0);
+        TOps.Store(b0, ref m, n);
+        TOps.Store(a1, ref m, s);
+        TOps.Store(b1, ref m, s + n);
+        TOps.Store(a2, ref m, 2 * s);
+        TOps.Store(b2, ref m, (2 * s) + n);
+        TOps.Store(a3, ref m, 3 * s);
+        TOps.Store(b3, ref m, (3 * s) + n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
