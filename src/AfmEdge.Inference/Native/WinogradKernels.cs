@@ -39,30 +39,38 @@ internal static class WinogradKernels<TVector, TOps>
         var o3 = layout.RowOffset(row + 3);
         var o4 = layout.RowOffset(row + 4);
         var o5 = layout.RowOffset(row + 5);
+        var phases = new Phases(layout);
         for (var i = 0; i < inChannels; i++)
         {
             ref var plane = ref Unsafe.Add(ref source, (nint)i * layout.PlaneStride);
             ref var target = ref Unsafe.Add(ref v, (nint)i * scratch.Line);
             for (var t = 0; t < blocks; t += n)
             {
+                ref var row0 = ref Unsafe.Add(ref plane, o0 + t);
+                ref var row1 = ref Unsafe.Add(ref plane, o1 + t);
+                ref var row2 = ref Unsafe.Add(ref plane, o2 + t);
+                ref var row3 = ref Unsafe.Add(ref plane, o3 + t);
+                ref var row4 = ref Unsafe.Add(ref plane, o4 + t);
+                ref var row5 = ref Unsafe.Add(ref plane, o5 + t);
+
                 // Column frequencies 0–2 of the six rows, then the row transform of each.
-                Low(ref Unsafe.Add(ref plane, o0), layout, t, out var a0, out var a1, out var a2);
-                Low(ref Unsafe.Add(ref plane, o1), layout, t, out var b0, out var b1, out var b2);
-                Low(ref Unsafe.Add(ref plane, o2), layout, t, out var c0, out var c1, out var c2);
-                Low(ref Unsafe.Add(ref plane, o3), layout, t, out var d0, out var d1, out var d2);
-                Low(ref Unsafe.Add(ref plane, o4), layout, t, out var e0, out var e1, out var e2);
-                Low(ref Unsafe.Add(ref plane, o5), layout, t, out var f0, out var f1, out var f2);
+                Low(ref row0, phases, out var a0, out var a1, out var a2);
+                Low(ref row1, phases, out var b0, out var b1, out var b2);
+                Low(ref row2, phases, out var c0, out var c1, out var c2);
+                Low(ref row3, phases, out var d0, out var d1, out var d2);
+                Low(ref row4, phases, out var e0, out var e1, out var e2);
+                Low(ref row5, phases, out var f0, out var f1, out var f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 0, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 1, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 2, xiStride);
 
                 // Column frequencies 3–5.
-                High(ref Unsafe.Add(ref plane, o0), layout, t, out a0, out a1, out a2);
-                High(ref Unsafe.Add(ref plane, o1), layout, t, out b0, out b1, out b2);
-                High(ref Unsafe.Add(ref plane, o2), layout, t, out c0, out c1, out c2);
-                High(ref Unsafe.Add(ref plane, o3), layout, t, out d0, out d1, out d2);
-                High(ref Unsafe.Add(ref plane, o4), layout, t, out e0, out e1, out e2);
-                High(ref Unsafe.Add(ref plane, o5), layout, t, out f0, out f1, out f2);
+                High(ref row0, phases, out a0, out a1, out a2);
+                High(ref row1, phases, out b0, out b1, out b2);
+                High(ref row2, phases, out c0, out c1, out c2);
+                High(ref row3, phases, out d0, out d1, out d2);
+                High(ref row4, phases, out e0, out e1, out e2);
+                High(ref row5, phases, out f0, out f1, out f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 3, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 4, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 5, xiStride);
@@ -125,6 +133,8 @@ internal static class WinogradKernels<TVector, TOps>
         var o1 = layout.RowOffset(row + 1);
         var o2 = layout.RowOffset(row + 2);
         var o3 = layout.RowOffset(row + 3);
+        var phases = new Phases(layout);
+        var limits = new Limits(width);
         for (var o = 0; o < layer.OutChannels; o++)
         {
             var bias = TOps.Broadcast(layer.Bias[o]);
@@ -139,10 +149,10 @@ internal static class WinogradKernels<TVector, TOps>
                 Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
                 Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
                 Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
-                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o0), layout);
+                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases);
                 if (rows > 1)
                 {
-                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o1), layout);
+                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases);
                 }
 
                 if (rows > 2)
@@ -153,10 +163,10 @@ internal static class WinogradKernels<TVector, TOps>
                     Rows23(ref mo, t, 3, xiStride, out s03, out s13);
                     Rows23(ref mo, t, 4, xiStride, out s04, out s14);
                     Rows23(ref mo, t, 5, xiStride, out s05, out s15);
-                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o2), layout);
+                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases);
                     if (rows > 3)
                     {
-                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref plane, o3), layout);
+                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases);
                     }
                 }
             }
@@ -168,27 +178,27 @@ internal static class WinogradKernels<TVector, TOps>
         }
     }
 
-    /// <summary>Bᵀ·d for frequencies 0–2 of one row's window: 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2).</summary>
+    /// <summary>Bᵀ·d for frequencies 0–2 of one row's window (<paramref name="row"/> at the block): 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Low(ref float row, in ActivationLayout layout, int t, out TVector x0, out TVector x1, out TVector x2)
+    private static void Low(ref float row, in Phases phases, out TVector x0, out TVector x1, out TVector x2)
     {
-        var d0 = TOps.Load(ref row, layout.Phase3 - 1 + t);
-        var d1 = TOps.Load(ref row, layout.Phase0 + t);
-        var d2 = TOps.Load(ref row, layout.Phase1 + t);
-        var d3 = TOps.Load(ref row, layout.Phase2 + t);
-        var d4 = TOps.Load(ref row, layout.Phase3 + t);
+        var d0 = TOps.Load(ref row, phases.Before0);
+        var d1 = TOps.Load(ref row, phases.P0);
+        var d2 = TOps.Load(ref row, phases.P1);
+        var d3 = TOps.Load(ref row, phases.P2);
+        var d4 = TOps.Load(ref row, phases.P3);
         Low(d0, d1, d2, d3, d4, out x0, out x1, out x2);
     }
 
     /// <summary>Bᵀ·d for frequencies 3–5: (d4 − d2) + 2(d3 − d1), (d4 − d2) − 2(d3 − d1), 4d1 − 5d3 + d5.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void High(ref float row, in ActivationLayout layout, int t, out TVector x3, out TVector x4, out TVector x5)
+    private static void High(ref float row, in Phases phases, out TVector x3, out TVector x4, out TVector x5)
     {
-        var d1 = TOps.Load(ref row, layout.Phase0 + t);
-        var d2 = TOps.Load(ref row, layout.Phase1 + t);
-        var d3 = TOps.Load(ref row, layout.Phase2 + t);
-        var d4 = TOps.Load(ref row, layout.Phase3 + t);
-        var d5 = TOps.Load(ref row, layout.Phase0 + t + 1);
+        var d1 = TOps.Load(ref row, phases.P0);
+        var d2 = TOps.Load(ref row, phases.P1);
+        var d3 = TOps.Load(ref row, phases.P2);
+        var d4 = TOps.Load(ref row, phases.P3);
+        var d5 = TOps.Load(ref row, phases.After3);
         High(d1, d2, d3, d4, d5, out x3, out x4, out x5);
     }
 
@@ -230,34 +240,33 @@ internal static class WinogradKernels<TVector, TOps>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(
-        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, bool leakyRelu, TVector slope, int t, int width, ref float row, in ActivationLayout layout)
+        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, bool leakyRelu, TVector slope, int t, in Limits limits, ref float row, in Phases phases)
     {
         var sum12 = TOps.Add(m1, m2);
         var difference12 = TOps.Subtract(m1, m2);
         var sum34 = TOps.Add(m3, m4);
         var difference34 = TOps.Subtract(m3, m4);
-        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), leakyRelu, slope, t, width, 0, ref row, layout.Phase0);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), leakyRelu, slope, t, width, 1, ref row, layout.Phase1);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), leakyRelu, slope, t, width, 2, ref row, layout.Phase2);
-        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), leakyRelu, slope, t, width, 3, ref row, layout.Phase3);
+        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), leakyRelu, slope, t, limits.Phase0, ref row, phases.P0);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), leakyRelu, slope, t, limits.Phase1, ref row, phases.P1);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), leakyRelu, slope, t, limits.Phase2, ref row, phases.P2);
+        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), leakyRelu, slope, t, limits.Phase3, ref row, phases.P3);
     }
 
+    /// <summary>Stores one phase's vector at <paramref name="row"/> (at block t) + the phase's offset; lanes of blocks at or past <paramref name="limit"/> are padding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TVector value, bool leakyRelu, TVector slope, int t, int width, int phase, ref float row, int phaseBase)
+    private static void Store(TVector value, bool leakyRelu, TVector slope, int t, int limit, ref float row, nint phase)
     {
         if (leakyRelu)
         {
             value = TOps.LeakyRelu(value, slope);
         }
 
-        // Blocks t … t + Count − 1 hold columns 4t + phase …; those at or past the width are padding.
-        var limit = (width - phase + 3) >> 2;
         if (t + TOps.Count > limit)
         {
             value = TOps.KeepFirst(value, limit - t);
         }
 
-        TOps.Store(value, ref row, phaseBase + t);
+        TOps.Store(value, ref row, phase);
     }
 
     /// <summary>Output rows 0 and 1 of Aᵀ·M for one column of M: m0 + (m1 + m2) + (m3 + m4) and (m1 − m2) + 2(m3 − m4).</summary>
@@ -405,5 +414,28 @@ internal static class WinogradKernels<TVector, TOps>
         TOps.Store(a5, ref m, 5 * s);
         TOps.Store(a6, ref m, 6 * s);
         TOps.Store(a7, ref m, 7 * s);
+    }
+    /// <summary>The phase rows' offsets in a row, read from the layout once per call so the loops keep them in registers.</summary>
+    private readonly struct Phases(in ActivationLayout layout)
+    {
+        public readonly nint P0 = layout.Phase0;
+        public readonly nint P1 = layout.Phase1;
+        public readonly nint P2 = layout.Phase2;
+        public readonly nint P3 = layout.Phase3;
+
+        /// <summary>p3[t − 1], the window's first column.</summary>
+        public readonly nint Before0 = layout.Phase3 - 1;
+
+        /// <summary>p0[t + 1], the window's last column.</summary>
+        public readonly nint After3 = layout.Phase0 + 1;
+    }
+
+    /// <summary>Per phase, the first block whose column 4t + phase is at or past the width: the padding starts there.</summary>
+    private readonly struct Limits(int width)
+    {
+        public readonly int Phase0 = (width + 3) >> 2;
+        public readonly int Phase1 = (width + 2) >> 2;
+        public readonly int Phase2 = (width + 1) >> 2;
+        public readonly int Phase3 = width >> 2;
     }
 }
