@@ -72,6 +72,11 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             errors.Add($"{root}:Pipeline:LineCapacity = {options.Pipeline.LineCapacity}: must be between 16 and 1000000.");
         }
 
+        if (options.Pipeline.AnalyseEvery is < 1 or > 10_000)
+        {
+            errors.Add($"{root}:Pipeline:AnalyseEvery = {options.Pipeline.AnalyseEvery}: must be between 1 (every frame) and 10000.");
+        }
+
         if (options.Pipeline.FrameCapacity is < 1 or > 64)
         {
             errors.Add($"{root}:Pipeline:FrameCapacity = {options.Pipeline.FrameCapacity}: must be between 1 and 64.");
