@@ -31,6 +31,35 @@ public sealed class RepeatingScanSourceTests
     }
 
     [Fact]
+    public async Task RunAsync_SecondRun_ReplaysFromFrameZeroWithoutScanning()
+    {
+        var inner = new CountingSource(Pattern());
+        var repeating = new RepeatingScanSource(inner, repeatAfter: 2, pace: false, TimeProvider.System);
+        var first = await FramesAsync(repeating, 3);
+
+        var second = await FramesAsync(repeating, 3);
+
+        Assert.Equal(1, inner.Runs);
+        Assert.Equal([0L, 1, 2], second.Select(f => f.Id.Sequence));
+        Assert.Equal(first.Select(Samples), second.Select(Samples));
+    }
+
+    private sealed class CountingSource(IScanSource inner) : IScanSource
+    {
+        public int Runs { get; private set; }
+
+        public IReadOnlyList<ChannelDescriptor> Channels => inner.Channels;
+
+        public ScanSettings Scan => inner.Scan;
+
+        public Task RunAsync(System.Threading.Channels.ChannelWriter<ScanLine> lines, long frameCount, CancellationToken cancellationToken)
+        {
+            Runs++;
+            return inner.RunAsync(lines, frameCount, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_FewerFramesThanRepeatAfter_OnlyScans()
     {
         var frames = await FramesAsync(new RepeatingScanSource(Pattern(), repeatAfter: 10, pace: false, TimeProvider.System), 3);

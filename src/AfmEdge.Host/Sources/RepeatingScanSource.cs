@@ -5,7 +5,7 @@ namespace AfmEdge.Host.Sources;
 
 /// <summary>
 /// A source that scans its first <see cref="RepeatAfter"/> frames with the source it wraps, keeps their lines, and then
-/// replays them in a loop with the frame numbers going on (<c>Source:RepeatAfter</c>). The virtual microscope's physics
+/// replays them in a loop with the frame numbers going on (<c>Source:RepeatAfter</c>); later runs replay from frame 0. The virtual microscope's physics
 /// (the closed loop: hundreds of milliseconds of processor time per 256² frame) is far slower than the pipeline behind it;
 /// replayed frames let the pipeline be run and measured at full speed on realistic frames. Never for a real instrument:
 /// the options validator refuses it for the board.
@@ -15,6 +15,7 @@ public sealed class RepeatingScanSource : IScanSource
     private readonly IScanSource _inner;
     private readonly TimeProvider _time;
     private readonly bool _pace;
+    private RecordedLine[][]? _frames;
 
     public RepeatingScanSource(IScanSource inner, long repeatAfter, bool pace, TimeProvider time)
     {
@@ -38,24 +39,37 @@ public sealed class RepeatingScanSource : IScanSource
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
-        var scanned = frameCount == 0 ? RepeatAfter : Math.Min(frameCount, RepeatAfter);
-        var recorded = await RecordAsync(lines, scanned, cancellationToken).ConfigureAwait(false);
-        if (recorded.Count == 0)
+        // Frame r of a run is numbered r and shows recorded frame r mod n. The first run that reaches n frames records
+        // them as it scans; later runs (and the rest of that one) replay.
+        long start = 0;
+        if (_frames is null)
         {
-            return;
+            var scanned = frameCount == 0 ? RepeatAfter : Math.Min(frameCount, RepeatAfter);
+            var recorded = await RecordAsync(lines, scanned, cancellationToken).ConfigureAwait(false);
+            var frames = recorded.GroupBy(l => l.FrameSequence).Select(g => g.ToArray()).ToArray();
+            if (frames.Length < RepeatAfter)
+            {
+                // A run of fewer frames than RepeatAfter only scans.
+                return;
+            }
+
+            _frames = frames;
+            start = RepeatAfter;
         }
 
-        // Frames of the replay take the numbers after the last one scanned; frame r replays recorded frame r mod n.
-        var frames = recorded.GroupBy(l => l.FrameSequence).Select(g => g.ToArray()).ToArray();
-        var nextSequence = recorded[^1].FrameSequence + 1;
+        await ReplayAsync(lines, _frames, start, frameCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ReplayAsync(ChannelWriter<ScanLine> lines, RecordedLine[][] frames, long start, long frameCount, CancellationToken cancellationToken)
+    {
         var lineTicks = (long)(_time.TimestampFrequency / Scan.LineRateHz);
         var deadline = _time.GetTimestamp();
-        for (long replayed = 0; frameCount == 0 || scanned + replayed < frameCount; replayed++)
+        for (var sequence = start; frameCount == 0 || sequence < frameCount; sequence++)
         {
-            foreach (var source in frames[replayed % frames.Length])
+            foreach (var source in frames[sequence % frames.Length])
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var line = ScanLine.Rent(nextSequence + replayed, source.LineIndex, source.Pixels, Channels.Count);
+                var line = ScanLine.Rent(sequence, source.LineIndex, source.Pixels, Channels.Count);
                 for (var c = 0; c < Channels.Count; c++)
                 {
                     source.Samples.AsSpan(c * source.Pixels, source.Pixels).CopyTo(line.Samples(c));
