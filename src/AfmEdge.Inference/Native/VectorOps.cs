@@ -35,6 +35,9 @@ internal interface IVectorOps<TVector>
     /// </summary>
     static abstract TVector LeakyRelu(TVector value, TVector slope);
 
+    /// <summary>LeakyReLU as IEEE maximum, for the one slope where the hardware max differs: −0 (x = +0 gives −0·x = −0).</summary>
+    static abstract TVector LeakyReluNegativeZeroSlope(TVector value, TVector slope);
+
     /// <summary>Keeps the lanes whose index is below <paramref name="lanes"/>, zeroes the others.</summary>
     static abstract TVector KeepFirst(TVector value, int lanes);
 }
@@ -66,6 +69,9 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LeakyRelu(Vector512<float> value, Vector512<float> slope) => Vector512.MaxNative(value, value * slope);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LeakyReluNegativeZeroSlope(Vector512<float> value, Vector512<float> slope) => Vector512.Max(value, value * slope);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> KeepFirst(Vector512<float> value, int lanes) =>
@@ -101,6 +107,9 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
     public static Vector256<float> LeakyRelu(Vector256<float> value, Vector256<float> slope) => Vector256.MaxNative(value, value * slope);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LeakyReluNegativeZeroSlope(Vector256<float> value, Vector256<float> slope) => Vector256.Max(value, value * slope);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> KeepFirst(Vector256<float> value, int lanes) =>
         Vector256.ConditionalSelect(Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(lanes)).AsSingle(), value, Vector256<float>.Zero);
 }
@@ -132,6 +141,9 @@ internal readonly struct Vector128Ops : IVectorOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> LeakyRelu(Vector128<float> value, Vector128<float> slope) => Vector128.MaxNative(value, value * slope);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LeakyReluNegativeZeroSlope(Vector128<float> value, Vector128<float> slope) => Vector128.Max(value, value * slope);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> KeepFirst(Vector128<float> value, int lanes) =>

@@ -23,6 +23,11 @@ internal static class WinogradKernels<TVector, TOps>
     where TVector : struct
     where TOps : struct, IVectorOps<TVector>
 {
+    // The output transform's activation: none, LeakyReLU, or LeakyReLU with a −0 slope.
+    private const int NoActivation = 0;
+    private const int LeakyRelu = 1;
+    private const int LeakyReluIeee = 2;
+
     /// <summary>
     /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t], ξ = 6·(row frequency) + column frequency,
     /// for the block row whose 6×6 windows start at stored row <paramref name="row"/> (rows wrap as
@@ -129,6 +134,7 @@ internal static class WinogradKernels<TVector, TOps>
         var n = TOps.Count;
         var xiStride = scratch.XiStride(layer.PaddedOutChannels);
         var slope = TOps.Broadcast(layer.NegativeSlope);
+        var activation = !layer.LeakyRelu ? NoActivation : layer.NegativeZeroSlope ? LeakyReluIeee : LeakyRelu;
         var o0 = layout.RowOffset(row);
         var o1 = layout.RowOffset(row + 1);
         var o2 = layout.RowOffset(row + 2);
@@ -149,10 +155,10 @@ internal static class WinogradKernels<TVector, TOps>
                 Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
                 Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
                 Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
-                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases);
+                StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases);
                 if (rows > 1)
                 {
-                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases);
+                    StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases);
                 }
 
                 if (rows > 2)
@@ -163,10 +169,10 @@ internal static class WinogradKernels<TVector, TOps>
                     Rows23(ref mo, t, 3, xiStride, out s03, out s13);
                     Rows23(ref mo, t, 4, xiStride, out s04, out s14);
                     Rows23(ref mo, t, 5, xiStride, out s05, out s15);
-                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases);
+                    StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases);
                     if (rows > 3)
                     {
-                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases);
+                        StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases);
                     }
                 }
             }
@@ -240,25 +246,29 @@ internal static class WinogradKernels<TVector, TOps>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(
-        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, bool leakyRelu, TVector slope, int t, in Limits limits, ref float row, in Phases phases)
+        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, int activation, TVector slope, int t, in Limits limits, ref float row, in Phases phases)
     {
         var sum12 = TOps.Add(m1, m2);
         var difference12 = TOps.Subtract(m1, m2);
         var sum34 = TOps.Add(m3, m4);
         var difference34 = TOps.Subtract(m3, m4);
-        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), leakyRelu, slope, t, limits.Phase0, ref row, phases.P0);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), leakyRelu, slope, t, limits.Phase1, ref row, phases.P1);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), leakyRelu, slope, t, limits.Phase2, ref row, phases.P2);
-        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), leakyRelu, slope, t, limits.Phase3, ref row, phases.P3);
+        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), activation, slope, t, limits.Phase0, ref row, phases.P0);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), activation, slope, t, limits.Phase1, ref row, phases.P1);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), activation, slope, t, limits.Phase2, ref row, phases.P2);
+        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), activation, slope, t, limits.Phase3, ref row, phases.P3);
     }
 
     /// <summary>Stores one phase's vector at <paramref name="row"/> (at block t) + the phase's offset; lanes of blocks at or past <paramref name="limit"/> are padding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TVector value, bool leakyRelu, TVector slope, int t, int limit, ref float row, nint phase)
+    private static void Store(TVector value, int activation, TVector slope, int t, int limit, ref float row, nint phase)
     {
-        if (leakyRelu)
+        if (activation == LeakyRelu)
         {
             value = TOps.LeakyRelu(value, slope);
+        }
+        else if (activation == LeakyReluIeee)
+        {
+            value = TOps.LeakyReluNegativeZeroSlope(value, slope);
         }
 
         if (t + TOps.Count > limit)
