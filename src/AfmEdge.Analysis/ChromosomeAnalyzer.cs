@@ -90,7 +90,7 @@ public sealed class ChromosomeAnalyzer
             if (measurements[k].IsCluster)
             {
                 var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                    frame.PixelSizeX, frame.PixelSizeY, Options, next);
+                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece);
                 if (added == 0)
                 {
                     // Not side by side: chromosomes lying across each other.
@@ -125,8 +125,18 @@ public sealed class ChromosomeAnalyzer
                 crossings[map[id]] = axis;
             }
 
+            // The objects no split touched keep their pixels, so their axis and measurement, under their new id.
+            var kept = new (ChromosomeAxis Axis, ChromosomeMeasurement Measurement)?[segmentation.Count + 1];
+            for (var old = 1; old <= measurements.Length; old++)
+            {
+                if (map[old] > 0 && !pieces[map[old]])
+                {
+                    kept[map[old]] = (axes[old - 1], measurements[old - 1]);
+                }
+            }
+
             (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, pieces,
-                crossings, stacked);
+                crossings, stacked, kept);
 
             // A chromosome split off a crossing is its own instance with its axis through the crossing, but it stays a
             // cluster for the statistics: where they overlap heights add, which one lies on top is a guess, and its
@@ -198,13 +208,20 @@ public sealed class ChromosomeAnalyzer
 
     private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
         ChromosomeSegmentation segmentation, float[] leveled, int width, int rows, double pixelX, double pixelY, bool[]? pieces,
-        Dictionary<int, (double X, double Y)[]>? crossings = null, bool[]? stacked = null)
+        Dictionary<int, (double X, double Y)[]>? crossings = null, bool[]? stacked = null, (ChromosomeAxis Axis, ChromosomeMeasurement Measurement)?[]? kept = null)
     {
         var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
         var axes = new ChromosomeAxis[segmentation.Count];
         var measurements = new ChromosomeMeasurement[segmentation.Count];
         Parallel.For(0, segmentation.Count, k =>
         {
+            if (kept?[k + 1] is var (keptAxis, keptMeasurement))
+            {
+                axes[k] = keptAxis.Renumbered(segmentation.InstanceData, k + 1);
+                measurements[k] = keptMeasurement with { Id = k + 1 };
+                return;
+            }
+
             var crossing = crossings is not null && crossings.TryGetValue(k + 1, out var axis) ? axis : null;
             axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1, crossing, crossing is null ? null : stacked);
             measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);

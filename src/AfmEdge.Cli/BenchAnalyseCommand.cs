@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AfmEdge.Analysis;
 using AfmEdge.Core;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
+using AfmEdge.Simulation.TestPattern;
 
 namespace AfmEdge.Cli;
 
@@ -15,15 +17,28 @@ internal static class BenchAnalyseCommand
     {
         var budget = new Option<double>("--budget-ms") { Description = "Time spent per figure.", DefaultValueFactory = _ => 3000 };
         var sizes = new Option<int[]>("--sizes") { Description = "Square frame sizes.", DefaultValueFactory = _ => [256, 512], AllowMultipleArgumentsPerToken = true };
+        var kinds = new Option<string[]>("--frames")
+        {
+            Description = $"Which frames: {string.Join(", ", FrameKinds)}.",
+            DefaultValueFactory = _ => FrameKinds,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        kinds.AcceptOnlyFromAmong(FrameKinds);
+        var fingerprint = new Option<bool>("--fingerprint")
+        {
+            Description = "Instead of timing, print a fingerprint of each frame's results (summary JSON without frame id and times, label image): equal before and after a speed change that keeps them.",
+        };
         var command = new Command("analyse", "Time ChromosomeAnalyzer on simulated 4-channel frames (segmentation, axes, labels, region statistics, bootstrap).")
         {
-            budget, sizes,
+            budget, sizes, kinds, fingerprint,
         };
-        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, output));
+        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, parse.GetValue(kinds)!, parse.GetValue(fingerprint), output));
         return command;
     }
 
-    private static int Run(double budgetMs, int[] sizes, TextWriter output)
+    private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern"];
+
+    private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, TextWriter output)
     {
         var spread = new ChromosomeSpecimen(7, new SpecimenOptions());
 
@@ -36,23 +51,29 @@ internal static class BenchAnalyseCommand
         foreach (var size in sizes)
         {
             var scan = new ScanSettings { SizeX = 20e-6, SizeY = 20e-6, PixelsX = size, PixelsY = size, LineRateHz = 2 };
-            foreach (var (label, specimen, render) in new[] { ("clean", spread, clean), ("instrument", spread, new RenderOptions { IncludeRetrace = false }), ("clean, touching pair", touching, clean) })
+            var frames = new (string Kind, string Label, Func<Frame> Render)[]
             {
-                var frame = IdealScan.Render(specimen, scan, instrument, render);
+                ("clean", "clean", () => IdealScan.Render(spread, scan, instrument, clean)),
+                ("instrument", "instrument", () => IdealScan.Render(spread, scan, instrument, new RenderOptions { IncludeRetrace = false })),
+                ("touching", "clean, touching pair", () => IdealScan.Render(touching, scan, instrument, clean)),
+
+                // The host's TestPattern source: overlapping Gaussian bumps, not chromosomes (`bench pipeline --source TestPattern`).
+                ("testpattern", "test pattern", () => TestPatternFrame(scan)),
+            };
+            foreach (var (_, label, render) in frames.Where(f => kinds.Contains(f.Kind)))
+            {
+                var frame = render();
                 var found = full.Analyze(frame).Chromosomes.Count;
+                if (fingerprint)
+                {
+                    output.WriteLine($"fingerprint {size}² {label}: {Fingerprint(full.Analyze(frame))}");
+                    continue;
+                }
+
                 var (median, min) = BenchTiming.Measure(() => full.Analyze(frame), budgetMs, maximumRuns: 200);
 
                 // Processor time per frame (all threads): the work itself, which a loaded machine's wall clock overstates.
-                using var process = System.Diagnostics.Process.GetCurrentProcess();
-                var cpuBefore = process.TotalProcessorTime;
-                const int CpuRuns = 5;
-                for (var i = 0; i < CpuRuns; i++)
-                {
-                    full.Analyze(frame);
-                }
-
-                process.Refresh();
-                var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / CpuRuns;
+                var (cpu, cpuMin) = ProcessCpu.PerRun(() => full.Analyze(frame), budgetMs / 2);
                 var (medianNo, minNo) = BenchTiming.Measure(() => noBootstrap.Analyze(frame), budgetMs / 2, maximumRuns: 200);
                 var (medianMaps, minMaps) = BenchTiming.Measure(
                     () =>
@@ -62,13 +83,40 @@ internal static class BenchAnalyseCommand
                     },
                     budgetMs / 2, maximumRuns: 200);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms over all threads); " +
+                    $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
                     $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {Environment.ProcessorCount} cores"));
                 WriteStages(full, frame, output);
             }
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>SHA-256 (first 16 hex digits) of the summary JSON, with what differs between runs of one frame cleared, and of the labels.</summary>
+    private static string Fingerprint(ChromosomeAnalysis analysis)
+    {
+        var summary = new FrameAnalyzer(TimeProvider.System).Summarize(analysis) with { FrameId = "", AcquiredAt = default, AnalysedAt = default };
+        var json = System.Security.Cryptography.SHA256.HashData(SummaryJson.Serialize(summary));
+        var labels = System.Security.Cryptography.SHA256.HashData(analysis.Labels);
+        return string.Create(CultureInfo.InvariantCulture, $"summary {Convert.ToHexString(json)[..16]}, labels {Convert.ToHexString(labels)[..16]}");
+    }
+
+    /// <summary>The first frame of the host's default test pattern, rendered at the analysed size (as the enhanced frame is).</summary>
+    private static Frame TestPatternFrame(ScanSettings scan)
+    {
+        var source = new TestPatternSource(scan, new TestPatternOptions(), TimeProvider.System, pace: false);
+        var assembler = new FrameAssembler(source.Channels, scan, TimeProvider.System);
+        for (var y = 0; y < scan.PixelsY; y++)
+        {
+            var line = ScanLine.Rent(0, y, scan.PixelsX, source.Channels.Count);
+            source.RenderLine(line, 0, y);
+            if (assembler.TryAdd(line, out var frame) && frame is not null)
+            {
+                return frame;
+            }
+        }
+
+        throw new InvalidOperationException($"The test pattern's {scan.PixelsY} lines did not make a frame.");
     }
 
     /// <summary>Where a frame's time goes: the median wall time of each stage over a few analyses (after the runs above warmed it).</summary>
@@ -88,4 +136,56 @@ internal static class BenchAnalyseCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-52} {perFrame.TotalMilliseconds,6:F2}"));
         }
     }
+}
+
+/// <summary>
+/// Processor time of the whole process (every thread) per run: clock_gettime(CLOCK_PROCESS_CPUTIME_ID) on Linux, whose
+/// nanoseconds time a single run (Process.TotalProcessorTime counts 10 ms ticks there); elsewhere that, over the runs.
+/// </summary>
+internal static partial class ProcessCpu
+{
+    private const int ClockProcessCpuTime = 2; // CLOCK_PROCESS_CPUTIME_ID on Linux, every architecture.
+
+    /// <summary>The median and the least processor time (ms) of <paramref name="run"/>, over runs within <paramref name="budgetMs"/> of it (10 at least).</summary>
+    public static (double MedianMs, double MinMs) PerRun(Action run, double budgetMs)
+    {
+        var times = new List<double>();
+        double spent = 0;
+        if (!OperatingSystem.IsLinux())
+        {
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            var before = process.TotalProcessorTime;
+            const int Runs = 10;
+            for (var i = 0; i < Runs; i++)
+            {
+                run();
+            }
+
+            process.Refresh();
+            var mean = (process.TotalProcessorTime - before).TotalMilliseconds / Runs;
+            return (mean, mean);
+        }
+
+        while (times.Count < 10 || (spent < budgetMs && times.Count < 200))
+        {
+            var before = Now();
+            run();
+            var cpu = Now() - before;
+            times.Add(cpu);
+            spent += cpu;
+        }
+
+        times.Sort();
+        return (ProcessCommand.Median([.. times]), times[0]);
+    }
+
+    private static double Now()
+    {
+        Span<long> time = stackalloc long[2];
+        return ClockGetTime(ClockProcessCpuTime, ref time[0]) == 0 ? (time[0] * 1e3) + (time[1] * 1e-6) : double.NaN;
+    }
+
+    // struct timespec { time_t tv_sec; long tv_nsec; }: two 64-bit words on 64-bit Linux.
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, ref long timespec);
 }

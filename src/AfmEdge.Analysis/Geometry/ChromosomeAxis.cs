@@ -39,6 +39,16 @@ internal sealed class ChromosomeAxis
         _stacked = stacked;
     }
 
+    /// <summary>This measured axis for the same pixels under another id (the objects are numbered anew after a split).</summary>
+    public ChromosomeAxis Renumbered(int[] instances, int id) => new(instances, _width, _rows, id, _crossingAxis, _stacked)
+    {
+        _ax = _ax,
+        _ay = _ay,
+        _as = _as,
+        _centromereArc = _centromereArc,
+        _halfBand = _halfBand,
+    };
+
     /// <param name="leveled">Height above the substrate, metres.</param>
     /// <param name="box">The object's bounding box, pixels.</param>
     /// <param name="pixelX">Pixel size along x, metres.</param>
@@ -120,10 +130,12 @@ internal sealed class ChromosomeAxis
         // skeleton branch off the axis, a bulge far wider than the median width, or a stacked height; lying along
         // each other, as a width or a height no single chromosome has.
         // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
-        var cluster = branch > ((split ? 2.5 : 1.5) * radius) + 2 || smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
+        // All but the branch test read the outline alone, not whether it is a piece split off a neighbour.
+        var outlineCluster = smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
                       || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength
                       || fullWidth * pixelSize > options.MaxChromosomeWidth || smoothHeight.Max() > options.MaxChromosomeHeight
                       || HeightSpread(smoothHeight) > options.MaxHeightSpread;
+        var cluster = branch > ((split ? 2.5 : 1.5) * radius) + 2 || outlineCluster;
         var constriction = 1 - (smoothWidth[best] / fullWidth);
         if (centromere > 0.5 * length)
         {
@@ -179,6 +191,7 @@ internal sealed class ChromosomeAxis
             CentromericIndex = length > 0 ? centromere / length : double.NaN,
             ConstrictionDepth = constriction,
             IsCluster = cluster,
+            IsClusterAsPiece = outlineCluster,
             ArmsAssigned = (length - (2 * centromere)) * pixelSize >= options.ArmTolerance,
             ProfileStep = step,
             WidthProfile = [.. widths.Select(w => w * pixelSize)],

@@ -47,6 +47,12 @@ public sealed record ChromosomeMeasurement
     public required bool IsCluster { get; init; }
 
     /// <summary>
+    /// Whether the same outline measures as a cluster even as a piece split off a neighbour (whose skeleton may branch
+    /// more): a test the touching splitter then need not make again on the whole object.
+    /// </summary>
+    internal bool IsClusterAsPiece { get; init; }
+
+    /// <summary>
     /// False when the two arms' lengths differ by less than <see cref="AnalysisOptions.ArmTolerance"/>: which one is
     /// the p arm is then a coin toss, so the arms are labelled as a best guess but left out of the p- and q-arm
     /// statistics (the centromere still counts).

@@ -31,10 +31,12 @@ internal static class TouchingSplitter
     /// <summary>
     /// Splits object <paramref name="id"/> of <paramref name="instances"/> in place when its pieces each measure as one
     /// chromosome: the first piece keeps <paramref name="id"/>, the others get <paramref name="nextId"/>, nextId + 1, ….
-    /// Returns the number of new ids used (0: not split).
+    /// Returns the number of new ids used (0: not split). <paramref name="wholeIsCluster"/>: the whole object measures as a
+    /// cluster even as a piece (<see cref="ChromosomeMeasurement.IsClusterAsPiece"/>), so a union of all its basins is
+    /// not measured again.
     /// </summary>
     public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
-        double pixelX, double pixelY, AnalysisOptions options, int nextId)
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, bool wholeIsCluster = false)
     {
         int bw = box.X1 - box.X0 + 1, bh = box.Y1 - box.Y0 + 1, m = bw * bh;
         var ints = ArrayPool<int>.Shared;
@@ -80,7 +82,7 @@ internal static class TouchingSplitter
             }
 
             Array.Clear(scratch, 0, instances.Length);
-            var pieceOf = Merge(basins, basin, local, distance, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options);
+            var pieceOf = Merge(basins, basin, local, distance, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, wholeIsCluster);
             if (pieceOf is null)
             {
                 return 0;
@@ -194,7 +196,7 @@ internal static class TouchingSplitter
     /// (0-based, dense), or null unless at least two pieces remain and each measures as one chromosome.
     /// </summary>
     private static int[]? Merge(int basins, int[] basin, int[] local, float[] distance, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
-        int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options)
+        int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options, bool wholeIsCluster)
     {
         var area = new int[basins];
         var radius = new float[basins];
@@ -226,12 +228,17 @@ internal static class TouchingSplitter
             }
         }
 
-        // Groups of basins: group[b] is b's representative; contact, area and radius are kept per representative.
+        // Groups of basins: group[b] is b's representative; contact, area, radius and the basins it holds are kept per representative.
         var group = new int[basins];
+        var members = new int[basins];
         for (var b = 0; b < basins; b++)
         {
             group[b] = b;
+            members[b] = 1;
         }
+
+        // Groups holding every basin are the whole object, measured already: known to be a cluster when its outline is one.
+        bool whole(int a, int b) => wholeIsCluster && members[a] + (a == b ? 0 : members[b]) == basins;
 
         var rejected = new HashSet<(int, int)>();
         while (true)
@@ -261,9 +268,9 @@ internal static class TouchingSplitter
                 break;
             }
 
-            if (IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
+            if (!whole(bestA, bestB) && IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
             {
-                Join(group, contact, area, radius, basins, bestA, bestB);
+                Join(group, contact, area, radius, members, basins, bestA, bestB);
             }
             else
             {
@@ -291,7 +298,7 @@ internal static class TouchingSplitter
 
             if (target >= 0)
             {
-                Join(group, contact, area, radius, basins, target, b);
+                Join(group, contact, area, radius, members, basins, target, b);
             }
         }
 
@@ -301,7 +308,9 @@ internal static class TouchingSplitter
         {
             if (group[b] == b)
             {
-                if (!IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b))
+                // One group left is no split, whatever it measures as.
+                if (members[b] == basins
+                    || !IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b))
                 {
                     return null;
                 }
@@ -334,10 +343,11 @@ internal static class TouchingSplitter
     }
 
     /// <summary>Joins group <paramref name="b"/> into group <paramref name="a"/> (both representatives).</summary>
-    private static void Join(int[] group, int[] contact, int[] area, float[] radius, int basins, int a, int b)
+    private static void Join(int[] group, int[] contact, int[] area, float[] radius, int[] members, int basins, int a, int b)
     {
         group[b] = a;
         area[a] += area[b];
+        members[a] += members[b];
         radius[a] = Math.Max(radius[a], radius[b]);
         for (var c = 0; c < basins; c++)
         {
