@@ -14,7 +14,7 @@ namespace AfmEdge.Cli;
 
 /// <summary>
 /// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--without|--only EFFECTS]
-/// [--edge-exclusion N] [--breakdown] [--json]`: what the enhancer buys the
+/// [--edge-exclusion N] [--outline-fraction F] [--breakdown] [--json]`: what the enhancer buys the
 /// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
 /// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
 /// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
@@ -23,7 +23,8 @@ namespace AfmEdge.Cli;
 /// per-region Pearson r error and per-region mean error (on the chromosomes measured, truth from the clean fields).
 /// To find where the errors come from: --without/--only switch instrument effects off (<see cref="InstrumentEffects"/>), and
 /// --breakdown splits the r and mean errors by channel and region. --edge-exclusion N runs the analysis with each chromosome's
-/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike.
+/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike;
+/// --outline-fraction F sets where the analysis draws each chromosome's outline on its flank (<see cref="AnalysisOptions.OutlineFraction"/>).
 /// </summary>
 internal static class EvalAnalysisCommand
 {
@@ -70,24 +71,29 @@ internal static class EvalAnalysisCommand
         {
             Description = "The analysis leaves each chromosome's rim, this many pixels deep, out of its region statistics and correlations (AnalysisOptions.EdgeExclusion: there a scanned pixel mixes chromosome and substrate), and the truth leaves out the true chromosomes' rim alike; default 0: every pixel.",
         };
+        var outline = new Option<double>("--outline-fraction")
+        {
+            Description = "The analysis draws each chromosome's outline where its height falls to this fraction of its local crest (AnalysisOptions.OutlineFraction; 0: where it leaves the substrate's noise).",
+            DefaultValueFactory = _ => new AnalysisOptions().OutlineFraction,
+        };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, breakdown, json,
+            seeds, model, pixels, field, correct, process, without, only, edges, outline, breakdown, json,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
-                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(breakdown), parse.GetValue(json)),
+                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json)),
             output, error));
         return command;
     }
 
-    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, bool Breakdown, bool Json);
+    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json);
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
     {
-        var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, breakdown, json) = settings;
+        var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, outlineFraction, breakdown, json) = settings;
         var errors = new List<string>();
         if (!InstrumentEffects.TryParse(withoutText, out var ablated, out var effectError))
         {
@@ -138,8 +144,8 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion };
-        errors.AddRange(analysisOptions.Validate().Select(e => "--edge-exclusion: " + e));
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction };
+        errors.AddRange(analysisOptions.Validate().Select(e => (e.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction: " : "--edge-exclusion: ") + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--pixels = {pixels}: must be even and in [64, 2048]."));
@@ -228,7 +234,7 @@ internal static class EvalAnalysisCommand
         var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
         var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
         var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, rows);
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -236,7 +242,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
         foreach (var r in rows)
         {
@@ -530,7 +536,7 @@ internal static class EvalAnalysisCommand
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
-        int EdgeExclusion, IReadOnlyList<Row> Frames);
+        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames);
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {
