@@ -120,7 +120,8 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         _layers = [.. network.Layers.Select(l => new WinogradLayer(l))];
         var maxPadded = PaddedBlocks((maxTileWidth + 3) / 4);
         _frameLayout = ActivationLayout.Frame(maxPadded, maxTileHeight);
-        _ringLayout = ActivationLayout.Ring(maxPadded, RingRows);
+        // A tile shorter than the ring never wraps it: the whole tile's rows are then enough.
+        _ringLayout = ActivationLayout.Ring(maxPadded, Math.Min(RingRows, _frameLayout.Rows));
         if (schedule == LayerSchedule.LayerByLayer)
         {
             var channels = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
