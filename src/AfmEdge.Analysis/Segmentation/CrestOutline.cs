@@ -83,7 +83,7 @@ internal static class CrestOutline
             for (var i = 0; i < n; i++)
             {
                 var id = instances[i];
-                if (id > 0 && TouchesBackground(instances, width, rows, i))
+                if (id > 0 && MixedEdges.Touches(i, instances, width, rows))
                 {
                     outer[id]++;
                     low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
@@ -113,14 +113,6 @@ internal static class CrestOutline
         }
 
         return found;
-    }
-
-    /// <summary>Whether a 4-neighbour of <paramref name="p"/> inside the frame is background.</summary>
-    private static bool TouchesBackground(int[] instances, int width, int rows, int p)
-    {
-        int x = p % width, y = p / width;
-        return (x > 0 && instances[p - 1] == 0) || (x < width - 1 && instances[p + 1] == 0)
-            || (y > 0 && instances[p - width] == 0) || (y < rows - 1 && instances[p + width] == 0);
     }
 
     /// <summary>
