@@ -27,8 +27,8 @@ public sealed record AnalysisOptions
     /// <summary>
     /// A chromosome's outline is where its height falls to this fraction of its local crest (the top of the flank beside
     /// it), not where it leaves the substrate's noise: a scan broadens every flank outwards (tip, pixel dwell, feedback),
-    /// and the skirt of substrate-mixed pixels that adds lies below this fraction. 0 keeps every pixel above the
-    /// extent threshold.
+    /// and the skirt of substrate-mixed pixels that adds lies below this fraction. An object whose outermost pixels mostly
+    /// stand above it (a clean image: no skirt) keeps its outline. 0 keeps every pixel above the extent threshold.
     /// </summary>
     public double OutlineFraction { get; init; } = 0.2;
 

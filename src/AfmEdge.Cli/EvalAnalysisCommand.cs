@@ -223,10 +223,20 @@ internal static class EvalAnalysisCommand
                 (Processed(enhancer.Enhance(halfScan), chain), full),
             };
             var fullPixel = field / pixels;
+            var scored = new TruthFigures[variants.Length];
             for (var v = 0; v < variants.Length; v++)
             {
                 var (frame, truth) = frames[v];
-                variants[v].Add(TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel));
+                scored[v] = TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel);
+                variants[v].Add(scored[v]);
+            }
+
+            // The outline apart from splitting: the chromosomes the clean frame segments to IoU >= 0.9 (they lie apart, or
+            // are split right), scored alike in every frame.
+            var resolved = scored[0].IouIds.Where((_, k) => scored[0].Iou[k] >= 0.9).ToHashSet();
+            foreach (var (variant, figures) in variants.Zip(scored))
+            {
+                variant.AddResolved(figures.IouIds.Zip(figures.Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
             }
         }
 
@@ -252,6 +262,10 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
+        output.WriteLine("  IoU on the chromosomes the clean frame segments to >= 0.9 (apart, or split right; the outline without the splitting): "
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0} of {r.ResolvedChromosomes}"))));
+        output.WriteLine("  labels with p and q as one arm where the analysis left the arms unassigned (nearly equal: which it calls p is a guess): "
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyArmsAsOne:P1}"))));
         output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
         foreach (var r in rows)
         {
@@ -298,6 +312,12 @@ internal static class EvalAnalysisCommand
     private sealed record TruthFigures(
         List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<Cell> PearsonErrors, List<Cell> CorrectedErrors, List<Cell> MeanErrors)
     {
+        /// <summary>The true chromosome of each <see cref="Iou"/>, in the same order.</summary>
+        public required List<int> IouIds { get; init; }
+
+        /// <summary>Labels right when p and q count as one arm on the chromosomes whose arms the analysis left unassigned.</summary>
+        public long LabelsRightArmsAsOne { get; init; }
+
         public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
         {
             var ids = truth.Maps.Instances.Span;
@@ -319,13 +339,14 @@ internal static class EvalAnalysisCommand
                 size[found[i]]++;
             }
 
-            var figures = new TruthFigures([], [], 0, 0, [], [], []);
+            var figures = new TruthFigures([], [], 0, 0, [], [], []) { IouIds = [] };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
             {
                 var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
                 var best = row.Length == 0 ? -1 : row.IndexOf(Max(row));
+                figures.IouIds.Add(chromosome.Id);
                 if (best < 0 || row[best] == 0)
                 {
                     figures.Iou.Add(0);
@@ -350,17 +371,21 @@ internal static class EvalAnalysisCommand
             }
 
             var labels = analysis.Labels;
-            long right = 0, inside = 0;
+            long right = 0, inside = 0, rightArms = 0;
             for (var i = 0; i < ids.Length; i++)
             {
                 if (measured.Contains(ids[i]))
                 {
                     inside++;
-                    right += labels[i] == trueLabels[i] ? 1 : 0;
+                    var same = labels[i] == trueLabels[i];
+                    right += same ? 1 : 0;
+
+                    // Where the analysis says it cannot tell p from q (arms of nearly equal length), which side it labels p is a guess.
+                    rightArms += same || (!armsKnown.Contains(ids[i]) && labels[i] is 1 or 3 && trueLabels[i] is 1 or 3) ? 1 : 0;
                 }
             }
 
-            figures = figures with { LabelsRight = right, LabelsMeasured = inside };
+            figures = figures with { LabelsRight = right, LabelsMeasured = inside, LabelsRightArmsAsOne = rightArms };
             Regional(analysis, truth, measured, armsKnown, figures);
             return figures;
         }
@@ -456,11 +481,13 @@ internal static class EvalAnalysisCommand
     private sealed class Variant(string name, string description)
     {
         private readonly List<double> _iou = [];
+        private readonly List<double> _iouResolved = [];
         private readonly List<double> _centromere = [];
         private readonly List<Cell> _pearson = [];
         private readonly List<Cell> _corrected = [];
         private readonly List<Cell> _means = [];
         private long _labelsRight;
+        private long _labelsRightArmsAsOne;
         private long _labelsMeasured;
 
         public void Add(TruthFigures figures)
@@ -471,8 +498,11 @@ internal static class EvalAnalysisCommand
             _corrected.AddRange(figures.CorrectedErrors);
             _means.AddRange(figures.MeanErrors);
             _labelsRight += figures.LabelsRight;
+            _labelsRightArmsAsOne += figures.LabelsRightArmsAsOne;
             _labelsMeasured += figures.LabelsMeasured;
         }
+
+        public void AddResolved(IEnumerable<double> iou) => _iouResolved.AddRange(iou);
 
         public Row Summarize()
         {
@@ -496,8 +526,10 @@ internal static class EvalAnalysisCommand
 
             return new(
                 name, description, _iou.Count, Median(_iou), Min(_iou), Share(_iou, v => v >= 0.9),
+                _iouResolved.Count, Median(_iouResolved), Share(_iouResolved, v => v >= 0.9),
                 _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
                 _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
+                _labelsMeasured > 0 ? _labelsRightArmsAsOne / (double)_labelsMeasured : double.NaN,
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
                 _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
@@ -523,7 +555,8 @@ internal static class EvalAnalysisCommand
 
     private sealed record Row(
         string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
-        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy,
+        int ResolvedChromosomes, double ResolvedIouMedian, double ResolvedIouAbove09,
+        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy, double LabelAccuracyArmsAsOne,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,

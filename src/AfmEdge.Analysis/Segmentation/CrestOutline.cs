@@ -17,7 +17,7 @@ namespace AfmEdge.Analysis.Segmentation;
 /// </remarks>
 internal static class CrestOutline
 {
-    /// <summary>Steepest ascent stops after this many steps (a flank is a few pixels; a ridge climbs on to the next band).</summary>
+    /// <summary>A bound on the ascent: a flank is crossed within half a chromosome's width (9–18 px at 39 nm).</summary>
     private const int MaxSteps = 64;
 
     /// <summary>
@@ -57,17 +57,6 @@ internal static class CrestOutline
             return 0;
         }
 
-        // Only a pixel below the fraction of its object's peak can be below the fraction of its crest: the rest need no ascent.
-        var peaks = new float[count + 1];
-        for (var i = 0; i < n; i++)
-        {
-            var id = instances[i];
-            if (id > 0 && height[i] > peaks[id])
-            {
-                peaks[id] = height[i];
-            }
-        }
-
         var crest = AnalysisPool<float>.Shared.Rent(n);
         var removed = AnalysisPool<int>.Shared.Rent(n);
         Array.Clear(crest, 0, n);
@@ -80,10 +69,19 @@ internal static class CrestOutline
             // keeps its outline. A scanned one's outermost pixels are the skirt, just above the noise.
             var outer = new int[count + 1];
             var low = new int[count + 1];
+
+            // Only a pixel below the fraction of its object's peak can be below the fraction of its crest: the rest need no ascent.
+            var peaks = new float[count + 1];
             for (var i = 0; i < n; i++)
             {
                 var id = instances[i];
-                if (id > 0 && TouchesBackground(instances, width, rows, i))
+                if (id == 0)
+                {
+                    continue;
+                }
+
+                peaks[id] = Math.Max(peaks[id], height[i]);
+                if (MixedEdges.Touches(i, instances, width, rows))
                 {
                     outer[id]++;
                     low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
@@ -113,14 +111,6 @@ internal static class CrestOutline
         }
 
         return found;
-    }
-
-    /// <summary>Whether a 4-neighbour of <paramref name="p"/> inside the frame is background.</summary>
-    private static bool TouchesBackground(int[] instances, int width, int rows, int p)
-    {
-        int x = p % width, y = p / width;
-        return (x > 0 && instances[p - 1] == 0) || (x < width - 1 && instances[p + 1] == 0)
-            || (y > 0 && instances[p - width] == 0) || (y < rows - 1 && instances[p + width] == 0);
     }
 
     /// <summary>
