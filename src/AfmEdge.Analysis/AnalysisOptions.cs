@@ -24,6 +24,14 @@ public sealed record AnalysisOptions
     /// </summary>
     public double RimWidth { get; init; } = 0.15e-6;
 
+    /// <summary>
+    /// A chromosome's outline is where its height falls to this fraction of its local crest (the top of the flank beside
+    /// it), not where it leaves the substrate's noise: a scan broadens every flank outwards (tip, pixel dwell, feedback),
+    /// and the skirt of substrate-mixed pixels that adds lies below this fraction. An object whose outermost pixels mostly
+    /// stand above it (a clean image: no skirt) keeps its outline. 0 keeps every pixel above the extent threshold.
+    /// </summary>
+    public double OutlineFraction { get; init; } = 0.2;
+
     /// <summary>Smallest accepted chromosome area (m²).</summary>
     public double MinArea { get; init; } = 0.4e-12;
 
@@ -122,6 +130,7 @@ public sealed record AnalysisOptions
         Check(MinLowThreshold >= 0 && MinLowThreshold < 1e-6, nameof(MinLowThreshold), MinLowThreshold, "must be in [0, 1 µm)", errors);
         Check(MinPeakHeight > 0 && MinPeakHeight < 1e-5, nameof(MinPeakHeight), MinPeakHeight, "must be in (0, 10 µm)", errors);
         Check(RimWidth > 0 && RimWidth < 1e-5, nameof(RimWidth), RimWidth, "must be in (0, 10 µm)", errors);
+        Check(OutlineFraction is >= 0 and < 0.9, nameof(OutlineFraction), OutlineFraction, "must be in [0, 0.9)", errors);
         Check(MinArea >= 0 && MinArea < 1e-8, nameof(MinArea), MinArea, "must be in [0, 1e-8 m²)", errors);
         Check(MinWidth >= 0 && MaxWidth > MinWidth && MaxWidth < 1e-4, nameof(MinWidth), MinWidth, $"must be >= 0 and below MaxWidth = {MaxWidth}", errors);
         Check(MaxChromosomeWidth > 0 && MaxChromosomeWidth < 1e-4, nameof(MaxChromosomeWidth), MaxChromosomeWidth, "must be in (0, 100 µm)", errors);

@@ -84,7 +84,8 @@ public static class MixedEdges
         }
     }
 
-    private static bool Touches(int p, ReadOnlySpan<int> instances, int width, int rows)
+    /// <summary>Whether a 4-neighbour of object pixel <paramref name="p"/> inside the frame is background (instance 0).</summary>
+    internal static bool Touches(int p, ReadOnlySpan<int> instances, int width, int rows)
     {
         int x = p % width, y = p / width;
         return (x > 0 && instances[p - 1] == 0) || (x < width - 1 && instances[p + 1] == 0)

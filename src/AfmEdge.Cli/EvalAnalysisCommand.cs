@@ -14,7 +14,7 @@ namespace AfmEdge.Cli;
 
 /// <summary>
 /// `afmedge eval analysis --seeds A-B [--model FILE] [--pixels N] [--field-um F] [--correct STEPS] [--process STEPS] [--without|--only EFFECTS]
-/// [--edge-exclusion N] [--breakdown] [--json]`: what the enhancer buys the
+/// [--edge-exclusion N] [--outline-fraction F] [--breakdown] [--json]`: what the enhancer buys the
 /// chromosome analysis. On simulator specimens (the analysis's own field, default 512² over 20 µm) it scores against
 /// the simulator's truth the analysis of: the clean full-resolution fields; the full-resolution instrument scan; the
 /// half-resolution instrument scan analysed at its own size (against truth rendered on that grid, not downsampled);
@@ -23,7 +23,8 @@ namespace AfmEdge.Cli;
 /// per-region Pearson r error and per-region mean error (on the chromosomes measured, truth from the clean fields).
 /// To find where the errors come from: --without/--only switch instrument effects off (<see cref="InstrumentEffects"/>), and
 /// --breakdown splits the r and mean errors by channel and region. --edge-exclusion N runs the analysis with each chromosome's
-/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike.
+/// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike;
+/// --outline-fraction F sets where the analysis draws each chromosome's outline on its flank (<see cref="AnalysisOptions.OutlineFraction"/>).
 /// </summary>
 internal static class EvalAnalysisCommand
 {
@@ -70,24 +71,29 @@ internal static class EvalAnalysisCommand
         {
             Description = "The analysis leaves each chromosome's rim, this many pixels deep, out of its region statistics and correlations (AnalysisOptions.EdgeExclusion: there a scanned pixel mixes chromosome and substrate), and the truth leaves out the true chromosomes' rim alike; default 0: every pixel.",
         };
+        var outline = new Option<double>("--outline-fraction")
+        {
+            Description = "The analysis draws each chromosome's outline where its height falls to this fraction of its local crest (AnalysisOptions.OutlineFraction; 0: where it leaves the substrate's noise).",
+            DefaultValueFactory = _ => new AnalysisOptions().OutlineFraction,
+        };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, breakdown, json,
+            seeds, model, pixels, field, correct, process, without, only, edges, outline, breakdown, json,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
-                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(breakdown), parse.GetValue(json)),
+                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json)),
             output, error));
         return command;
     }
 
-    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, bool Breakdown, bool Json);
+    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json);
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
     {
-        var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, breakdown, json) = settings;
+        var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, outlineFraction, breakdown, json) = settings;
         var errors = new List<string>();
         if (!InstrumentEffects.TryParse(withoutText, out var ablated, out var effectError))
         {
@@ -138,8 +144,8 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion };
-        errors.AddRange(analysisOptions.Validate().Select(e => "--edge-exclusion: " + e));
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction };
+        errors.AddRange(analysisOptions.Validate().Select(e => (e.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction: " : "--edge-exclusion: ") + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--pixels = {pixels}: must be even and in [64, 2048]."));
@@ -217,10 +223,20 @@ internal static class EvalAnalysisCommand
                 (Processed(enhancer.Enhance(halfScan), chain), full),
             };
             var fullPixel = field / pixels;
+            var scored = new TruthFigures[variants.Length];
             for (var v = 0; v < variants.Length; v++)
             {
                 var (frame, truth) = frames[v];
-                variants[v].Add(TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel));
+                scored[v] = TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel);
+                variants[v].Add(scored[v]);
+            }
+
+            // The outline apart from splitting: the chromosomes the clean frame segments to IoU >= 0.9 (they lie apart, or
+            // are split right), scored alike in every frame.
+            var resolved = scored[0].IouIds.Where((_, k) => scored[0].Iou[k] >= 0.9).ToHashSet();
+            foreach (var (variant, figures) in variants.Zip(scored))
+            {
+                variant.AddResolved(figures.IouIds.Zip(figures.Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
             }
         }
 
@@ -228,7 +244,7 @@ internal static class EvalAnalysisCommand
         var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
         var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
         var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, rows);
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -236,7 +252,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
         foreach (var r in rows)
         {
@@ -246,6 +262,10 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
+        output.WriteLine("  IoU on the chromosomes the clean frame segments to >= 0.9 (apart, or split right; the outline without the splitting): "
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0} of {r.ResolvedChromosomes}"))));
+        output.WriteLine("  labels with p and q as one arm where the analysis left the arms unassigned (nearly equal: which it calls p is a guess): "
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyArmsAsOne:P1}"))));
         output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
         foreach (var r in rows)
         {
@@ -292,6 +312,12 @@ internal static class EvalAnalysisCommand
     private sealed record TruthFigures(
         List<double> Iou, List<double> CentromerePx, long LabelsRight, long LabelsMeasured, List<Cell> PearsonErrors, List<Cell> CorrectedErrors, List<Cell> MeanErrors)
     {
+        /// <summary>The true chromosome of each <see cref="Iou"/>, in the same order.</summary>
+        public required List<int> IouIds { get; init; }
+
+        /// <summary>Labels right when p and q count as one arm on the chromosomes whose arms the analysis left unassigned.</summary>
+        public long LabelsRightArmsAsOne { get; init; }
+
         public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
         {
             var ids = truth.Maps.Instances.Span;
@@ -313,13 +339,14 @@ internal static class EvalAnalysisCommand
                 size[found[i]]++;
             }
 
-            var figures = new TruthFigures([], [], 0, 0, [], [], []);
+            var figures = new TruthFigures([], [], 0, 0, [], [], []) { IouIds = [] };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
             {
                 var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
                 var best = row.Length == 0 ? -1 : row.IndexOf(Max(row));
+                figures.IouIds.Add(chromosome.Id);
                 if (best < 0 || row[best] == 0)
                 {
                     figures.Iou.Add(0);
@@ -344,17 +371,21 @@ internal static class EvalAnalysisCommand
             }
 
             var labels = analysis.Labels;
-            long right = 0, inside = 0;
+            long right = 0, inside = 0, rightArms = 0;
             for (var i = 0; i < ids.Length; i++)
             {
                 if (measured.Contains(ids[i]))
                 {
                     inside++;
-                    right += labels[i] == trueLabels[i] ? 1 : 0;
+                    var same = labels[i] == trueLabels[i];
+                    right += same ? 1 : 0;
+
+                    // Where the analysis says it cannot tell p from q (arms of nearly equal length), which side it labels p is a guess.
+                    rightArms += same || (!armsKnown.Contains(ids[i]) && labels[i] is 1 or 3 && trueLabels[i] is 1 or 3) ? 1 : 0;
                 }
             }
 
-            figures = figures with { LabelsRight = right, LabelsMeasured = inside };
+            figures = figures with { LabelsRight = right, LabelsMeasured = inside, LabelsRightArmsAsOne = rightArms };
             Regional(analysis, truth, measured, armsKnown, figures);
             return figures;
         }
@@ -450,11 +481,13 @@ internal static class EvalAnalysisCommand
     private sealed class Variant(string name, string description)
     {
         private readonly List<double> _iou = [];
+        private readonly List<double> _iouResolved = [];
         private readonly List<double> _centromere = [];
         private readonly List<Cell> _pearson = [];
         private readonly List<Cell> _corrected = [];
         private readonly List<Cell> _means = [];
         private long _labelsRight;
+        private long _labelsRightArmsAsOne;
         private long _labelsMeasured;
 
         public void Add(TruthFigures figures)
@@ -465,8 +498,11 @@ internal static class EvalAnalysisCommand
             _corrected.AddRange(figures.CorrectedErrors);
             _means.AddRange(figures.MeanErrors);
             _labelsRight += figures.LabelsRight;
+            _labelsRightArmsAsOne += figures.LabelsRightArmsAsOne;
             _labelsMeasured += figures.LabelsMeasured;
         }
+
+        public void AddResolved(IEnumerable<double> iou) => _iouResolved.AddRange(iou);
 
         public Row Summarize()
         {
@@ -490,8 +526,10 @@ internal static class EvalAnalysisCommand
 
             return new(
                 name, description, _iou.Count, Median(_iou), Min(_iou), Share(_iou, v => v >= 0.9),
+                _iouResolved.Count, Median(_iouResolved), Share(_iouResolved, v => v >= 0.9),
                 _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
                 _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
+                _labelsMeasured > 0 ? _labelsRightArmsAsOne / (double)_labelsMeasured : double.NaN,
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
                 _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
@@ -517,7 +555,8 @@ internal static class EvalAnalysisCommand
 
     private sealed record Row(
         string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
-        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy,
+        int ResolvedChromosomes, double ResolvedIouMedian, double ResolvedIouAbove09,
+        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy, double LabelAccuracyArmsAsOne,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
@@ -530,7 +569,7 @@ internal static class EvalAnalysisCommand
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
-        int EdgeExclusion, IReadOnlyList<Row> Frames);
+        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames);
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {

@@ -111,6 +111,14 @@ public static class AfmEdgeHost
     private static IScanSource CreateSource(IServiceProvider services)
     {
         var source = services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Source;
+        var scanned = CreateScanningSource(services, source);
+        return source.RepeatAfter > 0
+            ? new RepeatingScanSource(scanned, source.RepeatAfter, source.Pace, services.GetRequiredService<TimeProvider>())
+            : scanned;
+    }
+
+    private static IScanSource CreateScanningSource(IServiceProvider services, SourceOptions source)
+    {
         var time = services.GetRequiredService<TimeProvider>();
         var scan = source.Scan.ToSettings($"{AfmEdgeOptions.SectionName}:Source:Scan").Settings
             ?? throw new OptionsValidationException(AfmEdgeOptions.SectionName, typeof(AfmEdgeOptions), ["Source:Scan is invalid."]);

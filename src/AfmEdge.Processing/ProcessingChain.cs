@@ -42,7 +42,7 @@ public sealed class ProcessingChain
         "tip-dilate:RADIUS_NM", "tip-erode:RADIUS_NM (paraboloid tip, 0-10000 nm)", "tip-erode:blind[:SIZE[:THRESHOLD_NM]] (SIZE odd px, default 11)",
         "register", "register:retrace", "register:retrace:lines (per-line lag)", "register:probes[:PROBES[:REFERENCE]] (channel names joined by +)", "register…:crop (crop to the common area)",
         "register:midpoint[:K] (trace and retrace to their midpoint along the fast axis: hysteresis, lag; K 0-3)",
-        "merge-retrace[:K] (each trace becomes the mean of trace and retrace; a height the lower where they differ by over K robust σ, default 3)",
+        "merge-retrace[:K] (each trace becomes the mean of trace and retrace, and the retrace leaves the frame; a height the lower where they differ by over K robust σ, default 3)",
         "STEP@CHANNELS (a per-channel step on the named channels only, joined by +, e.g. level:plane@Height; Height covers Height-retrace, Height-retrace itself only the retrace; the others pass unchanged)",
     ];
 
@@ -124,7 +124,8 @@ public sealed class ProcessingChain
 
         // Runs of per-channel steps go channel by channel; a frame step (registration) sees every channel at once.
         var current = frame;
-        var nonFinite = new int[frame.Channels.Count];
+        // By channel key: a frame step may drop channels (merge-retrace drops the retraces it merged).
+        var nonFinite = new Dictionary<string, int>(StringComparer.Ordinal);
         var ran = new List<(string Channel, string Device)>[_operations.Length];
         for (var i = 0; i < _operations.Length;)
         {
@@ -166,11 +167,11 @@ public sealed class ProcessingChain
         }
 
         var masked = new List<string>();
-        for (var c = 0; c < nonFinite.Length; c++)
+        foreach (var channel in frame.Channels)
         {
-            if (nonFinite[c] > 0)
+            if (nonFinite.GetValueOrDefault(channel.Descriptor.Key) is var count and > 0)
             {
-                masked.Add(string.Create(CultureInfo.InvariantCulture, $"{frame.Channels[c].Descriptor.Key}: {nonFinite[c]} NaN/Inf px"));
+                masked.Add(string.Create(CultureInfo.InvariantCulture, $"{channel.Descriptor.Key}: {count} NaN/Inf px"));
             }
         }
 
@@ -282,7 +283,7 @@ public sealed class ProcessingChain
                 : $"{o.Name}={string.Join(", ", ran[s].Select(r => $"{r.Device} for {r.Channel}"))}";
         }));
 
-    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, int[] nonFinite, IGridDevice? device, ChannelBufferPool? buffers,
+    private static Frame ApplyChannels(Frame frame, IProcessingStep[] operations, Dictionary<string, int> nonFinite, IGridDevice? device, ChannelBufferPool? buffers,
         Span<List<(string Channel, string Device)>> ran)
     {
         var channels = new Channel[frame.Channels.Count];
@@ -323,7 +324,8 @@ public sealed class ProcessingChain
         // Later runs re-mask the pixels earlier runs put back as NaN: count each pixel once.
         for (var c = 0; c < counts.Length; c++)
         {
-            nonFinite[c] = Math.Max(nonFinite[c], counts[c]);
+            var key = frame.Channels[c].Descriptor.Key;
+            nonFinite[key] = Math.Max(nonFinite.GetValueOrDefault(key), counts[c]);
         }
 
         return new Frame(frame.Id, frame.Scan, channels, frame.Metadata);

@@ -12,7 +12,8 @@ namespace AfmEdge.Processing;
 /// 3), one direction is wrong: off a trailing edge the Z feedback leaves the tip hanging above the surface
 /// ("parachuting") and reads high, and an edge trails on opposite sides in the two directions; so the lower of the two is
 /// kept there. Other channels (currents, potentials, forces) are always averaged: the feedback does not hang their
-/// probes. The retrace channels are left as they are. The frame metadata entry "merge.retrace" lists per channel the
+/// probes. Each retrace it merged is dropped from the frame: its information is in the merged trace, and carrying it on
+/// would double what every later stage enhances, analyses and publishes (a retrace without a trace stays). The frame metadata entry "merge.retrace" lists per channel the
 /// noise σ of the merged channel, σ_d / 2 with σ_d = 1.4826 × MAD of trace − retrace (the noise of each direction is
 /// σ_d / √2 when the two are independent), and for heights the share of pixels where the lower was kept; the noise σ also
 /// goes to the entries of <see cref="MeasurementNoise"/>, which the analysis reads.
@@ -52,6 +53,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
     {
         ArgumentNullException.ThrowIfNull(frame);
         var channels = frame.Channels.ToArray();
+        var merged = new bool[channels.Length];
         var report = new List<string>();
         var noise = new List<(string Channel, double Sigma)>();
         for (var t = 0; t < channels.Length; t++)
@@ -76,15 +78,16 @@ public sealed class TraceRetraceMerge : IFrameOperation
             }
 
             var isHeight = trace.Unit == PhysicalUnit.Metre;
-            var merged = ChannelBufferPool.Allocate(buffers, trace.Data.Length);
-            var (sigmaD, lower) = Merge(trace.Data, retrace.Data, merged, isHeight ? Threshold : double.PositiveInfinity);
-            channels[t] = trace.WithData(trace.Width, trace.Height, merged);
+            var samples = ChannelBufferPool.Allocate(buffers, trace.Data.Length);
+            var (sigmaD, lower) = Merge(trace.Data, retrace.Data, samples, isHeight ? Threshold : double.PositiveInfinity);
+            channels[t] = trace.WithData(trace.Width, trace.Height, samples);
+            merged[r] = true;
             noise.Add((trace.Name, 0.5 * sigmaD));
             report.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{trace.Name}: noise {0.5 * sigmaD:G4} {trace.Unit.Symbol}{(isHeight ? $", lower kept on {lower:P1}" : string.Empty)}"));
         }
 
-        var result = frame.With(channels, MetadataKey, report.Count == 0 ? "no trace/retrace pair; nothing merged" : string.Join("; ", report));
+        var result = frame.With(channels.Where((_, c) => !merged[c]), MetadataKey, report.Count == 0 ? "no trace/retrace pair; nothing merged" : string.Join("; ", report));
         return MeasurementNoise.With(result, noise);
     }
 

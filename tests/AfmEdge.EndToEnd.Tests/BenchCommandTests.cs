@@ -9,6 +9,8 @@ public sealed class BenchCommandTests
 {
     [Theory]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "3 published")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern", "--repeat-after", "1" }, "TestPattern (first 1 frames scanned, then replayed) 32²")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern", "--set", "AfmEdge:Pipeline:AnalyseEvery=2" }, "3 published")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
@@ -75,6 +77,7 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "--stage-frames", "-1" }, "--stage-frames -1")]
     [InlineData(new[] { "--set", "AfmEdge:Mqtt:ChunkBytes" }, "'AfmEdge:Mqtt:ChunkBytes' is not KEY=VALUE")]
     [InlineData(new[] { "--source", "Telescope" }, "AfmEdge:Source:Kind")]
+    [InlineData(new[] { "--repeat-after", "-2" }, "AfmEdge:Source:RepeatAfter = -2")]
     public async Task BenchPipeline_BadOption_ExitsTwoNamingIt(string[] options, string expected)
     {
         var error = new StringWriter();

@@ -40,6 +40,7 @@ public sealed class ConfigurationTests
         { """{ "AfmEdge": { "Source": { "Scan": { "LineRateHz": 0 } } } }""", "AfmEdge:Source:Scan:LineRateHz = 0" },
         { """{ "AfmEdge": { "Mqtt": { "Port": 70000 } } }""", "AfmEdge:Mqtt:Port = 70000" },
         { """{ "AfmEdge": { "Mqtt": { "Device": "a/b" } } }""", "AfmEdge:Mqtt:Device" },
+        { """{ "AfmEdge": { "Pipeline": { "AnalyseEvery": 0 } } }""", "AfmEdge:Pipeline:AnalyseEvery = 0: must be between 1 (every frame)" },
         { """{ "AfmEdge": { "Processing": { "Steps": [ "level:plane", "sharpen" ] } } }""", "AfmEdge:Processing:Steps:1 = 'sharpen'" },
         { """{ "AfmEdge": { "Enhancement": { "Engine": "magic" } } }""", "AfmEdge:Enhancement:Engine = 'magic'" },
         { """{ "AfmEdge": { "Processing": { "Accelerator": "gpu" } } }""", "AfmEdge:Processing:Accelerator = 'gpu'" },

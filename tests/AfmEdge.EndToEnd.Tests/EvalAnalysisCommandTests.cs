@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AfmEdge.Analysis;
 using AfmEdge.Cli;
 
 namespace AfmEdge.EndToEnd.Tests;
@@ -101,6 +102,7 @@ public sealed class EvalAnalysisCommandTests
         using var document = JsonDocument.Parse(json);
         Assert.Equal("all", document.RootElement.GetProperty("effectsOff").GetString());
         Assert.Equal(0, document.RootElement.GetProperty("edgeExclusion").GetInt32());
+        Assert.Equal(new AnalysisOptions().OutlineFraction, document.RootElement.GetProperty("outlineFraction").GetDouble());
         var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
         var clean = frames[0];
         var scan = frames[1];
@@ -134,6 +136,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--without", "tip,gremlins", "--without: 'gremlins' is not an instrument effect")]
     [InlineData("--only", "wobble", "--only: 'wobble' is not an instrument effect")]
     [InlineData("--edge-exclusion", "-1", "--edge-exclusion: EdgeExclusion = -1")]
+    [InlineData("--outline-fraction", "0.95", "--outline-fraction: OutlineFraction = 0.95")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };

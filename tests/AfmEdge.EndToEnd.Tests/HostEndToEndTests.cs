@@ -53,18 +53,29 @@ public sealed class HostEndToEndTests
         await AssertPublishedAsync(probe, host);
     }
 
+    private const string WithoutMerge = "register:midpoint,register:probes,level:plane@Height";
+
     [Theory]
-    [InlineData("Closed", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
-    [InlineData("Closed", "true", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Deflection", "Current", "Potential", "Adhesion" })]
-    [InlineData("Ideal", "false", new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
-    public async Task Run_VirtualMicroscope_PublishesTraceAndRetraceOfEveryProbe(string loop, string includeDeflection, string[] channels, string[] correlated)
+    [InlineData("Closed", "false", WithoutMerge, new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    [InlineData("Closed", "true", WithoutMerge, new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Deflection", "Deflection-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Deflection", "Current", "Potential", "Adhesion" })]
+    [InlineData("Ideal", "false", WithoutMerge, new[] { "Adhesion", "Adhesion-retrace", "Current", "Current-retrace", "Height", "Height-retrace", "Potential", "Potential-retrace" }, new[] { "Current", "Potential", "Adhesion" })]
+    // The default chain merges each retrace into its trace (merge-retrace), so only the merged traces go on.
+    [InlineData("Closed", "false", null, new[] { "Adhesion", "Current", "Height", "Potential" }, new[] { "Current", "Potential", "Adhesion" })]
+    public async Task Run_VirtualMicroscope_PublishesEveryProbeInTheDirectionsTheChainKeeps(string loop, string includeDeflection, string? steps, string[] channels, string[] correlated)
     {
         var port = LoopbackPort.Reserve();
         var topics = new TopicScheme("test", "virtual-" + Guid.NewGuid().ToString("N")[..8]);
         MqttProbe? probe = null;
+        var settings = new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = loop, ["AfmEdge:Source:VirtualMicroscope:IncludeDeflection"] = includeDeflection, ["AfmEdge:Source:Frames"] = "1" };
+        var chain = steps?.Split(',') ?? [];
+        for (var i = 0; i < chain.Length; i++)
+        {
+            settings[$"AfmEdge:Processing:Steps:{i}"] = chain[i];
+        }
+
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(Configuration(port, topics, "Embedded"))
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Kind"] = "VirtualMicroscope", ["AfmEdge:Source:VirtualMicroscope:Loop"] = loop, ["AfmEdge:Source:VirtualMicroscope:IncludeDeflection"] = includeDeflection, ["AfmEdge:Source:Frames"] = "1" })
+            .AddInMemoryCollection(settings)
             .Build();
         using var host = AfmEdgeHost.Build(configuration, services =>
             InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
@@ -84,6 +95,33 @@ public sealed class HostEndToEndTests
             var height = Assert.Single(summary.Channels, c => c.Name == "Height" && c.Direction == "trace");
             Assert.InRange(height.Max - height.Min, 100e-9, 2e-6);
         }
+    }
+
+    [Fact]
+    public async Task Run_AnalyseEvery2_PublishesEveryFrameAndTheSummariesOfEverySecond()
+    {
+        var port = LoopbackPort.Reserve();
+        var topics = new TopicScheme("test", "every-" + Guid.NewGuid().ToString("N")[..8]);
+        MqttProbe? probe = null;
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration(port, topics, "Embedded"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Frames"] = "5", ["AfmEdge:Pipeline:AnalyseEvery"] = "2" })
+            .Build();
+        using var host = AfmEdgeHost.Build(configuration, services =>
+            InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics))));
+
+        await RunToCompletionAsync(host);
+        await using (probe)
+        {
+            await probe!.WaitForAsync(p => p.Statuses.Contains(MqttPublisher.Offline) && p.Channels.Count >= 5 * 4 && p.Summaries.Count >= 3, TimeSpan.FromSeconds(20));
+            Assert.Empty(probe.Errors);
+            Assert.Equal([0L, 1, 2, 3, 4], probe.Channels.Select(c => FrameId.Parse(c.FrameId).Sequence).Distinct().Order());
+            Assert.Equal([0L, 2, 4], probe.Summaries.Select(json => FrameId.Parse(SummaryJson.Deserialize(json).FrameId).Sequence).Order());
+        }
+
+        var metrics = host.Services.GetRequiredService<PipelineMetrics>();
+        Assert.Equal((5, 3), (metrics.Published, metrics.Analysed));
+        Assert.Equal(4, FrameId.Parse(metrics.LastSummary!.FrameId).Sequence);
     }
 
     [Fact]

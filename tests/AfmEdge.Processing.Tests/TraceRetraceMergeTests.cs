@@ -81,7 +81,8 @@ public sealed class TraceRetraceMergeTests
         }
 
         Assert.All(merged.GetChannel("Current").Data.ToArray(), v => Assert.Equal(50f, v));
-        Assert.Equal(heightR, merged.Channels.Single(c => c.Name == "Height" && c.Direction == ScanDirection.Retrace).Data.ToArray());
+        // The merged retraces are gone: their samples are in the traces now.
+        Assert.Equal(["Height", "Current"], merged.Channels.Select(c => c.Descriptor.Key));
         Assert.Contains("Height: noise", merged.Metadata[TraceRetraceMerge.MetadataKey], StringComparison.Ordinal);
         Assert.Contains("lower kept on", merged.Metadata[TraceRetraceMerge.MetadataKey], StringComparison.Ordinal);
         Assert.Equal("merge-retrace", merged.Metadata["processing"]);
@@ -91,6 +92,46 @@ public sealed class TraceRetraceMergeTests
         var (sigmaCurrent, _) = TraceRetraceMerge.Merge(currentT, currentR, new float[n], double.PositiveInfinity);
         Assert.Equal(0.5 * sigmaCurrent, double.Parse(merged.Metadata[MeasurementNoise.Key("Current")], System.Globalization.CultureInfo.InvariantCulture), 9);
         Assert.InRange(double.Parse(merged.Metadata[MeasurementNoise.Key("Height")], System.Globalization.CultureInfo.InvariantCulture), 0.1, 3.0);
+    }
+
+    [Fact]
+    public void Apply_RetraceWithoutTrace_Stays_MergedRetraceDropped()
+    {
+        var frame = Frame(
+            Make("Height", PhysicalUnit.Metre, ScanDirection.Trace, Noise(1, 1)),
+            Make("Height", PhysicalUnit.Metre, ScanDirection.Retrace, Noise(2, 1)),
+            Make("Current", PhysicalUnit.Ampere, ScanDirection.Retrace, Noise(3, 1)));
+
+        var merged = new TraceRetraceMerge().Apply(frame);
+
+        Assert.Equal(["Height", "Current-retrace"], merged.Channels.Select(c => c.Descriptor.Key));
+        Assert.Equal(frame.GetChannel("Current", ScanDirection.Retrace).Data.ToArray(), merged.GetChannel("Current", ScanDirection.Retrace).Data.ToArray());
+    }
+
+    [Fact]
+    public void ChainApply_MaskedPixelsBeforeAMerge_CountedUnderTheirOwnChannels()
+    {
+        // The masked-pixel report is kept by channel name, so a step that drops channels cannot shift the counts onto
+        // the wrong names; the pooled and unpooled paths agree.
+        var retrace = Noise(2, 1);
+        retrace[5] = float.NaN;
+        retrace[6] = float.NaN;
+        var current = Noise(4, 1);
+        current[9] = float.NaN;
+        var frame = Frame(
+            Make("Height", PhysicalUnit.Metre, ScanDirection.Trace, Noise(1, 1)),
+            Make("Height", PhysicalUnit.Metre, ScanDirection.Retrace, retrace),
+            Make("Current", PhysicalUnit.Ampere, ScanDirection.Trace, current),
+            Make("Current", PhysicalUnit.Ampere, ScanDirection.Retrace, Noise(5, 1)));
+        var chain = ProcessingChain.ParseList("level:plane,merge-retrace,level:plane");
+
+        var plain = chain.Apply(frame);
+        var pooled = chain.Apply(frame, null, new ChannelBufferPool());
+
+        Assert.Equal(["Height", "Current"], plain.Channels.Select(c => c.Descriptor.Key));
+        Assert.Equal("Height-retrace: 2 NaN/Inf px; Current: 1 NaN/Inf px", plain.Metadata["processing.masked"]);
+        Assert.Equal(plain.Metadata["processing.masked"], pooled.Metadata["processing.masked"]);
+        Assert.Equal(plain.GetChannel("Height").Data.ToArray(), pooled.GetChannel("Height").Data.ToArray());
     }
 
     [Fact]

@@ -14,6 +14,8 @@ namespace AfmEdge.Analysis.Segmentation;
 /// <item>a watershed on height, by persistence: basins are flooded from the highest pixel down; two basins
 /// merge unless the saddle between them is below <see cref="AnalysisOptions.SplitSaddleRatio"/> of the
 /// lower peak (touching chromosomes meet near the substrate, sister chromatids and the constriction do not);</item>
+/// <item>each object's outline is drawn where its height falls to <see cref="AnalysisOptions.OutlineFraction"/> of its
+/// local crest (<see cref="CrestOutline"/>): a scan's broadened flanks stay outside;</item>
 /// <item>size and shape filters (area, width from the distance transform) reject debris.</item>
 /// </list>
 /// </summary>
@@ -70,6 +72,8 @@ public static class HeightSegmenter
         var instances = new int[n];
         var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
         clock = times.Lap("segment: watershed", clock);
+        CrestOutline.Trim(leveled, width, rows, instances, count, options.OutlineFraction);
+        clock = times.Lap("segment: outline at a fraction of the crest", clock);
         var rejected = Filter(leveled, width, rows, instances, count, pixelSizeX, pixelSizeY, options, out var kept);
         clock = times.Lap("segment: filter (distance transform)", clock);
         TrimToRim(leveled, width, rows, instances, 0.5 * options.MinPeakHeight,

@@ -143,4 +143,13 @@ public sealed class PipelineOptions
 
     /// <summary>Stop the host once the source has produced Source:Frames frames and all were published.</summary>
     public bool StopWhenSourceCompletes { get; set; } = true;
+
+    /// <summary>
+    /// Analyse every n-th enhanced frame (the first included); 1, the default, analyses every frame. The frames in between
+    /// are published all the same, without a summary (the retained summary topic keeps the latest). On 2 cores the analysis
+    /// of a 512² frame costs about as much processor time as everything else together, so a fast scan that must not wait
+    /// for it (video-rate imaging) trades summaries for frame rate here (`afmedge bench pipeline --set
+    /// AfmEdge:Pipeline:AnalyseEvery=3`).
+    /// </summary>
+    public int AnalyseEvery { get; set; } = 1;
 }

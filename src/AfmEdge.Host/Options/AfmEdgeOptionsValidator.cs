@@ -36,6 +36,15 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             errors.Add($"{root}:Source:Frames = {source.Frames}: must be 0 (scan until stopped) or a positive count.");
         }
 
+        if (source.RepeatAfter < 0)
+        {
+            errors.Add($"{root}:Source:RepeatAfter = {source.RepeatAfter}: must be 0 (never repeat) or a positive count of frames.");
+        }
+        else if (source.RepeatAfter > 0 && source.Kind == SourceKind.Board)
+        {
+            errors.Add($"{root}:Source:RepeatAfter = {source.RepeatAfter}: a real instrument's frames are never replayed; use it with VirtualMicroscope or TestPattern.");
+        }
+
         var (scan, scanErrors) = source.Scan.ToSettings($"{root}:Source:Scan");
         errors.AddRange(scanErrors);
         errors.AddRange(source.TestPattern.Validate().Select(e => $"{root}:{e}"));
@@ -70,6 +79,11 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
         if (options.Pipeline.LineCapacity is < 16 or > 1_000_000)
         {
             errors.Add($"{root}:Pipeline:LineCapacity = {options.Pipeline.LineCapacity}: must be between 16 and 1000000.");
+        }
+
+        if (options.Pipeline.AnalyseEvery is < 1 or > 10_000)
+        {
+            errors.Add($"{root}:Pipeline:AnalyseEvery = {options.Pipeline.AnalyseEvery}: must be between 1 (every frame) and 10000.");
         }
 
         if (options.Pipeline.FrameCapacity is < 1 or > 64)

@@ -46,6 +46,13 @@ public sealed class SourceOptions
     /// <summary>Wait one line time per line, as a real scan would; off for benchmarks and tests.</summary>
     public bool Pace { get; set; } = true;
 
+    /// <summary>
+    /// 0 (default): every frame is scanned. n: the first n frames are scanned, then replayed in a loop with the frame
+    /// numbers going on, so a simulated source slower than the pipeline can feed it at full speed (benchmarks, demos).
+    /// Refused for the board.
+    /// </summary>
+    public long RepeatAfter { get; set; }
+
     public ScanOptions Scan { get; set; } = new();
 
     public TestPatternOptions TestPattern { get; set; } = new();

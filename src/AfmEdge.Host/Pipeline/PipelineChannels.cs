@@ -50,5 +50,8 @@ public sealed class PipelineChannels
     };
 }
 
-/// <summary>An enhanced frame with what the analysis found in it: what the publisher sends.</summary>
-public sealed record AnalysedFrame(Frame Frame, FrameSummary Summary);
+/// <summary>
+/// An enhanced frame with what the analysis found in it: what the publisher sends. The summary is null for a frame the
+/// analysis was configured to skip (<see cref="PipelineOptions.AnalyseEvery"/>).
+/// </summary>
+public sealed record AnalysedFrame(Frame Frame, FrameSummary? Summary);

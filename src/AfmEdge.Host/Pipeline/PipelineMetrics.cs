@@ -107,7 +107,8 @@ public sealed class PipelineMetrics
         }
     }
 
-    internal void FramePublished(FrameSummary summary)
+    /// <param name="summary">The frame's summary; null for a frame the analysis skipped (the last summary stays).</param>
+    internal void FramePublished(FrameSummary? summary)
     {
         var now = _time.GetTimestamp();
         var first = Interlocked.CompareExchange(ref _firstPublishedTimestamp, now, 0) == 0;
@@ -126,7 +127,11 @@ public sealed class PipelineMetrics
             _lastPublishedCost = cost;
         }
 
-        Volatile.Write(ref _lastSummary, summary);
+        if (summary is not null)
+        {
+            Volatile.Write(ref _lastSummary, summary);
+        }
+
         Interlocked.Increment(ref _published);
     }
 

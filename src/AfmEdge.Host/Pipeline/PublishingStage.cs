@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
-/// Keeps the MQTT connection up and publishes each analysed frame (chunks) and its summary. When a finite
+/// Keeps the MQTT connection up and publishes each frame (chunks) and, when it was analysed, its summary. When a finite
 /// scan has been published completely it asks the host to stop; on stop it announces "offline".
 /// </summary>
 public sealed partial class PublishingStage(
@@ -30,11 +30,15 @@ public sealed partial class PublishingStage(
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await publisher.PublishFrameAsync(item.Frame, stoppingToken);
-                await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
+                if (item.Summary is not null)
+                {
+                    await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
+                }
+
                 metrics.StageWorked("Publishing", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 metrics.FramePublished(item.Summary);
                 channels.Previews.Writer.TryWrite(item.Frame);
-                LogPublished(logger, item.Summary.FrameId, item.Frame.Width, item.Frame.Height);
+                LogPublished(logger, item.Frame.Id.ToString(), item.Frame.Width, item.Frame.Height, item.Summary is not null);
             }
 
             LogSourceComplete(logger, metrics.Published);
@@ -62,8 +66,8 @@ public sealed partial class PublishingStage(
         await publisher.StopAsync(cancellationToken);
     }
 
-    [LoggerMessage(1, LogLevel.Debug, "Published frame {FrameId} ({Width}×{Height}) and its summary")]
-    private static partial void LogPublished(ILogger logger, string frameId, int width, int height);
+    [LoggerMessage(1, LogLevel.Debug, "Published frame {FrameId} ({Width}×{Height}); with a summary: {WithSummary}")]
+    private static partial void LogPublished(ILogger logger, string frameId, int width, int height, bool withSummary);
 
     [LoggerMessage(2, LogLevel.Information, "Scan complete: {Frames} frames published")]
     private static partial void LogSourceComplete(ILogger logger, long frames);

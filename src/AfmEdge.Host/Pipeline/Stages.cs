@@ -1,8 +1,10 @@
 using AfmEdge.Analysis;
 using AfmEdge.Core;
 using AfmEdge.Host.FineTuning;
+using AfmEdge.Host.Options;
 using AfmEdge.Inference;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AfmEdge.Host.Pipeline;
 
@@ -48,14 +50,22 @@ public sealed class EnhancementStage(PipelineChannels channels, IFrameEnhancer e
     protected override string Describe(Frame item) => "frame " + item.Id;
 }
 
-/// <summary>Measures each enhanced frame.</summary>
-public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analyzer, PipelineMetrics metrics, ILogger<AnalysisStage> logger)
+/// <summary>Measures each enhanced frame, or every n-th one (<see cref="PipelineOptions.AnalyseEvery"/>), passing the others on unmeasured.</summary>
+public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analyzer, PipelineMetrics metrics, IOptions<AfmEdgeOptions> options, ILogger<AnalysisStage> logger)
     : TransformStage<Frame, AnalysedFrame>(channels.Enhanced.Reader, channels.Analysed.Writer, metrics, logger)
 {
+    private readonly int _every = options.Value.Pipeline.AnalyseEvery;
+    private long _seen;
+
     protected override string StageName => "Analysis";
 
     protected override AnalysedFrame Transform(Frame item)
     {
+        if (_seen++ % _every != 0)
+        {
+            return new AnalysedFrame(item, null);
+        }
+
         var result = new AnalysedFrame(item, analyzer.Analyze(item));
         Metrics.FrameAnalysed();
         return result;

@@ -9,17 +9,30 @@ namespace AfmEdge.Inference.Native;
 /// <summary>
 /// The CPU engine: every 3×3 layer as Winograd F(4×4, 3×3) in SIMD C# (Vector512 where the hardware has it, else
 /// Vector256, else Vector128 as on the ARM board's NEON), bias and LeakyReLU fused into the output transform, the
-/// bicubic skip and DepthToSpace fused into the last store, rows of 4×4 blocks shared among a fixed gang of threads.
+/// bicubic skip and DepthToSpace fused into the last store, the layers run together down the tile in rolling bands.
 /// F(4×4, 3×3) does 36 multiplies per 4×4 block and channel pair (2.25 per output) where the direct convolution does
 /// 9 per output and F(2×2, 3×3) 4 (`afmedge bench enhance`, 8 layers × 32 features at 256² on a loaded 2-core machine:
 /// ×1.0–1.1 ONNX Runtime's throughput with F(2×2), ×1.4–1.7 with F(4×4)); a direct
 /// convolution already runs near this class of core's FMA peak (as ONNX Runtime does), so doing fewer is what makes
 /// this engine faster. All buffers are sized once, for the largest tile, at construction: Run allocates nothing.
+/// <para>
+/// Layer fusion: a layer's block row needs only the previous layer's block rows just above, at and below it, so all
+/// layers step down the tile together, each one block row behind the one before, and a hidden layer's output lives
+/// in a ring of a few rows (<see cref="RingRows"/>) that the next layer reads while they are still in cache, instead of
+/// a whole-tile buffer (8 MB for 32 channels at 256²) that was written out and read back once per layer (fusion4 at
+/// 256² on one thread of a loaded 2-core Zen 5: ≈ 25 → ≈ 15 ms of thread CPU per frame, with the buffers on cache
+/// lines; the transforms, which stream the activations, had taken as long as the multiply). With several
+/// threads each takes a band of block rows and computes the few block rows of each hidden layer that its neighbour's
+/// band also needs itself (the same operations on the same inputs, so the same bits; ≈ 9 % more work for 7 layers and
+/// two bands at 256²), and the threads never wait for each other. Every block is computed exactly as the layer-by-layer schedule computes it, so the results are bitwise
+/// the same.
+/// </para>
 /// </summary>
 public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 {
     private const int NormaliseStage = -1;
     private const int FinalStage = -2;
+    private const int FusedStage = -3;
 
     // Blocks transformed, multiplied and transformed back in one go: their V and M (≈ 220 KB each for 32 channels)
     // stay in L2 between the stages, where a whole row's did not (measured with F(2×2): ≈ 10 % faster per layer).
@@ -30,17 +43,29 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     // Image rows per claim in the normalise and final stages; the bicubic skip recomputes two rows either side of each run.
     private const int ImageRowsPerGrab = 32;
 
+    // Stored rows in a hidden layer's ring. When layer l writes block row b + 1 (stored rows 4b + 5 … 4b + 8, and at the
+    // tile's foot zeros up to 4b + 9), layer l + 1 still has to read block row b's window, stored rows 4b … 4b + 5:
+    // ten distinct rows; two more keep a band's first steps (three block rows written before the first read) apart.
+    private const int RingRows = 12;
+
     private readonly WinogradLayer[] _layers;
-    private readonly ActivationLayout _layout;
-    private readonly float[] _ping;
-    private readonly float[] _pong;
-    private readonly float[][] _transformed;
-    private readonly float[][] _products;
+    private readonly LayerSchedule _schedule;
+    private readonly ActivationLayout _frameLayout;
+    private readonly ActivationLayout _ringLayout;
+
+    // Whole-tile buffers. Layer by layer: ping and pong, every layer's input and output in turn. Fused: the normalised
+    // input and the last layer's output (the residual the final stage adds), whose planes are few.
+    private readonly AlignedBuffer _first;
+    private readonly AlignedBuffer _second;
+
+    // Fused: per worker, the ring of each hidden layer's output (layer l's at l).
+    private readonly AlignedBuffer[][] _rings;
+    private readonly AlignedBuffer[] _transformed;
+    private readonly AlignedBuffer[] _products;
     private readonly float[][] _bicubicScratch;
     private readonly WorkerGang _gang;
     private readonly int _maxWidth;
     private readonly int _maxHeight;
-    private readonly int _channels;
 
     // The current Run, read by the gang's workers while Run waits for them.
     private float* _input;
@@ -48,7 +73,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     private int _width;
     private int _height;
     private int _blocks;
+    private int _blockRows;
     private int _paddedBlocks;
+    private int _bands;
     private ScratchLayout _scratch;
     private int _stage;
 
@@ -58,6 +85,17 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     /// <param name="threads">Threads that share each tile (the caller's included).</param>
     /// <param name="vectorBits">512, 256 or 128 to force a vector width (tests, comparisons); 0 picks the widest accelerated.</param>
     public NativeEngine(EnhancerNetwork network, int maxTileWidth, int maxTileHeight, int threads = 1, int vectorBits = 0)
+        : this(network, maxTileWidth, maxTileHeight, threads, vectorBits, LayerSchedule.Fused)
+    {
+    }
+
+    /// <param name="network">The network to run.</param>
+    /// <param name="maxTileWidth">The widest tile <see cref="Run"/> will be given.</param>
+    /// <param name="maxTileHeight">The tallest tile <see cref="Run"/> will be given.</param>
+    /// <param name="threads">Threads that share each tile (the caller's included).</param>
+    /// <param name="vectorBits">512, 256 or 128 to force a vector width; 0 picks the widest accelerated.</param>
+    /// <param name="schedule">Fused bands, or layer by layer over whole-tile buffers (the reference the tests hold the fused schedule to).</param>
+    internal NativeEngine(EnhancerNetwork network, int maxTileWidth, int maxTileHeight, int threads, int vectorBits, LayerSchedule schedule)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTileWidth, 1);
@@ -70,21 +108,40 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             _ => throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, "The vector width must be 0 (best), 128, 256 or 512 bits."),
         };
 
+        if (schedule is not (LayerSchedule.Fused or LayerSchedule.LayerByLayer))
+        {
+            throw new ArgumentOutOfRangeException(nameof(schedule), schedule, "The schedule must be Fused or LayerByLayer.");
+        }
+
         Network = network;
+        _schedule = schedule;
         _maxWidth = maxTileWidth;
         _maxHeight = maxTileHeight;
         _layers = [.. network.Layers.Select(l => new WinogradLayer(l))];
-        _channels = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
         var maxPadded = PaddedBlocks((maxTileWidth + 3) / 4);
-        _layout = new ActivationLayout(maxPadded, maxTileHeight);
-        _ping = new float[_channels * _layout.PlaneStride];
-        _pong = new float[_channels * _layout.PlaneStride];
+        _frameLayout = ActivationLayout.Frame(maxPadded, maxTileHeight);
+        // A tile shorter than the ring never wraps it: the whole tile's rows are then enough.
+        _ringLayout = ActivationLayout.Ring(maxPadded, Math.Min(RingRows, _frameLayout.Rows));
+        if (schedule == LayerSchedule.LayerByLayer)
+        {
+            var channels = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
+            _first = new AlignedBuffer(channels * _frameLayout.PlaneStride);
+            _second = new AlignedBuffer(channels * _frameLayout.PlaneStride);
+            _rings = [];
+        }
+        else
+        {
+            _first = new AlignedBuffer(network.InputChannels.Count * _frameLayout.PlaneStride);
+            _second = new AlignedBuffer(_layers[^1].OutChannels * _frameLayout.PlaneStride);
+            _rings = [.. Enumerable.Range(0, threads).Select(_ => _layers[..^1].Select(l => new AlignedBuffer(l.OutChannels * _ringLayout.PlaneStride)).ToArray())];
+        }
+
         var maxIn = network.Layers.Max(l => l.InChannels);
         var maxOut = _layers.Max(l => l.PaddedOutChannels);
         _gang = new WorkerGang(threads, "NativeEngine");
         var scratch = new ScratchLayout(Math.Min(ChunkBlocks, maxPadded));
-        _transformed = [.. Enumerable.Range(0, threads).Select(_ => new float[scratch.Size(maxIn)])];
-        _products = [.. Enumerable.Range(0, threads).Select(_ => new float[scratch.Size(maxOut)])];
+        _transformed = [.. Enumerable.Range(0, threads).Select(_ => new AlignedBuffer(scratch.Size(maxIn)))];
+        _products = [.. Enumerable.Range(0, threads).Select(_ => new AlignedBuffer(scratch.Size(maxOut)))];
         _bicubicScratch = [.. Enumerable.Range(0, threads).Select(_ => new float[2 * maxTileWidth * maxTileHeight])];
     }
 
@@ -105,7 +162,8 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
     /// <summary>Floats held in buffers for the largest tile (activations, transforms, scratch), for memory reports.</summary>
     public long BufferFloats =>
-        _ping.LongLength + _pong.LongLength + _transformed.Sum(t => t.LongLength) + _products.Sum(p => p.LongLength) + _bicubicScratch.Sum(s => s.LongLength);
+        (long)_first.Length + _second.Length + _rings.Sum(r => r.Sum(b => (long)b.Length)) + _transformed.Sum(t => (long)t.Length) +
+        _products.Sum(p => (long)p.Length) + _bicubicScratch.Sum(s => s.LongLength);
 
     /// <summary>
     /// The halo tiles need for this engine's result to be bitwise the full-frame result: two pixels per layer, twice the
@@ -141,16 +199,15 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         _width = width;
         _height = height;
         _blocks = (width + 3) / 4;
+        _blockRows = (height + 3) / 4;
         _paddedBlocks = PaddedBlocks(_blocks);
+        _bands = Math.Min(Threads, _blockRows);
         _scratch = new ScratchLayout(Math.Min(ChunkBlocks, _paddedBlocks));
 
         // Image rows height … height + 3 are the bottom padding the last block row reads; earlier, taller tiles
         // may have left samples there, and the layers never store past the image. Row −1 is never written.
-        for (var c = 0; c < _channels; c++)
-        {
-            _ping.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
-            _pong.AsSpan((c * _layout.PlaneStride) + ((height + 1) * _layout.RowStride), 4 * _layout.RowStride).Clear();
-        }
+        ClearBelow(_first, height);
+        ClearBelow(_second, height);
 
         fixed (float* source = input)
         fixed (float* target = output)
@@ -161,10 +218,18 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             {
                 _stage = NormaliseStage;
                 _gang.Run(this, height, ImageRowsPerGrab);
-                for (var l = 0; l < _layers.Length; l++)
+                if (_schedule == LayerSchedule.Fused)
                 {
-                    _stage = l;
-                    _gang.Run(this, (height + 3) / 4, RowsPerGrab);
+                    _stage = FusedStage;
+                    _gang.Run(this, _bands, 1);
+                }
+                else
+                {
+                    for (var l = 0; l < _layers.Length; l++)
+                    {
+                        _stage = l;
+                        _gang.Run(this, _blockRows, RowsPerGrab);
+                    }
                 }
 
                 _stage = FinalStage;
@@ -194,13 +259,13 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 switch (VectorBits)
                 {
                     case 512:
-                        Layer<Vector512<float>, Vector512Ops>(_stage, worker, first, end);
+                        Layers<Vector512<float>, Vector512Ops>(worker, first, end);
                         break;
                     case 256:
-                        Layer<Vector256<float>, Vector256Ops>(_stage, worker, first, end);
+                        Layers<Vector256<float>, Vector256Ops>(worker, first, end);
                         break;
                     default:
-                        Layer<Vector128<float>, Vector128Ops>(_stage, worker, first, end);
+                        Layers<Vector128<float>, Vector128Ops>(worker, first, end);
                         break;
                 }
 
@@ -214,44 +279,120 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
         return (blocks + lanes - 1) / lanes * lanes;
     }
 
-    // Layer l reads the ping-pong buffer l % 2 and writes the other; the input goes into ping.
-    private float[] Source(int layer) => layer % 2 == 0 ? _ping : _pong;
-
-    /// <summary>
-    /// Block rows [<paramref name="first"/>, <paramref name="end"/>) of one layer. The gang hands out runs of
-    /// <see cref="RowsPerGrab"/> block rows from a shared counter rather than a fixed half, so a worker the OS preempts
-    /// delays the layer by one run, not by half a layer; within a run, consecutive block rows share two input rows that
-    /// are still in the core's L2. Each row is computed the same whichever worker takes it.
-    /// </summary>
-    private void Layer<TVector, TOps>(int index, int worker, int first, int end)
-        where TVector : struct
-        where TOps : struct, IVectorOps<TVector>
+    private void ClearBelow(AlignedBuffer buffer, int height)
     {
-        var layer = _layers[index];
-        ref var source = ref MemoryMarshal.GetArrayDataReference(Source(index));
-        ref var destination = ref MemoryMarshal.GetArrayDataReference(Source(index + 1));
-        ref var v = ref MemoryMarshal.GetArrayDataReference(_transformed[worker]);
-        ref var m = ref MemoryMarshal.GetArrayDataReference(_products[worker]);
-        for (var by = first; by < end; by++)
+        for (var plane = 0; plane < buffer.Length / _frameLayout.PlaneStride; plane++)
         {
-            LayerRow<TVector, TOps>(layer, ref source, ref destination, ref v, ref m, by);
+            buffer.Slice((plane * _frameLayout.PlaneStride) + ((height + 1) * _frameLayout.RowStride), 4 * _frameLayout.RowStride).Clear();
         }
     }
 
-    private void LayerRow<TVector, TOps>(WinogradLayer layer, ref float source, ref float destination, ref float v, ref float m, int by)
+    // The normalised input is in the first whole-tile buffer. Layer by layer, layer l reads buffer l % 2 and writes
+    // the other; fused, the last layer writes the second and the hidden layers' outputs are the worker's rings.
+    private AlignedBuffer Frame(int activation) =>
+        _schedule == LayerSchedule.Fused ? (activation == 0 ? _first : _second) : (activation % 2 == 0 ? _first : _second);
+
+    private void Layers<TVector, TOps>(int worker, int first, int end)
+        where TVector : struct
+        where TOps : struct, IVectorOps<TVector>
+    {
+        if (_stage != FusedStage)
+        {
+            // Layer by layer: block rows [first, end) of layer _stage. The gang hands out runs of RowsPerGrab block rows
+            // from a shared counter rather than a fixed half, so a worker the OS preempts delays the layer by one run,
+            // not by half a layer.
+            for (var by = first; by < end; by++)
+            {
+                LayerRow<TVector, TOps>(worker, _stage, ref Frame(_stage).Start, _frameLayout, ref Frame(_stage + 1).Start, _frameLayout, by);
+            }
+
+            return;
+        }
+
+        for (var band = first; band < end; band++)
+        {
+            Band<TVector, TOps>(worker, band);
+        }
+    }
+
+    /// <summary>
+    /// Every layer over the block rows of one band: at step s layer l does block row s − l, after layer l − 1 has done
+    /// block row s − l + 1, the last its window reads. To give the band's block rows [lo, hi) of the last layer, layer l
+    /// does [lo − d, hi + d) (d = layers after it), the block rows the neighbouring bands' windows reach into.
+    /// </summary>
+    private void Band<TVector, TOps>(int worker, int band)
+        where TVector : struct
+        where TOps : struct, IVectorOps<TVector>
+    {
+        var layers = _layers.Length;
+        var lo = (int)((long)_blockRows * band / _bands);
+        var hi = (int)((long)_blockRows * (band + 1) / _bands);
+        var rings = _rings[worker];
+
+        // Stored row 0 (image row −1) is the top padding of every hidden layer's output; a band that starts lower
+        // writes its first rows before reading them.
+        for (var l = 0; l < rings.Length; l++)
+        {
+            for (var c = 0; c < _layers[l].OutChannels; c++)
+            {
+                rings[l].Slice(c * _ringLayout.PlaneStride, _ringLayout.RowStride).Clear();
+            }
+        }
+
+        var firstStep = Math.Max(0, lo - (layers - 1));
+        var endStep = Math.Min(_blockRows, hi) + layers - 1;
+        for (var step = firstStep; step < endStep; step++)
+        {
+            for (var l = 0; l < layers; l++)
+            {
+                var reach = layers - 1 - l;
+                var by = step - l;
+                if (by < Math.Max(0, lo - reach) || by >= Math.Min(_blockRows, hi + reach))
+                {
+                    continue;
+                }
+
+                ref var source = ref (l == 0 ? ref _first.Start : ref rings[l - 1].Start);
+                if (l == layers - 1)
+                {
+                    LayerRow<TVector, TOps>(worker, l, ref source, l == 0 ? _frameLayout : _ringLayout, ref _second.Start, _frameLayout, by);
+                    continue;
+                }
+
+                LayerRow<TVector, TOps>(worker, l, ref source, l == 0 ? _frameLayout : _ringLayout, ref rings[l].Start, _ringLayout, by);
+                if (by == _blockRows - 1)
+                {
+                    // The next layer's last window reads stored rows up to 4·blockRows + 1: those past the image are padding.
+                    for (var c = 0; c < _layers[l].OutChannels; c++)
+                    {
+                        for (var row = _height + 1; row <= (4 * _blockRows) + 1; row++)
+                        {
+                            rings[l].Slice((c * _ringLayout.PlaneStride) + (int)_ringLayout.RowOffset(row), _ringLayout.RowStride).Clear();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void LayerRow<TVector, TOps>(
+        int worker, int index, ref float source, in ActivationLayout sourceLayout, ref float destination, in ActivationLayout destinationLayout, int by)
         where TVector : struct
         where TOps : struct, IVectorOps<TVector>
     {
         // Block row by covers image rows 4by … 4by + 3 and reads rows 4by − 1 … 4by + 4 (stored rows 4by … 4by + 5).
         // Chunks run left to right: the zero a chunk stores past its end (p0[t0 + count]) is overwritten by the next.
+        var layer = _layers[index];
+        ref var v = ref _transformed[worker].Start;
+        ref var m = ref _products[worker].Start;
         var rows = Math.Min(4, _height - (4 * by));
         for (var t0 = 0; t0 < _paddedBlocks; t0 += ChunkBlocks)
         {
             var count = Math.Min(ChunkBlocks, _paddedBlocks - t0);
-            WinogradKernels<TVector, TOps>.InputTransform(ref Unsafe.Add(ref source, t0), _layout, 4 * by, layer.InChannels, count, _scratch, ref v);
+            WinogradKernels<TVector, TOps>.InputTransform(ref Unsafe.Add(ref source, t0), sourceLayout, 4 * by, layer.InChannels, count, _scratch, ref v);
             WinogradKernels<TVector, TOps>.Multiply(layer, ref v, count, _scratch, ref m);
             WinogradKernels<TVector, TOps>.OutputTransform(
-                layer, ref m, count, _scratch, ref Unsafe.Add(ref destination, t0), _layout, (4 * by) + 1, rows, _width - (4 * t0));
+                layer, ref m, count, _scratch, ref Unsafe.Add(ref destination, t0), destinationLayout, (4 * by) + 1, rows, _width - (4 * t0));
         }
     }
 
@@ -270,11 +411,11 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 // Vector subtract and divide round exactly as the scalar (x − mean) / std; then deal the row out by phase.
                 TensorPrimitives.Subtract(input.Slice((c * plane) + (y * _width), _width), mean, normalised);
                 TensorPrimitives.Divide(normalised, std, normalised);
-                var row = _ping.AsSpan((c * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                var p0 = row[_layout.Phase0..];
-                var p1 = row[_layout.Phase1..];
-                var p2 = row[_layout.Phase2..];
-                var p3 = row[_layout.Phase3..];
+                var row = _first.Slice((c * _frameLayout.PlaneStride) + ((y + 1) * _frameLayout.RowStride), _frameLayout.RowStride);
+                var p0 = row[_frameLayout.Phase0..];
+                var p1 = row[_frameLayout.Phase1..];
+                var p2 = row[_frameLayout.Phase2..];
+                var p3 = row[_frameLayout.Phase3..];
                 var t = 0;
                 for (; (4 * t) + 3 < _width; t++)
                 {
@@ -286,14 +427,14 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
 
                 for (var x = 4 * t; x < _width; x++)
                 {
-                    row[_layout.Phase(x & 3) + t] = normalised[x];
+                    row[_frameLayout.Phase(x & 3) + t] = normalised[x];
                 }
 
                 for (var phase = 0; phase < 4; phase++)
                 {
                     // Columns 4t + phase at or past the width, and p0[padded blocks] (the last block's right neighbour).
                     var first = Math.Max(0, (_width - phase + 3) >> 2);
-                    row.Slice(_layout.Phase(phase) + first, _paddedBlocks - first + (phase == 0 ? 1 : 0)).Clear();
+                    row.Slice(_frameLayout.Phase(phase) + first, _paddedBlocks - first + (phase == 0 ? 1 : 0)).Clear();
                 }
             }
         }
@@ -304,7 +445,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     {
         var plane = _width * _height;
         var outPlane = 4 * plane;
-        var residual = Source(_layers.Length);
+        var residual = Frame(_layers.Length);
         for (var o = 0; o < Network.OutputChannels.Count; o++)
         {
             var sourceChannel = Network.OutputSourceIndex[o];
@@ -318,9 +459,9 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
                 {
                     var row = target.Slice(((2 * y) + dy) * 2 * _width, 2 * _width);
                     var c0 = (4 * o) + (2 * dy);
-                    var r0 = residual.AsSpan((c0 * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                    var r1 = residual.AsSpan(((c0 + 1) * _layout.PlaneStride) + ((y + 1) * _layout.RowStride), _layout.RowStride);
-                    AddResidual(row, r0, r1, _layout, std, _width);
+                    var r0 = residual.Slice((c0 * _frameLayout.PlaneStride) + ((y + 1) * _frameLayout.RowStride), _frameLayout.RowStride);
+                    var r1 = residual.Slice(((c0 + 1) * _frameLayout.PlaneStride) + ((y + 1) * _frameLayout.RowStride), _frameLayout.RowStride);
+                    AddResidual(row, r0, r1, _frameLayout, std, _width);
                 }
             }
         }

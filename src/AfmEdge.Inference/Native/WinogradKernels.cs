@@ -23,40 +23,59 @@ internal static class WinogradKernels<TVector, TOps>
     where TVector : struct
     where TOps : struct, IVectorOps<TVector>
 {
+    // The output transform's activation: none, LeakyReLU, or LeakyReLU with a −0 slope.
+    private const int NoActivation = 0;
+    private const int LeakyRelu = 1;
+    private const int LeakyReluIeee = 2;
+
     /// <summary>
     /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t], ξ = 6·(row frequency) + column frequency,
-    /// for the block row whose 6×6 windows start at stored row <paramref name="row"/>.
+    /// for the block row whose 6×6 windows start at stored row <paramref name="row"/> (rows wrap as
+    /// <paramref name="layout"/> says, so the six rows are looked up once, not assumed consecutive).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputTransform(ref float source, in ActivationLayout layout, int row, int inChannels, int blocks, in ScratchLayout scratch, ref float v)
     {
         var n = TOps.Count;
         var xiStride = scratch.XiStride(inChannels);
-        var rowStride = layout.RowStride;
+        var o0 = layout.RowOffset(row);
+        var o1 = layout.RowOffset(row + 1);
+        var o2 = layout.RowOffset(row + 2);
+        var o3 = layout.RowOffset(row + 3);
+        var o4 = layout.RowOffset(row + 4);
+        var o5 = layout.RowOffset(row + 5);
+        var phases = new Phases(layout);
         for (var i = 0; i < inChannels; i++)
         {
-            ref var r0 = ref Unsafe.Add(ref source, (i * layout.PlaneStride) + (row * rowStride));
+            ref var plane = ref Unsafe.Add(ref source, (nint)i * layout.PlaneStride);
             ref var target = ref Unsafe.Add(ref v, (nint)i * scratch.Line);
             for (var t = 0; t < blocks; t += n)
             {
+                ref var row0 = ref Unsafe.Add(ref plane, o0 + t);
+                ref var row1 = ref Unsafe.Add(ref plane, o1 + t);
+                ref var row2 = ref Unsafe.Add(ref plane, o2 + t);
+                ref var row3 = ref Unsafe.Add(ref plane, o3 + t);
+                ref var row4 = ref Unsafe.Add(ref plane, o4 + t);
+                ref var row5 = ref Unsafe.Add(ref plane, o5 + t);
+
                 // Column frequencies 0–2 of the six rows, then the row transform of each.
-                Low(ref r0, layout, t, out var a0, out var a1, out var a2);
-                Low(ref Unsafe.Add(ref r0, rowStride), layout, t, out var b0, out var b1, out var b2);
-                Low(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out var c0, out var c1, out var c2);
-                Low(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out var d0, out var d1, out var d2);
-                Low(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out var e0, out var e1, out var e2);
-                Low(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out var f0, out var f1, out var f2);
+                Low(ref row0, phases, out var a0, out var a1, out var a2);
+                Low(ref row1, phases, out var b0, out var b1, out var b2);
+                Low(ref row2, phases, out var c0, out var c1, out var c2);
+                Low(ref row3, phases, out var d0, out var d1, out var d2);
+                Low(ref row4, phases, out var e0, out var e1, out var e2);
+                Low(ref row5, phases, out var f0, out var f1, out var f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 0, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 1, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 2, xiStride);
 
                 // Column frequencies 3–5.
-                High(ref r0, layout, t, out a0, out a1, out a2);
-                High(ref Unsafe.Add(ref r0, rowStride), layout, t, out b0, out b1, out b2);
-                High(ref Unsafe.Add(ref r0, 2 * rowStride), layout, t, out c0, out c1, out c2);
-                High(ref Unsafe.Add(ref r0, 3 * rowStride), layout, t, out d0, out d1, out d2);
-                High(ref Unsafe.Add(ref r0, 4 * rowStride), layout, t, out e0, out e1, out e2);
-                High(ref Unsafe.Add(ref r0, 5 * rowStride), layout, t, out f0, out f1, out f2);
+                High(ref row0, phases, out a0, out a1, out a2);
+                High(ref row1, phases, out b0, out b1, out b2);
+                High(ref row2, phases, out c0, out c1, out c2);
+                High(ref row3, phases, out d0, out d1, out d2);
+                High(ref row4, phases, out e0, out e1, out e2);
+                High(ref row5, phases, out f0, out f1, out f2);
                 Column(a0, b0, c0, d0, e0, f0, ref target, t, 3, xiStride);
                 Column(a1, b1, c1, d1, e1, f1, ref target, t, 4, xiStride);
                 Column(a2, b2, c2, d2, e2, f2, ref target, t, 5, xiStride);
@@ -64,7 +83,7 @@ internal static class WinogradKernels<TVector, TOps>
         }
     }
 
-    /// <summary>M[ξ][o][t] = Σᵢ U[ξ][o][i]·V[ξ][i][t], eight outputs by two vectors of blocks in registers.</summary>
+    /// <summary>M[ξ][o][t] = Σᵢ U[ξ][o][i]·V[ξ][i][t], eight outputs (four in a last block that has no more) by two vectors of blocks in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(WinogradLayer layer, ref float v, int blocks, in ScratchLayout scratch, ref float m)
     {
@@ -79,6 +98,16 @@ internal static class WinogradKernels<TVector, TOps>
                 ref var u = ref Unsafe.Add(ref weights, (((nint)xi * layer.Blocks) + b) * inChannels * WinogradLayer.Block);
                 ref var mBlock = ref Unsafe.Add(ref m, (xi * scratch.XiStride(layer.PaddedOutChannels)) + ((nint)b * WinogradLayer.Block * scratch.Line));
                 var t = 0;
+                if (layer.OutChannels - (b * WinogradLayer.Block) <= WinogradLayer.Block / 2)
+                {
+                    // A last block with at most four real outputs (the 32 → 4 output layer): the padding outputs are
+                    // never stored, so leave them out rather than spend half the block's multiplies on them.
+                    for (; t + (2 * n) <= blocks; t += 2 * n)
+                    {
+                        Multiply4x2(ref u, ref Unsafe.Add(ref vXi, t), inChannels, scratch.Line, ref Unsafe.Add(ref mBlock, t));
+                    }
+                }
+
                 for (; t + (2 * n) <= blocks; t += 2 * n)
                 {
                     Multiply8x2(ref u, ref Unsafe.Add(ref vXi, t), inChannels, scratch.Line, ref Unsafe.Add(ref mBlock, t));
@@ -94,9 +123,9 @@ internal static class WinogradKernels<TVector, TOps>
 
     /// <summary>
     /// Y = Aᵀ·M·A + bias, activation, stored as the first <paramref name="rows"/> (1 to 4) of stored rows
-    /// <paramref name="row"/> … row + 3 of each output plane. Samples whose column (4t + phase, counted from the
-    /// chunk's first block) is at or past <paramref name="width"/> are the next layer's zero padding and are stored
-    /// as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
+    /// <paramref name="row"/> … row + 3 of each output plane (wrapping as <paramref name="layout"/> says). Samples whose
+    /// column (4t + phase, counted from the chunk's first block) is at or past <paramref name="width"/> are the next
+    /// layer's zero padding and are stored as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputTransform(
@@ -105,12 +134,18 @@ internal static class WinogradKernels<TVector, TOps>
         var n = TOps.Count;
         var xiStride = scratch.XiStride(layer.PaddedOutChannels);
         var slope = TOps.Broadcast(layer.NegativeSlope);
-        var rowStride = layout.RowStride;
+        var activation = !layer.LeakyRelu ? NoActivation : layer.NegativeZeroSlope ? LeakyReluIeee : LeakyRelu;
+        var o0 = layout.RowOffset(row);
+        var o1 = layout.RowOffset(row + 1);
+        var o2 = layout.RowOffset(row + 2);
+        var o3 = layout.RowOffset(row + 3);
+        var phases = new Phases(layout);
+        var limits = new Limits(width);
         for (var o = 0; o < layer.OutChannels; o++)
         {
             var bias = TOps.Broadcast(layer.Bias[o]);
             ref var mo = ref Unsafe.Add(ref m, (nint)o * scratch.Line);
-            ref var y0 = ref Unsafe.Add(ref destination, (o * layout.PlaneStride) + (row * rowStride));
+            ref var plane = ref Unsafe.Add(ref destination, (nint)o * layout.PlaneStride);
             for (var t = 0; t < blocks; t += n)
             {
                 // Aᵀ·M over the rows of M for output rows 0 and 1, then ·A over the columns of each.
@@ -120,10 +155,10 @@ internal static class WinogradKernels<TVector, TOps>
                 Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
                 Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
                 Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
-                StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref y0, layout);
+                StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases);
                 if (rows > 1)
                 {
-                    StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, rowStride), layout);
+                    StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases);
                 }
 
                 if (rows > 2)
@@ -134,42 +169,42 @@ internal static class WinogradKernels<TVector, TOps>
                     Rows23(ref mo, t, 3, xiStride, out s03, out s13);
                     Rows23(ref mo, t, 4, xiStride, out s04, out s14);
                     Rows23(ref mo, t, 5, xiStride, out s05, out s15);
-                    StoreRow(s00, s01, s02, s03, s04, s05, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 2 * rowStride), layout);
+                    StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases);
                     if (rows > 3)
                     {
-                        StoreRow(s10, s11, s12, s13, s14, s15, bias, layer.LeakyRelu, slope, t, width, ref Unsafe.Add(ref y0, 3 * rowStride), layout);
+                        StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases);
                     }
                 }
             }
 
             for (var r = 0; r < rows; r++)
             {
-                Unsafe.Add(ref y0, (r * rowStride) + layout.Phase0 + blocks) = 0;
+                Unsafe.Add(ref plane, layout.RowOffset(row + r) + layout.Phase0 + blocks) = 0;
             }
         }
     }
 
-    /// <summary>Bᵀ·d for frequencies 0–2 of one row's window: 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2).</summary>
+    /// <summary>Bᵀ·d for frequencies 0–2 of one row's window (<paramref name="row"/> at the block): 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Low(ref float row, in ActivationLayout layout, int t, out TVector x0, out TVector x1, out TVector x2)
+    private static void Low(ref float row, in Phases phases, out TVector x0, out TVector x1, out TVector x2)
     {
-        var d0 = TOps.Load(ref row, layout.Phase3 - 1 + t);
-        var d1 = TOps.Load(ref row, layout.Phase0 + t);
-        var d2 = TOps.Load(ref row, layout.Phase1 + t);
-        var d3 = TOps.Load(ref row, layout.Phase2 + t);
-        var d4 = TOps.Load(ref row, layout.Phase3 + t);
+        var d0 = TOps.Load(ref row, phases.Before0);
+        var d1 = TOps.Load(ref row, phases.P0);
+        var d2 = TOps.Load(ref row, phases.P1);
+        var d3 = TOps.Load(ref row, phases.P2);
+        var d4 = TOps.Load(ref row, phases.P3);
         Low(d0, d1, d2, d3, d4, out x0, out x1, out x2);
     }
 
     /// <summary>Bᵀ·d for frequencies 3–5: (d4 − d2) + 2(d3 − d1), (d4 − d2) − 2(d3 − d1), 4d1 − 5d3 + d5.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void High(ref float row, in ActivationLayout layout, int t, out TVector x3, out TVector x4, out TVector x5)
+    private static void High(ref float row, in Phases phases, out TVector x3, out TVector x4, out TVector x5)
     {
-        var d1 = TOps.Load(ref row, layout.Phase0 + t);
-        var d2 = TOps.Load(ref row, layout.Phase1 + t);
-        var d3 = TOps.Load(ref row, layout.Phase2 + t);
-        var d4 = TOps.Load(ref row, layout.Phase3 + t);
-        var d5 = TOps.Load(ref row, layout.Phase0 + t + 1);
+        var d1 = TOps.Load(ref row, phases.P0);
+        var d2 = TOps.Load(ref row, phases.P1);
+        var d3 = TOps.Load(ref row, phases.P2);
+        var d4 = TOps.Load(ref row, phases.P3);
+        var d5 = TOps.Load(ref row, phases.After3);
         High(d1, d2, d3, d4, d5, out x3, out x4, out x5);
     }
 
@@ -211,34 +246,37 @@ internal static class WinogradKernels<TVector, TOps>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(
-        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, bool leakyRelu, TVector slope, int t, int width, ref float row, in ActivationLayout layout)
+        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, int activation, TVector slope, int t, in Limits limits, ref float row, in Phases phases)
     {
         var sum12 = TOps.Add(m1, m2);
         var difference12 = TOps.Subtract(m1, m2);
         var sum34 = TOps.Add(m3, m4);
         var difference34 = TOps.Subtract(m3, m4);
-        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), leakyRelu, slope, t, width, 0, ref row, layout.Phase0);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), leakyRelu, slope, t, width, 1, ref row, layout.Phase1);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), leakyRelu, slope, t, width, 2, ref row, layout.Phase2);
-        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), leakyRelu, slope, t, width, 3, ref row, layout.Phase3);
+        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), activation, slope, t, limits.Phase0, ref row, phases.P0);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), activation, slope, t, limits.Phase1, ref row, phases.P1);
+        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), activation, slope, t, limits.Phase2, ref row, phases.P2);
+        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), activation, slope, t, limits.Phase3, ref row, phases.P3);
     }
 
+    /// <summary>Stores one phase's vector at <paramref name="row"/> (at block t) + the phase's offset; lanes of blocks at or past <paramref name="limit"/> are padding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TVector value, bool leakyRelu, TVector slope, int t, int width, int phase, ref float row, int phaseBase)
+    private static void Store(TVector value, int activation, TVector slope, int t, int limit, ref float row, nint phase)
     {
-        if (leakyRelu)
+        if (activation == LeakyRelu)
         {
             value = TOps.LeakyRelu(value, slope);
         }
+        else if (activation == LeakyReluIeee)
+        {
+            value = TOps.LeakyReluNegativeZeroSlope(value, slope);
+        }
 
-        // Blocks t … t + Count − 1 hold columns 4t + phase …; those at or past the width are padding.
-        var limit = (width - phase + 3) >> 2;
         if (t + TOps.Count > limit)
         {
             value = TOps.KeepFirst(value, limit - t);
         }
 
-        TOps.Store(value, ref row, phaseBase + t);
+        TOps.Store(value, ref row, phase);
     }
 
     /// <summary>Output rows 0 and 1 of Aᵀ·M for one column of M: m0 + (m1 + m2) + (m3 + m4) and (m1 − m2) + 2(m3 − m4).</summary>
@@ -324,6 +362,42 @@ internal static class WinogradKernels<TVector, TOps>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Multiply4x2(ref float u, ref float v, int inChannels, int line, ref float m)
+    {
+        var n = TOps.Count;
+        TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+        TVector b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
+        for (var i = 0; i < inChannels; i++)
+        {
+            var x0 = TOps.Load(ref v, (nint)i * line);
+            var x1 = TOps.Load(ref v, ((nint)i * line) + n);
+            ref var w = ref Unsafe.Add(ref u, i * WinogradLayer.Block);
+            var w0 = TOps.Broadcast(w);
+            a0 = TOps.MultiplyAdd(w0, x0, a0);
+            b0 = TOps.MultiplyAdd(w0, x1, b0);
+            var w1 = TOps.Broadcast(Unsafe.Add(ref w, 1));
+            a1 = TOps.MultiplyAdd(w1, x0, a1);
+            b1 = TOps.MultiplyAdd(w1, x1, b1);
+            var w2 = TOps.Broadcast(Unsafe.Add(ref w, 2));
+            a2 = TOps.MultiplyAdd(w2, x0, a2);
+            b2 = TOps.MultiplyAdd(w2, x1, b2);
+            var w3 = TOps.Broadcast(Unsafe.Add(ref w, 3));
+            a3 = TOps.MultiplyAdd(w3, x0, a3);
+            b3 = TOps.MultiplyAdd(w3, x1, b3);
+        }
+
+        nint s = line;
+        TOps.Store(a0, ref m, 0);
+        TOps.Store(b0, ref m, n);
+        TOps.Store(a1, ref m, s);
+        TOps.Store(b1, ref m, s + n);
+        TOps.Store(a2, ref m, 2 * s);
+        TOps.Store(b2, ref m, (2 * s) + n);
+        TOps.Store(a3, ref m, 3 * s);
+        TOps.Store(b3, ref m, (3 * s) + n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Multiply8x1(ref float u, ref float v, int inChannels, int line, ref float m)
     {
         TVector a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
@@ -350,5 +424,28 @@ internal static class WinogradKernels<TVector, TOps>
         TOps.Store(a5, ref m, 5 * s);
         TOps.Store(a6, ref m, 6 * s);
         TOps.Store(a7, ref m, 7 * s);
+    }
+    /// <summary>The phase rows' offsets in a row, read from the layout once per call so the loops keep them in registers.</summary>
+    private readonly struct Phases(in ActivationLayout layout)
+    {
+        public readonly nint P0 = layout.Phase0;
+        public readonly nint P1 = layout.Phase1;
+        public readonly nint P2 = layout.Phase2;
+        public readonly nint P3 = layout.Phase3;
+
+        /// <summary>p3[t − 1], the window's first column.</summary>
+        public readonly nint Before0 = layout.Phase3 - 1;
+
+        /// <summary>p0[t + 1], the window's last column.</summary>
+        public readonly nint After3 = layout.Phase0 + 1;
+    }
+
+    /// <summary>Per phase, the first block whose column 4t + phase is at or past the width: the padding starts there.</summary>
+    private readonly struct Limits(int width)
+    {
+        public readonly int Phase0 = (width + 3) >> 2;
+        public readonly int Phase1 = (width + 2) >> 2;
+        public readonly int Phase2 = (width + 1) >> 2;
+        public readonly int Phase3 = width >> 2;
     }
 }

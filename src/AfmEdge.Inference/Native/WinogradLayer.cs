@@ -64,6 +64,9 @@ internal sealed class WinogradLayer
 
     public bool LeakyRelu { get; }
 
+    /// <summary>A LeakyReLU slope of −0 (the layer allows it): the kernels then take IEEE maximum, not the hardware's.</summary>
+    public bool NegativeZeroSlope => LeakyRelu && float.IsNegative(NegativeSlope);
+
     public float NegativeSlope { get; }
 
     /// <summary>Index of the transformed weight (ξ, o, i) in <see cref="Transformed"/>.</summary>
