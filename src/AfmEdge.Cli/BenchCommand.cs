@@ -89,6 +89,7 @@ internal static class BenchCommand
             }
 
             FrameChains(sizes, budgetMs, device, output);
+            BenchHostChain.Measure(budgetMs, device, output);
             return ExitCodes.Ok;
         }
     }

@@ -19,7 +19,7 @@ namespace AfmEdge.Processing;
 public static class FastAxisWarp
 {
     // Rows are split over the cores above this many pixels.
-    private const long ParallelPixels = 64 * 1024;
+    internal const long ParallelPixels = 64 * 1024;
 
     /// <summary>The channel warped by <paramref name="shift"/>, into an array rented from <paramref name="buffers"/> when one is given.</summary>
     public static Channel Apply(Channel channel, ReadOnlySpan<double> shift, ChannelBufferPool? buffers = null)
@@ -32,7 +32,17 @@ public static class FastAxisWarp
 
     /// <summary>output(x, y) = input(x − shift[x], y); <paramref name="shift"/> has one value per column, pixels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply(ReadOnlyMemory<float> input, Memory<float> output, int width, int height, ReadOnlySpan<double> shift)
+    public static void Apply(ReadOnlyMemory<float> input, Memory<float> output, int width, int height, ReadOnlySpan<double> shift) =>
+        Apply(input, output, width, height, shift, parallel: (long)width * height >= ParallelPixels);
+
+    /// <summary>
+    /// As the public overload, the rows split over the cores only when <paramref name="parallel"/>: a caller that
+    /// already runs one warp per core (several channels, several pairs) keeps each on one thread, since a nested loop
+    /// over a 256² channel costs more in hand-offs and spinning than its rows do. Every row is computed the same way
+    /// either way, so the result is the same, bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Apply(ReadOnlyMemory<float> input, Memory<float> output, int width, int height, ReadOnlySpan<double> shift, bool parallel)
     {
         Grid.Check(input.Length, output.Length, width, height);
         CheckShift(shift, width);
@@ -66,7 +76,7 @@ public static class FastAxisWarp
             }
 
             var plan = new Plan(offsets, weights, uniform, width, blocks > 0 && Vector.IsHardwareAccelerated);
-            if ((long)width * height >= ParallelPixels)
+            if (parallel && Environment.ProcessorCount > 1)
             {
                 var chunks = Math.Min(Environment.ProcessorCount, height);
                 Parallel.For(0, chunks, c =>

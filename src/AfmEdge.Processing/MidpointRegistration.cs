@@ -75,7 +75,16 @@ public sealed class MidpointRegistration : IFrameOperation
         {
             if (pairs[n] is { Trace: >= 0, Retrace: >= 0 } pair)
             {
-                estimates[n] = TraceRetraceDisplacement.Estimate(channels[pair.Trace], channels[pair.Retrace], Options);
+                // One pair per core: each estimate's own warp stays on its thread.
+                var (trace, retrace) = (channels[pair.Trace], channels[pair.Retrace]);
+                if (trace.Width != retrace.Width || trace.Height != retrace.Height)
+                {
+                    // The public overload's message names both channels.
+                    estimates[n] = TraceRetraceDisplacement.Estimate(trace, retrace, Options);
+                    return;
+                }
+
+                estimates[n] = TraceRetraceDisplacement.Estimate(trace.Memory, retrace.Memory, trace.Width, trace.Height, Options, parallel: false);
             }
         });
 
@@ -88,7 +97,7 @@ public sealed class MidpointRegistration : IFrameOperation
         }
 
         var report = new List<string>();
-        var shift = new double[frame.Width];
+        var warps = new List<(int Channel, double[] Shift)>();
         for (var n = 0; n < names.Length; n++)
         {
             var own = estimates[n];
@@ -108,13 +117,29 @@ public sealed class MidpointRegistration : IFrameOperation
                     continue;
                 }
 
+                var shift = new double[frame.Width];
                 for (var x = 0; x < shift.Length; x++)
                 {
                     shift[x] = sign * used.At(x);
                 }
 
-                channels[index] = FastAxisWarp.Apply(channels[index], shift, buffers);
+                warps.Add((index, shift));
             }
+        }
+
+        // The channels' warps, one channel per core at a time: a 256² warp split over the cores costs more in hand-offs
+        // than its rows. The arrays are rented first, in channel order, on this thread.
+        var moved = new Channel[warps.Count];
+        var outputs = warps.Select(w => ChannelBufferPool.Allocate(buffers, channels[w.Channel].Data.Length)).ToArray();
+        Parallel.For(0, warps.Count, w =>
+        {
+            var channel = channels[warps[w].Channel];
+            FastAxisWarp.Apply(channel.Memory, outputs[w], channel.Width, channel.Height, warps[w].Shift, parallel: false);
+            moved[w] = channel.WithData(channel.Width, channel.Height, outputs[w]);
+        });
+        for (var w = 0; w < warps.Count; w++)
+        {
+            channels[warps[w].Channel] = moved[w];
         }
 
         return frame.With(channels, MetadataKey, string.Join("; ", report));

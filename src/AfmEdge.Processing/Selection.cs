@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -171,8 +172,25 @@ public static class Selection
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float BucketSelect(Span<float> values, int k, int depth)
     {
+        // A frame-sized scratch is rented: a median per frame (merge-retrace's robust σ) must commit no new memory.
+        var rented = values.Length <= 4096 ? null : ArrayPool<byte>.Shared.Rent(values.Length);
+        try
+        {
+            return BucketSelect(values, k, depth, rented is null ? stackalloc byte[values.Length] : rented.AsSpan(0, values.Length));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float BucketSelect(Span<float> values, int k, int depth, Span<byte> buckets)
+    {
         Span<int> histogram = stackalloc int[Buckets];
-        Span<byte> buckets = values.Length <= 4096 ? stackalloc byte[values.Length] : new byte[values.Length];
         while (true)
         {
             var n = values.Length;

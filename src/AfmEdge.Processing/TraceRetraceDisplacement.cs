@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AfmEdge.Core;
 
 namespace AfmEdge.Processing;
@@ -142,7 +145,11 @@ public static class TraceRetraceDisplacement
         return Estimate(trace.Memory, retrace.Memory, trace.Width, trace.Height, options);
     }
 
-    public static FastAxisDisplacement Estimate(ReadOnlyMemory<float> trace, ReadOnlyMemory<float> retrace, int width, int height, DisplacementOptions? options = null)
+    public static FastAxisDisplacement Estimate(ReadOnlyMemory<float> trace, ReadOnlyMemory<float> retrace, int width, int height, DisplacementOptions? options = null) =>
+        Estimate(trace, retrace, width, height, options, parallel: true);
+
+    /// <summary>As the public overload; <paramref name="parallel"/> false keeps its warp on the calling thread (a caller running one estimate per core).</summary>
+    internal static FastAxisDisplacement Estimate(ReadOnlyMemory<float> trace, ReadOnlyMemory<float> retrace, int width, int height, DisplacementOptions? options, bool parallel)
     {
         options ??= new DisplacementOptions();
         options.Validate();
@@ -191,7 +198,7 @@ public static class TraceRetraceDisplacement
                 shift[x] = -first.At(x);
             }
 
-            FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width));
+            FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
             Differences(warped.AsSpan(0, width * height), db, width, height);
             ColumnEnergy(db, energyB, stride, height);
             for (var w = 0; w < count; w++)
@@ -233,49 +240,86 @@ public static class TraceRetraceDisplacement
         }
     }
 
-    // energy[x] = Σ_y d(x, y)², in double: a window's energy is a sum of these.
-    private static void ColumnEnergy(float[] differences, Span<double> energy, int stride, int height)
+    // energy[x] = Σ_y d(x, y)², in double: a window's energy is a sum of these. Each column is its own sum, taken
+    // in the same order (y ascending) whether a vector lane or the scalar tail adds it, so both give the same bits.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnEnergy(float[] differences, Span<double> energy, int stride, int height)
     {
         energy.Clear();
+        ref var e = ref MemoryMarshal.GetReference(energy);
+        var lanes = Vector<double>.Count;
         for (var y = 0; y < height; y++)
         {
-            var row = differences.AsSpan(y * stride, stride);
-            for (var x = 0; x < stride; x++)
+            ref var row = ref differences[y * stride];
+            var x = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                energy[x] += (double)row[x] * row[x];
+                // Widen a vector of floats to two of doubles: the products and sums are exact IEEE double operations, as in the scalar loop.
+                for (; x <= stride - (2 * lanes); x += 2 * lanes)
+                {
+                    Vector.Widen(Vector.LoadUnsafe(ref row, (nuint)x), out var low, out var high);
+                    (Vector.LoadUnsafe(ref e, (nuint)x) + (low * low)).StoreUnsafe(ref e, (nuint)x);
+                    (Vector.LoadUnsafe(ref e, (nuint)(x + lanes)) + (high * high)).StoreUnsafe(ref e, (nuint)(x + lanes));
+                }
+            }
+
+            for (; x < stride; x++)
+            {
+                var v = (double)Unsafe.Add(ref row, x);
+                Unsafe.Add(ref e, x) += v * v;
             }
         }
     }
 
     /// <summary>The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over shifts centre ± reach, peak refined by a parabola.</summary>
-    private static (double Shift, double Confidence) Window(float[] a, float[] b, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int height, int x0, int x1, int centre, int reach)
+    internal static (double Shift, double Confidence) Window(float[] a, float[] b, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int height, int x0, int x1, int centre, int reach)
     {
-        Span<double> correlation = stackalloc double[(2 * reach) + 1];
-        var best = -1;
-        for (var k = 0; k < correlation.Length; k++)
+        var shifts = (2 * reach) + 1;
+        Span<double> correlation = stackalloc double[shifts];
+        Span<double> products = stackalloc double[shifts];
+        Span<int> from = stackalloc int[shifts];
+        Span<int> length = stackalloc int[shifts];
+        for (var k = 0; k < shifts; k++)
         {
             var s = centre - reach + k;
-            var lo = Math.Max(x0, -s);
-            var hi = Math.Min(x1, stride - s);
+            from[k] = Math.Max(x0, -s);
+            length[k] = Math.Min(x1, stride - s) - from[k];
+            products[k] = 0;
+        }
+
+        // Row by row, every shift of that row: its few cache lines of a and b stay in L1 for all the shifts, where
+        // shift by shift the window's rows would stream from L2 again each time. Each shift's sum still adds its rows'
+        // products in row order, so the result is the same, bit for bit.
+        for (var y = 0; y < height; y++)
+        {
+            var row = y * stride;
+            for (var k = 0; k < shifts; k++)
+            {
+                if (length[k] >= 4)
+                {
+                    products[k] += TensorPrimitives.Dot(a.AsSpan(row + from[k], length[k]), b.AsSpan(row + from[k] + centre - reach + k, length[k]));
+                }
+            }
+        }
+
+        var best = -1;
+        for (var k = 0; k < shifts; k++)
+        {
+            var s = centre - reach + k;
+            var lo = from[k];
             correlation[k] = double.NaN;
-            if (hi - lo < 4)
+            if (length[k] < 4)
             {
                 continue;
             }
 
-            double ab = 0;
-            for (var y = 0; y < height; y++)
-            {
-                ab += TensorPrimitives.Dot(a.AsSpan((y * stride) + lo, hi - lo), b.AsSpan((y * stride) + lo + s, hi - lo));
-            }
-
             // The energies are sums of the images' column energies over the compared columns.
-            var aa = TensorPrimitives.Sum(energyA.Slice(lo, hi - lo));
-            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, hi - lo));
+            var aa = TensorPrimitives.Sum(energyA.Slice(lo, length[k]));
+            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, length[k]));
 
             if (aa > 0 && bb > 0)
             {
-                correlation[k] = ab / Math.Sqrt(aa * bb);
+                correlation[k] = products[k] / Math.Sqrt(aa * bb);
                 if (best < 0 || correlation[k] > correlation[best])
                 {
                     best = k;

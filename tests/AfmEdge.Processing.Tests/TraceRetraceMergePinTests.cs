@@ -1,0 +1,87 @@
+namespace AfmEdge.Processing.Tests;
+
+/// <summary>Pins the vector merge to the scalar one it replaced, bit for bit, on finite samples and with NaN/Inf among them.</summary>
+public sealed class TraceRetraceMergePinTests
+{
+    [Theory]
+    [InlineData(65536, 3.0, false)]
+    [InlineData(1001, 3.0, false)]
+    [InlineData(1001, 0.5, false)]
+    [InlineData(1001, 3.0, true)]
+    [InlineData(7, 1.0, false)]
+    public void Merge_Vector_EqualsScalarMerge(int length, double threshold, bool nonFinite)
+    {
+        var random = new Random(length);
+        var trace = new float[length];
+        var retrace = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            trace[i] = (float)(random.NextDouble() * 1e-8);
+
+            // Mostly noise, every 17th sample off by a step: some disagreements lie near the threshold, some far beyond.
+            retrace[i] = trace[i] + (float)((random.NextDouble() - 0.5) * 1e-10) + (i % 17 == 0 ? (float)(random.NextDouble() * 2e-9) : 0);
+        }
+
+        if (nonFinite)
+        {
+            trace[3] = float.NaN;
+            retrace[10] = float.PositiveInfinity;
+        }
+
+        var output = new float[length];
+        var (sigma, lowerShare) = TraceRetraceMerge.Merge(trace, retrace, output, threshold);
+        var expected = new float[length];
+        var (expectedSigma, expectedShare) = ScalarMerge(trace, retrace, expected, threshold);
+
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expectedSigma), BitConverter.DoubleToInt64Bits(sigma));
+        Assert.Equal(expectedShare, lowerShare);
+        Assert.True(expectedShare > 0, "the data should make some samples keep the lower value");
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), output.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    // The merge as it was: one sample at a time.
+    private static (double Sigma, double LowerShare) ScalarMerge(float[] trace, float[] retrace, float[] output, double threshold)
+    {
+        var differences = new List<float>();
+        for (var i = 0; i < trace.Length; i++)
+        {
+            var d = trace[i] - retrace[i];
+            if (float.IsFinite(d))
+            {
+                differences.Add(d);
+            }
+        }
+
+        var values = differences.ToArray();
+        var median = Selection.Median(values);
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = Math.Abs(values[i] - median);
+        }
+
+        var sigma = 1.4826 * Selection.Median(values);
+        var limit = threshold * sigma;
+        long lower = 0;
+        for (var i = 0; i < trace.Length; i++)
+        {
+            float a = trace[i], b = retrace[i];
+            if (!float.IsFinite(a) || !float.IsFinite(b))
+            {
+                output[i] = float.IsFinite(a) ? a : b;
+                continue;
+            }
+
+            if (Math.Abs(a - b) > limit)
+            {
+                output[i] = Math.Min(a, b);
+                lower++;
+            }
+            else
+            {
+                output[i] = 0.5f * (a + b);
+            }
+        }
+
+        return (sigma, lower / (double)trace.Length);
+    }
+}
