@@ -7,6 +7,8 @@ using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
 using AfmEdge.Simulation.TestPattern;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AfmEdge.Cli;
 
@@ -36,7 +38,7 @@ internal static class BenchAnalyseCommand
         return command;
     }
 
-    private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern"];
+    private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern", "host-testpattern"];
 
     private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, TextWriter output)
     {
@@ -59,6 +61,10 @@ internal static class BenchAnalyseCommand
 
                 // The host's TestPattern source: overlapping Gaussian bumps, not chromosomes (`bench pipeline --source TestPattern`).
                 ("testpattern", "test pattern", () => TestPatternFrame(scan)),
+
+                // What the host's analysis stage gets from that source: scanned at half the size, processed by the host's
+                // default chain and enhanced ×2 by its default enhancer (`bench pipeline --source TestPattern`).
+                ("host-testpattern", "host test pattern, scanned at half size, processed, enhanced ×2", () => HostTestPatternFrame(size)),
             };
             foreach (var (_, label, render) in frames.Where(f => kinds.Contains(f.Kind)))
             {
@@ -117,6 +123,26 @@ internal static class BenchAnalyseCommand
         }
 
         throw new InvalidOperationException($"The test pattern's {scan.PixelsY} lines did not make a frame.");
+    }
+
+    /// <summary>The host's default TestPattern frame at half <paramref name="size"/> through its default processing and enhancement.</summary>
+    private static Frame HostTestPatternFrame(int size)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AfmEdge:Source:Kind"] = "TestPattern",
+            ["AfmEdge:Source:Pace"] = "false",
+            ["AfmEdge:Source:Scan:Pixels"] = (size / 2).ToString(CultureInfo.InvariantCulture),
+            ["AfmEdge:Mqtt:Device"] = "bench",
+        }).Build();
+
+        // Built, never started: only its processing chain and enhancer are used.
+        using var host = AfmEdge.Host.AfmEdgeHost.Build(configuration);
+        var services = host.Services;
+        var source = services.GetRequiredService<IScanSource>();
+        var processor = services.GetRequiredService<AfmEdge.Host.Pipeline.FrameProcessor>();
+        var enhancer = services.GetRequiredService<AfmEdge.Inference.IFrameEnhancer>();
+        return enhancer.Enhance(processor.Process(TestPatternFrame(source.Scan)));
     }
 
     /// <summary>Where a frame's time goes: the median wall time of each stage over a few analyses (after the runs above warmed it).</summary>

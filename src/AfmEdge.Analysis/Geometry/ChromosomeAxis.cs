@@ -330,17 +330,33 @@ internal sealed class ChromosomeAxis
         // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
         var w = box.X1 - box.X0 + 1;
         var h = box.Y1 - box.Y0 + 1;
-        var local = new int[w * h];
-        for (var y = 0; y < h; y++)
+        var local = Statistics.AnalysisPool<int>.Shared.Rent(w * h);
+        var d = Statistics.AnalysisPool<float>.Shared.Rent(local.Length);
+        try
         {
-            for (var x = 0; x < w; x++)
+            for (var y = 0; y < h; y++)
             {
-                local[(y * w) + x] = _instances[((y + box.Y0) * _width) + x + box.X0] == _id ? 1 : 0;
+                for (var x = 0; x < w; x++)
+                {
+                    local[(y * w) + x] = _instances[((y + box.Y0) * _width) + x + box.X0] == _id ? 1 : 0;
+                }
             }
-        }
 
-        var d = Segmentation.HeightSegmenter.ChamferDistance(local, w, h);
-        return Math.Max(1f, d.Max());
+            // The rented tables may be longer than the box: the distances beyond it are never read.
+            Segmentation.HeightSegmenter.ChamferDistance(local, w, h, d);
+            var largest = 0f;
+            foreach (var v in d.AsSpan(0, w * h))
+            {
+                largest = Math.Max(largest, v);
+            }
+
+            return Math.Max(1f, largest);
+        }
+        finally
+        {
+            Statistics.AnalysisPool<int>.Shared.Return(local);
+            Statistics.AnalysisPool<float>.Shared.Return(d);
+        }
     }
 
     private void BuildAxis(List<(double X, double Y)> path, double radius)

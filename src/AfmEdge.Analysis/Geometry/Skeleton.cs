@@ -1,3 +1,5 @@
+using AfmEdge.Analysis.Statistics;
+
 namespace AfmEdge.Analysis.Geometry;
 
 /// <summary>Zhang–Suen thinning of a binary mask and the longest path through the resulting skeleton.</summary>
@@ -9,11 +11,29 @@ internal static class Skeleton
         // Only a pixel with a background neighbour can go (with all 8 neighbours set it never qualifies), so only those
         // are examined; a pixel joins them when a neighbour is removed. The decisions of a sub-iteration all read the
         // mask as it was before it, so which pixels are examined, and in what order, does not change the skeleton.
-        var examined = new bool[mask.Length];
+        // Rented (a chromosome-wide blob's box is tens of thousands of pixels, measured several times a frame).
+        var examined = AnalysisPool<bool>.Shared.Rent(mask.Length);
+        examined.AsSpan(0, mask.Length).Clear();
+        try
+        {
+            Thin(mask, width, rows, examined);
+        }
+        finally
+        {
+            AnalysisPool<bool>.Shared.Return(examined);
+        }
+    }
+
+    private static void Thin(byte[] mask, int width, int rows, bool[] examined)
+    {
         var alive = new List<int>();
+
+        // With a background frame around the mask (the callers leave a one-pixel margin) every object pixel's neighbours are
+        // inside it: their bits are read directly, without the division that finds a pixel's column.
+        var framed = EmptyFrame(mask, width, rows);
         for (var i = 0; i < mask.Length; i++)
         {
-            if (mask[i] != 0 && Neighbourhood(mask, width, rows, i) != 0xFF)
+            if (mask[i] != 0 && Neighbourhood(mask, width, rows, i, framed) != 0xFF)
             {
                 examined[i] = true;
                 alive.Add(i);
@@ -28,9 +48,10 @@ internal static class Skeleton
             for (var step = 0; step < 2; step++)
             {
                 remove.Clear();
+                var table = step == 0 ? RemovableInFirst : RemovableInSecond;
                 foreach (var p in alive)
                 {
-                    if (Removable(mask, width, rows, p, step))
+                    if (table[Neighbourhood(mask, width, rows, p, framed)])
                     {
                         remove.Add(p);
                     }
@@ -55,6 +76,23 @@ internal static class Skeleton
 
         void Expose(int p)
         {
+            if (framed)
+            {
+                // Inside the frame: all eight neighbours exist.
+                ReadOnlySpan<int> offsets = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1];
+                foreach (var offset in offsets)
+                {
+                    var q = p + offset;
+                    if (mask[q] != 0 && !examined[q])
+                    {
+                        examined[q] = true;
+                        alive.Add(q);
+                    }
+                }
+
+                return;
+            }
+
             int x = p % width, y = p / width;
             for (var dy = -1; dy <= 1; dy++)
             {
@@ -76,12 +114,43 @@ internal static class Skeleton
     private static readonly bool[] RemovableInFirst = Table(0);
     private static readonly bool[] RemovableInSecond = Table(1);
 
-    private static bool Removable(byte[] mask, int width, int rows, int p, int step) =>
-        (step == 0 ? RemovableInFirst : RemovableInSecond)[Neighbourhood(mask, width, rows, p)];
-
-    /// <summary>The 8 neighbours P2..P9 (clockwise from north) as bits 0..7; outside the mask counts as background.</summary>
-    private static int Neighbourhood(byte[] mask, int width, int rows, int p)
+    /// <summary>Whether the mask's outermost rows and columns are all background (then no object pixel lies on its edge).</summary>
+    private static bool EmptyFrame(byte[] mask, int width, int rows)
     {
+        if (width < 3 || rows < 3 || mask.Length != width * rows)
+        {
+            return false;
+        }
+
+        if (mask.AsSpan(0, width).ContainsAnyExcept((byte)0) || mask.AsSpan((rows - 1) * width, width).ContainsAnyExcept((byte)0))
+        {
+            return false;
+        }
+
+        for (var y = 1; y < rows - 1; y++)
+        {
+            if (mask[y * width] != 0 || mask[(y * width) + width - 1] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The 8 neighbours P2..P9 (clockwise from north) as bits 0..7; outside the mask counts as background.
+    /// <paramref name="framed"/>: the mask's edge is background and <paramref name="p"/> an object pixel, so all eight are inside.
+    /// </summary>
+    private static int Neighbourhood(byte[] mask, int width, int rows, int p, bool framed = false)
+    {
+        if (framed)
+        {
+            int up = p - width, down = p + width;
+            return Bit(mask[up], 0) | Bit(mask[up + 1], 1) | Bit(mask[p + 1], 2) | Bit(mask[down + 1], 3)
+                | Bit(mask[down], 4) | Bit(mask[down - 1], 5) | Bit(mask[p - 1], 6) | Bit(mask[up - 1], 7);
+        }
+
         var x = p % width;
         var y = p / width;
         if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
@@ -128,7 +197,20 @@ internal static class Skeleton
     /// <summary>Pixel count of the largest 8-connected component of the mask.</summary>
     public static int LargestComponent(byte[] mask, int width, int rows)
     {
-        var seen = new bool[mask.Length];
+        var seen = AnalysisPool<bool>.Shared.Rent(mask.Length);
+        seen.AsSpan(0, mask.Length).Clear();
+        try
+        {
+            return LargestComponent(mask, width, rows, seen);
+        }
+        finally
+        {
+            AnalysisPool<bool>.Shared.Return(seen);
+        }
+    }
+
+    private static int LargestComponent(byte[] mask, int width, int rows, bool[] seen)
+    {
         var stack = new Stack<int>();
         var largest = 0;
         for (var start = 0; start < mask.Length; start++)
@@ -176,24 +258,33 @@ internal static class Skeleton
             return [];
         }
 
-        var (far, _) = Sweep(skeleton, width, rows, start);
-        var (end, previous) = Sweep(skeleton, width, rows, far);
-        var path = new List<int>();
-        for (var p = end; p >= 0; p = previous[p])
+        var distance = AnalysisPool<float>.Shared.Rent(skeleton.Length);
+        var previous = AnalysisPool<int>.Shared.Rent(skeleton.Length);
+        try
         {
-            path.Add(p);
-        }
+            var far = Sweep(skeleton, width, rows, start, distance, previous);
+            var end = Sweep(skeleton, width, rows, far, distance, previous);
+            var path = new List<int>();
+            for (var p = end; p >= 0; p = previous[p])
+            {
+                path.Add(p);
+            }
 
-        path.Reverse();
-        return path;
+            path.Reverse();
+            return path;
+        }
+        finally
+        {
+            AnalysisPool<float>.Shared.Return(distance);
+            AnalysisPool<int>.Shared.Return(previous);
+        }
     }
 
-    private static (int Farthest, int[] Previous) Sweep(byte[] skeleton, int width, int rows, int source)
+    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
+    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous)
     {
-        var distance = new float[skeleton.Length];
-        Array.Fill(distance, float.PositiveInfinity);
-        var previous = new int[skeleton.Length];
-        Array.Fill(previous, -1);
+        distance.AsSpan(0, skeleton.Length).Fill(float.PositiveInfinity);
+        previous.AsSpan(0, skeleton.Length).Fill(-1);
         var queue = new PriorityQueue<int, float>();
         distance[source] = 0;
         queue.Enqueue(source, 0);
@@ -240,6 +331,6 @@ internal static class Skeleton
             }
         }
 
-        return (farthest, previous);
+        return farthest;
     }
 }

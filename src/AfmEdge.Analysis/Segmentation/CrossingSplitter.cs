@@ -30,6 +30,9 @@ internal static class CrossingSplitter
     private const double StackedRatio = 1.2;
 
     // Junctions nearer than this many half-widths are one crossing.
+
+    // More chains than this is a tangle, not chromosomes lying across each other: the object stays a cluster.
+    private const int MaxChains = 8;
     private const double JunctionMerge = 3.0;
 
     // End branches reaching less than this many half-widths beyond the disc inscribed at their root are spurs.
@@ -71,7 +74,9 @@ internal static class CrossingSplitter
         graph.Prune(SpurLength * radius, JunctionMerge * radius, distance, p => leveled[((p / w) + box.Y0 - 1) * width + (p % w) + box.X0 - 1]);
         var chains = graph.Chains(MaxTurn, radius, distance, leveled, (x, y) => ((y + box.Y0 - 1) * width) + x + box.X0 - 1);
 
-        if (chains.Count < 2)
+        // Chromosomes lying across each other give a chain each; a skeleton that falls into more is a tangle (a blob cut by
+        // the frame's edge, a heap): no crossing to tell apart, and each chain would cost a distance pass over the object.
+        if (chains.Count < 2 || chains.Count > MaxChains)
         {
             return 0;
         }
@@ -79,35 +84,26 @@ internal static class CrossingSplitter
         var minPixels = options.MinArea / (pixelX * pixelY);
         var owner = new int[w * h];
         var overlap = new bool[w * h];
-        while (true)
+
+        // Each chain's distances do not change as others are dropped: taken once, then only the choice is made again.
+        var initial = chains.Count;
+        var best = AnalysisPool<float>.Shared.Rent(w * h * initial);
+        var column = new List<int>(Enumerable.Range(0, initial));
+        try
         {
-            Assign(chains, local, w, h, owner, overlap);
-            var counts = new int[chains.Count];
-            for (var i = 0; i < owner.Length; i++)
+            for (var c = 0; c < initial; c++)
             {
-                if (local[i] != 0)
-                {
-                    counts[owner[i]]++;
-                }
+                NearestSquared(chains[c].Axis, (int)Math.Ceiling((3 * chains[c].HalfWidth) + 3), local, w, h, best, initial, c);
             }
 
-            // A chain too small to be a chromosome (a leftover spur) gives its pixels to the others.
-            var smallest = 0;
-            for (var c = 1; c < chains.Count; c++)
-            {
-                smallest = counts[c] < counts[smallest] ? c : smallest;
-            }
-
-            if (counts[smallest] >= minPixels)
-            {
-                break;
-            }
-
-            chains.RemoveAt(smallest);
-            if (chains.Count < 2)
+            if (!DropSmallChains(chains, column, local, best, initial, owner, overlap, minPixels))
             {
                 return 0;
             }
+        }
+        finally
+        {
+            AnalysisPool<float>.Shared.Return(best);
         }
 
         for (var y = 1; y < h - 1; y++)
@@ -139,25 +135,43 @@ internal static class CrossingSplitter
     }
 
     /// <summary>
-    /// Each object pixel to a chain: among the chains whose axis is within their half-width (plus half a pixel), the
-    /// one on top; where none is, the nearest relative to its half-width.
+    /// Assigns every object pixel to a chain and drops the chain with the fewest pixels while it has too few to be a
+    /// chromosome (a leftover spur gives its pixels to the others), one at a time. False when fewer than two remain.
+    /// <paramref name="column"/>: each remaining chain's column of <paramref name="best"/>.
     /// </summary>
-    private static void Assign(List<Chain> chains, int[] local, int w, int h, int[] owner, bool[] overlap)
+    private static bool DropSmallChains(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, int[] owner, bool[] overlap,
+        double minPixels)
     {
-        var count = chains.Count;
-        var best = AnalysisPool<float>.Shared.Rent(w * h * count);
-        try
+        var counts = new int[chains.Count];
+        while (true)
         {
-            for (var c = 0; c < count; c++)
+            Choose(chains, column, local, best, stride, owner, overlap);
+            Array.Clear(counts);
+            for (var i = 0; i < owner.Length; i++)
             {
-                NearestSquared(chains[c].Axis, (int)Math.Ceiling((3 * chains[c].HalfWidth) + 3), local, w, h, best, count, c);
+                if (local[i] != 0)
+                {
+                    counts[owner[i]]++;
+                }
             }
 
-            Choose(chains, local, best, owner, overlap);
-        }
-        finally
-        {
-            AnalysisPool<float>.Shared.Return(best);
+            var smallest = 0;
+            for (var c = 1; c < chains.Count; c++)
+            {
+                smallest = counts[c] < counts[smallest] ? c : smallest;
+            }
+
+            if (counts[smallest] >= minPixels)
+            {
+                return true;
+            }
+
+            chains.RemoveAt(smallest);
+            column.RemoveAt(smallest);
+            if (chains.Count < 2)
+            {
+                return false;
+            }
         }
     }
 
@@ -285,8 +299,12 @@ internal static class CrossingSplitter
         }
     }
 
-    /// <summary>Each object pixel's chain from its squared distances to every chain (<paramref name="best"/>, chain-minor).</summary>
-    private static void Choose(List<Chain> chains, int[] local, float[] best, int[] owner, bool[] overlap)
+    /// <summary>
+    /// Each object pixel to a chain: among the chains whose axis is within their half-width (plus half a pixel), the
+    /// one on top; where none is, the nearest relative to its half-width. Chain c's squared distances are column
+    /// <paramref name="column"/>[c] of <paramref name="best"/> (<paramref name="stride"/> columns, chain-minor).
+    /// </summary>
+    private static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, int[] owner, bool[] overlap)
     {
         var count = chains.Count;
         for (var i = 0; i < local.Length; i++)
@@ -300,7 +318,7 @@ internal static class CrossingSplitter
             var nearest = double.PositiveInfinity;
             for (var c = 0; c < count; c++)
             {
-                var d = Math.Sqrt(best[(i * count) + c]);
+                var d = Math.Sqrt(best[(i * stride) + column[c]]);
                 var half = chains[c].HalfWidth;
                 if (d <= half + 0.5)
                 {

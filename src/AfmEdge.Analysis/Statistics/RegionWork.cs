@@ -396,9 +396,25 @@ internal sealed class SortedChannel : IDisposable
         var start = 0;
         while (start < _count)
         {
-            var end = start + 1;
             var value = _values[start];
-            var included = pairOf[_positions[start]] >= 0 ? 1 : 0;
+
+            // A value of its own (nearly every one of a measured channel): one lookup of its member's pair, not two (the
+            // lookups go all over the region, in value order, and were most of the walk's time).
+            var first = pairOf[_positions[start]];
+            if (start + 1 == _count || _values[start + 1] != value)
+            {
+                if (first >= 0)
+                {
+                    ranks[first] = (float)(before + (0.5 * (1 + 1)));
+                    before++;
+                }
+
+                start++;
+                continue;
+            }
+
+            var end = start + 1;
+            var included = first >= 0 ? 1 : 0;
             while (end < _count && _values[end] == value)
             {
                 included += pairOf[_positions[end]] >= 0 ? 1 : 0;
