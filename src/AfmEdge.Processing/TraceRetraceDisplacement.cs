@@ -327,6 +327,12 @@ public static class TraceRetraceDisplacement
             }
         }
 
+        return Peak(correlation, best, centre - reach);
+    }
+
+    /// <summary>The shift of correlation[best] (correlation[0] is that of <paramref name="firstShift"/>) refined by a parabola through its neighbours, and its peak; NaN when best &lt; 0.</summary>
+    internal static (double Shift, double Confidence) Peak(ReadOnlySpan<double> correlation, int best, int firstShift)
+    {
         if (best < 0)
         {
             return (double.NaN, 0);
@@ -340,7 +346,7 @@ public static class TraceRetraceDisplacement
             fraction = curvature < 0 ? Math.Clamp(0.5 * (correlation[best - 1] - correlation[best + 1]) / curvature, -0.5, 0.5) : 0;
         }
 
-        return (centre - reach + best + fraction, Math.Max(0, peak));
+        return (firstShift + best + fraction, Math.Max(0, peak));
     }
 
     /// <summary>Weighted polynomial fit of the windows above the confidence, outliers beyond three robust deviations refitted without.</summary>

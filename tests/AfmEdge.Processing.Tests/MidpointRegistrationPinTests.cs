@@ -83,7 +83,7 @@ public sealed class MidpointRegistrationPinTests
         }
     }
 
-    // The search as it was: shift by shift, every row's products summed for one shift before the next.
+    // The search as it was: shift by shift, every row's products summed for one shift before the next (the peak's refinement is unchanged).
     private static (double Shift, double Confidence) WindowByShift(float[] a, float[] b, double[] energyA, double[] energyB, int stride, int height, int x0, int x1, int centre, int reach)
     {
         var correlation = new double[(2 * reach) + 1];
@@ -117,20 +117,7 @@ public sealed class MidpointRegistrationPinTests
             }
         }
 
-        if (best < 0)
-        {
-            return (double.NaN, 0);
-        }
-
-        var peak = correlation[best];
-        var fraction = 0.0;
-        if (best > 0 && best < correlation.Length - 1 && double.IsFinite(correlation[best - 1]) && double.IsFinite(correlation[best + 1]))
-        {
-            var curvature = correlation[best - 1] - (2 * peak) + correlation[best + 1];
-            fraction = curvature < 0 ? Math.Clamp(0.5 * (correlation[best - 1] - correlation[best + 1]) / curvature, -0.5, 0.5) : 0;
-        }
-
-        return (centre - reach + best + fraction, Math.Max(0, peak));
+        return TraceRetraceDisplacement.Peak(correlation, best, centre - reach);
     }
 
     // Smoothed noise, so neighbouring shifts correlate and the peak is refined.
