@@ -58,8 +58,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     /// <summary>
     /// Stops listening after giving subscribers up to <paramref name="drainTimeout"/> (default 10 s) to receive what
     /// is still queued for them, e.g. the last frames and the "offline" status the publisher sent just before, so
-    /// stopping loses nothing. A subscriber on a busy board can take seconds to take several megabytes of frames; a
-    /// queue seen empty just after it held messages may still have one on its way out, so it must then be seen empty twice in a row.
+    /// stopping loses nothing. A queue can be empty while the broker is still writing the messages it took from it (a
+    /// subscriber on a busy board can take seconds to take several megabytes of frames), so the broker counts as done
+    /// only when no message is queued and no byte has gone out to any client for <see cref="QuietPolls"/> polls in a row.
     /// </summary>
     public async Task StopAsync(TimeSpan? drainTimeout = null)
     {
@@ -69,24 +70,37 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         }
 
         var deadline = _time.GetUtcNow() + (drainTimeout ?? TimeSpan.FromSeconds(10));
-        var sawPending = false;
-        var emptyPolls = 0;
+        var bytesSent = await BytesSentAsync();
+        var quietPolls = 0;
         while (_time.GetUtcNow() < deadline)
         {
-            if (await HasUndeliveredMessagesAsync())
-            {
-                (sawPending, emptyPolls) = (true, 0);
-            }
-            else if (!sawPending || ++emptyPolls == 2)
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time);
+            var sent = await BytesSentAsync();
+            var quiet = sent == bytesSent && !await HasUndeliveredMessagesAsync();
+            bytesSent = sent;
+            quietPolls = quiet ? quietPolls + 1 : 0;
+            if (quietPolls == QuietPolls)
             {
                 break;
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), _time);
         }
 
         await _server.StopAsync();
         Log.Stopped(_logger);
+    }
+
+    /// <summary>Polls (20 ms apart) with nothing queued and nothing sent that end the drain: 200 ms of quiet.</summary>
+    private const int QuietPolls = 10;
+
+    private async Task<long> BytesSentAsync()
+    {
+        long total = 0;
+        foreach (var client in await _server.GetClientsAsync())
+        {
+            total += client.BytesSent;
+        }
+
+        return total;
     }
 
     /// <summary>
