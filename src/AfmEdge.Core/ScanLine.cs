@@ -39,4 +39,22 @@ public readonly struct ScanLine
     }
 
     public void Return() => ScanLinePool.Return(_buffer);
+
+    /// <summary>
+    /// Hands the line to <paramref name="lines"/>, waiting while the writer is full. A line the writer does not take
+    /// (cancelled, writer completed) goes back to the pool, so a source that stops mid-frame leaks no buffer.
+    /// </summary>
+    public async ValueTask WriteToAsync(System.Threading.Channels.ChannelWriter<ScanLine> lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        try
+        {
+            await lines.WriteAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Return();
+            throw;
+        }
+    }
 }

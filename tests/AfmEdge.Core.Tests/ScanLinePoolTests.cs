@@ -32,4 +32,27 @@ public sealed class ScanLinePoolTests
         Assert.Throws<ArgumentOutOfRangeException>(() => line.Samples(2));
         line.Return();
     }
+
+    [Fact]
+    public async Task WriteToAsync_WriterTakesIt_ReaderGetsTheLine_WriterClosed_BufferBackInThePool()
+    {
+        const int Pixels = 997; // a length no other test rents
+        var queue = System.Threading.Channels.Channel.CreateUnbounded<ScanLine>();
+        var taken = ScanLine.Rent(frameSequence: 4, lineIndex: 5, pixels: Pixels, channelCount: 1);
+        taken.Samples(0).Fill(3);
+
+        await taken.WriteToAsync(queue.Writer, TestContext.Current.CancellationToken);
+
+        Assert.True(queue.Reader.TryRead(out var read));
+        Assert.Equal((4L, 5), (read.FrameSequence, read.LineIndex));
+        Assert.All(read.Samples(0).ToArray(), v => Assert.Equal(3f, v));
+        read.Return();
+
+        // A writer that no longer takes lines: the line's buffer goes back to the pool, and the next rent gets it.
+        queue.Writer.Complete();
+        var refused = ScanLine.Rent(frameSequence: 6, lineIndex: 0, pixels: Pixels, channelCount: 1);
+        refused.Samples(0).Fill(9);
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(() => refused.WriteToAsync(queue.Writer, TestContext.Current.CancellationToken).AsTask());
+        Assert.All(ScanLinePool.Rent(Pixels), v => Assert.Equal(9f, v));
+    }
 }

@@ -75,15 +75,7 @@ public sealed class RepeatingScanSource : IScanSource
                     source.Samples.AsSpan(c * source.Pixels, source.Pixels).CopyTo(line.Samples(c));
                 }
 
-                try
-                {
-                    await lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    line.Return();
-                    throw;
-                }
+                await line.WriteToAsync(lines, cancellationToken).ConfigureAwait(false);
 
                 if (_pace)
                 {
@@ -126,15 +118,7 @@ public sealed class RepeatingScanSource : IScanSource
                 }
 
                 recorded.Add(new RecordedLine(line.FrameSequence, line.LineIndex, line.Pixels, samples));
-                try
-                {
-                    await lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    line.Return();
-                    throw;
-                }
+                await line.WriteToAsync(lines, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -77,15 +77,7 @@ public sealed class VirtualMicroscopeSource : IScanSource
                     frame.Channels[c].Row(row).CopyTo(line.Samples(c));
                 }
 
-                try
-                {
-                    await lines.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    line.Return();
-                    throw;
-                }
+                await line.WriteToAsync(lines, cancellationToken).ConfigureAwait(false);
 
                 if (_options.PaceToLineRate)
                 {

@@ -59,15 +59,7 @@ public sealed class TestPatternSource : IScanSource
 
                 var line = ScanLine.Rent(frame, y, Scan.PixelsX, Channels.Count);
                 RenderLine(line, frame, y);
-                try
-                {
-                    await lines.WriteAsync(line, cancellationToken);
-                }
-                catch
-                {
-                    line.Return();
-                    throw;
-                }
+                await line.WriteToAsync(lines, cancellationToken);
             }
         }
     }
