@@ -81,10 +81,12 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             conditioning.PrepareInput(c, inputs[c], missing);
         }
 
+        // Every sample of every result array is written below, so none is zeroed first: a frame's four 1 MB results cost
+        // the enhancement stage a quarter of its time when the allocator cleared them.
         var outputs = new float[network.OutputChannels.Count][];
         for (var o = 0; o < outputs.Length; o++)
         {
-            outputs[o] = new float[4 * width * height];
+            outputs[o] = GC.AllocateUninitializedArray<float>(4 * width * height);
         }
 
         _tiler.Enhance(inputs, width, height, outputs);
@@ -111,7 +113,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             }
             else
             {
-                var upsampled = new float[4 * width * height];
+                var upsampled = GC.AllocateUninitializedArray<float>(4 * width * height);
                 BicubicUpsampler.Upsample(channel.Data, width, height, upsampled, BicubicScratch(width, height));
                 enhanced.Add(channel.WithData(2 * width, 2 * height, upsampled));
             }

@@ -154,18 +154,35 @@ public sealed class TiledEnhancer
         var tileWidth = hx1 - hx0;
         var tileHeight = hy1 - hy0;
         var plane = tileWidth * tileHeight;
-        for (var c = 0; c < inputs.Count; c++)
+        var outputPlane = 4 * plane;
+
+        // A tile that is the whole frame (a frame no larger than a tile) needs no copy of a single plane: the engine reads or
+        // writes the frame's own array, which holds exactly what the tile buffer would have.
+        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && tileWidth == width && tileHeight == height && inputFirstRow == 0 && outputFirstRow == 0;
+        var directInput = wholeFrame && inputs.Count == 1 && inputs[0].Length == plane;
+        var directOutput = wholeFrame && outputs.Count == 1 && outputs[0].Length == outputPlane;
+        if (!directInput)
         {
-            var source = inputs[c];
-            var target = _tileInput.AsSpan(c * plane, plane);
-            for (var y = 0; y < tileHeight; y++)
+            for (var c = 0; c < inputs.Count; c++)
             {
-                source.AsSpan(((hy0 + y - inputFirstRow) * width) + hx0, tileWidth).CopyTo(target.Slice(y * tileWidth, tileWidth));
+                var source = inputs[c];
+                var target = _tileInput.AsSpan(c * plane, plane);
+                for (var y = 0; y < tileHeight; y++)
+                {
+                    source.AsSpan(((hy0 + y - inputFirstRow) * width) + hx0, tileWidth).CopyTo(target.Slice(y * tileWidth, tileWidth));
+                }
             }
         }
 
-        var outputPlane = 4 * plane;
-        _engine.Run(_tileInput.AsSpan(0, inputs.Count * plane), tileWidth, tileHeight, _tileOutput.AsSpan(0, outputs.Count * outputPlane));
+        _engine.Run(
+            directInput ? inputs[0] : _tileInput.AsSpan(0, inputs.Count * plane),
+            tileWidth,
+            tileHeight,
+            directOutput ? outputs[0] : _tileOutput.AsSpan(0, outputs.Count * outputPlane));
+        if (directOutput)
+        {
+            return;
+        }
 
         // Keep the core: output rows 2·y0 … 2·y1 and columns 2·x0 … 2·x1 of the frame.
         var coreWidth = 2 * (x1 - x0);

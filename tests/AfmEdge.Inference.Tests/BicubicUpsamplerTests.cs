@@ -55,6 +55,49 @@ public sealed class BicubicUpsamplerTests
         Assert.Equal(4.0, output.Sum(v => (double)v), 1e-5);
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(5, 2)]
+    [InlineData(6, 4)]
+    [InlineData(13, 7)]
+    [InlineData(64, 5)]
+    public void Upsample_RandomSamples_EqualsTheTapsSummedInOrderBitwise(int w, int h)
+    {
+        var random = new Random(w * 31 + h);
+        var input = Enumerable.Range(0, w * h).Select(_ => (float)((random.NextDouble() * 200) - 100)).ToArray();
+        var output = new float[4 * w * h];
+
+        BicubicUpsampler.Upsample(input, w, h, output);
+
+        // The definition, sample by sample: each row pass sums its four products from zero in tap order, the column pass
+        // sums the four rows' products in order; edges replicated. The SIMD passes must give these bits.
+        float Row(int y, int ox)
+        {
+            var weights = ox % 2 == 0 ? BicubicUpsampler.LeftPhase : BicubicUpsampler.RightPhase;
+            var first = (ox / 2) - 2 + (ox % 2);
+            var sum = 0f;
+            for (var k = 0; k < 4; k++)
+            {
+                sum += weights[k] * input[(y * w) + Math.Clamp(first + k, 0, w - 1)];
+            }
+
+            return sum;
+        }
+
+        for (var oy = 0; oy < 2 * h; oy++)
+        {
+            var weights = oy % 2 == 0 ? BicubicUpsampler.LeftPhase : BicubicUpsampler.RightPhase;
+            var first = (oy / 2) - 2 + (oy % 2);
+            for (var ox = 0; ox < 2 * w; ox++)
+            {
+                int Y(int k) => Math.Clamp(first + k, 0, h - 1);
+                var expected = (weights[0] * Row(Y(0), ox)) + (weights[1] * Row(Y(1), ox)) + (weights[2] * Row(Y(2), ox)) + (weights[3] * Row(Y(3), ox));
+                Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(output[(oy * 2 * w) + ox]),
+                    $"({ox}, {oy}): expected {expected}, got {output[(oy * 2 * w) + ox]}");
+            }
+        }
+    }
+
     [Fact]
     public void Enhance_Frame_DoublesGridKeepsSizeAndRecordsEnhancer()
     {
