@@ -46,6 +46,8 @@ public sealed class AcceleratorGridDevice : IGridDevice, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             try
             {
+                // A CUDA context is current per thread; the chain runs on whichever pool thread is free.
+                _accelerator.Accelerator.Bind();
                 if (!_accelerator.TryRun(operation, grid, width, height, exclude, out result))
                 {
                     return false;

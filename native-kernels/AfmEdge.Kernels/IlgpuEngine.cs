@@ -27,16 +27,24 @@ public sealed class IlgpuEngine : IEnhancementEngine
     private readonly int _maxHeight;
 
     public IlgpuEngine(EnhancerNetwork network, KernelAccelerator accelerator, int maxTileWidth, int maxTileHeight)
+        : this(network, (accelerator ?? throw new ArgumentNullException(nameof(accelerator))).Accelerator, accelerator.Name, maxTileWidth, maxTileHeight)
+    {
+    }
+
+    public IlgpuEngine(EnhancerNetwork network, EnhancementAccelerator accelerator, int maxTileWidth, int maxTileHeight)
+        : this(network, (accelerator ?? throw new ArgumentNullException(nameof(accelerator))).Accelerator, accelerator.Name, maxTileWidth, maxTileHeight)
+    {
+    }
+
+    private IlgpuEngine(EnhancerNetwork network, Accelerator device, string deviceName, int maxTileWidth, int maxTileHeight)
     {
         ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTileWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTileHeight, 1);
         Network = network;
-        DeviceName = accelerator.Name;
+        DeviceName = deviceName;
         _maxWidth = maxTileWidth;
         _maxHeight = maxTileHeight;
-        var device = accelerator.Accelerator;
         _kernels = new ConvolutionKernels(device);
         long plane = (long)maxTileWidth * maxTileHeight;
         var widest = Math.Max(network.InputChannels.Count, network.Layers.Max(l => l.OutChannels));
@@ -52,7 +60,7 @@ public sealed class IlgpuEngine : IEnhancementEngine
 
     public string Name => "ilgpu";
 
-    /// <summary>The accelerator's type and name, e.g. "Cuda NVIDIA H100".</summary>
+    /// <summary>The accelerator's name, e.g. "Cuda NVIDIA H100" or "cuda NVIDIA H100" (as the setting that chose it spells the backend).</summary>
     public string DeviceName { get; }
 
     public EnhancerNetwork Network { get; }
@@ -71,6 +79,8 @@ public sealed class IlgpuEngine : IEnhancementEngine
             throw new ArgumentException($"A {width}×{height} tile takes {channels * plane} input and {outputs * 4 * plane} output floats.");
         }
 
+        // A CUDA context is current per thread, and the host's stage runs each frame on whichever pool thread is free.
+        _kernels.Accelerator.Bind();
         var inputView = _input.View.SubView(0, channels * plane);
         inputView.CopyFromCPU(ref MemoryMarshal.GetReference(input), input.Length);
         _kernels.Normalise(inputView, _ping.View.SubView(0, channels * plane), _mean.View, _std.View, plane);

@@ -70,14 +70,23 @@ public sealed class KernelAccelerator : IDisposable
     /// Opens the first GPU of <paramref name="backend"/> that ILGPU accepts (for <see cref="GpuBackend.Any"/>: CUDA
     /// before OpenCL). Returns false, with the reason, when there is none.
     /// </summary>
-    public static bool TryCreateGpu(GpuBackend backend, out KernelAccelerator? accelerator, out string reason)
+    public static bool TryCreateGpu(GpuBackend backend, out KernelAccelerator? accelerator, out string reason) =>
+        TryOpenGpu(backend, (context, device) => new KernelAccelerator(context, device), out accelerator, out reason);
+
+    /// <summary>
+    /// Opens the first GPU of <paramref name="backend"/> that ILGPU accepts and on which <paramref name="create"/> succeeds
+    /// (it loads its kernels there, and owns the context and accelerator it is given). Returns false, with the reason, when
+    /// there is none; a device that fails is disposed and the next one tried.
+    /// </summary>
+    internal static bool TryOpenGpu<T>(GpuBackend backend, Func<Context, Accelerator, T> create, out T? opened, out string reason)
+        where T : class
     {
         if (!Enum.IsDefined(backend))
         {
             throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown GPU backend.");
         }
 
-        accelerator = null;
+        opened = null;
         var cuda = backend != GpuBackend.OpenCL;
         var openCl = backend != GpuBackend.Cuda;
         var runtime = backend switch
@@ -117,14 +126,17 @@ public sealed class KernelAccelerator : IDisposable
         var problems = new List<string>();
         foreach (var device in candidates)
         {
+            Accelerator? accelerator = null;
             try
             {
-                accelerator = new KernelAccelerator(context, device.CreateAccelerator(context));
+                accelerator = device.CreateAccelerator(context);
+                opened = create(context, accelerator);
                 reason = string.Empty;
                 return true;
             }
             catch (Exception e) when (e is InvalidOperationException or NotSupportedException or CLException or CudaException or ArgumentException)
             {
+                accelerator?.Dispose();
                 problems.Add($"{device.Name}: {e.Message}");
             }
         }

@@ -5,13 +5,16 @@ using AfmEdge.Inference;
 using AfmEdge.Inference.Native;
 using AfmEdge.Inference.Network;
 using AfmEdge.Inference.Onnx;
+using AfmEdge.Kernels;
 
 namespace AfmEdge.Cli;
 
 /// <summary>
 /// `afmedge bench enhance`: ONNX Runtime and the native engine on one tile of the same network (a seeded random one of
 /// the given shape, or --model) and input, in one run, taking turns: ms per frame, frames per second, throughput
-/// relative to ONNX Runtime, the largest difference from it, and bytes allocated per tile once warm.
+/// relative to ONNX Runtime, the largest difference from it, and bytes allocated per tile once warm. With --accelerator the
+/// ILGPU engine on that device takes its turn too, with its largest difference from the native engine as well; when the
+/// device is not there the command says so and exits 1 (runtime failure), timing nothing.
 /// </summary>
 internal static class BenchEnhanceCommand
 {
@@ -25,19 +28,33 @@ internal static class BenchEnhanceCommand
         var vectorBits = new Option<int>("--vector-bits") { Description = "Native engine vector width: 0 = widest accelerated, 512, 256 or 128.", DefaultValueFactory = _ => 0 };
         var budget = new Option<double>("--budget-ms") { Description = "Time spent per engine.", DefaultValueFactory = _ => 3000 };
         var model = new Option<FileInfo?>("--model") { Description = "An ONNX enhancer model to run instead of the random network." };
+        var accelerator = new Option<string?>("--accelerator")
+        {
+            Description = $"Also time the ILGPU engine on this device: {string.Join(", ", EnhancementAccelerator.Names)}. Without it, no ILGPU row.",
+        };
         var command = new Command("enhance", "Native vs ONNX Runtime enhancement throughput on one tile (random network of the given shape).")
         {
-            pixels, channels, layers, features, threads, vectorBits, budget, model,
+            pixels, channels, layers, features, threads, vectorBits, budget, model, accelerator,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(pixels), parse.GetValue(channels), parse.GetValue(layers), parse.GetValue(features),
-            parse.GetValue(threads), parse.GetValue(vectorBits), parse.GetValue(budget), parse.GetValue(model), output, error));
+            new Shape(parse.GetValue(pixels), parse.GetValue(channels), parse.GetValue(layers), parse.GetValue(features)),
+            parse.GetValue(threads), parse.GetValue(vectorBits), parse.GetValue(budget), parse.GetValue(model), parse.GetValue(accelerator), output, error));
         return command;
     }
 
+    /// <summary>The tile side and, without --model, the random network's shape.</summary>
+    private readonly record struct Shape(int Pixels, int Channels, int Layers, int Features);
+
     private static int Run(
-        int pixels, int channels, int layers, int features, int threads, int vectorBits, double budgetMs, FileInfo? model, TextWriter output, TextWriter error)
+        Shape shape, int threads, int vectorBits, double budgetMs, FileInfo? model, string? acceleratorName, TextWriter output, TextWriter error)
     {
+        var (pixels, channels, layers, features) = shape;
+        if (acceleratorName is not null && !EnhancementAccelerator.IsKnown(acceleratorName))
+        {
+            error.WriteLine($"afmedge bench enhance: --accelerator '{acceleratorName}' is not one of {string.Join(", ", EnhancementAccelerator.Names)}.");
+            return ExitCodes.BadUsageOrConfig;
+        }
+
         EnhancerNetwork network;
         byte[] modelBytes;
         try
@@ -59,12 +76,29 @@ internal static class BenchEnhanceCommand
             $"network {network.Name}: {network.InputChannels.Count} channels in, {network.Layers.Count} layers, {network.MacsPerInputPixel / 1000.0:F1} k MAC per input pixel; " +
             $"{pixels}² tile, {threads} thread(s), {Environment.ProcessorCount} cores"));
 
+        EnhancementAccelerator? device = null;
+        if (acceleratorName is not null)
+        {
+            if (!EnhancementAccelerator.TryOpen(acceleratorName, out device, out var reason))
+            {
+                error.WriteLine($"afmedge bench enhance: --accelerator {acceleratorName}: no such device here ({reason}); nothing timed.");
+                return ExitCodes.RuntimeFailure;
+            }
+
+            output.WriteLine($"accelerator ({acceleratorName}): {device!.Name}");
+        }
+
         var engines = new List<IEnhancementEngine>();
         try
         {
             // ONNX Runtime first: the ratio column is each engine's throughput over its.
             engines.Add(new OnnxRuntimeEngine(modelBytes, network.Name, pixels, pixels, threads));
             engines.Add(new NativeEngine(network, pixels, pixels, threads, vectorBits));
+            if (device is not null)
+            {
+                engines.Add(device.CreateEngine(network, pixels, pixels));
+            }
+
             var results = engines.Select(_ => new float[network.OutputChannels.Count * 4 * pixels * pixels]).ToArray();
             var times = Interleaved(engines, input, pixels, results, budgetMs);
             for (var e = 0; e < engines.Count; e++)
@@ -76,19 +110,30 @@ internal static class BenchEnhanceCommand
                 var bytes = AllocatedPerTile(engine, input, pixels, results[e]);
                 var range = results[0].Max() - results[0].Min();
                 var difference = results[e].Zip(results[0], (a, b) => Math.Abs(a - b)).Max();
-                var label = engine is NativeEngine native ? $"native (Winograd F(4×4,3×3), {native.VectorBits}-bit)" : engine.Name;
+                var label = engine switch
+                {
+                    NativeEngine native => $"native (Winograd F(4×4,3×3), {native.VectorBits}-bit)",
+                    IlgpuEngine ilgpu => $"ilgpu ({ilgpu.DeviceName})",
+                    _ => engine.Name,
+                };
+                // The ILGPU engine is held to both CPU engines: its sums run in another order than either's.
+                var fromNative = engine is IlgpuEngine ? results[e].Zip(results[1], (a, b) => Math.Abs(a - b)).Max() : 0f;
+                var versusNative = engine is IlgpuEngine
+                    ? string.Create(CultureInfo.InvariantCulture, $"  max |ilgpu − native| {fromNative:E2} ({fromNative / range:E1} of range)")
+                    : string.Empty;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{label,-40} {median,8:F2} ms/frame (min {sorted[0]:F2}) {1000 / median,8:F1} frames/s  ×{ratio:F2}  " +
-                    $"max |Δ| {difference:E2} ({difference / range:E1} of range)  {bytes} B allocated per tile"));
+                    $"max |Δ| {difference:E2} ({difference / range:E1} of range)  {bytes} B allocated per tile{versusNative}"));
             }
 
-            output.WriteLine($"(×: median over {times[0].Count} rounds of ONNX Runtime's time over the engine's, the engines taking turns in each round)");
+            output.WriteLine($"(×: median over {times[0].Count} rounds of ONNX Runtime's time over the engine's, the engines taking turns in each round; " +
+                "max |Δ|: the largest difference from ONNX Runtime's output on the same input)");
 
             // ONNX Runtime's default lets its threads spin after a run, which would take a core from whatever runs next
             // (the other engine above, the other stages in the host); timed alone it shows what spinning buys it.
             using var spinning = new OnnxRuntimeEngine(modelBytes, network.Name, pixels, pixels, threads, spinning: true);
             var (spinningMedian, spinningMin) = BenchTiming.Measure(() => spinning.Run(input, pixels, pixels, results[0]), budgetMs);
-            var nativeMedian = ProcessCommand.Median([.. times[^1].Order()]);
+            var nativeMedian = ProcessCommand.Median([.. times[1].Order()]);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{"ort, threads spinning (timed alone)",-40} {spinningMedian,8:F2} ms/frame (min {spinningMin:F2}) {1000 / spinningMedian,8:F1} frames/s  " +
                 $"native's median is ×{spinningMedian / nativeMedian:F2} its throughput"));
@@ -99,6 +144,8 @@ internal static class BenchEnhanceCommand
             {
                 engine.Dispose();
             }
+
+            device?.Dispose();
         }
 
         return ExitCodes.Ok;

@@ -61,6 +61,7 @@ public static class AfmEdgeHost
         services.AddSingleton<IScanSource>(CreateSource);
         services.AddSingleton(sp => ProcessingChain.Parse(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Processing.EffectiveSteps));
         services.AddSingleton<FrameProcessor>();
+        services.AddSingleton<IlgpuEnhancement>();
         services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FineTuningFeed>();
         services.AddSingleton<FrameAnalyzer>();
@@ -96,7 +97,8 @@ public static class AfmEdgeHost
 
     /// <summary>
     /// Bicubic when configured so; otherwise the model chooser over the bundled models (or the one configured),
-    /// which falls back to bicubic, with an error in the log, when a model is missing or unusable.
+    /// which falls back to bicubic, with an error in the log, when a model is missing or unusable. Engine "ilgpu" opens its
+    /// accelerator here, when the host starts, and stops the start when there is none.
     /// </summary>
     private static IFrameEnhancer CreateEnhancer(IServiceProvider services)
     {
@@ -107,11 +109,10 @@ public static class AfmEdgeHost
         }
 
         var (catalog, requested) = ModelCatalog.ForSetting(options.Model == "auto" ? null : options.Model, options.ResolvedModelDirectory);
-        return new ModelSelectingEnhancer(
-            catalog,
-            requested,
-            model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads),
-            services.GetRequiredService<ILogger<ModelSelectingEnhancer>>());
+        Func<ModelEntry, IFrameEnhancer> create = options.Engine == EnhancementOptions.Ilgpu
+            ? services.GetRequiredService<IlgpuEnhancement>().CreateEnhancer
+            : model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads);
+        return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>());
     }
 
     private static IScanSource CreateSource(IServiceProvider services)

@@ -235,14 +235,14 @@ public sealed class HostEndToEndTests
             ["AfmEdge:Enhancement:TileSize"] = "128",
         }).Build();
 
-    private static void InsertAfter<T>(IServiceCollection services, IHostedService service)
+    internal static void InsertAfter<T>(IServiceCollection services, IHostedService service)
     {
         var index = services.ToList().FindIndex(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(T));
         Assert.True(index >= 0, $"{typeof(T).Name} is not registered.");
         services.Insert(index + 1, ServiceDescriptor.Singleton(service));
     }
 
-    private sealed class CallbackHostedService(Func<Task> onStart) : IHostedService
+    internal sealed class CallbackHostedService(Func<Task> onStart) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => onStart();
 

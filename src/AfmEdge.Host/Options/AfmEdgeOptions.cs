@@ -69,10 +69,23 @@ public sealed class ProcessingOptions
 /// <summary>How frames are super-resolved: which engine runs which model, in tiles of what size.</summary>
 public sealed class EnhancementOptions
 {
-    public static IReadOnlyList<string> Engines { get; } = [.. Inference.EngineFactory.EngineNames, "bicubic"];
+    /// <summary>The engine that runs the network with ILGPU kernels on <see cref="Accelerator"/>.</summary>
+    public const string Ilgpu = "ilgpu";
 
-    /// <summary>"native" (SIMD C#, Winograd), "ort" (ONNX Runtime) or "bicubic" (no model).</summary>
+    public static IReadOnlyList<string> Engines { get; } = [.. Inference.EngineFactory.EngineNames, Ilgpu, "bicubic"];
+
+    /// <summary>
+    /// "native" (SIMD C#, Winograd), "ort" (ONNX Runtime), "ilgpu" (ILGPU kernels on <see cref="Accelerator"/>: a GPU board)
+    /// or "bicubic" (no model).
+    /// </summary>
     public string Engine { get; set; } = "native";
+
+    /// <summary>
+    /// Where Engine "ilgpu" runs: "auto" (the first CUDA GPU, else the first OpenCL GPU), "cuda", "opencl", or "ilgpu-cpu"
+    /// (ILGPU's CPU accelerator, to check the kernels on a board without GPU; far slower than "native"). Without the GPU
+    /// named the host does not start. Other engines ignore it.
+    /// </summary>
+    public string Accelerator { get; set; } = AfmEdge.Kernels.ProcessingAccelerator.Auto;
 
     /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels; else a model name or .onnx path.</summary>
     public string Model { get; set; } = "auto";
@@ -104,6 +117,12 @@ public sealed class EnhancementOptions
         if (!Engines.Contains(Engine, StringComparer.Ordinal))
         {
             yield return $"Enhancement:Engine = '{Engine}': must be one of {string.Join(", ", Engines)}.";
+        }
+
+        if (!AfmEdge.Kernels.EnhancementAccelerator.IsKnown(Accelerator))
+        {
+            yield return $"Enhancement:Accelerator = '{Accelerator}': must be one of {string.Join(", ", AfmEdge.Kernels.EnhancementAccelerator.Names)}" +
+                (Accelerator == AfmEdge.Kernels.ProcessingAccelerator.Cpu ? " (on the CPU use Enhancement:Engine = native)." : ".");
         }
 
         if (string.IsNullOrWhiteSpace(Model))
