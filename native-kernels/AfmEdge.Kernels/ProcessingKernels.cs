@@ -16,11 +16,11 @@ public sealed class ProcessingKernels
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _gaussianRows;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> _gaussianColumns;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int> _median;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _rowMedian;
+    private readonly Action<Index2D, ArrayView<float>, ArrayView<int>, int, int> _rowRanks;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int> _rankedValue;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> _rowMean;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _subtractRows;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _rowTrimmed;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> _differenceMedian;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _rowTrimmed;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, int, int> _rowMoments;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int> _subtractRowPolynomials;
     private readonly Action<Index2D, ArrayView<float>, ArrayView<float>, int, int> _halve;
@@ -32,11 +32,11 @@ public sealed class ProcessingKernels
         _gaussianRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(GaussianRowsKernel);
         _gaussianColumns = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(GaussianColumnsKernel);
         _median = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(MedianKernel);
-        _rowMedian = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(RowMedianKernel);
+        _rowRanks = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<int>, int, int>(RowRanksKernel);
+        _rankedValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int>(RankedValueKernel);
         _rowMean = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(RowMeanKernel);
         _subtractRows = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(SubtractRowsKernel);
-        _rowTrimmed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(RowTrimmedMeanKernel);
-        _differenceMedian = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(DifferenceMedianKernel);
+        _rowTrimmed = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(RowTrimmedMeanKernel);
         _rowMoments = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, int, int>(RowPolynomialMomentsKernel);
         _subtractRowPolynomials = accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<double>, ArrayView<float>, int, int>(
             SubtractRowPolynomialsKernel);
@@ -106,24 +106,29 @@ public sealed class ProcessingKernels
             _ => 0.0,
         };
         var trimmed = (int)Math.Floor((trim * width) + 0.5);
-        if (method == RowAlignmentMethod.MedianOfDifferences)
-        {
-            if (height > 1)
-            {
-                _differenceMedian(height - 1, source.View, shifts.View.SubView(1, height - 1), width, width / 2);
-            }
-        }
-        else if ((2 * trimmed) + 1 >= width)
-        {
-            _rowMedian(height, source.View, shifts.View, width, width / 2);
-        }
-        else if (trimmed == 0)
+        var differences = method == RowAlignmentMethod.MedianOfDifferences;
+        var rows = differences ? height - 1 : height;
+        if (!differences && trimmed == 0)
         {
             _rowMean(height, source.View, shifts.View, width);
         }
-        else
+        else if (rows > 0)
         {
-            _rowTrimmed(height, source.View, shifts.View, width, trimmed);
+            // Ranks first, one thread per sample (width × rows threads of O(width) each), then one thread per row picks
+            // or sums by rank: a thread per row ranking its whole row left all but a few hundred GPU lanes idle.
+            using var ranks = _accelerator.Allocate1D<int>((long)rows * width);
+            _rowRanks(new Index2D(width, rows), source.View, ranks.View, width, differences ? 1 : 0);
+            var target = differences ? shifts.View.SubView(1, rows) : shifts.View;
+            if (differences || (2 * trimmed) + 1 >= width)
+            {
+                _rankedValue(rows, source.View, ranks.View, target, width, width / 2, differences ? 1 : 0);
+            }
+            else
+            {
+                _rowTrimmed(rows, source.View, ranks.View, target, width, trimmed);
+            }
+
+            _accelerator.Synchronize(); // before the rank buffer is freed
         }
 
         _accelerator.Synchronize();
@@ -304,24 +309,35 @@ public sealed class ProcessingKernels
         output[(index.Y * width) + index.X] = result;
     }
 
-    internal static void RowMedianKernel(Index1D row, ArrayView<float> input, ArrayView<float> shifts, int width, int rank)
+    // Sample x of row r (or of row r + 1 minus row r, for the median of differences).
+    private static float RowSample(ArrayView<float> input, int width, int row, int x, int differences) =>
+        differences != 0 ? input[((row + 1) * width) + x] - input[(row * width) + x] : input[(row * width) + x];
+
+    // Each sample's rank in its row, ties broken by position so each sample has one rank (as a stable sort gives);
+    // NaN is below nothing and equal to nothing, so a NaN gets no place among the others' ranks.
+    internal static void RowRanksKernel(Index2D index, ArrayView<float> input, ArrayView<int> ranks, int width, int differences)
     {
-        var start = row * width;
-        var result = input[start];
+        var (c, row) = (index.X, index.Y);
+        var candidate = RowSample(input, width, row, c, differences);
+        var rank = 0;
+        for (var x = 0; x < width; x++)
+        {
+            var v = RowSample(input, width, row, x, differences);
+            rank += v < candidate || (v == candidate && x < c) ? 1 : 0;
+        }
+
+        ranks[(row * width) + c] = rank;
+    }
+
+    // The sample of the given rank (the median at rank n/2); without one (NaNs) the first sample, or 0 for differences.
+    internal static void RankedValueKernel(Index1D row, ArrayView<float> input, ArrayView<int> ranks, ArrayView<float> shifts, int width, int rank, int differences)
+    {
+        var result = differences != 0 ? 0f : input[row * width];
         for (var c = 0; c < width; c++)
         {
-            var candidate = input[start + c];
-            int less = 0, equal = 0;
-            for (var x = 0; x < width; x++)
+            if (ranks[(row * width) + c] == rank)
             {
-                var v = input[start + x];
-                less += v < candidate ? 1 : 0;
-                equal += v == candidate ? 1 : 0;
-            }
-
-            if (less <= rank && rank < less + equal)
-            {
-                result = candidate;
+                result = RowSample(input, width, row, c, differences);
             }
         }
 
@@ -346,54 +362,21 @@ public sealed class ProcessingKernels
         output[i] = input[i] - shifts[index.Y];
     }
 
-    // Mean of the values of rank t … n − t − 1, ties broken by position so each sample has one rank (as sorting does).
-    internal static void RowTrimmedMeanKernel(Index1D row, ArrayView<float> input, ArrayView<float> shifts, int width, int trimmed)
+    // Mean of the values of rank t … n − t − 1, summed in position order.
+    internal static void RowTrimmedMeanKernel(Index1D row, ArrayView<float> input, ArrayView<int> ranks, ArrayView<float> shifts, int width, int trimmed)
     {
         var start = row * width;
         var sum = 0.0;
         for (var c = 0; c < width; c++)
         {
-            var candidate = input[start + c];
-            var rank = 0;
-            for (var x = 0; x < width; x++)
-            {
-                var v = input[start + x];
-                rank += v < candidate || (v == candidate && x < c) ? 1 : 0;
-            }
-
+            var rank = ranks[start + c];
             if (rank >= trimmed && rank < width - trimmed)
             {
-                sum += candidate;
+                sum += input[start + c];
             }
         }
 
         shifts[row] = (float)(sum / (width - (2 * trimmed)));
-    }
-
-    // Median (rank n/2) of row r + 1 minus row r, by counting as RowMedianKernel.
-    internal static void DifferenceMedianKernel(Index1D row, ArrayView<float> input, ArrayView<float> shifts, int width, int rank)
-    {
-        var upper = row * width;
-        var lower = upper + width;
-        var result = 0f;
-        for (var c = 0; c < width; c++)
-        {
-            var candidate = input[lower + c] - input[upper + c];
-            int less = 0, equal = 0;
-            for (var x = 0; x < width; x++)
-            {
-                var v = input[lower + x] - input[upper + x];
-                less += v < candidate ? 1 : 0;
-                equal += v == candidate ? 1 : 0;
-            }
-
-            if (less <= rank && rank < less + equal)
-            {
-                result = candidate;
-            }
-        }
-
-        shifts[row] = result;
     }
 
     internal static void RowPolynomialMomentsKernel(Index2D index, ArrayView<float> input, ArrayView<double> sums, int width, int degree)
