@@ -102,10 +102,16 @@ public sealed class SortedChannelRanksTests
         }
 
         var split = new SortedChannel?[Regions];
-        SortedChannel.Split(data, place, sizes, pairs, split);
+        SortedChannel.Split(data, place, sizes, pairs, split, gatherPairs: true);
         for (var r = 0; r < Regions; r++)
         {
             using var sorted = split[r]!;
+
+            // Every pair is finite here: their values in pair (raster) order, summed in that order.
+            var pairValues = Enumerable.Range(0, count).Where(i => region[i] == r && pairOf[i] >= 0).Select(i => (double)data[i]).ToArray();
+            Assert.True(sorted.PairValuesComplete);
+            Assert.Equal(pairValues, sorted.PairValues.ToArray());
+            Assert.Equal(pairValues.Aggregate(0.0, (a, v) => a + v), sorted.PairSum);
             var members = Enumerable.Range(0, count).Where(i => region[i] == r && float.IsFinite(data[i])).ToArray();
             var expected = members.OrderBy(i => SortKeys.Sortable(data[i])).Select(i => data[i]).ToArray();
             Assert.Equal(expected, sorted.Values.ToArray());
@@ -120,5 +126,20 @@ public sealed class SortedChannelRanksTests
                 Assert.Equal(below + (0.5 * (equal + 1)), sorted.Ranks[pairOf[i]]);
             }
         }
+    }
+
+    [Fact]
+    public void Split_PairNotFinite_PairValuesIncomplete()
+    {
+        float[] data = [3f, float.NaN, 1f, 2f];
+        int[] place = [0, 1, 2, SortedChannel.Uncorrelated];
+        var split = new SortedChannel?[1];
+        SortedChannel.Split(data, place, [4], [3], split, gatherPairs: true);
+        using var sorted = split[0]!;
+
+        Assert.False(sorted.PairValuesComplete);
+        Assert.Equal([1f, 2f, 3f], sorted.Values.ToArray());
+        Assert.Equal(2f, sorted.Ranks[0]);
+        Assert.Equal(1f, sorted.Ranks[2]);
     }
 }

@@ -129,11 +129,13 @@ internal static class RegionAnalysis
 
             clock = times.Lap("statistics: region frames", clock);
 
-            // Per channel: the regions' sorted values and their pairs' ranks, and their statistics.
+            // Per channel: the regions' sorted values and their pairs' ranks (and, but for height, whose pairs' values the
+            // region frames hold, the pairs' values), and their statistics; once the heights are ranked, every region's
+            // height side of the pairs, shared by all channels.
             Parallel.For(0, channelCount, c =>
             {
                 var split = new SortedChannel?[RegionCount];
-                SortedChannel.Split(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, split);
+                SortedChannel.Split(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, split, gatherPairs: c > 0);
                 for (var r = 0; r < RegionCount; r++)
                 {
                     var slot = (r * channelCount) + c;
@@ -141,13 +143,14 @@ internal static class RegionAnalysis
                     var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
                     stats[slot] = stat;
                     moments[slot] = (mean, sd, count);
+                    if (c == 0)
+                    {
+                        frames[r].RankHeight(split[r]!, options.MutualInformationBins);
+                    }
                 }
             });
 
             clock = times.Lap("statistics: sort, rank, describe", clock);
-
-            // Every region's height side of the pairs, once for all channels.
-            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount], options.MutualInformationBins));
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
             Parallel.For(0, RegionCount * channels.Count, item =>
@@ -297,36 +300,21 @@ internal static class RegionAnalysis
         var intPool = AnalysisPool<int>.Shared;
         var floatPool = AnalysisPool<float>.Shared;
         var doublePool = AnalysisPool<double>.Shared;
-        var ys = doublePool.Rent(Math.Max(1, m));
         int[]? ownBlocks = null;
         float[]? ownRankX = null, ownRankY = null;
-        double[]? ownXs = null;
+        double[]? ownXs = null, ownYs = null;
         try
         {
-            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, gathered
-            // once into contiguous columns so the passes below read them in sequence. Where the channel is finite over
-            // every correlated member the height side is the region's own (heights, blocks, ranks), shared by all channels.
+            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, in contiguous
+            // columns so the passes below read them in sequence. Where the channel is finite over every correlated member
+            // (its split gathered their values then) the height side is the region's own (heights, blocks, ranks), shared
+            // by all channels.
             var data = channel.Data;
             var correlated = frame.Correlated;
-            var n = 0;
-            var shared = true;
-            double sy = 0;
-            for (var k = 0; k < m; k++)
-            {
-                if (correlated[k])
-                {
-                    var v = data[members[k]];
-                    if (!float.IsFinite(v))
-                    {
-                        shared = false;
-                        break;
-                    }
-
-                    ys[n++] = v;
-                    sy += v;
-                }
-            }
-
+            var shared = channelOrder.PairValuesComplete;
+            var n = shared ? frame.Pairs : 0;
+            var sy = shared ? channelOrder.PairSum : 0;
+            ReadOnlySpan<double> ys = shared ? channelOrder.PairValues : default;
             double sx;
             ReadOnlySpan<double> xs;
             ReadOnlySpan<int> blockOfPair;
@@ -348,6 +336,7 @@ internal static class RegionAnalysis
                 // those (a non-finite value is in no order), by the region's pair; the heights are ranked among them here.
                 ownBlocks = intPool.Rent(Math.Max(1, m));
                 ownXs = doublePool.Rent(Math.Max(1, m));
+                ownYs = doublePool.Rent(Math.Max(1, m));
                 ownRankY = floatPool.Rent(Math.Max(1, m));
                 var heights = floatPool.Rent(Math.Max(1, m));
                 var blockOf = frame.BlockOf;
@@ -365,7 +354,7 @@ internal static class RegionAnalysis
                         double h = height[i];
                         ownXs[n] = h;
                         heights[n] = height[i];
-                        ys[n] = v;
+                        ownYs[n] = v;
                         ownBlocks[n] = blockOf[k];
                         ownRankY[n] = channelRanks[pairOf[k]];
                         sx += h;
@@ -385,6 +374,7 @@ internal static class RegionAnalysis
                 floatPool.Return(heights);
                 rankX = ownRankX;
                 rankY = ownRankY.AsSpan(0, n);
+                ys = ownYs.AsSpan(0, n);
             }
 
             var none = new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null);
@@ -395,7 +385,7 @@ internal static class RegionAnalysis
 
             if (shareHeightSide && shared && frame.Height is { } side)
             {
-                return CorrelateShared(frame, side, ys.AsSpan(0, n), sy, rankY, channelIndex, none, channel.Name, region, options);
+                return CorrelateShared(frame, side, ys, sy, rankY, channelIndex, none, channel.Name, region, options);
             }
 
             var mx = sx / n;
@@ -488,11 +478,11 @@ internal static class RegionAnalysis
         }
         finally
         {
-            doublePool.Return(ys);
             if (ownBlocks is not null)
             {
                 intPool.Return(ownBlocks);
                 doublePool.Return(ownXs!);
+                doublePool.Return(ownYs!);
                 floatPool.Return(ownRankY!);
             }
 

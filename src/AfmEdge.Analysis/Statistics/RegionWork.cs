@@ -114,12 +114,6 @@ internal sealed class RegionFrame : IDisposable
             blockOf[k] = p - rowStart;
         }
 
-        // A region too thin to have an interior is correlated over all its pixels.
-        for (var k = 0; k < m; k++)
-        {
-            correlated[k] = (correlated[k] || interior < 3) && float.IsFinite(height[span[k]]);
-        }
-
         var blocksX = (width + blockPixels - 1) / blockPixels;
         var blocksY = (rows + blockPixels - 1) / blockPixels;
         var slots = AnalysisPool<int>.Shared.Rent(blocksX * blocksY);
@@ -130,7 +124,16 @@ internal sealed class RegionFrame : IDisposable
             blockColumn[x] = x / blockPixels;
         }
 
+        // One pass for the rest: which members are correlated (a region too thin to have an interior is correlated over
+        // all its pixels), their blocks, and the height side of the pairs, shared by every channel finite over them.
+        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairs = 0;
+        double heightSum = 0;
         var blocks = 0;
+        var thin = interior < 3;
+        var top = region << SortedChannel.PlaceBits;
         row = 0;
         rowStart = 0;
         var rowBlocks = 0;
@@ -144,9 +147,18 @@ internal sealed class RegionFrame : IDisposable
                 rowBlocks = row / blockPixels * blocksX;
             }
 
-            if (!correlated[k])
+            var h = height[p];
+            var isPair = (correlated[k] || thin) && float.IsFinite(h);
+            correlated[k] = isPair;
+            if (!isPair)
             {
                 blockOf[k] = -1;
+                pairOf[k] = -1;
+                if (place is not null)
+                {
+                    place[p] = top | SortedChannel.Uncorrelated;
+                }
+
                 continue;
             }
 
@@ -156,42 +168,21 @@ internal sealed class RegionFrame : IDisposable
                 slots[block] = blocks++;
             }
 
-            blockOf[k] = slots[block];
+            var slot = slots[block];
+            blockOf[k] = slot;
+            pairHeight[pairs] = h;
+            pairBlock[pairs] = slot;
+            heightSum += h;
+            if (place is not null)
+            {
+                place[p] = top | pairs;
+            }
+
+            pairOf[k] = pairs++;
         }
 
         AnalysisPool<int>.Shared.Return(blockColumn);
         AnalysisPool<int>.Shared.Return(slots);
-
-        // The height side of the pairs, shared by every channel finite over the correlated members.
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
-        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairs = 0;
-        double heightSum = 0;
-        for (var k = 0; k < m; k++)
-        {
-            if (correlated[k])
-            {
-                double h = height[span[k]];
-                pairHeight[pairs] = h;
-                pairBlock[pairs] = blockOf[k];
-                heightSum += h;
-                pairOf[k] = pairs++;
-            }
-            else
-            {
-                pairOf[k] = -1;
-            }
-        }
-
-        if (place is not null)
-        {
-            var top = region << SortedChannel.PlaceBits;
-            for (var k = 0; k < m; k++)
-            {
-                place[span[k]] = top | (pairOf[k] >= 0 ? pairOf[k] : SortedChannel.Uncorrelated);
-            }
-        }
 
         // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
         var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
@@ -355,17 +346,30 @@ internal sealed class SortedChannel : IDisposable
 
     private readonly float[] _values;
     private readonly float[] _ranks;
+    private readonly double[]? _pairValues;
     private readonly int _count;
     private readonly int _pairs;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum)
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double[]? pairValues, bool pairValuesComplete, double pairSum)
     {
         _values = values;
         _ranks = ranks;
         _count = count;
         _pairs = pairs;
         Sum = sum;
+        _pairValues = pairValues;
+        PairValuesComplete = pairValuesComplete;
+        PairSum = pairSum;
     }
+
+    /// <summary>Whether the split gathered the pairs' values and every one is finite (<see cref="PairValues"/> holds them all).</summary>
+    public bool PairValuesComplete { get; }
+
+    /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
+    public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
+
+    /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
+    public double PairSum { get; }
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
 
@@ -388,9 +392,12 @@ internal sealed class SortedChannel : IDisposable
     /// <paramref name="pairs"/>[r] pairs. The finite values are gathered in raster order straight into their region's
     /// segment, each value's order-preserving key packed with its pair in one 64-bit word, and each segment is radix
     /// sorted (<see cref="SortWords"/>): the regions' orders come out of the sort itself, with no pass that looks
-    /// every pixel's region up in value order (all over the frame). Ties keep raster order.
+    /// every pixel's region up in value order (all over the frame). Ties keep raster order. With
+    /// <paramref name="gatherPairs"/>, the same pass writes each pair's value (pairs come in raster order: one stream per
+    /// region) and sums them, so the correlations need not gather them again.
     /// </summary>
-    public static void Split(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, Span<SortedChannel?> regions)
+    public static void Split(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, Span<SortedChannel?> regions,
+        bool gatherPairs = false)
     {
         var count = regions.Length;
         Span<int> start = stackalloc int[count + 1];
@@ -403,18 +410,51 @@ internal sealed class SortedChannel : IDisposable
         var total = start[count];
         var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
+        var pairValues = new double[]?[count];
+        Span<int> finitePairs = stackalloc int[count];
+        finitePairs.Clear();
+        Span<double> pairSums = stackalloc double[count];
+        pairSums.Clear();
         try
         {
             Span<int> fill = stackalloc int[count];
             start[..count].CopyTo(fill);
-            for (var p = 0; p < data.Length; p++)
+            if (gatherPairs)
             {
-                var at = place[p];
-                var r = (int)((uint)at >> PlaceBits);
-                var v = data[p];
-                if (r < count && float.IsFinite(v))
+                for (var r = 0; r < count; r++)
                 {
-                    packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)(at & Uncorrelated);
+                    pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
+                }
+
+                for (var p = 0; p < data.Length; p++)
+                {
+                    var at = place[p];
+                    var r = (int)((uint)at >> PlaceBits);
+                    var v = data[p];
+                    if (r < count && float.IsFinite(v))
+                    {
+                        var pair = at & Uncorrelated;
+                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
+                        if (pair != Uncorrelated)
+                        {
+                            pairValues[r]![pair] = v;
+                            pairSums[r] += v;
+                            finitePairs[r]++;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                for (var p = 0; p < data.Length; p++)
+                {
+                    var at = place[p];
+                    var r = (int)((uint)at >> PlaceBits);
+                    var v = data[p];
+                    if (r < count && float.IsFinite(v))
+                    {
+                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)(at & Uncorrelated);
+                    }
                 }
             }
 
@@ -422,13 +462,21 @@ internal sealed class SortedChannel : IDisposable
             {
                 var n = fill[r] - start[r];
                 var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
-                regions[r] = FromSorted(sorted, pairs[r]);
+                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], gatherPairs && finitePairs[r] == pairs[r], pairSums[r]);
+                pairValues[r] = null;
             }
         }
         finally
         {
             AnalysisPool<ulong>.Shared.Return(packed);
             AnalysisPool<ulong>.Shared.Return(scratch);
+            foreach (var values in pairValues)
+            {
+                if (values is not null)
+                {
+                    AnalysisPool<double>.Shared.Return(values);
+                }
+            }
         }
     }
 
@@ -436,7 +484,7 @@ internal sealed class SortedChannel : IDisposable
     /// The region's values, their sum and its pairs' ranks from its sorted words: a pair's rank is one past the pairs
     /// before it, and a run of equal values shares the average of the ranks its pairs span.
     /// </summary>
-    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs)
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, bool pairValuesComplete, double pairSum)
     {
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
@@ -497,7 +545,7 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
-        return new SortedChannel(values, ranks, n, pairs, sum);
+        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, pairValuesComplete, pairSum);
     }
 
     // Three digits of 11 bits cover the 32-bit key; 2048 buckets keep every write stream of a pass in the caches.
@@ -563,5 +611,9 @@ internal sealed class SortedChannel : IDisposable
     {
         AnalysisPool<float>.Shared.Return(_values);
         AnalysisPool<float>.Shared.Return(_ranks);
+        if (_pairValues is not null)
+        {
+            AnalysisPool<double>.Shared.Return(_pairValues);
+        }
     }
 }
