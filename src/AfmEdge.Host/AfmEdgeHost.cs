@@ -64,7 +64,13 @@ public static class AfmEdgeHost
         services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FineTuningFeed>();
         services.AddSingleton<FrameAnalyzer>();
-        services.AddSingleton<MqttPublisher>();
+        // With the embedded broker the publisher hands data to it in-process (no loopback round trip).
+        services.AddSingleton(sp =>
+        {
+            var mqtt = sp.GetRequiredService<MqttOptions>();
+            return new MqttPublisher(mqtt, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttPublisher>>(),
+                mqtt.Broker == MqttBrokerMode.Embedded ? sp.GetRequiredService<EmbeddedBroker>() : null);
+        });
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<MqttOptions>();

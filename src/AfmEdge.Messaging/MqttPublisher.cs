@@ -14,6 +14,12 @@ namespace AfmEdge.Messaging;
 /// has no managed client. Publishing waits for the connection and retries a message that failed because
 /// the link dropped, so scan data is delayed, never lost.
 /// </summary>
+/// <remarks>
+/// With the embedded broker in the same process, frames, summaries and previews are handed to it directly
+/// (<see cref="EmbeddedBroker.InjectAsync"/>) under this client's id instead of looping through a socket to ourselves;
+/// subscribers get the same messages. The connection still carries the status, its last will and the keep-alive, and
+/// data waits for it, so "online" still comes before the first frame and "offline" after the last.
+/// </remarks>
 public sealed partial class MqttPublisher : IAsyncDisposable
 {
     public const string Online = "online";
@@ -34,10 +40,20 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly FrameChunker _chunker;
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight, MaxInFlight);
+    private readonly EmbeddedBroker? _embedded;
     private TaskCompletionSource _connected = NewSignal();
     private volatile bool _stopping;
 
     public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger)
+        : this(options, time, logger, null)
+    {
+    }
+
+    /// <param name="embedded">
+    /// The broker this client connects to when it runs in this process (<see cref="MqttBrokerMode.Embedded"/>): data is
+    /// handed to it directly while it runs. Null for an external broker.
+    /// </param>
+    public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger, EmbeddedBroker? embedded)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -45,6 +61,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _embedded = embedded;
         Topics = new TopicScheme(options.Site, options.Device);
         _chunker = new FrameChunker(options.ChunkBytes);
         _client = new MqttClientFactory().CreateMqttClient();
@@ -123,7 +140,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     /// <summary>
     /// Publishes every channel of <paramref name="frame"/> as chunks on frame/{id}, QoS 1, straight from the frame's
     /// samples (no copy). Up to <see cref="MaxInFlight"/> chunks are in flight at once, so the broker's
-    /// acknowledgements overlap instead of costing a round trip per chunk; completes when every chunk is acknowledged.
+    /// acknowledgements overlap instead of costing a round trip per chunk; completes when every chunk is acknowledged
+    /// (or, with the embedded broker, queued for every subscriber).
     /// </summary>
     public async Task PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
     {
@@ -220,6 +238,13 @@ public sealed partial class MqttPublisher : IAsyncDisposable
 
     private async Task PublishWithRetryAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
+        if (_embedded is { IsStarted: true } broker)
+        {
+            await WaitConnectedAsync(cancellationToken);
+            await broker.InjectAsync(message, _options.EffectiveClientId, cancellationToken);
+            return;
+        }
+
         while (true)
         {
             await WaitConnectedAsync(cancellationToken);
