@@ -27,15 +27,7 @@ public static class IdealScan
     public static Frame Render(ISpecimen specimen, ScanSettings scan, InstrumentOptions instrument, RenderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(specimen);
-        ArgumentNullException.ThrowIfNull(scan);
-        ArgumentNullException.ThrowIfNull(instrument);
-        options ??= new RenderOptions();
-        var scanErrors = scan.Validate();
-        if (scanErrors.Count > 0)
-        {
-            throw new ArgumentException("Invalid scan settings: " + string.Join(" ", scanErrors), nameof(scan));
-        }
-
+        options = Checked(scan, instrument, options);
         if (!options.Clean)
         {
             instrument.ThrowIfInvalid(scan);
@@ -86,15 +78,7 @@ public static class IdealScan
     /// </summary>
     public static ScanPositions TipPositions(ScanSettings scan, InstrumentOptions instrument, ScanDirection direction, RenderOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(scan);
-        ArgumentNullException.ThrowIfNull(instrument);
-        options ??= new RenderOptions();
-        var scanErrors = scan.Validate();
-        if (scanErrors.Count > 0)
-        {
-            throw new ArgumentException("Invalid scan settings: " + string.Join(" ", scanErrors), nameof(scan));
-        }
-
+        options = Checked(scan, instrument, options);
         instrument.ThrowIfInvalid(scan);
         var plan = new ScanPlan(scan, instrument, options);
         var trace = direction == ScanDirection.Trace;
@@ -124,6 +108,20 @@ public static class IdealScan
             }
         });
         return new ScanPositions(scan, u, v);
+    }
+
+    /// <summary>Throws on a missing or invalid scan or a missing instrument; the options, or the defaults when none are given.</summary>
+    private static RenderOptions Checked(ScanSettings scan, InstrumentOptions instrument, RenderOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        ArgumentNullException.ThrowIfNull(instrument);
+        var scanErrors = scan.Validate();
+        if (scanErrors.Count > 0)
+        {
+            throw new ArgumentException("Invalid scan settings: " + string.Join(" ", scanErrors), nameof(scan));
+        }
+
+        return options ?? new RenderOptions();
     }
 
     private static void RenderClean(ISpecimen specimen, ScanSettings scan, float[][] data)
