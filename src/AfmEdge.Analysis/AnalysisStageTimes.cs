@@ -3,15 +3,35 @@ using System.Diagnostics;
 namespace AfmEdge.Analysis;
 
 /// <summary>
-/// Wall-clock time per stage of <see cref="ChromosomeAnalyzer.Analyze(AfmEdge.Core.Frame, AnalysisStageTimes?)"/> over the
+/// Time per stage of <see cref="ChromosomeAnalyzer.Analyze(AfmEdge.Core.Frame, AnalysisStageTimes?)"/> over the
 /// analyses it was passed to (`afmedge bench analyse` prints it): per stage the median over the frames, which a busy
-/// machine's preemptions move far less than a mean. Stages on the calling thread follow each other,
-/// so their sum is about the frame's time; stages marked as running beside them (the channel sorts on the second core)
-/// overlap the others. Thread-safe; a few dozen entries per frame, so keeping it costs nothing measurable.
+/// machine's preemptions move far less than a mean. Stages follow each other on the calling thread (some fan out over
+/// the cores inside), so their sum is about the frame's time. Wall-clock time by default; given a processor clock,
+/// each stage is the processor time of the whole process (every thread) spent in it.
+/// Thread-safe; a few dozen entries per frame, so keeping it costs nothing measurable.
 /// </summary>
 public sealed class AnalysisStageTimes
 {
     private readonly Lock _gate = new();
+    private readonly Func<long>? _clock;
+    private readonly long _frequency = Stopwatch.Frequency;
+
+    /// <summary>Wall-clock stage times (<see cref="Stopwatch"/>).</summary>
+    public AnalysisStageTimes()
+    {
+    }
+
+    /// <summary>Stage times read off <paramref name="processorClock"/>: the process's processor time, <paramref name="ticksPerSecond"/> ticks a second.</summary>
+    public AnalysisStageTimes(Func<long> processorClock, long ticksPerSecond)
+    {
+        ArgumentNullException.ThrowIfNull(processorClock);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ticksPerSecond);
+        _clock = processorClock;
+        _frequency = ticksPerSecond;
+    }
+
+    /// <summary>Whether stages are timed in processor time.</summary>
+    public bool IsProcessorTime => _clock is not null;
     private readonly List<string> _order = [];
     private readonly Dictionary<string, long> _ticks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<long>> _frames = new(StringComparer.Ordinal);
@@ -26,7 +46,7 @@ public sealed class AnalysisStageTimes
         {
             lock (_gate)
             {
-                return [.. _order.Select(s => (s, TimeSpan.FromSeconds(Median(_frames[s], Frames) / Stopwatch.Frequency)))];
+                return [.. _order.Select(s => (s, TimeSpan.FromSeconds(Median(_frames[s], Frames) / _frequency)))];
             }
         }
     }
@@ -71,10 +91,10 @@ public sealed class AnalysisStageTimes
         }
     }
 
-    /// <summary>Adds the time since <paramref name="since"/> (a <see cref="Stopwatch.GetTimestamp"/>) to <paramref name="stage"/>; returns now.</summary>
+    /// <summary>Adds the time since <paramref name="since"/> (a reading of this clock) to <paramref name="stage"/>; returns now.</summary>
     internal long Record(string stage, long since)
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = Now();
         lock (_gate)
         {
             if (_ticks.TryGetValue(stage, out var ticks))
@@ -94,12 +114,14 @@ public sealed class AnalysisStageTimes
 
         return now;
     }
+
+    internal long Now() => _clock is null ? Stopwatch.GetTimestamp() : _clock();
 }
 
 /// <summary>Null-tolerant laps so a stage boundary costs one line where no times are kept.</summary>
 internal static class StageClock
 {
-    public static long Start(AnalysisStageTimes? times) => times is null ? 0 : Stopwatch.GetTimestamp();
+    public static long Start(AnalysisStageTimes? times) => times is null ? 0 : times.Now();
 
     public static long Lap(this AnalysisStageTimes? times, string stage, long since) => times is null ? 0 : times.Record(stage, since);
 }

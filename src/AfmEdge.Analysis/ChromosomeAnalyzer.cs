@@ -64,18 +64,15 @@ public sealed class ChromosomeAnalyzer
             channels[channel.Name] = channel;
         }
 
-        // The other channels do not depend on the segmentation: they are sorted on the second core meanwhile.
         var others = channels.Values.Where(c => c.Name != FrameAnalyzer.HeightChannel)
             .Select(c => new ChannelData(c.Name, c.Unit.Symbol, ArrayOf(c.Memory)))
             .ToArray();
-        using var otherOrders = new PendingOrders([.. others.Select(c => c.Data)], times);
         int width = frame.Width, rows = frame.Height;
         clock = times.Lap("check channels", clock);
+
         var segmentation = HeightSegmenter.Segment(height.Data, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
         clock = StageClock.Start(times);
 
-        // The leveled height is final now: sorted alongside the axes, splits and labels.
-        using var heightOrder = new PendingOrders([segmentation.LeveledData], times);
         var (axes, measurements, boxes) = Measure(segmentation, segmentation.LeveledData, width, rows, frame.PixelSizeX, frame.PixelSizeY, null);
         clock = times.Lap("axes", clock);
 
@@ -186,13 +183,11 @@ public sealed class ChromosomeAnalyzer
             MixedEdges.Exclude(statisticsLabels, segmentation.InstanceData, width, rows, Options.EdgeExclusion);
         }
 
-        clock = times.Lap("labels", clock);
-        FrameOrder[] orders = [.. heightOrder.Wait(), .. otherOrders.Wait()];
-        times.Lap("wait for sorts", clock);
+        times.Lap("labels", clock);
         RegionResults results;
         try
         {
-            results = RegionAnalysis.Run(statisticsLabels, leveled, others, orders, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+            results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
         }
         finally
         {

@@ -30,17 +30,21 @@ internal static class BenchAnalyseCommand
         {
             Description = "Instead of timing, print a fingerprint of each frame's results (summary JSON without frame id and times, label image): equal before and after a speed change that keeps them.",
         };
+        var phases = new Option<bool>("--phases")
+        {
+            Description = "Also print each stage's processor time (every thread of the process).",
+        };
         var command = new Command("analyse", "Time ChromosomeAnalyzer on simulated 4-channel frames (segmentation, axes, labels, region statistics, bootstrap).")
         {
-            budget, sizes, kinds, fingerprint,
+            budget, sizes, kinds, fingerprint, phases,
         };
-        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, parse.GetValue(kinds)!, parse.GetValue(fingerprint), output));
+        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, parse.GetValue(kinds)!, parse.GetValue(fingerprint), parse.GetValue(phases), output));
         return command;
     }
 
     private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern", "host-testpattern"];
 
-    private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, TextWriter output)
+    private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, bool phases, TextWriter output)
     {
         var spread = new ChromosomeSpecimen(7, new SpecimenOptions());
 
@@ -91,7 +95,11 @@ internal static class BenchAnalyseCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
                     $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {Environment.ProcessorCount} cores"));
-                WriteStages(full, frame, output);
+                WriteStages(full, frame, new AnalysisStageTimes(), "wall", output);
+                if (phases && ProcessCpu.Available)
+                {
+                    WriteStages(full, frame, new AnalysisStageTimes(ProcessCpu.Nanoseconds, 1_000_000_000), "processor", output);
+                }
             }
         }
 
@@ -145,18 +153,17 @@ internal static class BenchAnalyseCommand
         return enhancer.Enhance(processor.Process(TestPatternFrame(source.Scan)));
     }
 
-    /// <summary>Where a frame's time goes: the median wall time of each stage over a few analyses (after the runs above warmed it).</summary>
-    private static void WriteStages(ChromosomeAnalyzer analyzer, Frame frame, TextWriter output)
+    /// <summary>Where a frame's time goes: the median time of each stage over a few analyses (after the runs above warmed it).</summary>
+    private static void WriteStages(ChromosomeAnalyzer analyzer, Frame frame, AnalysisStageTimes times, string clock, TextWriter output)
     {
         const int Runs = 20;
-        var times = new AnalysisStageTimes();
         for (var i = 0; i < Runs; i++)
         {
             analyzer.Analyze(frame, times);
         }
 
-        var onPath = times.Stages.Where(s => !s.Stage.Contains("beside", StringComparison.Ordinal)).Sum(s => s.PerFrame.TotalMilliseconds);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stages (median of {Runs}, ms; their sum {onPath:F1} on the calling thread):"));
+        var sum = times.Stages.Sum(s => s.PerFrame.TotalMilliseconds);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stages, {clock} time (median of {Runs}, ms; their sum {sum:F1}):"));
         foreach (var (stage, perFrame) in times.Stages)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-52} {perFrame.TotalMilliseconds,6:F2}"));
@@ -203,6 +210,16 @@ internal static partial class ProcessCpu
 
         times.Sort();
         return (ProcessCommand.Median([.. times]), times[0]);
+    }
+
+    /// <summary>Whether <see cref="Nanoseconds"/> reads the process's processor clock (Linux only).</summary>
+    public static bool Available => OperatingSystem.IsLinux();
+
+    /// <summary>The process's processor time (every thread) in nanoseconds.</summary>
+    public static long Nanoseconds()
+    {
+        Span<long> time = stackalloc long[2];
+        return ClockGetTime(ClockProcessCpuTime, ref time[0]) == 0 ? (time[0] * 1_000_000_000) + time[1] : 0;
     }
 
     private static double Now()

@@ -25,6 +25,10 @@ namespace AfmEdge.Cli;
 /// --breakdown splits the r and mean errors by channel and region. --edge-exclusion N runs the analysis with each chromosome's
 /// N-pixel rim left out of the region statistics (mixed pixels) and takes the truth over the true regions less their rim alike;
 /// --outline-fraction F sets where the analysis draws each chromosome's outline on its flank (<see cref="AnalysisOptions.OutlineFraction"/>).
+/// Every figure is given twice: against the truth on the nominal grid (where the instrument meant its pixels to be), and
+/// against the truth where the tip really was (<see cref="IdealScan.TipPositions"/>: what the frame shows; drift and creep
+/// move a frame against the nominal grid, which no analysis of that one frame can undo). The labels are also given with
+/// p and q as one arm on the chromosomes whose true arms differ by less than <see cref="AnalysisOptions.ArmTolerance"/>.
 /// </summary>
 internal static class EvalAnalysisCommand
 {
@@ -203,6 +207,10 @@ internal static class EvalAnalysisCommand
             new Variant("bicubic ×2", $"half scan → {pixels}² bicubic"),
             new Variant(entry.Name + " ×2", $"half scan → {pixels}² {entry.Name}"),
         };
+        // The same figures against the truth where the tip really was (drift, creep, residual hysteresis and lag move it):
+        // what each frame shows, where the nominal grid is what it should have shown.
+        var atTip = variants.Select(v => new Variant(v.Name, v.Description)).ToArray();
+        var midway = acquisition?.Operations.Any(o => o.Name.StartsWith("register:midpoint", StringComparison.Ordinal)) == true;
         var analyzer = new ChromosomeAnalyzer(analysisOptions);
         var truthChromosomes = 0;
         foreach (var seed in seeds.Seeds())
@@ -214,6 +222,11 @@ internal static class EvalAnalysisCommand
             var half = GridTruth.Of(specimen, pixels / 2, field, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
             var halfScan = Scan(specimen, half.Scan, instrument, seed, acquisition);
+            var fullTip = GridTruth.At(specimen, TipPositions(full.Scan, instrument, midway), instrument);
+            var halfPositions = TipPositions(half.Scan, instrument, midway);
+            var halfTip = GridTruth.At(specimen, halfPositions, instrument);
+            var enlargedTip = GridTruth.At(specimen, halfPositions.Resampled(full.Scan), instrument);
+            var tipTruths = new[] { full, fullTip, halfTip, enlargedTip, enlargedTip };
             var frames = new (Frame Frame, GridTruth Truth)[]
             {
                 (full.Clean, full),
@@ -224,27 +237,33 @@ internal static class EvalAnalysisCommand
             };
             var fullPixel = field / pixels;
             var scored = new TruthFigures[variants.Length];
+            var scoredAtTip = new TruthFigures[variants.Length];
             for (var v = 0; v < variants.Length; v++)
             {
                 var (frame, truth) = frames[v];
-                scored[v] = TruthFigures.Of(analyzer.Analyze(frame), truth, fullPixel);
+                var analysis = analyzer.Analyze(frame);
+                scored[v] = TruthFigures.Of(analysis, truth, fullPixel);
                 variants[v].Add(scored[v]);
+                scoredAtTip[v] = TruthFigures.Of(analysis, tipTruths[v], fullPixel);
+                atTip[v].Add(scoredAtTip[v]);
             }
 
             // The outline apart from splitting: the chromosomes the clean frame segments to IoU >= 0.9 (they lie apart, or
             // are split right), scored alike in every frame.
             var resolved = scored[0].IouIds.Where((_, k) => scored[0].Iou[k] >= 0.9).ToHashSet();
-            foreach (var (variant, figures) in variants.Zip(scored))
+            for (var v = 0; v < variants.Length; v++)
             {
-                variant.AddResolved(figures.IouIds.Zip(figures.Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
+                variants[v].AddResolved(scored[v].IouIds.Zip(scored[v].Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
+                atTip[v].AddResolved(scoredAtTip[v].IouIds.Zip(scoredAtTip[v].Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
             }
         }
 
         var rows = variants.Select(v => v.Summarize()).ToArray();
+        var rowsAtTip = atTip.Select(v => v.Summarize()).ToArray();
         var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
         var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
         var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows);
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -253,12 +272,7 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
-        output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
-        foreach (var r in rows)
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Frame,-15} {r.IouMedian,7:F3} {r.IouMin,5:F2} {r.IouAbove09,6:P0}   {r.CentromereMedianPx,10:F2} px {r.CentromereMaxPx,5:F1} {r.CentromereWithin3Px,5:P0}   {r.LabelAccuracy,6:P1}   {r.PearsonErrorMedian,8:F3} {r.PearsonErrorMax,5:F2} {r.PearsonWithin005,6:P0}   {r.MeanErrorMedian,14:P2} {r.MeanErrorMax,6:P1} {r.MeanWithin2Percent,5:P0}"));
-        }
+        WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
         output.WriteLine("  (IoU >= 0.5, not a cluster); r and means per region (background, p arm, centromere, q arm) × channel, truth from the clean fields.");
@@ -266,6 +280,18 @@ internal static class EvalAnalysisCommand
             + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0} of {r.ResolvedChromosomes}"))));
         output.WriteLine("  labels with p and q as one arm where the analysis left the arms unassigned (nearly equal: which it calls p is a guess): "
             + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyArmsAsOne:P1}"))));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  labels with p and q as one arm on the chromosomes whose true arms differ by less than the arm tolerance ({analysisOptions.ArmTolerance * 1e6:0.###} µm: below it the analysis does not call p and q): ")
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyUnresolvedArmsAsOne:P1}"))));
+        output.WriteLine("  arm lengths: |error| of the q − p difference, median and max, µm; of the chromosomes whose arms the analysis assigned, how many the wrong way round: "
+            + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.ArmDifferenceErrorMedian * 1e6:F3} / {r.ArmDifferenceErrorMax * 1e6:F2}, {r.ArmsFlipped} of {r.ArmsAssigned}"))));
+        output.WriteLine("  The same against the truth where the tip really was (IdealScan.TipPositions: drift, creep, and what registration leaves of hysteresis and lag move");
+        output.WriteLine("  it; with register:midpoint in the corrections, midway between trace and retrace; enlarged frames carry the half scan's displacement): what the");
+        output.WriteLine("  frame shows. The table above (the nominal grid) also counts the instrument's drift, which one frame cannot undo.");
+        WriteTable(rowsAtTip, output);
+        output.WriteLine("  at the tip, IoU on the chromosomes the clean frame resolves: "
+            + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0}"))));
+        output.WriteLine("  at the tip, labels with p and q as one arm where the true arms differ by less than the arm tolerance: "
+            + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyUnresolvedArmsAsOne:P1}"))));
         output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
         foreach (var r in rows)
         {
@@ -279,6 +305,23 @@ internal static class EvalAnalysisCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static void WriteTable(IEnumerable<Row> rows, TextWriter output)
+    {
+        output.WriteLine("  frame            IoU med   min   ≥0.9   centromere med   max  ≤3px   labels   |Δr| med   max  ≤0.05   |mean err| med    max   ≤2%");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} {r.IouMedian,7:F3} {r.IouMin,5:F2} {r.IouAbove09,6:P0}   {r.CentromereMedianPx,10:F2} px {r.CentromereMaxPx,5:F1} {r.CentromereWithin3Px,5:P0}   {r.LabelAccuracy,6:P1}   {r.PearsonErrorMedian,8:F3} {r.PearsonErrorMax,5:F2} {r.PearsonWithin005,6:P0}   {r.MeanErrorMedian,14:P2} {r.MeanErrorMax,6:P1} {r.MeanWithin2Percent,5:P0}"));
+        }
+    }
+
+    /// <summary>Where the scan's pixels really were: the trace's path, or midway between trace and retrace where the corrections register them there.</summary>
+    private static ScanPositions TipPositions(ScanSettings scan, InstrumentOptions instrument, bool midway)
+    {
+        var trace = IdealScan.TipPositions(scan, instrument, ScanDirection.Trace);
+        return midway ? ScanPositions.Midway(trace, IdealScan.TipPositions(scan, instrument, ScanDirection.Retrace)) : trace;
     }
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
@@ -306,6 +349,22 @@ internal static class EvalAnalysisCommand
             var maps = TruthMaps.Render(specimen, scan);
             return new GridTruth(scan, clean, maps, SpecimenTruth.Compute(specimen, scan, instrument, true, clean, maps));
         }
+
+        /// <summary>The truth at the pixels' real positions: fields and labels sampled there, each centromere where the frame shows it.</summary>
+        public static GridTruth At(ChromosomeSpecimen specimen, ScanPositions positions, InstrumentOptions instrument)
+        {
+            var clean = positions.RenderClean(specimen);
+            var maps = TruthMaps.Render(specimen, positions);
+            var truth = SpecimenTruth.Compute(specimen, positions.Scan, instrument, true, clean, maps);
+
+            // A point the tip passed displaced by d appears at its own position less d (to first order: d varies slowly).
+            var chromosomes = truth.Chromosomes.Select(c =>
+            {
+                var (du, dv) = positions.DisplacementAt(c.Centromere.X, c.Centromere.Y);
+                return c with { Centromere = new PointM(c.Centromere.X - du, c.Centromere.Y - dv) };
+            }).ToList();
+            return new GridTruth(positions.Scan, clean, maps, truth with { Chromosomes = chromosomes });
+        }
     }
 
     /// <summary>One frame's figures against its truth.</summary>
@@ -317,6 +376,17 @@ internal static class EvalAnalysisCommand
 
         /// <summary>Labels right when p and q count as one arm on the chromosomes whose arms the analysis left unassigned.</summary>
         public long LabelsRightArmsAsOne { get; init; }
+
+        /// <summary>Labels right when p and q count as one arm on the chromosomes whose true arms differ by less than the analysis's arm tolerance.</summary>
+        public long LabelsRightUnresolvedArmsAsOne { get; init; }
+
+        /// <summary>Per chromosome measured: the q − p arm-length difference measured (oriented by which true telomere the found p tip is nearer) less the true one, metres.</summary>
+        public List<double> ArmDifferenceErrors { get; } = [];
+
+        /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
+        public int ArmsAssigned { get; set; }
+
+        public int ArmsFlipped { get; set; }
 
         public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
         {
@@ -342,6 +412,8 @@ internal static class EvalAnalysisCommand
             var figures = new TruthFigures([], [], 0, 0, [], [], []) { IouIds = [] };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
+            var tolerance = analysis.Options.ArmTolerance;
+            var armsUnresolved = truth.Truth.Chromosomes.Where(c => Math.Abs(c.QArmLength - c.PArmLength) < tolerance).Select(c => c.Id).ToHashSet();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
             {
                 var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
@@ -367,11 +439,19 @@ internal static class EvalAnalysisCommand
                     armsKnown.Add(chromosome.Id);
                 }
 
+                // The found axis runs from its p tip: nearer the true p telomere than the true q telomere means the right way round.
+                var (pTip, trueP, trueQ) = (match.Axis[0], chromosome.Axis[0], chromosome.Axis[^1]);
+                var rightWay = Math.Pow(pTip.X - trueP.X, 2) + Math.Pow(pTip.Y - trueP.Y, 2) <= Math.Pow(pTip.X - trueQ.X, 2) + Math.Pow(pTip.Y - trueQ.Y, 2);
+                var difference = (rightWay ? 1 : -1) * (match.QArmLength - match.PArmLength);
+                figures.ArmDifferenceErrors.Add(difference - (chromosome.QArmLength - chromosome.PArmLength));
+                figures.ArmsAssigned += match.ArmsAssigned ? 1 : 0;
+                figures.ArmsFlipped += match.ArmsAssigned && !rightWay ? 1 : 0;
+
                 figures.CentromerePx.Add(Math.Sqrt(Math.Pow(match.Centromere.X - chromosome.Centromere.X, 2) + Math.Pow(match.Centromere.Y - chromosome.Centromere.Y, 2)) / fullPixel);
             }
 
             var labels = analysis.Labels;
-            long right = 0, inside = 0, rightArms = 0;
+            long right = 0, inside = 0, rightArms = 0, rightUnresolved = 0;
             for (var i = 0; i < ids.Length; i++)
             {
                 if (measured.Contains(ids[i]))
@@ -381,11 +461,16 @@ internal static class EvalAnalysisCommand
                     right += same ? 1 : 0;
 
                     // Where the analysis says it cannot tell p from q (arms of nearly equal length), which side it labels p is a guess.
-                    rightArms += same || (!armsKnown.Contains(ids[i]) && labels[i] is 1 or 3 && trueLabels[i] is 1 or 3) ? 1 : 0;
+                    var bothArms = labels[i] is 1 or 3 && trueLabels[i] is 1 or 3;
+                    rightArms += same || (!armsKnown.Contains(ids[i]) && bothArms) ? 1 : 0;
+
+                    // True arms closer in length than the analysis measures arm lengths (its ArmTolerance): which is the shorter is
+                    // a coin toss on a scan, whatever the analysis says of it; the truth decides which chromosomes, not the analysis.
+                    rightUnresolved += same || (armsUnresolved.Contains(ids[i]) && bothArms) ? 1 : 0;
                 }
             }
 
-            figures = figures with { LabelsRight = right, LabelsMeasured = inside, LabelsRightArmsAsOne = rightArms };
+            figures = figures with { LabelsRight = right, LabelsMeasured = inside, LabelsRightArmsAsOne = rightArms, LabelsRightUnresolvedArmsAsOne = rightUnresolved };
             Regional(analysis, truth, measured, armsKnown, figures);
             return figures;
         }
@@ -480,6 +565,10 @@ internal static class EvalAnalysisCommand
     /// <summary>The figures of one kind of frame, pooled over the seeds.</summary>
     private sealed class Variant(string name, string description)
     {
+        public string Name => name;
+
+        public string Description => description;
+
         private readonly List<double> _iou = [];
         private readonly List<double> _iouResolved = [];
         private readonly List<double> _centromere = [];
@@ -488,6 +577,10 @@ internal static class EvalAnalysisCommand
         private readonly List<Cell> _means = [];
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
+        private long _labelsRightUnresolved;
+        private readonly List<double> _armErrors = [];
+        private int _armsAssigned;
+        private int _armsFlipped;
         private long _labelsMeasured;
 
         public void Add(TruthFigures figures)
@@ -499,6 +592,10 @@ internal static class EvalAnalysisCommand
             _means.AddRange(figures.MeanErrors);
             _labelsRight += figures.LabelsRight;
             _labelsRightArmsAsOne += figures.LabelsRightArmsAsOne;
+            _labelsRightUnresolved += figures.LabelsRightUnresolvedArmsAsOne;
+            _armErrors.AddRange(figures.ArmDifferenceErrors.Select(Math.Abs));
+            _armsAssigned += figures.ArmsAssigned;
+            _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
         }
 
@@ -530,6 +627,8 @@ internal static class EvalAnalysisCommand
                 _centromere.Count, Median(_centromere), Max(_centromere), Share(_centromere, v => v <= 3),
                 _labelsMeasured > 0 ? _labelsRight / (double)_labelsMeasured : double.NaN,
                 _labelsMeasured > 0 ? _labelsRightArmsAsOne / (double)_labelsMeasured : double.NaN,
+                _labelsMeasured > 0 ? _labelsRightUnresolved / (double)_labelsMeasured : double.NaN,
+                Median(_armErrors), Max(_armErrors), _armErrors.Count, _armsAssigned, _armsFlipped,
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
                 _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
@@ -556,7 +655,8 @@ internal static class EvalAnalysisCommand
     private sealed record Row(
         string Frame, string Description, int Chromosomes, double IouMedian, double IouMin, double IouAbove09,
         int ResolvedChromosomes, double ResolvedIouMedian, double ResolvedIouAbove09,
-        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy, double LabelAccuracyArmsAsOne,
+        int Measured, double CentromereMedianPx, double CentromereMaxPx, double CentromereWithin3Px, double LabelAccuracy, double LabelAccuracyArmsAsOne, double LabelAccuracyUnresolvedArmsAsOne,
+        double ArmDifferenceErrorMedian, double ArmDifferenceErrorMax, int ArmsMeasured, int ArmsAssigned, int ArmsFlipped,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
@@ -569,7 +669,7 @@ internal static class EvalAnalysisCommand
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
-        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames);
+        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames, IReadOnlyList<Row> FramesAtTip);
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {

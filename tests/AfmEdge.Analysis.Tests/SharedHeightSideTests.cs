@@ -44,18 +44,7 @@ public sealed class SharedHeightSideTests
 
         RegionResults Analyse(bool shareHeightSide)
         {
-            FrameOrder[] orders = [FrameOrder.Create(height), FrameOrder.Create(first), FrameOrder.Create(second)];
-            try
-            {
-                return RegionAnalysis.Run(labels, height, channels, orders, Size, Size, 20e-9, 20e-9, options, null, shareHeightSide);
-            }
-            finally
-            {
-                foreach (var order in orders)
-                {
-                    order.Dispose();
-                }
-            }
+            return RegionAnalysis.Run(labels, height, channels, Size, Size, 20e-9, 20e-9, options, null, shareHeightSide);
         }
     }
 }

@@ -3,8 +3,9 @@ using AfmEdge.Analysis.Statistics;
 namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
-/// A region's ranks walked off its sorted values: 1-based, ties averaged, among the members picked only (the correlated
-/// pairs), whether a value stands alone (the walk's fast path) or is shared.
+/// A channel split into its regions' sorted values and ranked: each region's values are the stable sort of its finite
+/// ones, and each pair's rank is 1-based, ties averaged, among the region's pairs only (the correlated members), whether a
+/// value stands alone (the walk's fast path) or is shared.
 /// </summary>
 public sealed class SortedChannelRanksTests
 {
@@ -13,11 +14,10 @@ public sealed class SortedChannelRanksTests
     [InlineData(2, 2000, 7)]
     [InlineData(3, 1, 3)]
     [InlineData(4, 517, 40)]
-    public void Ranks_SubsetOfMembers_AveragedRanksAmongThem(int seed, int count, int distinct)
+    public void Split_SubsetOfMembers_AveragedRanksAmongThem(int seed, int count, int distinct)
     {
         var random = new Random(seed);
         var data = Enumerable.Range(0, count).Select(_ => (float)random.Next(distinct)).ToArray();
-        var place = Enumerable.Range(0, count).ToArray(); // region 0, member i = pixel i
         var picked = Enumerable.Range(0, count).Select(_ => random.Next(4) != 0).ToArray();
         var pairOf = new int[count];
         var pairs = 0;
@@ -26,12 +26,14 @@ public sealed class SortedChannelRanksTests
             pairOf[i] = picked[i] ? pairs++ : -1;
         }
 
-        using var order = FrameOrder.Create(data);
+        // Region 0, member i = pixel i, its pair or none.
+        var place = pairOf.Select(p => p >= 0 ? p : SortedChannel.Uncorrelated).ToArray();
         var regions = new SortedChannel?[1];
-        SortedChannel.Split(order, place, [count], regions);
+        SortedChannel.Split(data, place, [count], [pairs], regions);
         using var sorted = regions[0]!;
-        var ranks = new float[pairs];
-        sorted.Ranks(pairOf, ranks);
+        var ranks = sorted.Ranks;
+        Assert.Equal(pairs, ranks.Length);
+        Assert.Equal(data.Order().ToArray(), sorted.Values.ToArray());
 
         for (var i = 0; i < count; i++)
         {
@@ -42,5 +44,102 @@ public sealed class SortedChannelRanksTests
                 Assert.Equal(below + (0.5 * (equal + 1)), ranks[pairOf[i]]);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(0, 1, 0)]
+    [InlineData(1, 2, 0)]
+    [InlineData(5000, 3, 0)]
+    [InlineData(5000, 4, 1)]
+    [InlineData(4099, 5, 2)]
+    [InlineData(3000, 6, 3)]
+    public void Split_Regions_EachTheSortOfItsFiniteValuesWithTheirRanks(int count, int seed, int kind)
+    {
+        var random = new Random(seed);
+        var data = Enumerable.Range(0, count).Select(i => kind switch
+        {
+            // Spread over many exponents and both signs, with non-finite samples, both zeros and ties.
+            0 => (i % 7) switch
+            {
+                0 => float.NaN,
+                1 => (i % 2 == 0) ? -0f : 0f,
+                2 => random.Next(4) * 1e-9f,
+                3 => i % 3 == 0 ? float.PositiveInfinity : float.NegativeInfinity,
+                _ => (float)((random.NextDouble() - 0.5) * Math.Pow(10, -random.Next(3, 12))),
+            },
+
+            // One narrow positive range: the top digit is the same for all (that pass is skipped).
+            1 => 1.5f + (float)(random.NextDouble() * 0.25),
+
+            // A handful of distinct values in one binade: the top two digits are shared.
+            2 => 1f + (random.Next(8) * 1e-6f),
+
+            // Every value the same: no pass moves anything.
+            _ => 42f,
+        }).ToArray();
+
+        // Three regions and pixels in none; in each region about two members in three are pairs.
+        const int Regions = 3;
+        var region = Enumerable.Range(0, count).Select(_ => random.Next(Regions + 1)).ToArray();
+        var place = new int[count];
+        var sizes = new int[Regions];
+        var pairs = new int[Regions];
+        var pairOf = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var r = region[i];
+            pairOf[i] = -1;
+            if (r == Regions)
+            {
+                place[i] = -1;
+                continue;
+            }
+
+            sizes[r]++;
+            var pair = random.Next(3) != 0 && float.IsFinite(data[i]);
+            pairOf[i] = pair ? pairs[r]++ : -1;
+            place[i] = (r << SortedChannel.PlaceBits) | (pair ? pairOf[i] : SortedChannel.Uncorrelated);
+        }
+
+        var split = new SortedChannel?[Regions];
+        SortedChannel.Split(data, place, sizes, pairs, split, gatherPairs: true);
+        for (var r = 0; r < Regions; r++)
+        {
+            using var sorted = split[r]!;
+
+            // Every pair is finite here: their values in pair (raster) order, summed in that order.
+            var pairValues = Enumerable.Range(0, count).Where(i => region[i] == r && pairOf[i] >= 0).Select(i => (double)data[i]).ToArray();
+            Assert.True(sorted.PairValuesComplete);
+            Assert.Equal(pairValues, sorted.PairValues.ToArray());
+            Assert.Equal(pairValues.Aggregate(0.0, (a, v) => a + v), sorted.PairSum);
+            var members = Enumerable.Range(0, count).Where(i => region[i] == r && float.IsFinite(data[i])).ToArray();
+            var expected = members.OrderBy(i => SortKeys.Sortable(data[i])).Select(i => data[i]).ToArray();
+            Assert.Equal(expected, sorted.Values.ToArray());
+            var sum = expected.Sum(v => (double)v);
+            Assert.Equal(sum, sorted.Sum, 1e-12 * Math.Max(1, Math.Abs(sum)));
+            var ranked = Enumerable.Range(0, count).Where(i => region[i] == r && pairOf[i] >= 0).ToArray();
+            Assert.Equal(ranked.Length, sorted.Ranks.Length);
+            foreach (var i in ranked)
+            {
+                var below = ranked.Count(j => data[j] < data[i]);
+                var equal = ranked.Count(j => data[j] == data[i]);
+                Assert.Equal(below + (0.5 * (equal + 1)), sorted.Ranks[pairOf[i]]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Split_PairNotFinite_PairValuesIncomplete()
+    {
+        float[] data = [3f, float.NaN, 1f, 2f];
+        int[] place = [0, 1, 2, SortedChannel.Uncorrelated];
+        var split = new SortedChannel?[1];
+        SortedChannel.Split(data, place, [4], [3], split, gatherPairs: true);
+        using var sorted = split[0]!;
+
+        Assert.False(sorted.PairValuesComplete);
+        Assert.Equal([1f, 2f, 3f], sorted.Values.ToArray());
+        Assert.Equal(2f, sorted.Ranks[0]);
+        Assert.Equal(1f, sorted.Ranks[2]);
     }
 }

@@ -6,6 +6,8 @@ namespace AfmEdge.EndToEnd.Tests;
 
 public sealed class EvalAnalysisCommandTests
 {
+    private static readonly string[] MovedFigures = ["iouMedian", "labelAccuracy", "centromereMedianPx"];
+
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
@@ -112,6 +114,37 @@ public sealed class EvalAnalysisCommandTests
         var breakdown = scan.GetProperty("breakdown").EnumerateArray().ToArray();
         Assert.Equal(16, breakdown.Length);
         Assert.Contains(breakdown, b => b.GetProperty("channel").GetString() == "Potential" && b.GetProperty("region").GetString() == "centromere");
+
+        // Nothing moved the tip: the truth where it really was is the nominal grid's, figure for figure.
+        var atTip = document.RootElement.GetProperty("framesAtTip").EnumerateArray().ToArray();
+        Assert.Equal(5, atTip.Length);
+        foreach (var name in new[] { "iouMedian", "labelAccuracy", "centromereMedianPx", "meanErrorMedian" })
+        {
+            Assert.Equal(scan.GetProperty(name).GetDouble(), atTip[1].GetProperty(name).GetDouble(), 9);
+        }
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_DefaultInstrument_TruthAtTheTipIsReportedBesideTheNominalOne()
+    {
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--correct", "register:midpoint", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
+        var atTip = document.RootElement.GetProperty("framesAtTip").EnumerateArray().ToArray();
+        Assert.Equal(frames.Select(f => f.GetProperty("frame").GetString()), atTip.Select(f => f.GetProperty("frame").GetString()));
+
+        // The clean frame has no tip path: both truths are the same grid. A scan's figures differ between the two.
+        Assert.Equal(frames[0].GetProperty("labelAccuracy").GetDouble(), atTip[0].GetProperty("labelAccuracy").GetDouble());
+        Assert.Contains(MovedFigures,
+            name => frames[1].GetProperty(name).GetDouble() != atTip[1].GetProperty(name).GetDouble());
+        foreach (var frame in atTip)
+        {
+            Assert.InRange(frame.GetProperty("labelAccuracyUnresolvedArmsAsOne").GetDouble(), frame.GetProperty("labelAccuracy").GetDouble(), 1);
+            Assert.InRange(frame.GetProperty("armsFlipped").GetInt32(), 0, frame.GetProperty("armsAssigned").GetInt32());
+        }
     }
 
     [Fact]

@@ -16,8 +16,8 @@ internal sealed record RegionResults(
 
 /// <summary>
 /// Per-region statistics and height correlations. Pixels are grouped by label once. Every (region, channel)
-/// pair is sorted once (radix sort): the median and MAD are read off the sorted values, and the ranks of any
-/// subset (the correlated pairs) are a walk along the same order. The bootstrap resamples square blocks of
+/// pair is sorted once (radix sort, all regions of a channel in one go): the median and MAD are read off the sorted
+/// values, and the ranks of the correlated pairs come out of the same walk along them. The bootstrap resamples square blocks of
 /// pixels (neighbouring pixels are correlated, so single-pixel resampling would understate the uncertainty):
 /// per-block sums of the standardised values and of their ranks are taken once, and every resample only adds
 /// block sums, for all channels of a region at once. Resample b of region r draws its blocks from a generator
@@ -36,25 +36,20 @@ internal static class RegionAnalysis
     // Resamples per parallel work item of the bootstrap.
     private const int ResampleChunk = 64;
 
-    /// <param name="orders">Every channel's whole-frame order (<see cref="FrameOrder"/>): height first, then <paramref name="channels"/>.</param>
     /// <param name="shareHeightSide">Whether channels finite wherever height is take the height side of their sums from the region's <see cref="HeightSide"/> (false: each sums it again; the tests compare the two).</param>
-    public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, IReadOnlyList<FrameOrder> orders, int width, int rows,
+    public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows,
         double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null, bool shareHeightSide = true)
     {
         var clock = StageClock.Start(times);
-        if (orders.Count != channels.Count + 1)
-        {
-            throw new ArgumentException($"{orders.Count} channel orders for {channels.Count + 1} channels.", nameof(orders));
-        }
 
         var pixelArea = pixelX * pixelY;
 
         // Group pixel indices by region (counting sort, raster order inside each region).
         // The labels may be a rented array, longer than the frame.
         var pixels = width * rows;
-        if (pixels > 1 << SortedChannel.PlaceBits)
+        if (pixels > SortedChannel.Uncorrelated)
         {
-            throw new ArgumentOutOfRangeException(nameof(width), $"A {width}×{rows} frame has more than 2^{SortedChannel.PlaceBits} pixels, the most the region statistics index.");
+            throw new ArgumentOutOfRangeException(nameof(width), $"A {width}×{rows} frame has more than 2^{SortedChannel.PlaceBits} − 1 pixels, the most the region statistics index.");
         }
 
         var counts = new int[RegionCount + 1];
@@ -73,8 +68,8 @@ internal static class RegionAnalysis
 
         var pool = AnalysisPool<int>.Shared;
         var grouped = pool.Rent(pixels);
-        // Per pixel, its region (top 8 bits) and its place among the region's members (low 24): one read per pixel
-        // where the channels' orders are split into regions, whose pixels come in value order, all over the frame.
+        // Per pixel, its region (top 8 bits) and its pair among the region's correlated members (low 24; set by the region's
+        // frame): what each channel's values are sorted and ranked by.
         var place = pool.Rent(pixels);
         var fill = counts[..RegionCount].ToArray();
         for (var i = 0; i < pixels; i++)
@@ -82,9 +77,7 @@ internal static class RegionAnalysis
             var l = labels[i];
             if (l < RegionCount)
             {
-                var slot = fill[l]++;
-                grouped[slot] = i;
-                place[i] = (l << SortedChannel.PlaceBits) | (slot - counts[l]);
+                grouped[fill[l]++] = i;
             }
             else
             {
@@ -113,30 +106,36 @@ internal static class RegionAnalysis
         clock = times.Lap("statistics: group by region", clock);
         try
         {
-            // Per region: its members, which of them are correlated (interior, finite height), and their blocks; per channel:
-            // its frame order split into the regions' sorted values, and their statistics. The two are independent, and the
-            // background's frame costs about what one channel's split does: one parallel pass over both keeps both cores busy.
-            Parallel.For(0, RegionCount + channelCount, item =>
+            // Per region: its members, which of them are correlated (interior, finite height), their pairs and blocks.
+            Parallel.For(0, RegionCount, r =>
             {
-                if (item < RegionCount)
+                frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
+                    options.CorrelationGuard, channels.Count, place, r);
+                double volume = 0;
+                foreach (var i in frames[r].Members.Span)
                 {
-                    var r = item;
-                    frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
-                        options.CorrelationGuard, channels.Count);
-                    double volume = 0;
-                    foreach (var i in frames[r].Members.Span)
-                    {
-                        var h = height[i];
-                        volume += float.IsFinite(h) ? h : 0;
-                    }
-
-                    regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
-                    return;
+                    var h = height[i];
+                    volume += float.IsFinite(h) ? h : 0;
                 }
 
-                var c = item - RegionCount;
+                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
+            });
+
+            var pairs = new int[RegionCount];
+            for (var r = 0; r < RegionCount; r++)
+            {
+                pairs[r] = frames[r].Pairs;
+            }
+
+            clock = times.Lap("statistics: region frames", clock);
+
+            // Per channel: the regions' sorted values and their pairs' ranks (and, but for height, whose pairs' values the
+            // region frames hold, the pairs' values), and their statistics; once the heights are ranked, every region's
+            // height side of the pairs, shared by all channels.
+            Parallel.For(0, channelCount, c =>
+            {
                 var split = new SortedChannel?[RegionCount];
-                SortedChannel.Split(orders[c], place, sizes, split);
+                SortedChannel.Split(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, split, gatherPairs: c > 0);
                 for (var r = 0; r < RegionCount; r++)
                 {
                     var slot = (r * channelCount) + c;
@@ -144,20 +143,21 @@ internal static class RegionAnalysis
                     var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
                     stats[slot] = stat;
                     moments[slot] = (mean, sd, count);
+                    if (c == 0)
+                    {
+                        frames[r].RankHeight(split[r]!, options.MutualInformationBins);
+                    }
                 }
             });
 
-            clock = times.Lap("statistics: region frames, split sorts, describe", clock);
-
-            // Every region's heights ranked among its correlated members, once for all channels.
-            Parallel.For(0, RegionCount, r => frames[r].RankHeight(sorted[r * channelCount], options.MutualInformationBins));
+            clock = times.Lap("statistics: sort, rank, describe", clock);
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
             Parallel.For(0, RegionCount * channels.Count, item =>
             {
                 var r = item / channels.Count;
                 var c = item % channels.Count;
-                var (correlation, pearson, spearman) = Correlate(frames[r], sorted[r * channelCount], sorted[(r * channelCount) + c + 1], height,
+                var (correlation, pearson, spearman) = Correlate(frames[r], sorted[(r * channelCount) + c + 1], height,
                     all[c + 1], c, Regions.ByLabel[r], options, shareHeightSide);
                 correlations[item] = correlation;
                 estimates[item] = (pearson, spearman);
@@ -292,7 +292,7 @@ internal static class RegionAnalysis
             k >= 0 ? median - values[split - 1 - k] : values[split - 1 - k] - median;
     }
 
-    private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel heightOrder, SortedChannel channelOrder,
+    private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel channelOrder,
         float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options, bool shareHeightSide)
     {
         var members = frame.Members.Span;
@@ -300,56 +300,48 @@ internal static class RegionAnalysis
         var intPool = AnalysisPool<int>.Shared;
         var floatPool = AnalysisPool<float>.Shared;
         var doublePool = AnalysisPool<double>.Shared;
-        var ys = doublePool.Rent(Math.Max(1, m));
-        var rankY = floatPool.Rent(Math.Max(1, m));
-        int[]? ownPairOf = null, ownBlocks = null;
-        float[]? ownRankX = null;
-        double[]? ownXs = null;
+        int[]? ownBlocks = null;
+        float[]? ownRankX = null, ownRankY = null;
+        double[]? ownXs = null, ownYs = null;
         try
         {
-            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, gathered
-            // once into contiguous columns so the passes below read them in sequence. Where the channel is finite over
-            // every correlated member the height side is the region's own (heights, blocks, ranks), shared by all channels.
+            // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, in contiguous
+            // columns so the passes below read them in sequence. Where the channel is finite over every correlated member
+            // (its split gathered their values then) the height side is the region's own (heights, blocks, ranks), shared
+            // by all channels.
             var data = channel.Data;
             var correlated = frame.Correlated;
-            var n = 0;
-            var shared = true;
-            double sy = 0;
-            for (var k = 0; k < m; k++)
-            {
-                if (correlated[k])
-                {
-                    var v = data[members[k]];
-                    if (!float.IsFinite(v))
-                    {
-                        shared = false;
-                        break;
-                    }
-
-                    ys[n++] = v;
-                    sy += v;
-                }
-            }
-
+            var shared = channelOrder.PairValuesComplete;
+            var n = shared ? frame.Pairs : 0;
+            var sy = shared ? channelOrder.PairSum : 0;
+            ReadOnlySpan<double> ys = shared ? channelOrder.PairValues : default;
             double sx;
-            ReadOnlySpan<int> pairOf;
             ReadOnlySpan<double> xs;
             ReadOnlySpan<int> blockOfPair;
             ReadOnlySpan<float> rankX;
+            ReadOnlySpan<float> rankY;
             if (shared)
             {
                 sx = frame.HeightSum;
-                pairOf = frame.PairOf.AsSpan(0, m);
                 xs = frame.PairHeight.AsSpan(0, n);
                 blockOfPair = frame.PairBlock.AsSpan(0, n);
                 rankX = n >= 3 ? frame.HeightRanks : default;
+
+                // The channel's split ranked it over exactly these pairs (it is finite at every one).
+                rankY = channelOrder.Ranks;
             }
             else
             {
-                ownPairOf = intPool.Rent(Math.Max(1, m));
+                // The pairs are the correlated members where this channel is finite too: its split ranked it among exactly
+                // those (a non-finite value is in no order), by the region's pair; the heights are ranked among them here.
                 ownBlocks = intPool.Rent(Math.Max(1, m));
                 ownXs = doublePool.Rent(Math.Max(1, m));
+                ownYs = doublePool.Rent(Math.Max(1, m));
+                ownRankY = floatPool.Rent(Math.Max(1, m));
+                var heights = floatPool.Rent(Math.Max(1, m));
                 var blockOf = frame.BlockOf;
+                var pairOf = frame.PairOf;
+                var channelRanks = channelOrder.Ranks;
                 n = 0;
                 sx = 0;
                 sy = 0;
@@ -361,28 +353,28 @@ internal static class RegionAnalysis
                     {
                         double h = height[i];
                         ownXs[n] = h;
-                        ys[n] = v;
+                        heights[n] = height[i];
+                        ownYs[n] = v;
                         ownBlocks[n] = blockOf[k];
+                        ownRankY[n] = channelRanks[pairOf[k]];
                         sx += h;
                         sy += v;
-                        ownPairOf[k] = n++;
-                    }
-                    else
-                    {
-                        ownPairOf[k] = -1;
+                        n++;
                     }
                 }
 
-                pairOf = ownPairOf.AsSpan(0, m);
                 xs = ownXs.AsSpan(0, n);
                 blockOfPair = ownBlocks.AsSpan(0, n);
                 if (n >= 3)
                 {
                     ownRankX = floatPool.Rent(n);
-                    heightOrder.Ranks(pairOf, ownRankX);
+                    Ranks(heights.AsSpan(0, n), ownRankX);
                 }
 
+                floatPool.Return(heights);
                 rankX = ownRankX;
+                rankY = ownRankY.AsSpan(0, n);
+                ys = ownYs.AsSpan(0, n);
             }
 
             var none = new RegionCorrelation(region, channel.Name, n, null, null, null, null, null, null, null, null, null);
@@ -391,10 +383,9 @@ internal static class RegionAnalysis
                 return (none, double.NaN, double.NaN);
             }
 
-            channelOrder.Ranks(pairOf, rankY);
             if (shareHeightSide && shared && frame.Height is { } side)
             {
-                return CorrelateShared(frame, side, ys.AsSpan(0, n), sy, rankY, channelIndex, none, channel.Name, region, options);
+                return CorrelateShared(frame, side, ys, sy, rankY, channelIndex, none, channel.Name, region, options);
             }
 
             var mx = sx / n;
@@ -487,13 +478,12 @@ internal static class RegionAnalysis
         }
         finally
         {
-            doublePool.Return(ys);
-            floatPool.Return(rankY);
-            if (ownPairOf is not null)
+            if (ownBlocks is not null)
             {
-                intPool.Return(ownPairOf);
-                intPool.Return(ownBlocks!);
+                intPool.Return(ownBlocks);
                 doublePool.Return(ownXs!);
+                doublePool.Return(ownYs!);
+                floatPool.Return(ownRankY!);
             }
 
             if (ownRankX is not null)
@@ -510,7 +500,7 @@ internal static class RegionAnalysis
     /// same to the last bit. <paramref name="rankY"/> holds the channel's ranks.
     /// </summary>
     private static (RegionCorrelation Correlation, double Pearson, double Spearman) CorrelateShared(RegionFrame frame, HeightSide side,
-        ReadOnlySpan<double> ys, double sy, float[] rankY, int channelIndex,
+        ReadOnlySpan<double> ys, double sy, ReadOnlySpan<float> rankY, int channelIndex,
         RegionCorrelation none, string channel, string region, AnalysisOptions options)
     {
         var n = ys.Length;
@@ -881,8 +871,16 @@ internal static class RegionAnalysis
     /// <summary>1-based ranks, ties averaged.</summary>
     internal static float[] Ranks(float[] values)
     {
+        var ranks = new float[values.Length];
+        Ranks(values, ranks);
+        return ranks;
+    }
+
+    /// <summary>The same into <paramref name="ranks"/> (at least as long).</summary>
+    internal static void Ranks(ReadOnlySpan<float> values, Span<float> ranks)
+    {
         var n = values.Length;
-        var keys = (float[])values.Clone();
+        var keys = values.ToArray();
         var order = new int[n];
         for (var i = 0; i < n; i++)
         {
@@ -890,7 +888,6 @@ internal static class RegionAnalysis
         }
 
         SortKeys.Sort(keys, order, new uint[n], new uint[n], new int[n]);
-        var ranks = new float[n];
         var start = 0;
         while (start < n)
         {
@@ -908,8 +905,6 @@ internal static class RegionAnalysis
 
             start = end;
         }
-
-        return ranks;
     }
 
     /// <summary>Mutual information (bits) of the rank-binned pair, less the Miller–Madow bias (B−1)²/(2n ln 2); never negative.</summary>

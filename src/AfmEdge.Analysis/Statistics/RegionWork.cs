@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
@@ -10,6 +13,7 @@ namespace AfmEdge.Analysis.Statistics;
 internal sealed class RegionFrame : IDisposable
 {
     private float[]? _heightRanks;
+    private int _pairsRanked;
 
     private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table,
         int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
@@ -59,20 +63,30 @@ internal sealed class RegionFrame : IDisposable
     /// <summary>Per correlated member: the rank of its height among them (1-based, ties averaged); set by <see cref="RankHeight"/>.</summary>
     public ReadOnlySpan<float> HeightRanks => _heightRanks is null
         ? throw new InvalidOperationException("The heights of the region are not ranked yet.")
-        : _heightRanks.AsSpan(0, Pairs);
+        : _heightRanks.AsSpan(0, _pairsRanked);
 
     /// <summary>The height side of the pairs, once <see cref="RankHeight"/> ran (null when fewer than 3 pairs or no spread in height).</summary>
     public HeightSide? Height { get; private set; }
 
-    /// <summary>Ranks the correlated members' heights from the region's sorted heights, and sums their height side.</summary>
+    /// <summary>
+    /// Takes the correlated members' height ranks from the region's split of the height order (<see cref="SortedChannel.Ranks"/>:
+    /// every correlated member has a finite height, so all are ranked), and sums their height side.
+    /// </summary>
     public void RankHeight(SortedChannel heightOrder, int bins)
     {
-        _heightRanks ??= AnalysisPool<float>.Shared.Rent(Math.Max(1, Pairs));
-        heightOrder.Ranks(PairOf.AsSpan(0, Members.Length), _heightRanks);
+        if (heightOrder.Ranks.Length != Pairs)
+        {
+            throw new ArgumentException($"The height order ranks {heightOrder.Ranks.Length} pairs; the region has {Pairs}.", nameof(heightOrder));
+        }
+
+        _heightRanks = heightOrder.RankArray;
+        _pairsRanked = Pairs;
         Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, HeightRanks, bins);
     }
 
-    public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels)
+    /// <param name="place">When given, every member's entry is set for <see cref="SortedChannel.Split"/>: <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>.</param>
+    public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels,
+        int[]? place = null, int region = 0)
     {
         var span = members.Span;
         var m = span.Length;
@@ -100,12 +114,6 @@ internal sealed class RegionFrame : IDisposable
             blockOf[k] = p - rowStart;
         }
 
-        // A region too thin to have an interior is correlated over all its pixels.
-        for (var k = 0; k < m; k++)
-        {
-            correlated[k] = (correlated[k] || interior < 3) && float.IsFinite(height[span[k]]);
-        }
-
         var blocksX = (width + blockPixels - 1) / blockPixels;
         var blocksY = (rows + blockPixels - 1) / blockPixels;
         var slots = AnalysisPool<int>.Shared.Rent(blocksX * blocksY);
@@ -116,7 +124,16 @@ internal sealed class RegionFrame : IDisposable
             blockColumn[x] = x / blockPixels;
         }
 
+        // One pass for the rest: which members are correlated (a region too thin to have an interior is correlated over
+        // all its pixels), their blocks, and the height side of the pairs, shared by every channel finite over them.
+        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairs = 0;
+        double heightSum = 0;
         var blocks = 0;
+        var thin = interior < 3;
+        var top = region << SortedChannel.PlaceBits;
         row = 0;
         rowStart = 0;
         var rowBlocks = 0;
@@ -130,9 +147,18 @@ internal sealed class RegionFrame : IDisposable
                 rowBlocks = row / blockPixels * blocksX;
             }
 
-            if (!correlated[k])
+            var h = height[p];
+            var isPair = (correlated[k] || thin) && float.IsFinite(h);
+            correlated[k] = isPair;
+            if (!isPair)
             {
                 blockOf[k] = -1;
+                pairOf[k] = -1;
+                if (place is not null)
+                {
+                    place[p] = top | SortedChannel.Uncorrelated;
+                }
+
                 continue;
             }
 
@@ -142,33 +168,21 @@ internal sealed class RegionFrame : IDisposable
                 slots[block] = blocks++;
             }
 
-            blockOf[k] = slots[block];
+            var slot = slots[block];
+            blockOf[k] = slot;
+            pairHeight[pairs] = h;
+            pairBlock[pairs] = slot;
+            heightSum += h;
+            if (place is not null)
+            {
+                place[p] = top | pairs;
+            }
+
+            pairOf[k] = pairs++;
         }
 
         AnalysisPool<int>.Shared.Return(blockColumn);
         AnalysisPool<int>.Shared.Return(slots);
-
-        // The height side of the pairs, shared by every channel finite over the correlated members.
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
-        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairs = 0;
-        double heightSum = 0;
-        for (var k = 0; k < m; k++)
-        {
-            if (correlated[k])
-            {
-                double h = height[span[k]];
-                pairHeight[pairs] = h;
-                pairBlock[pairs] = blockOf[k];
-                heightSum += h;
-                pairOf[k] = pairs++;
-            }
-            else
-            {
-                pairOf[k] = -1;
-            }
-        }
 
         // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
         var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
@@ -188,11 +202,8 @@ internal sealed class RegionFrame : IDisposable
         AnalysisPool<int>.Shared.Return(PairOf);
         AnalysisPool<double>.Shared.Return(PairHeight);
         AnalysisPool<int>.Shared.Return(PairBlock);
-        if (_heightRanks is not null)
-        {
-            AnalysisPool<float>.Shared.Return(_heightRanks);
-        }
 
+        // The height ranks belong to the height's SortedChannel.
         Height?.Dispose();
     }
 
@@ -321,103 +332,197 @@ internal sealed class HeightSide : IDisposable
     }
 }
 
-/// <summary>One channel's finite values over one region, sorted, with the member position of each. Buffers are rented.</summary>
+/// <summary>
+/// One channel's finite values over one region, sorted, and the rank of each correlated member's value among the
+/// correlated members where the channel is finite (1-based, ties averaged), by pair. Buffers are rented.
+/// </summary>
 internal sealed class SortedChannel : IDisposable
 {
-    private readonly float[] _values;
-    private readonly int[] _positions;
-    private readonly int _count;
+    /// <summary>Bits of a member's pair in the place <see cref="Split"/> reads (the region's label is above them).</summary>
+    public const int PlaceBits = 24;
 
-    private SortedChannel(float[] values, int[] positions, int count, double sum)
+    /// <summary>The pair of a member that is not correlated.</summary>
+    public const int Uncorrelated = (1 << PlaceBits) - 1;
+
+    private readonly float[] _values;
+    private readonly float[] _ranks;
+    private readonly double[]? _pairValues;
+    private readonly int _count;
+    private readonly int _pairs;
+
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double[]? pairValues, bool pairValuesComplete, double pairSum)
     {
         _values = values;
-        _positions = positions;
+        _ranks = ranks;
         _count = count;
+        _pairs = pairs;
         Sum = sum;
+        _pairValues = pairValues;
+        PairValuesComplete = pairValuesComplete;
+        PairSum = pairSum;
     }
+
+    /// <summary>Whether the split gathered the pairs' values and every one is finite (<see cref="PairValues"/> holds them all).</summary>
+    public bool PairValuesComplete { get; }
+
+    /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
+    public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
+
+    /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
+    public double PairSum { get; }
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
 
     /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
     public double Sum { get; }
 
-    /// <summary>Bits of a member's place in the values <see cref="Split"/> reads (the region's label is above them).</summary>
-    public const int PlaceBits = 24;
+    /// <summary>
+    /// Per pair (correlated member, in member order): its value's rank among the pairs where this channel is finite,
+    /// 1-based, ties averaged. A pair whose value is not finite has no rank: its entry is left as it was.
+    /// </summary>
+    public ReadOnlySpan<float> Ranks => _ranks.AsSpan(0, _pairs);
+
+    /// <summary>The array behind <see cref="Ranks"/> (the region's frame reads the height's ranks from it while this lives).</summary>
+    internal float[] RankArray => _ranks;
 
     /// <summary>
-    /// Every region's sorted values from the frame's order in one pass: pixel p goes to region place[p] &gt;&gt; <see cref="PlaceBits"/>
-    /// (those at or above <paramref name="regions"/>.Length, -1 included, go nowhere) at member position place[p]'s low bits;
-    /// a region holds at most <paramref name="sizes"/>[r] values. Ties keep raster order.
+    /// Every region's sorted values and ranks of one channel: pixel p goes to region place[p] &gt;&gt; <see cref="PlaceBits"/>
+    /// (those at or above <paramref name="regions"/>.Length, -1 included, go nowhere) and, unless its low bits are
+    /// <see cref="Uncorrelated"/>, is ranked as that pair; a region holds at most <paramref name="sizes"/>[r] pixels and
+    /// <paramref name="pairs"/>[r] pairs. The finite values are gathered in raster order straight into their region's
+    /// segment, each value's order-preserving key packed with its pair in one 64-bit word, and each segment is radix
+    /// sorted (<see cref="SortWords"/>): the regions' orders come out of the sort itself, with no pass that looks
+    /// every pixel's region up in value order (all over the frame). Ties keep raster order. With
+    /// <paramref name="gatherPairs"/>, the same pass writes each pair's value (pairs come in raster order: one stream per
+    /// region) and sums them, so the correlations need not gather them again.
     /// </summary>
-    public static void Split(FrameOrder order, int[] place, ReadOnlySpan<int> sizes, Span<SortedChannel?> regions)
+    public static void Split(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, Span<SortedChannel?> regions,
+        bool gatherPairs = false)
     {
         var count = regions.Length;
-        var values = new float[count][];
-        var positions = new int[count][];
+        Span<int> start = stackalloc int[count + 1];
+        start[0] = 0;
         for (var r = 0; r < count; r++)
         {
-            values[r] = AnalysisPool<float>.Shared.Rent(Math.Max(1, sizes[r]));
-            positions[r] = AnalysisPool<int>.Shared.Rent(Math.Max(1, sizes[r]));
+            start[r + 1] = start[r] + sizes[r];
         }
 
-        Span<int> fill = stackalloc int[count];
-        fill.Clear();
-        Span<double> sums = stackalloc double[count];
-        sums.Clear();
-        var sorted = order.Values;
-        var pixels = order.Pixels;
-        for (var i = 0; i < sorted.Length; i++)
+        var total = start[count];
+        var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
+        var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
+        var pairValues = new double[]?[count];
+        Span<int> finitePairs = stackalloc int[count];
+        finitePairs.Clear();
+        Span<double> pairSums = stackalloc double[count];
+        pairSums.Clear();
+        try
         {
-            var at = place[pixels[i]];
-            var r = (int)((uint)at >> PlaceBits);
-            if (r < count)
+            Span<int> fill = stackalloc int[count];
+            start[..count].CopyTo(fill);
+            if (gatherPairs)
             {
-                var f = fill[r]++;
-                var v = sorted[i];
-                values[r][f] = v;
-                positions[r][f] = at & ((1 << PlaceBits) - 1);
-                sums[r] += v;
+                for (var r = 0; r < count; r++)
+                {
+                    pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
+                }
+
+                for (var p = 0; p < data.Length; p++)
+                {
+                    var at = place[p];
+                    var r = (int)((uint)at >> PlaceBits);
+                    var v = data[p];
+                    if (r < count && float.IsFinite(v))
+                    {
+                        var pair = at & Uncorrelated;
+                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
+                        if (pair != Uncorrelated)
+                        {
+                            pairValues[r]![pair] = v;
+                            pairSums[r] += v;
+                            finitePairs[r]++;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                for (var p = 0; p < data.Length; p++)
+                {
+                    var at = place[p];
+                    var r = (int)((uint)at >> PlaceBits);
+                    var v = data[p];
+                    if (r < count && float.IsFinite(v))
+                    {
+                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)(at & Uncorrelated);
+                    }
+                }
+            }
+
+            for (var r = 0; r < count; r++)
+            {
+                var n = fill[r] - start[r];
+                var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
+                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], gatherPairs && finitePairs[r] == pairs[r], pairSums[r]);
+                pairValues[r] = null;
             }
         }
-
-        for (var r = 0; r < count; r++)
+        finally
         {
-            regions[r] = new SortedChannel(values[r], positions[r], fill[r], sums[r]);
+            AnalysisPool<ulong>.Shared.Return(packed);
+            AnalysisPool<ulong>.Shared.Return(scratch);
+            foreach (var values in pairValues)
+            {
+                if (values is not null)
+                {
+                    AnalysisPool<double>.Shared.Return(values);
+                }
+            }
         }
     }
 
     /// <summary>
-    /// 1-based ranks (ties averaged) among the members with <paramref name="pairOf"/> ≥ 0, written to
-    /// <paramref name="ranks"/>[pairOf[member]]: a walk along the sorted order that skips the others.
+    /// The region's values, their sum and its pairs' ranks from its sorted words: a pair's rank is one past the pairs
+    /// before it, and a run of equal values shares the average of the ranks its pairs span.
     /// </summary>
-    public void Ranks(ReadOnlySpan<int> pairOf, Span<float> ranks)
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, bool pairValuesComplete, double pairSum)
     {
-        var before = 0;
-        var start = 0;
-        while (start < _count)
+        var n = sorted.Length;
+        var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
+        var ranks = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs));
+        double sum = 0;
+        for (var i = 0; i < n; i++)
         {
-            var value = _values[start];
+            var v = SortKeys.FromSortable((uint)(sorted[i] >> 32));
+            values[i] = v;
+            sum += v;
+        }
 
-            // A value of its own (nearly every one of a measured channel): one lookup of its member's pair, not two (the
-            // lookups go all over the region, in value order, and were most of the walk's time).
-            var first = pairOf[_positions[start]];
-            if (start + 1 == _count || _values[start + 1] != value)
+        var before = 0;
+        var k = 0;
+        while (k < n)
+        {
+            var value = values[k];
+            var pair = (int)((uint)sorted[k] & Uncorrelated);
+
+            // A value of its own (nearly every one of a measured channel).
+            if (k + 1 == n || values[k + 1] != value)
             {
-                if (first >= 0)
+                if (pair != Uncorrelated)
                 {
-                    ranks[first] = (float)(before + (0.5 * (1 + 1)));
+                    // Exact in single precision: an integer below 2²⁴.
+                    ranks[pair] = before + 1;
                     before++;
                 }
 
-                start++;
+                k++;
                 continue;
             }
 
-            var end = start + 1;
-            var included = first >= 0 ? 1 : 0;
-            while (end < _count && _values[end] == value)
+            var end = k + 1;
+            var included = pair != Uncorrelated ? 1 : 0;
+            while (end < n && values[end] == value)
             {
-                included += pairOf[_positions[end]] >= 0 ? 1 : 0;
+                included += ((uint)sorted[end] & Uncorrelated) != Uncorrelated ? 1 : 0;
                 end++;
             }
 
@@ -425,25 +530,90 @@ internal sealed class SortedChannel : IDisposable
             {
                 // Exact in single precision: a half-integer below 2²³.
                 var rank = (float)(before + (0.5 * (included + 1)));
-                for (var k = start; k < end; k++)
+                for (var j = k; j < end; j++)
                 {
-                    var pair = pairOf[_positions[k]];
-                    if (pair >= 0)
+                    var p = (int)((uint)sorted[j] & Uncorrelated);
+                    if (p != Uncorrelated)
                     {
-                        ranks[pair] = rank;
+                        ranks[p] = rank;
                     }
                 }
 
                 before += included;
             }
 
-            start = end;
+            k = end;
         }
+
+        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, pairValuesComplete, pairSum);
+    }
+
+    // Three digits of 11 bits cover the 32-bit key; 2048 buckets keep every write stream of a pass in the caches.
+    private const int Bits = 11;
+    private const int Buckets = 1 << Bits;
+    private const int Digits = 3;
+
+    /// <summary>
+    /// Stable LSD radix sort of <paramref name="words"/> by their top 32 bits (three 11-bit digits), through
+    /// <paramref name="scratch"/> (as long); returns whichever of the two holds the result. A digit that is the same for
+    /// every word (a channel within a narrow range) costs no pass at all.
+    /// </summary>
+    internal static Span<ulong> SortWords(Span<ulong> words, Span<ulong> scratch)
+    {
+        var n = words.Length;
+        Span<int> histograms = stackalloc int[Digits * Buckets];
+        histograms.Clear();
+        foreach (var word in words)
+        {
+            var key = (uint)(word >> 32);
+            histograms[(int)(key & (Buckets - 1))]++;
+            histograms[Buckets + (int)((key >> Bits) & (Buckets - 1))]++;
+            histograms[(2 * Buckets) + (int)(key >> (2 * Bits))]++;
+        }
+
+        var from = words;
+        var to = scratch;
+        for (var d = 0; d < Digits; d++)
+        {
+            var counts = histograms.Slice(d * Buckets, Buckets);
+            var shift = 32 + (d * Bits);
+            if (n == 0 || counts[(int)((words[0] >> shift) & (Buckets - 1))] == n)
+            {
+                continue;
+            }
+
+            var sum = 0;
+            for (var b = 0; b < Buckets; b++)
+            {
+                var c = counts[b];
+                counts[b] = sum;
+                sum += c;
+            }
+
+            // Unchecked indexing: a bucket's offset stays below n (the histogram counted exactly these words).
+            ref var offsets = ref MemoryMarshal.GetReference(counts);
+            ref var target = ref MemoryMarshal.GetReference(to);
+            foreach (var word in from)
+            {
+                ref var offset = ref Unsafe.Add(ref offsets, (nint)((word >> shift) & (Buckets - 1)));
+                Unsafe.Add(ref target, offset++) = word;
+            }
+
+            var swap = from;
+            from = to;
+            to = swap;
+        }
+
+        return from;
     }
 
     public void Dispose()
     {
         AnalysisPool<float>.Shared.Return(_values);
-        AnalysisPool<int>.Shared.Return(_positions);
+        AnalysisPool<float>.Shared.Return(_ranks);
+        if (_pairValues is not null)
+        {
+            AnalysisPool<double>.Shared.Return(_pairValues);
+        }
     }
 }

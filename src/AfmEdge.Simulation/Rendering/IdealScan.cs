@@ -27,15 +27,7 @@ public static class IdealScan
     public static Frame Render(ISpecimen specimen, ScanSettings scan, InstrumentOptions instrument, RenderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(specimen);
-        ArgumentNullException.ThrowIfNull(scan);
-        ArgumentNullException.ThrowIfNull(instrument);
-        options ??= new RenderOptions();
-        var scanErrors = scan.Validate();
-        if (scanErrors.Count > 0)
-        {
-            throw new ArgumentException("Invalid scan settings: " + string.Join(" ", scanErrors), nameof(scan));
-        }
-
+        options = Checked(scan, instrument, options);
         if (!options.Clean)
         {
             instrument.ThrowIfInvalid(scan);
@@ -77,6 +69,59 @@ public static class IdealScan
         }
 
         return new Frame(new FrameId(options.AcquiredAt, options.FrameSequence), scan, channels, metadata);
+    }
+
+    /// <summary>
+    /// Where probe 1 really was for every pixel of <see cref="Render"/> with the same arguments, in one direction: the
+    /// mean over the pixel's dwell of the path as hysteresis, creep, drift, lag and the retrace offset moved it. The
+    /// specimen sampled there is what the frame shows; the nominal grid is where the instrument meant to be.
+    /// </summary>
+    public static ScanPositions TipPositions(ScanSettings scan, InstrumentOptions instrument, ScanDirection direction, RenderOptions? options = null)
+    {
+        options = Checked(scan, instrument, options);
+        instrument.ThrowIfInvalid(scan);
+        var plan = new ScanPlan(scan, instrument, options);
+        var trace = direction == ScanDirection.Trace;
+        var width = plan.PixelsX;
+        var k = plan.Subsamples;
+        var subsampled = width * k;
+        var u = new double[width * plan.PixelsY];
+        var v = new double[u.Length];
+        Parallel.For(0, plan.PixelsY, row =>
+        {
+            // The same timing as ScanLine: the path's step for sub-sample m, and the line's creep once per direction.
+            var lineStart = plan.StartTime + (row * plan.LineTime) + (trace ? 0 : plan.HalfLineTime);
+            var vLine = plan.CreptLine(row, lineStart + plan.HalfLineTime / 2);
+            for (var i = 0; i < width; i++)
+            {
+                double su = 0, sv = 0;
+                for (var m = i * k; m < (i + 1) * k; m++)
+                {
+                    var step = trace ? m + plan.OverscanSteps : subsampled + plan.OverscanSteps - 1 - m;
+                    plan.Position(m, lineStart + ((step + 0.5) * plan.Step), trace, vLine, out var pu, out var pv, out _);
+                    su += pu;
+                    sv += pv;
+                }
+
+                u[(row * width) + i] = su / k;
+                v[(row * width) + i] = sv / k;
+            }
+        });
+        return new ScanPositions(scan, u, v);
+    }
+
+    /// <summary>Throws on a missing or invalid scan or a missing instrument; the options, or the defaults when none are given.</summary>
+    private static RenderOptions Checked(ScanSettings scan, InstrumentOptions instrument, RenderOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        ArgumentNullException.ThrowIfNull(instrument);
+        var scanErrors = scan.Validate();
+        if (scanErrors.Count > 0)
+        {
+            throw new ArgumentException("Invalid scan settings: " + string.Join(" ", scanErrors), nameof(scan));
+        }
+
+        return options ?? new RenderOptions();
     }
 
     private static void RenderClean(ISpecimen specimen, ScanSettings scan, float[][] data)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using AfmEdge.Core;
 
@@ -14,6 +15,7 @@ public sealed class TestPatternSource : IScanSource
     private readonly TimeProvider _time;
     private readonly bool _pace;
     private readonly Feature[] _features;
+    private FrameTerms? _terms;
 
     public TestPatternSource(ScanSettings scan, TestPatternOptions options, TimeProvider time, bool pace)
     {
@@ -65,54 +67,179 @@ public sealed class TestPatternSource : IScanSource
     }
 
     /// <summary>Fills one line of every channel; public so tests and benchmarks can render without a channel.</summary>
+    /// <remarks>
+    /// Every sample is the same function of (seed, frame, line, pixel) it always was, to the bit; what depends on fewer
+    /// of those is worked out once per frame (<see cref="FrameTerms"/>: positions, the adhesion ripple, the first two
+    /// rounds of each channel's noise hash, each feature's rotated column offsets and the columns it can reach) or once
+    /// per line, and a feature is evaluated only on the lines and columns its 5σ ellipse touches (beyond it the sum
+    /// added exactly 0). That made a 256² frame about four times cheaper to render.
+    /// </remarks>
     public void RenderLine(ScanLine line, long frame, int y)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(y);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(y, Scan.PixelsY);
+        if (line.Pixels != Scan.PixelsX)
+        {
+            throw new ArgumentException($"The line has {line.Pixels} pixels; the scan has {Scan.PixelsX}.", nameof(line));
+        }
+
         var height = line.Samples(0);
         var current = line.Samples(1);
         var potential = line.Samples(2);
         var adhesion = line.Samples(3);
+        // One immutable set of terms per frame, swapped in whole, so concurrent callers never see a half-built one.
+        var terms = _terms is { } cached && cached.Frame == frame ? cached : (_terms = new FrameTerms(this, frame));
         var py = (y + 0.5) * Scan.PixelSizeY;
-        var drift = frame * _options.DriftPerFrame;
-        for (var x = 0; x < Scan.PixelsX; x++)
+        var tiltY = 1e-3 * py;
+        var rented = ArrayPool<double>.Shared.Rent(Scan.PixelsX);
+        try
         {
-            var px = ((x + 0.5) * Scan.PixelSizeX) - drift;
-            var relief = 0.0;
-            foreach (var f in _features)
+            var relief = rented.AsSpan(0, Scan.PixelsX);
+            relief.Clear();
+            for (var i = 0; i < _features.Length; i++)
             {
-                relief += f.HeightAt(px, py);
+                ref readonly var f = ref _features[i];
+                var dy = py - f.Y;
+                if (Math.Abs(dy) > f.ReachY)
+                {
+                    continue;
+                }
+
+                var (sin, cos) = f.Rotation;
+                var dySin = dy * sin;
+                var dyCos = dy * cos;
+                var (first, end) = terms.Columns[i];
+                var dxCos = terms.DxCos[i];
+                var minusDxSin = terms.MinusDxSin[i];
+                for (var x = first; x < end; x++)
+                {
+                    var u = (dxCos[x] + dySin) / f.SigmaLong;
+                    var v = (minusDxSin[x] + dyCos) / f.SigmaShort;
+                    var r2 = (u * u) + (v * v);
+                    if (r2 <= 25)
+                    {
+                        relief[x] += f.Peak * Math.Exp(-0.5 * r2);
+                    }
+                }
             }
 
-            // Fields depend on relief with different signs and strengths, so their correlations with height differ.
-            var cover = Math.Min(1.0, relief / 200e-9);
-            var tilt = (2e-3 * px) + (1e-3 * py);
-            height[x] = (float)(relief + tilt + (_options.HeightNoise * Noise(frame, 0, y, x)));
-            current[x] = (float)((0.2e-9 + (1.5e-9 * cover)) + (0.05e-9 * Noise(frame, 1, y, x)));
-            potential[x] = (float)((0.15 - (0.3 * cover)) + (0.02 * Noise(frame, 2, y, x)));
-            adhesion[x] = (float)((8e-9 - (2e-9 * cover)) + (0.5e-9 * Math.Sin(px * 2e6)) + (0.3e-9 * Noise(frame, 3, y, x)));
+            var row = (ulong)y << 32;
+            var (noise0, noise1, noise2, noise3) = (terms.Noise[0], terms.Noise[1], terms.Noise[2], terms.Noise[3]);
+            for (var x = 0; x < Scan.PixelsX; x++)
+            {
+                var r = relief[x];
+                var key = row | (uint)x;
+                // Fields depend on relief with different signs and strengths, so their correlations with height differ.
+                var cover = Math.Min(1.0, r / 200e-9);
+                var tilt = terms.TiltX[x] + tiltY;
+                height[x] = (float)(r + tilt + (_options.HeightNoise * Noise(noise0, key)));
+                current[x] = (float)((0.2e-9 + (1.5e-9 * cover)) + (0.05e-9 * Noise(noise1, key)));
+                potential[x] = (float)((0.15 - (0.3 * cover)) + (0.02 * Noise(noise2, key)));
+                adhesion[x] = (float)((8e-9 - (2e-9 * cover)) + terms.Ripple[x] + (0.3e-9 * Noise(noise3, key)));
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(rented);
         }
     }
 
-    /// <summary>Roughly standard-normal noise from a hash of its coordinates: no state, no allocation, repeatable.</summary>
-    private double Noise(long frame, int channel, int y, int x)
+    /// <summary>
+    /// Roughly standard-normal noise from a hash of (seed, frame, channel, line, pixel): no state, no allocation,
+    /// repeatable. <paramref name="prefix"/> is the hash state after the frame and channel rounds.
+    /// </summary>
+    private static double Noise(ulong prefix, ulong key)
     {
-        var h = Hash((ulong)_options.Seed, (ulong)frame, (ulong)channel, ((ulong)y << 32) | (uint)x);
+        var h = Mix(prefix, key);
         // Sum of four uniforms in [0,1): mean 2, variance 1/3; rescale to unit variance.
         double sum = ((h & 0xFFFF) + ((h >> 16) & 0xFFFF) + ((h >> 32) & 0xFFFF) + ((h >> 48) & 0xFFFF)) / 65536.0;
         return (sum - 2.0) * Math.Sqrt(3.0);
     }
 
-    private static ulong Hash(ulong a, ulong b, ulong c, ulong d)
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>The hash's state after the seed, frame and channel: the rounds every pixel of a frame's channel shares.</summary>
+    private static ulong NoisePrefix(ulong seed, ulong frame, ulong channel) => Mix(Mix(Golden ^ seed, frame), channel);
+
+    /// <summary>One round of the hash: folds <paramref name="v"/> into the state and mixes it (splitmix64's finaliser).</summary>
+    private static ulong Mix(ulong h, ulong v)
     {
-        var h = 0x9E3779B97F4A7C15UL ^ a;
-        foreach (var v in (ReadOnlySpan<ulong>)[b, c, d])
+        h ^= v + Golden + (h << 6) + (h >> 2);
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
+        return h ^ (h >> 31);
+    }
+
+    /// <summary>What every line of one frame shares, per column or per channel; immutable once built.</summary>
+    private sealed class FrameTerms
+    {
+        public FrameTerms(TestPatternSource source, long frame)
         {
-            h ^= v + 0x9E3779B97F4A7C15UL + (h << 6) + (h >> 2);
-            h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
-            h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
-            h ^= h >> 31;
+            Frame = frame;
+            var scan = source.Scan;
+            var pixels = scan.PixelsX;
+            var drift = frame * source._options.DriftPerFrame;
+            var px = new double[pixels];
+            TiltX = new double[pixels];
+            Ripple = new double[pixels];
+            for (var x = 0; x < pixels; x++)
+            {
+                px[x] = ((x + 0.5) * scan.PixelSizeX) - drift;
+                TiltX[x] = 2e-3 * px[x];
+                Ripple[x] = 0.5e-9 * Math.Sin(px[x] * 2e6);
+            }
+
+            Noise = new ulong[4];
+            for (var c = 0; c < Noise.Length; c++)
+            {
+                Noise[c] = NoisePrefix((ulong)source._options.Seed, (ulong)frame, (ulong)c);
+            }
+
+            var features = source._features;
+            DxCos = new double[features.Length][];
+            MinusDxSin = new double[features.Length][];
+            Columns = new (int, int)[features.Length];
+            for (var i = 0; i < features.Length; i++)
+            {
+                var f = features[i];
+                var (sin, cos) = f.Rotation;
+                DxCos[i] = new double[pixels];
+                MinusDxSin[i] = new double[pixels];
+                int first = pixels, end = 0;
+                for (var x = 0; x < pixels; x++)
+                {
+                    var dx = px[x] - f.X;
+                    DxCos[i][x] = dx * cos;
+                    MinusDxSin[i][x] = -dx * sin;
+                    if (Math.Abs(dx) <= f.ReachX)
+                    {
+                        first = Math.Min(first, x);
+                        end = x + 1;
+                    }
+                }
+
+                Columns[i] = (first, end);
+            }
         }
 
-        return h;
+        public long Frame { get; }
+
+        /// <summary>2e-3 × the column's x position: the tilt's x part.</summary>
+        public double[] TiltX { get; }
+
+        /// <summary>The adhesion's ripple along x.</summary>
+        public double[] Ripple { get; }
+
+        /// <summary>Per channel, the noise hash's state after the seed, frame and channel.</summary>
+        public ulong[] Noise { get; }
+
+        /// <summary>Per feature and column, dx·cos and −dx·sin of the feature's rotation.</summary>
+        public double[][] DxCos { get; }
+
+        public double[][] MinusDxSin { get; }
+
+        /// <summary>Per feature, the columns [first, end) within its reach along x (empty when first ≥ end).</summary>
+        public (int First, int End)[] Columns { get; }
     }
 
     private static Feature[] CreateFeatures(ScanSettings scan, TestPatternOptions options)
@@ -137,18 +264,17 @@ public sealed class TestPatternSource : IScanSource
 
     private readonly record struct Feature(double X, double Y, double SigmaLong, double SigmaShort, double Angle, double Peak)
     {
-        // The same for every pixel: worked out once, not per pixel and feature (it was most of a line's rendering time).
-        private readonly (double Sin, double Cos) _rotation = Math.SinCos(Angle);
+        // A little more than the 5σ ellipse's half extent along x and along y: beyond it u² + v² > 25 and the feature
+        // adds exactly 0, so it is not evaluated there. The margin dwarfs the rounding of u and v.
+        private const double Margin = 1 + 1e-6;
 
-        public double HeightAt(double x, double y)
-        {
-            var dx = x - X;
-            var dy = y - Y;
-            var (sin, cos) = _rotation;
-            var u = ((dx * cos) + (dy * sin)) / SigmaLong;
-            var v = ((-dx * sin) + (dy * cos)) / SigmaShort;
-            var r2 = (u * u) + (v * v);
-            return r2 > 25 ? 0 : Peak * Math.Exp(-0.5 * r2);
-        }
+        // The same for every pixel: worked out once, not per pixel and feature (it was most of a line's rendering time).
+        public (double Sin, double Cos) Rotation { get; } = Math.SinCos(Angle);
+
+        public double ReachX { get; } = HalfExtent(SigmaLong * Math.Cos(Angle), SigmaShort * Math.Sin(Angle));
+
+        public double ReachY { get; } = HalfExtent(SigmaLong * Math.Sin(Angle), SigmaShort * Math.Cos(Angle));
+
+        private static double HalfExtent(double a, double b) => 5 * Margin * Math.Sqrt((a * a) + (b * b));
     }
 }

@@ -70,6 +70,26 @@ public sealed class TruthMaps
         return new TruthMaps(width, scan.PixelsY, labels, instances);
     }
 
+    /// <summary>
+    /// The label images at the pixels' real positions (<see cref="IdealScan.TipPositions"/>): what an instrument frame
+    /// with that path shows, pixel for pixel with <see cref="ScanPositions.RenderClean"/>.
+    /// </summary>
+    public static TruthMaps Render(ISpecimen specimen, ScanPositions positions)
+    {
+        ArgumentNullException.ThrowIfNull(specimen);
+        ArgumentNullException.ThrowIfNull(positions);
+        var points = positions.Sample(specimen);
+        var labels = new byte[points.Length];
+        var instances = new int[points.Length];
+        for (var p = 0; p < points.Length; p++)
+        {
+            labels[p] = (byte)points[p].Region;
+            instances[p] = points[p].Instance;
+        }
+
+        return new TruthMaps(positions.Scan.PixelsX, positions.Scan.PixelsY, labels, instances);
+    }
+
     /// <summary>The label image as a dimensionless channel (for labels.gsf).</summary>
     public Channel LabelChannel()
     {
