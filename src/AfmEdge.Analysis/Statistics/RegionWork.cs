@@ -481,8 +481,8 @@ internal sealed class SortedChannel : IDisposable
     }
 
     /// <summary>
-    /// The region's values, their sum and its pairs' ranks from its sorted words: a pair's rank is one past the pairs
-    /// before it, and a run of equal values shares the average of the ranks its pairs span.
+    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
+    /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span.
     /// </summary>
     private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, bool pairValuesComplete, double pairSum)
     {
@@ -490,23 +490,18 @@ internal sealed class SortedChannel : IDisposable
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
         var ranks = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs));
         double sum = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var v = SortKeys.FromSortable((uint)(sorted[i] >> 32));
-            values[i] = v;
-            sum += v;
-        }
-
         var before = 0;
         var k = 0;
         while (k < n)
         {
-            var value = values[k];
+            var value = ValueOf(sorted[k]);
             var pair = (int)((uint)sorted[k] & Uncorrelated);
 
             // A value of its own (nearly every one of a measured channel).
-            if (k + 1 == n || values[k + 1] != value)
+            if (k + 1 == n || ValueOf(sorted[k + 1]) != value)
             {
+                values[k] = value;
+                sum += value;
                 if (pair != Uncorrelated)
                 {
                     // Exact in single precision: an integer below 2²⁴.
@@ -518,34 +513,36 @@ internal sealed class SortedChannel : IDisposable
                 continue;
             }
 
+            // Equal values (−0 and +0 among them: their keys differ).
             var end = k + 1;
             var included = pair != Uncorrelated ? 1 : 0;
-            while (end < n && values[end] == value)
+            while (end < n && ValueOf(sorted[end]) == value)
             {
                 included += ((uint)sorted[end] & Uncorrelated) != Uncorrelated ? 1 : 0;
                 end++;
             }
 
-            if (included > 0)
+            // Exact in single precision: a half-integer below 2²³.
+            var rank = (float)(before + (0.5 * (included + 1)));
+            for (var j = k; j < end; j++)
             {
-                // Exact in single precision: a half-integer below 2²³.
-                var rank = (float)(before + (0.5 * (included + 1)));
-                for (var j = k; j < end; j++)
+                var v = ValueOf(sorted[j]);
+                values[j] = v;
+                sum += v;
+                var p = (int)((uint)sorted[j] & Uncorrelated);
+                if (p != Uncorrelated)
                 {
-                    var p = (int)((uint)sorted[j] & Uncorrelated);
-                    if (p != Uncorrelated)
-                    {
-                        ranks[p] = rank;
-                    }
+                    ranks[p] = rank;
                 }
-
-                before += included;
             }
 
+            before += included;
             k = end;
         }
 
         return new SortedChannel(values, ranks, n, pairs, sum, pairValues, pairValuesComplete, pairSum);
+
+        static float ValueOf(ulong word) => SortKeys.FromSortable((uint)(word >> 32));
     }
 
     // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
