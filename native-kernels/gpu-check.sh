@@ -10,7 +10,9 @@
 #                                      #  2. the Category=Gpu tests of AfmEdge.EndToEnd.Tests (the host processing on the GPU,
 #                                      #     and the host with Enhancement:Engine = ilgpu publishing the native frames ± 1e-4),
 #                                      #  3. `afmedge bench enhance` for fusion4 at 256² and the 8×32 random network at 512²
-#                                      #     with --accelerator cuda: the ILGPU row beside ONNX Runtime and the native engine.
+#                                      #     with --accelerator cuda: the ILGPU row beside ONNX Runtime and the native engine;
+#                                      #  4. `afmedge bench process --accelerator cuda` (each grid step, upload and download timed);
+#                                      #  5. `afmedge bench pipeline` on two of its cores, the native engine, then ilgpu on the GPU.
 # Logs go to $OUT (the device tool's folder) when it is set, else to .gpu/logs. A test that finds no GPU skips, so read
 # the summary line's "Skipped": 0 means every Gpu test ran on the GPU.
 set -uo pipefail
@@ -33,7 +35,7 @@ pack)
     # Symbols and the coverage collector are not needed there.
     find "$here/stage" -name '*.pdb' -delete
     rm -rf "$here/stage/app/Microsoft.CodeCoverage"
-    XZ_OPT=-9e tar -C "$here/stage" -cJf "$here/gpu-check.tar.xz" .
+    XZ_OPT='-6 -T0' tar -C "$here/stage" -cJf "$here/gpu-check.tar.xz" .
     rm -rf "$here/stage"
     ls -l "$here/gpu-check.tar.xz"
     ;;
@@ -57,6 +59,12 @@ run)
     cli=/tmp/gpu-check/app/afmedge.dll
     dotnet "$cli" bench enhance --model /tmp/gpu-check/app/models/fusion4.onnx --pixels 256 --threads 2 --budget-ms 2000 --accelerator cuda 2>&1 | tee "$logs/bench-fusion4-256.txt" || status=1
     dotnet "$cli" bench enhance --pixels 512 --threads 2 --budget-ms 2000 --accelerator cuda 2>&1 | tee "$logs/bench-random-512.txt" || status=1
+    dotnet "$cli" bench process --sizes 512,1024 --budget-ms 200 --no-gwyddion --accelerator cuda 2>&1 | tee "$logs/bench-process-cuda.txt" || status=1
+    # The pipeline figure is for 2 cores: the same two cores with the CNN on them, then on the GPU.
+    for engine in native ilgpu; do
+        taskset -c 0,1 dotnet "$cli" bench pipeline --source TestPattern --frames 120 --stage-frames 16 \
+            --set AfmEdge:Enhancement:Engine=$engine 2>&1 | tee "$logs/bench-pipeline-$engine.txt" || status=1
+    done
     exit $status
     ;;
 *)
