@@ -71,27 +71,24 @@ public sealed class MorphologyKernels
         return result.GetAsArray1D();
     }
 
+    // The tip rows and columns whose sample lies inside the image are worked out as loop bounds, not skipped inside the
+    // loops: on CUDA, ILGPU 1.5's O2 optimiser miscompiled the skip-and-continue form of these two kernels (an H200 gave
+    // a plain maximum filter), while its CPU accelerator, which runs the IL as written, did not show it.
     internal static void DilateKernel(Index2D index, ArrayView<float> surface, ArrayView<float> tip, ArrayView<float> output, MorphologyShape shape)
     {
         var cx = shape.TipWidth / 2;
         var cy = shape.TipHeight / 2;
+        var tyEnd = Math.Min(shape.TipHeight, shape.Height - index.Y + cy);
+        var txStart = Math.Max(0, cx - index.X);
+        var txEnd = Math.Min(shape.TipWidth, shape.Width - index.X + cx);
         var best = float.NegativeInfinity;
-        for (var ty = 0; ty < shape.TipHeight; ty++)
+        for (var ty = Math.Max(0, cy - index.Y); ty < tyEnd; ty++)
         {
-            var sy = index.Y + ty - cy;
-            if (sy < 0 || sy >= shape.Height)
+            var row = ((index.Y + ty - cy) * shape.Width) + index.X - cx;
+            for (var tx = txStart; tx < txEnd; tx++)
             {
-                continue;
-            }
-
-            for (var tx = 0; tx < shape.TipWidth; tx++)
-            {
-                var sx = index.X + tx - cx;
                 var t = tip[(ty * shape.TipWidth) + tx];
-                if (sx >= 0 && sx < shape.Width && t != float.NegativeInfinity)
-                {
-                    best = Math.Max(best, surface[(sy * shape.Width) + sx] + t);
-                }
+                best = t == float.NegativeInfinity ? best : Math.Max(best, surface[row + tx] + t);
             }
         }
 
@@ -102,23 +99,17 @@ public sealed class MorphologyKernels
     {
         var cx = shape.TipWidth / 2;
         var cy = shape.TipHeight / 2;
+        var tyEnd = Math.Min(shape.TipHeight, index.Y + cy + 1);
+        var txStart = Math.Max(0, index.X + cx - shape.Width + 1);
+        var txEnd = Math.Min(shape.TipWidth, index.X + cx + 1);
         var best = float.PositiveInfinity;
-        for (var ty = 0; ty < shape.TipHeight; ty++)
+        for (var ty = Math.Max(0, index.Y + cy - shape.Height + 1); ty < tyEnd; ty++)
         {
-            var sy = index.Y - (ty - cy);
-            if (sy < 0 || sy >= shape.Height)
+            var row = ((index.Y - (ty - cy)) * shape.Width) + index.X + cx;
+            for (var tx = txStart; tx < txEnd; tx++)
             {
-                continue;
-            }
-
-            for (var tx = 0; tx < shape.TipWidth; tx++)
-            {
-                var sx = index.X - (tx - cx);
                 var t = tip[(ty * shape.TipWidth) + tx];
-                if (sx >= 0 && sx < shape.Width && t != float.NegativeInfinity)
-                {
-                    best = Math.Min(best, image[(sy * shape.Width) + sx] - t);
-                }
+                best = t == float.NegativeInfinity ? best : Math.Min(best, image[row - tx] - t);
             }
         }
 

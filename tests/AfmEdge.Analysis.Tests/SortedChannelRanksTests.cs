@@ -142,4 +142,29 @@ public sealed class SortedChannelRanksTests
         Assert.Equal(2f, sorted.Ranks[0]);
         Assert.Equal(1f, sorted.Ranks[2]);
     }
+
+    [Theory]
+    [InlineData(1, 150_000, 40_000)]
+    [InlineData(2, 70_000, 1_000_000)]
+    public void Split_LargeRegion_SortedAndRankedAsTheReferenceRanks(int seed, int count, int distinct)
+    {
+        // Regions this large take the two-digit radix sort: the same order and ranks as the plain sort of the pairs' values.
+        var random = new Random(seed);
+        var data = Enumerable.Range(0, count).Select(_ => (random.Next(distinct) - (distinct / 2)) * 1e-3f).ToArray();
+        var pairOf = new int[count];
+        var pairs = 0;
+        for (var i = 0; i < count; i++)
+        {
+            pairOf[i] = random.Next(5) != 0 ? pairs++ : -1;
+        }
+
+        var place = pairOf.Select(p => p >= 0 ? p : SortedChannel.Uncorrelated).ToArray();
+        var split = new SortedChannel?[1];
+        SortedChannel.Split(data, place, [count], [pairs], split);
+        using var sorted = split[0]!;
+
+        Assert.Equal(data.Order().ToArray(), sorted.Values.ToArray());
+        var pairValues = Enumerable.Range(0, count).Where(i => pairOf[i] >= 0).Select(i => data[i]).ToArray();
+        Assert.Equal(RegionAnalysis.Ranks(pairValues), sorted.Ranks.ToArray());
+    }
 }

@@ -29,7 +29,7 @@ public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorT
         var data = Scarred(w, h, seed);
         var gpu = Accelerator.Scars.Remove(data, w, h, new ScarRemoval());
         Grids.AssertClose(Reference.RemoveScars(data, w, h), gpu, 1e-6);
-        Assert.Equal(Grids.Run(new ScarRemoval(), data, w, h), gpu);
+        AssertMatchesSimd(Grids.Run(new ScarRemoval(), data, w, h), gpu);
     }
 
     [Theory]
@@ -40,7 +40,7 @@ public abstract class ScarKernelTests(AcceleratorFixture fixture) : AcceleratorT
         var data = Scarred(w, h, seed);
         var settings = new ScarRemoval(minLength: 8, maxWidth: 2);
         var gpu = Accelerator.Scars.Remove(data, w, h, settings);
-        Assert.Equal(Grids.Run(settings, data, w, h), gpu);
+        AssertMatchesSimd(Grids.Run(settings, data, w, h), gpu);
         Assert.NotEqual(data, gpu);
     }
 
