@@ -153,7 +153,8 @@ internal static class BenchPipelineCommand
             var processor = cost.Processor.TotalMilliseconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"steady state per frame: {processor:F1} ms processor time over all threads (the cores give {1000.0 * Environment.ProcessorCount / processor:F1} frames/s at that cost), " +
-                $"{cost.AllocatedBytes / (double)(1 << 20):F2} MiB allocated; collections over {cost.Frames} frames: gen0 {cost.Gen0}, gen1 {cost.Gen1}, gen2 {cost.Gen2}"));
+                $"{cost.AllocatedBytes / (double)(1 << 20):F2} MiB allocated; collections over {cost.Frames} frames: gen0 {cost.Gen0}, gen1 {cost.Gen1}, gen2 {cost.Gen2}; " +
+                $"JIT compiling {cost.Compilation.TotalMilliseconds:F1} ms, collector pauses {cost.CollectorPauses.TotalMilliseconds:F1} ms per frame"));
         }
 
         return metrics.Published == frames ? ExitCodes.Ok : ExitCodes.RuntimeFailure;

@@ -31,8 +31,10 @@ internal static class StageCosts
         var publisher = services.GetRequiredService<MqttPublisher>();
 
         // One more frame than measured: the first of each stage pays for model loading and first calls. The scan (source
-        // rendering or reading lines, and frame assembly) is a stage too: it shares the same cores.
-        await ScanAsync(source, 1, cancellationToken);
+        // rendering or reading lines, and frame assembly) is a stage too: it shares the same cores. A replaying source
+        // warms up by scanning the frames it records, so the timed frames are replays, as in the pipeline's steady state
+        // (a run that records would bill the recorded frames' scan, e.g. the virtual microscope's closed loop, to it).
+        await ScanAsync(source, source is AfmEdge.Host.Sources.RepeatingScanSource replay ? (int)Math.Min(replay.RepeatAfter, int.MaxValue) : 1, cancellationToken);
         var (scanned, acquisition) = await TimedScanAsync(source, frames + 1, cancellationToken);
         // As the processing stage does: each scanned frame is read by nothing else, so its arrays are reused.
         var processing = Time(scanned, processor.ProcessAndRecycle, out var processed);

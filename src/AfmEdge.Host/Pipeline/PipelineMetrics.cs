@@ -102,7 +102,11 @@ public sealed class PipelineMetrics
                     (_lastPublishedCost.Allocated - _firstPublishedCost.Allocated) / frames,
                     _lastPublishedCost.Gen0 - _firstPublishedCost.Gen0,
                     _lastPublishedCost.Gen1 - _firstPublishedCost.Gen1,
-                    _lastPublishedCost.Gen2 - _firstPublishedCost.Gen2);
+                    _lastPublishedCost.Gen2 - _firstPublishedCost.Gen2)
+                {
+                    Compilation = (_lastPublishedCost.Compilation - _firstPublishedCost.Compilation) / frames,
+                    CollectorPauses = (_lastPublishedCost.CollectorPauses - _firstPublishedCost.CollectorPauses) / frames,
+                };
             }
         }
     }
@@ -116,7 +120,8 @@ public sealed class PipelineMetrics
 
         // Cheap process-wide counters (no allocation), read once per frame.
         var cost = new ProcessCost(Published + 1, Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(),
-            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+            System.Runtime.JitInfo.GetCompilationTime(), GC.GetTotalPauseDuration());
         lock (_stageTimes)
         {
             if (first)
@@ -135,7 +140,8 @@ public sealed class PipelineMetrics
         Interlocked.Increment(ref _published);
     }
 
-    private readonly record struct ProcessCost(long Published, TimeSpan Processor, long Allocated, int Gen0, int Gen1, int Gen2);
+    private readonly record struct ProcessCost(
+        long Published, TimeSpan Processor, long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Compilation, TimeSpan CollectorPauses);
 
     private sealed class StageTime
     {
@@ -166,4 +172,14 @@ public sealed class PipelineMetrics
 /// <param name="Gen0">Generation-0 collections over those frames.</param>
 /// <param name="Gen1">Generation-1 collections over those frames.</param>
 /// <param name="Gen2">Generation-2 collections over those frames.</param>
-public sealed record SteadyStateCost(long Frames, TimeSpan Processor, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
+public sealed record SteadyStateCost(long Frames, TimeSpan Processor, long AllocatedBytes, int Gen0, int Gen1, int Gen2)
+{
+    /// <summary>
+    /// Time per frame the JIT spent compiling (all threads; part of <see cref="Processor"/>): methods reaching their
+    /// optimised tier while the frames were timed. Far from zero, the run was too short for tiering to have settled.
+    /// </summary>
+    public TimeSpan Compilation { get; init; }
+
+    /// <summary>Time per frame the collector held the managed threads paused (wall time, not processor time).</summary>
+    public TimeSpan CollectorPauses { get; init; }
+}
