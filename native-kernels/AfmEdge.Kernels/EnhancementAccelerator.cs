@@ -1,7 +1,6 @@
 using AfmEdge.Inference.Network;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 
 namespace AfmEdge.Kernels;
 
@@ -44,8 +43,7 @@ public sealed class EnhancementAccelerator : IDisposable
     {
         if (name == ProcessingAccelerator.IlgpuCpu)
         {
-            var context = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
-            accelerator = new EnhancementAccelerator(context, context.CreateCPUAccelerator(0, CPUAcceleratorMode.Sequential), ProcessingAccelerator.IlgpuCpu);
+            accelerator = KernelAccelerator.OpenCpu((context, device) => new EnhancementAccelerator(context, device, ProcessingAccelerator.IlgpuCpu));
             reason = string.Empty;
             return true;
         }
@@ -59,8 +57,7 @@ public sealed class EnhancementAccelerator : IDisposable
         };
         return KernelAccelerator.TryOpenGpu(
             backend,
-            (context, device) => new EnhancementAccelerator(
-                context, device, $"{(device.AcceleratorType == AcceleratorType.Cuda ? ProcessingAccelerator.Cuda : ProcessingAccelerator.OpenCL)} {device.Name}"),
+            (context, device) => new EnhancementAccelerator(context, device, KernelAccelerator.GpuName(device)),
             out accelerator,
             out reason);
     }

@@ -149,11 +149,18 @@ public sealed class KernelAccelerator : IDisposable
     }
 
     /// <summary>ILGPU's CPU accelerator (sequential), for testing the kernels against the scalar reference.</summary>
-    public static KernelAccelerator CreateCpu()
+    public static KernelAccelerator CreateCpu() => OpenCpu((context, device) => new KernelAccelerator(context, device));
+
+    /// <summary>ILGPU's sequential CPU accelerator in a context of its own, handed to <paramref name="create"/>, which owns both.</summary>
+    internal static T OpenCpu<T>(Func<Context, Accelerator, T> create)
     {
         var context = Context.Create(builder => builder.CPU().Optimize(OptimizationLevel.O1));
-        return new KernelAccelerator(context, context.CreateCPUAccelerator(0, CPUAcceleratorMode.Sequential));
+        return create(context, context.CreateCPUAccelerator(0, CPUAcceleratorMode.Sequential));
     }
+
+    /// <summary>"cuda NVIDIA H200" or "opencl …": the backend as the accelerator settings spell it, then the device ILGPU reports.</summary>
+    internal static string GpuName(Accelerator device) =>
+        $"{(device.AcceleratorType == AcceleratorType.Cuda ? ProcessingAccelerator.Cuda : ProcessingAccelerator.OpenCL)} {device.Name}";
 
     public void Dispose()
     {

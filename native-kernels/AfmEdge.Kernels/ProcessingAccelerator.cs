@@ -59,10 +59,6 @@ public static class ProcessingAccelerator
         }
     }
 
-    // "cuda NVIDIA Orin": the backend as the setting spells it, then the device ILGPU reports.
-    private static AcceleratorGridDevice Wrap(KernelAccelerator accelerator)
-    {
-        var backend = accelerator.Accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.Cuda ? Cuda : OpenCL;
-        return new AcceleratorGridDevice(accelerator, $"{backend} {accelerator.Accelerator.Name}");
-    }
+    private static AcceleratorGridDevice Wrap(KernelAccelerator accelerator) =>
+        new(accelerator, KernelAccelerator.GpuName(accelerator.Accelerator));
 }

@@ -81,8 +81,8 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             conditioning.PrepareInput(c, inputs[c], missing);
         }
 
-        // Every sample of every result array is written below, so none is zeroed first: a frame's four 1 MB results cost
-        // the enhancement stage a quarter of its time when the allocator cleared them.
+        // Every sample of every result array is written below, so none is zeroed first: clearing a frame's four 1 MB results
+        // took about an eighth of the enhancement stage's processor time (profiled at 256² with fusion4).
         var outputs = new float[network.OutputChannels.Count][];
         for (var o = 0; o < outputs.Length; o++)
         {

@@ -158,7 +158,8 @@ public sealed class TiledEnhancer
 
         // A tile that is the whole frame (a frame no larger than a tile) needs no copy of a single plane: the engine reads or
         // writes the frame's own array, which holds exactly what the tile buffer would have.
-        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && tileWidth == width && tileHeight == height && inputFirstRow == 0 && outputFirstRow == 0;
+        // (A core that is the whole frame makes the halo tile the whole frame too.)
+        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && inputFirstRow == 0 && outputFirstRow == 0;
         var directInput = wholeFrame && inputs.Count == 1 && inputs[0].Length == plane;
         var directOutput = wholeFrame && outputs.Count == 1 && outputs[0].Length == outputPlane;
         if (!directInput)
