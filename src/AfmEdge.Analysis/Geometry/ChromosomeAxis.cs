@@ -252,47 +252,119 @@ internal sealed class ChromosomeAxis
     public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels)
     {
         // Nearest axis sample: a coarse scan every few samples, then a fine search around the best.
+        // The coarse scan runs tile by tile over only the coarse samples that can be nearest somewhere in the tile: those
+        // whose nearest point of the tile is no farther than the farthest point of the tile from the best-placed sample.
+        // Every sample that reaches the least distance of a pixel is among them and they are scanned in the same order,
+        // so the first nearest (and every double) is the full scan's.
         const int Coarse = 8;
-        for (var y = box.Y0; y <= box.Y1; y++)
+        const int Tile = 8;
+        var n = _ax.Length;
+        var candidates = Statistics.AnalysisPool<int>.Shared.Rent(Math.Max(1, (n + Coarse - 1) / Coarse));
+        try
         {
-            var py = y + 0.5;
-            for (var x = box.X0; x <= box.X1; x++)
+            for (var ty0 = box.Y0; ty0 <= box.Y1; ty0 += Tile)
             {
-                var i = (y * _width) + x;
-                if (_instances[i] != _id)
+                var ty1 = Math.Min(box.Y1, ty0 + Tile - 1);
+                for (var tx0 = box.X0; tx0 <= box.X1; tx0 += Tile)
                 {
-                    continue;
-                }
-
-                var px = x + 0.5;
-                var bestK = 0;
-                var bestD = double.PositiveInfinity;
-                for (var k = 0; k < _ax.Length; k += Coarse)
-                {
-                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                    if (d < bestD)
+                    var tx1 = Math.Min(box.X1, tx0 + Tile - 1);
+                    if (!AnyOf(tx0, ty0, tx1, ty1))
                     {
-                        bestD = d;
-                        bestK = k;
+                        continue;
+                    }
+
+                    // Pixel centres span [x0 + 0.5, x1 + 0.5] × [y0 + 0.5, y1 + 0.5]; differences round monotonically, so
+                    // these bounds hold for the rounded distances of every pixel too.
+                    double left = tx0 + 0.5, right = tx1 + 0.5, top = ty0 + 0.5, bottom = ty1 + 0.5;
+                    var bound = double.PositiveInfinity;
+                    for (var k = 0; k < n; k += Coarse)
+                    {
+                        double ax = _ax[k], ay = _ay[k];
+                        var fx = Math.Max(Math.Abs(ax - left), Math.Abs(ax - right));
+                        var fy = Math.Max(Math.Abs(ay - top), Math.Abs(ay - bottom));
+                        var far = Sq(fx) + Sq(fy);
+
+                        // (A sample with a NaN coordinate is never nearest: it bounds nothing.)
+                        if (far < bound)
+                        {
+                            bound = far;
+                        }
+                    }
+
+                    var found = 0;
+                    for (var k = 0; k < n; k += Coarse)
+                    {
+                        double ax = _ax[k], ay = _ay[k];
+                        var nx = Math.Max(0, Math.Max(left - ax, ax - right));
+                        var ny = Math.Max(0, Math.Max(top - ay, ay - bottom));
+                        if (Sq(nx) + Sq(ny) <= bound)
+                        {
+                            candidates[found++] = k;
+                        }
+                    }
+
+                    for (var y = ty0; y <= ty1; y++)
+                    {
+                        var py = y + 0.5;
+                        for (var x = tx0; x <= tx1; x++)
+                        {
+                            var i = (y * _width) + x;
+                            if (_instances[i] != _id)
+                            {
+                                continue;
+                            }
+
+                            var px = x + 0.5;
+                            var bestK = 0;
+                            var bestD = double.PositiveInfinity;
+                            for (var c = 0; c < found; c++)
+                            {
+                                var k = candidates[c];
+                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                                if (d < bestD)
+                                {
+                                    bestD = d;
+                                    bestK = k;
+                                }
+                            }
+
+                            var from = Math.Max(0, bestK - Coarse);
+                            var to = Math.Min(n - 1, bestK + Coarse);
+                            for (var k = from; k <= to; k++)
+                            {
+                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                                if (d < bestD)
+                                {
+                                    bestD = d;
+                                    bestK = k;
+                                }
+                            }
+
+                            var s = _as[bestK] - _centromereArc;
+                            labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+                        }
                     }
                 }
-
-                var from = Math.Max(0, bestK - Coarse);
-                var to = Math.Min(_ax.Length - 1, bestK + Coarse);
-                for (var k = from; k <= to; k++)
-                {
-                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                    if (d < bestD)
-                    {
-                        bestD = d;
-                        bestK = k;
-                    }
-                }
-
-                var s = _as[bestK] - _centromereArc;
-                labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
             }
         }
+        finally
+        {
+            Statistics.AnalysisPool<int>.Shared.Return(candidates);
+        }
+    }
+
+    /// <summary>Whether a pixel of this chromosome lies in the rectangle.</summary>
+    private bool AnyOf(int x0, int y0, int x1, int y1)
+    {
+        for (var y = y0; y <= y1; y++)
+        {
+            if (_instances.AsSpan((y * _width) + x0, x1 - x0 + 1).Contains(_id))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static double Sq(double v) => v * v;
@@ -603,13 +675,22 @@ internal sealed class ChromosomeAxis
         var n = values.Length;
         var result = new double[n];
         var radius = (int)Math.Ceiling(3 * sigma);
+
+        // The weights, once (the same expression per offset as every sample used to evaluate: the same doubles).
+        var reach = Math.Min(radius, Math.Max(0, (n - 1) / 2));
+        Span<double> kernel = reach < 256 ? stackalloc double[(2 * reach) + 1] : new double[(2 * reach) + 1];
+        for (var k = -reach; k <= reach; k++)
+        {
+            kernel[k + reach] = Math.Exp(-0.5 * k * k / (sigma * sigma));
+        }
+
         for (var i = 0; i < n; i++)
         {
             var r = Math.Min(radius, Math.Min(i, n - 1 - i));
             double sum = 0, weight = 0;
             for (var k = -r; k <= r; k++)
             {
-                var w = Math.Exp(-0.5 * k * k / (sigma * sigma));
+                var w = kernel[k + reach];
                 sum += w * values[i + k];
                 weight += w;
             }

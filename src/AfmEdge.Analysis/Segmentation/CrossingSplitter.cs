@@ -543,9 +543,34 @@ internal static class CrossingSplitter
         private void Add(Branch branch)
         {
             _branches.Add(branch);
+            Count(branch, 1);
         }
 
-        private int Degree(int node) => _branches.Count(b => b.A == node) + _branches.Count(b => b.B == node);
+        private void Remove(Branch branch)
+        {
+            if (_branches.Remove(branch))
+            {
+                Count(branch, -1);
+            }
+        }
+
+        /// <summary>Branch ends at each node (a loop counts twice), kept as branches come and go: pruning asks for them per branch.</summary>
+        private readonly List<int> _degree = [];
+
+        private void Count(Branch branch, int change)
+        {
+            foreach (var node in (ReadOnlySpan<int>)[branch.A, branch.B])
+            {
+                while (_degree.Count <= node)
+                {
+                    _degree.Add(0);
+                }
+
+                _degree[node] += change;
+            }
+        }
+
+        private int Degree(int node) => node < _degree.Count ? _degree[node] : 0;
 
         /// <summary>Drops short spurs, joins junctions nearer than <paramref name="merge"/> and dissolves nodes left with two branches.</summary>
         public void Prune(double spur, double merge, float[] distance, Func<int, double> heightAt)
@@ -562,7 +587,7 @@ internal static class CrossingSplitter
                     var (da, db) = (Degree(b.A), Degree(b.B));
                     if (b.A != b.B && ((da == 1 && db >= 3) || (db == 1 && da >= 3)) && b.Length < spur + Root(b, da == 1 ? b.B : b.A, distance))
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         changed = true;
                     }
                 }
@@ -572,7 +597,7 @@ internal static class CrossingSplitter
                 {
                     if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3 && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         Merge(b.A, b.B, b.Pixels);
                         changed = true;
                         break;
@@ -584,7 +609,7 @@ internal static class CrossingSplitter
                 {
                     if (b.A == b.B && b.Length < 2 * merge)
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         _nodes[b.A].Pixels.AddRange(b.Pixels);
                         changed = true;
                     }
@@ -596,14 +621,14 @@ internal static class CrossingSplitter
                     if (node.Alive && Degree(node.Index) == 2 && _branches.FirstOrDefault(b => b.A == node.Index || b.B == node.Index) is { } first
                         && _branches.LastOrDefault(b => b.A == node.Index || b.B == node.Index) is { } second && first != second)
                     {
-                        _branches.Remove(first);
-                        _branches.Remove(second);
+                        Remove(first);
+                        Remove(second);
                         var into = first.Towards(node.Index);
                         var from = second.From(node.Index);
                         var pixels = new List<int>(into.Pixels);
                         pixels.AddRange(OrderedBetween(node.Pixels, into.Pixels.Count > 0 ? into.Pixels[^1] : -1));
                         pixels.AddRange(from.Pixels);
-                        _branches.Add(new Branch(into.A, from.B, pixels));
+                        Add(new Branch(into.A, from.B, pixels));
                         node.Alive = false;
                         changed = true;
                     }
@@ -692,7 +717,9 @@ internal static class CrossingSplitter
                 var b = _branches[i];
                 if (b.A == gone || b.B == gone)
                 {
+                    Count(b, -1);
                     _branches[i] = new Branch(b.A == gone ? keep : b.A, b.B == gone ? keep : b.B, b.Pixels);
+                    Count(_branches[i], 1);
                 }
             }
         }

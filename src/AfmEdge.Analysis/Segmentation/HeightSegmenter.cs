@@ -39,7 +39,8 @@ public static class HeightSegmenter
         }
 
         var n = height.Length;
-        var leveled = new float[n];
+        // Every element is written by the copy: no need to clear it first.
+        var leveled = GC.AllocateUninitializedArray<float>(n);
         height.CopyTo(leveled);
         var finite = 0;
         foreach (var v in leveled)
@@ -478,19 +479,33 @@ public static class HeightSegmenter
     /// </summary>
     internal static int NeighbourRoots(Span<int> parent, int p, int width, int rows, Span<int> roots)
     {
-        int x = p % width, y = p / width, found = 0;
+        // One division (the remainder from it), and the roots compared in a plain loop: at most seven, mostly one.
+        int y = p / width, x = p - (y * width), found = 0;
         for (var dy = -1; dy <= 1; dy++)
         {
+            var yy = y + dy;
+            if ((uint)yy >= (uint)rows)
+            {
+                continue;
+            }
+
             for (var dx = -1; dx <= 1; dx++)
             {
-                int xx = x + dx, yy = y + dy;
-                if ((dx | dy) == 0 || (uint)xx >= (uint)width || (uint)yy >= (uint)rows || parent[(yy * width) + xx] < 0)
+                var xx = x + dx;
+                var q = (yy * width) + xx;
+                if ((dx | dy) == 0 || (uint)xx >= (uint)width || parent[q] < 0)
                 {
                     continue;
                 }
 
-                var r = Find(parent, (yy * width) + xx);
-                if (roots[..found].IndexOf(r) < 0)
+                var r = Find(parent, q);
+                var known = false;
+                for (var j = 0; j < found; j++)
+                {
+                    known |= roots[j] == r;
+                }
+
+                if (!known)
                 {
                     roots[found++] = r;
                 }
@@ -595,28 +610,52 @@ public static class HeightSegmenter
             return 0;
         }
 
+        // Every pass runs over the rectangle holding every object (raster order within it is the image's): the rest is substrate.
         var area = new int[count + 1];
         var peaks = new float[count + 1];
-        for (var i = 0; i < instances.Length; i++)
+        int x0 = width, y0 = rows, x1 = -1, y1 = -1;
+        for (var y = 0; y < rows; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            var row = instances.AsSpan(y * width, width);
+            var first = row.IndexOfAnyExcept(0);
+            if (first < 0)
             {
-                area[id]++;
-                peaks[id] = Math.Max(peaks[id], height[i]);
+                continue;
             }
+
+            var last = row.LastIndexOfAnyExcept(0);
+            (x0, x1) = (Math.Min(x0, first), Math.Max(x1, last));
+            y0 = Math.Min(y0, y);
+            y1 = y;
+            for (var x = first; x <= last; x++)
+            {
+                var id = row[x];
+                if (id > 0)
+                {
+                    area[id]++;
+                    peaks[id] = Math.Max(peaks[id], height[(y * width) + x]);
+                }
+            }
+        }
+
+        if (x1 < 0)
+        {
+            return 0;
         }
 
         // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
         var distance = AnalysisPool<float>.Shared.Rent(instances.Length);
-        ChamferDistance(instances, width, rows, distance);
+        ChamferDistance(instances, width, (x0, y0, x1, y1), distance);
         var radius = new float[count + 1];
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                radius[id] = Math.Max(radius[id], distance[i]);
+                var id = instances[i];
+                if (id > 0)
+                {
+                    radius[id] = Math.Max(radius[id], distance[i]);
+                }
             }
         }
 
@@ -626,34 +665,40 @@ public static class HeightSegmenter
         var pixelSize = Math.Sqrt(pixelArea);
         var map = new int[count + 1];
         var rejected = 0;
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id == 0 || map[id] != 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                continue;
-            }
+                var id = instances[i];
+                if (id == 0 || map[id] != 0)
+                {
+                    continue;
+                }
 
-            var objectWidth = 2 * radius[id] * pixelSize;
-            var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
-                     && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
-            if (ok)
-            {
-                map[id] = ++kept;
-            }
-            else
-            {
-                map[id] = -1;
-                rejected++;
+                var objectWidth = 2 * radius[id] * pixelSize;
+                var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
+                         && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
+                if (ok)
+                {
+                    map[id] = ++kept;
+                }
+                else
+                {
+                    map[id] = -1;
+                    rejected++;
+                }
             }
         }
 
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                instances[i] = Math.Max(map[id], 0);
+                var id = instances[i];
+                if (id > 0)
+                {
+                    instances[i] = Math.Max(map[id], 0);
+                }
             }
         }
 
@@ -669,19 +714,35 @@ public static class HeightSegmenter
     }
 
     /// <summary>The same into <paramref name="d"/> (at least as long as the image).</summary>
-    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d)
+    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d) =>
+        ChamferDistance(instances, width, (0, 0, width - 1, rows - 1), d);
+
+    /// <summary>
+    /// The same over the rectangle <paramref name="region"/> of the image only (<paramref name="d"/> indexed as the
+    /// image; nothing outside the rectangle is written): outside it counts as outside the image, so the distances are
+    /// the whole image's when every pixel around the rectangle is background.
+    /// </summary>
+    internal static void ChamferDistance(int[] instances, int width, (int X0, int Y0, int X1, int Y1) region, Span<float> d)
     {
+        // Each pixel takes the least of its own value and its four causal neighbours' values plus a step (a step alone
+        // from outside the image or from another object): a minimum, which no order of taking it changes.
         const float Orthogonal = 1f, Diagonal = 1.4142135f;
-        for (var i = 0; i < instances.Length; i++)
+        var (x0, y0, x1, y1) = region;
+        for (var y = y0; y <= y1; y++)
         {
-            d[i] = instances[i] == 0 ? 0 : float.MaxValue;
+            var row = y * width;
+            for (var x = x0; x <= x1; x++)
+            {
+                d[row + x] = instances[row + x] == 0 ? 0 : float.MaxValue;
+            }
         }
 
-        for (var y = 0; y < rows; y++)
+        for (var y = y0; y <= y1; y++)
         {
-            for (var x = 0; x < width; x++)
+            var row = y * width;
+            for (var x = x0; x <= x1; x++)
             {
-                var i = (y * width) + x;
+                var i = row + x;
                 if (d[i] == 0)
                 {
                     continue;
@@ -689,19 +750,31 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y - 1, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y - 1, Diagonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y - 1, Diagonal));
+                var left = x > x0;
+                var right = x < x1;
+                best = Math.Min(best, left && instances[i - 1] == id ? d[i - 1] + Orthogonal : Orthogonal);
+                if (y > y0)
+                {
+                    var up = i - width;
+                    best = Math.Min(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
+                    best = Math.Min(best, left && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
+                    best = Math.Min(best, right && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
+                }
+                else
+                {
+                    best = Math.Min(best, Orthogonal);
+                }
+
                 d[i] = best;
             }
         }
 
-        for (var y = rows - 1; y >= 0; y--)
+        for (var y = y1; y >= y0; y--)
         {
-            for (var x = width - 1; x >= 0; x--)
+            var row = y * width;
+            for (var x = x1; x >= x0; x--)
             {
-                var i = (y * width) + x;
+                var i = row + x;
                 if (d[i] == 0)
                 {
                     continue;
@@ -709,17 +782,23 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y + 1, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y + 1, Diagonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y + 1, Diagonal));
+                var left = x > x0;
+                var right = x < x1;
+                best = Math.Min(best, right && instances[i + 1] == id ? d[i + 1] + Orthogonal : Orthogonal);
+                if (y < y1)
+                {
+                    var down = i + width;
+                    best = Math.Min(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
+                    best = Math.Min(best, right && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
+                    best = Math.Min(best, left && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
+                }
+                else
+                {
+                    best = Math.Min(best, Orthogonal);
+                }
+
                 d[i] = best;
             }
         }
     }
-
-    private static float Neighbour(int[] instances, Span<float> d, int width, int rows, int id, int xx, int yy, float step) =>
-        (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-        : instances[(yy * width) + xx] != id ? step
-        : d[(yy * width) + xx] + step;
 }
