@@ -100,7 +100,7 @@ public sealed class ChromosomeAnalyzer
                     }
 
                     added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask);
                 }
 
                 if (added > 0)

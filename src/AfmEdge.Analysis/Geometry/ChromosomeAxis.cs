@@ -39,6 +39,12 @@ internal sealed class ChromosomeAxis
         _stacked = stacked;
     }
 
+    /// <summary>
+    /// The object's skeleton from <see cref="Measure"/>: its bounding box with a one-pixel margin, 1 on the skeleton
+    /// (null when the axis came from a crossing). A splitter that thins the same pixels may take it instead.
+    /// </summary>
+    public byte[]? ThinnedMask { get; private set; }
+
     /// <summary>This measured axis for the same pixels under another id (the objects are numbered anew after a split).</summary>
     public ChromosomeAxis Renumbered(int[] instances, int id) => new(instances, _width, _rows, id, _crossingAxis, _stacked)
     {
@@ -389,12 +395,10 @@ internal sealed class ChromosomeAxis
 
         Skeleton.Thin(mask, w, h);
         var path = Skeleton.LongestPath(mask, w, h);
-        foreach (var p in path)
-        {
-            mask[p] = 0;
-        }
 
-        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h));
+        // The branches are what is left without the path; the skeleton itself is kept whole for the crossing splitter.
+        ThinnedMask = mask;
+        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h, path));
     }
 
     private float MaxRadius((int X0, int Y0, int X1, int Y1) box)

@@ -220,11 +220,18 @@ internal static class Skeleton
         return table;
     }
 
-    /// <summary>Pixel count of the largest 8-connected component of the mask.</summary>
-    public static int LargestComponent(byte[] mask, int width, int rows)
+    /// <summary>Pixel count of the largest 8-connected component of the mask without the pixels <paramref name="excluded"/> (as if they were background).</summary>
+    public static int LargestComponent(byte[] mask, int width, int rows, List<int> excluded)
     {
         var seen = AnalysisPool<bool>.Shared.Rent(mask.Length);
         seen.AsSpan(0, mask.Length).Clear();
+
+        // Seen already: never a start, never joined.
+        foreach (var p in excluded)
+        {
+            seen[p] = true;
+        }
+
         try
         {
             return LargestComponent(mask, width, rows, seen);

@@ -44,14 +44,20 @@ internal static class CrossingSplitter
     /// (pixel coordinates, pixel i spanning [i, i+1)), and <paramref name="stacked"/> is set where two of them lie on each
     /// other. Returns the number of new ids used (0: not split).
     /// </summary>
+    /// <param name="skeleton">
+    /// The object's skeleton on the same local grid when already thinned (<see cref="ChromosomeAxis.ThinnedMask"/>),
+    /// used up here; null: thinned here.
+    /// </param>
     public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
-        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked)
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked,
+        byte[]? skeleton = null)
     {
         // Local grid with a one-pixel margin, so thinning and the distance transform never touch its edge.
         int w = box.X1 - box.X0 + 3, h = box.Y1 - box.Y0 + 3;
         var local = new int[w * h];
-        var mask = new byte[w * h];
-        var area = 0;
+        var mask = skeleton is { Length: var length } && length == w * h ? skeleton : null;
+        var thin = mask is null;
+        mask ??= new byte[w * h];
         for (var y = box.Y0; y <= box.Y1; y++)
         {
             for (var x = box.X0; x <= box.X1; x++)
@@ -60,14 +66,19 @@ internal static class CrossingSplitter
                 {
                     var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
                     local[i] = 1;
-                    mask[i] = 1;
-                    area++;
+                    if (thin)
+                    {
+                        mask[i] = 1;
+                    }
                 }
             }
         }
 
         var distance = HeightSegmenter.ChamferDistance(local, w, h);
-        Skeleton.Thin(mask, w, h);
+        if (thin)
+        {
+            Skeleton.Thin(mask, w, h);
+        }
 
         var graph = SkeletonGraph.Build(mask, w, h);
         var radius = RadiusOf(graph, distance);
