@@ -87,7 +87,7 @@ public sealed class ChromosomeAnalyzer
             if (measurements[k].IsCluster)
             {
                 var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece);
+                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece, axes[k].BoxDistances);
                 if (added == 0)
                 {
                     // Not side by side: chromosomes lying across each other.
@@ -100,9 +100,10 @@ public sealed class ChromosomeAnalyzer
                     }
 
                     added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask);
+                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask, axes[k].BoxDistances);
                 }
 
+                axes[k].ReleaseDistances();
                 if (added > 0)
                 {
                     split ??= [];
@@ -236,9 +237,14 @@ public sealed class ChromosomeAnalyzer
                 continue;
             }
 
+            // The first measurement keeps a cluster's distance transform for the splitters (which take the same one).
             var crossing = crossings is not null && crossings.TryGetValue(k + 1, out var axis) ? axis : null;
             axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1, crossing, crossing is null ? null : stacked);
-            measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);
+            measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1], keepDistances: pieces is null);
+            if (!measurements[k].IsCluster)
+            {
+                axes[k].ReleaseDistances();
+            }
         }
         return (axes, measurements, boxes);
     }

@@ -64,13 +64,17 @@ internal sealed class ChromosomeAxis
     /// Whether the object is a piece split off a touching neighbour: its cut end's corners thin into skeleton spurs
     /// up to about a width long, so only a longer branch (another chromosome lying against it) makes it a cluster.
     /// </param>
+    /// <param name="keepDistances">
+    /// Whether to keep the object's chamfer distances over the box (<see cref="BoxDistances"/>, rented: give them back
+    /// with <see cref="ReleaseDistances"/>) for a splitter that needs the same.
+    /// </param>
     public ChromosomeMeasurement Measure(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options,
-        bool split = false)
+        bool split = false, bool keepDistances = false)
     {
         var pixelSize = Math.Sqrt(pixelX * pixelY);
         // One lying under another is seen in two pieces: its axis comes from the split, through the crossing.
         var (path, branch) = _crossingAxis is null ? SkeletonPath(box) : ([.. _crossingAxis], 0);
-        var radius = MaxRadius(box);
+        var radius = MaxRadius(box, keepDistances);
         BuildAxis(path, radius);
 
         // Profiles every pixel of arc length.
@@ -401,7 +405,23 @@ internal sealed class ChromosomeAxis
         return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h, path));
     }
 
-    private float MaxRadius((int X0, int Y0, int X1, int Y1) box)
+    /// <summary>
+    /// The object's chamfer distances over its box (row-major, the box's width; longer than the box, rented) when
+    /// <see cref="Measure"/> was asked to keep them, else null.
+    /// </summary>
+    public float[]? BoxDistances { get; private set; }
+
+    /// <summary>Gives the kept distances back to the pool.</summary>
+    public void ReleaseDistances()
+    {
+        if (BoxDistances is not null)
+        {
+            Statistics.AnalysisPool<float>.Shared.Return(BoxDistances);
+            BoxDistances = null;
+        }
+    }
+
+    private float MaxRadius((int X0, int Y0, int X1, int Y1) box, bool keep)
     {
         // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
         var w = box.X1 - box.X0 + 1;
@@ -431,7 +451,15 @@ internal sealed class ChromosomeAxis
         finally
         {
             Statistics.AnalysisPool<int>.Shared.Return(local);
-            Statistics.AnalysisPool<float>.Shared.Return(d);
+            if (keep)
+            {
+                ReleaseDistances();
+                BoxDistances = d;
+            }
+            else
+            {
+                Statistics.AnalysisPool<float>.Shared.Return(d);
+            }
         }
     }
 

@@ -457,20 +457,26 @@ public static class HeightSegmenter
             }
         }
 
-        var ids = new Dictionary<int, int>();
+        // Ids in the order each basin is first met, as before; the table of roots is the peak table, done with (ids are
+        // small integers, exact as floats), marked unnumbered first.
+        foreach (var p in order)
+        {
+            peak[Find(parent, p)] = 0;
+        }
+
+        var count = 0;
         foreach (var p in order)
         {
             var r = Find(parent, p);
-            if (!ids.TryGetValue(r, out var id))
+            if (peak[r] == 0)
             {
-                id = ids.Count + 1;
-                ids.Add(r, id);
+                peak[r] = ++count;
             }
 
-            instances[p] = id;
+            instances[p] = (int)peak[r];
         }
 
-        return ids.Count;
+        return count;
     }
 
     /// <summary>
@@ -544,14 +550,32 @@ public static class HeightSegmenter
         var n = instances.Length;
         var steps = AnalysisPool<byte>.Shared.Rent(n);
         var queue = AnalysisPool<int>.Shared.Rent(n);
-        Array.Clear(steps, 0, n);
-        int head = 0, tail = 0;
-        for (var i = 0; i < n; i++)
+
+        // Only the rectangle holding every object is read (a step off it is never taken: no object pixel lies there) and
+        // cleared; seeds are taken in raster order as over the whole image.
+        int x0 = width, y0 = rows, x1 = -1, y1 = -1;
+        for (var y = 0; y < rows; y++)
         {
-            if (instances[i] > 0 && height[i] >= core)
+            var row = instances.AsSpan(y * width, width);
+            var first = row.IndexOfAnyExcept(0);
+            if (first >= 0)
             {
-                steps[i] = 1;
-                queue[tail++] = i;
+                (x0, x1, y1) = (Math.Min(x0, first), Math.Max(x1, row.LastIndexOfAnyExcept(0)), y);
+                y0 = Math.Min(y0, y);
+            }
+        }
+
+        int head = 0, tail = 0;
+        for (var y = y0; y <= y1; y++)
+        {
+            steps.AsSpan((y * width) + x0, x1 - x0 + 1).Clear();
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
+            {
+                if (instances[i] > 0 && height[i] >= core)
+                {
+                    steps[i] = 1;
+                    queue[tail++] = i;
+                }
             }
         }
 
@@ -579,7 +603,7 @@ public static class HeightSegmenter
                 {
                     var xx = x + dx;
                     var q = (yy * width) + xx;
-                    if ((uint)xx < (uint)width && steps[q] == 0 && instances[q] == id)
+                    if ((uint)xx < (uint)width && instances[q] == id && steps[q] == 0)
                     {
                         steps[q] = (byte)next;
                         queue[tail++] = q;
@@ -588,11 +612,14 @@ public static class HeightSegmenter
             }
         }
 
-        for (var i = 0; i < n; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            if (steps[i] == 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                instances[i] = 0;
+                if (steps[i] == 0)
+                {
+                    instances[i] = 0;
+                }
             }
         }
 

@@ -34,10 +34,11 @@ internal static class TouchingSplitter
     /// chromosome: the first piece keeps <paramref name="id"/>, the others get <paramref name="nextId"/>, nextId + 1, ….
     /// Returns the number of new ids used (0: not split). <paramref name="wholeIsCluster"/>: the whole object measures as a
     /// cluster even as a piece (<see cref="ChromosomeMeasurement.IsClusterAsPiece"/>), so a union of all its basins is
-    /// not measured again.
+    /// not measured again. <paramref name="boxDistances"/>: the object's chamfer distances over <paramref name="box"/> when
+    /// already taken (<see cref="ChromosomeAxis.BoxDistances"/>).
     /// </summary>
     public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
-        double pixelX, double pixelY, AnalysisOptions options, int nextId, bool wholeIsCluster = false)
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, bool wholeIsCluster = false, float[]? boxDistances = null)
     {
         int bw = box.X1 - box.X0 + 1, bh = box.Y1 - box.Y0 + 1, m = bw * bh;
         var ints = ArrayPool<int>.Shared;
@@ -58,7 +59,16 @@ internal static class TouchingSplitter
                 }
             }
 
-            HeightSegmenter.ChamferDistance(local, bw, bh, distance);
+            // The object's distances over its box, when its measurement kept them (the same transform of the same mask).
+            if (boxDistances is not null)
+            {
+                boxDistances.AsSpan(0, m).CopyTo(distance);
+            }
+            else
+            {
+                HeightSegmenter.ChamferDistance(local, bw, bh, distance);
+            }
+
             var cap = (float)Math.Max(1.0, options.SplitNeckRadius / Math.Sqrt(pixelX * pixelY));
             var count = 0;
             for (var y = 0; y < bh; y++)
