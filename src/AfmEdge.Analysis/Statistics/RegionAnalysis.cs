@@ -30,9 +30,6 @@ internal static class RegionAnalysis
 
     private const int RegionCount = 4;
 
-    // Per block and channel: n, Σx, Σy, Σxx, Σyy, Σxy for values, then the same six for ranks.
-    private const int Moments = 12;
-
     // Resamples per parallel work item of the bootstrap.
     private const int ResampleChunk = 64;
 
@@ -149,6 +146,18 @@ internal static class RegionAnalysis
                     }
                 }
             });
+
+            // The regions' tables, laid out now that it is known which channels share the height side.
+            Span<bool> sharing = stackalloc bool[channels.Count];
+            for (var r = 0; r < RegionCount; r++)
+            {
+                for (var c = 0; c < channels.Count; c++)
+                {
+                    sharing[c] = shareHeightSide && frames[r].Height is not null && sorted[(r * channelCount) + c + 1].PairValuesComplete;
+                }
+
+                frames[r].LayOut(sharing);
+            }
 
             clock = times.Lap("statistics: sort, rank, describe", clock);
 
@@ -415,7 +424,7 @@ internal static class RegionAnalysis
             var rankScale = 1.0 / n;
             var table = frame.Table;
             var stride = frame.Stride;
-            var column = channelIndex * Moments;
+            var column = frame.Columns[channelIndex];
             double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
 
             // The rank-binned joint histogram behind the mutual information, filled in the same pass.
@@ -521,7 +530,7 @@ internal static class RegionAnalysis
         var rankScale = 1.0 / n;
         var table = frame.Table;
         var stride = frame.Stride;
-        var column = channelIndex * Moments;
+        var column = frame.Columns[channelIndex];
         double pxy = 0, pyy = 0, rxy = 0, ryy = 0;
         var bins = options.MutualInformationBins;
         var binScale = (double)bins / n;
@@ -551,21 +560,14 @@ internal static class RegionAnalysis
                 qab += ra * rb;
             }
 
-            var count = q - start;
-            var sums = side.RunSums.AsSpan(run * 4, 4);
+            // The height's columns (n, Σa, Σa², Σr, Σr²) are the region's, filled once from the height side.
             var o = (side.RunBlock[run] * stride) + column;
-            table[o] += count;
-            table[o + 1] += sums[0];
-            table[o + 2] += sb;
-            table[o + 3] += sums[1];
-            table[o + 4] += sbb;
-            table[o + 5] += sab;
-            table[o + 6] += count;
-            table[o + 7] += sums[2];
-            table[o + 8] += qb;
-            table[o + 9] += sums[3];
-            table[o + 10] += qbb;
-            table[o + 11] += qab;
+            table[o] += sb;
+            table[o + 1] += sbb;
+            table[o + 2] += sab;
+            table[o + 3] += qb;
+            table[o + 4] += qbb;
+            table[o + 5] += qab;
             pxy += sab;
             pyy += sbb;
             rxy += qab;
@@ -667,8 +669,18 @@ internal static class RegionAnalysis
                         var slot = (item.Region * channels) + c;
                         if (draws[slot] is { } pearsonDraws)
                         {
-                            pearsonDraws[b] = FromSums(acc.Slice(c * Moments, 6));
-                            spearmanDraws[slot]![b] = FromSums(acc.Slice((c * Moments) + 6, 6));
+                            var column = frame.Columns[c];
+                            if (frame.SharedColumns[c])
+                            {
+                                // n, Σa, Σa², Σr, Σr² from the region's height columns; Σb, Σb², Σab, Σs, Σs², Σrs its own.
+                                pearsonDraws[b] = FromSums(acc[0], acc[1], acc[column], acc[2], acc[column + 1], acc[column + 2]);
+                                spearmanDraws[slot]![b] = FromSums(acc[0], acc[3], acc[column + 3], acc[4], acc[column + 4], acc[column + 5]);
+                            }
+                            else
+                            {
+                                pearsonDraws[b] = FromSums(acc[column], acc[column + 1], acc[column + 2], acc[column + 3], acc[column + 4], acc[column + 5]);
+                                spearmanDraws[slot]![b] = FromSums(acc[column + 6], acc[column + 7], acc[column + 8], acc[column + 9], acc[column + 10], acc[column + 11]);
+                            }
                         }
                     }
                 }
@@ -698,7 +710,7 @@ internal static class RegionAnalysis
     /// <summary>
     /// <paramref name="acc"/> = the sum of the table rows starting at <paramref name="offsets"/>, added in that order (so
     /// every column is the same sum, to the last bit, as adding the rows one after the other). Columns go 32 at a time
-    /// in four 512-bit registers, all drawn rows through them, rather than each row into a running sum in memory, whose
+    /// in four 512-bit registers (the last up to 24 in as many as they need), all drawn rows through them, rather than each row into a running sum in memory, whose
     /// every addition would wait on the store of the one before.
     /// </summary>
     internal static void SumRows(ReadOnlySpan<double> table, ReadOnlySpan<int> offsets, Span<double> acc)
@@ -728,15 +740,58 @@ internal static class RegionAnalysis
                 a3.StoreUnsafe(ref a, (nuint)(column + (3 * lanes)));
             }
 
-            for (; column + lanes <= acc.Length; column += lanes)
+            // The rest (up to three vectors) in one sweep of the drawn rows too.
+            switch ((acc.Length - column) / lanes)
             {
-                Vector512<double> a0 = default;
-                foreach (var o in offsets)
+                case 3:
                 {
-                    a0 += Vector512.LoadUnsafe(ref t, (nuint)(o + column));
+                    Vector512<double> a0 = default, a1 = default, a2 = default;
+                    foreach (var o in offsets)
+                    {
+                        var at = (nuint)(o + column);
+                        a0 += Vector512.LoadUnsafe(ref t, at);
+                        a1 += Vector512.LoadUnsafe(ref t, at + (nuint)lanes);
+                        a2 += Vector512.LoadUnsafe(ref t, at + (nuint)(2 * lanes));
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    a1.StoreUnsafe(ref a, (nuint)(column + lanes));
+                    a2.StoreUnsafe(ref a, (nuint)(column + (2 * lanes)));
+                    column += 3 * lanes;
+                    break;
                 }
 
-                a0.StoreUnsafe(ref a, (nuint)column);
+                case 2:
+                {
+                    Vector512<double> a0 = default, a1 = default;
+                    foreach (var o in offsets)
+                    {
+                        var at = (nuint)(o + column);
+                        a0 += Vector512.LoadUnsafe(ref t, at);
+                        a1 += Vector512.LoadUnsafe(ref t, at + (nuint)lanes);
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    a1.StoreUnsafe(ref a, (nuint)(column + lanes));
+                    column += 2 * lanes;
+                    break;
+                }
+
+                case 1:
+                {
+                    Vector512<double> a0 = default;
+                    foreach (var o in offsets)
+                    {
+                        a0 += Vector512.LoadUnsafe(ref t, (nuint)(o + column));
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    column += lanes;
+                    break;
+                }
+
+                default:
+                    break;
             }
 
             if (column == acc.Length)
@@ -784,12 +839,11 @@ internal static class RegionAnalysis
         }
     }
 
-    private static double FromSums(ReadOnlySpan<double> s)
+    private static double FromSums(double n, double sx, double sy, double sxx, double syy, double sxy)
     {
-        var n = s[0];
-        var cov = s[5] - (s[1] * s[2] / n);
-        var vx = s[3] - (s[1] * s[1] / n);
-        var vy = s[4] - (s[2] * s[2] / n);
+        var cov = sxy - (sx * sy / n);
+        var vx = sxx - (sx * sx / n);
+        var vy = syy - (sy * sy / n);
         return vx > 0 && vy > 0 ? Math.Clamp(cov / Math.Sqrt(vx * vy), -1, 1) : double.NaN;
     }
 

@@ -15,15 +15,15 @@ internal sealed class RegionFrame : IDisposable
     private float[]? _heightRanks;
     private int _pairsRanked;
 
-    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table,
+    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int channels,
         int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
     {
         Members = members;
         Correlated = correlated;
         BlockOf = blockOf;
         Blocks = blocks;
-        Stride = stride;
-        Table = table;
+        Columns = new int[channels];
+        SharedColumns = new bool[channels];
         PairOf = pairOf;
         PairHeight = pairHeight;
         PairBlock = pairBlock;
@@ -41,9 +41,24 @@ internal sealed class RegionFrame : IDisposable
 
     public int Blocks { get; }
 
-    public int Stride { get; }
+    /// <summary>Doubles per block in <see cref="Table"/> (a whole number of vectors); set by <see cref="LayOut"/>.</summary>
+    public int Stride { get; private set; }
 
-    public double[] Table { get; }
+    /// <summary>Per block, <see cref="Stride"/> sums (block-major); rented by <see cref="LayOut"/>.</summary>
+    public double[] Table { get; private set; } = [];
+
+    /// <summary>Per channel but height: the first of its columns in <see cref="Table"/>.</summary>
+    public int[] Columns { get; }
+
+    /// <summary>
+    /// Per channel but height: whether it shares the height columns (<see cref="HeaderColumns"/> at the start of each row:
+    /// n, Σa, Σa², Σr, Σr², summed once from the <see cref="HeightSide"/>) and has six of its own (Σb, Σb², Σab, Σs, Σs², Σrs);
+    /// otherwise all twelve are its own (n, Σa, Σb, Σa², Σb², Σab, then the same for the ranks).
+    /// </summary>
+    public bool[] SharedColumns { get; }
+
+    /// <summary>Columns at the start of every row of the table that channels sharing the height side read.</summary>
+    public const int HeaderColumns = 5;
 
     /// <summary>Per member: its place among the correlated members, or -1.</summary>
     public int[] PairOf { get; }
@@ -184,21 +199,54 @@ internal sealed class RegionFrame : IDisposable
         AnalysisPool<int>.Shared.Return(blockColumn);
         AnalysisPool<int>.Shared.Return(slots);
 
-        // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
+        return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum);
+    }
+
+    /// <summary>
+    /// Lays the table out once it is known which channels share the height side (<paramref name="shared"/>, per channel
+    /// but height): their height columns are the same sums, added in the same order, for every one of them, so they are
+    /// kept once and every bootstrap resample adds fewer columns. Rents and clears the table and, when the height side
+    /// exists, fills the shared height columns.
+    /// </summary>
+    public void LayOut(ReadOnlySpan<bool> shared)
+    {
+        if (shared.Length != Columns.Length)
+        {
+            throw new ArgumentException($"{shared.Length} channels given; the region was made for {Columns.Length}.", nameof(shared));
+        }
+
+        var column = HeaderColumns;
+        for (var c = 0; c < shared.Length; c++)
+        {
+            SharedColumns[c] = shared[c];
+            Columns[c] = column;
+            column += shared[c] ? 6 : 12;
+        }
+
+        // Rows padded to whole vectors so a resample adds a block with vector adds only.
         var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
             ? System.Runtime.Intrinsics.Vector512<double>.Count
             : System.Numerics.Vector<double>.Count;
-        var stride = Math.Max(lanes, ((channels * 12) + lanes - 1) / lanes * lanes);
-        var table = AnalysisPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
-        Array.Clear(table, 0, blocks * stride);
-        return new RegionFrame(members, correlated, blockOf, blocks, stride, table, pairOf, pairHeight, pairBlock, pairs, heightSum);
+        Stride = Math.Max(lanes, (column + lanes - 1) / lanes * lanes);
+        if (Table.Length > 0)
+        {
+            AnalysisPool<double>.Shared.Return(Table);
+        }
+
+        Table = AnalysisPool<double>.Shared.Rent(Math.Max(1, Blocks * Stride));
+        Array.Clear(Table, 0, Blocks * Stride);
+        Height?.AddHeader(Table, Stride);
     }
 
     public void Dispose()
     {
         AnalysisPool<bool>.Shared.Return(Correlated);
         AnalysisPool<int>.Shared.Return(BlockOf);
-        AnalysisPool<double>.Shared.Return(Table);
+        if (Table.Length > 0)
+        {
+            AnalysisPool<double>.Shared.Return(Table);
+        }
+
         AnalysisPool<int>.Shared.Return(PairOf);
         AnalysisPool<double>.Shared.Return(PairHeight);
         AnalysisPool<int>.Shared.Return(PairBlock);
@@ -323,6 +371,26 @@ internal sealed class HeightSide : IDisposable
         return new HeightSide(mx, invX, binOf, runs, runEnd, runBlock, runSums, pxx, rxx);
     }
 
+    /// <summary>
+    /// Adds every run's count and sums into its block's first <see cref="RegionFrame.HeaderColumns"/> columns (n, Σa, Σa², Σr,
+    /// Σr²), run after run: the very additions every channel sharing this side made into its own columns.
+    /// </summary>
+    public void AddHeader(double[] table, int stride)
+    {
+        var start = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var end = RunEnd[run];
+            var o = RunBlock[run] * stride;
+            table[o] += end - start;
+            table[o + 1] += RunSums[4 * run];
+            table[o + 2] += RunSums[(4 * run) + 1];
+            table[o + 3] += RunSums[(4 * run) + 2];
+            table[o + 4] += RunSums[(4 * run) + 3];
+            start = end;
+        }
+    }
+
     public void Dispose()
     {
         AnalysisPool<int>.Shared.Return(Bins);
@@ -411,10 +479,6 @@ internal sealed class SortedChannel : IDisposable
         var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var pairValues = new double[]?[count];
-        Span<int> finitePairs = stackalloc int[count];
-        finitePairs.Clear();
-        Span<double> pairSums = stackalloc double[count];
-        pairSums.Clear();
         try
         {
             Span<int> fill = stackalloc int[count];
@@ -425,44 +489,16 @@ internal sealed class SortedChannel : IDisposable
                 {
                     pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
                 }
-
-                for (var p = 0; p < data.Length; p++)
-                {
-                    var at = place[p];
-                    var r = (int)((uint)at >> PlaceBits);
-                    var v = data[p];
-                    if (r < count && float.IsFinite(v))
-                    {
-                        var pair = at & Uncorrelated;
-                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
-                        if (pair != Uncorrelated)
-                        {
-                            pairValues[r]![pair] = v;
-                            pairSums[r] += v;
-                            finitePairs[r]++;
-                        }
-                    }
-                }
-            }
-            else
-            {
-                for (var p = 0; p < data.Length; p++)
-                {
-                    var at = place[p];
-                    var r = (int)((uint)at >> PlaceBits);
-                    var v = data[p];
-                    if (r < count && float.IsFinite(v))
-                    {
-                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)(at & Uncorrelated);
-                    }
-                }
             }
 
+            Span<double> pairSums = stackalloc double[count];
+            pairSums.Clear();
+            Gather(data, place, count, fill, packed, gatherPairs ? pairValues : null, pairSums);
             for (var r = 0; r < count; r++)
             {
                 var n = fill[r] - start[r];
                 var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
-                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], gatherPairs && finitePairs[r] == pairs[r], pairSums[r]);
+                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], pairSums[r]);
                 pairValues[r] = null;
             }
         }
@@ -481,34 +517,93 @@ internal sealed class SortedChannel : IDisposable
     }
 
     /// <summary>
-    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
-    /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span.
+    /// The pass of <see cref="Split"/> over the frame: each finite value's word into its region's segment (at
+    /// <paramref name="fill"/>[r], advanced) and, with <paramref name="pairValues"/>, each pair's value. Pixels of one region
+    /// come in long runs (rows of background): the run's fill count is kept in a register, not read back from memory at every
+    /// pixel (each increment would wait on the store of the one before).
     /// </summary>
-    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, bool pairValuesComplete, double pairSum)
+    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, double[]?[]? pairValues, Span<double> pairSums)
+    {
+        var current = -1;
+        var at = 0;
+        double sum = 0;
+        double[]? values = null;
+        for (var p = 0; p < data.Length; p++)
+        {
+            var where = place[p];
+            var r = (int)((uint)where >> PlaceBits);
+            var v = data[p];
+            if (r >= count || !float.IsFinite(v))
+            {
+                continue;
+            }
+
+            if (r != current)
+            {
+                if (current >= 0)
+                {
+                    fill[current] = at;
+                    pairSums[current] = sum;
+                }
+
+                current = r;
+                at = fill[r];
+                sum = pairSums[r];
+                values = pairValues?[r];
+            }
+
+            var pair = where & Uncorrelated;
+
+            packed[at++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
+            if (values is not null && pair != Uncorrelated)
+            {
+                values[pair] = v;
+                sum += v;
+            }
+        }
+
+        if (current >= 0)
+        {
+            fill[current] = at;
+            pairSums[current] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
+    /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span. Equal values are
+    /// equal keys, but for −0 and +0 (adjacent keys). With <paramref name="pairValues"/>, the pairs' values are complete
+    /// when every pair was ranked (every one is finite); their sum is then taken in pair order.
+    /// </summary>
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, double pairSum)
     {
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
-        var ranks = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs));
+
+        // One spare slot past the pairs: where uncorrelated members' ranks go, so the walk need not branch on them.
+        var ranks = AnalysisPool<float>.Shared.Rent(pairs + 1);
+        ref var rank0 = ref MemoryMarshal.GetArrayDataReference(ranks);
+        ref var value0 = ref MemoryMarshal.GetArrayDataReference(values);
         double sum = 0;
         var before = 0;
         var k = 0;
         while (k < n)
         {
-            var value = ValueOf(sorted[k]);
-            var pair = (int)((uint)sorted[k] & Uncorrelated);
+            var word = sorted[k];
+            var key = (uint)(word >> 32);
+            var pair = (int)((uint)word & Uncorrelated);
 
             // A value of its own (nearly every one of a measured channel).
-            if (k + 1 == n || ValueOf(sorted[k + 1]) != value)
+            if (k + 1 == n || !SameValue(key, (uint)(sorted[k + 1] >> 32)))
             {
-                values[k] = value;
+                var value = SortKeys.FromSortable(key);
+                Unsafe.Add(ref value0, k) = value;
                 sum += value;
-                if (pair != Uncorrelated)
-                {
-                    // Exact in single precision: an integer below 2²⁴.
-                    ranks[pair] = before + 1;
-                    before++;
-                }
+                var ranked = pair != Uncorrelated ? 1 : 0;
 
+                // Exact in single precision: an integer below 2²⁴.
+                Unsafe.Add(ref rank0, ranked != 0 ? pair : pairs) = before + 1;
+                before += ranked;
                 k++;
                 continue;
             }
@@ -516,7 +611,7 @@ internal sealed class SortedChannel : IDisposable
             // Equal values (−0 and +0 among them: their keys differ).
             var end = k + 1;
             var included = pair != Uncorrelated ? 1 : 0;
-            while (end < n && ValueOf(sorted[end]) == value)
+            while (end < n && SameValue(key, (uint)(sorted[end] >> 32)))
             {
                 included += ((uint)sorted[end] & Uncorrelated) != Uncorrelated ? 1 : 0;
                 end++;
@@ -526,7 +621,7 @@ internal sealed class SortedChannel : IDisposable
             var rank = (float)(before + (0.5 * (included + 1)));
             for (var j = k; j < end; j++)
             {
-                var v = ValueOf(sorted[j]);
+                var v = SortKeys.FromSortable((uint)(sorted[j] >> 32));
                 values[j] = v;
                 sum += v;
                 var p = (int)((uint)sorted[j] & Uncorrelated);
@@ -540,9 +635,12 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
-        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, pairValuesComplete, pairSum);
+        // The pairs' values are all there when all pairs were ranked.
+        var complete = pairValues is not null && before == pairs;
+        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, complete, pairSum);
 
-        static float ValueOf(ulong word) => SortKeys.FromSortable((uint)(word >> 32));
+        // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
+        static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
     }
 
     // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
