@@ -107,54 +107,61 @@ internal sealed class RegionFrame : IDisposable
         var m = span.Length;
         var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
         var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-
-        // Members are in raster order: their row and column are followed along, not divided out of each index
-        // (six integer divisions per pixel were most of this pass over a quarter-million background pixels).
-        var interior = 0;
-        int row = 0, rowStart = 0;
-        for (var k = 0; k < m; k++)
-        {
-            var p = span[k];
-            while (p >= rowStart + width)
-            {
-                rowStart += width;
-                row++;
-            }
-
-            var inside = !guard || IsInterior(p, p - rowStart, row, labels, width, rows);
-            correlated[k] = inside;
-            interior += inside ? 1 : 0;
-
-            // The column, kept for the block pass below.
-            blockOf[k] = p - rowStart;
-        }
-
+        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
         var blocksX = (width + blockPixels - 1) / blockPixels;
         var blocksY = (rows + blockPixels - 1) / blockPixels;
         var slots = AnalysisPool<int>.Shared.Rent(blocksX * blocksY);
-        Array.Fill(slots, -1, 0, blocksX * blocksY);
         var blockColumn = AnalysisPool<int>.Shared.Rent(width);
         for (var x = 0; x < width; x++)
         {
             blockColumn[x] = x / blockPixels;
         }
 
-        // One pass for the rest: which members are correlated (a region too thin to have an interior is correlated over
-        // all its pixels), their blocks, and the height side of the pairs, shared by every channel finite over them.
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
-        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairs = 0;
-        double heightSum = 0;
-        var blocks = 0;
-        var thin = interior < 3;
-        var top = region << SortedChannel.PlaceBits;
-        row = 0;
-        rowStart = 0;
-        var rowBlocks = 0;
-        for (var k = 0; k < m; k++)
+        try
         {
-            var p = span[k];
+            // One pass, taking the interior as it goes; a region too thin to have an interior (fewer than 3 interior pixels)
+            // is correlated over all its pixels, which takes a second pass, over its few pixels.
+            var (pairs, blocks, heightSum, volume, interior) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: false,
+                correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+            if (interior < 3 && guard)
+            {
+                (pairs, blocks, heightSum, _, _) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: true,
+                    correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+            }
+
+            return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
+        }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(blockColumn);
+            AnalysisPool<int>.Shared.Return(slots);
+        }
+    }
+
+    /// <summary>Σ of the members' finite heights, in member order.</summary>
+    public double HeightVolume { get; private init; }
+
+    /// <summary>
+    /// The members in raster order: which are correlated (interior, or all when <paramref name="thin"/>, and finite height),
+    /// their blocks (numbered in order of first appearance), pairs, the pairs' heights and Σ, and the places for the splits.
+    /// Rows and columns are followed along, not divided out of each index.
+    /// </summary>
+    private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
+        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, bool[] correlated, int[] blockOf, int[] pairOf, double[] pairHeight,
+        int[] pairBlock, int[] slots, int[] blockColumn, int[]? place, int region)
+    {
+        Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
+        var top = region << SortedChannel.PlaceBits;
+        var pairs = 0;
+        var blocks = 0;
+        var interior = 0;
+        double heightSum = 0, volume = 0;
+        int row = 0, rowStart = 0, rowBlocks = 0;
+        for (var k = 0; k < members.Length; k++)
+        {
+            var p = members[k];
             while (p >= rowStart + width)
             {
                 rowStart += width;
@@ -162,8 +169,12 @@ internal sealed class RegionFrame : IDisposable
                 rowBlocks = row / blockPixels * blocksX;
             }
 
+            var x = p - rowStart;
+            var inside = !guard || IsInterior(p, x, row, labels, width, rows);
+            interior += inside ? 1 : 0;
             var h = height[p];
-            var isPair = (correlated[k] || thin) && float.IsFinite(h);
+            volume += float.IsFinite(h) ? h : 0;
+            var isPair = (inside || thin) && float.IsFinite(h);
             correlated[k] = isPair;
             if (!isPair)
             {
@@ -177,13 +188,14 @@ internal sealed class RegionFrame : IDisposable
                 continue;
             }
 
-            var block = rowBlocks + blockColumn[blockOf[k]];
-            if (slots[block] < 0)
+            var block = rowBlocks + blockColumn[x];
+            var slot = slots[block];
+            if (slot < 0)
             {
-                slots[block] = blocks++;
+                slot = blocks++;
+                slots[block] = slot;
             }
 
-            var slot = slots[block];
             blockOf[k] = slot;
             pairHeight[pairs] = h;
             pairBlock[pairs] = slot;
@@ -196,10 +208,7 @@ internal sealed class RegionFrame : IDisposable
             pairOf[k] = pairs++;
         }
 
-        AnalysisPool<int>.Shared.Return(blockColumn);
-        AnalysisPool<int>.Shared.Return(slots);
-
-        return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum);
+        return (pairs, blocks, heightSum, volume, interior);
     }
 
     /// <summary>
@@ -435,6 +444,9 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
     public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
+
+    /// <summary>The array behind <see cref="PairValues"/>, when <see cref="PairValuesComplete"/> (the shared correlation pass reads it directly).</summary>
+    internal double[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
     /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
     public double PairSum { get; }
