@@ -177,9 +177,21 @@ internal static class WinogradKernels<TVector, TOps>
                 Block<TActivation>(ref mo, t, xiStride, bias, slope, limits, ref plane, o0, o1, o2, o3, rows, phases, clip: true);
             }
 
-            for (var r = 0; r < rows; r++)
+            // p0[blocks] of each stored row: the right-hand padding of the chunk's last block.
+            Unsafe.Add(ref plane, o0 + phases.P0 + blocks) = 0;
+            if (rows > 1)
             {
-                Unsafe.Add(ref plane, layout.RowOffset(row + r) + layout.Phase0 + blocks) = 0;
+                Unsafe.Add(ref plane, o1 + phases.P0 + blocks) = 0;
+            }
+
+            if (rows > 2)
+            {
+                Unsafe.Add(ref plane, o2 + phases.P0 + blocks) = 0;
+            }
+
+            if (rows > 3)
+            {
+                Unsafe.Add(ref plane, o3 + phases.P0 + blocks) = 0;
             }
         }
     }
