@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -161,23 +161,53 @@ public sealed class BicubicUpsampler : IFrameEnhancer
 
     private static void VerticalTap(ReadOnlySpan<float> rows, int width, int height, int first, float[] weights, Span<float> target)
     {
-        var r0 = rows.Slice(Math.Clamp(first, 0, height - 1) * width, width);
-        var r1 = rows.Slice(Math.Clamp(first + 1, 0, height - 1) * width, width);
-        var r2 = rows.Slice(Math.Clamp(first + 2, 0, height - 1) * width, width);
-        var r3 = rows.Slice(Math.Clamp(first + 3, 0, height - 1) * width, width);
+        ref var r0 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first, 0, height - 1) * width, width));
+        ref var r1 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 1, 0, height - 1) * width, width));
+        ref var r2 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 2, 0, height - 1) * width, width));
+        ref var r3 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 3, 0, height - 1) * width, width));
+        ref var destination = ref MemoryMarshal.GetReference(target[..width]);
         var x = 0;
 
-        // Same expression, same rounding per sample as the scalar tail: vector lanes do not change the result.
-        var (w0, w1, w2, w3) = (new Vector<float>(weights[0]), new Vector<float>(weights[1]), new Vector<float>(weights[2]), new Vector<float>(weights[3]));
-        for (; x <= width - Vector<float>.Count; x += Vector<float>.Count)
+        // Same expression, same rounding per sample as the scalar tail: vector lanes (of whatever width) do not change the result.
+        if (Vector512.IsHardwareAccelerated)
         {
-            var sum = (w0 * new Vector<float>(r0[x..])) + (w1 * new Vector<float>(r1[x..])) + (w2 * new Vector<float>(r2[x..])) + (w3 * new Vector<float>(r3[x..]));
-            sum.CopyTo(target[x..]);
+            var (w0, w1, w2, w3) = (Vector512.Create(weights[0]), Vector512.Create(weights[1]), Vector512.Create(weights[2]), Vector512.Create(weights[3]));
+            for (; x <= width - Vector512<float>.Count; x += Vector512<float>.Count)
+            {
+                var at = (nuint)x;
+                var sum = (w0 * Vector512.LoadUnsafe(ref r0, at)) + (w1 * Vector512.LoadUnsafe(ref r1, at)) +
+                    (w2 * Vector512.LoadUnsafe(ref r2, at)) + (w3 * Vector512.LoadUnsafe(ref r3, at));
+                sum.StoreUnsafe(ref destination, at);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (w0, w1, w2, w3) = (Vector256.Create(weights[0]), Vector256.Create(weights[1]), Vector256.Create(weights[2]), Vector256.Create(weights[3]));
+            for (; x <= width - Vector256<float>.Count; x += Vector256<float>.Count)
+            {
+                var at = (nuint)x;
+                var sum = (w0 * Vector256.LoadUnsafe(ref r0, at)) + (w1 * Vector256.LoadUnsafe(ref r1, at)) +
+                    (w2 * Vector256.LoadUnsafe(ref r2, at)) + (w3 * Vector256.LoadUnsafe(ref r3, at));
+                sum.StoreUnsafe(ref destination, at);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var (w0, w1, w2, w3) = (Vector128.Create(weights[0]), Vector128.Create(weights[1]), Vector128.Create(weights[2]), Vector128.Create(weights[3]));
+            for (; x <= width - Vector128<float>.Count; x += Vector128<float>.Count)
+            {
+                var at = (nuint)x;
+                var sum = (w0 * Vector128.LoadUnsafe(ref r0, at)) + (w1 * Vector128.LoadUnsafe(ref r1, at)) +
+                    (w2 * Vector128.LoadUnsafe(ref r2, at)) + (w3 * Vector128.LoadUnsafe(ref r3, at));
+                sum.StoreUnsafe(ref destination, at);
+            }
         }
 
         for (; x < width; x++)
         {
-            target[x] = (weights[0] * r0[x]) + (weights[1] * r1[x]) + (weights[2] * r2[x]) + (weights[3] * r3[x]);
+            target[x] = (weights[0] * Unsafe.Add(ref r0, x)) + (weights[1] * Unsafe.Add(ref r1, x)) + (weights[2] * Unsafe.Add(ref r2, x)) + (weights[3] * Unsafe.Add(ref r3, x));
         }
     }
 

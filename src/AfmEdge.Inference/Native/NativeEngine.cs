@@ -408,15 +408,23 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
             var std = Network.Std[c];
             for (var y = firstRow; y < endRow; y++)
             {
-                // Vector subtract and divide round exactly as the scalar (x − mean) / std; then deal the row out by phase.
-                TensorPrimitives.Subtract(input.Slice((c * plane) + (y * _width), _width), mean, normalised);
-                TensorPrimitives.Divide(normalised, std, normalised);
+                var source = input.Slice((c * plane) + (y * _width), _width);
                 var row = _first.Slice((c * _frameLayout.PlaneStride) + ((y + 1) * _frameLayout.RowStride), _frameLayout.RowStride);
+
+                // Whole groups of four blocks normalised and dealt out by phase in vectors; the rest as below.
+                var t = PhaseShuffle.Normalise(source, mean, std, row, _frameLayout);
+                var rest = normalised[(4 * t)..];
+                if (4 * t < _width)
+                {
+                    // Vector subtract and divide round exactly as the scalar (x − mean) / std; then deal the row out by phase.
+                    TensorPrimitives.Subtract(source[(4 * t)..], mean, rest);
+                    TensorPrimitives.Divide(rest, std, rest);
+                }
+
                 var p0 = row[_frameLayout.Phase0..];
                 var p1 = row[_frameLayout.Phase1..];
                 var p2 = row[_frameLayout.Phase2..];
                 var p3 = row[_frameLayout.Phase3..];
-                var t = 0;
                 for (; (4 * t) + 3 < _width; t++)
                 {
                     p0[t] = normalised[4 * t];
@@ -470,7 +478,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     /// <summary>Output row position 2x + dx takes residual channel dx at column x, which sits in phase row x mod 4 at x / 4.</summary>
     private static void AddResidual(Span<float> row, ReadOnlySpan<float> dx0, ReadOnlySpan<float> dx1, in ActivationLayout layout, float std, int width)
     {
-        var t = 0;
+        var t = PhaseShuffle.AddResidual(row, dx0, dx1, layout, std);
         for (; (4 * t) + 3 < width; t++)
         {
             var x = 8 * t;

@@ -23,11 +23,6 @@ internal static class WinogradKernels<TVector, TOps>
     where TVector : struct
     where TOps : struct, IVectorOps<TVector>
 {
-    // The output transform's activation: none, LeakyReLU, or LeakyReLU with a −0 slope.
-    private const int NoActivation = 0;
-    private const int LeakyRelu = 1;
-    private const int LeakyReluIeee = 2;
-
     /// <summary>
     /// V[ξ·ScratchLayout.XiStride(inChannels) + i·ScratchLayout.Line + t], ξ = 6·(row frequency) + column frequency,
     /// for the block row whose 6×6 windows start at stored row <paramref name="row"/> (rows wrap as
@@ -127,59 +122,110 @@ internal static class WinogradKernels<TVector, TOps>
     /// column (4t + phase, counted from the chunk's first block) is at or past <paramref name="width"/> are the next
     /// layer's zero padding and are stored as zeros; so is p0[blocks], the right-hand padding of the chunk's last block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutputTransform(
         WinogradLayer layer, ref float m, int blocks, in ScratchLayout scratch, ref float destination, in ActivationLayout layout, int row, int rows, int width)
+    {
+        // The activation is a type, not a value tested at each of a block's sixteen stores: each variant compiles to
+        // straight-line code (the same operations, so the same bits).
+        if (!layer.LeakyRelu)
+        {
+            OutputTransform<NoActivation>(layer, ref m, blocks, scratch, ref destination, layout, row, rows, width);
+        }
+        else if (layer.NegativeZeroSlope)
+        {
+            OutputTransform<LeakyReluIeee>(layer, ref m, blocks, scratch, ref destination, layout, row, rows, width);
+        }
+        else
+        {
+            OutputTransform<LeakyRelu>(layer, ref m, blocks, scratch, ref destination, layout, row, rows, width);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTransform<TActivation>(
+        WinogradLayer layer, ref float m, int blocks, in ScratchLayout scratch, ref float destination, in ActivationLayout layout, int row, int rows, int width)
+        where TActivation : struct, IActivation
     {
         var n = TOps.Count;
         var xiStride = scratch.XiStride(layer.PaddedOutChannels);
         var slope = TOps.Broadcast(layer.NegativeSlope);
-        var activation = !layer.LeakyRelu ? NoActivation : layer.NegativeZeroSlope ? LeakyReluIeee : LeakyRelu;
         var o0 = layout.RowOffset(row);
         var o1 = layout.RowOffset(row + 1);
         var o2 = layout.RowOffset(row + 2);
         var o3 = layout.RowOffset(row + 3);
         var phases = new Phases(layout);
         var limits = new Limits(width);
+
+        // Vectors of blocks before this hold no padding lane in any phase (phase 3's limit is the lowest).
+        var unclipped = Math.Min(blocks, limits.Phase3 - n + 1);
         for (var o = 0; o < layer.OutChannels; o++)
         {
             var bias = TOps.Broadcast(layer.Bias[o]);
             ref var mo = ref Unsafe.Add(ref m, (nint)o * scratch.Line);
             ref var plane = ref Unsafe.Add(ref destination, (nint)o * layout.PlaneStride);
-            for (var t = 0; t < blocks; t += n)
+            var t = 0;
+            if (rows == 4)
             {
-                // Aᵀ·M over the rows of M for output rows 0 and 1, then ·A over the columns of each.
-                Rows01(ref mo, t, 0, xiStride, out var s00, out var s10);
-                Rows01(ref mo, t, 1, xiStride, out var s01, out var s11);
-                Rows01(ref mo, t, 2, xiStride, out var s02, out var s12);
-                Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
-                Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
-                Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
-                StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases);
-                if (rows > 1)
+                for (; t < unclipped; t += n)
                 {
-                    StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases);
-                }
-
-                if (rows > 2)
-                {
-                    Rows23(ref mo, t, 0, xiStride, out s00, out s10);
-                    Rows23(ref mo, t, 1, xiStride, out s01, out s11);
-                    Rows23(ref mo, t, 2, xiStride, out s02, out s12);
-                    Rows23(ref mo, t, 3, xiStride, out s03, out s13);
-                    Rows23(ref mo, t, 4, xiStride, out s04, out s14);
-                    Rows23(ref mo, t, 5, xiStride, out s05, out s15);
-                    StoreRow(s00, s01, s02, s03, s04, s05, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases);
-                    if (rows > 3)
-                    {
-                        StoreRow(s10, s11, s12, s13, s14, s15, bias, activation, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases);
-                    }
+                    Block<TActivation>(ref mo, t, xiStride, bias, slope, limits, ref plane, o0, o1, o2, o3, 4, phases, clip: false);
                 }
             }
 
-            for (var r = 0; r < rows; r++)
+            for (; t < blocks; t += n)
             {
-                Unsafe.Add(ref plane, layout.RowOffset(row + r) + layout.Phase0 + blocks) = 0;
+                Block<TActivation>(ref mo, t, xiStride, bias, slope, limits, ref plane, o0, o1, o2, o3, rows, phases, clip: true);
+            }
+
+            // p0[blocks] of each stored row: the right-hand padding of the chunk's last block.
+            Unsafe.Add(ref plane, o0 + phases.P0 + blocks) = 0;
+            if (rows > 1)
+            {
+                Unsafe.Add(ref plane, o1 + phases.P0 + blocks) = 0;
+            }
+
+            if (rows > 2)
+            {
+                Unsafe.Add(ref plane, o2 + phases.P0 + blocks) = 0;
+            }
+
+            if (rows > 3)
+            {
+                Unsafe.Add(ref plane, o3 + phases.P0 + blocks) = 0;
+            }
+        }
+    }
+
+    /// <summary>One vector of blocks of one output channel: Aᵀ·M over M's rows, two output rows at a time, then ·A and the store of each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TActivation>(
+        ref float mo, int t, nint xiStride, TVector bias, TVector slope, in Limits limits, ref float plane, nint o0, nint o1, nint o2, nint o3, int rows, in Phases phases, bool clip)
+        where TActivation : struct, IActivation
+    {
+        Rows01(ref mo, t, 0, xiStride, out var s00, out var s10);
+        Rows01(ref mo, t, 1, xiStride, out var s01, out var s11);
+        Rows01(ref mo, t, 2, xiStride, out var s02, out var s12);
+        Rows01(ref mo, t, 3, xiStride, out var s03, out var s13);
+        Rows01(ref mo, t, 4, xiStride, out var s04, out var s14);
+        Rows01(ref mo, t, 5, xiStride, out var s05, out var s15);
+        StoreRow<TActivation>(s00, s01, s02, s03, s04, s05, bias, slope, t, limits, ref Unsafe.Add(ref plane, o0 + t), phases, clip);
+        if (rows > 1)
+        {
+            StoreRow<TActivation>(s10, s11, s12, s13, s14, s15, bias, slope, t, limits, ref Unsafe.Add(ref plane, o1 + t), phases, clip);
+        }
+
+        if (rows > 2)
+        {
+            Rows23(ref mo, t, 0, xiStride, out s00, out s10);
+            Rows23(ref mo, t, 1, xiStride, out s01, out s11);
+            Rows23(ref mo, t, 2, xiStride, out s02, out s12);
+            Rows23(ref mo, t, 3, xiStride, out s03, out s13);
+            Rows23(ref mo, t, 4, xiStride, out s04, out s14);
+            Rows23(ref mo, t, 5, xiStride, out s05, out s15);
+            StoreRow<TActivation>(s00, s01, s02, s03, s04, s05, bias, slope, t, limits, ref Unsafe.Add(ref plane, o2 + t), phases, clip);
+            if (rows > 3)
+            {
+                StoreRow<TActivation>(s10, s11, s12, s13, s14, s15, bias, slope, t, limits, ref Unsafe.Add(ref plane, o3 + t), phases, clip);
             }
         }
     }
@@ -242,36 +288,33 @@ internal static class WinogradKernels<TVector, TOps>
 
     /// <summary>
     /// ·A over one row of Aᵀ·M: the block's four outputs (phases 0–3) m0 + (m1 + m2) + (m3 + m4), (m1 − m2) + 2(m3 − m4),
-    /// (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5, + bias, activation, padding lanes zeroed.
+    /// (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5, + bias, activation, and (when <paramref name="clip"/>) padding lanes zeroed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(
-        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, int activation, TVector slope, int t, in Limits limits, ref float row, in Phases phases)
+    private static void StoreRow<TActivation>(
+        TVector m0, TVector m1, TVector m2, TVector m3, TVector m4, TVector m5, TVector bias, TVector slope, int t, in Limits limits, ref float row, in Phases phases, bool clip)
+        where TActivation : struct, IActivation
     {
         var sum12 = TOps.Add(m1, m2);
         var difference12 = TOps.Subtract(m1, m2);
         var sum34 = TOps.Add(m3, m4);
         var difference34 = TOps.Subtract(m3, m4);
-        Store(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), activation, slope, t, limits.Phase0, ref row, phases.P0);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), activation, slope, t, limits.Phase1, ref row, phases.P1);
-        Store(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), activation, slope, t, limits.Phase2, ref row, phases.P2);
-        Store(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), activation, slope, t, limits.Phase3, ref row, phases.P3);
+        Store<TActivation>(TOps.Add(TOps.Add(TOps.Add(m0, sum12), sum34), bias), slope, t, limits.Phase0, ref row, phases.P0, clip);
+        Store<TActivation>(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(2f), difference34, difference12), bias), slope, t, limits.Phase1, ref row, phases.P1, clip);
+        Store<TActivation>(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(4f), sum34, sum12), bias), slope, t, limits.Phase2, ref row, phases.P2, clip);
+        Store<TActivation>(TOps.Add(TOps.Add(TOps.MultiplyAdd(TOps.Broadcast(8f), difference34, difference12), m5), bias), slope, t, limits.Phase3, ref row, phases.P3, clip);
     }
 
-    /// <summary>Stores one phase's vector at <paramref name="row"/> (at block t) + the phase's offset; lanes of blocks at or past <paramref name="limit"/> are padding.</summary>
+    /// <summary>
+    /// Stores one phase's vector at <paramref name="row"/> (at block t) + the phase's offset; when <paramref name="clip"/>,
+    /// lanes of blocks at or past <paramref name="limit"/> are padding (a caller passes false only where none is).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TVector value, int activation, TVector slope, int t, int limit, ref float row, nint phase)
+    private static void Store<TActivation>(TVector value, TVector slope, int t, int limit, ref float row, nint phase, bool clip)
+        where TActivation : struct, IActivation
     {
-        if (activation == LeakyRelu)
-        {
-            value = TOps.LeakyRelu(value, slope);
-        }
-        else if (activation == LeakyReluIeee)
-        {
-            value = TOps.LeakyReluNegativeZeroSlope(value, slope);
-        }
-
-        if (t + TOps.Count > limit)
+        value = TActivation.Apply(value, slope);
+        if (clip && t + TOps.Count > limit)
         {
             value = TOps.KeepFirst(value, limit - t);
         }
@@ -425,6 +468,31 @@ internal static class WinogradKernels<TVector, TOps>
         TOps.Store(a6, ref m, 6 * s);
         TOps.Store(a7, ref m, 7 * s);
     }
+    /// <summary>The output transform's activation, applied before the store.</summary>
+    private interface IActivation
+    {
+        static abstract TVector Apply(TVector value, TVector slope);
+    }
+
+    private readonly struct NoActivation : IActivation
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply(TVector value, TVector slope) => value;
+    }
+
+    private readonly struct LeakyRelu : IActivation
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply(TVector value, TVector slope) => TOps.LeakyRelu(value, slope);
+    }
+
+    /// <summary>LeakyReLU with a −0 slope: IEEE maximum, not the hardware's.</summary>
+    private readonly struct LeakyReluIeee : IActivation
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Apply(TVector value, TVector slope) => TOps.LeakyReluNegativeZeroSlope(value, slope);
+    }
+
     /// <summary>The phase rows' offsets in a row, read from the layout once per call so the loops keep them in registers.</summary>
     private readonly struct Phases(in ActivationLayout layout)
     {
