@@ -87,16 +87,23 @@ public sealed class ChromosomeAnalyzer
             if (measurements[k].IsCluster)
             {
                 var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece);
+                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece, axes[k].BoxDistances);
                 if (added == 0)
                 {
                     // Not side by side: chromosomes lying across each other.
                     crossingAxes ??= [];
-                    stacked ??= new bool[width * rows];
+                    if (stacked is null)
+                    {
+                        // Rented (a frame-sized array is fresh pages to fault in), read only by this frame's measurements.
+                        stacked = AnalysisPool<bool>.Shared.Rent(width * rows);
+                        stacked.AsSpan(0, width * rows).Clear();
+                    }
+
                     added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask, axes[k].BoxDistances);
                 }
 
+                axes[k].ReleaseDistances();
                 if (added > 0)
                 {
                     split ??= [];
@@ -145,8 +152,19 @@ public sealed class ChromosomeAnalyzer
         }
 
         clock = times.Lap("split touching", clock);
+        // One after the other: a chromosome's labels take a fraction of a millisecond, less than what fanning out
+        // costs in processor time (workers waking and spinning), and frames are analysed several at once anyway.
         var labels = new byte[width * rows];
-        Parallel.For(0, segmentation.Count, k => axes[k].Label(boxes[k], labels));
+        for (var k = 0; k < segmentation.Count; k++)
+        {
+            axes[k].Label(boxes[k], labels);
+        }
+
+        if (stacked is not null)
+        {
+            AnalysisPool<bool>.Shared.Return(stacked);
+        }
+
         var leveled = segmentation.LeveledData;
 
         // Merged clusters keep their best-effort labels in the image but stay out of the statistics (label 255),
@@ -208,19 +226,26 @@ public sealed class ChromosomeAnalyzer
         var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
         var axes = new ChromosomeAxis[segmentation.Count];
         var measurements = new ChromosomeMeasurement[segmentation.Count];
-        Parallel.For(0, segmentation.Count, k =>
+        // Sequential, as the labels: the processor time is the budget (frames are analysed several at once), and a
+        // parallel loop over a few chromosomes costs more in waking and spinning workers than it spreads.
+        for (var k = 0; k < segmentation.Count; k++)
         {
             if (kept?[k + 1] is var (keptAxis, keptMeasurement))
             {
                 axes[k] = keptAxis.Renumbered(segmentation.InstanceData, k + 1);
                 measurements[k] = keptMeasurement with { Id = k + 1 };
-                return;
+                continue;
             }
 
+            // The first measurement keeps a cluster's distance transform for the splitters (which take the same one).
             var crossing = crossings is not null && crossings.TryGetValue(k + 1, out var axis) ? axis : null;
             axes[k] = new ChromosomeAxis(segmentation.InstanceData, width, rows, k + 1, crossing, crossing is null ? null : stacked);
-            measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1]);
-        });
+            measurements[k] = axes[k].Measure(leveled, boxes[k], pixelX, pixelY, Options, pieces is not null && pieces[k + 1], keepDistances: pieces is null);
+            if (!measurements[k].IsCluster)
+            {
+                axes[k].ReleaseDistances();
+            }
+        }
         return (axes, measurements, boxes);
     }
 

@@ -38,9 +38,13 @@ internal static class BenchPipelineCommand
             Description = "Host settings to try, KEY=VALUE (e.g. AfmEdge:Mqtt:ChunkBytes=1048576 or AfmEdge:Enhancement:Threads=1); repeatable.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var allocations = new Option<bool>("--allocations")
+        {
+            Description = "Also list the types that allocate the most in steady state (the runtime's allocation sampling, about every 100 KB), in MiB per frame.",
+        };
         var command = new Command("pipeline", "Frames per second through the whole host, publishing to an embedded broker; then each stage's processor time per frame.")
         {
-            pixels, frames, source, repeatAfter, stageFrames, settings,
+            pixels, frames, source, repeatAfter, stageFrames, settings, allocations,
         };
         command.SetAction((parse, token) =>
         {
@@ -67,14 +71,15 @@ internal static class BenchPipelineCommand
                 overrides[setting[..equals]] = setting[(equals + 1)..];
             }
 
-            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, overrides, output, error, token);
+            return RunAsync(parse.GetValue(pixels), parse.GetValue(frames), parse.GetValue(source)!, stages, overrides, parse.GetValue(allocations), output, error, token);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(int pixels, int frames, string source, int stageFrames, IReadOnlyDictionary<string, string?> overrides,
-        TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        bool allocations, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        using var sampler = allocations ? new AllocationSampler() : null;
         // A port the OS just said was free can be taken before the broker binds it (by any outgoing connection),
         // so a start that finds it taken is retried on a fresh port.
         for (var attempt = 1; ; attempt++)
@@ -101,9 +106,22 @@ internal static class BenchPipelineCommand
                 continue;
             }
 
+            // Sampled from the first publish on, as the steady-state figures are.
+            var metrics = host.Services.GetRequiredService<PipelineMetrics>();
+            var sampling = sampler is null ? null : SampleAsync(sampler, metrics, cancellationToken);
             await host.WaitForShutdownAsync(cancellationToken);
             watch.Stop();
             var result = await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
+            if (sampler is not null && sampling is not null)
+            {
+                var first = await sampling;
+                await sampler.StopAsync();
+                if (metrics.Published > first)
+                {
+                    sampler.Write(output, metrics.Published - first);
+                }
+            }
+
             if (stageFrames > 0)
             {
                 await StageCosts.MeasureAsync(Configuration(pixels, frames, source, FreeLoopbackPort(), overrides), stageFrames, output, cancellationToken);
@@ -111,6 +129,19 @@ internal static class BenchPipelineCommand
 
             return result;
         }
+    }
+
+    /// <summary>Starts sampling allocations at the first publish; returns the frames published by then.</summary>
+    private static async Task<long> SampleAsync(AllocationSampler sampler, PipelineMetrics metrics, CancellationToken cancellationToken)
+    {
+        while (metrics.Published == 0)
+        {
+            await Task.Delay(5, cancellationToken);
+        }
+
+        var first = metrics.Published;
+        sampler.Start();
+        return first;
     }
 
     private static IConfiguration Configuration(int pixels, int frames, string source, int port, IReadOnlyDictionary<string, string?> overrides) =>

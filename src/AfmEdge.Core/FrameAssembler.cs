@@ -10,12 +10,17 @@ public sealed class FrameAssembler
     private readonly IReadOnlyList<ChannelDescriptor> _channels;
     private readonly ScanSettings _scan;
     private readonly TimeProvider _time;
+    private readonly ChannelBufferPool? _pool;
     private float[][]? _buffers;
     private long _sequence = -1;
     private int _nextLine;
     private DateTimeOffset _startedAt;
 
-    public FrameAssembler(IReadOnlyList<ChannelDescriptor> channels, ScanSettings scan, TimeProvider time)
+    /// <param name="pool">
+    /// Where each frame's channel arrays come from (arrays of frames the consumer has finished with, handed back to it);
+    /// null allocates new ones. Every sample of a frame is written from its lines, so a reused array's old samples never show.
+    /// </param>
+    public FrameAssembler(IReadOnlyList<ChannelDescriptor> channels, ScanSettings scan, TimeProvider time, ChannelBufferPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
         ArgumentNullException.ThrowIfNull(scan);
@@ -28,6 +33,7 @@ public sealed class FrameAssembler
         _channels = channels;
         _scan = scan;
         _time = time;
+        _pool = pool;
     }
 
     /// <summary>Copies the line into the frame being built and returns the line's buffer; yields the frame when complete.</summary>
@@ -54,7 +60,7 @@ public sealed class FrameAssembler
                 _buffers = new float[_channels.Count][];
                 for (var c = 0; c < _buffers.Length; c++)
                 {
-                    _buffers[c] = new float[_scan.PixelsX * _scan.PixelsY];
+                    _buffers[c] = _pool is null ? new float[_scan.PixelsX * _scan.PixelsY] : _pool.Rent(_scan.PixelsX * _scan.PixelsY);
                 }
             }
 

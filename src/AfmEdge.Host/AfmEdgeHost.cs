@@ -54,7 +54,9 @@ public static class AfmEdgeHost
         services.AddSingleton<IValidateOptions<AfmEdgeOptions>, AfmEdgeOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Mqtt);
 
-        services.AddSingleton(sp => new PipelineChannels(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline));
+        services.AddSingleton<EnhancedFrameBuffers>();
+        services.AddSingleton(sp => new PipelineChannels(
+            sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline, sp.GetRequiredService<EnhancedFrameBuffers>().Release));
         services.AddSingleton<PipelineMetrics>();
         services.AddSingleton(BoardHardware.Platform);
         services.AddSingleton(SystemdWatchdogSettings.FromEnvironment());
@@ -112,7 +114,10 @@ public static class AfmEdgeHost
         Func<ModelEntry, IFrameEnhancer> create = options.Engine == EnhancementOptions.Ilgpu
             ? services.GetRequiredService<IlgpuEnhancement>().CreateEnhancer
             : model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads);
-        return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>());
+        return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>())
+        {
+            OutputBuffers = services.GetRequiredService<EnhancedFrameBuffers>().Pool,
+        };
     }
 
     private static IScanSource CreateSource(IServiceProvider services)

@@ -36,6 +36,12 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
 
     public TiledEnhancer Tiler => _tiler;
 
+    /// <summary>
+    /// Where the result arrays come from (arrays of earlier results the caller has finished with); null allocates new
+    /// ones. Every sample of a result is written, so what a reused array held never shows.
+    /// </summary>
+    public ChannelBufferPool? OutputBuffers { get; set; }
+
     public Frame Enhance(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -86,7 +92,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var outputs = new float[network.OutputChannels.Count][];
         for (var o = 0; o < outputs.Length; o++)
         {
-            outputs[o] = GC.AllocateUninitializedArray<float>(4 * width * height);
+            outputs[o] = OutputBuffers?.Rent(4 * width * height) ?? GC.AllocateUninitializedArray<float>(4 * width * height);
         }
 
         _tiler.Enhance(inputs, width, height, outputs);
@@ -113,7 +119,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             }
             else
             {
-                var upsampled = GC.AllocateUninitializedArray<float>(4 * width * height);
+                var upsampled = OutputBuffers?.Rent(4 * width * height) ?? GC.AllocateUninitializedArray<float>(4 * width * height);
                 BicubicUpsampler.Upsample(channel.Data, width, height, upsampled, BicubicScratch(width, height));
                 enhanced.Add(channel.WithData(2 * width, 2 * height, upsampled));
             }

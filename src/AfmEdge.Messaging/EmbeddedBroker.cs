@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,9 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+
+    // Messages being injected, and whether the broker found no subscriber for them (see InjectAsync's result).
+    private readonly ConcurrentDictionary<MqttApplicationMessage, bool> _injecting = new(ReferenceEqualityComparer.Instance);
 
     public EmbeddedBroker(IPAddress address, int port, TimeProvider time, ILogger<EmbeddedBroker> logger)
     {
@@ -34,6 +38,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         options.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.None;
         _server = new MqttServerFactory().CreateMqttServer(options);
         _server.ValidatingConnectionAsync += AssignClientIdentifier;
+        _server.ApplicationMessageNotConsumedAsync += e =>
+        {
+            // Raised inside the dispatch that InjectAsync awaits, for the very message handed in.
+            _injecting.TryUpdate(e.ApplicationMessage, true, false);
+            return Task.CompletedTask;
+        };
     }
 
     public IPAddress Address { get; }
@@ -64,8 +74,12 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
     /// not copied: it must not change while the broker holds the message (queued for a subscriber, or retained).
     /// Completes once the message is queued for every matching subscriber.
     /// </summary>
+    /// <returns>
+    /// Whether the broker may still hold the message: true when it was queued for a subscriber or is retained; false
+    /// when it matched no subscriber and is not retained, so the broker dropped it and its payload is the caller's again.
+    /// </returns>
     /// <exception cref="InvalidOperationException">The broker is not running.</exception>
-    public Task InjectAsync(MqttApplicationMessage message, string senderClientId, CancellationToken cancellationToken)
+    public async Task<bool> InjectAsync(MqttApplicationMessage message, string senderClientId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(senderClientId);
@@ -74,7 +88,23 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
             throw new InvalidOperationException($"The embedded MQTT broker on {Address}:{Port} is not running: message for {message.Topic} not delivered.");
         }
 
-        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = senderClientId }, cancellationToken);
+        // MQTTnet 5.2 dispatches an injected message before the task completes: it is queued (by reference) for each
+        // session whose subscriptions match, stored if retained, and "not consumed" is raised when no session matched.
+        // Anything else (the event not seen, a failure) counts as held: a payload is only handed back when proven free.
+        if (!_injecting.TryAdd(message, false))
+        {
+            throw new InvalidOperationException($"The message for {message.Topic} is already being injected.");
+        }
+
+        try
+        {
+            await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = senderClientId }, cancellationToken);
+            return message.Retain || !(_injecting.TryGetValue(message, out var dropped) && dropped);
+        }
+        finally
+        {
+            _injecting.TryRemove(message, out _);
+        }
     }
 
     /// <summary>

@@ -143,11 +143,16 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     /// acknowledgements overlap instead of costing a round trip per chunk; completes when every chunk is acknowledged
     /// (or, with the embedded broker, queued for every subscriber).
     /// </summary>
-    public async Task PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
+    /// <returns>
+    /// Whether the samples may still be read after this returns: false only when every chunk went to the embedded broker
+    /// and it dropped each (no subscriber), so nothing outside the caller holds the frame's arrays and they may be reused.
+    /// True when any chunk was queued for a subscriber, went to an external broker, or failed.
+    /// </returns>
+    public async Task<bool> PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frame);
         var topic = Topics.Frame(frame.Id.ToString());
-        var pending = new List<Task>();
+        var pending = new List<Task<bool>>();
         var shared = Array.Empty<(string Name, ReadOnlyMemory<byte> Value)>();
         try
         {
@@ -179,6 +184,14 @@ public sealed partial class MqttPublisher : IAsyncDisposable
             // Even when building a message failed, wait for those already sent: they read the frame's samples.
             await Task.WhenAll(pending);
         }
+
+        var held = false;
+        foreach (var task in pending)
+        {
+            held |= task.Result;
+        }
+
+        return held;
     }
 
     /// <summary>Publishes a summary (JSON) retained at QoS 1, so a late subscriber sees the latest one.</summary>
@@ -236,13 +249,14 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         _inFlight.Dispose();
     }
 
-    private async Task PublishWithRetryAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    /// <returns>Whether anything may still read the message's payload (see <see cref="EmbeddedBroker.InjectAsync"/>);
+    /// always true for an external broker, whose client this does not follow that far.</returns>
+    private async Task<bool> PublishWithRetryAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
         if (_embedded is { IsStarted: true } broker)
         {
             await WaitConnectedAsync(cancellationToken);
-            await broker.InjectAsync(message, _options.EffectiveClientId, cancellationToken);
-            return;
+            return await broker.InjectAsync(message, _options.EffectiveClientId, cancellationToken);
         }
 
         while (true)
@@ -257,7 +271,7 @@ public sealed partial class MqttPublisher : IAsyncDisposable
                     throw new InvalidOperationException($"The broker refused {message.Topic}: {result.ReasonCode} {result.ReasonString}");
                 }
 
-                return;
+                return true;
             }
             catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or IOException)
             {

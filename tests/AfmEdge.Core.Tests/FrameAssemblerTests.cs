@@ -42,6 +42,30 @@ public sealed class FrameAssemblerTests
     }
 
     [Fact]
+    public void TryAdd_WithPool_WritesIntoReturnedArraysAndEverySampleIsNew()
+    {
+        var pool = new ChannelBufferPool();
+        var stale = Enumerable.Range(0, Channels.Length).Select(_ => Enumerable.Repeat(-7f, Scan.PixelsX * Scan.PixelsY).ToArray()).ToArray();
+        foreach (var array in stale)
+        {
+            pool.Return(array);
+        }
+
+        var assembler = new FrameAssembler(Channels, Scan, TimeProvider.System, pool);
+        Frame? frame = null;
+        for (var y = 0; y < Scan.PixelsY; y++)
+        {
+            assembler.TryAdd(Line(0, y), out frame);
+        }
+
+        Assert.NotNull(frame);
+        Assert.All(frame.Channels, c => Assert.Contains(stale, a => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(c.Memory, out var segment) && ReferenceEquals(segment.Array, a)));
+        Assert.Equal(0, pool.RetainedBytes);
+        Assert.DoesNotContain(-7f, frame.Channels.SelectMany(c => c.Data.ToArray()));
+        Assert.Equal(1057f, frame.GetChannel("Current")[7, 5]);
+    }
+
+    [Fact]
     public void TryAdd_SkippedLine_ThrowsLinesLost()
     {
         var assembler = new FrameAssembler(Channels, Scan, TimeProvider.System);

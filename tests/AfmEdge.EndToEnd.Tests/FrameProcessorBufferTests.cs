@@ -54,6 +54,23 @@ public sealed class FrameProcessorBufferTests
         Assert.DoesNotContain(Arrays(first).Concat(Arrays(second)).Concat(Arrays(third)), a => Arrays(frame).Contains(a));
     }
 
+    [Fact]
+    public void Recycle_EnhancedFrameSharesAChannel_OnlyTheOthersGoBackForTheAssembler()
+    {
+        using var processor = Processor();
+        var processed = processor.ProcessAndRecycle(ProcessingAcceleratorTests.ScanFrame(48, 40, nanInCurrent: false));
+        var pool = processor.BuffersFor(48 * 40);
+        var before = pool.RetainedBytes;
+        var passedOn = new Frame(processed.Id, processed.Scan, [processed.Channels[0]]);
+
+        processor.Recycle(processed, passedOn);
+        processor.Recycle(processed, passedOn);
+
+        Assert.Equal(before + ((processed.Channels.Count - 1) * 48L * 40 * sizeof(float)), pool.RetainedBytes);
+        var rented = Enumerable.Range(0, processed.Channels.Count - 1).Select(_ => pool.Rent(48 * 40)).ToList();
+        Assert.DoesNotContain(rented, a => ReferenceEquals(a, Arrays(passedOn)[0]));
+    }
+
     private static FrameProcessor Processor() =>
         new(ProcessingChain.ParseList(Steps), Microsoft.Extensions.Options.Options.Create(new AfmEdgeOptions()), NullLogger<FrameProcessor>.Instance);
 

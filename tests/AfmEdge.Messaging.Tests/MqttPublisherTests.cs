@@ -94,6 +94,43 @@ public sealed class MqttPublisherTests
         Assert.Equal(json, message.Payload.ToArray());
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("#", true)]
+    [InlineData("afm/+/lab/held/summary", false)]
+    public async Task PublishFrame_EmbeddedBroker_SaysWhetherTheBrokerStillHoldsTheSamples(string? subscription, bool held)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var port = LoopbackPort.Reserve();
+        await using var broker = new EmbeddedBroker(IPAddress.Loopback, port, TimeProvider.System, NullLogger<EmbeddedBroker>.Instance);
+        await broker.StartAsync();
+        var options = new MqttOptions { Port = port, Site = "lab", Device = "held", ChunkBytes = 4096 };
+        await using var subscriber = subscription is null ? null : await Subscriber.ConnectAsync(port, subscription, cancel);
+        await using var publisher = new MqttPublisher(options, TimeProvider.System, NullLogger<MqttPublisher>.Instance, broker);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var loop = publisher.RunAsync(stop.Token);
+        await publisher.WaitConnectedAsync(cancel);
+
+        var result = await publisher.PublishFrameAsync(MakeFrame(48, 1), cancel);
+        await stop.CancelAsync();
+        await loop;
+
+        Assert.Equal(held, result);
+    }
+
+    [Fact]
+    public async Task Inject_RetainedWithoutSubscribers_CountsAsHeld()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var broker = new EmbeddedBroker(IPAddress.Loopback, LoopbackPort.Reserve(), TimeProvider.System, NullLogger<EmbeddedBroker>.Instance);
+        await broker.StartAsync();
+        var retained = new MqttApplicationMessageBuilder().WithTopic("lab/x/summary").WithPayload("{}").WithRetainFlag().Build();
+        var dropped = new MqttApplicationMessageBuilder().WithTopic("lab/x/summary").WithPayload("{}").Build();
+
+        Assert.True(await broker.InjectAsync(retained, "afmedge-x", cancel));
+        Assert.False(await broker.InjectAsync(dropped, "afmedge-x", cancel));
+    }
+
     [Fact]
     public async Task Inject_BrokerNotStarted_ThrowsNamingTheTopic()
     {

@@ -39,6 +39,12 @@ internal sealed class ChromosomeAxis
         _stacked = stacked;
     }
 
+    /// <summary>
+    /// The object's skeleton from <see cref="Measure"/>: its bounding box with a one-pixel margin, 1 on the skeleton
+    /// (null when the axis came from a crossing). A splitter that thins the same pixels may take it instead.
+    /// </summary>
+    public byte[]? ThinnedMask { get; private set; }
+
     /// <summary>This measured axis for the same pixels under another id (the objects are numbered anew after a split).</summary>
     public ChromosomeAxis Renumbered(int[] instances, int id) => new(instances, _width, _rows, id, _crossingAxis, _stacked)
     {
@@ -58,13 +64,17 @@ internal sealed class ChromosomeAxis
     /// Whether the object is a piece split off a touching neighbour: its cut end's corners thin into skeleton spurs
     /// up to about a width long, so only a longer branch (another chromosome lying against it) makes it a cluster.
     /// </param>
+    /// <param name="keepDistances">
+    /// Whether to keep the object's chamfer distances over the box (<see cref="BoxDistances"/>, rented: give them back
+    /// with <see cref="ReleaseDistances"/>) for a splitter that needs the same.
+    /// </param>
     public ChromosomeMeasurement Measure(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options,
-        bool split = false)
+        bool split = false, bool keepDistances = false)
     {
         var pixelSize = Math.Sqrt(pixelX * pixelY);
         // One lying under another is seen in two pieces: its axis comes from the split, through the crossing.
         var (path, branch) = _crossingAxis is null ? SkeletonPath(box) : ([.. _crossingAxis], 0);
-        var radius = MaxRadius(box);
+        var radius = MaxRadius(box, keepDistances);
         BuildAxis(path, radius);
 
         // Profiles every pixel of arc length.
@@ -252,47 +262,119 @@ internal sealed class ChromosomeAxis
     public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels)
     {
         // Nearest axis sample: a coarse scan every few samples, then a fine search around the best.
+        // The coarse scan runs tile by tile over only the coarse samples that can be nearest somewhere in the tile: those
+        // whose nearest point of the tile is no farther than the farthest point of the tile from the best-placed sample.
+        // Every sample that reaches the least distance of a pixel is among them and they are scanned in the same order,
+        // so the first nearest (and every double) is the full scan's.
         const int Coarse = 8;
-        for (var y = box.Y0; y <= box.Y1; y++)
+        const int Tile = 8;
+        var n = _ax.Length;
+        var candidates = Statistics.AnalysisPool<int>.Shared.Rent(Math.Max(1, (n + Coarse - 1) / Coarse));
+        try
         {
-            var py = y + 0.5;
-            for (var x = box.X0; x <= box.X1; x++)
+            for (var ty0 = box.Y0; ty0 <= box.Y1; ty0 += Tile)
             {
-                var i = (y * _width) + x;
-                if (_instances[i] != _id)
+                var ty1 = Math.Min(box.Y1, ty0 + Tile - 1);
+                for (var tx0 = box.X0; tx0 <= box.X1; tx0 += Tile)
                 {
-                    continue;
-                }
-
-                var px = x + 0.5;
-                var bestK = 0;
-                var bestD = double.PositiveInfinity;
-                for (var k = 0; k < _ax.Length; k += Coarse)
-                {
-                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                    if (d < bestD)
+                    var tx1 = Math.Min(box.X1, tx0 + Tile - 1);
+                    if (!AnyOf(tx0, ty0, tx1, ty1))
                     {
-                        bestD = d;
-                        bestK = k;
+                        continue;
+                    }
+
+                    // Pixel centres span [x0 + 0.5, x1 + 0.5] × [y0 + 0.5, y1 + 0.5]; differences round monotonically, so
+                    // these bounds hold for the rounded distances of every pixel too.
+                    double left = tx0 + 0.5, right = tx1 + 0.5, top = ty0 + 0.5, bottom = ty1 + 0.5;
+                    var bound = double.PositiveInfinity;
+                    for (var k = 0; k < n; k += Coarse)
+                    {
+                        double ax = _ax[k], ay = _ay[k];
+                        var fx = Math.Max(Math.Abs(ax - left), Math.Abs(ax - right));
+                        var fy = Math.Max(Math.Abs(ay - top), Math.Abs(ay - bottom));
+                        var far = Sq(fx) + Sq(fy);
+
+                        // (A sample with a NaN coordinate is never nearest: it bounds nothing.)
+                        if (far < bound)
+                        {
+                            bound = far;
+                        }
+                    }
+
+                    var found = 0;
+                    for (var k = 0; k < n; k += Coarse)
+                    {
+                        double ax = _ax[k], ay = _ay[k];
+                        var nx = Math.Max(0, Math.Max(left - ax, ax - right));
+                        var ny = Math.Max(0, Math.Max(top - ay, ay - bottom));
+                        if (Sq(nx) + Sq(ny) <= bound)
+                        {
+                            candidates[found++] = k;
+                        }
+                    }
+
+                    for (var y = ty0; y <= ty1; y++)
+                    {
+                        var py = y + 0.5;
+                        for (var x = tx0; x <= tx1; x++)
+                        {
+                            var i = (y * _width) + x;
+                            if (_instances[i] != _id)
+                            {
+                                continue;
+                            }
+
+                            var px = x + 0.5;
+                            var bestK = 0;
+                            var bestD = double.PositiveInfinity;
+                            for (var c = 0; c < found; c++)
+                            {
+                                var k = candidates[c];
+                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                                if (d < bestD)
+                                {
+                                    bestD = d;
+                                    bestK = k;
+                                }
+                            }
+
+                            var from = Math.Max(0, bestK - Coarse);
+                            var to = Math.Min(n - 1, bestK + Coarse);
+                            for (var k = from; k <= to; k++)
+                            {
+                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
+                                if (d < bestD)
+                                {
+                                    bestD = d;
+                                    bestK = k;
+                                }
+                            }
+
+                            var s = _as[bestK] - _centromereArc;
+                            labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+                        }
                     }
                 }
-
-                var from = Math.Max(0, bestK - Coarse);
-                var to = Math.Min(_ax.Length - 1, bestK + Coarse);
-                for (var k = from; k <= to; k++)
-                {
-                    var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                    if (d < bestD)
-                    {
-                        bestD = d;
-                        bestK = k;
-                    }
-                }
-
-                var s = _as[bestK] - _centromereArc;
-                labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
             }
         }
+        finally
+        {
+            Statistics.AnalysisPool<int>.Shared.Return(candidates);
+        }
+    }
+
+    /// <summary>Whether a pixel of this chromosome lies in the rectangle.</summary>
+    private bool AnyOf(int x0, int y0, int x1, int y1)
+    {
+        for (var y = y0; y <= y1; y++)
+        {
+            if (_instances.AsSpan((y * _width) + x0, x1 - x0 + 1).Contains(_id))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static double Sq(double v) => v * v;
@@ -317,15 +399,29 @@ internal sealed class ChromosomeAxis
 
         Skeleton.Thin(mask, w, h);
         var path = Skeleton.LongestPath(mask, w, h);
-        foreach (var p in path)
-        {
-            mask[p] = 0;
-        }
 
-        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h));
+        // The branches are what is left without the path; the skeleton itself is kept whole for the crossing splitter.
+        ThinnedMask = mask;
+        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h, path));
     }
 
-    private float MaxRadius((int X0, int Y0, int X1, int Y1) box)
+    /// <summary>
+    /// The object's chamfer distances over its box (row-major, the box's width; longer than the box, rented) when
+    /// <see cref="Measure"/> was asked to keep them, else null.
+    /// </summary>
+    public float[]? BoxDistances { get; private set; }
+
+    /// <summary>Gives the kept distances back to the pool.</summary>
+    public void ReleaseDistances()
+    {
+        if (BoxDistances is not null)
+        {
+            Statistics.AnalysisPool<float>.Shared.Return(BoxDistances);
+            BoxDistances = null;
+        }
+    }
+
+    private float MaxRadius((int X0, int Y0, int X1, int Y1) box, bool keep)
     {
         // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
         var w = box.X1 - box.X0 + 1;
@@ -355,7 +451,15 @@ internal sealed class ChromosomeAxis
         finally
         {
             Statistics.AnalysisPool<int>.Shared.Return(local);
-            Statistics.AnalysisPool<float>.Shared.Return(d);
+            if (keep)
+            {
+                ReleaseDistances();
+                BoxDistances = d;
+            }
+            else
+            {
+                Statistics.AnalysisPool<float>.Shared.Return(d);
+            }
         }
     }
 
@@ -603,13 +707,22 @@ internal sealed class ChromosomeAxis
         var n = values.Length;
         var result = new double[n];
         var radius = (int)Math.Ceiling(3 * sigma);
+
+        // The weights, once (the same expression per offset as every sample used to evaluate: the same doubles).
+        var reach = Math.Min(radius, Math.Max(0, (n - 1) / 2));
+        Span<double> kernel = reach < 256 ? stackalloc double[(2 * reach) + 1] : new double[(2 * reach) + 1];
+        for (var k = -reach; k <= reach; k++)
+        {
+            kernel[k + reach] = Math.Exp(-0.5 * k * k / (sigma * sigma));
+        }
+
         for (var i = 0; i < n; i++)
         {
             var r = Math.Min(radius, Math.Min(i, n - 1 - i));
             double sum = 0, weight = 0;
             for (var k = -r; k <= r; k++)
             {
-                var w = Math.Exp(-0.5 * k * k / (sigma * sigma));
+                var w = kernel[k + reach];
                 sum += w * values[i + k];
                 weight += w;
             }

@@ -8,25 +8,28 @@ internal static class Skeleton
     /// <summary>Thins <paramref name="mask"/> (1 = object, row-major, <paramref name="width"/> wide) in place to a one-pixel skeleton.</summary>
     public static void Thin(byte[] mask, int width, int rows)
     {
-        // Only a pixel with a background neighbour can go (with all 8 neighbours set it never qualifies), so only those
-        // are examined; a pixel joins them when a neighbour is removed. The decisions of a sub-iteration all read the
-        // mask as it was before it, so which pixels are examined, and in what order, does not change the skeleton.
+        // Only a pixel with a background neighbour can go (with all 8 neighbours set it never qualifies), and a pixel
+        // that stayed in a sub-iteration stays in the next one of the same kind unless a neighbour went in between (its
+        // neighbourhood, all the decision reads, is the same): so each kind of sub-iteration examines only the pixels
+        // exposed or changed around since it last looked at them. The decisions of a sub-iteration all read the mask as
+        // it was before it, so which pixels are examined, and in what order, does not change the skeleton.
         // Rented (a chromosome-wide blob's box is tens of thousands of pixels, measured several times a frame).
-        var examined = AnalysisPool<bool>.Shared.Rent(mask.Length);
-        examined.AsSpan(0, mask.Length).Clear();
+        var pending = AnalysisPool<byte>.Shared.Rent(mask.Length);
+        pending.AsSpan(0, mask.Length).Clear();
         try
         {
-            Thin(mask, width, rows, examined);
+            Thin(mask, width, rows, pending);
         }
         finally
         {
-            AnalysisPool<bool>.Shared.Return(examined);
+            AnalysisPool<byte>.Shared.Return(pending);
         }
     }
 
-    private static void Thin(byte[] mask, int width, int rows, bool[] examined)
+    /// <summary><paramref name="pending"/>: bit 0 (1) set while a pixel waits in the first sub-iteration's list, bit 1 (2) in the second's.</summary>
+    private static void Thin(byte[] mask, int width, int rows, byte[] pending)
     {
-        var alive = new List<int>();
+        List<int> first = [], second = [];
 
         // With a background frame around the mask (the callers leave a one-pixel margin) every object pixel's neighbours are
         // inside it: their bits are read directly, without the division that finds a pixel's column.
@@ -35,45 +38,54 @@ internal static class Skeleton
         {
             if (mask[i] != 0 && Neighbourhood(mask, width, rows, i, framed) != 0xFF)
             {
-                examined[i] = true;
-                alive.Add(i);
+                pending[i] = 3;
+                first.Add(i);
+                second.Add(i);
             }
         }
 
         var remove = new List<int>();
-        var changed = true;
-        while (changed)
+        var changed = false;
+        for (var step = 0; ; step ^= 1)
         {
-            changed = false;
-            for (var step = 0; step < 2; step++)
+            remove.Clear();
+            var table = step == 0 ? RemovableInFirst : RemovableInSecond;
+            var list = step == 0 ? first : second;
+            var bit = (byte)(1 << step);
+            foreach (var p in list)
             {
-                remove.Clear();
-                var table = step == 0 ? RemovableInFirst : RemovableInSecond;
-                foreach (var p in alive)
+                pending[p] &= (byte)~bit;
+                if (mask[p] != 0 && table[Neighbourhood(mask, width, rows, p, framed)])
                 {
-                    if (table[Neighbourhood(mask, width, rows, p, framed)])
-                    {
-                        remove.Add(p);
-                    }
+                    remove.Add(p);
+                }
+            }
+
+            list.Clear();
+            foreach (var p in remove)
+            {
+                mask[p] = 0;
+            }
+
+            foreach (var p in remove)
+            {
+                Expose(p);
+            }
+
+            changed |= remove.Count > 0;
+            if (step == 1)
+            {
+                // A whole iteration (both sub-iterations) removed nothing: done.
+                if (!changed)
+                {
+                    break;
                 }
 
-                foreach (var p in remove)
-                {
-                    mask[p] = 0;
-                }
-
-                if (remove.Count > 0)
-                {
-                    changed = true;
-                    alive.RemoveAll(p => mask[p] == 0);
-                    foreach (var p in remove)
-                    {
-                        Expose(p);
-                    }
-                }
+                changed = false;
             }
         }
 
+        // The object neighbours of a removed pixel wait in both lists (their neighbourhood changed).
         void Expose(int p)
         {
             if (framed)
@@ -82,12 +94,7 @@ internal static class Skeleton
                 ReadOnlySpan<int> offsets = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1];
                 foreach (var offset in offsets)
                 {
-                    var q = p + offset;
-                    if (mask[q] != 0 && !examined[q])
-                    {
-                        examined[q] = true;
-                        alive.Add(q);
-                    }
+                    Wait(p + offset);
                 }
 
                 return;
@@ -99,13 +106,32 @@ internal static class Skeleton
                 for (var dx = -1; dx <= 1; dx++)
                 {
                     int xx = x + dx, yy = y + dy;
-                    if ((uint)xx < (uint)width && (uint)yy < (uint)rows && mask[(yy * width) + xx] != 0 && !examined[(yy * width) + xx])
+                    if ((uint)xx < (uint)width && (uint)yy < (uint)rows)
                     {
-                        examined[(yy * width) + xx] = true;
-                        alive.Add((yy * width) + xx);
+                        Wait((yy * width) + xx);
                     }
                 }
             }
+        }
+
+        void Wait(int q)
+        {
+            if (mask[q] == 0 || pending[q] == 3)
+            {
+                return;
+            }
+
+            if ((pending[q] & 1) == 0)
+            {
+                first.Add(q);
+            }
+
+            if ((pending[q] & 2) == 0)
+            {
+                second.Add(q);
+            }
+
+            pending[q] = 3;
         }
     }
 
@@ -194,11 +220,18 @@ internal static class Skeleton
         return table;
     }
 
-    /// <summary>Pixel count of the largest 8-connected component of the mask.</summary>
-    public static int LargestComponent(byte[] mask, int width, int rows)
+    /// <summary>Pixel count of the largest 8-connected component of the mask without the pixels <paramref name="excluded"/> (as if they were background).</summary>
+    public static int LargestComponent(byte[] mask, int width, int rows, List<int> excluded)
     {
         var seen = AnalysisPool<bool>.Shared.Rent(mask.Length);
         seen.AsSpan(0, mask.Length).Clear();
+
+        // Seen already: never a start, never joined.
+        foreach (var p in excluded)
+        {
+            seen[p] = true;
+        }
+
         try
         {
             return LargestComponent(mask, width, rows, seen);

@@ -44,31 +44,78 @@ internal static class CrossingSplitter
     /// (pixel coordinates, pixel i spanning [i, i+1)), and <paramref name="stacked"/> is set where two of them lie on each
     /// other. Returns the number of new ids used (0: not split).
     /// </summary>
+    /// <param name="skeleton">
+    /// The object's skeleton on the same local grid when already thinned (<see cref="ChromosomeAxis.ThinnedMask"/>),
+    /// used up here; null: thinned here.
+    /// </param>
+    /// <param name="boxDistances">
+    /// The object's chamfer distances over <paramref name="box"/> itself (no margin, row-major) when already taken
+    /// (<see cref="ChromosomeAxis.BoxDistances"/>); null: taken here.
+    /// </param>
     public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
-        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked)
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked,
+        byte[]? skeleton = null, float[]? boxDistances = null)
     {
-        // Local grid with a one-pixel margin, so thinning and the distance transform never touch its edge.
+        // Local grid with a one-pixel margin, so thinning and the distance transform never touch its edge. Rented: a
+        // chromosome-wide blob's grid is tens of thousands of pixels (fresh pages to fault in when allocated).
         int w = box.X1 - box.X0 + 3, h = box.Y1 - box.Y0 + 3;
-        var local = new int[w * h];
-        var mask = new byte[w * h];
-        var area = 0;
-        for (var y = box.Y0; y <= box.Y1; y++)
+        var local = AnalysisPool<int>.Shared.Rent(w * h);
+        var distance = AnalysisPool<float>.Shared.Rent(w * h);
+        try
         {
-            for (var x = box.X0; x <= box.X1; x++)
+            local.AsSpan(0, w * h).Clear();
+            var mask = skeleton is { Length: var length } && length == w * h ? skeleton : null;
+            var thin = mask is null;
+            mask ??= new byte[w * h];
+            for (var y = box.Y0; y <= box.Y1; y++)
             {
-                if (instances[(y * width) + x] == id)
+                for (var x = box.X0; x <= box.X1; x++)
                 {
-                    var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
-                    local[i] = 1;
-                    mask[i] = 1;
-                    area++;
+                    if (instances[(y * width) + x] == id)
+                    {
+                        var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
+                        local[i] = 1;
+                        if (thin)
+                        {
+                            mask[i] = 1;
+                        }
+                    }
                 }
             }
+
+            if (boxDistances is not null)
+            {
+                // The margin is background, as outside the box is to the object: the same distances, one pixel in.
+                distance.AsSpan(0, w * h).Clear();
+                var bw = w - 2;
+                for (var y = 0; y < h - 2; y++)
+                {
+                    boxDistances.AsSpan(y * bw, bw).CopyTo(distance.AsSpan(((y + 1) * w) + 1, bw));
+                }
+            }
+            else
+            {
+                HeightSegmenter.ChamferDistance(local, w, h, distance);
+            }
+
+            if (thin)
+            {
+                Skeleton.Thin(mask, w, h);
+            }
+
+            return Split(instances, width, leveled, id, box, pixelX, pixelY, options, nextId, axes, stacked, w, h, local, mask, distance);
         }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(local);
+            AnalysisPool<float>.Shared.Return(distance);
+        }
+    }
 
-        var distance = HeightSegmenter.ChamferDistance(local, w, h);
-        Skeleton.Thin(mask, w, h);
-
+    private static int Split(int[] instances, int width, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked,
+        int w, int h, int[] local, byte[] mask, float[] distance)
+    {
         var graph = SkeletonGraph.Build(mask, w, h);
         var radius = RadiusOf(graph, distance);
         graph.Prune(SpurLength * radius, JunctionMerge * radius, distance, p => leveled[((p / w) + box.Y0 - 1) * width + (p % w) + box.X0 - 1]);
@@ -306,8 +353,9 @@ internal static class CrossingSplitter
     /// </summary>
     private static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, int[] owner, bool[] overlap)
     {
+        // Owner is exactly the grid (local may be a longer rented array).
         var count = chains.Count;
-        for (var i = 0; i < local.Length; i++)
+        for (var i = 0; i < owner.Length; i++)
         {
             if (local[i] == 0)
             {
@@ -355,21 +403,45 @@ internal static class CrossingSplitter
     private sealed class SkeletonGraph
     {
         private readonly int _width;
+        private readonly int _rows;
         private readonly List<Node> _nodes = [];
         private readonly List<Branch> _branches = [];
 
-        private SkeletonGraph(int width)
+        private SkeletonGraph(int width, int rows)
         {
             _width = width;
+            _rows = rows;
         }
 
         public List<int> Pixels { get; } = [];
 
         public static SkeletonGraph Build(byte[] skeleton, int width, int rows)
         {
-            var graph = new SkeletonGraph(width);
+            var graph = new SkeletonGraph(width, rows);
             ThinStaircases(skeleton, width, rows);
-            var neighbours = new byte[skeleton.Length];
+            var n = skeleton.Length;
+            var neighbours = AnalysisPool<byte>.Shared.Rent(n);
+            var nodeOf = AnalysisPool<int>.Shared.Rent(n);
+            var visited = AnalysisPool<bool>.Shared.Rent(n);
+            try
+            {
+                Build(graph, skeleton, width, rows, neighbours, nodeOf, visited);
+            }
+            finally
+            {
+                AnalysisPool<byte>.Shared.Return(neighbours);
+                AnalysisPool<int>.Shared.Return(nodeOf);
+                AnalysisPool<bool>.Shared.Return(visited);
+            }
+
+            // A closed loop without any node (a ring) has no branch; it cannot be split here.
+            return graph;
+        }
+
+        /// <summary>The nodes and branches of <paramref name="skeleton"/> into <paramref name="graph"/>, with rented tables (as long as the skeleton at least).</summary>
+        private static void Build(SkeletonGraph graph, byte[] skeleton, int width, int rows, byte[] neighbours, int[] nodeOf, bool[] visited)
+        {
+            neighbours.AsSpan(0, skeleton.Length).Clear();
             for (var p = 0; p < skeleton.Length; p++)
             {
                 if (skeleton[p] == 0)
@@ -388,8 +460,7 @@ internal static class CrossingSplitter
             }
 
             // Nodes: 8-connected groups of skeleton pixels that are not plain path pixels (two neighbours).
-            var nodeOf = new int[skeleton.Length];
-            Array.Fill(nodeOf, -1);
+            nodeOf.AsSpan(0, skeleton.Length).Fill(-1);
             foreach (var p in graph.Pixels)
             {
                 if (neighbours[p] == 2 || neighbours[p] == 0 || nodeOf[p] >= 0)
@@ -422,7 +493,7 @@ internal static class CrossingSplitter
             }
 
             // Branches: walk from every node along path pixels to the next node.
-            var visited = new bool[skeleton.Length];
+            visited.AsSpan(0, skeleton.Length).Clear();
             foreach (var node in graph._nodes.ToArray())
             {
                 foreach (var q in node.Pixels.ToArray())
@@ -480,9 +551,6 @@ internal static class CrossingSplitter
                     }
                 }
             }
-
-            // A closed loop without any node (a ring) has no branch; it cannot be split here.
-            return graph;
         }
 
         /// <summary>
@@ -543,9 +611,34 @@ internal static class CrossingSplitter
         private void Add(Branch branch)
         {
             _branches.Add(branch);
+            Count(branch, 1);
         }
 
-        private int Degree(int node) => _branches.Count(b => b.A == node) + _branches.Count(b => b.B == node);
+        private void Remove(Branch branch)
+        {
+            if (_branches.Remove(branch))
+            {
+                Count(branch, -1);
+            }
+        }
+
+        /// <summary>Branch ends at each node (a loop counts twice), kept as branches come and go: pruning asks for them per branch.</summary>
+        private readonly List<int> _degree = [];
+
+        private void Count(Branch branch, int change)
+        {
+            foreach (var node in (ReadOnlySpan<int>)[branch.A, branch.B])
+            {
+                while (_degree.Count <= node)
+                {
+                    _degree.Add(0);
+                }
+
+                _degree[node] += change;
+            }
+        }
+
+        private int Degree(int node) => node < _degree.Count ? _degree[node] : 0;
 
         /// <summary>Drops short spurs, joins junctions nearer than <paramref name="merge"/> and dissolves nodes left with two branches.</summary>
         public void Prune(double spur, double merge, float[] distance, Func<int, double> heightAt)
@@ -562,7 +655,7 @@ internal static class CrossingSplitter
                     var (da, db) = (Degree(b.A), Degree(b.B));
                     if (b.A != b.B && ((da == 1 && db >= 3) || (db == 1 && da >= 3)) && b.Length < spur + Root(b, da == 1 ? b.B : b.A, distance))
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         changed = true;
                     }
                 }
@@ -572,7 +665,7 @@ internal static class CrossingSplitter
                 {
                     if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3 && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         Merge(b.A, b.B, b.Pixels);
                         changed = true;
                         break;
@@ -584,7 +677,7 @@ internal static class CrossingSplitter
                 {
                     if (b.A == b.B && b.Length < 2 * merge)
                     {
-                        _branches.Remove(b);
+                        Remove(b);
                         _nodes[b.A].Pixels.AddRange(b.Pixels);
                         changed = true;
                     }
@@ -596,14 +689,14 @@ internal static class CrossingSplitter
                     if (node.Alive && Degree(node.Index) == 2 && _branches.FirstOrDefault(b => b.A == node.Index || b.B == node.Index) is { } first
                         && _branches.LastOrDefault(b => b.A == node.Index || b.B == node.Index) is { } second && first != second)
                     {
-                        _branches.Remove(first);
-                        _branches.Remove(second);
+                        Remove(first);
+                        Remove(second);
                         var into = first.Towards(node.Index);
                         var from = second.From(node.Index);
                         var pixels = new List<int>(into.Pixels);
                         pixels.AddRange(OrderedBetween(node.Pixels, into.Pixels.Count > 0 ? into.Pixels[^1] : -1));
                         pixels.AddRange(from.Pixels);
-                        _branches.Add(new Branch(into.A, from.B, pixels));
+                        Add(new Branch(into.A, from.B, pixels));
                         node.Alive = false;
                         changed = true;
                     }
@@ -628,8 +721,8 @@ internal static class CrossingSplitter
                 return false;
             }
 
-            var highest = others.Max(b => Median(b.Pixels.Select(heightAt)));
-            return Median(link.Pixels.Select(heightAt)) > StackedRatio * highest;
+            var highest = others.Max(b => MedianHeight(b.Pixels, heightAt));
+            return MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
         }
 
         /// <summary>The largest inscribed radius at the node pixels where <paramref name="branch"/> is rooted.</summary>
@@ -692,7 +785,9 @@ internal static class CrossingSplitter
                 var b = _branches[i];
                 if (b.A == gone || b.B == gone)
                 {
+                    Count(b, -1);
                     _branches[i] = new Branch(b.A == gone ? keep : b.A, b.B == gone ? keep : b.B, b.Pixels);
+                    Count(_branches[i], 1);
                 }
             }
         }
@@ -791,7 +886,7 @@ internal static class CrossingSplitter
             bool inside(double x, double y)
             {
                 int ix = (int)Math.Round(x), iy = (int)Math.Round(y);
-                return ix >= 0 && iy >= 0 && ix < _width && iy * _width < distance.Length && distance[(iy * _width) + ix] > 0;
+                return ix >= 0 && iy >= 0 && ix < _width && iy < _rows && distance[(iy * _width) + ix] > 0;
             }
 
             var axis = new List<(double X, double Y)>();
@@ -922,6 +1017,23 @@ internal static class CrossingSplitter
             return norm > 0 ? (dx / norm, dy / norm) : (0, 0);
         }
 
+        /// <summary>
+        /// The median height along a branch's pixels, once per pixel list (pruning asks again after every merge; a branch's
+        /// pixels never change once it is made, and a rebuilt branch shares the list).
+        /// </summary>
+        private double MedianHeight(List<int> pixels, Func<int, double> heightAt)
+        {
+            if (!_medianHeights.TryGetValue(pixels, out var median))
+            {
+                median = Median(pixels.Select(heightAt));
+                _medianHeights.Add(pixels, median);
+            }
+
+            return median;
+        }
+
+        private readonly Dictionary<List<int>, double> _medianHeights = new(ReferenceEqualityComparer.Instance);
+
         private static double Median(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
@@ -930,19 +1042,31 @@ internal static class CrossingSplitter
 
         private static double Sq(double v) => v * v;
 
-        private static IEnumerable<int> Around(int p, int width, int rows)
+        /// <summary>The 8 neighbours of <paramref name="p"/> inside the grid, row by row (an enumerator that allocates nothing).</summary>
+        private static Neighbours Around(int p, int width, int rows) => new(p % width, p / width, width, rows);
+
+        private struct Neighbours(int x, int y, int width, int rows)
         {
-            int x = p % width, y = p / width;
-            for (var dy = -1; dy <= 1; dy++)
+            private int _k = -1;
+
+            public int Current { get; private set; }
+
+            public readonly Neighbours GetEnumerator() => this;
+
+            public bool MoveNext()
             {
-                for (var dx = -1; dx <= 1; dx++)
+                while (++_k < 9)
                 {
+                    int dy = (_k / 3) - 1, dx = (_k % 3) - 1;
                     int xx = x + dx, yy = y + dy;
                     if ((dx | dy) != 0 && (uint)xx < (uint)width && (uint)yy < (uint)rows)
                     {
-                        yield return (yy * width) + xx;
+                        Current = (yy * width) + xx;
+                        return true;
                     }
                 }
+
+                return false;
             }
         }
 

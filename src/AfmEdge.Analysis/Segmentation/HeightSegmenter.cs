@@ -39,13 +39,10 @@ public static class HeightSegmenter
         }
 
         var n = height.Length;
-        var leveled = new float[n];
+        // Every element is written by the copy: no need to clear it first.
+        var leveled = GC.AllocateUninitializedArray<float>(n);
         height.CopyTo(leveled);
-        var finite = 0;
-        foreach (var v in leveled)
-        {
-            finite += float.IsFinite(v) ? 1 : 0;
-        }
+        var finite = CountFinite(leveled);
 
         if (finite < 16)
         {
@@ -61,10 +58,7 @@ public static class HeightSegmenter
         }
 
         var (substrate, sigma) = SubstrateLevel(leveled, otsu);
-        for (var i = 0; i < n; i++)
-        {
-            leveled[i] = (float)(leveled[i] - substrate);
-        }
+        Subtract(leveled, substrate);
 
         otsu -= substrate;
         clock = times.Lap("segment: level, Otsu, substrate", clock);
@@ -85,6 +79,54 @@ public static class HeightSegmenter
         FitAndRemovePlane(leveled, width, rows, low, instances);
         times.Lap("segment: final plane", clock);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
+    }
+
+    /// <summary>How many values are finite (lane by lane, then the rest).</summary>
+    private static int CountFinite(ReadOnlySpan<float> data)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            var counts = Vector256<int>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(data);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                // |v| < ∞ is false for ±∞ and NaN: all ones (−1) per finite lane.
+                counts -= Vector256.LessThan(Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i)), infinity).AsInt32();
+            }
+
+            count = Vector256.Sum(counts);
+        }
+
+        for (; i < data.Length; i++)
+        {
+            count += float.IsFinite(data[i]) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>data[i] = (float)(data[i] − <paramref name="value"/>), in double as the scalar loop (lane by lane the same floats).</summary>
+    private static void Subtract(Span<float> data, double value)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(data);
+            var values = Vector256.Create(value);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
+                Vector256.Narrow(low - values, high - values).StoreUnsafe(ref start, (nuint)i);
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            data[i] = (float)(data[i] - value);
+        }
     }
 
     /// <summary>
@@ -221,12 +263,42 @@ public static class HeightSegmenter
         partial.Clear();
         var scale = (HistogramBins - 1) / ((double)max - min);
         long total = 0;
-        for (var i = 0; i < data.Length; i++)
+        var at = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var v = data[i];
+            // The bins eight at a time, each as the scalar line computes it ((v − min) in float, then × scale in double,
+            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 4).
+            ref var start = ref MemoryMarshal.GetReference(data);
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            var mins = Vector256.Create(min);
+            var scales = Vector256.Create(scale);
+            Span<int> bins = stackalloc int[Vector256<float>.Count];
+            for (; at + Vector256<float>.Count <= data.Length; at += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)at);
+                var finite = Vector256.LessThan(Vector256.Abs(v), infinity);
+                var (low, high) = Vector256.Widen(Vector256.ConditionalSelect(finite, v, mins) - mins);
+                var lowBins = Vector256.ConvertToInt64(low * scales);
+                var highBins = Vector256.ConvertToInt64(high * scales);
+                Vector256.Narrow(lowBins, highBins).CopyTo(bins);
+                var mask = finite.ExtractMostSignificantBits();
+                for (var lane = 0; lane < Vector256<float>.Count; lane++)
+                {
+                    if ((mask & (1u << lane)) != 0)
+                    {
+                        partial[((lane & 3) * HistogramBins) + bins[lane]]++;
+                        total++;
+                    }
+                }
+            }
+        }
+
+        for (; at < data.Length; at++)
+        {
+            var v = data[at];
             if (float.IsFinite(v))
             {
-                partial[((i & 3) * HistogramBins) + (int)((v - min) * scale)]++;
+                partial[((at & 3) * HistogramBins) + (int)((v - min) * scale)]++;
                 total++;
             }
         }
@@ -456,20 +528,26 @@ public static class HeightSegmenter
             }
         }
 
-        var ids = new Dictionary<int, int>();
+        // Ids in the order each basin is first met, as before; the table of roots is the peak table, done with (ids are
+        // small integers, exact as floats), marked unnumbered first.
+        foreach (var p in order)
+        {
+            peak[Find(parent, p)] = 0;
+        }
+
+        var count = 0;
         foreach (var p in order)
         {
             var r = Find(parent, p);
-            if (!ids.TryGetValue(r, out var id))
+            if (peak[r] == 0)
             {
-                id = ids.Count + 1;
-                ids.Add(r, id);
+                peak[r] = ++count;
             }
 
-            instances[p] = id;
+            instances[p] = (int)peak[r];
         }
 
-        return ids.Count;
+        return count;
     }
 
     /// <summary>
@@ -478,19 +556,48 @@ public static class HeightSegmenter
     /// </summary>
     internal static int NeighbourRoots(Span<int> parent, int p, int width, int rows, Span<int> roots)
     {
-        int x = p % width, y = p / width, found = 0;
+        // One division (the remainder from it), and the roots compared in a plain loop: at most seven, mostly one.
+        int y = p / width, x = p - (y * width), found = 0;
+        if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
+        {
+            // Inside the image: the same neighbours in the same order, without the bounds tests.
+            int up = p - width, down = p + width;
+            Visit(parent, up - 1, roots, ref found);
+            Visit(parent, up, roots, ref found);
+            Visit(parent, up + 1, roots, ref found);
+            Visit(parent, p - 1, roots, ref found);
+            Visit(parent, p + 1, roots, ref found);
+            Visit(parent, down - 1, roots, ref found);
+            Visit(parent, down, roots, ref found);
+            Visit(parent, down + 1, roots, ref found);
+            return found;
+        }
+
         for (var dy = -1; dy <= 1; dy++)
         {
+            var yy = y + dy;
+            if ((uint)yy >= (uint)rows)
+            {
+                continue;
+            }
+
             for (var dx = -1; dx <= 1; dx++)
             {
-                int xx = x + dx, yy = y + dy;
-                if ((dx | dy) == 0 || (uint)xx >= (uint)width || (uint)yy >= (uint)rows || parent[(yy * width) + xx] < 0)
+                var xx = x + dx;
+                var q = (yy * width) + xx;
+                if ((dx | dy) == 0 || (uint)xx >= (uint)width || parent[q] < 0)
                 {
                     continue;
                 }
 
-                var r = Find(parent, (yy * width) + xx);
-                if (roots[..found].IndexOf(r) < 0)
+                var r = Find(parent, q);
+                var known = false;
+                for (var j = 0; j < found; j++)
+                {
+                    known |= roots[j] == r;
+                }
+
+                if (!known)
                 {
                     roots[found++] = r;
                 }
@@ -498,6 +605,26 @@ public static class HeightSegmenter
         }
 
         return found;
+    }
+
+    /// <summary>Adds the root of flooded pixel <paramref name="q"/> to <paramref name="roots"/> unless it is there.</summary>
+    private static void Visit(Span<int> parent, int q, Span<int> roots, ref int found)
+    {
+        if (parent[q] < 0)
+        {
+            return;
+        }
+
+        var r = Find(parent, q);
+        for (var j = 0; j < found; j++)
+        {
+            if (roots[j] == r)
+            {
+                return;
+            }
+        }
+
+        roots[found++] = r;
     }
 
     internal static int Find(Span<int> parent, int p)
@@ -529,14 +656,32 @@ public static class HeightSegmenter
         var n = instances.Length;
         var steps = AnalysisPool<byte>.Shared.Rent(n);
         var queue = AnalysisPool<int>.Shared.Rent(n);
-        Array.Clear(steps, 0, n);
-        int head = 0, tail = 0;
-        for (var i = 0; i < n; i++)
+
+        // Only the rectangle holding every object is read (a step off it is never taken: no object pixel lies there) and
+        // cleared; seeds are taken in raster order as over the whole image.
+        int x0 = width, y0 = rows, x1 = -1, y1 = -1;
+        for (var y = 0; y < rows; y++)
         {
-            if (instances[i] > 0 && height[i] >= core)
+            var row = instances.AsSpan(y * width, width);
+            var first = row.IndexOfAnyExcept(0);
+            if (first >= 0)
             {
-                steps[i] = 1;
-                queue[tail++] = i;
+                (x0, x1, y1) = (Math.Min(x0, first), Math.Max(x1, row.LastIndexOfAnyExcept(0)), y);
+                y0 = Math.Min(y0, y);
+            }
+        }
+
+        int head = 0, tail = 0;
+        for (var y = y0; y <= y1; y++)
+        {
+            steps.AsSpan((y * width) + x0, x1 - x0 + 1).Clear();
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
+            {
+                if (instances[i] > 0 && height[i] >= core)
+                {
+                    steps[i] = 1;
+                    queue[tail++] = i;
+                }
             }
         }
 
@@ -564,7 +709,7 @@ public static class HeightSegmenter
                 {
                     var xx = x + dx;
                     var q = (yy * width) + xx;
-                    if ((uint)xx < (uint)width && steps[q] == 0 && instances[q] == id)
+                    if ((uint)xx < (uint)width && instances[q] == id && steps[q] == 0)
                     {
                         steps[q] = (byte)next;
                         queue[tail++] = q;
@@ -573,11 +718,14 @@ public static class HeightSegmenter
             }
         }
 
-        for (var i = 0; i < n; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            if (steps[i] == 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                instances[i] = 0;
+                if (steps[i] == 0)
+                {
+                    instances[i] = 0;
+                }
             }
         }
 
@@ -595,28 +743,52 @@ public static class HeightSegmenter
             return 0;
         }
 
+        // Every pass runs over the rectangle holding every object (raster order within it is the image's): the rest is substrate.
         var area = new int[count + 1];
         var peaks = new float[count + 1];
-        for (var i = 0; i < instances.Length; i++)
+        int x0 = width, y0 = rows, x1 = -1, y1 = -1;
+        for (var y = 0; y < rows; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            var row = instances.AsSpan(y * width, width);
+            var first = row.IndexOfAnyExcept(0);
+            if (first < 0)
             {
-                area[id]++;
-                peaks[id] = Math.Max(peaks[id], height[i]);
+                continue;
             }
+
+            var last = row.LastIndexOfAnyExcept(0);
+            (x0, x1) = (Math.Min(x0, first), Math.Max(x1, last));
+            y0 = Math.Min(y0, y);
+            y1 = y;
+            for (var x = first; x <= last; x++)
+            {
+                var id = row[x];
+                if (id > 0)
+                {
+                    area[id]++;
+                    peaks[id] = Math.Max(peaks[id], height[(y * width) + x]);
+                }
+            }
+        }
+
+        if (x1 < 0)
+        {
+            return 0;
         }
 
         // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
         var distance = AnalysisPool<float>.Shared.Rent(instances.Length);
-        ChamferDistance(instances, width, rows, distance);
+        ChamferDistance(instances, width, (x0, y0, x1, y1), distance);
         var radius = new float[count + 1];
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                radius[id] = Math.Max(radius[id], distance[i]);
+                var id = instances[i];
+                if (id > 0)
+                {
+                    radius[id] = Math.Max(radius[id], distance[i]);
+                }
             }
         }
 
@@ -626,34 +798,40 @@ public static class HeightSegmenter
         var pixelSize = Math.Sqrt(pixelArea);
         var map = new int[count + 1];
         var rejected = 0;
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id == 0 || map[id] != 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                continue;
-            }
+                var id = instances[i];
+                if (id == 0 || map[id] != 0)
+                {
+                    continue;
+                }
 
-            var objectWidth = 2 * radius[id] * pixelSize;
-            var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
-                     && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
-            if (ok)
-            {
-                map[id] = ++kept;
-            }
-            else
-            {
-                map[id] = -1;
-                rejected++;
+                var objectWidth = 2 * radius[id] * pixelSize;
+                var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
+                         && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
+                if (ok)
+                {
+                    map[id] = ++kept;
+                }
+                else
+                {
+                    map[id] = -1;
+                    rejected++;
+                }
             }
         }
 
-        for (var i = 0; i < instances.Length; i++)
+        for (var y = y0; y <= y1; y++)
         {
-            var id = instances[i];
-            if (id > 0)
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                instances[i] = Math.Max(map[id], 0);
+                var id = instances[i];
+                if (id > 0)
+                {
+                    instances[i] = Math.Max(map[id], 0);
+                }
             }
         }
 
@@ -669,19 +847,35 @@ public static class HeightSegmenter
     }
 
     /// <summary>The same into <paramref name="d"/> (at least as long as the image).</summary>
-    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d)
+    internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d) =>
+        ChamferDistance(instances, width, (0, 0, width - 1, rows - 1), d);
+
+    /// <summary>
+    /// The same over the rectangle <paramref name="region"/> of the image only (<paramref name="d"/> indexed as the
+    /// image; nothing outside the rectangle is written): outside it counts as outside the image, so the distances are
+    /// the whole image's when every pixel around the rectangle is background.
+    /// </summary>
+    internal static void ChamferDistance(int[] instances, int width, (int X0, int Y0, int X1, int Y1) region, Span<float> d)
     {
+        // Each pixel takes the least of its own value and its four causal neighbours' values plus a step (a step alone
+        // from outside the image or from another object): a minimum, which no order of taking it changes.
         const float Orthogonal = 1f, Diagonal = 1.4142135f;
-        for (var i = 0; i < instances.Length; i++)
+        var (x0, y0, x1, y1) = region;
+        for (var y = y0; y <= y1; y++)
         {
-            d[i] = instances[i] == 0 ? 0 : float.MaxValue;
+            var row = y * width;
+            for (var x = x0; x <= x1; x++)
+            {
+                d[row + x] = instances[row + x] == 0 ? 0 : float.MaxValue;
+            }
         }
 
-        for (var y = 0; y < rows; y++)
+        for (var y = y0; y <= y1; y++)
         {
-            for (var x = 0; x < width; x++)
+            var row = y * width;
+            for (var x = x0; x <= x1; x++)
             {
-                var i = (y * width) + x;
+                var i = row + x;
                 if (d[i] == 0)
                 {
                     continue;
@@ -689,19 +883,31 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y - 1, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y - 1, Diagonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y - 1, Diagonal));
+                var left = x > x0;
+                var right = x < x1;
+                best = Math.Min(best, left && instances[i - 1] == id ? d[i - 1] + Orthogonal : Orthogonal);
+                if (y > y0)
+                {
+                    var up = i - width;
+                    best = Math.Min(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
+                    best = Math.Min(best, left && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
+                    best = Math.Min(best, right && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
+                }
+                else
+                {
+                    best = Math.Min(best, Orthogonal);
+                }
+
                 d[i] = best;
             }
         }
 
-        for (var y = rows - 1; y >= 0; y--)
+        for (var y = y1; y >= y0; y--)
         {
-            for (var x = width - 1; x >= 0; x--)
+            var row = y * width;
+            for (var x = x1; x >= x0; x--)
             {
-                var i = (y * width) + x;
+                var i = row + x;
                 if (d[i] == 0)
                 {
                     continue;
@@ -709,17 +915,23 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x, y + 1, Orthogonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x + 1, y + 1, Diagonal));
-                best = Math.Min(best, Neighbour(instances, d, width, rows, id, x - 1, y + 1, Diagonal));
+                var left = x > x0;
+                var right = x < x1;
+                best = Math.Min(best, right && instances[i + 1] == id ? d[i + 1] + Orthogonal : Orthogonal);
+                if (y < y1)
+                {
+                    var down = i + width;
+                    best = Math.Min(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
+                    best = Math.Min(best, right && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
+                    best = Math.Min(best, left && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
+                }
+                else
+                {
+                    best = Math.Min(best, Orthogonal);
+                }
+
                 d[i] = best;
             }
         }
     }
-
-    private static float Neighbour(int[] instances, Span<float> d, int width, int rows, int id, int xx, int yy, float step) =>
-        (uint)xx >= (uint)width || (uint)yy >= (uint)rows ? step
-        : instances[(yy * width) + xx] != id ? step
-        : d[(yy * width) + xx] + step;
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using AfmEdge.Analysis.Geometry;
+using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
 
@@ -33,10 +34,11 @@ internal static class TouchingSplitter
     /// chromosome: the first piece keeps <paramref name="id"/>, the others get <paramref name="nextId"/>, nextId + 1, ….
     /// Returns the number of new ids used (0: not split). <paramref name="wholeIsCluster"/>: the whole object measures as a
     /// cluster even as a piece (<see cref="ChromosomeMeasurement.IsClusterAsPiece"/>), so a union of all its basins is
-    /// not measured again.
+    /// not measured again. <paramref name="boxDistances"/>: the object's chamfer distances over <paramref name="box"/> when
+    /// already taken (<see cref="ChromosomeAxis.BoxDistances"/>).
     /// </summary>
     public static int Split(int[] instances, int width, int rows, float[] leveled, int id, (int X0, int Y0, int X1, int Y1) box,
-        double pixelX, double pixelY, AnalysisOptions options, int nextId, bool wholeIsCluster = false)
+        double pixelX, double pixelY, AnalysisOptions options, int nextId, bool wholeIsCluster = false, float[]? boxDistances = null)
     {
         int bw = box.X1 - box.X0 + 1, bh = box.Y1 - box.Y0 + 1, m = bw * bh;
         var ints = ArrayPool<int>.Shared;
@@ -49,30 +51,40 @@ internal static class TouchingSplitter
         var scratch = ints.Rent(instances.Length);
         try
         {
-            var inside = 0;
             for (var y = 0; y < bh; y++)
             {
                 for (var x = 0; x < bw; x++)
                 {
-                    var o = instances[((y + box.Y0) * width) + x + box.X0] == id;
-                    local[(y * bw) + x] = o ? 1 : 0;
-                    inside += o ? 1 : 0;
+                    local[(y * bw) + x] = instances[((y + box.Y0) * width) + x + box.X0] == id ? 1 : 0;
                 }
             }
 
-            HeightSegmenter.ChamferDistance(local, bw, bh, distance);
+            // The object's distances over its box, when its measurement kept them (the same transform of the same mask).
+            if (boxDistances is not null)
+            {
+                boxDistances.AsSpan(0, m).CopyTo(distance);
+            }
+            else
+            {
+                HeightSegmenter.ChamferDistance(local, bw, bh, distance);
+            }
+
             var cap = (float)Math.Max(1.0, options.SplitNeckRadius / Math.Sqrt(pixelX * pixelY));
             var count = 0;
-            for (var i = 0; i < m; i++)
+            for (var y = 0; y < bh; y++)
             {
-                if (local[i] == 0)
+                for (var x = 0; x < bw; x++)
                 {
-                    continue;
-                }
+                    var i = (y * bw) + x;
+                    if (local[i] == 0)
+                    {
+                        continue;
+                    }
 
-                var h = leveled[(((i / bw) + box.Y0) * width) + (i % bw) + box.X0];
-                landscape[i] = float.IsFinite(h) ? Math.Max(h, 0f) * Math.Min(distance[i], cap) : 0f;
-                order[count++] = i;
+                    var h = leveled[((y + box.Y0) * width) + x + box.X0];
+                    landscape[i] = float.IsFinite(h) ? Math.Max(h, 0f) * Math.Min(distance[i], cap) : 0f;
+                    order[count++] = i;
+                }
             }
 
             var basins = Flood(landscape, order.AsSpan(0, count), basin, bw, bh);
@@ -89,13 +101,17 @@ internal static class TouchingSplitter
             }
 
             var used = 0;
-            for (var i = 0; i < m; i++)
+            for (var y = 0; y < bh; y++)
             {
-                if (local[i] != 0)
+                for (var x = 0; x < bw; x++)
                 {
-                    var piece = pieceOf[basin[i]];
-                    instances[(((i / bw) + box.Y0) * width) + (i % bw) + box.X0] = piece == 0 ? id : nextId + piece - 1;
-                    used = Math.Max(used, piece);
+                    var i = (y * bw) + x;
+                    if (local[i] != 0)
+                    {
+                        var piece = pieceOf[basin[i]];
+                        instances[((y + box.Y0) * width) + x + box.X0] = piece == 0 ? id : nextId + piece - 1;
+                        used = Math.Max(used, piece);
+                    }
                 }
             }
 
@@ -123,12 +139,7 @@ internal static class TouchingSplitter
         var peak = ArrayPool<float>.Shared.Rent(bw * bh);
         try
         {
-            for (var k = 0; k < n; k++)
-            {
-                keys[k] = -landscape[order[k]];
-            }
-
-            keys.AsSpan(0, n).Sort(order);
+            SortHighestFirst(landscape, order, keys.AsSpan(0, n));
             basin.AsSpan(0, bw * bh).Fill(-1);
             Span<int> roots = stackalloc int[8];
             foreach (var p in order)
@@ -187,6 +198,56 @@ internal static class TouchingSplitter
         {
             ArrayPool<float>.Shared.Return(keys);
             ArrayPool<float>.Shared.Return(peak);
+        }
+    }
+
+    /// <summary>
+    /// Orders <paramref name="order"/> by descending <paramref name="landscape"/> exactly as the comparison sort of the
+    /// negated values (<see cref="MemoryExtensions.Sort{TKey, TValue}(Span{TKey}, Span{TValue})"/>) does. With no two values
+    /// equal there is one such order, which the radix sort finds in linear time; equal values (or a NaN) are placed by the
+    /// comparison sort's own rules, so then it sorts the original order itself.
+    /// </summary>
+    private static void SortHighestFirst(float[] landscape, Span<int> order, Span<float> keys)
+    {
+        var n = order.Length;
+        var uints = AnalysisPool<uint>.Shared;
+        var ints = AnalysisPool<int>.Shared;
+        var scratchKeys = uints.Rent(n);
+        var scratchKeys2 = uints.Rent(n);
+        var scratchItems = ints.Rent(n);
+        var original = ints.Rent(n);
+        try
+        {
+            order.CopyTo(original);
+            for (var k = 0; k < n; k++)
+            {
+                keys[k] = -landscape[order[k]];
+            }
+
+            SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
+            var distinct = n == 0 || !float.IsNaN(keys[0]);
+            for (var k = 1; k < n && distinct; k++)
+            {
+                distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
+            }
+
+            if (!distinct)
+            {
+                original.AsSpan(0, n).CopyTo(order);
+                for (var k = 0; k < n; k++)
+                {
+                    keys[k] = -landscape[order[k]];
+                }
+
+                keys.Sort(order);
+            }
+        }
+        finally
+        {
+            uints.Return(scratchKeys);
+            uints.Return(scratchKeys2);
+            ints.Return(scratchItems);
+            ints.Return(original);
         }
     }
 

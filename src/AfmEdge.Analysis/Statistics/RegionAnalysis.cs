@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -29,9 +30,6 @@ internal static class RegionAnalysis
     public const byte Excluded = 255;
 
     private const int RegionCount = 4;
-
-    // Per block and channel: n, Σx, Σy, Σxx, Σyy, Σxy for values, then the same six for ranks.
-    private const int Moments = 12;
 
     // Resamples per parallel work item of the bootstrap.
     private const int ResampleChunk = 64;
@@ -111,14 +109,8 @@ internal static class RegionAnalysis
             {
                 frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
                     options.CorrelationGuard, channels.Count, place, r);
-                double volume = 0;
-                foreach (var i in frames[r].Members.Span)
-                {
-                    var h = height[i];
-                    volume += float.IsFinite(h) ? h : 0;
-                }
-
-                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea, volume * pixelArea);
+                regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea,
+                    frames[r].HeightVolume * pixelArea);
             });
 
             var pairs = new int[RegionCount];
@@ -138,11 +130,7 @@ internal static class RegionAnalysis
                 SortedChannel.Split(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, split, gatherPairs: c > 0);
                 for (var r = 0; r < RegionCount; r++)
                 {
-                    var slot = (r * channelCount) + c;
-                    sorted[slot] = split[r]!;
-                    var (stat, mean, sd, count) = Describe(split[r]!, all[c], Regions.ByLabel[r], pixelArea);
-                    stats[slot] = stat;
-                    moments[slot] = (mean, sd, count);
+                    sorted[(r * channelCount) + c] = split[r]!;
                     if (c == 0)
                     {
                         frames[r].RankHeight(split[r]!, options.MutualInformationBins);
@@ -150,17 +138,66 @@ internal static class RegionAnalysis
                 }
             });
 
+            // Every region's channels described together: their σ sums side by side (Describe).
+            for (var r = 0; r < RegionCount; r++)
+            {
+                Describe(sorted.AsSpan(r * channelCount, channelCount), all, Regions.ByLabel[r], pixelArea,
+                    stats.AsSpan(r * channelCount, channelCount), moments.AsSpan(r * channelCount, channelCount));
+            }
+
+            // The regions' tables, laid out now that it is known which channels share the height side.
+            Span<bool> sharing = stackalloc bool[channels.Count];
+            for (var r = 0; r < RegionCount; r++)
+            {
+                for (var c = 0; c < channels.Count; c++)
+                {
+                    sharing[c] = shareHeightSide && frames[r].Height is not null && sorted[(r * channelCount) + c + 1].PairValuesComplete;
+                }
+
+                frames[r].LayOut(sharing);
+            }
+
             clock = times.Lap("statistics: sort, rank, describe", clock);
 
             // Every (region, channel other than height): the pairs, ranks from the two orders, r, ρ, MI and block sums.
-            Parallel.For(0, RegionCount * channels.Count, item =>
+            // Per region, the channels sharing the height side in one pass over the pairs (their sums side by side in
+            // vector lanes); every other channel on its own.
+            var items = new List<(int Region, int Channel)>();
+            for (var r = 0; r < RegionCount; r++)
             {
-                var r = item / channels.Count;
-                var c = item % channels.Count;
+                var anyShared = false;
+                for (var c = 0; c < channels.Count; c++)
+                {
+                    if (frames[r].SharedColumns[c])
+                    {
+                        anyShared = true;
+                    }
+                    else
+                    {
+                        items.Add((r, c));
+                    }
+                }
+
+                if (anyShared)
+                {
+                    items.Add((r, -1));
+                }
+            }
+
+            Parallel.ForEach(items, item =>
+            {
+                var (r, c) = item;
+                if (c < 0)
+                {
+                    CorrelateShared(frames[r], sorted.AsSpan(r * channelCount, channelCount), all, Regions.ByLabel[r], options,
+                        correlations.AsSpan(r * channels.Count, channels.Count), estimates.AsSpan(r * channels.Count, channels.Count));
+                    return;
+                }
+
                 var (correlation, pearson, spearman) = Correlate(frames[r], sorted[(r * channelCount) + c + 1], height,
-                    all[c + 1], c, Regions.ByLabel[r], options, shareHeightSide);
-                correlations[item] = correlation;
-                estimates[item] = (pearson, spearman);
+                    all[c + 1], c, Regions.ByLabel[r], options);
+                correlations[(r * channels.Count) + c] = correlation;
+                estimates[(r * channels.Count) + c] = (pearson, spearman);
             });
 
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
@@ -203,37 +240,95 @@ internal static class RegionAnalysis
     }
 
     /// <summary>
-    /// Mean, σ, median and MAD of a region's finite values. The MAD walks outwards from the median through the
+    /// Mean, σ, median and MAD of a region's finite values, for each channel. The MAD walks outwards from the median through the
     /// sorted values: the deviations on either side are already in order, so the middle of their merge is found by bisection.
+    /// The σ's sums of squares, each a chain of additions in sorted order, go side by side in the lanes of 256-bit vectors, up to
+    /// four channels a pass: each lane adds what one channel's own loop would, in its order, so the bits are the same.
     /// </summary>
-    private static (RegionChannelStatistics Stats, double Mean, double Sd, int Count) Describe(SortedChannel sorted, ChannelData channel, string region, double pixelArea)
+    private static void Describe(ReadOnlySpan<SortedChannel> orders, List<ChannelData> all, string region, double pixelArea,
+        Span<RegionChannelStatistics> stats, Span<(double Mean, double Sd, int Count)> moments)
     {
-        var values = sorted.Values;
-        var n = values.Length;
-        if (n == 0)
+        const int Lanes = 4;
+        Span<double> squares = stackalloc double[Lanes];
+        Span<double> means = stackalloc double[Lanes];
+        var group = new List<int>(Lanes);
+        for (var from = 0; from < orders.Length; from += Lanes)
         {
-            return (new RegionChannelStatistics(region, channel.Name, channel.Unit, 0, 0, null, null, null, null), double.NaN, double.NaN, 0);
+            group.Clear();
+            for (var c = from; c < Math.Min(orders.Length, from + Lanes); c++)
+            {
+                var n = orders[c].Values.Length;
+                if (n == 0)
+                {
+                    stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, 0, 0, null, null, null, null);
+                    moments[c] = (double.NaN, double.NaN, 0);
+                    continue;
+                }
+
+                // Σ was taken while the values were split off the frame's order, in this same order.
+                means[group.Count] = orders[c].Sum / n;
+                group.Add(c);
+            }
+
+            if (group.Count == 0)
+            {
+                continue;
+            }
+
+            SumSquares(orders, group, means, squares);
+            for (var g = 0; g < group.Count; g++)
+            {
+                var c = group[g];
+                var values = orders[c].Values;
+                var n = values.Length;
+                var mean = means[g];
+                var sd = n > 1 ? Math.Sqrt(squares[g] / (n - 1)) : 0;
+                var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
+
+                // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
+                // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
+                var right = UpperBound(values, median);
+                var upper = n / 2;
+                var current = Merged(values, median, right, upper);
+                var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
+                var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
+                stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, n, n * pixelArea, mean, median, sd, mad);
+                moments[c] = (mean, sd, n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Per channel of <paramref name="group"/> (up to four, none empty), Σ(v − mean)² over its sorted values in order: together
+    /// in vector lanes over the length they share, then each lane's own rest on its own.
+    /// </summary>
+    private static void SumSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, ReadOnlySpan<double> means, Span<double> squares)
+    {
+        // Unused lanes repeat the first channel; their sums are not read.
+        var v0 = orders[group[0]].Values;
+        var v1 = orders[group[Math.Min(1, group.Count - 1)]].Values;
+        var v2 = orders[group[Math.Min(2, group.Count - 1)]].Values;
+        var v3 = orders[group[Math.Min(3, group.Count - 1)]].Values;
+        var shared = Math.Min(Math.Min(v0.Length, v1.Length), Math.Min(v2.Length, v3.Length));
+        var mean = Vector256.Create(means[0], means[Math.Min(1, group.Count - 1)], means[Math.Min(2, group.Count - 1)], means[Math.Min(3, group.Count - 1)]);
+        var sum = Vector256<double>.Zero;
+        for (var k = 0; k < shared; k++)
+        {
+            var d = Vector256.Create(v0[k], (double)v1[k], v2[k], v3[k]) - mean;
+            sum += d * d;
         }
 
-        // Σ was taken while the values were split off the frame's order, in this same order.
-        var mean = sorted.Sum / n;
-        double squares = 0;
-        foreach (var v in values)
+        for (var g = 0; g < group.Count; g++)
         {
-            squares += (v - mean) * (v - mean);
+            var values = orders[group[g]].Values;
+            var total = sum.GetElement(g);
+            for (var k = shared; k < values.Length; k++)
+            {
+                total += (values[k] - means[g]) * (values[k] - means[g]);
+            }
+
+            squares[g] = total;
         }
-
-        var sd = n > 1 ? Math.Sqrt(squares / (n - 1)) : 0;
-        var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
-
-        // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
-        // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
-        var right = UpperBound(values, median);
-        var upper = n / 2;
-        var current = Merged(values, median, right, upper);
-        var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
-        var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
-        return (new RegionChannelStatistics(region, channel.Name, channel.Unit, n, n * pixelArea, mean, median, sd, mad), mean, sd, n);
     }
 
     /// <summary>How many of the sorted <paramref name="values"/> are at most <paramref name="limit"/>.</summary>
@@ -293,7 +388,7 @@ internal static class RegionAnalysis
     }
 
     private static (RegionCorrelation Correlation, double Pearson, double Spearman) Correlate(RegionFrame frame, SortedChannel channelOrder,
-        float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options, bool shareHeightSide)
+        float[] height, ChannelData channel, int channelIndex, string region, AnalysisOptions options)
     {
         var members = frame.Members.Span;
         var m = members.Length;
@@ -383,11 +478,6 @@ internal static class RegionAnalysis
                 return (none, double.NaN, double.NaN);
             }
 
-            if (shareHeightSide && shared && frame.Height is { } side)
-            {
-                return CorrelateShared(frame, side, ys, sy, rankY, channelIndex, none, channel.Name, region, options);
-            }
-
             var mx = sx / n;
             var my = sy / n;
             double vx = 0, vy = 0;
@@ -415,7 +505,7 @@ internal static class RegionAnalysis
             var rankScale = 1.0 / n;
             var table = frame.Table;
             var stride = frame.Stride;
-            var column = channelIndex * Moments;
+            var column = frame.Columns[channelIndex];
             double pxy = 0, pxx = 0, pyy = 0, rxy = 0, rxx = 0, ryy = 0;
 
             // The rank-binned joint histogram behind the mutual information, filled in the same pass.
@@ -494,55 +584,188 @@ internal static class RegionAnalysis
     }
 
     /// <summary>
-    /// <see cref="Correlate"/> for a channel finite over all of a region's correlated members: its pairs' height side (the
-    /// standardised heights' block sums, their rank bins and sums, σ) was summed once for every such channel
-    /// (<see cref="HeightSide"/>), in the same order, so only the channel's own sums are left here; the results are the
-    /// same to the last bit. <paramref name="rankY"/> holds the channel's ranks.
+    /// <see cref="Correlate"/> for every channel of a region finite over all its correlated members (its table's
+    /// <see cref="RegionFrame.SharedColumns"/>): their pairs' height side (the standardised heights' block sums, their rank
+    /// bins and sums, σ) was summed once (<see cref="HeightSide"/>), and the channels' own sums go side by side in the lanes of
+    /// 256-bit vectors, up to four channels a pass over the pairs. Each lane adds exactly what the per-channel pass added, in
+    /// the same order, so the results are the same to the last bit; the pairs' heights, ranks and bins are read once for all.
     /// </summary>
-    private static (RegionCorrelation Correlation, double Pearson, double Spearman) CorrelateShared(RegionFrame frame, HeightSide side,
-        ReadOnlySpan<double> ys, double sy, ReadOnlySpan<float> rankY, int channelIndex,
-        RegionCorrelation none, string channel, string region, AnalysisOptions options)
+    private static void CorrelateShared(RegionFrame frame, ReadOnlySpan<SortedChannel> orders, List<ChannelData> all, string region,
+        AnalysisOptions options, Span<RegionCorrelation> correlations, Span<(double Pearson, double Spearman)> estimates)
     {
-        var n = ys.Length;
-        var my = sy / n;
-        var sdy = PopulationSd(ys, my);
-        if (!(sdy > 0))
+        var side = frame.Height!;
+        var n = frame.Pairs;
+        const int Lanes = 4;
+
+        // Channels with spread (σ of each from one pass for up to four), in groups of up to four lanes.
+        var live = new List<int>(correlations.Length);
+        var means = new double[correlations.Length];
+        var inverseSds = new double[correlations.Length];
+        var candidates = new List<int>(correlations.Length);
+        for (var c = 0; c < correlations.Length; c++)
         {
-            return (none, double.NaN, double.NaN);
+            if (frame.SharedColumns[c])
+            {
+                candidates.Add(c);
+                means[c] = orders[c + 1].PairSum / n;
+            }
+        }
+
+        Span<double> squares = stackalloc double[Lanes];
+        for (var from = 0; from < candidates.Count; from += Lanes)
+        {
+            var group = candidates.GetRange(from, Math.Min(Lanes, candidates.Count - from));
+            PopulationSquares(orders, group, means, n, squares);
+            for (var g = 0; g < group.Count; g++)
+            {
+                var c = group[g];
+                var sdy = Math.Sqrt(squares[g] / n);
+                if (!(sdy > 0))
+                {
+                    correlations[c] = new RegionCorrelation(region, all[c + 1].Name, n, null, null, null, null, null, null, null, null, null);
+                    estimates[c] = (double.NaN, double.NaN);
+                    continue;
+                }
+
+                inverseSds[c] = 1 / sdy;
+                live.Add(c);
+            }
+        }
+
+        var bins = options.MutualInformationBins;
+        var cells = bins * bins;
+        for (var from = 0; from < live.Count; from += Lanes)
+        {
+            var group = live.GetRange(from, Math.Min(Lanes, live.Count - from));
+            var joint = AnalysisPool<int>.Shared.Rent(2 * Lanes * cells);
+            try
+            {
+                Array.Clear(joint, 0, 2 * Lanes * cells);
+                var (pxy, pyy, rxy, ryy) = SharedPass(frame, side, orders, group, means, inverseSds, bins, joint);
+                for (var g = 0; g < group.Count; g++)
+                {
+                    var c = group[g];
+                    var pearson = Math.Clamp(pxy[g] / Math.Sqrt(side.SumSquares * pyy[g]), -1, 1);
+                    var rxx = side.RankSumSquares;
+                    var spearman = rxx > 0 && ryy[g] > 0 ? Math.Clamp(rxy[g] / Math.Sqrt(rxx * ryy[g]), -1, 1) : double.NaN;
+
+                    // The lane's two histograms (even and odd pairs) into one.
+                    var own = joint.AsSpan(2 * g * cells, 2 * cells);
+                    for (var cell = 0; cell < cells; cell++)
+                    {
+                        own[cell] += own[cells + cell];
+                    }
+
+                    var mi = MutualInformation(own[..cells], bins, n);
+                    correlations[c] = new RegionCorrelation(region, all[c + 1].Name, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi);
+                    estimates[c] = (pearson, spearman);
+                }
+            }
+            finally
+            {
+                AnalysisPool<int>.Shared.Return(joint);
+            }
+        }
+    }
+
+    /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
+    private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
+    {
+        var ys = new double[4][];
+        var mean = new double[4];
+        for (var g = 0; g < 4; g++)
+        {
+            // Unused lanes repeat the first channel; their sums are not read.
+            var c = group[Math.Min(g, group.Count - 1)];
+            ys[g] = orders[c + 1].PairValueArray;
+            mean[g] = means[c];
+        }
+
+        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n)
+        {
+            throw new InvalidOperationException("A channel's pair values are shorter than the region's pairs.");
+        }
+
+        var m = Vector256.Create(mean[0], mean[1], mean[2], mean[3]);
+        var sum = Vector256<double>.Zero;
+        for (var q = 0; q < n; q++)
+        {
+            var d = Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - m;
+            sum += d * d;
+        }
+
+        for (var g = 0; g < group.Count; g++)
+        {
+            squares[g] = sum.GetElement(g);
+        }
+    }
+
+    /// <summary>
+    /// The pass over the pairs for up to four channels sharing the height side: their block sums into the table (run after run,
+    /// as <see cref="Correlate"/> adds them), their joint rank-bin histograms (two per lane, even and odd pairs, so
+    /// consecutive increments of a counter need not wait on each other), and per lane the totals Σab, Σb², Σrs, Σs².
+    /// </summary>
+    private static (double[] Pxy, double[] Pyy, double[] Rxy, double[] Ryy) SharedPass(RegionFrame frame, HeightSide side,
+        ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, double[] inverseSds, int bins, int[] joint)
+    {
+        var n = frame.Pairs;
+        var cells = bins * bins;
+        var ys = new double[4][];
+        var ranks = new float[4][];
+        var columns = new int[4];
+        var mean = new double[4];
+        var inverse = new double[4];
+        for (var g = 0; g < 4; g++)
+        {
+            var c = group[Math.Min(g, group.Count - 1)];
+            ys[g] = orders[c + 1].PairValueArray;
+            ranks[g] = orders[c + 1].RankArray;
+            columns[g] = frame.Columns[c];
+            mean[g] = means[c];
+            inverse[g] = inverseSds[c];
+        }
+
+        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        float[] s0 = ranks[0], s1 = ranks[1], s2 = ranks[2], s3 = ranks[3];
+        if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n || s0.Length < n || s1.Length < n || s2.Length < n || s3.Length < n)
+        {
+            throw new InvalidOperationException("A channel's pairs are shorter than the region's.");
         }
 
         var xs = frame.PairHeight.AsSpan(0, n);
         var rankX = frame.HeightRanks;
-        var binX = side.Bins;
+        var binX = side.Bins.AsSpan(0, n);
         var mx = side.Mean;
         var invX = side.InverseSd;
-        var invY = 1 / sdy;
         var rankMean = (n + 1) / 2.0;
         var rankScale = 1.0 / n;
+        var binScale = (double)bins / n;
+        var my = Vector256.Create(mean[0], mean[1], mean[2], mean[3]);
+        var invY = Vector256.Create(inverse[0], inverse[1], inverse[2], inverse[3]);
+        var rankMeanV = Vector256.Create(rankMean);
+        var rankScaleV = Vector256.Create(rankScale);
         var table = frame.Table;
         var stride = frame.Stride;
-        var column = channelIndex * Moments;
-        double pxy = 0, pyy = 0, rxy = 0, ryy = 0;
-        var bins = options.MutualInformationBins;
-        var binScale = (double)bins / n;
-        // Two joint histograms, for even and odd pairs: neighbouring pixels mostly share a bin, and consecutive increments
-        // of one counter would each wait for the one before.
-        var cells = bins * bins;
-        var joint = AnalysisPool<int>.Shared.Rent(2 * cells);
-        Array.Clear(joint, 0, 2 * cells);
+        Vector256<double> pxy = default, pyy = default, rxy = default, ryy = default;
         var q = 0;
         for (var run = 0; run < side.Runs; run++)
         {
             var end = side.RunEnd[run];
-            var start = q;
-            double sb = 0, sbb = 0, sab = 0, qb = 0, qbb = 0, qab = 0;
+            Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
             for (; q < end; q++)
             {
-                var a = (xs[q] - mx) * invX;
-                var b = (ys[q] - my) * invY;
-                var ra = (rankX[q] - rankMean) * rankScale;
-                var rb = (rankY[q] - rankMean) * rankScale;
-                joint[((q & 1) * cells) + binX[q] + RankBin(rankY[q], binScale, bins)]++;
+                var a = Vector256.Create((xs[q] - mx) * invX);
+                var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
+                var b = (Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
+                float r0 = s0[q], r1 = s1[q], r2 = s2[q], r3 = s3[q];
+                var rb = (Vector256.Create(r0, (double)r1, r2, r3) - rankMeanV) * rankScaleV;
+                var parity = (q & 1) * cells;
+                var x = binX[q] + parity;
+                joint[x + RankBin(r0, binScale, bins)]++;
+                joint[(2 * cells) + x + RankBin(r1, binScale, bins)]++;
+                joint[(4 * cells) + x + RankBin(r2, binScale, bins)]++;
+                joint[(6 * cells) + x + RankBin(r3, binScale, bins)]++;
                 sb += b;
                 sbb += b * b;
                 sab += a * b;
@@ -551,39 +774,38 @@ internal static class RegionAnalysis
                 qab += ra * rb;
             }
 
-            var count = q - start;
-            var sums = side.RunSums.AsSpan(run * 4, 4);
-            var o = (side.RunBlock[run] * stride) + column;
-            table[o] += count;
-            table[o + 1] += sums[0];
-            table[o + 2] += sb;
-            table[o + 3] += sums[1];
-            table[o + 4] += sbb;
-            table[o + 5] += sab;
-            table[o + 6] += count;
-            table[o + 7] += sums[2];
-            table[o + 8] += qb;
-            table[o + 9] += sums[3];
-            table[o + 10] += qbb;
-            table[o + 11] += qab;
+            var block = side.RunBlock[run] * stride;
+            for (var g = 0; g < group.Count; g++)
+            {
+                // The height's columns (n, Σa, Σa², Σr, Σr²) are the region's, filled once from the height side.
+                var o = block + columns[g];
+                table[o] += sb.GetElement(g);
+                table[o + 1] += sbb.GetElement(g);
+                table[o + 2] += sab.GetElement(g);
+                table[o + 3] += qb.GetElement(g);
+                table[o + 4] += qbb.GetElement(g);
+                table[o + 5] += qab.GetElement(g);
+            }
+
             pxy += sab;
             pyy += sbb;
             rxy += qab;
             ryy += qbb;
         }
 
-        var pxx = side.SumSquares;
-        var rxx = side.RankSumSquares;
-        var pearson = Math.Clamp(pxy / Math.Sqrt(pxx * pyy), -1, 1);
-        var spearman = rxx > 0 && ryy > 0 ? Math.Clamp(rxy / Math.Sqrt(rxx * ryy), -1, 1) : double.NaN;
-        for (var cell = 0; cell < cells; cell++)
-        {
-            joint[cell] += joint[cells + cell];
-        }
+        var lanes = group.Count;
+        return (Lane(pxy, lanes), Lane(pyy, lanes), Lane(rxy, lanes), Lane(ryy, lanes));
 
-        var mi = MutualInformation(joint.AsSpan(0, cells), bins, n);
-        AnalysisPool<int>.Shared.Return(joint);
-        return (new RegionCorrelation(region, channel, n, pearson, null, null, null, Nullable(spearman), null, null, null, mi), pearson, spearman);
+        static double[] Lane(Vector256<double> v, int lanes)
+        {
+            var values = new double[lanes];
+            for (var g = 0; g < lanes; g++)
+            {
+                values[g] = v.GetElement(g);
+            }
+
+            return values;
+        }
     }
 
     /// <summary>√(Σ(v − mean)² / n), summed in order (as the general path sums each side of the pairs).</summary>
@@ -639,37 +861,35 @@ internal static class RegionAnalysis
             var stride = frame.Stride;
             var blocks = frame.Blocks;
             var table = frame.Table.AsSpan(0, blocks * stride);
-            Span<double> acc = stackalloc double[stride];
-            var offsets = AnalysisPool<int>.Shared.Rent(blocks);
+            Span<double> acc = stackalloc double[2 * stride];
+            var accA = acc[..stride];
+            var accB = acc[stride..];
+
+            // Two resamples' draws side by side (each padded to whole vectors of draws), so one sweep adds both.
+            var padded = (blocks + 15) / 16 * 16;
+            var offsets = AnalysisPool<int>.Shared.Rent(2 * padded);
             try
             {
-                for (var b = item.From; b < item.To; b++)
+                var offsetsA = offsets.AsSpan(0, padded);
+                var offsetsB = offsets.AsSpan(padded, padded);
+                for (var b = item.From; b < item.To; b += 2)
                 {
-                    var random = new SplitMix64(options.BootstrapSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(item.Region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(b + 1)));
-
-                    // Two draws from each 64-bit output (its high and low halves): half the generator work per resample.
-                    var k = 0;
-                    for (; k + 1 < blocks; k += 2)
+                    var both = b + 1 < item.To;
+                    Draw(ResampleSeed(options.BootstrapSeed, item.Region, b), blocks, stride, offsetsA);
+                    if (both)
                     {
-                        var (first, second) = random.NextIntPair(blocks);
-                        offsets[k] = first * stride;
-                        offsets[k + 1] = second * stride;
+                        Draw(ResampleSeed(options.BootstrapSeed, item.Region, b + 1), blocks, stride, offsetsB);
+                        SumRows(table, offsetsA[..blocks], offsetsB[..blocks], accA, accB);
+                    }
+                    else
+                    {
+                        SumRows(table, offsetsA[..blocks], accA);
                     }
 
-                    if (k < blocks)
+                    Record(frame, item.Region, b, accA);
+                    if (both)
                     {
-                        offsets[k] = random.NextInt(blocks) * stride;
-                    }
-
-                    SumRows(table, offsets.AsSpan(0, blocks), acc);
-                    for (var c = 0; c < channels; c++)
-                    {
-                        var slot = (item.Region * channels) + c;
-                        if (draws[slot] is { } pearsonDraws)
-                        {
-                            pearsonDraws[b] = FromSums(acc.Slice(c * Moments, 6));
-                            spearmanDraws[slot]![b] = FromSums(acc.Slice((c * Moments) + 6, 6));
-                        }
+                        Record(frame, item.Region, b + 1, accB);
                     }
                 }
             }
@@ -678,6 +898,30 @@ internal static class RegionAnalysis
                 AnalysisPool<int>.Shared.Return(offsets);
             }
         });
+
+        // Resample b's r and ρ of every channel of the region from its sums.
+        void Record(RegionFrame frame, int region, int b, ReadOnlySpan<double> acc)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var slot = (region * channels) + c;
+                if (draws[slot] is { } pearsonDraws)
+                {
+                    var column = frame.Columns[c];
+                    if (frame.SharedColumns[c])
+                    {
+                        // n, Σa, Σa², Σr, Σr² from the region's height columns; Σb, Σb², Σab, Σs, Σs², Σrs its own.
+                        pearsonDraws[b] = FromSums(acc[0], acc[1], acc[column], acc[2], acc[column + 1], acc[column + 2]);
+                        spearmanDraws[slot]![b] = FromSums(acc[0], acc[3], acc[column + 3], acc[4], acc[column + 4], acc[column + 5]);
+                    }
+                    else
+                    {
+                        pearsonDraws[b] = FromSums(acc[column], acc[column + 1], acc[column + 2], acc[column + 3], acc[column + 4], acc[column + 5]);
+                        spearmanDraws[slot]![b] = FromSums(acc[column + 6], acc[column + 7], acc[column + 8], acc[column + 9], acc[column + 10], acc[column + 11]);
+                    }
+                }
+            }
+        }
 
         for (var slot = 0; slot < draws.Length; slot++)
         {
@@ -698,7 +942,7 @@ internal static class RegionAnalysis
     /// <summary>
     /// <paramref name="acc"/> = the sum of the table rows starting at <paramref name="offsets"/>, added in that order (so
     /// every column is the same sum, to the last bit, as adding the rows one after the other). Columns go 32 at a time
-    /// in four 512-bit registers, all drawn rows through them, rather than each row into a running sum in memory, whose
+    /// in four 512-bit registers (the last up to 24 in as many as they need), all drawn rows through them, rather than each row into a running sum in memory, whose
     /// every addition would wait on the store of the one before.
     /// </summary>
     internal static void SumRows(ReadOnlySpan<double> table, ReadOnlySpan<int> offsets, Span<double> acc)
@@ -728,15 +972,58 @@ internal static class RegionAnalysis
                 a3.StoreUnsafe(ref a, (nuint)(column + (3 * lanes)));
             }
 
-            for (; column + lanes <= acc.Length; column += lanes)
+            // The rest (up to three vectors) in one sweep of the drawn rows too.
+            switch ((acc.Length - column) / lanes)
             {
-                Vector512<double> a0 = default;
-                foreach (var o in offsets)
+                case 3:
                 {
-                    a0 += Vector512.LoadUnsafe(ref t, (nuint)(o + column));
+                    Vector512<double> a0 = default, a1 = default, a2 = default;
+                    foreach (var o in offsets)
+                    {
+                        var at = (nuint)(o + column);
+                        a0 += Vector512.LoadUnsafe(ref t, at);
+                        a1 += Vector512.LoadUnsafe(ref t, at + (nuint)lanes);
+                        a2 += Vector512.LoadUnsafe(ref t, at + (nuint)(2 * lanes));
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    a1.StoreUnsafe(ref a, (nuint)(column + lanes));
+                    a2.StoreUnsafe(ref a, (nuint)(column + (2 * lanes)));
+                    column += 3 * lanes;
+                    break;
                 }
 
-                a0.StoreUnsafe(ref a, (nuint)column);
+                case 2:
+                {
+                    Vector512<double> a0 = default, a1 = default;
+                    foreach (var o in offsets)
+                    {
+                        var at = (nuint)(o + column);
+                        a0 += Vector512.LoadUnsafe(ref t, at);
+                        a1 += Vector512.LoadUnsafe(ref t, at + (nuint)lanes);
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    a1.StoreUnsafe(ref a, (nuint)(column + lanes));
+                    column += 2 * lanes;
+                    break;
+                }
+
+                case 1:
+                {
+                    Vector512<double> a0 = default;
+                    foreach (var o in offsets)
+                    {
+                        a0 += Vector512.LoadUnsafe(ref t, (nuint)(o + column));
+                    }
+
+                    a0.StoreUnsafe(ref a, (nuint)column);
+                    column += lanes;
+                    break;
+                }
+
+                default:
+                    break;
             }
 
             if (column == acc.Length)
@@ -750,6 +1037,158 @@ internal static class RegionAnalysis
         foreach (var o in offsets)
         {
             Add(rest, table.Slice(o + column, rest.Length));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SumRows(ReadOnlySpan{double}, ReadOnlySpan{int}, Span{double})"/> for two resamples at once (as many draws
+    /// each): every column of each is added in its own draw order, as alone, but the two resamples' chains of additions
+    /// run side by side, so each addition need not wait on the one before it. Rows up to three 512-bit vectors wide; wider ones
+    /// (or without 512-bit vectors) one resample after the other.
+    /// </summary>
+    internal static void SumRows(ReadOnlySpan<double> table, ReadOnlySpan<int> offsetsA, ReadOnlySpan<int> offsetsB, Span<double> accA, Span<double> accB)
+    {
+        var lanes = Vector512<double>.Count;
+        var width = accA.Length;
+        if (!Vector512.IsHardwareAccelerated || width % lanes != 0 || width > 3 * lanes || accB.Length != width || offsetsB.Length != offsetsA.Length)
+        {
+            SumRows(table, offsetsA, accA);
+            SumRows(table, offsetsB, accB);
+            return;
+        }
+
+        var rows = table.Length;
+        ref var t = ref MemoryMarshal.GetReference(table);
+        ref var a = ref MemoryMarshal.GetReference(offsetsA);
+        ref var b = ref MemoryMarshal.GetReference(offsetsB);
+        var count = offsetsA.Length;
+        for (var k = 0; k < count; k++)
+        {
+            // The unchecked loads below stay inside the table.
+            if ((uint)Unsafe.Add(ref a, k) > (uint)(rows - width) || (uint)Unsafe.Add(ref b, k) > (uint)(rows - width))
+            {
+                throw new ArgumentOutOfRangeException(nameof(offsetsA), "A drawn row lies outside the table.");
+            }
+        }
+
+        switch (width / lanes)
+        {
+            case 3:
+            {
+                Vector512<double> a0 = default, a1 = default, a2 = default, b0 = default, b1 = default, b2 = default;
+                for (var k = 0; k < count; k++)
+                {
+                    var oa = (nuint)Unsafe.Add(ref a, k);
+                    var ob = (nuint)Unsafe.Add(ref b, k);
+                    a0 += Vector512.LoadUnsafe(ref t, oa);
+                    a1 += Vector512.LoadUnsafe(ref t, oa + (nuint)lanes);
+                    a2 += Vector512.LoadUnsafe(ref t, oa + (nuint)(2 * lanes));
+                    b0 += Vector512.LoadUnsafe(ref t, ob);
+                    b1 += Vector512.LoadUnsafe(ref t, ob + (nuint)lanes);
+                    b2 += Vector512.LoadUnsafe(ref t, ob + (nuint)(2 * lanes));
+                }
+
+                a0.CopyTo(accA);
+                a1.CopyTo(accA[lanes..]);
+                a2.CopyTo(accA[(2 * lanes)..]);
+                b0.CopyTo(accB);
+                b1.CopyTo(accB[lanes..]);
+                b2.CopyTo(accB[(2 * lanes)..]);
+                break;
+            }
+
+            case 2:
+            {
+                Vector512<double> a0 = default, a1 = default, b0 = default, b1 = default;
+                for (var k = 0; k < count; k++)
+                {
+                    var oa = (nuint)Unsafe.Add(ref a, k);
+                    var ob = (nuint)Unsafe.Add(ref b, k);
+                    a0 += Vector512.LoadUnsafe(ref t, oa);
+                    a1 += Vector512.LoadUnsafe(ref t, oa + (nuint)lanes);
+                    b0 += Vector512.LoadUnsafe(ref t, ob);
+                    b1 += Vector512.LoadUnsafe(ref t, ob + (nuint)lanes);
+                }
+
+                a0.CopyTo(accA);
+                a1.CopyTo(accA[lanes..]);
+                b0.CopyTo(accB);
+                b1.CopyTo(accB[lanes..]);
+                break;
+            }
+
+            default:
+            {
+                Vector512<double> a0 = default, b0 = default;
+                for (var k = 0; k < count; k++)
+                {
+                    a0 += Vector512.LoadUnsafe(ref t, (nuint)Unsafe.Add(ref a, k));
+                    b0 += Vector512.LoadUnsafe(ref t, (nuint)Unsafe.Add(ref b, k));
+                }
+
+                a0.CopyTo(accA);
+                b0.CopyTo(accB);
+                break;
+            }
+        }
+    }
+
+    /// <summary>The seed of resample <paramref name="resample"/> of <paramref name="region"/>: fixed by the options, the region and the resample only.</summary>
+    internal static ulong ResampleSeed(ulong seed, int region, int resample) =>
+        seed ^ (0x9E3779B97F4A7C15UL * (ulong)(region + 1)) ^ (0xD1B54A32D192ED03UL * (ulong)(resample + 1));
+
+    /// <summary>
+    /// A resample's <paramref name="blocks"/> draws in [0, blocks), times <paramref name="stride"/>, into <paramref name="offsets"/>
+    /// (at least <paramref name="blocks"/> rounded up to 16 long; what lies past the draws is scratch): draws 2j and 2j + 1 are the
+    /// high and low halves of <see cref="SplitMix64"/>'s output j from <paramref name="seed"/>, as
+    /// <see cref="SplitMix64.NextIntPair(int)"/> and, for an odd count, <see cref="SplitMix64.NextInt(int)"/> give them. Output j
+    /// depends on j alone (the generator's state only steps by a constant), so eight are mixed at once in 512-bit vectors.
+    /// </summary>
+    internal static void Draw(ulong seed, int blocks, int stride, Span<int> offsets)
+    {
+        var outputs = (blocks + 1) / 2;
+        if (offsets.Length < (blocks + 15) / 16 * 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offsets), $"{offsets.Length} slots for {blocks} draws; at least {(blocks + 15) / 16 * 16} are needed.");
+        }
+
+        // Little-endian: a word's low half is the earlier of its two draws.
+        var words = MemoryMarshal.Cast<int, ulong>(offsets);
+        var j = 0;
+        if (Vector512.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        {
+            var lanes = Vector512<ulong>.Count;
+            var state = Vector512.Create(seed) + (Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8) * Vector512.Create(SplitMix64.Gamma));
+            var step = Vector512.Create(SplitMix64.Gamma * (ulong)lanes);
+            var bound = Vector512.Create((ulong)blocks);
+            var scale = Vector512.Create((ulong)stride);
+            var low = Vector512.Create(0xFFFF_FFFFUL);
+            for (; j < outputs; j += lanes)
+            {
+                var z = state;
+                z = (z ^ (z >> 30)) * Vector512.Create(0xBF58476D1CE4E5B9UL);
+                z = (z ^ (z >> 27)) * Vector512.Create(0x94D049BB133111EBUL);
+                z ^= z >> 31;
+                var first = ((z >> 32) * bound) >> 32;
+                var second = ((z & low) * bound) >> 32;
+                ((first * scale) | ((second * scale) << 32)).StoreUnsafe(ref MemoryMarshal.GetReference(words), (nuint)j);
+                state += step;
+            }
+
+            return;
+        }
+
+        var random = new SplitMix64(seed);
+        for (var k = 0; k + 1 < blocks; k += 2)
+        {
+            var (first, second) = random.NextIntPair(blocks);
+            offsets[k] = first * stride;
+            offsets[k + 1] = second * stride;
+        }
+
+        if (blocks % 2 == 1)
+        {
+            offsets[blocks - 1] = random.NextInt(blocks) * stride;
         }
     }
 
@@ -784,12 +1223,11 @@ internal static class RegionAnalysis
         }
     }
 
-    private static double FromSums(ReadOnlySpan<double> s)
+    private static double FromSums(double n, double sx, double sy, double sxx, double syy, double sxy)
     {
-        var n = s[0];
-        var cov = s[5] - (s[1] * s[2] / n);
-        var vx = s[3] - (s[1] * s[1] / n);
-        var vy = s[4] - (s[2] * s[2] / n);
+        var cov = sxy - (sx * sy / n);
+        var vx = sxx - (sx * sx / n);
+        var vy = syy - (sy * sy / n);
         return vx > 0 && vy > 0 ? Math.Clamp(cov / Math.Sqrt(vx * vy), -1, 1) : double.NaN;
     }
 
@@ -962,11 +1400,14 @@ internal static class RegionAnalysis
 /// <summary>SplitMix64: a tiny, fast, seedable generator whose sequence is fixed by its seed on every platform.</summary>
 internal struct SplitMix64(ulong seed)
 {
+    /// <summary>What the state steps by at every output.</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
     private ulong _state = seed;
 
     public ulong Next()
     {
-        var z = _state += 0x9E3779B97F4A7C15UL;
+        var z = _state += Gamma;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

@@ -15,15 +15,15 @@ internal sealed class RegionFrame : IDisposable
     private float[]? _heightRanks;
     private int _pairsRanked;
 
-    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int stride, double[] table,
+    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int channels,
         int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
     {
         Members = members;
         Correlated = correlated;
         BlockOf = blockOf;
         Blocks = blocks;
-        Stride = stride;
-        Table = table;
+        Columns = new int[channels];
+        SharedColumns = new bool[channels];
         PairOf = pairOf;
         PairHeight = pairHeight;
         PairBlock = pairBlock;
@@ -41,9 +41,24 @@ internal sealed class RegionFrame : IDisposable
 
     public int Blocks { get; }
 
-    public int Stride { get; }
+    /// <summary>Doubles per block in <see cref="Table"/> (a whole number of vectors); set by <see cref="LayOut"/>.</summary>
+    public int Stride { get; private set; }
 
-    public double[] Table { get; }
+    /// <summary>Per block, <see cref="Stride"/> sums (block-major); rented by <see cref="LayOut"/>.</summary>
+    public double[] Table { get; private set; } = [];
+
+    /// <summary>Per channel but height: the first of its columns in <see cref="Table"/>.</summary>
+    public int[] Columns { get; }
+
+    /// <summary>
+    /// Per channel but height: whether it shares the height columns (<see cref="HeaderColumns"/> at the start of each row:
+    /// n, Σa, Σa², Σr, Σr², summed once from the <see cref="HeightSide"/>) and has six of its own (Σb, Σb², Σab, Σs, Σs², Σrs);
+    /// otherwise all twelve are its own (n, Σa, Σb, Σa², Σb², Σab, then the same for the ranks).
+    /// </summary>
+    public bool[] SharedColumns { get; }
+
+    /// <summary>Columns at the start of every row of the table that channels sharing the height side read.</summary>
+    public const int HeaderColumns = 5;
 
     /// <summary>Per member: its place among the correlated members, or -1.</summary>
     public int[] PairOf { get; }
@@ -92,54 +107,61 @@ internal sealed class RegionFrame : IDisposable
         var m = span.Length;
         var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
         var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-
-        // Members are in raster order: their row and column are followed along, not divided out of each index
-        // (six integer divisions per pixel were most of this pass over a quarter-million background pixels).
-        var interior = 0;
-        int row = 0, rowStart = 0;
-        for (var k = 0; k < m; k++)
-        {
-            var p = span[k];
-            while (p >= rowStart + width)
-            {
-                rowStart += width;
-                row++;
-            }
-
-            var inside = !guard || IsInterior(p, p - rowStart, row, labels, width, rows);
-            correlated[k] = inside;
-            interior += inside ? 1 : 0;
-
-            // The column, kept for the block pass below.
-            blockOf[k] = p - rowStart;
-        }
-
+        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
+        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
         var blocksX = (width + blockPixels - 1) / blockPixels;
         var blocksY = (rows + blockPixels - 1) / blockPixels;
         var slots = AnalysisPool<int>.Shared.Rent(blocksX * blocksY);
-        Array.Fill(slots, -1, 0, blocksX * blocksY);
         var blockColumn = AnalysisPool<int>.Shared.Rent(width);
         for (var x = 0; x < width; x++)
         {
             blockColumn[x] = x / blockPixels;
         }
 
-        // One pass for the rest: which members are correlated (a region too thin to have an interior is correlated over
-        // all its pixels), their blocks, and the height side of the pairs, shared by every channel finite over them.
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
-        var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairs = 0;
-        double heightSum = 0;
-        var blocks = 0;
-        var thin = interior < 3;
-        var top = region << SortedChannel.PlaceBits;
-        row = 0;
-        rowStart = 0;
-        var rowBlocks = 0;
-        for (var k = 0; k < m; k++)
+        try
         {
-            var p = span[k];
+            // One pass, taking the interior as it goes; a region too thin to have an interior (fewer than 3 interior pixels)
+            // is correlated over all its pixels, which takes a second pass, over its few pixels.
+            var (pairs, blocks, heightSum, volume, interior) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: false,
+                correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+            if (interior < 3 && guard)
+            {
+                (pairs, blocks, heightSum, _, _) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: true,
+                    correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+            }
+
+            return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
+        }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(blockColumn);
+            AnalysisPool<int>.Shared.Return(slots);
+        }
+    }
+
+    /// <summary>Σ of the members' finite heights, in member order.</summary>
+    public double HeightVolume { get; private init; }
+
+    /// <summary>
+    /// The members in raster order: which are correlated (interior, or all when <paramref name="thin"/>, and finite height),
+    /// their blocks (numbered in order of first appearance), pairs, the pairs' heights and Σ, and the places for the splits.
+    /// Rows and columns are followed along, not divided out of each index.
+    /// </summary>
+    private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
+        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, bool[] correlated, int[] blockOf, int[] pairOf, double[] pairHeight,
+        int[] pairBlock, int[] slots, int[] blockColumn, int[]? place, int region)
+    {
+        Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
+        var top = region << SortedChannel.PlaceBits;
+        var pairs = 0;
+        var blocks = 0;
+        var interior = 0;
+        double heightSum = 0, volume = 0;
+        int row = 0, rowStart = 0, rowBlocks = 0;
+        for (var k = 0; k < members.Length; k++)
+        {
+            var p = members[k];
             while (p >= rowStart + width)
             {
                 rowStart += width;
@@ -147,8 +169,12 @@ internal sealed class RegionFrame : IDisposable
                 rowBlocks = row / blockPixels * blocksX;
             }
 
+            var x = p - rowStart;
+            var inside = !guard || IsInterior(p, x, row, labels, width, rows);
+            interior += inside ? 1 : 0;
             var h = height[p];
-            var isPair = (correlated[k] || thin) && float.IsFinite(h);
+            volume += float.IsFinite(h) ? h : 0;
+            var isPair = (inside || thin) && float.IsFinite(h);
             correlated[k] = isPair;
             if (!isPair)
             {
@@ -162,13 +188,14 @@ internal sealed class RegionFrame : IDisposable
                 continue;
             }
 
-            var block = rowBlocks + blockColumn[blockOf[k]];
-            if (slots[block] < 0)
+            var block = rowBlocks + blockColumn[x];
+            var slot = slots[block];
+            if (slot < 0)
             {
-                slots[block] = blocks++;
+                slot = blocks++;
+                slots[block] = slot;
             }
 
-            var slot = slots[block];
             blockOf[k] = slot;
             pairHeight[pairs] = h;
             pairBlock[pairs] = slot;
@@ -181,24 +208,54 @@ internal sealed class RegionFrame : IDisposable
             pairOf[k] = pairs++;
         }
 
-        AnalysisPool<int>.Shared.Return(blockColumn);
-        AnalysisPool<int>.Shared.Return(slots);
+        return (pairs, blocks, heightSum, volume, interior);
+    }
 
-        // Channels' columns padded to whole vectors so a resample adds a block with vector adds only.
+    /// <summary>
+    /// Lays the table out once it is known which channels share the height side (<paramref name="shared"/>, per channel
+    /// but height): their height columns are the same sums, added in the same order, for every one of them, so they are
+    /// kept once and every bootstrap resample adds fewer columns. Rents and clears the table and, when the height side
+    /// exists, fills the shared height columns.
+    /// </summary>
+    public void LayOut(ReadOnlySpan<bool> shared)
+    {
+        if (shared.Length != Columns.Length)
+        {
+            throw new ArgumentException($"{shared.Length} channels given; the region was made for {Columns.Length}.", nameof(shared));
+        }
+
+        var column = HeaderColumns;
+        for (var c = 0; c < shared.Length; c++)
+        {
+            SharedColumns[c] = shared[c];
+            Columns[c] = column;
+            column += shared[c] ? 6 : 12;
+        }
+
+        // Rows padded to whole vectors so a resample adds a block with vector adds only.
         var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
             ? System.Runtime.Intrinsics.Vector512<double>.Count
             : System.Numerics.Vector<double>.Count;
-        var stride = Math.Max(lanes, ((channels * 12) + lanes - 1) / lanes * lanes);
-        var table = AnalysisPool<double>.Shared.Rent(Math.Max(1, blocks * stride));
-        Array.Clear(table, 0, blocks * stride);
-        return new RegionFrame(members, correlated, blockOf, blocks, stride, table, pairOf, pairHeight, pairBlock, pairs, heightSum);
+        Stride = Math.Max(lanes, (column + lanes - 1) / lanes * lanes);
+        if (Table.Length > 0)
+        {
+            AnalysisPool<double>.Shared.Return(Table);
+        }
+
+        Table = AnalysisPool<double>.Shared.Rent(Math.Max(1, Blocks * Stride));
+        Array.Clear(Table, 0, Blocks * Stride);
+        Height?.AddHeader(Table, Stride);
     }
 
     public void Dispose()
     {
         AnalysisPool<bool>.Shared.Return(Correlated);
         AnalysisPool<int>.Shared.Return(BlockOf);
-        AnalysisPool<double>.Shared.Return(Table);
+        if (Table.Length > 0)
+        {
+            AnalysisPool<double>.Shared.Return(Table);
+        }
+
         AnalysisPool<int>.Shared.Return(PairOf);
         AnalysisPool<double>.Shared.Return(PairHeight);
         AnalysisPool<int>.Shared.Return(PairBlock);
@@ -323,6 +380,26 @@ internal sealed class HeightSide : IDisposable
         return new HeightSide(mx, invX, binOf, runs, runEnd, runBlock, runSums, pxx, rxx);
     }
 
+    /// <summary>
+    /// Adds every run's count and sums into its block's first <see cref="RegionFrame.HeaderColumns"/> columns (n, Σa, Σa², Σr,
+    /// Σr²), run after run: the very additions every channel sharing this side made into its own columns.
+    /// </summary>
+    public void AddHeader(double[] table, int stride)
+    {
+        var start = 0;
+        for (var run = 0; run < Runs; run++)
+        {
+            var end = RunEnd[run];
+            var o = RunBlock[run] * stride;
+            table[o] += end - start;
+            table[o + 1] += RunSums[4 * run];
+            table[o + 2] += RunSums[(4 * run) + 1];
+            table[o + 3] += RunSums[(4 * run) + 2];
+            table[o + 4] += RunSums[(4 * run) + 3];
+            start = end;
+        }
+    }
+
     public void Dispose()
     {
         AnalysisPool<int>.Shared.Return(Bins);
@@ -368,6 +445,9 @@ internal sealed class SortedChannel : IDisposable
     /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
     public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
+    /// <summary>The array behind <see cref="PairValues"/>, when <see cref="PairValuesComplete"/> (the shared correlation pass reads it directly).</summary>
+    internal double[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
+
     /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
     public double PairSum { get; }
 
@@ -411,10 +491,6 @@ internal sealed class SortedChannel : IDisposable
         var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var pairValues = new double[]?[count];
-        Span<int> finitePairs = stackalloc int[count];
-        finitePairs.Clear();
-        Span<double> pairSums = stackalloc double[count];
-        pairSums.Clear();
         try
         {
             Span<int> fill = stackalloc int[count];
@@ -425,44 +501,16 @@ internal sealed class SortedChannel : IDisposable
                 {
                     pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
                 }
-
-                for (var p = 0; p < data.Length; p++)
-                {
-                    var at = place[p];
-                    var r = (int)((uint)at >> PlaceBits);
-                    var v = data[p];
-                    if (r < count && float.IsFinite(v))
-                    {
-                        var pair = at & Uncorrelated;
-                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
-                        if (pair != Uncorrelated)
-                        {
-                            pairValues[r]![pair] = v;
-                            pairSums[r] += v;
-                            finitePairs[r]++;
-                        }
-                    }
-                }
-            }
-            else
-            {
-                for (var p = 0; p < data.Length; p++)
-                {
-                    var at = place[p];
-                    var r = (int)((uint)at >> PlaceBits);
-                    var v = data[p];
-                    if (r < count && float.IsFinite(v))
-                    {
-                        packed[fill[r]++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)(at & Uncorrelated);
-                    }
-                }
             }
 
+            Span<double> pairSums = stackalloc double[count];
+            pairSums.Clear();
+            Gather(data, place, count, fill, packed, gatherPairs ? pairValues : null, pairSums);
             for (var r = 0; r < count; r++)
             {
                 var n = fill[r] - start[r];
                 var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
-                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], gatherPairs && finitePairs[r] == pairs[r], pairSums[r]);
+                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], pairSums[r]);
                 pairValues[r] = null;
             }
         }
@@ -481,34 +529,93 @@ internal sealed class SortedChannel : IDisposable
     }
 
     /// <summary>
-    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
-    /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span.
+    /// The pass of <see cref="Split"/> over the frame: each finite value's word into its region's segment (at
+    /// <paramref name="fill"/>[r], advanced) and, with <paramref name="pairValues"/>, each pair's value. Pixels of one region
+    /// come in long runs (rows of background): the run's fill count is kept in a register, not read back from memory at every
+    /// pixel (each increment would wait on the store of the one before).
     /// </summary>
-    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, bool pairValuesComplete, double pairSum)
+    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, double[]?[]? pairValues, Span<double> pairSums)
+    {
+        var current = -1;
+        var at = 0;
+        double sum = 0;
+        double[]? values = null;
+        for (var p = 0; p < data.Length; p++)
+        {
+            var where = place[p];
+            var r = (int)((uint)where >> PlaceBits);
+            var v = data[p];
+            if (r >= count || !float.IsFinite(v))
+            {
+                continue;
+            }
+
+            if (r != current)
+            {
+                if (current >= 0)
+                {
+                    fill[current] = at;
+                    pairSums[current] = sum;
+                }
+
+                current = r;
+                at = fill[r];
+                sum = pairSums[r];
+                values = pairValues?[r];
+            }
+
+            var pair = where & Uncorrelated;
+
+            packed[at++] = ((ulong)SortKeys.Sortable(v) << 32) | (uint)pair;
+            if (values is not null && pair != Uncorrelated)
+            {
+                values[pair] = v;
+                sum += v;
+            }
+        }
+
+        if (current >= 0)
+        {
+            fill[current] = at;
+            pairSums[current] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
+    /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span. Equal values are
+    /// equal keys, but for −0 and +0 (adjacent keys). With <paramref name="pairValues"/>, the pairs' values are complete
+    /// when every pair was ranked (every one is finite); their sum is then taken in pair order.
+    /// </summary>
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, double pairSum)
     {
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
-        var ranks = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs));
+
+        // One spare slot past the pairs: where uncorrelated members' ranks go, so the walk need not branch on them.
+        var ranks = AnalysisPool<float>.Shared.Rent(pairs + 1);
+        ref var rank0 = ref MemoryMarshal.GetArrayDataReference(ranks);
+        ref var value0 = ref MemoryMarshal.GetArrayDataReference(values);
         double sum = 0;
         var before = 0;
         var k = 0;
         while (k < n)
         {
-            var value = ValueOf(sorted[k]);
-            var pair = (int)((uint)sorted[k] & Uncorrelated);
+            var word = sorted[k];
+            var key = (uint)(word >> 32);
+            var pair = (int)((uint)word & Uncorrelated);
 
             // A value of its own (nearly every one of a measured channel).
-            if (k + 1 == n || ValueOf(sorted[k + 1]) != value)
+            if (k + 1 == n || !SameValue(key, (uint)(sorted[k + 1] >> 32)))
             {
-                values[k] = value;
+                var value = SortKeys.FromSortable(key);
+                Unsafe.Add(ref value0, k) = value;
                 sum += value;
-                if (pair != Uncorrelated)
-                {
-                    // Exact in single precision: an integer below 2²⁴.
-                    ranks[pair] = before + 1;
-                    before++;
-                }
+                var ranked = pair != Uncorrelated ? 1 : 0;
 
+                // Exact in single precision: an integer below 2²⁴.
+                Unsafe.Add(ref rank0, ranked != 0 ? pair : pairs) = before + 1;
+                before += ranked;
                 k++;
                 continue;
             }
@@ -516,7 +623,7 @@ internal sealed class SortedChannel : IDisposable
             // Equal values (−0 and +0 among them: their keys differ).
             var end = k + 1;
             var included = pair != Uncorrelated ? 1 : 0;
-            while (end < n && ValueOf(sorted[end]) == value)
+            while (end < n && SameValue(key, (uint)(sorted[end] >> 32)))
             {
                 included += ((uint)sorted[end] & Uncorrelated) != Uncorrelated ? 1 : 0;
                 end++;
@@ -526,7 +633,7 @@ internal sealed class SortedChannel : IDisposable
             var rank = (float)(before + (0.5 * (included + 1)));
             for (var j = k; j < end; j++)
             {
-                var v = ValueOf(sorted[j]);
+                var v = SortKeys.FromSortable((uint)(sorted[j] >> 32));
                 values[j] = v;
                 sum += v;
                 var p = (int)((uint)sorted[j] & Uncorrelated);
@@ -540,9 +647,12 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
-        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, pairValuesComplete, pairSum);
+        // The pairs' values are all there when all pairs were ranked.
+        var complete = pairValues is not null && before == pairs;
+        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, complete, pairSum);
 
-        static float ValueOf(ulong word) => SortKeys.FromSortable((uint)(word >> 32));
+        // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
+        static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
     }
 
     // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in

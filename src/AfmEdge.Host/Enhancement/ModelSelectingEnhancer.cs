@@ -43,6 +43,12 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
     public int Scale => 2;
 
+    /// <summary>
+    /// Where the model enhancers take their result arrays from (arrays of frames the pipeline has finished with); null
+    /// allocates new ones. Set before the first frame.
+    /// </summary>
+    public ChannelBufferPool? OutputBuffers { get; init; }
+
     /// <summary>Reloads taken so far (each between two frames).</summary>
     public int ReloadsApplied { get; private set; }
 
@@ -167,6 +173,11 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
         try
         {
             var enhancer = _create(model);
+            if (enhancer is CnnFrameEnhancer cnn)
+            {
+                cnn.OutputBuffers = OutputBuffers;
+            }
+
             Log.ModelChosen(_logger, model.Name, model.Path, key, enhancer.Name);
             return new Choice(enhancer, model);
         }

@@ -26,13 +26,13 @@ public sealed partial class AcquisitionStage(
     private static partial void LogStarting(ILogger logger, string source, int width, int height, int channels, long frames);
 }
 
-/// <summary>Builds frames from the source's lines.</summary>
-public sealed class FrameAssemblyStage(PipelineChannels channels, IScanSource source, TimeProvider time, PipelineMetrics metrics) : BackgroundService
+/// <summary>Builds frames from the source's lines, into arrays of earlier frames the pipeline has finished with where it can.</summary>
+public sealed class FrameAssemblyStage(PipelineChannels channels, IScanSource source, TimeProvider time, FrameProcessor processor, PipelineMetrics metrics) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var assembler = new FrameAssembler(source.Channels, source.Scan, time);
+        var assembler = new FrameAssembler(source.Channels, source.Scan, time, processor.BuffersFor(source.Scan.PixelsX * source.Scan.PixelsY));
         await StageCompletion.RunThenCompleteAsync(channels.Acquired.Writer, async () =>
         {
             await foreach (var line in channels.Lines.Reader.ReadAllAsync(stoppingToken))

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AfmEdge.Core;
 using AfmEdge.Host.Options;
 using AfmEdge.Kernels;
@@ -80,11 +81,72 @@ public sealed partial class FrameProcessor : IDisposable
         return result;
     }
 
-    // One pool per frame size: after the scan size changes, arrays of the old size would only fill it up.
+    /// <summary>
+    /// The pool this processor keeps for frames of <paramref name="length"/> samples a channel: the frame assembler takes
+    /// the scanned frames' arrays from it, and <see cref="Recycle"/> hands processed frames' arrays back to it.
+    /// </summary>
+    public ChannelBufferPool BuffersFor(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
+        return Buffers(length);
+    }
+
+    /// <summary>
+    /// Takes back the arrays of a processed frame nothing reads any more (the enhancement stage's input once it is
+    /// enhanced and offered to no one else), except those <paramref name="stillRead"/> shares: an enhancer may pass a
+    /// channel on unchanged.
+    /// </summary>
+    public void Recycle(Frame done, Frame? stillRead)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        ChannelBufferPool buffers;
+        lock (_gate)
+        {
+            // A frame of another size than the scan's (a step that resamples) would only crowd the pool out.
+            if (done.Width * done.Height != _pooledLength)
+            {
+                return;
+            }
+
+            buffers = _buffers;
+        }
+
+        foreach (var channel in done.Channels)
+        {
+            if (!SharesArray(stillRead, channel))
+            {
+                buffers.Return(channel);
+            }
+        }
+    }
+
+    private static bool SharesArray(Frame? frame, Channel channel)
+    {
+        if (frame is null || !MemoryMarshal.TryGetArray(channel.Memory, out var mine))
+        {
+            return false;
+        }
+
+        foreach (var other in frame.Channels)
+        {
+            if (MemoryMarshal.TryGetArray(other.Memory, out var theirs) && ReferenceEquals(theirs.Array, mine.Array))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private ChannelBufferPool Buffers(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        var length = frame.Width * frame.Height;
+        return Buffers(frame.Width * frame.Height);
+    }
+
+    // One pool per frame size: after the scan size changes, arrays of the old size would only fill it up.
+    private ChannelBufferPool Buffers(int length)
+    {
         lock (_gate)
         {
             if (length != _pooledLength)

@@ -11,7 +11,8 @@ namespace AfmEdge.Host.Pipeline;
 /// </summary>
 public sealed class PipelineChannels
 {
-    public PipelineChannels(PipelineOptions options)
+    /// <param name="previewDropped">Told of each frame the preview queue drops for a newer one (it is done with it).</param>
+    public PipelineChannels(PipelineOptions options, Action<Frame>? previewDropped = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(Waiting(options.LineCapacity));
@@ -24,7 +25,7 @@ public sealed class PipelineChannels
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
             SingleWriter = true,
-        });
+        }, previewDropped);
     }
 
     public Channel<ScanLine> Lines { get; }

@@ -9,11 +9,13 @@ namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
 /// Publishes a PNG of the newest published frame at most <see cref="PreviewOptions.MaxRateHz"/> times a second.
-/// It reads a drop-oldest queue, so a slow render or a slow link never delays scan data.
+/// It reads a drop-oldest queue, so a slow render or a slow link never delays scan data. Each frame it takes (or skips
+/// for a newer one) is handed back to <see cref="EnhancedFrameBuffers"/> once rendered: the PNG is a copy.
 /// </summary>
 public sealed partial class PreviewStage(
     PipelineChannels channels,
     MqttPublisher publisher,
+    EnhancedFrameBuffers buffers,
     IOptions<AfmEdgeOptions> options,
     TimeProvider time,
     ILogger<PreviewStage> logger) : BackgroundService
@@ -24,7 +26,22 @@ public sealed partial class PreviewStage(
         var settings = options.Value.Preview;
         if (!settings.Enabled)
         {
-            channels.PreviewsFlushed.TrySetResult();
+            // The queue is still written to: drain it, so each frame is handed back.
+            try
+            {
+                await foreach (var frame in channels.Previews.Reader.ReadAllAsync(stoppingToken))
+                {
+                    buffers.Release(frame);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                channels.PreviewsFlushed.TrySetResult();
+            }
+
             return;
         }
 
@@ -46,6 +63,11 @@ public sealed partial class PreviewStage(
                 Frame? newest = null;
                 while (reader.TryRead(out var frame))
                 {
+                    if (newest is not null)
+                    {
+                        buffers.Release(newest);
+                    }
+
                     newest = frame;
                 }
 
@@ -56,11 +78,22 @@ public sealed partial class PreviewStage(
 
                 if (!newest.TryGetChannel(settings.Channel, out var channel))
                 {
+                    buffers.Release(newest);
                     LogMissingChannel(logger, settings.Channel, newest.Id.ToString());
                     continue;
                 }
 
-                await publisher.PublishPreviewAsync(renderer.Render(channel), newest.Id.ToString(), stoppingToken);
+                byte[] png;
+                try
+                {
+                    png = renderer.Render(channel);
+                }
+                finally
+                {
+                    buffers.Release(newest);
+                }
+
+                await publisher.PublishPreviewAsync(png, newest.Id.ToString(), stoppingToken);
                 lastPublished = time.GetTimestamp();
             }
         }

@@ -9,12 +9,15 @@ namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
 /// Keeps the MQTT connection up and publishes each frame (chunks) and, when it was analysed, its summary. When a finite
-/// scan has been published completely it asks the host to stop; on stop it announces "offline".
+/// scan has been published completely it asks the host to stop; on stop it announces "offline". Each frame is shared
+/// by the publisher and the preview queue (<see cref="EnhancedFrameBuffers"/>): its arrays are reused once both are done,
+/// unless the broker may still hold its chunks.
 /// </summary>
 public sealed partial class PublishingStage(
     PipelineChannels channels,
     MqttPublisher publisher,
     PipelineMetrics metrics,
+    EnhancedFrameBuffers buffers,
     IOptions<AfmEdgeOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<PublishingStage> logger) : BackgroundService
@@ -29,7 +32,24 @@ public sealed partial class PublishingStage(
             await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await publisher.PublishFrameAsync(item.Frame, stoppingToken);
+                buffers.Share(item.Frame, 2);
+                var held = true;
+                try
+                {
+                    held = await publisher.PublishFrameAsync(item.Frame, stoppingToken);
+                }
+                finally
+                {
+                    if (held)
+                    {
+                        buffers.Keep(item.Frame);
+                    }
+                    else
+                    {
+                        buffers.Release(item.Frame);
+                    }
+                }
+
                 if (item.Summary is not null)
                 {
                     await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
@@ -37,7 +57,11 @@ public sealed partial class PublishingStage(
 
                 metrics.StageWorked("Publishing", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 metrics.FramePublished(item.Summary);
-                channels.Previews.Writer.TryWrite(item.Frame);
+                if (!channels.Previews.Writer.TryWrite(item.Frame))
+                {
+                    buffers.Release(item.Frame);
+                }
+
                 LogPublished(logger, item.Frame.Id.ToString(), item.Frame.Width, item.Frame.Height, item.Summary is not null);
             }
 

@@ -33,16 +33,26 @@ public sealed class ProcessingStage(PipelineChannels channels, FrameProcessor pr
     protected override string Describe(Frame item) => "frame " + item.Id;
 }
 
-/// <summary>Super-resolves each processed frame (and offers it to the fine-tuner, which never holds it up).</summary>
-public sealed class EnhancementStage(PipelineChannels channels, IFrameEnhancer enhancer, FineTuningFeed fineTuning, PipelineMetrics metrics, ILogger<EnhancementStage> logger)
+/// <summary>
+/// Super-resolves each processed frame (and offers it to the fine-tuner, which never holds it up). A processed frame
+/// the fine-tuner did not take is read by nothing once enhanced: its arrays go back to the processor's pool, from which
+/// the next scanned frames are assembled.
+/// </summary>
+public sealed class EnhancementStage(
+    PipelineChannels channels, IFrameEnhancer enhancer, FineTuningFeed fineTuning, FrameProcessor processor, PipelineMetrics metrics, ILogger<EnhancementStage> logger)
     : TransformStage<Frame, Frame>(channels.Processed.Reader, channels.Enhanced.Writer, metrics, logger)
 {
     protected override string StageName => "Enhancement";
 
     protected override Frame Transform(Frame item)
     {
-        fineTuning.Offer(item);
+        var offered = fineTuning.Offer(item);
         var result = enhancer.Enhance(item);
+        if (!offered)
+        {
+            processor.Recycle(item, result);
+        }
+
         Metrics.FrameEnhanced();
         return result;
     }
