@@ -108,6 +108,33 @@ public static class HeightSegmenter
         return count;
     }
 
+    /// <summary>How many values are above <paramref name="low"/> (compared as the scalar test does: the float widened to double).</summary>
+    private static int CountAbove(ReadOnlySpan<float> data, double low)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lows = Vector256.Create(low);
+            var counts = Vector256<long>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(data);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
+                counts -= Vector256.GreaterThan(lower, lows).AsInt64() + Vector256.GreaterThan(upper, lows).AsInt64();
+            }
+
+            count = (int)Vector256.Sum(counts);
+        }
+
+        for (; i < data.Length; i++)
+        {
+            count += data[i] > low ? 1 : 0;
+        }
+
+        return count;
+    }
+
     /// <summary>data[i] = (float)(data[i] − <paramref name="value"/>), in double as the scalar loop (lane by lane the same floats).</summary>
     private static void Subtract(Span<float> data, double value)
     {
@@ -431,11 +458,7 @@ public static class HeightSegmenter
     private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
-        var count = 0;
-        foreach (var v in height)
-        {
-            count += v > low ? 1 : 0;
-        }
+        var count = CountAbove(height, low);
 
         if (count == 0)
         {
@@ -694,8 +717,8 @@ public static class HeightSegmenter
                 continue;
             }
 
-            var x = p % width;
             var y = p / width;
+            var x = p - (y * width);
             var id = instances[p];
             for (var dy = -1; dy <= 1; dy++)
             {
