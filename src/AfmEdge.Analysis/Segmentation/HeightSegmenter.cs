@@ -893,9 +893,12 @@ public static class HeightSegmenter
             }
         }
 
+        // The neighbour along the row is taken last, from a local (the value just written): the chain from pixel to pixel
+        // is one addition and one comparison. Distances are positive and never NaN, so the order of the minima is free.
         for (var y = y0; y <= y1; y++)
         {
             var row = y * width;
+            var previous = 0f;
             for (var x = x0; x <= x1; x++)
             {
                 var i = row + x;
@@ -906,28 +909,28 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                var left = x > x0;
-                var right = x < x1;
-                best = Math.Min(best, left && instances[i - 1] == id ? d[i - 1] + Orthogonal : Orthogonal);
                 if (y > y0)
                 {
                     var up = i - width;
-                    best = Math.Min(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
-                    best = Math.Min(best, left && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
-                    best = Math.Min(best, right && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
+                    best = Least(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
+                    best = Least(best, x > x0 && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
+                    best = Least(best, x < x1 && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
                 }
                 else
                 {
-                    best = Math.Min(best, Orthogonal);
+                    best = Least(best, Orthogonal);
                 }
 
+                best = Least(best, x > x0 && instances[i - 1] == id ? previous + Orthogonal : Orthogonal);
                 d[i] = best;
+                previous = best;
             }
         }
 
         for (var y = y1; y >= y0; y--)
         {
             var row = y * width;
+            var previous = 0f;
             for (var x = x1; x >= x0; x--)
             {
                 var i = row + x;
@@ -938,23 +941,24 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                var left = x > x0;
-                var right = x < x1;
-                best = Math.Min(best, right && instances[i + 1] == id ? d[i + 1] + Orthogonal : Orthogonal);
                 if (y < y1)
                 {
                     var down = i + width;
-                    best = Math.Min(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
-                    best = Math.Min(best, right && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
-                    best = Math.Min(best, left && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
+                    best = Least(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
+                    best = Least(best, x < x1 && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
+                    best = Least(best, x > x0 && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
                 }
                 else
                 {
-                    best = Math.Min(best, Orthogonal);
+                    best = Least(best, Orthogonal);
                 }
 
+                best = Least(best, x < x1 && instances[i + 1] == id ? previous + Orthogonal : Orthogonal);
                 d[i] = best;
+                previous = best;
             }
         }
+
+        static float Least(float a, float b) => b < a ? b : a;
     }
 }
