@@ -178,12 +178,19 @@ public sealed class ChromosomeAnalyzer
             statisticsLabels = rented;
             labels.CopyTo(statisticsLabels, 0);
             var instances = segmentation.InstanceData;
-            for (var i = 0; i < instances.Length; i++)
+            for (var y = 0; y < rows; y++)
             {
-                if (instances[i] > 0 && measurements[instances[i] - 1] is var m
-                    && (m.IsCluster || (!m.ArmsAssigned && labels[i] != 2)))
+                // Only between the row's first and last object pixel (the rest is background).
+                var row = instances.AsSpan(y * width, width);
+                var first = row.IndexOfAnyExcept(0);
+                var last = first < 0 ? -1 : row.LastIndexOfAnyExcept(0);
+                for (var i = (y * width) + Math.Max(first, 0); i <= (y * width) + last; i++)
                 {
-                    statisticsLabels[i] = RegionAnalysis.Excluded;
+                    if (instances[i] > 0 && measurements[instances[i] - 1] is var m
+                        && (m.IsCluster || (!m.ArmsAssigned && labels[i] != 2)))
+                    {
+                        statisticsLabels[i] = RegionAnalysis.Excluded;
+                    }
                 }
             }
         }
@@ -276,18 +283,28 @@ public sealed class ChromosomeAnalyzer
             boxes[k] = (int.MaxValue, int.MaxValue, -1, -1);
         }
 
-        for (var i = 0; i < instances.Length; i++)
+        // Row by row, over the stretch of each row between its first and last object pixel (found a vector at a time).
+        for (var y = 0; y * width < instances.Length; y++)
         {
-            var id = instances[i];
-            if (id == 0)
+            var row = instances.AsSpan(y * width, width);
+            var first = row.IndexOfAnyExcept(0);
+            if (first < 0)
             {
                 continue;
             }
 
-            var x = i % width;
-            var y = i / width;
-            ref var b = ref boxes[id - 1];
-            b = (Math.Min(b.X0, x), Math.Min(b.Y0, y), Math.Max(b.X1, x), Math.Max(b.Y1, y));
+            var last = row.LastIndexOfAnyExcept(0);
+            for (var x = first; x <= last; x++)
+            {
+                var id = row[x];
+                if (id == 0)
+                {
+                    continue;
+                }
+
+                ref var b = ref boxes[id - 1];
+                b = (Math.Min(b.X0, x), Math.Min(b.Y0, y), Math.Max(b.X1, x), Math.Max(b.Y1, y));
+            }
         }
 
         return boxes;

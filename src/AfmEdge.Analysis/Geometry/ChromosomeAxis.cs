@@ -748,13 +748,24 @@ internal sealed class ChromosomeAxis
 
     private static double QuantileOf(double[] values, double q)
     {
-        var sorted = values.Order().ToArray();
+        var sorted = Sorted(values);
         return sorted[(int)Math.Round(q * (sorted.Length - 1))];
     }
 
     private static double MedianOf(double[] values)
     {
-        var sorted = values.Order().ToArray();
+        var sorted = Sorted(values);
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
+    }
+
+    /// <summary>
+    /// A sorted copy (Array.Sort rather than LINQ's ordering: the same values in the same places, NaN first in both; the
+    /// profiles hold no −0, whose place among zeros the two could differ on).
+    /// </summary>
+    private static double[] Sorted(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted;
     }
 }

@@ -177,8 +177,8 @@ internal static class Skeleton
                 | Bit(mask[down], 4) | Bit(mask[down - 1], 5) | Bit(mask[p - 1], 6) | Bit(mask[up - 1], 7);
         }
 
-        var x = p % width;
         var y = p / width;
+        var x = p - (y * width);
         if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
         {
             int up = p - width, down = p + width;
@@ -259,8 +259,8 @@ internal static class Skeleton
             while (stack.TryPop(out var p))
             {
                 size++;
-                var x = p % width;
                 var y = p / width;
+                var x = p - (y * width);
                 for (var dy = -1; dy <= 1; dy++)
                 {
                     for (var dx = -1; dx <= 1; dx++)
@@ -285,7 +285,7 @@ internal static class Skeleton
     /// <summary>The longest shortest path (8-connected, √2 diagonals) through the skeleton pixels: two Dijkstra sweeps.</summary>
     public static List<int> LongestPath(byte[] skeleton, int width, int rows)
     {
-        var start = Array.FindIndex(skeleton, v => v != 0);
+        var start = skeleton.AsSpan().IndexOfAnyExcept((byte)0);
         if (start < 0)
         {
             return [];
@@ -334,8 +334,8 @@ internal static class Skeleton
                 farthest = p;
             }
 
-            var x = p % width;
             var y = p / width;
+            var x = p - (y * width);
             for (var dy = -1; dy <= 1; dy++)
             {
                 for (var dx = -1; dx <= 1; dx++)

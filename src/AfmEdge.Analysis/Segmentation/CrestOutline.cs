@@ -162,7 +162,7 @@ internal static class CrestOutline
     private static (int Next, float Slope) Steepest(float[] height, int[] instances, int width, int rows, int p, int id)
     {
         const float Diagonal = 0.70710677f;
-        int x = p % width, y = p / width, best = -1;
+        int y = p / width, x = p - (y * width), best = -1;
         var here = height[p];
         var steepest = 0f;
         for (var dy = -1; dy <= 1; dy++)

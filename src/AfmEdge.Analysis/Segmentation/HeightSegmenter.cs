@@ -108,6 +108,33 @@ public static class HeightSegmenter
         return count;
     }
 
+    /// <summary>How many values are above <paramref name="low"/> (compared as the scalar test does: the float widened to double).</summary>
+    private static int CountAbove(ReadOnlySpan<float> data, double low)
+    {
+        var count = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lows = Vector256.Create(low);
+            var counts = Vector256<long>.Zero;
+            ref var start = ref MemoryMarshal.GetReference(data);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
+                counts -= Vector256.GreaterThan(lower, lows).AsInt64() + Vector256.GreaterThan(upper, lows).AsInt64();
+            }
+
+            count = (int)Vector256.Sum(counts);
+        }
+
+        for (; i < data.Length; i++)
+        {
+            count += data[i] > low ? 1 : 0;
+        }
+
+        return count;
+    }
+
     /// <summary>data[i] = (float)(data[i] − <paramref name="value"/>), in double as the scalar loop (lane by lane the same floats).</summary>
     private static void Subtract(Span<float> data, double value)
     {
@@ -431,11 +458,7 @@ public static class HeightSegmenter
     private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
-        var count = 0;
-        foreach (var v in height)
-        {
-            count += v > low ? 1 : 0;
-        }
+        var count = CountAbove(height, low);
 
         if (count == 0)
         {
@@ -694,8 +717,8 @@ public static class HeightSegmenter
                 continue;
             }
 
-            var x = p % width;
             var y = p / width;
+            var x = p - (y * width);
             var id = instances[p];
             for (var dy = -1; dy <= 1; dy++)
             {
@@ -870,9 +893,12 @@ public static class HeightSegmenter
             }
         }
 
+        // The neighbour along the row is taken last, from a local (the value just written): the chain from pixel to pixel
+        // is one addition and one comparison. Distances are positive and never NaN, so the order of the minima is free.
         for (var y = y0; y <= y1; y++)
         {
             var row = y * width;
+            var previous = 0f;
             for (var x = x0; x <= x1; x++)
             {
                 var i = row + x;
@@ -883,28 +909,28 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                var left = x > x0;
-                var right = x < x1;
-                best = Math.Min(best, left && instances[i - 1] == id ? d[i - 1] + Orthogonal : Orthogonal);
                 if (y > y0)
                 {
                     var up = i - width;
-                    best = Math.Min(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
-                    best = Math.Min(best, left && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
-                    best = Math.Min(best, right && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
+                    best = Least(best, instances[up] == id ? d[up] + Orthogonal : Orthogonal);
+                    best = Least(best, x > x0 && instances[up - 1] == id ? d[up - 1] + Diagonal : Diagonal);
+                    best = Least(best, x < x1 && instances[up + 1] == id ? d[up + 1] + Diagonal : Diagonal);
                 }
                 else
                 {
-                    best = Math.Min(best, Orthogonal);
+                    best = Least(best, Orthogonal);
                 }
 
+                best = Least(best, x > x0 && instances[i - 1] == id ? previous + Orthogonal : Orthogonal);
                 d[i] = best;
+                previous = best;
             }
         }
 
         for (var y = y1; y >= y0; y--)
         {
             var row = y * width;
+            var previous = 0f;
             for (var x = x1; x >= x0; x--)
             {
                 var i = row + x;
@@ -915,23 +941,24 @@ public static class HeightSegmenter
 
                 var id = instances[i];
                 var best = d[i];
-                var left = x > x0;
-                var right = x < x1;
-                best = Math.Min(best, right && instances[i + 1] == id ? d[i + 1] + Orthogonal : Orthogonal);
                 if (y < y1)
                 {
                     var down = i + width;
-                    best = Math.Min(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
-                    best = Math.Min(best, right && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
-                    best = Math.Min(best, left && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
+                    best = Least(best, instances[down] == id ? d[down] + Orthogonal : Orthogonal);
+                    best = Least(best, x < x1 && instances[down + 1] == id ? d[down + 1] + Diagonal : Diagonal);
+                    best = Least(best, x > x0 && instances[down - 1] == id ? d[down - 1] + Diagonal : Diagonal);
                 }
                 else
                 {
-                    best = Math.Min(best, Orthogonal);
+                    best = Least(best, Orthogonal);
                 }
 
+                best = Least(best, x < x1 && instances[i + 1] == id ? previous + Orthogonal : Orthogonal);
                 d[i] = best;
+                previous = best;
             }
         }
+
+        static float Least(float a, float b) => b < a ? b : a;
     }
 }
