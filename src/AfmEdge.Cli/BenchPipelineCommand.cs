@@ -108,7 +108,7 @@ internal static class BenchPipelineCommand
 
             // Sampled from the first publish on, as the steady-state figures are.
             var metrics = host.Services.GetRequiredService<PipelineMetrics>();
-            var sampling = sampler is null ? null : SampleAsync(sampler, metrics, cancellationToken);
+            var sampling = sampler is null ? null : SampleAsync(sampler, metrics, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             await host.WaitForShutdownAsync(cancellationToken);
             watch.Stop();
             var result = await ReportAsync(host, source, pixels, frames, watch.Elapsed, output);
@@ -132,11 +132,12 @@ internal static class BenchPipelineCommand
     }
 
     /// <summary>Starts sampling allocations at the first publish; returns the frames published by then.</summary>
-    private static async Task<long> SampleAsync(AllocationSampler sampler, PipelineMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<long> SampleAsync(AllocationSampler sampler, PipelineMetrics metrics, CancellationToken stopping)
     {
-        while (metrics.Published == 0)
+        // A run that stops before its first frame samples nothing.
+        while (metrics.Published == 0 && !stopping.IsCancellationRequested)
         {
-            await Task.Delay(5, cancellationToken);
+            await Task.Delay(5, CancellationToken.None);
         }
 
         var first = metrics.Published;

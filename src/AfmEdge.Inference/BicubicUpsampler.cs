@@ -4,6 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using AfmEdge.Core;
+using AfmEdge.Inference.Native;
 
 namespace AfmEdge.Inference;
 
@@ -161,54 +162,65 @@ public sealed class BicubicUpsampler : IFrameEnhancer
 
     private static void VerticalTap(ReadOnlySpan<float> rows, int width, int height, int first, float[] weights, Span<float> target)
     {
-        ref var r0 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first, 0, height - 1) * width, width));
-        ref var r1 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 1, 0, height - 1) * width, width));
-        ref var r2 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 2, 0, height - 1) * width, width));
-        ref var r3 = ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 3, 0, height - 1) * width, width));
+        var taps = new Taps(
+            ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first, 0, height - 1) * width, width)),
+            ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 1, 0, height - 1) * width, width)),
+            ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 2, 0, height - 1) * width, width)),
+            ref MemoryMarshal.GetReference(rows.Slice(Math.Clamp(first + 3, 0, height - 1) * width, width)),
+            weights);
         ref var destination = ref MemoryMarshal.GetReference(target[..width]);
-        var x = 0;
 
-        // Same expression, same rounding per sample as the scalar tail: vector lanes (of whatever width) do not change the result.
+        // The widest accelerated vectors first, narrower ones for what is left, then scalars: every lane and the scalar tail
+        // evaluate the same expression in the same order, so the width does not change the result.
+        var x = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var (w0, w1, w2, w3) = (Vector512.Create(weights[0]), Vector512.Create(weights[1]), Vector512.Create(weights[2]), Vector512.Create(weights[3]));
-            for (; x <= width - Vector512<float>.Count; x += Vector512<float>.Count)
-            {
-                var at = (nuint)x;
-                var sum = (w0 * Vector512.LoadUnsafe(ref r0, at)) + (w1 * Vector512.LoadUnsafe(ref r1, at)) +
-                    (w2 * Vector512.LoadUnsafe(ref r2, at)) + (w3 * Vector512.LoadUnsafe(ref r3, at));
-                sum.StoreUnsafe(ref destination, at);
-            }
+            x = VerticalRun<Vector512<float>, Vector512Ops>(taps, ref destination, x, width);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var (w0, w1, w2, w3) = (Vector256.Create(weights[0]), Vector256.Create(weights[1]), Vector256.Create(weights[2]), Vector256.Create(weights[3]));
-            for (; x <= width - Vector256<float>.Count; x += Vector256<float>.Count)
-            {
-                var at = (nuint)x;
-                var sum = (w0 * Vector256.LoadUnsafe(ref r0, at)) + (w1 * Vector256.LoadUnsafe(ref r1, at)) +
-                    (w2 * Vector256.LoadUnsafe(ref r2, at)) + (w3 * Vector256.LoadUnsafe(ref r3, at));
-                sum.StoreUnsafe(ref destination, at);
-            }
+            x = VerticalRun<Vector256<float>, Vector256Ops>(taps, ref destination, x, width);
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
-            var (w0, w1, w2, w3) = (Vector128.Create(weights[0]), Vector128.Create(weights[1]), Vector128.Create(weights[2]), Vector128.Create(weights[3]));
-            for (; x <= width - Vector128<float>.Count; x += Vector128<float>.Count)
-            {
-                var at = (nuint)x;
-                var sum = (w0 * Vector128.LoadUnsafe(ref r0, at)) + (w1 * Vector128.LoadUnsafe(ref r1, at)) +
-                    (w2 * Vector128.LoadUnsafe(ref r2, at)) + (w3 * Vector128.LoadUnsafe(ref r3, at));
-                sum.StoreUnsafe(ref destination, at);
-            }
+            x = VerticalRun<Vector128<float>, Vector128Ops>(taps, ref destination, x, width);
         }
 
         for (; x < width; x++)
         {
-            target[x] = (weights[0] * Unsafe.Add(ref r0, x)) + (weights[1] * Unsafe.Add(ref r1, x)) + (weights[2] * Unsafe.Add(ref r2, x)) + (weights[3] * Unsafe.Add(ref r3, x));
+            Unsafe.Add(ref destination, x) = (weights[0] * Unsafe.Add(ref taps.R0, x)) + (weights[1] * Unsafe.Add(ref taps.R1, x)) +
+                (weights[2] * Unsafe.Add(ref taps.R2, x)) + (weights[3] * Unsafe.Add(ref taps.R3, x));
         }
+    }
+
+    /// <summary>Columns from <paramref name="x"/> on, whole vectors only; returns the first column left undone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int VerticalRun<TVector, TOps>(in Taps taps, ref float destination, int x, int width)
+        where TVector : struct
+        where TOps : struct, IVectorOps<TVector>
+    {
+        var (w0, w1, w2, w3) = (TOps.Broadcast(taps.Weights[0]), TOps.Broadcast(taps.Weights[1]), TOps.Broadcast(taps.Weights[2]), TOps.Broadcast(taps.Weights[3]));
+        for (; x <= width - TOps.Count; x += TOps.Count)
+        {
+            var sum = TOps.Add(
+                TOps.Add(TOps.Add(TOps.Multiply(w0, TOps.Load(ref taps.R0, x)), TOps.Multiply(w1, TOps.Load(ref taps.R1, x))), TOps.Multiply(w2, TOps.Load(ref taps.R2, x))),
+                TOps.Multiply(w3, TOps.Load(ref taps.R3, x)));
+            TOps.Store(sum, ref destination, x);
+        }
+
+        return x;
+    }
+
+    /// <summary>The four rows a vertical tap reads and their weights.</summary>
+    private readonly ref struct Taps(ref float r0, ref float r1, ref float r2, ref float r3, float[] weights)
+    {
+        public readonly ref float R0 = ref r0;
+        public readonly ref float R1 = ref r1;
+        public readonly ref float R2 = ref r2;
+        public readonly ref float R3 = ref r3;
+        public readonly float[] Weights = weights;
     }
 
     private static float Keys(double distance)

@@ -17,6 +17,7 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--repeat-after", "2", "--stage-frames", "2" }, "Acquisition ")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--set", "AfmEdge:Mqtt:ChunkBytes=1048576" }, "2 published")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "4", "--source", "TestPattern", "--stage-frames", "0", "--allocations" }, "MiB per frame; the top 10:")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, ".gsf ×4 (4.2 MB): parse from memory")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20", "--loh-threshold", "0" }, "page faults); into new channel arrays")]
     [InlineData(new[] { "bench", "formats", "--budget-ms", "20" }, "large object heap from 2097152 bytes")]

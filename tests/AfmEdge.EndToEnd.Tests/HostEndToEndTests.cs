@@ -125,6 +125,40 @@ public sealed class HostEndToEndTests
     }
 
     [Fact]
+    public async Task Run_NoFrameSubscriber_ReusesTheFramesArraysAndEverySummaryStaysExact()
+    {
+        const int frames = 6;
+        var port = LoopbackPort.Reserve();
+        var topics = new TopicScheme("test", "reuse-" + Guid.NewGuid().ToString("N")[..8]);
+        MqttProbe? probe = null;
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration(port, topics, "Embedded"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Frames"] = "6" })
+            .Build();
+        // Only summaries are subscribed to: the broker drops every frame chunk, so the frames' arrays come back for reuse.
+        using var host = AfmEdgeHost.Build(configuration, services =>
+            InsertAfter<EmbeddedBrokerService>(services, new CallbackHostedService(async () => probe = await MqttProbe.ConnectAsync(port, topics, topics.Summary))));
+
+        await RunToCompletionAsync(host);
+        await using (probe)
+        {
+            await probe!.WaitForAsync(p => p.Summaries.Count >= frames, TimeSpan.FromSeconds(20));
+            Assert.Empty(probe.Channels);
+            var expected = await ExpectedPipeline.FramesAsync(Scan, new TestPatternOptions(), frames);
+            var analyzer = new FrameAnalyzer(TimeProvider.System);
+            foreach (var summary in probe.Summaries.Select(json => SummaryJson.Deserialize(json)))
+            {
+                var fresh = analyzer.Analyze(expected[(int)FrameId.Parse(summary.FrameId).Sequence]);
+                Assert.Equal(fresh.Correlations.Select(c => (c.Channel, c.Pearson)), summary.Correlations.Select(c => (c.Channel, c.Pearson)));
+            }
+        }
+
+        var buffers = host.Services.GetRequiredService<EnhancedFrameBuffers>();
+        Assert.Equal(0, buffers.Outstanding);
+        Assert.True(buffers.Pool.RetainedBytes > 0, "No enhanced frame's arrays came back.");
+    }
+
+    [Fact]
     public async Task Run_StageRejectsAFrame_LogsCountsAndGoesOn()
     {
         var port = LoopbackPort.Reserve();

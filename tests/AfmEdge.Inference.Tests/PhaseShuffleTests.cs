@@ -15,11 +15,7 @@ public sealed class PhaseShuffleTests
     [InlineData(257)]
     public void Normalise_Row_EqualsScalarPerSampleBitwise(int width)
     {
-        if (!PhaseShuffle.IsSupported)
-        {
-            Assert.Skip("No 128-bit shuffles on this hardware: the engine uses the scalar loop alone.");
-        }
-
+        SkipUnlessSupported();
         var layout = ActivationLayout.Frame(PaddedBlocks(width), 1);
         var source = Samples(width, seed: width);
         var row = new float[layout.RowStride];
@@ -49,11 +45,7 @@ public sealed class PhaseShuffleTests
     [InlineData(257)]
     public void AddResidual_Row_EqualsScalarPerSampleBitwise(int width)
     {
-        if (!PhaseShuffle.IsSupported)
-        {
-            Assert.Skip("No 128-bit shuffles on this hardware: the engine uses the scalar loop alone.");
-        }
-
+        SkipUnlessSupported();
         var layout = ActivationLayout.Frame(PaddedBlocks(width), 1);
         var dx0 = Samples(layout.RowStride, seed: 1);
         var dx1 = Samples(layout.RowStride, seed: 2);
@@ -73,6 +65,14 @@ public sealed class PhaseShuffleTests
             var expected1 = done ? before[(2 * x) + 1] + (std * dx1[at]) : before[(2 * x) + 1];
             Assert.Equal(BitConverter.SingleToInt32Bits(expected0), BitConverter.SingleToInt32Bits(row[2 * x]));
             Assert.Equal(BitConverter.SingleToInt32Bits(expected1), BitConverter.SingleToInt32Bits(row[(2 * x) + 1]));
+        }
+    }
+
+    private static void SkipUnlessSupported()
+    {
+        if (!PhaseShuffle.IsSupported)
+        {
+            Assert.Skip("No 128-bit shuffles on this hardware: the engine uses the scalar loop alone.");
         }
     }
 

@@ -25,6 +25,9 @@ internal interface IVectorOps<TVector>
 
     static abstract TVector Subtract(TVector left, TVector right);
 
+    /// <summary>left·right, rounded on its own (not fused with a following add).</summary>
+    static abstract TVector Multiply(TVector left, TVector right);
+
     /// <summary>left·right + addend in one rounding.</summary>
     static abstract TVector MultiplyAdd(TVector left, TVector right, TVector addend);
 
@@ -64,6 +67,9 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
     public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
         Vector512.FusedMultiplyAdd(left, right, addend);
 
@@ -100,6 +106,9 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
     public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
         Vector256.FusedMultiplyAdd(left, right, addend);
 
@@ -134,6 +143,9 @@ internal readonly struct Vector128Ops : IVectorOps<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>

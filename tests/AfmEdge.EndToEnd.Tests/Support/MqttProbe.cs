@@ -20,7 +20,8 @@ internal sealed class MqttProbe : IAsyncDisposable
     public ConcurrentQueue<ReassembledChannel> Channels { get; } = new();
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    public static async Task<MqttProbe> ConnectAsync(int port, TopicScheme topics)
+    /// <param name="filter">The topic filter subscribed to; null for everything under the device's root.</param>
+    public static async Task<MqttProbe> ConnectAsync(int port, TopicScheme topics, string? filter = null)
     {
         var probe = new MqttProbe();
         probe._client.ApplicationMessageReceivedAsync += e =>
@@ -34,7 +35,7 @@ internal sealed class MqttProbe : IAsyncDisposable
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .Build());
         await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(topics.Root + "/#", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(filter ?? topics.Root + "/#", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
             .Build());
         return probe;
     }
