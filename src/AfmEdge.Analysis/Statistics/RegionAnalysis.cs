@@ -745,6 +745,10 @@ internal static class RegionAnalysis
         var invY = Vector256.Create(inverse[0], inverse[1], inverse[2], inverse[3]);
         var rankMeanV = Vector256.Create(rankMean);
         var rankScaleV = Vector256.Create(rankScale);
+        var one = Vector256.Create(1.0);
+        var binScaleV = Vector256.Create(binScale);
+        var lastBin = Vector256.Create((long)(bins - 1));
+        var laneCells = Vector256.Create(0L, 2 * cells, 4 * cells, 6 * cells);
         var table = frame.Table;
         var stride = frame.Stride;
         Vector256<double> pxy = default, pyy = default, rxy = default, ryy = default;
@@ -758,14 +762,17 @@ internal static class RegionAnalysis
                 var a = Vector256.Create((xs[q] - mx) * invX);
                 var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
                 var b = (Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
-                float r0 = s0[q], r1 = s1[q], r2 = s2[q], r3 = s3[q];
-                var rb = (Vector256.Create(r0, (double)r1, r2, r3) - rankMeanV) * rankScaleV;
-                var parity = (q & 1) * cells;
-                var x = binX[q] + parity;
-                joint[x + RankBin(r0, binScale, bins)]++;
-                joint[(2 * cells) + x + RankBin(r1, binScale, bins)]++;
-                joint[(4 * cells) + x + RankBin(r2, binScale, bins)]++;
-                joint[(6 * cells) + x + RankBin(r3, binScale, bins)]++;
+                var ry = Vector256.Create(s0[q], (double)s1[q], s2[q], s3[q]);
+                var rb = (ry - rankMeanV) * rankScaleV;
+
+                // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;
+                // then its cell in the lane's histogram for this pair's parity.
+                var cell = Vector256.Min(Vector256.ConvertToInt64((ry - one) * binScaleV), lastBin)
+                    + Vector256.Create((long)(binX[q] + ((q & 1) * cells))) + laneCells;
+                joint[(int)cell.GetElement(0)]++;
+                joint[(int)cell.GetElement(1)]++;
+                joint[(int)cell.GetElement(2)]++;
+                joint[(int)cell.GetElement(3)]++;
                 sb += b;
                 sbb += b * b;
                 sab += a * b;
