@@ -71,6 +71,17 @@ public sealed class ChromosomeAnalysis
         return map;
     }
 
+    /// <summary>
+    /// Hands the frame-sized arrays (leveled height, instances, labels) to the next analysis: for a caller that has taken
+    /// what it needs (a summary) and lets this analysis go. Nothing of it may be read afterwards.
+    /// </summary>
+    internal void Recycle()
+    {
+        AfmEdge.Analysis.Statistics.FrameArrays<float>.Return(Segmentation.LeveledData);
+        AfmEdge.Analysis.Statistics.FrameArrays<int>.Return(Segmentation.InstanceData);
+        AfmEdge.Analysis.Statistics.FrameArrays<byte>.Return(_labels);
+    }
+
     internal static int LocalRadius(Frame frame, AnalysisOptions options) =>
         Math.Max(1, (int)Math.Round(options.LocalWindowRadius / Math.Sqrt(frame.PixelSizeX * frame.PixelSizeY)));
 }

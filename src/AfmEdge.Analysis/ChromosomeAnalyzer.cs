@@ -154,7 +154,7 @@ public sealed class ChromosomeAnalyzer
         clock = times.Lap("split touching", clock);
         // One after the other: a chromosome's labels take a fraction of a millisecond, less than what fanning out
         // costs in processor time (workers waking and spinning), and frames are analysed several at once anyway.
-        var labels = new byte[width * rows];
+        var labels = FrameArrays<byte>.Rent(width * rows, clear: true);
         for (var k = 0; k < segmentation.Count; k++)
         {
             axes[k].Label(boxes[k], labels);

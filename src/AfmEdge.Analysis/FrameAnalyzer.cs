@@ -30,7 +30,16 @@ public sealed class FrameAnalyzer
     public FrameSummary Analyze(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return frame.TryGetChannel(HeightChannel, out _) ? Summarize(_chromosomes.Analyze(frame)) : Summarize(frame, null);
+        if (!frame.TryGetChannel(HeightChannel, out _))
+        {
+            return Summarize(frame, null);
+        }
+
+        // The summary copies what it reports, and nothing else sees this analysis: its frame-sized arrays serve the next frame.
+        var analysis = _chromosomes.Analyze(frame);
+        var summary = Summarize(analysis);
+        analysis.Recycle();
+        return summary;
     }
 
     /// <summary>The summary of an analysis already made (the CLI writes its tables and plots from the same analysis).</summary>

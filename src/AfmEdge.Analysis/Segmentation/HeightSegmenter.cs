@@ -40,7 +40,7 @@ public static class HeightSegmenter
 
         var n = height.Length;
         // Every element is written by the copy: no need to clear it first.
-        var leveled = GC.AllocateUninitializedArray<float>(n);
+        var leveled = FrameArrays<float>.Rent(n, clear: false);
         height.CopyTo(leveled);
         var finite = CountFinite(leveled);
 
@@ -63,7 +63,7 @@ public static class HeightSegmenter
         otsu -= substrate;
         clock = times.Lap("segment: level, Otsu, substrate", clock);
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
-        var instances = new int[n];
+        var instances = FrameArrays<int>.Rent(n, clear: true);
         var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
         clock = times.Lap("segment: watershed", clock);
         CrestOutline.Trim(leveled, width, rows, instances, count, options.OutlineFraction);

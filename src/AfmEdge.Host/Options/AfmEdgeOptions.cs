@@ -171,4 +171,11 @@ public sealed class PipelineOptions
     /// AfmEdge:Pipeline:AnalyseEvery=3`).
     /// </summary>
     public int AnalyseEvery { get; set; } = 1;
+
+    /// <summary>
+    /// Enhanced frames analysed at once (1–8; default 2), their summaries still published in frame order. One frame's
+    /// analysis runs mostly on one thread and takes longer than a video-rate frame period, so with one worker it alone sets
+    /// the frame rate while the other core waits; two let it use the time the other stages leave on both cores.
+    /// </summary>
+    public int AnalysisWorkers { get; set; } = 2;
 }

@@ -86,6 +86,11 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             errors.Add($"{root}:Pipeline:AnalyseEvery = {options.Pipeline.AnalyseEvery}: must be between 1 (every frame) and 10000.");
         }
 
+        if (options.Pipeline.AnalysisWorkers is < 1 or > 8)
+        {
+            errors.Add($"{root}:Pipeline:AnalysisWorkers = {options.Pipeline.AnalysisWorkers}: must be between 1 and 8 (frames analysed at once).");
+        }
+
         if (options.Pipeline.FrameCapacity is < 1 or > 64)
         {
             errors.Add($"{root}:Pipeline:FrameCapacity = {options.Pipeline.FrameCapacity}: must be between 1 and 64.");

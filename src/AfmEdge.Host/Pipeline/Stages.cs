@@ -60,7 +60,10 @@ public sealed class EnhancementStage(
     protected override string Describe(Frame item) => "frame " + item.Id;
 }
 
-/// <summary>Measures each enhanced frame, or every n-th one (<see cref="PipelineOptions.AnalyseEvery"/>), passing the others on unmeasured.</summary>
+/// <summary>
+/// Measures each enhanced frame, or every n-th one (<see cref="PipelineOptions.AnalyseEvery"/>), passing the others on
+/// unmeasured; <see cref="PipelineOptions.AnalysisWorkers"/> frames are measured at once, and leave in order.
+/// </summary>
 public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analyzer, PipelineMetrics metrics, IOptions<AfmEdgeOptions> options, ILogger<AnalysisStage> logger)
     : TransformStage<Frame, AnalysedFrame>(channels.Enhanced.Reader, channels.Analysed.Writer, metrics, logger)
 {
@@ -69,13 +72,17 @@ public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analy
 
     protected override string StageName => "Analysis";
 
+    protected override int Workers { get; } = options.Value.Pipeline.AnalysisWorkers;
+
+    protected override bool TryPassOn(Frame item, out AnalysedFrame passed)
+    {
+        passed = new AnalysedFrame(item, null);
+        return _seen++ % _every != 0;
+    }
+
+    /// <remarks>The analyser is stateless, so frames may be measured on several threads at once.</remarks>
     protected override AnalysedFrame Transform(Frame item)
     {
-        if (_seen++ % _every != 0)
-        {
-            return new AnalysedFrame(item, null);
-        }
-
         var result = new AnalysedFrame(item, analyzer.Analyze(item));
         Metrics.FrameAnalysed();
         return result;

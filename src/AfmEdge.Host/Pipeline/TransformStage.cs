@@ -32,35 +32,118 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
 
     protected abstract string StageName { get; }
 
+    /// <summary>
+    /// How many items are transformed at once, each on a pool thread; results still leave in the order the items came.
+    /// 1 (the default) transforms on the stage's own loop. More lets a stage whose one-item latency exceeds the frame
+    /// period (the analysis: mostly one thread per frame) keep up while the other core has time to spare.
+    /// </summary>
+    protected virtual int Workers => 1;
+
     protected abstract TOut Transform(TIn item);
 
     protected abstract string Describe(TIn item);
+
+    /// <summary>
+    /// Called in arrival order before an item is handed to a worker: true passes <paramref name="item"/> on as
+    /// <paramref name="passed"/> without transforming it (a decision that must follow the order, such as every n-th).
+    /// </summary>
+    protected virtual bool TryPassOn(TIn item, out TOut passed)
+    {
+        passed = default!;
+        return false;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Stages are CPU-bound; leave the host's start-up thread at once.
         await Task.Yield();
+        var workers = Workers;
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(Workers));
         await StageCompletion.RunThenCompleteAsync(_output, async () =>
         {
-            await foreach (var item in _input.ReadAllAsync(stoppingToken))
+            var pending = new Queue<Task<(bool Done, TOut Result)>>(workers);
+            try
             {
-                TOut result;
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                try
+                Task<bool>? arrival = null;
+                while (true)
                 {
-                    result = Transform(item);
-                    Metrics.StageWorked(StageName, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or KeyNotFoundException or ArithmeticException)
-                {
-                    Metrics.FrameFailed();
-                    LogRejected(_logger, StageName, Describe(item), e.Message);
-                    continue;
+                    // Results leave in arrival order, each as soon as it and those before it are done.
+                    while (pending.Count > 0 && (pending.Count >= workers || pending.Peek().IsCompleted))
+                    {
+                        await WriteNextAsync(pending, stoppingToken);
+                    }
+
+                    if (arrival is null && _input.TryRead(out var item))
+                    {
+                        if (TryPassOn(item, out var passed))
+                        {
+                            pending.Enqueue(Task.FromResult((true, passed)));
+                        }
+                        else
+                        {
+                            pending.Enqueue(workers == 1 ? Task.FromResult(Attempt(item)) : Task.Run(() => Attempt(item), CancellationToken.None));
+                        }
+
+                        continue;
+                    }
+
+                    // Wait for the next item or, while items are in flight, for the oldest to finish (one wait at a time).
+                    arrival ??= _input.WaitToReadAsync(stoppingToken).AsTask();
+                    if (pending.Count > 0)
+                    {
+                        await Task.WhenAny(arrival, pending.Peek());
+                        if (!arrival.IsCompleted)
+                        {
+                            continue;
+                        }
+                    }
+
+                    var more = await arrival;
+                    arrival = null;
+                    if (!more)
+                    {
+                        break;
+                    }
                 }
 
-                await _output.WriteAsync(result, stoppingToken);
+                while (pending.Count > 0)
+                {
+                    await WriteNextAsync(pending, stoppingToken);
+                }
+            }
+            finally
+            {
+                // Never leave a worker running past the stage (a stop can come while items are in flight).
+                await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }, stoppingToken);
+    }
+
+    private async Task WriteNextAsync(Queue<Task<(bool Done, TOut Result)>> pending, CancellationToken stoppingToken)
+    {
+        var (done, result) = await pending.Dequeue();
+        if (done)
+        {
+            await _output.WriteAsync(result, stoppingToken);
+        }
+    }
+
+    /// <summary>Transforms one item, timing it; a rejected item is logged and counted, and gives no result.</summary>
+    private (bool Done, TOut Result) Attempt(TIn item)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var result = Transform(item);
+            Metrics.StageWorked(StageName, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return (true, result);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or KeyNotFoundException or ArithmeticException)
+        {
+            Metrics.FrameFailed();
+            LogRejected(_logger, StageName, Describe(item), e.Message);
+            return (false, default!);
+        }
     }
 
     [LoggerMessage(100, LogLevel.Error, "{Stage} rejected {Item}: {Reason}")]
