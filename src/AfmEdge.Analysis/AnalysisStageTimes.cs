@@ -30,8 +30,6 @@ public sealed class AnalysisStageTimes
         _frequency = ticksPerSecond;
     }
 
-    /// <summary>Whether stages are timed in processor time.</summary>
-    public bool IsProcessorTime => _clock is not null;
     private readonly List<string> _order = [];
     private readonly Dictionary<string, long> _ticks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<long>> _frames = new(StringComparer.Ordinal);

@@ -244,7 +244,8 @@ internal static class EvalAnalysisCommand
                 var analysis = analyzer.Analyze(frame);
                 scored[v] = TruthFigures.Of(analysis, truth, fullPixel);
                 variants[v].Add(scored[v]);
-                scoredAtTip[v] = TruthFigures.Of(analysis, tipTruths[v], fullPixel);
+                // The clean frame's truth at the tip is its own grid's: scored once.
+                scoredAtTip[v] = ReferenceEquals(tipTruths[v], truth) ? scored[v] : TruthFigures.Of(analysis, tipTruths[v], fullPixel);
                 atTip[v].Add(scoredAtTip[v]);
             }
 
@@ -353,8 +354,7 @@ internal static class EvalAnalysisCommand
         /// <summary>The truth at the pixels' real positions: fields and labels sampled there, each centromere where the frame shows it.</summary>
         public static GridTruth At(ChromosomeSpecimen specimen, ScanPositions positions, InstrumentOptions instrument)
         {
-            var clean = positions.RenderClean(specimen);
-            var maps = TruthMaps.Render(specimen, positions);
+            var (clean, maps) = positions.RenderCleanAndTruth(specimen);
             var truth = SpecimenTruth.Compute(specimen, positions.Scan, instrument, true, clean, maps);
 
             // A point the tip passed displaced by d appears at its own position less d (to first order: d varies slowly).

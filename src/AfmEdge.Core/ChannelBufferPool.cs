@@ -127,8 +127,11 @@ public sealed class ChannelBufferPool
         }
     }
 
-    /// <summary>A channel array from <paramref name="pool"/> when there is one, else a new uninitialised array.</summary>
-    internal static float[] Allocate(ChannelBufferPool? pool, int length) =>
+    /// <summary>
+    /// A channel array from <paramref name="pool"/> when there is one, else a new uninitialised array: for a writer that
+    /// writes every sample before anyone reads it.
+    /// </summary>
+    public static float[] Allocate(ChannelBufferPool? pool, int length) =>
         pool is null ? GC.AllocateUninitializedArray<float>(length) : pool.Rent(length);
 
     /// <summary>The array a channel owns (Channel checks its length, so the whole array is the samples); null if it has none.</summary>

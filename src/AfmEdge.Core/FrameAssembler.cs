@@ -60,7 +60,7 @@ public sealed class FrameAssembler
                 _buffers = new float[_channels.Count][];
                 for (var c = 0; c < _buffers.Length; c++)
                 {
-                    _buffers[c] = _pool is null ? new float[_scan.PixelsX * _scan.PixelsY] : _pool.Rent(_scan.PixelsX * _scan.PixelsY);
+                    _buffers[c] = ChannelBufferPool.Allocate(_pool, _scan.PixelsX * _scan.PixelsY);
                 }
             }
 

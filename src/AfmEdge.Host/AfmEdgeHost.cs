@@ -105,9 +105,10 @@ public static class AfmEdgeHost
     private static IFrameEnhancer CreateEnhancer(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Enhancement;
+        var outputBuffers = services.GetRequiredService<EnhancedFrameBuffers>().Pool;
         if (options.Engine == "bicubic")
         {
-            return new BicubicUpsampler();
+            return new BicubicUpsampler { OutputBuffers = outputBuffers };
         }
 
         var (catalog, requested) = ModelCatalog.ForSetting(options.Model == "auto" ? null : options.Model, options.ResolvedModelDirectory);
@@ -116,7 +117,7 @@ public static class AfmEdgeHost
             : model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads);
         return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>())
         {
-            OutputBuffers = services.GetRequiredService<EnhancedFrameBuffers>().Pool,
+            OutputBuffers = outputBuffers,
         };
     }
 

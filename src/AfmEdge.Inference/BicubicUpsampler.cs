@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using AfmEdge.Core;
 using AfmEdge.Inference.Native;
 
@@ -32,6 +30,12 @@ public sealed class BicubicUpsampler : IFrameEnhancer
 
     public int Scale => 2;
 
+    /// <summary>
+    /// Where the result arrays come from (arrays of earlier results the caller has finished with); null allocates new
+    /// ones. Every sample of a result is written, so what a reused array held never shows.
+    /// </summary>
+    public ChannelBufferPool? OutputBuffers { get; set; }
+
     public Frame Enhance(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -40,7 +44,7 @@ public sealed class BicubicUpsampler : IFrameEnhancer
         {
             var source = frame.Channels[c];
             // Every sample is written: no need to have the allocator zero it first.
-            var output = GC.AllocateUninitializedArray<float>(4 * source.Width * source.Height);
+            var output = ChannelBufferPool.Allocate(OutputBuffers, 4 * source.Width * source.Height);
             Upsample(source.Data, source.Width, source.Height, output);
             channels[c] = source.WithData(2 * source.Width, 2 * source.Height, output);
         }
@@ -117,7 +121,7 @@ public sealed class BicubicUpsampler : IFrameEnhancer
             target[(2 * x) + 1] = Tap(row, x - 1, width, RightPhase);
         }
 
-        if (Sse.IsSupported || AdvSimd.Arm64.IsSupported)
+        if (PhaseShuffle.IsSupported)
         {
             var (l0, l1, l2, l3) = (Vector128.Create(LeftPhase[0]), Vector128.Create(LeftPhase[1]), Vector128.Create(LeftPhase[2]), Vector128.Create(LeftPhase[3]));
             var (r0, r1, r2, r3) = (Vector128.Create(RightPhase[0]), Vector128.Create(RightPhase[1]), Vector128.Create(RightPhase[2]), Vector128.Create(RightPhase[3]));
@@ -134,11 +138,8 @@ public sealed class BicubicUpsampler : IFrameEnhancer
                 var e = Vector128.LoadUnsafe(ref source, (nuint)(x + 2));
                 var left = (((Vector128<float>.Zero + (l0 * a)) + (l1 * b)) + (l2 * c)) + (l3 * d);
                 var right = (((Vector128<float>.Zero + (r0 * b)) + (r1 * c)) + (r2 * d)) + (r3 * e);
-                var (low, high) = Sse.IsSupported
-                    ? (Sse.UnpackLow(left, right), Sse.UnpackHigh(left, right))
-                    : (AdvSimd.Arm64.ZipLow(left, right), AdvSimd.Arm64.ZipHigh(left, right));
-                low.StoreUnsafe(ref destination, (nuint)(2 * x));
-                high.StoreUnsafe(ref destination, (nuint)((2 * x) + 4));
+                PhaseShuffle.ZipLow(left, right).StoreUnsafe(ref destination, (nuint)(2 * x));
+                PhaseShuffle.ZipHigh(left, right).StoreUnsafe(ref destination, (nuint)((2 * x) + 4));
             }
         }
 

@@ -92,7 +92,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var outputs = new float[network.OutputChannels.Count][];
         for (var o = 0; o < outputs.Length; o++)
         {
-            outputs[o] = OutputBuffers?.Rent(4 * width * height) ?? GC.AllocateUninitializedArray<float>(4 * width * height);
+            outputs[o] = ChannelBufferPool.Allocate(OutputBuffers, 4 * width * height);
         }
 
         _tiler.Enhance(inputs, width, height, outputs);
@@ -119,7 +119,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
             }
             else
             {
-                var upsampled = OutputBuffers?.Rent(4 * width * height) ?? GC.AllocateUninitializedArray<float>(4 * width * height);
+                var upsampled = ChannelBufferPool.Allocate(OutputBuffers, 4 * width * height);
                 BicubicUpsampler.Upsample(channel.Data, width, height, upsampled, BicubicScratch(width, height));
                 enhanced.Add(channel.WithData(2 * width, 2 * height, upsampled));
             }

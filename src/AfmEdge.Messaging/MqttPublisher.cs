@@ -44,16 +44,11 @@ public sealed partial class MqttPublisher : IAsyncDisposable
     private TaskCompletionSource _connected = NewSignal();
     private volatile bool _stopping;
 
-    public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger)
-        : this(options, time, logger, null)
-    {
-    }
-
     /// <param name="embedded">
     /// The broker this client connects to when it runs in this process (<see cref="MqttBrokerMode.Embedded"/>): data is
     /// handed to it directly while it runs. Null for an external broker.
     /// </param>
-    public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger, EmbeddedBroker? embedded)
+    public MqttPublisher(MqttOptions options, TimeProvider time, ILogger<MqttPublisher> logger, EmbeddedBroker? embedded = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);

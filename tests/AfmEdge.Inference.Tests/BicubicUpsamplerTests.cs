@@ -115,6 +115,25 @@ public sealed class BicubicUpsamplerTests
     }
 
     [Fact]
+    public void Enhance_WithOutputBuffers_WritesIntoAReturnedArrayWhatANewOneGets()
+    {
+        var scan = new ScanSettings { SizeX = 2e-6, SizeY = 2e-6, PixelsX = 8, PixelsY = 8, LineRateHz = 1 };
+        var samples = Enumerable.Range(0, 64).Select(i => MathF.Sin(i * 0.37f)).ToArray();
+        var frame = new Frame(new FrameId(DateTimeOffset.UnixEpoch, 0), scan,
+            [new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), 8, 8, samples)]);
+        var pool = new ChannelBufferPool();
+        var stale = Enumerable.Repeat(float.NaN, 256).ToArray();
+        pool.Return(stale);
+
+        var pooled = new BicubicUpsampler { OutputBuffers = pool }.Enhance(frame).GetChannel("Height");
+        var fresh = new BicubicUpsampler().Enhance(frame).GetChannel("Height");
+
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(pooled.Memory, out var segment));
+        Assert.Same(stale, segment.Array);
+        Assert.Equal(fresh.Data.ToArray(), pooled.Data.ToArray());
+    }
+
+    [Fact]
     public void Upsample_WrongOutputSize_Throws() =>
         Assert.Throws<ArgumentException>(() => BicubicUpsampler.Upsample(new float[16], 4, 4, new float[32]));
 }

@@ -607,22 +607,9 @@ public static class HeightSegmenter
             for (var dx = -1; dx <= 1; dx++)
             {
                 var xx = x + dx;
-                var q = (yy * width) + xx;
-                if ((dx | dy) == 0 || (uint)xx >= (uint)width || parent[q] < 0)
+                if ((dx | dy) != 0 && (uint)xx < (uint)width)
                 {
-                    continue;
-                }
-
-                var r = Find(parent, q);
-                var known = false;
-                for (var j = 0; j < found; j++)
-                {
-                    known |= roots[j] == r;
-                }
-
-                if (!known)
-                {
-                    roots[found++] = r;
+                    Visit(parent, (yy * width) + xx, roots, ref found);
                 }
             }
         }
@@ -861,15 +848,10 @@ public static class HeightSegmenter
         return rejected;
     }
 
-    /// <summary>3-4 chamfer distance (in pixels) from each object pixel to the nearest pixel of another id or the background.</summary>
-    internal static float[] ChamferDistance(int[] instances, int width, int rows)
-    {
-        var d = new float[instances.Length];
-        ChamferDistance(instances, width, rows, d);
-        return d;
-    }
-
-    /// <summary>The same into <paramref name="d"/> (at least as long as the image).</summary>
+    /// <summary>
+    /// 3-4 chamfer distance (in pixels) from each object pixel to the nearest pixel of another id or the background, into
+    /// <paramref name="d"/> (at least as long as the image).
+    /// </summary>
     internal static void ChamferDistance(int[] instances, int width, int rows, Span<float> d) =>
         ChamferDistance(instances, width, (0, 0, width - 1, rows - 1), d);
 

@@ -44,10 +44,14 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
     public int Scale => 2;
 
     /// <summary>
-    /// Where the model enhancers take their result arrays from (arrays of frames the pipeline has finished with); null
-    /// allocates new ones. Set before the first frame.
+    /// Where the model enhancers and the bicubic fallback take their result arrays from (arrays of frames the pipeline has
+    /// finished with); null allocates new ones. Set before the first frame.
     /// </summary>
-    public ChannelBufferPool? OutputBuffers { get; init; }
+    public ChannelBufferPool? OutputBuffers
+    {
+        get => _bicubic.OutputBuffers;
+        init => _bicubic.OutputBuffers = value;
+    }
 
     /// <summary>Reloads taken so far (each between two frames).</summary>
     public int ReloadsApplied { get; private set; }

@@ -76,8 +76,14 @@ public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analy
 
     protected override bool TryPassOn(Frame item, out AnalysedFrame passed)
     {
+        if (_seen++ % _every == 0)
+        {
+            passed = default!;
+            return false;
+        }
+
         passed = new AnalysedFrame(item, null);
-        return _seen++ % _every != 0;
+        return true;
     }
 
     /// <remarks>The analyser is stateless, so frames may be measured on several threads at once.</remarks>

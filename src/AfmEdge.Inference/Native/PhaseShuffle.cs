@@ -136,12 +136,12 @@ internal static class PhaseShuffle
 
     /// <summary>x0 y0 x1 y1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ZipLow(Vector128<float> x, Vector128<float> y) =>
+    internal static Vector128<float> ZipLow(Vector128<float> x, Vector128<float> y) =>
         Sse.IsSupported ? Sse.UnpackLow(x, y) : AdvSimd.Arm64.ZipLow(x, y);
 
     /// <summary>x2 y2 x3 y3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ZipHigh(Vector128<float> x, Vector128<float> y) =>
+    internal static Vector128<float> ZipHigh(Vector128<float> x, Vector128<float> y) =>
         Sse.IsSupported ? Sse.UnpackHigh(x, y) : AdvSimd.Arm64.ZipHigh(x, y);
 
     /// <summary>The low halves of x and y: x0 x1 y0 y1.</summary>

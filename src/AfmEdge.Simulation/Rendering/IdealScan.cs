@@ -90,15 +90,15 @@ public static class IdealScan
         Parallel.For(0, plan.PixelsY, row =>
         {
             // The same timing as ScanLine: the path's step for sub-sample m, and the line's creep once per direction.
-            var lineStart = plan.StartTime + (row * plan.LineTime) + (trace ? 0 : plan.HalfLineTime);
-            var vLine = plan.CreptLine(row, lineStart + plan.HalfLineTime / 2);
+            var lineStart = plan.LineStart(row, trace);
+            var vLine = plan.CreptLine(row, lineStart);
             for (var i = 0; i < width; i++)
             {
                 double su = 0, sv = 0;
                 for (var m = i * k; m < (i + 1) * k; m++)
                 {
                     var step = trace ? m + plan.OverscanSteps : subsampled + plan.OverscanSteps - 1 - m;
-                    plan.Position(m, lineStart + ((step + 0.5) * plan.Step), trace, vLine, out var pu, out var pv, out _);
+                    plan.Position(m, plan.StepTime(lineStart, step), trace, vLine, out var pu, out var pv, out _);
                     su += pu;
                     sv += pv;
                 }
@@ -184,9 +184,8 @@ public static class IdealScan
         var current = data[firstChannel + 1].AsSpan(row * width, width);
         var potential = data[firstChannel + 2].AsSpan(row * width, width);
         var adhesion = data[firstChannel + 3].AsSpan(row * width, width);
-        var lineStart = plan.StartTime + (row * plan.LineTime) + (trace ? 0 : plan.HalfLineTime);
-        // Creep changes over the frame, not within a line: evaluated once per line and direction.
-        var vLine = plan.CreptLine(row, lineStart + plan.HalfLineTime / 2);
+        var lineStart = plan.LineStart(row, trace);
+        var vLine = plan.CreptLine(row, lineStart);
         var feedback = instrument.Feedback;
         var kp = feedback.ProportionalGain;
         var saturation = feedback.ErrorSaturation;
@@ -198,7 +197,7 @@ public static class IdealScan
         for (var step = 0; step < steps; step++)
         {
             var m = trace ? step - plan.OverscanSteps : subsampled + plan.OverscanSteps - 1 - step;
-            var t = lineStart + ((step + 0.5) * plan.Step);
+            var t = plan.StepTime(lineStart, step);
             plan.Position(m, t, trace, vLine, out var u, out var v, out var tiltAndDrift);
             var surface = grid.Height(u, v) + tiltAndDrift;
             double z;
@@ -394,18 +393,27 @@ public static class IdealScan
             return step / PathSteps;
         }
 
+        /// <summary>When line <paramref name="row"/> starts in one direction: the retrace half a line after the trace.</summary>
+        public double LineStart(int row, bool trace) => StartTime + (row * LineTime) + (trace ? 0 : HalfLineTime);
+
+        /// <summary>When the path of a line started at <paramref name="lineStart"/> passes the middle of step <paramref name="step"/>.</summary>
+        public double StepTime(double lineStart, int step) => lineStart + ((step + 0.5) * Step);
+
+        /// <summary>
+        /// The slow-axis position, creep included, of line <paramref name="row"/> started at <paramref name="lineStart"/>:
+        /// creep changes over the frame, not within a line, so it is taken once per line and direction, half-way through.
+        /// </summary>
+        public double CreptLine(int row, double lineStart)
+        {
+            var elapsed = Math.Max((lineStart + (HalfLineTime / 2)) - StartTime, 0);
+            return ((row + 0.5) * PixelY) + (_creep * PiezoModel.CreepRemaining(elapsed, _creepTime, FrameTime));
+        }
+
         /// <summary>
         /// Where probe 1 really is on the specimen (scan coordinates) when the nominal path is at sub-sample
         /// <paramref name="m"/> of a line at <paramref name="vLine"/> at time <paramref name="t"/>, and the
         /// height added there by tilt and z drift.
         /// </summary>
-        /// <summary>The slow-axis position of line <paramref name="row"/> at time <paramref name="t"/>, creep included.</summary>
-        public double CreptLine(int row, double t)
-        {
-            var elapsed = Math.Max(t - StartTime, 0);
-            return ((row + 0.5) * PixelY) + (_creep * PiezoModel.CreepRemaining(elapsed, _creepTime, FrameTime));
-        }
-
         public void Position(int m, double t, bool trace, double vLine, out double u, out double v, out double zOffset)
         {
             var uNominal = (m + 0.5) * SubsampleX;

@@ -140,7 +140,22 @@ public sealed class ScanPositions
     public Frame RenderClean(ISpecimen specimen)
     {
         ArgumentNullException.ThrowIfNull(specimen);
+        return CleanFrame(Sample(specimen));
+    }
+
+    /// <summary>
+    /// <see cref="RenderClean"/> and <see cref="Truth.TruthMaps.Render(ISpecimen, ScanPositions)"/> together, from one
+    /// sampling of the specimen (each alone samples every position).
+    /// </summary>
+    public (Frame Clean, Truth.TruthMaps Maps) RenderCleanAndTruth(ISpecimen specimen)
+    {
+        ArgumentNullException.ThrowIfNull(specimen);
         var points = Sample(specimen);
+        return (CleanFrame(points), Truth.TruthMaps.FromPoints(Scan, points));
+    }
+
+    private Frame CleanFrame(SpecimenPoint[] points)
+    {
         var data = new float[4][];
         for (var c = 0; c < data.Length; c++)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using AfmEdge.Core;
+using AfmEdge.Simulation.Specimens;
 
 namespace AfmEdge.Simulation.TestPattern;
 
@@ -162,13 +163,7 @@ public sealed class TestPatternSource : IScanSource
     private static ulong NoisePrefix(ulong seed, ulong frame, ulong channel) => Mix(Mix(Golden ^ seed, frame), channel);
 
     /// <summary>One round of the hash: folds <paramref name="v"/> into the state and mixes it (splitmix64's finaliser).</summary>
-    private static ulong Mix(ulong h, ulong v)
-    {
-        h ^= v + Golden + (h << 6) + (h >> 2);
-        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
-        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
-        return h ^ (h >> 31);
-    }
+    private static ulong Mix(ulong h, ulong v) => Hashing.Mix(h ^ (v + Golden + (h << 6) + (h >> 2)));
 
     /// <summary>What every line of one frame shares, per column or per channel; immutable once built.</summary>
     private sealed class FrameTerms

@@ -56,11 +56,7 @@ public sealed class TruthMaps
             try
             {
                 SpecimenRows.Sample(specimen, geometry, 0.5 * scan.PixelSizeX, (j + 0.5) * scan.PixelSizeY, scan.PixelSizeX, points.AsSpan(0, width));
-                for (var i = 0; i < width; i++)
-                {
-                    labels[(j * width) + i] = (byte)points[i].Region;
-                    instances[(j * width) + i] = points[i].Instance;
-                }
+                Scatter(points.AsSpan(0, width), labels.AsSpan(j * width, width), instances.AsSpan(j * width, width));
             }
             finally
             {
@@ -78,16 +74,25 @@ public sealed class TruthMaps
     {
         ArgumentNullException.ThrowIfNull(specimen);
         ArgumentNullException.ThrowIfNull(positions);
-        var points = positions.Sample(specimen);
+        return FromPoints(positions.Scan, positions.Sample(specimen));
+    }
+
+    /// <summary>The label images of specimen points sampled at every pixel of <paramref name="scan"/>, row by row.</summary>
+    internal static TruthMaps FromPoints(ScanSettings scan, ReadOnlySpan<SpecimenPoint> points)
+    {
         var labels = new byte[points.Length];
         var instances = new int[points.Length];
+        Scatter(points, labels, instances);
+        return new TruthMaps(scan.PixelsX, scan.PixelsY, labels, instances);
+    }
+
+    private static void Scatter(ReadOnlySpan<SpecimenPoint> points, Span<byte> labels, Span<int> instances)
+    {
         for (var p = 0; p < points.Length; p++)
         {
             labels[p] = (byte)points[p].Region;
             instances[p] = points[p].Instance;
         }
-
-        return new TruthMaps(positions.Scan.PixelsX, positions.Scan.PixelsY, labels, instances);
     }
 
     /// <summary>The label image as a dimensionless channel (for labels.gsf).</summary>

@@ -61,6 +61,27 @@ public sealed class ScanPositionsTests
     }
 
     [Fact]
+    public void RenderCleanAndTruth_GivesWhatRenderCleanAndTruthMapsRenderGiveApart()
+    {
+        var specimen = new ChromosomeSpecimen(6, TestScans.QuickSpecimen);
+        var scan = TestScans.Square(20e-6, 64);
+        var positions = IdealScan.TipPositions(scan, new InstrumentOptions(), ScanDirection.Trace);
+
+        var (clean, maps) = positions.RenderCleanAndTruth(specimen);
+        var cleanAlone = positions.RenderClean(specimen);
+        var mapsAlone = TruthMaps.Render(specimen, positions);
+
+        foreach (var channel in cleanAlone.Channels)
+        {
+            Assert.Equal(channel.Data.ToArray(), clean.GetChannel(channel.Name).Data.ToArray());
+        }
+
+        Assert.Equal(mapsAlone.Labels.ToArray(), maps.Labels.ToArray());
+        Assert.Equal(mapsAlone.Instances.ToArray(), maps.Instances.ToArray());
+        Assert.Contains(maps.Instances.ToArray(), id => id > 0);
+    }
+
+    [Fact]
     public void Render_AtNominalPositions_MatchesTheGridRender()
     {
         var specimen = new ChromosomeSpecimen(6, TestScans.QuickSpecimen);
