@@ -101,6 +101,12 @@ public sealed class ChromosomeAnalyzer
 
                     added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
                         frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask, axes[k].BoxDistances);
+                    if (added == 0)
+                    {
+                        // No junction in the skeleton: a shallow crossing, or a short chromosome across a longer one, told by where heights add.
+                        added = StackedSplitter.Split(segmentation.InstanceData, width, segmentation.LeveledData, k + 1, boxes[k],
+                            frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                    }
                 }
 
                 axes[k].ReleaseDistances();

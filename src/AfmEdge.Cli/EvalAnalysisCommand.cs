@@ -82,18 +82,35 @@ internal static class EvalAnalysisCommand
         };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
+        var perChromosome = new Option<bool>("--per-chromosome")
+        {
+            Description = "Also print, per seed and frame, every true chromosome below IoU 0.9 and why: the found object matching it, the true chromosomes merged into that object, the objects cutting a share off it, its crossings and contacts in the specimen, the frame's edge.",
+        };
+        var overlays = new Option<DirectoryInfo?>("--overlays")
+        {
+            Description = "Write one PNG per seed and frame into this folder: the leveled height, the found objects' outlines in colour (numbered as --per-chromosome numbers them), each true chromosome tinted in its own hue.",
+        };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, outline, breakdown, json,
+            seeds, model, pixels, field, correct, process, without, only, edges, outline, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
-                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json)),
+                parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json))
+            {
+                PerChromosome = parse.GetValue(perChromosome),
+                Overlays = parse.GetValue(overlays)?.FullName,
+            },
             output, error));
         return command;
     }
 
-    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json);
+    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json)
+    {
+        public bool PerChromosome { get; init; }
+
+        public string? Overlays { get; init; }
+    }
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
     {
@@ -242,6 +259,18 @@ internal static class EvalAnalysisCommand
             {
                 var (frame, truth) = frames[v];
                 var analysis = analyzer.Analyze(frame);
+                if (settings.PerChromosome && !json)
+                {
+                    EvalChromosomeReport.Write(seed, variants[v].Name, analysis, truth.Maps, truth.Truth, specimen.Chromosomes, 0.9, output);
+                }
+
+                if (settings.Overlays is { } folder)
+                {
+                    Directory.CreateDirectory(folder);
+                    var name = string.Concat(variants[v].Name.Where(char.IsLetterOrDigit));
+                    EvalChromosomeReport.Overlay(analysis, truth.Maps, Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"seed{seed}-{name}.png")));
+                }
+
                 scored[v] = TruthFigures.Of(analysis, truth, fullPixel);
                 variants[v].Add(scored[v]);
                 // The clean frame's truth at the tip is its own grid's: scored once.
