@@ -428,13 +428,15 @@ internal sealed class SortedChannel : IDisposable
     private readonly int _count;
     private readonly int _pairs;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double[]? pairValues, bool pairValuesComplete, double pairSum)
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, double[]? pairValues,
+        bool pairValuesComplete, double pairSum)
     {
         _values = values;
         _ranks = ranks;
         _count = count;
         _pairs = pairs;
         Sum = sum;
+        SquaredDeviations = squaredDeviations;
         _pairValues = pairValues;
         PairValuesComplete = pairValuesComplete;
         PairSum = pairSum;
@@ -456,6 +458,12 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
     public double Sum { get; }
+
+    /// <summary><see cref="Sum"/> over the count (NaN when there are no values).</summary>
+    public double Mean => Sum / _count;
+
+    /// <summary>Σ (v − <see cref="Mean"/>)² over <see cref="Values"/> in double, added in their sorted order (0 when there are none).</summary>
+    public double SquaredDeviations { get; }
 
     /// <summary>
     /// Per pair (correlated member, in member order): its value's rank among the pairs where this channel is finite,
@@ -735,9 +743,22 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
+        // Σ(v − mean)² in sorted order (σ), here while the values are still in this core's caches rather than where the
+        // regions are described.
+        double squares = 0;
+        if (n > 0)
+        {
+            var mean = sum / n;
+            foreach (var v in values.AsSpan(0, n))
+            {
+                var d = v - mean;
+                squares += d * d;
+            }
+        }
+
         // The pairs' values are all there when all pairs were ranked.
         var complete = pairValues is not null && before == pairs;
-        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, complete, pairSum);
+        return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
 
         // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
