@@ -242,92 +242,35 @@ internal static class RegionAnalysis
     /// <summary>
     /// Mean, σ, median and MAD of a region's finite values, for each channel. The MAD walks outwards from the median through the
     /// sorted values: the deviations on either side are already in order, so the middle of their merge is found by bisection.
-    /// The σ's sums of squares, each a chain of additions in sorted order, go side by side in the lanes of 256-bit vectors, up to
-    /// four channels a pass: each lane adds what one channel's own loop would, in its order, so the bits are the same.
+    /// The σ's sum of squares was taken by the channel's split, in sorted order, while its values were in that core's caches.
     /// </summary>
     private static void Describe(ReadOnlySpan<SortedChannel> orders, List<ChannelData> all, string region, double pixelArea,
         Span<RegionChannelStatistics> stats, Span<(double Mean, double Sd, int Count)> moments)
     {
-        const int Lanes = 4;
-        Span<double> squares = stackalloc double[Lanes];
-        Span<double> means = stackalloc double[Lanes];
-        var group = new List<int>(Lanes);
-        for (var from = 0; from < orders.Length; from += Lanes)
+        for (var c = 0; c < orders.Length; c++)
         {
-            group.Clear();
-            for (var c = from; c < Math.Min(orders.Length, from + Lanes); c++)
+            var values = orders[c].Values;
+            var n = values.Length;
+            if (n == 0)
             {
-                var n = orders[c].Values.Length;
-                if (n == 0)
-                {
-                    stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, 0, 0, null, null, null, null);
-                    moments[c] = (double.NaN, double.NaN, 0);
-                    continue;
-                }
-
-                // Σ was taken while the values were split off the frame's order, in this same order.
-                means[group.Count] = orders[c].Sum / n;
-                group.Add(c);
-            }
-
-            if (group.Count == 0)
-            {
+                stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, 0, 0, null, null, null, null);
+                moments[c] = (double.NaN, double.NaN, 0);
                 continue;
             }
 
-            SumSquares(orders, group, means, squares);
-            for (var g = 0; g < group.Count; g++)
-            {
-                var c = group[g];
-                var values = orders[c].Values;
-                var n = values.Length;
-                var mean = means[g];
-                var sd = n > 1 ? Math.Sqrt(squares[g] / (n - 1)) : 0;
-                var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
+            var mean = orders[c].Mean;
+            var sd = n > 1 ? Math.Sqrt(orders[c].SquaredDeviations / (n - 1)) : 0;
+            var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
 
-                // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
-                // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
-                var right = UpperBound(values, median);
-                var upper = n / 2;
-                var current = Merged(values, median, right, upper);
-                var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
-                var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
-                stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, n, n * pixelArea, mean, median, sd, mad);
-                moments[c] = (mean, sd, n);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Per channel of <paramref name="group"/> (up to four, none empty), Σ(v − mean)² over its sorted values in order: together
-    /// in vector lanes over the length they share, then each lane's own rest on its own.
-    /// </summary>
-    private static void SumSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        // Unused lanes repeat the first channel; their sums are not read.
-        var v0 = orders[group[0]].Values;
-        var v1 = orders[group[Math.Min(1, group.Count - 1)]].Values;
-        var v2 = orders[group[Math.Min(2, group.Count - 1)]].Values;
-        var v3 = orders[group[Math.Min(3, group.Count - 1)]].Values;
-        var shared = Math.Min(Math.Min(v0.Length, v1.Length), Math.Min(v2.Length, v3.Length));
-        var mean = Vector256.Create(means[0], means[Math.Min(1, group.Count - 1)], means[Math.Min(2, group.Count - 1)], means[Math.Min(3, group.Count - 1)]);
-        var sum = Vector256<double>.Zero;
-        for (var k = 0; k < shared; k++)
-        {
-            var d = Vector256.Create(v0[k], (double)v1[k], v2[k], v3[k]) - mean;
-            sum += d * d;
-        }
-
-        for (var g = 0; g < group.Count; g++)
-        {
-            var values = orders[group[g]].Values;
-            var total = sum.GetElement(g);
-            for (var k = shared; k < values.Length; k++)
-            {
-                total += (values[k] - means[g]) * (values[k] - means[g]);
-            }
-
-            squares[g] = total;
+            // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
+            // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
+            var right = UpperBound(values, median);
+            var upper = n / 2;
+            var current = Merged(values, median, right, upper);
+            var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
+            var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
+            stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, n, n * pixelArea, mean, median, sd, mad);
+            moments[c] = (mean, sd, n);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -427,13 +428,15 @@ internal sealed class SortedChannel : IDisposable
     private readonly int _count;
     private readonly int _pairs;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double[]? pairValues, bool pairValuesComplete, double pairSum)
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, double[]? pairValues,
+        bool pairValuesComplete, double pairSum)
     {
         _values = values;
         _ranks = ranks;
         _count = count;
         _pairs = pairs;
         Sum = sum;
+        SquaredDeviations = squaredDeviations;
         _pairValues = pairValues;
         PairValuesComplete = pairValuesComplete;
         PairSum = pairSum;
@@ -455,6 +458,12 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
     public double Sum { get; }
+
+    /// <summary><see cref="Sum"/> over the count (NaN when there are no values).</summary>
+    public double Mean => Sum / _count;
+
+    /// <summary>Σ (v − <see cref="Mean"/>)² over <see cref="Values"/> in double, added in their sorted order (0 when there are none).</summary>
+    public double SquaredDeviations { get; }
 
     /// <summary>
     /// Per pair (correlated member, in member order): its value's rank among the pairs where this channel is finite,
@@ -532,7 +541,9 @@ internal sealed class SortedChannel : IDisposable
     /// The pass of <see cref="Split"/> over the frame: each finite value's word into its region's segment (at
     /// <paramref name="fill"/>[r], advanced) and, with <paramref name="pairValues"/>, each pair's value. Pixels of one region
     /// come in long runs (rows of background): the run's fill count is kept in a register, not read back from memory at every
-    /// pixel (each increment would wait on the store of the one before).
+    /// pixel (each increment would wait on the store of the one before). Within a run, eight pixels that are consecutive pairs
+    /// of the region, all finite (nearly every eight of the background), take one vector step: their words and their values
+    /// are stored eight at a time, and the values are added to the pairs' sum one by one, in raster order, as below.
     /// </summary>
     private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, double[]?[]? pairValues, Span<double> pairSums)
     {
@@ -540,8 +551,26 @@ internal sealed class SortedChannel : IDisposable
         var at = 0;
         double sum = 0;
         double[]? values = null;
+        var vectors = Vector256.IsHardwareAccelerated;
+        ref var place0 = ref MemoryMarshal.GetArrayDataReference(place);
+        ref var data0 = ref MemoryMarshal.GetReference(data);
+        ref var packed0 = ref MemoryMarshal.GetArrayDataReference(packed);
+
+        // Where an eight failed the test, the pixels up to its end go one by one (a region's edge, a run of pairs broken).
+        var oneByOne = 0;
         for (var p = 0; p < data.Length; p++)
         {
+            if (vectors && current >= 0 && p >= oneByOne && p <= data.Length - Lanes)
+            {
+                if (TryGatherEight(ref place0, ref data0, ref packed0, p, current, ref at, values, ref sum))
+                {
+                    p += Lanes - 1;
+                    continue;
+                }
+
+                oneByOne = p + Lanes;
+            }
+
             var where = place[p];
             var r = (int)((uint)where >> PlaceBits);
             var v = data[p];
@@ -581,6 +610,54 @@ internal sealed class SortedChannel : IDisposable
         }
     }
 
+    /// <summary>Values a vector step of <see cref="Gather"/> and <see cref="FromSorted"/> takes.</summary>
+    private const int Lanes = 8;
+
+    /// <summary>
+    /// Pixels p to p + 7 when they are eight consecutive pairs of region <paramref name="current"/>, all finite: their words at
+    /// <paramref name="at"/> (advanced), and with <paramref name="values"/> their values at their pairs, added to
+    /// <paramref name="sum"/> in raster order. False (nothing written) otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, double[]? values, ref double sum)
+    {
+        var where = Vector256.LoadUnsafe(ref place0, (nuint)p);
+        var first = where.ToScalar();
+        var bits = Vector256.LoadUnsafe(ref data0, (nuint)p).AsUInt32();
+        var exponent = Vector256.Create(0x7F80_0000u);
+
+        // Consecutive places whose first pair is at least eight below Uncorrelated: one region, every one a pair, in order.
+        if ((first >>> PlaceBits) != current || (first & Uncorrelated) > Uncorrelated - Lanes
+            || where != Vector256.Create(first) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)
+            || Vector256.EqualsAny(bits & exponent, exponent))
+        {
+            return false;
+        }
+
+        // SortKeys.Sortable, lane by lane.
+        var keys = bits ^ (Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        var (keysLow, keysHigh) = Vector256.Widen(keys);
+        var (pairsLow, pairsHigh) = Vector256.Widen(where.AsUInt32() & Vector256.Create((uint)Uncorrelated));
+        ((keysLow << 32) | pairsLow).StoreUnsafe(ref packed0, (nuint)at);
+        ((keysHigh << 32) | pairsHigh).StoreUnsafe(ref packed0, (nuint)(at + 4));
+        at += Lanes;
+        if (values is not null)
+        {
+            var pair = first & Uncorrelated;
+            var (low, high) = Vector256.Widen(bits.AsSingle());
+            low.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)pair);
+            high.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)(pair + 4));
+            sum = Add(Add(sum, low), high);
+        }
+
+        return true;
+    }
+
+    /// <summary><paramref name="sum"/> plus the four lanes, one after the other (the order a scalar loop adds them in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Add(double sum, Vector256<double> lanes) =>
+        sum + lanes.GetElement(0) + lanes.GetElement(1) + lanes.GetElement(2) + lanes.GetElement(3);
+
     /// <summary>
     /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
     /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span. Equal values are
@@ -599,8 +676,27 @@ internal sealed class SortedChannel : IDisposable
         double sum = 0;
         var before = 0;
         var k = 0;
+        var vectors = Vector256.IsHardwareAccelerated;
+        ref var word0 = ref MemoryMarshal.GetReference(sorted);
+
+        // Where an eight failed the test, the words up to its end go one by one (ties, members that are no pair).
+        var oneByOne = 0;
         while (k < n)
         {
+            // Eight values of their own, each a pair's (nearly every eight of a measured channel): one vector step; the ranks
+            // are stored one by one (their pairs are all over), the values added one by one, in this order.
+            if (vectors && k >= oneByOne && k < n - Lanes)
+            {
+                if (TryRankEight(ref word0, k, ref value0, ref rank0, before, ref sum))
+                {
+                    k += Lanes;
+                    before += Lanes;
+                    continue;
+                }
+
+                oneByOne = k + Lanes;
+            }
+
             var word = sorted[k];
             var key = (uint)(word >> 32);
             var pair = (int)((uint)word & Uncorrelated);
@@ -647,12 +743,63 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
+        // Σ(v − mean)² in sorted order (σ), here while the values are still in this core's caches rather than where the
+        // regions are described.
+        double squares = 0;
+        if (n > 0)
+        {
+            var mean = sum / n;
+            foreach (var v in values.AsSpan(0, n))
+            {
+                var d = v - mean;
+                squares += d * d;
+            }
+        }
+
         // The pairs' values are all there when all pairs were ranked.
         var complete = pairValues is not null && before == pairs;
-        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, complete, pairSum);
+        return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
 
         // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
+    }
+
+    /// <summary>
+    /// Words k to k + 7 of <see cref="FromSorted"/>'s walk (k + 8 is read too: the next key) when each has a value of its own
+    /// and is a pair's: their values at k, added to <paramref name="sum"/> in order, and ranks <paramref name="before"/> + 1 on.
+    /// A key of −0 (+0 may follow, the same value) goes the walk's way. False (nothing written) otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, int before, ref double sum)
+    {
+        var low = Vector256.LoadUnsafe(ref word0, (nuint)k);
+        var high = Vector256.LoadUnsafe(ref word0, (nuint)(k + 4));
+        var keys = Vector256.Narrow(low >>> 32, high >>> 32);
+        var next = Vector256.Narrow(Vector256.LoadUnsafe(ref word0, (nuint)(k + 1)) >>> 32, Vector256.LoadUnsafe(ref word0, (nuint)(k + 5)) >>> 32);
+        var pairs = Vector256.Narrow(low, high) & Vector256.Create((uint)Uncorrelated);
+        if (Vector256.EqualsAny(keys, next) || Vector256.EqualsAny(keys, Vector256.Create(0x7FFF_FFFFu))
+            || Vector256.EqualsAny(pairs, Vector256.Create((uint)Uncorrelated)))
+        {
+            return false;
+        }
+
+        // SortKeys.FromSortable, lane by lane.
+        var values = keys ^ (Vector256.ShiftRightArithmetic((~keys).AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        values.StoreUnsafe(ref Unsafe.As<float, uint>(ref value0), (nuint)k);
+        var (first, last) = Vector256.Widen(values.AsSingle());
+        sum = Add(Add(sum, first), last);
+
+        // Exact in single precision: integers below 2²⁴.
+        var rank = before + 1;
+        Unsafe.Add(ref rank0, pairs.GetElement(0)) = rank;
+        Unsafe.Add(ref rank0, pairs.GetElement(1)) = rank + 1;
+        Unsafe.Add(ref rank0, pairs.GetElement(2)) = rank + 2;
+        Unsafe.Add(ref rank0, pairs.GetElement(3)) = rank + 3;
+        Unsafe.Add(ref rank0, pairs.GetElement(4)) = rank + 4;
+        Unsafe.Add(ref rank0, pairs.GetElement(5)) = rank + 5;
+        Unsafe.Add(ref rank0, pairs.GetElement(6)) = rank + 6;
+        Unsafe.Add(ref rank0, pairs.GetElement(7)) = rank + 7;
+        return true;
     }
 
     // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
