@@ -100,7 +100,7 @@ public sealed class SortedChannelVectorStepTests
             var ranked = members.Where(i => pairOf[i] >= 0).ToArray();
             var pairValues = ranked.Select(i => data[i]).ToArray();
             Assert.True(sorted.PairValuesComplete);
-            Assert.Equal(pairValues.Select(v => (double)v).ToArray(), sorted.PairValues.ToArray());
+            Assert.Equal(Bits(pairValues), Bits(sorted.PairValues.ToArray()));
             var pairSum = 0.0;
             foreach (var v in pairValues)
             {

@@ -340,7 +340,8 @@ internal static class RegionAnalysis
         var doublePool = AnalysisPool<double>.Shared;
         int[]? ownBlocks = null;
         float[]? ownRankX = null, ownRankY = null;
-        double[]? ownXs = null, ownYs = null;
+        double[]? ownXs = null;
+        float[]? ownYs = null;
         try
         {
             // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, in contiguous
@@ -352,7 +353,7 @@ internal static class RegionAnalysis
             var shared = channelOrder.PairValuesComplete;
             var n = shared ? frame.Pairs : 0;
             var sy = shared ? channelOrder.PairSum : 0;
-            ReadOnlySpan<double> ys = shared ? channelOrder.PairValues : default;
+            ReadOnlySpan<float> ys = shared ? channelOrder.PairValues : default;
             double sx;
             ReadOnlySpan<double> xs;
             ReadOnlySpan<int> blockOfPair;
@@ -374,7 +375,7 @@ internal static class RegionAnalysis
                 // those (a non-finite value is in no order), by the region's pair; the heights are ranked among them here.
                 ownBlocks = intPool.Rent(Math.Max(1, m));
                 ownXs = doublePool.Rent(Math.Max(1, m));
-                ownYs = doublePool.Rent(Math.Max(1, m));
+                ownYs = floatPool.Rent(Math.Max(1, m));
                 ownRankY = floatPool.Rent(Math.Max(1, m));
                 var heights = floatPool.Rent(Math.Max(1, m));
                 var blockOf = frame.BlockOf;
@@ -515,7 +516,7 @@ internal static class RegionAnalysis
             {
                 intPool.Return(ownBlocks);
                 doublePool.Return(ownXs!);
-                doublePool.Return(ownYs!);
+                floatPool.Return(ownYs!);
                 floatPool.Return(ownRankY!);
             }
 
@@ -614,7 +615,7 @@ internal static class RegionAnalysis
     /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
-        var ys = new double[4][];
+        var ys = new float[4][];
         var mean = new double[4];
         for (var g = 0; g < 4; g++)
         {
@@ -624,7 +625,7 @@ internal static class RegionAnalysis
             mean[g] = means[c];
         }
 
-        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        float[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
         if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n)
         {
             throw new InvalidOperationException("A channel's pair values are shorter than the region's pairs.");
@@ -634,7 +635,7 @@ internal static class RegionAnalysis
         var sum = Vector256<double>.Zero;
         for (var q = 0; q < n; q++)
         {
-            var d = Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - m;
+            var d = Vector256.Create(y0[q], (double)y1[q], y2[q], y3[q]) - m;
             sum += d * d;
         }
 
@@ -654,7 +655,7 @@ internal static class RegionAnalysis
     {
         var n = frame.Pairs;
         var cells = bins * bins;
-        var ys = new double[4][];
+        var ys = new float[4][];
         var ranks = new float[4][];
         var columns = new int[4];
         var mean = new double[4];
@@ -669,7 +670,7 @@ internal static class RegionAnalysis
             inverse[g] = inverseSds[c];
         }
 
-        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        float[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
         float[] s0 = ranks[0], s1 = ranks[1], s2 = ranks[2], s3 = ranks[3];
         if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n || s0.Length < n || s1.Length < n || s2.Length < n || s3.Length < n)
         {
@@ -704,7 +705,7 @@ internal static class RegionAnalysis
             {
                 var a = Vector256.Create((xs[q] - mx) * invX);
                 var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
-                var b = (Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
+                var b = (Vector256.Create(y0[q], (double)y1[q], y2[q], y3[q]) - my) * invY;
                 var ry = Vector256.Create(s0[q], (double)s1[q], s2[q], s3[q]);
                 var rb = (ry - rankMeanV) * rankScaleV;
 

@@ -424,11 +424,11 @@ internal sealed class SortedChannel : IDisposable
 
     private readonly float[] _values;
     private readonly float[] _ranks;
-    private readonly double[]? _pairValues;
+    private readonly float[]? _pairValues;
     private readonly int _count;
     private readonly int _pairs;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, double[]? pairValues,
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, float[]? pairValues,
         bool pairValuesComplete, double pairSum)
     {
         _values = values;
@@ -446,10 +446,10 @@ internal sealed class SortedChannel : IDisposable
     public bool PairValuesComplete { get; }
 
     /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
-    public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
+    public ReadOnlySpan<float> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
     /// <summary>The array behind <see cref="PairValues"/>, when <see cref="PairValuesComplete"/> (the shared correlation pass reads it directly).</summary>
-    internal double[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
+    internal float[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
     /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
     public double PairSum { get; }
@@ -499,7 +499,7 @@ internal sealed class SortedChannel : IDisposable
         var total = start[count];
         var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var pairValues = new double[]?[count];
+        var pairValues = new float[]?[count];
         try
         {
             Span<int> fill = stackalloc int[count];
@@ -508,7 +508,7 @@ internal sealed class SortedChannel : IDisposable
             {
                 for (var r = 0; r < count; r++)
                 {
-                    pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
+                    pairValues[r] = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs[r]));
                 }
             }
 
@@ -531,7 +531,7 @@ internal sealed class SortedChannel : IDisposable
             {
                 if (values is not null)
                 {
-                    AnalysisPool<double>.Shared.Return(values);
+                    AnalysisPool<float>.Shared.Return(values);
                 }
             }
         }
@@ -545,12 +545,12 @@ internal sealed class SortedChannel : IDisposable
     /// of the region, all finite (nearly every eight of the background), take one vector step: their words and their values
     /// are stored eight at a time, and the values are added to the pairs' sum one by one, in raster order, as below.
     /// </summary>
-    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, double[]?[]? pairValues, Span<double> pairSums)
+    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, float[]?[]? pairValues, Span<double> pairSums)
     {
         var current = -1;
         var at = 0;
         double sum = 0;
-        double[]? values = null;
+        float[]? values = null;
         var vectors = Vector256.IsHardwareAccelerated;
         ref var place0 = ref MemoryMarshal.GetArrayDataReference(place);
         ref var data0 = ref MemoryMarshal.GetReference(data);
@@ -619,7 +619,7 @@ internal sealed class SortedChannel : IDisposable
     /// <paramref name="sum"/> in raster order. False (nothing written) otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, double[]? values, ref double sum)
+    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, float[]? values, ref double sum)
     {
         var where = Vector256.LoadUnsafe(ref place0, (nuint)p);
         var first = where.ToScalar();
@@ -643,10 +643,8 @@ internal sealed class SortedChannel : IDisposable
         at += Lanes;
         if (values is not null)
         {
-            var pair = first & Uncorrelated;
+            bits.AsSingle().StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)(first & Uncorrelated));
             var (low, high) = Vector256.Widen(bits.AsSingle());
-            low.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)pair);
-            high.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)(pair + 4));
             sum = Add(Add(sum, low), high);
         }
 
@@ -664,7 +662,7 @@ internal sealed class SortedChannel : IDisposable
     /// equal keys, but for −0 and +0 (adjacent keys). With <paramref name="pairValues"/>, the pairs' values are complete
     /// when every pair was ranked (every one is finite); their sum is then taken in pair order.
     /// </summary>
-    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, double pairSum)
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, float[]? pairValues, double pairSum)
     {
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
@@ -743,25 +741,29 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
-        // Σ(v − mean)² in sorted order (σ), here while the values are still in this core's caches rather than where the
-        // regions are described.
-        double squares = 0;
-        if (n > 0)
-        {
-            var mean = sum / n;
-            foreach (var v in values.AsSpan(0, n))
-            {
-                var d = v - mean;
-                squares += d * d;
-            }
-        }
-
-        // The pairs' values are all there when all pairs were ranked.
+        // The pairs' values are all there when all pairs were ranked. Σ(v − mean)² (σ) here, while the values are still in this
+        // core's caches rather than where the regions are described.
         var complete = pairValues is not null && before == pairs;
+        var squares = n > 0 ? SumOfSquares(values.AsSpan(0, n), sum / n) : 0;
         return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
 
         // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
+    }
+
+    /// <summary>Σ (v − <paramref name="mean"/>)² in double, in order.</summary>
+    /// <remarks>A method of its own: inside the walk's, its loop made the walk's registers spill.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double SumOfSquares(ReadOnlySpan<float> values, double mean)
+    {
+        double squares = 0;
+        foreach (var v in values)
+        {
+            var d = v - mean;
+            squares += d * d;
+        }
+
+        return squares;
     }
 
     /// <summary>
@@ -841,15 +843,25 @@ internal sealed class SortedChannel : IDisposable
         var n = words.Length;
         var buckets = 1 << bits;
         var mask = (uint)(buckets - 1);
+        if (histograms.Length < digits * buckets || bits * digits < 32)
+        {
+            throw new ArgumentException($"{digits} digits of {bits} bits need {digits * buckets} counters covering 32 bits; {histograms.Length} given.", nameof(histograms));
+        }
+
         histograms.Clear();
+
+        // Unchecked indexing: a digit is below its histogram's bucket count (the top one too: bits · digits ≥ 32).
+        ref var low = ref MemoryMarshal.GetReference(histograms);
+        ref var middle = ref Unsafe.Add(ref low, buckets);
         if (digits == 3)
         {
+            ref var high = ref Unsafe.Add(ref middle, buckets);
             foreach (var word in words)
             {
                 var key = (uint)(word >> 32);
-                histograms[(int)(key & mask)]++;
-                histograms[buckets + (int)((key >> bits) & mask)]++;
-                histograms[(2 * buckets) + (int)(key >> (2 * bits))]++;
+                Unsafe.Add(ref low, (nint)(key & mask))++;
+                Unsafe.Add(ref middle, (nint)((key >> bits) & mask))++;
+                Unsafe.Add(ref high, (nint)(key >> (2 * bits)))++;
             }
         }
         else
@@ -857,8 +869,8 @@ internal sealed class SortedChannel : IDisposable
             foreach (var word in words)
             {
                 var key = (uint)(word >> 32);
-                histograms[(int)(key & mask)]++;
-                histograms[buckets + (int)(key >> bits)]++;
+                Unsafe.Add(ref low, (nint)(key & mask))++;
+                Unsafe.Add(ref middle, (nint)(key >> bits))++;
             }
         }
 
@@ -904,7 +916,7 @@ internal sealed class SortedChannel : IDisposable
         AnalysisPool<float>.Shared.Return(_ranks);
         if (_pairValues is not null)
         {
-            AnalysisPool<double>.Shared.Return(_pairValues);
+            AnalysisPool<float>.Shared.Return(_pairValues);
         }
     }
 }
