@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -612,6 +613,11 @@ internal static class RegionAnalysis
         }
     }
 
+    /// <summary>Four channels' values of one pair as doubles (exact): one conversion of the four where the processor has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Widen(float y0, float y1, float y2, float y3) =>
+        Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Create(y0, y1, y2, y3)) : Vector256.Create(y0, (double)y1, y2, y3);
+
     /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
@@ -635,7 +641,7 @@ internal static class RegionAnalysis
         var sum = Vector256<double>.Zero;
         for (var q = 0; q < n; q++)
         {
-            var d = Vector256.Create(y0[q], (double)y1[q], y2[q], y3[q]) - m;
+            var d = Widen(y0[q], y1[q], y2[q], y3[q]) - m;
             sum += d * d;
         }
 
@@ -705,8 +711,8 @@ internal static class RegionAnalysis
             {
                 var a = Vector256.Create((xs[q] - mx) * invX);
                 var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
-                var b = (Vector256.Create(y0[q], (double)y1[q], y2[q], y3[q]) - my) * invY;
-                var ry = Vector256.Create(s0[q], (double)s1[q], s2[q], s3[q]);
+                var b = (Widen(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
+                var ry = Widen(s0[q], s1[q], s2[q], s3[q]);
                 var rb = (ry - rankMeanV) * rankScaleV;
 
                 // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;
