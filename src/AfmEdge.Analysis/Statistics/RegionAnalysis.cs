@@ -350,7 +350,6 @@ internal static class RegionAnalysis
             // (its split gathered their values then) the height side is the region's own (heights, blocks, ranks), shared
             // by all channels.
             var data = channel.Data;
-            var correlated = frame.Correlated;
             var shared = channelOrder.PairValuesComplete;
             var n = shared ? frame.Pairs : 0;
             var sy = shared ? channelOrder.PairSum : 0;
@@ -379,6 +378,7 @@ internal static class RegionAnalysis
                 ownYs = floatPool.Rent(Math.Max(1, m));
                 ownRankY = floatPool.Rent(Math.Max(1, m));
                 var heights = floatPool.Rent(Math.Max(1, m));
+                var correlated = frame.Correlated;
                 var blockOf = frame.BlockOf;
                 var pairOf = frame.PairOf;
                 var channelRanks = channelOrder.Ranks;
