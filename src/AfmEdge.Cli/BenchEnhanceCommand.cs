@@ -96,7 +96,16 @@ internal static class BenchEnhanceCommand
             engines.Add(new NativeEngine(network, pixels, pixels, threads, vectorBits));
             if (device is not null)
             {
-                engines.Add(device.CreateEngine(network, pixels, pixels));
+                try
+                {
+                    engines.Add(device.CreateEngine(network, pixels, pixels));
+                }
+                catch (ILGPU.Runtime.AcceleratorException e)
+                {
+                    // As the host says it: the device cannot hold this network's buffers at this tile size.
+                    error.WriteLine($"afmedge bench enhance: network {network.Name} at {pixels}² cannot run on {device.Name}: {e.Message}; nothing timed.");
+                    return ExitCodes.RuntimeFailure;
+                }
             }
 
             var results = engines.Select(_ => new float[network.OutputChannels.Count * 4 * pixels * pixels]).ToArray();

@@ -184,7 +184,8 @@ internal static class BenchPipelineCommand
         {
             var processor = cost.Processor.TotalMilliseconds;
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"steady state per frame: {processor:F1} ms processor time over all threads (the cores give {1000.0 * Environment.ProcessorCount / processor:F1} frames/s at that cost), " +
+                $"steady state per frame: {processor:F1} ms processor time over all threads (the cores give {1000.0 * Environment.ProcessorCount / processor:F1} frames/s at that cost; " +
+                $"the pipeline kept them {100 * metrics.FramesPerSecond * processor / (1000.0 * Environment.ProcessorCount):F0} % busy), " +
                 $"{cost.AllocatedBytes / (double)(1 << 20):F2} MiB allocated; collections over {cost.Frames} frames: gen0 {cost.Gen0}, gen1 {cost.Gen1}, gen2 {cost.Gen2}; " +
                 $"JIT compiling {cost.Compilation.TotalMilliseconds:F1} ms, collector pauses {cost.CollectorPauses.TotalMilliseconds:F1} ms per frame"));
         }

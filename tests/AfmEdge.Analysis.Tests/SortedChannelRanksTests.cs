@@ -108,7 +108,7 @@ public sealed class SortedChannelRanksTests
             using var sorted = split[r]!;
 
             // Every pair is finite here: their values in pair (raster) order, summed in that order.
-            var pairValues = Enumerable.Range(0, count).Where(i => region[i] == r && pairOf[i] >= 0).Select(i => (double)data[i]).ToArray();
+            var pairValues = Enumerable.Range(0, count).Where(i => region[i] == r && pairOf[i] >= 0).Select(i => data[i]).ToArray();
             Assert.True(sorted.PairValuesComplete);
             Assert.Equal(pairValues, sorted.PairValues.ToArray());
             Assert.Equal(pairValues.Aggregate(0.0, (a, v) => a + v), sorted.PairSum);

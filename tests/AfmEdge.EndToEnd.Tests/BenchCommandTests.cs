@@ -13,6 +13,7 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern", "--set", "AfmEdge:Pipeline:AnalyseEvery=2" }, "3 published")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern" }, "mean working time per frame: Processing")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "ms processor time over all threads")]
+    [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern" }, "the pipeline kept them")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "3", "--source", "TestPattern", "--stage-frames", "0" }, "; JIT compiling ")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--repeat-after", "2", "--stage-frames", "2" }, "Acquisition ")]
     [InlineData(new[] { "bench", "pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "2" }, "each stage alone, 2 frames (64² after enhancement)")]

@@ -56,6 +56,73 @@ public sealed class TransformStageTests
         Assert.False(await output.Reader.WaitToReadAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task Run_AWorkerFinishesBeforeAnOlderItem_TakesTheNextItemWhileTheOlderRuns()
+    {
+        var input = Channel.CreateUnbounded<int>();
+        var output = Channel.CreateUnbounded<int>();
+        using var stage = new GatedStage(input.Reader, output.Writer);
+        await stage.StartAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 4; i++)
+        {
+            await input.Writer.WriteAsync(i, TestContext.Current.CancellationToken);
+        }
+
+        // Item 0 is held; 1 finishes at once, so its worker must go on to 2 and 3 while 0 still runs (before, it waited
+        // for 0, and a core idled while the queue before the stage was full).
+        Assert.True(stage.Started(3).Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "item 3 never started while item 0 ran");
+        Assert.False(output.Reader.TryRead(out _));
+        stage.ReleaseFirst();
+        input.Writer.Complete();
+        var results = new List<int>();
+        await foreach (var r in output.Reader.ReadAllAsync(TestContext.Current.CancellationToken))
+        {
+            results.Add(r);
+        }
+
+        await stage.ExecuteTask!;
+        Assert.Equal([0, 10, 20, 30], results);
+    }
+
+    private sealed class GatedStage(ChannelReader<int> input, ChannelWriter<int> output)
+        : TransformStage<int, int>(input, output, new PipelineMetrics(TimeProvider.System), NullLogger.Instance)
+    {
+        private readonly ManualResetEventSlim _first = new();
+        private readonly ManualResetEventSlim[] _started = [new(), new(), new(), new()];
+
+        protected override string StageName => "Gated";
+
+        protected override int Workers => 2;
+
+        public ManualResetEventSlim Started(int item) => _started[item];
+
+        public void ReleaseFirst() => _first.Set();
+
+        protected override int Transform(int item)
+        {
+            _started[item].Set();
+            if (item == 0)
+            {
+                _first.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return 10 * item;
+        }
+
+        protected override string Describe(int item) => "item " + item;
+
+        public override void Dispose()
+        {
+            _first.Set();
+            base.Dispose();
+            _first.Dispose();
+            foreach (var started in _started)
+            {
+                started.Dispose();
+            }
+        }
+    }
+
     private sealed class SquaringStage(ChannelReader<int> input, ChannelWriter<int> output, int workers)
         : TransformStage<int, int>(input, output, new PipelineMetrics(TimeProvider.System), NullLogger.Instance)
     {

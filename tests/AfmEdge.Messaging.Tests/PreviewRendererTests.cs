@@ -53,4 +53,52 @@ public sealed class PreviewRendererTests
         using var bitmap = SKBitmap.Decode(png);
         Assert.Equal(32, bitmap.Width);
     }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(7, 3)]
+    [InlineData(1000, 10)]
+    [InlineData(65536, 655)]
+    [InlineData(65536, 64880)]
+    public void Select_RandomValuesWithTies_EqualsTheSortedValueAtRank(int count, int rank)
+    {
+        var random = new Random(count + rank);
+        foreach (var spread in new[] { 1, 5, 1_000_000 })
+        {
+            var values = new float[count];
+            for (var i = 0; i < count; i++)
+            {
+                values[i] = random.Next(spread) - (spread / 2);
+            }
+
+            var sorted = values.ToArray();
+            Array.Sort(sorted);
+            var ascending = sorted.ToArray();
+            var descending = sorted.Reverse().ToArray();
+            foreach (var input in new[] { values, ascending, descending })
+            {
+                Assert.Equal(sorted[rank], PreviewRenderer.Select(input, rank));
+                Assert.Equal(sorted.Order(), input.Order());
+            }
+        }
+    }
+
+    [Fact]
+    public void Render_OneHugeOutlier_ContrastFollowsThePercentiles()
+    {
+        // A ramp with one dust grain a thousand times higher: without percentiles every other pixel would be dark.
+        var data = new float[64 * 64];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = i / 64;
+        }
+
+        data[5] = 1e6f;
+        var png = new PreviewRenderer(64).Render(new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), 64, 64, data));
+        using var bitmap = SKBitmap.Decode(png);
+        var top = bitmap.GetPixel(10, 0);
+        var nearBottom = bitmap.GetPixel(10, 62);
+        Assert.True(top.Red + top.Green + top.Blue < 100, top.ToString());
+        Assert.True(nearBottom.Red + nearBottom.Green + nearBottom.Blue > 600, nearBottom.ToString());
+    }
 }

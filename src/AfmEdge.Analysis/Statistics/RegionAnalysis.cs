@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -242,92 +243,35 @@ internal static class RegionAnalysis
     /// <summary>
     /// Mean, σ, median and MAD of a region's finite values, for each channel. The MAD walks outwards from the median through the
     /// sorted values: the deviations on either side are already in order, so the middle of their merge is found by bisection.
-    /// The σ's sums of squares, each a chain of additions in sorted order, go side by side in the lanes of 256-bit vectors, up to
-    /// four channels a pass: each lane adds what one channel's own loop would, in its order, so the bits are the same.
+    /// The σ's sum of squares was taken by the channel's split, in sorted order, while its values were in that core's caches.
     /// </summary>
     private static void Describe(ReadOnlySpan<SortedChannel> orders, List<ChannelData> all, string region, double pixelArea,
         Span<RegionChannelStatistics> stats, Span<(double Mean, double Sd, int Count)> moments)
     {
-        const int Lanes = 4;
-        Span<double> squares = stackalloc double[Lanes];
-        Span<double> means = stackalloc double[Lanes];
-        var group = new List<int>(Lanes);
-        for (var from = 0; from < orders.Length; from += Lanes)
+        for (var c = 0; c < orders.Length; c++)
         {
-            group.Clear();
-            for (var c = from; c < Math.Min(orders.Length, from + Lanes); c++)
+            var values = orders[c].Values;
+            var n = values.Length;
+            if (n == 0)
             {
-                var n = orders[c].Values.Length;
-                if (n == 0)
-                {
-                    stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, 0, 0, null, null, null, null);
-                    moments[c] = (double.NaN, double.NaN, 0);
-                    continue;
-                }
-
-                // Σ was taken while the values were split off the frame's order, in this same order.
-                means[group.Count] = orders[c].Sum / n;
-                group.Add(c);
-            }
-
-            if (group.Count == 0)
-            {
+                stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, 0, 0, null, null, null, null);
+                moments[c] = (double.NaN, double.NaN, 0);
                 continue;
             }
 
-            SumSquares(orders, group, means, squares);
-            for (var g = 0; g < group.Count; g++)
-            {
-                var c = group[g];
-                var values = orders[c].Values;
-                var n = values.Length;
-                var mean = means[g];
-                var sd = n > 1 ? Math.Sqrt(squares[g] / (n - 1)) : 0;
-                var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
+            var mean = orders[c].Mean;
+            var sd = n > 1 ? Math.Sqrt(orders[c].SquaredDeviations / (n - 1)) : 0;
+            var median = n % 2 == 1 ? values[n / 2] : 0.5 * ((double)values[(n / 2) - 1] + values[n / 2]);
 
-                // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
-                // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
-                var right = UpperBound(values, median);
-                var upper = n / 2;
-                var current = Merged(values, median, right, upper);
-                var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
-                var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
-                stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, n, n * pixelArea, mean, median, sd, mad);
-                moments[c] = (mean, sd, n);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Per channel of <paramref name="group"/> (up to four, none empty), Σ(v − mean)² over its sorted values in order: together
-    /// in vector lanes over the length they share, then each lane's own rest on its own.
-    /// </summary>
-    private static void SumSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        // Unused lanes repeat the first channel; their sums are not read.
-        var v0 = orders[group[0]].Values;
-        var v1 = orders[group[Math.Min(1, group.Count - 1)]].Values;
-        var v2 = orders[group[Math.Min(2, group.Count - 1)]].Values;
-        var v3 = orders[group[Math.Min(3, group.Count - 1)]].Values;
-        var shared = Math.Min(Math.Min(v0.Length, v1.Length), Math.Min(v2.Length, v3.Length));
-        var mean = Vector256.Create(means[0], means[Math.Min(1, group.Count - 1)], means[Math.Min(2, group.Count - 1)], means[Math.Min(3, group.Count - 1)]);
-        var sum = Vector256<double>.Zero;
-        for (var k = 0; k < shared; k++)
-        {
-            var d = Vector256.Create(v0[k], (double)v1[k], v2[k], v3[k]) - mean;
-            sum += d * d;
-        }
-
-        for (var g = 0; g < group.Count; g++)
-        {
-            var values = orders[group[g]].Values;
-            var total = sum.GetElement(g);
-            for (var k = shared; k < values.Length; k++)
-            {
-                total += (values[k] - means[g]) * (values[k] - means[g]);
-            }
-
-            squares[g] = total;
+            // Deviations: left of the split they grow leftwards, right of it rightwards: two sorted runs, whose merged order's
+            // middle is found by bisection rather than by walking the merge (half the region, a mispredicted branch a step).
+            var right = UpperBound(values, median);
+            var upper = n / 2;
+            var current = Merged(values, median, right, upper);
+            var previous = n % 2 == 1 ? 0 : Merged(values, median, right, upper - 1);
+            var mad = n % 2 == 1 ? current : 0.5 * (previous + current);
+            stats[c] = new RegionChannelStatistics(region, all[c].Name, all[c].Unit, n, n * pixelArea, mean, median, sd, mad);
+            moments[c] = (mean, sd, n);
         }
     }
 
@@ -397,7 +341,8 @@ internal static class RegionAnalysis
         var doublePool = AnalysisPool<double>.Shared;
         int[]? ownBlocks = null;
         float[]? ownRankX = null, ownRankY = null;
-        double[]? ownXs = null, ownYs = null;
+        double[]? ownXs = null;
+        float[]? ownYs = null;
         try
         {
             // Pairs: correlated members (interior, finite height) whose value is finite too, in member order, in contiguous
@@ -405,11 +350,10 @@ internal static class RegionAnalysis
             // (its split gathered their values then) the height side is the region's own (heights, blocks, ranks), shared
             // by all channels.
             var data = channel.Data;
-            var correlated = frame.Correlated;
             var shared = channelOrder.PairValuesComplete;
             var n = shared ? frame.Pairs : 0;
             var sy = shared ? channelOrder.PairSum : 0;
-            ReadOnlySpan<double> ys = shared ? channelOrder.PairValues : default;
+            ReadOnlySpan<float> ys = shared ? channelOrder.PairValues : default;
             double sx;
             ReadOnlySpan<double> xs;
             ReadOnlySpan<int> blockOfPair;
@@ -431,9 +375,10 @@ internal static class RegionAnalysis
                 // those (a non-finite value is in no order), by the region's pair; the heights are ranked among them here.
                 ownBlocks = intPool.Rent(Math.Max(1, m));
                 ownXs = doublePool.Rent(Math.Max(1, m));
-                ownYs = doublePool.Rent(Math.Max(1, m));
+                ownYs = floatPool.Rent(Math.Max(1, m));
                 ownRankY = floatPool.Rent(Math.Max(1, m));
                 var heights = floatPool.Rent(Math.Max(1, m));
+                var correlated = frame.Correlated;
                 var blockOf = frame.BlockOf;
                 var pairOf = frame.PairOf;
                 var channelRanks = channelOrder.Ranks;
@@ -572,7 +517,7 @@ internal static class RegionAnalysis
             {
                 intPool.Return(ownBlocks);
                 doublePool.Return(ownXs!);
-                doublePool.Return(ownYs!);
+                floatPool.Return(ownYs!);
                 floatPool.Return(ownRankY!);
             }
 
@@ -668,10 +613,15 @@ internal static class RegionAnalysis
         }
     }
 
+    /// <summary>Four channels' values of one pair as doubles (exact): one conversion of the four where the processor has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Widen(float y0, float y1, float y2, float y3) =>
+        Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Create(y0, y1, y2, y3)) : Vector256.Create(y0, (double)y1, y2, y3);
+
     /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
-        var ys = new double[4][];
+        var ys = new float[4][];
         var mean = new double[4];
         for (var g = 0; g < 4; g++)
         {
@@ -681,7 +631,7 @@ internal static class RegionAnalysis
             mean[g] = means[c];
         }
 
-        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        float[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
         if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n)
         {
             throw new InvalidOperationException("A channel's pair values are shorter than the region's pairs.");
@@ -691,7 +641,7 @@ internal static class RegionAnalysis
         var sum = Vector256<double>.Zero;
         for (var q = 0; q < n; q++)
         {
-            var d = Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - m;
+            var d = Widen(y0[q], y1[q], y2[q], y3[q]) - m;
             sum += d * d;
         }
 
@@ -711,7 +661,7 @@ internal static class RegionAnalysis
     {
         var n = frame.Pairs;
         var cells = bins * bins;
-        var ys = new double[4][];
+        var ys = new float[4][];
         var ranks = new float[4][];
         var columns = new int[4];
         var mean = new double[4];
@@ -726,7 +676,7 @@ internal static class RegionAnalysis
             inverse[g] = inverseSds[c];
         }
 
-        double[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
+        float[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
         float[] s0 = ranks[0], s1 = ranks[1], s2 = ranks[2], s3 = ranks[3];
         if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n || s0.Length < n || s1.Length < n || s2.Length < n || s3.Length < n)
         {
@@ -761,8 +711,8 @@ internal static class RegionAnalysis
             {
                 var a = Vector256.Create((xs[q] - mx) * invX);
                 var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
-                var b = (Vector256.Create(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
-                var ry = Vector256.Create(s0[q], (double)s1[q], s2[q], s3[q]);
+                var b = (Widen(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
+                var ry = Widen(s0[q], s1[q], s2[q], s3[q]);
                 var rb = (ry - rankMeanV) * rankScaleV;
 
                 // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -12,19 +13,24 @@ namespace AfmEdge.Analysis.Statistics;
 /// </summary>
 internal sealed class RegionFrame : IDisposable
 {
+    private readonly Lock _gate = new();
+    private readonly int[] _place;
+    private readonly bool _ownPlace;
     private float[]? _heightRanks;
     private int _pairsRanked;
+    private bool[]? _correlated;
+    private int[]? _blockOf;
+    private int[]? _pairOf;
 
-    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int channels,
-        int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
+    private RegionFrame(ReadOnlyMemory<int> members, int[] place, bool ownPlace, int blocks, int channels,
+        double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
     {
         Members = members;
-        Correlated = correlated;
-        BlockOf = blockOf;
+        _place = place;
+        _ownPlace = ownPlace;
         Blocks = blocks;
         Columns = new int[channels];
         SharedColumns = new bool[channels];
-        PairOf = pairOf;
         PairHeight = pairHeight;
         PairBlock = pairBlock;
         Pairs = pairs;
@@ -33,11 +39,25 @@ internal sealed class RegionFrame : IDisposable
 
     public ReadOnlyMemory<int> Members { get; }
 
-    /// <summary>Per member: correlated (interior and finite height).</summary>
-    public bool[] Correlated { get; }
+    /// <summary>Per member: correlated (interior and finite height). Taken from the places on first use (see <see cref="FillMembers"/>).</summary>
+    public bool[] Correlated
+    {
+        get
+        {
+            FillMembers();
+            return _correlated!;
+        }
+    }
 
-    /// <summary>Per member: the slot of its block among the blocks holding correlated members.</summary>
-    public int[] BlockOf { get; }
+    /// <summary>Per member: the slot of its block among the blocks holding correlated members, or -1.</summary>
+    public int[] BlockOf
+    {
+        get
+        {
+            FillMembers();
+            return _blockOf!;
+        }
+    }
 
     public int Blocks { get; }
 
@@ -61,7 +81,48 @@ internal sealed class RegionFrame : IDisposable
     public const int HeaderColumns = 5;
 
     /// <summary>Per member: its place among the correlated members, or -1.</summary>
-    public int[] PairOf { get; }
+    public int[] PairOf
+    {
+        get
+        {
+            FillMembers();
+            return _pairOf!;
+        }
+    }
+
+    /// <summary>
+    /// The per-member arrays, from the places the pass set (a member's pair, or <see cref="SortedChannel.Uncorrelated"/>) and
+    /// the pairs' blocks: only a channel not finite over every pair reads them, so the pass over the region does not write them
+    /// (three frame-sized arrays, a fifth of its time). Once; several channels of a region may ask at once.
+    /// </summary>
+    private void FillMembers()
+    {
+        lock (_gate)
+        {
+            if (_correlated is not null)
+            {
+                return;
+            }
+
+            var members = Members.Span;
+            var m = members.Length;
+            var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
+            var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+            var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+            for (var k = 0; k < m; k++)
+            {
+                var pair = _place[members[k]] & SortedChannel.Uncorrelated;
+                var isPair = pair != SortedChannel.Uncorrelated;
+                correlated[k] = isPair;
+                pairOf[k] = isPair ? pair : -1;
+                blockOf[k] = isPair ? PairBlock[pair] : -1;
+            }
+
+            _blockOf = blockOf;
+            _pairOf = pairOf;
+            _correlated = correlated;
+        }
+    }
 
     /// <summary>Per correlated member, in member order: its height.</summary>
     public double[] PairHeight { get; }
@@ -99,15 +160,14 @@ internal sealed class RegionFrame : IDisposable
         Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, HeightRanks, bins);
     }
 
-    /// <param name="place">When given, every member's entry is set for <see cref="SortedChannel.Split"/>: <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>.</param>
+    /// <param name="place">Per pixel (width × rows at least; without it the frame takes its own): every member's entry is set for <see cref="SortedChannel.Split"/>, <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>. The frame reads its members' entries until disposed.</param>
     public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels,
         int[]? place = null, int region = 0)
     {
         var span = members.Span;
         var m = span.Length;
-        var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
-        var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var ownPlace = place is null;
+        place ??= AnalysisPool<int>.Shared.Rent(Math.Max(1, width * rows));
         var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
         var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
         var blocksX = (width + blockPixels - 1) / blockPixels;
@@ -124,14 +184,14 @@ internal sealed class RegionFrame : IDisposable
             // One pass, taking the interior as it goes; a region too thin to have an interior (fewer than 3 interior pixels)
             // is correlated over all its pixels, which takes a second pass, over its few pixels.
             var (pairs, blocks, heightSum, volume, interior) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: false,
-                correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+                pairHeight, pairBlock, slots, blockColumn, place, region);
             if (interior < 3 && guard)
             {
                 (pairs, blocks, heightSum, _, _) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: true,
-                    correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+                    pairHeight, pairBlock, slots, blockColumn, place, region);
             }
 
-            return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
+            return new RegionFrame(members, place, ownPlace, blocks, channels, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
         }
         finally
         {
@@ -149,8 +209,8 @@ internal sealed class RegionFrame : IDisposable
     /// Rows and columns are followed along, not divided out of each index.
     /// </summary>
     private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
-        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, bool[] correlated, int[] blockOf, int[] pairOf, double[] pairHeight,
-        int[] pairBlock, int[] slots, int[] blockColumn, int[]? place, int region)
+        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, double[] pairHeight,
+        int[] pairBlock, int[] slots, int[] blockColumn, int[] place, int region)
     {
         Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
         var top = region << SortedChannel.PlaceBits;
@@ -175,16 +235,9 @@ internal sealed class RegionFrame : IDisposable
             var h = height[p];
             volume += float.IsFinite(h) ? h : 0;
             var isPair = (inside || thin) && float.IsFinite(h);
-            correlated[k] = isPair;
             if (!isPair)
             {
-                blockOf[k] = -1;
-                pairOf[k] = -1;
-                if (place is not null)
-                {
-                    place[p] = top | SortedChannel.Uncorrelated;
-                }
-
+                place[p] = top | SortedChannel.Uncorrelated;
                 continue;
             }
 
@@ -196,16 +249,10 @@ internal sealed class RegionFrame : IDisposable
                 slots[block] = slot;
             }
 
-            blockOf[k] = slot;
             pairHeight[pairs] = h;
             pairBlock[pairs] = slot;
             heightSum += h;
-            if (place is not null)
-            {
-                place[p] = top | pairs;
-            }
-
-            pairOf[k] = pairs++;
+            place[p] = top | pairs++;
         }
 
         return (pairs, blocks, heightSum, volume, interior);
@@ -249,14 +296,23 @@ internal sealed class RegionFrame : IDisposable
 
     public void Dispose()
     {
-        AnalysisPool<bool>.Shared.Return(Correlated);
-        AnalysisPool<int>.Shared.Return(BlockOf);
+        if (_correlated is not null)
+        {
+            AnalysisPool<bool>.Shared.Return(_correlated);
+            AnalysisPool<int>.Shared.Return(_blockOf!);
+            AnalysisPool<int>.Shared.Return(_pairOf!);
+        }
+
+        if (_ownPlace)
+        {
+            AnalysisPool<int>.Shared.Return(_place);
+        }
+
         if (Table.Length > 0)
         {
             AnalysisPool<double>.Shared.Return(Table);
         }
 
-        AnalysisPool<int>.Shared.Return(PairOf);
         AnalysisPool<double>.Shared.Return(PairHeight);
         AnalysisPool<int>.Shared.Return(PairBlock);
 
@@ -423,17 +479,19 @@ internal sealed class SortedChannel : IDisposable
 
     private readonly float[] _values;
     private readonly float[] _ranks;
-    private readonly double[]? _pairValues;
+    private readonly float[]? _pairValues;
     private readonly int _count;
     private readonly int _pairs;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double[]? pairValues, bool pairValuesComplete, double pairSum)
+    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, float[]? pairValues,
+        bool pairValuesComplete, double pairSum)
     {
         _values = values;
         _ranks = ranks;
         _count = count;
         _pairs = pairs;
         Sum = sum;
+        SquaredDeviations = squaredDeviations;
         _pairValues = pairValues;
         PairValuesComplete = pairValuesComplete;
         PairSum = pairSum;
@@ -443,10 +501,10 @@ internal sealed class SortedChannel : IDisposable
     public bool PairValuesComplete { get; }
 
     /// <summary>Per pair, its value, when <see cref="PairValuesComplete"/>.</summary>
-    public ReadOnlySpan<double> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
+    public ReadOnlySpan<float> PairValues => PairValuesComplete ? _pairValues.AsSpan(0, _pairs) : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
     /// <summary>The array behind <see cref="PairValues"/>, when <see cref="PairValuesComplete"/> (the shared correlation pass reads it directly).</summary>
-    internal double[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
+    internal float[] PairValueArray => PairValuesComplete ? _pairValues! : throw new InvalidOperationException("The pairs' values were not all gathered.");
 
     /// <summary>Σ <see cref="PairValues"/>, added in pair order, when <see cref="PairValuesComplete"/>.</summary>
     public double PairSum { get; }
@@ -455,6 +513,12 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
     public double Sum { get; }
+
+    /// <summary><see cref="Sum"/> over the count (NaN when there are no values).</summary>
+    public double Mean => Sum / _count;
+
+    /// <summary>Σ (v − <see cref="Mean"/>)² over <see cref="Values"/> in double, added in their sorted order (0 when there are none).</summary>
+    public double SquaredDeviations { get; }
 
     /// <summary>
     /// Per pair (correlated member, in member order): its value's rank among the pairs where this channel is finite,
@@ -490,7 +554,7 @@ internal sealed class SortedChannel : IDisposable
         var total = start[count];
         var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
         var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var pairValues = new double[]?[count];
+        var pairValues = new float[]?[count];
         try
         {
             Span<int> fill = stackalloc int[count];
@@ -499,7 +563,7 @@ internal sealed class SortedChannel : IDisposable
             {
                 for (var r = 0; r < count; r++)
                 {
-                    pairValues[r] = AnalysisPool<double>.Shared.Rent(Math.Max(1, pairs[r]));
+                    pairValues[r] = AnalysisPool<float>.Shared.Rent(Math.Max(1, pairs[r]));
                 }
             }
 
@@ -522,7 +586,7 @@ internal sealed class SortedChannel : IDisposable
             {
                 if (values is not null)
                 {
-                    AnalysisPool<double>.Shared.Return(values);
+                    AnalysisPool<float>.Shared.Return(values);
                 }
             }
         }
@@ -532,16 +596,36 @@ internal sealed class SortedChannel : IDisposable
     /// The pass of <see cref="Split"/> over the frame: each finite value's word into its region's segment (at
     /// <paramref name="fill"/>[r], advanced) and, with <paramref name="pairValues"/>, each pair's value. Pixels of one region
     /// come in long runs (rows of background): the run's fill count is kept in a register, not read back from memory at every
-    /// pixel (each increment would wait on the store of the one before).
+    /// pixel (each increment would wait on the store of the one before). Within a run, eight pixels that are consecutive pairs
+    /// of the region, all finite (nearly every eight of the background), take one vector step: their words and their values
+    /// are stored eight at a time, and the values are added to the pairs' sum one by one, in raster order, as below.
     /// </summary>
-    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, double[]?[]? pairValues, Span<double> pairSums)
+    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, float[]?[]? pairValues, Span<double> pairSums)
     {
         var current = -1;
         var at = 0;
         double sum = 0;
-        double[]? values = null;
+        float[]? values = null;
+        var vectors = Vector256.IsHardwareAccelerated;
+        ref var place0 = ref MemoryMarshal.GetArrayDataReference(place);
+        ref var data0 = ref MemoryMarshal.GetReference(data);
+        ref var packed0 = ref MemoryMarshal.GetArrayDataReference(packed);
+
+        // Where an eight failed the test, the pixels up to its end go one by one (a region's edge, a run of pairs broken).
+        var oneByOne = 0;
         for (var p = 0; p < data.Length; p++)
         {
+            if (vectors && current >= 0 && p >= oneByOne && p <= data.Length - Lanes)
+            {
+                if (TryGatherEight(ref place0, ref data0, ref packed0, p, current, ref at, values, ref sum))
+                {
+                    p += Lanes - 1;
+                    continue;
+                }
+
+                oneByOne = p + Lanes;
+            }
+
             var where = place[p];
             var r = (int)((uint)where >> PlaceBits);
             var v = data[p];
@@ -581,13 +665,59 @@ internal sealed class SortedChannel : IDisposable
         }
     }
 
+    /// <summary>Values a vector step of <see cref="Gather"/> and <see cref="FromSorted"/> takes.</summary>
+    private const int Lanes = 8;
+
+    /// <summary>
+    /// Pixels p to p + 7 when they are eight consecutive pairs of region <paramref name="current"/>, all finite: their words at
+    /// <paramref name="at"/> (advanced), and with <paramref name="values"/> their values at their pairs, added to
+    /// <paramref name="sum"/> in raster order. False (nothing written) otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, float[]? values, ref double sum)
+    {
+        var where = Vector256.LoadUnsafe(ref place0, (nuint)p);
+        var first = where.ToScalar();
+        var bits = Vector256.LoadUnsafe(ref data0, (nuint)p).AsUInt32();
+        var exponent = Vector256.Create(0x7F80_0000u);
+
+        // Consecutive places whose first pair is at least eight below Uncorrelated: one region, every one a pair, in order.
+        if ((first >>> PlaceBits) != current || (first & Uncorrelated) > Uncorrelated - Lanes
+            || where != Vector256.Create(first) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)
+            || Vector256.EqualsAny(bits & exponent, exponent))
+        {
+            return false;
+        }
+
+        // SortKeys.Sortable, lane by lane.
+        var keys = bits ^ (Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        var (keysLow, keysHigh) = Vector256.Widen(keys);
+        var (pairsLow, pairsHigh) = Vector256.Widen(where.AsUInt32() & Vector256.Create((uint)Uncorrelated));
+        ((keysLow << 32) | pairsLow).StoreUnsafe(ref packed0, (nuint)at);
+        ((keysHigh << 32) | pairsHigh).StoreUnsafe(ref packed0, (nuint)(at + 4));
+        at += Lanes;
+        if (values is not null)
+        {
+            bits.AsSingle().StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)(first & Uncorrelated));
+            var (low, high) = Vector256.Widen(bits.AsSingle());
+            sum = Add(Add(sum, low), high);
+        }
+
+        return true;
+    }
+
+    /// <summary><paramref name="sum"/> plus the four lanes, one after the other (the order a scalar loop adds them in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Add(double sum, Vector256<double> lanes) =>
+        sum + lanes.GetElement(0) + lanes.GetElement(1) + lanes.GetElement(2) + lanes.GetElement(3);
+
     /// <summary>
     /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
     /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span. Equal values are
     /// equal keys, but for −0 and +0 (adjacent keys). With <paramref name="pairValues"/>, the pairs' values are complete
     /// when every pair was ranked (every one is finite); their sum is then taken in pair order.
     /// </summary>
-    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, double[]? pairValues, double pairSum)
+    private static SortedChannel FromSorted(ReadOnlySpan<ulong> sorted, int pairs, float[]? pairValues, double pairSum)
     {
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
@@ -599,8 +729,27 @@ internal sealed class SortedChannel : IDisposable
         double sum = 0;
         var before = 0;
         var k = 0;
+        var vectors = Vector256.IsHardwareAccelerated;
+        ref var word0 = ref MemoryMarshal.GetReference(sorted);
+
+        // Where an eight failed the test, the words up to its end go one by one (ties, members that are no pair).
+        var oneByOne = 0;
         while (k < n)
         {
+            // Eight values of their own, each a pair's (nearly every eight of a measured channel): one vector step; the ranks
+            // are stored one by one (their pairs are all over), the values added one by one, in this order.
+            if (vectors && k >= oneByOne && k < n - Lanes)
+            {
+                if (TryRankEight(ref word0, k, ref value0, ref rank0, before, ref sum))
+                {
+                    k += Lanes;
+                    before += Lanes;
+                    continue;
+                }
+
+                oneByOne = k + Lanes;
+            }
+
             var word = sorted[k];
             var key = (uint)(word >> 32);
             var pair = (int)((uint)word & Uncorrelated);
@@ -647,12 +796,67 @@ internal sealed class SortedChannel : IDisposable
             k = end;
         }
 
-        // The pairs' values are all there when all pairs were ranked.
+        // The pairs' values are all there when all pairs were ranked. Σ(v − mean)² (σ) here, while the values are still in this
+        // core's caches rather than where the regions are described.
         var complete = pairValues is not null && before == pairs;
-        return new SortedChannel(values, ranks, n, pairs, sum, pairValues, complete, pairSum);
+        var squares = n > 0 ? SumOfSquares(values.AsSpan(0, n), sum / n) : 0;
+        return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
 
         // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
+    }
+
+    /// <summary>Σ (v − <paramref name="mean"/>)² in double, in order.</summary>
+    /// <remarks>A method of its own: inside the walk's, its loop made the walk's registers spill.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double SumOfSquares(ReadOnlySpan<float> values, double mean)
+    {
+        double squares = 0;
+        foreach (var v in values)
+        {
+            var d = v - mean;
+            squares += d * d;
+        }
+
+        return squares;
+    }
+
+    /// <summary>
+    /// Words k to k + 7 of <see cref="FromSorted"/>'s walk (k + 8 is read too: the next key) when each has a value of its own
+    /// and is a pair's: their values at k, added to <paramref name="sum"/> in order, and ranks <paramref name="before"/> + 1 on.
+    /// A key of −0 (+0 may follow, the same value) goes the walk's way. False (nothing written) otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, int before, ref double sum)
+    {
+        var low = Vector256.LoadUnsafe(ref word0, (nuint)k);
+        var high = Vector256.LoadUnsafe(ref word0, (nuint)(k + 4));
+        var keys = Vector256.Narrow(low >>> 32, high >>> 32);
+        var next = Vector256.Narrow(Vector256.LoadUnsafe(ref word0, (nuint)(k + 1)) >>> 32, Vector256.LoadUnsafe(ref word0, (nuint)(k + 5)) >>> 32);
+        var pairs = Vector256.Narrow(low, high) & Vector256.Create((uint)Uncorrelated);
+        if (Vector256.EqualsAny(keys, next) || Vector256.EqualsAny(keys, Vector256.Create(0x7FFF_FFFFu))
+            || Vector256.EqualsAny(pairs, Vector256.Create((uint)Uncorrelated)))
+        {
+            return false;
+        }
+
+        // SortKeys.FromSortable, lane by lane.
+        var values = keys ^ (Vector256.ShiftRightArithmetic((~keys).AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        values.StoreUnsafe(ref Unsafe.As<float, uint>(ref value0), (nuint)k);
+        var (first, last) = Vector256.Widen(values.AsSingle());
+        sum = Add(Add(sum, first), last);
+
+        // Exact in single precision: integers below 2²⁴.
+        var rank = before + 1;
+        Unsafe.Add(ref rank0, pairs.GetElement(0)) = rank;
+        Unsafe.Add(ref rank0, pairs.GetElement(1)) = rank + 1;
+        Unsafe.Add(ref rank0, pairs.GetElement(2)) = rank + 2;
+        Unsafe.Add(ref rank0, pairs.GetElement(3)) = rank + 3;
+        Unsafe.Add(ref rank0, pairs.GetElement(4)) = rank + 4;
+        Unsafe.Add(ref rank0, pairs.GetElement(5)) = rank + 5;
+        Unsafe.Add(ref rank0, pairs.GetElement(6)) = rank + 6;
+        Unsafe.Add(ref rank0, pairs.GetElement(7)) = rank + 7;
+        return true;
     }
 
     // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
@@ -694,15 +898,25 @@ internal sealed class SortedChannel : IDisposable
         var n = words.Length;
         var buckets = 1 << bits;
         var mask = (uint)(buckets - 1);
+        if (histograms.Length < digits * buckets || bits * digits < 32)
+        {
+            throw new ArgumentException($"{digits} digits of {bits} bits need {digits * buckets} counters covering 32 bits; {histograms.Length} given.", nameof(histograms));
+        }
+
         histograms.Clear();
+
+        // Unchecked indexing: a digit is below its histogram's bucket count (the top one too: bits · digits ≥ 32).
+        ref var low = ref MemoryMarshal.GetReference(histograms);
+        ref var middle = ref Unsafe.Add(ref low, buckets);
         if (digits == 3)
         {
+            ref var high = ref Unsafe.Add(ref middle, buckets);
             foreach (var word in words)
             {
                 var key = (uint)(word >> 32);
-                histograms[(int)(key & mask)]++;
-                histograms[buckets + (int)((key >> bits) & mask)]++;
-                histograms[(2 * buckets) + (int)(key >> (2 * bits))]++;
+                Unsafe.Add(ref low, (nint)(key & mask))++;
+                Unsafe.Add(ref middle, (nint)((key >> bits) & mask))++;
+                Unsafe.Add(ref high, (nint)(key >> (2 * bits)))++;
             }
         }
         else
@@ -710,8 +924,8 @@ internal sealed class SortedChannel : IDisposable
             foreach (var word in words)
             {
                 var key = (uint)(word >> 32);
-                histograms[(int)(key & mask)]++;
-                histograms[buckets + (int)(key >> bits)]++;
+                Unsafe.Add(ref low, (nint)(key & mask))++;
+                Unsafe.Add(ref middle, (nint)(key >> bits))++;
             }
         }
 
@@ -757,7 +971,7 @@ internal sealed class SortedChannel : IDisposable
         AnalysisPool<float>.Shared.Return(_ranks);
         if (_pairValues is not null)
         {
-            AnalysisPool<double>.Shared.Return(_pairValues);
+            AnalysisPool<float>.Shared.Return(_pairValues);
         }
     }
 }

@@ -61,16 +61,38 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1, nameof(Workers));
         await StageCompletion.RunThenCompleteAsync(_output, async () =>
         {
-            var pending = new Queue<Task<(bool Done, TOut Result)>>(workers);
+            // Results wait here, in arrival order, until they and those before them are done. A worker that finishes
+            // before an older item takes the next item at once (up to twice the workers waiting in all): were it to wait
+            // for the older one, a core would idle while the stages before it are held up by the full queue between.
+            var pending = new Queue<Task<(bool Done, TOut Result)>>(2 * workers);
+            var window = workers == 1 ? 1 : 2 * workers;
             try
             {
                 Task<bool>? arrival = null;
                 while (true)
                 {
-                    // Results leave in arrival order, each as soon as it and those before it are done.
-                    while (pending.Count > 0 && (pending.Count >= workers || pending.Peek().IsCompleted))
+                    while (pending.Count > 0 && pending.Peek().IsCompleted)
                     {
                         await WriteNextAsync(pending, stoppingToken);
+                    }
+
+                    if (CountRunning(pending) >= workers)
+                    {
+                        // Every worker busy: wait for whichever finishes first (the oldest need not be first). One may
+                        // have finished since it was counted; then there is nothing to wait for.
+                        var busy = pending.Where(task => !task.IsCompleted).ToArray();
+                        if (busy.Length > 0)
+                        {
+                            await Task.WhenAny(busy);
+                        }
+
+                        continue;
+                    }
+
+                    if (pending.Count >= window)
+                    {
+                        await WriteNextAsync(pending, stoppingToken);
+                        continue;
                     }
 
                     if (arrival is null && _input.TryRead(out var item))
@@ -117,6 +139,17 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
                 await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }, stoppingToken);
+    }
+
+    private static int CountRunning(Queue<Task<(bool Done, TOut Result)>> pending)
+    {
+        var running = 0;
+        foreach (var task in pending)
+        {
+            running += task.IsCompleted ? 0 : 1;
+        }
+
+        return running;
     }
 
     private async Task WriteNextAsync(Queue<Task<(bool Done, TOut Result)>> pending, CancellationToken stoppingToken)
