@@ -24,10 +24,7 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
     [Fact]
     public void Analyze_ShortWideChromosomeAcrossThinOnesEnd_SplitsRight()
     {
-        // A 2 µm × 1.3 µm chromosome across the end of a 5 µm × 0.75 µm one at 45°, the thin one's tip just showing past it.
-        var a = new Ribbon(128, 140, Math.PI / 2.3, 5e-6, 0.375e-6, 175e-9);
-        var (tipX, tipY) = a.Point(-0.42 * 5e-6);
-        var b = new Ribbon(tipX, tipY, (Math.PI / 2.3) + (Math.PI / 4), 2e-6, 0.65e-6, 135e-9);
+        var (a, b) = WideAcrossThinEnd();
         AssertSplitRight(a, b);
     }
 
@@ -35,9 +32,7 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
     public void Split_ShortWideChromosomeAcrossThinOnesEnd_GivesEachItsArms()
     {
         // The splitter itself on the same pair (heights as leveled, the object as everything above the substrate).
-        var a = new Ribbon(128, 140, Math.PI / 2.3, 5e-6, 0.375e-6, 175e-9);
-        var (tipX, tipY) = a.Point(-0.42 * 5e-6);
-        var b = new Ribbon(tipX, tipY, (Math.PI / 2.3) + (Math.PI / 4), 2e-6, 0.65e-6, 135e-9);
+        var (a, b) = WideAcrossThinEnd();
         var (leveled, instances, box) = Object((x, y) => a.Height(x, y) + b.Height(x, y));
         var axes = new Dictionary<int, (double X, double Y)[]>();
         var stacked = new bool[Size * Size];
@@ -136,6 +131,14 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
         }
 
         Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    /// <summary>A 2 µm × 1.3 µm chromosome across the end of a 5 µm × 0.75 µm one at 45°.</summary>
+    private static (Ribbon Thin, Ribbon Wide) WideAcrossThinEnd()
+    {
+        var thin = new Ribbon(128, 140, Math.PI / 2.3, 5e-6, 0.375e-6, 175e-9);
+        var (x, y) = thin.Point(-0.42 * 5e-6);
+        return (thin, new Ribbon(x, y, (Math.PI / 2.3) + (Math.PI / 4), 2e-6, 0.65e-6, 135e-9));
     }
 
     /// <summary>A height image and the object above the substrate (id 1) with its bounding box.</summary>
