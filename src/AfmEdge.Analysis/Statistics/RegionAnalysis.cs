@@ -70,18 +70,28 @@ internal static class RegionAnalysis
         // Per pixel, its region (top 8 bits) and its pair among the region's correlated members (low 24; set by the region's
         // frame): what each channel's values are sorted and ranked by.
         var place = pool.Rent(pixels);
+        // Labels come in long runs (rows of background): the run's fill count stays in a register rather than being read back
+        // from memory at every pixel (each increment would wait on the store of the one before).
         var fill = counts[..RegionCount].ToArray();
+        var current = 0;
+        var at = fill[0];
         for (var i = 0; i < pixels; i++)
         {
             var l = labels[i];
-            if (l < RegionCount)
-            {
-                grouped[fill[l]++] = i;
-            }
-            else
+            if (l >= RegionCount)
             {
                 place[i] = -1;
+                continue;
             }
+
+            if (l != current)
+            {
+                fill[current] = at;
+                current = l;
+                at = fill[l];
+            }
+
+            grouped[at++] = i;
         }
 
         var sizes = new int[RegionCount];
