@@ -105,7 +105,7 @@ public sealed class ChromosomeAnalyzer
                     {
                         // No junction in the skeleton: a shallow crossing, or a short chromosome across a longer one, told by where heights add.
                         added = StackedSplitter.Split(segmentation.InstanceData, width, segmentation.LeveledData, k + 1, boxes[k],
-                            frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked);
+                            frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].BoxDistances);
                     }
                 }
 
