@@ -31,6 +31,35 @@ public sealed class EvalAnalysisCommandTests
     }
 
     [Fact]
+    public async Task EvalAnalysis_PerChromosomeAndOverlays_ExplainEachMissAndDrawEveryFrame()
+    {
+        // 64² over 10 µm: the half scan is 32², where some chromosome surely misses IoU 0.9.
+        var folder = Directory.CreateTempSubdirectory("afmedge-overlays-");
+        try
+        {
+            var (exit, text, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "64", "--field-um", "10",
+                "--model", BundledModel(), "--per-chromosome", "--overlays", folder.FullName);
+
+            Assert.True(exit == ExitCodes.Ok, error);
+            var lines = text.Split('\n').Where(l => l.StartsWith("  seed 2001 ", StringComparison.Ordinal)).ToArray();
+            Assert.NotEmpty(lines);
+            foreach (var line in lines)
+            {
+                var iou = double.Parse(line[(line.IndexOf(" IoU ", StringComparison.Ordinal) + 5)..].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(iou <= 0.9, line); // below 0.9, printed to three decimals
+            }
+
+            var pngs = folder.GetFiles("seed2001-*.png");
+            Assert.Equal(5, pngs.Length);
+            Assert.All(pngs, f => Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(f.FullName)[..4]));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task EvalAnalysis_SmallSeed_ReportsEveryFrameKindInRange()
     {
         // 128² over 10 µm (the bundled model's own geometry) keeps it quick: one specimen, five analyses.
