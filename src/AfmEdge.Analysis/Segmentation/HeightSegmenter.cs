@@ -24,6 +24,7 @@ namespace AfmEdge.Analysis.Segmentation;
 public static class HeightSegmenter
 {
     private const int HistogramBins = 1024;
+    private const int Partials = 8;
 
     public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options) =>
         Segment(height, width, rows, pixelSizeX, pixelSizeY, options, null);
@@ -428,9 +429,9 @@ public static class HeightSegmenter
             return max;
         }
 
-        // Four partial histograms, one per pixel index mod 4: the substrate fills a few bins, and consecutive increments
-        // of one counter would each wait for the one before.
-        Span<int> partial = stackalloc int[4 * HistogramBins];
+        // Eight partial histograms, one per pixel index mod 8: the substrate fills a few bins, and consecutive increments
+        // of one counter would each wait for the one before (with four, a block's lanes j and j + 4 still did).
+        Span<int> partial = stackalloc int[Partials * HistogramBins];
         partial.Clear();
         var scale = (HistogramBins - 1) / ((double)max - min);
         long total = 0;
@@ -438,7 +439,7 @@ public static class HeightSegmenter
         if (Vector256.IsHardwareAccelerated)
         {
             // The bins eight at a time, each as the scalar line computes it ((v − min) in float, then × scale in double,
-            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 4).
+            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8).
             ref var start = ref MemoryMarshal.GetReference(data);
             var infinity = Vector256.Create(float.PositiveInfinity);
             var mins = Vector256.Create(min);
@@ -457,7 +458,7 @@ public static class HeightSegmenter
                 {
                     if ((mask & (1u << lane)) != 0)
                     {
-                        partial[((lane & 3) * HistogramBins) + bins[lane]]++;
+                        partial[(lane * HistogramBins) + bins[lane]]++;
                         total++;
                     }
                 }
@@ -469,7 +470,7 @@ public static class HeightSegmenter
             var v = data[at];
             if (float.IsFinite(v))
             {
-                partial[((at & 3) * HistogramBins) + (int)((v - min) * scale)]++;
+                partial[((at & (Partials - 1)) * HistogramBins) + (int)((v - min) * scale)]++;
                 total++;
             }
         }
@@ -477,7 +478,13 @@ public static class HeightSegmenter
         Span<int> histogram = stackalloc int[HistogramBins];
         for (var i = 0; i < HistogramBins; i++)
         {
-            histogram[i] = partial[i] + partial[HistogramBins + i] + partial[(2 * HistogramBins) + i] + partial[(3 * HistogramBins) + i];
+            var sum = 0;
+            for (var j = i; j < partial.Length; j += HistogramBins)
+            {
+                sum += partial[j];
+            }
+
+            histogram[i] = sum;
         }
 
         double sumAll = 0;
