@@ -70,18 +70,28 @@ internal static class RegionAnalysis
         // Per pixel, its region (top 8 bits) and its pair among the region's correlated members (low 24; set by the region's
         // frame): what each channel's values are sorted and ranked by.
         var place = pool.Rent(pixels);
+        // Labels come in long runs (rows of background): the run's fill count stays in a register rather than being read back
+        // from memory at every pixel (each increment would wait on the store of the one before).
         var fill = counts[..RegionCount].ToArray();
+        var current = 0;
+        var at = fill[0];
         for (var i = 0; i < pixels; i++)
         {
             var l = labels[i];
-            if (l < RegionCount)
-            {
-                grouped[fill[l]++] = i;
-            }
-            else
+            if (l >= RegionCount)
             {
                 place[i] = -1;
+                continue;
             }
+
+            if (l != current)
+            {
+                fill[current] = at;
+                current = l;
+                at = fill[l];
+            }
+
+            grouped[at++] = i;
         }
 
         var sizes = new int[RegionCount];
@@ -350,7 +360,6 @@ internal static class RegionAnalysis
             // (its split gathered their values then) the height side is the region's own (heights, blocks, ranks), shared
             // by all channels.
             var data = channel.Data;
-            var correlated = frame.Correlated;
             var shared = channelOrder.PairValuesComplete;
             var n = shared ? frame.Pairs : 0;
             var sy = shared ? channelOrder.PairSum : 0;
@@ -379,6 +388,7 @@ internal static class RegionAnalysis
                 ownYs = floatPool.Rent(Math.Max(1, m));
                 ownRankY = floatPool.Rent(Math.Max(1, m));
                 var heights = floatPool.Rent(Math.Max(1, m));
+                var correlated = frame.Correlated;
                 var blockOf = frame.BlockOf;
                 var pairOf = frame.PairOf;
                 var channelRanks = channelOrder.Ranks;

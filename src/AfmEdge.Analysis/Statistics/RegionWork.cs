@@ -13,19 +13,24 @@ namespace AfmEdge.Analysis.Statistics;
 /// </summary>
 internal sealed class RegionFrame : IDisposable
 {
+    private readonly Lock _gate = new();
+    private readonly int[] _place;
+    private readonly bool _ownPlace;
     private float[]? _heightRanks;
     private int _pairsRanked;
+    private bool[]? _correlated;
+    private int[]? _blockOf;
+    private int[]? _pairOf;
 
-    private RegionFrame(ReadOnlyMemory<int> members, bool[] correlated, int[] blockOf, int blocks, int channels,
-        int[] pairOf, double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
+    private RegionFrame(ReadOnlyMemory<int> members, int[] place, bool ownPlace, int blocks, int channels,
+        double[] pairHeight, int[] pairBlock, int pairs, double heightSum)
     {
         Members = members;
-        Correlated = correlated;
-        BlockOf = blockOf;
+        _place = place;
+        _ownPlace = ownPlace;
         Blocks = blocks;
         Columns = new int[channels];
         SharedColumns = new bool[channels];
-        PairOf = pairOf;
         PairHeight = pairHeight;
         PairBlock = pairBlock;
         Pairs = pairs;
@@ -34,11 +39,25 @@ internal sealed class RegionFrame : IDisposable
 
     public ReadOnlyMemory<int> Members { get; }
 
-    /// <summary>Per member: correlated (interior and finite height).</summary>
-    public bool[] Correlated { get; }
+    /// <summary>Per member: correlated (interior and finite height). Taken from the places on first use (see <see cref="FillMembers"/>).</summary>
+    public bool[] Correlated
+    {
+        get
+        {
+            FillMembers();
+            return _correlated!;
+        }
+    }
 
-    /// <summary>Per member: the slot of its block among the blocks holding correlated members.</summary>
-    public int[] BlockOf { get; }
+    /// <summary>Per member: the slot of its block among the blocks holding correlated members, or -1.</summary>
+    public int[] BlockOf
+    {
+        get
+        {
+            FillMembers();
+            return _blockOf!;
+        }
+    }
 
     public int Blocks { get; }
 
@@ -62,7 +81,48 @@ internal sealed class RegionFrame : IDisposable
     public const int HeaderColumns = 5;
 
     /// <summary>Per member: its place among the correlated members, or -1.</summary>
-    public int[] PairOf { get; }
+    public int[] PairOf
+    {
+        get
+        {
+            FillMembers();
+            return _pairOf!;
+        }
+    }
+
+    /// <summary>
+    /// The per-member arrays, from the places the pass set (a member's pair, or <see cref="SortedChannel.Uncorrelated"/>) and
+    /// the pairs' blocks: only a channel not finite over every pair reads them, so the pass over the region does not write them
+    /// (three frame-sized arrays, a fifth of its time). Once; several channels of a region may ask at once.
+    /// </summary>
+    private void FillMembers()
+    {
+        lock (_gate)
+        {
+            if (_correlated is not null)
+            {
+                return;
+            }
+
+            var members = Members.Span;
+            var m = members.Length;
+            var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
+            var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+            var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+            for (var k = 0; k < m; k++)
+            {
+                var pair = _place[members[k]] & SortedChannel.Uncorrelated;
+                var isPair = pair != SortedChannel.Uncorrelated;
+                correlated[k] = isPair;
+                pairOf[k] = isPair ? pair : -1;
+                blockOf[k] = isPair ? PairBlock[pair] : -1;
+            }
+
+            _blockOf = blockOf;
+            _pairOf = pairOf;
+            _correlated = correlated;
+        }
+    }
 
     /// <summary>Per correlated member, in member order: its height.</summary>
     public double[] PairHeight { get; }
@@ -100,15 +160,14 @@ internal sealed class RegionFrame : IDisposable
         Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, HeightRanks, bins);
     }
 
-    /// <param name="place">When given, every member's entry is set for <see cref="SortedChannel.Split"/>: <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>.</param>
+    /// <param name="place">Per pixel (width × rows at least; without it the frame takes its own): every member's entry is set for <see cref="SortedChannel.Split"/>, <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>. The frame reads its members' entries until disposed.</param>
     public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels,
         int[]? place = null, int region = 0)
     {
         var span = members.Span;
         var m = span.Length;
-        var correlated = AnalysisPool<bool>.Shared.Rent(Math.Max(1, m));
-        var blockOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
-        var pairOf = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
+        var ownPlace = place is null;
+        place ??= AnalysisPool<int>.Shared.Rent(Math.Max(1, width * rows));
         var pairHeight = AnalysisPool<double>.Shared.Rent(Math.Max(1, m));
         var pairBlock = AnalysisPool<int>.Shared.Rent(Math.Max(1, m));
         var blocksX = (width + blockPixels - 1) / blockPixels;
@@ -125,14 +184,14 @@ internal sealed class RegionFrame : IDisposable
             // One pass, taking the interior as it goes; a region too thin to have an interior (fewer than 3 interior pixels)
             // is correlated over all its pixels, which takes a second pass, over its few pixels.
             var (pairs, blocks, heightSum, volume, interior) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: false,
-                correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+                pairHeight, pairBlock, slots, blockColumn, place, region);
             if (interior < 3 && guard)
             {
                 (pairs, blocks, heightSum, _, _) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: true,
-                    correlated, blockOf, pairOf, pairHeight, pairBlock, slots, blockColumn, place, region);
+                    pairHeight, pairBlock, slots, blockColumn, place, region);
             }
 
-            return new RegionFrame(members, correlated, blockOf, blocks, channels, pairOf, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
+            return new RegionFrame(members, place, ownPlace, blocks, channels, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
         }
         finally
         {
@@ -150,8 +209,8 @@ internal sealed class RegionFrame : IDisposable
     /// Rows and columns are followed along, not divided out of each index.
     /// </summary>
     private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
-        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, bool[] correlated, int[] blockOf, int[] pairOf, double[] pairHeight,
-        int[] pairBlock, int[] slots, int[] blockColumn, int[]? place, int region)
+        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, double[] pairHeight,
+        int[] pairBlock, int[] slots, int[] blockColumn, int[] place, int region)
     {
         Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
         var top = region << SortedChannel.PlaceBits;
@@ -176,16 +235,9 @@ internal sealed class RegionFrame : IDisposable
             var h = height[p];
             volume += float.IsFinite(h) ? h : 0;
             var isPair = (inside || thin) && float.IsFinite(h);
-            correlated[k] = isPair;
             if (!isPair)
             {
-                blockOf[k] = -1;
-                pairOf[k] = -1;
-                if (place is not null)
-                {
-                    place[p] = top | SortedChannel.Uncorrelated;
-                }
-
+                place[p] = top | SortedChannel.Uncorrelated;
                 continue;
             }
 
@@ -197,16 +249,10 @@ internal sealed class RegionFrame : IDisposable
                 slots[block] = slot;
             }
 
-            blockOf[k] = slot;
             pairHeight[pairs] = h;
             pairBlock[pairs] = slot;
             heightSum += h;
-            if (place is not null)
-            {
-                place[p] = top | pairs;
-            }
-
-            pairOf[k] = pairs++;
+            place[p] = top | pairs++;
         }
 
         return (pairs, blocks, heightSum, volume, interior);
@@ -250,14 +296,23 @@ internal sealed class RegionFrame : IDisposable
 
     public void Dispose()
     {
-        AnalysisPool<bool>.Shared.Return(Correlated);
-        AnalysisPool<int>.Shared.Return(BlockOf);
+        if (_correlated is not null)
+        {
+            AnalysisPool<bool>.Shared.Return(_correlated);
+            AnalysisPool<int>.Shared.Return(_blockOf!);
+            AnalysisPool<int>.Shared.Return(_pairOf!);
+        }
+
+        if (_ownPlace)
+        {
+            AnalysisPool<int>.Shared.Return(_place);
+        }
+
         if (Table.Length > 0)
         {
             AnalysisPool<double>.Shared.Return(Table);
         }
 
-        AnalysisPool<int>.Shared.Return(PairOf);
         AnalysisPool<double>.Shared.Return(PairHeight);
         AnalysisPool<int>.Shared.Return(PairBlock);
 
