@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace AfmEdge.Analysis.Geometry;
 
 /// <summary>
@@ -270,6 +273,8 @@ internal sealed class ChromosomeAxis
         const int Tile = 8;
         var n = _ax.Length;
         var candidates = Statistics.AnalysisPool<int>.Shared.Rent(Math.Max(1, (n + Coarse - 1) / Coarse));
+        var candidateX = Statistics.AnalysisPool<double>.Shared.Rent(candidates.Length);
+        var candidateY = Statistics.AnalysisPool<double>.Shared.Rent(candidates.Length);
         try
         {
             for (var ty0 = box.Y0; ty0 <= box.Y1; ty0 += Tile)
@@ -309,6 +314,8 @@ internal sealed class ChromosomeAxis
                         var ny = Math.Max(0, Math.Max(top - ay, ay - bottom));
                         if (Sq(nx) + Sq(ny) <= bound)
                         {
+                            // Their coordinates side by side, for the nearest search lane by lane.
+                            (candidateX[found], candidateY[found]) = (ax, ay);
                             candidates[found++] = k;
                         }
                     }
@@ -325,29 +332,16 @@ internal sealed class ChromosomeAxis
                             }
 
                             var px = x + 0.5;
-                            var bestK = 0;
-                            var bestD = double.PositiveInfinity;
-                            for (var c = 0; c < found; c++)
-                            {
-                                var k = candidates[c];
-                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                                if (d < bestD)
-                                {
-                                    bestD = d;
-                                    bestK = k;
-                                }
-                            }
+                            var (bestD, at) = Nearest(candidateX.AsSpan(0, found), candidateY.AsSpan(0, found), px, py);
+                            var bestK = at < 0 ? 0 : candidates[at];
 
+                            // The fine search keeps the coarse sample unless one is strictly nearer, the first such.
                             var from = Math.Max(0, bestK - Coarse);
                             var to = Math.Min(n - 1, bestK + Coarse);
-                            for (var k = from; k <= to; k++)
+                            var (fineD, fineAt) = Nearest(_ax.AsSpan(from, to - from + 1), _ay.AsSpan(from, to - from + 1), px, py);
+                            if (fineD < bestD)
                             {
-                                var d = Sq(_ax[k] - px) + Sq(_ay[k] - py);
-                                if (d < bestD)
-                                {
-                                    bestD = d;
-                                    bestK = k;
-                                }
+                                bestK = from + fineAt;
                             }
 
                             var s = _as[bestK] - _centromereArc;
@@ -360,7 +354,81 @@ internal sealed class ChromosomeAxis
         finally
         {
             Statistics.AnalysisPool<int>.Shared.Return(candidates);
+            Statistics.AnalysisPool<double>.Shared.Return(candidateX);
+            Statistics.AnalysisPool<double>.Shared.Return(candidateY);
         }
+    }
+
+    /// <summary>
+    /// The least squared distance from (<paramref name="px"/>, <paramref name="py"/>) to a point (xs[i], ys[i]) and the
+    /// first index reaching it (+∞ and −1 when none is below +∞), as <see cref="NearestScalar"/> finds them: four points
+    /// at a time, each lane keeping its first strict minimum, then the least of the lanes, the lowest index on a tie.
+    /// </summary>
+    internal static (double D, int At) Nearest(ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, double px, double py)
+    {
+        var bestD = double.PositiveInfinity;
+        var bestAt = -1;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && xs.Length >= 2 * Vector256<double>.Count)
+        {
+            ref var x0 = ref MemoryMarshal.GetReference(xs);
+            ref var y0 = ref MemoryMarshal.GetReference(ys);
+            var pxs = Vector256.Create(px);
+            var pys = Vector256.Create(py);
+            var bestDs = Vector256.Create(double.PositiveInfinity);
+            var bestAts = Vector256.Create(-1L);
+            var ats = Vector256.Create(0L, 1, 2, 3);
+            var step = Vector256.Create((long)Vector256<double>.Count);
+            for (; i + Vector256<double>.Count <= xs.Length; i += Vector256<double>.Count)
+            {
+                var dx = Vector256.LoadUnsafe(ref x0, (nuint)i) - pxs;
+                var dy = Vector256.LoadUnsafe(ref y0, (nuint)i) - pys;
+
+                // The scalar sum of squares, without a fused multiply-add: the same doubles.
+                var d = (dx * dx) + (dy * dy);
+                var nearer = Vector256.LessThan(d, bestDs);
+                bestDs = Vector256.ConditionalSelect(nearer, d, bestDs);
+                bestAts = Vector256.ConditionalSelect(nearer.AsInt64(), ats, bestAts);
+                ats += step;
+            }
+
+            for (var lane = 0; lane < Vector256<double>.Count; lane++)
+            {
+                var at = (int)bestAts[lane];
+                if (at >= 0 && (bestDs[lane] < bestD || (bestDs[lane] == bestD && at < bestAt)))
+                {
+                    (bestD, bestAt) = (bestDs[lane], at);
+                }
+            }
+        }
+
+        for (; i < xs.Length; i++)
+        {
+            var d = Sq(xs[i] - px) + Sq(ys[i] - py);
+            if (d < bestD)
+            {
+                (bestD, bestAt) = (d, i);
+            }
+        }
+
+        return (bestD, bestAt);
+    }
+
+    /// <summary>The reference for <see cref="Nearest"/>: the points in order, the first strict minimum kept.</summary>
+    internal static (double D, int At) NearestScalar(ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, double px, double py)
+    {
+        var bestD = double.PositiveInfinity;
+        var bestAt = -1;
+        for (var i = 0; i < xs.Length; i++)
+        {
+            var d = Sq(xs[i] - px) + Sq(ys[i] - py);
+            if (d < bestD)
+            {
+                (bestD, bestAt) = (d, i);
+            }
+        }
+
+        return (bestD, bestAt);
     }
 
     /// <summary>Whether a pixel of this chromosome lies in the rectangle.</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
@@ -22,6 +24,7 @@ namespace AfmEdge.Analysis.Segmentation;
 public static class HeightSegmenter
 {
     private const int HistogramBins = 1024;
+    private const int Partials = 8;
 
     public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options) =>
         Segment(height, width, rows, pixelSizeX, pixelSizeY, options, null);
@@ -63,7 +66,8 @@ public static class HeightSegmenter
         otsu -= substrate;
         clock = times.Lap("segment: level, Otsu, substrate", clock);
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
-        var instances = FrameArrays<int>.Rent(n, clear: true);
+        // The watershed writes every element (0 where nothing is): no need to clear it first.
+        var instances = FrameArrays<int>.Rent(n, clear: false);
         var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
         clock = times.Lap("segment: watershed", clock);
         CrestOutline.Trim(leveled, width, rows, instances, count, options.OutlineFraction);
@@ -160,12 +164,31 @@ public static class HeightSegmenter
     /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
     /// <paramref name="objects"/> is given, outside every object), subtracted from all.
     /// </summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects)
+    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects) =>
+        FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported);
+
+    /// <summary>The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only).</summary>
+    internal static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows)
     {
-        // Rows are summed two at a time, each in its own registers and in its own order as before (the same sums to
-        // the last bit): two independent chains of additions instead of one that waits on each addition.
+        // Each row is summed in its own registers and in its own order along the row as before, and the rows' sums are
+        // added in row order (the same sums to the last bit): independent chains of additions instead of one that
+        // waits on each addition.
         double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
-        for (var y = 0; y < rows; y += 2)
+        var y = 0;
+        if (vectorRows && Avx2.IsSupported)
+        {
+            Span<double> sums = stackalloc double[5 * 4];
+            for (; y + 4 <= rows; y += 4)
+            {
+                RowSums4(data, objects, width, y, below, sums);
+                for (var r = 0; r < 4; r++)
+                {
+                    Add((sums[r], sums[4 + r], sums[8 + r], sums[12 + r], sums[16 + r]), y + r);
+                }
+            }
+        }
+
+        for (; y < rows; y += 2)
         {
             var (first, second) = RowSums(data, objects, width, y, y + 1 < rows ? y + 1 : -1, below);
             Add(first, y);
@@ -203,7 +226,7 @@ public static class HeightSegmenter
         var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
         var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
         var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
-        for (var y = 0; y < rows; y++)
+        for (y = 0; y < rows; y++)
         {
             var row = data.AsSpan(y * width, width);
             var baseline = a + (c * y);
@@ -232,8 +255,131 @@ public static class HeightSegmenter
         }
     }
 
+    /// <summary>
+    /// <see cref="RowSums"/> of rows <paramref name="y0"/>..<paramref name="y0"/>+3, one row per lane: into
+    /// <paramref name="sums"/> (20 long) as count, Σx, Σx², Σz, Σxz, four rows each. Every lane adds the row's values in
+    /// the scalar order, in double, and a pixel left out adds +0.0, which changes no sum (a sum begun at +0.0 is never −0.0).
+    /// </summary>
+    internal static void RowSums4(float[] data, int[]? objects, int width, int y0, double below, Span<double> sums)
+    {
+        var a1 = Vector256<double>.Zero;
+        var ax = Vector256<double>.Zero;
+        var axx = Vector256<double>.Zero;
+        var az = Vector256<double>.Zero;
+        var axz = Vector256<double>.Zero;
+        var belows = Vector256.Create(below);
+        var infinity = Vector256.Create(double.PositiveInfinity);
+        var ones = Vector256.Create(1.0);
+        ref var z0 = ref data[y0 * width];
+        ref var z1 = ref Unsafe.Add(ref z0, width);
+        ref var z2 = ref Unsafe.Add(ref z1, width);
+        ref var z3 = ref Unsafe.Add(ref z2, width);
+        var start = (nuint)(y0 * width);
+        var stride = (nuint)width;
+        var x = 0;
+        for (; x + 4 <= width; x += 4)
+        {
+            // Four columns of four rows: a 4×4 transpose.
+            var (c0, c1, c2, c3) = Transpose(Vector128.LoadUnsafe(ref z0, (nuint)x), Vector128.LoadUnsafe(ref z1, (nuint)x),
+                Vector128.LoadUnsafe(ref z2, (nuint)x), Vector128.LoadUnsafe(ref z3, (nuint)x));
+            Vector128<float> f0, f1, f2, f3;
+            if (objects is null)
+            {
+                f0 = f1 = f2 = f3 = Vector128<float>.AllBitsSet;
+            }
+            else
+            {
+                ref var o = ref MemoryMarshal.GetArrayDataReference(objects);
+                var at = start + (nuint)x;
+                var (q0, q1, q2, q3) = Transpose(Vector128.LoadUnsafe(ref o, at).AsSingle(), Vector128.LoadUnsafe(ref o, at + stride).AsSingle(),
+                    Vector128.LoadUnsafe(ref o, at + (2 * stride)).AsSingle(), Vector128.LoadUnsafe(ref o, at + (3 * stride)).AsSingle());
+                f0 = Vector128.Equals(q0.AsInt32(), Vector128<int>.Zero).AsSingle();
+                f1 = Vector128.Equals(q1.AsInt32(), Vector128<int>.Zero).AsSingle();
+                f2 = Vector128.Equals(q2.AsInt32(), Vector128<int>.Zero).AsSingle();
+                f3 = Vector128.Equals(q3.AsInt32(), Vector128<int>.Zero).AsSingle();
+            }
+
+            var z0d = Avx.ConvertToVector256Double(c0);
+            var take0 = Take(z0d, f0, belows, infinity);
+            var x0s = Vector256.Create((double)x);
+            a1 += ones & take0;
+            ax += x0s & take0;
+            axx += (x0s * x0s) & take0;
+            az += z0d & take0;
+            axz += (x0s * z0d) & take0;
+
+            var z1d = Avx.ConvertToVector256Double(c1);
+            var take1 = Take(z1d, f1, belows, infinity);
+            var x1s = Vector256.Create((double)(x + 1));
+            a1 += ones & take1;
+            ax += x1s & take1;
+            axx += (x1s * x1s) & take1;
+            az += z1d & take1;
+            axz += (x1s * z1d) & take1;
+
+            var z2d = Avx.ConvertToVector256Double(c2);
+            var take2 = Take(z2d, f2, belows, infinity);
+            var x2s = Vector256.Create((double)(x + 2));
+            a1 += ones & take2;
+            ax += x2s & take2;
+            axx += (x2s * x2s) & take2;
+            az += z2d & take2;
+            axz += (x2s * z2d) & take2;
+
+            var z3d = Avx.ConvertToVector256Double(c3);
+            var take3 = Take(z3d, f3, belows, infinity);
+            var x3s = Vector256.Create((double)(x + 3));
+            a1 += ones & take3;
+            ax += x3s & take3;
+            axx += (x3s * x3s) & take3;
+            az += z3d & take3;
+            axz += (x3s * z3d) & take3;
+        }
+
+        a1.CopyTo(sums);
+        ax.CopyTo(sums[4..]);
+        axx.CopyTo(sums[8..]);
+        az.CopyTo(sums[12..]);
+        axz.CopyTo(sums[16..]);
+
+        // The last columns row by row, each continuing its row's sums in order.
+        for (var r = 0; r < 4; r++)
+        {
+            var rowOffset = (y0 + r) * width;
+            for (var xx = x; xx < width; xx++)
+            {
+                var z = data[rowOffset + xx];
+                if (float.IsFinite(z) && z < below && (objects is null || objects[rowOffset + xx] == 0))
+                {
+                    sums[r]++;
+                    sums[4 + r] += xx;
+                    sums[8 + r] += (double)xx * xx;
+                    sums[12 + r] += z;
+                    sums[16 + r] += xx * (double)z;
+                }
+            }
+        }
+
+    }
+
+    /// <summary>Lanes (all ones) whose value is finite, below <paramref name="belows"/> and free (all ones in <paramref name="free"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Take(Vector256<double> z, Vector128<float> free, Vector256<double> belows, Vector256<double> infinity) =>
+        Vector256.LessThan(Vector256.Abs(z), infinity) & Vector256.LessThan(z, belows) & Avx2.ConvertToVector256Int64(free.AsInt32()).AsDouble();
+
+    /// <summary>Columns of the 4×4 matrix whose rows are <paramref name="r0"/>..<paramref name="r3"/>.</summary>
+    private static (Vector128<float>, Vector128<float>, Vector128<float>, Vector128<float>) Transpose(
+        Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3)
+    {
+        var t0 = Sse.UnpackLow(r0, r1);
+        var t1 = Sse.UnpackLow(r2, r3);
+        var t2 = Sse.UnpackHigh(r0, r1);
+        var t3 = Sse.UnpackHigh(r2, r3);
+        return (Sse.MoveLowToHigh(t0, t1), Sse.MoveHighToLow(t1, t0), Sse.MoveLowToHigh(t2, t3), Sse.MoveHighToLow(t3, t2));
+    }
+
     /// <summary>Count, Σx, Σx², Σz and Σxz of the fitted pixels of rows <paramref name="y0"/> and <paramref name="y1"/> (-1: none), each summed along its row.</summary>
-    private static ((double R1, double Rx, double Rxx, double Rz, double Rxz) First, (double R1, double Rx, double Rxx, double Rz, double Rxz) Second) RowSums(
+    internal static ((double R1, double Rx, double Rxx, double Rz, double Rxz) First, (double R1, double Rx, double Rxx, double Rz, double Rxz) Second) RowSums(
         float[] data, int[]? objects, int width, int y0, int y1, double below)
     {
         double a1 = 0, ax = 0, axx = 0, az = 0, axz = 0;
@@ -284,9 +430,9 @@ public static class HeightSegmenter
             return max;
         }
 
-        // Four partial histograms, one per pixel index mod 4: the substrate fills a few bins, and consecutive increments
-        // of one counter would each wait for the one before.
-        Span<int> partial = stackalloc int[4 * HistogramBins];
+        // Eight partial histograms, one per pixel index mod 8: the substrate fills a few bins, and consecutive increments
+        // of one counter would each wait for the one before (with four, a block's lanes j and j + 4 still did).
+        Span<int> partial = stackalloc int[Partials * HistogramBins];
         partial.Clear();
         var scale = (HistogramBins - 1) / ((double)max - min);
         long total = 0;
@@ -294,7 +440,7 @@ public static class HeightSegmenter
         if (Vector256.IsHardwareAccelerated)
         {
             // The bins eight at a time, each as the scalar line computes it ((v − min) in float, then × scale in double,
-            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 4).
+            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8).
             ref var start = ref MemoryMarshal.GetReference(data);
             var infinity = Vector256.Create(float.PositiveInfinity);
             var mins = Vector256.Create(min);
@@ -313,7 +459,7 @@ public static class HeightSegmenter
                 {
                     if ((mask & (1u << lane)) != 0)
                     {
-                        partial[((lane & 3) * HistogramBins) + bins[lane]]++;
+                        partial[(lane * HistogramBins) + bins[lane]]++;
                         total++;
                     }
                 }
@@ -325,7 +471,7 @@ public static class HeightSegmenter
             var v = data[at];
             if (float.IsFinite(v))
             {
-                partial[((at & 3) * HistogramBins) + (int)((v - min) * scale)]++;
+                partial[((at & (Partials - 1)) * HistogramBins) + (int)((v - min) * scale)]++;
                 total++;
             }
         }
@@ -333,7 +479,13 @@ public static class HeightSegmenter
         Span<int> histogram = stackalloc int[HistogramBins];
         for (var i = 0; i < HistogramBins; i++)
         {
-            histogram[i] = partial[i] + partial[HistogramBins + i] + partial[(2 * HistogramBins) + i] + partial[(3 * HistogramBins) + i];
+            var sum = 0;
+            for (var j = i; j < partial.Length; j += HistogramBins)
+            {
+                sum += partial[j];
+            }
+
+            histogram[i] = sum;
         }
 
         double sumAll = 0;
@@ -414,15 +566,7 @@ public static class HeightSegmenter
         var values = AnalysisPool<float>.Shared.Rent(data.Length);
         try
         {
-            var count = 0;
-            foreach (var v in data)
-            {
-                if (float.IsFinite(v) && v < below)
-                {
-                    values[count++] = v;
-                }
-            }
-
+            var count = CollectBelow(data, below, values, Vector256.IsHardwareAccelerated);
             if (count == 0)
             {
                 return (0, 0);
@@ -433,10 +577,7 @@ public static class HeightSegmenter
             try
             {
                 var median = Selection.MedianOfFinite(span, scratch);
-                for (var i = 0; i < span.Length; i++)
-                {
-                    span[i] = Math.Abs(span[i] - (float)median);
-                }
+                AbsoluteDeviations(span, (float)median, Vector256.IsHardwareAccelerated);
 
                 return (median, 1.4826 * Selection.MedianOfFinite(span, scratch));
             }
@@ -452,6 +593,77 @@ public static class HeightSegmenter
     }
 
     /// <summary>
+    /// Copies the finite values below <paramref name="below"/> (compared as floats widened to double) in order into
+    /// <paramref name="values"/>; returns how many. With <paramref name="vectors"/>, a block of eight all taken is copied
+    /// at once and any other block value by value, as without.
+    /// </summary>
+    internal static int CollectBelow(ReadOnlySpan<float> data, double below, Span<float> values, bool vectors)
+    {
+        var count = 0;
+        var i = 0;
+        if (vectors && Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(data);
+            ref var target = ref MemoryMarshal.GetReference(values);
+            var belows = Vector256.Create(below);
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var (lower, upper) = Vector256.Widen(v);
+                var taken = Vector256.LessThan(Vector256.Abs(v), infinity)
+                            & Vector256.Narrow(Vector256.LessThan(lower, belows).AsInt64(), Vector256.LessThan(upper, belows).AsInt64()).AsSingle();
+                if (taken == Vector256<float>.AllBitsSet)
+                {
+                    v.StoreUnsafe(ref target, (nuint)count);
+                    count += Vector256<float>.Count;
+                    continue;
+                }
+
+                for (var j = i; j < i + Vector256<float>.Count; j++)
+                {
+                    var value = data[j];
+                    if (float.IsFinite(value) && value < below)
+                    {
+                        values[count++] = value;
+                    }
+                }
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            var value = data[i];
+            if (float.IsFinite(value) && value < below)
+            {
+                values[count++] = value;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>values[i] = |values[i] − <paramref name="median"/>| in float (lane by lane the same floats with <paramref name="vectors"/>).</summary>
+    internal static void AbsoluteDeviations(Span<float> values, float median, bool vectors)
+    {
+        var i = 0;
+        if (vectors && Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(values);
+            var medians = Vector256.Create(median);
+            for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+            {
+                Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i) - medians).StoreUnsafe(ref start, (nuint)i);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            values[i] = Math.Abs(values[i] - median);
+        }
+    }
+
+    /// <summary>
     /// Persistence watershed over pixels above <paramref name="low"/> (8-connected). Returns the number of
     /// basins; <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
     /// </summary>
@@ -462,6 +674,7 @@ public static class HeightSegmenter
 
         if (count == 0)
         {
+            instances.AsSpan().Clear();
             return 0;
         }
 
@@ -497,12 +710,41 @@ public static class HeightSegmenter
     {
         var n = height.Length;
         var k = 0;
-        for (var i = 0; i < n; i++)
+        var at = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (height[i] > low)
+            // Most blocks of eight are all substrate: skipped at once (compared as the scalar test does, widened to double).
+            // Every instance is zeroed here, in the same pass (the flooded ones are numbered below).
+            ref var start = ref MemoryMarshal.GetArrayDataReference(height);
+            ref var ids = ref MemoryMarshal.GetArrayDataReference(instances);
+            var lows = Vector256.Create(low);
+            for (; at + Vector256<float>.Count <= n; at += Vector256<float>.Count)
             {
-                keys[k] = -height[i];
-                order[k++] = i;
+                Vector256<int>.Zero.StoreUnsafe(ref ids, (nuint)at);
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)at));
+                if (!Vector256.GreaterThanAny(lower, lows) && !Vector256.GreaterThanAny(upper, lows))
+                {
+                    continue;
+                }
+
+                for (var j = at; j < at + Vector256<float>.Count; j++)
+                {
+                    if (height[j] > low)
+                    {
+                        keys[k] = -height[j];
+                        order[k++] = j;
+                    }
+                }
+            }
+        }
+
+        for (; at < n; at++)
+        {
+            instances[at] = 0;
+            if (height[at] > low)
+            {
+                keys[k] = -height[at];
+                order[k++] = at;
             }
         }
 

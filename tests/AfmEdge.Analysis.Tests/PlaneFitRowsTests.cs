@@ -1,0 +1,92 @@
+using System.Runtime.Intrinsics.X86;
+using AfmEdge.Analysis.Segmentation;
+
+namespace AfmEdge.Analysis.Tests;
+
+public sealed class PlaneFitRowsTests
+{
+    [Theory]
+    [InlineData(16, 8, 1, false)]
+    [InlineData(19, 7, 2, false)]
+    [InlineData(37, 13, 3, true)]
+    [InlineData(64, 64, 4, true)]
+    [InlineData(5, 4, 5, true)]
+    public void FitAndRemovePlane_FourRowsInLanes_EqualsRowByRowToTheBit(int width, int rows, int seed, bool withObjects)
+    {
+        if (!Avx2.IsSupported)
+        {
+            Assert.Skip("The four-row path needs AVX2.");
+        }
+
+        var (data, objects) = Image(width, rows, seed, withObjects);
+        var scalar = (float[])data.Clone();
+        var vector = (float[])data.Clone();
+
+        HeightSegmenter.FitAndRemovePlane(scalar, width, rows, 0.3e-9, objects, vectorRows: false);
+        HeightSegmenter.FitAndRemovePlane(vector, width, rows, 0.3e-9, objects, vectorRows: true);
+
+        Assert.Equal(scalar.Select(BitConverter.SingleToInt32Bits), vector.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(data.Select(BitConverter.SingleToInt32Bits), vector.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
+    [InlineData(16, 1, false)]
+    [InlineData(23, 2, true)]
+    [InlineData(512, 3, true)]
+    public void RowSums4_EachLane_EqualsTheRowsScalarSumsToTheBit(int width, int seed, bool withObjects)
+    {
+        if (!Avx2.IsSupported)
+        {
+            Assert.Skip("The four-row path needs AVX2.");
+        }
+
+        const int Rows = 6;
+        var (data, objects) = Image(width, Rows, seed, withObjects);
+        var sums = new double[20];
+        HeightSegmenter.RowSums4(data, objects, width, 1, 0.3e-9, sums);
+
+        for (var r = 0; r < 4; r += 2)
+        {
+            var (first, second) = HeightSegmenter.RowSums(data, objects, width, 1 + r, 2 + r, 0.3e-9);
+            foreach (var (row, expected) in new[] { (r, first), (r + 1, second) })
+            {
+                double[] lane = [sums[row], sums[4 + row], sums[8 + row], sums[12 + row], sums[16 + row]];
+                double[] scalar = [expected.R1, expected.Rx, expected.Rxx, expected.Rz, expected.Rxz];
+                Assert.Equal(scalar.Select(BitConverter.DoubleToInt64Bits), lane.Select(BitConverter.DoubleToInt64Bits));
+            }
+        }
+    }
+
+    // A tilted substrate with rough noise, raised blobs, and NaN, ±∞ and −0 samples; objects over some of the blobs.
+    private static (float[] Data, int[]? Objects) Image(int width, int rows, int seed, bool withObjects)
+    {
+        var random = new Random(seed);
+        var data = new float[width * rows];
+        var objects = withObjects ? new int[width * rows] : null;
+        for (var i = 0; i < data.Length; i++)
+        {
+            var x = i % width;
+            var y = i / width;
+            var value = (1e-10 * x) - (0.7e-10 * y) + ((random.NextDouble() - 0.5) * 2e-10);
+            if (random.Next(9) == 0)
+            {
+                value += 1e-9;
+                if (objects is not null && random.Next(2) == 0)
+                {
+                    objects[i] = 1 + random.Next(3);
+                }
+            }
+
+            data[i] = random.Next(40) switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => float.NegativeInfinity,
+                3 => -0f,
+                _ => (float)value,
+            };
+        }
+
+        return (data, objects);
+    }
+}
