@@ -422,22 +422,28 @@ internal static class StackedSplitter
     /// <summary>Breadth first from <paramref name="source"/> through the object (8-connected): the last pixel reached, and every pixel's steps (−1: not reached).</summary>
     private static (int Far, int[] Steps) Sweep(int[] local, int w, int h, int source)
     {
+        // Breadth first over the object (the grid's margin is background, so no neighbour falls outside it); the queue is an
+        // array, as each pixel enters it once, and the neighbours go in the ring's order, so the last pixel reached is the same.
         var steps = new int[local.Length];
         Array.Fill(steps, -1);
         steps[source] = 0;
-        var queue = new Queue<int>();
-        queue.Enqueue(source);
+        var queue = new int[local.Length];
+        int head = 0, tail = 0;
+        queue[tail++] = source;
         var last = source;
-        while (queue.Count > 0)
+        Span<int> ring = [-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1];
+        while (head < tail)
         {
-            var p = queue.Dequeue();
+            var p = queue[head++];
             last = p;
-            foreach (var q in Ring(p, w))
+            var next = steps[p] + 1;
+            foreach (var offset in ring)
             {
+                var q = p + offset;
                 if (local[q] != 0 && steps[q] < 0)
                 {
-                    steps[q] = steps[p] + 1;
-                    queue.Enqueue(q);
+                    steps[q] = next;
+                    queue[tail++] = q;
                 }
             }
         }
@@ -578,17 +584,12 @@ internal static class StackedSplitter
 
         public readonly RingEnumerator GetEnumerator() => this;
 
-        public readonly int Current => _k switch
-        {
-            0 => p - w - 1,
-            1 => p - w,
-            2 => p - w + 1,
-            3 => p - 1,
-            4 => p + 1,
-            5 => p + w - 1,
-            6 => p + w,
-            _ => p + w + 1,
-        };
+        // Row and column steps of the ring, in its order: a table, not a switch (an indirect jump per neighbour).
+        private static ReadOnlySpan<sbyte> Rows => [-1, -1, -1, 0, 0, 1, 1, 1];
+
+        private static ReadOnlySpan<sbyte> Columns => [-1, 0, 1, -1, 1, -1, 0, 1];
+
+        public readonly int Current => p + (Rows[_k] * w) + Columns[_k];
 
         public bool MoveNext() => ++_k < 8;
     }
