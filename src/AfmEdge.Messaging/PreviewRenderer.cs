@@ -116,67 +116,10 @@ public sealed class PreviewRenderer
         var span = finite.AsSpan(0, count);
         var lowRank = (int)(0.01 * (count - 1));
         var highRank = (int)(0.99 * (count - 1));
-        var low = Select(span, lowRank);
-        var high = Select(span[lowRank..], highRank - lowRank);
+        var low = OrderStatistics.Select(span, lowRank);
+        var high = OrderStatistics.Select(span[lowRank..], highRank - lowRank);
         return (low, high);
     }
-
-    /// <summary>
-    /// The value of rank <paramref name="k"/> (0-based) in <paramref name="values"/>, which is reordered so that nothing
-    /// before index k is greater and nothing after it is smaller (Hoare partitions around a median of three; runs of
-    /// equal values split evenly, so a flat channel costs no more than a varied one).
-    /// </summary>
-    internal static float Select(Span<float> values, int k)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, values.Length);
-        var left = 0;
-        var right = values.Length - 1;
-        while (right > left)
-        {
-            var middle = left + ((right - left) / 2);
-            var pivot = MedianOfThree(values[left], values[middle], values[right]);
-            var i = left;
-            var j = right;
-            while (i <= j)
-            {
-                while (values[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            // [left, j] ≤ pivot ≤ [i, right], and anything strictly between j and i equals the pivot.
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return values[k];
-            }
-        }
-
-        return values[k];
-    }
-
-    private static float MedianOfThree(float a, float b, float c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 
     private static SKColor Colour(float t)
     {

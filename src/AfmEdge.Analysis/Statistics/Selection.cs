@@ -1,3 +1,4 @@
+using AfmEdge.Core;
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>Order statistics in linear expected time (Hoare's quickselect with median-of-three pivots); reorders the span.</summary>
@@ -12,7 +13,7 @@ internal static class Selection
             return double.NaN;
         }
 
-        var upper = Select(values, n / 2);
+        var upper = OrderStatistics.Select(values, n / 2);
         if (n % 2 == 1)
         {
             return upper;
@@ -84,7 +85,7 @@ internal static class Selection
             }
 
             var candidates = scratch[..count];
-            var upper = Select(candidates, upperRank - below);
+            var upper = OrderStatistics.Select(candidates, upperRank - below);
             if (lowerRank == upperRank)
             {
                 return upper;
@@ -103,65 +104,5 @@ internal static class Selection
         {
             AnalysisPool<int>.Shared.Return(histogram);
         }
-    }
-
-    public static float Select(Span<float> values, int k)
-    {
-        int left = 0, right = values.Length - 1;
-        while (right > left)
-        {
-            var mid = left + ((right - left) / 2);
-            if (values[mid] < values[left])
-            {
-                (values[mid], values[left]) = (values[left], values[mid]);
-            }
-
-            if (values[right] < values[left])
-            {
-                (values[right], values[left]) = (values[left], values[right]);
-            }
-
-            if (values[right] < values[mid])
-            {
-                (values[right], values[mid]) = (values[mid], values[right]);
-            }
-
-            var pivot = values[mid];
-            int i = left, j = right;
-            while (i <= j)
-            {
-                while (values[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return values[k];
-            }
-        }
-
-        return values[k];
     }
 }
