@@ -92,13 +92,18 @@ internal static class StackedSplitter
 
         // The single-layer crest: near each end of the object's longest geodesic run (ends lie apart from any overlap).
         var start = Array.FindIndex(local, v => v != 0);
-        var (first, _) = Sweep(local, w, h, start);
-        var (second, fromFirst) = Sweep(local, w, h, first);
-        var (_, fromSecond) = Sweep(local, w, h, second);
+
+        // One queue and one step map serve the first sweep, whose steps are not kept; the third runs only for a long object.
+        var queue = new int[n];
+        var scratchSteps = new int[n];
+        var (first, _) = Sweep(local, w, start, queue, scratchSteps);
+        var (second, fromFirst) = Sweep(local, w, first, queue, new int[n]);
         if (fromFirst[second] < 8 * radius)
         {
             return 0;
         }
+
+        var (_, fromSecond) = Sweep(local, w, second, queue, scratchSteps);
 
         // Two ends of one height are single layers. Ends of clearly different heights are two chromosomes of different height,
         // or one end lies where they are stacked (a shallow crossing near an end): both readings are tried.
@@ -420,14 +425,13 @@ internal static class StackedSplitter
     }
 
     /// <summary>Breadth first from <paramref name="source"/> through the object (8-connected): the last pixel reached, and every pixel's steps (−1: not reached).</summary>
-    private static (int Far, int[] Steps) Sweep(int[] local, int w, int h, int source)
+    private static (int Far, int[] Steps) Sweep(int[] local, int w, int source, int[] queue, int[] steps)
     {
-        // Breadth first over the object (the grid's margin is background, so no neighbour falls outside it); the queue is an
-        // array, as each pixel enters it once, and the neighbours go in the ring's order, so the last pixel reached is the same.
-        var steps = new int[local.Length];
+        // Breadth first over the object (the grid's margin is background, so no neighbour falls outside it), filling
+        // steps (as long as local); the queue is an array as long, as each pixel enters it once, and the neighbours go in the
+        // ring's order, so the last pixel reached is the one the old walk reached.
         Array.Fill(steps, -1);
         steps[source] = 0;
-        var queue = new int[local.Length];
         int head = 0, tail = 0;
         queue[tail++] = source;
         var last = source;
