@@ -64,8 +64,8 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
             // Results wait here, in arrival order, until they and those before them are done. A worker that finishes
             // before an older item takes the next item at once (up to twice the workers waiting in all): were it to wait
             // for the older one, a core would idle while the stages before it are held up by the full queue between.
-            var pending = new Queue<Task<(bool Done, TOut Result)>>(2 * workers);
-            var window = workers == 1 ? 1 : 2 * workers;
+            var window = 2 * workers;
+            var pending = new Queue<Task<(bool Done, TOut Result)>>(window);
             try
             {
                 Task<bool>? arrival = null;
@@ -76,16 +76,11 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
                         await WriteNextAsync(pending, stoppingToken);
                     }
 
-                    if (CountRunning(pending) >= workers)
+                    var busy = pending.Where(task => !task.IsCompleted).ToArray();
+                    if (busy.Length >= workers)
                     {
-                        // Every worker busy: wait for whichever finishes first (the oldest need not be first). One may
-                        // have finished since it was counted; then there is nothing to wait for.
-                        var busy = pending.Where(task => !task.IsCompleted).ToArray();
-                        if (busy.Length > 0)
-                        {
-                            await Task.WhenAny(busy);
-                        }
-
+                        // Every worker busy: wait for whichever finishes first (the oldest need not be first).
+                        await Task.WhenAny(busy);
                         continue;
                     }
 
@@ -139,17 +134,6 @@ public abstract partial class TransformStage<TIn, TOut> : BackgroundService
                 await ((Task)Task.WhenAll(pending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }, stoppingToken);
-    }
-
-    private static int CountRunning(Queue<Task<(bool Done, TOut Result)>> pending)
-    {
-        var running = 0;
-        foreach (var task in pending)
-        {
-            running += task.IsCompleted ? 0 : 1;
-        }
-
-        return running;
     }
 
     private async Task WriteNextAsync(Queue<Task<(bool Done, TOut Result)>> pending, CancellationToken stoppingToken)
