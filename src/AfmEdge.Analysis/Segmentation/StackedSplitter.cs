@@ -287,7 +287,7 @@ internal static class StackedSplitter
         public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int w, int h, double radius, int grow, double minPixels)
         {
             var n = local.Length;
-            var overlap = Grow(coreLabels, core, local, w, h, grow);
+            var overlap = Grow(coreLabels, core, local, w, grow);
 
             // Arms: the object less the overlap, in 8-connected parts.
             var rest = new bool[n];
@@ -427,19 +427,32 @@ internal static class StackedSplitter
     /// <summary>Breadth first from <paramref name="source"/> through the object (8-connected): the last pixel reached, and every pixel's steps (−1: not reached).</summary>
     private static (int Far, int[] Steps) Sweep(int[] local, int w, int source, int[] queue, int[] steps)
     {
-        // Breadth first over the object (the grid's margin is background, so no neighbour falls outside it), filling
-        // steps (as long as local); the queue is an array as long, as each pixel enters it once, and the neighbours go in the
-        // ring's order, so the last pixel reached is the one the old walk reached.
         Array.Fill(steps, -1);
         steps[source] = 0;
-        int head = 0, tail = 0;
-        queue[tail++] = source;
-        var last = source;
+        queue[0] = source;
+        return (Walk(local, w, queue, 1, steps, int.MaxValue), steps);
+    }
+
+    /// <summary>
+    /// The breadth-first walk through the object (8-connected) from the <paramref name="seeds"/> pixels at the head of
+    /// <paramref name="queue"/> (their steps 0, every other pixel's −1), filling <paramref name="steps"/> up to
+    /// <paramref name="limit"/>; returns the last pixel taken from the queue. The grid's margin is background, so no
+    /// neighbour falls outside it; the queue is an array as long as the grid, as each pixel enters it once.
+    /// </summary>
+    private static int Walk(int[] local, int w, int[] queue, int seeds, int[] steps, int limit)
+    {
+        int head = 0, tail = seeds;
+        var last = queue[0];
         Span<int> ring = [-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1];
         while (head < tail)
         {
             var p = queue[head++];
             last = p;
+            if (steps[p] >= limit)
+            {
+                continue;
+            }
+
             var next = steps[p] + 1;
             foreach (var offset in ring)
             {
@@ -452,7 +465,7 @@ internal static class StackedSplitter
             }
         }
 
-        return (last, steps);
+        return last;
     }
 
     /// <summary>The 8-connected parts of <paramref name="mask"/>: labels 1.. into <paramref name="labels"/>, each part's size, and its pixels into <paramref name="members"/> when given.</summary>
@@ -495,36 +508,24 @@ internal static class StackedSplitter
     }
 
     /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>; −1 beyond.</summary>
-    private static int[] Grow(int[] labels, int label, int[] local, int w, int h, int steps)
+    private static int[] Grow(int[] labels, int label, int[] local, int w, int steps)
     {
         var reach = new int[local.Length];
         Array.Fill(reach, -1);
-        var queue = new Queue<int>();
+        var queue = new int[local.Length];
+        var seeds = 0;
         for (var i = 0; i < labels.Length; i++)
         {
             if (labels[i] == label)
             {
                 reach[i] = 0;
-                queue.Enqueue(i);
+                queue[seeds++] = i;
             }
         }
 
-        while (queue.Count > 0)
+        if (seeds > 0)
         {
-            var p = queue.Dequeue();
-            if (reach[p] >= steps)
-            {
-                continue;
-            }
-
-            foreach (var q in Ring(p, w))
-            {
-                if (local[q] != 0 && reach[q] < 0)
-                {
-                    reach[q] = reach[p] + 1;
-                    queue.Enqueue(q);
-                }
-            }
+            Walk(local, w, queue, seeds, reach, steps);
         }
 
         return reach;

@@ -1,4 +1,5 @@
 using AfmEdge.Core;
+
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>Order statistics in linear expected time (Hoare's quickselect with median-of-three pivots); reorders the span.</summary>
