@@ -130,6 +130,11 @@ internal static class EvalAnalysisCommand
             errors.Add("--only and --without: give one of them, not both.");
         }
 
+        if (settings.PerChromosome && json)
+        {
+            errors.Add("--per-chromosome and --json: the per-chromosome lines are text, which would break the JSON; give one of them.");
+        }
+
         ProcessingChain? acquisition = null;
         if (!string.IsNullOrWhiteSpace(corrections))
         {
@@ -259,7 +264,7 @@ internal static class EvalAnalysisCommand
             {
                 var (frame, truth) = frames[v];
                 var analysis = analyzer.Analyze(frame);
-                if (settings.PerChromosome && !json)
+                if (settings.PerChromosome)
                 {
                     EvalChromosomeReport.Write(seed, variants[v].Name, analysis, truth.Maps, truth.Truth, specimen.Chromosomes, 0.9, output);
                 }
@@ -428,16 +433,7 @@ internal static class EvalAnalysisCommand
                 maxId = Math.Max(maxId, c.Id);
             }
 
-            // Overlap of every true chromosome with every found object, and each found object's size.
-            var foundCount = analysis.Chromosomes.Count;
-            var overlap = new int[(maxId + 1) * (foundCount + 1)];
-            var size = new int[foundCount + 1];
-            for (var i = 0; i < ids.Length; i++)
-            {
-                overlap[(ids[i] * (foundCount + 1)) + found[i]]++;
-                size[found[i]]++;
-            }
-
+            var overlap = new ObjectOverlap(ids, found, maxId, analysis.Chromosomes.Count);
             var figures = new TruthFigures([], [], 0, 0, [], [], []) { IouIds = [] };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
@@ -445,17 +441,14 @@ internal static class EvalAnalysisCommand
             var armsUnresolved = truth.Truth.Chromosomes.Where(c => Math.Abs(c.QArmLength - c.PArmLength) < tolerance).Select(c => c.Id).ToHashSet();
             foreach (var chromosome in truth.Truth.Chromosomes.Where(c => c.PixelCount > 0))
             {
-                var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
-                var best = row.Length == 0 ? -1 : row.IndexOf(Max(row));
+                var (best, iou) = overlap.Match(chromosome.Id, chromosome.PixelCount);
                 figures.IouIds.Add(chromosome.Id);
-                if (best < 0 || row[best] == 0)
+                figures.Iou.Add(iou);
+                if (best < 0)
                 {
-                    figures.Iou.Add(0);
                     continue;
                 }
 
-                var iou = row[best] / (double)(chromosome.PixelCount + size[best + 1] - row[best]);
-                figures.Iou.Add(iou);
                 var match = analysis.Chromosomes[best];
                 if (iou < 0.5 || match.IsCluster)
                 {
@@ -568,17 +561,6 @@ internal static class EvalAnalysisCommand
                     }
                 }
             }
-        }
-
-        private static int Max(Span<int> values)
-        {
-            var max = int.MinValue;
-            foreach (var v in values)
-            {
-                max = Math.Max(max, v);
-            }
-
-            return max;
         }
     }
 

@@ -20,17 +20,12 @@ internal static class EvalChromosomeReport
         IReadOnlyList<Chromosome> placed, double below, TextWriter output)
     {
         var ids = maps.Instances.Span;
-        var found = analysis.Segmentation.Instances;
         int width = maps.Width, rows = maps.Height;
-        var foundCount = analysis.Chromosomes.Count;
         var maxId = truth.Chromosomes.Select(c => c.Id).DefaultIfEmpty(0).Max();
-        var overlap = new int[(maxId + 1) * (foundCount + 1)];
-        var size = new int[foundCount + 1];
+        var overlap = new ObjectOverlap(ids, analysis.Segmentation.Instances, maxId, analysis.Chromosomes.Count);
         var onEdge = new bool[maxId + 1];
         for (var i = 0; i < ids.Length; i++)
         {
-            overlap[(ids[i] * (foundCount + 1)) + found[i]]++;
-            size[found[i]]++;
             int x = i % width, y = i / width;
             if (x == 0 || y == 0 || x == width - 1 || y == rows - 1)
             {
@@ -40,14 +35,7 @@ internal static class EvalChromosomeReport
 
         foreach (var chromosome in truth.Chromosomes.Where(c => c.PixelCount > 0))
         {
-            var row = overlap.AsSpan((chromosome.Id * (foundCount + 1)) + 1, foundCount);
-            var best = -1;
-            for (var k = 0; k < row.Length; k++)
-            {
-                best = row[k] > 0 && (best < 0 || row[k] > row[best]) ? k : best;
-            }
-
-            var iou = best < 0 ? 0 : row[best] / (double)(chromosome.PixelCount + size[best + 1] - row[best]);
+            var (best, iou) = overlap.Match(chromosome.Id, chromosome.PixelCount);
             if (iou >= below)
             {
                 continue;
@@ -59,11 +47,11 @@ internal static class EvalChromosomeReport
             {
                 var m = analysis.Chromosomes[best];
                 text += string.Create(CultureInfo.InvariantCulture,
-                    $"; found {best + 1} ({size[best + 1]} px{(m.IsCluster ? ", cluster" : "")}) holds {row[best]} px of it");
+                    $"; found {best + 1} ({overlap.Size(best + 1)} px{(m.IsCluster ? ", cluster" : "")}) holds {overlap.Shared(chromosome.Id, best + 1)} px of it");
                 var merged = new List<string>();
                 for (var other = 0; other <= maxId; other++)
                 {
-                    var shared = overlap[(other * (foundCount + 1)) + best + 1];
+                    var shared = overlap.Shared(other, best + 1);
                     if (other != chromosome.Id && shared > 0)
                     {
                         merged.Add(other == 0 ? $"substrate {shared}" : $"true {other} {shared}");
@@ -76,6 +64,7 @@ internal static class EvalChromosomeReport
                 }
             }
 
+            var row = overlap.Row(chromosome.Id);
             var cut = new List<string>();
             for (var k = 0; k < row.Length; k++)
             {
@@ -85,7 +74,7 @@ internal static class EvalChromosomeReport
                 }
             }
 
-            var missed = overlap[chromosome.Id * (foundCount + 1)];
+            var missed = overlap.Shared(chromosome.Id, 0);
             if (cut.Count > 0)
             {
                 text += "; also in " + string.Join(", ", cut);

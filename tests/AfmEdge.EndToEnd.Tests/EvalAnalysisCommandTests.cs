@@ -242,4 +242,14 @@ public sealed class EvalAnalysisCommandTests
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains("--only and --without", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task EvalAnalysis_PerChromosomeWithJson_IsBadUsage()
+    {
+        var (exit, output, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel(), "--per-chromosome", "--json");
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("--per-chromosome and --json", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
 }
