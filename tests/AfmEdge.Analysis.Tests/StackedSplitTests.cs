@@ -46,6 +46,39 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Split_ScratchFromAPoolFullOfOldValues_SplitsAsWithFreshOnes()
+    {
+        // The splitter's grid arrays are rented and longer than the grid: whatever an earlier user left in them (in and
+        // past the grid) must not change the split.
+        var (a, b) = WideAcrossThinEnd();
+        var (leveled, instances, box) = Object((x, y) => a.Height(x, y) + b.Height(x, y));
+        var (fresh, freshStacked) = (instances.ToArray(), new bool[Size * Size]);
+        Segmentation.StackedSplitter.Split(fresh, Size, leveled, 1, box, Pixel, Pixel, new AnalysisOptions(), 2, [], freshStacked);
+
+        var n = (box.X1 - box.X0 + 3) * (box.Y1 - box.Y0 + 3);
+        var ints = Enumerable.Range(0, 8).Select(_ => Statistics.AnalysisPool<int>.Shared.Rent(n)).ToArray();
+        var floats = Enumerable.Range(0, 8).Select(_ => Statistics.AnalysisPool<float>.Shared.Rent(n)).ToArray();
+        foreach (var array in ints)
+        {
+            Array.Fill(array, 1);
+            Statistics.AnalysisPool<int>.Shared.Return(array);
+        }
+
+        foreach (var array in floats)
+        {
+            Array.Fill(array, 1e-6f);
+            Statistics.AnalysisPool<float>.Shared.Return(array);
+        }
+
+        var stacked = new bool[Size * Size];
+        var added = Segmentation.StackedSplitter.Split(instances, Size, leveled, 1, box, Pixel, Pixel, new AnalysisOptions(), 2, [], stacked);
+
+        Assert.Equal(1, added);
+        Assert.Equal(fresh, instances);
+        Assert.Equal(freshStacked, stacked);
+    }
+
+    [Fact]
     public void Analyze_ChromosomeWithDebrisOnItsCrest_StaysOne()
     {
         // A particle 50 nm high on a chromosome's crest stands 1.25 times above it, but it is no second chromosome.

@@ -1,3 +1,5 @@
+using AfmEdge.Analysis.Statistics;
+
 namespace AfmEdge.Analysis.Segmentation;
 
 /// <summary>
@@ -46,186 +48,202 @@ internal static class StackedSplitter
         double pixelX, double pixelY, AnalysisOptions options, int nextId, Dictionary<int, (double X, double Y)[]> axes, bool[] stacked,
         float[]? boxDistances = null)
     {
-        // Local grid with a one-pixel margin of background.
+        // Local grid with a one-pixel margin of background. Its arrays are rented: most clusters stop at one of the first
+        // checks, and six fresh box-sized arrays per cluster were most of the analysis's garbage. Rented arrays are longer
+        // than the grid, so everything below reads the grid's length, never an array's.
         int w = box.X1 - box.X0 + 3, h = box.Y1 - box.Y0 + 3, n = w * h;
-        var local = new int[n];
-        var height = new float[n];
-        var count = 0;
-        var peak = 0f;
-        for (var y = box.Y0; y <= box.Y1; y++)
+        var (intPool, floatPool) = (AnalysisPool<int>.Shared, AnalysisPool<float>.Shared);
+        var (local, queue, fromFirst, fromSecond) = (intPool.Rent(n), intPool.Rent(n), intPool.Rent(n), intPool.Rent(n));
+        var (height, distance) = (floatPool.Rent(n), floatPool.Rent(n));
+        try
         {
-            for (var x = box.X0; x <= box.X1; x++)
+            local.AsSpan(0, n).Clear();
+            height.AsSpan(0, n).Clear();
+            var count = 0;
+            var peak = 0f;
+            for (var y = box.Y0; y <= box.Y1; y++)
             {
-                var g = (y * width) + x;
-                if (instances[g] == id)
+                for (var x = box.X0; x <= box.X1; x++)
                 {
-                    var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
-                    local[i] = 1;
-                    height[i] = float.IsFinite(leveled[g]) ? leveled[g] : 0f;
-                    peak = Math.Max(peak, height[i]);
-                    count++;
-                }
-            }
-        }
-
-        var minPixels = Math.Max(options.MinArea / (pixelX * pixelY), 16);
-        if (count < 3 * minPixels)
-        {
-            return 0;
-        }
-
-        var distance = new float[n];
-        if (boxDistances is not null)
-        {
-            // The margin is background, as outside the box is to the object: the same distances, one pixel in.
-            for (var y = 0; y < h - 2; y++)
-            {
-                boxDistances.AsSpan(y * (w - 2), w - 2).CopyTo(distance.AsSpan(((y + 1) * w) + 1, w - 2));
-            }
-        }
-        else
-        {
-            HeightSegmenter.ChamferDistance(local, w, h, distance);
-        }
-
-        var radius = Radius(local, distance);
-
-        // The single-layer crest: near each end of the object's longest geodesic run (ends lie apart from any overlap).
-        var start = Array.FindIndex(local, v => v != 0);
-
-        // One queue and one step map serve the first sweep, whose steps are not kept; the third runs only for a long object.
-        var queue = new int[n];
-        var scratchSteps = new int[n];
-        var (first, _) = Sweep(local, w, start, queue, scratchSteps);
-        var (second, fromFirst) = Sweep(local, w, first, queue, new int[n]);
-        if (fromFirst[second] < 8 * radius)
-        {
-            return 0;
-        }
-
-        var (_, fromSecond) = Sweep(local, w, second, queue, scratchSteps);
-
-        // Two ends of one height are single layers. Ends of clearly different heights are two chromosomes of different height,
-        // or one end lies where they are stacked (a shallow crossing near an end): both readings are tried.
-        var (endA, endB) = (EndCrest(fromFirst, height, distance, radius), EndCrest(fromSecond, height, distance, radius));
-        if (!(endA > 0 && endB > 0))
-        {
-            return 0;
-        }
-
-        var (low, high) = (Math.Min(endA, endB), Math.Max(endA, endB));
-        if (peak <= CoreRatio * low)
-        {
-            // Nothing stands above a single layer anywhere: no stacked core at either threshold.
-            return 0;
-        }
-
-        Attempt? chosen = null;
-        foreach (var crest in high > CoreRatio * low ? [high, low] : new[] { high })
-        {
-            foreach (var attempt in Attempts(local, height, distance, w, h, radius, CoreRatio * crest, minPixels))
-            {
-                if (attempt.Plausible && (chosen is null || attempt.Score > chosen.Score))
-                {
-                    chosen = attempt;
-                }
-            }
-        }
-
-        if (chosen is null || chosen.Chromosomes.Count < 2)
-        {
-            return 0;
-        }
-
-        var (overlap, armLabels, chromosomes) = (chosen.Overlap, chosen.ArmLabels, chosen.Chromosomes);
-
-        // The one on top first: it takes the overlap where its ribbon lies.
-        chromosomes.Sort((a, b) => b.Above(a) ? 1 : a.Above(b) ? -1 : 0);
-        var owner = new int[n];
-        Array.Fill(owner, -1);
-        for (var c = 0; c < chromosomes.Count; c++)
-        {
-            foreach (var arm in chromosomes[c].Arms)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    if (armLabels[i] == arm.Label)
+                    var g = (y * width) + x;
+                    if (instances[g] == id)
                     {
-                        owner[i] = c;
+                        var i = ((y - box.Y0 + 1) * w) + (x - box.X0 + 1);
+                        local[i] = 1;
+                        height[i] = float.IsFinite(leveled[g]) ? leveled[g] : 0f;
+                        peak = Math.Max(peak, height[i]);
+                        count++;
                     }
                 }
             }
-        }
 
-        var both = new bool[n];
-        for (var i = 0; i < n; i++)
-        {
-            // The overlap, and the small parts no chromosome took as an arm (a tip showing past the overlap, a corner).
-            if (local[i] == 0 || owner[i] >= 0)
+            var minPixels = Math.Max(options.MinArea / (pixelX * pixelY), 16);
+            if (count < 3 * minPixels)
             {
-                continue;
+                return 0;
             }
 
-            double px = i % w, py = i / w;
-            int on = -1, near = 0, over = 0;
-            var nearest = double.PositiveInfinity;
+            if (boxDistances is not null)
+            {
+                distance.AsSpan(0, n).Clear();
+                // The margin is background, as outside the box is to the object: the same distances, one pixel in.
+                for (var y = 0; y < h - 2; y++)
+                {
+                    boxDistances.AsSpan(y * (w - 2), w - 2).CopyTo(distance.AsSpan(((y + 1) * w) + 1, w - 2));
+                }
+            }
+            else
+            {
+                HeightSegmenter.ChamferDistance(local, w, h, distance);
+            }
+
+            var radius = Radius(local.AsSpan(0, n), distance.AsSpan(0, n));
+
+            // The single-layer crest: near each end of the object's longest geodesic run (ends lie apart from any overlap).
+            var start = local.AsSpan(0, n).IndexOfAnyExcept(0);
+
+            // One queue serves the sweeps; the first one's steps are not kept (the third's take their place), and the third
+            // runs only for a long object.
+            var first = Sweep(local, w, start, queue, fromSecond.AsSpan(0, n));
+            var second = Sweep(local, w, first, queue, fromFirst.AsSpan(0, n));
+            if (fromFirst[second] < 8 * radius)
+            {
+                return 0;
+            }
+
+            Sweep(local, w, second, queue, fromSecond.AsSpan(0, n));
+
+            // Two ends of one height are single layers. Ends of clearly different heights are two chromosomes of different height,
+            // or one end lies where they are stacked (a shallow crossing near an end): both readings are tried.
+            var (endA, endB) = (EndCrest(fromFirst.AsSpan(0, n), height, distance, radius), EndCrest(fromSecond.AsSpan(0, n), height, distance, radius));
+            if (!(endA > 0 && endB > 0))
+            {
+                return 0;
+            }
+
+            var (low, high) = (Math.Min(endA, endB), Math.Max(endA, endB));
+            if (peak <= CoreRatio * low)
+            {
+                // Nothing stands above a single layer anywhere: no stacked core at either threshold.
+                return 0;
+            }
+
+            Attempt? chosen = null;
+            foreach (var crest in high > CoreRatio * low ? [high, low] : new[] { high })
+            {
+                foreach (var attempt in Attempts(local, height, distance, w, h, radius, CoreRatio * crest, minPixels))
+                {
+                    if (attempt.Plausible && (chosen is null || attempt.Score > chosen.Score))
+                    {
+                        chosen = attempt;
+                    }
+                }
+            }
+
+            if (chosen is null || chosen.Chromosomes.Count < 2)
+            {
+                return 0;
+            }
+
+            var (overlap, armLabels, chromosomes) = (chosen.Overlap, chosen.ArmLabels, chosen.Chromosomes);
+
+            // The one on top first: it takes the overlap where its ribbon lies.
+            chromosomes.Sort((a, b) => b.Above(a) ? 1 : a.Above(b) ? -1 : 0);
+            var owner = new int[n];
+            Array.Fill(owner, -1);
             for (var c = 0; c < chromosomes.Count; c++)
             {
-                var d = chromosomes[c].Distance(px, py);
-                var half = chromosomes[c].HalfWidth;
-                if (d <= half + 0.5 && on < 0)
+                foreach (var arm in chromosomes[c].Arms)
                 {
-                    on = c;
-                }
-
-                over += d <= (1.2 * half) + 1.5 ? 1 : 0;
-                if (d / half < nearest)
-                {
-                    nearest = d / half;
-                    near = c;
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (armLabels[i] == arm.Label)
+                        {
+                            owner[i] = c;
+                        }
+                    }
                 }
             }
 
-            owner[i] = on >= 0 ? on : near;
-            both[i] = overlap[i] >= 0 && over > 1;
-        }
-
-        // Small parts left out of the arms go to the chromosome they touch most nearly.
-        FillFromNeighbours(owner, local, w, h);
-        var sizes = new int[chromosomes.Count];
-        for (var i = 0; i < n; i++)
-        {
-            if (local[i] != 0 && owner[i] >= 0)
+            var both = new bool[n];
+            for (var i = 0; i < n; i++)
             {
-                sizes[owner[i]]++;
-            }
-        }
-
-        if (sizes.Any(s => s < minPixels))
-        {
-            return 0;
-        }
-
-        for (var y = 1; y < h - 1; y++)
-        {
-            for (var x = 1; x < w - 1; x++)
-            {
-                var i = (y * w) + x;
-                if (local[i] != 0)
+                // The overlap, and the small parts no chromosome took as an arm (a tip showing past the overlap, a corner).
+                if (local[i] == 0 || owner[i] >= 0)
                 {
-                    var g = ((y + box.Y0 - 1) * width) + x + box.X0 - 1;
-                    instances[g] = owner[i] <= 0 ? id : nextId + owner[i] - 1;
-                    stacked[g] = both[i];
+                    continue;
+                }
+
+                double px = i % w, py = i / w;
+                int on = -1, near = 0, over = 0;
+                var nearest = double.PositiveInfinity;
+                for (var c = 0; c < chromosomes.Count; c++)
+                {
+                    var d = chromosomes[c].Distance(px, py);
+                    var half = chromosomes[c].HalfWidth;
+                    if (d <= half + 0.5 && on < 0)
+                    {
+                        on = c;
+                    }
+
+                    over += d <= (1.2 * half) + 1.5 ? 1 : 0;
+                    if (d / half < nearest)
+                    {
+                        nearest = d / half;
+                        near = c;
+                    }
+                }
+
+                owner[i] = on >= 0 ? on : near;
+                both[i] = overlap[i] >= 0 && over > 1;
+            }
+
+            // Small parts left out of the arms go to the chromosome they touch most nearly.
+            FillFromNeighbours(owner, local, w, h);
+            var sizes = new int[chromosomes.Count];
+            for (var i = 0; i < n; i++)
+            {
+                if (local[i] != 0 && owner[i] >= 0)
+                {
+                    sizes[owner[i]]++;
                 }
             }
-        }
 
-        for (var c = 0; c < chromosomes.Count; c++)
+            if (sizes.Any(s => s < minPixels))
+            {
+                return 0;
+            }
+
+            for (var y = 1; y < h - 1; y++)
+            {
+                for (var x = 1; x < w - 1; x++)
+                {
+                    var i = (y * w) + x;
+                    if (local[i] != 0)
+                    {
+                        var g = ((y + box.Y0 - 1) * width) + x + box.X0 - 1;
+                        instances[g] = owner[i] <= 0 ? id : nextId + owner[i] - 1;
+                        stacked[g] = both[i];
+                    }
+                }
+            }
+
+            for (var c = 0; c < chromosomes.Count; c++)
+            {
+                axes[c == 0 ? id : nextId + c - 1] = [.. chromosomes[c].Axis().Select(p => (p.X + box.X0 - 1 + 0.5, p.Y + box.Y0 - 1 + 0.5))];
+            }
+
+            return chromosomes.Count - 1;
+        }
+        finally
         {
-            axes[c == 0 ? id : nextId + c - 1] = [.. chromosomes[c].Axis().Select(p => (p.X + box.X0 - 1 + 0.5, p.Y + box.Y0 - 1 + 0.5))];
+            intPool.Return(local);
+            intPool.Return(queue);
+            intPool.Return(fromFirst);
+            intPool.Return(fromSecond);
+            floatPool.Return(height);
+            floatPool.Return(distance);
         }
-
-        return chromosomes.Count - 1;
     }
 
     /// <summary>
@@ -237,7 +255,7 @@ internal static class StackedSplitter
     /// </summary>
     private static IEnumerable<Attempt> Attempts(int[] local, float[] height, float[] distance, int w, int h, double radius, double threshold, double minPixels)
     {
-        var n = local.Length;
+        var n = w * h;
         var core = new bool[n];
         for (var i = 0; i < n; i++)
         {
@@ -286,8 +304,8 @@ internal static class StackedSplitter
 
         public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int w, int h, double radius, int grow, double minPixels)
         {
-            var n = local.Length;
-            var overlap = Grow(coreLabels, core, local, w, grow);
+            var n = w * h;
+            var overlap = Grow(coreLabels, core, local, w, n, grow);
 
             // Arms: the object less the overlap, in 8-connected parts.
             var rest = new bool[n];
@@ -372,7 +390,7 @@ internal static class StackedSplitter
     }
 
     /// <summary>A chromosome's half-width: twice the median distance to the edge (a ribbon's distances spread evenly up to it).</summary>
-    private static double Radius(int[] local, float[] distance)
+    private static double Radius(ReadOnlySpan<int> local, ReadOnlySpan<float> distance)
     {
         // The median by a histogram in quarter pixels (a chamfer distance within a quarter pixel is as good as exact here).
         Span<int> counts = stackalloc int[1024];
@@ -404,7 +422,7 @@ internal static class StackedSplitter
     /// The crest near an end: the median height of the pixels from half a half-width to two and a half half-widths (steps
     /// through the object) from it that lie at least half a half-width inside the outline (the chromatids' tops, not the flanks).
     /// </summary>
-    private static double EndCrest(int[] steps, float[] height, float[] distance, double radius)
+    private static double EndCrest(ReadOnlySpan<int> steps, float[] height, float[] distance, double radius)
     {
         var values = new List<float>();
         for (var i = 0; i < steps.Length; i++)
@@ -424,13 +442,13 @@ internal static class StackedSplitter
         return values[values.Count / 2];
     }
 
-    /// <summary>Breadth first from <paramref name="source"/> through the object (8-connected): the last pixel reached, and every pixel's steps (−1: not reached).</summary>
-    private static (int Far, int[] Steps) Sweep(int[] local, int w, int source, int[] queue, int[] steps)
+    /// <summary>Breadth first from <paramref name="source"/> through the object (8-connected): the last pixel reached; every pixel's steps into <paramref name="steps"/> (the grid's length; −1: not reached).</summary>
+    private static int Sweep(int[] local, int w, int source, int[] queue, Span<int> steps)
     {
-        Array.Fill(steps, -1);
+        steps.Fill(-1);
         steps[source] = 0;
         queue[0] = source;
-        return (Walk(local, w, queue, 1, steps, int.MaxValue), steps);
+        return Walk(local, w, queue, 1, steps, int.MaxValue);
     }
 
     /// <summary>
@@ -439,7 +457,7 @@ internal static class StackedSplitter
     /// <paramref name="limit"/>; returns the last pixel taken from the queue. The grid's margin is background, so no
     /// neighbour falls outside it; the queue is an array as long as the grid, as each pixel enters it once.
     /// </summary>
-    private static int Walk(int[] local, int w, int[] queue, int seeds, int[] steps, int limit)
+    private static int Walk(int[] local, int w, int[] queue, int seeds, Span<int> steps, int limit)
     {
         int head = 0, tail = seeds;
         var last = queue[0];
@@ -507,14 +525,14 @@ internal static class StackedSplitter
         return sizes;
     }
 
-    /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>; −1 beyond.</summary>
-    private static int[] Grow(int[] labels, int label, int[] local, int w, int steps)
+    /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>; −1 beyond (<paramref name="n"/>: the grid's length).</summary>
+    private static int[] Grow(int[] labels, int label, int[] local, int w, int n, int steps)
     {
-        var reach = new int[local.Length];
+        var reach = new int[n];
         Array.Fill(reach, -1);
-        var queue = new int[local.Length];
+        var queue = new int[n];
         var seeds = 0;
-        for (var i = 0; i < labels.Length; i++)
+        for (var i = 0; i < n; i++)
         {
             if (labels[i] == label)
             {
