@@ -29,6 +29,27 @@ public sealed class PreviewRendererTests
     }
 
     [Fact]
+    public void Render_OneRendererForFramesOfSeveralSizes_GivesWhatAFreshRendererGives()
+    {
+        // The renderer keeps its scratch between renders: a larger frame before, a smaller one after (and the shrinking
+        // retries of a noisy one) must not show through.
+        var withGaps = Noise(200, 3);
+        var gaps = withGaps.Data.ToArray();
+        for (var i = 0; i < gaps.Length; i += 7)
+        {
+            gaps[i] = float.NaN;
+        }
+
+        Channel[] channels = [Noise(1024, 1), Noise(96, 2), new(withGaps.Descriptor, 200, 200, gaps), Noise(512, 4)];
+        var shared = new PreviewRenderer(256);
+
+        foreach (var channel in channels)
+        {
+            Assert.Equal(new PreviewRenderer(256).Render(channel), shared.Render(channel));
+        }
+    }
+
+    [Fact]
     public void Render_Ramp_IsDarkAtLowAndBrightAtHigh()
     {
         var data = new float[64 * 64];
