@@ -129,12 +129,11 @@ internal static class CrossingSplitter
         }
 
         var minPixels = options.MinArea / (pixelX * pixelY);
-        var owner = new int[w * h];
-        var overlap = new bool[w * h];
-
         // Each chain's distances do not change as others are dropped: taken once, then only the choice is made again.
+        // Rented, as the grid is: only the grid's object pixels of the chain choice are ever read.
         var initial = chains.Count;
         var best = AnalysisPool<float>.Shared.Rent(w * h * initial);
+        var (owner, overlap) = (AnalysisPool<int>.Shared.Rent(w * h), AnalysisPool<bool>.Shared.Rent(w * h));
         var column = new List<int>(Enumerable.Range(0, initial));
         try
         {
@@ -143,27 +142,29 @@ internal static class CrossingSplitter
                 NearestSquared(chains[c].Axis, (int)Math.Ceiling((3 * chains[c].HalfWidth) + 3), local, w, h, best, initial, c);
             }
 
-            if (!DropSmallChains(chains, column, local, best, initial, owner, overlap, minPixels))
+            if (!DropSmallChains(chains, column, local, best, initial, owner.AsSpan(0, w * h), overlap.AsSpan(0, w * h), minPixels))
             {
                 return 0;
+            }
+
+            for (var y = 1; y < h - 1; y++)
+            {
+                for (var x = 1; x < w - 1; x++)
+                {
+                    var i = (y * w) + x;
+                    if (local[i] != 0)
+                    {
+                        instances[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = owner[i] == 0 ? id : nextId + owner[i] - 1;
+                        stacked[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = overlap[i];
+                    }
+                }
             }
         }
         finally
         {
             AnalysisPool<float>.Shared.Return(best);
-        }
-
-        for (var y = 1; y < h - 1; y++)
-        {
-            for (var x = 1; x < w - 1; x++)
-            {
-                var i = (y * w) + x;
-                if (local[i] != 0)
-                {
-                    instances[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = owner[i] == 0 ? id : nextId + owner[i] - 1;
-                    stacked[((y + box.Y0 - 1) * width) + x + box.X0 - 1] = overlap[i];
-                }
-            }
+            AnalysisPool<int>.Shared.Return(owner);
+            AnalysisPool<bool>.Shared.Return(overlap);
         }
 
         for (var c = 0; c < chains.Count; c++)
@@ -186,7 +187,7 @@ internal static class CrossingSplitter
     /// chromosome (a leftover spur gives its pixels to the others), one at a time. False when fewer than two remain.
     /// <paramref name="column"/>: each remaining chain's column of <paramref name="best"/>.
     /// </summary>
-    private static bool DropSmallChains(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, int[] owner, bool[] overlap,
+    private static bool DropSmallChains(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap,
         double minPixels)
     {
         var counts = new int[chains.Count];
@@ -351,9 +352,9 @@ internal static class CrossingSplitter
     /// one on top; where none is, the nearest relative to its half-width. Chain c's squared distances are column
     /// <paramref name="column"/>[c] of <paramref name="best"/> (<paramref name="stride"/> columns, chain-minor).
     /// </summary>
-    private static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, int[] owner, bool[] overlap)
+    private static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap)
     {
-        // Owner is exactly the grid (local may be a longer rented array).
+        // Owner is exactly the grid (local and owner's array may be longer rented arrays).
         var count = chains.Count;
         for (var i = 0; i < owner.Length; i++)
         {

@@ -181,15 +181,16 @@ internal static class TouchingSplitter
                 }
             }
 
-            var numbers = new int[order.Length];
-            for (var k = 0; k < order.Length; k++)
+            // Every pixel's number is read through the parents before any is overwritten: held meanwhile in the sort keys'
+            // place (done with), as the roots' numbers are held, as floats.
+            for (var k = 0; k < n; k++)
             {
-                numbers[k] = (int)peak[HeightSegmenter.Find(basin, order[k])];
+                keys[k] = peak[HeightSegmenter.Find(basin, order[k])];
             }
 
-            for (var k = 0; k < order.Length; k++)
+            for (var k = 0; k < n; k++)
             {
-                basin[order[k]] = numbers[k];
+                basin[order[k]] = (int)keys[k];
             }
 
             return count;
