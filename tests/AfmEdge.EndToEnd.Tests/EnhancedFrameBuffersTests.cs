@@ -59,7 +59,7 @@ public sealed class EnhancedFrameBuffersTests
         Assert.Throws<InvalidOperationException>(() => buffers.Share(frame, 1));
     }
 
-    private static Frame Frame(int pixels)
+    internal static Frame Frame(int pixels)
     {
         var scan = new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = pixels, PixelsY = pixels, LineRateHz = 1 };
         return new Frame(new FrameId(DateTimeOffset.UnixEpoch, 1), scan,

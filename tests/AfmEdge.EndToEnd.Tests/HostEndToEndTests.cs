@@ -159,6 +159,27 @@ public sealed class HostEndToEndTests
     }
 
     [Fact]
+    public async Task Run_PreviewsOff_NoFrameIsQueuedForAPreviewAndEveryOneComesBack()
+    {
+        var port = LoopbackPort.Reserve();
+        var topics = new TopicScheme("test", "nopreview-" + Guid.NewGuid().ToString("N")[..8]);
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(Configuration(port, topics, "Embedded"))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AfmEdge:Source:Frames"] = "4", ["AfmEdge:Preview:Enabled"] = "false" })
+            .Build();
+        using var host = AfmEdgeHost.Build(configuration);
+
+        await RunToCompletionAsync(host);
+
+        // Nothing subscribes, so the broker keeps no chunk: the publisher was each frame's only reader.
+        Assert.Equal(4, host.Services.GetRequiredService<PipelineMetrics>().Published);
+        Assert.False(host.Services.GetRequiredService<PipelineChannels>().Previews.Reader.TryPeek(out _), "A frame waits in the preview queue.");
+        var buffers = host.Services.GetRequiredService<EnhancedFrameBuffers>();
+        Assert.Equal(0, buffers.Outstanding);
+        Assert.True(buffers.Pool.RetainedBytes > 0, "No enhanced frame's arrays came back.");
+    }
+
+    [Fact]
     public async Task Run_StageRejectsAFrame_LogsCountsAndGoesOn()
     {
         var port = LoopbackPort.Reserve();

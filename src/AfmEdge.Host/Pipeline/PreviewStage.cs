@@ -10,7 +10,8 @@ namespace AfmEdge.Host.Pipeline;
 /// <summary>
 /// Publishes a PNG of the newest published frame at most <see cref="PreviewOptions.MaxRateHz"/> times a second.
 /// It reads a drop-oldest queue, so a slow render or a slow link never delays scan data. Each frame it takes (or skips
-/// for a newer one) is handed back to <see cref="EnhancedFrameBuffers"/> once rendered: the PNG is a copy.
+/// for a newer one) is handed back to <see cref="EnhancedFrameBuffers"/> once rendered: the PNG is a copy. With previews
+/// off the publisher offers none.
 /// </summary>
 public sealed partial class PreviewStage(
     PipelineChannels channels,
@@ -26,22 +27,7 @@ public sealed partial class PreviewStage(
         var settings = options.Value.Preview;
         if (!settings.Enabled)
         {
-            // The queue is still written to: drain it, so each frame is handed back.
-            try
-            {
-                await foreach (var frame in channels.Previews.Reader.ReadAllAsync(stoppingToken))
-                {
-                    buffers.Release(frame);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-            }
-            finally
-            {
-                channels.PreviewsFlushed.TrySetResult();
-            }
-
+            channels.PreviewsFlushed.TrySetResult();
             return;
         }
 

@@ -10,8 +10,8 @@ namespace AfmEdge.Host.Pipeline;
 /// <summary>
 /// Keeps the MQTT connection up and publishes each frame (chunks) and, when it was analysed, its summary. When a finite
 /// scan has been published completely it asks the host to stop; on stop it announces "offline". Each frame is shared
-/// by the publisher and the preview queue (<see cref="EnhancedFrameBuffers"/>): its arrays are reused once both are done,
-/// unless the broker may still hold its chunks.
+/// by the publisher and, when previews are on, the preview queue (<see cref="EnhancedFrameBuffers"/>): its arrays are
+/// reused once both are done, unless the broker may still hold its chunks.
 /// </summary>
 public sealed partial class PublishingStage(
     PipelineChannels channels,
@@ -27,12 +27,13 @@ public sealed partial class PublishingStage(
         await Task.Yield();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var connectionLoop = publisher.RunAsync(connection.Token);
+        var previews = options.Value.Preview.Enabled;
         try
         {
             await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                buffers.Share(item.Frame, 2);
+                buffers.Share(item.Frame, previews ? 2 : 1);
                 var held = true;
                 try
                 {
@@ -57,7 +58,7 @@ public sealed partial class PublishingStage(
 
                 metrics.StageWorked("Publishing", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 metrics.FramePublished(item.Summary);
-                if (!channels.Previews.Writer.TryWrite(item.Frame))
+                if (previews && !channels.Previews.Writer.TryWrite(item.Frame))
                 {
                     buffers.Release(item.Frame);
                 }
@@ -67,7 +68,11 @@ public sealed partial class PublishingStage(
 
             LogSourceComplete(logger, metrics.Published);
             channels.Previews.Writer.TryComplete();
-            await channels.PreviewsFlushed.Task.WaitAsync(stoppingToken);
+            if (previews)
+            {
+                await channels.PreviewsFlushed.Task.WaitAsync(stoppingToken);
+            }
+
             if (options.Value.Pipeline.StopWhenSourceCompletes)
             {
                 lifetime.StopApplication();
