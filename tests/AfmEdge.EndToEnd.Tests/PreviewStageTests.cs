@@ -5,9 +5,31 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AfmEdge.EndToEnd.Tests;
 
-/// <summary>The preview stage and the frames offered to it (<see cref="EnhancedFrameBuffers"/>).</summary>
+/// <summary>The preview stage hands every frame offered to it back to <see cref="EnhancedFrameBuffers"/>, also once it has stopped.</summary>
 public sealed class PreviewStageTests
 {
+    [Fact]
+    public async Task Stop_FrameOfferedAfterwards_ComesBack()
+    {
+        // The host stops the preview stage before the publisher, which may still offer frames: none may stay counted.
+        var (buffers, channels) = Queues();
+        await using var publisher = Publisher();
+        using var stage = Stage(channels, publisher, buffers, enabled: true);
+        await stage.StartAsync(TestContext.Current.CancellationToken);
+        await stage.StopAsync(TestContext.Current.CancellationToken);
+
+        var frame = EnhancedFrameBuffersTests.Frame(16);
+        buffers.Share(frame, 1);
+        if (!channels.Previews.Writer.TryWrite(frame))
+        {
+            // As the publisher does with a frame the queue refuses.
+            buffers.Release(frame);
+        }
+
+        Assert.Equal(0, buffers.Outstanding);
+        Assert.True(channels.PreviewsFlushed.Task.IsCompleted);
+    }
+
     [Fact]
     public async Task Start_PreviewsOff_EndsAtOnceWithNothingToFlush()
     {

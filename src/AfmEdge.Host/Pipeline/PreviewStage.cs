@@ -10,8 +10,9 @@ namespace AfmEdge.Host.Pipeline;
 /// <summary>
 /// Publishes a PNG of the newest published frame at most <see cref="PreviewOptions.MaxRateHz"/> times a second.
 /// It reads a drop-oldest queue, so a slow render or a slow link never delays scan data. Each frame it takes (or skips
-/// for a newer one) is handed back to <see cref="EnhancedFrameBuffers"/> once rendered: the PNG is a copy. With previews
-/// off the publisher offers none.
+/// for a newer one) is handed back to <see cref="EnhancedFrameBuffers"/> once rendered: the PNG is a copy. When it
+/// ends (a stop comes before the publisher's, which goes on a while) it closes the queue and hands back what is left,
+/// so the publisher hands back each frame it offers after that. With previews off the publisher offers none.
 /// </summary>
 public sealed partial class PreviewStage(
     PipelineChannels channels,
@@ -88,6 +89,12 @@ public sealed partial class PreviewStage(
         }
         finally
         {
+            channels.Previews.Writer.TryComplete();
+            while (reader.TryRead(out var left))
+            {
+                buffers.Release(left);
+            }
+
             channels.PreviewsFlushed.TrySetResult();
         }
     }

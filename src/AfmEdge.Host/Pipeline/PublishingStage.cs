@@ -51,6 +51,12 @@ public sealed partial class PublishingStage(
                     }
                 }
 
+                // The preview queue's share is handed on at once, so no stop while the summary goes out leaves it counted.
+                if (previews && !channels.Previews.Writer.TryWrite(item.Frame))
+                {
+                    buffers.Release(item.Frame);
+                }
+
                 if (item.Summary is not null)
                 {
                     await publisher.PublishSummaryAsync(SummaryJson.Serialize(item.Summary), stoppingToken);
@@ -58,11 +64,6 @@ public sealed partial class PublishingStage(
 
                 metrics.StageWorked("Publishing", System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 metrics.FramePublished(item.Summary);
-                if (previews && !channels.Previews.Writer.TryWrite(item.Frame))
-                {
-                    buffers.Release(item.Frame);
-                }
-
                 LogPublished(logger, item.Frame.Id.ToString(), item.Frame.Width, item.Frame.Height, item.Summary is not null);
             }
 
