@@ -111,6 +111,7 @@ public sealed class ProcessingKernels
         if (!differences && trimmed == 0)
         {
             _rowMean(height, source.View, shifts.View, width);
+            _accelerator.Synchronize();
         }
         else if (rows > 0)
         {
@@ -128,10 +129,10 @@ public sealed class ProcessingKernels
                 _rowTrimmed(rows, source.View, ranks.View, target, width, trimmed);
             }
 
-            _accelerator.Synchronize(); // before the rank buffer is freed
+            _accelerator.Synchronize(); // before the rank buffer is freed, and the offsets are read
         }
 
-        _accelerator.Synchronize();
+        // Each branch above waited for its kernels (once): none ran without rows.
         var offsets = shifts.GetAsArray1D().Select(v => (double)v).ToArray();
         if (method == RowAlignmentMethod.MedianOfDifferences)
         {
