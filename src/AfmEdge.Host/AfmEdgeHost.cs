@@ -112,7 +112,7 @@ public static class AfmEdgeHost
         }
 
         var (catalog, requested) = ModelCatalog.ForSetting(options.Model == "auto" ? null : options.Model, options.ResolvedModelDirectory);
-        Func<ModelEntry, IFrameEnhancer> create = options.Engine == EnhancementOptions.Ilgpu
+        Func<ModelEntry, CnnFrameEnhancer> create = options.Engine == EnhancementOptions.Ilgpu
             ? services.GetRequiredService<IlgpuEnhancement>().CreateEnhancer
             : model => EngineFactory.CreateEnhancer(options.Engine, model, options.TileSize, options.EffectiveThreads);
         return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>())

@@ -43,7 +43,7 @@ public sealed partial class IlgpuEnhancement : IDisposable
 
     /// <summary>A tiled enhancer running <paramref name="model"/> on the accelerator.</summary>
     /// <exception cref="OnnxModelException">The device cannot hold the model's buffers (the chooser then keeps bicubic and logs it).</exception>
-    public IFrameEnhancer CreateEnhancer(ModelEntry model)
+    public CnnFrameEnhancer CreateEnhancer(ModelEntry model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var side = TiledEnhancer.MaxTileSide(model.Network, _tileSize);

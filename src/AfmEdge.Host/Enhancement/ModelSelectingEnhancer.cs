@@ -15,7 +15,7 @@ namespace AfmEdge.Host.Enhancement;
 public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 {
     private readonly string? _requestedModel;
-    private readonly Func<ModelEntry, IFrameEnhancer> _create;
+    private readonly Func<ModelEntry, CnnFrameEnhancer> _create;
     private readonly ILogger _logger;
     private readonly BicubicUpsampler _bicubic = new();
     private readonly Dictionary<string, Choice> _byChannels = new(StringComparer.Ordinal);
@@ -24,7 +24,7 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
     /// <param name="requestedModel">A model name from the catalog, or null to pick by channels.</param>
     /// <param name="create">Builds the enhancer (engine + tiling) for a model; may throw <see cref="OnnxModelException"/>.</param>
-    public ModelSelectingEnhancer(ModelCatalog catalog, string? requestedModel, Func<ModelEntry, IFrameEnhancer> create, ILogger<ModelSelectingEnhancer> logger)
+    public ModelSelectingEnhancer(ModelCatalog catalog, string? requestedModel, Func<ModelEntry, CnnFrameEnhancer> create, ILogger<ModelSelectingEnhancer> logger)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(create);
@@ -177,10 +177,7 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
         try
         {
             var enhancer = _create(model);
-            if (enhancer is CnnFrameEnhancer cnn)
-            {
-                cnn.OutputBuffers = OutputBuffers;
-            }
+            enhancer.OutputBuffers = OutputBuffers;
 
             Log.ModelChosen(_logger, model.Name, model.Path, key, enhancer.Name);
             return new Choice(enhancer, model);
