@@ -56,19 +56,9 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
         Segmentation.StackedSplitter.Split(fresh, Size, leveled, 1, box, Pixel, Pixel, new AnalysisOptions(), 2, [], freshStacked);
 
         var n = (box.X1 - box.X0 + 3) * (box.Y1 - box.Y0 + 3);
-        var ints = Enumerable.Range(0, 8).Select(_ => Statistics.AnalysisPool<int>.Shared.Rent(n)).ToArray();
-        var floats = Enumerable.Range(0, 8).Select(_ => Statistics.AnalysisPool<float>.Shared.Rent(n)).ToArray();
-        foreach (var array in ints)
-        {
-            Array.Fill(array, 1);
-            Statistics.AnalysisPool<int>.Shared.Return(array);
-        }
-
-        foreach (var array in floats)
-        {
-            Array.Fill(array, 1e-6f);
-            Statistics.AnalysisPool<float>.Shared.Return(array);
-        }
+        LeaveInPool(n, 1);
+        LeaveInPool(n, 1e-6f);
+        LeaveInPool(n, true);
 
         var stacked = new bool[Size * Size];
         var added = Segmentation.StackedSplitter.Split(instances, Size, leveled, 1, box, Pixel, Pixel, new AnalysisOptions(), 2, [], stacked);
@@ -76,6 +66,17 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
         Assert.Equal(1, added);
         Assert.Equal(fresh, instances);
         Assert.Equal(freshStacked, stacked);
+    }
+
+    /// <summary>Rents as many arrays of <paramref name="n"/> as a split may take at once, fills them with <paramref name="value"/> and returns them.</summary>
+    private static void LeaveInPool<T>(int n, T value)
+    {
+        var arrays = Enumerable.Range(0, 32).Select(_ => Statistics.AnalysisPool<T>.Shared.Rent(n)).ToArray();
+        foreach (var array in arrays)
+        {
+            Array.Fill(array, value);
+            Statistics.AnalysisPool<T>.Shared.Return(array);
+        }
     }
 
     [Fact]

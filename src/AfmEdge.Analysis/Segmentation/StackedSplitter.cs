@@ -55,6 +55,7 @@ internal static class StackedSplitter
         var (intPool, floatPool) = (AnalysisPool<int>.Shared, AnalysisPool<float>.Shared);
         var (local, queue, fromFirst, fromSecond) = (intPool.Rent(n), intPool.Rent(n), intPool.Rent(n), intPool.Rent(n));
         var (height, distance) = (floatPool.Rent(n), floatPool.Rent(n));
+        Scratch? scratch = null;
         try
         {
             local.AsSpan(0, n).Clear();
@@ -128,10 +129,12 @@ internal static class StackedSplitter
                 return 0;
             }
 
+            // The attempts' grids are rented too (the chosen one's are read to the end), and returned with the rest.
+            scratch = new Scratch(n);
             Attempt? chosen = null;
             foreach (var crest in high > CoreRatio * low ? [high, low] : new[] { high })
             {
-                foreach (var attempt in Attempts(local, height, distance, w, h, radius, CoreRatio * crest, minPixels))
+                foreach (var attempt in Attempts(local, height, distance, queue, w, h, radius, CoreRatio * crest, minPixels, scratch))
                 {
                     if (attempt.Plausible && (chosen is null || attempt.Score > chosen.Score))
                     {
@@ -149,8 +152,8 @@ internal static class StackedSplitter
 
             // The one on top first: it takes the overlap where its ribbon lies.
             chromosomes.Sort((a, b) => b.Above(a) ? 1 : a.Above(b) ? -1 : 0);
-            var owner = new int[n];
-            Array.Fill(owner, -1);
+            var owner = scratch.Ints();
+            owner.AsSpan(0, n).Fill(-1);
             for (var c = 0; c < chromosomes.Count; c++)
             {
                 foreach (var arm in chromosomes[c].Arms)
@@ -165,7 +168,8 @@ internal static class StackedSplitter
                 }
             }
 
-            var both = new bool[n];
+            var both = scratch.Bools();
+            both.AsSpan(0, n).Clear();
             for (var i = 0; i < n; i++)
             {
                 // The overlap, and the small parts no chromosome took as an arm (a tip showing past the overlap, a corner).
@@ -243,6 +247,36 @@ internal static class StackedSplitter
             intPool.Return(fromSecond);
             floatPool.Return(height);
             floatPool.Return(distance);
+            scratch?.Return();
+        }
+    }
+
+    /// <summary>Grid-sized arrays rented for one object's attempts and split, each at least the grid's length; returned together.</summary>
+    private sealed class Scratch(int n)
+    {
+        private readonly List<int[]> _ints = [];
+        private readonly List<bool[]> _bools = [];
+
+        /// <summary>An array whose first n values are whatever an earlier user left.</summary>
+        public int[] Ints()
+        {
+            var array = AnalysisPool<int>.Shared.Rent(n);
+            _ints.Add(array);
+            return array;
+        }
+
+        /// <summary>An array whose first n values are whatever an earlier user left.</summary>
+        public bool[] Bools()
+        {
+            var array = AnalysisPool<bool>.Shared.Rent(n);
+            _bools.Add(array);
+            return array;
+        }
+
+        public void Return()
+        {
+            _ints.ForEach(a => AnalysisPool<int>.Shared.Return(a));
+            _bools.ForEach(a => AnalysisPool<bool>.Shared.Return(a));
         }
     }
 
@@ -253,16 +287,18 @@ internal static class StackedSplitter
     /// acute corner of the crossing, too much swallows a short stub. The caller takes the depth that finds the most
     /// chromosomes, those running through the overlap counted twice (a crossing where none runs through is implausible).
     /// </summary>
-    private static IEnumerable<Attempt> Attempts(int[] local, float[] height, float[] distance, int w, int h, double radius, double threshold, double minPixels)
+    private static IEnumerable<Attempt> Attempts(int[] local, float[] height, float[] distance, int[] queue, int w, int h, double radius, double threshold,
+        double minPixels, Scratch scratch)
     {
         var n = w * h;
-        var core = new bool[n];
+        var core = scratch.Bools();
         for (var i = 0; i < n; i++)
         {
             core[i] = local[i] != 0 && height[i] > threshold;
         }
 
-        var coreLabels = new int[n];
+        var coreLabels = scratch.Ints();
+        coreLabels.AsSpan(0, n).Clear();
         var coreSizes = Components(core, w, h, coreLabels);
         if (coreSizes.Count == 0)
         {
@@ -290,7 +326,8 @@ internal static class StackedSplitter
 
         foreach (var depth in GrowthDepths)
         {
-            yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, w, h, radius, (int)Math.Ceiling((depth * radius) + 1), minPixels);
+            yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, queue, w, h, radius, (int)Math.Ceiling((depth * radius) + 1),
+                minPixels, scratch);
         }
     }
 
@@ -302,19 +339,22 @@ internal static class StackedSplitter
         /// <summary>Two chromosomes or more, one of them running through the overlap (arms that continue each other).</summary>
         public bool Plausible => Chromosomes.Count >= 2 && Through > 0;
 
-        public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int w, int h, double radius, int grow, double minPixels)
+        /// <summary>Its arrays (<see cref="Overlap"/>, <see cref="ArmLabels"/>) are <paramref name="scratch"/>'s: longer than the grid.</summary>
+        public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int[] queue, int w, int h, double radius,
+            int grow, double minPixels, Scratch scratch)
         {
             var n = w * h;
-            var overlap = Grow(coreLabels, core, local, w, n, grow);
+            var overlap = Grow(coreLabels, core, local, queue, w, h, grow, scratch.Ints());
 
             // Arms: the object less the overlap, in 8-connected parts.
-            var rest = new bool[n];
+            var rest = scratch.Bools();
             for (var i = 0; i < n; i++)
             {
                 rest[i] = local[i] != 0 && overlap[i] < 0;
             }
 
-            var armLabels = new int[n];
+            var armLabels = scratch.Ints();
+            armLabels.AsSpan(0, n).Clear();
             var members = new List<List<int>>();
             var armSizes = Components(rest, w, h, armLabels, members);
             var large = 0;
@@ -329,9 +369,9 @@ internal static class StackedSplitter
             }
 
             // Steps and paths through one arm at a time (each arm's pixels are reset before the next).
-            var steps = new int[n];
-            var previous = new int[n];
-            Array.Fill(steps, -1);
+            var steps = scratch.Ints();
+            var previous = scratch.Ints();
+            steps.AsSpan(0, n).Fill(-1);
             var arms = new List<Arm>();
             for (var a = 0; a < armSizes.Count; a++)
             {
@@ -376,11 +416,11 @@ internal static class StackedSplitter
             {
                 if (partner[i] < 0 && arms[i].Size >= minPixels)
                 {
-                    chromosomes.Add(new Piece([arms[i]], overlap, w));
+                    chromosomes.Add(new Piece([arms[i]], overlap.AsSpan(0, n), w));
                 }
                 else if (partner[i] > i)
                 {
-                    chromosomes.Add(new Piece([arms[i], arms[partner[i]]], overlap, w));
+                    chromosomes.Add(new Piece([arms[i], arms[partner[i]]], overlap.AsSpan(0, n), w));
                     through++;
                 }
             }
@@ -486,12 +526,12 @@ internal static class StackedSplitter
         return last;
     }
 
-    /// <summary>The 8-connected parts of <paramref name="mask"/>: labels 1.. into <paramref name="labels"/>, each part's size, and its pixels into <paramref name="members"/> when given.</summary>
+    /// <summary>The 8-connected parts of <paramref name="mask"/> over the w × h grid: labels 1.. into <paramref name="labels"/> (0 over the grid before), each part's size, and its pixels into <paramref name="members"/> when given.</summary>
     private static List<int> Components(bool[] mask, int w, int h, int[] labels, List<List<int>>? members = null)
     {
         var sizes = new List<int>();
         var stack = new Stack<int>();
-        for (var s = 0; s < mask.Length; s++)
+        for (var s = 0; s < w * h; s++)
         {
             if (!mask[s] || labels[s] != 0)
             {
@@ -525,12 +565,11 @@ internal static class StackedSplitter
         return sizes;
     }
 
-    /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>; −1 beyond (<paramref name="n"/>: the grid's length).</summary>
-    private static int[] Grow(int[] labels, int label, int[] local, int w, int n, int steps)
+    /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>, into <paramref name="reach"/> (−1 beyond, over the w × h grid).</summary>
+    private static int[] Grow(int[] labels, int label, int[] local, int[] queue, int w, int h, int steps, int[] reach)
     {
-        var reach = new int[n];
-        Array.Fill(reach, -1);
-        var queue = new int[n];
+        var n = w * h;
+        reach.AsSpan(0, n).Fill(-1);
         var seeds = 0;
         for (var i = 0; i < n; i++)
         {
@@ -553,7 +592,7 @@ internal static class StackedSplitter
     private static void FillFromNeighbours(int[] owner, int[] local, int w, int h)
     {
         var queue = new Queue<int>();
-        for (var i = 0; i < owner.Length; i++)
+        for (var i = 0; i < w * h; i++)
         {
             if (local[i] != 0 && owner[i] >= 0)
             {
@@ -715,7 +754,7 @@ internal static class StackedSplitter
         // side, where a tip too small to be an arm of its own may show again.
         private readonly (double X, double Y) _end;
 
-        public Piece(Arm[] arms, int[] overlap, int w)
+        public Piece(Arm[] arms, ReadOnlySpan<int> overlap, int w)
         {
             Arms = arms;
             HalfWidth = arms.Max(a => a.HalfWidth);
