@@ -1201,7 +1201,19 @@ internal static class RegionAnalysis
     /// <summary>Percentile 95% interval and a two-sided p-value from the bootstrap σ of Fisher's z.</summary>
     private static (double? Low, double? High, double? P) Interval(double estimate, double[] draws)
     {
-        var finite = draws.Where(double.IsFinite).Order().ToArray();
+        var buffer = AnalysisPool<double>.Shared.Rent(draws.Length);
+        try
+        {
+            return IntervalOfSorted(estimate, SortedFinite(draws, buffer));
+        }
+        finally
+        {
+            AnalysisPool<double>.Shared.Return(buffer);
+        }
+    }
+
+    private static (double? Low, double? High, double? P) IntervalOfSorted(double estimate, ReadOnlySpan<double> finite)
+    {
         if (finite.Length < 10 || double.IsNaN(estimate))
         {
             return (null, null, null);
@@ -1224,7 +1236,29 @@ internal static class RegionAnalysis
         return (low, high, p);
     }
 
-    private static double Percentile(double[] sorted, double q)
+    /// <summary>
+    /// The finite ones of <paramref name="values"/> in ascending order, in <paramref name="buffer"/> (at least as long; it may
+    /// be the values' own array): a rented place rather than a sorted copy per interval. The sort is not stable, but equal
+    /// values are the same bits except ±0, whose order changes no percentile (x + f·(y − x) is +0 for any of them) and no
+    /// sum (+0 + −0 is +0): the results are those of a stable sort.
+    /// </summary>
+    private static Span<double> SortedFinite(ReadOnlySpan<double> values, double[] buffer)
+    {
+        var count = 0;
+        foreach (var v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                buffer[count++] = v;
+            }
+        }
+
+        var sorted = buffer.AsSpan(0, count);
+        sorted.Sort();
+        return sorted;
+    }
+
+    private static double Percentile(ReadOnlySpan<double> sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var i = (int)Math.Floor(position);
@@ -1253,17 +1287,24 @@ internal static class RegionAnalysis
             cohensQ = Math.Atanh(Math.Clamp(rb, -0.999999, 0.999999)) - Math.Atanh(Math.Clamp(ra, -0.999999, 0.999999));
             if (da.Length > 0 && da.Length == db.Length)
             {
-                var diffs = new double[da.Length];
-                for (var i = 0; i < diffs.Length; i++)
+                var diffs = AnalysisPool<double>.Shared.Rent(da.Length);
+                try
                 {
-                    diffs[i] = db[i] - da[i];
-                }
+                    for (var i = 0; i < da.Length; i++)
+                    {
+                        diffs[i] = db[i] - da[i];
+                    }
 
-                var sorted = diffs.Where(double.IsFinite).Order().ToArray();
-                if (sorted.Length >= 10)
+                    var sorted = SortedFinite(diffs.AsSpan(0, da.Length), diffs);
+                    if (sorted.Length >= 10)
+                    {
+                        low = Percentile(sorted, 0.025);
+                        high = Percentile(sorted, 0.975);
+                    }
+                }
+                finally
                 {
-                    low = Percentile(sorted, 0.025);
-                    high = Percentile(sorted, 0.975);
+                    AnalysisPool<double>.Shared.Return(diffs);
                 }
             }
         }
