@@ -34,6 +34,10 @@ internal static class StackedSplitter
     // How deep the overlap reaches beyond the stacked core, in half-widths (plus a pixel): tried in turn.
     private static readonly double[] GrowthDepths = [0.35, 0.55, 0.75];
 
+    // The ridges' floor, as a share of the single-layer crest, where arms joined by their flanks are parted: above where two
+    // flanks side by side add up to, below the groove between a chromosome's own chromatids.
+    private const double RidgeShare = 0.6;
+
     // More arms than this is a tangle: the object stays a cluster.
     private const int MaxArms = 8;
 
@@ -327,7 +331,17 @@ internal static class StackedSplitter
         foreach (var depth in GrowthDepths)
         {
             yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, queue, w, h, radius, (int)Math.Ceiling((depth * radius) + 1),
-                minPixels, scratch);
+                minPixels, 0, scratch);
+        }
+
+        // Arms still joined at an acute corner of the crossing lie side by side there, joined by their flanks: the arms are
+        // read again from the ridges alone (the pixels above a share of the single-layer crest), which the valley between
+        // the two ribbons parts.
+        var ridgeFloor = RidgeShare * threshold / CoreRatio;
+        foreach (var depth in GrowthDepths)
+        {
+            yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, queue, w, h, radius, (int)Math.Ceiling((depth * radius) + 1),
+                minPixels, ridgeFloor, scratch);
         }
     }
 
@@ -339,9 +353,12 @@ internal static class StackedSplitter
         /// <summary>Two chromosomes or more, one of them running through the overlap (arms that continue each other).</summary>
         public bool Plausible => Chromosomes.Count >= 2 && Through > 0;
 
-        /// <summary>Its arrays (<see cref="Overlap"/>, <see cref="ArmLabels"/>) are <paramref name="scratch"/>'s: longer than the grid.</summary>
+        /// <summary>
+        /// Its arrays (<see cref="Overlap"/>, <see cref="ArmLabels"/>) are <paramref name="scratch"/>'s: longer than the grid.
+        /// With a <paramref name="floor"/> above 0 the arms are read from the pixels at or above it (the ridges) only.
+        /// </summary>
         public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int[] queue, int w, int h, double radius,
-            int grow, double minPixels, Scratch scratch)
+            int grow, double minPixels, double floor, Scratch scratch)
         {
             var n = w * h;
             var overlap = Grow(coreLabels, core, local, queue, w, h, grow, scratch.Ints());
@@ -350,7 +367,7 @@ internal static class StackedSplitter
             var rest = scratch.Bools();
             for (var i = 0; i < n; i++)
             {
-                rest[i] = local[i] != 0 && overlap[i] < 0;
+                rest[i] = local[i] != 0 && overlap[i] < 0 && height[i] >= floor;
             }
 
             var armLabels = scratch.Ints();
@@ -377,7 +394,9 @@ internal static class StackedSplitter
             {
                 if (armSizes[a] >= Math.Max(0.3 * radius * radius, 16))
                 {
-                    arms.Add(Arm.Of(a + 1, members[a], armLabels, overlap, distance, height, w, radius, steps, previous));
+                    // Read from the ridges, an arm's distance to the outline is the joined pair's where its flanks met the
+                    // other's: its half-width is capped at the object's.
+                    arms.Add(Arm.Of(a + 1, members[a], armLabels, overlap, distance, height, w, radius, floor > 0 ? radius : 1.5 * radius, steps, previous));
                 }
             }
 
@@ -663,7 +682,7 @@ internal static class StackedSplitter
     private sealed record Arm(int Label, int Size, double RootX, double RootY, double Dx, double Dy, double HalfWidth, double Ridge, List<(double X, double Y)> Path)
     {
         public static Arm Of(int label, List<int> members, int[] labels, int[] overlap, float[] distance, float[] height, int w, double radius,
-            int[] steps, int[] previous)
+            double halfWidthCap, int[] steps, int[] previous)
         {
             // Steps from the root (arm pixels next to the overlap) through the arm.
             var queue = new Queue<int>();
@@ -722,8 +741,8 @@ internal static class StackedSplitter
             var norm = Math.Sqrt((dx * dx) + (dy * dy));
             (dx, dy) = norm > 0 ? (dx / norm, dy / norm) : (0, 0);
 
-            // Its half-width: the widest the arm is (a stub's width is its own even where it meets the overlap).
-            var half = Math.Min(widest, 1.5 * radius);
+            // Its half-width: the widest the arm is (a stub's width is its own even where it meets the overlap), up to the cap.
+            var half = Math.Min(widest, halfWidthCap);
             ridges.Sort();
             var ridge = ridges[(int)(0.9 * (ridges.Count - 1))];
 
