@@ -4,9 +4,18 @@ using SkiaSharp;
 
 namespace AfmEdge.Analysis.Plots;
 
-/// <summary>PNG figures of an analysis: the label overlay on the height, a local-correlation map, and per-region scatter plots.</summary>
+/// <summary>
+/// PNG figures of an analysis: the label overlay on the height, a local-correlation map, and per-region scatter plots.
+/// <see cref="All"/> is the set the CLI writes as files and the host publishes on its plot topics, under the same names.
+/// </summary>
 public static class AnalysisPlots
 {
+    /// <summary>The name of the label overlay in <see cref="All"/>.</summary>
+    public const string LabelsName = "labels";
+
+    /// <summary>The side a plot is no longer shrunk below to fit <see cref="PlotLimits.MaxBytes"/>.</summary>
+    public const int MinSide = 16;
+
     // p arm, centromere, q arm: colour-blind-safe (Okabe–Ito blue, vermillion, bluish green).
     private static readonly SKColor[] RegionColours =
     [
@@ -14,9 +23,57 @@ public static class AnalysisPlots
     ];
 
     private const int MaxScatterPoints = 4000;
+    private const int DefaultScatterSide = 480;
+    private const int MinScatterSide = 120;
+
+    /// <summary>
+    /// The label overlay, then for each channel correlated with height its local-correlation map and its scatter plot,
+    /// each rendered when enumerated. Names: "labels", "local-correlation-{channel}", "scatter-{channel}" (see <see cref="PlotName"/>).
+    /// </summary>
+    public static IEnumerable<AnalysisPlot> All(ChromosomeAnalysis analysis, PlotLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        var count = analysis.Chromosomes.Count;
+        yield return new AnalysisPlot(LabelsName, null,
+            count == 0 ? "Height in grey; no chromosome found" : $"Height in grey, {count} chromosome(s): p arm blue, centromere vermillion, q arm green; axes white, centromeres yellow",
+            LabelOverlay(analysis, limits));
+        foreach (var channel in analysis.CorrelatedChannels.ToArray())
+        {
+            yield return new AnalysisPlot(PlotName("local-correlation-", channel), channel,
+                $"Local Pearson r of height and {channel} (window half-side {analysis.Options.LocalWindowRadius * 1e6:G3} µm): blue −1, white 0, red +1, grey undefined",
+                LocalCorrelation(analysis, channel, limits));
+            yield return new AnalysisPlot(PlotName("scatter-", channel), channel,
+                $"Height (x) against {channel} (y), one colour per region, each region's Pearson r in the legend",
+                Scatter(analysis, channel, Math.Clamp(limits.MaxSide, MinScatterSide, DefaultScatterSide), limits));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="prefix"/> and the channel's name with anything but letters, digits, '-', '_' and '.' as '_': a file
+    /// name's stem and one MQTT topic level alike.
+    /// </summary>
+    public static string PlotName(string prefix, string channel)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(channel);
+        return string.Create(prefix.Length + channel.Length, (prefix, channel), static (span, parts) =>
+        {
+            parts.prefix.CopyTo(span);
+            var rest = span[parts.prefix.Length..];
+            for (var i = 0; i < parts.channel.Length; i++)
+            {
+                var c = parts.channel[i];
+                rest[i] = char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_';
+            }
+        });
+    }
 
     /// <summary>Height in grey with the regions tinted, each chromosome's axis drawn and its centromere marked.</summary>
-    public static byte[] LabelOverlay(ChromosomeAnalysis analysis)
+    public static byte[] LabelOverlay(ChromosomeAnalysis analysis) => LabelOverlay(analysis, PlotLimits.None);
+
+    /// <inheritdoc cref="LabelOverlay(ChromosomeAnalysis)"/>
+    /// <remarks>A frame without chromosomes says so in the image, so a dashboard does not show plain height as a result.</remarks>
+    public static byte[] LabelOverlay(ChromosomeAnalysis analysis, PlotLimits limits)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         var width = analysis.Frame.Width;
@@ -52,11 +109,21 @@ public static class AnalysisPlots
             canvas.DrawCircle((float)(c.Centromere.X * sx), (float)(c.Centromere.Y * sy), Math.Max(2, width / 128f), dotPaint);
         }
 
-        return Png(bitmap);
+        if (analysis.Chromosomes.Count == 0)
+        {
+            using var font = new SKFont { Size = Math.Max(10, width / 16f) };
+            using var text = new SKPaint { Color = SKColors.Yellow, IsAntialias = true };
+            canvas.DrawText("no chromosome found", width / 2f, height / 2f, SKTextAlign.Center, font, text);
+        }
+
+        return Png(bitmap, limits);
     }
 
     /// <summary>The windowed Pearson map of height against <paramref name="channel"/>: blue −1, white 0, red +1, grey undefined.</summary>
-    public static byte[] LocalCorrelation(ChromosomeAnalysis analysis, string channel)
+    public static byte[] LocalCorrelation(ChromosomeAnalysis analysis, string channel) => LocalCorrelation(analysis, channel, PlotLimits.None);
+
+    /// <inheritdoc cref="LocalCorrelation(ChromosomeAnalysis, string)"/>
+    public static byte[] LocalCorrelation(ChromosomeAnalysis analysis, string channel, PlotLimits limits)
     {
         ArgumentNullException.ThrowIfNull(analysis);
         var map = analysis.LocalCorrelationMap(channel);
@@ -76,14 +143,17 @@ public static class AnalysisPlots
         }
 
         using var bitmap = new SKBitmap(new SKImageInfo(analysis.Frame.Width, analysis.Frame.Height, SKColorType.Rgba8888, SKAlphaType.Opaque)) { Pixels = pixels };
-        return Png(bitmap);
+        return Png(bitmap, limits);
     }
 
     /// <summary>Height (x) against <paramref name="channel"/> (y), one colour per region, with each region's Pearson r in the legend.</summary>
-    public static byte[] Scatter(ChromosomeAnalysis analysis, string channel, int size = 480)
+    public static byte[] Scatter(ChromosomeAnalysis analysis, string channel, int size = DefaultScatterSide) => Scatter(analysis, channel, size, PlotLimits.None);
+
+    /// <inheritdoc cref="Scatter(ChromosomeAnalysis, string, int)"/>
+    public static byte[] Scatter(ChromosomeAnalysis analysis, string channel, int size, PlotLimits limits)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, 120);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, MinScatterSide);
         var frame = analysis.Frame;
         if (!frame.TryGetChannel(channel, out var other) || channel == FrameAnalyzer.HeightChannel)
         {
@@ -137,7 +207,7 @@ public static class AnalysisPlots
             canvas.DrawText($"{c.Region}: r = {r}", Margin + 6, Margin + 16 + (16 * line++), SKTextAlign.Left, font, legend);
         }
 
-        return Png(bitmap);
+        return Png(bitmap, limits);
     }
 
     private static SKColor Blend(SKColor colour, byte grey, double weight) => new(
@@ -160,9 +230,35 @@ public static class AnalysisPlots
         return float.IsFinite(low) ? (low, high) : (0, 1);
     }
 
-    private static byte[] Png(SKBitmap bitmap)
+    /// <summary>The bitmap as PNG, scaled down to <see cref="PlotLimits.MaxSide"/>, then halved until it fits <see cref="PlotLimits.MaxBytes"/>.</summary>
+    private static byte[] Png(SKBitmap bitmap, PlotLimits limits)
     {
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        var longest = Math.Max(bitmap.Width, bitmap.Height);
+        for (var side = Math.Min(longest, limits.MaxSide); ; side /= 2)
+        {
+            var png = side >= longest ? Encode(bitmap) : EncodeScaled(bitmap, side);
+            if (png.Length <= limits.MaxBytes || side <= MinSide)
+            {
+                return png;
+            }
+        }
+    }
+
+    private static byte[] EncodeScaled(SKBitmap bitmap, int side)
+    {
+        var scale = side / (double)Math.Max(bitmap.Width, bitmap.Height);
+        var info = new SKImageInfo(Math.Max(1, (int)Math.Round(bitmap.Width * scale)), Math.Max(1, (int)Math.Round(bitmap.Height * scale)),
+            SKColorType.Rgba8888, SKAlphaType.Opaque);
+        // Mipmapped linear sampling averages the pixels a scaled pixel covers (a label map's thin axes stay visible, not aliased away).
+        using var scaled = bitmap.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
+            ?? throw new InvalidOperationException($"Skia could not scale a {bitmap.Width}×{bitmap.Height} plot to {info.Width}×{info.Height}.");
+        return Encode(scaled);
+    }
+
+    private static byte[] Encode(SKBitmap bitmap)
+    {
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new InvalidOperationException($"Skia could not encode a {bitmap.Width}×{bitmap.Height} plot as PNG.");
         return data.ToArray();
     }
 }
