@@ -9,9 +9,9 @@ namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
 /// Keeps the MQTT connection up and publishes each frame (chunks) and, when it was analysed, its summary. When a finite
-/// scan has been published completely it asks the host to stop; on stop it announces "offline". Each frame is shared
-/// by the publisher and the preview queue (<see cref="EnhancedFrameBuffers"/>): its arrays are reused once both are done,
-/// unless the broker may still hold its chunks.
+/// scan has been published completely (its last preview and plots too) it asks the host to stop; on stop it announces
+/// "offline". Each frame is shared by the publisher, the preview queue and, with its analysis, the plot queue
+/// (<see cref="EnhancedFrameBuffers"/>): its arrays are reused once all are done, unless the broker may still hold its chunks.
 /// </summary>
 public sealed partial class PublishingStage(
     PipelineChannels channels,
@@ -32,7 +32,9 @@ public sealed partial class PublishingStage(
             await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                buffers.Share(item.Frame, 2);
+                // Readers: this publisher, the preview and, when the frame was analysed for plots, the plots stage.
+                var plot = item.Analysis is { } analysis ? new PlotRequest(item.Frame, analysis) : null;
+                buffers.Share(item.Frame, plot is null ? 2 : 3);
                 var held = true;
                 try
                 {
@@ -62,12 +64,18 @@ public sealed partial class PublishingStage(
                     buffers.Release(item.Frame);
                 }
 
+                if (plot is not null && !channels.Plots.Writer.TryWrite(plot))
+                {
+                    plot.Release(buffers);
+                }
+
                 LogPublished(logger, item.Frame.Id.ToString(), item.Frame.Width, item.Frame.Height, item.Summary is not null);
             }
 
             LogSourceComplete(logger, metrics.Published);
             channels.Previews.Writer.TryComplete();
-            await channels.PreviewsFlushed.Task.WaitAsync(stoppingToken);
+            channels.Plots.Writer.TryComplete();
+            await Task.WhenAll(channels.PreviewsFlushed.Task, channels.PlotsFlushed.Task).WaitAsync(stoppingToken);
             if (options.Value.Pipeline.StopWhenSourceCompletes)
             {
                 lifetime.StopApplication();
@@ -79,6 +87,7 @@ public sealed partial class PublishingStage(
         finally
         {
             channels.Previews.Writer.TryComplete();
+            channels.Plots.Writer.TryComplete();
             await connection.CancelAsync();
             await connectionLoop;
         }
