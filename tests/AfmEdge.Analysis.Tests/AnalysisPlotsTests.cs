@@ -82,6 +82,32 @@ public sealed class AnalysisPlotsTests
     public void PlotName_AnyChannel_IsOneTopicLevelAndFileStem(string channel, string expected) =>
         Assert.Equal(expected, AnalysisPlots.PlotName("scatter-", channel));
 
+    [Fact]
+    public void LabelOverlay_FullSize_BackgroundGreyAndEachRegionInItsColour()
+    {
+        var analysis = new ChromosomeAnalyzer().Analyze(SimulatedScan.Create(11, 128).Frame);
+        using var image = SKBitmap.Decode(AnalysisPlots.LabelOverlay(analysis));
+        var pixels = image.Pixels;
+        var labels = analysis.Labels.ToArray();
+        double Share(byte label, Func<SKColor, bool> test) =>
+            labels.Select((l, i) => (l, i)).Where(p => p.l == label).Average(p => test(pixels[p.i]) ? 1.0 : 0.0);
+
+        // Axes and centromere dots are drawn over some pixels; nearly all keep their region's colour.
+        Assert.True(Share(0, c => c.Red == c.Green && c.Green == c.Blue) > 0.95, "background is not grey");
+        Assert.True(Share(1, c => c.Blue > c.Red + 20) > 0.8, "the p arm is not blue");
+        Assert.True(Share(2, c => c.Red > c.Blue + 20) > 0.8, "the centromere is not vermillion");
+        Assert.True(Share(3, c => c.Green > c.Red + 20) > 0.8, "the q arm is not green");
+    }
+
+    [Theory]
+    [InlineData(0.634, "+0.63")]
+    [InlineData(-0.634, "-0.63")]
+    [InlineData(-0.001, "0.00")]
+    [InlineData(0.004, "0.00")]
+    [InlineData(0.0, "0.00")]
+    public void SignedR_ScatterLegend_SignOnlyWhereItIsNotZero(double r, string expected) =>
+        Assert.Equal(expected, AnalysisPlots.SignedR(r));
+
     private static (int Width, int Height) Size(byte[] png)
     {
         using var bitmap = SKBitmap.Decode(png) ?? throw new InvalidDataException("Not a PNG Skia can read.");
