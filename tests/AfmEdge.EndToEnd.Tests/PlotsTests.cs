@@ -203,6 +203,28 @@ public sealed class PlotsTests
         }
     }
 
+    [Fact]
+    public async Task LowPriority_OnLinux_RunsTheWorkAtNice19AndPassesItsResultAndErrors()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Thread nice values are Linux's.");
+        var (nice, thread) = await LowPriority.RunAsync(() => (ThreadNice(), Environment.CurrentManagedThreadId), "test-low");
+        Assert.Equal(LowPriority.LinuxNice, nice);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, thread);
+        // The caller's own priority is left as it was.
+        Assert.True(ThreadNice() < LowPriority.LinuxNice);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => LowPriority.RunAsync<int>(() => throw new InvalidOperationException("no font"), "test-low"));
+        Assert.Equal("no font", failure.Message);
+    }
+
+    /// <summary>The calling thread's nice value: field 19 of /proc/thread-self/stat (fields counted after the command's closing parenthesis).</summary>
+    private static int ThreadNice()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[19 - 3], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static string? LastFrameId(MqttProbe probe) =>
         probe.Summaries.Select(json => SummaryJson.Deserialize(json).FrameId).Order(StringComparer.Ordinal).LastOrDefault();
 

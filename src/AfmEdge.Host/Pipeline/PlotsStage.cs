@@ -24,8 +24,9 @@ public sealed class AnalysisPlotter(IOptions<AfmEdgeOptions> options) : IAnalysi
 /// <summary>
 /// Publishes the plots of the newest analysed frame (plots/{name}, retained) at most <see cref="PlotsOptions.MaxRateHz"/>
 /// times a second. Analyses in between are skipped unrendered: a local-correlation map alone costs milliseconds, so
-/// plots are made only at the rate they go out. A plot that fails to render is logged and the next analysis tried; the
-/// pipeline never waits for this stage. Each analysis is recycled, and its frame handed back, once its plots are rendered.
+/// plots are made only at the rate they go out, and on a thread of the lowest priority (<see cref="LowPriority"/>). A plot
+/// that fails to render is logged and the next analysis tried; the pipeline never waits for this stage. Each analysis is
+/// recycled, and its frame handed back, once its plots are rendered.
 /// </summary>
 public sealed partial class PlotsStage(
     PipelineChannels channels,
@@ -50,7 +51,8 @@ public sealed partial class PlotsStage(
         IReadOnlyList<AnalysisPlot> plots;
         try
         {
-            plots = plotter.Render(item.Analysis);
+            // At the lowest priority: a set of plots takes about 100 ms of a core, which the pipeline gets first when it needs it.
+            plots = await LowPriority.RunAsync(() => plotter.Render(item.Analysis), "afmedge-plots");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
