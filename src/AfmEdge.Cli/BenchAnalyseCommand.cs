@@ -94,7 +94,7 @@ internal static class BenchAnalyseCommand
                     budgetMs / 2, maximumRuns: 200);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
-                    $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {Environment.ProcessorCount} cores"));
+                    $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {BenchMachine.Describe()}"));
                 WriteStages(full, frame, new AnalysisStageTimes(), "wall", output);
                 if (phases && ProcessCpu.Available)
                 {

@@ -74,7 +74,7 @@ internal static class BenchEnhanceCommand
         var input = RandomNetwork.Input(network, pixels, pixels, seed: 2);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"network {network.Name}: {network.InputChannels.Count} channels in, {network.Layers.Count} layers, {network.MacsPerInputPixel / 1000.0:F1} k MAC per input pixel; " +
-            $"{pixels}² tile, {threads} thread(s), {Environment.ProcessorCount} cores"));
+            $"{pixels}² tile, {threads} thread(s), {BenchMachine.Describe()}"));
 
         EnhancementAccelerator? device = null;
         if (acceleratorName is not null)

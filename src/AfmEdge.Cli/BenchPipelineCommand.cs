@@ -175,7 +175,7 @@ internal static class BenchPipelineCommand
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"pipeline {source}{Replayed(host)} {pixels}² → {2 * pixels}², {frames} frames: {metrics.FramesPerSecond:F1} frames/s steady " +
-            $"({metrics.Published} published in {elapsed.TotalSeconds:F1} s with start-up, {metrics.Failed} rejected) on {Environment.ProcessorCount} cores"));
+            $"({metrics.Published} published in {elapsed.TotalSeconds:F1} s with start-up, {metrics.Failed} rejected) on {BenchMachine.Describe()}"));
         var stages = metrics.MeanStageTimes;
         await output.WriteLineAsync("mean working time per frame: " + string.Join(", ",
             StageOrder.Where(stages.ContainsKey)

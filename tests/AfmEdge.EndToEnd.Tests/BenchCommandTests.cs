@@ -36,6 +36,31 @@ public sealed class BenchCommandTests
     }
 
     [Theory]
+    [InlineData("enhance", "--pixels", "16", "--layers", "2", "--features", "4", "--budget-ms", "20")]
+    [InlineData("pipeline", "--pixels", "32", "--frames", "2", "--source", "TestPattern", "--stage-frames", "0")]
+    public async Task Bench_Header_NamesTheProcessorAndItsVectors(params string[] args)
+    {
+        // The same build runs at twice the rate on one 2-core machine as on another: a figure needs its processor beside it.
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exit = await AfmEdgeCli.InvokeAsync(["bench", .. args], output, error, TestContext.Current.CancellationToken);
+
+        Assert.True(exit == ExitCodes.Ok, error.ToString());
+        var text = output.ToString();
+        Assert.Contains($"{Environment.ProcessorCount} cores, ", text, StringComparison.Ordinal);
+        var model = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").Where(l => l.StartsWith("model name", StringComparison.Ordinal)).Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim()).FirstOrDefault()
+            : null;
+        if (!string.IsNullOrEmpty(model))
+        {
+            Assert.Contains(model, text, StringComparison.Ordinal);
+        }
+
+        Assert.Matches("AVX-512|AVX2|128-bit vectors|no vector unit", text);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task BenchMemory_OneSizeInThisProcess_ReportsFrameAndPeakBytes(bool streamed)

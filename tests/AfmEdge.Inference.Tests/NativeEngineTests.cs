@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AfmEdge.Inference.Native;
 using AfmEdge.Inference.Network;
 
@@ -61,11 +62,30 @@ public sealed class NativeEngineTests
     }
 
     [Fact]
-    public void Constructor_DefaultWidth_IsWidestAccelerated()
+    public void Constructor_DefaultWidth_IsWidestTheProcessorHas()
     {
         using var engine = new NativeEngine(TestNetworks.Random(1), 8, 8);
-        Assert.Equal(Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128, engine.VectorBits);
+        Assert.Equal(Avx512F.IsSupported ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128, engine.VectorBits);
+        Assert.Equal(NativeEngine.WidestVectorBits, engine.VectorBits);
         Assert.Equal("native", engine.Name);
+    }
+
+    [Fact]
+    public void Run_AllWidthsThisProcessorRuns_AreBitwiseEqual()
+    {
+        // The default width may differ from machine to machine (AVX-512 or not): the published frames must not.
+        var network = TestNetworks.Random(17, layers: 4, features: 12);
+        var input = TestNetworks.Input(network, 37, 21, 3);
+        using var narrow = new NativeEngine(network, 37, 21, 2, 128);
+        var expected = new float[4 * 37 * 21];
+        narrow.Run(input, 37, 21, expected);
+        foreach (var bits in NativeEngine.WidestVectorBits == 512 ? new[] { 256, 512 } : [256])
+        {
+            using var engine = new NativeEngine(network, 37, 21, 2, bits);
+            var output = new float[expected.Length];
+            engine.Run(input, 37, 21, output);
+            Assert.True(expected.AsSpan().SequenceEqual(output), $"{bits}-bit output differs from 128-bit");
+        }
     }
 }
 
