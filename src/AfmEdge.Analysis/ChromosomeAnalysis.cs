@@ -75,7 +75,7 @@ public sealed class ChromosomeAnalysis
     /// Hands the frame-sized arrays (leveled height, instances, labels) to the next analysis: for a caller that has taken
     /// what it needs (a summary) and lets this analysis go. Nothing of it may be read afterwards.
     /// </summary>
-    internal void Recycle()
+    public void Recycle()
     {
         AfmEdge.Analysis.Statistics.FrameArrays<float>.Return(Segmentation.LeveledData);
         AfmEdge.Analysis.Statistics.FrameArrays<int>.Return(Segmentation.InstanceData);

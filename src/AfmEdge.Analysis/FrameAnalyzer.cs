@@ -29,17 +29,22 @@ public sealed class FrameAnalyzer
     /// <summary>Analyses the frame; throws <see cref="ArgumentException"/> naming the channel when one has no finite sample.</summary>
     public FrameSummary Analyze(Frame frame)
     {
-        ArgumentNullException.ThrowIfNull(frame);
-        if (!frame.TryGetChannel(HeightChannel, out _))
-        {
-            return Summarize(frame, null);
-        }
-
+        var summary = Analyze(frame, out var analysis);
         // The summary copies what it reports, and nothing else sees this analysis: its frame-sized arrays serve the next frame.
-        var analysis = _chromosomes.Analyze(frame);
-        var summary = Summarize(analysis);
-        analysis.Recycle();
+        analysis?.Recycle();
         return summary;
+    }
+
+    /// <summary>
+    /// Analyses the frame as <see cref="Analyze(Frame)"/> does, and hands over the chromosome analysis (null without a
+    /// Height channel) for a caller that reads more of it (the host's plots). That caller calls
+    /// <see cref="ChromosomeAnalysis.Recycle"/> once done with it, or leaves it to the collector.
+    /// </summary>
+    public FrameSummary Analyze(Frame frame, out ChromosomeAnalysis? analysis)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        analysis = frame.TryGetChannel(HeightChannel, out _) ? _chromosomes.Analyze(frame) : null;
+        return analysis is null ? Summarize(frame, null) : Summarize(analysis);
     }
 
     /// <summary>The summary of an analysis already made (the CLI writes its tables and plots from the same analysis).</summary>

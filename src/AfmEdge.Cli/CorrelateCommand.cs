@@ -155,11 +155,9 @@ internal static class CorrelateCommand
         var frame = analysis.Frame;
         GsfWriter.Write(Path.Combine(directory, "labels.gsf"), analysis.LabelChannel(), frame.SizeX, frame.SizeY, "Labels (0 background, 1 p arm, 2 centromere, 3 q arm)",
             frame.Scan.OffsetX, frame.Scan.OffsetY, PhysicalUnit.Metre, []);
-        File.WriteAllBytes(Path.Combine(directory, "labels.png"), AnalysisPlots.LabelOverlay(analysis));
-        foreach (var channel in analysis.CorrelatedChannels)
+        foreach (var plot in AnalysisPlots.All(analysis, PlotLimits.None))
         {
-            File.WriteAllBytes(Path.Combine(directory, $"local-correlation-{channel}.png"), AnalysisPlots.LocalCorrelation(analysis, channel));
-            File.WriteAllBytes(Path.Combine(directory, $"scatter-{channel}.png"), AnalysisPlots.Scatter(analysis, channel));
+            File.WriteAllBytes(Path.Combine(directory, plot.Name + ".png"), plot.Png);
         }
     }
 

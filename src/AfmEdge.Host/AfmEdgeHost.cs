@@ -26,6 +26,7 @@ namespace AfmEdge.Host;
 /// <code>
 /// source → Lines → FrameAssembly → Acquired → Processing → Processed → Enhancement → Enhanced → Analysis → Analysed → Publishing
 /// </code>
+/// The publisher offers each frame to the preview and each analysis to the plots, on drop-oldest queues off that path.
 /// </summary>
 public static class AfmEdgeHost
 {
@@ -55,8 +56,11 @@ public static class AfmEdgeHost
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Mqtt);
 
         services.AddSingleton<EnhancedFrameBuffers>();
-        services.AddSingleton(sp => new PipelineChannels(
-            sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline, sp.GetRequiredService<EnhancedFrameBuffers>().Release));
+        services.AddSingleton(sp =>
+        {
+            var buffers = sp.GetRequiredService<EnhancedFrameBuffers>();
+            return new PipelineChannels(sp.GetRequiredService<IOptions<AfmEdgeOptions>>().Value.Pipeline, buffers.Release, plot => plot.Release(buffers));
+        });
         services.AddSingleton<PipelineMetrics>();
         services.AddSingleton(BoardHardware.Platform);
         services.AddSingleton(SystemdWatchdogSettings.FromEnvironment());
@@ -67,6 +71,7 @@ public static class AfmEdgeHost
         services.AddSingleton<IFrameEnhancer>(CreateEnhancer);
         services.AddSingleton<FineTuningFeed>();
         services.AddSingleton<FrameAnalyzer>();
+        services.AddSingleton<IAnalysisPlotter, AnalysisPlotter>();
         // With the embedded broker the publisher hands data to it in-process (no loopback round trip).
         services.AddSingleton(sp =>
         {
@@ -84,6 +89,7 @@ public static class AfmEdgeHost
         services.AddHostedService<EmbeddedBrokerService>();
         services.AddHostedService<PublishingStage>();
         services.AddHostedService<PreviewStage>();
+        services.AddHostedService<PlotsStage>();
         services.AddHostedService<AnalysisStage>();
         services.AddHostedService<EnhancementStage>();
         services.AddHostedService<ProcessingStage>();

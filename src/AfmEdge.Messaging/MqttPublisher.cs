@@ -210,9 +210,31 @@ public sealed partial class MqttPublisher : IAsyncDisposable
             .WithPayload(new ReadOnlySequence<byte>(png))
             .WithRetainFlag()
             .WithContentType("image/png")
-            .WithUserProperty("frameId", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(frameId))
+            .WithUserProperty("frameId", Utf8(frameId))
             .Build();
         return PublishWithRetryAsync(message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes one analysis plot (PNG) retained at QoS 0 on plots/{<paramref name="name"/>}, as the preview: only the
+    /// latest matters. User properties: frameId, plot (the name), title (what it shows) and, for a plot of one channel, channel.
+    /// </summary>
+    public Task PublishPlotAsync(string name, ReadOnlyMemory<byte> png, string frameId, string title, string? channel, CancellationToken cancellationToken)
+    {
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(Topics.Plot(name))
+            .WithPayload(new ReadOnlySequence<byte>(png))
+            .WithRetainFlag()
+            .WithContentType("image/png")
+            .WithUserProperty("frameId", Utf8(frameId))
+            .WithUserProperty("plot", Utf8(name))
+            .WithUserProperty("title", Utf8(title));
+        if (channel is not null)
+        {
+            builder.WithUserProperty("channel", Utf8(channel));
+        }
+
+        return PublishWithRetryAsync(builder.Build(), cancellationToken);
     }
 
     /// <summary>Announces "offline" (retained) and disconnects cleanly, so the broker does not send the last will.</summary>
@@ -329,6 +351,8 @@ public sealed partial class MqttPublisher : IAsyncDisposable
         ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _chunker.MaxChunkBytes + SocketBufferBytes;
         return options;
     }
+
+    private static ReadOnlyMemory<byte> Utf8(string value) => Encoding.UTF8.GetBytes(value);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -27,6 +27,19 @@ public sealed class TopicScheme
     public string Summary => Root + "/summary";
     public string Preview => Root + "/preview";
 
+    /// <summary>
+    /// A retained PNG of the latest analysed frame's analysis, one topic per figure: plots/labels,
+    /// plots/local-correlation-{channel} and plots/scatter-{channel} (names from AnalysisPlots.All).
+    /// </summary>
+    public string Plot(string name)
+    {
+        CheckLevel(name, nameof(name));
+        return Root + "/plots/" + name;
+    }
+
+    /// <summary>Filter matching every plot topic of this device.</summary>
+    public string AllPlots => Root + "/plots/+";
+
     /// <summary>Every chunk of every channel of one frame is published here; user properties tell them apart.</summary>
     public string Frame(string frameId)
     {

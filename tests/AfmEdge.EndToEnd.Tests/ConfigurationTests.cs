@@ -26,6 +26,8 @@ public sealed class ConfigurationTests
         Assert.Equal(JsonSerializer.Serialize(embedded.Source), JsonSerializer.Serialize(fromFile.Source));
         Assert.Equal(JsonSerializer.Serialize(embedded.Mqtt), JsonSerializer.Serialize(fromFile.Mqtt));
         Assert.Equal(JsonSerializer.Serialize(embedded.Pipeline), JsonSerializer.Serialize(fromFile.Pipeline));
+        Assert.Equal(JsonSerializer.Serialize(embedded.Preview), JsonSerializer.Serialize(fromFile.Preview));
+        Assert.Equal(JsonSerializer.Serialize(embedded.Plots), JsonSerializer.Serialize(fromFile.Plots));
         Assert.Equal(embedded.Processing.EffectiveSteps, fromFile.Processing.EffectiveSteps);
         Assert.Equal(embedded.Processing.Accelerator, fromFile.Processing.Accelerator);
         Assert.Equal(embedded.Enhancement.Engine, fromFile.Enhancement.Engine);
@@ -42,6 +44,11 @@ public sealed class ConfigurationTests
         { """{ "AfmEdge": { "Mqtt": { "Device": "a/b" } } }""", "AfmEdge:Mqtt:Device" },
         { """{ "AfmEdge": { "Pipeline": { "AnalyseEvery": 0 } } }""", "AfmEdge:Pipeline:AnalyseEvery = 0: must be between 1 (every frame)" },
         { """{ "AfmEdge": { "Processing": { "Steps": [ "level:plane", "sharpen" ] } } }""", "AfmEdge:Processing:Steps:1 = 'sharpen'" },
+        { """{ "AfmEdge": { "Plots": { "MaxRateHz": 0 } } }""", "AfmEdge:Plots:MaxRateHz = 0: must be above 0 and at most 10" },
+        { """{ "AfmEdge": { "Plots": { "MaxRateHz": 25 } } }""", "AfmEdge:Plots:MaxRateHz = 25" },
+        { """{ "AfmEdge": { "Plots": { "MaxSide": 64 } } }""", "AfmEdge:Plots:MaxSide = 64: must be between 120 and 2048" },
+        { """{ "AfmEdge": { "Plots": { "Enabled": "sometimes" } } }""", "AfmEdge:Plots:Enabled" },
+        { """{ "AfmEdge": { "Plots": { "Rate": 1 } } }""", "Rate" },
         { """{ "AfmEdge": { "Enhancement": { "Engine": "magic" } } }""", "AfmEdge:Enhancement:Engine = 'magic'" },
         { """{ "AfmEdge": { "Processing": { "Accelerator": "gpu" } } }""", "AfmEdge:Processing:Accelerator = 'gpu'" },
         { """{ "AfmEdge": { "Source": { "Scan": { "Pixels": "many" } } } }""", "AfmEdge:Source:Scan:Pixels" },

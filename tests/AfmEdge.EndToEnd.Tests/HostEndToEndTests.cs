@@ -18,7 +18,7 @@ public sealed class HostEndToEndTests
     private const int Frames = 2;
     private const int Pixels = 64;
 
-    private static readonly ScanSettings Scan = new() { SizeX = 20e-6, SizeY = 20e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 128, Overscan = 0.05 };
+    internal static readonly ScanSettings Scan = new() { SizeX = 20e-6, SizeY = 20e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 128, Overscan = 0.05 };
 
     [Fact]
     public async Task Run_EmbeddedBroker_PublishesFramesBitExactSummariesAndStatus()
@@ -207,7 +207,7 @@ public sealed class HostEndToEndTests
             frame.Id.Sequence == 0 ? throw new InvalidDataException("frame 0 is unreadable") : _inner.Enhance(frame);
     }
 
-    private static async Task RunToCompletionAsync(IHost host)
+    internal static async Task RunToCompletionAsync(IHost host)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await host.StartAsync(timeout.Token);
@@ -272,7 +272,7 @@ public sealed class HostEndToEndTests
         Assert.Equal(0, metrics.Failed);
     }
 
-    private static IConfiguration Configuration(int port, TopicScheme topics, string broker) =>
+    internal static IConfiguration Configuration(int port, TopicScheme topics, string broker) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AfmEdge:Source:Kind"] = "TestPattern",

@@ -11,7 +11,17 @@ public sealed class TopicSchemeTests
         Assert.Equal("afm/v1/lab/afm-01/status", topics.Status);
         Assert.Equal("afm/v1/lab/afm-01/summary", topics.Summary);
         Assert.Equal("afm/v1/lab/afm-01/frame/20261125T101530123Z-000042", topics.Frame("20261125T101530123Z-000042"));
+        Assert.Equal("afm/v1/lab/afm-01/plots/scatter-Current", topics.Plot("scatter-Current"));
+        Assert.Equal("afm/v1/lab/afm-01/plots/+", topics.AllPlots);
     }
+
+    [Theory]
+    [InlineData("scatter/Current")]
+    [InlineData("+")]
+    [InlineData("")]
+    [InlineData("scatter Current")]
+    public void Plot_BadName_ThrowsNamingIt(string name) =>
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => new TopicScheme("lab", "afm-01").Plot(name)).ParamName);
 
     [Theory]
     [InlineData("a/b")]

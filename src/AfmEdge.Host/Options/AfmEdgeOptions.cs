@@ -19,6 +19,8 @@ public sealed class AfmEdgeOptions
 
     public PreviewOptions Preview { get; set; } = new();
 
+    public PlotsOptions Plots { get; set; } = new();
+
     public FineTuningOptions FineTuning { get; set; } = new();
 }
 
@@ -34,6 +36,30 @@ public sealed class PreviewOptions
     public double MaxRateHz { get; set; } = 1;
 
     /// <summary>Longest side of the preview image in pixels.</summary>
+    public int MaxSide { get; set; } = 256;
+}
+
+/// <summary>
+/// The analysis plots published (retained) for dashboards on plots/{name}: the label overlay, and per correlated channel
+/// its local-correlation map and its scatter plot, of the latest analysed frame.
+/// </summary>
+public sealed class PlotsOptions
+{
+    /// <summary>Each plot's PNG is at most this long, as the preview (the MQTT contract).</summary>
+    public const int MaxBytes = AfmEdge.Messaging.PreviewRenderer.MaxBytes;
+
+    /// <summary>The least <see cref="MaxSide"/>: a scatter plot's axes and legend need about this much.</summary>
+    public const int LeastSide = 120;
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>At most this many sets of plots per second; analyses in between are skipped unrendered, never queued.</summary>
+    public double MaxRateHz { get; set; } = 0.5;
+
+    /// <summary>
+    /// Longest side of each plot in pixels (a plot over <see cref="MaxBytes"/> is made smaller still). At 256 each plot of
+    /// a 512² frame fits at the first try; a 512² local-correlation map is about 220 KB, so at 512 it is encoded twice.
+    /// </summary>
     public int MaxSide { get; set; } = 256;
 }
 

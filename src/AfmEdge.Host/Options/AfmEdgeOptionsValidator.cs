@@ -112,6 +112,17 @@ public sealed class AfmEdgeOptionsValidator(BoardHardware? hardware = null) : IV
             errors.Add($"{root}:Preview:MaxSide = {preview.MaxSide}: must be between 16 and 1024.");
         }
 
+        var plots = options.Plots;
+        if (!(plots.MaxRateHz > 0 && plots.MaxRateHz <= 10))
+        {
+            errors.Add($"{root}:Plots:MaxRateHz = {plots.MaxRateHz}: must be above 0 and at most 10 (sets of plots a second; each costs tens of milliseconds).");
+        }
+
+        if (plots.MaxSide is < PlotsOptions.LeastSide or > 2048)
+        {
+            errors.Add($"{root}:Plots:MaxSide = {plots.MaxSide}: must be between {PlotsOptions.LeastSide} and 2048 pixels.");
+        }
+
         var fineTuning = options.FineTuning;
         errors.AddRange(fineTuning.Validate().Select(e => $"{root}:{e}"));
         if (fineTuning.Enabled)

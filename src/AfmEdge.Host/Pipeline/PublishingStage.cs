@@ -9,9 +9,10 @@ namespace AfmEdge.Host.Pipeline;
 
 /// <summary>
 /// Keeps the MQTT connection up and publishes each frame (chunks) and, when it was analysed, its summary. When a finite
-/// scan has been published completely it asks the host to stop; on stop it announces "offline". Each frame is shared
-/// by the publisher and, when previews are on, the preview queue (<see cref="EnhancedFrameBuffers"/>): its arrays are
-/// reused once both are done, unless the broker may still hold its chunks.
+/// scan has been published completely (its last preview and plots too) it asks the host to stop; on stop it announces
+/// "offline". Each frame is shared by the publisher, the preview queue when previews are on and, with its analysis, the
+/// plot queue (<see cref="EnhancedFrameBuffers"/>): its arrays are reused once all are done, unless the broker may still
+/// hold its chunks.
 /// </summary>
 public sealed partial class PublishingStage(
     PipelineChannels channels,
@@ -33,7 +34,10 @@ public sealed partial class PublishingStage(
             await foreach (var item in channels.Analysed.Reader.ReadAllAsync(stoppingToken))
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                buffers.Share(item.Frame, previews ? 2 : 1);
+                // Readers: this publisher, the preview queue when previews are on and, when the frame was analysed for plots,
+                // the plots stage.
+                var plot = item.Analysis is { } analysis ? new PlotRequest(item.Frame, analysis) : null;
+                buffers.Share(item.Frame, 1 + (previews ? 1 : 0) + (plot is null ? 0 : 1));
                 var held = true;
                 try
                 {
@@ -51,10 +55,15 @@ public sealed partial class PublishingStage(
                     }
                 }
 
-                // The preview queue's share is handed on at once, so no stop while the summary goes out leaves it counted.
+                // The preview's and the plots' shares are handed on at once, so no stop while the summary goes out leaves them counted.
                 if (previews && !channels.Previews.Writer.TryWrite(item.Frame))
                 {
                     buffers.Release(item.Frame);
+                }
+
+                if (plot is not null && !channels.Plots.Writer.TryWrite(plot))
+                {
+                    plot.Release(buffers);
                 }
 
                 if (item.Summary is not null)
@@ -69,11 +78,8 @@ public sealed partial class PublishingStage(
 
             LogSourceComplete(logger, metrics.Published);
             channels.Previews.Writer.TryComplete();
-            if (previews)
-            {
-                await channels.PreviewsFlushed.Task.WaitAsync(stoppingToken);
-            }
-
+            channels.Plots.Writer.TryComplete();
+            await Task.WhenAll(channels.PreviewsFlushed.Task, channels.PlotsFlushed.Task).WaitAsync(stoppingToken);
             if (options.Value.Pipeline.StopWhenSourceCompletes)
             {
                 lifetime.StopApplication();
@@ -85,6 +91,7 @@ public sealed partial class PublishingStage(
         finally
         {
             channels.Previews.Writer.TryComplete();
+            channels.Plots.Writer.TryComplete();
             await connection.CancelAsync();
             await connectionLoop;
         }

@@ -68,6 +68,7 @@ public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analy
     : TransformStage<Frame, AnalysedFrame>(channels.Enhanced.Reader, channels.Analysed.Writer, metrics, logger)
 {
     private readonly int _every = options.Value.Pipeline.AnalyseEvery;
+    private readonly bool _keepForPlots = options.Value.Plots.Enabled;
     private long _seen;
 
     protected override string StageName => "Analysis";
@@ -86,10 +87,23 @@ public sealed class AnalysisStage(PipelineChannels channels, FrameAnalyzer analy
         return true;
     }
 
-    /// <remarks>The analyser is stateless, so frames may be measured on several threads at once.</remarks>
+    /// <remarks>
+    /// The analyser is stateless, so frames may be measured on several threads at once. With plots on, each analysis
+    /// goes along with its frame (the plots stage recycles it); otherwise its arrays serve the next frame at once.
+    /// </remarks>
     protected override AnalysedFrame Transform(Frame item)
     {
-        var result = new AnalysedFrame(item, analyzer.Analyze(item));
+        AnalysedFrame result;
+        if (_keepForPlots)
+        {
+            var summary = analyzer.Analyze(item, out var analysis);
+            result = new AnalysedFrame(item, summary, analysis);
+        }
+        else
+        {
+            result = new AnalysedFrame(item, analyzer.Analyze(item));
+        }
+
         Metrics.FrameAnalysed();
         return result;
     }

@@ -18,10 +18,11 @@ internal sealed class MqttProbe : IAsyncDisposable
     public ConcurrentQueue<byte[]> Summaries { get; } = new();
     public ConcurrentQueue<byte[]> Previews { get; } = new();
     public ConcurrentQueue<ReassembledChannel> Channels { get; } = new();
+    public ConcurrentQueue<ReceivedPlot> Plots { get; } = new();
     public ConcurrentQueue<string> Errors { get; } = new();
 
-    /// <param name="filter">The topic filter subscribed to; null for everything under the device's root.</param>
-    public static async Task<MqttProbe> ConnectAsync(int port, TopicScheme topics, string? filter = null)
+    /// <param name="filters">The topic filters subscribed to; none for everything under the device's root.</param>
+    public static async Task<MqttProbe> ConnectAsync(int port, TopicScheme topics, params string[] filters)
     {
         var probe = new MqttProbe();
         probe._client.ApplicationMessageReceivedAsync += e =>
@@ -34,9 +35,13 @@ internal sealed class MqttProbe : IAsyncDisposable
             .WithClientId("probe-" + Guid.NewGuid().ToString("N"))
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .Build());
-        await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(filter ?? topics.Root + "/#", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build());
+        var subscription = new MqttClientSubscribeOptionsBuilder();
+        foreach (var filter in filters.Length == 0 ? [topics.Root + "/#"] : filters)
+        {
+            subscription.WithTopicFilter(filter, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await probe._client.SubscribeAsync(subscription.Build());
         return probe;
     }
 
@@ -47,7 +52,7 @@ internal sealed class MqttProbe : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The probe did not see what it waited for within {timeout}: statuses [{string.Join(", ", Statuses)}], {Summaries.Count} summaries, {Channels.Count} channels, {Previews.Count} previews, errors [{string.Join("; ", Errors)}].");
+                throw new TimeoutException($"The probe did not see what it waited for within {timeout}: statuses [{string.Join(", ", Statuses)}], {Summaries.Count} summaries, {Channels.Count} channels, {Previews.Count} previews, {Plots.Count} plots, errors [{string.Join("; ", Errors)}].");
             }
 
             await Task.Delay(20);
@@ -86,6 +91,11 @@ internal sealed class MqttProbe : IAsyncDisposable
         {
             Summaries.Enqueue(payload);
         }
+        else if (message.Topic.StartsWith(topics.Root + "/plots/", StringComparison.Ordinal))
+        {
+            Plots.Enqueue(new ReceivedPlot(message.Topic, payload, message.Retain, message.ContentType,
+                (message.UserProperties ?? []).ToDictionary(p => p.Name, p => p.ReadValueAsString())));
+        }
         else if (message.Topic.StartsWith(topics.Root + "/frame/", StringComparison.Ordinal))
         {
             var properties = (message.UserProperties ?? []).ToDictionary(p => p.Name, p => p.ReadValueAsString());
@@ -107,3 +117,6 @@ internal sealed class MqttProbe : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A message on a plot topic as a subscriber sees it (<paramref name="Retain"/>: sent from the broker's retained store).</summary>
+internal sealed record ReceivedPlot(string Topic, byte[] Png, bool Retain, string? ContentType, IReadOnlyDictionary<string, string> Properties);
