@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using AfmEdge.Core;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -916,7 +917,7 @@ internal static class RegionAnalysis
     {
         acc.Clear();
         var column = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorWidth.Has512)
         {
             ref var t = ref MemoryMarshal.GetReference(table);
             ref var a = ref MemoryMarshal.GetReference(acc);
@@ -1017,7 +1018,7 @@ internal static class RegionAnalysis
     {
         var lanes = Vector512<double>.Count;
         var width = accA.Length;
-        if (!Vector512.IsHardwareAccelerated || width % lanes != 0 || width > 3 * lanes || accB.Length != width || offsetsB.Length != offsetsA.Length)
+        if (!VectorWidth.Has512 || width % lanes != 0 || width > 3 * lanes || accB.Length != width || offsetsB.Length != offsetsA.Length)
         {
             SumRows(table, offsetsA, accA);
             SumRows(table, offsetsB, accB);
@@ -1122,7 +1123,7 @@ internal static class RegionAnalysis
         // Little-endian: a word's low half is the earlier of its two draws.
         var words = MemoryMarshal.Cast<int, ulong>(offsets);
         var j = 0;
-        if (Vector512.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        if (VectorWidth.Has512 && BitConverter.IsLittleEndian)
         {
             var lanes = Vector512<ulong>.Count;
             var state = Vector512.Create(seed) + (Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8) * Vector512.Create(SplitMix64.Gamma));
@@ -1162,7 +1163,7 @@ internal static class RegionAnalysis
     private static void Add(Span<double> acc, ReadOnlySpan<double> block)
     {
         var k = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorWidth.Has512)
         {
             // The table's stride is a whole number of 512-bit vectors here (RegionFrame pads it to the widest one used).
             ref var a = ref MemoryMarshal.GetReference(acc);

@@ -280,7 +280,7 @@ internal sealed class RegionFrame : IDisposable
         }
 
         // Rows padded to whole vectors so a resample adds a block with vector adds only.
-        var lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated
+        var lanes = AfmEdge.Core.VectorWidth.Has512
             ? System.Runtime.Intrinsics.Vector512<double>.Count
             : System.Numerics.Vector<double>.Count;
         Stride = Math.Max(lanes, (column + lanes - 1) / lanes * lanes);

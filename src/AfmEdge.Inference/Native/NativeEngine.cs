@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using AfmEdge.Core;
 using AfmEdge.Inference.Network;
 
 namespace AfmEdge.Inference.Native;
@@ -171,7 +171,7 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     /// alternating), so the runtime's general preference is overruled here.
     /// </summary>
     public static int WidestVectorBits { get; } =
-        Vector512.IsHardwareAccelerated || Avx512F.IsSupported ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+        VectorWidth.Has512 ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
 
     public int Threads => _gang.Workers;
 
