@@ -6,10 +6,11 @@ namespace AfmEdge.Host.Pipeline;
 /// The enhanced frames' channel arrays, reused for the next frames' results once nothing can read them. A 256² frame
 /// enhances into four 1 MB arrays; allocated afresh per frame they were most of the host's garbage, and as they live
 /// for several frames (queued for analysis, publishing and the preview) each collection copied them into the older
-/// generations. After the analysis, an enhanced frame has two readers: the publisher, whose chunks are the frame's own
-/// samples (handed to the embedded broker without a copy), and the preview queue; three when its analysis goes to the
-/// plot queue, whose plots read its channels. Its arrays come back only when all are done with it, and never when the broker may still hold a chunk (queued for a subscriber, or sent to an external
-/// broker): then the frame stays the broker's and the collector frees it.
+/// generations. After the analysis, an enhanced frame has up to three readers: the publisher, whose chunks are the
+/// frame's own samples (handed to the embedded broker without a copy), the preview queue when previews are on, and the
+/// plot queue when its analysis goes there (the plots read its channels). Its arrays come back only when all are done
+/// with it, and never when the broker may still hold a chunk (queued for a subscriber, or sent to an external broker):
+/// then the frame stays the broker's and the collector frees it.
 /// </summary>
 public sealed class EnhancedFrameBuffers
 {

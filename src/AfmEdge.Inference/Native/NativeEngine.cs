@@ -163,12 +163,10 @@ public sealed unsafe class NativeEngine : IEnhancementEngine, IGangWork
     public int VectorBits { get; }
 
     /// <summary>
-    /// The width the engine takes by default: 512 bits wherever the processor has AVX-512, else 256, else 128 (NEON).
-    /// On Intel cores that lower their clock for 512-bit work (Skylake-SP, Cascade Lake) .NET prefers 256-bit vectors
-    /// and reports <see cref="Vector512.IsHardwareAccelerated"/> false, yet Vector512 still compiles to AVX-512
-    /// there. This engine is bound by its FMAs, and on such a core (a 2-core Cascade Lake Xeon) 512 bits gave
-    /// ×1.63–1.78 ONNX Runtime's throughput where 256 gave ×1.11 (`afmedge bench enhance --vector-bits 512|256`, one run each,
-    /// alternating), so the runtime's general preference is overruled here.
+    /// The width the engine takes by default: 512 bits wherever <see cref="VectorWidth.Has512"/> (AVX-512, also where .NET
+    /// prefers 256-bit vectors), else 256, else 128 (NEON). This engine is bound by its FMAs: on a 2-core Cascade Lake
+    /// Xeon, where .NET prefers 256, 512 bits gave ×1.63–1.78 ONNX Runtime's throughput and 256 gave ×1.11
+    /// (`afmedge bench enhance --vector-bits 512|256`, one run each, alternating).
     /// </summary>
     public static int WidestVectorBits { get; } =
         VectorWidth.Has512 ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
