@@ -122,6 +122,14 @@ public sealed record AnalysisOptions
     /// <summary>Half-side of the local-correlation window (metres).</summary>
     public double LocalWindowRadius { get; init; } = 0.3e-6;
 
+    /// <summary>
+    /// Whether a frame's independent pieces of work (each chromosome's axis, split attempt and labels, the halves of the
+    /// segmentation's row passes, ...) run on several cores at once, shortening one frame's wall time. The results are the
+    /// same bits either way (every piece writes its own outputs, and sums are combined in the serial order); false runs them
+    /// one after the other on the calling thread, for a caller that already keeps every core busy with frames of its own.
+    /// </summary>
+    public bool ParallelWithinFrame { get; init; } = true;
+
     /// <summary>Every violated constraint, each naming the property and its value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
