@@ -1,4 +1,5 @@
 using System.Text;
+using AfmEdge.Analysis.Segmentation;
 using AfmEdge.Simulation.Specimens;
 
 namespace AfmEdge.Analysis.Tests;
@@ -42,6 +43,37 @@ public sealed class ParallelWithinFrameTests(ITestOutputHelper output)
         Assert.True(parallel.Chromosomes.Count >= 2, "fewer than two chromosomes: nothing runs side by side");
 
         AssertSame(serial, parallel);
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    public void OtsuAndSubstrate_InTwoHalves_SameAsOnePass(int seed, int kind)
+    {
+        // A rough substrate with raised blobs, NaN and ±∞ samples; the extremes in one half only, or in both.
+        var random = new Random(seed);
+        var data = new float[(1 << 16) + 40];
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = random.Next(60) switch
+            {
+                0 => float.NaN,
+                1 => kind == 1 ? float.PositiveInfinity : float.NegativeInfinity,
+                < 6 => (float)(120e-9 * random.NextDouble()),
+                _ => (float)(0.3e-9 * (random.NextDouble() - 0.5)),
+            };
+        }
+
+        data[kind == 2 ? 10 : data.Length - 3] = 400e-9f;
+        var otsu = HeightSegmenter.Otsu(data);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(otsu), BitConverter.DoubleToInt64Bits(HeightSegmenter.Otsu(data, data)));
+
+        var (median, sigma) = HeightSegmenter.SubstrateLevel(data, otsu, parallel: false);
+        var (halvesMedian, halvesSigma) = HeightSegmenter.SubstrateLevel(data, otsu, parallel: true);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(median), BitConverter.DoubleToInt64Bits(halvesMedian));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(sigma), BitConverter.DoubleToInt64Bits(halvesSigma));
+        Assert.True(sigma > 0, "no spread in the substrate: the case tests nothing");
     }
 
     private static void AssertSame(ChromosomeAnalysis serial, ChromosomeAnalysis parallel)
