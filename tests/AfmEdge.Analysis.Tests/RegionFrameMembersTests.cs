@@ -47,28 +47,4 @@ public sealed class RegionFrameMembersTests
             Assert.Equal(pairs, shared.Pairs);
         }
     }
-
-    [Theory]
-    [InlineData(3, 256, 256, 0, 13)]
-    [InlineData(4, 300, 230, 2, 7)]
-    public void Create_LargeRegionInHalves_SameAsOnePass(int seed, int width, int rows, int region, int blockPixels)
-    {
-        // Mostly one region (large enough to be cut in two), with NaN heights and pixels of other regions in it.
-        var random = new Random(seed);
-        var labels = Enumerable.Range(0, width * rows).Select(_ => (byte)(random.Next(10) < 8 ? region : random.Next(0, 4))).ToArray();
-        var height = Enumerable.Range(0, width * rows).Select(i => random.Next(17) == 0 ? float.NaN : (float)(random.NextDouble() - 0.3)).ToArray();
-        var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == region).ToArray();
-        var (onePlace, halvesPlace) = (new int[width * rows], new int[width * rows]);
-        using var one = RegionFrame.Create(members, labels, height, width, rows, blockPixels, guard: true, channels: 1, onePlace, region, parallel: false);
-        using var halves = RegionFrame.Create(members, labels, height, width, rows, blockPixels, guard: true, channels: 1, halvesPlace, region, parallel: true);
-        Assert.True(members.Length >= 1 << 15, "the region is too small to be cut in two");
-
-        Assert.Equal(one.Pairs, halves.Pairs);
-        Assert.Equal(one.Blocks, halves.Blocks);
-        Assert.Equal(BitConverter.DoubleToInt64Bits(one.HeightSum), BitConverter.DoubleToInt64Bits(halves.HeightSum));
-        Assert.Equal(BitConverter.DoubleToInt64Bits(one.HeightVolume), BitConverter.DoubleToInt64Bits(halves.HeightVolume));
-        Assert.Equal(one.PairHeight.AsSpan(0, one.Pairs).ToArray(), halves.PairHeight.AsSpan(0, halves.Pairs).ToArray());
-        Assert.Equal(one.PairBlock.AsSpan(0, one.Pairs).ToArray(), halves.PairBlock.AsSpan(0, halves.Pairs).ToArray());
-        Assert.Equal(members.Select(p => onePlace[p]), members.Select(p => halvesPlace[p]));
-    }
 }

@@ -120,7 +120,7 @@ internal static class RegionAnalysis
             Parallel.For(0, RegionCount, r =>
             {
                 frames[r] = RegionFrame.Create(grouped.AsMemory(counts[r], counts[r + 1] - counts[r]), labels, height, width, rows, blockPixels,
-                    options.CorrelationGuard, channels.Count, place, r, options.ParallelWithinFrame);
+                    options.CorrelationGuard, channels.Count, place, r);
                 regions[r] = new RegionSummary(Regions.ByLabel[r], frames[r].Members.Length, frames[r].Members.Length * pixelArea,
                     frames[r].HeightVolume * pixelArea);
             });

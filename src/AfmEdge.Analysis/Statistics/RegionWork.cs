@@ -161,9 +161,8 @@ internal sealed class RegionFrame : IDisposable
     }
 
     /// <param name="place">Per pixel (width × rows at least; without it the frame takes its own): every member's entry is set for <see cref="SortedChannel.Split"/>, <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>. The frame reads its members' entries until disposed.</param>
-    /// <param name="parallel">Whether a large region's pass may run in two halves side by side (the same results).</param>
     public static RegionFrame Create(ReadOnlyMemory<int> members, byte[] labels, float[] height, int width, int rows, int blockPixels, bool guard, int channels,
-        int[]? place = null, int region = 0, bool parallel = false)
+        int[]? place = null, int region = 0)
     {
         var span = members.Span;
         var m = span.Length;
@@ -184,15 +183,12 @@ internal sealed class RegionFrame : IDisposable
         {
             // One pass, taking the interior as it goes; a region too thin to have an interior (fewer than 3 interior pixels)
             // is correlated over all its pixels, which takes a second pass, over its few pixels.
-            var pass = new PassInputs(labels, height, width, rows, blockPixels, blocksX, guard, slots, blockColumn, place, region);
-            Array.Fill(slots, -1, 0, blocksX * blocksY);
-            var (pairs, blocks, heightSum, volume, interior) = parallel && m >= ParallelMembers
-                ? PassInHalves(members, pass, pairHeight, pairBlock)
-                : Pass(span, pass, thin: false, pairHeight, pairBlock);
+            var (pairs, blocks, heightSum, volume, interior) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: false,
+                pairHeight, pairBlock, slots, blockColumn, place, region);
             if (interior < 3 && guard)
             {
-                Array.Fill(slots, -1, 0, blocksX * blocksY);
-                (pairs, blocks, heightSum, _, _) = Pass(span, pass, thin: true, pairHeight, pairBlock);
+                (pairs, blocks, heightSum, _, _) = Pass(span, labels, height, width, rows, blockPixels, blocksX, guard, thin: true,
+                    pairHeight, pairBlock, slots, blockColumn, place, region);
             }
 
             return new RegionFrame(members, place, ownPlace, blocks, channels, pairHeight, pairBlock, pairs, heightSum) { HeightVolume = volume };
@@ -204,111 +200,20 @@ internal sealed class RegionFrame : IDisposable
         }
     }
 
-    /// <summary>Members from which <see cref="Create"/> may take its pass in two halves (each then a fraction of a millisecond or more).</summary>
-    private const int ParallelMembers = 1 << 15;
-
     /// <summary>Σ of the members' finite heights, in member order.</summary>
     public double HeightVolume { get; private init; }
 
-    /// <summary>What a pass over the members reads and writes besides its members and the pairs' arrays.</summary>
-    private sealed record PassInputs(byte[] Labels, float[] Height, int Width, int Rows, int BlockPixels, int BlocksX, bool Guard, int[] Slots,
-        int[] BlockColumn, int[] Place, int Region);
-
-    /// <summary>
-    /// <see cref="Pass"/> in two halves side by side, cut at a row of blocks (no block has members in both): the later half
-    /// numbers its pairs and blocks from 0 and puts its pairs past where the earlier's could end; then its pairs move down
-    /// behind the earlier's, their places and blocks shifted by the earlier's counts, and the sums go on over its heights in
-    /// member order, as one pass adds them: the same results to the bit.
-    /// </summary>
-    private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) PassInHalves(ReadOnlyMemory<int> members, PassInputs pass,
-        double[] pairHeight, int[] pairBlock)
-    {
-        var span = members.Span;
-        var cutRow = pass.Rows / 2 / pass.BlockPixels * pass.BlockPixels;
-        var cut = LowerBound(span, cutRow * pass.Width);
-        if (cutRow == 0 || cut == 0 || cut == span.Length)
-        {
-            return Pass(span, pass, thin: false, pairHeight, pairBlock);
-        }
-
-        (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) first = default, second = default;
-        FrameWork.Both(true,
-            () => first = Pass(members.Span[..cut], pass, thin: false, pairHeight, pairBlock),
-            () => second = Pass(members.Span[cut..], pass, thin: false, pairHeight.AsSpan(cut), pairBlock.AsSpan(cut)));
-
-        var (pairs, blocks) = (first.Pairs, first.Blocks);
-        var (heightSum, volume) = (first.HeightSum, first.Volume);
-        FrameWork.Both(true,
-            () =>
-            {
-                // The later half's places and blocks, shifted by the earlier half's counts (its places never reach the region's bits).
-                var place = pass.Place;
-                foreach (var p in members.Span[cut..])
-                {
-                    if ((place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated)
-                    {
-                        place[p] += pairs;
-                    }
-                }
-
-                for (var q = 0; q < second.Pairs; q++)
-                {
-                    pairBlock[pairs + q] = pairBlock[cut + q] + blocks;
-                }
-            },
-            () =>
-            {
-                // The sums go on where the earlier half's stopped, in member order.
-                for (var q = 0; q < second.Pairs; q++)
-                {
-                    heightSum += pairHeight[cut + q];
-                }
-
-                foreach (var p in members.Span[cut..])
-                {
-                    var h = pass.Height[p];
-                    volume += float.IsFinite(h) ? h : 0;
-                }
-
-                pairHeight.AsSpan(cut, second.Pairs).CopyTo(pairHeight.AsSpan(pairs));
-            });
-
-        // The later half's slots stay local in the slot table, which is read by no one after the pass.
-        return (pairs + second.Pairs, blocks + second.Blocks, heightSum, volume, first.Interior + second.Interior);
-    }
-
-    /// <summary>How many of the ascending <paramref name="members"/> are below <paramref name="pixel"/>.</summary>
-    private static int LowerBound(ReadOnlySpan<int> members, int pixel)
-    {
-        int low = 0, high = members.Length;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (members[mid] < pixel)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        return low;
-    }
-
     /// <summary>
     /// The members in raster order: which are correlated (interior, or all when <paramref name="thin"/>, and finite height),
-    /// their blocks (numbered in order of first appearance; the slot table, -1 for a block not met yet, is the caller's to
-    /// fill), pairs, the pairs' heights and Σ, and the places for the splits. Rows and columns are followed along, not divided
-    /// out of each index.
+    /// their blocks (numbered in order of first appearance), pairs, the pairs' heights and Σ, and the places for the splits.
+    /// Rows and columns are followed along, not divided out of each index.
     /// </summary>
-    private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, PassInputs pass, bool thin,
-        Span<double> pairHeight, Span<int> pairBlock)
+    private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
+        int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, double[] pairHeight,
+        int[] pairBlock, int[] slots, int[] blockColumn, int[] place, int region)
     {
-        var (labels, height, width, rows, blockPixels, blocksX, guard) = (pass.Labels, pass.Height, pass.Width, pass.Rows, pass.BlockPixels, pass.BlocksX, pass.Guard);
-        var (slots, blockColumn, place) = (pass.Slots, pass.BlockColumn, pass.Place);
-        var top = pass.Region << SortedChannel.PlaceBits;
+        Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
+        var top = region << SortedChannel.PlaceBits;
         var pairs = 0;
         var blocks = 0;
         var interior = 0;
