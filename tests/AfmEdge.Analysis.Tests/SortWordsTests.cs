@@ -55,24 +55,24 @@ public sealed class SortWordsTests
     [Theory]
     [InlineData(2, Keys.Random, 101)]
     [InlineData(5, Keys.FewDistinct, 102)]
-    [InlineData(PartitionedWordSort.PartWords - 1, Keys.BothSigns, 103)]
-    [InlineData(PartitionedWordSort.PartWords + 1, Keys.BothSigns, 104)]
-    [InlineData(PartitionedWordSort.PartWords + 1, Keys.AllEqual, 105)]
-    [InlineData((3 * PartitionedWordSort.PartWords) + 7, Keys.ClusterWithOutliers, 106)]
-    [InlineData((3 * PartitionedWordSort.PartWords) + 7, Keys.OneHeavyTop, 107)]
-    [InlineData((5 * PartitionedWordSort.PartWords) - 3, Keys.Narrow, 108)]
+    [InlineData(WordRadixSort.PartWords - 1, Keys.BothSigns, 103)]
+    [InlineData(WordRadixSort.PartWords + 1, Keys.BothSigns, 104)]
+    [InlineData(WordRadixSort.PartWords + 1, Keys.AllEqual, 105)]
+    [InlineData((3 * WordRadixSort.PartWords) + 7, Keys.ClusterWithOutliers, 106)]
+    [InlineData((3 * WordRadixSort.PartWords) + 7, Keys.OneHeavyTop, 107)]
+    [InlineData((5 * WordRadixSort.PartWords) - 3, Keys.Narrow, 108)]
     public void PartitionedSort_SmallSizes_SameAsStableSortByKey(int size, Keys keys, int seed)
     {
         var words = Words(size, keys, seed);
         var expected = StableSort(words);
-        var sorted = PartitionedWordSort.Sort(words.ToArray(), new ulong[size]).ToArray();
+        var sorted = WordRadixSort.SortInParts(words.ToArray(), new ulong[size]).ToArray();
         Assert.Equal(expected, sorted);
     }
 
     [Fact]
     public void PartitionedSort_ScratchTooShort_Throws()
     {
-        var error = Assert.Throws<ArgumentException>(() => PartitionedWordSort.Sort(new ulong[10], new ulong[9]));
+        var error = Assert.Throws<ArgumentException>(() => WordRadixSort.SortInParts(new ulong[10], new ulong[9]));
         Assert.Equal("scratch", error.ParamName);
     }
 

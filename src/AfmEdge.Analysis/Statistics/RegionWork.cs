@@ -861,12 +861,12 @@ internal sealed class SortedChannel : IDisposable
 
     // Segments below WideFrom words: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream
     // of a pass in the caches. From WideFrom words on, the words are split by key range into parts that are each sorted in the
-    // caches (PartitionedWordSort): an LSD pass over the whole of such a segment writes all over twice its size.
+    // caches (WordRadixSort.SortInParts): an LSD pass over the whole of such a segment writes all over twice its size.
     private const int Bits = 11;
     private const int Buckets = 1 << Bits;
     private const int Digits = 3;
 
-    /// <summary>Words from which a segment is sorted in parts (<see cref="PartitionedWordSort"/>).</summary>
+    /// <summary>Words from which a segment is sorted in parts (<see cref="WordRadixSort.SortInParts"/>).</summary>
     internal const int WideFrom = 1 << 16;
 
     /// <summary>
@@ -878,60 +878,11 @@ internal sealed class SortedChannel : IDisposable
     {
         if (words.Length >= WideFrom)
         {
-            return PartitionedWordSort.Sort(words, scratch);
+            return WordRadixSort.SortInParts(words, scratch);
         }
 
-        var n = words.Length;
-        Span<int> histograms = stackalloc int[Digits * Buckets];
-        histograms.Clear();
-
-        // Unchecked indexing: a digit is below its histogram's bucket count (the top one too: 3 · 11 ≥ 32).
-        const uint Mask = Buckets - 1;
-        ref var low = ref MemoryMarshal.GetReference(histograms);
-        ref var middle = ref Unsafe.Add(ref low, Buckets);
-        ref var high = ref Unsafe.Add(ref middle, Buckets);
-        foreach (var word in words)
-        {
-            var key = (uint)(word >> 32);
-            Unsafe.Add(ref low, (nint)(key & Mask))++;
-            Unsafe.Add(ref middle, (nint)((key >> Bits) & Mask))++;
-            Unsafe.Add(ref high, (nint)(key >> (2 * Bits)))++;
-        }
-
-        var from = words;
-        var to = scratch;
-        for (var d = 0; d < Digits; d++)
-        {
-            var counts = histograms.Slice(d * Buckets, Buckets);
-            var shift = 32 + (d * Bits);
-            if (n == 0 || counts[(int)((words[0] >> shift) & Mask)] == n)
-            {
-                continue;
-            }
-
-            var sum = 0;
-            for (var b = 0; b < Buckets; b++)
-            {
-                var c = counts[b];
-                counts[b] = sum;
-                sum += c;
-            }
-
-            // Unchecked indexing: a bucket's offset stays below n (the histogram counted exactly these words).
-            ref var offsets = ref MemoryMarshal.GetReference(counts);
-            ref var target = ref MemoryMarshal.GetReference(to);
-            foreach (var word in from)
-            {
-                ref var offset = ref Unsafe.Add(ref offsets, (nint)((word >> shift) & Mask));
-                Unsafe.Add(ref target, offset++) = word;
-            }
-
-            var swap = from;
-            from = to;
-            to = swap;
-        }
-
-        return from;
+        Span<int> counts = stackalloc int[Digits * Buckets];
+        return WordRadixSort.SortLsd(words, scratch, 0, Digits, Bits, counts);
     }
 
     public void Dispose()

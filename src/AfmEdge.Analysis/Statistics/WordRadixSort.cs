@@ -6,17 +6,17 @@ using System.Runtime.Intrinsics;
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
-/// The stable radix sort of a large segment of words by their top 32 bits (<see cref="SortedChannel.SortWords"/> from
-/// <see cref="SortedChannel.WideFrom"/> words on: a frame's background). An LSD sort of the whole segment scatters every pass
-/// into thousands of write streams spread over twice the segment (4 MiB for a 512² background), each write a miss in the
-/// caches. Here one pass first splits the words by the top 16 bits of their keys into parts of about
+/// Stable radix sorts of words by their top 32 bits (<see cref="SortedChannel.SortWords"/>): an LSD sort, and for a large
+/// segment (from <see cref="SortedChannel.WideFrom"/> words on: a frame's background) a sort in parts. An LSD sort of the
+/// whole of such a segment scatters every pass into thousands of write streams spread over twice the segment (4 MiB for a
+/// 512² background), each write a miss in the caches. Here one pass first splits the words by the top 16 bits of their keys into parts of about
 /// <see cref="PartWords"/> words, each a range of keys, whose bounds come from a count of those top bits so that the parts
 /// hold about as many words whatever the keys' spread (a channel of both signs packs most keys into few exponents): that pass
 /// writes a few streams only. Each part, a few hundred KiB with its spare room, is then LSD sorted by its keys less its
 /// smallest top value, in two digits of at most 12 bits (three of at most 11 for a part spanning more than 24 bits), in a
 /// core's L2 cache. Every pass is a stable scatter, so ties keep their input order, as in a single LSD sort.
 /// </summary>
-internal static class PartitionedWordSort
+internal static class WordRadixSort
 {
     /// <summary>Words per part: a part and the spare room it is sorted through (2 × 128 KiB) stay in a core's L2 cache.</summary>
     public const int PartWords = 1 << 14;
@@ -31,10 +31,10 @@ internal static class PartitionedWordSort
     private const int WidestDigit = 12;
 
     /// <summary>
-    /// Sorts <paramref name="words"/> by their top 32 bits (stable) through <paramref name="scratch"/> (as long); returns
-    /// whichever of the two holds the result.
+    /// Sorts <paramref name="words"/> in parts by their top 32 bits (stable) through <paramref name="scratch"/> (as long);
+    /// returns whichever of the two holds the result.
     /// </summary>
-    public static Span<ulong> Sort(Span<ulong> words, Span<ulong> scratch)
+    public static Span<ulong> SortInParts(Span<ulong> words, Span<ulong> scratch)
     {
         var n = words.Length;
         if (scratch.Length < n)
@@ -219,30 +219,56 @@ internal static class PartitionedWordSort
     /// <summary>
     /// LSD sort of one part in place, through <paramref name="spare"/> (as long), by its keys less <paramref name="baseKey"/>
     /// (its first top value, low 16 bits clear): they span <paramref name="topSpan"/> + 1 top values, 16 bits and the span's.
-    /// A digit that is the same for every word costs no pass.
     /// </summary>
     private static void SortPart(Span<ulong> part, Span<ulong> spare, uint baseKey, int topSpan, int[] digitCounts)
     {
-        var n = part.Length;
         var bits = TopBits + (32 - BitOperations.LeadingZeroCount((uint)topSpan));
         var digits = bits <= 2 * WidestDigit ? 2 : 3;
-        var width = (bits + digits - 1) / digits;
+        var sorted = SortLsd(part, spare, baseKey, digits, (bits + digits - 1) / digits, digitCounts);
+        if (sorted != part)
+        {
+            sorted.CopyTo(part);
+        }
+    }
+
+    /// <summary>
+    /// LSD sort of <paramref name="words"/> by their keys less <paramref name="baseKey"/>, through <paramref name="scratch"/>
+    /// (as long), in <paramref name="digits"/> digits of <paramref name="width"/> bits that cover those keys' bits. Returns
+    /// whichever of the two holds the result. A digit that is the same for every word (a channel within a narrow range) costs
+    /// no pass at all.
+    /// </summary>
+    /// <remarks>Inlined: where the digits are constants (the small segments' sort), their shifts and masks are too.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Span<ulong> SortLsd(Span<ulong> words, Span<ulong> scratch, uint baseKey, int digits, int width, scoped Span<int> counts)
+    {
+        var n = words.Length;
+        if (width is < 1 or > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, "A digit is 1 to 16 bits wide.");
+        }
+
         var buckets = 1 << width;
         var mask = (uint)(buckets - 1);
-        Array.Clear(digitCounts, 0, digits * buckets);
-        ref var low = ref MemoryMarshal.GetArrayDataReference(digitCounts);
-        ref var middle = ref Unsafe.Add(ref low, buckets);
-        ref var word0 = ref MemoryMarshal.GetReference(part);
+        if (digits is < 2 or > 3 || counts.Length < digits * buckets || scratch.Length < n)
+        {
+            throw new ArgumentException($"{digits} digits of {width} bits need {digits * buckets} counts ({counts.Length} given) and {n} words of scratch ({scratch.Length} given).", nameof(counts));
+        }
 
-        // Unchecked indexing: a key less the base is below 2^bits (the part's top values are within its span), so its
-        // top digit is below the bucket count.
+        counts = counts[..(digits * buckets)];
+        counts.Clear();
+        ref var low = ref MemoryMarshal.GetReference(counts);
+        ref var middle = ref Unsafe.Add(ref low, buckets);
+        ref var word0 = ref MemoryMarshal.GetReference(words);
+
+        // Unchecked indexing: every digit is masked to its bucket count. The keys less the base must be below
+        // 2^(digits · width) for the order to be right (the callers' promise: 3 · 11 ≥ 32 bits, a part's span).
         if (digits == 2)
         {
             for (var i = 0; i < n; i++)
             {
                 var key = (uint)(Unsafe.Add(ref word0, i) >> 32) - baseKey;
                 Unsafe.Add(ref low, (nint)(key & mask))++;
-                Unsafe.Add(ref middle, (nint)(key >> width))++;
+                Unsafe.Add(ref middle, (nint)((key >> width) & mask))++;
             }
         }
         else
@@ -253,17 +279,17 @@ internal static class PartitionedWordSort
                 var key = (uint)(Unsafe.Add(ref word0, i) >> 32) - baseKey;
                 Unsafe.Add(ref low, (nint)(key & mask))++;
                 Unsafe.Add(ref middle, (nint)((key >> width) & mask))++;
-                Unsafe.Add(ref high, (nint)(key >> (2 * width)))++;
+                Unsafe.Add(ref high, (nint)((key >> (2 * width)) & mask))++;
             }
         }
 
-        var from = part;
-        var to = spare[..n];
+        var from = words;
+        var to = scratch[..n];
         for (var d = 0; d < digits; d++)
         {
-            var counts = digitCounts.AsSpan(d * buckets, buckets);
+            var digitCounts = counts.Slice(d * buckets, buckets);
             var shift = d * width;
-            if (counts[(int)((((uint)(part[0] >> 32) - baseKey) >> shift) & mask)] == n)
+            if (n == 0 || digitCounts[(int)((((uint)(words[0] >> 32) - baseKey) >> shift) & mask)] == n)
             {
                 continue;
             }
@@ -271,13 +297,13 @@ internal static class PartitionedWordSort
             var sum = 0;
             for (var b = 0; b < buckets; b++)
             {
-                var c = counts[b];
-                counts[b] = sum;
+                var c = digitCounts[b];
+                digitCounts[b] = sum;
                 sum += c;
             }
 
-            // Unchecked indexing: a bucket's offset stays below n (the counts are of exactly these words).
-            ref var offsets = ref MemoryMarshal.GetReference(counts);
+            // Unchecked indexing: a bucket's offset stays below n (the counts are of exactly these words, by the same digit).
+            ref var offsets = ref MemoryMarshal.GetReference(digitCounts);
             ref var source = ref MemoryMarshal.GetReference(from);
             ref var target = ref MemoryMarshal.GetReference(to);
             for (var i = 0; i < n; i++)
@@ -292,9 +318,6 @@ internal static class PartitionedWordSort
             to = swap;
         }
 
-        if (from != part)
-        {
-            from.CopyTo(part);
-        }
+        return from;
     }
 }
