@@ -88,8 +88,7 @@ internal static class WordRadixSort
 
     /// <summary>
     /// Counts the words' top values: the first half of the words in <paramref name="tops"/>[0, 2¹⁶), the second (and an odd
-    /// last word) in the next 2¹⁶. Neighbouring words (neighbouring pixels) often share their top value, and a counter
-    /// bumped word after word waits on its own store each time: two halves, two counters, two chains.
+    /// last word) in the next 2¹⁶, so that <see cref="Split"/> can take the two halves side by side.
     /// </summary>
     private static void CountTops(ReadOnlySpan<ulong> words, int[] tops)
     {
@@ -177,7 +176,8 @@ internal static class WordRadixSort
     /// <summary>
     /// Scatters the words to their parts in <paramref name="scratch"/>, in order within each (stable). The two halves of the
     /// words go side by side, each with its own fill counts (the second half's start where the first half's words of the part
-    /// end): neighbouring words often go to one part, and a single count advanced word after word waits on its own store.
+    /// end): neighbouring words often go to one part, and a single count advanced word after word waits on its own store
+    /// (one stream instead: the whole sort about a tenth slower).
     /// </summary>
     private static void Split(ReadOnlySpan<ulong> words, Span<ulong> scratch, byte[] partOf, ReadOnlySpan<int> start, ReadOnlySpan<int> firstHalf)
     {
