@@ -859,110 +859,30 @@ internal sealed class SortedChannel : IDisposable
         return true;
     }
 
-    // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
-    // the caches. From WideFrom words on, two digits of 16 bits: one pass less over the words outweighs the wider
-    // histograms (their clearing and prefix sums) and the less cache-friendly scatter (about a fifth less time per sort).
+    // Segments below WideFrom words: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream
+    // of a pass in the caches. From WideFrom words on, the words are split by key range into parts that are each sorted in the
+    // caches (WordRadixSort.SortInParts): an LSD pass over the whole of such a segment writes all over twice its size.
     private const int Bits = 11;
     private const int Buckets = 1 << Bits;
     private const int Digits = 3;
-    private const int WideBits = 16;
-    private const int WideFrom = 1 << 16;
+
+    /// <summary>Words from which a segment is sorted in parts (<see cref="WordRadixSort.SortInParts"/>).</summary>
+    internal const int WideFrom = 1 << 16;
 
     /// <summary>
-    /// Stable LSD radix sort of <paramref name="words"/> by their top 32 bits, through <paramref name="scratch"/> (as long);
+    /// Stable radix sort of <paramref name="words"/> by their top 32 bits, through <paramref name="scratch"/> (as long);
     /// returns whichever of the two holds the result. A digit that is the same for every word (a channel within a narrow
     /// range) costs no pass at all.
     /// </summary>
     internal static Span<ulong> SortWords(Span<ulong> words, Span<ulong> scratch)
     {
-        if (words.Length < WideFrom)
+        if (words.Length >= WideFrom)
         {
-            Span<int> histograms = stackalloc int[Digits * Buckets];
-            return SortWords(words, scratch, histograms, Bits, Digits);
+            return WordRadixSort.SortInParts(words, scratch);
         }
 
-        const int WideDigits = 32 / WideBits;
-        var wide = AnalysisPool<int>.Shared.Rent(WideDigits << WideBits);
-        try
-        {
-            return SortWords(words, scratch, wide.AsSpan(0, WideDigits << WideBits), WideBits, WideDigits);
-        }
-        finally
-        {
-            AnalysisPool<int>.Shared.Return(wide);
-        }
-    }
-
-    private static Span<ulong> SortWords(Span<ulong> words, Span<ulong> scratch, scoped Span<int> histograms, int bits, int digits)
-    {
-        var n = words.Length;
-        var buckets = 1 << bits;
-        var mask = (uint)(buckets - 1);
-        if (histograms.Length < digits * buckets || bits * digits < 32)
-        {
-            throw new ArgumentException($"{digits} digits of {bits} bits need {digits * buckets} counters covering 32 bits; {histograms.Length} given.", nameof(histograms));
-        }
-
-        histograms.Clear();
-
-        // Unchecked indexing: a digit is below its histogram's bucket count (the top one too: bits · digits ≥ 32).
-        ref var low = ref MemoryMarshal.GetReference(histograms);
-        ref var middle = ref Unsafe.Add(ref low, buckets);
-        if (digits == 3)
-        {
-            ref var high = ref Unsafe.Add(ref middle, buckets);
-            foreach (var word in words)
-            {
-                var key = (uint)(word >> 32);
-                Unsafe.Add(ref low, (nint)(key & mask))++;
-                Unsafe.Add(ref middle, (nint)((key >> bits) & mask))++;
-                Unsafe.Add(ref high, (nint)(key >> (2 * bits)))++;
-            }
-        }
-        else
-        {
-            foreach (var word in words)
-            {
-                var key = (uint)(word >> 32);
-                Unsafe.Add(ref low, (nint)(key & mask))++;
-                Unsafe.Add(ref middle, (nint)(key >> bits))++;
-            }
-        }
-
-        var from = words;
-        var to = scratch;
-        for (var d = 0; d < digits; d++)
-        {
-            var counts = histograms.Slice(d * buckets, buckets);
-            var shift = 32 + (d * bits);
-            if (n == 0 || counts[(int)((words[0] >> shift) & mask)] == n)
-            {
-                continue;
-            }
-
-            var sum = 0;
-            for (var b = 0; b < buckets; b++)
-            {
-                var c = counts[b];
-                counts[b] = sum;
-                sum += c;
-            }
-
-            // Unchecked indexing: a bucket's offset stays below n (the histogram counted exactly these words).
-            ref var offsets = ref MemoryMarshal.GetReference(counts);
-            ref var target = ref MemoryMarshal.GetReference(to);
-            foreach (var word in from)
-            {
-                ref var offset = ref Unsafe.Add(ref offsets, (nint)((word >> shift) & mask));
-                Unsafe.Add(ref target, offset++) = word;
-            }
-
-            var swap = from;
-            from = to;
-            to = swap;
-        }
-
-        return from;
+        Span<int> counts = stackalloc int[Digits * Buckets];
+        return WordRadixSort.SortLsd(words, scratch, 0, Digits, Bits, counts);
     }
 
     public void Dispose()
