@@ -3,10 +3,10 @@ using AfmEdge.Analysis.Statistics;
 namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
-/// The region σ's sum of squared deviations, kept in eight partial sums: the vector path must give the scalar reference's
+/// A region's sum and its σ's sum of squared deviations, kept in eight partial sums: the vector path must give the scalar reference's
 /// bits (so a board without 256-bit vectors reports the same σ), and both must be the plain sum to within rounding.
 /// </summary>
-public sealed class SumOfSquaresTests
+public sealed class LaneSumTests
 {
     [Theory]
     [InlineData(0, 1)]
@@ -28,10 +28,17 @@ public sealed class SumOfSquaresTests
         }
 
         var mean = count > 0 ? values.Average(v => (double)v) : 0;
-        var vector = SortedChannel.SumOfSquaresVector(values, mean);
-        var scalar = SortedChannel.SumOfSquaresScalar(values, mean);
+        var vector = SortedChannel.LaneSumVector<SortedChannel.Squared>(values, mean);
+        var scalar = SortedChannel.LaneSumScalar<SortedChannel.Squared>(values, mean);
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar), BitConverter.DoubleToInt64Bits(vector));
         Assert.Equal(BitConverter.DoubleToInt64Bits(scalar), BitConverter.DoubleToInt64Bits(SortedChannel.SumOfSquares(values, mean)));
+
+        var vectorSum = SortedChannel.LaneSumVector<SortedChannel.Plain>(values, 0);
+        var scalarSum = SortedChannel.LaneSumScalar<SortedChannel.Plain>(values, 0);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(scalarSum), BitConverter.DoubleToInt64Bits(vectorSum));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(scalarSum), BitConverter.DoubleToInt64Bits(SortedChannel.SumOf(values)));
+        var plainSum = values.Sum(v => (double)v);
+        Assert.Equal(plainSum, scalarSum, Math.Max(1e-300, 1e-12 * Math.Abs(plainSum)));
 
         var plain = values.Sum(v => (v - mean) * (v - mean));
         Assert.Equal(plain, scalar, Math.Max(1e-300, 1e-12 * plain));
@@ -44,9 +51,11 @@ public sealed class SumOfSquaresTests
     [Fact]
     public void LanesHoldEveryEighthValue_TailAddedLast()
     {
+        Assert.Equal(66.0, SortedChannel.LaneSumVector<SortedChannel.Plain>(Enumerable.Range(1, 11).Select(i => (float)i).ToArray(), 0));
+
         // Value i is i + 1 about a mean of 0: the squares are 1, 4, 9, …; with 11 values the tail is 81 + 100 + 121.
         var values = Enumerable.Range(1, 11).Select(i => (float)i).ToArray();
-        Assert.Equal(506.0, SortedChannel.SumOfSquaresScalar(values, 0));
-        Assert.Equal(506.0, SortedChannel.SumOfSquaresVector(values, 0));
+        Assert.Equal(506.0, SortedChannel.LaneSumScalar<SortedChannel.Squared>(values, 0));
+        Assert.Equal(506.0, SortedChannel.LaneSumVector<SortedChannel.Squared>(values, 0));
     }
 }
