@@ -254,7 +254,7 @@ internal static class RegionAnalysis
     /// <summary>
     /// Mean, σ, median and MAD of a region's finite values, for each channel. The MAD walks outwards from the median through the
     /// sorted values: the deviations on either side are already in order, so the middle of their merge is found by bisection.
-    /// The σ's sum of squares was taken by the channel's split, in sorted order, while its values were in that core's caches.
+    /// The σ's sum of squares was taken by the channel's split, in eight partial sums, while its values were in that core's caches.
     /// </summary>
     private static void Describe(ReadOnlySpan<SortedChannel> orders, List<ChannelData> all, string region, double pixelArea,
         Span<RegionChannelStatistics> stats, Span<(double Mean, double Sd, int Count)> moments)

@@ -531,13 +531,13 @@ internal sealed class SortedChannel : IDisposable
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
 
-    /// <summary>Σ <see cref="Values"/> in double, added in their sorted order.</summary>
+    /// <summary>Σ <see cref="Values"/> in double, as <see cref="SumOf"/> adds them.</summary>
     public double Sum { get; }
 
     /// <summary><see cref="Sum"/> over the count (NaN when there are no values).</summary>
     public double Mean => Sum / _count;
 
-    /// <summary>Σ (v − <see cref="Mean"/>)² over <see cref="Values"/> in double, added in their sorted order (0 when there are none).</summary>
+    /// <summary>Σ (v − <see cref="Mean"/>)² over <see cref="Values"/> in double, as <see cref="SumOfSquares"/> adds them (0 when there are none).</summary>
     public double SquaredDeviations { get; }
 
     /// <summary>
@@ -732,7 +732,7 @@ internal sealed class SortedChannel : IDisposable
         sum + lanes.GetElement(0) + lanes.GetElement(1) + lanes.GetElement(2) + lanes.GetElement(3);
 
     /// <summary>
-    /// The region's values, their sum and its pairs' ranks from its sorted words, in one walk: a pair's rank is one past
+    /// The region's values and its pairs' ranks from its sorted words, in one walk (their sums after it): a pair's rank is one past
     /// the pairs before it, and a run of equal values shares the average of the ranks its pairs span. Equal values are
     /// equal keys, but for −0 and +0 (adjacent keys). With <paramref name="pairValues"/>, the pairs' values are complete
     /// when every pair was ranked (every one is finite); their sum is then taken in pair order.
@@ -746,7 +746,6 @@ internal sealed class SortedChannel : IDisposable
         var ranks = AnalysisPool<float>.Shared.Rent(pairs + 1);
         ref var rank0 = ref MemoryMarshal.GetArrayDataReference(ranks);
         ref var value0 = ref MemoryMarshal.GetArrayDataReference(values);
-        double sum = 0;
         var before = 0;
         var k = 0;
         var vectors = Vector256.IsHardwareAccelerated;
@@ -757,10 +756,10 @@ internal sealed class SortedChannel : IDisposable
         while (k < n)
         {
             // Eight values of their own, each a pair's (nearly every eight of a measured channel): one vector step; the ranks
-            // are stored one by one (their pairs are all over), the values added one by one, in this order.
+            // are stored one by one (their pairs are all over).
             if (vectors && k >= oneByOne && k < n - Lanes)
             {
-                if (TryRankEight(ref word0, k, ref value0, ref rank0, before, ref sum))
+                if (TryRankEight(ref word0, k, ref value0, ref rank0, before))
                 {
                     k += Lanes;
                     before += Lanes;
@@ -779,7 +778,6 @@ internal sealed class SortedChannel : IDisposable
             {
                 var value = SortKeys.FromSortable(key);
                 Unsafe.Add(ref value0, k) = value;
-                sum += value;
                 var ranked = pair != Uncorrelated ? 1 : 0;
 
                 // Exact in single precision: an integer below 2²⁴.
@@ -804,7 +802,6 @@ internal sealed class SortedChannel : IDisposable
             {
                 var v = SortKeys.FromSortable((uint)(sorted[j] >> 32));
                 values[j] = v;
-                sum += v;
                 var p = (int)((uint)sorted[j] & Uncorrelated);
                 if (p != Uncorrelated)
                 {
@@ -819,6 +816,7 @@ internal sealed class SortedChannel : IDisposable
         // The pairs' values are all there when all pairs were ranked. Σ(v − mean)² (σ) here, while the values are still in this
         // core's caches rather than where the regions are described.
         var complete = pairValues is not null && before == pairs;
+        var sum = SumOf(values.AsSpan(0, n));
         var squares = n > 0 ? SumOfSquares(values.AsSpan(0, n), sum / n) : 0;
         return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
 
@@ -826,28 +824,103 @@ internal sealed class SortedChannel : IDisposable
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
     }
 
-    /// <summary>Σ (v − <paramref name="mean"/>)² in double, in order.</summary>
-    /// <remarks>A method of its own: inside the walk's, its loop made the walk's registers spill.</remarks>
+    /// <summary>Partial sums <see cref="LaneSumVector{TTerm}"/> keeps: one per lane of two 4-double vectors.</summary>
+    internal const int SumLanes = 8;
+
+    /// <summary>Σ v in double, as <see cref="LaneSumVector{TTerm}"/> adds.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double SumOfSquares(ReadOnlySpan<float> values, double mean)
+    internal static double SumOf(ReadOnlySpan<float> values) =>
+        Vector256.IsHardwareAccelerated ? LaneSumVector<Plain>(values, 0) : LaneSumScalar<Plain>(values, 0);
+
+    /// <summary>Σ (v − <paramref name="mean"/>)² in double, as <see cref="LaneSumVector{TTerm}"/> adds.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static double SumOfSquares(ReadOnlySpan<float> values, double mean) =>
+        Vector256.IsHardwareAccelerated ? LaneSumVector<Squared>(values, mean) : LaneSumScalar<Squared>(values, mean);
+
+    /// <summary>
+    /// Σ term(v) in double: value i goes to partial sum i mod 8, the eight are added pairwise ((0+1)+(2+3))+((4+5)+(6+7)),
+    /// then the last count mod 8 terms one by one. One running sum made each a chain of dependent additions (the σ's alone
+    /// took about 4 ms of each 512² frame's processor time); eight independent ones let the adds overlap. The vector path
+    /// and the scalar one add the same numbers in the same order: equal to the last bit, on any hardware.
+    /// With two Vector256&lt;double&gt; of partial sums.
+    /// </summary>
+    internal static double LaneSumVector<TTerm>(ReadOnlySpan<float> values, double centre)
+        where TTerm : struct, ILaneTerm
     {
-        double squares = 0;
-        foreach (var v in values)
+        var c = Vector256.Create(centre);
+        Vector256<double> low = Vector256<double>.Zero, high = Vector256<double>.Zero;
+        ref var value0 = ref MemoryMarshal.GetReference(values);
+        var whole = values.Length - (values.Length % SumLanes);
+        for (var i = 0; i < whole; i += SumLanes)
         {
-            var d = v - mean;
-            squares += d * d;
+            var (first, second) = Vector256.Widen(Vector256.LoadUnsafe(ref value0, (nuint)i));
+            low += TTerm.Of(first, c);
+            high += TTerm.Of(second, c);
         }
 
-        return squares;
+        var total = ((low.GetElement(0) + low.GetElement(1)) + (low.GetElement(2) + low.GetElement(3)))
+            + ((high.GetElement(0) + high.GetElement(1)) + (high.GetElement(2) + high.GetElement(3)));
+        return AddTail<TTerm>(total, values[whole..], centre);
+    }
+
+    /// <summary><see cref="LaneSumVector{TTerm}"/> with eight scalar partial sums: the reference of the vector path.</summary>
+    internal static double LaneSumScalar<TTerm>(ReadOnlySpan<float> values, double centre)
+        where TTerm : struct, ILaneTerm
+    {
+        Span<double> partial = stackalloc double[SumLanes];
+        partial.Clear();
+        var whole = values.Length - (values.Length % SumLanes);
+        for (var i = 0; i < whole; i++)
+        {
+            partial[i % SumLanes] += TTerm.Of(values[i], centre);
+        }
+
+        var total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+        return AddTail<TTerm>(total, values[whole..], centre);
+    }
+
+    private static double AddTail<TTerm>(double total, ReadOnlySpan<float> tail, double centre)
+        where TTerm : struct, ILaneTerm
+    {
+        foreach (var v in tail)
+        {
+            total += TTerm.Of(v, centre);
+        }
+
+        return total;
+    }
+
+    /// <summary>What <see cref="LaneSumVector{TTerm}"/> adds per value.</summary>
+    internal interface ILaneTerm
+    {
+        static abstract double Of(double value, double centre);
+
+        static abstract Vector256<double> Of(Vector256<double> values, Vector256<double> centre);
+    }
+
+    /// <summary>The value itself (the centre is not used: v − 0 would be v anyway).</summary>
+    internal readonly struct Plain : ILaneTerm
+    {
+        public static double Of(double value, double centre) => value;
+
+        public static Vector256<double> Of(Vector256<double> values, Vector256<double> centre) => values;
+    }
+
+    /// <summary>The squared deviation from the centre.</summary>
+    internal readonly struct Squared : ILaneTerm
+    {
+        public static double Of(double value, double centre) => (value - centre) * (value - centre);
+
+        public static Vector256<double> Of(Vector256<double> values, Vector256<double> centre) => (values - centre) * (values - centre);
     }
 
     /// <summary>
     /// Words k to k + 7 of <see cref="FromSorted"/>'s walk (k + 8 is read too: the next key) when each has a value of its own
-    /// and is a pair's: their values at k, added to <paramref name="sum"/> in order, and ranks <paramref name="before"/> + 1 on.
+    /// and is a pair's: their values at k and ranks <paramref name="before"/> + 1 on.
     /// A key of −0 (+0 may follow, the same value) goes the walk's way. False (nothing written) otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, int before, ref double sum)
+    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, int before)
     {
         var low = Vector256.LoadUnsafe(ref word0, (nuint)k);
         var high = Vector256.LoadUnsafe(ref word0, (nuint)(k + 4));
@@ -863,8 +936,6 @@ internal sealed class SortedChannel : IDisposable
         // SortKeys.FromSortable, lane by lane.
         var values = keys ^ (Vector256.ShiftRightArithmetic((~keys).AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
         values.StoreUnsafe(ref Unsafe.As<float, uint>(ref value0), (nuint)k);
-        var (first, last) = Vector256.Widen(values.AsSingle());
-        sum = Add(Add(sum, first), last);
 
         // Exact in single precision: integers below 2²⁴.
         var rank = before + 1;
@@ -879,110 +950,30 @@ internal sealed class SortedChannel : IDisposable
         return true;
     }
 
-    // Small segments: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream of a pass in
-    // the caches. From WideFrom words on, two digits of 16 bits: one pass less over the words outweighs the wider
-    // histograms (their clearing and prefix sums) and the less cache-friendly scatter (about a fifth less time per sort).
+    // Segments below WideFrom words: three digits of 11 bits cover the 32-bit key, and 2048 buckets keep every write stream
+    // of a pass in the caches. From WideFrom words on, the words are split by key range into parts that are each sorted in the
+    // caches (WordRadixSort.SortInParts): an LSD pass over the whole of such a segment writes all over twice its size.
     private const int Bits = 11;
     private const int Buckets = 1 << Bits;
     private const int Digits = 3;
-    private const int WideBits = 16;
-    private const int WideFrom = 1 << 16;
+
+    /// <summary>Words from which a segment is sorted in parts (<see cref="WordRadixSort.SortInParts"/>).</summary>
+    internal const int WideFrom = 1 << 16;
 
     /// <summary>
-    /// Stable LSD radix sort of <paramref name="words"/> by their top 32 bits, through <paramref name="scratch"/> (as long);
+    /// Stable radix sort of <paramref name="words"/> by their top 32 bits, through <paramref name="scratch"/> (as long);
     /// returns whichever of the two holds the result. A digit that is the same for every word (a channel within a narrow
     /// range) costs no pass at all.
     /// </summary>
     internal static Span<ulong> SortWords(Span<ulong> words, Span<ulong> scratch)
     {
-        if (words.Length < WideFrom)
+        if (words.Length >= WideFrom)
         {
-            Span<int> histograms = stackalloc int[Digits * Buckets];
-            return SortWords(words, scratch, histograms, Bits, Digits);
+            return WordRadixSort.SortInParts(words, scratch);
         }
 
-        const int WideDigits = 32 / WideBits;
-        var wide = AnalysisPool<int>.Shared.Rent(WideDigits << WideBits);
-        try
-        {
-            return SortWords(words, scratch, wide.AsSpan(0, WideDigits << WideBits), WideBits, WideDigits);
-        }
-        finally
-        {
-            AnalysisPool<int>.Shared.Return(wide);
-        }
-    }
-
-    private static Span<ulong> SortWords(Span<ulong> words, Span<ulong> scratch, scoped Span<int> histograms, int bits, int digits)
-    {
-        var n = words.Length;
-        var buckets = 1 << bits;
-        var mask = (uint)(buckets - 1);
-        if (histograms.Length < digits * buckets || bits * digits < 32)
-        {
-            throw new ArgumentException($"{digits} digits of {bits} bits need {digits * buckets} counters covering 32 bits; {histograms.Length} given.", nameof(histograms));
-        }
-
-        histograms.Clear();
-
-        // Unchecked indexing: a digit is below its histogram's bucket count (the top one too: bits · digits ≥ 32).
-        ref var low = ref MemoryMarshal.GetReference(histograms);
-        ref var middle = ref Unsafe.Add(ref low, buckets);
-        if (digits == 3)
-        {
-            ref var high = ref Unsafe.Add(ref middle, buckets);
-            foreach (var word in words)
-            {
-                var key = (uint)(word >> 32);
-                Unsafe.Add(ref low, (nint)(key & mask))++;
-                Unsafe.Add(ref middle, (nint)((key >> bits) & mask))++;
-                Unsafe.Add(ref high, (nint)(key >> (2 * bits)))++;
-            }
-        }
-        else
-        {
-            foreach (var word in words)
-            {
-                var key = (uint)(word >> 32);
-                Unsafe.Add(ref low, (nint)(key & mask))++;
-                Unsafe.Add(ref middle, (nint)(key >> bits))++;
-            }
-        }
-
-        var from = words;
-        var to = scratch;
-        for (var d = 0; d < digits; d++)
-        {
-            var counts = histograms.Slice(d * buckets, buckets);
-            var shift = 32 + (d * bits);
-            if (n == 0 || counts[(int)((words[0] >> shift) & mask)] == n)
-            {
-                continue;
-            }
-
-            var sum = 0;
-            for (var b = 0; b < buckets; b++)
-            {
-                var c = counts[b];
-                counts[b] = sum;
-                sum += c;
-            }
-
-            // Unchecked indexing: a bucket's offset stays below n (the histogram counted exactly these words).
-            ref var offsets = ref MemoryMarshal.GetReference(counts);
-            ref var target = ref MemoryMarshal.GetReference(to);
-            foreach (var word in from)
-            {
-                ref var offset = ref Unsafe.Add(ref offsets, (nint)((word >> shift) & mask));
-                Unsafe.Add(ref target, offset++) = word;
-            }
-
-            var swap = from;
-            from = to;
-            to = swap;
-        }
-
-        return from;
+        Span<int> counts = stackalloc int[Digits * Buckets];
+        return WordRadixSort.SortLsd(words, scratch, 0, Digits, Bits, counts);
     }
 
     public void Dispose()
