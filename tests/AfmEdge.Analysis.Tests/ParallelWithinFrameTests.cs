@@ -93,47 +93,9 @@ public sealed class ParallelWithinFrameTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Connected objects (8-neighbours) of the instance image that hold more than one chromosome id: objects a splitter cut.</summary>
-    private static int SplitObjects(ChromosomeAnalysis analysis)
-    {
-        var instances = analysis.Segmentation.Instances;
-        int width = analysis.Frame.Width, rows = analysis.Frame.Height;
-        var seen = new bool[instances.Length];
-        var stack = new Stack<int>();
-        var split = 0;
-        for (var start = 0; start < instances.Length; start++)
-        {
-            if (instances[start] == 0 || seen[start])
-            {
-                continue;
-            }
-
-            var ids = new HashSet<int>();
-            seen[start] = true;
-            stack.Push(start);
-            while (stack.TryPop(out var p))
-            {
-                ids.Add(instances[p]);
-                int x = p % width, y = p / width;
-                for (var dy = -1; dy <= 1; dy++)
-                {
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        int nx = x + dx, ny = y + dy;
-                        if (nx >= 0 && nx < width && ny >= 0 && ny < rows && instances[(ny * width) + nx] != 0 && !seen[(ny * width) + nx])
-                        {
-                            seen[(ny * width) + nx] = true;
-                            stack.Push((ny * width) + nx);
-                        }
-                    }
-                }
-            }
-
-            split += ids.Count > 1 ? 1 : 0;
-        }
-
-        return split;
-    }
+    /// <summary>Objects of the instance image that hold more than one chromosome id: objects a splitter cut.</summary>
+    private static int SplitObjects(ChromosomeAnalysis analysis) =>
+        InstanceObjects.IdsPerObject(analysis.Segmentation.Instances, analysis.Frame.Width, analysis.Frame.Height).Count(ids => ids.Count > 1);
 
     private sealed class StoppedClock : TimeProvider
     {

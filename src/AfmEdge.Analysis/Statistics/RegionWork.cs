@@ -375,21 +375,9 @@ internal sealed class HeightSide : IDisposable
     /// <summary>The first run that ends past pair <paramref name="pair"/> (<see cref="Runs"/> when none does): where a pass over the runs may be cut in two.</summary>
     public int RunAfter(int pair)
     {
-        int low = 0, high = Runs;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (RunEnd[mid] <= pair)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        return low;
+        // The ends rise strictly (no run is empty).
+        var at = RunEnd.AsSpan(0, Runs).BinarySearch(pair);
+        return at >= 0 ? at + 1 : ~at;
     }
 
     /// <summary>Per run, four: Σa, Σa², Σr, Σr² (a the standardised height, r the centred, scaled rank).</summary>
