@@ -771,6 +771,13 @@ internal static class RegionAnalysis
         /// </summary>
         public void Sum(int firstRun, int endRun, int[] joint, double[]? buffer, Vector256<double>[]? totals)
         {
+            // The totals in registers while the runs are added (written back at the end: the same adds in the same order).
+            Vector256<double> pxy = default, pyy = default, rxy = default, ryy = default;
+            if (totals is not null)
+            {
+                (pxy, pyy, rxy, ryy) = (totals[0], totals[1], totals[2], totals[3]);
+            }
+
             var side = _side;
             var n = _frame.Pairs;
             var cells = _bins * _bins;
@@ -821,7 +828,7 @@ internal static class RegionAnalysis
 
                 if (buffer is null)
                 {
-                    AddRun(run, sb, sbb, sab, qb, qbb, qab, totals!);
+                    AddRun(run, sb, sbb, sab, qb, qbb, qab, ref pxy, ref pyy, ref rxy, ref ryy);
                     continue;
                 }
 
@@ -833,22 +840,32 @@ internal static class RegionAnalysis
                 qbb.CopyTo(buffer, at + 16);
                 qab.CopyTo(buffer, at + 20);
             }
+
+            if (totals is not null)
+            {
+                (totals[0], totals[1], totals[2], totals[3]) = (pxy, pyy, rxy, ryy);
+            }
         }
 
         /// <summary>The buffered sums of runs <paramref name="firstRun"/> up to <paramref name="endRun"/>, added in run order.</summary>
         public void AddBuffered(int firstRun, int endRun, double[] buffer, Vector256<double>[] totals)
         {
+            var (pxy, pyy, rxy, ryy) = (totals[0], totals[1], totals[2], totals[3]);
             for (var run = firstRun; run < endRun; run++)
             {
                 var at = (run - firstRun) * RunDoubles;
                 AddRun(run, Vector256.Create(buffer.AsSpan(at)), Vector256.Create(buffer.AsSpan(at + 4)), Vector256.Create(buffer.AsSpan(at + 8)),
-                    Vector256.Create(buffer.AsSpan(at + 12)), Vector256.Create(buffer.AsSpan(at + 16)), Vector256.Create(buffer.AsSpan(at + 20)), totals);
+                    Vector256.Create(buffer.AsSpan(at + 12)), Vector256.Create(buffer.AsSpan(at + 16)), Vector256.Create(buffer.AsSpan(at + 20)),
+                    ref pxy, ref pyy, ref rxy, ref ryy);
             }
+
+            (totals[0], totals[1], totals[2], totals[3]) = (pxy, pyy, rxy, ryy);
         }
 
         /// <summary>One run's sums into its block's row of the table, and into the totals.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void AddRun(int run, Vector256<double> sb, Vector256<double> sbb, Vector256<double> sab, Vector256<double> qb, Vector256<double> qbb,
-            Vector256<double> qab, Vector256<double>[] totals)
+            Vector256<double> qab, ref Vector256<double> pxy, ref Vector256<double> pyy, ref Vector256<double> rxy, ref Vector256<double> ryy)
         {
             var table = _frame.Table;
             var block = _side.RunBlock[run] * _frame.Stride;
@@ -864,10 +881,10 @@ internal static class RegionAnalysis
                 table[o + 5] += qab.GetElement(g);
             }
 
-            totals[0] += sab;
-            totals[1] += sbb;
-            totals[2] += qab;
-            totals[3] += qbb;
+            pxy += sab;
+            pyy += sbb;
+            rxy += qab;
+            ryy += qbb;
         }
     }
 
