@@ -122,6 +122,16 @@ public sealed record AnalysisOptions
     /// <summary>Half-side of the local-correlation window (metres).</summary>
     public double LocalWindowRadius { get; init; } = 0.3e-6;
 
+    /// <summary>
+    /// Whether a frame's independent pieces of work run on several cores at once, shortening one frame's wall time: each
+    /// chromosome's axis and measurement, split attempt and labels; the two halves of the substrate plane fits, of Otsu's
+    /// histogram and of the substrate's values (frames of 2^16 pixels or more); the two halves of a large region's shared
+    /// correlation pass. The results are the same bits either way (every piece writes its own outputs, and sums are combined
+    /// in the serial order); false runs them one after the other on the calling thread. The host keeps it on: with its two
+    /// analysis workers on two cores the pipeline's frame rate measured the same either way.
+    /// </summary>
+    public bool ParallelWithinFrame { get; init; } = true;
+
     /// <summary>Every violated constraint, each naming the property and its value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

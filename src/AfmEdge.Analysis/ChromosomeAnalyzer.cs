@@ -82,40 +82,31 @@ public sealed class ChromosomeAnalyzer
         List<int>? split = null;
         Dictionary<int, (double X, double Y)[]>? crossingAxes = null;
         bool[]? stacked = null;
+        var clusters = new List<int>();
         for (var k = 0; k < measurements.Length; k++)
         {
             if (measurements[k].IsCluster)
             {
-                var added = TouchingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                    frame.PixelSizeX, frame.PixelSizeY, Options, next, measurements[k].IsClusterAsPiece, axes[k].BoxDistances);
-                if (added == 0)
-                {
-                    // Not side by side: chromosomes lying across each other.
-                    crossingAxes ??= [];
-                    if (stacked is null)
-                    {
-                        // Rented (a frame-sized array is fresh pages to fault in), read only by this frame's measurements.
-                        stacked = AnalysisPool<bool>.Shared.Rent(width * rows);
-                        stacked.AsSpan(0, width * rows).Clear();
-                    }
+                clusters.Add(k);
+            }
+        }
 
-                    added = CrossingSplitter.Split(segmentation.InstanceData, width, rows, segmentation.LeveledData, k + 1, boxes[k],
-                        frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].ThinnedMask, axes[k].BoxDistances);
-                    if (added == 0)
-                    {
-                        // No junction in the skeleton: a shallow crossing, or a short chromosome across a longer one, told by where heights add.
-                        added = StackedSplitter.Split(segmentation.InstanceData, width, segmentation.LeveledData, k + 1, boxes[k],
-                            frame.PixelSizeX, frame.PixelSizeY, Options, next, crossingAxes, stacked, axes[k].BoxDistances);
-                    }
-                }
+        if (clusters.Count > 0)
+        {
+            crossingAxes = [];
 
-                axes[k].ReleaseDistances();
-                if (added > 0)
+            // Rented (a frame-sized array is fresh pages to fault in), read only by this frame's measurements.
+            stacked = AnalysisPool<bool>.Shared.Rent(width * rows);
+            stacked.AsSpan(0, width * rows).Clear();
+            var added = SplitClusters(segmentation, clusters, axes, measurements, boxes, frame.PixelSizeX, frame.PixelSizeY, next, crossingAxes, stacked);
+            for (var c = 0; c < clusters.Count; c++)
+            {
+                if (added[c] > 0)
                 {
                     split ??= [];
-                    split.Add(k + 1);
-                    split.AddRange(Enumerable.Range(next, added));
-                    next += added;
+                    split.Add(clusters[c] + 1);
+                    split.AddRange(Enumerable.Range(next, added[c]));
+                    next += added[c];
                 }
             }
         }
@@ -158,13 +149,9 @@ public sealed class ChromosomeAnalyzer
         }
 
         clock = times.Lap("split touching", clock);
-        // One after the other: a chromosome's labels take a fraction of a millisecond, less than what fanning out
-        // costs in processor time (workers waking and spinning), and frames are analysed several at once anyway.
+        // Each chromosome writes only its own pixels' labels: they may be written side by side.
         var labels = FrameArrays<byte>.Rent(width * rows, clear: true);
-        for (var k = 0; k < segmentation.Count; k++)
-        {
-            axes[k].Label(boxes[k], labels);
-        }
+        ForEachObject(segmentation.Count, k => axes[k].Label(boxes[k], labels));
 
         if (stacked is not null)
         {
@@ -239,15 +226,14 @@ public sealed class ChromosomeAnalyzer
         var boxes = Boxes(segmentation.InstanceData, width, segmentation.Count);
         var axes = new ChromosomeAxis[segmentation.Count];
         var measurements = new ChromosomeMeasurement[segmentation.Count];
-        // Sequential, as the labels: the processor time is the budget (frames are analysed several at once), and a
-        // parallel loop over a few chromosomes costs more in waking and spinning workers than it spreads.
-        for (var k = 0; k < segmentation.Count; k++)
+        // Each object's axis and measurement read the shared images and write only their own slots: side by side.
+        ForEachObject(segmentation.Count, k =>
         {
             if (kept?[k + 1] is var (keptAxis, keptMeasurement))
             {
                 axes[k] = keptAxis.Renumbered(segmentation.InstanceData, k + 1);
                 measurements[k] = keptMeasurement with { Id = k + 1 };
-                continue;
+                return;
             }
 
             // The first measurement keeps a cluster's distance transform for the splitters (which take the same one).
@@ -258,8 +244,128 @@ public sealed class ChromosomeAnalyzer
             {
                 axes[k].ReleaseDistances();
             }
-        }
+        });
         return (axes, measurements, boxes);
+    }
+
+    /// <summary>
+    /// Tries to split every cluster (indices into <paramref name="measurements"/>) into chromosomes lying against (TouchingSplitter)
+    /// or across (CrossingSplitter, StackedSplitter) each other; returns how many pieces each added. Their pieces are numbered from
+    /// <paramref name="next"/> in the clusters' order, as one attempt after the other would number them. An attempt reads and writes
+    /// only its own object's pixels (of the instances and <paramref name="stacked"/>), so attempts run side by side: each numbers
+    /// its pieces from a base of its own, far enough apart (a cluster adds fewer pieces than its box has pixels), and once all
+    /// are done those ids and their crossing axes are moved down to the sequential ones.
+    /// </summary>
+    private int[] SplitClusters(ChromosomeSegmentation segmentation, List<int> clusters, ChromosomeAxis[] axes, ChromosomeMeasurement[] measurements,
+        (int X0, int Y0, int X1, int Y1)[] boxes, double pixelX, double pixelY, int next, Dictionary<int, (double X, double Y)[]> crossingAxes, bool[] stacked)
+    {
+        var added = new int[clusters.Count];
+        var bases = new int[clusters.Count];
+        long provisional = next;
+        foreach (var k in clusters)
+        {
+            provisional += (long)(boxes[k].X1 - boxes[k].X0 + 1) * (boxes[k].Y1 - boxes[k].Y0 + 1);
+        }
+
+        if (!Options.ParallelWithinFrame || clusters.Count < 2 || provisional >= int.MaxValue)
+        {
+            // One after the other, each numbering from where the last stopped.
+            for (var c = 0; c < clusters.Count; c++)
+            {
+                added[c] = SplitCluster(segmentation, clusters[c], axes, measurements, boxes, pixelX, pixelY, next, crossingAxes, stacked);
+                next += added[c];
+            }
+
+            return added;
+        }
+
+        var found = new Dictionary<int, (double X, double Y)[]>[clusters.Count];
+        bases[0] = next;
+        for (var c = 1; c < clusters.Count; c++)
+        {
+            var box = boxes[clusters[c - 1]];
+            bases[c] = bases[c - 1] + ((box.X1 - box.X0 + 1) * (box.Y1 - box.Y0 + 1));
+        }
+
+        Parallel.For(0, clusters.Count, c =>
+        {
+            found[c] = [];
+            added[c] = SplitCluster(segmentation, clusters[c], axes, measurements, boxes, pixelX, pixelY, bases[c], found[c], stacked);
+        });
+
+        // In the clusters' order: the pieces' ids moved from each attempt's base to the next free ones. The ranges never
+        // overlap: every final range ends at or below its own base, and every base lies past the ranges before it.
+        var instances = segmentation.InstanceData;
+        var width = segmentation.Width;
+        for (var c = 0; c < clusters.Count; c++)
+        {
+            var (from, count, shift) = (bases[c], added[c], bases[c] - next);
+            if (count > 0 && shift != 0)
+            {
+                var box = boxes[clusters[c]];
+                for (var y = box.Y0; y <= box.Y1; y++)
+                {
+                    foreach (ref var id in instances.AsSpan((y * width) + box.X0, box.X1 - box.X0 + 1))
+                    {
+                        if (id >= from && id < from + count)
+                        {
+                            id -= shift;
+                        }
+                    }
+                }
+            }
+
+            foreach (var (id, axis) in found[c])
+            {
+                crossingAxes[id >= from ? id - shift : id] = axis;
+            }
+
+            next += count;
+        }
+
+        return added;
+    }
+
+    /// <summary>One cluster's split attempt: how many pieces it added, numbered from <paramref name="nextId"/>.</summary>
+    private int SplitCluster(ChromosomeSegmentation segmentation, int k, ChromosomeAxis[] axes, ChromosomeMeasurement[] measurements,
+        (int X0, int Y0, int X1, int Y1)[] boxes, double pixelX, double pixelY, int nextId, Dictionary<int, (double X, double Y)[]> crossingAxes, bool[] stacked)
+    {
+        var (instances, leveled, width, rows) = (segmentation.InstanceData, segmentation.LeveledData, segmentation.Width, segmentation.Height);
+        var added = TouchingSplitter.Split(instances, width, rows, leveled, k + 1, boxes[k], pixelX, pixelY, Options, nextId,
+            measurements[k].IsClusterAsPiece, axes[k].BoxDistances);
+        if (added == 0)
+        {
+            // Not side by side: chromosomes lying across each other.
+            added = CrossingSplitter.Split(instances, width, rows, leveled, k + 1, boxes[k], pixelX, pixelY, Options, nextId, crossingAxes, stacked,
+                axes[k].ThinnedMask, axes[k].BoxDistances);
+            if (added == 0)
+            {
+                // No junction in the skeleton: a shallow crossing, or a short chromosome across a longer one, told by where heights add.
+                added = StackedSplitter.Split(instances, width, leveled, k + 1, boxes[k], pixelX, pixelY, Options, nextId, crossingAxes, stacked,
+                    axes[k].BoxDistances);
+            }
+        }
+
+        axes[k].ReleaseDistances();
+        return added;
+    }
+
+    /// <summary>
+    /// <paramref name="body"/> for every object index below <paramref name="count"/>: side by side when the options allow and
+    /// there are two or more (every body writes only its own object's results), else in order on this thread.
+    /// </summary>
+    private void ForEachObject(int count, Action<int> body)
+    {
+        if (Options.ParallelWithinFrame && count > 1)
+        {
+            Parallel.For(0, count, body);
+            return;
+        }
+
+        for (var k = 0; k < count; k++)
+        {
+            body(k);
+        }
     }
 
     /// <summary>The channel's own array (read only here), copied only when the memory is not a whole array.</summary>

@@ -30,6 +30,28 @@ public sealed class PlaneFitRowsTests
     }
 
     [Theory]
+    [InlineData(64, 64, 6, false, true)]
+    [InlineData(37, 29, 7, true, true)]
+    [InlineData(45, 30, 8, true, false)]
+    public void FitAndRemovePlane_RowsInTwoHalvesSideBySide_EqualsOnePassToTheBit(int width, int rows, int seed, bool withObjects, bool vectorRows)
+    {
+        if (vectorRows && !Avx2.IsSupported)
+        {
+            Assert.Skip("The four-row path needs AVX2.");
+        }
+
+        var (data, objects) = Image(width, rows, seed, withObjects);
+        var one = (float[])data.Clone();
+        var halves = (float[])data.Clone();
+
+        HeightSegmenter.FitAndRemovePlane(one, width, rows, 0.3e-9, objects, vectorRows, parallel: false);
+        HeightSegmenter.FitAndRemovePlane(halves, width, rows, 0.3e-9, objects, vectorRows, parallel: true);
+
+        Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), halves.Select(BitConverter.SingleToInt32Bits));
+        Assert.NotEqual(data.Select(BitConverter.SingleToInt32Bits), halves.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
     [InlineData(16, 1, false)]
     [InlineData(23, 2, true)]
     [InlineData(512, 3, true)]

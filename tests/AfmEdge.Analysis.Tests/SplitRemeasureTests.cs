@@ -22,7 +22,7 @@ public sealed class SplitRemeasureTests(ITestOutputHelper output)
         var frame = analysis.Frame;
         output.WriteLine(string.Join(", ", analysis.Chromosomes.Select(c => $"{c.Id}{(c.IsCluster ? " cluster" : "")}")));
         // More instances than connected objects: some object was split.
-        Assert.True(Objects(segmentation.InstanceData, frame.Width, frame.Height) < analysis.Chromosomes.Count, "no object was split: the case tests nothing");
+        Assert.True(InstanceObjects.IdsPerObject(segmentation.InstanceData, frame.Width, frame.Height).Count < analysis.Chromosomes.Count, "no object was split: the case tests nothing");
 
         var labels = new byte[frame.Width * frame.Height];
         var compared = 0;
@@ -56,42 +56,6 @@ public sealed class SplitRemeasureTests(ITestOutputHelper output)
         }
 
         Assert.True(compared > 0, "no chromosome outside the split: the case tests nothing");
-    }
-
-    /// <summary>8-connected objects of the instance image (chromosomes in contact are one).</summary>
-    private static int Objects(int[] instances, int width, int rows)
-    {
-        var seen = new bool[instances.Length];
-        var stack = new Stack<int>();
-        var objects = 0;
-        for (var start = 0; start < instances.Length; start++)
-        {
-            if (instances[start] == 0 || seen[start])
-            {
-                continue;
-            }
-
-            objects++;
-            seen[start] = true;
-            stack.Push(start);
-            while (stack.TryPop(out var p))
-            {
-                for (var dy = -1; dy <= 1; dy++)
-                {
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        int x = (p % width) + dx, y = (p / width) + dy;
-                        if ((uint)x < (uint)width && (uint)y < (uint)rows && instances[(y * width) + x] != 0 && !seen[(y * width) + x])
-                        {
-                            seen[(y * width) + x] = true;
-                            stack.Push((y * width) + x);
-                        }
-                    }
-                }
-            }
-        }
-
-        return objects;
     }
 
     private static (int X0, int Y0, int X1, int Y1) Box(int[] instances, int width, int id)

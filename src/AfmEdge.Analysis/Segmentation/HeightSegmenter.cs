@@ -26,6 +26,10 @@ public static class HeightSegmenter
     private const int HistogramBins = 1024;
     private const int Partials = 8;
 
+    // Frames from this many pixels take their long passes (plane sums, Otsu's histogram, the substrate's values) in two
+    // halves side by side when the options allow: each half is then a few hundred microseconds, well above the handing over.
+    private const int ParallelPixels = 1 << 16;
+
     public static ChromosomeSegmentation Segment(ReadOnlySpan<float> height, int width, int rows, double pixelSizeX, double pixelSizeY, AnalysisOptions options) =>
         Segment(height, width, rows, pixelSizeX, pixelSizeY, options, null);
 
@@ -54,13 +58,14 @@ public static class HeightSegmenter
 
         // Substrate plane: fit on everything first, then twice on what Otsu calls substrate.
         var otsu = double.PositiveInfinity;
+        var parallel = options.ParallelWithinFrame && n >= ParallelPixels;
         for (var pass = 0; pass < 3; pass++)
         {
-            FitAndRemovePlane(leveled, width, rows, otsu, null);
-            otsu = Otsu(leveled);
+            FitAndRemovePlane(leveled, width, rows, otsu, null, parallel);
+            otsu = Otsu(leveled, parallel ? leveled : null);
         }
 
-        var (substrate, sigma) = SubstrateLevel(leveled, otsu);
+        var (substrate, sigma) = SubstrateLevel(leveled, otsu, parallel);
         Subtract(leveled, substrate);
 
         otsu -= substrate;
@@ -80,7 +85,7 @@ public static class HeightSegmenter
 
         // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
         // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
-        FitAndRemovePlane(leveled, width, rows, low, instances);
+        FitAndRemovePlane(leveled, width, rows, low, instances, parallel);
         times.Lap("segment: final plane", clock);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
@@ -164,69 +169,105 @@ public static class HeightSegmenter
     /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
     /// <paramref name="objects"/> is given, outside every object), subtracted from all.
     /// </summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects) =>
-        FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported);
+    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool parallel) =>
+        FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported, parallel);
 
-    /// <summary>The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only).</summary>
-    internal static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows)
+    /// <summary>
+    /// The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows'
+    /// sums and the subtraction in two halves of the rows side by side when <paramref name="parallel"/> (the same bits).
+    /// </summary>
+    internal static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false)
     {
         // Each row is summed in its own registers and in its own order along the row as before, and the rows' sums are
         // added in row order (the same sums to the last bit): independent chains of additions instead of one that
-        // waits on each addition.
-        double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
-        var y = 0;
+        // waits on each addition. Rows are independent, so the halves' rows are summed side by side (split at a multiple
+        // of four: the same groups of four rows), then added in row order here.
+        var rowSums = AnalysisPool<double>.Shared.Rent(5 * rows);
+        try
+        {
+            var half = Halves(rows, parallel);
+            FrameWork.Both(parallel && half > 0,
+                () => SumRows(data, objects, width, 0, half, below, vectorRows, rowSums),
+                () => SumRows(data, objects, width, half, rows, below, vectorRows, rowSums));
+
+            double s1 = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, sz = 0, sxz = 0, syz = 0;
+            for (var y = 0; y < rows; y++)
+            {
+                var (r1, rx, rxx, rz, rxz) = (rowSums[5 * y], rowSums[(5 * y) + 1], rowSums[(5 * y) + 2], rowSums[(5 * y) + 3], rowSums[(5 * y) + 4]);
+                s1 += r1;
+                sx += rx;
+                sxx += rxx;
+                sy += y * r1;
+                sxy += y * rx;
+                syy += (double)y * y * r1;
+                sz += rz;
+                sxz += rxz;
+                syz += y * rz;
+            }
+
+            if (s1 < 3)
+            {
+                return;
+            }
+
+            // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
+            var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
+            if (Math.Abs(det) < 1e-12)
+            {
+                return;
+            }
+
+            var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
+            var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
+            var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
+            FrameWork.Both(parallel && half > 0,
+                () => RemovePlane(data, width, 0, half, a, b, c),
+                () => RemovePlane(data, width, half, rows, a, b, c));
+        }
+        finally
+        {
+            AnalysisPool<double>.Shared.Return(rowSums);
+        }
+    }
+
+    /// <summary>Where the rows are cut in two for side-by-side passes: a multiple of four, 0 when not cut.</summary>
+    private static int Halves(int rows, bool parallel) => parallel ? rows / 8 * 4 : 0;
+
+    /// <summary>Count, Σx, Σx², Σz and Σxz of each of rows <paramref name="y0"/> up to <paramref name="y1"/>, five per row into <paramref name="rowSums"/>.</summary>
+    private static void SumRows(float[] data, int[]? objects, int width, int y0, int y1, double below, bool vectorRows, double[] rowSums)
+    {
+        var y = y0;
         if (vectorRows && Avx2.IsSupported)
         {
             Span<double> sums = stackalloc double[5 * 4];
-            for (; y + 4 <= rows; y += 4)
+            for (; y + 4 <= y1; y += 4)
             {
                 RowSums4(data, objects, width, y, below, sums);
                 for (var r = 0; r < 4; r++)
                 {
-                    Add((sums[r], sums[4 + r], sums[8 + r], sums[12 + r], sums[16 + r]), y + r);
+                    Store((sums[r], sums[4 + r], sums[8 + r], sums[12 + r], sums[16 + r]), y + r);
                 }
             }
         }
 
-        for (; y < rows; y += 2)
+        for (; y < y1; y += 2)
         {
-            var (first, second) = RowSums(data, objects, width, y, y + 1 < rows ? y + 1 : -1, below);
-            Add(first, y);
-            if (y + 1 < rows)
+            var (first, second) = RowSums(data, objects, width, y, y + 1 < y1 ? y + 1 : -1, below);
+            Store(first, y);
+            if (y + 1 < y1)
             {
-                Add(second, y + 1);
+                Store(second, y + 1);
             }
         }
 
-        void Add((double R1, double Rx, double Rxx, double Rz, double Rxz) r, int y)
-        {
-            s1 += r.R1;
-            sx += r.Rx;
-            sxx += r.Rxx;
-            sy += y * r.R1;
-            sxy += y * r.Rx;
-            syy += (double)y * y * r.R1;
-            sz += r.Rz;
-            sxz += r.Rxz;
-            syz += y * r.Rz;
-        }
+        void Store((double R1, double Rx, double Rxx, double Rz, double Rxz) r, int row) =>
+            (rowSums[5 * row], rowSums[(5 * row) + 1], rowSums[(5 * row) + 2], rowSums[(5 * row) + 3], rowSums[(5 * row) + 4]) = r;
+    }
 
-        if (s1 < 3)
-        {
-            return;
-        }
-
-        // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
-        var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
-        if (Math.Abs(det) < 1e-12)
-        {
-            return;
-        }
-
-        var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
-        var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
-        var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
-        for (y = 0; y < rows; y++)
+    /// <summary>Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y.</summary>
+    private static void RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c)
+    {
+        for (var y = y0; y < y1; y++)
         {
             var row = data.AsSpan(y * width, width);
             var baseline = a + (c * y);
@@ -421,9 +462,26 @@ public static class HeightSegmenter
         (a * ((e * i) - (f * h))) - (b * ((d * i) - (f * g))) + (c * ((d * h) - (e * g)));
 
     /// <summary>Otsu's threshold over a 1024-bin histogram between the 0.1 and 99.9 percentile-ish extremes.</summary>
-    internal static double Otsu(ReadOnlySpan<float> data)
+    internal static double Otsu(ReadOnlySpan<float> data) => Otsu(data, null);
+
+    /// <summary>
+    /// The same of a frame-sized <paramref name="frame"/> (null: <paramref name="data"/> only), its range and histogram taken in
+    /// two halves side by side: the least and the greatest of the halves' and the sum of their counts are the whole's.
+    /// </summary>
+    internal static double Otsu(ReadOnlySpan<float> data, float[]? frame)
     {
-        var (min, max) = FiniteRange(data);
+        var half = frame is null ? 0 : frame.Length / 2 / Vector256<float>.Count * Vector256<float>.Count;
+        float min, max;
+        if (half > 0)
+        {
+            var (firstRange, secondRange) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
+            FrameWork.Both(true, () => firstRange = FiniteRange(frame!.AsSpan(0, half)), () => secondRange = FiniteRange(frame!.AsSpan(half)));
+            (min, max) = (Math.Min(firstRange.Item1, secondRange.Item1), Math.Max(firstRange.Item2, secondRange.Item2));
+        }
+        else
+        {
+            (min, max) = FiniteRange(data);
+        }
 
         if (!(max > min))
         {
@@ -432,9 +490,39 @@ public static class HeightSegmenter
 
         // Eight partial histograms, one per pixel index mod 8: the substrate fills a few bins, and consecutive increments
         // of one counter would each wait for the one before (with four, a block's lanes j and j + 4 still did).
-        Span<int> partial = stackalloc int[Partials * HistogramBins];
-        partial.Clear();
-        var scale = (HistogramBins - 1) / ((double)max - min);
+        var partial = AnalysisPool<int>.Shared.Rent(2 * Partials * HistogramBins);
+        try
+        {
+            Array.Clear(partial, 0, 2 * Partials * HistogramBins);
+            var scale = (HistogramBins - 1) / ((double)max - min);
+            long total;
+            if (half > 0)
+            {
+                var (first, second) = (0L, 0L);
+                FrameWork.Both(true,
+                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * HistogramBins)),
+                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * HistogramBins, Partials * HistogramBins)));
+                total = first + second;
+            }
+            else
+            {
+                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * HistogramBins));
+            }
+
+            return Threshold(partial, total, min, scale);
+        }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(partial);
+        }
+    }
+
+    /// <summary>
+    /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms, one per index mod 8 counted
+    /// from the span's start); returns how many were counted.
+    /// </summary>
+    private static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial)
+    {
         long total = 0;
         var at = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -476,6 +564,12 @@ public static class HeightSegmenter
             }
         }
 
+        return total;
+    }
+
+    /// <summary>Otsu's threshold from the partial histograms (every <see cref="HistogramBins"/>-long piece of <paramref name="partial"/>, added bin by bin).</summary>
+    private static double Threshold(ReadOnlySpan<int> partial, long total, float min, double scale)
+    {
         Span<int> histogram = stackalloc int[HistogramBins];
         for (var i = 0; i < HistogramBins; i++)
         {
@@ -561,12 +655,24 @@ public static class HeightSegmenter
     }
 
     /// <summary>Median and MAD-σ of the finite pixels below <paramref name="below"/>.</summary>
-    private static (double Median, double Sigma) SubstrateLevel(float[] data, double below)
+    internal static (double Median, double Sigma) SubstrateLevel(float[] data, double below, bool parallel)
     {
         var values = AnalysisPool<float>.Shared.Rent(data.Length);
         try
         {
-            var count = CollectBelow(data, below, values, Vector256.IsHardwareAccelerated);
+            // In two halves side by side when parallel: the later half's values are collected past where the earlier half's
+            // could end, then moved down behind them, in the same order as one pass collects them.
+            var half = parallel ? data.Length / 2 / Vector256<float>.Count * Vector256<float>.Count : 0;
+            var (count, later) = (0, 0);
+            FrameWork.Both(half > 0,
+                () => count = CollectBelow(data.AsSpan(0, half), below, values, Vector256.IsHardwareAccelerated),
+                () => later = CollectBelow(data.AsSpan(half), below, values.AsSpan(half), Vector256.IsHardwareAccelerated));
+            if (half > 0)
+            {
+                values.AsSpan(half, later).CopyTo(values.AsSpan(count));
+            }
+
+            count += later;
             if (count == 0)
             {
                 return (0, 0);

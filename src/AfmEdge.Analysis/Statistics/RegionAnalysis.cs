@@ -597,7 +597,7 @@ internal static class RegionAnalysis
             try
             {
                 Array.Clear(joint, 0, 2 * Lanes * cells);
-                var (pxy, pyy, rxy, ryy) = SharedPass(frame, side, orders, group, means, inverseSds, bins, joint);
+                var (pxy, pyy, rxy, ryy) = SharedPass(frame, side, orders, group, means, inverseSds, bins, joint, options.ParallelWithinFrame);
                 for (var g = 0; g < group.Count; g++)
                 {
                     var c = group[g];
@@ -666,87 +666,213 @@ internal static class RegionAnalysis
     /// The pass over the pairs for up to four channels sharing the height side: their block sums into the table (run after run,
     /// as <see cref="Correlate"/> adds them), their joint rank-bin histograms (two per lane, even and odd pairs, so
     /// consecutive increments of a counter need not wait on each other), and per lane the totals Σab, Σb², Σrs, Σs².
+    /// A large region's runs are taken in two halves side by side when <paramref name="parallel"/>: every run's sums start from
+    /// zero, so the later half's are the same numbers; they wait in a buffer and are added to the table and the totals after the
+    /// earlier half's, in run order, as one pass adds them. The histograms are counts: the later half's are added to the earlier's.
     /// </summary>
     private static (double[] Pxy, double[] Pyy, double[] Rxy, double[] Ryy) SharedPass(RegionFrame frame, HeightSide side,
-        ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, double[] inverseSds, int bins, int[] joint)
+        ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, double[] inverseSds, int bins, int[] joint, bool parallel)
     {
-        var n = frame.Pairs;
-        var cells = bins * bins;
-        var ys = new float[4][];
-        var ranks = new float[4][];
-        var columns = new int[4];
-        var mean = new double[4];
-        var inverse = new double[4];
-        for (var g = 0; g < 4; g++)
+        var pass = new SharedRuns(frame, side, orders, group, means, inverseSds, bins);
+        var totals = new Vector256<double>[4];
+        var later = parallel && frame.Pairs >= SharedRuns.ParallelPairs ? side.RunAfter(frame.Pairs / 2) : side.Runs;
+        if (later <= 0 || later >= side.Runs)
         {
-            var c = group[Math.Min(g, group.Count - 1)];
-            ys[g] = orders[c + 1].PairValueArray;
-            ranks[g] = orders[c + 1].RankArray;
-            columns[g] = frame.Columns[c];
-            mean[g] = means[c];
-            inverse[g] = inverseSds[c];
+            pass.Sum(0, side.Runs, joint, null, totals);
         }
-
-        float[] y0 = ys[0], y1 = ys[1], y2 = ys[2], y3 = ys[3];
-        float[] s0 = ranks[0], s1 = ranks[1], s2 = ranks[2], s3 = ranks[3];
-        if (y0.Length < n || y1.Length < n || y2.Length < n || y3.Length < n || s0.Length < n || s1.Length < n || s2.Length < n || s3.Length < n)
+        else
         {
-            throw new InvalidOperationException("A channel's pairs are shorter than the region's.");
-        }
-
-        var xs = frame.PairHeight.AsSpan(0, n);
-        var rankX = frame.HeightRanks;
-        var binX = side.Bins.AsSpan(0, n);
-        var mx = side.Mean;
-        var invX = side.InverseSd;
-        var rankMean = (n + 1) / 2.0;
-        var rankScale = 1.0 / n;
-        var binScale = (double)bins / n;
-        var my = Vector256.Create(mean[0], mean[1], mean[2], mean[3]);
-        var invY = Vector256.Create(inverse[0], inverse[1], inverse[2], inverse[3]);
-        var rankMeanV = Vector256.Create(rankMean);
-        var rankScaleV = Vector256.Create(rankScale);
-        var one = Vector256.Create(1.0);
-        var binScaleV = Vector256.Create(binScale);
-        var lastBin = Vector256.Create((long)(bins - 1));
-        var laneCells = Vector256.Create(0L, 2 * cells, 4 * cells, 6 * cells);
-        var table = frame.Table;
-        var stride = frame.Stride;
-        Vector256<double> pxy = default, pyy = default, rxy = default, ryy = default;
-        var q = 0;
-        for (var run = 0; run < side.Runs; run++)
-        {
-            var end = side.RunEnd[run];
-            Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
-            for (; q < end; q++)
+            var buffered = AnalysisPool<double>.Shared.Rent((side.Runs - later) * SharedRuns.RunDoubles);
+            var laterJoint = AnalysisPool<int>.Shared.Rent(joint.Length);
+            try
             {
-                var a = Vector256.Create((xs[q] - mx) * invX);
-                var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
-                var b = (Widen(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
-                var ry = Widen(s0[q], s1[q], s2[q], s3[q]);
-                var rb = (ry - rankMeanV) * rankScaleV;
+                Array.Clear(laterJoint);
+                FrameWork.Both(true,
+                    () => pass.Sum(0, later, joint, null, totals),
+                    () => pass.Sum(later, side.Runs, laterJoint, buffered, null));
+                pass.AddBuffered(later, side.Runs, buffered, totals);
+                for (var i = 0; i < joint.Length; i++)
+                {
+                    joint[i] += laterJoint[i];
+                }
+            }
+            finally
+            {
+                AnalysisPool<double>.Shared.Return(buffered);
+                AnalysisPool<int>.Shared.Return(laterJoint);
+            }
+        }
 
-                // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;
-                // then its cell in the lane's histogram for this pair's parity.
-                var cell = Vector256.Min(Vector256.ConvertToInt64((ry - one) * binScaleV), lastBin)
-                    + Vector256.Create((long)(binX[q] + ((q & 1) * cells))) + laneCells;
-                joint[(int)cell.GetElement(0)]++;
-                joint[(int)cell.GetElement(1)]++;
-                joint[(int)cell.GetElement(2)]++;
-                joint[(int)cell.GetElement(3)]++;
-                sb += b;
-                sbb += b * b;
-                sab += a * b;
-                qb += rb;
-                qbb += rb * rb;
-                qab += ra * rb;
+        var lanes = group.Count;
+        return (Lane(totals[0], lanes), Lane(totals[1], lanes), Lane(totals[2], lanes), Lane(totals[3], lanes));
+
+        static double[] Lane(Vector256<double> v, int lanes)
+        {
+            var values = new double[lanes];
+            for (var g = 0; g < lanes; g++)
+            {
+                values[g] = v.GetElement(g);
             }
 
-            var block = side.RunBlock[run] * stride;
-            for (var g = 0; g < group.Count; g++)
+            return values;
+        }
+    }
+
+    /// <summary>What <see cref="SharedPass"/> reads for up to four channels, and its pass over a range of the height side's runs.</summary>
+    private sealed class SharedRuns
+    {
+        /// <summary>Pairs from which a region's pass is split in two halves (each half then takes a fraction of a millisecond or more).</summary>
+        public const int ParallelPairs = 1 << 15;
+
+        /// <summary>Doubles a buffered run takes: six sums of four lanes.</summary>
+        public const int RunDoubles = 6 * 4;
+
+        private readonly RegionFrame _frame;
+        private readonly HeightSide _side;
+        private readonly float[] _y0, _y1, _y2, _y3, _s0, _s1, _s2, _s3;
+        private readonly int[] _columns = new int[4];
+        private readonly int _lanes;
+        private readonly int _bins;
+        private readonly Vector256<double> _my, _invY;
+
+        public SharedRuns(RegionFrame frame, HeightSide side, ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, double[] inverseSds, int bins)
+        {
+            var n = frame.Pairs;
+            var ys = new float[4][];
+            var ranks = new float[4][];
+            var mean = new double[4];
+            var inverse = new double[4];
+            for (var g = 0; g < 4; g++)
+            {
+                var c = group[Math.Min(g, group.Count - 1)];
+                ys[g] = orders[c + 1].PairValueArray;
+                ranks[g] = orders[c + 1].RankArray;
+                _columns[g] = frame.Columns[c];
+                mean[g] = means[c];
+                inverse[g] = inverseSds[c];
+            }
+
+            (_y0, _y1, _y2, _y3) = (ys[0], ys[1], ys[2], ys[3]);
+            (_s0, _s1, _s2, _s3) = (ranks[0], ranks[1], ranks[2], ranks[3]);
+            if (_y0.Length < n || _y1.Length < n || _y2.Length < n || _y3.Length < n || _s0.Length < n || _s1.Length < n || _s2.Length < n || _s3.Length < n)
+            {
+                throw new InvalidOperationException("A channel's pairs are shorter than the region's.");
+            }
+
+            (_frame, _side, _lanes, _bins) = (frame, side, group.Count, bins);
+            _my = Vector256.Create(mean[0], mean[1], mean[2], mean[3]);
+            _invY = Vector256.Create(inverse[0], inverse[1], inverse[2], inverse[3]);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="firstRun"/> up to <paramref name="endRun"/>: their pairs into <paramref name="joint"/>, and their sums
+        /// into the table and <paramref name="totals"/> (Σab, Σb², Σrs, Σs² per lane), or, given <paramref name="buffer"/>, into it
+        /// (<see cref="RunDoubles"/> a run) for <see cref="AddBuffered"/>.
+        /// </summary>
+        public void Sum(int firstRun, int endRun, int[] joint, double[]? buffer, Vector256<double>[]? totals)
+        {
+            // The totals in registers while the runs are added (written back at the end: the same adds in the same order).
+            Vector256<double> pxy = default, pyy = default, rxy = default, ryy = default;
+            if (totals is not null)
+            {
+                (pxy, pyy, rxy, ryy) = (totals[0], totals[1], totals[2], totals[3]);
+            }
+
+            var side = _side;
+            var n = _frame.Pairs;
+            var cells = _bins * _bins;
+            float[] y0 = _y0, y1 = _y1, y2 = _y2, y3 = _y3, s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+            var xs = _frame.PairHeight.AsSpan(0, n);
+            var rankX = _frame.HeightRanks;
+            var binX = side.Bins.AsSpan(0, n);
+            var mx = side.Mean;
+            var invX = side.InverseSd;
+            var rankMean = (n + 1) / 2.0;
+            var rankScale = 1.0 / n;
+            var binScale = (double)_bins / n;
+            var (my, invY) = (_my, _invY);
+            var rankMeanV = Vector256.Create(rankMean);
+            var rankScaleV = Vector256.Create(rankScale);
+            var one = Vector256.Create(1.0);
+            var binScaleV = Vector256.Create(binScale);
+            var lastBin = Vector256.Create((long)(_bins - 1));
+            var laneCells = Vector256.Create(0L, 2 * cells, 4 * cells, 6 * cells);
+            var q = firstRun == 0 ? 0 : side.RunEnd[firstRun - 1];
+            for (var run = firstRun; run < endRun; run++)
+            {
+                var end = side.RunEnd[run];
+                Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
+                for (; q < end; q++)
+                {
+                    var a = Vector256.Create((xs[q] - mx) * invX);
+                    var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
+                    var b = (Widen(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
+                    var ry = Widen(s0[q], s1[q], s2[q], s3[q]);
+                    var rb = (ry - rankMeanV) * rankScaleV;
+
+                    // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;
+                    // then its cell in the lane's histogram for this pair's parity.
+                    var cell = Vector256.Min(Vector256.ConvertToInt64((ry - one) * binScaleV), lastBin)
+                        + Vector256.Create((long)(binX[q] + ((q & 1) * cells))) + laneCells;
+                    joint[(int)cell.GetElement(0)]++;
+                    joint[(int)cell.GetElement(1)]++;
+                    joint[(int)cell.GetElement(2)]++;
+                    joint[(int)cell.GetElement(3)]++;
+                    sb += b;
+                    sbb += b * b;
+                    sab += a * b;
+                    qb += rb;
+                    qbb += rb * rb;
+                    qab += ra * rb;
+                }
+
+                if (buffer is null)
+                {
+                    AddRun(run, sb, sbb, sab, qb, qbb, qab, ref pxy, ref pyy, ref rxy, ref ryy);
+                    continue;
+                }
+
+                var at = (run - firstRun) * RunDoubles;
+                sb.CopyTo(buffer, at);
+                sbb.CopyTo(buffer, at + 4);
+                sab.CopyTo(buffer, at + 8);
+                qb.CopyTo(buffer, at + 12);
+                qbb.CopyTo(buffer, at + 16);
+                qab.CopyTo(buffer, at + 20);
+            }
+
+            if (totals is not null)
+            {
+                (totals[0], totals[1], totals[2], totals[3]) = (pxy, pyy, rxy, ryy);
+            }
+        }
+
+        /// <summary>The buffered sums of runs <paramref name="firstRun"/> up to <paramref name="endRun"/>, added in run order.</summary>
+        public void AddBuffered(int firstRun, int endRun, double[] buffer, Vector256<double>[] totals)
+        {
+            var (pxy, pyy, rxy, ryy) = (totals[0], totals[1], totals[2], totals[3]);
+            for (var run = firstRun; run < endRun; run++)
+            {
+                var at = (run - firstRun) * RunDoubles;
+                AddRun(run, Vector256.Create(buffer.AsSpan(at)), Vector256.Create(buffer.AsSpan(at + 4)), Vector256.Create(buffer.AsSpan(at + 8)),
+                    Vector256.Create(buffer.AsSpan(at + 12)), Vector256.Create(buffer.AsSpan(at + 16)), Vector256.Create(buffer.AsSpan(at + 20)),
+                    ref pxy, ref pyy, ref rxy, ref ryy);
+            }
+
+            (totals[0], totals[1], totals[2], totals[3]) = (pxy, pyy, rxy, ryy);
+        }
+
+        /// <summary>One run's sums into its block's row of the table, and into the totals.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void AddRun(int run, Vector256<double> sb, Vector256<double> sbb, Vector256<double> sab, Vector256<double> qb, Vector256<double> qbb,
+            Vector256<double> qab, ref Vector256<double> pxy, ref Vector256<double> pyy, ref Vector256<double> rxy, ref Vector256<double> ryy)
+        {
+            var table = _frame.Table;
+            var block = _side.RunBlock[run] * _frame.Stride;
+            for (var g = 0; g < _lanes; g++)
             {
                 // The height's columns (n, Σa, Σa², Σr, Σr²) are the region's, filled once from the height side.
-                var o = block + columns[g];
+                var o = block + _columns[g];
                 table[o] += sb.GetElement(g);
                 table[o + 1] += sbb.GetElement(g);
                 table[o + 2] += sab.GetElement(g);
@@ -759,20 +885,6 @@ internal static class RegionAnalysis
             pyy += sbb;
             rxy += qab;
             ryy += qbb;
-        }
-
-        var lanes = group.Count;
-        return (Lane(pxy, lanes), Lane(pyy, lanes), Lane(rxy, lanes), Lane(ryy, lanes));
-
-        static double[] Lane(Vector256<double> v, int lanes)
-        {
-            var values = new double[lanes];
-            for (var g = 0; g < lanes; g++)
-            {
-                values[g] = v.GetElement(g);
-            }
-
-            return values;
         }
     }
 

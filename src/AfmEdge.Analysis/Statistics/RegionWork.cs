@@ -372,6 +372,14 @@ internal sealed class HeightSide : IDisposable
     /// <summary>Per run: its block slot.</summary>
     public int[] RunBlock { get; }
 
+    /// <summary>The first run that ends past pair <paramref name="pair"/> (<see cref="Runs"/> when none does): where a pass over the runs may be cut in two.</summary>
+    public int RunAfter(int pair)
+    {
+        // The ends rise strictly (no run is empty).
+        var at = RunEnd.AsSpan(0, Runs).BinarySearch(pair);
+        return at >= 0 ? at + 1 : ~at;
+    }
+
     /// <summary>Per run, four: Σa, Σa², Σr, Σr² (a the standardised height, r the centred, scaled rank).</summary>
     public double[] RunSums { get; }
 
