@@ -23,8 +23,8 @@ namespace AfmEdge.Analysis.Segmentation;
 /// </summary>
 public static class HeightSegmenter
 {
-    private const int HistogramBins = 1024;
-    private const int Partials = 8;
+    internal const int HistogramBins = 1024;
+    internal const int Partials = 8;
 
     // Frames from this many pixels take their long passes (plane sums, Otsu's histogram, the substrate's values) in two
     // halves side by side when the options allow: each half is then a few hundred microseconds, well above the handing over.
@@ -61,8 +61,9 @@ public static class HeightSegmenter
         var parallel = options.ParallelWithinFrame && n >= ParallelPixels;
         for (var pass = 0; pass < 3; pass++)
         {
-            FitAndRemovePlane(leveled, width, rows, otsu, null, parallel);
-            otsu = Otsu(leveled, parallel ? leveled : null);
+            // The plane's removal also finds the range of what it writes: Otsu's histogram then needs one pass, not two.
+            var range = FitAndRemovePlane(leveled, width, rows, otsu, null, parallel);
+            otsu = Otsu(leveled, parallel ? leveled : null, range);
         }
 
         var (substrate, sigma) = SubstrateLevel(leveled, otsu, parallel);
@@ -167,16 +168,16 @@ public static class HeightSegmenter
 
     /// <summary>
     /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
-    /// <paramref name="objects"/> is given, outside every object), subtracted from all.
+    /// <paramref name="objects"/> is given, outside every object), subtracted from all; returns <see cref="FiniteRange"/> of the result.
     /// </summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool parallel) =>
+    private static (float Min, float Max) FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool parallel) =>
         FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported, parallel);
 
     /// <summary>
     /// The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows'
     /// sums and the subtraction in two halves of the rows side by side when <paramref name="parallel"/> (the same bits).
     /// </summary>
-    internal static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false)
+    internal static (float Min, float Max) FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false)
     {
         // Each row is summed in its own registers and in its own order along the row as before, and the rows' sums are
         // added in row order (the same sums to the last bit): independent chains of additions instead of one that
@@ -207,22 +208,25 @@ public static class HeightSegmenter
 
             if (s1 < 3)
             {
-                return;
+                return FiniteRange(data);
             }
 
             // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
             var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
             if (Math.Abs(det) < 1e-12)
             {
-                return;
+                return FiniteRange(data);
             }
 
             var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
             var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
             var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
+            // A least and a greatest do not depend on the order they are taken in: the halves' combine to the whole's.
+            var (first, second) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
             FrameWork.Both(parallel && half > 0,
-                () => RemovePlane(data, width, 0, half, a, b, c),
-                () => RemovePlane(data, width, half, rows, a, b, c));
+                () => first = RemovePlane(data, width, 0, half, a, b, c),
+                () => second = RemovePlane(data, width, half, rows, a, b, c));
+            return (Math.Min(first.Item1, second.Item1), Math.Max(first.Item2, second.Item2));
         }
         finally
         {
@@ -264,9 +268,14 @@ public static class HeightSegmenter
             (rowSums[5 * row], rowSums[(5 * row) + 1], rowSums[(5 * row) + 2], rowSums[(5 * row) + 3], rowSums[(5 * row) + 4]) = r;
     }
 
-    /// <summary>Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y.</summary>
-    private static void RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c)
+    /// <summary>Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest finite result.</summary>
+    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c)
     {
+        // As in FiniteRange: non-finite lanes replaced by each side's identity, the lanes combined at the end.
+        var infinity = Vector256.Create(float.PositiveInfinity);
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        Vector256<float> mins = infinity, maxs = negativeInfinity;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (var y = y0; y < y1; y++)
         {
             var row = data.AsSpan(y * width, width);
@@ -285,15 +294,33 @@ public static class HeightSegmenter
                     var xs = Vector256.Create((double)x) + offsets;
                     var lowResult = low - (baselines + (slopes * xs));
                     var highResult = high - (baselines + (slopes * (xs + Vector256.Create(4.0))));
-                    Vector256.Narrow(lowResult, highResult).StoreUnsafe(ref start, (nuint)x);
+                    var result = Vector256.Narrow(lowResult, highResult);
+                    result.StoreUnsafe(ref start, (nuint)x);
+                    var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
+                    mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
+                    maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
                 }
             }
 
             for (; x < width; x++)
             {
-                row[x] = (float)(row[x] - (baseline + (b * x)));
+                var result = (float)(row[x] - (baseline + (b * x)));
+                row[x] = result;
+                if (float.IsFinite(result))
+                {
+                    min = Math.Min(min, result);
+                    max = Math.Max(max, result);
+                }
             }
         }
+
+        for (var lane = 0; lane < Vector256<float>.Count; lane++)
+        {
+            min = Math.Min(min, mins[lane]);
+            max = Math.Max(max, maxs[lane]);
+        }
+
+        return (min, max);
     }
 
     /// <summary>
@@ -471,18 +498,21 @@ public static class HeightSegmenter
     internal static double Otsu(ReadOnlySpan<float> data, float[]? frame)
     {
         var half = frame is null ? 0 : frame.Length / 2 / Vector256<float>.Count * Vector256<float>.Count;
-        float min, max;
         if (half > 0)
         {
             var (firstRange, secondRange) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
             FrameWork.Both(true, () => firstRange = FiniteRange(frame!.AsSpan(0, half)), () => secondRange = FiniteRange(frame!.AsSpan(half)));
-            (min, max) = (Math.Min(firstRange.Item1, secondRange.Item1), Math.Max(firstRange.Item2, secondRange.Item2));
-        }
-        else
-        {
-            (min, max) = FiniteRange(data);
+            return Otsu(data, frame, (Math.Min(firstRange.Item1, secondRange.Item1), Math.Max(firstRange.Item2, secondRange.Item2)));
         }
 
+        return Otsu(data, frame, FiniteRange(data));
+    }
+
+    /// <summary>The same, <paramref name="range"/> being <see cref="FiniteRange"/> of the data (the histogram's bins are taken from it).</summary>
+    private static double Otsu(ReadOnlySpan<float> data, float[]? frame, (float Min, float Max) range)
+    {
+        var half = frame is null ? 0 : frame.Length / 2 / Vector256<float>.Count * Vector256<float>.Count;
+        var (min, max) = range;
         if (!(max > min))
         {
             return max;
@@ -500,13 +530,13 @@ public static class HeightSegmenter
             {
                 var (first, second) = (0L, 0L);
                 FrameWork.Both(true,
-                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * HistogramBins)),
-                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * HistogramBins, Partials * HistogramBins)));
+                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * HistogramBins), vectors: true),
+                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * HistogramBins, Partials * HistogramBins), vectors: true));
                 total = first + second;
             }
             else
             {
-                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * HistogramBins));
+                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * HistogramBins), vectors: true);
             }
 
             return Threshold(partial, total, min, scale);
@@ -519,35 +549,59 @@ public static class HeightSegmenter
 
     /// <summary>
     /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms, one per index mod 8 counted
-    /// from the span's start); returns how many were counted.
+    /// from the span's start); returns how many were counted. <paramref name="min"/> must be the least finite value and
+    /// <paramref name="scale"/> at most (bins − 1) over the range, so that every bin is below <see cref="HistogramBins"/>.
     /// </summary>
-    private static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial)
+    internal static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial, bool vectors)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partial.Length, Partials * HistogramBins, nameof(partial));
         long total = 0;
         var at = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (vectors && Vector256.IsHardwareAccelerated)
         {
             // The bins eight at a time, each as the scalar line computes it ((v − min) in float, then × scale in double,
-            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8).
+            // truncated: 0 to 1023 fit an int, so AVX's truncation to 32 bits is the scalar's); a non-finite lane is skipped.
+            // Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8): its counter sits j histograms on. A block
+            // with every lane finite (nearly all) counts without a test per lane.
             ref var start = ref MemoryMarshal.GetReference(data);
+            ref var counters = ref MemoryMarshal.GetReference(partial);
             var infinity = Vector256.Create(float.PositiveInfinity);
             var mins = Vector256.Create(min);
             var scales = Vector256.Create(scale);
-            Span<int> bins = stackalloc int[Vector256<float>.Count];
+            var lastBin = Vector256.Create((uint)(HistogramBins - 1));
+            var laneHistograms = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * HistogramBins;
+            Span<int> slots = stackalloc int[Vector256<float>.Count];
+            ref var slot = ref MemoryMarshal.GetReference(slots);
             for (; at + Vector256<float>.Count <= data.Length; at += Vector256<float>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref start, (nuint)at);
                 var finite = Vector256.LessThan(Vector256.Abs(v), infinity);
                 var (low, high) = Vector256.Widen(Vector256.ConditionalSelect(finite, v, mins) - mins);
-                var lowBins = Vector256.ConvertToInt64(low * scales);
-                var highBins = Vector256.ConvertToInt64(high * scales);
-                Vector256.Narrow(lowBins, highBins).CopyTo(bins);
+                var bins = Avx.IsSupported
+                    ? Vector256.Create(Avx.ConvertToVector128Int32WithTruncation(low * scales), Avx.ConvertToVector128Int32WithTruncation(high * scales))
+                    : Vector256.Narrow(Vector256.ConvertToInt64(low * scales), Vector256.ConvertToInt64(high * scales));
+                // Never past the last bin (a range that is not the data's would otherwise count outside the histograms).
+                (Vector256.Min(bins.AsUInt32(), lastBin).AsInt32() + laneHistograms).StoreUnsafe(ref slot);
+                if (finite == Vector256<float>.AllBitsSet)
+                {
+                    Unsafe.Add(ref counters, slot)++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 1))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 2))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 3))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 4))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 5))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 6))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 7))++;
+                    total += Vector256<float>.Count;
+                    continue;
+                }
+
                 var mask = finite.ExtractMostSignificantBits();
                 for (var lane = 0; lane < Vector256<float>.Count; lane++)
                 {
                     if ((mask & (1u << lane)) != 0)
                     {
-                        partial[(lane * HistogramBins) + bins[lane]]++;
+                        Unsafe.Add(ref counters, Unsafe.Add(ref slot, lane))++;
                         total++;
                     }
                 }
