@@ -33,7 +33,7 @@ public sealed class OtsuHistogramTests
         data[count - 1] = 90e-9f;
         var (min, max) = HeightSegmenter.FiniteRange(data);
         var scale = (HeightSegmenter.HistogramBins - 1) / ((double)max - min);
-        var scalar = new int[HeightSegmenter.Partials * HeightSegmenter.HistogramBins];
+        var scalar = new int[HeightSegmenter.Partials * HeightSegmenter.PartialStride];
         var vector = new int[scalar.Length];
 
         var scalarTotal = HeightSegmenter.Histogram(data, min, scale, scalar, vectors: false);
@@ -42,7 +42,7 @@ public sealed class OtsuHistogramTests
         Assert.Equal(scalarTotal, vectorTotal);
         Assert.Equal(data.Count(float.IsFinite), vectorTotal);
         Assert.Equal(scalar, vector);
-        Assert.True(Enumerable.Range(1, HeightSegmenter.Partials).Sum(p => vector[(p * HeightSegmenter.HistogramBins) - 1]) > 0,
+        Assert.True(Enumerable.Range(0, HeightSegmenter.Partials).Sum(p => vector[(p * HeightSegmenter.PartialStride) + HeightSegmenter.HistogramBins - 1]) > 0,
             "nothing in the last bin: the case does not reach the top of the range");
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -25,6 +26,11 @@ public static class HeightSegmenter
 {
     internal const int HistogramBins = 1024;
     internal const int Partials = 8;
+
+    // The partial histograms lie this many counters apart, 64 bytes past 4 KiB: the eight lanes' counters of one bin
+    // (the substrate's few bins, over and over) then never share an address's low 12 bits, which the processor takes for
+    // a store the next load must wait on (4K aliasing).
+    internal const int PartialStride = HistogramBins + 16;
 
     // Frames from this many pixels take their long passes (plane sums, Otsu's histogram, the substrate's values) in two
     // halves side by side when the options allow: each half is then a few hundred microseconds, well above the handing over.
@@ -520,26 +526,26 @@ public static class HeightSegmenter
 
         // Eight partial histograms, one per pixel index mod 8: the substrate fills a few bins, and consecutive increments
         // of one counter would each wait for the one before (with four, a block's lanes j and j + 4 still did).
-        var partial = AnalysisPool<int>.Shared.Rent(2 * Partials * HistogramBins);
+        var partial = AnalysisPool<int>.Shared.Rent(2 * Partials * PartialStride);
         try
         {
-            Array.Clear(partial, 0, 2 * Partials * HistogramBins);
+            Array.Clear(partial, 0, 2 * Partials * PartialStride);
             var scale = (HistogramBins - 1) / ((double)max - min);
             long total;
             if (half > 0)
             {
                 var (first, second) = (0L, 0L);
                 FrameWork.Both(true,
-                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * HistogramBins), vectors: true),
-                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * HistogramBins, Partials * HistogramBins), vectors: true));
+                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * PartialStride), vectors: true),
+                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * PartialStride, Partials * PartialStride), vectors: true));
                 total = first + second;
             }
             else
             {
-                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * HistogramBins), vectors: true);
+                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * PartialStride), vectors: true);
             }
 
-            return Threshold(partial, total, min, scale);
+            return Threshold(partial.AsSpan(0, 2 * Partials * PartialStride), total, min, scale);
         }
         finally
         {
@@ -548,13 +554,13 @@ public static class HeightSegmenter
     }
 
     /// <summary>
-    /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms, one per index mod 8 counted
-    /// from the span's start); returns how many were counted. <paramref name="min"/> must be the least finite value and
+    /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms <see cref="PartialStride"/> apart,
+    /// one per index mod 8 counted from the span's start); returns how many were counted. <paramref name="min"/> must be the least finite value and
     /// <paramref name="scale"/> at most (bins − 1) over the range, so that every bin is below <see cref="HistogramBins"/>.
     /// </summary>
     internal static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial, bool vectors)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(partial.Length, Partials * HistogramBins, nameof(partial));
+        ArgumentOutOfRangeException.ThrowIfLessThan(partial.Length, Partials * PartialStride, nameof(partial));
         long total = 0;
         var at = 0;
         if (vectors && Vector256.IsHardwareAccelerated)
@@ -569,7 +575,7 @@ public static class HeightSegmenter
             var mins = Vector256.Create(min);
             var scales = Vector256.Create(scale);
             var lastBin = Vector256.Create((uint)(HistogramBins - 1));
-            var laneHistograms = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * HistogramBins;
+            var laneHistograms = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * PartialStride;
             Span<int> slots = stackalloc int[Vector256<float>.Count];
             ref var slot = ref MemoryMarshal.GetReference(slots);
             for (; at + Vector256<float>.Count <= data.Length; at += Vector256<float>.Count)
@@ -582,7 +588,9 @@ public static class HeightSegmenter
                     : Vector256.Narrow(Vector256.ConvertToInt64(low * scales), Vector256.ConvertToInt64(high * scales));
                 // Never past the last bin (a range that is not the data's would otherwise count outside the histograms).
                 (Vector256.Min(bins.AsUInt32(), lastBin).AsInt32() + laneHistograms).StoreUnsafe(ref slot);
-                if (finite == Vector256<float>.AllBitsSet)
+                // Compared as integers: all ones is a NaN as a float, and a NaN equals nothing.
+                var mask = finite.ExtractMostSignificantBits();
+                if (mask == 0xFF)
                 {
                     Unsafe.Add(ref counters, slot)++;
                     Unsafe.Add(ref counters, Unsafe.Add(ref slot, 1))++;
@@ -596,7 +604,6 @@ public static class HeightSegmenter
                     continue;
                 }
 
-                var mask = finite.ExtractMostSignificantBits();
                 for (var lane = 0; lane < Vector256<float>.Count; lane++)
                 {
                     if ((mask & (1u << lane)) != 0)
@@ -613,7 +620,7 @@ public static class HeightSegmenter
             var v = data[at];
             if (float.IsFinite(v))
             {
-                partial[((at & (Partials - 1)) * HistogramBins) + (int)((v - min) * scale)]++;
+                partial[((at & (Partials - 1)) * PartialStride) + (int)((v - min) * scale)]++;
                 total++;
             }
         }
@@ -621,14 +628,14 @@ public static class HeightSegmenter
         return total;
     }
 
-    /// <summary>Otsu's threshold from the partial histograms (every <see cref="HistogramBins"/>-long piece of <paramref name="partial"/>, added bin by bin).</summary>
+    /// <summary>Otsu's threshold from the partial histograms (the first <see cref="HistogramBins"/> of every <see cref="PartialStride"/>-long piece of <paramref name="partial"/>, added bin by bin).</summary>
     private static double Threshold(ReadOnlySpan<int> partial, long total, float min, double scale)
     {
         Span<int> histogram = stackalloc int[HistogramBins];
         for (var i = 0; i < HistogramBins; i++)
         {
             var sum = 0;
-            for (var j = i; j < partial.Length; j += HistogramBins)
+            for (var j = i; j < partial.Length; j += PartialStride)
             {
                 sum += partial[j];
             }
@@ -752,13 +759,36 @@ public static class HeightSegmenter
         }
     }
 
+    /// <summary>For each mask of eight lanes, the lanes whose bit is set in increasing order, then zeros: a permutation that packs them.</summary>
+    private static readonly int[] TakenLanesFirst = LanesFirst();
+
+    private static int[] LanesFirst()
+    {
+        var table = new int[256 * Vector256<int>.Count];
+        for (var mask = 0; mask < 256; mask++)
+        {
+            var next = mask * Vector256<int>.Count;
+            for (var lane = 0; lane < Vector256<int>.Count; lane++)
+            {
+                if ((mask & (1 << lane)) != 0)
+                {
+                    table[next++] = lane;
+                }
+            }
+        }
+
+        return table;
+    }
+
     /// <summary>
     /// Copies the finite values below <paramref name="below"/> (compared as floats widened to double) in order into
-    /// <paramref name="values"/>; returns how many. With <paramref name="vectors"/>, a block of eight all taken is copied
-    /// at once and any other block value by value, as without.
+    /// <paramref name="values"/> (as long as <paramref name="data"/> at least); returns how many. With <paramref name="vectors"/>,
+    /// a block of eight all taken is copied at once, any other block's taken values packed by a permutation (AVX2) or copied
+    /// value by value, as without.
     /// </summary>
     internal static int CollectBelow(ReadOnlySpan<float> data, double below, Span<float> values, bool vectors)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(values.Length, data.Length, nameof(values));
         var count = 0;
         var i = 0;
         if (vectors && Vector256.IsHardwareAccelerated)
@@ -773,10 +803,22 @@ public static class HeightSegmenter
                 var (lower, upper) = Vector256.Widen(v);
                 var taken = Vector256.LessThan(Vector256.Abs(v), infinity)
                             & Vector256.Narrow(Vector256.LessThan(lower, belows).AsInt64(), Vector256.LessThan(upper, belows).AsInt64()).AsSingle();
-                if (taken == Vector256<float>.AllBitsSet)
+                // Compared as integers: all ones is a NaN as a float, and a NaN equals nothing.
+                if (taken.AsInt32() == Vector256<int>.AllBitsSet)
                 {
                     v.StoreUnsafe(ref target, (nuint)count);
                     count += Vector256<float>.Count;
+                    continue;
+                }
+
+                if (Avx2.IsSupported)
+                {
+                    // The taken lanes moved to the front in lane order and all eight stored: those past the taken are
+                    // overwritten by the next block or left past the count (count + 8 ≤ i + 8 ≤ the span's length).
+                    var mask = taken.ExtractMostSignificantBits();
+                    var order = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(TakenLanesFirst), (nuint)(mask * Vector256<int>.Count));
+                    Avx2.PermuteVar8x32(v, order).StoreUnsafe(ref target, (nuint)count);
+                    count += BitOperations.PopCount(mask);
                     continue;
                 }
 
