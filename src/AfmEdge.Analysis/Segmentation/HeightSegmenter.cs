@@ -1062,14 +1062,22 @@ public static class HeightSegmenter
     }
 
     /// <summary>Adds the root of flooded pixel <paramref name="q"/> to <paramref name="roots"/> unless it is there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Visit(Span<int> parent, int q, Span<int> roots, ref int found)
     {
-        if (parent[q] < 0)
+        var r = parent[q];
+        if (r < 0)
         {
             return;
         }
 
-        var r = Find(parent, q);
+        // Inlined, eight times a pixel: mostly q's parent is the root (a pixel joins a root, a merged root points at one),
+        // where Find would walk and compress nothing; the walk only when it is not.
+        if (parent[r] != r)
+        {
+            r = Find(parent, q);
+        }
+
         for (var j = 0; j < found; j++)
         {
             if (roots[j] == r)
