@@ -1320,15 +1320,13 @@ public static class HeightSegmenter
         var (x0, y0, x1, y1) = region;
         for (var y = y0; y <= y1; y++)
         {
-            var row = y * width;
-            for (var x = x0; x <= x1; x++)
-            {
-                d[row + x] = instances[row + x] == 0 ? 0 : float.MaxValue;
-            }
+            Start(instances.AsSpan((y * width) + x0, x1 - x0 + 1), d.Slice((y * width) + x0, x1 - x0 + 1));
         }
 
         // The neighbour along the row is taken last, from a local (the value just written): the chain from pixel to pixel
         // is one addition and one comparison. Distances are positive and never NaN, so the order of the minima is free.
+        // Background (0, the only zeros: every object pixel's distance is at least a step) is passed over a run at a time:
+        // nothing is written there, and the next object pixel's left neighbour is not of its object.
         for (var y = y0; y <= y1; y++)
         {
             var row = y * width;
@@ -1338,6 +1336,14 @@ public static class HeightSegmenter
                 var i = row + x;
                 if (d[i] == 0)
                 {
+                    var next = instances.AsSpan(i, x1 - x + 1).IndexOfAnyExcept(0);
+                    if (next < 0)
+                    {
+                        break;
+                    }
+
+                    // The loop's step lands on the object pixel.
+                    x += next - 1;
                     continue;
                 }
 
@@ -1370,6 +1376,14 @@ public static class HeightSegmenter
                 var i = row + x;
                 if (d[i] == 0)
                 {
+                    var last = instances.AsSpan(row + x0, x - x0 + 1).LastIndexOfAnyExcept(0);
+                    if (last < 0)
+                    {
+                        break;
+                    }
+
+                    // The loop's step lands on the object pixel.
+                    x = x0 + last + 1;
                     continue;
                 }
 
@@ -1394,5 +1408,27 @@ public static class HeightSegmenter
         }
 
         static float Least(float a, float b) => b < a ? b : a;
+    }
+
+    /// <summary>A row's start for the distance transform: 0 on background, <see cref="float.MaxValue"/> on an object (lanes as the scalar loop).</summary>
+    private static void Start(ReadOnlySpan<int> instances, Span<float> d)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var ids = ref MemoryMarshal.GetReference(instances);
+            ref var target = ref MemoryMarshal.GetReference(d);
+            var far = Vector256.Create(float.MaxValue);
+            for (; x + Vector256<int>.Count <= instances.Length; x += Vector256<int>.Count)
+            {
+                var background = Vector256.Equals(Vector256.LoadUnsafe(ref ids, (nuint)x), Vector256<int>.Zero).AsSingle();
+                Vector256.ConditionalSelect(background, Vector256<float>.Zero, far).StoreUnsafe(ref target, (nuint)x);
+            }
+        }
+
+        for (; x < instances.Length; x++)
+        {
+            d[x] = instances[x] == 0 ? 0 : float.MaxValue;
+        }
     }
 }
