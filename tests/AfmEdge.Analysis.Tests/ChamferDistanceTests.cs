@@ -92,3 +92,21 @@ public sealed class ChamferDistanceTests
         return d;
     }
 }
+
+/// <summary>The scans' step over background: the last id 0 of the run, never at or past the end.</summary>
+public sealed class BackgroundRunTests
+{
+    [Theory]
+    [InlineData(0, 12, 2)]
+    [InlineData(1, 12, 2)]
+    [InlineData(4, 12, 10)]
+    [InlineData(12, 20, 19)]
+    [InlineData(4, 9, 8)]
+    [InlineData(12, 15, 14)]
+    public void LastBackground_IsTheRunsLastZeroBeforeTheEnd(int start, int end, int expected)
+    {
+        int[] instances = [0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+
+        Assert.Equal(expected, HeightSegmenter.LastBackground(instances, start, end));
+    }
+}

@@ -78,7 +78,7 @@ internal static class CrestOutline
                 var id = instances[i];
                 if (id == 0)
                 {
-                    i = LastBackground(instances, i, n);
+                    i = HeightSegmenter.LastBackground(instances, i, n);
                     continue;
                 }
 
@@ -95,7 +95,7 @@ internal static class CrestOutline
                 var id = instances[i];
                 if (id == 0)
                 {
-                    i = LastBackground(instances, i, n);
+                    i = HeightSegmenter.LastBackground(instances, i, n);
                     continue;
                 }
 
@@ -119,16 +119,6 @@ internal static class CrestOutline
         }
 
         return found;
-    }
-
-    /// <summary>
-    /// The last background pixel of the run from <paramref name="i"/> (background) on, before <paramref name="n"/>: the scans
-    /// pass over the substrate, most of the image, a run at a time (ids are never negative).
-    /// </summary>
-    private static int LastBackground(int[] instances, int i, int n)
-    {
-        var next = instances.AsSpan(i, n - i).IndexOfAnyExcept(0);
-        return next < 0 ? n - 1 : i + next - 1;
     }
 
     /// <summary>

@@ -1139,7 +1139,13 @@ public static class HeightSegmenter
             steps.AsSpan((y * width) + x0, x1 - x0 + 1).Clear();
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                if (instances[i] > 0 && height[i] >= core)
+                if (instances[i] == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
+                if (height[i] >= core)
                 {
                     steps[i] = 1;
                     queue[tail++] = i;
@@ -1184,6 +1190,12 @@ public static class HeightSegmenter
         {
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
+                if (instances[i] == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
                 if (steps[i] == 0)
                 {
                     instances[i] = 0;
@@ -1193,6 +1205,16 @@ public static class HeightSegmenter
 
         AnalysisPool<byte>.Shared.Return(steps);
         AnalysisPool<int>.Shared.Return(queue);
+    }
+
+    /// <summary>
+    /// The last background pixel (id 0) of the run from <paramref name="i"/> (background) on, before <paramref name="end"/>:
+    /// scans over the objects pass over the substrate, most of the image, a run at a time.
+    /// </summary>
+    internal static int LastBackground(int[] instances, int i, int end)
+    {
+        var next = instances.AsSpan(i, end - i).IndexOfAnyExcept(0);
+        return next < 0 ? end - 1 : i + next - 1;
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
@@ -1247,10 +1269,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id > 0)
+                if (id == 0)
                 {
-                    radius[id] = Math.Max(radius[id], distance[i]);
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
                 }
+
+                radius[id] = Math.Max(radius[id], distance[i]);
             }
         }
 
@@ -1265,7 +1290,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id == 0 || map[id] != 0)
+                if (id == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
+                if (map[id] != 0)
                 {
                     continue;
                 }
@@ -1290,10 +1321,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id > 0)
+                if (id == 0)
                 {
-                    instances[i] = Math.Max(map[id], 0);
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
                 }
+
+                instances[i] = Math.Max(map[id], 0);
             }
         }
 
