@@ -93,10 +93,14 @@ public sealed class PlaneFitRowsTests
         {
             var leveled = (float[])data.Clone();
 
-            var range = HeightSegmenter.FitAndRemovePlane(leveled, width, rows, below, objects, vectorRows, parallel);
+            var range = HeightSegmenter.FitAndRemovePlane(leveled, width, rows, below, objects, vectorRows, parallel, findRange: true);
+            var withoutRange = (float[])data.Clone();
+            var none = HeightSegmenter.FitAndRemovePlane(withoutRange, width, rows, below, objects, vectorRows, parallel, findRange: false);
 
             Assert.Equal(HeightSegmenter.FiniteRange(leveled), range);
-            Assert.True(range.Max > range.Min, "no finite spread: the case tests nothing");
+            Assert.True(range!.Value.Max > range.Value.Min, "no finite spread: the case tests nothing");
+            Assert.Null(none);
+            Assert.Equal(leveled.Select(BitConverter.SingleToInt32Bits), withoutRange.Select(BitConverter.SingleToInt32Bits));
         }
     }
 

@@ -68,8 +68,8 @@ public static class HeightSegmenter
         for (var pass = 0; pass < 3; pass++)
         {
             // The plane's removal also finds the range of what it writes: Otsu's histogram then needs one pass, not two.
-            var range = FitAndRemovePlane(leveled, width, rows, otsu, null, parallel);
-            otsu = Otsu(leveled, parallel ? leveled : null, range);
+            var range = FitAndRemovePlane(leveled, width, rows, otsu, null, Avx2.IsSupported, parallel, findRange: true);
+            otsu = Otsu(leveled, parallel ? leveled : null, range!.Value);
         }
 
         var (substrate, sigma) = SubstrateLevel(leveled, otsu, parallel);
@@ -92,7 +92,7 @@ public static class HeightSegmenter
 
         // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
         // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
-        FitAndRemovePlane(leveled, width, rows, low, instances, parallel);
+        FitAndRemovePlane(leveled, width, rows, low, instances, Avx2.IsSupported, parallel, findRange: false);
         times.Lap("segment: final plane", clock);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
@@ -174,16 +174,13 @@ public static class HeightSegmenter
 
     /// <summary>
     /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
-    /// <paramref name="objects"/> is given, outside every object), subtracted from all; returns <see cref="FiniteRange"/> of the result.
+    /// <paramref name="objects"/> is given, outside every object), subtracted from all; returns <see cref="FiniteRange"/> of the
+    /// result when <paramref name="findRange"/> (taken as the result is written), else null. The row sums four rows at a time in
+    /// vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows' sums and the subtraction in two halves of the
+    /// rows side by side when <paramref name="parallel"/> (the same bits).
     /// </summary>
-    private static (float Min, float Max) FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool parallel) =>
-        FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported, parallel);
-
-    /// <summary>
-    /// The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows'
-    /// sums and the subtraction in two halves of the rows side by side when <paramref name="parallel"/> (the same bits).
-    /// </summary>
-    internal static (float Min, float Max) FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false)
+    internal static (float Min, float Max)? FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false,
+        bool findRange = true)
     {
         // Each row is summed in its own registers and in its own order along the row as before, and the rows' sums are
         // added in row order (the same sums to the last bit): independent chains of additions instead of one that
@@ -214,14 +211,14 @@ public static class HeightSegmenter
 
             if (s1 < 3)
             {
-                return FiniteRange(data);
+                return findRange ? FiniteRange(data) : null;
             }
 
             // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
             var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
             if (Math.Abs(det) < 1e-12)
             {
-                return FiniteRange(data);
+                return findRange ? FiniteRange(data) : null;
             }
 
             var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
@@ -230,9 +227,9 @@ public static class HeightSegmenter
             // A least and a greatest do not depend on the order they are taken in: the halves' combine to the whole's.
             var (first, second) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
             FrameWork.Both(parallel && half > 0,
-                () => first = RemovePlane(data, width, 0, half, a, b, c),
-                () => second = RemovePlane(data, width, half, rows, a, b, c));
-            return (Math.Min(first.Item1, second.Item1), Math.Max(first.Item2, second.Item2));
+                () => first = RemovePlane(data, width, 0, half, a, b, c, findRange),
+                () => second = RemovePlane(data, width, half, rows, a, b, c, findRange));
+            return findRange ? (Math.Min(first.Item1, second.Item1), Math.Max(first.Item2, second.Item2)) : null;
         }
         finally
         {
@@ -274,8 +271,11 @@ public static class HeightSegmenter
             (rowSums[5 * row], rowSums[(5 * row) + 1], rowSums[(5 * row) + 2], rowSums[(5 * row) + 3], rowSums[(5 * row) + 4]) = r;
     }
 
-    /// <summary>Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest finite result.</summary>
-    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c)
+    /// <summary>
+    /// Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest
+    /// finite result when <paramref name="findRange"/> (else +∞ and −∞).
+    /// </summary>
+    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
     {
         // As in FiniteRange: non-finite lanes replaced by each side's identity, the lanes combined at the end.
         var infinity = Vector256.Create(float.PositiveInfinity);
@@ -302,9 +302,12 @@ public static class HeightSegmenter
                     var highResult = high - (baselines + (slopes * (xs + Vector256.Create(4.0))));
                     var result = Vector256.Narrow(lowResult, highResult);
                     result.StoreUnsafe(ref start, (nuint)x);
-                    var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
-                    mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
-                    maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
+                    if (findRange)
+                    {
+                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
+                        mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
+                        maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
+                    }
                 }
             }
 
@@ -312,7 +315,7 @@ public static class HeightSegmenter
             {
                 var result = (float)(row[x] - (baseline + (b * x)));
                 row[x] = result;
-                if (float.IsFinite(result))
+                if (findRange && float.IsFinite(result))
                 {
                     min = Math.Min(min, result);
                     max = Math.Max(max, result);
