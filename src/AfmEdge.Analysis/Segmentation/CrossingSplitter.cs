@@ -234,10 +234,10 @@ internal static class CrossingSplitter
     private const double WideRatio = 1.25;
 
     // A piece beyond a crossing, claimed by the chromosome running on under it, reaches at most this many half-widths
-    // from that chromosome's straight run under the crossing, and holds at least FarPieceArea half-widths squared (less is
-    // another one's flank).
+    // from that chromosome's straight run under the crossing, and sticks out at least FarPieceDepth of its half-widths
+    // past the other's width (less is the other's flank, where a chromosome ends under it).
     private const double FarPieceReach = 4.0;
-    private const double FarPieceArea = 2.0;
+    private const double FarPieceDepth = 0.5;
 
     /// <summary>
     /// A chromosome that ends under another at a crossing whose far piece showed no skeleton branch (it sticks out less than
@@ -292,9 +292,11 @@ internal static class CrossingSplitter
                     }
 
                     // 4-connected, so a piece does not leak along another's flank through a diagonal.
+                    var depth = 0.0;
                     while (head < tail)
                     {
                         var i = queue[head++];
+                        depth = Math.Max(depth, Outside(i));
                         foreach (var j in (ReadOnlySpan<int>)[i - 1, i + 1, i - w, i + w])
                         {
                             if (j >= 0 && j < n && Free(j))
@@ -305,7 +307,7 @@ internal static class CrossingSplitter
                         }
                     }
 
-                    if (tail >= FarPieceArea * chain.HalfWidth * chain.HalfWidth)
+                    if (depth >= FarPieceDepth * chain.HalfWidth)
                     {
                         for (var k = 0; k < tail; k++)
                         {
@@ -314,6 +316,21 @@ internal static class CrossingSplitter
                     }
 
                     bool Free(int i) => local[i] != 0 && !seen![i] && SegmentSquared(i % w, i / w, start, end) <= reach && !Under(i);
+
+                    // How far a pixel lies outside every other chromosome's width.
+                    double Outside(int i)
+                    {
+                        var least = double.PositiveInfinity;
+                        for (var o = 0; o < chains.Count; o++)
+                        {
+                            if (o != c)
+                            {
+                                least = Math.Min(least, Math.Sqrt(best[(i * stride) + column[o]]) - chains[o].HalfWidth - 0.5);
+                            }
+                        }
+
+                        return least;
+                    }
 
                     // Within another chromosome's width: its pixel, or the crossing's.
                     bool Under(int i)
