@@ -225,7 +225,7 @@ public sealed class StackedSplitTests(ITestOutputHelper output)
     }
 
     /// <summary>A straight chromosome: elliptical cross-section of half-width <paramref name="HalfWidth"/>, rounded ends; centre in pixels.</summary>
-    private sealed record Ribbon(double CentreX, double CentreY, double Angle, double Length, double HalfWidth, double Peak)
+    internal sealed record Ribbon(double CentreX, double CentreY, double Angle, double Length, double HalfWidth, double Peak)
     {
         public (double X, double Y) Point(double along) => (CentreX + (along / Pixel * Math.Cos(Angle)), CentreY + (along / Pixel * Math.Sin(Angle)));
 

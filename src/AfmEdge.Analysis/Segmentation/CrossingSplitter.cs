@@ -13,10 +13,15 @@ namespace AfmEdge.Analysis.Segmentation;
 /// <item>at every crossing the branches are paired by continuity: a chromosome runs straight or gently bent through
 /// it, so the pair whose directions continue each other best (within <see cref="MaxTurn"/>) is one chromosome; a
 /// branch left without a partner is a chromosome ending there (a T);</item>
-/// <item>each chain of paired branches is a chromosome's axis; every pixel goes to the chromosome whose axis is
+/// <item>each chain of paired branches is a chromosome's axis; inside a crossing, and along a stretch past it where the
+/// object is wider than the chromosome (a piece of the other lying beside it pulls the skeleton off its axis), the axis
+/// is a straight run between the traced parts; every pixel goes to the chromosome whose axis is
 /// within its half-width, and where two are (the crossing, where heights add) to the one on top: the one that runs
 /// through the crossing rather than ending under it, else the higher ridge. The one beneath keeps both its visible
 /// pieces under one id.</item>
+/// <item>a chromosome ending under another runs on straight under it; where that run comes out on the far side, the
+/// piece there outside the other's width is its own even where the piece left no skeleton branch (it sticks out less
+/// than the crossing is wide).</item>
 /// </list>
 /// A crossing of ribbons gives no other cue to which lies on top when heights simply add, so that choice is a best
 /// guess; pieces that cannot be told apart this way stay one cluster.
@@ -147,6 +152,8 @@ internal static class CrossingSplitter
                 return 0;
             }
 
+            ClaimFarPieces(chains, column, local, best, initial, owner.AsSpan(0, w * h), w, h);
+
             for (var y = 1; y < h - 1; y++)
             {
                 for (var x = 1; x < w - 1; x++)
@@ -221,6 +228,144 @@ internal static class CrossingSplitter
                 return false;
             }
         }
+    }
+
+    // Where the inscribed radius along a branch exceeds this many half-widths, another chromosome lies beside or on it.
+    private const double WideRatio = 1.25;
+
+    // A piece beyond a crossing, claimed by the chromosome running on under it, reaches at most this many half-widths
+    // from that chromosome's straight run under the crossing, and sticks out at least FarPieceDepth of its half-widths
+    // past the other's width (less is the other's flank, where a chromosome ends under it).
+    private const double FarPieceReach = 4.0;
+    private const double FarPieceDepth = 0.5;
+
+    /// <summary>
+    /// A chromosome that ends under another at a crossing whose far piece showed no skeleton branch (it sticks out less than
+    /// the crossing is wide) runs on straight under it; its axis was extended through the crossing. Where that extension
+    /// comes out on the far side, the pixels outside every other chromosome's width there, connected to it, are the piece
+    /// of the one beneath: the nearest-axis rule would hand the piece's corner beside the other's flank to the other.
+    /// </summary>
+    private static void ClaimFarPieces(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, int w, int h)
+    {
+        var n = w * h;
+        int[]? queue = null;
+        bool[]? seen = null;
+        try
+        {
+            for (var c = 0; c < chains.Count; c++)
+            {
+                var chain = chains[c];
+                foreach (var (from, to) in (ReadOnlySpan<(int, int)>)[(0, chain.HeadExtension), (chain.Axis.Length - chain.TailExtension, chain.Axis.Length)])
+                {
+                    if (to <= from)
+                    {
+                        continue;
+                    }
+
+                    queue ??= AnalysisPool<int>.Shared.Rent(n);
+                    seen ??= AnalysisPool<bool>.Shared.Rent(n);
+                    seen.AsSpan(0, n).Clear();
+                    var reach = Sq((FarPieceReach * chain.HalfWidth) + 1);
+                    var (start, end) = (chain.Axis[from], chain.Axis[to - 1]);
+                    // Seeds: the run's samples past another chromosome's width (the far side; the near side is traced).
+                    int head = 0, tail = 0;
+                    var crossed = false;
+                    for (var m = 0; m < to - from; m++)
+                    {
+                        var k = from == 0 ? to - 1 - m : from + m;
+                        int x = (int)Math.Round(chain.Axis[k].X), y = (int)Math.Round(chain.Axis[k].Y);
+                        var i = (y * w) + x;
+                        if (x < 0 || y < 0 || x >= w || y >= h || local[i] == 0)
+                        {
+                            continue;
+                        }
+
+                        if (Under(i))
+                        {
+                            crossed = true;
+                        }
+                        else if (crossed && Free(i))
+                        {
+                            seen[i] = true;
+                            queue[tail++] = i;
+                        }
+                    }
+
+                    // 4-connected, so a piece does not leak along another's flank through a diagonal.
+                    var depth = 0.0;
+                    while (head < tail)
+                    {
+                        var i = queue[head++];
+                        depth = Math.Max(depth, Outside(i));
+                        foreach (var j in (ReadOnlySpan<int>)[i - 1, i + 1, i - w, i + w])
+                        {
+                            if (j >= 0 && j < n && Free(j))
+                            {
+                                seen[j] = true;
+                                queue[tail++] = j;
+                            }
+                        }
+                    }
+
+                    if (depth >= FarPieceDepth * chain.HalfWidth)
+                    {
+                        for (var k = 0; k < tail; k++)
+                        {
+                            owner[queue[k]] = c;
+                        }
+                    }
+
+                    bool Free(int i) => local[i] != 0 && !seen![i] && SegmentSquared(i % w, i / w, start, end) <= reach && !Under(i);
+
+                    // How far a pixel lies outside every other chromosome's width.
+                    double Outside(int i)
+                    {
+                        var least = double.PositiveInfinity;
+                        for (var o = 0; o < chains.Count; o++)
+                        {
+                            if (o != c)
+                            {
+                                least = Math.Min(least, Math.Sqrt(best[(i * stride) + column[o]]) - chains[o].HalfWidth - 0.5);
+                            }
+                        }
+
+                        return least;
+                    }
+
+                    // Within another chromosome's width: its pixel, or the crossing's.
+                    bool Under(int i)
+                    {
+                        for (var o = 0; o < chains.Count; o++)
+                        {
+                            if (o != c && Math.Sqrt(best[(i * stride) + column[o]]) <= chains[o].HalfWidth + 0.5)
+                            {
+                                return true;
+                            }
+                        }
+
+                        return false;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (queue is not null)
+            {
+                AnalysisPool<int>.Shared.Return(queue);
+                AnalysisPool<bool>.Shared.Return(seen!);
+            }
+        }
+    }
+
+    private static double Sq(double v) => v * v;
+
+    /// <summary>Squared distance from (x, y) to the segment from <paramref name="a"/> to <paramref name="b"/>.</summary>
+    private static double SegmentSquared(double x, double y, (double X, double Y) a, (double X, double Y) b)
+    {
+        double dx = b.X - a.X, dy = b.Y - a.Y, length = (dx * dx) + (dy * dy);
+        var t = length > 0 ? Math.Clamp((((x - a.X) * dx) + ((y - a.Y) * dy)) / length, 0, 1) : 0;
+        return Sq(x - a.X - (t * dx)) + Sq(y - a.Y - (t * dy));
     }
 
     // Side of the tiles NearestSquared prunes the axis samples by.
@@ -394,7 +539,9 @@ internal static class CrossingSplitter
     }
 
     /// <summary>One chromosome traced through the skeleton: its axis (local pixel coordinates), half-width and ridge height.</summary>
-    internal sealed record Chain((double X, double Y)[] Axis, double HalfWidth, double Ridge, int EndsUnder)
+    /// <param name="HeadExtension">Samples at the axis' start that run on under a crossing (extended straight, not traced).</param>
+    /// <param name="TailExtension">Samples at the axis' end that run on under a crossing.</param>
+    internal sealed record Chain((double X, double Y)[] Axis, double HalfWidth, double Ridge, int EndsUnder, int HeadExtension = 0, int TailExtension = 0)
     {
         /// <summary>Whether this chain lies on top of <paramref name="other"/> where they overlap.</summary>
         public bool Above(Chain other) => EndsUnder != other.EndsUnder ? EndsUnder < other.EndsUnder : Ridge > other.Ridge;
@@ -908,10 +1055,11 @@ internal static class CrossingSplitter
                 var pixels = end == 0 ? b.Pixels : [.. Enumerable.Reverse(b.Pixels)];
                 int startNode = end == 0 ? b.A : b.B, endNode = end == 0 ? b.B : b.A;
 
-                // Inside a crossing the skeleton bends towards the junction: keep only the branch outside it.
+                // Inside a crossing the skeleton bends towards the junction: keep only the branch outside it, and outside
+                // where the object is wider than one chromosome (a piece of the other lying beside it pulls it off its axis).
                 var cut = (int)Math.Min(trim, pixels.Count / 3.0);
-                var from = Degree(startNode) >= 3 ? cut : 0;
-                var to = Degree(endNode) >= 3 ? pixels.Count - cut : pixels.Count;
+                var from = Degree(startNode) >= 3 ? Math.Max(cut, Widened(pixels, false, distance)) : 0;
+                var to = Degree(endNode) >= 3 ? pixels.Count - Math.Max(cut, Widened(pixels, true, distance)) : pixels.Count;
                 for (var k = from; k < to; k++)
                 {
                     var p = pixels[k];
@@ -939,25 +1087,50 @@ internal static class CrossingSplitter
             }
 
             // A chromosome that ends at a crossing runs on under the other one: its axis goes on to the crossing's middle.
+            int head = 0, tail = 0;
             if (axis.Count >= 2 && Degree(firstNode) >= 3)
             {
                 axis.Reverse();
-                ExtendTo(axis, _nodes[firstNode], radius, inside);
+                head = ExtendTo(axis, _nodes[firstNode], radius, inside);
                 axis.Reverse();
             }
 
             if (axis.Count >= 2 && lastNode >= 0 && Degree(lastNode) >= 3)
             {
-                ExtendTo(axis, _nodes[lastNode], radius, inside);
+                tail = ExtendTo(axis, _nodes[lastNode], radius, inside);
             }
 
             var half = own.Count == 0 ? trim : Median(own.Select(p => (double)distance[p]));
             var ridge = own.Count == 0 ? 0 : Median(own.Select(p => (double)leveled[global(p % _width, p / _width)]));
-            return new Chain([.. axis], Math.Max(1.0, half), ridge, endsUnder);
+            return new Chain([.. axis], Math.Max(1.0, half), ridge, endsUnder, head, tail);
         }
 
-        /// <summary>Extends the axis straight along its last direction as far as the middle of <paramref name="node"/> lies along it.</summary>
-        private static void ExtendTo(List<(double X, double Y)> axis, Node node, double radius, Func<double, double, bool> inside)
+        /// <summary>
+        /// How many pixels from the start (or the end) of <paramref name="pixels"/> reach the last place, within the half of
+        /// them nearer that end, where the object is wider than the branch's own chromosome (inscribed radius above
+        /// <see cref="WideRatio"/> times the branch's median): a piece of the other chromosome lying beside this one past
+        /// the crossing, which pulls the skeleton off its axis.
+        /// </summary>
+        private static int Widened(List<int> pixels, bool fromEnd, float[] distance)
+        {
+            var own = Median(pixels.Select(p => (double)distance[p]));
+            var reach = 0;
+            for (var k = 0; k < pixels.Count / 2; k++)
+            {
+                if (distance[pixels[fromEnd ? pixels.Count - 1 - k : k]] > WideRatio * own)
+                {
+                    reach = k + 1;
+                }
+            }
+
+            return reach;
+        }
+
+        /// <summary>
+        /// Extends the axis straight along its last direction as far as the middle of <paramref name="node"/> lies along it;
+        /// returns how many samples it added.
+        /// </summary>
+        private static int ExtendTo(List<(double X, double Y)> axis, Node node, double radius, Func<double, double, bool> inside)
         {
             var back = axis[Math.Max(0, axis.Count - 1 - (int)Math.Ceiling(2 * radius))];
             var (lx, ly) = axis[^1];
@@ -965,9 +1138,10 @@ internal static class CrossingSplitter
             var norm = Math.Sqrt((dx * dx) + (dy * dy));
             if (norm == 0)
             {
-                return;
+                return 0;
             }
 
+            var count = axis.Count;
             var mx = node.Seeds.Average(p => p.X);
             var my = node.Seeds.Average(p => p.Y);
             var reach = (((mx - lx) * dx) + ((my - ly) * dy)) / norm;
@@ -986,6 +1160,8 @@ internal static class CrossingSplitter
                 Bridge(axis, (lx + (reach * dx), ly + (reach * dy)));
                 axis.Add((lx + (reach * dx), ly + (reach * dy)));
             }
+
+            return axis.Count - count;
         }
 
         /// <summary>Straight samples a pixel apart from the axis' last point to <paramref name="to"/> (a run through a crossing).</summary>
@@ -1040,8 +1216,6 @@ internal static class CrossingSplitter
             var sorted = values.Order().ToArray();
             return sorted[sorted.Length / 2];
         }
-
-        private static double Sq(double v) => v * v;
 
         /// <summary>The 8 neighbours of <paramref name="p"/> inside the grid, row by row (an enumerator that allocates nothing).</summary>
         private static Neighbours Around(int p, int width, int rows) => new(p % width, p / width, width, rows);
