@@ -79,6 +79,31 @@ public sealed class PlaneFitRowsTests
         }
     }
 
+    [Theory]
+    [InlineData(64, 64, 9, false, true, 0.3e-9)]
+    [InlineData(37, 29, 10, true, true, 0.3e-9)]
+    [InlineData(45, 30, 11, true, false, 0.3e-9)]
+    [InlineData(21, 6, 12, false, false, 0.3e-9)]
+    [InlineData(40, 12, 13, false, true, -1.0)]
+    public void FitAndRemovePlane_ReturnsTheFiniteRangeOfTheResult(int width, int rows, int seed, bool withObjects, bool parallel, double below)
+    {
+        // below = −1 m: no pixel is fitted, the frame is left as it was and its range still returned.
+        var (data, objects) = Image(width, rows, seed, withObjects);
+        foreach (var vectorRows in new[] { false, Avx2.IsSupported })
+        {
+            var leveled = (float[])data.Clone();
+
+            var range = HeightSegmenter.FitAndRemovePlane(leveled, width, rows, below, objects, vectorRows, parallel, findRange: true);
+            var withoutRange = (float[])data.Clone();
+            var none = HeightSegmenter.FitAndRemovePlane(withoutRange, width, rows, below, objects, vectorRows, parallel, findRange: false);
+
+            Assert.Equal(HeightSegmenter.FiniteRange(leveled), range);
+            Assert.True(range!.Value.Max > range.Value.Min, "no finite spread: the case tests nothing");
+            Assert.Null(none);
+            Assert.Equal(leveled.Select(BitConverter.SingleToInt32Bits), withoutRange.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
     // A tilted substrate with rough noise, raised blobs, and NaN, ±∞ and −0 samples; objects over some of the blobs.
     private static (float[] Data, int[]? Objects) Image(int width, int rows, int seed, bool withObjects)
     {

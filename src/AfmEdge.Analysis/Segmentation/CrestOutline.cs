@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Segmentation;
@@ -77,6 +78,7 @@ internal static class CrestOutline
                 var id = instances[i];
                 if (id == 0)
                 {
+                    i = HeightSegmenter.LastBackground(instances, i, n);
                     continue;
                 }
 
@@ -91,7 +93,13 @@ internal static class CrestOutline
             for (var i = 0; i < n; i++)
             {
                 var id = instances[i];
-                if (id > 0 && 2 * low[id] > outer[id] && height[i] < fraction * peaks[id]
+                if (id == 0)
+                {
+                    i = HeightSegmenter.LastBackground(instances, i, n);
+                    continue;
+                }
+
+                if (2 * low[id] > outer[id] && height[i] < fraction * peaks[id]
                     && height[i] < fraction * Crest(height, instances, width, rows, i, crest, path))
                 {
                     removed[found++] = i;
@@ -159,12 +167,28 @@ internal static class CrestOutline
     /// diagonal step is √2 long); −1 when no neighbour is higher. On a ridge level along its axis the step goes straight
     /// up the flank, not sideways along it.
     /// </summary>
-    private static (int Next, float Slope) Steepest(float[] height, int[] instances, int width, int rows, int p, int id)
+    internal static (int Next, float Slope) Steepest(float[] height, int[] instances, int width, int rows, int p, int id)
     {
         const float Diagonal = 0.70710677f;
         int y = p / width, x = p - (y * width), best = -1;
         var here = height[p];
         var steepest = 0f;
+        if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
+        {
+            // Inside the image: the same neighbours in the same order, without the bounds tests (the pixel itself, which
+            // the loop below also meets, rises 0 and is never steeper than 0).
+            int up = p - width, down = p + width;
+            Consider(height, instances, id, here, up - 1, Diagonal, ref best, ref steepest);
+            Consider(height, instances, id, here, up, 1f, ref best, ref steepest);
+            Consider(height, instances, id, here, up + 1, Diagonal, ref best, ref steepest);
+            Consider(height, instances, id, here, p - 1, 1f, ref best, ref steepest);
+            Consider(height, instances, id, here, p + 1, 1f, ref best, ref steepest);
+            Consider(height, instances, id, here, down - 1, Diagonal, ref best, ref steepest);
+            Consider(height, instances, id, here, down, 1f, ref best, ref steepest);
+            Consider(height, instances, id, here, down + 1, Diagonal, ref best, ref steepest);
+            return (best, steepest);
+        }
+
         for (var dy = -1; dy <= 1; dy++)
         {
             var yy = y + dy;
@@ -190,5 +214,20 @@ internal static class CrestOutline
         }
 
         return (best, steepest);
+    }
+
+    /// <summary>Neighbour <paramref name="q"/>, a step of <paramref name="perDistance"/> per unit of rise, as the loop in <see cref="Steepest"/> takes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Consider(float[] height, int[] instances, int id, float here, int q, float perDistance, ref int best, ref float steepest)
+    {
+        if (instances[q] == id)
+        {
+            var slope = (height[q] - here) * perDistance;
+            if (slope > steepest)
+            {
+                best = q;
+                steepest = slope;
+            }
+        }
     }
 }

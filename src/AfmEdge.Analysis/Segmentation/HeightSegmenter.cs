@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -23,8 +24,13 @@ namespace AfmEdge.Analysis.Segmentation;
 /// </summary>
 public static class HeightSegmenter
 {
-    private const int HistogramBins = 1024;
-    private const int Partials = 8;
+    internal const int HistogramBins = 1024;
+    internal const int Partials = 8;
+
+    // The partial histograms lie this many counters apart, 64 bytes past 4 KiB: the eight lanes' counters of one bin
+    // (the substrate's few bins, over and over) then never share an address's low 12 bits, which the processor takes for
+    // a store the next load must wait on (4K aliasing).
+    internal const int PartialStride = HistogramBins + 16;
 
     // Frames from this many pixels take their long passes (plane sums, Otsu's histogram, the substrate's values) in two
     // halves side by side when the options allow: each half is then a few hundred microseconds, well above the handing over.
@@ -61,8 +67,9 @@ public static class HeightSegmenter
         var parallel = options.ParallelWithinFrame && n >= ParallelPixels;
         for (var pass = 0; pass < 3; pass++)
         {
-            FitAndRemovePlane(leveled, width, rows, otsu, null, parallel);
-            otsu = Otsu(leveled, parallel ? leveled : null);
+            // The plane's removal also finds the range of what it writes: Otsu's histogram then needs one pass, not two.
+            var range = FitAndRemovePlane(leveled, width, rows, otsu, null, Avx2.IsSupported, parallel, findRange: true);
+            otsu = Otsu(leveled, parallel ? leveled : null, range!.Value);
         }
 
         var (substrate, sigma) = SubstrateLevel(leveled, otsu, parallel);
@@ -85,7 +92,7 @@ public static class HeightSegmenter
 
         // Zero is the bare substrate: a last plane over the pixels outside every object and below the extent
         // threshold (the median above sits a fraction of a nanometre off the mean of a skewed roughness).
-        FitAndRemovePlane(leveled, width, rows, low, instances, parallel);
+        FitAndRemovePlane(leveled, width, rows, low, instances, Avx2.IsSupported, parallel, findRange: false);
         times.Lap("segment: final plane", clock);
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
@@ -167,16 +174,13 @@ public static class HeightSegmenter
 
     /// <summary>
     /// Least-squares plane z = a + b·x + c·y over finite pixels below <paramref name="below"/> (and, when
-    /// <paramref name="objects"/> is given, outside every object), subtracted from all.
+    /// <paramref name="objects"/> is given, outside every object), subtracted from all; returns <see cref="FiniteRange"/> of the
+    /// result when <paramref name="findRange"/> (taken as the result is written), else null. The row sums four rows at a time in
+    /// vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows' sums and the subtraction in two halves of the
+    /// rows side by side when <paramref name="parallel"/> (the same bits).
     /// </summary>
-    private static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool parallel) =>
-        FitAndRemovePlane(data, width, rows, below, objects, Avx2.IsSupported, parallel);
-
-    /// <summary>
-    /// The same, the row sums four rows at a time in vector lanes when <paramref name="vectorRows"/> (AVX2 only), and the rows'
-    /// sums and the subtraction in two halves of the rows side by side when <paramref name="parallel"/> (the same bits).
-    /// </summary>
-    internal static void FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false)
+    internal static (float Min, float Max)? FitAndRemovePlane(float[] data, int width, int rows, double below, int[]? objects, bool vectorRows, bool parallel = false,
+        bool findRange = true)
     {
         // Each row is summed in its own registers and in its own order along the row as before, and the rows' sums are
         // added in row order (the same sums to the last bit): independent chains of additions instead of one that
@@ -207,22 +211,25 @@ public static class HeightSegmenter
 
             if (s1 < 3)
             {
-                return;
+                return findRange ? FiniteRange(data) : null;
             }
 
             // Solve the 3×3 normal equations by Cramer's rule (well conditioned for a full grid).
             var det = Det(s1, sx, sy, sx, sxx, sxy, sy, sxy, syy);
             if (Math.Abs(det) < 1e-12)
             {
-                return;
+                return findRange ? FiniteRange(data) : null;
             }
 
             var a = Det(sz, sx, sy, sxz, sxx, sxy, syz, sxy, syy) / det;
             var b = Det(s1, sz, sy, sx, sxz, sxy, sy, syz, syy) / det;
             var c = Det(s1, sx, sz, sx, sxx, sxz, sy, sxy, syz) / det;
+            // A least and a greatest do not depend on the order they are taken in: the halves' combine to the whole's.
+            var (first, second) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
             FrameWork.Both(parallel && half > 0,
-                () => RemovePlane(data, width, 0, half, a, b, c),
-                () => RemovePlane(data, width, half, rows, a, b, c));
+                () => first = RemovePlane(data, width, 0, half, a, b, c, findRange),
+                () => second = RemovePlane(data, width, half, rows, a, b, c, findRange));
+            return findRange ? (Math.Min(first.Item1, second.Item1), Math.Max(first.Item2, second.Item2)) : null;
         }
         finally
         {
@@ -264,9 +271,17 @@ public static class HeightSegmenter
             (rowSums[5 * row], rowSums[(5 * row) + 1], rowSums[(5 * row) + 2], rowSums[(5 * row) + 3], rowSums[(5 * row) + 4]) = r;
     }
 
-    /// <summary>Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y.</summary>
-    private static void RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c)
+    /// <summary>
+    /// Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest
+    /// finite result when <paramref name="findRange"/> (else +∞ and −∞).
+    /// </summary>
+    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
     {
+        // As in FiniteRange: non-finite lanes replaced by each side's identity, the lanes combined at the end.
+        var infinity = Vector256.Create(float.PositiveInfinity);
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        Vector256<float> mins = infinity, maxs = negativeInfinity;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (var y = y0; y < y1; y++)
         {
             var row = data.AsSpan(y * width, width);
@@ -285,15 +300,36 @@ public static class HeightSegmenter
                     var xs = Vector256.Create((double)x) + offsets;
                     var lowResult = low - (baselines + (slopes * xs));
                     var highResult = high - (baselines + (slopes * (xs + Vector256.Create(4.0))));
-                    Vector256.Narrow(lowResult, highResult).StoreUnsafe(ref start, (nuint)x);
+                    var result = Vector256.Narrow(lowResult, highResult);
+                    result.StoreUnsafe(ref start, (nuint)x);
+                    if (findRange)
+                    {
+                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
+                        mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
+                        maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
+                    }
                 }
             }
 
             for (; x < width; x++)
             {
-                row[x] = (float)(row[x] - (baseline + (b * x)));
+                var result = (float)(row[x] - (baseline + (b * x)));
+                row[x] = result;
+                if (findRange && float.IsFinite(result))
+                {
+                    min = Math.Min(min, result);
+                    max = Math.Max(max, result);
+                }
             }
         }
+
+        for (var lane = 0; lane < Vector256<float>.Count; lane++)
+        {
+            min = Math.Min(min, mins[lane]);
+            max = Math.Max(max, maxs[lane]);
+        }
+
+        return (min, max);
     }
 
     /// <summary>
@@ -471,18 +507,21 @@ public static class HeightSegmenter
     internal static double Otsu(ReadOnlySpan<float> data, float[]? frame)
     {
         var half = frame is null ? 0 : frame.Length / 2 / Vector256<float>.Count * Vector256<float>.Count;
-        float min, max;
         if (half > 0)
         {
             var (firstRange, secondRange) = ((float.PositiveInfinity, float.NegativeInfinity), (float.PositiveInfinity, float.NegativeInfinity));
             FrameWork.Both(true, () => firstRange = FiniteRange(frame!.AsSpan(0, half)), () => secondRange = FiniteRange(frame!.AsSpan(half)));
-            (min, max) = (Math.Min(firstRange.Item1, secondRange.Item1), Math.Max(firstRange.Item2, secondRange.Item2));
-        }
-        else
-        {
-            (min, max) = FiniteRange(data);
+            return Otsu(data, frame, (Math.Min(firstRange.Item1, secondRange.Item1), Math.Max(firstRange.Item2, secondRange.Item2)));
         }
 
+        return Otsu(data, frame, FiniteRange(data));
+    }
+
+    /// <summary>The same, <paramref name="range"/> being <see cref="FiniteRange"/> of the data (the histogram's bins are taken from it).</summary>
+    private static double Otsu(ReadOnlySpan<float> data, float[]? frame, (float Min, float Max) range)
+    {
+        var half = frame is null ? 0 : frame.Length / 2 / Vector256<float>.Count * Vector256<float>.Count;
+        var (min, max) = range;
         if (!(max > min))
         {
             return max;
@@ -490,26 +529,26 @@ public static class HeightSegmenter
 
         // Eight partial histograms, one per pixel index mod 8: the substrate fills a few bins, and consecutive increments
         // of one counter would each wait for the one before (with four, a block's lanes j and j + 4 still did).
-        var partial = AnalysisPool<int>.Shared.Rent(2 * Partials * HistogramBins);
+        var partial = AnalysisPool<int>.Shared.Rent(2 * Partials * PartialStride);
         try
         {
-            Array.Clear(partial, 0, 2 * Partials * HistogramBins);
+            Array.Clear(partial, 0, 2 * Partials * PartialStride);
             var scale = (HistogramBins - 1) / ((double)max - min);
             long total;
             if (half > 0)
             {
                 var (first, second) = (0L, 0L);
                 FrameWork.Both(true,
-                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * HistogramBins)),
-                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * HistogramBins, Partials * HistogramBins)));
+                    () => first = Histogram(frame!.AsSpan(0, half), min, scale, partial.AsSpan(0, Partials * PartialStride), vectors: true),
+                    () => second = Histogram(frame!.AsSpan(half), min, scale, partial.AsSpan(Partials * PartialStride, Partials * PartialStride), vectors: true));
                 total = first + second;
             }
             else
             {
-                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * HistogramBins));
+                total = Histogram(data, min, scale, partial.AsSpan(0, Partials * PartialStride), vectors: true);
             }
 
-            return Threshold(partial, total, min, scale);
+            return Threshold(partial.AsSpan(0, 2 * Partials * PartialStride), total, min, scale);
         }
         finally
         {
@@ -518,36 +557,61 @@ public static class HeightSegmenter
     }
 
     /// <summary>
-    /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms, one per index mod 8 counted
-    /// from the span's start); returns how many were counted.
+    /// The finite values' bins into <paramref name="partial"/> (<see cref="Partials"/> histograms <see cref="PartialStride"/> apart,
+    /// one per index mod 8 counted from the span's start); returns how many were counted. <paramref name="min"/> must be the least finite value and
+    /// <paramref name="scale"/> at most (bins − 1) over the range, so that every bin is below <see cref="HistogramBins"/>.
     /// </summary>
-    private static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial)
+    internal static long Histogram(ReadOnlySpan<float> data, float min, double scale, Span<int> partial, bool vectors)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(partial.Length, Partials * PartialStride, nameof(partial));
         long total = 0;
         var at = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (vectors && Vector256.IsHardwareAccelerated)
         {
             // The bins eight at a time, each as the scalar line computes it ((v − min) in float, then × scale in double,
-            // truncated); a non-finite lane is skipped. Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8).
+            // truncated: 0 to 1023 fit an int, so AVX's truncation to 32 bits is the scalar's); a non-finite lane is skipped.
+            // Lane j of a block starting at a multiple of 8 has index ≡ j (mod 8): its counter sits j histograms on. A block
+            // with every lane finite (nearly all) counts without a test per lane.
             ref var start = ref MemoryMarshal.GetReference(data);
+            ref var counters = ref MemoryMarshal.GetReference(partial);
             var infinity = Vector256.Create(float.PositiveInfinity);
             var mins = Vector256.Create(min);
             var scales = Vector256.Create(scale);
-            Span<int> bins = stackalloc int[Vector256<float>.Count];
+            var lastBin = Vector256.Create((uint)(HistogramBins - 1));
+            var laneHistograms = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * PartialStride;
+            Span<int> slots = stackalloc int[Vector256<float>.Count];
+            ref var slot = ref MemoryMarshal.GetReference(slots);
             for (; at + Vector256<float>.Count <= data.Length; at += Vector256<float>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref start, (nuint)at);
                 var finite = Vector256.LessThan(Vector256.Abs(v), infinity);
                 var (low, high) = Vector256.Widen(Vector256.ConditionalSelect(finite, v, mins) - mins);
-                var lowBins = Vector256.ConvertToInt64(low * scales);
-                var highBins = Vector256.ConvertToInt64(high * scales);
-                Vector256.Narrow(lowBins, highBins).CopyTo(bins);
+                var bins = Avx.IsSupported
+                    ? Vector256.Create(Avx.ConvertToVector128Int32WithTruncation(low * scales), Avx.ConvertToVector128Int32WithTruncation(high * scales))
+                    : Vector256.Narrow(Vector256.ConvertToInt64(low * scales), Vector256.ConvertToInt64(high * scales));
+                // Never past the last bin (a range that is not the data's would otherwise count outside the histograms).
+                (Vector256.Min(bins.AsUInt32(), lastBin).AsInt32() + laneHistograms).StoreUnsafe(ref slot);
+                // Compared as integers: all ones is a NaN as a float, and a NaN equals nothing.
                 var mask = finite.ExtractMostSignificantBits();
+                if (mask == 0xFF)
+                {
+                    Unsafe.Add(ref counters, slot)++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 1))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 2))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 3))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 4))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 5))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 6))++;
+                    Unsafe.Add(ref counters, Unsafe.Add(ref slot, 7))++;
+                    total += Vector256<float>.Count;
+                    continue;
+                }
+
                 for (var lane = 0; lane < Vector256<float>.Count; lane++)
                 {
                     if ((mask & (1u << lane)) != 0)
                     {
-                        partial[(lane * HistogramBins) + bins[lane]]++;
+                        Unsafe.Add(ref counters, Unsafe.Add(ref slot, lane))++;
                         total++;
                     }
                 }
@@ -559,7 +623,7 @@ public static class HeightSegmenter
             var v = data[at];
             if (float.IsFinite(v))
             {
-                partial[((at & (Partials - 1)) * HistogramBins) + (int)((v - min) * scale)]++;
+                partial[((at & (Partials - 1)) * PartialStride) + (int)((v - min) * scale)]++;
                 total++;
             }
         }
@@ -567,14 +631,14 @@ public static class HeightSegmenter
         return total;
     }
 
-    /// <summary>Otsu's threshold from the partial histograms (every <see cref="HistogramBins"/>-long piece of <paramref name="partial"/>, added bin by bin).</summary>
+    /// <summary>Otsu's threshold from the partial histograms (the first <see cref="HistogramBins"/> of every <see cref="PartialStride"/>-long piece of <paramref name="partial"/>, added bin by bin).</summary>
     private static double Threshold(ReadOnlySpan<int> partial, long total, float min, double scale)
     {
         Span<int> histogram = stackalloc int[HistogramBins];
         for (var i = 0; i < HistogramBins; i++)
         {
             var sum = 0;
-            for (var j = i; j < partial.Length; j += HistogramBins)
+            for (var j = i; j < partial.Length; j += PartialStride)
             {
                 sum += partial[j];
             }
@@ -698,13 +762,36 @@ public static class HeightSegmenter
         }
     }
 
+    /// <summary>For each mask of eight lanes, the lanes whose bit is set in increasing order, then zeros: a permutation that packs them.</summary>
+    private static readonly int[] TakenLanesFirst = LanesFirst();
+
+    private static int[] LanesFirst()
+    {
+        var table = new int[256 * Vector256<int>.Count];
+        for (var mask = 0; mask < 256; mask++)
+        {
+            var next = mask * Vector256<int>.Count;
+            for (var lane = 0; lane < Vector256<int>.Count; lane++)
+            {
+                if ((mask & (1 << lane)) != 0)
+                {
+                    table[next++] = lane;
+                }
+            }
+        }
+
+        return table;
+    }
+
     /// <summary>
     /// Copies the finite values below <paramref name="below"/> (compared as floats widened to double) in order into
-    /// <paramref name="values"/>; returns how many. With <paramref name="vectors"/>, a block of eight all taken is copied
-    /// at once and any other block value by value, as without.
+    /// <paramref name="values"/> (as long as <paramref name="data"/> at least); returns how many. With <paramref name="vectors"/>,
+    /// a block of eight all taken is copied at once, any other block's taken values packed by a permutation (AVX2) or copied
+    /// value by value, as without.
     /// </summary>
     internal static int CollectBelow(ReadOnlySpan<float> data, double below, Span<float> values, bool vectors)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(values.Length, data.Length, nameof(values));
         var count = 0;
         var i = 0;
         if (vectors && Vector256.IsHardwareAccelerated)
@@ -719,10 +806,22 @@ public static class HeightSegmenter
                 var (lower, upper) = Vector256.Widen(v);
                 var taken = Vector256.LessThan(Vector256.Abs(v), infinity)
                             & Vector256.Narrow(Vector256.LessThan(lower, belows).AsInt64(), Vector256.LessThan(upper, belows).AsInt64()).AsSingle();
-                if (taken == Vector256<float>.AllBitsSet)
+                // Compared as integers: all ones is a NaN as a float, and a NaN equals nothing.
+                if (taken.AsInt32() == Vector256<int>.AllBitsSet)
                 {
                     v.StoreUnsafe(ref target, (nuint)count);
                     count += Vector256<float>.Count;
+                    continue;
+                }
+
+                if (Avx2.IsSupported)
+                {
+                    // The taken lanes moved to the front in lane order and all eight stored: those past the taken are
+                    // overwritten by the next block or left past the count (count + 8 ≤ i + 8 ≤ the span's length).
+                    var mask = taken.ExtractMostSignificantBits();
+                    var order = Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(TakenLanesFirst), (nuint)(mask * Vector256<int>.Count));
+                    Avx2.PermuteVar8x32(v, order).StoreUnsafe(ref target, (nuint)count);
+                    count += BitOperations.PopCount(mask);
                     continue;
                 }
 
@@ -966,14 +1065,22 @@ public static class HeightSegmenter
     }
 
     /// <summary>Adds the root of flooded pixel <paramref name="q"/> to <paramref name="roots"/> unless it is there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Visit(Span<int> parent, int q, Span<int> roots, ref int found)
     {
-        if (parent[q] < 0)
+        var r = parent[q];
+        if (r < 0)
         {
             return;
         }
 
-        var r = Find(parent, q);
+        // Inlined, eight times a pixel: mostly q's parent is the root (a pixel joins a root, a merged root points at one),
+        // where Find would walk and compress nothing; the walk only when it is not.
+        if (parent[r] != r)
+        {
+            r = Find(parent, q);
+        }
+
         for (var j = 0; j < found; j++)
         {
             if (roots[j] == r)
@@ -1035,7 +1142,13 @@ public static class HeightSegmenter
             steps.AsSpan((y * width) + x0, x1 - x0 + 1).Clear();
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
-                if (instances[i] > 0 && height[i] >= core)
+                if (instances[i] == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
+                if (height[i] >= core)
                 {
                     steps[i] = 1;
                     queue[tail++] = i;
@@ -1080,6 +1193,12 @@ public static class HeightSegmenter
         {
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
+                if (instances[i] == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
                 if (steps[i] == 0)
                 {
                     instances[i] = 0;
@@ -1089,6 +1208,16 @@ public static class HeightSegmenter
 
         AnalysisPool<byte>.Shared.Return(steps);
         AnalysisPool<int>.Shared.Return(queue);
+    }
+
+    /// <summary>
+    /// The last background pixel (id 0) of the run from <paramref name="i"/> (background) on, before <paramref name="end"/>:
+    /// scans over the objects pass over the substrate, most of the image, a run at a time.
+    /// </summary>
+    internal static int LastBackground(int[] instances, int i, int end)
+    {
+        var next = instances.AsSpan(i, end - i).IndexOfAnyExcept(0);
+        return next < 0 ? end - 1 : i + next - 1;
     }
 
     /// <summary>Drops debris and renumbers the kept objects 1..kept in raster order; returns the number rejected.</summary>
@@ -1143,10 +1272,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id > 0)
+                if (id == 0)
                 {
-                    radius[id] = Math.Max(radius[id], distance[i]);
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
                 }
+
+                radius[id] = Math.Max(radius[id], distance[i]);
             }
         }
 
@@ -1161,7 +1293,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id == 0 || map[id] != 0)
+                if (id == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
+                if (map[id] != 0)
                 {
                     continue;
                 }
@@ -1186,10 +1324,13 @@ public static class HeightSegmenter
             for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
             {
                 var id = instances[i];
-                if (id > 0)
+                if (id == 0)
                 {
-                    instances[i] = Math.Max(map[id], 0);
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
                 }
+
+                instances[i] = Math.Max(map[id], 0);
             }
         }
 
@@ -1216,15 +1357,13 @@ public static class HeightSegmenter
         var (x0, y0, x1, y1) = region;
         for (var y = y0; y <= y1; y++)
         {
-            var row = y * width;
-            for (var x = x0; x <= x1; x++)
-            {
-                d[row + x] = instances[row + x] == 0 ? 0 : float.MaxValue;
-            }
+            Start(instances.AsSpan((y * width) + x0, x1 - x0 + 1), d.Slice((y * width) + x0, x1 - x0 + 1));
         }
 
         // The neighbour along the row is taken last, from a local (the value just written): the chain from pixel to pixel
         // is one addition and one comparison. Distances are positive and never NaN, so the order of the minima is free.
+        // Background (0, the only zeros: every object pixel's distance is at least a step) is passed over a run at a time:
+        // nothing is written there, and the next object pixel's left neighbour is not of its object.
         for (var y = y0; y <= y1; y++)
         {
             var row = y * width;
@@ -1234,6 +1373,14 @@ public static class HeightSegmenter
                 var i = row + x;
                 if (d[i] == 0)
                 {
+                    var next = instances.AsSpan(i, x1 - x + 1).IndexOfAnyExcept(0);
+                    if (next < 0)
+                    {
+                        break;
+                    }
+
+                    // The loop's step lands on the object pixel.
+                    x += next - 1;
                     continue;
                 }
 
@@ -1266,6 +1413,14 @@ public static class HeightSegmenter
                 var i = row + x;
                 if (d[i] == 0)
                 {
+                    var last = instances.AsSpan(row + x0, x - x0 + 1).LastIndexOfAnyExcept(0);
+                    if (last < 0)
+                    {
+                        break;
+                    }
+
+                    // The loop's step lands on the object pixel.
+                    x = x0 + last + 1;
                     continue;
                 }
 
@@ -1290,5 +1445,27 @@ public static class HeightSegmenter
         }
 
         static float Least(float a, float b) => b < a ? b : a;
+    }
+
+    /// <summary>A row's start for the distance transform: 0 on background, <see cref="float.MaxValue"/> on an object (lanes as the scalar loop).</summary>
+    private static void Start(ReadOnlySpan<int> instances, Span<float> d)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var ids = ref MemoryMarshal.GetReference(instances);
+            ref var target = ref MemoryMarshal.GetReference(d);
+            var far = Vector256.Create(float.MaxValue);
+            for (; x + Vector256<int>.Count <= instances.Length; x += Vector256<int>.Count)
+            {
+                var background = Vector256.Equals(Vector256.LoadUnsafe(ref ids, (nuint)x), Vector256<int>.Zero).AsSingle();
+                Vector256.ConditionalSelect(background, Vector256<float>.Zero, far).StoreUnsafe(ref target, (nuint)x);
+            }
+        }
+
+        for (; x < instances.Length; x++)
+        {
+            d[x] = instances[x] == 0 ? 0 : float.MaxValue;
+        }
     }
 }
