@@ -1373,14 +1373,8 @@ public static class HeightSegmenter
                 var i = row + x;
                 if (d[i] == 0)
                 {
-                    var next = instances.AsSpan(i, x1 - x + 1).IndexOfAnyExcept(0);
-                    if (next < 0)
-                    {
-                        break;
-                    }
-
-                    // The loop's step lands on the object pixel.
-                    x += next - 1;
+                    // The loop's step lands on the next object pixel (or past the row's end).
+                    x = LastBackground(instances, i, row + x1 + 1) - row;
                     continue;
                 }
 
