@@ -3,8 +3,9 @@ using AfmEdge.Analysis.Geometry;
 namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
-/// Thinning reads a pixel's neighbours directly when the mask has a background frame (the callers' one-pixel margin) and
-/// through bounds checks otherwise: both must give the same skeleton.
+/// Thinning works on 64 pixels a word and re-examines only rows whose neighbourhood changed: it must give the textbook
+/// Zhang–Suen skeleton (every pixel examined every sub-iteration, from a copy of the mask as it was before it), with or
+/// without a background frame, and leave the kept pixels' values as they were.
 /// </summary>
 public sealed class SkeletonThinTests
 {
@@ -41,4 +42,112 @@ public sealed class SkeletonThinTests
         Assert.Equal(framed, unframed);
         Assert.InRange(framed.Count(v => v != 0), 10, (w * h) / 4);
     }
+
+    [Theory]
+    [InlineData(11, 40, 30, 0.0)]
+    [InlineData(12, 63, 20, 0.3)]
+    [InlineData(13, 64, 17, 0.0)]
+    [InlineData(14, 65, 40, 0.1)]
+    [InlineData(15, 130, 90, 0.05)]
+    [InlineData(16, 200, 33, 0.2)]
+    public void Thin_RandomBlobsTouchingTheEdge_EqualsTextbookZhangSuen(int seed, int w, int h, double speckle)
+    {
+        // Overlapping discs and bars, some cut by the mask's edge, with holes and speckle; objects valued 1 to 3.
+        var random = new Random(seed);
+        var mask = new byte[w * h];
+        for (var shape = 0; shape < 6; shape++)
+        {
+            double cx = random.Next(-5, w + 5), cy = random.Next(-5, h + 5), r = random.Next(2, 14);
+            double ax = random.NextDouble() - 0.5, ay = random.NextDouble() - 0.5;
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    var along = ((x - cx) * ax) + ((y - cy) * ay);
+                    var across = Math.Abs(((x - cx) * ay) - ((y - cy) * ax));
+                    if ((shape % 2 == 0 && Sq(x - cx) + Sq(y - cy) < r * r) || (shape % 2 == 1 && Math.Abs(along) < 2 * r && across < 0.4 * r))
+                    {
+                        mask[(y * w) + x] = (byte)(1 + random.Next(3));
+                    }
+                }
+            }
+        }
+
+        for (var i = 0; i < mask.Length; i++)
+        {
+            if (random.NextDouble() < speckle)
+            {
+                mask[i] = mask[i] == 0 ? (byte)1 : (byte)0;
+            }
+        }
+
+        var expected = TextbookThin(mask, w, h);
+        Skeleton.Thin(mask, w, h);
+        Assert.Equal(expected, mask);
+    }
+
+    [Fact]
+    public void Thin_EmptyOnePixelAndSingleLineMasks_EqualTextbookZhangSuen()
+    {
+        byte[][] masks = [new byte[12], [0, 0, 0, 0, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1], [1], [0], [1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1]];
+        (int W, int H)[] sizes = [(4, 3), (3, 3), (7, 1), (1, 1), (1, 1), (1, 12)];
+        for (var k = 0; k < masks.Length; k++)
+        {
+            var expected = TextbookThin(masks[k], sizes[k].W, sizes[k].H);
+            Skeleton.Thin(masks[k], sizes[k].W, sizes[k].H);
+            Assert.Equal(expected, masks[k]);
+        }
+
+        // A full square: every pixel but the centre lies on the edge.
+        var square = new byte[] { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+        var squareExpected = TextbookThin(square, 3, 3);
+        Skeleton.Thin(square, 3, 3);
+        Assert.Equal(squareExpected, square);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Skeleton.Thin(new byte[5], 3, 2));
+    }
+
+    /// <summary>Zhang–Suen as published: each sub-iteration tests every object pixel against the mask as it was before it.</summary>
+    private static byte[] TextbookThin(byte[] source, int w, int h)
+    {
+        var mask = (byte[])source.Clone();
+        bool removedInIteration;
+        do
+        {
+            removedInIteration = false;
+            for (var step = 0; step < 2; step++)
+            {
+                var before = (byte[])mask.Clone();
+                for (var y = 0; y < h; y++)
+                {
+                    for (var x = 0; x < w; x++)
+                    {
+                        if (before[(y * w) + x] == 0)
+                        {
+                            continue;
+                        }
+
+                        // P2..P9 clockwise from north; outside the mask is background.
+                        int[] p = [At(x, y - 1), At(x + 1, y - 1), At(x + 1, y), At(x + 1, y + 1), At(x, y + 1), At(x - 1, y + 1), At(x - 1, y), At(x - 1, y - 1)];
+                        var b = p.Sum();
+                        var a = Enumerable.Range(0, 8).Count(i => p[i] == 0 && p[(i + 1) % 8] == 1);
+                        var ok = step == 0
+                            ? p[0] * p[2] * p[4] == 0 && p[2] * p[4] * p[6] == 0
+                            : p[0] * p[2] * p[6] == 0 && p[0] * p[4] * p[6] == 0;
+                        if (b is >= 2 and <= 6 && a == 1 && ok)
+                        {
+                            mask[(y * w) + x] = 0;
+                            removedInIteration = true;
+                        }
+                    }
+                }
+
+                int At(int xx, int yy) => xx >= 0 && yy >= 0 && xx < w && yy < h && before[(yy * w) + xx] != 0 ? 1 : 0;
+            }
+        }
+        while (removedInIteration);
+
+        return mask;
+    }
+
+    private static double Sq(double v) => v * v;
 }

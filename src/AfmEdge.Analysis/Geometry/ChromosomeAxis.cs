@@ -494,20 +494,11 @@ internal sealed class ChromosomeAxis
         // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
         var w = box.X1 - box.X0 + 1;
         var h = box.Y1 - box.Y0 + 1;
-        var local = Statistics.AnalysisPool<int>.Shared.Rent(w * h);
-        var d = Statistics.AnalysisPool<float>.Shared.Rent(local.Length);
+        var d = Statistics.AnalysisPool<float>.Shared.Rent(w * h);
         try
         {
-            for (var y = 0; y < h; y++)
-            {
-                for (var x = 0; x < w; x++)
-                {
-                    local[(y * w) + x] = _instances[((y + box.Y0) * _width) + x + box.X0] == _id ? 1 : 0;
-                }
-            }
-
-            // The rented tables may be longer than the box: the distances beyond it are never read.
-            Segmentation.HeightSegmenter.ChamferDistance(local, w, h, d);
+            // The rented table may be longer than the box: the distances beyond it are never read.
+            ObjectDistances(_instances, _width, box, _id, d);
             var largest = 0f;
             foreach (var v in d.AsSpan(0, w * h))
             {
@@ -518,7 +509,6 @@ internal sealed class ChromosomeAxis
         }
         finally
         {
-            Statistics.AnalysisPool<int>.Shared.Return(local);
             if (keep)
             {
                 ReleaseDistances();
@@ -528,6 +518,144 @@ internal sealed class ChromosomeAxis
             {
                 Statistics.AnalysisPool<float>.Shared.Return(d);
             }
+        }
+    }
+
+    /// <summary>
+    /// The 3-4 chamfer distances of object <paramref name="id"/>'s pixels over <paramref name="box"/> (row-major, the box's
+    /// width; 0 elsewhere), as <see cref="Segmentation.HeightSegmenter.ChamferDistance(int[], int, int, Span{float})"/>
+    /// finds them on the box alone with every other pixel background. There a neighbour of the object adds its step to its
+    /// distance and any other pixel counts as a step alone: background's distance is 0, so both are the neighbour's
+    /// distance plus the step, and each row's minima over the row before (or after) it are taken a vector at a time
+    /// (background stays 0, the least of its minima). Only the chain along the row is taken pixel by pixel.
+    /// </summary>
+    internal static void ObjectDistances(int[] instances, int width, (int X0, int Y0, int X1, int Y1) box, int id, Span<float> d)
+    {
+        const float Orthogonal = 1f, Diagonal = 1.4142135f;
+        var w = box.X1 - box.X0 + 1;
+        var h = box.Y1 - box.Y0 + 1;
+        ArgumentOutOfRangeException.ThrowIfLessThan(d.Length, w * h, nameof(d));
+        for (var y = 0; y < h; y++)
+        {
+            Start(instances.AsSpan(((box.Y0 + y) * width) + box.X0, w), id, d.Slice(y * w, w));
+        }
+
+        for (var y = 0; y < h; y++)
+        {
+            var row = d.Slice(y * w, w);
+            if (y > 0)
+            {
+                FromNeighbourRow(row, d.Slice((y - 1) * w, w));
+            }
+            else
+            {
+                Least(row, Orthogonal);
+            }
+
+            // Along the row, left to right: the pixel before's final distance plus a step (a step alone at the box's edge).
+            var previous = 0f;
+            foreach (ref var v in row)
+            {
+                if (v != 0)
+                {
+                    v = Math.Min(v, previous + Orthogonal);
+                }
+
+                previous = v;
+            }
+        }
+
+        for (var y = h - 1; y >= 0; y--)
+        {
+            var row = d.Slice(y * w, w);
+            if (y < h - 1)
+            {
+                FromNeighbourRow(row, d.Slice((y + 1) * w, w));
+            }
+            else
+            {
+                Least(row, Orthogonal);
+            }
+
+            var previous = 0f;
+            for (var x = w - 1; x >= 0; x--)
+            {
+                ref var v = ref row[x];
+                if (v != 0)
+                {
+                    v = Math.Min(v, previous + Orthogonal);
+                }
+
+                previous = v;
+            }
+        }
+
+        // row[x] = least of itself and the neighbour row's x plus a step, x ± 1 plus a diagonal step (outside the box: 0).
+        static void FromNeighbourRow(Span<float> row, ReadOnlySpan<float> next)
+        {
+            var n = row.Length;
+            if (n == 1)
+            {
+                row[0] = Math.Min(Math.Min(row[0], next[0] + Orthogonal), Diagonal);
+                return;
+            }
+
+            row[0] = Math.Min(Math.Min(row[0], next[0] + Orthogonal), Math.Min(Diagonal, next[1] + Diagonal));
+            var x = 1;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref var target = ref MemoryMarshal.GetReference(row);
+                ref var source = ref MemoryMarshal.GetReference(next);
+                var orthogonal = Vector256.Create(Orthogonal);
+                var diagonal = Vector256.Create(Diagonal);
+                for (; x + Vector256<float>.Count < n; x += Vector256<float>.Count)
+                {
+                    var straight = Vector256.LoadUnsafe(ref source, (nuint)x) + orthogonal;
+                    var before = Vector256.LoadUnsafe(ref source, (nuint)(x - 1)) + diagonal;
+                    var after = Vector256.LoadUnsafe(ref source, (nuint)(x + 1)) + diagonal;
+                    var least = Vector256.Min(Vector256.Min(Vector256.LoadUnsafe(ref target, (nuint)x), straight), Vector256.Min(before, after));
+                    least.StoreUnsafe(ref target, (nuint)x);
+                }
+            }
+
+            for (; x < n - 1; x++)
+            {
+                row[x] = Math.Min(Math.Min(row[x], next[x] + Orthogonal), Math.Min(next[x - 1] + Diagonal, next[x + 1] + Diagonal));
+            }
+
+            row[n - 1] = Math.Min(Math.Min(row[n - 1], next[n - 1] + Orthogonal), Math.Min(next[n - 2] + Diagonal, Diagonal));
+        }
+
+        // The box's first (or last) row: outside it is a step alone.
+        static void Least(Span<float> row, float step)
+        {
+            foreach (ref var v in row)
+            {
+                v = Math.Min(v, step);
+            }
+        }
+    }
+
+    /// <summary>A row's start: <see cref="float.MaxValue"/> on the object's pixels, 0 elsewhere.</summary>
+    private static void Start(ReadOnlySpan<int> instances, int id, Span<float> d)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var ids = ref MemoryMarshal.GetReference(instances);
+            ref var target = ref MemoryMarshal.GetReference(d);
+            var own = Vector256.Create(id);
+            var far = Vector256.Create(float.MaxValue);
+            for (; x + Vector256<int>.Count <= instances.Length; x += Vector256<int>.Count)
+            {
+                var mine = Vector256.Equals(Vector256.LoadUnsafe(ref ids, (nuint)x), own).AsSingle();
+                (mine & far).StoreUnsafe(ref target, (nuint)x);
+            }
+        }
+
+        for (; x < instances.Length; x++)
+        {
+            d[x] = instances[x] == id ? float.MaxValue : 0;
         }
     }
 
