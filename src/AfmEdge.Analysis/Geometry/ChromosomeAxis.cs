@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Geometry;
 
@@ -499,13 +501,7 @@ internal sealed class ChromosomeAxis
         {
             // The rented table may be longer than the box: the distances beyond it are never read.
             ObjectDistances(_instances, _width, box, _id, d);
-            var largest = 0f;
-            foreach (var v in d.AsSpan(0, w * h))
-            {
-                largest = Math.Max(largest, v);
-            }
-
-            return Math.Max(1f, largest);
+            return Math.Max(1f, Largest(d.AsSpan(0, w * h)));
         }
         finally
         {
@@ -634,6 +630,34 @@ internal sealed class ChromosomeAxis
                 v = Math.Min(v, step);
             }
         }
+    }
+
+    /// <summary>The largest of distances (never NaN, at least 0; 0 for none), a vector at a time: the largest is one value whatever the order.</summary>
+    internal static float Largest(ReadOnlySpan<float> values)
+    {
+        var largest = 0f;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
+        {
+            ref var start = ref MemoryMarshal.GetReference(values);
+            var most = Vector256<float>.Zero;
+            for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+            {
+                most = Vector256.Max(most, Vector256.LoadUnsafe(ref start, (nuint)i));
+            }
+
+            for (var lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                largest = Math.Max(largest, most[lane]);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            largest = Math.Max(largest, values[i]);
+        }
+
+        return largest;
     }
 
     /// <summary>A row's start: <see cref="float.MaxValue"/> on the object's pixels, 0 elsewhere.</summary>
@@ -784,8 +808,86 @@ internal sealed class ChromosomeAxis
         return norm > 0 ? (x, y, tx / norm, ty / norm) : (x, y, 1, 0);
     }
 
-    /// <summary>Width of the object along the normal through (x, y), and the highest point met.</summary>
-    private (double Width, double Height) Across(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
+    /// <summary>
+    /// Width of the object along the normal through (x, y), and the highest point met, as <see cref="AcrossReference"/>
+    /// finds them: the steps' points four at a time (the same doubles, their pixels' floors and bounds side by side), each
+    /// step's pixel then tested and its height taken in order.
+    /// </summary>
+    internal (double Width, double Height) Across(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
+    {
+        if (!Avx.IsSupported)
+        {
+            return AcrossReference(leveled, x, y, nx, ny, limit);
+        }
+
+        double width = 0;
+        double height = 0;
+        var xs = Vector256.Create(x);
+        var ys = Vector256.Create(y);
+        var widths = Vector256.Create((double)_width);
+        var rows = Vector256.Create((double)_rows);
+        Span<int> at = stackalloc int[Vector256<double>.Count];
+        for (var side = -1; side <= 1; side += 2)
+        {
+            var t = 0.0;
+            var nxs = Vector256.Create(side * nx);
+            var nys = Vector256.Create(side * ny);
+            var outside = false;
+
+            // Four whole steps while the last of them is still short of the limit (each t a multiple of the step: exact).
+            while (!outside && t + (3 * WalkStep) < limit)
+            {
+                // side · (t + step) · n, as the single step takes it: (side · (t + step)) · n is ±((t + step) · n).
+                var ahead = Vector256.Create(t + WalkStep, t + (2 * WalkStep), t + (3 * WalkStep), t + (4 * WalkStep));
+                var px = xs + (ahead * nxs);
+                var py = ys + (ahead * nys);
+                if (!Vector256.EqualsAll(px, px) || !Vector256.EqualsAll(py, py))
+                {
+                    // A NaN coordinate: its pixel is the scalar conversion's, taken step by step below.
+                    break;
+                }
+
+                var fx = Vector256.Floor(px);
+                var fy = Vector256.Floor(py);
+                var inBounds = Vector256.GreaterThanOrEqual(fx, Vector256<double>.Zero) & Vector256.LessThan(fx, widths)
+                               & Vector256.GreaterThanOrEqual(fy, Vector256<double>.Zero) & Vector256.LessThan(fy, rows);
+                var first = (int)BitOperations.TrailingZeroCount(~inBounds.ExtractMostSignificantBits() | (1u << Vector256<double>.Count));
+                // Whole numbers below the image's size (in the lanes read): the index exact in a double.
+                Avx.ConvertToVector128Int32WithTruncation((fy * widths) + fx).StoreUnsafe(ref MemoryMarshal.GetReference(at));
+                for (var lane = 0; lane < Vector256<double>.Count; lane++)
+                {
+                    if (lane >= first || _instances[at[lane]] != _id)
+                    {
+                        outside = true;
+                        break;
+                    }
+
+                    Take(leveled, at[lane], ref height);
+                    t += WalkStep;
+                }
+            }
+
+            while (!outside && t < limit)
+            {
+                var px = x + (side * (t + WalkStep) * nx);
+                var py = y + (side * (t + WalkStep) * ny);
+                if (!Inside(px, py))
+                {
+                    break;
+                }
+
+                Take(leveled, ((int)Math.Floor(py) * _width) + (int)Math.Floor(px), ref height);
+                t += WalkStep;
+            }
+
+            width += t + (0.5 * WalkStep);
+        }
+
+        return (width, height);
+    }
+
+    /// <summary>The reference for <see cref="Across"/>: step by step along either side of the normal until the object ends.</summary>
+    internal (double Width, double Height) AcrossReference(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
     {
         double width = 0;
         double height = 0;
@@ -801,18 +903,7 @@ internal sealed class ChromosomeAxis
                     break;
                 }
 
-                var i = ((int)Math.Floor(py) * _width) + (int)Math.Floor(px);
-                var h = leveled[i];
-                if (_stacked is not null && _stacked[i])
-                {
-                    // Heights add where chromosomes are stacked: not this one's own height (bridged by FillCrossings).
-                    height = double.NaN;
-                }
-                else if (h > height)
-                {
-                    height = h;
-                }
-
+                Take(leveled, ((int)Math.Floor(py) * _width) + (int)Math.Floor(px), ref height);
                 t += WalkStep;
             }
 
@@ -820,6 +911,21 @@ internal sealed class ChromosomeAxis
         }
 
         return (width, height);
+    }
+
+    /// <summary>The highest point so far, with pixel <paramref name="i"/> of the object met.</summary>
+    private void Take(ReadOnlySpan<float> leveled, int i, ref double height)
+    {
+        var h = leveled[i];
+        if (_stacked is not null && _stacked[i])
+        {
+            // Heights add where chromosomes are stacked: not this one's own height (bridged by FillCrossings).
+            height = double.NaN;
+        }
+        else if (h > height)
+        {
+            height = h;
+        }
     }
 
     private void Reverse()
