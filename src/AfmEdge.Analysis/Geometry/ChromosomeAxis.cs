@@ -264,14 +264,16 @@ internal sealed class ChromosomeAxis
     }
 
     /// <summary>Writes 1 (p arm), 2 (centromere band) or 3 (q arm) into <paramref name="labels"/> for every pixel of this chromosome.</summary>
-    public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels)
+    /// <param name="box">The chromosome's bounding box.</param>
+    /// <param name="labels">The label image (the frame's size).</param>
+    /// <param name="vectors">Whether four pixels of a row may be searched side by side (the same samples found).</param>
+    public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels, bool vectors = true)
     {
         // Nearest axis sample: a coarse scan every few samples, then a fine search around the best.
         // The coarse scan runs tile by tile over only the coarse samples that can be nearest somewhere in the tile: those
         // whose nearest point of the tile is no farther than the farthest point of the tile from the best-placed sample.
         // Every sample that reaches the least distance of a pixel is among them and they are scanned in the same order,
         // so the first nearest (and every double) is the full scan's.
-        const int Coarse = 8;
         const int Tile = 8;
         var n = _ax.Length;
         var candidates = Statistics.AnalysisPool<int>.Shared.Rent(Math.Max(1, (n + Coarse - 1) / Coarse));
@@ -325,7 +327,20 @@ internal sealed class ChromosomeAxis
                     for (var y = ty0; y <= ty1; y++)
                     {
                         var py = y + 0.5;
-                        for (var x = tx0; x <= tx1; x++)
+                        var x = tx0;
+                        if (vectors && Vector256.IsHardwareAccelerated)
+                        {
+                            // Four pixels side by side, each lane scanning the samples in the same order as one pixel alone.
+                            for (; x + Lanes - 1 <= tx1; x += Lanes)
+                            {
+                                if (_instances.AsSpan((y * _width) + x, Lanes).Contains(_id))
+                                {
+                                    LabelFour(x, y, candidateX.AsSpan(0, found), candidateY.AsSpan(0, found), candidates, labels);
+                                }
+                            }
+                        }
+
+                        for (; x <= tx1; x++)
                         {
                             var i = (y * _width) + x;
                             if (_instances[i] != _id)
@@ -346,8 +361,7 @@ internal sealed class ChromosomeAxis
                                 bestK = from + fineAt;
                             }
 
-                            var s = _as[bestK] - _centromereArc;
-                            labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+                            labels[i] = LabelAt(bestK);
                         }
                     }
                 }
@@ -358,6 +372,80 @@ internal sealed class ChromosomeAxis
             Statistics.AnalysisPool<int>.Shared.Return(candidates);
             Statistics.AnalysisPool<double>.Shared.Return(candidateX);
             Statistics.AnalysisPool<double>.Shared.Return(candidateY);
+        }
+    }
+
+    private const int Coarse = 8;
+    private const int Lanes = 4;
+
+    /// <summary>1 (p arm), 2 (centromere band) or 3 (q arm) for the nearest axis sample <paramref name="k"/>.</summary>
+    private byte LabelAt(int k)
+    {
+        var s = _as[k] - _centromereArc;
+        return s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+    }
+
+    /// <summary>
+    /// Labels this chromosome's pixels among (x .. x + 3, y) as <see cref="Label"/> does one by one: per lane the coarse
+    /// candidates in order keeping the first strict minimum, then the fine samples from 8 before to 8 after the coarse best
+    /// (each lane over its own window, the windows' union in order), the fine one taken only when strictly nearer.
+    /// </summary>
+    private void LabelFour(int x, int y, ReadOnlySpan<double> candidateX, ReadOnlySpan<double> candidateY, int[] candidates, byte[] labels)
+    {
+        var n = _ax.Length;
+        var pxs = Vector256.Create(x + 0.5, x + 1.5, x + 2.5, x + 3.5);
+        var pys = Vector256.Create(y + 0.5);
+        var bestDs = Vector256.Create(double.PositiveInfinity);
+        var bestAts = Vector256.Create(-1L);
+        for (var c = 0; c < candidateX.Length; c++)
+        {
+            var dx = Vector256.Create(candidateX[c]) - pxs;
+            var dy = Vector256.Create(candidateY[c]) - pys;
+
+            // The scalar sum of squares, without a fused multiply-add: the same doubles.
+            var d = (dx * dx) + (dy * dy);
+            var nearer = Vector256.LessThan(d, bestDs);
+            bestDs = Vector256.ConditionalSelect(nearer, d, bestDs);
+            bestAts = Vector256.ConditionalSelect(nearer.AsInt64(), Vector256.Create((long)c), bestAts);
+        }
+
+        Span<long> froms = stackalloc long[Lanes];
+        Span<long> tos = stackalloc long[Lanes];
+        Span<int> coarse = stackalloc int[Lanes];
+        int first = n, last = 0;
+        for (var lane = 0; lane < Lanes; lane++)
+        {
+            var at = (int)bestAts[lane];
+            coarse[lane] = at < 0 ? 0 : candidates[at];
+            froms[lane] = Math.Max(0, coarse[lane] - Coarse);
+            tos[lane] = Math.Min(n - 1, coarse[lane] + Coarse);
+            first = Math.Min(first, (int)froms[lane]);
+            last = Math.Max(last, (int)tos[lane]);
+        }
+
+        var fromVector = Vector256.Create(froms[0], froms[1], froms[2], froms[3]);
+        var toVector = Vector256.Create(tos[0], tos[1], tos[2], tos[3]);
+        var fineDs = Vector256.Create(double.PositiveInfinity);
+        var fineAts = Vector256.Create(-1L);
+        for (var k = first; k <= last; k++)
+        {
+            var ks = Vector256.Create((long)k);
+            var inWindow = Vector256.GreaterThanOrEqual(ks, fromVector) & Vector256.LessThanOrEqual(ks, toVector);
+            var dx = Vector256.Create(_ax[k]) - pxs;
+            var dy = Vector256.Create(_ay[k]) - pys;
+            var d = (dx * dx) + (dy * dy);
+            var nearer = Vector256.LessThan(d, fineDs).AsInt64() & inWindow;
+            fineDs = Vector256.ConditionalSelect(nearer.AsDouble(), d, fineDs);
+            fineAts = Vector256.ConditionalSelect(nearer, ks, fineAts);
+        }
+
+        var row = y * _width;
+        for (var lane = 0; lane < Lanes; lane++)
+        {
+            if (_instances[row + x + lane] == _id)
+            {
+                labels[row + x + lane] = LabelAt(fineDs[lane] < bestDs[lane] ? (int)fineAts[lane] : coarse[lane]);
+            }
         }
     }
 
