@@ -4,7 +4,8 @@ namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
 /// The width and height across the axis, four steps' points at a time, equal the step-by-step walk to the bit: objects
-/// cut by the image's edge, other objects beside them, stacked pixels, NaN heights, short limits and NaN points.
+/// cut by the image's edge, other objects beside them, stacked pixels, NaN heights, short limits and NaN points; and the
+/// profiles' smoothing, four samples at a time, equals one by one.
 /// </summary>
 public sealed class AxisAcrossTests
 {
@@ -72,5 +73,26 @@ public sealed class AxisAcrossTests
             var values = Enumerable.Range(0, n).Select(_ => random.Next(3) == 0 ? 0f : (float)(random.NextDouble() * 30)).ToArray();
             Assert.Equal(values.Length == 0 ? 0f : values.Max(), ChromosomeAxis.Largest(values));
         }
+    }
+
+    [Theory]
+    [InlineData(0, 1.5)]
+    [InlineData(1, 1.5)]
+    [InlineData(2, 2.0)]
+    [InlineData(9, 1.5)]
+    [InlineData(10, 1.5)]
+    [InlineData(11, 0.7)]
+    [InlineData(40, 3.3)]
+    [InlineData(203, 6.0)]
+    [InlineData(37, 20.0)]
+    public void Smooth_FourSamplesAtOnce_EqualsOneByOne(int count, double sigma)
+    {
+        var random = new Random(count);
+        var values = Enumerable.Range(0, count).Select(_ => random.NextDouble() * 1e-7).ToArray();
+
+        var expected = ChromosomeAxis.Smooth(values, sigma, vectors: false);
+        var actual = ChromosomeAxis.Smooth(values, sigma, vectors: true);
+
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
     }
 }
