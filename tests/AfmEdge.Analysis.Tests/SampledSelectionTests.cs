@@ -1,12 +1,13 @@
 using AfmEdge.Analysis.Segmentation;
 using AfmEdge.Analysis.Statistics;
+using AfmEdge.Core;
 
 namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
 /// The substrate's median by a sampled bracket equals the radix select's to the bit (the order of the values' keys, −0
-/// before +0), whatever the values' spread, ties or count; the bracket's vector pass and the key selection equal their
-/// plain versions.
+/// before +0), whatever the values' spread, ties or count; the bracket's vector pass equals its plain version, and the
+/// selection among integer keys their sorted order.
 /// </summary>
 public sealed class SampledSelectionTests
 {
@@ -79,7 +80,7 @@ public sealed class SampledSelectionTests
     [InlineData(3, 3)]
     [InlineData(50, 4)]
     [InlineData(5000, 5)]
-    public void SelectKey_EveryRank_IsTheSortedKeyWithSmallerOnesBefore(int count, int seed)
+    public void Select_KeysEveryRank_IsTheSortedKeyWithSmallerOnesBefore(int count, int seed)
     {
         var random = new Random(seed);
         var keys = Enumerable.Range(0, count).Select(_ => (uint)random.Next(count / 3 + 1)).ToArray();
@@ -87,11 +88,11 @@ public sealed class SampledSelectionTests
         for (var k = 0; k < count; k += Math.Max(1, count / 50))
         {
             var work = (uint[])keys.Clone();
-            Assert.Equal(sorted[k], SampledSelection.SelectKey(work, k));
+            Assert.Equal(sorted[k], OrderStatistics.Select<uint>(work, k));
             Assert.All(work.Take(k), v => Assert.True(v <= sorted[k]));
             Assert.All(work.Skip(k), v => Assert.True(v >= sorted[k]));
         }
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => SampledSelection.SelectKey(new uint[3], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.Select<uint>(new uint[3], 3));
     }
 }

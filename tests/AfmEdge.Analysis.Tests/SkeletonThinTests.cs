@@ -150,4 +150,141 @@ public sealed class SkeletonThinTests
     }
 
     private static double Sq(double v) => v * v;
+
+    [Theory]
+    [InlineData(21, 40, 30)]
+    [InlineData(22, 90, 70)]
+    [InlineData(23, 130, 45)]
+    public void LongestPathAndLargestComponent_ThinnedBlobs_EqualFullResetReferences(int seed, int w, int h)
+    {
+        // Thinned blobs (branched skeletons, several pieces, some on the mask's edge).
+        var random = new Random(seed);
+        var mask = new byte[w * h];
+        for (var blob = 0; blob < 5; blob++)
+        {
+            double cx = random.Next(w), cy = random.Next(h), rx = random.Next(3, 15), ry = random.Next(3, 15);
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    if (Sq((x - cx) / rx) + Sq((y - cy) / ry) < 1)
+                    {
+                        mask[(y * w) + x] = 1;
+                    }
+                }
+            }
+        }
+
+        Skeleton.Thin(mask, w, h);
+
+        var path = Skeleton.LongestPath(mask, w, h);
+        Assert.Equal(ReferencePath(mask, w, h), path);
+        Assert.NotEmpty(path);
+        Assert.Equal(ReferenceLargest(mask, w, h, path), Skeleton.LargestComponent(mask, w, h, path));
+        Assert.Equal(ReferenceLargest(mask, w, h, []), Skeleton.LargestComponent(mask, w, h, []));
+        Assert.Empty(Skeleton.LongestPath(new byte[12], 4, 3));
+        Assert.Equal(0, Skeleton.LargestComponent(new byte[12], 4, 3, []));
+    }
+
+    /// <summary>Two Dijkstra sweeps as first written: every pixel's distance and predecessor reset before each.</summary>
+    private static List<int> ReferencePath(byte[] skeleton, int w, int h)
+    {
+        var start = Array.FindIndex(skeleton, v => v != 0);
+        var distance = new float[skeleton.Length];
+        var previous = new int[skeleton.Length];
+        var far = Sweep(start);
+        var end = Sweep(far);
+        var path = new List<int>();
+        for (var p = end; p >= 0; p = previous[p])
+        {
+            path.Add(p);
+        }
+
+        path.Reverse();
+        return path;
+
+        int Sweep(int source)
+        {
+            Array.Fill(distance, float.PositiveInfinity);
+            Array.Fill(previous, -1);
+            var queue = new PriorityQueue<int, float>();
+            distance[source] = 0;
+            queue.Enqueue(source, 0);
+            var farthest = source;
+            while (queue.TryDequeue(out var p, out var d))
+            {
+                if (d > distance[p])
+                {
+                    continue;
+                }
+
+                if (d > distance[farthest])
+                {
+                    farthest = p;
+                }
+
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    for (var dx = -1; dx <= 1; dx++)
+                    {
+                        int x = (p % w) + dx, y = (p / w) + dy;
+                        if ((dx == 0 && dy == 0) || x < 0 || y < 0 || x >= w || y >= h || skeleton[(y * w) + x] == 0)
+                        {
+                            continue;
+                        }
+
+                        var q = (y * w) + x;
+                        var nd = d + (dx != 0 && dy != 0 ? 1.4142135f : 1f);
+                        if (nd < distance[q])
+                        {
+                            distance[q] = nd;
+                            previous[q] = p;
+                            queue.Enqueue(q, nd);
+                        }
+                    }
+                }
+            }
+
+            return farthest;
+        }
+    }
+
+    /// <summary>The largest 8-connected piece without the excluded pixels, every pixel tried as a start.</summary>
+    private static int ReferenceLargest(byte[] mask, int w, int h, List<int> excluded)
+    {
+        var seen = new bool[mask.Length];
+        excluded.ForEach(p => seen[p] = true);
+        var largest = 0;
+        for (var start = 0; start < mask.Length; start++)
+        {
+            if (mask[start] == 0 || seen[start])
+            {
+                continue;
+            }
+
+            var size = 0;
+            var stack = new Stack<int>([start]);
+            seen[start] = true;
+            while (stack.TryPop(out var p))
+            {
+                size++;
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    for (var dx = -1; dx <= 1; dx++)
+                    {
+                        int x = (p % w) + dx, y = (p / w) + dy;
+                        if (x >= 0 && y >= 0 && x < w && y < h && mask[(y * w) + x] != 0 && !seen[(y * w) + x])
+                        {
+                            seen[(y * w) + x] = true;
+                            stack.Push((y * w) + x);
+                        }
+                    }
+                }
+            }
+
+            largest = Math.Max(largest, size);
+        }
+
+        return largest;
+    }
 }

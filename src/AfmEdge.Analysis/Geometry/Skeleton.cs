@@ -253,7 +253,15 @@ internal static class Skeleton
         var largest = 0;
         for (var start = 0; start < mask.Length; start++)
         {
-            if (mask[start] == 0 || seen[start])
+            // The background, most of the mask, passed over a vector at a time.
+            var next = mask.AsSpan(start).IndexOfAnyExcept((byte)0);
+            if (next < 0)
+            {
+                break;
+            }
+
+            start += next;
+            if (seen[start])
             {
                 continue;
             }
@@ -300,8 +308,15 @@ internal static class Skeleton
         var previous = AnalysisPool<int>.Shared.Rent(skeleton.Length);
         try
         {
-            var far = Sweep(skeleton, width, rows, start, distance, previous);
-            var end = Sweep(skeleton, width, rows, far, distance, previous);
+            // Only the skeleton's pixels are ever read (a few hundred of the box's thousands): only they are reset.
+            var pixels = new List<int>();
+            for (var p = start; p >= 0; p = Next(skeleton, p + 1))
+            {
+                pixels.Add(p);
+            }
+
+            var far = Sweep(skeleton, width, rows, start, distance, previous, pixels);
+            var end = Sweep(skeleton, width, rows, far, distance, previous, pixels);
             var path = new List<int>();
             for (var p = end; p >= 0; p = previous[p])
             {
@@ -318,11 +333,22 @@ internal static class Skeleton
         }
     }
 
-    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
-    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous)
+    /// <summary>The first skeleton pixel from <paramref name="from"/> on, −1 when none.</summary>
+    private static int Next(byte[] skeleton, int from)
     {
-        distance.AsSpan(0, skeleton.Length).Fill(float.PositiveInfinity);
-        previous.AsSpan(0, skeleton.Length).Fill(-1);
+        var next = skeleton.AsSpan(from).IndexOfAnyExcept((byte)0);
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
+    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous, List<int> pixels)
+    {
+        foreach (var p in pixels)
+        {
+            distance[p] = float.PositiveInfinity;
+            previous[p] = -1;
+        }
+
         var queue = new PriorityQueue<int, float>();
         distance[source] = 0;
         queue.Enqueue(source, 0);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using AfmEdge.Analysis.Statistics;
+using AfmEdge.Core;
 
 namespace AfmEdge.Analysis.Segmentation;
 
@@ -47,9 +48,9 @@ internal static class SampledSelection
         var centre = (int)((long)lowerRank * SampleSize / n);
         var low = Math.Max(0, centre - Margin);
         var high = Math.Min(SampleSize - 1, centre + Margin);
-        var lo = SelectKey(sample, low);
+        var lo = OrderStatistics.Select(sample, low);
         // The first selection left the keys above its own to its right: the second selects among those alone.
-        var hi = SelectKey(sample[(low + 1)..], high - low - 1);
+        var hi = OrderStatistics.Select(sample[(low + 1)..], high - low - 1);
 
         var keys = MemoryMarshal.Cast<float, uint>(scratch);
         var (below, count) = Bracket(values, lo, hi, keys, Vector256.IsHardwareAccelerated);
@@ -59,7 +60,7 @@ internal static class SampledSelection
         }
 
         var inside = keys[..count];
-        var upper = SelectKey(inside, upperRank - below);
+        var upper = OrderStatistics.Select(inside, upperRank - below);
         if (lowerRank == upperRank)
         {
             return SortKeys.FromSortable(upper);
@@ -122,68 +123,5 @@ internal static class SampledSelection
         }
 
         return (below, count);
-    }
-
-    /// <summary>
-    /// The <paramref name="k"/>-th smallest key (from 0), by Hoare's quickselect with a median-of-three pivot; reorders the
-    /// span so that every key left of k is at most it and every key right of it at least it.
-    /// </summary>
-    internal static uint SelectKey(Span<uint> keys, int k)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, keys.Length);
-        int left = 0, right = keys.Length - 1;
-        while (right > left)
-        {
-            var middle = left + ((right - left) >> 1);
-            Order(keys, left, middle);
-            Order(keys, left, right);
-            Order(keys, middle, right);
-            var pivot = keys[middle];
-            int i = left, j = right;
-            while (i <= j)
-            {
-                while (keys[i] < pivot)
-                {
-                    i++;
-                }
-
-                while (keys[j] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (keys[i], keys[j]) = (keys[j], keys[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            // Now left..j are at most the pivot, i..right at least it, and anything between equals it.
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return keys[k];
-            }
-        }
-
-        return keys[k];
-
-        static void Order(Span<uint> keys, int a, int b)
-        {
-            if (keys[b] < keys[a])
-            {
-                (keys[a], keys[b]) = (keys[b], keys[a]);
-            }
-        }
     }
 }
