@@ -4,7 +4,8 @@ namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
 /// Labelling four pixels of a row side by side finds, pixel for pixel, the axis sample the one-by-one search finds: bent
-/// chromosomes of every size, cut by the image's edge, beside others, and a single pixel.
+/// chromosomes of every size, cut by the image's edge, beside others, and a single pixel; their pixel count, volume and
+/// peak are those of every pixel in raster order.
 /// </summary>
 public sealed class AxisLabelTests
 {
@@ -58,7 +59,22 @@ public sealed class AxisLabelTests
         }
 
         var axis = new ChromosomeAxis(instances, Width, Rows, 1);
-        axis.Measure(leveled, (bx0, by0, bx1, by1), 4e-8, 4e-8, new AnalysisOptions());
+        var measurement = axis.Measure(leveled, (bx0, by0, bx1, by1), 4e-8, 4e-8, new AnalysisOptions());
+
+        // Area, volume and peak over the object's pixels in raster order (the volume's sum in that order, to the bit).
+        double volume = 0, peak = 0;
+        for (var i = 0; i < instances.Length; i++)
+        {
+            if (instances[i] == 1)
+            {
+                volume += leveled[i];
+                peak = Math.Max(peak, leveled[i]);
+            }
+        }
+
+        Assert.Equal(instances.Count(v => v == 1), measurement.PixelCount);
+        Assert.Equal(BitConverter.DoubleToInt64Bits(volume * 4e-8 * 4e-8), BitConverter.DoubleToInt64Bits(measurement.Volume));
+        Assert.Equal(peak, measurement.PeakHeight);
         var expected = new byte[Width * Rows];
         var actual = new byte[Width * Rows];
         Array.Fill(expected, (byte)7);
