@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -538,22 +539,32 @@ internal sealed class HeightSide : IDisposable
         var rankMean = (n + 1) / 2.0;
         var rankScale = 1.0 / n;
         var binScale = (double)bins / n;
+        if (blockOfPair.Length < n || rankX.Length < n)
+        {
+            throw new ArgumentException($"{n} pairs' heights, but {blockOfPair.Length} blocks and {rankX.Length} ranks.", nameof(blockOfPair));
+        }
+
         var binOf = AnalysisPool<int>.Shared.Rent(n);
         var runEnd = AnalysisPool<int>.Shared.Rent(n);
         var runBlock = AnalysisPool<int>.Shared.Rent(n);
         var runSums = AnalysisPool<double>.Shared.Rent(4 * n);
+        RankBins(rankX[..n], binScale, bins, binOf);
+
+        // Unchecked indexing below: q stays below n, and every span holds n (checked above).
+        ref var x0 = ref MemoryMarshal.GetReference(xs);
+        ref var block0 = ref MemoryMarshal.GetReference(blockOfPair);
+        ref var rank0 = ref MemoryMarshal.GetReference(rankX);
         double pxx = 0, rxx = 0;
         var runs = 0;
         var q = 0;
         while (q < n)
         {
-            var block = blockOfPair[q];
+            var block = Unsafe.Add(ref block0, q);
             double sa = 0, saa = 0, qa = 0, qaa = 0;
-            for (; q < n && blockOfPair[q] == block; q++)
+            for (; q < n && Unsafe.Add(ref block0, q) == block; q++)
             {
-                var a = (xs[q] - mx) * invX;
-                var ra = (rankX[q] - rankMean) * rankScale;
-                binOf[q] = RegionAnalysis.RankBin(rankX[q], binScale, bins) * bins;
+                var a = (Unsafe.Add(ref x0, q) - mx) * invX;
+                var ra = (Unsafe.Add(ref rank0, q) - rankMean) * rankScale;
                 sa += a;
                 saa += a * a;
                 qa += ra;
@@ -572,6 +583,40 @@ internal sealed class HeightSide : IDisposable
         }
 
         return new HeightSide(mx, invX, binOf, runs, runEnd, runBlock, runSums, pxx, rxx);
+    }
+
+    /// <summary>
+    /// Each rank's bin (<see cref="RegionAnalysis.RankBin"/>) times the bin count, into <paramref name="binOf"/>; four at a time
+    /// where the processor converts them so: (rank − 1) · scale is never negative and is below 2³¹, where the plain truncation
+    /// is the saturating conversion's (with none of its fix-ups). Rank − 1 is exact in single precision (a half-integer below 2²³).
+    /// </summary>
+    internal static void RankBins(ReadOnlySpan<float> ranks, double scale, int bins, Span<int> binOf)
+    {
+        var n = ranks.Length;
+        if (binOf.Length < n)
+        {
+            throw new ArgumentException($"{n} ranks, {binOf.Length} bins' slots.", nameof(binOf));
+        }
+
+        var q = 0;
+        if (Avx.IsSupported)
+        {
+            ref var rank0 = ref MemoryMarshal.GetReference(ranks);
+            ref var bin0 = ref MemoryMarshal.GetReference(binOf);
+            var factor = Vector256.Create(scale);
+            var last = Vector128.Create(bins - 1);
+            var width = Vector128.Create(bins);
+            for (; q <= n - 4; q += 4)
+            {
+                var below = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref rank0, (nuint)q) - Vector128.Create(1f));
+                (Vector128.Min(Avx.ConvertToVector128Int32WithTruncation(below * factor), last) * width).StoreUnsafe(ref bin0, (nuint)q);
+            }
+        }
+
+        for (; q < n; q++)
+        {
+            binOf[q] = RegionAnalysis.RankBin(ranks[q], scale, bins) * bins;
+        }
     }
 
     /// <summary>
