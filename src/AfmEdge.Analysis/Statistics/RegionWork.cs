@@ -726,22 +726,56 @@ internal sealed class SortedChannel : IDisposable
     public static void Split(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, Span<SortedChannel?> regions,
         bool gatherPairs = false)
     {
-        var count = regions.Length;
-        Span<int> start = stackalloc int[count + 1];
-        start[0] = 0;
-        for (var r = 0; r < count; r++)
+        using var gathered = Gathered.From(data, place, sizes[..regions.Length], pairs, gatherPairs);
+        for (var r = 0; r < regions.Length; r++)
         {
-            start[r + 1] = start[r] + sizes[r];
+            regions[r] = gathered.Sort(r);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Split"/> in two steps: one channel's finite values gathered into their regions' segments (the pass over the
+    /// frame), then each region sorted and ranked on its own (<see cref="Sort"/>), in any order, several side by side: the
+    /// analysis runs the regions of all channels as separate work, largest first, so that its cores finish together rather
+    /// than one sorting a last channel alone. Buffers are rented until disposed.
+    /// </summary>
+    internal sealed class Gathered : IDisposable
+    {
+        private readonly ulong[] _packed;
+        private readonly ulong[] _scratch;
+        private readonly int[] _start;
+        private readonly int[] _fill;
+        private readonly int[] _pairs;
+        private readonly float[]?[] _pairValues;
+        private readonly double[] _pairSums;
+
+        private Gathered(ulong[] packed, ulong[] scratch, int[] start, int[] pairs, float[]?[] pairValues)
+        {
+            _packed = packed;
+            _scratch = scratch;
+            _start = start;
+            _fill = start[..^1];
+            _pairs = pairs;
+            _pairValues = pairValues;
+            _pairSums = new double[pairs.Length];
         }
 
-        var total = start[count];
-        var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var pairValues = new float[]?[count];
-        try
+        /// <summary>The gathering pass of <see cref="Split"/> over <paramref name="sizes"/>.Length regions.</summary>
+        public static Gathered From(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, bool gatherPairs)
         {
-            Span<int> fill = stackalloc int[count];
-            start[..count].CopyTo(fill);
+            var count = sizes.Length;
+            if (pairs.Length < count)
+            {
+                throw new ArgumentException($"{count} regions' sizes but {pairs.Length} pair counts.", nameof(pairs));
+            }
+
+            var start = new int[count + 1];
+            for (var r = 0; r < count; r++)
+            {
+                start[r + 1] = start[r] + sizes[r];
+            }
+
+            var pairValues = new float[]?[count];
             if (gatherPairs)
             {
                 for (var r = 0; r < count; r++)
@@ -750,26 +784,36 @@ internal sealed class SortedChannel : IDisposable
                 }
             }
 
-            Span<double> pairSums = stackalloc double[count];
-            pairSums.Clear();
-            Gather(data, place, count, fill, packed, gatherPairs ? pairValues : null, pairSums);
-            for (var r = 0; r < count; r++)
-            {
-                var n = fill[r] - start[r];
-                var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
-                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], pairSums[r]);
-                pairValues[r] = null;
-            }
+            var total = start[count];
+            var gathered = new Gathered(AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)), AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)),
+                start, pairs[..count].ToArray(), pairValues);
+            SortedChannel.Gather(data, place, count, gathered._fill, gathered._packed, gatherPairs ? pairValues : null, gathered._pairSums);
+            return gathered;
         }
-        finally
+
+        /// <summary>How many finite values region <paramref name="region"/> holds (what its sort costs).</summary>
+        public int Count(int region) => _fill[region] - _start[region];
+
+        /// <summary>Region <paramref name="region"/>'s sorted values and ranks (once per region; its pairs' values pass to it).</summary>
+        public SortedChannel Sort(int region)
         {
-            AnalysisPool<ulong>.Shared.Return(packed);
-            AnalysisPool<ulong>.Shared.Return(scratch);
-            foreach (var values in pairValues)
+            var n = Count(region);
+            var sorted = SortWords(_packed.AsSpan(_start[region], n), _scratch.AsSpan(_start[region], n));
+            var values = _pairValues[region];
+            _pairValues[region] = null;
+            return FromSorted(sorted, _pairs[region], values, _pairSums[region]);
+        }
+
+        public void Dispose()
+        {
+            AnalysisPool<ulong>.Shared.Return(_packed);
+            AnalysisPool<ulong>.Shared.Return(_scratch);
+            for (var r = 0; r < _pairValues.Length; r++)
             {
-                if (values is not null)
+                if (_pairValues[r] is { } values)
                 {
                     AnalysisPool<float>.Shared.Return(values);
+                    _pairValues[r] = null;
                 }
             }
         }
