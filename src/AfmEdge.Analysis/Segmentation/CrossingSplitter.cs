@@ -386,6 +386,7 @@ internal static class CrossingSplitter
         var bounds = AnalysisPool<int>.Shared.Rent(Math.Max(1, 4 * n));
         var candidates = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
         var nearness = AnalysisPool<double>.Shared.Rent(Math.Max(1, n));
+        var band = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
         try
         {
             for (var k = 0; k < n; k++)
@@ -400,6 +401,17 @@ internal static class CrossingSplitter
             for (var ty0 = 0; ty0 < h; ty0 += Tile)
             {
                 var ty1 = Math.Min(h - 1, ty0 + Tile - 1);
+
+                // The samples whose reach meets this row of tiles: the only ones any of its tiles looks at.
+                var reaching = 0;
+                for (var k = 0; k < n; k++)
+                {
+                    if (bounds[(4 * k) + 2] <= ty1 && bounds[(4 * k) + 3] >= ty0)
+                    {
+                        band[reaching++] = k;
+                    }
+                }
+
                 for (var tx0 = 0; tx0 < w; tx0 += Tile)
                 {
                     var tx1 = Math.Min(w - 1, tx0 + Tile - 1);
@@ -423,7 +435,7 @@ internal static class CrossingSplitter
 
                     // The least, over the samples reaching the whole tile, of their distance to its farthest pixel.
                     var bound = double.PositiveInfinity;
-                    for (var k = 0; k < n; k++)
+                    foreach (var k in band.AsSpan(0, reaching))
                     {
                         if (bounds[4 * k] <= tx0 && bounds[(4 * k) + 1] >= tx1 && bounds[(4 * k) + 2] <= ty0 && bounds[(4 * k) + 3] >= ty1)
                         {
@@ -434,7 +446,7 @@ internal static class CrossingSplitter
                     }
 
                     var found = 0;
-                    for (var k = 0; k < n; k++)
+                    foreach (var k in band.AsSpan(0, reaching))
                     {
                         if (bounds[4 * k] > tx1 || bounds[(4 * k) + 1] < tx0 || bounds[(4 * k) + 2] > ty1 || bounds[(4 * k) + 3] < ty0)
                         {
@@ -466,6 +478,7 @@ internal static class CrossingSplitter
             AnalysisPool<int>.Shared.Return(bounds);
             AnalysisPool<int>.Shared.Return(candidates);
             AnalysisPool<double>.Shared.Return(nearness);
+            AnalysisPool<int>.Shared.Return(band);
         }
     }
 
