@@ -387,6 +387,8 @@ internal static class CrossingSplitter
         var candidates = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
         var nearness = AnalysisPool<double>.Shared.Rent(Math.Max(1, n));
         var band = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
+        var byX = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
+        var xs = AnalysisPool<double>.Shared.Rent(Math.Max(1, n));
         try
         {
             for (var k = 0; k < n; k++)
@@ -396,7 +398,13 @@ internal static class CrossingSplitter
                 bounds[(4 * k) + 1] = Math.Min(w - 1, (int)(ax + reach));
                 bounds[(4 * k) + 2] = Math.Max(0, (int)(ay - reach));
                 bounds[(4 * k) + 3] = Math.Min(h - 1, (int)(ay + reach));
+                byX[k] = k;
+                xs[k] = ax;
             }
+
+            // Along x, both ends of the reach grow with the sample's x: in that order the samples a column of tiles meets are
+            // one stretch, which moves on as the columns do.
+            xs.AsSpan(0, n).Sort(byX.AsSpan(0, n));
 
             for (var ty0 = 0; ty0 < h; ty0 += Tile)
             {
@@ -404,7 +412,7 @@ internal static class CrossingSplitter
 
                 // The samples whose reach meets this row of tiles: the only ones any of its tiles looks at.
                 var reaching = 0;
-                for (var k = 0; k < n; k++)
+                foreach (var k in byX.AsSpan(0, n))
                 {
                     if (bounds[(4 * k) + 2] <= ty1 && bounds[(4 * k) + 3] >= ty0)
                     {
@@ -412,9 +420,20 @@ internal static class CrossingSplitter
                     }
                 }
 
+                int first = 0, past = 0;
                 for (var tx0 = 0; tx0 < w; tx0 += Tile)
                 {
                     var tx1 = Math.Min(w - 1, tx0 + Tile - 1);
+                    while (first < reaching && bounds[(4 * band[first]) + 1] < tx0)
+                    {
+                        first++;
+                    }
+
+                    while (past < reaching && bounds[4 * band[past]] <= tx1)
+                    {
+                        past++;
+                    }
+
                     var any = false;
                     for (var y = ty0; y <= ty1 && !any; y++)
                     {
@@ -435,7 +454,7 @@ internal static class CrossingSplitter
 
                     // The least, over the samples reaching the whole tile, of their distance to its farthest pixel.
                     var bound = double.PositiveInfinity;
-                    foreach (var k in band.AsSpan(0, reaching))
+                    foreach (var k in band.AsSpan(first, past - first))
                     {
                         if (bounds[4 * k] <= tx0 && bounds[(4 * k) + 1] >= tx1 && bounds[(4 * k) + 2] <= ty0 && bounds[(4 * k) + 3] >= ty1)
                         {
@@ -446,7 +465,7 @@ internal static class CrossingSplitter
                     }
 
                     var found = 0;
-                    foreach (var k in band.AsSpan(0, reaching))
+                    foreach (var k in band.AsSpan(first, past - first))
                     {
                         if (bounds[4 * k] > tx1 || bounds[(4 * k) + 1] < tx0 || bounds[(4 * k) + 2] > ty1 || bounds[(4 * k) + 3] < ty0)
                         {
@@ -479,6 +498,8 @@ internal static class CrossingSplitter
             AnalysisPool<int>.Shared.Return(candidates);
             AnalysisPool<double>.Shared.Return(nearness);
             AnalysisPool<int>.Shared.Return(band);
+            AnalysisPool<int>.Shared.Return(byX);
+            AnalysisPool<double>.Shared.Return(xs);
         }
     }
 
