@@ -167,4 +167,39 @@ public sealed class SortedChannelRanksTests
         var pairValues = Enumerable.Range(0, count).Where(i => pairOf[i] >= 0).Select(i => data[i]).ToArray();
         Assert.Equal(RegionAnalysis.Ranks(pairValues), sorted.Ranks.ToArray());
     }
+
+    [Fact]
+    public void Gathered_RegionsSortedInAnyOrderSideBySide_SameAsSplit()
+    {
+        // Four regions, one past the size sorted in parts; some members no pair, some values not finite.
+        const int Count = 90_000;
+        var random = new Random(17);
+        var data = Enumerable.Range(0, Count).Select(_ => random.Next(50) == 0 ? float.NaN : (float)random.Next(20_000)).ToArray();
+        var sizes = new int[4];
+        var pairs = new int[4];
+        var place = new int[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            var r = i < 70_000 ? 0 : random.Next(1, 4);
+            sizes[r]++;
+            place[i] = (r << SortedChannel.PlaceBits) | (random.Next(7) == 0 || !float.IsFinite(data[i]) ? SortedChannel.Uncorrelated : pairs[r]++);
+        }
+
+        var split = new SortedChannel?[4];
+        SortedChannel.Split(data, place, sizes, pairs, split, gatherPairs: true);
+        using var gathered = SortedChannel.Gathered.From(data, place, sizes, pairs, gatherPairs: true);
+        var pieces = new SortedChannel?[4];
+        int[] order = [3, 0, 2, 1];
+        Parallel.ForEach(order, r => pieces[r] = gathered.Sort(r));
+        for (var r = 0; r < 4; r++)
+        {
+            using var expected = split[r]!;
+            using var actual = pieces[r]!;
+            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+            Assert.Equal(expected.Ranks.ToArray(), actual.Ranks.ToArray());
+            Assert.Equal(expected.PairValuesComplete, actual.PairValuesComplete);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Sum), BitConverter.DoubleToInt64Bits(actual.Sum));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected.PairSum), BitConverter.DoubleToInt64Bits(actual.PairSum));
+        }
+    }
 }

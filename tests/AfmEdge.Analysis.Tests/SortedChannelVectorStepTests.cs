@@ -131,6 +131,27 @@ public sealed class SortedChannelVectorStepTests
         Assert.Equal(ReferenceRanks(values), sorted.Ranks.ToArray());
     }
 
+    [Fact]
+    public void Split_ZerosOfBothSignsAcrossParts_RankedAsOneTie()
+    {
+        // Far more −0 than a part holds (they close one) and as many +0 (they open the next): one value, one averaged rank.
+        var random = new Random(21);
+        var values = Enumerable.Range(0, 90_000).Select(i => (i % 9) switch
+        {
+            < 3 => -0f,
+            < 6 => 0f,
+            _ => (float)(random.NextDouble() - 0.5),
+        }).ToArray();
+        var count = values.Length;
+        Assert.True(count / 3 > WordRadixSort.PartWords && count >= SortedChannel.WideFrom);
+        var place = Enumerable.Range(0, count).ToArray();
+        var split = new SortedChannel?[1];
+        SortedChannel.Split(values, place, [count], [count], split, gatherPairs: true);
+        using var sorted = split[0]!;
+        Assert.Equal(Bits([.. values.OrderBy(SortKeys.Sortable)]), Bits(sorted.Values.ToArray()));
+        Assert.Equal(ReferenceRanks(values), sorted.Ranks.ToArray());
+    }
+
     private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 
     /// <summary>1-based ranks, ties (−0 and +0 among them) sharing the average of the ranks they span: a comparison sort's.</summary>

@@ -79,6 +79,22 @@ public sealed class StatisticsTests
         Assert.InRange(identical, 3.9, 4.0);
     }
 
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(7, 16)]
+    [InlineData(1001, 10)]
+    [InlineData(262_143, 16)]
+    public void RankBins_EveryRank_SameAsRankBin(int n, int bins)
+    {
+        // Integer and half-integer (tied) ranks over the whole range, the last one included, at every offset from the vector steps.
+        var ranks = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? (float)(i + 1) : Math.Min(n, i + 1.5f)).ToArray();
+        ranks[^1] = n;
+        var scale = (double)bins / n;
+        var binOf = new int[n];
+        HeightSide.RankBins(ranks, scale, bins, binOf);
+        Assert.Equal(ranks.Select(r => RegionAnalysis.RankBin(r, scale, bins) * bins).ToArray(), binOf);
+    }
+
     [Fact]
     public void TwoSidedP_KnownQuantiles()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using AfmEdge.Analysis.Geometry;
 using AfmEdge.Analysis.Statistics;
 
@@ -385,6 +386,9 @@ internal static class CrossingSplitter
         var bounds = AnalysisPool<int>.Shared.Rent(Math.Max(1, 4 * n));
         var candidates = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
         var nearness = AnalysisPool<double>.Shared.Rent(Math.Max(1, n));
+        var band = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
+        var byX = AnalysisPool<int>.Shared.Rent(Math.Max(1, n));
+        var xs = AnalysisPool<double>.Shared.Rent(Math.Max(1, n));
         try
         {
             for (var k = 0; k < n; k++)
@@ -394,14 +398,42 @@ internal static class CrossingSplitter
                 bounds[(4 * k) + 1] = Math.Min(w - 1, (int)(ax + reach));
                 bounds[(4 * k) + 2] = Math.Max(0, (int)(ay - reach));
                 bounds[(4 * k) + 3] = Math.Min(h - 1, (int)(ay + reach));
+                byX[k] = k;
+                xs[k] = ax;
             }
+
+            // Along x, both ends of the reach grow with the sample's x: in that order the samples a column of tiles meets are
+            // one stretch, which moves on as the columns do.
+            xs.AsSpan(0, n).Sort(byX.AsSpan(0, n));
 
             for (var ty0 = 0; ty0 < h; ty0 += Tile)
             {
                 var ty1 = Math.Min(h - 1, ty0 + Tile - 1);
+
+                // The samples whose reach meets this row of tiles: the only ones any of its tiles looks at.
+                var reaching = 0;
+                foreach (var k in byX.AsSpan(0, n))
+                {
+                    if (bounds[(4 * k) + 2] <= ty1 && bounds[(4 * k) + 3] >= ty0)
+                    {
+                        band[reaching++] = k;
+                    }
+                }
+
+                int first = 0, past = 0;
                 for (var tx0 = 0; tx0 < w; tx0 += Tile)
                 {
                     var tx1 = Math.Min(w - 1, tx0 + Tile - 1);
+                    while (first < reaching && bounds[(4 * band[first]) + 1] < tx0)
+                    {
+                        first++;
+                    }
+
+                    while (past < reaching && bounds[4 * band[past]] <= tx1)
+                    {
+                        past++;
+                    }
+
                     var any = false;
                     for (var y = ty0; y <= ty1 && !any; y++)
                     {
@@ -422,7 +454,7 @@ internal static class CrossingSplitter
 
                     // The least, over the samples reaching the whole tile, of their distance to its farthest pixel.
                     var bound = double.PositiveInfinity;
-                    for (var k = 0; k < n; k++)
+                    foreach (var k in band.AsSpan(first, past - first))
                     {
                         if (bounds[4 * k] <= tx0 && bounds[(4 * k) + 1] >= tx1 && bounds[(4 * k) + 2] <= ty0 && bounds[(4 * k) + 3] >= ty1)
                         {
@@ -433,7 +465,7 @@ internal static class CrossingSplitter
                     }
 
                     var found = 0;
-                    for (var k = 0; k < n; k++)
+                    foreach (var k in band.AsSpan(first, past - first))
                     {
                         if (bounds[4 * k] > tx1 || bounds[(4 * k) + 1] < tx0 || bounds[(4 * k) + 2] > ty1 || bounds[(4 * k) + 3] < ty0)
                         {
@@ -450,36 +482,12 @@ internal static class CrossingSplitter
                         }
                     }
 
-                    // Nearest to the tile first: a pixel's search ends at the first sample that cannot be nearer than what it has.
+                    // Nearest to the tile first: a row's search ends at the first sample that cannot be nearer than what any
+                    // of its pixels has (later samples change no pixel's least).
                     nearness.AsSpan(0, found).Sort(candidates.AsSpan(0, found));
                     for (var y = ty0; y <= ty1; y++)
                     {
-                        for (var x = tx0; x <= tx1; x++)
-                        {
-                            var i = (y * w) + x;
-                            if (local[i] == 0)
-                            {
-                                continue;
-                            }
-
-                            var nearest = double.PositiveInfinity;
-                            for (var j = 0; j < found && nearness[j] <= nearest; j++)
-                            {
-                                var k = candidates[j];
-                                if (x < bounds[4 * k] || x > bounds[(4 * k) + 1] || y < bounds[(4 * k) + 2] || y > bounds[(4 * k) + 3])
-                                {
-                                    continue;
-                                }
-
-                                var (ax, ay) = axis[k];
-                                var dx = x - ax;
-                                var dy = y - ay;
-                                nearest = Math.Min(nearest, (dx * dx) + (dy * dy));
-                            }
-
-                            // Rounding to float is monotonic: the float of the least is the least of the floats the brute force kept.
-                            best[(i * stride) + slot] = (float)nearest;
-                        }
+                        NearestInRow(axis, bounds, candidates, nearness, found, local, w, y, tx0, tx1, best, stride, slot);
                     }
                 }
             }
@@ -489,6 +497,83 @@ internal static class CrossingSplitter
             AnalysisPool<int>.Shared.Return(bounds);
             AnalysisPool<int>.Shared.Return(candidates);
             AnalysisPool<double>.Shared.Return(nearness);
+            AnalysisPool<int>.Shared.Return(band);
+            AnalysisPool<int>.Shared.Return(byX);
+            AnalysisPool<double>.Shared.Return(xs);
+        }
+    }
+
+    /// <summary>
+    /// The least squared distances of row <paramref name="y"/>'s object pixels within a tile (at most <see cref="Tile"/>,
+    /// two vectors of four) over the tile's candidates, nearest first: each sample's distances to the row's pixels at once,
+    /// +∞ where its square reach does not hold the pixel. The same double operations per pixel and sample as one at a
+    /// time (no fused multiply-add), so every least is the same.
+    /// </summary>
+    private static void NearestInRow((double X, double Y)[] axis, int[] bounds, int[] candidates, double[] nearness, int found, int[] local, int w,
+        int y, int tx0, int tx1, float[] best, int stride, int slot)
+    {
+        // Lanes beyond the tile or on background hold -∞ (they never lower the row's bound, and are not written).
+        Span<double> start = stackalloc double[Tile];
+        var any = false;
+        for (var lane = 0; lane < Tile; lane++)
+        {
+            var x = tx0 + lane;
+            var active = x <= tx1 && local[(y * w) + x] != 0;
+            start[lane] = active ? double.PositiveInfinity : double.NegativeInfinity;
+            any |= active;
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var low = Vector256.Create<double>(start);
+        var high = Vector256.Create<double>(start[4..]);
+        var xLow = Vector256.Create(tx0, tx0 + 1.0, tx0 + 2.0, tx0 + 3.0);
+        var xHigh = xLow + Vector256.Create(4.0);
+        var infinity = Vector256.Create(double.PositiveInfinity);
+        var bound = double.PositiveInfinity;
+        for (var j = 0; j < found && nearness[j] <= bound; j++)
+        {
+            var k = candidates[j];
+            if (y < bounds[(4 * k) + 2] || y > bounds[(4 * k) + 3])
+            {
+                continue;
+            }
+
+            var (ax, ay) = axis[k];
+            var dy = y - ay;
+            var dy2 = Vector256.Create(dy * dy);
+            var axes = Vector256.Create(ax);
+            var dxLow = xLow - axes;
+            var dxHigh = xHigh - axes;
+            var dLow = (dxLow * dxLow) + dy2;
+            var dHigh = (dxHigh * dxHigh) + dy2;
+            int bx0 = bounds[4 * k], bx1 = bounds[(4 * k) + 1];
+            if (bx0 > tx0 || bx1 < tx1)
+            {
+                // The reach holds part of the row only.
+                var from = Vector256.Create((double)bx0);
+                var to = Vector256.Create((double)bx1);
+                dLow = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(xLow, from) & Vector256.LessThanOrEqual(xLow, to), dLow, infinity);
+                dHigh = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(xHigh, from) & Vector256.LessThanOrEqual(xHigh, to), dHigh, infinity);
+            }
+
+            low = Vector256.Min(low, dLow);
+            high = Vector256.Min(high, dHigh);
+            var most = Vector256.Max(low, high);
+            bound = Math.Max(Math.Max(most[0], most[1]), Math.Max(most[2], most[3]));
+        }
+
+        for (var lane = 0; lane < Tile && tx0 + lane <= tx1; lane++)
+        {
+            var i = (y * w) + tx0 + lane;
+            if (local[i] != 0)
+            {
+                // Rounding to float is monotonic: the float of the least is the least of the floats the brute force kept.
+                best[(i * stride) + slot] = (float)(lane < 4 ? low[lane] : high[lane - 4]);
+            }
         }
     }
 

@@ -328,10 +328,12 @@ internal static class StackedSplitter
             }
         }
 
+        // The core grown once to the deepest overlap: a shallower one is the same steps up to its depth (breadth first, every
+        // pixel's steps are its least), so each attempt's overlap is read off it.
+        var deepest = Grow(coreLabels, largest + 1, local, queue, w, h, Steps(GrowthDepths.Max(), radius), scratch.Ints());
         foreach (var depth in GrowthDepths)
         {
-            yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, queue, w, h, radius, (int)Math.Ceiling((depth * radius) + 1),
-                minPixels, 0, scratch);
+            yield return Attempt.Of(deepest, local, distance, height, w, h, radius, Steps(depth, radius), minPixels, 0, scratch);
         }
 
         // Arms still joined at an acute corner of the crossing lie side by side there, joined by their flanks: the arms are
@@ -340,10 +342,12 @@ internal static class StackedSplitter
         var ridgeFloor = RidgeShare * threshold / CoreRatio;
         foreach (var depth in GrowthDepths)
         {
-            yield return Attempt.Of(coreLabels, largest + 1, local, distance, height, queue, w, h, radius, (int)Math.Ceiling((depth * radius) + 1),
-                minPixels, ridgeFloor, scratch);
+            yield return Attempt.Of(deepest, local, distance, height, w, h, radius, Steps(depth, radius), minPixels, ridgeFloor, scratch);
         }
     }
+
+    /// <summary>Steps of growth for an overlap <paramref name="depth"/> half-widths deep.</summary>
+    private static int Steps(double depth, double radius) => (int)Math.Ceiling((depth * radius) + 1);
 
     /// <summary>One depth of the overlap: the overlap (steps from the core, −1 outside), the arms' labels and the chromosomes paired from them.</summary>
     private sealed record Attempt(int[] Overlap, int[] ArmLabels, List<Piece> Chromosomes, int Through)
@@ -355,13 +359,15 @@ internal static class StackedSplitter
 
         /// <summary>
         /// Its arrays (<see cref="Overlap"/>, <see cref="ArmLabels"/>) are <paramref name="scratch"/>'s: longer than the grid.
-        /// With a <paramref name="floor"/> above 0 the arms are read from the pixels at or above it (the ridges) only.
+        /// The overlap is <paramref name="deeper"/> (the core grown at least <paramref name="grow"/> steps) up to
+        /// <paramref name="grow"/> steps. With a <paramref name="floor"/> above 0 the arms are read from the pixels at or above
+        /// it (the ridges) only.
         /// </summary>
-        public static Attempt Of(int[] coreLabels, int core, int[] local, float[] distance, float[] height, int[] queue, int w, int h, double radius,
+        public static Attempt Of(int[] deeper, int[] local, float[] distance, float[] height, int w, int h, double radius,
             int grow, double minPixels, double floor, Scratch scratch)
         {
             var n = w * h;
-            var overlap = Grow(coreLabels, core, local, queue, w, h, grow, scratch.Ints());
+            var overlap = WithinSteps(deeper, n, grow, scratch.Ints());
 
             // Arms: the object less the overlap, in 8-connected parts.
             var rest = scratch.Bools();
@@ -585,7 +591,7 @@ internal static class StackedSplitter
     }
 
     /// <summary>Steps (8-connected, through the object) from the part labelled <paramref name="label"/>, up to <paramref name="steps"/>, into <paramref name="reach"/> (−1 beyond, over the w × h grid).</summary>
-    private static int[] Grow(int[] labels, int label, int[] local, int[] queue, int w, int h, int steps, int[] reach)
+    internal static int[] Grow(int[] labels, int label, int[] local, int[] queue, int w, int h, int steps, int[] reach)
     {
         var n = w * h;
         reach.AsSpan(0, n).Fill(-1);
@@ -605,6 +611,20 @@ internal static class StackedSplitter
         }
 
         return reach;
+    }
+
+    /// <summary>
+    /// <paramref name="reach"/> (steps from a core, −1 beyond) cut to <paramref name="steps"/> into <paramref name="within"/>
+    /// over the n-pixel grid: what <see cref="Grow"/> to that many steps gives, when <paramref name="reach"/> went as far or further.
+    /// </summary>
+    internal static int[] WithinSteps(int[] reach, int n, int steps, int[] within)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            within[i] = reach[i] <= steps ? reach[i] : -1;
+        }
+
+        return within;
     }
 
     /// <summary>Every object pixel without an owner takes the owner of the nearest owned pixel (breadth first through the object).</summary>

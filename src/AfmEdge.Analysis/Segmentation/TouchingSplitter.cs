@@ -48,7 +48,6 @@ internal static class TouchingSplitter
         var order = ints.Rent(m);
         var distance = floats.Rent(m);
         var landscape = floats.Rent(m);
-        var scratch = ints.Rent(instances.Length);
         try
         {
             for (var y = 0; y < bh; y++)
@@ -87,14 +86,29 @@ internal static class TouchingSplitter
                 }
             }
 
-            var basins = Flood(landscape, order.AsSpan(0, count), basin, bw, bh);
+            var basins = Flood(landscape, order.AsSpan(0, count), basin, bw, bh, out _);
             if (basins < 2 || basins > MaxBasins)
             {
                 return 0;
             }
 
-            Array.Clear(scratch, 0, instances.Length);
-            var pieceOf = Merge(basins, basin, local, distance, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, wholeIsCluster);
+            // A frame-sized grid the pieces are measured on: zero but where the merge writes the box (cleared after).
+            var scratch = ZeroedGrids.Rent(instances.Length);
+            int[]? pieceOf;
+            try
+            {
+                pieceOf = Merge(basins, basin, local, distance, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, wholeIsCluster);
+            }
+            finally
+            {
+                for (var y = box.Y0; y <= box.Y1; y++)
+                {
+                    scratch.AsSpan((y * width) + box.X0, bw).Clear();
+                }
+
+                ZeroedGrids.Return(scratch);
+            }
+
             if (pieceOf is null)
             {
                 return 0;
@@ -122,7 +136,6 @@ internal static class TouchingSplitter
             ints.Return(local);
             ints.Return(basin);
             ints.Return(order);
-            ints.Return(scratch);
             floats.Return(distance);
             floats.Return(landscape);
         }
@@ -132,43 +145,37 @@ internal static class TouchingSplitter
     /// Persistence flood of <paramref name="landscape"/> over the object's pixels (<paramref name="order"/>), highest first,
     /// 8-connected. Writes 0-based basin numbers into <paramref name="basin"/> and returns how many there are.
     /// </summary>
-    private static int Flood(float[] landscape, Span<int> order, int[] basin, int bw, int bh)
+    /// <remarks>
+    /// The order is the comparison sort's of the negated values (<see cref="MemoryExtensions.Sort{TKey, TValue}(Span{TKey}, Span{TValue})"/>
+    /// from the given order), whose order among equal values is its own. The radix sort finds the same order but within
+    /// equal values, and those orders flood alike where no pixel of a run of equal values reads what another writes: no
+    /// two of them neighbours, no basin one merges away next to another, and at most one of them a new basin (basins are
+    /// numbered in flood order). Equal values mostly are a few pairs far apart, so the comparison sort (of tens of
+    /// thousands of pixels) runs only where a run fails that test (<paramref name="comparisonOrder"/>: it ran).
+    /// </remarks>
+    internal static int Flood(float[] landscape, Span<int> order, int[] basin, int bw, int bh, out bool comparisonOrder)
     {
+        comparisonOrder = false;
         var n = order.Length;
         var keys = ArrayPool<float>.Shared.Rent(n);
         var peak = ArrayPool<float>.Shared.Rent(bw * bh);
+        var original = AnalysisPool<int>.Shared.Rent(n);
         try
         {
-            SortHighestFirst(landscape, order, keys.AsSpan(0, n));
-            basin.AsSpan(0, bw * bh).Fill(-1);
-            Span<int> roots = stackalloc int[8];
-            foreach (var p in order)
+            order.CopyTo(original);
+            var ties = SortHighestFirst(landscape, order, keys.AsSpan(0, n));
+            if (!FloodInOrder(landscape, order, keys.AsSpan(0, n), basin, peak, bw, bh, checkTies: ties))
             {
-                var value = landscape[p];
-                var found = HeightSegmenter.NeighbourRoots(basin, p, bw, bh, roots);
-
-                if (found == 0)
+                // A run of equal values whose order matters (or a NaN): the comparison sort's own order.
+                comparisonOrder = true;
+                original.AsSpan(0, n).CopyTo(order);
+                for (var k = 0; k < n; k++)
                 {
-                    basin[p] = p;
-                    peak[p] = value;
-                    continue;
+                    keys[k] = -landscape[order[k]];
                 }
 
-                var highest = roots[0];
-                for (var i = 1; i < found; i++)
-                {
-                    highest = peak[roots[i]] > peak[highest] ? roots[i] : highest;
-                }
-
-                basin[p] = highest;
-                for (var i = 0; i < found; i++)
-                {
-                    var r = roots[i];
-                    if (r != highest && peak[r] - value < MarkerPersistence * peak[r])
-                    {
-                        basin[r] = highest;
-                    }
-                }
+                keys.AsSpan(0, n).Sort(order);
+                FloodInOrder(landscape, order, keys.AsSpan(0, n), basin, peak, bw, bh, checkTies: false);
             }
 
             // Roots → 0-based basin numbers (a root is its own parent; number it first, then everything else).
@@ -199,16 +206,163 @@ internal static class TouchingSplitter
         {
             ArrayPool<float>.Shared.Return(keys);
             ArrayPool<float>.Shared.Return(peak);
+            AnalysisPool<int>.Shared.Return(original);
+        }
+    }
+
+    // Runs of equal values longer than this are not tested pixel by pixel (a plateau): the comparison sort orders them.
+    private const int MaxTieRun = 16;
+
+    /// <summary>
+    /// Floods the pixels in <paramref name="order"/> (sorted keys alongside). With <paramref name="checkTies"/>, before each
+    /// run of equal keys it tests that the run floods alike in any order, and returns false (the flood unfinished) where
+    /// one does not or a key is NaN.
+    /// </summary>
+    private static bool FloodInOrder(float[] landscape, Span<int> order, Span<float> keys, int[] basin, float[] peak, int bw, int bh, bool checkTies)
+    {
+        basin.AsSpan(0, bw * bh).Fill(-1);
+        Span<int> roots = stackalloc int[8];
+        Span<int> runRoots = stackalloc int[8 * MaxTieRun];
+        Span<int> runOwners = stackalloc int[8 * MaxTieRun];
+        var n = order.Length;
+        var runEnd = 0;
+        for (var k = 0; k < n; k++)
+        {
+            if (checkTies && k >= runEnd)
+            {
+                if (float.IsNaN(keys[k]))
+                {
+                    return false;
+                }
+
+                runEnd = k + 1;
+                while (runEnd < n && keys[runEnd] == keys[k])
+                {
+                    runEnd++;
+                }
+
+                if (runEnd - k > 1 && !FloodsAlikeInAnyOrder(order[k..runEnd], landscape, basin, peak, bw, bh, roots, runRoots, runOwners))
+                {
+                    return false;
+                }
+            }
+
+            FloodPixel(landscape, order[k], basin, peak, bw, bh, roots);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the run of equal-valued pixels <paramref name="run"/> floods to the same basins in every order: no two are
+    /// neighbours (one would see the other flooded), no basin one of them merges into another neighbours any other (that
+    /// one would find the merged basin instead), and at most one starts a basin (basins are numbered in flood order).
+    /// </summary>
+    private static bool FloodsAlikeInAnyOrder(ReadOnlySpan<int> run, float[] landscape, int[] basin, float[] peak, int bw, int bh,
+        Span<int> roots, Span<int> runRoots, Span<int> runOwners)
+    {
+        if (run.Length > MaxTieRun)
+        {
+            return false;
+        }
+
+        var total = 0;
+        var fresh = 0;
+        for (var i = 0; i < run.Length; i++)
+        {
+            int p = run[i], px = p % bw, py = p / bw;
+            for (var j = 0; j < i; j++)
+            {
+                int q = run[j], qx = q % bw, qy = q / bw;
+                if (Math.Abs(px - qx) <= 1 && Math.Abs(py - qy) <= 1)
+                {
+                    return false;
+                }
+            }
+
+            var found = HeightSegmenter.NeighbourRoots(basin, p, bw, bh, roots);
+            fresh += found == 0 ? 1 : 0;
+            roots[..found].CopyTo(runRoots[total..]);
+            runOwners.Slice(total, found).Fill(i);
+            total += found;
+        }
+
+        if (fresh > 1)
+        {
+            return false;
+        }
+
+        // The basins each pixel would merge (as FloodPixel decides), none of them next to another pixel of the run.
+        var start = 0;
+        for (var i = 0; i < run.Length; i++)
+        {
+            var end = start;
+            while (end < total && runOwners[end] == i)
+            {
+                end++;
+            }
+
+            var mine = runRoots[start..end];
+            if (mine.Length > 1)
+            {
+                var value = landscape[run[i]];
+                var highest = mine[0];
+                foreach (var r in mine[1..])
+                {
+                    highest = peak[r] > peak[highest] ? r : highest;
+                }
+
+                foreach (var r in mine)
+                {
+                    if (r != highest && peak[r] - value < MarkerPersistence * peak[r]
+                        && (runRoots[..start].Contains(r) || runRoots[end..total].Contains(r)))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            start = end;
+        }
+
+        return true;
+    }
+
+    /// <summary>One pixel of the flood: a new basin, or joined to its highest neighbouring basin, merging the shallow ones into it.</summary>
+    private static void FloodPixel(float[] landscape, int p, int[] basin, float[] peak, int bw, int bh, Span<int> roots)
+    {
+        var value = landscape[p];
+        var found = HeightSegmenter.NeighbourRoots(basin, p, bw, bh, roots);
+        if (found == 0)
+        {
+            basin[p] = p;
+            peak[p] = value;
+            return;
+        }
+
+        var highest = roots[0];
+        for (var i = 1; i < found; i++)
+        {
+            highest = peak[roots[i]] > peak[highest] ? roots[i] : highest;
+        }
+
+        basin[p] = highest;
+        for (var i = 0; i < found; i++)
+        {
+            var r = roots[i];
+            if (r != highest && peak[r] - value < MarkerPersistence * peak[r])
+            {
+                basin[r] = highest;
+            }
         }
     }
 
     /// <summary>
-    /// Orders <paramref name="order"/> by descending <paramref name="landscape"/> exactly as the comparison sort of the
-    /// negated values (<see cref="MemoryExtensions.Sort{TKey, TValue}(Span{TKey}, Span{TValue})"/>) does. With no two values
-    /// equal there is one such order, which the radix sort finds in linear time; equal values (or a NaN) are placed by the
-    /// comparison sort's own rules, so then it sorts the original order itself.
+    /// Orders <paramref name="order"/> by descending <paramref name="landscape"/> with the negated values as
+    /// <paramref name="keys"/>, in linear time (a radix sort); returns whether any two keys are equal (or one is NaN), where
+    /// this order may differ from the comparison sort's.
     /// </summary>
-    private static void SortHighestFirst(float[] landscape, Span<int> order, Span<float> keys)
+    private static bool SortHighestFirst(float[] landscape, Span<int> order, Span<float> keys)
     {
         var n = order.Length;
         var uints = AnalysisPool<uint>.Shared;
@@ -216,10 +370,8 @@ internal static class TouchingSplitter
         var scratchKeys = uints.Rent(n);
         var scratchKeys2 = uints.Rent(n);
         var scratchItems = ints.Rent(n);
-        var original = ints.Rent(n);
         try
         {
-            order.CopyTo(original);
             for (var k = 0; k < n; k++)
             {
                 keys[k] = -landscape[order[k]];
@@ -232,23 +384,13 @@ internal static class TouchingSplitter
                 distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
             }
 
-            if (!distinct)
-            {
-                original.AsSpan(0, n).CopyTo(order);
-                for (var k = 0; k < n; k++)
-                {
-                    keys[k] = -landscape[order[k]];
-                }
-
-                keys.Sort(order);
-            }
+            return !distinct;
         }
         finally
         {
             uints.Return(scratchKeys);
             uints.Return(scratchKeys2);
             ints.Return(scratchItems);
-            ints.Return(original);
         }
     }
 
@@ -293,6 +435,8 @@ internal static class TouchingSplitter
         // Groups of basins: group[b] is b's representative; contact, area, radius and the basins it holds are kept per representative.
         var group = new int[basins];
         var members = new int[basins];
+        // Groups whose pixels, as they are now, measured as one chromosome when they were joined: not measured again at the end.
+        var measuredOne = new bool[basins];
         for (var b = 0; b < basins; b++)
         {
             group[b] = b;
@@ -333,6 +477,7 @@ internal static class TouchingSplitter
             if (!whole(bestA, bestB) && IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
             {
                 Join(group, contact, area, radius, members, basins, bestA, bestB);
+                measuredOne[bestA] = true;
             }
             else
             {
@@ -361,6 +506,7 @@ internal static class TouchingSplitter
             if (target >= 0)
             {
                 Join(group, contact, area, radius, members, basins, target, b);
+                measuredOne[target] = false;
             }
         }
 
@@ -372,7 +518,7 @@ internal static class TouchingSplitter
             {
                 // One group left is no split, whatever it measures as.
                 if (members[b] == basins
-                    || !IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b))
+                    || (!measuredOne[b] && !IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b)))
                 {
                     return null;
                 }
@@ -456,5 +602,46 @@ internal static class TouchingSplitter
 
         var measurement = new ChromosomeAxis(scratch, width, rows, 1).Measure(leveled, (x0, y0, x1, y1), pixelX, pixelY, options, split: true);
         return !measurement.IsCluster;
+    }
+}
+
+/// <summary>
+/// Frame-sized int grids kept all zero between uses: a user clears what it wrote before giving one back, so a split
+/// attempt clears its object's box instead of the whole frame (a megabyte at 512²) each time.
+/// </summary>
+internal static class ZeroedGrids
+{
+    // Enough for the attempts running side by side; grids of another length (a new frame size) are dropped.
+    private const int Kept = 8;
+    private static readonly Stack<int[]> Free = new(Kept);
+    private static readonly Lock Gate = new();
+
+    /// <summary>An all-zero grid of exactly <paramref name="length"/> elements.</summary>
+    public static int[] Rent(int length)
+    {
+        lock (Gate)
+        {
+            while (Free.TryPop(out var grid))
+            {
+                if (grid.Length == length)
+                {
+                    return grid;
+                }
+            }
+        }
+
+        return new int[length];
+    }
+
+    /// <summary>Takes back <paramref name="grid"/>, which the caller has cleared to all zero again.</summary>
+    public static void Return(int[] grid)
+    {
+        lock (Gate)
+        {
+            if (Free.Count < Kept)
+            {
+                Free.Push(grid);
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -53,47 +54,12 @@ internal static class RegionAnalysis
         }
 
         var counts = new int[RegionCount + 1];
-        foreach (var l in labels.AsSpan(0, pixels))
-        {
-            if (l < RegionCount)
-            {
-                counts[l + 1]++;
-            }
-        }
-
-        for (var r = 0; r < RegionCount; r++)
-        {
-            counts[r + 1] += counts[r];
-        }
-
         var pool = AnalysisPool<int>.Shared;
         var grouped = pool.Rent(pixels);
         // Per pixel, its region (top 8 bits) and its pair among the region's correlated members (low 24; set by the region's
         // frame): what each channel's values are sorted and ranked by.
         var place = pool.Rent(pixels);
-        // Labels come in long runs (rows of background): the run's fill count stays in a register rather than being read back
-        // from memory at every pixel (each increment would wait on the store of the one before).
-        var fill = counts[..RegionCount].ToArray();
-        var current = 0;
-        var at = fill[0];
-        for (var i = 0; i < pixels; i++)
-        {
-            var l = labels[i];
-            if (l >= RegionCount)
-            {
-                place[i] = -1;
-                continue;
-            }
-
-            if (l != current)
-            {
-                fill[current] = at;
-                current = l;
-                at = fill[l];
-            }
-
-            grouped[at++] = i;
-        }
+        GroupByRegion(labels.AsSpan(0, pixels), counts, grouped, place);
 
         var sizes = new int[RegionCount];
         for (var r = 0; r < RegionCount; r++)
@@ -135,20 +101,42 @@ internal static class RegionAnalysis
 
             // Per channel: the regions' sorted values and their pairs' ranks (and, but for height, whose pairs' values the
             // region frames hold, the pairs' values), and their statistics; once the heights are ranked, every region's
-            // height side of the pairs, shared by all channels.
-            Parallel.For(0, channelCount, c =>
+            // height side of the pairs, shared by all channels. First every channel's pass over the frame, then every
+            // (channel, region) sort on its own, largest first: a channel sorted whole was too coarse a piece of work (five
+            // channels on two cores left one core idle for most of a channel).
+            var gathered = new SortedChannel.Gathered?[channelCount];
+            try
             {
-                var split = new SortedChannel?[RegionCount];
-                SortedChannel.Split(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, split, gatherPairs: c > 0);
-                for (var r = 0; r < RegionCount; r++)
+                Parallel.For(0, channelCount, c =>
+                    gathered[c] = SortedChannel.Gathered.From(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, gatherPairs: c > 0));
+                var pieces = new List<(int Channel, int Region, int Count)>(channelCount * RegionCount);
+                for (var c = 0; c < channelCount; c++)
                 {
-                    sorted[(r * channelCount) + c] = split[r]!;
-                    if (c == 0)
+                    for (var r = 0; r < RegionCount; r++)
                     {
-                        frames[r].RankHeight(split[r]!, options.MutualInformationBins);
+                        pieces.Add((c, r, gathered[c]!.Count(r)));
                     }
                 }
-            });
+
+                pieces.Sort((a, b) => a.Count != b.Count ? b.Count.CompareTo(a.Count) : (a.Channel, a.Region).CompareTo((b.Channel, b.Region)));
+                Parallel.ForEach(Partitioner.Create(pieces, EnumerablePartitionerOptions.NoBuffering), piece =>
+                {
+                    var (c, r, _) = piece;
+                    var split = gathered[c]!.Sort(r);
+                    sorted[(r * channelCount) + c] = split;
+                    if (c == 0)
+                    {
+                        frames[r].RankHeight(split, options.MutualInformationBins);
+                    }
+                });
+            }
+            finally
+            {
+                foreach (var g in gathered)
+                {
+                    g?.Dispose();
+                }
+            }
 
             // Every region's channels described together: their σ sums side by side (Describe).
             for (var r = 0; r < RegionCount; r++)
@@ -249,6 +237,94 @@ internal static class RegionAnalysis
 
         times.Lap("statistics: release, differences", clock);
         return new RegionResults(regions, stats, correlations, differences);
+    }
+
+    /// <summary>
+    /// Pixel indices grouped by region (a counting sort, raster order inside each region) into <paramref name="grouped"/>,
+    /// region r's from <paramref name="counts"/>[r] (as long as <see cref="RegionCount"/> + 1: set here to the regions' starts
+    /// and, last, their total); a pixel in no region gets the place −1. Labels come in long runs (rows of background): they
+    /// are counted 32 at a time by vector compares (a counter incremented pixel after pixel waits on its own store), and 32
+    /// of the current run's region go as 32 consecutive indices; otherwise the run's fill count stays in a register.
+    /// </summary>
+    internal static void GroupByRegion(ReadOnlySpan<byte> labels, int[] counts, int[] grouped, int[] place)
+    {
+        var pixels = labels.Length;
+        if (counts.Length != RegionCount + 1 || grouped.Length < pixels || place.Length < pixels)
+        {
+            throw new ArgumentException($"{pixels} labels need {RegionCount + 1} counts ({counts.Length} given) and as many indices and places ({grouped.Length}, {place.Length}).", nameof(counts));
+        }
+
+        const int Lanes = 32;
+        var vectors = Vector256.IsHardwareAccelerated;
+        ref var label0 = ref MemoryMarshal.GetReference(labels);
+        Array.Clear(counts);
+        var i = 0;
+        if (vectors)
+        {
+            for (; i <= pixels - Lanes; i += Lanes)
+            {
+                var block = Vector256.LoadUnsafe(ref label0, (nuint)i);
+                for (var r = 0; r < RegionCount; r++)
+                {
+                    counts[r + 1] += BitOperations.PopCount(Vector256.Equals(block, Vector256.Create((byte)r)).ExtractMostSignificantBits());
+                }
+            }
+        }
+
+        for (; i < pixels; i++)
+        {
+            if (labels[i] < RegionCount)
+            {
+                counts[labels[i] + 1]++;
+            }
+        }
+
+        for (var r = 0; r < RegionCount; r++)
+        {
+            counts[r + 1] += counts[r];
+        }
+
+        Span<int> fill = stackalloc int[RegionCount];
+        counts.AsSpan(0, RegionCount).CopyTo(fill);
+        var current = 0;
+        var at = fill[0];
+        ref var grouped0 = ref MemoryMarshal.GetArrayDataReference(grouped);
+        i = 0;
+        while (i < pixels)
+        {
+            // Unchecked: 32 pixels of the current region fit in its part of the grouped indices.
+            if (vectors && i <= pixels - Lanes && Vector256.LoadUnsafe(ref label0, (nuint)i) == Vector256.Create((byte)current))
+            {
+                var index = Vector256.Create(i) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                for (var v = 0; v < Lanes; v += Vector256<int>.Count)
+                {
+                    (index + Vector256.Create(v)).StoreUnsafe(ref grouped0, (nuint)(at + v));
+                }
+
+                at += Lanes;
+                i += Lanes;
+                continue;
+            }
+
+            for (var end = Math.Min(pixels, i + Lanes); i < end; i++)
+            {
+                var l = labels[i];
+                if (l >= RegionCount)
+                {
+                    place[i] = -1;
+                    continue;
+                }
+
+                if (l != current)
+                {
+                    fill[current] = at;
+                    current = l;
+                    at = fill[l];
+                }
+
+                grouped[at++] = i;
+            }
+        }
     }
 
     /// <summary>
@@ -781,10 +857,30 @@ internal static class RegionAnalysis
             var side = _side;
             var n = _frame.Pairs;
             var cells = _bins * _bins;
-            float[] y0 = _y0, y1 = _y1, y2 = _y2, y3 = _y3, s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
-            var xs = _frame.PairHeight.AsSpan(0, n);
-            var rankX = _frame.HeightRanks;
-            var binX = side.Bins.AsSpan(0, n);
+            if (firstRun < 0 || endRun > side.Runs || (endRun > firstRun && side.RunEnd[endRun - 1] > n) || joint.Length < 8 * cells)
+            {
+                throw new ArgumentOutOfRangeException(nameof(endRun), $"Runs {firstRun} to {endRun} of {side.Runs} over {n} pairs, or a joint histogram of {joint.Length} counts, do not fit.");
+            }
+
+            // Unchecked indexing below: every run ends within the pairs (checked above), each channel's arrays hold them all (checked
+            // when this was made), and every cell lies in its lane's two histograms.
+            ref var y0 = ref MemoryMarshal.GetArrayDataReference(_y0);
+            ref var y1 = ref MemoryMarshal.GetArrayDataReference(_y1);
+            ref var y2 = ref MemoryMarshal.GetArrayDataReference(_y2);
+            ref var y3 = ref MemoryMarshal.GetArrayDataReference(_y3);
+            ref var s0 = ref MemoryMarshal.GetArrayDataReference(_s0);
+            ref var s1 = ref MemoryMarshal.GetArrayDataReference(_s1);
+            ref var s2 = ref MemoryMarshal.GetArrayDataReference(_s2);
+            ref var s3 = ref MemoryMarshal.GetArrayDataReference(_s3);
+            ref var xs = ref MemoryMarshal.GetArrayDataReference(_frame.PairHeight);
+            ref var rankX = ref MemoryMarshal.GetReference(_frame.HeightRanks);
+            ref var binX = ref MemoryMarshal.GetArrayDataReference(side.Bins);
+            ref var joint0 = ref MemoryMarshal.GetArrayDataReference(joint);
+            if (_frame.PairHeight.Length < n || _frame.HeightRanks.Length < n || side.Bins.Length < n)
+            {
+                throw new InvalidOperationException("The region's height side is shorter than its pairs.");
+            }
+
             var mx = side.Mean;
             var invX = side.InverseSd;
             var rankMean = (n + 1) / 2.0;
@@ -797,6 +893,9 @@ internal static class RegionAnalysis
             var binScaleV = Vector256.Create(binScale);
             var lastBin = Vector256.Create((long)(_bins - 1));
             var laneCells = Vector256.Create(0L, 2 * cells, 4 * cells, 6 * cells);
+            var lastBin32 = Vector128.Create(_bins - 1);
+            var laneCells32 = Vector128.Create(0, 2 * cells, 4 * cells, 6 * cells);
+            var narrow = Avx.IsSupported;
             var q = firstRun == 0 ? 0 : side.RunEnd[firstRun - 1];
             for (var run = firstRun; run < endRun; run++)
             {
@@ -804,20 +903,34 @@ internal static class RegionAnalysis
                 Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
                 for (; q < end; q++)
                 {
-                    var a = Vector256.Create((xs[q] - mx) * invX);
-                    var ra = Vector256.Create((rankX[q] - rankMean) * rankScale);
-                    var b = (Widen(y0[q], y1[q], y2[q], y3[q]) - my) * invY;
-                    var ry = Widen(s0[q], s1[q], s2[q], s3[q]);
+                    var a = Vector256.Create((Unsafe.Add(ref xs, q) - mx) * invX);
+                    var ra = Vector256.Create((Unsafe.Add(ref rankX, q) - rankMean) * rankScale);
+                    var b = (Widen(Unsafe.Add(ref y0, q), Unsafe.Add(ref y1, q), Unsafe.Add(ref y2, q), Unsafe.Add(ref y3, q)) - my) * invY;
+                    var ry = Widen(Unsafe.Add(ref s0, q), Unsafe.Add(ref s1, q), Unsafe.Add(ref s2, q), Unsafe.Add(ref s3, q));
                     var rb = (ry - rankMeanV) * rankScaleV;
 
-                    // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative), at most bins − 1;
-                    // then its cell in the lane's histogram for this pair's parity.
-                    var cell = Vector256.Min(Vector256.ConvertToInt64((ry - one) * binScaleV), lastBin)
-                        + Vector256.Create((long)(binX[q] + ((q & 1) * cells))) + laneCells;
-                    joint[(int)cell.GetElement(0)]++;
-                    joint[(int)cell.GetElement(1)]++;
-                    joint[(int)cell.GetElement(2)]++;
-                    joint[(int)cell.GetElement(3)]++;
+                    // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative, and below 2³¹: the
+                    // plain 32-bit truncation, with none of the saturating conversion's fix-ups), at most bins − 1; then its cell
+                    // in the lane's histogram for this pair's parity.
+                    var row = Unsafe.Add(ref binX, q) + ((q & 1) * cells);
+                    if (narrow)
+                    {
+                        var cell = Vector128.Min(Avx.ConvertToVector128Int32WithTruncation((ry - one) * binScaleV), lastBin32)
+                            + Vector128.Create(row) + laneCells32;
+                        Unsafe.Add(ref joint0, cell.ToScalar())++;
+                        Unsafe.Add(ref joint0, cell.GetElement(1))++;
+                        Unsafe.Add(ref joint0, cell.GetElement(2))++;
+                        Unsafe.Add(ref joint0, cell.GetElement(3))++;
+                    }
+                    else
+                    {
+                        var cell = Vector256.Min(Vector256.ConvertToInt64((ry - one) * binScaleV), lastBin) + Vector256.Create((long)row) + laneCells;
+                        Unsafe.Add(ref joint0, (nint)cell.GetElement(0))++;
+                        Unsafe.Add(ref joint0, (nint)cell.GetElement(1))++;
+                        Unsafe.Add(ref joint0, (nint)cell.GetElement(2))++;
+                        Unsafe.Add(ref joint0, (nint)cell.GetElement(3))++;
+                    }
+
                     sb += b;
                     sbb += b * b;
                     sab += a * b;

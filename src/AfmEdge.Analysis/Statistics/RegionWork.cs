@@ -1,6 +1,8 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Statistics;
 
@@ -206,56 +208,185 @@ internal sealed class RegionFrame : IDisposable
     /// <summary>
     /// The members in raster order: which are correlated (interior, or all when <paramref name="thin"/>, and finite height),
     /// their blocks (numbered in order of first appearance), pairs, the pairs' heights and Σ, and the places for the splits.
-    /// Rows and columns are followed along, not divided out of each index.
+    /// Rows are followed along, not divided out of each index. Eight members that are consecutive pixels away from the frame's
+    /// edges (nearly every eight of the background) have their interior and finiteness tested in vectors; when all eight are
+    /// pairs, their places and heights are stored eight at a time. The sums are added member after member in either case.
     /// </summary>
     private static (int Pairs, int Blocks, double HeightSum, double Volume, int Interior) Pass(ReadOnlySpan<int> members, byte[] labels, float[] height,
         int width, int rows, int blockPixels, int blocksX, bool guard, bool thin, double[] pairHeight,
         int[] pairBlock, int[] slots, int[] blockColumn, int[] place, int region)
     {
-        Array.Fill(slots, -1, 0, blocksX * ((rows + blockPixels - 1) / blockPixels));
+        var pixels = width * rows;
+        if (labels.Length < pixels || height.Length < pixels || place.Length < pixels || blockColumn.Length < width
+            || pairHeight.Length < members.Length || pairBlock.Length < members.Length)
+        {
+            throw new ArgumentException($"A {width}×{rows} frame's labels, heights and places, or {members.Length} members' pairs, do not fit the buffers given.", nameof(members));
+        }
+
+        var blockSlots = blocksX * ((rows + blockPixels - 1) / blockPixels);
+        Array.Fill(slots, -1, 0, blockSlots);
         var top = region << SortedChannel.PlaceBits;
         var pairs = 0;
         var blocks = 0;
         var interior = 0;
         double heightSum = 0, volume = 0;
-        int row = 0, rowStart = 0, rowBlocks = 0;
-        for (var k = 0; k < members.Length; k++)
+        int rowStart = 0, rowBlocks = 0, row = 0;
+        var vectors = Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+        ref var label0 = ref MemoryMarshal.GetArrayDataReference(labels);
+        ref var height0 = ref MemoryMarshal.GetArrayDataReference(height);
+        ref var place0 = ref MemoryMarshal.GetArrayDataReference(place);
+        ref var pairHeight0 = ref MemoryMarshal.GetArrayDataReference(pairHeight);
+        ref var pairBlock0 = ref MemoryMarshal.GetArrayDataReference(pairBlock);
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(slots);
+        ref var column0 = ref MemoryMarshal.GetArrayDataReference(blockColumn);
+        var m = members.Length;
+        var k = 0;
+        while (k < m)
         {
             var p = members[k];
-            while (p >= rowStart + width)
+            if ((uint)p >= (uint)pixels || p < rowStart)
             {
-                rowStart += width;
-                row++;
+                throw new ArgumentException($"Member {k} ({p}) lies outside the {width}×{rows} frame or out of raster order.", nameof(members));
+            }
+
+            if (p >= rowStart + width)
+            {
+                row = p / width;
+                rowStart = row * width;
                 rowBlocks = row / blockPixels * blocksX;
             }
 
             var x = p - rowStart;
-            var inside = !guard || IsInterior(p, x, row, labels, width, rows);
-            interior += inside ? 1 : 0;
-            var h = height[p];
-            volume += float.IsFinite(h) ? h : 0;
-            var isPair = (inside || thin) && float.IsFinite(h);
-            if (!isPair)
+
+            // Unchecked below: members rise (checked above for the first of each step), so eight consecutive ones end within the row.
+            if (vectors && k <= m - PassLanes && members[k + PassLanes - 1] == p + PassLanes - 1 && x + PassLanes <= width)
+            {
+                // Which of the eight are finite and (with the guard, away from the frame's edges) interior.
+                var finite = ~Vector256.Equals(Vector256.LoadUnsafe(ref height0, (nuint)p).AsUInt32() & Vector256.Create(0x7F80_0000u),
+                    Vector256.Create(0x7F80_0000u)).ExtractMostSignificantBits() & 0xFFu;
+                var inside = 0xFFu;
+                var tested = true;
+                if (guard)
+                {
+                    tested = x >= 1 && x + PassLanes < width && row >= 1 && row < rows - 1;
+                    if (tested)
+                    {
+                        inside = InteriorEight(ref label0, p, width);
+                    }
+                }
+
+                if (tested)
+                {
+                    interior += BitOperations.PopCount(inside);
+                    var pairMask = (thin ? 0xFFu : inside) & finite;
+                    if (pairMask == 0xFFu)
+                    {
+                        // Eight pairs: places and heights eight at a time; the sums in member order.
+                        (Vector256.Create(top | pairs) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)).StoreUnsafe(ref place0, (nuint)p);
+                        var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref height0, (nuint)p));
+                        low.StoreUnsafe(ref pairHeight0, (nuint)pairs);
+                        high.StoreUnsafe(ref pairHeight0, (nuint)(pairs + 4));
+                        for (var i = 0; i < PassLanes; i++)
+                        {
+                            double h = Unsafe.Add(ref height0, p + i);
+                            volume += h;
+                            heightSum += h;
+                        }
+
+                        var firstBlock = Unsafe.Add(ref column0, x);
+                        if (firstBlock == Unsafe.Add(ref column0, x + PassLanes - 1))
+                        {
+                            Vector256.Create(SlotOf(ref slot0, rowBlocks + firstBlock, ref blocks)).StoreUnsafe(ref pairBlock0, (nuint)pairs);
+                        }
+                        else
+                        {
+                            for (var i = 0; i < PassLanes; i++)
+                            {
+                                Unsafe.Add(ref pairBlock0, pairs + i) = SlotOf(ref slot0, rowBlocks + Unsafe.Add(ref column0, x + i), ref blocks);
+                            }
+                        }
+
+                        pairs += PassLanes;
+                        k += PassLanes;
+                        continue;
+                    }
+
+                    for (var i = 0; i < PassLanes; i++)
+                    {
+                        var h = Unsafe.Add(ref height0, p + i);
+                        volume += float.IsFinite(h) ? h : 0;
+                        if ((pairMask & (1u << i)) == 0)
+                        {
+                            Unsafe.Add(ref place0, p + i) = top | SortedChannel.Uncorrelated;
+                            continue;
+                        }
+
+                        Unsafe.Add(ref pairBlock0, pairs) = SlotOf(ref slot0, rowBlocks + Unsafe.Add(ref column0, x + i), ref blocks);
+                        Unsafe.Add(ref pairHeight0, pairs) = h;
+                        heightSum += h;
+                        Unsafe.Add(ref place0, p + i) = top | pairs++;
+                    }
+
+                    k += PassLanes;
+                    continue;
+                }
+            }
+
+            // One member (a region's edge, the frame's, members that are not consecutive).
+            var isInside = !guard || IsInterior(p, x, row, labels, width, rows);
+            interior += isInside ? 1 : 0;
+            var value = height[p];
+            volume += float.IsFinite(value) ? value : 0;
+            if ((isInside || thin) && float.IsFinite(value))
+            {
+                pairBlock[pairs] = SlotOf(ref slot0, rowBlocks + blockColumn[x], ref blocks);
+                pairHeight[pairs] = value;
+                heightSum += value;
+                place[p] = top | pairs++;
+            }
+            else
             {
                 place[p] = top | SortedChannel.Uncorrelated;
-                continue;
             }
 
-            var block = rowBlocks + blockColumn[x];
-            var slot = slots[block];
-            if (slot < 0)
-            {
-                slot = blocks++;
-                slots[block] = slot;
-            }
-
-            pairHeight[pairs] = h;
-            pairBlock[pairs] = slot;
-            heightSum += h;
-            place[p] = top | pairs++;
+            k++;
         }
 
         return (pairs, blocks, heightSum, volume, interior);
+    }
+
+    /// <summary>Members <see cref="Pass"/> takes in one vector step.</summary>
+    private const int PassLanes = 8;
+
+    /// <summary>
+    /// Bit i set when pixel <paramref name="p"/> + i (i &lt; 8) is interior (<see cref="IsInterior"/>); all eight and their four
+    /// neighbours must lie in the frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint InteriorEight(ref byte label0, int p, int width)
+    {
+        var centre = Eight(ref label0, p);
+        var same = Same(Eight(ref label0, p - 1), centre) & Same(Eight(ref label0, p + 1), centre)
+            & Same(Eight(ref label0, p - width), centre) & Same(Eight(ref label0, p + width), centre);
+        return same.ExtractMostSignificantBits() & 0xFFu;
+
+        static Vector128<byte> Eight(ref byte label0, int at) => Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref label0, at))).AsByte();
+
+        static Vector128<byte> Same(Vector128<byte> neighbour, Vector128<byte> label) =>
+            Vector128.Equals(neighbour, label) | Vector128.Equals(neighbour, Vector128<byte>.Zero);
+    }
+
+    /// <summary>The slot of <paramref name="block"/>, the next free one (<paramref name="blocks"/>, advanced) the first time it is asked for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotOf(ref int slot0, int block, ref int blocks)
+    {
+        ref var slot = ref Unsafe.Add(ref slot0, block);
+        if (slot < 0)
+        {
+            slot = blocks++;
+        }
+
+        return slot;
     }
 
     /// <summary>
@@ -408,22 +539,32 @@ internal sealed class HeightSide : IDisposable
         var rankMean = (n + 1) / 2.0;
         var rankScale = 1.0 / n;
         var binScale = (double)bins / n;
+        if (blockOfPair.Length < n || rankX.Length < n)
+        {
+            throw new ArgumentException($"{n} pairs' heights, but {blockOfPair.Length} blocks and {rankX.Length} ranks.", nameof(blockOfPair));
+        }
+
         var binOf = AnalysisPool<int>.Shared.Rent(n);
         var runEnd = AnalysisPool<int>.Shared.Rent(n);
         var runBlock = AnalysisPool<int>.Shared.Rent(n);
         var runSums = AnalysisPool<double>.Shared.Rent(4 * n);
+        RankBins(rankX[..n], binScale, bins, binOf);
+
+        // Unchecked indexing below: q stays below n, and every span holds n (checked above).
+        ref var x0 = ref MemoryMarshal.GetReference(xs);
+        ref var block0 = ref MemoryMarshal.GetReference(blockOfPair);
+        ref var rank0 = ref MemoryMarshal.GetReference(rankX);
         double pxx = 0, rxx = 0;
         var runs = 0;
         var q = 0;
         while (q < n)
         {
-            var block = blockOfPair[q];
+            var block = Unsafe.Add(ref block0, q);
             double sa = 0, saa = 0, qa = 0, qaa = 0;
-            for (; q < n && blockOfPair[q] == block; q++)
+            for (; q < n && Unsafe.Add(ref block0, q) == block; q++)
             {
-                var a = (xs[q] - mx) * invX;
-                var ra = (rankX[q] - rankMean) * rankScale;
-                binOf[q] = RegionAnalysis.RankBin(rankX[q], binScale, bins) * bins;
+                var a = (Unsafe.Add(ref x0, q) - mx) * invX;
+                var ra = (Unsafe.Add(ref rank0, q) - rankMean) * rankScale;
                 sa += a;
                 saa += a * a;
                 qa += ra;
@@ -442,6 +583,40 @@ internal sealed class HeightSide : IDisposable
         }
 
         return new HeightSide(mx, invX, binOf, runs, runEnd, runBlock, runSums, pxx, rxx);
+    }
+
+    /// <summary>
+    /// Each rank's bin (<see cref="RegionAnalysis.RankBin"/>) times the bin count, into <paramref name="binOf"/>; four at a time
+    /// where the processor converts them so: (rank − 1) · scale is never negative and is below 2³¹, where the plain truncation
+    /// is the saturating conversion's (with none of its fix-ups). Rank − 1 is exact in single precision (a half-integer below 2²³).
+    /// </summary>
+    internal static void RankBins(ReadOnlySpan<float> ranks, double scale, int bins, Span<int> binOf)
+    {
+        var n = ranks.Length;
+        if (binOf.Length < n)
+        {
+            throw new ArgumentException($"{n} ranks, {binOf.Length} bins' slots.", nameof(binOf));
+        }
+
+        var q = 0;
+        if (Avx.IsSupported)
+        {
+            ref var rank0 = ref MemoryMarshal.GetReference(ranks);
+            ref var bin0 = ref MemoryMarshal.GetReference(binOf);
+            var factor = Vector256.Create(scale);
+            var last = Vector128.Create(bins - 1);
+            var width = Vector128.Create(bins);
+            for (; q <= n - 4; q += 4)
+            {
+                var below = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref rank0, (nuint)q) - Vector128.Create(1f));
+                (Vector128.Min(Avx.ConvertToVector128Int32WithTruncation(below * factor), last) * width).StoreUnsafe(ref bin0, (nuint)q);
+            }
+        }
+
+        for (; q < n; q++)
+        {
+            binOf[q] = RegionAnalysis.RankBin(ranks[q], scale, bins) * bins;
+        }
     }
 
     /// <summary>
@@ -551,22 +726,56 @@ internal sealed class SortedChannel : IDisposable
     public static void Split(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, Span<SortedChannel?> regions,
         bool gatherPairs = false)
     {
-        var count = regions.Length;
-        Span<int> start = stackalloc int[count + 1];
-        start[0] = 0;
-        for (var r = 0; r < count; r++)
+        using var gathered = Gathered.From(data, place, sizes[..regions.Length], pairs, gatherPairs);
+        for (var r = 0; r < regions.Length; r++)
         {
-            start[r + 1] = start[r] + sizes[r];
+            regions[r] = gathered.Sort(r);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Split"/> in two steps: one channel's finite values gathered into their regions' segments (the pass over the
+    /// frame), then each region sorted and ranked on its own (<see cref="Sort"/>), in any order, several side by side: the
+    /// analysis runs the regions of all channels as separate work, largest first, so that its cores finish together rather
+    /// than one sorting a last channel alone. Buffers are rented until disposed.
+    /// </summary>
+    internal sealed class Gathered : IDisposable
+    {
+        private readonly ulong[] _packed;
+        private readonly ulong[] _scratch;
+        private readonly int[] _start;
+        private readonly int[] _fill;
+        private readonly int[] _pairs;
+        private readonly float[]?[] _pairValues;
+        private readonly double[] _pairSums;
+
+        private Gathered(ulong[] packed, ulong[] scratch, int[] start, int[] pairs, float[]?[] pairValues)
+        {
+            _packed = packed;
+            _scratch = scratch;
+            _start = start;
+            _fill = start[..^1];
+            _pairs = pairs;
+            _pairValues = pairValues;
+            _pairSums = new double[pairs.Length];
         }
 
-        var total = start[count];
-        var packed = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var scratch = AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total));
-        var pairValues = new float[]?[count];
-        try
+        /// <summary>The gathering pass of <see cref="Split"/> over <paramref name="sizes"/>.Length regions.</summary>
+        public static Gathered From(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, bool gatherPairs)
         {
-            Span<int> fill = stackalloc int[count];
-            start[..count].CopyTo(fill);
+            var count = sizes.Length;
+            if (pairs.Length < count)
+            {
+                throw new ArgumentException($"{count} regions' sizes but {pairs.Length} pair counts.", nameof(pairs));
+            }
+
+            var start = new int[count + 1];
+            for (var r = 0; r < count; r++)
+            {
+                start[r + 1] = start[r] + sizes[r];
+            }
+
+            var pairValues = new float[]?[count];
             if (gatherPairs)
             {
                 for (var r = 0; r < count; r++)
@@ -575,26 +784,36 @@ internal sealed class SortedChannel : IDisposable
                 }
             }
 
-            Span<double> pairSums = stackalloc double[count];
-            pairSums.Clear();
-            Gather(data, place, count, fill, packed, gatherPairs ? pairValues : null, pairSums);
-            for (var r = 0; r < count; r++)
-            {
-                var n = fill[r] - start[r];
-                var sorted = SortWords(packed.AsSpan(start[r], n), scratch.AsSpan(start[r], n));
-                regions[r] = FromSorted(sorted, pairs[r], pairValues[r], pairSums[r]);
-                pairValues[r] = null;
-            }
+            var total = start[count];
+            var gathered = new Gathered(AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)), AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)),
+                start, pairs[..count].ToArray(), pairValues);
+            SortedChannel.Gather(data, place, count, gathered._fill, gathered._packed, gatherPairs ? pairValues : null, gathered._pairSums);
+            return gathered;
         }
-        finally
+
+        /// <summary>How many finite values region <paramref name="region"/> holds (what its sort costs).</summary>
+        public int Count(int region) => _fill[region] - _start[region];
+
+        /// <summary>Region <paramref name="region"/>'s sorted values and ranks (once per region; its pairs' values pass to it).</summary>
+        public SortedChannel Sort(int region)
         {
-            AnalysisPool<ulong>.Shared.Return(packed);
-            AnalysisPool<ulong>.Shared.Return(scratch);
-            foreach (var values in pairValues)
+            var n = Count(region);
+            var sorted = SortWords(_packed.AsSpan(_start[region], n), _scratch.AsSpan(_start[region], n));
+            var values = _pairValues[region];
+            _pairValues[region] = null;
+            return FromSorted(sorted, _pairs[region], values, _pairSums[region]);
+        }
+
+        public void Dispose()
+        {
+            AnalysisPool<ulong>.Shared.Return(_packed);
+            AnalysisPool<ulong>.Shared.Return(_scratch);
+            for (var r = 0; r < _pairValues.Length; r++)
             {
-                if (values is not null)
+                if (_pairValues[r] is { } values)
                 {
                     AnalysisPool<float>.Shared.Return(values);
+                    _pairValues[r] = null;
                 }
             }
         }
