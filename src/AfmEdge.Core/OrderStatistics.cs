@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace AfmEdge.Core;
 
 /// <summary>Order statistics without a full sort, for every layer (the analysis's medians, the preview's percentiles).</summary>
@@ -8,7 +10,11 @@ public static class OrderStatistics
     /// before index k is greater and nothing after it is smaller: Hoare partitions around a median of three, so runs of
     /// equal values split evenly and a flat channel costs no more than a varied one. The values must not be NaN.
     /// </summary>
-    public static float Select(Span<float> values, int k)
+    public static float Select(Span<float> values, int k) => Select<float>(values, k);
+
+    /// <summary>The same for any ordered values (the analysis also selects among integer sort keys).</summary>
+    public static T Select<T>(Span<T> values, int k)
+        where T : struct, IComparisonOperators<T, T, bool>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, values.Length);

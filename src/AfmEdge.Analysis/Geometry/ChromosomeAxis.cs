@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Analysis.Geometry;
 
@@ -171,18 +173,16 @@ internal sealed class ChromosomeAxis
         var count = 0;
         for (var y = box.Y0; y <= box.Y1; y++)
         {
-            for (var x = box.X0; x <= box.X1; x++)
+            // From one of this object's pixels to the next a vector at a time; the sum taken in the same order.
+            var row = _instances.AsSpan((y * _width) + box.X0, box.X1 - box.X0 + 1);
+            for (var x = row.IndexOf(_id); x >= 0; x = Next(row, x + 1))
             {
-                var i = (y * _width) + x;
-                if (_instances[i] == _id)
+                count++;
+                var h = leveled[(y * _width) + box.X0 + x];
+                if (float.IsFinite(h))
                 {
-                    count++;
-                    var h = leveled[i];
-                    if (float.IsFinite(h))
-                    {
-                        volume += h;
-                        peak = Math.Max(peak, h);
-                    }
+                    volume += h;
+                    peak = Math.Max(peak, h);
                 }
             }
         }
@@ -210,6 +210,13 @@ internal sealed class ChromosomeAxis
             WidthProfile = [.. widths.Select(w => w * pixelSize)],
             HeightProfile = heights,
         };
+    }
+
+    /// <summary>The next of this object's pixels in <paramref name="row"/> from <paramref name="from"/> on, −1 when none.</summary>
+    private int Next(ReadOnlySpan<int> row, int from)
+    {
+        var next = row[from..].IndexOf(_id);
+        return next < 0 ? -1 : from + next;
     }
 
     /// <summary>
@@ -262,14 +269,16 @@ internal sealed class ChromosomeAxis
     }
 
     /// <summary>Writes 1 (p arm), 2 (centromere band) or 3 (q arm) into <paramref name="labels"/> for every pixel of this chromosome.</summary>
-    public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels)
+    /// <param name="box">The chromosome's bounding box.</param>
+    /// <param name="labels">The label image (the frame's size).</param>
+    /// <param name="vectors">Whether four pixels of a row may be searched side by side (the same samples found).</param>
+    public void Label((int X0, int Y0, int X1, int Y1) box, byte[] labels, bool vectors = true)
     {
         // Nearest axis sample: a coarse scan every few samples, then a fine search around the best.
         // The coarse scan runs tile by tile over only the coarse samples that can be nearest somewhere in the tile: those
         // whose nearest point of the tile is no farther than the farthest point of the tile from the best-placed sample.
         // Every sample that reaches the least distance of a pixel is among them and they are scanned in the same order,
         // so the first nearest (and every double) is the full scan's.
-        const int Coarse = 8;
         const int Tile = 8;
         var n = _ax.Length;
         var candidates = Statistics.AnalysisPool<int>.Shared.Rent(Math.Max(1, (n + Coarse - 1) / Coarse));
@@ -323,7 +332,20 @@ internal sealed class ChromosomeAxis
                     for (var y = ty0; y <= ty1; y++)
                     {
                         var py = y + 0.5;
-                        for (var x = tx0; x <= tx1; x++)
+                        var x = tx0;
+                        if (vectors && Vector256.IsHardwareAccelerated)
+                        {
+                            // Four pixels side by side, each lane scanning the samples in the same order as one pixel alone.
+                            for (; x + Lanes - 1 <= tx1; x += Lanes)
+                            {
+                                if (_instances.AsSpan((y * _width) + x, Lanes).Contains(_id))
+                                {
+                                    LabelFour(x, y, candidateX.AsSpan(0, found), candidateY.AsSpan(0, found), candidates, labels);
+                                }
+                            }
+                        }
+
+                        for (; x <= tx1; x++)
                         {
                             var i = (y * _width) + x;
                             if (_instances[i] != _id)
@@ -344,8 +366,7 @@ internal sealed class ChromosomeAxis
                                 bestK = from + fineAt;
                             }
 
-                            var s = _as[bestK] - _centromereArc;
-                            labels[i] = s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+                            labels[i] = LabelAt(bestK);
                         }
                     }
                 }
@@ -356,6 +377,80 @@ internal sealed class ChromosomeAxis
             Statistics.AnalysisPool<int>.Shared.Return(candidates);
             Statistics.AnalysisPool<double>.Shared.Return(candidateX);
             Statistics.AnalysisPool<double>.Shared.Return(candidateY);
+        }
+    }
+
+    private const int Coarse = 8;
+    private const int Lanes = 4;
+
+    /// <summary>1 (p arm), 2 (centromere band) or 3 (q arm) for the nearest axis sample <paramref name="k"/>.</summary>
+    private byte LabelAt(int k)
+    {
+        var s = _as[k] - _centromereArc;
+        return s < -_halfBand ? (byte)1 : s > _halfBand ? (byte)3 : (byte)2;
+    }
+
+    /// <summary>
+    /// Labels this chromosome's pixels among (x .. x + 3, y) as <see cref="Label"/> does one by one: per lane the coarse
+    /// candidates in order keeping the first strict minimum, then the fine samples from 8 before to 8 after the coarse best
+    /// (each lane over its own window, the windows' union in order), the fine one taken only when strictly nearer.
+    /// </summary>
+    private void LabelFour(int x, int y, ReadOnlySpan<double> candidateX, ReadOnlySpan<double> candidateY, int[] candidates, byte[] labels)
+    {
+        var n = _ax.Length;
+        var pxs = Vector256.Create(x + 0.5, x + 1.5, x + 2.5, x + 3.5);
+        var pys = Vector256.Create(y + 0.5);
+        var bestDs = Vector256.Create(double.PositiveInfinity);
+        var bestAts = Vector256.Create(-1L);
+        for (var c = 0; c < candidateX.Length; c++)
+        {
+            var dx = Vector256.Create(candidateX[c]) - pxs;
+            var dy = Vector256.Create(candidateY[c]) - pys;
+
+            // The scalar sum of squares, without a fused multiply-add: the same doubles.
+            var d = (dx * dx) + (dy * dy);
+            var nearer = Vector256.LessThan(d, bestDs);
+            bestDs = Vector256.ConditionalSelect(nearer, d, bestDs);
+            bestAts = Vector256.ConditionalSelect(nearer.AsInt64(), Vector256.Create((long)c), bestAts);
+        }
+
+        Span<long> froms = stackalloc long[Lanes];
+        Span<long> tos = stackalloc long[Lanes];
+        Span<int> coarse = stackalloc int[Lanes];
+        int first = n, last = 0;
+        for (var lane = 0; lane < Lanes; lane++)
+        {
+            var at = (int)bestAts[lane];
+            coarse[lane] = at < 0 ? 0 : candidates[at];
+            froms[lane] = Math.Max(0, coarse[lane] - Coarse);
+            tos[lane] = Math.Min(n - 1, coarse[lane] + Coarse);
+            first = Math.Min(first, (int)froms[lane]);
+            last = Math.Max(last, (int)tos[lane]);
+        }
+
+        var fromVector = Vector256.Create(froms[0], froms[1], froms[2], froms[3]);
+        var toVector = Vector256.Create(tos[0], tos[1], tos[2], tos[3]);
+        var fineDs = Vector256.Create(double.PositiveInfinity);
+        var fineAts = Vector256.Create(-1L);
+        for (var k = first; k <= last; k++)
+        {
+            var ks = Vector256.Create((long)k);
+            var inWindow = Vector256.GreaterThanOrEqual(ks, fromVector) & Vector256.LessThanOrEqual(ks, toVector);
+            var dx = Vector256.Create(_ax[k]) - pxs;
+            var dy = Vector256.Create(_ay[k]) - pys;
+            var d = (dx * dx) + (dy * dy);
+            var nearer = Vector256.LessThan(d, fineDs).AsInt64() & inWindow;
+            fineDs = Vector256.ConditionalSelect(nearer.AsDouble(), d, fineDs);
+            fineAts = Vector256.ConditionalSelect(nearer, ks, fineAts);
+        }
+
+        var row = y * _width;
+        for (var lane = 0; lane < Lanes; lane++)
+        {
+            if (_instances[row + x + lane] == _id)
+            {
+                labels[row + x + lane] = LabelAt(fineDs[lane] < bestDs[lane] ? (int)fineAts[lane] : coarse[lane]);
+            }
         }
     }
 
@@ -494,31 +589,15 @@ internal sealed class ChromosomeAxis
         // Largest inscribed radius by brute force over the boundary would be slow; a chamfer pass on the box suffices.
         var w = box.X1 - box.X0 + 1;
         var h = box.Y1 - box.Y0 + 1;
-        var local = Statistics.AnalysisPool<int>.Shared.Rent(w * h);
-        var d = Statistics.AnalysisPool<float>.Shared.Rent(local.Length);
+        var d = Statistics.AnalysisPool<float>.Shared.Rent(w * h);
         try
         {
-            for (var y = 0; y < h; y++)
-            {
-                for (var x = 0; x < w; x++)
-                {
-                    local[(y * w) + x] = _instances[((y + box.Y0) * _width) + x + box.X0] == _id ? 1 : 0;
-                }
-            }
-
-            // The rented tables may be longer than the box: the distances beyond it are never read.
-            Segmentation.HeightSegmenter.ChamferDistance(local, w, h, d);
-            var largest = 0f;
-            foreach (var v in d.AsSpan(0, w * h))
-            {
-                largest = Math.Max(largest, v);
-            }
-
-            return Math.Max(1f, largest);
+            // The rented table may be longer than the box: the distances beyond it are never read.
+            ObjectDistances(_instances, _width, box, _id, d);
+            return Math.Max(1f, Largest(d.AsSpan(0, w * h)));
         }
         finally
         {
-            Statistics.AnalysisPool<int>.Shared.Return(local);
             if (keep)
             {
                 ReleaseDistances();
@@ -528,6 +607,172 @@ internal sealed class ChromosomeAxis
             {
                 Statistics.AnalysisPool<float>.Shared.Return(d);
             }
+        }
+    }
+
+    /// <summary>
+    /// The 3-4 chamfer distances of object <paramref name="id"/>'s pixels over <paramref name="box"/> (row-major, the box's
+    /// width; 0 elsewhere), as <see cref="Segmentation.HeightSegmenter.ChamferDistance(int[], int, int, Span{float})"/>
+    /// finds them on the box alone with every other pixel background. There a neighbour of the object adds its step to its
+    /// distance and any other pixel counts as a step alone: background's distance is 0, so both are the neighbour's
+    /// distance plus the step, and each row's minima over the row before (or after) it are taken a vector at a time
+    /// (background stays 0, the least of its minima). Only the chain along the row is taken pixel by pixel.
+    /// </summary>
+    internal static void ObjectDistances(int[] instances, int width, (int X0, int Y0, int X1, int Y1) box, int id, Span<float> d)
+    {
+        const float Orthogonal = 1f, Diagonal = 1.4142135f;
+        var w = box.X1 - box.X0 + 1;
+        var h = box.Y1 - box.Y0 + 1;
+        ArgumentOutOfRangeException.ThrowIfLessThan(d.Length, w * h, nameof(d));
+        for (var y = 0; y < h; y++)
+        {
+            Start(instances.AsSpan(((box.Y0 + y) * width) + box.X0, w), id, d.Slice(y * w, w));
+        }
+
+        for (var y = 0; y < h; y++)
+        {
+            var row = d.Slice(y * w, w);
+            if (y > 0)
+            {
+                FromNeighbourRow(row, d.Slice((y - 1) * w, w));
+            }
+            else
+            {
+                Least(row, Orthogonal);
+            }
+
+            // Along the row, left to right: the pixel before's final distance plus a step (a step alone at the box's edge).
+            var previous = 0f;
+            foreach (ref var v in row)
+            {
+                if (v != 0)
+                {
+                    v = Math.Min(v, previous + Orthogonal);
+                }
+
+                previous = v;
+            }
+        }
+
+        for (var y = h - 1; y >= 0; y--)
+        {
+            var row = d.Slice(y * w, w);
+            if (y < h - 1)
+            {
+                FromNeighbourRow(row, d.Slice((y + 1) * w, w));
+            }
+            else
+            {
+                Least(row, Orthogonal);
+            }
+
+            var previous = 0f;
+            for (var x = w - 1; x >= 0; x--)
+            {
+                ref var v = ref row[x];
+                if (v != 0)
+                {
+                    v = Math.Min(v, previous + Orthogonal);
+                }
+
+                previous = v;
+            }
+        }
+
+        // row[x] = least of itself and the neighbour row's x plus a step, x ± 1 plus a diagonal step (outside the box: 0).
+        static void FromNeighbourRow(Span<float> row, ReadOnlySpan<float> next)
+        {
+            var n = row.Length;
+            if (n == 1)
+            {
+                row[0] = Math.Min(Math.Min(row[0], next[0] + Orthogonal), Diagonal);
+                return;
+            }
+
+            row[0] = Math.Min(Math.Min(row[0], next[0] + Orthogonal), Math.Min(Diagonal, next[1] + Diagonal));
+            var x = 1;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref var target = ref MemoryMarshal.GetReference(row);
+                ref var source = ref MemoryMarshal.GetReference(next);
+                var orthogonal = Vector256.Create(Orthogonal);
+                var diagonal = Vector256.Create(Diagonal);
+                for (; x + Vector256<float>.Count < n; x += Vector256<float>.Count)
+                {
+                    var straight = Vector256.LoadUnsafe(ref source, (nuint)x) + orthogonal;
+                    var before = Vector256.LoadUnsafe(ref source, (nuint)(x - 1)) + diagonal;
+                    var after = Vector256.LoadUnsafe(ref source, (nuint)(x + 1)) + diagonal;
+                    var least = Vector256.Min(Vector256.Min(Vector256.LoadUnsafe(ref target, (nuint)x), straight), Vector256.Min(before, after));
+                    least.StoreUnsafe(ref target, (nuint)x);
+                }
+            }
+
+            for (; x < n - 1; x++)
+            {
+                row[x] = Math.Min(Math.Min(row[x], next[x] + Orthogonal), Math.Min(next[x - 1] + Diagonal, next[x + 1] + Diagonal));
+            }
+
+            row[n - 1] = Math.Min(Math.Min(row[n - 1], next[n - 1] + Orthogonal), Math.Min(next[n - 2] + Diagonal, Diagonal));
+        }
+
+        // The box's first (or last) row: outside it is a step alone.
+        static void Least(Span<float> row, float step)
+        {
+            foreach (ref var v in row)
+            {
+                v = Math.Min(v, step);
+            }
+        }
+    }
+
+    /// <summary>The largest of distances (never NaN, at least 0; 0 for none), a vector at a time: the largest is one value whatever the order.</summary>
+    internal static float Largest(ReadOnlySpan<float> values)
+    {
+        var largest = 0f;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
+        {
+            ref var start = ref MemoryMarshal.GetReference(values);
+            var most = Vector256<float>.Zero;
+            for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+            {
+                most = Vector256.Max(most, Vector256.LoadUnsafe(ref start, (nuint)i));
+            }
+
+            for (var lane = 0; lane < Vector256<float>.Count; lane++)
+            {
+                largest = Math.Max(largest, most[lane]);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            largest = Math.Max(largest, values[i]);
+        }
+
+        return largest;
+    }
+
+    /// <summary>A row's start: <see cref="float.MaxValue"/> on the object's pixels, 0 elsewhere.</summary>
+    private static void Start(ReadOnlySpan<int> instances, int id, Span<float> d)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var ids = ref MemoryMarshal.GetReference(instances);
+            ref var target = ref MemoryMarshal.GetReference(d);
+            var own = Vector256.Create(id);
+            var far = Vector256.Create(float.MaxValue);
+            for (; x + Vector256<int>.Count <= instances.Length; x += Vector256<int>.Count)
+            {
+                var mine = Vector256.Equals(Vector256.LoadUnsafe(ref ids, (nuint)x), own).AsSingle();
+                (mine & far).StoreUnsafe(ref target, (nuint)x);
+            }
+        }
+
+        for (; x < instances.Length; x++)
+        {
+            d[x] = instances[x] == id ? float.MaxValue : 0;
         }
     }
 
@@ -656,8 +901,86 @@ internal sealed class ChromosomeAxis
         return norm > 0 ? (x, y, tx / norm, ty / norm) : (x, y, 1, 0);
     }
 
-    /// <summary>Width of the object along the normal through (x, y), and the highest point met.</summary>
-    private (double Width, double Height) Across(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
+    /// <summary>
+    /// Width of the object along the normal through (x, y), and the highest point met, as <see cref="AcrossReference"/>
+    /// finds them: the steps' points four at a time (the same doubles, their pixels' floors and bounds side by side), each
+    /// step's pixel then tested and its height taken in order.
+    /// </summary>
+    internal (double Width, double Height) Across(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
+    {
+        if (!Avx.IsSupported)
+        {
+            return AcrossReference(leveled, x, y, nx, ny, limit);
+        }
+
+        double width = 0;
+        double height = 0;
+        var xs = Vector256.Create(x);
+        var ys = Vector256.Create(y);
+        var widths = Vector256.Create((double)_width);
+        var rows = Vector256.Create((double)_rows);
+        Span<int> at = stackalloc int[Vector256<double>.Count];
+        for (var side = -1; side <= 1; side += 2)
+        {
+            var t = 0.0;
+            var nxs = Vector256.Create(side * nx);
+            var nys = Vector256.Create(side * ny);
+            var outside = false;
+
+            // Four whole steps while the last of them is still short of the limit (each t a multiple of the step: exact).
+            while (!outside && t + (3 * WalkStep) < limit)
+            {
+                // side · (t + step) · n, as the single step takes it: (side · (t + step)) · n is ±((t + step) · n).
+                var ahead = Vector256.Create(t + WalkStep, t + (2 * WalkStep), t + (3 * WalkStep), t + (4 * WalkStep));
+                var px = xs + (ahead * nxs);
+                var py = ys + (ahead * nys);
+                if (!Vector256.EqualsAll(px, px) || !Vector256.EqualsAll(py, py))
+                {
+                    // A NaN coordinate: its pixel is the scalar conversion's, taken step by step below.
+                    break;
+                }
+
+                var fx = Vector256.Floor(px);
+                var fy = Vector256.Floor(py);
+                var inBounds = Vector256.GreaterThanOrEqual(fx, Vector256<double>.Zero) & Vector256.LessThan(fx, widths)
+                               & Vector256.GreaterThanOrEqual(fy, Vector256<double>.Zero) & Vector256.LessThan(fy, rows);
+                var first = (int)BitOperations.TrailingZeroCount(~inBounds.ExtractMostSignificantBits() | (1u << Vector256<double>.Count));
+                // Whole numbers below the image's size (in the lanes read): the index exact in a double.
+                Avx.ConvertToVector128Int32WithTruncation((fy * widths) + fx).StoreUnsafe(ref MemoryMarshal.GetReference(at));
+                for (var lane = 0; lane < Vector256<double>.Count; lane++)
+                {
+                    if (lane >= first || _instances[at[lane]] != _id)
+                    {
+                        outside = true;
+                        break;
+                    }
+
+                    Take(leveled, at[lane], ref height);
+                    t += WalkStep;
+                }
+            }
+
+            while (!outside && t < limit)
+            {
+                var px = x + (side * (t + WalkStep) * nx);
+                var py = y + (side * (t + WalkStep) * ny);
+                if (!Inside(px, py))
+                {
+                    break;
+                }
+
+                Take(leveled, ((int)Math.Floor(py) * _width) + (int)Math.Floor(px), ref height);
+                t += WalkStep;
+            }
+
+            width += t + (0.5 * WalkStep);
+        }
+
+        return (width, height);
+    }
+
+    /// <summary>The reference for <see cref="Across"/>: step by step along either side of the normal until the object ends.</summary>
+    internal (double Width, double Height) AcrossReference(ReadOnlySpan<float> leveled, double x, double y, double nx, double ny, double limit)
     {
         double width = 0;
         double height = 0;
@@ -673,18 +996,7 @@ internal sealed class ChromosomeAxis
                     break;
                 }
 
-                var i = ((int)Math.Floor(py) * _width) + (int)Math.Floor(px);
-                var h = leveled[i];
-                if (_stacked is not null && _stacked[i])
-                {
-                    // Heights add where chromosomes are stacked: not this one's own height (bridged by FillCrossings).
-                    height = double.NaN;
-                }
-                else if (h > height)
-                {
-                    height = h;
-                }
-
+                Take(leveled, ((int)Math.Floor(py) * _width) + (int)Math.Floor(px), ref height);
                 t += WalkStep;
             }
 
@@ -692,6 +1004,21 @@ internal sealed class ChromosomeAxis
         }
 
         return (width, height);
+    }
+
+    /// <summary>The highest point so far, with pixel <paramref name="i"/> of the object met.</summary>
+    private void Take(ReadOnlySpan<float> leveled, int i, ref double height)
+    {
+        var h = leveled[i];
+        if (_stacked is not null && _stacked[i])
+        {
+            // Heights add where chromosomes are stacked: not this one's own height (bridged by FillCrossings).
+            height = double.NaN;
+        }
+        else if (h > height)
+        {
+            height = h;
+        }
     }
 
     private void Reverse()
@@ -770,7 +1097,7 @@ internal sealed class ChromosomeAxis
     }
 
     /// <summary>Gaussian smoothing with a window that shrinks near the ends (so the ends stay put rather than being pulled in).</summary>
-    private static double[] Smooth(double[] values, double sigma)
+    internal static double[] Smooth(double[] values, double sigma, bool vectors = true)
     {
         var n = values.Length;
         var result = new double[n];
@@ -784,21 +1111,56 @@ internal sealed class ChromosomeAxis
             kernel[k + reach] = Math.Exp(-0.5 * k * k / (sigma * sigma));
         }
 
-        for (var i = 0; i < n; i++)
+        // Where the whole window fits (radius ≤ reach), four samples side by side: each lane adds the same products in
+        // the same order as one sample alone, and the weights' sum, the same for all, is added up once in that order.
+        var i = 0;
+        if (vectors && Vector256.IsHardwareAccelerated && radius <= reach)
         {
-            var r = Math.Min(radius, Math.Min(i, n - 1 - i));
-            double sum = 0, weight = 0;
-            for (var k = -r; k <= r; k++)
+            double weight = 0;
+            foreach (var w in kernel)
             {
-                var w = kernel[k + reach];
-                sum += w * values[i + k];
                 weight += w;
             }
 
-            result[i] = sum / weight;
+            var weights = Vector256.Create(weight);
+            ref var source = ref MemoryMarshal.GetArrayDataReference(values);
+            for (; i < radius; i++)
+            {
+                result[i] = SmoothAt(values, kernel, reach, i, i);
+            }
+
+            for (; i + Vector256<double>.Count - 1 <= n - 1 - radius; i += Vector256<double>.Count)
+            {
+                var sums = Vector256<double>.Zero;
+                for (var k = -radius; k <= radius; k++)
+                {
+                    sums += Vector256.Create(kernel[k + reach]) * Vector256.LoadUnsafe(ref source, (nuint)(i + k));
+                }
+
+                (sums / weights).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(result), (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            result[i] = SmoothAt(values, kernel, reach, i, Math.Min(radius, Math.Min(i, n - 1 - i)));
         }
 
         return result;
+    }
+
+    /// <summary>The weighted mean of the values from i − r to i + r.</summary>
+    private static double SmoothAt(double[] values, ReadOnlySpan<double> kernel, int reach, int i, int r)
+    {
+        double sum = 0, weight = 0;
+        for (var k = -r; k <= r; k++)
+        {
+            var w = kernel[k + reach];
+            sum += w * values[i + k];
+            weight += w;
+        }
+
+        return sum / weight;
     }
 
     /// <summary>90th over 10th percentile of the ridge heights along the middle 80% of the axis (the tips are rounded).</summary>

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using AfmEdge.Analysis.Statistics;
 
 namespace AfmEdge.Analysis.Geometry;
@@ -5,219 +8,221 @@ namespace AfmEdge.Analysis.Geometry;
 /// <summary>Zhang–Suen thinning of a binary mask and the longest path through the resulting skeleton.</summary>
 internal static class Skeleton
 {
-    /// <summary>Thins <paramref name="mask"/> (1 = object, row-major, <paramref name="width"/> wide) in place to a one-pixel skeleton.</summary>
+    /// <summary>Thins <paramref name="mask"/> (non-zero = object, row-major, <paramref name="width"/> wide) in place to a one-pixel skeleton.</summary>
     public static void Thin(byte[] mask, int width, int rows)
     {
-        // Only a pixel with a background neighbour can go (with all 8 neighbours set it never qualifies), and a pixel
-        // that stayed in a sub-iteration stays in the next one of the same kind unless a neighbour went in between (its
-        // neighbourhood, all the decision reads, is the same): so each kind of sub-iteration examines only the pixels
-        // exposed or changed around since it last looked at them. The decisions of a sub-iteration all read the mask as
-        // it was before it, so which pixels are examined, and in what order, does not change the skeleton.
-        // Rented (a chromosome-wide blob's box is tens of thousands of pixels, measured several times a frame).
-        var pending = AnalysisPool<byte>.Shared.Rent(mask.Length);
-        pending.AsSpan(0, mask.Length).Clear();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(mask.Length, width * rows, nameof(mask));
+
+        // Sixty-four pixels a word: every Zhang–Suen test of a word's pixels is a handful of bitwise operations on the words
+        // of its row and the rows either side. One background row above and below, and background past the row's end,
+        // stand for outside the mask.
+        var words = (width + 63) >> 6;
+        var length = (rows + 2) * words;
+        var bits = AnalysisPool<ulong>.Shared.Rent(length);
+        var original = AnalysisPool<ulong>.Shared.Rent(length);
+        var lines = AnalysisPool<ulong>.Shared.Rent(2 * words);
+        var dirty = AnalysisPool<byte>.Shared.Rent(rows + 2);
         try
         {
-            Thin(mask, width, rows, pending);
+            bits.AsSpan(0, length).Clear();
+            for (var y = 0; y < rows; y++)
+            {
+                Pack(mask.AsSpan(y * width, width), bits.AsSpan((y + 1) * words, words));
+            }
+
+            bits.AsSpan(0, length).CopyTo(original);
+            ThinBits(bits, words, rows, lines, dirty);
+
+            // Only removed pixels change: the kept ones keep their value.
+            for (var y = 0; y < rows; y++)
+            {
+                for (var j = 0; j < words; j++)
+                {
+                    var at = ((y + 1) * words) + j;
+                    for (var removed = original[at] & ~bits[at]; removed != 0; removed &= removed - 1)
+                    {
+                        mask[(y * width) + (j << 6) + BitOperations.TrailingZeroCount(removed)] = 0;
+                    }
+                }
+            }
         }
         finally
         {
-            AnalysisPool<byte>.Shared.Return(pending);
+            AnalysisPool<ulong>.Shared.Return(bits);
+            AnalysisPool<ulong>.Shared.Return(original);
+            AnalysisPool<ulong>.Shared.Return(lines);
+            AnalysisPool<byte>.Shared.Return(dirty);
         }
     }
 
-    /// <summary><paramref name="pending"/>: bit 0 (1) set while a pixel waits in the first sub-iteration's list, bit 1 (2) in the second's.</summary>
-    private static void Thin(byte[] mask, int width, int rows, byte[] pending)
+    /// <summary>Sets bit x of <paramref name="target"/> (64 a word, cleared before) for every non-zero byte x of <paramref name="row"/>.</summary>
+    private static void Pack(ReadOnlySpan<byte> row, Span<ulong> target)
     {
-        List<int> first = [], second = [];
-
-        // With a background frame around the mask (the callers leave a one-pixel margin) every object pixel's neighbours are
-        // inside it: their bits are read directly, without the division that finds a pixel's column.
-        var framed = EmptyFrame(mask, width, rows);
-        for (var i = 0; i < mask.Length; i++)
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (mask[i] != 0 && Neighbourhood(mask, width, rows, i, framed) != 0xFF)
+            ref var start = ref MemoryMarshal.GetReference(row);
+            for (; x + Vector256<byte>.Count <= row.Length; x += Vector256<byte>.Count)
             {
-                pending[i] = 3;
-                first.Add(i);
-                second.Add(i);
+                var background = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)x), Vector256<byte>.Zero).ExtractMostSignificantBits();
+                target[x >> 6] |= (ulong)~background << (x & 63);
             }
         }
 
-        var remove = new List<int>();
+        for (; x < row.Length; x++)
+        {
+            if (row[x] != 0)
+            {
+                target[x >> 6] |= 1UL << (x & 63);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Zhang–Suen on the packed rows (row y at word (y + 1) · <paramref name="words"/>, a background row either side). Each
+    /// sub-iteration decides every pixel from the rows as they were before it (the old row above is kept aside before
+    /// its row is written), as the definition reads them. A row is examined again by a kind of sub-iteration only when it
+    /// or a row beside it changed since that kind last examined it: otherwise every decision would read the same
+    /// neighbourhoods and remove nothing.
+    /// </summary>
+    private static void ThinBits(ulong[] bits, int words, int rows, ulong[] lines, byte[] dirty)
+    {
+        // dirty[y + 1]: bit 0 while the first kind must examine row y, bit 1 the second; bit 2 when row y changed in this sub-iteration.
+        dirty.AsSpan(0, rows + 2).Fill(3);
+        var above = lines.AsSpan(0, words);
+        var current = lines.AsSpan(words, words);
         var changed = false;
         for (var step = 0; ; step ^= 1)
         {
-            remove.Clear();
-            var table = step == 0 ? RemovableInFirst : RemovableInSecond;
-            var list = step == 0 ? first : second;
             var bit = (byte)(1 << step);
-            foreach (var p in list)
+            var removedAny = false;
+            above.Clear();
+            for (var y = 0; y < rows; y++)
             {
-                pending[p] &= (byte)~bit;
-                if (mask[p] != 0 && table[Neighbourhood(mask, width, rows, p, framed)])
+                var row = bits.AsSpan((y + 1) * words, words);
+                row.CopyTo(current);
+                if ((dirty[y + 1] & bit) != 0)
                 {
-                    remove.Add(p);
+                    dirty[y + 1] &= (byte)~bit;
+                    if (RemoveInRow(above, current, bits.AsSpan((y + 2) * words, words), row, step))
+                    {
+                        dirty[y + 1] |= 4;
+                        removedAny = true;
+                    }
+                }
+
+                // The old row becomes the next row's row above.
+                var swap = above;
+                above = current;
+                current = swap;
+            }
+
+            if (removedAny)
+            {
+                for (var y = 0; y < rows; y++)
+                {
+                    if ((dirty[y + 1] & 4) != 0)
+                    {
+                        dirty[y] |= 3;
+                        dirty[y + 2] |= 3;
+                        dirty[y + 1] = 3;
+                    }
                 }
             }
 
-            list.Clear();
-            foreach (var p in remove)
-            {
-                mask[p] = 0;
-            }
-
-            foreach (var p in remove)
-            {
-                Expose(p);
-            }
-
-            changed |= remove.Count > 0;
+            changed |= removedAny;
             if (step == 1)
             {
                 // A whole iteration (both sub-iterations) removed nothing: done.
                 if (!changed)
                 {
-                    break;
+                    return;
                 }
 
                 changed = false;
             }
         }
-
-        // The object neighbours of a removed pixel wait in both lists (their neighbourhood changed).
-        void Expose(int p)
-        {
-            if (framed)
-            {
-                // Inside the frame: all eight neighbours exist.
-                ReadOnlySpan<int> offsets = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1];
-                foreach (var offset in offsets)
-                {
-                    Wait(p + offset);
-                }
-
-                return;
-            }
-
-            int x = p % width, y = p / width;
-            for (var dy = -1; dy <= 1; dy++)
-            {
-                for (var dx = -1; dx <= 1; dx++)
-                {
-                    int xx = x + dx, yy = y + dy;
-                    if ((uint)xx < (uint)width && (uint)yy < (uint)rows)
-                    {
-                        Wait((yy * width) + xx);
-                    }
-                }
-            }
-        }
-
-        void Wait(int q)
-        {
-            if (mask[q] == 0 || pending[q] == 3)
-            {
-                return;
-            }
-
-            if ((pending[q] & 1) == 0)
-            {
-                first.Add(q);
-            }
-
-            if ((pending[q] & 2) == 0)
-            {
-                second.Add(q);
-            }
-
-            pending[q] = 3;
-        }
-    }
-
-    // Whether a pixel with a given neighbourhood (bit i set: neighbour P(i+2) is object, clockwise from north) is
-    // removed in the first or the second sub-iteration: the Zhang–Suen conditions tabulated once for all 256.
-    private static readonly bool[] RemovableInFirst = Table(0);
-    private static readonly bool[] RemovableInSecond = Table(1);
-
-    /// <summary>Whether the mask's outermost rows and columns are all background (then no object pixel lies on its edge).</summary>
-    private static bool EmptyFrame(byte[] mask, int width, int rows)
-    {
-        if (width < 3 || rows < 3 || mask.Length != width * rows)
-        {
-            return false;
-        }
-
-        if (mask.AsSpan(0, width).ContainsAnyExcept((byte)0) || mask.AsSpan((rows - 1) * width, width).ContainsAnyExcept((byte)0))
-        {
-            return false;
-        }
-
-        for (var y = 1; y < rows - 1; y++)
-        {
-            if (mask[y * width] != 0 || mask[(y * width) + width - 1] != 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>
-    /// The 8 neighbours P2..P9 (clockwise from north) as bits 0..7; outside the mask counts as background.
-    /// <paramref name="framed"/>: the mask's edge is background and <paramref name="p"/> an object pixel, so all eight are inside.
+    /// Clears in <paramref name="target"/> (this row, as <paramref name="middle"/> was) the pixels the sub-iteration
+    /// <paramref name="step"/> removes, deciding from the old rows above, here and below; whether it removed any.
     /// </summary>
-    private static int Neighbourhood(byte[] mask, int width, int rows, int p, bool framed = false)
+    private static bool RemoveInRow(ReadOnlySpan<ulong> up, ReadOnlySpan<ulong> middle, ReadOnlySpan<ulong> down, Span<ulong> target, int step)
     {
-        if (framed)
+        var removedAny = false;
+        for (var j = 0; j < middle.Length; j++)
         {
-            int up = p - width, down = p + width;
-            return Bit(mask[up], 0) | Bit(mask[up + 1], 1) | Bit(mask[p + 1], 2) | Bit(mask[down + 1], 3)
-                | Bit(mask[down], 4) | Bit(mask[down - 1], 5) | Bit(mask[p - 1], 6) | Bit(mask[up - 1], 7);
-        }
-
-        var y = p / width;
-        var x = p - (y * width);
-        if (x > 0 && y > 0 && x < width - 1 && y < rows - 1)
-        {
-            int up = p - width, down = p + width;
-            return Bit(mask[up], 0) | Bit(mask[up + 1], 1) | Bit(mask[p + 1], 2) | Bit(mask[down + 1], 3)
-                | Bit(mask[down], 4) | Bit(mask[down - 1], 5) | Bit(mask[p - 1], 6) | Bit(mask[up - 1], 7);
-        }
-
-        return At(x, y - 1, 0) | At(x + 1, y - 1, 1) | At(x + 1, y, 2) | At(x + 1, y + 1, 3)
-            | At(x, y + 1, 4) | At(x - 1, y + 1, 5) | At(x - 1, y, 6) | At(x - 1, y - 1, 7);
-
-        int At(int xx, int yy, int bit) => (uint)xx < (uint)width && (uint)yy < (uint)rows ? Bit(mask[(yy * width) + xx], bit) : 0;
-
-        static int Bit(byte value, int bit) => (value != 0 ? 1 : 0) << bit;
-    }
-
-    private static bool[] Table(int step)
-    {
-        var table = new bool[256];
-        for (var code = 0; code < 256; code++)
-        {
-            var b = 0;
-            var a = 0;
-            for (var i = 0; i < 8; i++)
+            var p = middle[j];
+            if (p == 0)
             {
-                var v = (code >> i) & 1;
-                b += v;
-                if (v == 0 && ((code >> ((i + 1) % 8)) & 1) == 1)
-                {
-                    a++;
-                }
+                continue;
             }
 
-            int p2 = code & 1, p4 = (code >> 2) & 1, p6 = (code >> 4) & 1, p8 = (code >> 6) & 1;
-            table[code] = b is >= 2 and <= 6 && a == 1 && (step == 0
-                ? p2 * p4 * p6 == 0 && p4 * p6 * p8 == 0
-                : p2 * p4 * p8 == 0 && p2 * p6 * p8 == 0);
+            // Neighbours P2..P9, clockwise from north: a pixel's east neighbour is the next bit, its west the previous.
+            var p2 = up[j];
+            var p3 = East(up, j);
+            var p4 = East(middle, j);
+            var p5 = East(down, j);
+            var p6 = down[j];
+            var p7 = West(down, j);
+            var p8 = West(middle, j);
+            var p9 = West(up, j);
+
+            // At least two object neighbours and at least two background ones: 2 ≤ B ≤ 6.
+            ulong ones = 0, twoOnes = 0, zeros = 0, twoZeros = 0;
+            Count(p2, ref ones, ref twoOnes);
+            Count(p3, ref ones, ref twoOnes);
+            Count(p4, ref ones, ref twoOnes);
+            Count(p5, ref ones, ref twoOnes);
+            Count(p6, ref ones, ref twoOnes);
+            Count(p7, ref ones, ref twoOnes);
+            Count(p8, ref ones, ref twoOnes);
+            Count(p9, ref ones, ref twoOnes);
+            Count(~p2, ref zeros, ref twoZeros);
+            Count(~p3, ref zeros, ref twoZeros);
+            Count(~p4, ref zeros, ref twoZeros);
+            Count(~p5, ref zeros, ref twoZeros);
+            Count(~p6, ref zeros, ref twoZeros);
+            Count(~p7, ref zeros, ref twoZeros);
+            Count(~p8, ref zeros, ref twoZeros);
+            Count(~p9, ref zeros, ref twoZeros);
+
+            // Exactly one background-to-object step going round P2, P3, …, P9, P2: A = 1.
+            ulong rises = 0, twoRises = 0;
+            Count(~p2 & p3, ref rises, ref twoRises);
+            Count(~p3 & p4, ref rises, ref twoRises);
+            Count(~p4 & p5, ref rises, ref twoRises);
+            Count(~p5 & p6, ref rises, ref twoRises);
+            Count(~p6 & p7, ref rises, ref twoRises);
+            Count(~p7 & p8, ref rises, ref twoRises);
+            Count(~p8 & p9, ref rises, ref twoRises);
+            Count(~p9 & p2, ref rises, ref twoRises);
+
+            // First sub-iteration: P2·P4·P6 = 0 and P4·P6·P8 = 0; second: P2·P4·P8 = 0 and P2·P6·P8 = 0.
+            var blocked = step == 0 ? p4 & p6 & (p2 | p8) : p2 & p8 & (p4 | p6);
+            var removed = p & twoOnes & twoZeros & rises & ~twoRises & ~blocked;
+            if (removed != 0)
+            {
+                target[j] = p & ~removed;
+                removedAny = true;
+            }
         }
 
-        return table;
+        return removedAny;
+
+        static ulong East(ReadOnlySpan<ulong> row, int j) => (row[j] >> 1) | (j + 1 < row.Length ? row[j + 1] << 63 : 0);
+
+        static ulong West(ReadOnlySpan<ulong> row, int j) => (row[j] << 1) | (j > 0 ? row[j - 1] >> 63 : 0);
+
+        // Bit by bit: whether at least one, and at least two, of the words counted so far had it set.
+        static void Count(ulong word, ref ulong one, ref ulong two)
+        {
+            two |= one & word;
+            one |= word;
+        }
     }
 
     /// <summary>Pixel count of the largest 8-connected component of the mask without the pixels <paramref name="excluded"/> (as if they were background).</summary>
@@ -248,7 +253,15 @@ internal static class Skeleton
         var largest = 0;
         for (var start = 0; start < mask.Length; start++)
         {
-            if (mask[start] == 0 || seen[start])
+            // The background, most of the mask, passed over a vector at a time.
+            var next = mask.AsSpan(start).IndexOfAnyExcept((byte)0);
+            if (next < 0)
+            {
+                break;
+            }
+
+            start += next;
+            if (seen[start])
             {
                 continue;
             }
@@ -295,8 +308,15 @@ internal static class Skeleton
         var previous = AnalysisPool<int>.Shared.Rent(skeleton.Length);
         try
         {
-            var far = Sweep(skeleton, width, rows, start, distance, previous);
-            var end = Sweep(skeleton, width, rows, far, distance, previous);
+            // Only the skeleton's pixels are ever read (a few hundred of the box's thousands): only they are reset.
+            var pixels = new List<int>();
+            for (var p = start; p >= 0; p = Next(skeleton, p + 1))
+            {
+                pixels.Add(p);
+            }
+
+            var far = Sweep(skeleton, width, rows, start, distance, previous, pixels);
+            var end = Sweep(skeleton, width, rows, far, distance, previous, pixels);
             var path = new List<int>();
             for (var p = end; p >= 0; p = previous[p])
             {
@@ -313,11 +333,22 @@ internal static class Skeleton
         }
     }
 
-    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
-    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous)
+    /// <summary>The first skeleton pixel from <paramref name="from"/> on, −1 when none.</summary>
+    private static int Next(byte[] skeleton, int from)
     {
-        distance.AsSpan(0, skeleton.Length).Fill(float.PositiveInfinity);
-        previous.AsSpan(0, skeleton.Length).Fill(-1);
+        var next = skeleton.AsSpan(from).IndexOfAnyExcept((byte)0);
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
+    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous, List<int> pixels)
+    {
+        foreach (var p in pixels)
+        {
+            distance[p] = float.PositiveInfinity;
+            previous[p] = -1;
+        }
+
         var queue = new PriorityQueue<int, float>();
         distance[source] = 0;
         queue.Enqueue(source, 0);

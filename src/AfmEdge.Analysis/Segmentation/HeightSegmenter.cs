@@ -746,10 +746,10 @@ public static class HeightSegmenter
             var scratch = AnalysisPool<float>.Shared.Rent(count);
             try
             {
-                var median = Selection.MedianOfFinite(span, scratch);
+                var median = SampledSelection.MedianOfFinite(span, scratch);
                 AbsoluteDeviations(span, (float)median, Vector256.IsHardwareAccelerated);
 
-                return (median, 1.4826 * Selection.MedianOfFinite(span, scratch));
+                return (median, 1.4826 * SampledSelection.MedianOfFinite(span, scratch));
             }
             finally
             {
@@ -763,7 +763,7 @@ public static class HeightSegmenter
     }
 
     /// <summary>For each mask of eight lanes, the lanes whose bit is set in increasing order, then zeros: a permutation that packs them.</summary>
-    private static readonly int[] TakenLanesFirst = LanesFirst();
+    internal static readonly int[] TakenLanesFirst = LanesFirst();
 
     private static int[] LanesFirst()
     {
