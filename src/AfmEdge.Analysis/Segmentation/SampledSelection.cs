@@ -91,11 +91,10 @@ internal static class SampledSelection
             ref var target = ref MemoryMarshal.GetReference(keys);
             var los = Vector256.Create(lo);
             var his = Vector256.Create(hi);
-            var sign = Vector256.Create(0x8000_0000u);
             for (; i + Vector256<uint>.Count <= values.Length; i += Vector256<uint>.Count)
             {
                 var bits = Vector256.LoadUnsafe(ref start, (nuint)i);
-                var key = bits ^ (Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | sign);
+                var key = SortKeys.Sortable(bits);
                 var less = Vector256.LessThan(key, los);
                 var inside = ~(less | Vector256.GreaterThan(key, his));
                 below += BitOperations.PopCount(less.ExtractMostSignificantBits());

@@ -916,8 +916,7 @@ internal sealed class SortedChannel : IDisposable
             return false;
         }
 
-        // SortKeys.Sortable, lane by lane.
-        var keys = bits ^ (Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        var keys = SortKeys.Sortable(bits);
         var (keysLow, keysHigh) = Vector256.Widen(keys);
         var (pairsLow, pairsHigh) = Vector256.Widen(where.AsUInt32() & Vector256.Create((uint)Uncorrelated));
         ((keysLow << 32) | pairsLow).StoreUnsafe(ref packed0, (nuint)at);
@@ -1140,8 +1139,7 @@ internal sealed class SortedChannel : IDisposable
             return false;
         }
 
-        // SortKeys.FromSortable, lane by lane.
-        var values = keys ^ (Vector256.ShiftRightArithmetic((~keys).AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+        var values = SortKeys.FromSortable(keys);
         values.StoreUnsafe(ref Unsafe.As<float, uint>(ref value0), (nuint)k);
 
         // Exact in single precision: integers below 2²⁴.

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
@@ -80,4 +82,12 @@ internal static class SortKeys
 
     internal static float FromSortable(uint key) =>
         BitConverter.UInt32BitsToSingle(key ^ ((uint)((int)~key >> 31) | 0x8000_0000u));
+
+    /// <summary><see cref="Sortable(float)"/> lane by lane, of floats' bits.</summary>
+    internal static Vector256<uint> Sortable(Vector256<uint> bits) =>
+        bits ^ (Vector256.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
+
+    /// <summary><see cref="FromSortable(uint)"/> lane by lane, to floats' bits.</summary>
+    internal static Vector256<uint> FromSortable(Vector256<uint> keys) =>
+        keys ^ (Vector256.ShiftRightArithmetic((~keys).AsInt32(), 31).AsUInt32() | Vector256.Create(0x8000_0000u));
 }
