@@ -431,33 +431,19 @@ internal static class TouchingSplitter
     private static bool SortHighestFirst(float[] landscape, Span<int> order, Span<float> keys)
     {
         var n = order.Length;
-        var uints = AnalysisPool<uint>.Shared;
-        var ints = AnalysisPool<int>.Shared;
-        var scratchKeys = uints.Rent(n);
-        var scratchKeys2 = uints.Rent(n);
-        var scratchItems = ints.Rent(n);
-        try
+        for (var k = 0; k < n; k++)
         {
-            for (var k = 0; k < n; k++)
-            {
-                keys[k] = -landscape[order[k]];
-            }
-
-            SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
-            var distinct = n == 0 || !float.IsNaN(keys[0]);
-            for (var k = 1; k < n && distinct; k++)
-            {
-                distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
-            }
-
-            return !distinct;
+            keys[k] = -landscape[order[k]];
         }
-        finally
+
+        SortKeys.Sort(keys, order);
+        var distinct = n == 0 || !float.IsNaN(keys[0]);
+        for (var k = 1; k < n && distinct; k++)
         {
-            uints.Return(scratchKeys);
-            uints.Return(scratchKeys2);
-            ints.Return(scratchItems);
+            distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
         }
+
+        return !distinct;
     }
 
     /// <summary>
