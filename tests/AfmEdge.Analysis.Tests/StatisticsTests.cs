@@ -13,12 +13,46 @@ public sealed class StatisticsTests
         keys[11] = 0f;
         var original = (float[])keys.Clone();
         var items = Enumerable.Range(0, keys.Length).ToArray();
-        SortKeys.Sort(keys, items, new uint[keys.Length], new uint[keys.Length], new int[keys.Length]);
+        SortKeys.Sort(keys, items);
         Assert.Equal(original.Order().ToArray(), keys);
         for (var i = 0; i < keys.Length; i++)
         {
             Assert.Equal(original[items[i]], keys[i]);
         }
+    }
+
+    [Theory]
+    [InlineData(0, 1, 0)]
+    [InlineData(1, 2, 0)]
+    [InlineData(3, 700, 0)]
+    [InlineData(4, 9000, 50)]
+    [InlineData(5, 20_000, 3)]
+    public void SortKeys_TiesAndSpecialValues_StableSortOfTheirKeys(int seed, int count, int levels)
+    {
+        // Keys on a few levels (many ties) or spread over binades of both signs, with zeros of both signs, infinities and
+        // NaNs of several payloads now and then; items any ints. The sort must be the stable one by the keys' order.
+        var random = new Random(seed);
+        var keys = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            keys[i] = random.Next(40) switch
+            {
+                0 => -0f,
+                1 => 0f,
+                2 => float.NegativeInfinity,
+                3 => BitConverter.Int32BitsToSingle(unchecked((int)0xFFC0_0001u) - random.Next(2)),
+                4 => float.NaN,
+                _ => levels > 0 ? random.Next(levels) - (levels / 2) : (float)((random.NextDouble() - 0.4) * Math.Pow(10, -random.Next(0, 12))),
+            };
+        }
+
+        var items = Enumerable.Range(0, count).Select(_ => random.Next(int.MinValue, int.MaxValue)).ToArray();
+        var expected = Enumerable.Range(0, count).OrderBy(i => SortKeys.Sortable(keys[i])).ToArray();
+        var sortedKeys = (float[])keys.Clone();
+        var sortedItems = (int[])items.Clone();
+        SortKeys.Sort(sortedKeys, sortedItems);
+        Assert.Equal(expected.Select(i => BitConverter.SingleToInt32Bits(keys[i])), sortedKeys.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(i => items[i]), sortedItems);
     }
 
     [Fact]

@@ -28,18 +28,7 @@ public sealed class TouchingFloodTests
         {
             var random = new Random((seed * 1000) + trial);
             var (landscape, order) = Landscape(random, bw, bh, levels);
-            var expectedBasin = new int[bw * bh];
-            var expected = ReferenceFlood(landscape, [.. order], expectedBasin, bw, bh);
-
-            var basin = new int[bw * bh];
-            var count = TouchingSplitter.Flood(landscape, order.AsSpan(), basin, bw, bh, out var comparisonOrder);
-
-            Assert.Equal(expected, count);
-            foreach (var p in order)
-            {
-                Assert.Equal(expectedBasin[p], basin[p]);
-            }
-
+            var comparisonOrder = AssertFloodAsReference(landscape, order, bw, bh);
             var tied = HasTies(landscape, order);
             tiedCases += tied ? 1 : 0;
             fast += tied && !comparisonOrder ? 1 : 0;
@@ -75,17 +64,120 @@ public sealed class TouchingFloodTests
             }
         }
 
-        var expectedBasin = new int[Bw * Bh];
-        var expected = ReferenceFlood(landscape, [.. order], expectedBasin, Bw, Bh);
-        var basin = new int[Bw * Bh];
-        var count = TouchingSplitter.Flood(landscape, order.ToArray().AsSpan(), basin, Bw, Bh, out var comparisonOrder);
+        Assert.True(AssertFloodAsReference(landscape, [.. order], Bw, Bh));
+    }
 
-        Assert.True(comparisonOrder);
+    [Theory]
+    [InlineData(11, 40, 30, 0.002)]
+    [InlineData(12, 64, 48, 0.01)]
+    [InlineData(13, 90, 70, 0.05)]
+    [InlineData(14, 60, 60, 0.3)]
+    public void Flood_EqualNeighbourPairs_EqualsFloodInComparisonSortOrder(int seed, int bw, int bh, double pairFraction)
+    {
+        // Distinct values but for pixels given their left neighbour's value (as upsampling does): pairs of equal
+        // neighbours all over the slopes and tops, some flooding alike either way, some not.
+        for (var trial = 0; trial < 40; trial++)
+        {
+            var random = new Random((seed * 1000) + trial);
+            var (landscape, order) = Landscape(random, bw, bh, 0);
+            var inObject = new bool[bw * bh];
+            foreach (var p in order)
+            {
+                inObject[p] = true;
+            }
+
+            for (var p = 1; p < bw * bh; p++)
+            {
+                if (inObject[p] && inObject[p - 1] && p % bw != 0 && random.NextDouble() < pairFraction)
+                {
+                    landscape[p] = landscape[p - 1];
+                    p++;
+                }
+            }
+
+            AssertFloodAsReference(landscape, order, bw, bh);
+        }
+    }
+
+    [Theory]
+    // The top of the slope two equal pixels, neither with a flooded neighbour: one new basin in either order.
+    [InlineData(0, false, false)]
+    // Two equal pixels down the slope: the upper one joins the basin above, the lower one has no flooded neighbour.
+    [InlineData(6, false, false)]
+    // The same at the foot, of value 0: the lower one, flooded first, would stay a basin of its own.
+    [InlineData(18, true, true)]
+    public void Flood_TwoEqualNeighboursInARow_RadixOrderWhereAlike(int at, bool zero, bool comparison)
+    {
+        // One row of an object, falling from 20 at the left by one a pixel, pixel at + 1 as high as pixel at (both 0 with zero).
+        const int Bw = 20, Bh = 3;
+        var landscape = new float[Bw * Bh];
+        var order = new List<int>();
+        for (var x = 0; x < Bw; x++)
+        {
+            landscape[Bw + x] = 20 - x;
+            order.Add(Bw + x);
+        }
+
+        landscape[Bw + at + 1] = landscape[Bw + at] = zero ? 0 : landscape[Bw + at];
+        var comparisonOrder = AssertFloodAsReference(landscape, [.. order], Bw, Bh);
+        Assert.Equal(comparison, comparisonOrder);
+    }
+
+    [Theory]
+    // A deep valley's floor of two equal pixels, each next to one side: which side each joins depends on the order.
+    [InlineData(1f, true)]
+    // A shallow one: the lower side merges into the higher in either order, both pixels with them.
+    [InlineData(0.5f, false)]
+    public void Flood_TwoEqualNeighboursBetweenTwoBasins_RadixOrderWhereTheLowerMerges(float fall, bool comparison)
+    {
+        // One row: from 10 at the left falling by `fall` a pixel to the floor at 5 and 6, rising from 10 at 6 by one a pixel.
+        const int Bw = 12, Bh = 3;
+        var landscape = new float[Bw * Bh];
+        var order = new List<int>();
+        for (var x = 0; x < Bw; x++)
+        {
+            landscape[Bw + x] = x <= 5 ? 10f - (fall * x) : 4f + x;
+            order.Add(Bw + x);
+        }
+
+        landscape[Bw + 6] = landscape[Bw + 5];
+        Assert.Equal(comparison, AssertFloodAsReference(landscape, [.. order], Bw, Bh));
+    }
+
+    [Fact]
+    public void Flood_TwoEqualNeighboursBesideOneBasin_RadixOrder()
+    {
+        // Two rows falling from left to right, the lower row below the upper: two equal pixels of the lower row both next to
+        // the one basin of everything above them.
+        const int Bw = 12, Bh = 4;
+        var landscape = new float[Bw * Bh];
+        var order = new List<int>();
+        for (var x = 0; x < Bw; x++)
+        {
+            landscape[Bw + x] = 30f - x;
+            landscape[(2 * Bw) + x] = 10f - x;
+            order.Add(Bw + x);
+            order.Add((2 * Bw) + x);
+        }
+
+        landscape[(2 * Bw) + 4] = landscape[(2 * Bw) + 3];
+        Assert.False(AssertFloodAsReference(landscape, [.. order], Bw, Bh));
+    }
+
+    // Flood against the reference flood, basin for basin; whether it took the comparison sort's order.
+    private static bool AssertFloodAsReference(float[] landscape, int[] order, int bw, int bh)
+    {
+        var expectedBasin = new int[bw * bh];
+        var expected = ReferenceFlood(landscape, [.. order], expectedBasin, bw, bh);
+        var basin = new int[bw * bh];
+        var count = TouchingSplitter.Flood(landscape, order.ToArray().AsSpan(), basin, bw, bh, out var comparisonOrder);
         Assert.Equal(expected, count);
         foreach (var p in order)
         {
             Assert.Equal(expectedBasin[p], basin[p]);
         }
+
+        return comparisonOrder;
     }
 
     // An object (a ragged ellipse with a notch) over a grid with an empty margin, and heights × capped distances much

@@ -54,6 +54,19 @@ public sealed class FrameChunkerTests
     }
 
     [Fact]
+    public void Chunk_Sha256_IsEachChannelsWireBytesDigest()
+    {
+        var frame = MakeFrame(48);
+        var hashes = new FrameChunker(4096).Chunk(frame).ToLookup(c => c.Channel, c => c.Sha256);
+
+        foreach (var channel in frame.Channels)
+        {
+            var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(FrameChunker.ToLittleEndianBytes(channel.Data)));
+            Assert.All(hashes[channel.Descriptor.Key], hash => Assert.Equal(expected, hash));
+        }
+    }
+
+    [Fact]
     public void Reassemble_CorruptedPayload_FailsShaCheck()
     {
         var reassembler = new FrameReassembler();

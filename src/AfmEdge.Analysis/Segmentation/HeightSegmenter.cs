@@ -885,33 +885,26 @@ public static class HeightSegmenter
 
         var floats = AnalysisPool<float>.Shared;
         var ints = AnalysisPool<int>.Shared;
-        var uints = AnalysisPool<uint>.Shared;
         var keys = floats.Rent(count);
         var order = ints.Rent(count);
-        var scratchKeys = uints.Rent(count);
-        var scratchKeys2 = uints.Rent(count);
-        var scratchItems = ints.Rent(count);
         var parent = ints.Rent(n);
         var peak = floats.Rent(n);
         try
         {
             return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, count), order.AsSpan(0, count),
-                scratchKeys, scratchKeys2, scratchItems, parent.AsSpan(0, n), peak.AsSpan(0, n));
+                parent.AsSpan(0, n), peak.AsSpan(0, n));
         }
         finally
         {
             floats.Return(keys);
             floats.Return(peak);
             ints.Return(order);
-            ints.Return(scratchItems);
             ints.Return(parent);
-            uints.Return(scratchKeys);
-            uints.Return(scratchKeys2);
         }
     }
 
     private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
-        Span<float> keys, Span<int> order, Span<uint> scratchKeys, Span<uint> scratchKeys2, Span<int> scratchItems, Span<int> parent, Span<float> peak)
+        Span<float> keys, Span<int> order, Span<int> parent, Span<float> peak)
     {
         var n = height.Length;
         var k = 0;
@@ -953,7 +946,7 @@ public static class HeightSegmenter
             }
         }
 
-        SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
+        SortKeys.Sort(keys, order);
         parent.Fill(-1);
         Span<int> roots = stackalloc int[8];
         foreach (var p in order)

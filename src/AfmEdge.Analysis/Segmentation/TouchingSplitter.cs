@@ -150,7 +150,8 @@ internal static class TouchingSplitter
     /// from the given order), whose order among equal values is its own. The radix sort finds the same order but within
     /// equal values, and those orders flood alike where no pixel of a run of equal values reads what another writes: no
     /// two of them neighbours, no basin one merges away next to another, and at most one of them a new basin (basins are
-    /// numbered in flood order). Equal values mostly are a few pairs far apart, so the comparison sort (of tens of
+    /// numbered in flood order); or where the run is two neighbours that flood alike either way (one alone, or each next to
+    /// one basin). Equal values mostly are a few pairs far apart, so the comparison sort (of tens of
     /// thousands of pixels) runs only where a run fails that test (<paramref name="comparisonOrder"/>: it ran).
     /// </remarks>
     internal static int Flood(float[] landscape, Span<int> order, int[] basin, int bw, int bh, out bool comparisonOrder)
@@ -256,7 +257,8 @@ internal static class TouchingSplitter
     /// <summary>
     /// Whether the run of equal-valued pixels <paramref name="run"/> floods to the same basins in every order: no two are
     /// neighbours (one would see the other flooded), no basin one of them merges into another neighbours any other (that
-    /// one would find the merged basin instead), and at most one starts a basin (basins are numbered in flood order).
+    /// one would find the merged basin instead), and at most one starts a basin (basins are numbered in flood order); or the
+    /// run is two neighbours that flood alike either way (<see cref="NeighboursFloodAlike"/>).
     /// </summary>
     private static bool FloodsAlikeInAnyOrder(ReadOnlySpan<int> run, float[] landscape, int[] basin, float[] peak, int bw, int bh,
         Span<int> roots, Span<int> runRoots, Span<int> runOwners)
@@ -276,7 +278,7 @@ internal static class TouchingSplitter
                 int q = run[j], qx = q % bw, qy = q / bw;
                 if (Math.Abs(px - qx) <= 1 && Math.Abs(py - qy) <= 1)
                 {
-                    return false;
+                    return run.Length == 2 && NeighboursFloodAlike(run[0], run[1], landscape, basin, peak, bw, bh, roots);
                 }
             }
 
@@ -328,6 +330,70 @@ internal static class TouchingSplitter
         return true;
     }
 
+    /// <summary>
+    /// Whether two neighbouring pixels of equal value (the whole run) flood to the same basins in either order. When neither
+    /// has a flooded neighbour, the two make one new basin (rooted at whichever comes first; basins are numbered by their
+    /// roots' places in the flood order, and the two places are next to each other in either order). When only one has, it
+    /// joins the highest of its basins and merges the same shallow ones in either order (the lone pixel, flooded first, is a
+    /// new basin of peak equal to the value, below every earlier basin's peak, so never the highest); flooded first, the lone
+    /// pixel's basin is then merged into that highest one too (its peak less the value, 0, is below the persistence's share
+    /// of its peak where the value is above 0); flooded second, the lone pixel joins it. When each has one basin about it,
+    /// the same one: both join it. Two different ones: the second pixel sees both and, where their peaks differ and the lower
+    /// one is shallow, merges it into the higher, whichever pixel comes second; both end in the higher. In every such case
+    /// the two orders leave the same basins with the same roots (upsampled heights give such pairs); otherwise false.
+    /// </summary>
+    private static bool NeighboursFloodAlike(int a, int b, float[] landscape, int[] basin, float[] peak, int bw, int bh, Span<int> roots)
+    {
+        var value = landscape[a];
+        Span<int> rootsB = stackalloc int[8];
+        var foundA = HeightSegmenter.NeighbourRoots(basin, a, bw, bh, roots);
+        var foundB = HeightSegmenter.NeighbourRoots(basin, b, bw, bh, rootsB);
+        if (foundA != 0 && foundB != 0)
+        {
+            if (foundA != 1 || foundB != 1)
+            {
+                return false;
+            }
+
+            int first = roots[0], second = rootsB[0];
+            if (first == second)
+            {
+                return true;
+            }
+
+            // The lower of the two is merged into the higher as FloodPixel decides (a tie of peaks: the scan order decides).
+            if (!(peak[first] != peak[second]))
+            {
+                return false;
+            }
+
+            var lower = peak[first] < peak[second] ? first : second;
+            return peak[lower] - value < MarkerPersistence * peak[lower];
+        }
+
+        var found = Math.Max(foundA, foundB);
+        var theirs = foundA != 0 ? roots[..found] : rootsB[..found];
+        if (found == 0)
+        {
+            return true;
+        }
+
+        if (!(value > 0))
+        {
+            return false;
+        }
+
+        foreach (var r in theirs)
+        {
+            if (!(peak[r] > value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>One pixel of the flood: a new basin, or joined to its highest neighbouring basin, merging the shallow ones into it.</summary>
     private static void FloodPixel(float[] landscape, int p, int[] basin, float[] peak, int bw, int bh, Span<int> roots)
     {
@@ -365,33 +431,19 @@ internal static class TouchingSplitter
     private static bool SortHighestFirst(float[] landscape, Span<int> order, Span<float> keys)
     {
         var n = order.Length;
-        var uints = AnalysisPool<uint>.Shared;
-        var ints = AnalysisPool<int>.Shared;
-        var scratchKeys = uints.Rent(n);
-        var scratchKeys2 = uints.Rent(n);
-        var scratchItems = ints.Rent(n);
-        try
+        for (var k = 0; k < n; k++)
         {
-            for (var k = 0; k < n; k++)
-            {
-                keys[k] = -landscape[order[k]];
-            }
-
-            SortKeys.Sort(keys, order, scratchKeys, scratchKeys2, scratchItems);
-            var distinct = n == 0 || !float.IsNaN(keys[0]);
-            for (var k = 1; k < n && distinct; k++)
-            {
-                distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
-            }
-
-            return !distinct;
+            keys[k] = -landscape[order[k]];
         }
-        finally
+
+        SortKeys.Sort(keys, order);
+        var distinct = n == 0 || !float.IsNaN(keys[0]);
+        for (var k = 1; k < n && distinct; k++)
         {
-            uints.Return(scratchKeys);
-            uints.Return(scratchKeys2);
-            ints.Return(scratchItems);
+            distinct = keys[k] != keys[k - 1] && !float.IsNaN(keys[k]);
         }
+
+        return !distinct;
     }
 
     /// <summary>

@@ -1559,7 +1559,7 @@ internal static class RegionAnalysis
             order[i] = i;
         }
 
-        SortKeys.Sort(keys, order, new uint[n], new uint[n], new int[n]);
+        SortKeys.Sort(keys, order);
         var start = 0;
         while (start < n)
         {

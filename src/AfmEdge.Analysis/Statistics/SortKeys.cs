@@ -11,62 +11,45 @@ internal static class SortKeys
 {
     private const int Bits = 11;
     private const int Buckets = 1 << Bits;
+    private const int Digits = 3;
 
-    /// <summary>Sorts <paramref name="keys"/> ascending and permutes <paramref name="items"/> with them; the scratch spans must be as long.</summary>
-    public static void Sort(Span<float> keys, Span<int> items, Span<uint> scratchKeys, Span<uint> scratchKeys2, Span<int> scratchItems)
+    /// <summary>
+    /// Sorts <paramref name="keys"/> ascending (by <see cref="Sortable(float)"/>: −0 before +0, NaNs by their bits) and permutes
+    /// <paramref name="items"/> with them; stable, so equal keys keep their order. Each key and its item go as one 64-bit word
+    /// (<see cref="WordRadixSort.SortLsd"/>): one scatter stream a pass rather than two, and no pass for a digit all keys share.
+    /// </summary>
+    public static void Sort(Span<float> keys, Span<int> items)
     {
         var n = keys.Length;
-        var a = scratchKeys[..n];
-        var b = scratchKeys2[..n];
-        // All three digit histograms in one read of the keys, then one scatter pass per digit.
-        Span<int> histograms = stackalloc int[3 * Buckets];
-        histograms.Clear();
-        for (var i = 0; i < n; i++)
+        if (items.Length != n)
         {
-            var k = Sortable(keys[i]);
-            a[i] = k;
-            histograms[(int)(k & (Buckets - 1))]++;
-            histograms[Buckets + (int)((k >> Bits) & (Buckets - 1))]++;
-            histograms[(2 * Buckets) + (int)(k >> (2 * Bits))]++;
+            throw new ArgumentException($"{n} keys but {items.Length} items.", nameof(items));
         }
 
-        var itemsA = items;
-        var itemsB = scratchItems[..n];
-        for (var pass = 0; pass < 3; pass++)
+        var pool = AnalysisPool<ulong>.Shared;
+        var words = pool.Rent(Math.Max(1, n));
+        var scratch = pool.Rent(Math.Max(1, n));
+        try
         {
-            var shift = pass * Bits;
-            var counts = histograms.Slice(pass * Buckets, Buckets);
-            var sum = 0;
-            for (var i = 0; i < Buckets; i++)
-            {
-                var c = counts[i];
-                counts[i] = sum;
-                sum += c;
-            }
-
             for (var i = 0; i < n; i++)
             {
-                var bucket = (int)((a[i] >> shift) & (Buckets - 1));
-                var target = counts[bucket]++;
-                b[target] = a[i];
-                itemsB[target] = itemsA[i];
+                words[i] = ((ulong)Sortable(keys[i]) << 32) | (uint)items[i];
             }
 
-            var swapKeys = a;
-            a = b;
-            b = swapKeys;
-            var swapItems = itemsA;
-            itemsA = itemsB;
-            itemsB = swapItems;
+            Span<int> counts = stackalloc int[Digits * Buckets];
+            var sorted = WordRadixSort.SortLsd(words.AsSpan(0, n), scratch.AsSpan(0, n), 0, Digits, Bits, counts);
+            for (var i = 0; i < n; i++)
+            {
+                var word = sorted[i];
+                keys[i] = FromSortable((uint)(word >> 32));
+                items[i] = (int)(uint)word;
+            }
         }
-
-        // Three passes: the result sits in the scratch buffers; copy it back.
-        for (var i = 0; i < n; i++)
+        finally
         {
-            keys[i] = FromSortable(a[i]);
+            pool.Return(words);
+            pool.Return(scratch);
         }
-
-        itemsA.CopyTo(items);
     }
 
     /// <summary>The float's bits as an unsigned key in the same order (negatives flipped, positives above them).</summary>
