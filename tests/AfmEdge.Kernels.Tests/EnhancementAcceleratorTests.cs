@@ -32,8 +32,10 @@ public sealed class EnhancementAcceleratorTests
         {
             Assert.True(accelerator!.IsGpu);
             Assert.Matches("^(cuda|opencl) ", accelerator.Name);
-            // The bundled models' shape (7–8 layers of 32 features) on a frame of four 128² tiles.
+            // The design figure (8 layers of 32 features) and the bundled models' shape (6 layers of 24: three
+            // output blocks of eight in the native engine) on a frame of four 128² tiles.
             AssertTiledMatchesNative(accelerator, RandomNetwork.Create(5, channels: 4, layers: 8, features: 32), 256, 256, tileSize: 128);
+            AssertTiledMatchesNative(accelerator, RandomNetwork.Create(6, channels: 4, layers: 6, features: 24), 256, 256, tileSize: 128);
         }
     }
 

@@ -20,8 +20,8 @@ namespace AfmEdge.Inference.Native;
 /// Layer fusion: a layer's block row needs only the previous layer's block rows just above, at and below it, so all
 /// layers step down the tile together, each one block row behind the one before, and a hidden layer's output lives
 /// in a ring of a few rows (<see cref="RingRows"/>) that the next layer reads while they are still in cache, instead of
-/// a whole-tile buffer (8 MB for 32 channels at 256²) that was written out and read back once per layer (fusion4 at
-/// 256² on one thread of a loaded 2-core Zen 5: ≈ 25 → ≈ 15 ms of thread CPU per frame, with the buffers on cache
+/// a whole-tile buffer (8 MB for 32 channels at 256²) that was written out and read back once per layer (fusion4 when it
+/// was 7 layers × 32 features, at 256² on one thread of a loaded 2-core Zen 5: ≈ 25 → ≈ 15 ms of thread CPU per frame, with the buffers on cache
 /// lines; the transforms, which stream the activations, had taken as long as the multiply). With several
 /// threads each takes a band of block rows and computes the few block rows of each hidden layer that its neighbour's
 /// band also needs itself (the same operations on the same inputs, so the same bits; ≈ 9 % more work for 7 layers and
@@ -29,7 +29,7 @@ namespace AfmEdge.Inference.Native;
 /// the same.
 /// </para>
 /// <para>
-/// Where the time goes (fusion4, 256², one thread of a loaded 2-core Zen 5, thread CPU time, stages left out one at a
+/// Where the time goes (fusion4 at 7 layers × 32 features, 256², one thread of a loaded 2-core Zen 5, thread CPU time, stages left out one at a
 /// time): the multiply ≈ 8 ms, 49.6 M 512-bit FMAs at ≈ 92 % of the core's measured FMA rate; the input transform
 /// ≈ 2.8 ms and the output transform ≈ 2 ms, both several times their operation count, waiting on the rings' lines;
 /// normalise and final ≈ 0.5 ms. Tried and measured no faster (within ±2 %): software prefetch of the next channel's
