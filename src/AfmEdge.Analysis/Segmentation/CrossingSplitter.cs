@@ -369,6 +369,13 @@ internal static class CrossingSplitter
         return Sq(x - a.X - (t * dx)) + Sq(y - a.Y - (t * dy));
     }
 
+    /// <summary>
+    /// One step of the highest of a set of values as <see cref="Enumerable.Max(IEnumerable{double})"/> finds it (NaN only
+    /// while every value so far is NaN), from NaN on: the same largest value in whatever order and however often each
+    /// value comes (up to the sign of a zero).
+    /// </summary>
+    internal static double Highest(double highest, double value) => double.IsNaN(highest) || value > highest ? value : highest;
+
     // Side of the tiles NearestSquared prunes the axis samples by.
     private const int Tile = 8;
 
@@ -893,10 +900,13 @@ internal static class CrossingSplitter
                     }
                 }
 
-                // Close junctions: one crossing.
+                // Close junctions: one crossing. The branches stay as they are until the first merge ends the pass, so the
+                // branches at each node are gathered once per pass (when a link's heights are first asked for).
+                Dictionary<int, List<Branch>>? atNode = null;
                 foreach (var b in _branches.ToArray())
                 {
-                    if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3 && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
+                    if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3
+                        && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt, atNode ??= BranchesAtNodes())))
                     {
                         Remove(b);
                         Merge(b.A, b.B, b.Pixels);
@@ -941,21 +951,48 @@ internal static class CrossingSplitter
         /// Whether a link between two junctions runs where two chromosomes lie on each other (a shallow crossing, whose
         /// overlap is long): heights add there, so it stands well above every other branch at its two junctions.
         /// </summary>
-        private bool Stacked(Branch link, Func<int, double> heightAt)
+        private bool Stacked(Branch link, Func<int, double> heightAt, Dictionary<int, List<Branch>> atNode)
         {
             if (link.Pixels.Count == 0)
             {
                 return false;
             }
 
-            var others = _branches.Where(b => b != link && b.Pixels.Count > 0 && (b.A == link.A || b.B == link.A || b.A == link.B || b.B == link.B)).ToArray();
-            if (others.Length == 0)
+            // The highest median over the other branches at either end, as Enumerable.Max has it (NaN only when all are NaN):
+            // the largest of the non-NaN ones whatever their order, a branch met twice (at both ends) counting once.
+            var highest = double.NaN;
+            var others = 0;
+            foreach (var node in (ReadOnlySpan<int>)[link.A, link.B])
             {
-                return false;
+                foreach (var b in atNode.GetValueOrDefault(node) ?? [])
+                {
+                    if (b != link && b.Pixels.Count > 0)
+                    {
+                        highest = Highest(highest, MedianHeight(b.Pixels, heightAt));
+                        others++;
+                    }
+                }
             }
 
-            var highest = others.Max(b => MedianHeight(b.Pixels, heightAt));
-            return MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
+            return others > 0 && MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
+        }
+
+        /// <summary>The branches at each node (a loop once), in the branch list's order.</summary>
+        private Dictionary<int, List<Branch>> BranchesAtNodes()
+        {
+            var atNode = new Dictionary<int, List<Branch>>();
+            foreach (var b in _branches)
+            {
+                At(b.A).Add(b);
+                if (b.B != b.A)
+                {
+                    At(b.B).Add(b);
+                }
+            }
+
+            return atNode;
+
+            List<Branch> At(int node) => atNode.TryGetValue(node, out var list) ? list : atNode[node] = [];
         }
 
         /// <summary>The largest inscribed radius at the node pixels where <paramref name="branch"/> is rooted.</summary>
