@@ -26,7 +26,7 @@ public sealed class AxisClusterOnlyTests(ITestOutputHelper output)
         {
             foreach (var id in instances.Where(i => i != 0).Distinct())
             {
-                var box = Box(instances, width, id);
+                var box = InstanceObjects.Box(instances, width, id);
                 foreach (var split in new[] { false, true })
                 {
                     var full = new ChromosomeAxis(instances, width, rows, id).Measure(leveled, box, analysis.Frame.PixelSizeX, analysis.Frame.PixelSizeY, analysis.Options, split);
@@ -74,19 +74,5 @@ public sealed class AxisClusterOnlyTests(ITestOutputHelper output)
         }
 
         return whole;
-    }
-
-    private static (int X0, int Y0, int X1, int Y1) Box(int[] instances, int width, int id)
-    {
-        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
-        for (var i = 0; i < instances.Length; i++)
-        {
-            if (instances[i] == id)
-            {
-                (x0, y0, x1, y1) = (Math.Min(x0, i % width), Math.Min(y0, i / width), Math.Max(x1, i % width), Math.Max(y1, i / width));
-            }
-        }
-
-        return (x0, y0, x1, y1);
     }
 }
