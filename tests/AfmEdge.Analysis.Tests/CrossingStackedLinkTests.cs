@@ -3,10 +3,10 @@ using AfmEdge.Analysis.Segmentation;
 namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
-/// Pruning asks whether a link stands above the other branches at its two junctions. It gathers those branches per node
-/// (in another order than the branch list's, a branch at both ends twice) and folds their medians with
-/// <see cref="CrossingSplitter.Highest"/>: that must give what Enumerable.Max gave over the branch list, NaN medians
-/// (a branch over missing heights) included, so that the decision is the same.
+/// Pruning asks whether a link stands above the other branches at its two junctions: it folds their medians with
+/// <see cref="CrossingSplitter.Highest"/> in one pass over the branches. That must give what Enumerable.Max gave over the
+/// filtered copy, NaN medians (a branch over missing heights) included, so that the decision is the same; and it does in
+/// any order and with repeats.
 /// </summary>
 public sealed class CrossingStackedLinkTests
 {

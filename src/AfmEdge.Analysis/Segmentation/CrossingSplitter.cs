@@ -900,13 +900,11 @@ internal static class CrossingSplitter
                     }
                 }
 
-                // Close junctions: one crossing. The branches stay as they are until the first merge ends the pass, so the
-                // branches at each node are gathered once per pass (when a link's heights are first asked for).
-                Dictionary<int, List<Branch>>? atNode = null;
+                // Close junctions: one crossing.
                 foreach (var b in _branches.ToArray())
                 {
                     if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3
-                        && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt, atNode ??= BranchesAtNodes())))
+                        && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
                     {
                         Remove(b);
                         Merge(b.A, b.B, b.Pixels);
@@ -951,48 +949,27 @@ internal static class CrossingSplitter
         /// Whether a link between two junctions runs where two chromosomes lie on each other (a shallow crossing, whose
         /// overlap is long): heights add there, so it stands well above every other branch at its two junctions.
         /// </summary>
-        private bool Stacked(Branch link, Func<int, double> heightAt, Dictionary<int, List<Branch>> atNode)
+        private bool Stacked(Branch link, Func<int, double> heightAt)
         {
             if (link.Pixels.Count == 0)
             {
                 return false;
             }
 
-            // The highest median over the other branches at either end, as Enumerable.Max has it (NaN only when all are NaN):
-            // the largest of the non-NaN ones whatever their order, a branch met twice (at both ends) counting once.
+            // The highest median over the other branches at either end, as Enumerable.Max had it over them, in one plain pass
+            // over the branches (no filtered copy): pruning asks this of every link between junctions, pass after pass.
             var highest = double.NaN;
             var others = 0;
-            foreach (var node in (ReadOnlySpan<int>)[link.A, link.B])
+            foreach (var b in _branches)
             {
-                foreach (var b in atNode.GetValueOrDefault(node) ?? [])
+                if (b != link && b.Pixels.Count > 0 && (b.A == link.A || b.B == link.A || b.A == link.B || b.B == link.B))
                 {
-                    if (b != link && b.Pixels.Count > 0)
-                    {
-                        highest = Highest(highest, MedianHeight(b.Pixels, heightAt));
-                        others++;
-                    }
+                    highest = Highest(highest, MedianHeight(b.Pixels, heightAt));
+                    others++;
                 }
             }
 
             return others > 0 && MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
-        }
-
-        /// <summary>The branches at each node (a loop once), in the branch list's order.</summary>
-        private Dictionary<int, List<Branch>> BranchesAtNodes()
-        {
-            var atNode = new Dictionary<int, List<Branch>>();
-            foreach (var b in _branches)
-            {
-                At(b.A).Add(b);
-                if (b.B != b.A)
-                {
-                    At(b.B).Add(b);
-                }
-            }
-
-            return atNode;
-
-            List<Branch> At(int node) => atNode.TryGetValue(node, out var list) ? list : atNode[node] = [];
         }
 
         /// <summary>The largest inscribed radius at the node pixels where <paramref name="branch"/> is rooted.</summary>
