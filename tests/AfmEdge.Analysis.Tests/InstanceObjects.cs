@@ -40,4 +40,19 @@ internal static class InstanceObjects
 
         return objects;
     }
+
+    /// <summary>The bounding box of id <paramref name="id"/>'s pixels.</summary>
+    public static (int X0, int Y0, int X1, int Y1) Box(int[] instances, int width, int id)
+    {
+        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+        for (var i = 0; i < instances.Length; i++)
+        {
+            if (instances[i] == id)
+            {
+                (x0, y0, x1, y1) = (Math.Min(x0, i % width), Math.Min(y0, i / width), Math.Max(x1, i % width), Math.Max(y1, i / width));
+            }
+        }
+
+        return (x0, y0, x1, y1);
+    }
 }

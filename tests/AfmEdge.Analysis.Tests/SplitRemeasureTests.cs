@@ -28,7 +28,7 @@ public sealed class SplitRemeasureTests(ITestOutputHelper output)
         var compared = 0;
         foreach (var kept in analysis.Chromosomes.Where(c => !c.IsCluster))
         {
-            var box = Box(segmentation.InstanceData, frame.Width, kept.Id);
+            var box = InstanceObjects.Box(segmentation.InstanceData, frame.Width, kept.Id);
             var axis = new ChromosomeAxis(segmentation.InstanceData, frame.Width, frame.Height, kept.Id);
             var fresh = axis.Measure(segmentation.LeveledData, box, frame.PixelSizeX, frame.PixelSizeY, analysis.Options);
             axis.Label(box, labels);
@@ -56,19 +56,5 @@ public sealed class SplitRemeasureTests(ITestOutputHelper output)
         }
 
         Assert.True(compared > 0, "no chromosome outside the split: the case tests nothing");
-    }
-
-    private static (int X0, int Y0, int X1, int Y1) Box(int[] instances, int width, int id)
-    {
-        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
-        for (var i = 0; i < instances.Length; i++)
-        {
-            if (instances[i] == id)
-            {
-                (x0, y0, x1, y1) = (Math.Min(x0, i % width), Math.Min(y0, i / width), Math.Max(x1, i % width), Math.Max(y1, i / width));
-            }
-        }
-
-        return (x0, y0, x1, y1);
     }
 }

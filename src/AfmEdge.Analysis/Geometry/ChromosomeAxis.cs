@@ -81,7 +81,104 @@ internal sealed class ChromosomeAxis
         var (path, branch) = _crossingAxis is null ? SkeletonPath(box) : ([.. _crossingAxis], 0);
         var radius = MaxRadius(box, keepDistances);
         BuildAxis(path, radius);
+        var length = _as[^1];
+        var (widths, heights, steps, smoothWidth, fullWidth, best, centromere, outlineCluster) = Profiles(leveled, radius, pixelSize, options);
+        var cluster = BranchIsCluster(branch, radius, split) || outlineCluster;
+        var constriction = 1 - (smoothWidth[best] / fullWidth);
+        if (centromere > 0.5 * length)
+        {
+            Reverse();
+            centromere = length - centromere;
+            Array.Reverse(widths);
+            Array.Reverse(heights);
+        }
 
+        _centromereArc = centromere;
+        _halfBand = options.CentromereHalfBand * fullWidth;
+        var (cx, cy, _, _) = PointAt(centromere);
+        var axis = new PointM[_ax.Length];
+        for (var i = 0; i < axis.Length; i++)
+        {
+            axis[i] = new PointM(_ax[i] * pixelX, _ay[i] * pixelY);
+        }
+
+        double volume = 0, peak = 0;
+        var count = 0;
+        for (var y = box.Y0; y <= box.Y1; y++)
+        {
+            // From one of this object's pixels to the next a vector at a time; the sum taken in the same order.
+            var row = _instances.AsSpan((y * _width) + box.X0, box.X1 - box.X0 + 1);
+            for (var x = row.IndexOf(_id); x >= 0; x = Next(row, x + 1))
+            {
+                count++;
+                var h = leveled[(y * _width) + box.X0 + x];
+                if (float.IsFinite(h))
+                {
+                    volume += h;
+                    peak = Math.Max(peak, h);
+                }
+            }
+        }
+
+        var step = length / (steps - 1) * pixelSize;
+        return new ChromosomeMeasurement
+        {
+            Id = _id,
+            PixelCount = count,
+            Area = count * pixelX * pixelY,
+            Length = length * pixelSize,
+            Width = fullWidth * pixelSize,
+            PeakHeight = peak,
+            Volume = volume * pixelX * pixelY,
+            Axis = axis,
+            Centromere = new PointM(cx * pixelX, cy * pixelY),
+            PArmLength = centromere * pixelSize,
+            QArmLength = (length - centromere) * pixelSize,
+            CentromericIndex = length > 0 ? centromere / length : double.NaN,
+            ConstrictionDepth = constriction,
+            IsCluster = cluster,
+            IsClusterAsPiece = outlineCluster,
+            ArmsAssigned = (length - (2 * centromere)) * pixelSize >= options.ArmTolerance,
+            ProfileStep = step,
+            WidthProfile = [.. widths.Select(w => w * pixelSize)],
+            HeightProfile = heights,
+        };
+    }
+
+    /// <summary>
+    /// Whether <see cref="Measure"/> would find the object a cluster (<see cref="ChromosomeMeasurement.IsCluster"/>), for a
+    /// caller that needs nothing else: the same tests on the same values, each stage skipped once an earlier test already
+    /// found it one (the decision is their OR, and those values feed nothing else): the skeleton's branch before the axis is
+    /// built, the axis's length before the profiles are taken.
+    /// </summary>
+    public bool MeasuresAsCluster(ReadOnlySpan<float> leveled, (int X0, int Y0, int X1, int Y1) box, double pixelX, double pixelY, AnalysisOptions options,
+        bool split = false)
+    {
+        var pixelSize = Math.Sqrt(pixelX * pixelY);
+        var (path, branch) = _crossingAxis is null ? SkeletonPath(box) : ([.. _crossingAxis], 0);
+        var radius = MaxRadius(box, keep: false);
+        if (BranchIsCluster(branch, radius, split))
+        {
+            return true;
+        }
+
+        BuildAxis(path, radius);
+        return TooLong(_as[^1], pixelSize, options) || Profiles(leveled, radius, pixelSize, options).OutlineCluster;
+    }
+
+    // A skeleton branch off the axis longer than a piece's cut corners (or a whole object's rounded tips) give: another
+    // chromosome lying against or across it.
+    private static bool BranchIsCluster(int branch, float radius, bool split) => branch > ((split ? 2.5 : 1.5) * radius) + 2;
+
+    private static bool TooLong(double length, double pixelSize, AnalysisOptions options) => length * pixelSize > options.MaxChromosomeLength;
+
+    /// <summary>
+    /// The width and height profiles along the built axis (every pixel of arc length), smoothed, the full width, the
+    /// primary constriction (its profile step and arc length), and whether the outline alone measures as a cluster.
+    /// </summary>
+    private (double[] Widths, double[] Heights, int Steps, double[] SmoothWidth, double FullWidth, int Best, double Centromere, bool OutlineCluster) Profiles(
+        ReadOnlySpan<float> leveled, float radius, double pixelSize, AnalysisOptions options)
+    {
         // Profiles every pixel of arc length.
         var length = _as[^1];
         var steps = Math.Max(2, (int)Math.Ceiling(length) + 1);
@@ -147,69 +244,10 @@ internal sealed class ChromosomeAxis
         // Two chromosomes end to end show a neck far narrower than any primary constriction (at most ~45%).
         // All but the branch test read the outline alone, not whether it is a piece split off a neighbour.
         var outlineCluster = smoothWidth.Max() > 1.7 * fullWidth || smoothHeight.Max() > 1.6 * medianHeight
-                      || smoothWidth[best] < 0.4 * fullWidth || length * pixelSize > options.MaxChromosomeLength
+                      || smoothWidth[best] < 0.4 * fullWidth || TooLong(length, pixelSize, options)
                       || fullWidth * pixelSize > options.MaxChromosomeWidth || smoothHeight.Max() > options.MaxChromosomeHeight
                       || HeightSpread(smoothHeight) > options.MaxHeightSpread;
-        var cluster = branch > ((split ? 2.5 : 1.5) * radius) + 2 || outlineCluster;
-        var constriction = 1 - (smoothWidth[best] / fullWidth);
-        if (centromere > 0.5 * length)
-        {
-            Reverse();
-            centromere = length - centromere;
-            Array.Reverse(widths);
-            Array.Reverse(heights);
-        }
-
-        _centromereArc = centromere;
-        _halfBand = options.CentromereHalfBand * fullWidth;
-        var (cx, cy, _, _) = PointAt(centromere);
-        var axis = new PointM[_ax.Length];
-        for (var i = 0; i < axis.Length; i++)
-        {
-            axis[i] = new PointM(_ax[i] * pixelX, _ay[i] * pixelY);
-        }
-
-        double volume = 0, peak = 0;
-        var count = 0;
-        for (var y = box.Y0; y <= box.Y1; y++)
-        {
-            // From one of this object's pixels to the next a vector at a time; the sum taken in the same order.
-            var row = _instances.AsSpan((y * _width) + box.X0, box.X1 - box.X0 + 1);
-            for (var x = row.IndexOf(_id); x >= 0; x = Next(row, x + 1))
-            {
-                count++;
-                var h = leveled[(y * _width) + box.X0 + x];
-                if (float.IsFinite(h))
-                {
-                    volume += h;
-                    peak = Math.Max(peak, h);
-                }
-            }
-        }
-
-        var step = length / (steps - 1) * pixelSize;
-        return new ChromosomeMeasurement
-        {
-            Id = _id,
-            PixelCount = count,
-            Area = count * pixelX * pixelY,
-            Length = length * pixelSize,
-            Width = fullWidth * pixelSize,
-            PeakHeight = peak,
-            Volume = volume * pixelX * pixelY,
-            Axis = axis,
-            Centromere = new PointM(cx * pixelX, cy * pixelY),
-            PArmLength = centromere * pixelSize,
-            QArmLength = (length - centromere) * pixelSize,
-            CentromericIndex = length > 0 ? centromere / length : double.NaN,
-            ConstrictionDepth = constriction,
-            IsCluster = cluster,
-            IsClusterAsPiece = outlineCluster,
-            ArmsAssigned = (length - (2 * centromere)) * pixelSize >= options.ArmTolerance,
-            ProfileStep = step,
-            WidthProfile = [.. widths.Select(w => w * pixelSize)],
-            HeightProfile = heights,
-        };
+        return (widths, heights, steps, smoothWidth, fullWidth, best, centromere, outlineCluster);
     }
 
     /// <summary>The next of this object's pixels in <paramref name="row"/> from <paramref name="from"/> on, −1 when none.</summary>

@@ -369,6 +369,13 @@ internal static class CrossingSplitter
         return Sq(x - a.X - (t * dx)) + Sq(y - a.Y - (t * dy));
     }
 
+    /// <summary>
+    /// One step of the highest of a set of values as <see cref="Enumerable.Max(IEnumerable{double})"/> finds it (NaN only
+    /// while every value so far is NaN), from NaN on: the same largest value in whatever order and however often each
+    /// value comes (up to the sign of a zero).
+    /// </summary>
+    internal static double Highest(double highest, double value) => double.IsNaN(highest) || value > highest ? value : highest;
+
     // Side of the tiles NearestSquared prunes the axis samples by.
     private const int Tile = 8;
 
@@ -896,7 +903,8 @@ internal static class CrossingSplitter
                 // Close junctions: one crossing.
                 foreach (var b in _branches.ToArray())
                 {
-                    if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3 && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
+                    if (b.A != b.B && Degree(b.A) >= 3 && Degree(b.B) >= 3
+                        && ((b.Length < merge && Extent(b.A, b.B) < merge) || Stacked(b, heightAt)))
                     {
                         Remove(b);
                         Merge(b.A, b.B, b.Pixels);
@@ -948,14 +956,20 @@ internal static class CrossingSplitter
                 return false;
             }
 
-            var others = _branches.Where(b => b != link && b.Pixels.Count > 0 && (b.A == link.A || b.B == link.A || b.A == link.B || b.B == link.B)).ToArray();
-            if (others.Length == 0)
+            // The highest median over the other branches at either end, as Enumerable.Max had it over them, in one plain pass
+            // over the branches (no filtered copy): pruning asks this of every link between junctions, pass after pass.
+            var highest = double.NaN;
+            var others = 0;
+            foreach (var b in _branches)
             {
-                return false;
+                if (b != link && b.Pixels.Count > 0 && (b.A == link.A || b.B == link.A || b.A == link.B || b.B == link.B))
+                {
+                    highest = Highest(highest, MedianHeight(b.Pixels, heightAt));
+                    others++;
+                }
             }
 
-            var highest = others.Max(b => MedianHeight(b.Pixels, heightAt));
-            return MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
+            return others > 0 && MedianHeight(link.Pixels, heightAt) > StackedRatio * highest;
         }
 
         /// <summary>The largest inscribed radius at the node pixels where <paramref name="branch"/> is rooted.</summary>

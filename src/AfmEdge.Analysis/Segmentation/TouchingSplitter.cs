@@ -629,15 +629,23 @@ internal static class TouchingSplitter
     private static bool IsOneChromosome(int[] group, int[] basin, int[] local, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
         int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options, int a, int b)
     {
+        // Which basins are in: each basin's group looked up once, not once per pixel.
+        Span<bool> member = stackalloc bool[MaxBasins];
+        for (var c = 0; c < group.Length; c++)
+        {
+            var r = Representative(group, c);
+            member[c] = r == a || r == b;
+        }
+
         int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
         for (var y = 0; y < bh; y++)
         {
             for (var x = 0; x < bw; x++)
             {
                 var i = (y * bw) + x;
-                var member = local[i] != 0 && Representative(group, basin[i]) is var r && (r == a || r == b);
-                scratch[((y + box.Y0) * width) + x + box.X0] = member ? 1 : 0;
-                if (member)
+                var inside = local[i] != 0 && member[basin[i]];
+                scratch[((y + box.Y0) * width) + x + box.X0] = inside ? 1 : 0;
+                if (inside)
                 {
                     x0 = Math.Min(x0, x + box.X0);
                     x1 = Math.Max(x1, x + box.X0);
@@ -652,8 +660,8 @@ internal static class TouchingSplitter
             return false;
         }
 
-        var measurement = new ChromosomeAxis(scratch, width, rows, 1).Measure(leveled, (x0, y0, x1, y1), pixelX, pixelY, options, split: true);
-        return !measurement.IsCluster;
+        // Only whether it is a cluster is read: the measurement stops as soon as that is decided.
+        return !new ChromosomeAxis(scratch, width, rows, 1).MeasuresAsCluster(leveled, (x0, y0, x1, y1), pixelX, pixelY, options, split: true);
     }
 }
 
