@@ -175,15 +175,19 @@ public static class TraceRetraceDisplacement
         var energy = ArrayPool<double>.Shared.Rent(2 * stride);
         var energyA = energy.AsSpan(0, stride);
         var energyB = energy.AsSpan(stride, stride);
+        var products = ArrayPool<double>.Shared.Rent(((2 * reach) + 1) * stride);
+        // The columns the windows cover (they are in order): only those need column products.
+        var (covered0, covered1) = count > 0 ? (windows[0].X0, windows[^1].X1) : (0, 0);
         try
         {
             Differences(trace.Span, da, width, height);
             Differences(retrace.Span, db, width, height);
             ColumnEnergy(da, energyA, stride, height);
             ColumnEnergy(db, energyB, stride, height);
+            ColumnProducts(da, db, products, stride, height, covered0, covered1, -reach, (2 * reach) + 1);
             for (var w = 0; w < count; w++)
             {
-                (shifts[w], confidence[w]) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, reach);
+                (shifts[w], confidence[w]) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -reach, (2 * reach) + 1);
             }
 
             var first = Fit(width, centres, shifts, confidence, options);
@@ -201,9 +205,11 @@ public static class TraceRetraceDisplacement
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
             Differences(warped.AsSpan(0, width * height), db, width, height);
             ColumnEnergy(db, energyB, stride, height);
+            var near = Math.Min(2, reach);
+            ColumnProducts(da, db, products, stride, height, covered0, covered1, -near, (2 * near) + 1);
             for (var w = 0; w < count; w++)
             {
-                var (residual, peak) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, Math.Min(2, reach));
+                var (residual, peak) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -near, (2 * near) + 1);
                 shifts[w] = first.At(centres[w]) + residual;
                 confidence[w] = peak;
             }
@@ -218,6 +224,7 @@ public static class TraceRetraceDisplacement
             ArrayPool<float>.Shared.Return(warped);
             ArrayPool<double>.Shared.Return(shift);
             ArrayPool<double>.Shared.Return(energy);
+            ArrayPool<double>.Shared.Return(products);
         }
     }
 
@@ -271,55 +278,99 @@ public static class TraceRetraceDisplacement
         }
     }
 
-    /// <summary>The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over shifts centre ± reach, peak refined by a parabola.</summary>
-    internal static (double Shift, double Confidence) Window(float[] a, float[] b, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int height, int x0, int x1, int centre, int reach)
+    /// <summary>
+    /// products[k · stride + x] = Σ_y a(x, y) · b(x + s, y) for the shifts s = firstShift + k (k &lt; shifts), over the
+    /// columns x of [x0, x1) where x + s is a column too; other entries are left as they were. Every window of every shift
+    /// is then a sum of these column products, so overlapping windows share their columns' work, and each column's sum
+    /// runs over whole rows in registers instead of a short dot product per row, window and shift (whose call and tail
+    /// cost more than its multiplications). The products of two floats are exact in double, so each column's sum is
+    /// the same whether a vector lane or the scalar tail adds it (rows ascending).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnProducts(float[] a, float[] b, Span<double> products, int stride, int height, int x0, int x1, int firstShift, int shifts)
     {
-        var shifts = (2 * reach) + 1;
-        Span<double> correlation = stackalloc double[shifts];
-        Span<double> products = stackalloc double[shifts];
-        Span<int> from = stackalloc int[shifts];
-        Span<int> length = stackalloc int[shifts];
+        ref var ra = ref MemoryMarshal.GetArrayDataReference(a);
+        ref var rb = ref MemoryMarshal.GetArrayDataReference(b);
+        var lanes = Vector<float>.Count;
         for (var k = 0; k < shifts; k++)
         {
-            var s = centre - reach + k;
-            from[k] = Math.Max(x0, -s);
-            length[k] = Math.Min(x1, stride - s) - from[k];
-            products[k] = 0;
-        }
-
-        // Row by row, every shift of that row: its few cache lines of a and b stay in L1 for all the shifts, where
-        // shift by shift the window's rows would stream from L2 again each time. Each shift's sum still adds its rows'
-        // products in row order, so the result is the same, bit for bit.
-        for (var y = 0; y < height; y++)
-        {
-            var row = y * stride;
-            for (var k = 0; k < shifts; k++)
+            var s = firstShift + k;
+            var lo = Math.Max(x0, -s);
+            var hi = Math.Min(x1, stride - s);
+            ref var p = ref MemoryMarshal.GetReference(products.Slice(k * stride, stride));
+            var x = lo;
+            if (Vector.IsHardwareAccelerated)
             {
-                if (length[k] >= 4)
+                // Two float vectors of columns at a time: four double sums, independent, so the adds overlap.
+                for (; x <= hi - (2 * lanes); x += 2 * lanes)
                 {
-                    products[k] += TensorPrimitives.Dot(a.AsSpan(row + from[k], length[k]), b.AsSpan(row + from[k] + centre - reach + k, length[k]));
+                    Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, sum2 = Vector<double>.Zero, sum3 = Vector<double>.Zero;
+                    for (var y = 0; y < height; y++)
+                    {
+                        var row = (nuint)((y * stride) + x);
+                        var rowB = (nuint)((y * stride) + x + s);
+                        Vector.Widen(Vector.LoadUnsafe(ref ra, row), out var a0, out var a1);
+                        Vector.Widen(Vector.LoadUnsafe(ref ra, row + (nuint)lanes), out var a2, out var a3);
+                        Vector.Widen(Vector.LoadUnsafe(ref rb, rowB), out var b0, out var b1);
+                        Vector.Widen(Vector.LoadUnsafe(ref rb, rowB + (nuint)lanes), out var b2, out var b3);
+                        sum0 += a0 * b0;
+                        sum1 += a1 * b1;
+                        sum2 += a2 * b2;
+                        sum3 += a3 * b3;
+                    }
+
+                    var half = lanes / 2;
+                    sum0.StoreUnsafe(ref p, (nuint)x);
+                    sum1.StoreUnsafe(ref p, (nuint)(x + half));
+                    sum2.StoreUnsafe(ref p, (nuint)(x + lanes));
+                    sum3.StoreUnsafe(ref p, (nuint)(x + lanes + half));
                 }
             }
-        }
 
-        var best = -1;
-        for (var k = 0; k < shifts; k++)
-        {
-            var s = centre - reach + k;
-            var lo = from[k];
-            correlation[k] = double.NaN;
-            if (length[k] < 4)
+            // The columns left (fewer than two vectors): row by row, so their sums do not wait on each other either.
+            if (x >= hi)
             {
                 continue;
             }
 
-            // The energies are sums of the images' column energies over the compared columns.
-            var aa = TensorPrimitives.Sum(energyA.Slice(lo, length[k]));
-            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, length[k]));
+            products.Slice((k * stride) + x, hi - x).Clear();
+            for (var y = 0; y < height; y++)
+            {
+                var row = y * stride;
+                for (var c = x; c < hi; c++)
+                {
+                    Unsafe.Add(ref p, c) += (double)Unsafe.Add(ref ra, row + c) * Unsafe.Add(ref rb, row + c + s);
+                }
+            }
+        }
+    }
 
+    /// <summary>
+    /// The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over the
+    /// shifts of <paramref name="products"/> (<see cref="ColumnProducts"/> over at least these columns), peak refined by a parabola.
+    /// </summary>
+    internal static (double Shift, double Confidence) Window(ReadOnlySpan<double> products, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int x0, int x1, int firstShift, int shifts)
+    {
+        Span<double> correlation = stackalloc double[shifts];
+        var best = -1;
+        for (var k = 0; k < shifts; k++)
+        {
+            var s = firstShift + k;
+            var lo = Math.Max(x0, -s);
+            var length = Math.Min(x1, stride - s) - lo;
+            correlation[k] = double.NaN;
+            if (length < 4)
+            {
+                continue;
+            }
+
+            // The products and energies are sums of the compared columns' own.
+            var ab = TensorPrimitives.Sum(products.Slice((k * stride) + lo, length));
+            var aa = TensorPrimitives.Sum(energyA.Slice(lo, length));
+            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, length));
             if (aa > 0 && bb > 0)
             {
-                correlation[k] = products[k] / Math.Sqrt(aa * bb);
+                correlation[k] = ab / Math.Sqrt(aa * bb);
                 if (best < 0 || correlation[k] > correlation[best])
                 {
                     best = k;
@@ -327,7 +378,7 @@ public static class TraceRetraceDisplacement
             }
         }
 
-        return Peak(correlation, best, centre - reach);
+        return Peak(correlation, best, firstShift);
     }
 
     /// <summary>The shift of correlation[best] (correlation[0] is that of <paramref name="firstShift"/>) refined by a parabola through its neighbours, and its peak; NaN when best &lt; 0.</summary>
