@@ -168,9 +168,11 @@ public static class TraceRetraceDisplacement
         var shifts = new double[count];
         var confidence = new double[count];
         var stride = width - 1;
-        var da = ArrayPool<float>.Shared.Rent(stride * height);
-        var db = ArrayPool<float>.Shared.Rent(stride * height);
+        var da = ArrayPool<double>.Shared.Rent(stride * height);
+        var db = ArrayPool<double>.Shared.Rent(stride * height);
         var warped = ArrayPool<float>.Shared.Rent(width * height);
+        var rowBlock = ArrayPool<float>.Shared.Rent(TransposeRows * stride);
+        var rows = rowBlock.AsSpan(0, TransposeRows * stride);
         var shift = ArrayPool<double>.Shared.Rent(width);
         var energy = ArrayPool<double>.Shared.Rent(2 * stride);
         var energyA = energy.AsSpan(0, stride);
@@ -180,8 +182,8 @@ public static class TraceRetraceDisplacement
         var (covered0, covered1) = count > 0 ? (windows[0].X0, windows[^1].X1) : (0, 0);
         try
         {
-            Differences(trace.Span, da, width, height);
-            Differences(retrace.Span, db, width, height);
+            Differences(trace.Span, da, rows, width, height);
+            Differences(retrace.Span, db, rows, width, height);
             ColumnEnergy(da, energyA, stride, height);
             ColumnEnergy(db, energyB, stride, height);
             ColumnProducts(da, db, products, stride, height, covered0, covered1, -reach, (2 * reach) + 1);
@@ -203,7 +205,7 @@ public static class TraceRetraceDisplacement
             }
 
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
-            Differences(warped.AsSpan(0, width * height), db, width, height);
+            Differences(warped.AsSpan(0, width * height), db, rows, width, height);
             ColumnEnergy(db, energyB, stride, height);
             var near = Math.Min(2, reach);
             ColumnProducts(da, db, products, stride, height, covered0, covered1, -near, (2 * near) + 1);
@@ -219,130 +221,112 @@ public static class TraceRetraceDisplacement
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(da);
-            ArrayPool<float>.Shared.Return(db);
+            ArrayPool<double>.Shared.Return(da);
+            ArrayPool<double>.Shared.Return(db);
             ArrayPool<float>.Shared.Return(warped);
+            ArrayPool<float>.Shared.Return(rowBlock);
             ArrayPool<double>.Shared.Return(shift);
             ArrayPool<double>.Shared.Return(energy);
             ArrayPool<double>.Shared.Return(products);
         }
     }
 
-    // d(x, y) = v(x + 1, y) − v(x, y); a step that touches a NaN/Inf counts as flat.
-    private static void Differences(ReadOnlySpan<float> values, float[] output, int width, int height)
+    /// <summary>Rows whose differences are turned into columns together: a column's part of them is one cache line of doubles.</summary>
+    private const int TransposeRows = 8;
+
+    // d(x, y) = v(x + 1, y) − v(x, y); a step that touches a NaN/Inf counts as flat. Stored column by column
+    // (d(x, y) at x · height + y) and in double: every sum the search takes runs down a column, and a product of two
+    // floats is exact in double. A few rows at a time, so each column gets a whole line written at once: one row's
+    // values scattered down the columns (a power-of-two apart) would evict each other from the cache.
+    private static void Differences(ReadOnlySpan<float> values, double[] columns, Span<float> rows, int width, int height)
     {
         var stride = width - 1;
-        for (var y = 0; y < height; y++)
+        for (var y0 = 0; y0 < height; y0 += TransposeRows)
         {
-            var row = values.Slice(y * width, width);
-            var target = output.AsSpan(y * stride, stride);
-            TensorPrimitives.Subtract(row[1..], row[..^1], target);
-            if (!TensorPrimitives.IsFiniteAll<float>(target))
+            var count = Math.Min(TransposeRows, height - y0);
+            for (var j = 0; j < count; j++)
             {
-                for (var x = 0; x < stride; x++)
+                var line = values.Slice((y0 + j) * width, width);
+                var row = rows.Slice(j * stride, stride);
+                TensorPrimitives.Subtract(line[1..], line[..^1], row);
+                if (!TensorPrimitives.IsFiniteAll<float>(row))
                 {
-                    target[x] = float.IsFinite(target[x]) ? target[x] : 0;
+                    for (var x = 0; x < stride; x++)
+                    {
+                        row[x] = float.IsFinite(row[x]) ? row[x] : 0;
+                    }
+                }
+            }
+
+            for (var x = 0; x < stride; x++)
+            {
+                var column = columns.AsSpan((x * height) + y0, count);
+                for (var j = 0; j < column.Length; j++)
+                {
+                    column[j] = rows[(j * stride) + x];
                 }
             }
         }
     }
 
-    // energy[x] = Σ_y d(x, y)², in double: a window's energy is a sum of these. Each column is its own sum, taken
-    // in the same order (y ascending) whether a vector lane or the scalar tail adds it, so both give the same bits.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnEnergy(float[] differences, Span<double> energy, int stride, int height)
+    // energy[x] = Σ_y d(x, y)²: a window's energy is a sum of these.
+    internal static void ColumnEnergy(double[] columns, Span<double> energy, int stride, int height)
     {
-        energy.Clear();
-        ref var e = ref MemoryMarshal.GetReference(energy);
-        var lanes = Vector<double>.Count;
-        for (var y = 0; y < height; y++)
+        for (var x = 0; x < stride; x++)
         {
-            ref var row = ref differences[y * stride];
-            var x = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                // Widen a vector of floats to two of doubles: the products and sums are exact IEEE double operations, as in the scalar loop.
-                for (; x <= stride - (2 * lanes); x += 2 * lanes)
-                {
-                    Vector.Widen(Vector.LoadUnsafe(ref row, (nuint)x), out var low, out var high);
-                    (Vector.LoadUnsafe(ref e, (nuint)x) + (low * low)).StoreUnsafe(ref e, (nuint)x);
-                    (Vector.LoadUnsafe(ref e, (nuint)(x + lanes)) + (high * high)).StoreUnsafe(ref e, (nuint)(x + lanes));
-                }
-            }
-
-            for (; x < stride; x++)
-            {
-                var v = (double)Unsafe.Add(ref row, x);
-                Unsafe.Add(ref e, x) += v * v;
-            }
+            energy[x] = TensorPrimitives.SumOfSquares(columns.AsSpan(x * height, height));
         }
     }
 
     /// <summary>
     /// products[k · stride + x] = Σ_y a(x, y) · b(x + s, y) for the shifts s = firstShift + k (k &lt; shifts), over the
-    /// columns x of [x0, x1) where x + s is a column too; other entries are left as they were. Every window of every shift
-    /// is then a sum of these column products, so overlapping windows share their columns' work, and each column's sum
-    /// runs over whole rows in registers instead of a short dot product per row, window and shift (whose call and tail
-    /// cost more than its multiplications). The products of two floats are exact in double, so each column's sum is
-    /// the same whether a vector lane or the scalar tail adds it (rows ascending).
+    /// columns x of [x0, x1) where x + s is a column too; other entries are left as they were. a and b are difference
+    /// images stored column by column (<see cref="Differences"/>), so each is one dot product of two columns. Every
+    /// window of every shift is a sum of these, so overlapping windows share their columns' work, and a product runs
+    /// over whole columns instead of a short dot product per row, window and shift (whose call cost more than its
+    /// multiplications). Consecutive columns x compare mostly the same columns of b, which stay in the cache.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnProducts(float[] a, float[] b, Span<double> products, int stride, int height, int x0, int x1, int firstShift, int shifts)
+    internal static void ColumnProducts(double[] a, double[] b, Span<double> products, int stride, int height, int x0, int x1, int firstShift, int shifts)
     {
-        ref var ra = ref MemoryMarshal.GetArrayDataReference(a);
-        ref var rb = ref MemoryMarshal.GetArrayDataReference(b);
-        var lanes = Vector<float>.Count;
-        for (var k = 0; k < shifts; k++)
+        for (var x = x0; x < x1; x++)
         {
-            var s = firstShift + k;
-            var lo = Math.Max(x0, -s);
-            var hi = Math.Min(x1, stride - s);
-            ref var p = ref MemoryMarshal.GetReference(products.Slice(k * stride, stride));
-            var x = lo;
-            if (Vector.IsHardwareAccelerated)
+            var column = a.AsSpan(x * height, height);
+            for (var k = Math.Max(0, -x - firstShift); k < shifts && x + firstShift + k < stride; k++)
             {
-                // Two float vectors of columns at a time: four double sums, independent, so the adds overlap.
-                for (; x <= hi - (2 * lanes); x += 2 * lanes)
-                {
-                    Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, sum2 = Vector<double>.Zero, sum3 = Vector<double>.Zero;
-                    for (var y = 0; y < height; y++)
-                    {
-                        var row = (nuint)((y * stride) + x);
-                        var rowB = (nuint)((y * stride) + x + s);
-                        Vector.Widen(Vector.LoadUnsafe(ref ra, row), out var a0, out var a1);
-                        Vector.Widen(Vector.LoadUnsafe(ref ra, row + (nuint)lanes), out var a2, out var a3);
-                        Vector.Widen(Vector.LoadUnsafe(ref rb, rowB), out var b0, out var b1);
-                        Vector.Widen(Vector.LoadUnsafe(ref rb, rowB + (nuint)lanes), out var b2, out var b3);
-                        sum0 += a0 * b0;
-                        sum1 += a1 * b1;
-                        sum2 += a2 * b2;
-                        sum3 += a3 * b3;
-                    }
-
-                    var half = lanes / 2;
-                    sum0.StoreUnsafe(ref p, (nuint)x);
-                    sum1.StoreUnsafe(ref p, (nuint)(x + half));
-                    sum2.StoreUnsafe(ref p, (nuint)(x + lanes));
-                    sum3.StoreUnsafe(ref p, (nuint)(x + lanes + half));
-                }
-            }
-
-            // The columns left (fewer than two vectors): row by row, so their sums do not wait on each other either.
-            if (x >= hi)
-            {
-                continue;
-            }
-
-            products.Slice((k * stride) + x, hi - x).Clear();
-            for (var y = 0; y < height; y++)
-            {
-                var row = y * stride;
-                for (var c = x; c < hi; c++)
-                {
-                    Unsafe.Add(ref p, c) += (double)Unsafe.Add(ref ra, row + c) * Unsafe.Add(ref rb, row + c + s);
-                }
+                products[(k * stride) + x] = Dot(column, b.AsSpan((x + firstShift + k) * height, height));
             }
         }
+    }
+
+    // Σ a·b over four independent vector sums: TensorPrimitives.Dot adds into one, and waits on each add in turn.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        ref var ra = ref MemoryMarshal.GetReference(a);
+        ref var rb = ref MemoryMarshal.GetReference(b);
+        var lanes = Vector<double>.Count;
+        var i = 0;
+        var sum = 0.0;
+        if (Vector.IsHardwareAccelerated && a.Length >= 4 * lanes)
+        {
+            Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, sum2 = Vector<double>.Zero, sum3 = Vector<double>.Zero;
+            for (; i <= a.Length - (4 * lanes); i += 4 * lanes)
+            {
+                sum0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)i), Vector.LoadUnsafe(ref rb, (nuint)i), sum0);
+                sum1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + lanes)), Vector.LoadUnsafe(ref rb, (nuint)(i + lanes)), sum1);
+                sum2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + (2 * lanes))), Vector.LoadUnsafe(ref rb, (nuint)(i + (2 * lanes))), sum2);
+                sum3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + (3 * lanes))), Vector.LoadUnsafe(ref rb, (nuint)(i + (3 * lanes))), sum3);
+            }
+
+            sum = Vector.Sum((sum0 + sum1) + (sum2 + sum3));
+        }
+
+        for (; i < a.Length; i++)
+        {
+            sum += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
+        }
+
+        return sum;
     }
 
     /// <summary>

@@ -5,9 +5,9 @@ namespace AfmEdge.Processing.Tests;
 
 /// <summary>
 /// Pins the cheaper paths of "register:midpoint" to plain references: the correlation search from column products
-/// against every pixel's products summed directly (to rounding), the vector column products and energies against the
-/// scalar column sums, and the step's per-channel warps (one channel per core) against each channel warped on its own by
-/// the public estimate and warp (both bit for bit).
+/// (difference images stored column by column) against every pixel's products summed directly in double, the column
+/// products and energies against plain column sums (all to rounding), and the step's per-channel warps (one channel per
+/// core) against each channel warped on its own by the public estimate and warp (bit for bit).
 /// </summary>
 public sealed class MidpointRegistrationPinTests
 {
@@ -23,14 +23,15 @@ public sealed class MidpointRegistrationPinTests
     public void Window_FromColumnProducts_EqualsScalarReference(int stride, int height, int x0, int x1, int centre, int reach, bool structured)
     {
         var (a, b) = structured ? Shifted(stride, height, shift: 2.4) : (Noise(stride * height, seed: 1), Noise(stride * height, seed: 2));
+        var (columnsA, columnsB) = (Columns(a, stride, height), Columns(b, stride, height));
         var energyA = new double[stride];
         var energyB = new double[stride];
-        TraceRetraceDisplacement.ColumnEnergy(a, energyA, stride, height);
-        TraceRetraceDisplacement.ColumnEnergy(b, energyB, stride, height);
+        TraceRetraceDisplacement.ColumnEnergy(columnsA, energyA, stride, height);
+        TraceRetraceDisplacement.ColumnEnergy(columnsB, energyB, stride, height);
         var (firstShift, shifts) = (centre - reach, (2 * reach) + 1);
         var products = new double[shifts * stride];
 
-        TraceRetraceDisplacement.ColumnProducts(a, b, products, stride, height, x0, x1, firstShift, shifts);
+        TraceRetraceDisplacement.ColumnProducts(columnsA, columnsB, products, stride, height, x0, x1, firstShift, shifts);
         var (shift, confidence) = TraceRetraceDisplacement.Window(products, energyA, energyB, stride, x0, x1, firstShift, shifts);
 
         var (expectedShift, expectedConfidence) = WindowReference(a, b, stride, height, x0, x1, firstShift, shifts);
@@ -44,33 +45,37 @@ public sealed class MidpointRegistrationPinTests
     [InlineData(255, 5, 3, 250, -2, 5)]
     [InlineData(37, 9, 0, 37, -11, 23)]
     [InlineData(20, 4, 0, 20, 1, 1)]
-    public void ColumnProducts_EqualScalarColumnSums(int stride, int height, int x0, int x1, int firstShift, int shifts)
+    public void ColumnProducts_EqualPlainColumnSums(int stride, int height, int x0, int x1, int firstShift, int shifts)
     {
         var a = Noise(stride * height, seed: 4);
         var b = Noise(stride * height, seed: 5);
         var products = new double[shifts * stride];
         Array.Fill(products, double.NaN);
 
-        TraceRetraceDisplacement.ColumnProducts(a, b, products, stride, height, x0, x1, firstShift, shifts);
+        TraceRetraceDisplacement.ColumnProducts(Columns(a, stride, height), Columns(b, stride, height), products, stride, height, x0, x1, firstShift, shifts);
 
-        // Exact products summed rows ascending: a vector lane and the scalar tail give the same bits; columns not compared stay as they were.
+        // Each compared column's products summed down the rows, to rounding (relative to the sum of their magnitudes); the others stay as they were.
         for (var k = 0; k < shifts; k++)
         {
             var s = firstShift + k;
             for (var x = 0; x < stride; x++)
             {
-                var compared = x >= x0 && x < x1 && x + s >= 0 && x + s < stride;
-                var expected = double.NaN;
-                if (compared)
+                var actual = products[(k * stride) + x];
+                if (x < x0 || x >= x1 || x + s < 0 || x + s >= stride)
                 {
-                    expected = 0;
-                    for (var y = 0; y < height; y++)
-                    {
-                        expected += (double)a[(y * stride) + x] * b[(y * stride) + x + s];
-                    }
+                    Assert.True(double.IsNaN(actual), $"shift {s} column {x} is not compared but was written");
+                    continue;
                 }
 
-                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(products[(k * stride) + x]));
+                double expected = 0, magnitude = 0;
+                for (var y = 0; y < height; y++)
+                {
+                    var product = (double)a[(y * stride) + x] * b[(y * stride) + x + s];
+                    expected += product;
+                    magnitude += Math.Abs(product);
+                }
+
+                Assert.Equal(expected, actual, 1e-12 * magnitude);
             }
         }
     }
@@ -79,12 +84,12 @@ public sealed class MidpointRegistrationPinTests
     [InlineData(255, 17)]
     [InlineData(7, 5)]
     [InlineData(64, 3)]
-    public void ColumnEnergy_Vector_EqualsScalarSum(int stride, int height)
+    public void ColumnEnergy_EqualsPlainSum(int stride, int height)
     {
         var d = Noise(stride * height, seed: 3);
         var energy = new double[stride];
 
-        TraceRetraceDisplacement.ColumnEnergy(d, energy, stride, height);
+        TraceRetraceDisplacement.ColumnEnergy(Columns(d, stride, height), energy, stride, height);
 
         for (var x = 0; x < stride; x++)
         {
@@ -94,7 +99,7 @@ public sealed class MidpointRegistrationPinTests
                 expected += (double)d[(y * stride) + x] * d[(y * stride) + x];
             }
 
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(energy[x]));
+            Assert.Equal(expected, energy[x], 1e-13 * expected);
         }
     }
 
@@ -181,6 +186,21 @@ public sealed class MidpointRegistrationPinTests
         }
 
         return (a, b);
+    }
+
+    // A row-major image stored column by column in double, as the estimate keeps its difference images.
+    private static double[] Columns(float[] image, int stride, int height)
+    {
+        var columns = new double[image.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < stride; x++)
+            {
+                columns[(x * height) + y] = image[(y * stride) + x];
+            }
+        }
+
+        return columns;
     }
 
     // Smoothed noise, so neighbouring shifts correlate and the peak is refined.
