@@ -168,11 +168,12 @@ public static class TraceRetraceDisplacement
         var shifts = new double[count];
         var confidence = new double[count];
         var stride = width - 1;
+        // The retrace's differences padded by the reach, so every shift of a column block stays inside its rows.
         var da = ArrayPool<double>.Shared.Rent(stride * height);
-        var db = ArrayPool<double>.Shared.Rent(stride * height);
+        var db = ArrayPool<double>.Shared.Rent((stride + (2 * reach)) * height);
+        var line = ArrayPool<float>.Shared.Rent(stride);
+        var row = line.AsSpan(0, stride);
         var warped = ArrayPool<float>.Shared.Rent(width * height);
-        var rowBlock = ArrayPool<float>.Shared.Rent(TransposeRows * stride);
-        var rows = rowBlock.AsSpan(0, TransposeRows * stride);
         var shift = ArrayPool<double>.Shared.Rent(width);
         var energy = ArrayPool<double>.Shared.Rent(2 * stride);
         var energyA = energy.AsSpan(0, stride);
@@ -182,11 +183,11 @@ public static class TraceRetraceDisplacement
         var (covered0, covered1) = count > 0 ? (windows[0].X0, windows[^1].X1) : (0, 0);
         try
         {
-            Differences(trace.Span, da, rows, width, height);
-            Differences(retrace.Span, db, rows, width, height);
-            ColumnEnergy(da, energyA, stride, height);
-            ColumnEnergy(db, energyB, stride, height);
-            ColumnProducts(da, db, products, stride, height, covered0, covered1, -reach, (2 * reach) + 1);
+            Differences(trace.Span, da, row, width, height, pad: 0);
+            Differences(retrace.Span, db, row, width, height, reach);
+            ColumnEnergy(da, energyA, stride, height, pad: 0);
+            ColumnEnergy(db, energyB, stride, height, reach);
+            ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -reach, (2 * reach) + 1);
             for (var w = 0; w < count; w++)
             {
                 (shifts[w], confidence[w]) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -reach, (2 * reach) + 1);
@@ -205,10 +206,10 @@ public static class TraceRetraceDisplacement
             }
 
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
-            Differences(warped.AsSpan(0, width * height), db, rows, width, height);
-            ColumnEnergy(db, energyB, stride, height);
+            Differences(warped.AsSpan(0, width * height), db, row, width, height, reach);
+            ColumnEnergy(db, energyB, stride, height, reach);
             var near = Math.Min(2, reach);
-            ColumnProducts(da, db, products, stride, height, covered0, covered1, -near, (2 * near) + 1);
+            ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -near, (2 * near) + 1);
             for (var w = 0; w < count; w++)
             {
                 var (residual, peak) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -near, (2 * near) + 1);
@@ -223,110 +224,123 @@ public static class TraceRetraceDisplacement
         {
             ArrayPool<double>.Shared.Return(da);
             ArrayPool<double>.Shared.Return(db);
+            ArrayPool<float>.Shared.Return(line);
             ArrayPool<float>.Shared.Return(warped);
-            ArrayPool<float>.Shared.Return(rowBlock);
             ArrayPool<double>.Shared.Return(shift);
             ArrayPool<double>.Shared.Return(energy);
             ArrayPool<double>.Shared.Return(products);
         }
     }
 
-    /// <summary>Rows whose differences are turned into columns together: a column's part of them is one cache line of doubles.</summary>
-    private const int TransposeRows = 8;
+    /// <summary>Rows summed into the column products together: their parts of both images stay in the first-level cache for every shift.</summary>
+    private const int Band = 32;
 
-    // d(x, y) = v(x + 1, y) − v(x, y); a step that touches a NaN/Inf counts as flat. Stored column by column
-    // (d(x, y) at x · height + y) and in double: every sum the search takes runs down a column, and a product of two
-    // floats is exact in double. A few rows at a time, so each column gets a whole line written at once: one row's
-    // values scattered down the columns (a power-of-two apart) would evict each other from the cache.
-    private static void Differences(ReadOnlySpan<float> values, double[] columns, Span<float> rows, int width, int height)
+    // d(x, y) = v(x + 1, y) − v(x, y) at y · (width − 1 + 2 · pad) + pad + x, with pad zeros either side of each row
+    // (a shift reaching past the image then multiplies zeros); a step that touches a NaN/Inf counts as flat. In double:
+    // a product of two floats is exact there, and the search's loads need no conversion.
+    private static void Differences(ReadOnlySpan<float> values, double[] output, Span<float> row, int width, int height, int pad)
     {
         var stride = width - 1;
-        for (var y0 = 0; y0 < height; y0 += TransposeRows)
+        for (var y = 0; y < height; y++)
         {
-            var count = Math.Min(TransposeRows, height - y0);
-            for (var j = 0; j < count; j++)
+            var line = values.Slice(y * width, width);
+            TensorPrimitives.Subtract(line[1..], line[..^1], row);
+            if (!TensorPrimitives.IsFiniteAll<float>(row))
             {
-                var line = values.Slice((y0 + j) * width, width);
-                var row = rows.Slice(j * stride, stride);
-                TensorPrimitives.Subtract(line[1..], line[..^1], row);
-                if (!TensorPrimitives.IsFiniteAll<float>(row))
+                for (var x = 0; x < stride; x++)
                 {
-                    for (var x = 0; x < stride; x++)
-                    {
-                        row[x] = float.IsFinite(row[x]) ? row[x] : 0;
-                    }
+                    row[x] = float.IsFinite(row[x]) ? row[x] : 0;
                 }
             }
 
-            for (var x = 0; x < stride; x++)
-            {
-                var column = columns.AsSpan((x * height) + y0, count);
-                for (var j = 0; j < column.Length; j++)
-                {
-                    column[j] = rows[(j * stride) + x];
-                }
-            }
+            var target = output.AsSpan(y * (stride + (2 * pad)), stride + (2 * pad));
+            target[..pad].Clear();
+            target[(pad + stride)..].Clear();
+            TensorPrimitives.ConvertChecked<float, double>(row, target.Slice(pad, stride));
         }
     }
 
-    // energy[x] = Σ_y d(x, y)²: a window's energy is a sum of these.
-    internal static void ColumnEnergy(double[] columns, Span<double> energy, int stride, int height)
+    // energy[x] = Σ_y d(x, y)², rows ascending: a window's energy is a sum of these.
+    internal static void ColumnEnergy(double[] differences, Span<double> energy, int stride, int height, int pad)
     {
-        for (var x = 0; x < stride; x++)
+        energy.Clear();
+        for (var y = 0; y < height; y++)
         {
-            energy[x] = TensorPrimitives.SumOfSquares(columns.AsSpan(x * height, height));
+            var row = differences.AsSpan((y * (stride + (2 * pad))) + pad, stride);
+            TensorPrimitives.MultiplyAdd(row, row, energy, energy);
         }
     }
 
     /// <summary>
-    /// products[k · stride + x] = Σ_y a(x, y) · b(x + s, y) for the shifts s = firstShift + k (k &lt; shifts), over the
-    /// columns x of [x0, x1) where x + s is a column too; other entries are left as they were. a and b are difference
-    /// images stored column by column (<see cref="Differences"/>), so each is one dot product of two columns. Every
-    /// window of every shift is a sum of these, so overlapping windows share their columns' work, and a product runs
-    /// over whole columns instead of a short dot product per row, window and shift (whose call cost more than its
-    /// multiplications). Consecutive columns x compare mostly the same columns of b, which stay in the cache.
+    /// products[k · stride + x] = Σ_y a(x, y) · b(x + s, y) for the shifts s = firstShift + k (k &lt; shifts) and the
+    /// columns x of [x0, x1); a and b as <see cref="Differences"/> makes them, b with pad ≥ |s| zeros either side of each
+    /// row (a column past the image adds nothing). Every window of every shift is a sum of these, so overlapping windows
+    /// share their columns' work, and the rows run through registers instead of a short dot product per row, window and
+    /// shift (whose call cost more than its multiplications). Blocks of columns go through a band of rows for every
+    /// shift while those rows are in the first-level cache. Each column adds its rows in order (the products of floats
+    /// are exact in double), so a vector lane and the row-by-row tail give the same bits.
     /// </summary>
-    internal static void ColumnProducts(double[] a, double[] b, Span<double> products, int stride, int height, int x0, int x1, int firstShift, int shifts)
-    {
-        for (var x = x0; x < x1; x++)
-        {
-            var column = a.AsSpan(x * height, height);
-            for (var k = Math.Max(0, -x - firstShift); k < shifts && x + firstShift + k < stride; k++)
-            {
-                products[(k * stride) + x] = Dot(column, b.AsSpan((x + firstShift + k) * height, height));
-            }
-        }
-    }
-
-    // Σ a·b over four independent vector sums: TensorPrimitives.Dot adds into one, and waits on each add in turn.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    internal static void ColumnProducts(double[] a, double[] b, Span<double> products, int stride, int height, int pad, int x0, int x1, int firstShift, int shifts)
     {
-        ref var ra = ref MemoryMarshal.GetReference(a);
-        ref var rb = ref MemoryMarshal.GetReference(b);
-        var lanes = Vector<double>.Count;
-        var i = 0;
-        var sum = 0.0;
-        if (Vector.IsHardwareAccelerated && a.Length >= 4 * lanes)
+        if (firstShift < -pad || firstShift + shifts - 1 > pad)
         {
-            Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero, sum2 = Vector<double>.Zero, sum3 = Vector<double>.Zero;
-            for (; i <= a.Length - (4 * lanes); i += 4 * lanes)
+            throw new ArgumentOutOfRangeException(nameof(pad), pad, "The rows of b must be padded by at least the largest shift.");
+        }
+
+        var strideB = stride + (2 * pad);
+        var lanes = Vector<double>.Count;
+        var block = 4 * lanes;
+        ref var ra = ref MemoryMarshal.GetArrayDataReference(a);
+        ref var rb = ref MemoryMarshal.GetArrayDataReference(b);
+        ref var rp = ref MemoryMarshal.GetReference(products);
+        for (var k = 0; k < shifts; k++)
+        {
+            products.Slice((k * stride) + x0, x1 - x0).Clear();
+        }
+
+        for (var y0 = 0; y0 < height; y0 += Band)
+        {
+            var y1 = Math.Min(height, y0 + Band);
+            var x = x0;
+            for (; Vector.IsHardwareAccelerated && x <= x1 - block; x += block)
             {
-                sum0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)i), Vector.LoadUnsafe(ref rb, (nuint)i), sum0);
-                sum1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + lanes)), Vector.LoadUnsafe(ref rb, (nuint)(i + lanes)), sum1);
-                sum2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + (2 * lanes))), Vector.LoadUnsafe(ref rb, (nuint)(i + (2 * lanes))), sum2);
-                sum3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ra, (nuint)(i + (3 * lanes))), Vector.LoadUnsafe(ref rb, (nuint)(i + (3 * lanes))), sum3);
+                for (var k = 0; k < shifts; k++)
+                {
+                    ref var sums = ref Unsafe.Add(ref rp, (k * stride) + x);
+                    var sum0 = Vector.LoadUnsafe(ref sums);
+                    var sum1 = Vector.LoadUnsafe(ref sums, (nuint)lanes);
+                    var sum2 = Vector.LoadUnsafe(ref sums, (nuint)(2 * lanes));
+                    var sum3 = Vector.LoadUnsafe(ref sums, (nuint)(3 * lanes));
+                    for (var y = y0; y < y1; y++)
+                    {
+                        ref var pa = ref Unsafe.Add(ref ra, (y * stride) + x);
+                        ref var pb = ref Unsafe.Add(ref rb, (y * strideB) + pad + x + firstShift + k);
+                        sum0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa), Vector.LoadUnsafe(ref pb), sum0);
+                        sum1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)lanes), Vector.LoadUnsafe(ref pb, (nuint)lanes), sum1);
+                        sum2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref pb, (nuint)(2 * lanes)), sum2);
+                        sum3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)(3 * lanes)), Vector.LoadUnsafe(ref pb, (nuint)(3 * lanes)), sum3);
+                    }
+
+                    sum0.StoreUnsafe(ref sums);
+                    sum1.StoreUnsafe(ref sums, (nuint)lanes);
+                    sum2.StoreUnsafe(ref sums, (nuint)(2 * lanes));
+                    sum3.StoreUnsafe(ref sums, (nuint)(3 * lanes));
+                }
             }
 
-            sum = Vector.Sum((sum0 + sum1) + (sum2 + sum3));
+            // The columns left (less than a block): row by row, so their sums do not wait on each other.
+            for (var k = 0; k < shifts && x < x1; k++)
+            {
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var c = x; c < x1; c++)
+                    {
+                        Unsafe.Add(ref rp, (k * stride) + c) += Unsafe.Add(ref ra, (y * stride) + c) * Unsafe.Add(ref rb, (y * strideB) + pad + c + firstShift + k);
+                    }
+                }
+            }
         }
-
-        for (; i < a.Length; i++)
-        {
-            sum += Unsafe.Add(ref ra, i) * Unsafe.Add(ref rb, i);
-        }
-
-        return sum;
     }
 
     /// <summary>

@@ -5,9 +5,9 @@ namespace AfmEdge.Processing.Tests;
 
 /// <summary>
 /// Pins the cheaper paths of "register:midpoint" to plain references: the correlation search from column products
-/// (difference images stored column by column) against every pixel's products summed directly in double, the column
-/// products and energies against plain column sums (all to rounding), and the step's per-channel warps (one channel per
-/// core) against each channel warped on its own by the public estimate and warp (bit for bit).
+/// against every pixel's products summed directly in double (to rounding), the column products and energies against
+/// plain column sums, and the step's per-channel warps (one channel per core) against each channel warped on its own by
+/// the public estimate and warp (both bit for bit).
 /// </summary>
 public sealed class MidpointRegistrationPinTests
 {
@@ -23,15 +23,16 @@ public sealed class MidpointRegistrationPinTests
     public void Window_FromColumnProducts_EqualsScalarReference(int stride, int height, int x0, int x1, int centre, int reach, bool structured)
     {
         var (a, b) = structured ? Shifted(stride, height, shift: 2.4) : (Noise(stride * height, seed: 1), Noise(stride * height, seed: 2));
-        var (columnsA, columnsB) = (Columns(a, stride, height), Columns(b, stride, height));
+        var pad = Math.Abs(centre) + reach;
+        var (rowsA, rowsB) = (Rows(a, stride, height, pad: 0), Rows(b, stride, height, pad));
         var energyA = new double[stride];
         var energyB = new double[stride];
-        TraceRetraceDisplacement.ColumnEnergy(columnsA, energyA, stride, height);
-        TraceRetraceDisplacement.ColumnEnergy(columnsB, energyB, stride, height);
+        TraceRetraceDisplacement.ColumnEnergy(rowsA, energyA, stride, height, pad: 0);
+        TraceRetraceDisplacement.ColumnEnergy(rowsB, energyB, stride, height, pad);
         var (firstShift, shifts) = (centre - reach, (2 * reach) + 1);
         var products = new double[shifts * stride];
 
-        TraceRetraceDisplacement.ColumnProducts(columnsA, columnsB, products, stride, height, x0, x1, firstShift, shifts);
+        TraceRetraceDisplacement.ColumnProducts(rowsA, rowsB, products, stride, height, pad, x0, x1, firstShift, shifts);
         var (shift, confidence) = TraceRetraceDisplacement.Window(products, energyA, energyB, stride, x0, x1, firstShift, shifts);
 
         var (expectedShift, expectedConfidence) = WindowReference(a, b, stride, height, x0, x1, firstShift, shifts);
@@ -49,35 +50,36 @@ public sealed class MidpointRegistrationPinTests
     {
         var a = Noise(stride * height, seed: 4);
         var b = Noise(stride * height, seed: 5);
+        var pad = Math.Max(Math.Abs(firstShift), Math.Abs(firstShift + shifts - 1));
         var products = new double[shifts * stride];
         Array.Fill(products, double.NaN);
 
-        TraceRetraceDisplacement.ColumnProducts(Columns(a, stride, height), Columns(b, stride, height), products, stride, height, x0, x1, firstShift, shifts);
+        TraceRetraceDisplacement.ColumnProducts(Rows(a, stride, height, pad: 0), Rows(b, stride, height, pad), products, stride, height, pad, x0, x1, firstShift, shifts);
 
-        // Each compared column's products summed down the rows, to rounding (relative to the sum of their magnitudes); the others stay as they were.
+        // Exact products added rows ascending: a vector lane and the row-by-row tail give the same bits. A column
+        // compared with one past the image sums zeros; the columns outside [x0, x1) stay as they were.
         for (var k = 0; k < shifts; k++)
         {
             var s = firstShift + k;
             for (var x = 0; x < stride; x++)
             {
-                var actual = products[(k * stride) + x];
-                if (x < x0 || x >= x1 || x + s < 0 || x + s >= stride)
+                var expected = x < x0 || x >= x1 ? double.NaN : 0;
+                for (var y = 0; y < height && x + s >= 0 && x + s < stride && double.IsFinite(expected); y++)
                 {
-                    Assert.True(double.IsNaN(actual), $"shift {s} column {x} is not compared but was written");
-                    continue;
+                    expected += (double)a[(y * stride) + x] * b[(y * stride) + x + s];
                 }
 
-                double expected = 0, magnitude = 0;
-                for (var y = 0; y < height; y++)
-                {
-                    var product = (double)a[(y * stride) + x] * b[(y * stride) + x + s];
-                    expected += product;
-                    magnitude += Math.Abs(product);
-                }
-
-                Assert.Equal(expected, actual, 1e-12 * magnitude);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(products[(k * stride) + x]));
             }
         }
+    }
+
+    [Fact]
+    public void ColumnProducts_ShiftBeyondThePadding_Throws()
+    {
+        var (a, b) = (new double[40], new double[40 + (2 * 4 * 2)]);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => TraceRetraceDisplacement.ColumnProducts(a, b, new double[11 * 20], 20, 2, pad: 4, 0, 20, -5, 11));
     }
 
     [Theory]
@@ -89,7 +91,7 @@ public sealed class MidpointRegistrationPinTests
         var d = Noise(stride * height, seed: 3);
         var energy = new double[stride];
 
-        TraceRetraceDisplacement.ColumnEnergy(Columns(d, stride, height), energy, stride, height);
+        TraceRetraceDisplacement.ColumnEnergy(Rows(d, stride, height, pad: 3), energy, stride, height, pad: 3);
 
         for (var x = 0; x < stride; x++)
         {
@@ -99,7 +101,7 @@ public sealed class MidpointRegistrationPinTests
                 expected += (double)d[(y * stride) + x] * d[(y * stride) + x];
             }
 
-            Assert.Equal(expected, energy[x], 1e-13 * expected);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(energy[x]));
         }
     }
 
@@ -188,19 +190,19 @@ public sealed class MidpointRegistrationPinTests
         return (a, b);
     }
 
-    // A row-major image stored column by column in double, as the estimate keeps its difference images.
-    private static double[] Columns(float[] image, int stride, int height)
+    // An image's rows in double with pad zeros either side, as the estimate keeps its difference images.
+    private static double[] Rows(float[] image, int stride, int height, int pad)
     {
-        var columns = new double[image.Length];
+        var rows = new double[(stride + (2 * pad)) * height];
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < stride; x++)
             {
-                columns[(x * height) + y] = image[(y * stride) + x];
+                rows[(y * (stride + (2 * pad))) + pad + x] = image[(y * stride) + x];
             }
         }
 
-        return columns;
+        return rows;
     }
 
     // Smoothed noise, so neighbouring shifts correlate and the peak is refined.
