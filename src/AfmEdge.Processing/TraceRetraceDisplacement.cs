@@ -305,27 +305,40 @@ public static class TraceRetraceDisplacement
             var x = x0;
             for (; Vector.IsHardwareAccelerated && x <= x1 - block; x += block)
             {
-                for (var k = 0; k < shifts; k++)
+                // Two shifts at a time share each load of a; an odd last shift is summed twice and stored twice, alike.
+                for (var k = 0; k < shifts; k += 2)
                 {
+                    var next = Math.Min(k + 1, shifts - 1);
                     ref var sums = ref Unsafe.Add(ref rp, (k * stride) + x);
-                    var sum0 = Vector.LoadUnsafe(ref sums);
-                    var sum1 = Vector.LoadUnsafe(ref sums, (nuint)lanes);
-                    var sum2 = Vector.LoadUnsafe(ref sums, (nuint)(2 * lanes));
-                    var sum3 = Vector.LoadUnsafe(ref sums, (nuint)(3 * lanes));
+                    ref var sumsNext = ref Unsafe.Add(ref rp, (next * stride) + x);
+                    var (sum0, sum1, sum2, sum3) = (Vector.LoadUnsafe(ref sums), Vector.LoadUnsafe(ref sums, (nuint)lanes), Vector.LoadUnsafe(ref sums, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref sums, (nuint)(3 * lanes)));
+                    var (next0, next1, next2, next3) = (Vector.LoadUnsafe(ref sumsNext), Vector.LoadUnsafe(ref sumsNext, (nuint)lanes), Vector.LoadUnsafe(ref sumsNext, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref sumsNext, (nuint)(3 * lanes)));
+                    ref var pa = ref Unsafe.Add(ref ra, (y0 * stride) + x);
+                    ref var pb = ref Unsafe.Add(ref rb, (y0 * strideB) + pad + x + firstShift + k);
+                    var nextOffset = (nuint)(next - k);
                     for (var y = y0; y < y1; y++)
                     {
-                        ref var pa = ref Unsafe.Add(ref ra, (y * stride) + x);
-                        ref var pb = ref Unsafe.Add(ref rb, (y * strideB) + pad + x + firstShift + k);
-                        sum0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa), Vector.LoadUnsafe(ref pb), sum0);
-                        sum1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)lanes), Vector.LoadUnsafe(ref pb, (nuint)lanes), sum1);
-                        sum2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref pb, (nuint)(2 * lanes)), sum2);
-                        sum3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref pa, (nuint)(3 * lanes)), Vector.LoadUnsafe(ref pb, (nuint)(3 * lanes)), sum3);
+                        var (a0, a1, a2, a3) = (Vector.LoadUnsafe(ref pa), Vector.LoadUnsafe(ref pa, (nuint)lanes), Vector.LoadUnsafe(ref pa, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref pa, (nuint)(3 * lanes)));
+                        sum0 = Vector.FusedMultiplyAdd(a0, Vector.LoadUnsafe(ref pb), sum0);
+                        sum1 = Vector.FusedMultiplyAdd(a1, Vector.LoadUnsafe(ref pb, (nuint)lanes), sum1);
+                        sum2 = Vector.FusedMultiplyAdd(a2, Vector.LoadUnsafe(ref pb, (nuint)(2 * lanes)), sum2);
+                        sum3 = Vector.FusedMultiplyAdd(a3, Vector.LoadUnsafe(ref pb, (nuint)(3 * lanes)), sum3);
+                        next0 = Vector.FusedMultiplyAdd(a0, Vector.LoadUnsafe(ref pb, nextOffset), next0);
+                        next1 = Vector.FusedMultiplyAdd(a1, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)lanes), next1);
+                        next2 = Vector.FusedMultiplyAdd(a2, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)(2 * lanes)), next2);
+                        next3 = Vector.FusedMultiplyAdd(a3, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)(3 * lanes)), next3);
+                        pa = ref Unsafe.Add(ref pa, stride);
+                        pb = ref Unsafe.Add(ref pb, strideB);
                     }
 
                     sum0.StoreUnsafe(ref sums);
                     sum1.StoreUnsafe(ref sums, (nuint)lanes);
                     sum2.StoreUnsafe(ref sums, (nuint)(2 * lanes));
                     sum3.StoreUnsafe(ref sums, (nuint)(3 * lanes));
+                    next0.StoreUnsafe(ref sumsNext);
+                    next1.StoreUnsafe(ref sumsNext, (nuint)lanes);
+                    next2.StoreUnsafe(ref sumsNext, (nuint)(2 * lanes));
+                    next3.StoreUnsafe(ref sumsNext, (nuint)(3 * lanes));
                 }
             }
 
