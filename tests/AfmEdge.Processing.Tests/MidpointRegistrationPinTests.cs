@@ -6,8 +6,8 @@ namespace AfmEdge.Processing.Tests;
 /// <summary>
 /// Pins the cheaper paths of "register:midpoint" to plain references: the correlation search from column products
 /// against every pixel's products summed directly in double (to rounding), the column products and energies against
-/// plain column sums, and the step's per-channel warps (one channel per core) against each channel warped on its own by
-/// the public estimate and warp (both bit for bit).
+/// plain column sums, a warp block of two offsets against its columns warped alone, and the step's per-channel warps
+/// (one channel per core) against each channel warped on its own by the public estimate and warp (all bit for bit).
 /// </summary>
 public sealed class MidpointRegistrationPinTests
 {
@@ -102,6 +102,29 @@ public sealed class MidpointRegistrationPinTests
             }
 
             Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(energy[x]));
+        }
+    }
+
+    [Fact]
+    public void FastAxisWarp_BlockOfTwoOffsets_EqualsEachColumnWarpedAlone()
+    {
+        // A ramp of 0.06 px per column: the integer offset steps every 17 columns or so, inside vector blocks.
+        const int Width = 96;
+        const int Height = 3;
+        var input = Noise(Width * Height, seed: 6);
+        var shift = Enumerable.Range(0, Width).Select(x => (0.06 * x) - 2.3).ToArray();
+        var output = new float[input.Length];
+        FastAxisWarp.Apply(input, output, Width, Height, shift);
+
+        // Each column against the whole image moved by its own shift (one offset everywhere): the same bits.
+        var alone = new float[input.Length];
+        for (var x = 0; x < Width; x++)
+        {
+            FastAxisWarp.Apply(input, alone, Width, Height, Enumerable.Repeat(shift[x], Width).ToArray());
+            for (var y = 0; y < Height; y++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(alone[(y * Width) + x]), BitConverter.SingleToInt32Bits(output[(y * Width) + x]));
+            }
         }
     }
 
