@@ -171,8 +171,6 @@ public static class TraceRetraceDisplacement
         // The retrace's differences padded by the reach, so every shift of a column block stays inside its rows.
         var da = ArrayPool<double>.Shared.Rent(stride * height);
         var db = ArrayPool<double>.Shared.Rent((stride + (2 * reach)) * height);
-        var line = ArrayPool<float>.Shared.Rent(stride);
-        var row = line.AsSpan(0, stride);
         var warped = ArrayPool<float>.Shared.Rent(width * height);
         var shift = ArrayPool<double>.Shared.Rent(width);
         var energy = ArrayPool<double>.Shared.Rent(2 * stride);
@@ -183,10 +181,8 @@ public static class TraceRetraceDisplacement
         var (covered0, covered1) = count > 0 ? (windows[0].X0, windows[^1].X1) : (0, 0);
         try
         {
-            Differences(trace.Span, da, row, width, height, pad: 0);
-            Differences(retrace.Span, db, row, width, height, reach);
-            ColumnEnergy(da, energyA, stride, height, pad: 0);
-            ColumnEnergy(db, energyB, stride, height, reach);
+            Differences(trace.Span, da, energyA, width, height, pad: 0);
+            Differences(retrace.Span, db, energyB, width, height, reach);
             ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -reach, (2 * reach) + 1);
             for (var w = 0; w < count; w++)
             {
@@ -206,8 +202,7 @@ public static class TraceRetraceDisplacement
             }
 
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
-            Differences(warped.AsSpan(0, width * height), db, row, width, height, reach);
-            ColumnEnergy(db, energyB, stride, height, reach);
+            Differences(warped.AsSpan(0, width * height), db, energyB, width, height, reach);
             var near = Math.Min(2, reach);
             ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -near, (2 * near) + 1);
             for (var w = 0; w < count; w++)
@@ -224,7 +219,6 @@ public static class TraceRetraceDisplacement
         {
             ArrayPool<double>.Shared.Return(da);
             ArrayPool<double>.Shared.Return(db);
-            ArrayPool<float>.Shared.Return(line);
             ArrayPool<float>.Shared.Return(warped);
             ArrayPool<double>.Shared.Return(shift);
             ArrayPool<double>.Shared.Return(energy);
@@ -235,39 +229,51 @@ public static class TraceRetraceDisplacement
     /// <summary>Rows summed into the column products together: their parts of both images stay in the first-level cache for every shift.</summary>
     private const int Band = 32;
 
-    // d(x, y) = v(x + 1, y) − v(x, y) at y · (width − 1 + 2 · pad) + pad + x, with pad zeros either side of each row
-    // (a shift reaching past the image then multiplies zeros); a step that touches a NaN/Inf counts as flat. In double:
-    // a product of two floats is exact there, and the search's loads need no conversion.
-    private static void Differences(ReadOnlySpan<float> values, double[] output, Span<float> row, int width, int height, int pad)
+    /// <summary>
+    /// d(x, y) = v(x + 1, y) − v(x, y) at y · (width − 1 + 2 · pad) + pad + x of <paramref name="output"/>, with pad
+    /// zeros either side of each row (a shift reaching past the image then multiplies zeros), and each column's energy
+    /// Σ_y d(x, y)², rows ascending (a window's energy is a sum of these); a step that touches a NaN/Inf counts as flat.
+    /// In double: a product of two floats is exact there, and the search's loads need no conversion. One pass per row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Differences(ReadOnlySpan<float> values, double[] output, Span<double> energy, int width, int height, int pad)
     {
         var stride = width - 1;
+        var lanes = Vector<float>.Count;
+        var half = Vector<double>.Count;
+        ref var e = ref MemoryMarshal.GetReference(energy);
+        energy[..stride].Clear();
         for (var y = 0; y < height; y++)
         {
-            var line = values.Slice(y * width, width);
-            TensorPrimitives.Subtract(line[1..], line[..^1], row);
-            if (!TensorPrimitives.IsFiniteAll<float>(row))
-            {
-                for (var x = 0; x < stride; x++)
-                {
-                    row[x] = float.IsFinite(row[x]) ? row[x] : 0;
-                }
-            }
-
+            ref var v = ref MemoryMarshal.GetReference(values.Slice(y * width, width));
             var target = output.AsSpan(y * (stride + (2 * pad)), stride + (2 * pad));
             target[..pad].Clear();
             target[(pad + stride)..].Clear();
-            TensorPrimitives.ConvertChecked<float, double>(row, target.Slice(pad, stride));
-        }
-    }
+            ref var d = ref MemoryMarshal.GetReference(target[pad..]);
+            var x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; x <= stride - lanes; x += lanes)
+                {
+                    var step = Vector.LoadUnsafe(ref v, (nuint)(x + 1)) - Vector.LoadUnsafe(ref v, (nuint)x);
 
-    // energy[x] = Σ_y d(x, y)², rows ascending: a window's energy is a sum of these.
-    internal static void ColumnEnergy(double[] differences, Span<double> energy, int stride, int height, int pad)
-    {
-        energy.Clear();
-        for (var y = 0; y < height; y++)
-        {
-            var row = differences.AsSpan((y * (stride + (2 * pad))) + pad, stride);
-            TensorPrimitives.MultiplyAdd(row, row, energy, energy);
+                    // step − step is 0 exactly when the step is finite.
+                    step = Vector.ConditionalSelect(Vector.Equals(step - step, Vector<float>.Zero), step, Vector<float>.Zero);
+                    Vector.Widen(step, out var low, out var high);
+                    low.StoreUnsafe(ref d, (nuint)x);
+                    high.StoreUnsafe(ref d, (nuint)(x + half));
+                    (Vector.LoadUnsafe(ref e, (nuint)x) + (low * low)).StoreUnsafe(ref e, (nuint)x);
+                    (Vector.LoadUnsafe(ref e, (nuint)(x + half)) + (high * high)).StoreUnsafe(ref e, (nuint)(x + half));
+                }
+            }
+
+            for (; x < stride; x++)
+            {
+                var step = Unsafe.Add(ref v, x + 1) - Unsafe.Add(ref v, x);
+                double value = float.IsFinite(step) ? step : 0;
+                Unsafe.Add(ref d, x) = value;
+                Unsafe.Add(ref e, x) += value * value;
+            }
         }
     }
 

@@ -5,8 +5,8 @@ namespace AfmEdge.Processing.Tests;
 
 /// <summary>
 /// Pins the cheaper paths of "register:midpoint" to plain references: the correlation search from column products
-/// against every pixel's products summed directly in double (to rounding), the column products and energies against
-/// plain column sums, a warp block of two offsets against its columns warped alone, and the step's per-channel warps
+/// against every pixel's products summed directly in double (to rounding), the differences, column products and
+/// energies against plain steps and column sums, a warp block of two offsets against its columns warped alone, and the step's per-channel warps
 /// (one channel per core) against each channel warped on its own by the public estimate and warp (all bit for bit).
 /// </summary>
 public sealed class MidpointRegistrationPinTests
@@ -25,10 +25,7 @@ public sealed class MidpointRegistrationPinTests
         var (a, b) = structured ? Shifted(stride, height, shift: 2.4) : (Noise(stride * height, seed: 1), Noise(stride * height, seed: 2));
         var pad = Math.Abs(centre) + reach;
         var (rowsA, rowsB) = (Rows(a, stride, height, pad: 0), Rows(b, stride, height, pad));
-        var energyA = new double[stride];
-        var energyB = new double[stride];
-        TraceRetraceDisplacement.ColumnEnergy(rowsA, energyA, stride, height, pad: 0);
-        TraceRetraceDisplacement.ColumnEnergy(rowsB, energyB, stride, height, pad);
+        var (energyA, energyB) = (Energy(a, stride, height), Energy(b, stride, height));
         var (firstShift, shifts) = (centre - reach, (2 * reach) + 1);
         var products = new double[shifts * stride];
 
@@ -83,26 +80,35 @@ public sealed class MidpointRegistrationPinTests
     }
 
     [Theory]
-    [InlineData(255, 17)]
-    [InlineData(7, 5)]
-    [InlineData(64, 3)]
-    public void ColumnEnergy_EqualsPlainSum(int stride, int height)
+    [InlineData(256, 17, 0)]
+    [InlineData(256, 17, 16)]
+    [InlineData(8, 5, 2)]
+    [InlineData(65, 3, 1)]
+    public void Differences_EqualPlainStepsAndColumnEnergy(int width, int height, int pad)
     {
-        var d = Noise(stride * height, seed: 3);
+        var image = Noise(width * height, seed: 3);
+        image[5] = float.NaN;
+        image[(2 * width) - 2] = float.PositiveInfinity;
+        var stride = width - 1;
+        var output = new double[(stride + (2 * pad)) * height];
+        Array.Fill(output, double.NaN);
         var energy = new double[stride];
 
-        TraceRetraceDisplacement.ColumnEnergy(Rows(d, stride, height, pad: 3), energy, stride, height, pad: 3);
+        TraceRetraceDisplacement.Differences(image, output, energy, width, height, pad);
 
-        for (var x = 0; x < stride; x++)
+        // Each step as a float, a non-finite one as zero, the pads zero; each column's squares added rows ascending.
+        var steps = new float[stride * height];
+        for (var y = 0; y < height; y++)
         {
-            double expected = 0;
-            for (var y = 0; y < height; y++)
+            for (var x = 0; x < stride; x++)
             {
-                expected += (double)d[(y * stride) + x] * d[(y * stride) + x];
+                var step = image[(y * width) + x + 1] - image[(y * width) + x];
+                steps[(y * stride) + x] = float.IsFinite(step) ? step : 0;
             }
-
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(energy[x]));
         }
+
+        Assert.Equal(Rows(steps, stride, height, pad).Select(BitConverter.DoubleToInt64Bits), output.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(Energy(steps, stride, height).Select(BitConverter.DoubleToInt64Bits), energy.Select(BitConverter.DoubleToInt64Bits));
     }
 
     [Fact]
@@ -211,6 +217,21 @@ public sealed class MidpointRegistrationPinTests
         }
 
         return (a, b);
+    }
+
+    // Σ_y image(x, y)² for each column, rows ascending, in double.
+    private static double[] Energy(float[] image, int stride, int height)
+    {
+        var energy = new double[stride];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < stride; x++)
+            {
+                energy[x] += (double)image[(y * stride) + x] * image[(y * stride) + x];
+            }
+        }
+
+        return energy;
     }
 
     // An image's rows in double with pad zeros either side, as the estimate keeps its difference images.
