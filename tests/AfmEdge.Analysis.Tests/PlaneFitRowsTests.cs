@@ -102,11 +102,34 @@ public sealed class PlaneFitRowsTests
             var withoutRange = (float[])data.Clone();
             var none = HeightSegmenter.FitAndRemovePlane(withoutRange, width, rows, below, objects, vectorRows, parallel, findRange: false);
 
-            Assert.Equal(HeightSegmenter.FiniteRange(leveled), range);
+            var expected = HeightSegmenter.FiniteRange(leveled);
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected.Min), BitConverter.SingleToInt32Bits(range!.Value.Min));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected.Max), BitConverter.SingleToInt32Bits(range.Value.Max));
             Assert.True(range!.Value.Max > range.Value.Min, "no finite spread: the case tests nothing");
             Assert.Null(none);
             Assert.Equal(leveled.Select(BitConverter.SingleToInt32Bits), withoutRange.Select(BitConverter.SingleToInt32Bits));
         }
+    }
+
+    [Theory]
+    [InlineData(37, 9, 15)]
+    [InlineData(8, 4, 16)]
+    public void RemovePlane_ZerosOfBothSigns_LeastIsMinusZeroAndGreatestPlusZero(int width, int rows, int seed)
+    {
+        // A zero plane leaves ±0 as they are; the range orders −0 before +0 (as Math.Min and Math.Max do) in every lane.
+        var random = new Random(seed);
+        var data = Enumerable.Range(0, width * rows).Select(_ => random.Next(5) switch
+        {
+            0 => -0f,
+            1 => float.NaN,
+            2 => float.NegativeInfinity,
+            _ => 0f,
+        }).ToArray();
+
+        var (min, max) = HeightSegmenter.RemovePlane(data, width, 0, rows, 0, 0, 0, findRange: true);
+
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(min));
+        Assert.Equal(BitConverter.SingleToInt32Bits(0f), BitConverter.SingleToInt32Bits(max));
     }
 
     [Fact]

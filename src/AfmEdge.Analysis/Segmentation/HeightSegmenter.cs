@@ -275,12 +275,15 @@ public static class HeightSegmenter
     /// Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest
     /// finite result when <paramref name="findRange"/> (else +∞ and −∞).
     /// </summary>
-    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
+    internal static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
     {
-        // As in FiniteRange: non-finite lanes replaced by each side's identity, the lanes combined at the end.
+        // The extremes taken over order-preserving keys (SortKeys.Sortable: −0 before +0, as Math.Min and Math.Max order them),
+        // an unsigned least and greatest being one instruction each where the floats' IEEE ones take several; a non-finite lane
+        // is replaced by each side's identity, the lanes combined at the end.
         var infinity = Vector256.Create(float.PositiveInfinity);
-        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
-        Vector256<float> mins = infinity, maxs = negativeInfinity;
+        var infinityKeys = Vector256.Create(SortKeys.Sortable(float.PositiveInfinity));
+        var negativeInfinityKeys = Vector256.Create(SortKeys.Sortable(float.NegativeInfinity));
+        Vector256<uint> minKeys = infinityKeys, maxKeys = negativeInfinityKeys;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (var y = y0; y < y1; y++)
         {
@@ -289,24 +292,28 @@ public static class HeightSegmenter
             var x = 0;
             if (Vector256.IsHardwareAccelerated)
             {
-                // The scalar arithmetic below, lane by lane (double, no fused multiply-add): the same floats.
+                // The scalar arithmetic below, lane by lane (double, no fused multiply-add): the same floats. The columns' x
+                // run on by eight (whole numbers in double: exact).
                 ref var start = ref MemoryMarshal.GetReference(row);
                 var baselines = Vector256.Create(baseline);
                 var slopes = Vector256.Create(b);
-                var offsets = Vector256.Create(0.0, 1, 2, 3);
+                var lowXs = Vector256.Create(0.0, 1, 2, 3);
+                var four = Vector256.Create(4.0);
+                var eight = Vector256.Create(8.0);
                 for (; x + Vector256<float>.Count <= width; x += Vector256<float>.Count)
                 {
                     var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)x));
-                    var xs = Vector256.Create((double)x) + offsets;
-                    var lowResult = low - (baselines + (slopes * xs));
-                    var highResult = high - (baselines + (slopes * (xs + Vector256.Create(4.0))));
+                    var lowResult = low - (baselines + (slopes * lowXs));
+                    var highResult = high - (baselines + (slopes * (lowXs + four)));
+                    lowXs += eight;
                     var result = Vector256.Narrow(lowResult, highResult);
                     result.StoreUnsafe(ref start, (nuint)x);
                     if (findRange)
                     {
-                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
-                        mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
-                        maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
+                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity).AsUInt32();
+                        var keys = SortKeys.Sortable(result.AsUInt32());
+                        minKeys = Vector256.Min(minKeys, Vector256.ConditionalSelect(finite, keys, infinityKeys));
+                        maxKeys = Vector256.Max(maxKeys, Vector256.ConditionalSelect(finite, keys, negativeInfinityKeys));
                     }
                 }
             }
@@ -323,10 +330,10 @@ public static class HeightSegmenter
             }
         }
 
-        for (var lane = 0; lane < Vector256<float>.Count; lane++)
+        for (var lane = 0; lane < Vector256<uint>.Count; lane++)
         {
-            min = Math.Min(min, mins[lane]);
-            max = Math.Max(max, maxs[lane]);
+            min = Math.Min(min, SortKeys.FromSortable(minKeys[lane]));
+            max = Math.Max(max, SortKeys.FromSortable(maxKeys[lane]));
         }
 
         return (min, max);
