@@ -54,8 +54,7 @@ public static class HeightSegmenter
         var n = height.Length;
         // Every element is written by the copy: no need to clear it first.
         var leveled = FrameArrays<float>.Rent(n, clear: false);
-        height.CopyTo(leveled);
-        var finite = CountFinite(leveled);
+        var finite = CopyCountingFinite(height, leveled);
 
         if (finite < 16)
         {
@@ -97,9 +96,10 @@ public static class HeightSegmenter
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
 
-    /// <summary>How many values are finite (lane by lane, then the rest).</summary>
-    private static int CountFinite(ReadOnlySpan<float> data)
+    /// <summary>Copies <paramref name="data"/> into <paramref name="target"/> (at least as long) and returns how many values are finite: one pass, lane by lane, then the rest.</summary>
+    internal static int CopyCountingFinite(ReadOnlySpan<float> data, Span<float> target)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(target.Length, data.Length, nameof(target));
         var count = 0;
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -107,10 +107,14 @@ public static class HeightSegmenter
             var infinity = Vector256.Create(float.PositiveInfinity);
             var counts = Vector256<int>.Zero;
             ref var start = ref MemoryMarshal.GetReference(data);
+            ref var to = ref MemoryMarshal.GetReference(target);
             for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
             {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                v.StoreUnsafe(ref to, (nuint)i);
+
                 // |v| < ∞ is false for ±∞ and NaN: all ones (−1) per finite lane.
-                counts -= Vector256.LessThan(Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i)), infinity).AsInt32();
+                counts -= Vector256.LessThan(Vector256.Abs(v), infinity).AsInt32();
             }
 
             count = Vector256.Sum(counts);
@@ -118,34 +122,8 @@ public static class HeightSegmenter
 
         for (; i < data.Length; i++)
         {
+            target[i] = data[i];
             count += float.IsFinite(data[i]) ? 1 : 0;
-        }
-
-        return count;
-    }
-
-    /// <summary>How many values are above <paramref name="low"/> (compared as the scalar test does: the float widened to double).</summary>
-    private static int CountAbove(ReadOnlySpan<float> data, double low)
-    {
-        var count = 0;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var lows = Vector256.Create(low);
-            var counts = Vector256<long>.Zero;
-            ref var start = ref MemoryMarshal.GetReference(data);
-            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
-            {
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
-                counts -= Vector256.GreaterThan(lower, lows).AsInt64() + Vector256.GreaterThan(upper, lows).AsInt64();
-            }
-
-            count = (int)Vector256.Sum(counts);
-        }
-
-        for (; i < data.Length; i++)
-        {
-            count += data[i] > low ? 1 : 0;
         }
 
         return count;
@@ -907,23 +885,18 @@ public static class HeightSegmenter
     private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
-        var count = CountAbove(height, low);
-
-        if (count == 0)
-        {
-            instances.AsSpan().Clear();
-            return 0;
-        }
-
         var floats = AnalysisPool<float>.Shared;
         var ints = AnalysisPool<int>.Shared;
-        var keys = floats.Rent(count);
-        var order = ints.Rent(count);
+
+        // As long as the frame: the flood's first pass counts the pixels above the threshold as it takes them (a pass of its
+        // own to count them first cost more than the pool's longer arrays, of which only that many are touched).
+        var keys = floats.Rent(n);
+        var order = ints.Rent(n);
         var parent = ints.Rent(n);
         var peak = floats.Rent(n);
         try
         {
-            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, count), order.AsSpan(0, count),
+            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, n), order.AsSpan(0, n),
                 parent.AsSpan(0, n), peak.AsSpan(0, n));
         }
         finally
@@ -935,6 +908,7 @@ public static class HeightSegmenter
         }
     }
 
+    /// <summary>The flood itself; <paramref name="keys"/> and <paramref name="order"/> as long as the frame (only the pixels above <paramref name="low"/> are written).</summary>
     private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
         Span<float> keys, Span<int> order, Span<int> parent, Span<float> peak)
     {
@@ -978,6 +952,13 @@ public static class HeightSegmenter
             }
         }
 
+        if (k == 0)
+        {
+            return 0;
+        }
+
+        keys = keys[..k];
+        order = order[..k];
         SortKeys.Sort(keys, order);
         parent.Fill(-1);
         Span<int> roots = stackalloc int[8];
