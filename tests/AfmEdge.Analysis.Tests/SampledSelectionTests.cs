@@ -75,6 +75,32 @@ public sealed class SampledSelectionTests
     }
 
     [Theory]
+    [InlineData(1, 1, 0u, 0u)]
+    [InlineData(2, 2, 7u, 7u)]
+    [InlineData(50, 3, 100u, 130u)]
+    [InlineData(5000, 4, 1000u, 1000u + 1500u)]
+    [InlineData(20_000, 5, 0x3000_0000u, 0x3000_0000u + 1_000_000u)]
+    [InlineData(20_000, 6, 0u, uint.MaxValue)]
+    public void SelectInside_EveryRank_IsTheSortedKeyAndTheOneBefore(int count, int seed, uint lo, uint hi)
+    {
+        // Keys over the whole bracket, ties among them, and both ends present.
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, count).Select(i => i switch
+        {
+            0 => lo,
+            1 => hi,
+            _ => lo + (uint)(random.NextDouble() * random.NextDouble() * (hi - lo)),
+        }).ToArray();
+        var sorted = keys.Order().ToArray();
+        for (var rank = 0; rank < count; rank += Math.Max(1, count / 97))
+        {
+            var (before, at) = SampledSelection.SelectInside((uint[])keys.Clone(), lo, hi, rank);
+            Assert.Equal(sorted[rank], at);
+            Assert.Equal(sorted[Math.Max(0, rank - 1)], before);
+        }
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 2)]
     [InlineData(3, 3)]

@@ -131,6 +131,41 @@ public sealed class SortedChannelVectorStepTests
         Assert.Equal(ReferenceRanks(values), sorted.Ranks.ToArray());
     }
 
+    /// <summary>
+    /// Short runs of equal values (two to four, one value in three tied, as a channel of few distinct values has), −0 next to
+    /// +0 among them, at every offset within the vector steps' eights and across their ends, in a small segment and in one
+    /// sorted in parts: the vector step ranks the runs within an eight itself; values, ranks and sums as the plain walk's.
+    /// </summary>
+    [Theory]
+    [InlineData(2_000, 31)]
+    [InlineData(80_001, 32)]
+    public void Split_ShortRunsOfEqualValues_RankedAsTheReference(int count, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (var i = 0; i < count;)
+        {
+            var run = random.Next(3) == 0 ? random.Next(2, 5) : 1;
+            var value = random.Next(50) == 0 ? (random.Next(2) == 0 ? -0f : 0f) : (float)(random.NextDouble() - 0.5);
+            for (var j = i; j < Math.Min(count, i + run); j++)
+            {
+                values[j] = value;
+            }
+
+            i += run;
+        }
+
+        random.Shuffle(values);
+        var place = Enumerable.Range(0, count).ToArray();
+        var split = new SortedChannel?[1];
+        SortedChannel.Split(values, place, [count], [count], split, gatherPairs: true);
+        using var sorted = split[0]!;
+        var expected = values.OrderBy(SortKeys.Sortable).ToArray();
+        Assert.Equal(Bits(expected), Bits(sorted.Values.ToArray()));
+        Assert.Equal(ReferenceRanks(values), sorted.Ranks.ToArray());
+        Assert.Equal(BitConverter.DoubleToInt64Bits(SortedChannel.LaneSumScalar<SortedChannel.Plain>(expected, 0)), BitConverter.DoubleToInt64Bits(sorted.Sum));
+    }
+
     [Fact]
     public void Split_ZerosOfBothSignsAcrossParts_RankedAsOneTie()
     {

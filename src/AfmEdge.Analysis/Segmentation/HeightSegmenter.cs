@@ -54,8 +54,7 @@ public static class HeightSegmenter
         var n = height.Length;
         // Every element is written by the copy: no need to clear it first.
         var leveled = FrameArrays<float>.Rent(n, clear: false);
-        height.CopyTo(leveled);
-        var finite = CountFinite(leveled);
+        var finite = CopyCountingFinite(height, leveled);
 
         if (finite < 16)
         {
@@ -97,9 +96,10 @@ public static class HeightSegmenter
         return new ChromosomeSegmentation(width, rows, instances, kept, leveled, 0, sigma, low, otsu, rejected);
     }
 
-    /// <summary>How many values are finite (lane by lane, then the rest).</summary>
-    private static int CountFinite(ReadOnlySpan<float> data)
+    /// <summary>Copies <paramref name="data"/> into <paramref name="target"/> (at least as long) and returns how many values are finite: one pass, lane by lane, then the rest.</summary>
+    internal static int CopyCountingFinite(ReadOnlySpan<float> data, Span<float> target)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(target.Length, data.Length, nameof(target));
         var count = 0;
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -107,10 +107,14 @@ public static class HeightSegmenter
             var infinity = Vector256.Create(float.PositiveInfinity);
             var counts = Vector256<int>.Zero;
             ref var start = ref MemoryMarshal.GetReference(data);
+            ref var to = ref MemoryMarshal.GetReference(target);
             for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
             {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                v.StoreUnsafe(ref to, (nuint)i);
+
                 // |v| < ∞ is false for ±∞ and NaN: all ones (−1) per finite lane.
-                counts -= Vector256.LessThan(Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i)), infinity).AsInt32();
+                counts -= Vector256.LessThan(Vector256.Abs(v), infinity).AsInt32();
             }
 
             count = Vector256.Sum(counts);
@@ -118,34 +122,8 @@ public static class HeightSegmenter
 
         for (; i < data.Length; i++)
         {
+            target[i] = data[i];
             count += float.IsFinite(data[i]) ? 1 : 0;
-        }
-
-        return count;
-    }
-
-    /// <summary>How many values are above <paramref name="low"/> (compared as the scalar test does: the float widened to double).</summary>
-    private static int CountAbove(ReadOnlySpan<float> data, double low)
-    {
-        var count = 0;
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var lows = Vector256.Create(low);
-            var counts = Vector256<long>.Zero;
-            ref var start = ref MemoryMarshal.GetReference(data);
-            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
-            {
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
-                counts -= Vector256.GreaterThan(lower, lows).AsInt64() + Vector256.GreaterThan(upper, lows).AsInt64();
-            }
-
-            count = (int)Vector256.Sum(counts);
-        }
-
-        for (; i < data.Length; i++)
-        {
-            count += data[i] > low ? 1 : 0;
         }
 
         return count;
@@ -275,12 +253,15 @@ public static class HeightSegmenter
     /// Rows <paramref name="y0"/> up to <paramref name="y1"/> less the plane a + b·x + c·y; returns the least and the greatest
     /// finite result when <paramref name="findRange"/> (else +∞ and −∞).
     /// </summary>
-    private static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
+    internal static (float Min, float Max) RemovePlane(float[] data, int width, int y0, int y1, double a, double b, double c, bool findRange)
     {
-        // As in FiniteRange: non-finite lanes replaced by each side's identity, the lanes combined at the end.
+        // The extremes taken over order-preserving keys (SortKeys.Sortable: −0 before +0, as Math.Min and Math.Max order them),
+        // an unsigned least and greatest being one instruction each where the floats' IEEE ones take several; a non-finite lane
+        // is replaced by each side's identity, the lanes combined at the end.
         var infinity = Vector256.Create(float.PositiveInfinity);
-        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
-        Vector256<float> mins = infinity, maxs = negativeInfinity;
+        var infinityKeys = Vector256.Create(SortKeys.Sortable(float.PositiveInfinity));
+        var negativeInfinityKeys = Vector256.Create(SortKeys.Sortable(float.NegativeInfinity));
+        Vector256<uint> minKeys = infinityKeys, maxKeys = negativeInfinityKeys;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (var y = y0; y < y1; y++)
         {
@@ -289,24 +270,28 @@ public static class HeightSegmenter
             var x = 0;
             if (Vector256.IsHardwareAccelerated)
             {
-                // The scalar arithmetic below, lane by lane (double, no fused multiply-add): the same floats.
+                // The scalar arithmetic below, lane by lane (double, no fused multiply-add): the same floats. The columns' x
+                // run on by eight (whole numbers in double: exact).
                 ref var start = ref MemoryMarshal.GetReference(row);
                 var baselines = Vector256.Create(baseline);
                 var slopes = Vector256.Create(b);
-                var offsets = Vector256.Create(0.0, 1, 2, 3);
+                var lowXs = Vector256.Create(0.0, 1, 2, 3);
+                var four = Vector256.Create(4.0);
+                var eight = Vector256.Create(8.0);
                 for (; x + Vector256<float>.Count <= width; x += Vector256<float>.Count)
                 {
                     var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)x));
-                    var xs = Vector256.Create((double)x) + offsets;
-                    var lowResult = low - (baselines + (slopes * xs));
-                    var highResult = high - (baselines + (slopes * (xs + Vector256.Create(4.0))));
+                    var lowResult = low - (baselines + (slopes * lowXs));
+                    var highResult = high - (baselines + (slopes * (lowXs + four)));
+                    lowXs += eight;
                     var result = Vector256.Narrow(lowResult, highResult);
                     result.StoreUnsafe(ref start, (nuint)x);
                     if (findRange)
                     {
-                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity);
-                        mins = Vector256.Min(mins, Vector256.ConditionalSelect(finite, result, infinity));
-                        maxs = Vector256.Max(maxs, Vector256.ConditionalSelect(finite, result, negativeInfinity));
+                        var finite = Vector256.LessThan(Vector256.Abs(result), infinity).AsUInt32();
+                        var keys = SortKeys.Sortable(result.AsUInt32());
+                        minKeys = Vector256.Min(minKeys, Vector256.ConditionalSelect(finite, keys, infinityKeys));
+                        maxKeys = Vector256.Max(maxKeys, Vector256.ConditionalSelect(finite, keys, negativeInfinityKeys));
                     }
                 }
             }
@@ -323,10 +308,10 @@ public static class HeightSegmenter
             }
         }
 
-        for (var lane = 0; lane < Vector256<float>.Count; lane++)
+        for (var lane = 0; lane < Vector256<uint>.Count; lane++)
         {
-            min = Math.Min(min, mins[lane]);
-            max = Math.Max(max, maxs[lane]);
+            min = Math.Min(min, SortKeys.FromSortable(minKeys[lane]));
+            max = Math.Max(max, SortKeys.FromSortable(maxKeys[lane]));
         }
 
         return (min, max);
@@ -336,6 +321,8 @@ public static class HeightSegmenter
     /// <see cref="RowSums"/> of rows <paramref name="y0"/>..<paramref name="y0"/>+3, one row per lane: into
     /// <paramref name="sums"/> (20 long) as count, Σx, Σx², Σz, Σxz, four rows each. Every lane adds the row's values in
     /// the scalar order, in double, and a pixel left out adds +0.0, which changes no sum (a sum begun at +0.0 is never −0.0).
+    /// The count, Σx and Σx² are whole numbers far below 2⁵³, exact in any order: a block of 4×4 pixels all fitted (nearly
+    /// every block) adds only its Σz and Σxz in lanes, and its count, Σx and Σx² once for all four rows, as integers.
     /// </summary>
     internal static void RowSums4(float[] data, int[]? objects, int width, int y0, double below, Span<double> sums)
     {
@@ -344,8 +331,10 @@ public static class HeightSegmenter
         var axx = Vector256<double>.Zero;
         var az = Vector256<double>.Zero;
         var axz = Vector256<double>.Zero;
-        var belows = Vector256.Create(below);
-        var infinity = Vector256.Create(double.PositiveInfinity);
+        long fullCount = 0, fullX = 0, fullXx = 0;
+        // (double)z < below ⇔ z < the least float not below it (NaN: none), so the test needs no widening.
+        var limits = Vector128.Create(LeastFloatNotBelow(below));
+        var negativeInfinity = Vector128.Create(float.NegativeInfinity);
         var ones = Vector256.Create(1.0);
         ref var z0 = ref data[y0 * width];
         ref var z1 = ref Unsafe.Add(ref z0, width);
@@ -356,56 +345,71 @@ public static class HeightSegmenter
         var x = 0;
         for (; x + 4 <= width; x += 4)
         {
-            // Four columns of four rows: a 4×4 transpose.
-            var (c0, c1, c2, c3) = Transpose(Vector128.LoadUnsafe(ref z0, (nuint)x), Vector128.LoadUnsafe(ref z1, (nuint)x),
-                Vector128.LoadUnsafe(ref z2, (nuint)x), Vector128.LoadUnsafe(ref z3, (nuint)x));
-            Vector128<float> f0, f1, f2, f3;
-            if (objects is null)
-            {
-                f0 = f1 = f2 = f3 = Vector128<float>.AllBitsSet;
-            }
-            else
+            var r0 = Vector128.LoadUnsafe(ref z0, (nuint)x);
+            var r1 = Vector128.LoadUnsafe(ref z1, (nuint)x);
+            var r2 = Vector128.LoadUnsafe(ref z2, (nuint)x);
+            var r3 = Vector128.LoadUnsafe(ref z3, (nuint)x);
+            var (t0, t1, t2, t3) = (Take(r0, limits, negativeInfinity), Take(r1, limits, negativeInfinity),
+                Take(r2, limits, negativeInfinity), Take(r3, limits, negativeInfinity));
+            if (objects is not null)
             {
                 ref var o = ref MemoryMarshal.GetArrayDataReference(objects);
                 var at = start + (nuint)x;
-                var (q0, q1, q2, q3) = Transpose(Vector128.LoadUnsafe(ref o, at).AsSingle(), Vector128.LoadUnsafe(ref o, at + stride).AsSingle(),
-                    Vector128.LoadUnsafe(ref o, at + (2 * stride)).AsSingle(), Vector128.LoadUnsafe(ref o, at + (3 * stride)).AsSingle());
-                f0 = Vector128.Equals(q0.AsInt32(), Vector128<int>.Zero).AsSingle();
-                f1 = Vector128.Equals(q1.AsInt32(), Vector128<int>.Zero).AsSingle();
-                f2 = Vector128.Equals(q2.AsInt32(), Vector128<int>.Zero).AsSingle();
-                f3 = Vector128.Equals(q3.AsInt32(), Vector128<int>.Zero).AsSingle();
+                t0 &= Vector128.Equals(Vector128.LoadUnsafe(ref o, at), Vector128<int>.Zero).AsSingle();
+                t1 &= Vector128.Equals(Vector128.LoadUnsafe(ref o, at + stride), Vector128<int>.Zero).AsSingle();
+                t2 &= Vector128.Equals(Vector128.LoadUnsafe(ref o, at + (2 * stride)), Vector128<int>.Zero).AsSingle();
+                t3 &= Vector128.Equals(Vector128.LoadUnsafe(ref o, at + (3 * stride)), Vector128<int>.Zero).AsSingle();
             }
 
+            // Four columns of four rows: a 4×4 transpose.
+            var (c0, c1, c2, c3) = Transpose(r0, r1, r2, r3);
             var z0d = Avx.ConvertToVector256Double(c0);
-            var take0 = Take(z0d, f0, belows, infinity);
+            var z1d = Avx.ConvertToVector256Double(c1);
+            var z2d = Avx.ConvertToVector256Double(c2);
+            var z3d = Avx.ConvertToVector256Double(c3);
             var x0s = Vector256.Create((double)x);
+            var x1s = x0s + ones;
+            var x2s = x1s + ones;
+            var x3s = x2s + ones;
+            if ((t0 & t1 & t2 & t3).ExtractMostSignificantBits() == 0b1111)
+            {
+                az += z0d;
+                axz += x0s * z0d;
+                az += z1d;
+                axz += x1s * z1d;
+                az += z2d;
+                axz += x2s * z2d;
+                az += z3d;
+                axz += x3s * z3d;
+                fullCount += 4;
+                fullX += (4L * x) + 6;
+                fullXx += (4L * x * x) + (12L * x) + 14;
+                continue;
+            }
+
+            var (f0, f1, f2, f3) = Transpose(t0, t1, t2, t3);
+            var take0 = Avx2.ConvertToVector256Int64(f0.AsInt32()).AsDouble();
             a1 += ones & take0;
             ax += x0s & take0;
             axx += (x0s * x0s) & take0;
             az += z0d & take0;
             axz += (x0s * z0d) & take0;
 
-            var z1d = Avx.ConvertToVector256Double(c1);
-            var take1 = Take(z1d, f1, belows, infinity);
-            var x1s = Vector256.Create((double)(x + 1));
+            var take1 = Avx2.ConvertToVector256Int64(f1.AsInt32()).AsDouble();
             a1 += ones & take1;
             ax += x1s & take1;
             axx += (x1s * x1s) & take1;
             az += z1d & take1;
             axz += (x1s * z1d) & take1;
 
-            var z2d = Avx.ConvertToVector256Double(c2);
-            var take2 = Take(z2d, f2, belows, infinity);
-            var x2s = Vector256.Create((double)(x + 2));
+            var take2 = Avx2.ConvertToVector256Int64(f2.AsInt32()).AsDouble();
             a1 += ones & take2;
             ax += x2s & take2;
             axx += (x2s * x2s) & take2;
             az += z2d & take2;
             axz += (x2s * z2d) & take2;
 
-            var z3d = Avx.ConvertToVector256Double(c3);
-            var take3 = Take(z3d, f3, belows, infinity);
-            var x3s = Vector256.Create((double)(x + 3));
+            var take3 = Avx2.ConvertToVector256Int64(f3.AsInt32()).AsDouble();
             a1 += ones & take3;
             ax += x3s & take3;
             axx += (x3s * x3s) & take3;
@@ -413,9 +417,9 @@ public static class HeightSegmenter
             axz += (x3s * z3d) & take3;
         }
 
-        a1.CopyTo(sums);
-        ax.CopyTo(sums[4..]);
-        axx.CopyTo(sums[8..]);
+        (a1 + Vector256.Create((double)fullCount)).CopyTo(sums);
+        (ax + Vector256.Create((double)fullX)).CopyTo(sums[4..]);
+        (axx + Vector256.Create((double)fullXx)).CopyTo(sums[8..]);
         az.CopyTo(sums[12..]);
         axz.CopyTo(sums[16..]);
 
@@ -436,13 +440,19 @@ public static class HeightSegmenter
                 }
             }
         }
-
     }
 
-    /// <summary>Lanes (all ones) whose value is finite, below <paramref name="belows"/> and free (all ones in <paramref name="free"/>).</summary>
+    /// <summary>The least float whose double is not below <paramref name="value"/> (NaN for NaN): for a float z, (double)z &lt; value ⇔ z &lt; it.</summary>
+    internal static float LeastFloatNotBelow(double value)
+    {
+        var rounded = (float)value;
+        return (double)rounded < value ? MathF.BitIncrement(rounded) : rounded;
+    }
+
+    /// <summary>Lanes (all ones) whose value is finite and below <paramref name="limits"/> (<see cref="LeastFloatNotBelow"/> of the threshold).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Take(Vector256<double> z, Vector128<float> free, Vector256<double> belows, Vector256<double> infinity) =>
-        Vector256.LessThan(Vector256.Abs(z), infinity) & Vector256.LessThan(z, belows) & Avx2.ConvertToVector256Int64(free.AsInt32()).AsDouble();
+    private static Vector128<float> Take(Vector128<float> z, Vector128<float> limits, Vector128<float> negativeInfinity) =>
+        Vector128.LessThan(z, limits) & Vector128.GreaterThan(z, negativeInfinity);
 
     /// <summary>Columns of the 4×4 matrix whose rows are <paramref name="r0"/>..<paramref name="r3"/>.</summary>
     private static (Vector128<float>, Vector128<float>, Vector128<float>, Vector128<float>) Transpose(
@@ -875,23 +885,18 @@ public static class HeightSegmenter
     private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
     {
         var n = height.Length;
-        var count = CountAbove(height, low);
-
-        if (count == 0)
-        {
-            instances.AsSpan().Clear();
-            return 0;
-        }
-
         var floats = AnalysisPool<float>.Shared;
         var ints = AnalysisPool<int>.Shared;
-        var keys = floats.Rent(count);
-        var order = ints.Rent(count);
+
+        // As long as the frame: the flood's first pass counts the pixels above the threshold as it takes them (a pass of its
+        // own to count them first cost more than the pool's longer arrays, of which only that many are touched).
+        var keys = floats.Rent(n);
+        var order = ints.Rent(n);
         var parent = ints.Rent(n);
         var peak = floats.Rent(n);
         try
         {
-            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, count), order.AsSpan(0, count),
+            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, n), order.AsSpan(0, n),
                 parent.AsSpan(0, n), peak.AsSpan(0, n));
         }
         finally
@@ -903,6 +908,7 @@ public static class HeightSegmenter
         }
     }
 
+    /// <summary>The flood itself; <paramref name="keys"/> and <paramref name="order"/> as long as the frame (only the pixels above <paramref name="low"/> are written).</summary>
     private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
         Span<float> keys, Span<int> order, Span<int> parent, Span<float> peak)
     {
@@ -946,6 +952,13 @@ public static class HeightSegmenter
             }
         }
 
+        if (k == 0)
+        {
+            return 0;
+        }
+
+        keys = keys[..k];
+        order = order[..k];
         SortKeys.Sort(keys, order);
         parent.Fill(-1);
         Span<int> roots = stackalloc int[8];

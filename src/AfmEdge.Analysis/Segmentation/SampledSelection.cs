@@ -59,22 +59,80 @@ internal static class SampledSelection
             return Selection.MedianOfFinite(values, scratch);
         }
 
-        var inside = keys[..count];
-        var upper = OrderStatistics.Select(inside, upperRank - below);
-        if (lowerRank == upperRank)
+        var (lower, upper) = SelectInside(keys[..count], lo, hi, upperRank - below);
+        return lowerRank == upperRank ? SortKeys.FromSortable(upper) : 0.5 * ((double)SortKeys.FromSortable(lower) + SortKeys.FromSortable(upper));
+    }
+
+    // Buckets of the radix step among the bracket's keys: a few thousand keys over a range of keys far wider than this leave a
+    // handful in the middle's bucket.
+    private const int BucketBits = 11;
+
+    /// <summary>
+    /// The key of rank <paramref name="rank"/> among <paramref name="keys"/> (all from <paramref name="lo"/> to <paramref name="hi"/>),
+    /// and the key of the rank before (the upper one again for rank 0); reorders the keys. One radix step over
+    /// <see cref="BucketBits"/> bits of the key less <paramref name="lo"/> finds the bucket holding the rank, and only that bucket
+    /// (with the nearest one below for a rank first in its bucket) is selected among: quickselect over all of them mispredicts a
+    /// branch for every few keys it moves.
+    /// </summary>
+    internal static (uint Before, uint At) SelectInside(Span<uint> keys, uint lo, uint hi, int rank)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, keys.Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lo, hi);
+        var shift = Math.Max(0, 32 - BitOperations.LeadingZeroCount(hi - lo) - BucketBits);
+        Span<int> counts = stackalloc int[1 << BucketBits];
+        counts.Clear();
+        foreach (var key in keys)
         {
-            return SortKeys.FromSortable(upper);
+            counts[(int)((key - lo) >> shift)]++;
         }
 
-        // After selecting the upper middle, everything left of it is at most it: the lower middle is their largest (there is
-        // one: the lower middle's rank is at least the count below the bracket).
+        var (bucket, before) = (0, 0);
+        while (before + counts[bucket] <= rank)
+        {
+            before += counts[bucket++];
+        }
+
+        // The rank first in its bucket: the rank before is the greatest key of the nearest bucket below with any, gathered
+        // too (the buckets between are empty, so the gathered buckets are a run).
+        var first = bucket;
+        if (rank == before && before > 0)
+        {
+            do
+            {
+                first--;
+            }
+            while (counts[first] == 0);
+            before -= counts[first];
+        }
+
+        // The gathered keys to the front (written never past the one being read), without a branch: keys below the run
+        // come in no order a predictor could follow.
+        var taken = 0;
+        var run = (uint)(bucket - first);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            keys[taken] = key;
+            taken += ((key - lo) >> shift) - (uint)first <= run ? 1 : 0;
+        }
+
+        var gathered = keys[..taken];
+        var within = rank - before;
+        var upper = OrderStatistics.Select(gathered, within);
+        if (within == 0)
+        {
+            return (upper, upper);
+        }
+
+        // After the selection everything left of it is at most it: the rank before is their greatest.
         var lower = 0u;
-        foreach (var key in inside[..(upperRank - below)])
+        foreach (var key in gathered[..within])
         {
             lower = Math.Max(lower, key);
         }
 
-        return 0.5 * ((double)SortKeys.FromSortable(lower) + SortKeys.FromSortable(upper));
+        return (lower, upper);
     }
 
     /// <summary>
