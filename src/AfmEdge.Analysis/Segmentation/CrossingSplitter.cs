@@ -593,6 +593,24 @@ internal static class CrossingSplitter
     {
         // Owner is exactly the grid (local and owner's array may be longer rented arrays).
         var count = chains.Count;
+
+        // Per chain, its column, reach limits and half-width, and which of each two lies on top: looked up once, not per
+        // pixel (the same doubles as computed per pixel).
+        Span<int> columns = stackalloc int[count];
+        Span<double> onLimit = stackalloc double[count];
+        Span<double> overLimit = stackalloc double[count];
+        Span<double> halves = stackalloc double[count];
+        Span<bool> above = stackalloc bool[count * count];
+        for (var c = 0; c < count; c++)
+        {
+            var half = chains[c].HalfWidth;
+            (columns[c], halves[c], onLimit[c], overLimit[c]) = (column[c], half, half + 0.5, (1.2 * half) + 1.5);
+            for (var o = 0; o < count; o++)
+            {
+                above[(c * count) + o] = chains[c].Above(chains[o]);
+            }
+        }
+
         for (var i = 0; i < owner.Length; i++)
         {
             if (local[i] == 0)
@@ -600,24 +618,24 @@ internal static class CrossingSplitter
                 continue;
             }
 
+            var distances = best.AsSpan(i * stride, stride);
             int on = -1, near = 0, over = 0;
             var nearest = double.PositiveInfinity;
             for (var c = 0; c < count; c++)
             {
-                var d = Math.Sqrt(best[(i * stride) + column[c]]);
-                var half = chains[c].HalfWidth;
-                if (d <= half + 0.5)
+                var d = Math.Sqrt(distances[columns[c]]);
+                if (d <= onLimit[c])
                 {
-                    on = on < 0 || chains[c].Above(chains[on]) ? c : on;
+                    on = on < 0 || above[(c * count) + on] ? c : on;
                 }
 
                 // Stacked, for the height profiles: generously, as a flank a pixel or two further out still adds.
-                if (d <= (1.2 * half) + 1.5)
+                if (d <= overLimit[c])
                 {
                     over++;
                 }
 
-                var relative = d / half;
+                var relative = d / halves[c];
                 if (relative < nearest)
                 {
                     nearest = relative;
