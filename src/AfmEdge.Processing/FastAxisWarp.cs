@@ -12,7 +12,7 @@ namespace AfmEdge.Processing;
 /// output(x, y) = input(x − shift[x], y), cubic convolution (Keys, a = −½), the source clamped to the row's ends (the
 /// end value repeated). The displacement is one function of x for the whole frame, as piezo hysteresis and signal lag
 /// are (properties of the scan path, not of the line), so each column's source index and four weights are worked out
-/// once per frame; a block of columns that shares one integer offset is then a four-tap vector stencil with per-column
+/// once per frame; a block of columns with at most two integer offsets is then a four-tap vector stencil with per-column
 /// weight vectors on every row. <see cref="ApplyScalar"/> is the plain per-pixel reference the vector path is tested
 /// against.
 /// </summary>
@@ -50,7 +50,7 @@ public static class FastAxisWarp
         var blocks = width / n;
         var offsets = ArrayPool<int>.Shared.Rent(width);
         var weights = ArrayPool<float>.Shared.Rent(4 * width);
-        var uniform = ArrayPool<bool>.Shared.Rent(Math.Max(1, blocks));
+        var vectorBlocks = ArrayPool<bool>.Shared.Rent(Math.Max(1, blocks));
         try
         {
             for (var x = 0; x < width; x++)
@@ -61,21 +61,23 @@ public static class FastAxisWarp
                 Keys((float)(source - i), out weights[x], out weights[width + x], out weights[(2 * width) + x], out weights[(3 * width) + x]);
             }
 
-            // A block runs as a vector stencil when its columns share one offset and all four taps lie inside the row.
+            // A block runs as a vector stencil when its columns take at most two offsets (the first and the last
+            // column's: a smooth displacement steps by one pixel at a time) and all four taps of both lie inside the
+            // row; with two, both stencils are taken and each column keeps its own offset's, computed as alone.
             for (var b = 0; b < blocks; b++)
             {
                 var x0 = b * n;
-                var o = offsets[x0];
-                var ok = x0 + o - 1 >= 0 && x0 + n - 1 + o + 2 <= width - 1;
-                for (var k = 1; ok && k < n; k++)
+                var (first, last) = (offsets[x0], offsets[x0 + n - 1]);
+                var ok = x0 + Math.Min(first, last) - 1 >= 0 && x0 + n - 1 + Math.Max(first, last) + 2 <= width - 1;
+                for (var k = 1; ok && k < n - 1; k++)
                 {
-                    ok = offsets[x0 + k] == o;
+                    ok = offsets[x0 + k] == first || offsets[x0 + k] == last;
                 }
 
-                uniform[b] = ok;
+                vectorBlocks[b] = ok;
             }
 
-            var plan = new Plan(offsets, weights, uniform, width, blocks > 0 && Vector.IsHardwareAccelerated);
+            var plan = new Plan(offsets, weights, vectorBlocks, width, blocks > 0 && Vector.IsHardwareAccelerated);
             if (parallel && Environment.ProcessorCount > 1)
             {
                 var chunks = Math.Min(Environment.ProcessorCount, height);
@@ -99,7 +101,7 @@ public static class FastAxisWarp
         {
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<float>.Shared.Return(weights);
-            ArrayPool<bool>.Shared.Return(uniform);
+            ArrayPool<bool>.Shared.Return(vectorBlocks);
         }
     }
 
@@ -165,7 +167,7 @@ public static class FastAxisWarp
     }
 
     /// <summary>Per-column source offsets and weights (planes w0, w1, w2, w3 of <c>width</c> each), shared by every row.</summary>
-    private readonly struct Plan(int[] offsets, float[] weights, bool[] uniform, int width, bool vector)
+    private readonly struct Plan(int[] offsets, float[] weights, bool[] vectorBlocks, int width, bool vector)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(ReadOnlySpan<float> input, Span<float> output)
@@ -182,7 +184,7 @@ public static class FastAxisWarp
             {
                 for (var b = 0; b < width / n; b++, x += n)
                 {
-                    if (!uniform[b])
+                    if (!vectorBlocks[b])
                     {
                         for (var k = x; k < x + n; k++)
                         {
@@ -192,12 +194,16 @@ public static class FastAxisWarp
                         continue;
                     }
 
-                    var i = (nuint)(x + offsets[x] - 1);
                     var c = (nuint)x;
-                    var value = (Vector.LoadUnsafe(ref w0, c) * Vector.LoadUnsafe(ref source, i))
-                        + (Vector.LoadUnsafe(ref w1, c) * Vector.LoadUnsafe(ref source, i + 1))
-                        + (Vector.LoadUnsafe(ref w2, c) * Vector.LoadUnsafe(ref source, i + 2))
-                        + (Vector.LoadUnsafe(ref w3, c) * Vector.LoadUnsafe(ref source, i + 3));
+                    var value = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(x + offsets[x] - 1), c);
+                    var last = offsets[x + n - 1];
+                    if (last != offsets[x])
+                    {
+                        var lastValue = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(x + last - 1), c);
+                        var isLast = Vector.Equals(Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(offsets), c), new Vector<int>(last));
+                        value = Vector.ConditionalSelect(isLast.As<int, float>(), lastValue, value);
+                    }
+
                     value.StoreUnsafe(ref target, c);
                 }
             }
@@ -207,6 +213,13 @@ public static class FastAxisWarp
                 output[x] = Pixel(input, x);
             }
         }
+
+        // Columns c … c + n − 1 from the taps at i … i + 3 (as Pixel does each, in the same order).
+        private static Vector<float> Stencil(ref float source, ref float w0, ref float w1, ref float w2, ref float w3, nuint i, nuint c) =>
+            (Vector.LoadUnsafe(ref w0, c) * Vector.LoadUnsafe(ref source, i))
+            + (Vector.LoadUnsafe(ref w1, c) * Vector.LoadUnsafe(ref source, i + 1))
+            + (Vector.LoadUnsafe(ref w2, c) * Vector.LoadUnsafe(ref source, i + 2))
+            + (Vector.LoadUnsafe(ref w3, c) * Vector.LoadUnsafe(ref source, i + 3));
 
         private float Pixel(ReadOnlySpan<float> input, int x)
         {

@@ -168,22 +168,25 @@ public static class TraceRetraceDisplacement
         var shifts = new double[count];
         var confidence = new double[count];
         var stride = width - 1;
-        var da = ArrayPool<float>.Shared.Rent(stride * height);
-        var db = ArrayPool<float>.Shared.Rent(stride * height);
+        // The retrace's differences padded by the reach, so every shift of a column block stays inside its rows.
+        var da = ArrayPool<double>.Shared.Rent(stride * height);
+        var db = ArrayPool<double>.Shared.Rent((stride + (2 * reach)) * height);
         var warped = ArrayPool<float>.Shared.Rent(width * height);
         var shift = ArrayPool<double>.Shared.Rent(width);
         var energy = ArrayPool<double>.Shared.Rent(2 * stride);
         var energyA = energy.AsSpan(0, stride);
         var energyB = energy.AsSpan(stride, stride);
+        var products = ArrayPool<double>.Shared.Rent(((2 * reach) + 1) * stride);
+        // The columns the windows cover (they are in order): only those need column products.
+        var (covered0, covered1) = count > 0 ? (windows[0].X0, windows[^1].X1) : (0, 0);
         try
         {
-            Differences(trace.Span, da, width, height);
-            Differences(retrace.Span, db, width, height);
-            ColumnEnergy(da, energyA, stride, height);
-            ColumnEnergy(db, energyB, stride, height);
+            Differences(trace.Span, da, energyA, width, height, pad: 0);
+            Differences(retrace.Span, db, energyB, width, height, reach);
+            ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -reach, (2 * reach) + 1);
             for (var w = 0; w < count; w++)
             {
-                (shifts[w], confidence[w]) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, reach);
+                (shifts[w], confidence[w]) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -reach, (2 * reach) + 1);
             }
 
             var first = Fit(width, centres, shifts, confidence, options);
@@ -199,11 +202,12 @@ public static class TraceRetraceDisplacement
             }
 
             FastAxisWarp.Apply(retrace, warped.AsMemory(0, width * height), width, height, shift.AsSpan(0, width), parallel && (long)width * height >= FastAxisWarp.ParallelPixels);
-            Differences(warped.AsSpan(0, width * height), db, width, height);
-            ColumnEnergy(db, energyB, stride, height);
+            Differences(warped.AsSpan(0, width * height), db, energyB, width, height, reach);
+            var near = Math.Min(2, reach);
+            ColumnProducts(da, db, products, stride, height, reach, covered0, covered1, -near, (2 * near) + 1);
             for (var w = 0; w < count; w++)
             {
-                var (residual, peak) = Window(da, db, energyA, energyB, stride, height, windows[w].X0, windows[w].X1, 0, Math.Min(2, reach));
+                var (residual, peak) = Window(products, energyA, energyB, stride, windows[w].X0, windows[w].X1, -near, (2 * near) + 1);
                 shifts[w] = first.At(centres[w]) + residual;
                 confidence[w] = peak;
             }
@@ -213,113 +217,177 @@ public static class TraceRetraceDisplacement
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(da);
-            ArrayPool<float>.Shared.Return(db);
+            ArrayPool<double>.Shared.Return(da);
+            ArrayPool<double>.Shared.Return(db);
             ArrayPool<float>.Shared.Return(warped);
             ArrayPool<double>.Shared.Return(shift);
             ArrayPool<double>.Shared.Return(energy);
+            ArrayPool<double>.Shared.Return(products);
         }
     }
 
-    // d(x, y) = v(x + 1, y) − v(x, y); a step that touches a NaN/Inf counts as flat.
-    private static void Differences(ReadOnlySpan<float> values, float[] output, int width, int height)
+    /// <summary>Rows summed into the column products together: their parts of both images stay in the first-level cache for every shift.</summary>
+    private const int Band = 32;
+
+    /// <summary>
+    /// d(x, y) = v(x + 1, y) − v(x, y) at y · (width − 1 + 2 · pad) + pad + x of <paramref name="output"/>, with pad
+    /// zeros either side of each row (a shift reaching past the image then multiplies zeros), and each column's energy
+    /// Σ_y d(x, y)², rows ascending (a window's energy is a sum of these); a step that touches a NaN/Inf counts as flat.
+    /// In double: a product of two floats is exact there, and the search's loads need no conversion. One pass per row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Differences(ReadOnlySpan<float> values, double[] output, Span<double> energy, int width, int height, int pad)
     {
         var stride = width - 1;
-        for (var y = 0; y < height; y++)
-        {
-            var row = values.Slice(y * width, width);
-            var target = output.AsSpan(y * stride, stride);
-            TensorPrimitives.Subtract(row[1..], row[..^1], target);
-            if (!TensorPrimitives.IsFiniteAll<float>(target))
-            {
-                for (var x = 0; x < stride; x++)
-                {
-                    target[x] = float.IsFinite(target[x]) ? target[x] : 0;
-                }
-            }
-        }
-    }
-
-    // energy[x] = Σ_y d(x, y)², in double: a window's energy is a sum of these. Each column is its own sum, taken
-    // in the same order (y ascending) whether a vector lane or the scalar tail adds it, so both give the same bits.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnEnergy(float[] differences, Span<double> energy, int stride, int height)
-    {
-        energy.Clear();
+        var lanes = Vector<float>.Count;
+        var half = Vector<double>.Count;
         ref var e = ref MemoryMarshal.GetReference(energy);
-        var lanes = Vector<double>.Count;
+        energy[..stride].Clear();
         for (var y = 0; y < height; y++)
         {
-            ref var row = ref differences[y * stride];
+            ref var v = ref MemoryMarshal.GetReference(values.Slice(y * width, width));
+            var target = output.AsSpan(y * (stride + (2 * pad)), stride + (2 * pad));
+            target[..pad].Clear();
+            target[(pad + stride)..].Clear();
+            ref var d = ref MemoryMarshal.GetReference(target[pad..]);
             var x = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                // Widen a vector of floats to two of doubles: the products and sums are exact IEEE double operations, as in the scalar loop.
-                for (; x <= stride - (2 * lanes); x += 2 * lanes)
+                for (; x <= stride - lanes; x += lanes)
                 {
-                    Vector.Widen(Vector.LoadUnsafe(ref row, (nuint)x), out var low, out var high);
+                    var step = Vector.LoadUnsafe(ref v, (nuint)(x + 1)) - Vector.LoadUnsafe(ref v, (nuint)x);
+
+                    // step − step is 0 exactly when the step is finite.
+                    step = Vector.ConditionalSelect(Vector.Equals(step - step, Vector<float>.Zero), step, Vector<float>.Zero);
+                    Vector.Widen(step, out var low, out var high);
+                    low.StoreUnsafe(ref d, (nuint)x);
+                    high.StoreUnsafe(ref d, (nuint)(x + half));
                     (Vector.LoadUnsafe(ref e, (nuint)x) + (low * low)).StoreUnsafe(ref e, (nuint)x);
-                    (Vector.LoadUnsafe(ref e, (nuint)(x + lanes)) + (high * high)).StoreUnsafe(ref e, (nuint)(x + lanes));
+                    (Vector.LoadUnsafe(ref e, (nuint)(x + half)) + (high * high)).StoreUnsafe(ref e, (nuint)(x + half));
                 }
             }
 
             for (; x < stride; x++)
             {
-                var v = (double)Unsafe.Add(ref row, x);
-                Unsafe.Add(ref e, x) += v * v;
+                var step = Unsafe.Add(ref v, x + 1) - Unsafe.Add(ref v, x);
+                double value = float.IsFinite(step) ? step : 0;
+                Unsafe.Add(ref d, x) = value;
+                Unsafe.Add(ref e, x) += value * value;
             }
         }
     }
 
-    /// <summary>The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over shifts centre ± reach, peak refined by a parabola.</summary>
-    internal static (double Shift, double Confidence) Window(float[] a, float[] b, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int height, int x0, int x1, int centre, int reach)
+    /// <summary>
+    /// products[k · stride + x] = Σ_y a(x, y) · b(x + s, y) for the shifts s = firstShift + k (k &lt; shifts) and the
+    /// columns x of [x0, x1); a and b as <see cref="Differences"/> makes them, b with pad ≥ |s| zeros either side of each
+    /// row (a column past the image adds nothing). Every window of every shift is a sum of these, so overlapping windows
+    /// share their columns' work, and the rows run through registers instead of a short dot product per row, window and
+    /// shift (whose call cost more than its multiplications). Blocks of columns go through a band of rows for every
+    /// shift while those rows are in the first-level cache. Each column adds its rows in order (the products of floats
+    /// are exact in double), so a vector lane and the row-by-row tail give the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnProducts(double[] a, double[] b, Span<double> products, int stride, int height, int pad, int x0, int x1, int firstShift, int shifts)
     {
-        var shifts = (2 * reach) + 1;
-        Span<double> correlation = stackalloc double[shifts];
-        Span<double> products = stackalloc double[shifts];
-        Span<int> from = stackalloc int[shifts];
-        Span<int> length = stackalloc int[shifts];
-        for (var k = 0; k < shifts; k++)
+        if (firstShift < -pad || firstShift + shifts - 1 > pad)
         {
-            var s = centre - reach + k;
-            from[k] = Math.Max(x0, -s);
-            length[k] = Math.Min(x1, stride - s) - from[k];
-            products[k] = 0;
+            throw new ArgumentOutOfRangeException(nameof(pad), pad, "The rows of b must be padded by at least the largest shift.");
         }
 
-        // Row by row, every shift of that row: its few cache lines of a and b stay in L1 for all the shifts, where
-        // shift by shift the window's rows would stream from L2 again each time. Each shift's sum still adds its rows'
-        // products in row order, so the result is the same, bit for bit.
-        for (var y = 0; y < height; y++)
+        var strideB = stride + (2 * pad);
+        var lanes = Vector<double>.Count;
+        var block = 4 * lanes;
+        ref var ra = ref MemoryMarshal.GetArrayDataReference(a);
+        ref var rb = ref MemoryMarshal.GetArrayDataReference(b);
+        ref var rp = ref MemoryMarshal.GetReference(products);
+        for (var k = 0; k < shifts; k++)
         {
-            var row = y * stride;
-            for (var k = 0; k < shifts; k++)
+            products.Slice((k * stride) + x0, x1 - x0).Clear();
+        }
+
+        for (var y0 = 0; y0 < height; y0 += Band)
+        {
+            var y1 = Math.Min(height, y0 + Band);
+            var x = x0;
+            for (; Vector.IsHardwareAccelerated && x <= x1 - block; x += block)
             {
-                if (length[k] >= 4)
+                // Two shifts at a time share each load of a; an odd last shift is summed twice and stored twice, alike.
+                for (var k = 0; k < shifts; k += 2)
                 {
-                    products[k] += TensorPrimitives.Dot(a.AsSpan(row + from[k], length[k]), b.AsSpan(row + from[k] + centre - reach + k, length[k]));
+                    var next = Math.Min(k + 1, shifts - 1);
+                    ref var sums = ref Unsafe.Add(ref rp, (k * stride) + x);
+                    ref var sumsNext = ref Unsafe.Add(ref rp, (next * stride) + x);
+                    var (sum0, sum1, sum2, sum3) = (Vector.LoadUnsafe(ref sums), Vector.LoadUnsafe(ref sums, (nuint)lanes), Vector.LoadUnsafe(ref sums, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref sums, (nuint)(3 * lanes)));
+                    var (next0, next1, next2, next3) = (Vector.LoadUnsafe(ref sumsNext), Vector.LoadUnsafe(ref sumsNext, (nuint)lanes), Vector.LoadUnsafe(ref sumsNext, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref sumsNext, (nuint)(3 * lanes)));
+                    ref var pa = ref Unsafe.Add(ref ra, (y0 * stride) + x);
+                    ref var pb = ref Unsafe.Add(ref rb, (y0 * strideB) + pad + x + firstShift + k);
+                    var nextOffset = (nuint)(next - k);
+                    for (var y = y0; y < y1; y++)
+                    {
+                        var (a0, a1, a2, a3) = (Vector.LoadUnsafe(ref pa), Vector.LoadUnsafe(ref pa, (nuint)lanes), Vector.LoadUnsafe(ref pa, (nuint)(2 * lanes)), Vector.LoadUnsafe(ref pa, (nuint)(3 * lanes)));
+                        sum0 = Vector.FusedMultiplyAdd(a0, Vector.LoadUnsafe(ref pb), sum0);
+                        sum1 = Vector.FusedMultiplyAdd(a1, Vector.LoadUnsafe(ref pb, (nuint)lanes), sum1);
+                        sum2 = Vector.FusedMultiplyAdd(a2, Vector.LoadUnsafe(ref pb, (nuint)(2 * lanes)), sum2);
+                        sum3 = Vector.FusedMultiplyAdd(a3, Vector.LoadUnsafe(ref pb, (nuint)(3 * lanes)), sum3);
+                        next0 = Vector.FusedMultiplyAdd(a0, Vector.LoadUnsafe(ref pb, nextOffset), next0);
+                        next1 = Vector.FusedMultiplyAdd(a1, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)lanes), next1);
+                        next2 = Vector.FusedMultiplyAdd(a2, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)(2 * lanes)), next2);
+                        next3 = Vector.FusedMultiplyAdd(a3, Vector.LoadUnsafe(ref pb, nextOffset + (nuint)(3 * lanes)), next3);
+                        pa = ref Unsafe.Add(ref pa, stride);
+                        pb = ref Unsafe.Add(ref pb, strideB);
+                    }
+
+                    sum0.StoreUnsafe(ref sums);
+                    sum1.StoreUnsafe(ref sums, (nuint)lanes);
+                    sum2.StoreUnsafe(ref sums, (nuint)(2 * lanes));
+                    sum3.StoreUnsafe(ref sums, (nuint)(3 * lanes));
+                    next0.StoreUnsafe(ref sumsNext);
+                    next1.StoreUnsafe(ref sumsNext, (nuint)lanes);
+                    next2.StoreUnsafe(ref sumsNext, (nuint)(2 * lanes));
+                    next3.StoreUnsafe(ref sumsNext, (nuint)(3 * lanes));
+                }
+            }
+
+            // The columns left (less than a block): row by row, so their sums do not wait on each other.
+            for (var k = 0; k < shifts && x < x1; k++)
+            {
+                for (var y = y0; y < y1; y++)
+                {
+                    for (var c = x; c < x1; c++)
+                    {
+                        Unsafe.Add(ref rp, (k * stride) + c) += Unsafe.Add(ref ra, (y * stride) + c) * Unsafe.Add(ref rb, (y * strideB) + pad + c + firstShift + k);
+                    }
                 }
             }
         }
+    }
 
+    /// <summary>
+    /// The displacement of b against a in columns [x0, x1) of the difference images: normalised correlation over the
+    /// shifts of <paramref name="products"/> (<see cref="ColumnProducts"/> over at least these columns), peak refined by a parabola.
+    /// </summary>
+    internal static (double Shift, double Confidence) Window(ReadOnlySpan<double> products, ReadOnlySpan<double> energyA, ReadOnlySpan<double> energyB, int stride, int x0, int x1, int firstShift, int shifts)
+    {
+        Span<double> correlation = stackalloc double[shifts];
         var best = -1;
         for (var k = 0; k < shifts; k++)
         {
-            var s = centre - reach + k;
-            var lo = from[k];
+            var s = firstShift + k;
+            var lo = Math.Max(x0, -s);
+            var length = Math.Min(x1, stride - s) - lo;
             correlation[k] = double.NaN;
-            if (length[k] < 4)
+            if (length < 4)
             {
                 continue;
             }
 
-            // The energies are sums of the images' column energies over the compared columns.
-            var aa = TensorPrimitives.Sum(energyA.Slice(lo, length[k]));
-            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, length[k]));
-
+            // The products and energies are sums of the compared columns' own.
+            var ab = TensorPrimitives.Sum(products.Slice((k * stride) + lo, length));
+            var aa = TensorPrimitives.Sum(energyA.Slice(lo, length));
+            var bb = TensorPrimitives.Sum(energyB.Slice(lo + s, length));
             if (aa > 0 && bb > 0)
             {
-                correlation[k] = products[k] / Math.Sqrt(aa * bb);
+                correlation[k] = ab / Math.Sqrt(aa * bb);
                 if (best < 0 || correlation[k] > correlation[best])
                 {
                     best = k;
@@ -327,7 +395,7 @@ public static class TraceRetraceDisplacement
             }
         }
 
-        return Peak(correlation, best, centre - reach);
+        return Peak(correlation, best, firstShift);
     }
 
     /// <summary>The shift of correlation[best] (correlation[0] is that of <paramref name="firstShift"/>) refined by a parabola through its neighbours, and its peak; NaN when best &lt; 0.</summary>
