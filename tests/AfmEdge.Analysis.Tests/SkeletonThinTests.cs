@@ -182,7 +182,12 @@ public sealed class SkeletonThinTests
         Assert.NotEmpty(path);
         Assert.Equal(ReferenceLargest(mask, w, h, path), Skeleton.LargestComponent(mask, w, h, path));
         Assert.Equal(ReferenceLargest(mask, w, h, []), Skeleton.LargestComponent(mask, w, h, []));
+        var (tracedPath, branch) = Skeleton.LongestPathAndBranch(mask, w, h);
+        Assert.Equal(path, tracedPath);
+        Assert.Equal(ReferenceLargest(mask, w, h, path), branch);
         Assert.Empty(Skeleton.LongestPath(new byte[12], 4, 3));
+        Assert.Empty(Skeleton.LongestPathAndBranch(new byte[12], 4, 3).Path);
+        Assert.Equal(0, Skeleton.LongestPathAndBranch(new byte[12], 4, 3).Branch);
         Assert.Equal(0, Skeleton.LargestComponent(new byte[12], 4, 3, []));
     }
 

@@ -177,6 +177,9 @@ public sealed class TouchingFloodTests
             Assert.Equal(expectedBasin[p], basin[p]);
         }
 
+        // The box's other pixels are −1: the union test reads them as no basin's.
+        var inOrder = order.ToHashSet();
+        Assert.All(Enumerable.Range(0, bw * bh).Where(p => !inOrder.Contains(p)), p => Assert.Equal(-1, basin[p]));
         return comparisonOrder;
     }
 

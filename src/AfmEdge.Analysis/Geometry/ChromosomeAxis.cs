@@ -599,11 +599,11 @@ internal sealed class ChromosomeAxis
         }
 
         Skeleton.Thin(mask, w, h);
-        var path = Skeleton.LongestPath(mask, w, h);
 
         // The branches are what is left without the path; the skeleton itself is kept whole for the crossing splitter.
+        var (path, branch) = Skeleton.LongestPathAndBranch(mask, w, h);
         ThinnedMask = mask;
-        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], Skeleton.LargestComponent(mask, w, h, path));
+        return ([.. path.Select(p => ((p % w) + box.X0 - 1 + 0.5, (p / w) + box.Y0 - 1 + 0.5))], branch);
     }
 
     /// <summary>

@@ -228,18 +228,20 @@ internal static class Skeleton
     /// <summary>Pixel count of the largest 8-connected component of the mask without the pixels <paramref name="excluded"/> (as if they were background).</summary>
     public static int LargestComponent(byte[] mask, int width, int rows, List<int> excluded)
     {
-        var seen = AnalysisPool<bool>.Shared.Rent(mask.Length);
-        seen.AsSpan(0, mask.Length).Clear();
-
-        // Seen already: never a start, never joined.
-        foreach (var p in excluded)
-        {
-            seen[p] = true;
-        }
-
+        using var pixels = new SkeletonPixels(mask, width, rows);
+        var seen = AnalysisPool<bool>.Shared.Rent(pixels.Count);
         try
         {
-            return LargestComponent(mask, width, rows, seen);
+            seen.AsSpan(0, pixels.Count).Clear();
+            foreach (var p in excluded)
+            {
+                if (mask[p] != 0)
+                {
+                    seen[pixels.IndexOf(p)] = true;
+                }
+            }
+
+            return pixels.LargestComponent(seen);
         }
         finally
         {
@@ -247,84 +249,63 @@ internal static class Skeleton
         }
     }
 
-    private static int LargestComponent(byte[] mask, int width, int rows, bool[] seen)
-    {
-        var stack = new Stack<int>();
-        var largest = 0;
-        for (var start = 0; start < mask.Length; start++)
-        {
-            // The background, most of the mask, passed over a vector at a time.
-            var next = mask.AsSpan(start).IndexOfAnyExcept((byte)0);
-            if (next < 0)
-            {
-                break;
-            }
-
-            start += next;
-            if (seen[start])
-            {
-                continue;
-            }
-
-            var size = 0;
-            seen[start] = true;
-            stack.Push(start);
-            while (stack.TryPop(out var p))
-            {
-                size++;
-                var y = p / width;
-                var x = p - (y * width);
-                for (var dy = -1; dy <= 1; dy++)
-                {
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        var xx = x + dx;
-                        var yy = y + dy;
-                        if ((uint)xx < (uint)width && (uint)yy < (uint)rows && mask[(yy * width) + xx] != 0 && !seen[(yy * width) + xx])
-                        {
-                            seen[(yy * width) + xx] = true;
-                            stack.Push((yy * width) + xx);
-                        }
-                    }
-                }
-            }
-
-            largest = Math.Max(largest, size);
-        }
-
-        return largest;
-    }
-
     /// <summary>The longest shortest path (8-connected, √2 diagonals) through the skeleton pixels: two Dijkstra sweeps.</summary>
-    public static List<int> LongestPath(byte[] skeleton, int width, int rows)
+    public static List<int> LongestPath(byte[] skeleton, int width, int rows) => Trace(skeleton, width, rows, branch: false).Path;
+
+    /// <summary>
+    /// <see cref="LongestPath"/> and the size of the largest branch off it (<see cref="LargestComponent"/> without the path):
+    /// the skeleton's pixels and their neighbours are found once for both.
+    /// </summary>
+    public static (List<int> Path, int Branch) LongestPathAndBranch(byte[] skeleton, int width, int rows) => Trace(skeleton, width, rows, branch: true);
+
+    private static (List<int> Path, int Branch) Trace(byte[] skeleton, int width, int rows, bool branch)
     {
-        var start = skeleton.AsSpan().IndexOfAnyExcept((byte)0);
-        if (start < 0)
+        using var pixels = new SkeletonPixels(skeleton, width, rows);
+        var n = pixels.Count;
+        if (n == 0)
         {
-            return [];
+            return ([], 0);
         }
 
-        var distance = AnalysisPool<float>.Shared.Rent(skeleton.Length);
-        var previous = AnalysisPool<int>.Shared.Rent(skeleton.Length);
+        var distance = AnalysisPool<float>.Shared.Rent(n);
+        var previous = AnalysisPool<int>.Shared.Rent(n);
         try
         {
-            // Only the skeleton's pixels are ever read (a few hundred of the box's thousands): only they are reset.
-            var pixels = new List<int>();
-            for (var p = start; p >= 0; p = Next(skeleton, p + 1))
-            {
-                pixels.Add(p);
-            }
-
-            var far = Sweep(skeleton, width, rows, start, distance, previous, pixels);
-            var end = Sweep(skeleton, width, rows, far, distance, previous, pixels);
+            // The first sweep starts at the first pixel in scan order (index 0); one queue serves both.
+            var queue = new PriorityQueue<int, float>();
+            var far = pixels.Sweep(0, distance, previous, queue);
+            var end = pixels.Sweep(far, distance, previous, queue);
             var path = new List<int>();
-            for (var p = end; p >= 0; p = previous[p])
+            var onPath = 0;
+            for (var k = end; k >= 0; k = previous[k])
             {
-                path.Add(p);
+                path.Add(pixels.PositionOf(k));
+                onPath++;
             }
 
             path.Reverse();
-            return path;
+            if (!branch)
+            {
+                return (path, 0);
+            }
+
+            // The path's pixels are seen already: never a start, never joined. The distances' table is done with and
+            // no longer needed; the branches are counted with a table of their own.
+            var seen = AnalysisPool<bool>.Shared.Rent(n);
+            try
+            {
+                seen.AsSpan(0, n).Clear();
+                for (var k = end; k >= 0; k = previous[k])
+                {
+                    seen[k] = true;
+                }
+
+                return (path, onPath == n ? 0 : pixels.LargestComponent(seen));
+            }
+            finally
+            {
+                AnalysisPool<bool>.Shared.Return(seen);
+            }
         }
         finally
         {
@@ -333,68 +314,180 @@ internal static class Skeleton
         }
     }
 
-    /// <summary>The first skeleton pixel from <paramref name="from"/> on, −1 when none.</summary>
-    private static int Next(byte[] skeleton, int from)
+    /// <summary>
+    /// A skeleton's pixels numbered 0, 1, … in scan order, each with its eight neighbours' numbers (−1: none there), in the
+    /// order the first written sweep looked at them (row above, own row, row below; west to east). The sweeps and the
+    /// component count walk these few hundred pixels instead of dividing positions and bounds-testing the box's.
+    /// </summary>
+    private readonly struct SkeletonPixels : IDisposable
     {
-        var next = skeleton.AsSpan(from).IndexOfAnyExcept((byte)0);
-        return next < 0 ? -1 : from + next;
-    }
+        // Diagonal neighbours' slots: 0, 2, 5, 7 (north-west, north-east, south-west, south-east).
+        private const int DiagonalSlots = 0b1010_0101;
 
-    /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
-    private static int Sweep(byte[] skeleton, int width, int rows, int source, float[] distance, int[] previous, List<int> pixels)
-    {
-        foreach (var p in pixels)
-        {
-            distance[p] = float.PositiveInfinity;
-            previous[p] = -1;
-        }
+        private readonly int[] _positions;
+        private readonly int[] _neighbours;
+        private readonly int[] _index;
 
-        var queue = new PriorityQueue<int, float>();
-        distance[source] = 0;
-        queue.Enqueue(source, 0);
-        var farthest = source;
-        while (queue.TryDequeue(out var p, out var d))
+        public SkeletonPixels(byte[] skeleton, int width, int rows)
         {
-            if (d > distance[p])
+            var length = width * rows;
+            var mask = skeleton.AsSpan(0, length);
+            Count = length - mask.Count((byte)0);
+            _positions = AnalysisPool<int>.Shared.Rent(Count);
+            _neighbours = AnalysisPool<int>.Shared.Rent(8 * Count);
+            // Read only at skeleton pixels, each written first: never cleared.
+            _index = AnalysisPool<int>.Shared.Rent(length);
+            var k = 0;
+            for (var p = mask.IndexOfAnyExcept((byte)0); p >= 0; p = Next(mask, p + 1))
             {
-                continue;
+                _index[p] = k;
+                _positions[k++] = p;
             }
 
-            if (d > distance[farthest])
+            // The neighbours' offsets in slot order, for pixels off the grid's edge (all, on a thinned mask with a margin).
+            Span<int> offsets = [-width - 1, -width, -width + 1, -1, 1, width - 1, width, width + 1];
+            for (k = 0; k < Count; k++)
             {
-                farthest = p;
-            }
-
-            var y = p / width;
-            var x = p - (y * width);
-            for (var dy = -1; dy <= 1; dy++)
-            {
-                for (var dx = -1; dx <= 1; dx++)
+                var p = _positions[k];
+                var y = p / width;
+                var x = p - (y * width);
+                var slot = 8 * k;
+                if ((uint)(x - 1) < (uint)(width - 2) && (uint)(y - 1) < (uint)(rows - 2))
                 {
-                    var xx = x + dx;
-                    var yy = y + dy;
-                    if ((dx == 0 && dy == 0) || (uint)xx >= (uint)width || (uint)yy >= (uint)rows)
+                    foreach (var offset in offsets)
                     {
-                        continue;
+                        var q = p + offset;
+                        _neighbours[slot++] = skeleton[q] != 0 ? _index[q] : -1;
                     }
 
-                    var q = (yy * width) + xx;
-                    if (skeleton[q] == 0)
-                    {
-                        continue;
-                    }
+                    continue;
+                }
 
-                    var nd = d + (dx != 0 && dy != 0 ? 1.4142135f : 1f);
-                    if (nd < distance[q])
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    for (var dx = -1; dx <= 1; dx++)
                     {
-                        distance[q] = nd;
-                        previous[q] = p;
-                        queue.Enqueue(q, nd);
+                        if (dx == 0 && dy == 0)
+                        {
+                            continue;
+                        }
+
+                        int xx = x + dx, yy = y + dy, q = (yy * width) + xx;
+                        _neighbours[slot++] = (uint)xx < (uint)width && (uint)yy < (uint)rows && skeleton[q] != 0 ? _index[q] : -1;
                     }
                 }
             }
         }
 
-        return farthest;
+        public int Count { get; }
+
+        public int PositionOf(int k) => _positions[k];
+
+        /// <summary>The number of skeleton pixel <paramref name="p"/> (a skeleton pixel's position).</summary>
+        public int IndexOf(int p) => _index[p];
+
+        /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
+        /// <remarks>
+        /// The queue takes the same priorities in the same order as a sweep over positions would, so it hands the pixels
+        /// back in the same order (equal distances included) and the path is the same.
+        /// </remarks>
+        public int Sweep(int source, float[] distance, int[] previous, PriorityQueue<int, float> queue)
+        {
+            distance.AsSpan(0, Count).Fill(float.PositiveInfinity);
+            previous.AsSpan(0, Count).Fill(-1);
+            queue.Clear();
+            distance[source] = 0;
+            queue.Enqueue(source, 0);
+            var farthest = source;
+            while (queue.TryDequeue(out var k, out var d))
+            {
+                if (d > distance[k])
+                {
+                    continue;
+                }
+
+                if (d > distance[farthest])
+                {
+                    farthest = k;
+                }
+
+                var neighbours = _neighbours.AsSpan(8 * k, 8);
+                for (var slot = 0; slot < 8; slot++)
+                {
+                    var q = neighbours[slot];
+                    if (q < 0)
+                    {
+                        continue;
+                    }
+
+                    var nd = d + (((DiagonalSlots >> slot) & 1) != 0 ? 1.4142135f : 1f);
+                    if (nd < distance[q])
+                    {
+                        distance[q] = nd;
+                        previous[q] = k;
+                        queue.Enqueue(q, nd);
+                    }
+                }
+            }
+
+            return farthest;
+        }
+
+        /// <summary>Pixel count of the largest 8-connected component of the pixels not <paramref name="seen"/> (marked as they are taken).</summary>
+        public int LargestComponent(bool[] seen)
+        {
+            var stack = AnalysisPool<int>.Shared.Rent(Count);
+            try
+            {
+                var largest = 0;
+                for (var start = 0; start < Count; start++)
+                {
+                    if (seen[start])
+                    {
+                        continue;
+                    }
+
+                    var size = 0;
+                    var top = 0;
+                    seen[start] = true;
+                    stack[top++] = start;
+                    while (top > 0)
+                    {
+                        var k = stack[--top];
+                        size++;
+                        foreach (var q in _neighbours.AsSpan(8 * k, 8))
+                        {
+                            if (q >= 0 && !seen[q])
+                            {
+                                seen[q] = true;
+                                stack[top++] = q;
+                            }
+                        }
+                    }
+
+                    largest = Math.Max(largest, size);
+                }
+
+                return largest;
+            }
+            finally
+            {
+                AnalysisPool<int>.Shared.Return(stack);
+            }
+        }
+
+        public void Dispose()
+        {
+            AnalysisPool<int>.Shared.Return(_positions);
+            AnalysisPool<int>.Shared.Return(_neighbours);
+            AnalysisPool<int>.Shared.Return(_index);
+        }
+
+        /// <summary>The first skeleton pixel from <paramref name="from"/> on, −1 when none.</summary>
+        private static int Next(ReadOnlySpan<byte> mask, int from)
+        {
+            var next = mask[from..].IndexOfAnyExcept((byte)0);
+            return next < 0 ? -1 : from + next;
+        }
     }
 }

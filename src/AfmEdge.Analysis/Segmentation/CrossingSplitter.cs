@@ -199,9 +199,9 @@ internal static class CrossingSplitter
         double minPixels)
     {
         var counts = new int[chains.Count];
+        Choose(chains, column, local, best, stride, owner, overlap);
         while (true)
         {
-            Choose(chains, column, local, best, stride, owner, overlap);
             Array.Clear(counts);
             for (var i = 0; i < owner.Length; i++)
             {
@@ -222,12 +222,14 @@ internal static class CrossingSplitter
                 return true;
             }
 
-            chains.RemoveAt(smallest);
-            column.RemoveAt(smallest);
-            if (chains.Count < 2)
+            if (chains.Count <= 2)
             {
+                chains.RemoveAt(smallest);
+                column.RemoveAt(smallest);
                 return false;
             }
+
+            Drop(chains, column, local, best, stride, owner, overlap, smallest);
         }
     }
 
@@ -589,10 +591,33 @@ internal static class CrossingSplitter
     /// one on top; where none is, the nearest relative to its half-width. Chain c's squared distances are column
     /// <paramref name="column"/>[c] of <paramref name="best"/> (<paramref name="stride"/> columns, chain-minor).
     /// </summary>
-    private static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap)
+    internal static void Choose(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap)
     {
         // Owner is exactly the grid (local and owner's array may be longer rented arrays).
-        var count = chains.Count;
+        var choice = new ChainChoice(chains, column);
+        for (var i = 0; i < owner.Length; i++)
+        {
+            if (local[i] != 0)
+            {
+                owner[i] = choice.Pick(best.AsSpan(i * stride, stride), out overlap[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes chain <paramref name="dropped"/> and leaves every pixel's choice as <see cref="Choose"/> would make it among
+    /// the others. Only a pixel the chain owned, or within either of its reach limits, is chosen again: elsewhere it took
+    /// no part in the choice of the chain on top nor in the count of chains over the pixel, and was not the nearest
+    /// where that decided, and dropping any other chain leaves the first nearest the first nearest. Those pixels only
+    /// have their chain numbers above it move down one.
+    /// </summary>
+    internal static void Drop(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap, int dropped)
+    {
+        var half = chains[dropped].HalfWidth;
+        var (droppedColumn, onLimit, overLimit) = (column[dropped], half + 0.5, (1.2 * half) + 1.5);
+        chains.RemoveAt(dropped);
+        column.RemoveAt(dropped);
+        var choice = new ChainChoice(chains, column);
         for (var i = 0; i < owner.Length; i++)
         {
             if (local[i] == 0)
@@ -600,24 +625,66 @@ internal static class CrossingSplitter
                 continue;
             }
 
+            var d = Math.Sqrt(best[(i * stride) + droppedColumn]);
+            if (owner[i] == dropped || d <= onLimit || d <= overLimit)
+            {
+                owner[i] = choice.Pick(best.AsSpan(i * stride, stride), out overlap[i]);
+            }
+            else if (owner[i] > dropped)
+            {
+                owner[i]--;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The chains' columns, reach limits and half-widths, and which of each two lies on top, looked up once per choice
+    /// rather than per pixel (the limits are the same doubles as computed per pixel).
+    /// </summary>
+    private sealed class ChainChoice
+    {
+        private readonly int _count;
+        private readonly int[] _columns;
+        private readonly double[] _halves;
+        private readonly double[] _onLimit;
+        private readonly double[] _overLimit;
+        private readonly bool[] _above;
+
+        public ChainChoice(List<Chain> chains, List<int> column)
+        {
+            _count = chains.Count;
+            (_columns, _halves, _onLimit, _overLimit, _above) = (new int[_count], new double[_count], new double[_count], new double[_count], new bool[_count * _count]);
+            for (var c = 0; c < _count; c++)
+            {
+                var half = chains[c].HalfWidth;
+                (_columns[c], _halves[c], _onLimit[c], _overLimit[c]) = (column[c], half, half + 0.5, (1.2 * half) + 1.5);
+                for (var o = 0; o < _count; o++)
+                {
+                    _above[(c * _count) + o] = chains[c].Above(chains[o]);
+                }
+            }
+        }
+
+        /// <summary>The chain of the pixel with these squared distances (one per column); whether two or more lie over it.</summary>
+        public int Pick(ReadOnlySpan<float> distances, out bool overlap)
+        {
             int on = -1, near = 0, over = 0;
             var nearest = double.PositiveInfinity;
-            for (var c = 0; c < count; c++)
+            for (var c = 0; c < _count; c++)
             {
-                var d = Math.Sqrt(best[(i * stride) + column[c]]);
-                var half = chains[c].HalfWidth;
-                if (d <= half + 0.5)
+                var d = Math.Sqrt(distances[_columns[c]]);
+                if (d <= _onLimit[c])
                 {
-                    on = on < 0 || chains[c].Above(chains[on]) ? c : on;
+                    on = on < 0 || _above[(c * _count) + on] ? c : on;
                 }
 
                 // Stacked, for the height profiles: generously, as a flank a pixel or two further out still adds.
-                if (d <= (1.2 * half) + 1.5)
+                if (d <= _overLimit[c])
                 {
                     over++;
                 }
 
-                var relative = d / half;
+                var relative = d / _halves[c];
                 if (relative < nearest)
                 {
                     nearest = relative;
@@ -625,8 +692,8 @@ internal static class CrossingSplitter
                 }
             }
 
-            owner[i] = on >= 0 ? on : near;
-            overlap[i] = over > 1;
+            overlap = over > 1;
+            return on >= 0 ? on : near;
         }
     }
 

@@ -143,7 +143,8 @@ internal static class TouchingSplitter
 
     /// <summary>
     /// Persistence flood of <paramref name="landscape"/> over the object's pixels (<paramref name="order"/>), highest first,
-    /// 8-connected. Writes 0-based basin numbers into <paramref name="basin"/> and returns how many there are.
+    /// 8-connected. Writes 0-based basin numbers into <paramref name="basin"/> (−1 at the box's other pixels) and returns how
+    /// many there are.
     /// </summary>
     /// <remarks>
     /// The order is the comparison sort's of the negated values (<see cref="MemoryExtensions.Sort{TKey, TValue}(Span{TKey}, Span{TValue})"/>
@@ -526,7 +527,7 @@ internal static class TouchingSplitter
                 break;
             }
 
-            if (!whole(bestA, bestB) && IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
+            if (!whole(bestA, bestB) && IsOneChromosome(group, basin, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, bestA, bestB))
             {
                 Join(group, contact, area, radius, members, basins, bestA, bestB);
                 measuredOne[bestA] = true;
@@ -570,7 +571,7 @@ internal static class TouchingSplitter
             {
                 // One group left is no split, whatever it measures as.
                 if (members[b] == basins
-                    || (!measuredOne[b] && !IsOneChromosome(group, basin, local, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b)))
+                    || (!measuredOne[b] && !IsOneChromosome(group, basin, bw, bh, box, scratch, width, rows, leveled, pixelX, pixelY, options, b, b)))
                 {
                     return null;
                 }
@@ -626,32 +627,37 @@ internal static class TouchingSplitter
     }
 
     /// <summary>Whether the pixels of groups <paramref name="a"/> and <paramref name="b"/> together measure as one chromosome (not a cluster).</summary>
-    private static bool IsOneChromosome(int[] group, int[] basin, int[] local, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
+    private static bool IsOneChromosome(int[] group, int[] basin, int bw, int bh, (int X0, int Y0, int X1, int Y1) box,
         int[] scratch, int width, int rows, float[] leveled, double pixelX, double pixelY, AnalysisOptions options, int a, int b)
     {
-        // Which basins are in: each basin's group looked up once, not once per pixel.
-        Span<bool> member = stackalloc bool[MaxBasins];
+        // Each basin's value in the grid (1: in), its group looked up once, not once per pixel; the box's background
+        // pixels have basin −1 (the flood leaves them so), which reads the slot before basin 0's, 0.
+        Span<int> value = stackalloc int[MaxBasins + 1];
+        value[0] = 0;
         for (var c = 0; c < group.Length; c++)
         {
             var r = Representative(group, c);
-            member[c] = r == a || r == b;
+            value[c + 1] = r == a || r == b ? 1 : 0;
         }
 
         int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
         for (var y = 0; y < bh; y++)
         {
-            for (var x = 0; x < bw; x++)
+            var row = scratch.AsSpan(((y + box.Y0) * width) + box.X0, bw);
+            var basins = basin.AsSpan(y * bw, bw);
+            for (var x = 0; x < row.Length; x++)
             {
-                var i = (y * bw) + x;
-                var inside = local[i] != 0 && member[basin[i]];
-                scratch[((y + box.Y0) * width) + x + box.X0] = inside ? 1 : 0;
-                if (inside)
-                {
-                    x0 = Math.Min(x0, x + box.X0);
-                    x1 = Math.Max(x1, x + box.X0);
-                    y0 = Math.Min(y0, y + box.Y0);
-                    y1 = Math.Max(y1, y + box.Y0);
-                }
+                row[x] = value[basins[x] + 1];
+            }
+
+            // The union's bounding box from each row's first and last pixel in.
+            var first = row.IndexOf(1);
+            if (first >= 0)
+            {
+                x0 = Math.Min(x0, first + box.X0);
+                x1 = Math.Max(x1, row.LastIndexOf(1) + box.X0);
+                y0 = Math.Min(y0, y + box.Y0);
+                y1 = y + box.Y0;
             }
         }
 
