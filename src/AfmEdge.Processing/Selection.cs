@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace AfmEdge.Processing;
@@ -14,6 +15,10 @@ namespace AfmEdge.Processing;
 public static class Selection
 {
     private const int Buckets = 256;
+
+    // Spans at least this long are counted into interleaved histograms (<see cref="Count"/>); shorter ones would spend
+    // more on clearing and summing them than they save.
+    private const int SplitHistogramMin = 4096;
 
     /// <summary>Rank n/2 of <paramref name="scratch"/>, as gwy_math_median; the span is reordered.</summary>
     public static float Median(Span<float> scratch) => Kth(scratch, scratch.Length / 2);
@@ -214,11 +219,7 @@ public static class Selection
 
             // Bucket indices in one vector pass, then a scalar histogram over the bytes.
             ComputeBuckets(values, buckets[..n], min, scale);
-            histogram.Clear();
-            foreach (var b in buckets[..n])
-            {
-                histogram[b]++;
-            }
+            Count(buckets[..n], histogram);
 
             var below = 0;
             var bucket = 0;
@@ -227,21 +228,89 @@ public static class Selection
                 below += histogram[bucket++];
             }
 
-            // Swap the chosen bucket's values to the front, so the span stays a permutation of its input.
-            var m = 0;
-            for (var i = 0; i < n; i++)
-            {
-                if (buckets[i] == bucket)
-                {
-                    (values[i], values[m]) = (values[m], values[i]);
-                    m++;
-                }
-            }
-
+            var m = GatherBucket(values, buckets[..n], (byte)bucket);
             values = values[..m];
             k -= below;
             depth++;
         }
+    }
+
+    /// <summary>
+    /// The histogram of <paramref name="buckets"/>. A frame-sized span of a peaked distribution repeats its central
+    /// buckets back to back, and each increment would wait for the previous one's store: four interleaved histograms,
+    /// summed at the end, keep four increments in flight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Count(ReadOnlySpan<byte> buckets, Span<int> histogram)
+    {
+        histogram.Clear();
+        var i = 0;
+        if (buckets.Length >= SplitHistogramMin)
+        {
+            Span<int> split = stackalloc int[3 * Buckets];
+            split.Clear();
+            ref var b = ref MemoryMarshal.GetReference(buckets);
+            ref var h0 = ref MemoryMarshal.GetReference(histogram);
+            ref var h1 = ref MemoryMarshal.GetReference(split);
+            ref var h2 = ref Unsafe.Add(ref h1, Buckets);
+            ref var h3 = ref Unsafe.Add(ref h1, 2 * Buckets);
+            for (; i <= buckets.Length - 4; i += 4)
+            {
+                Unsafe.Add(ref h0, Unsafe.Add(ref b, i))++;
+                Unsafe.Add(ref h1, Unsafe.Add(ref b, i + 1))++;
+                Unsafe.Add(ref h2, Unsafe.Add(ref b, i + 2))++;
+                Unsafe.Add(ref h3, Unsafe.Add(ref b, i + 3))++;
+            }
+
+            for (var k = 0; k < Buckets; k++)
+            {
+                histogram[k] += split[k] + split[Buckets + k] + split[(2 * Buckets) + k];
+            }
+        }
+
+        for (; i < buckets.Length; i++)
+        {
+            histogram[buckets[i]]++;
+        }
+    }
+
+    /// <summary>
+    /// Swaps the values whose bucket is <paramref name="bucket"/> to the front, in index order (so the span stays a
+    /// permutation of its input), and returns their count. Few values fall in one bucket: 32 bucket bytes are compared
+    /// at once and only those holding a match are visited, which performs exactly the swaps of a pixel-by-pixel scan.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int GatherBucket(Span<float> values, ReadOnlySpan<byte> buckets, byte bucket)
+    {
+        var m = 0;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var target = Vector256.Create(bucket);
+            ref var b = ref MemoryMarshal.GetReference(buckets);
+            for (; i <= buckets.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                var matches = Vector256.Equals(Vector256.LoadUnsafe(ref b, (nuint)i), target).ExtractMostSignificantBits();
+                while (matches != 0)
+                {
+                    var j = i + BitOperations.TrailingZeroCount(matches);
+                    (values[j], values[m]) = (values[m], values[j]);
+                    m++;
+                    matches &= matches - 1;
+                }
+            }
+        }
+
+        for (; i < buckets.Length; i++)
+        {
+            if (buckets[i] == bucket)
+            {
+                (values[i], values[m]) = (values[m], values[i]);
+                m++;
+            }
+        }
+
+        return m;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -124,8 +124,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
     {
         // Every difference finite (the usual frame: then every sample is finite too) needs no compaction: one vector pass.
         var count = trace.Length;
-        TensorPrimitives.Subtract(trace, retrace, differences.AsSpan(0, count));
-        var allFinite = TensorPrimitives.IsFiniteAll<float>(differences.AsSpan(0, count));
+        var allFinite = SubtractAllFinite(trace, retrace, differences.AsSpan(0, count));
         if (!allFinite)
         {
             count = 0;
@@ -144,8 +143,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
         {
             var values = differences.AsSpan(0, count);
             var median = Selection.Median(values);
-            TensorPrimitives.Subtract(values, median, values);
-            TensorPrimitives.Abs(values, values);
+            AbsoluteDeviations(values, median);
 
             sigma = 1.4826 * Selection.Median(values);
         }
@@ -175,6 +173,64 @@ public sealed class TraceRetraceMerge : IFrameOperation
         }
 
         return (sigma, trace.Length == 0 ? 0 : lower / (double)trace.Length);
+    }
+
+    /// <summary>
+    /// <paramref name="differences"/> = trace − retrace, and whether every difference is finite, in one pass (the
+    /// differences then sit in cache for the selection).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool SubtractAllFinite(ReadOnlySpan<float> trace, ReadOnlySpan<float> retrace, Span<float> differences)
+    {
+        var lanes = Vector<float>.Count;
+        ref var t = ref MemoryMarshal.GetReference(trace);
+        ref var r = ref MemoryMarshal.GetReference(retrace);
+        ref var d = ref MemoryMarshal.GetReference(differences);
+        var i = 0;
+
+        // A difference is finite when its value minus itself is zero (NaN and ±Inf give NaN).
+        var finite = Vector<int>.AllBitsSet;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= trace.Length - lanes; i += lanes)
+            {
+                var x = Vector.LoadUnsafe(ref t, (nuint)i) - Vector.LoadUnsafe(ref r, (nuint)i);
+                x.StoreUnsafe(ref d, (nuint)i);
+                finite &= Vector.Equals(x - x, Vector<float>.Zero);
+            }
+        }
+
+        var allFinite = finite == Vector<int>.AllBitsSet;
+        for (; i < trace.Length; i++)
+        {
+            var x = Unsafe.Add(ref t, i) - Unsafe.Add(ref r, i);
+            Unsafe.Add(ref d, i) = x;
+            allFinite &= float.IsFinite(x);
+        }
+
+        return allFinite;
+    }
+
+    /// <summary>values = |values − median|, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AbsoluteDeviations(Span<float> values, float median)
+    {
+        var lanes = Vector<float>.Count;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var m = new Vector<float>(median);
+            for (; i <= values.Length - lanes; i += lanes)
+            {
+                Vector.Abs(Vector.LoadUnsafe(ref v, (nuint)i) - m).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            Unsafe.Add(ref v, i) = Math.Abs(Unsafe.Add(ref v, i) - median);
+        }
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ public sealed class TraceRetraceMergePinTests
         {
             trace[3] = float.NaN;
             retrace[10] = float.PositiveInfinity;
+
+            // One past the vector loop too: the tail must find it as well.
+            trace[length - 1] = float.NegativeInfinity;
         }
 
         var output = new float[length];

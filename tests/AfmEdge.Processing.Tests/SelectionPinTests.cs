@@ -1,0 +1,88 @@
+namespace AfmEdge.Processing.Tests;
+
+/// <summary>Pins the selection's split histogram and vector bucket gather to the scalar loops they replaced.</summary>
+public sealed class SelectionPinTests
+{
+    [Theory]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(65539)]
+    public void Count_SplitHistogram_EqualsScalarHistogram(int length)
+    {
+        var random = new Random(length);
+        var buckets = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            // Peaked, with runs of one bucket, as a frame's differences give.
+            buckets[i] = (byte)Math.Clamp(128 + (int)((random.NextDouble() + random.NextDouble() - 1) * 60), 0, 255);
+        }
+
+        var expected = new int[256];
+        foreach (var b in buckets)
+        {
+            expected[b]++;
+        }
+
+        var histogram = new int[256];
+        Array.Fill(histogram, -7);
+        Selection.Count(buckets, histogram);
+
+        Assert.Equal(expected, histogram);
+    }
+
+    [Theory]
+    [InlineData(31, 125)]
+    [InlineData(1000, 128)]
+    [InlineData(65537, 130)]
+    public void GatherBucket_EqualsScalarSwaps(int length, int bucket)
+    {
+        var random = new Random(length + bucket);
+        var buckets = new byte[length];
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            buckets[i] = (byte)random.Next(120, 140);
+            values[i] = (float)random.NextDouble();
+        }
+
+        var expected = (float[])values.Clone();
+        var expectedCount = 0;
+        for (var i = 0; i < length; i++)
+        {
+            if (buckets[i] == bucket)
+            {
+                (expected[i], expected[expectedCount]) = (expected[expectedCount], expected[i]);
+                expectedCount++;
+            }
+        }
+
+        var count = Selection.GatherBucket(values, buckets, (byte)bucket);
+
+        Assert.True(expectedCount > 0, "the bucket should hold some values");
+        Assert.Equal(expectedCount, count);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), values.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
+    [InlineData(65536)]
+    [InlineData(5000)]
+    public void Kth_FrameSized_EqualsSortedRank(int length)
+    {
+        var random = new Random(length);
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = (float)((random.NextDouble() + random.NextDouble() - 1) * 1e-9);
+        }
+
+        var sorted = (float[])values.Clone();
+        Array.Sort(sorted);
+        foreach (var k in (int[])[0, length / 3, length / 2, length - 1])
+        {
+            var scratch = (float[])values.Clone();
+            Assert.Equal(sorted[k], Selection.Kth(scratch, k));
+            Array.Sort(scratch);
+            Assert.Equal(sorted, scratch);
+        }
+    }
+}
