@@ -155,7 +155,7 @@ public sealed class SkeletonThinTests
     [InlineData(21, 40, 30)]
     [InlineData(22, 90, 70)]
     [InlineData(23, 130, 45)]
-    public void LongestPathAndLargestComponent_ThinnedBlobs_EqualFullResetReferences(int seed, int w, int h)
+    public void LongestPathAndBranch_ThinnedBlobs_EqualFullResetReferences(int seed, int w, int h)
     {
         // Thinned blobs (branched skeletons, several pieces, some on the mask's edge).
         var random = new Random(seed);
@@ -177,18 +177,12 @@ public sealed class SkeletonThinTests
 
         Skeleton.Thin(mask, w, h);
 
-        var path = Skeleton.LongestPath(mask, w, h);
+        var (path, branch) = Skeleton.LongestPathAndBranch(mask, w, h);
         Assert.Equal(ReferencePath(mask, w, h), path);
         Assert.NotEmpty(path);
-        Assert.Equal(ReferenceLargest(mask, w, h, path), Skeleton.LargestComponent(mask, w, h, path));
-        Assert.Equal(ReferenceLargest(mask, w, h, []), Skeleton.LargestComponent(mask, w, h, []));
-        var (tracedPath, branch) = Skeleton.LongestPathAndBranch(mask, w, h);
-        Assert.Equal(path, tracedPath);
         Assert.Equal(ReferenceLargest(mask, w, h, path), branch);
-        Assert.Empty(Skeleton.LongestPath(new byte[12], 4, 3));
         Assert.Empty(Skeleton.LongestPathAndBranch(new byte[12], 4, 3).Path);
         Assert.Equal(0, Skeleton.LongestPathAndBranch(new byte[12], 4, 3).Branch);
-        Assert.Equal(0, Skeleton.LargestComponent(new byte[12], 4, 3, []));
     }
 
     /// <summary>Two Dijkstra sweeps as first written: every pixel's distance and predecessor reset before each.</summary>

@@ -225,40 +225,12 @@ internal static class Skeleton
         }
     }
 
-    /// <summary>Pixel count of the largest 8-connected component of the mask without the pixels <paramref name="excluded"/> (as if they were background).</summary>
-    public static int LargestComponent(byte[] mask, int width, int rows, List<int> excluded)
-    {
-        using var pixels = new SkeletonPixels(mask, width, rows);
-        var seen = AnalysisPool<bool>.Shared.Rent(pixels.Count);
-        try
-        {
-            seen.AsSpan(0, pixels.Count).Clear();
-            foreach (var p in excluded)
-            {
-                if (mask[p] != 0)
-                {
-                    seen[pixels.IndexOf(p)] = true;
-                }
-            }
-
-            return pixels.LargestComponent(seen);
-        }
-        finally
-        {
-            AnalysisPool<bool>.Shared.Return(seen);
-        }
-    }
-
-    /// <summary>The longest shortest path (8-connected, √2 diagonals) through the skeleton pixels: two Dijkstra sweeps.</summary>
-    public static List<int> LongestPath(byte[] skeleton, int width, int rows) => Trace(skeleton, width, rows, branch: false).Path;
-
     /// <summary>
-    /// <see cref="LongestPath"/> and the size of the largest branch off it (<see cref="LargestComponent"/> without the path):
-    /// the skeleton's pixels and their neighbours are found once for both.
+    /// The longest shortest path (8-connected, √2 diagonals) through the skeleton pixels (two Dijkstra sweeps), and the pixel
+    /// count of the largest 8-connected component left without it (the largest branch off it): the skeleton's pixels and
+    /// their neighbours are found once for both.
     /// </summary>
-    public static (List<int> Path, int Branch) LongestPathAndBranch(byte[] skeleton, int width, int rows) => Trace(skeleton, width, rows, branch: true);
-
-    private static (List<int> Path, int Branch) Trace(byte[] skeleton, int width, int rows, bool branch)
+    public static (List<int> Path, int Branch) LongestPathAndBranch(byte[] skeleton, int width, int rows)
     {
         using var pixels = new SkeletonPixels(skeleton, width, rows);
         var n = pixels.Count;
@@ -276,18 +248,12 @@ internal static class Skeleton
             var far = pixels.Sweep(0, distance, previous, queue);
             var end = pixels.Sweep(far, distance, previous, queue);
             var path = new List<int>();
-            var onPath = 0;
             for (var k = end; k >= 0; k = previous[k])
             {
                 path.Add(pixels.PositionOf(k));
-                onPath++;
             }
 
             path.Reverse();
-            if (!branch)
-            {
-                return (path, 0);
-            }
 
             // The path's pixels are seen already: never a start, never joined. The distances' table is done with and
             // no longer needed; the branches are counted with a table of their own.
@@ -300,7 +266,7 @@ internal static class Skeleton
                     seen[k] = true;
                 }
 
-                return (path, onPath == n ? 0 : pixels.LargestComponent(seen));
+                return (path, path.Count == n ? 0 : pixels.LargestComponent(seen));
             }
             finally
             {
@@ -382,9 +348,6 @@ internal static class Skeleton
         public int Count { get; }
 
         public int PositionOf(int k) => _positions[k];
-
-        /// <summary>The number of skeleton pixel <paramref name="p"/> (a skeleton pixel's position).</summary>
-        public int IndexOf(int p) => _index[p];
 
         /// <summary>Dijkstra from <paramref name="source"/>: the farthest pixel, each pixel's predecessor in <paramref name="previous"/>.</summary>
         /// <remarks>
