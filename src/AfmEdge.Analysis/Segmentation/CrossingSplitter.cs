@@ -340,7 +340,7 @@ internal static class CrossingSplitter
                     {
                         for (var o = 0; o < chains.Count; o++)
                         {
-                            if (o != c && Math.Sqrt(best[(i * stride) + column[o]]) <= chains[o].HalfWidth + 0.5)
+                            if (o != c && Math.Sqrt(best[(i * stride) + column[o]]) <= ChainChoice.OnLimit(chains[o].HalfWidth))
                             {
                                 return true;
                             }
@@ -613,8 +613,8 @@ internal static class CrossingSplitter
     /// </summary>
     internal static void Drop(List<Chain> chains, List<int> column, int[] local, float[] best, int stride, Span<int> owner, Span<bool> overlap, int dropped)
     {
-        var half = chains[dropped].HalfWidth;
-        var (droppedColumn, onLimit, overLimit) = (column[dropped], half + 0.5, (1.2 * half) + 1.5);
+        // The wider of its two reach limits holds the narrower.
+        var (droppedColumn, reach) = (column[dropped], ChainChoice.OverLimit(chains[dropped].HalfWidth));
         chains.RemoveAt(dropped);
         column.RemoveAt(dropped);
         var choice = new ChainChoice(chains, column);
@@ -626,7 +626,7 @@ internal static class CrossingSplitter
             }
 
             var d = Math.Sqrt(best[(i * stride) + droppedColumn]);
-            if (owner[i] == dropped || d <= onLimit || d <= overLimit)
+            if (owner[i] == dropped || d <= reach)
             {
                 owner[i] = choice.Pick(best.AsSpan(i * stride, stride), out overlap[i]);
             }
@@ -657,13 +657,19 @@ internal static class CrossingSplitter
             for (var c = 0; c < _count; c++)
             {
                 var half = chains[c].HalfWidth;
-                (_columns[c], _halves[c], _onLimit[c], _overLimit[c]) = (column[c], half, half + 0.5, (1.2 * half) + 1.5);
+                (_columns[c], _halves[c], _onLimit[c], _overLimit[c]) = (column[c], half, OnLimit(half), OverLimit(half));
                 for (var o = 0; o < _count; o++)
                 {
                     _above[(c * _count) + o] = chains[c].Above(chains[o]);
                 }
             }
         }
+
+        /// <summary>Distance from a chain's axis within which a pixel lies on it.</summary>
+        public static double OnLimit(double halfWidth) => halfWidth + 0.5;
+
+        /// <summary>Distance from a chain's axis within which it counts as over a pixel (stacked), wider than <see cref="OnLimit"/>.</summary>
+        public static double OverLimit(double halfWidth) => (1.2 * halfWidth) + 1.5;
 
         /// <summary>The chain of the pixel with these squared distances (one per column); whether two or more lie over it.</summary>
         public int Pick(ReadOnlySpan<float> distances, out bool overlap)
