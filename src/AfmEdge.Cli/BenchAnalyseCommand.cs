@@ -42,7 +42,7 @@ internal static class BenchAnalyseCommand
         return command;
     }
 
-    private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern", "host-testpattern"];
+    private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern", "host-testpattern", "host-vm"];
 
     private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, bool phases, TextWriter output)
     {
@@ -69,6 +69,9 @@ internal static class BenchAnalyseCommand
                 // What the host's analysis stage gets from that source: scanned at half the size, processed by the host's
                 // default chain and enhanced ×2 by its default enhancer (`bench pipeline --source TestPattern`).
                 ("host-testpattern", "host test pattern, scanned at half size, processed, enhanced ×2", () => HostTestPatternFrame(size)),
+
+                // What it gets from its default source, the virtual microscope (`bench pipeline`): the frames #8's frame rate is about.
+                ("host-vm", "host virtual microscope, scanned at half size, processed, enhanced ×2", () => HostVirtualMicroscopeFrame(size)),
             };
             foreach (var (_, label, render) in frames.Where(f => kinds.Contains(f.Kind)))
             {
@@ -134,23 +137,33 @@ internal static class BenchAnalyseCommand
     }
 
     /// <summary>The host's default TestPattern frame at half <paramref name="size"/> through its default processing and enhancement.</summary>
-    private static Frame HostTestPatternFrame(int size)
+    private static Frame HostTestPatternFrame(int size) =>
+        HostFrame("TestPattern", size, source => TestPatternFrame(source.Scan));
+
+    /// <summary>
+    /// The first frame of the host's default source, the virtual microscope, scanned at half <paramref name="size"/> (its
+    /// closed loop, line by line, as the pipeline's acquisition does) through the default processing and enhancement.
+    /// </summary>
+    private static Frame HostVirtualMicroscopeFrame(int size) =>
+        HostFrame("VirtualMicroscope", size, source => StageCosts.ScanAsync(source, 1, CancellationToken.None).GetAwaiter().GetResult()[0]);
+
+    private static Frame HostFrame(string sourceKind, int size, Func<IScanSource, Frame> scan)
     {
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AfmEdge:Source:Kind"] = "TestPattern",
+            ["AfmEdge:Source:Kind"] = sourceKind,
             ["AfmEdge:Source:Pace"] = "false",
             ["AfmEdge:Source:Scan:Pixels"] = (size / 2).ToString(CultureInfo.InvariantCulture),
             ["AfmEdge:Mqtt:Device"] = "bench",
         }).Build();
 
-        // Built, never started: only its processing chain and enhancer are used.
+        // Built, never started: only its source, processing chain and enhancer are used.
         using var host = AfmEdge.Host.AfmEdgeHost.Build(configuration);
         var services = host.Services;
         var source = services.GetRequiredService<IScanSource>();
         var processor = services.GetRequiredService<AfmEdge.Host.Pipeline.FrameProcessor>();
         var enhancer = services.GetRequiredService<AfmEdge.Inference.IFrameEnhancer>();
-        return enhancer.Enhance(processor.Process(TestPatternFrame(source.Scan)));
+        return enhancer.Enhance(processor.Process(scan(source)));
     }
 
     /// <summary>Where a frame's time goes: the median time of each stage over a few analyses (after the runs above warmed it).</summary>

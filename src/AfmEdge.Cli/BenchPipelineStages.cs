@@ -86,7 +86,8 @@ internal static class StageCosts
         return (scanned, ((process.TotalProcessorTime - processor).TotalMilliseconds / frames, Stopwatch.GetElapsedTime(wall).TotalMilliseconds / frames));
     }
 
-    private static async Task<Frame[]> ScanAsync(IScanSource source, int frames, CancellationToken cancellationToken)
+    /// <summary>The source's next <paramref name="frames"/> frames, assembled from its lines.</summary>
+    internal static async Task<Frame[]> ScanAsync(IScanSource source, int frames, CancellationToken cancellationToken)
     {
         var lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(new System.Threading.Channels.BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
         var assembler = new FrameAssembler(source.Channels, source.Scan, TimeProvider.System);
