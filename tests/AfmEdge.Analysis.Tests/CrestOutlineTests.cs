@@ -191,6 +191,36 @@ public sealed class CrestOutlineTests
     }
 
     [Fact]
+    public void ClearUnderObjects_ZeroesEveryObjectPixelAndLeavesRowsOutsideTheirObjectsAlone()
+    {
+        const int Width = 23, Rows = 17;
+        var random = new Random(5);
+        var instances = new int[Width * Rows];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            // Objects in some rows only, with gaps of background between their pixels.
+            instances[i] = (i / Width) % 3 == 1 || random.Next(4) != 0 ? 0 : 1 + random.Next(3);
+        }
+
+        var crest = Enumerable.Range(0, instances.Length).Select(i => 1f + i).ToArray();
+        CrestOutline.ClearUnderObjects(crest, instances, Width, Rows);
+
+        for (var y = 0; y < Rows; y++)
+        {
+            var row = instances.AsSpan(y * Width, Width);
+            int first = row.IndexOfAnyExcept(0), last = row.LastIndexOfAnyExcept(0);
+            for (var x = 0; x < Width; x++)
+            {
+                var i = (y * Width) + x;
+                var inside = first >= 0 && x >= first && x <= last;
+                Assert.Equal(inside ? 0f : 1f + i, crest[i]);
+            }
+        }
+
+        Assert.Contains(instances, id => id != 0);
+    }
+
+    [Fact]
     public void Trim_ZeroFraction_ChangesNothing()
     {
         float[] height = [4e-9f, 12e-9f, 200e-9f, 12e-9f, 4e-9f];
