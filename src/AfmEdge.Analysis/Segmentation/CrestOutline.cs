@@ -122,19 +122,23 @@ internal static class CrestOutline
     }
 
     /// <summary>
-    /// Zeroes <paramref name="crest"/> from each row's first object pixel to its last: every crest is found and kept on an
-    /// object's pixels only (an ascent stays within its object), and the substrate around them, most of the frame, is left
-    /// as it was (a whole frame cleared was a megabyte written for nothing).
+    /// Zeroes <paramref name="crest"/> on every object pixel, a run of them at a time: every crest is found and kept on an
+    /// object's pixels only (an ascent stays within its object), and the substrate, most of the frame, is left as it was (the
+    /// whole frame cleared was a megabyte written for nothing, and so were most of the rows between their first and last object).
     /// </summary>
     internal static void ClearUnderObjects(float[] crest, int[] instances, int width, int rows)
     {
         for (var y = 0; y < rows; y++)
         {
             var row = instances.AsSpan(y * width, width);
-            var first = row.IndexOfAnyExcept(0);
-            if (first >= 0)
+            var x = row.IndexOfAnyExcept(0);
+            while (x >= 0)
             {
-                crest.AsSpan((y * width) + first, row.LastIndexOfAnyExcept(0) - first + 1).Clear();
+                var run = row[x..].IndexOf(0);
+                var end = run < 0 ? width : x + run;
+                crest.AsSpan((y * width) + x, end - x).Clear();
+                var next = end < width ? row[end..].IndexOfAnyExcept(0) : -1;
+                x = next < 0 ? -1 : end + next;
             }
         }
     }
