@@ -72,21 +72,26 @@ internal static class CrestOutline
             var low = new int[count + 1];
 
             // Only a pixel below the fraction of its object's peak can be below the fraction of its crest: the rest need no ascent.
+            // Row by row, in the same raster order: each pixel's column and row are known without a division.
             var peaks = new float[count + 1];
-            for (var i = 0; i < n; i++)
+            for (var y = 0; y < rows; y++)
             {
-                var id = instances[i];
-                if (id == 0)
+                var (rowStart, rowEnd) = (y * width, (y + 1) * width);
+                for (var i = rowStart; i < rowEnd; i++)
                 {
-                    i = HeightSegmenter.LastBackground(instances, i, n);
-                    continue;
-                }
+                    var id = instances[i];
+                    if (id == 0)
+                    {
+                        i = HeightSegmenter.LastBackground(instances, i, rowEnd);
+                        continue;
+                    }
 
-                peaks[id] = Math.Max(peaks[id], height[i]);
-                if (MixedEdges.Touches(i, instances, width, rows))
-                {
-                    outer[id]++;
-                    low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
+                    peaks[id] = Math.Max(peaks[id], height[i]);
+                    if (MixedEdges.Touches(i, i - rowStart, y, instances, width, rows))
+                    {
+                        outer[id]++;
+                        low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
+                    }
                 }
             }
 

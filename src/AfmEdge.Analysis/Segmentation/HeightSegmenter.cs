@@ -1197,7 +1197,7 @@ public static class HeightSegmenter
                     continue;
                 }
 
-                if (steps[i] == 0 && NextToCore(instances, steps, width, rows, i))
+                if (steps[i] == 0 && NextToCore(instances, steps, width, rows, i, i - (y * width), y))
                 {
                     steps[i] = 2;
                     queue[tail++] = i;
@@ -1259,11 +1259,10 @@ public static class HeightSegmenter
         AnalysisPool<int>.Shared.Return(queue);
     }
 
-    /// <summary>Whether one of object pixel <paramref name="p"/>'s 8 neighbours is a core pixel (step 1) of its object.</summary>
-    private static bool NextToCore(int[] instances, byte[] steps, int width, int rows, int p)
+    /// <summary>Whether one of object pixel <paramref name="p"/>'s (column <paramref name="x"/>, row <paramref name="y"/>) 8 neighbours is a core pixel (step 1) of its object.</summary>
+    private static bool NextToCore(int[] instances, byte[] steps, int width, int rows, int p, int x, int y)
     {
         var id = instances[p];
-        int y = p / width, x = p - (y * width);
         for (var dy = -1; dy <= 1; dy++)
         {
             var yy = y + dy;
