@@ -1211,21 +1211,13 @@ public static class HeightSegmenter
             }
 
             var y = p / width;
-            var x = p - (y * width);
             var id = instances[p];
-            for (var dy = -1; dy <= 1; dy++)
+            var (left, right, top, bottom) = Around(p - (y * width), y, width, rows);
+            for (var yy = top; yy <= bottom; yy++)
             {
-                var yy = y + dy;
-                if ((uint)yy >= (uint)rows)
+                for (var q = (yy * width) + left; q <= (yy * width) + right; q++)
                 {
-                    continue;
-                }
-
-                for (var dx = -1; dx <= 1; dx++)
-                {
-                    var xx = x + dx;
-                    var q = (yy * width) + xx;
-                    if ((uint)xx < (uint)width && instances[q] == id && steps[q] == 0)
+                    if (instances[q] == id && steps[q] == 0)
                     {
                         steps[q] = (byte)next;
                         queue[tail++] = q;
@@ -1259,19 +1251,12 @@ public static class HeightSegmenter
     private static bool NextToCore(int[] instances, byte[] steps, int width, int rows, int p, int x, int y)
     {
         var id = instances[p];
-        for (var dy = -1; dy <= 1; dy++)
+        var (left, right, top, bottom) = Around(x, y, width, rows);
+        for (var yy = top; yy <= bottom; yy++)
         {
-            var yy = y + dy;
-            if ((uint)yy >= (uint)rows)
+            for (var q = (yy * width) + left; q <= (yy * width) + right; q++)
             {
-                continue;
-            }
-
-            for (var dx = -1; dx <= 1; dx++)
-            {
-                var xx = x + dx;
-                var q = (yy * width) + xx;
-                if ((uint)xx < (uint)width && steps[q] == 1 && instances[q] == id)
+                if (steps[q] == 1 && instances[q] == id)
                 {
                     return true;
                 }
@@ -1280,6 +1265,10 @@ public static class HeightSegmenter
 
         return false;
     }
+
+    /// <summary>The columns and rows of pixel (<paramref name="x"/>, <paramref name="y"/>)'s 3×3 neighbourhood (itself included) inside the frame.</summary>
+    private static (int Left, int Right, int Top, int Bottom) Around(int x, int y, int width, int rows) =>
+        (Math.Max(x - 1, 0), Math.Min(x + 1, width - 1), Math.Max(y - 1, 0), Math.Min(y + 1, rows - 1));
 
     /// <summary>
     /// The last background pixel (id 0) of the run from <paramref name="i"/> (background) on, before <paramref name="end"/>:
