@@ -4,7 +4,7 @@ namespace AfmEdge.Analysis.Tests;
 
 /// <summary>
 /// The watershed, which takes the substrate off in its first pass and keeps its union-find forest in the instance table (parents
-/// one up), against the plain flood it replaced: the substrate subtracted in its own pass, a table of parents filled with −1,
+/// negated), against the plain flood it replaced: the substrate subtracted in its own pass, a table of parents filled with −1,
 /// a stable sort by height, ids in the order basins are first met.
 /// </summary>
 public sealed class WatershedFloodTests
@@ -35,7 +35,7 @@ public sealed class WatershedFloodTests
     [Theory]
     [InlineData(9, 7, 1)]
     [InlineData(32, 24, 2)]
-    public void NeighbourRoots_ParentsOneUp_EqualsParentsAsTheyAre(int width, int rows, int seed)
+    public void NeighbourRoots_ParentsNegated_EqualsParentsAsTheyAre(int width, int rows, int seed)
     {
         var random = new Random(seed);
         var plain = new int[width * rows];
@@ -50,15 +50,15 @@ public sealed class WatershedFloodTests
             }
         }
 
-        var shifted = plain.Select(v => v + 1).ToArray();
+        var shifted = plain.Select(v => -v - 1).ToArray();
         Span<int> roots = stackalloc int[8];
         Span<int> shiftedRoots = stackalloc int[8];
         for (var p = 0; p < plain.Length; p++)
         {
             var found = HeightSegmenter.NeighbourRoots(plain, p, width, rows, roots);
-            var shiftedFound = HeightSegmenter.NeighbourRoots<HeightSegmenter.ParentOneUp>(shifted, p, width, rows, shiftedRoots);
+            var shiftedFound = HeightSegmenter.NeighbourRoots<HeightSegmenter.ParentNegated>(shifted, p, width, rows, shiftedRoots);
             Assert.Equal(roots[..found].ToArray(), shiftedRoots[..shiftedFound].ToArray());
-            Assert.Equal(plain.Select(v => v + 1), shifted);
+            Assert.Equal(plain.Select(v => -v - 1), shifted);
         }
     }
 

@@ -890,9 +890,9 @@ public static class HeightSegmenter
 
     /// <summary>
     /// The flood itself; <paramref name="keys"/> and <paramref name="order"/> as long as the frame (only the pixels above <paramref name="low"/> are written).
-    /// The union-find forest lives in <paramref name="instances"/> itself, each pixel's parent stored one up (0, as the first pass
-    /// leaves every pixel: not flooded), so no frame-sized table of parents is filled and carried through the caches; once every
-    /// pixel points straight at its root, each takes its basin's id in place.
+    /// The union-find forest lives in <paramref name="instances"/> itself, each pixel's parent stored negated (0, as the first
+    /// pass leaves every pixel: not flooded; see <see cref="ParentNegated"/>), so no frame-sized table of parents is filled and
+    /// carried through the caches; the basins' ids then take the pixels' places as the forest is walked.
     /// </summary>
     private static int Flood(float[] height, double substrate, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak,
         int[] instances, Span<float> keys, Span<int> order, Span<float> peak)
@@ -951,10 +951,10 @@ public static class HeightSegmenter
         foreach (var p in order)
         {
             var h = height[p];
-            var found = NeighbourRoots<ParentOneUp>(instances, p, width, rows, roots);
+            var found = NeighbourRoots<ParentNegated>(instances, p, width, rows, roots);
             if (found == 0)
             {
-                instances[p] = p + 1;
+                instances[p] = ParentNegated.Stored(p);
                 peak[p] = h;
                 continue;
             }
@@ -970,7 +970,7 @@ public static class HeightSegmenter
                 }
             }
 
-            instances[p] = oldest + 1;
+            instances[p] = ParentNegated.Stored(oldest);
             for (var i = 0; i < found; i++)
             {
                 var r = roots[i];
@@ -985,29 +985,30 @@ public static class HeightSegmenter
                 var debris = young < minPeak && peak[oldest] >= minPeak;
                 if (young - h < minPersistence || (!debris && h >= saddleRatio * young))
                 {
-                    instances[r] = oldest + 1;
+                    instances[r] = ParentNegated.Stored(oldest);
                 }
             }
         }
 
-        // Ids in the order each basin is first met, as before; the table of roots is the peak table, done with (ids are
-        // small integers, exact as floats), marked unnumbered first. Finding every pixel's root points it straight there.
-        foreach (var p in order)
-        {
-            peak[Find<ParentOneUp>(instances, p)] = 0;
-        }
-
+        // Ids in the order each basin is first met, as before, in one pass: a pixel's walk up the forest ends at a pixel
+        // already given its id (everything on the way is of that basin) or at an unnumbered root, which takes the next; every
+        // pixel on the way is given the id (positive: no parent reads so), so later walks through them stop there.
         var count = 0;
         foreach (var p in order)
         {
-            // Its own root, read before its entry is overwritten (a root's own entry may already hold its id: it is not read).
-            var r = instances[p] - 1;
-            if (peak[r] == 0)
+            var q = p;
+            while (instances[q] < 0 && ParentNegated.Parent(instances[q]) != q)
             {
-                peak[r] = ++count;
+                q = ParentNegated.Parent(instances[q]);
             }
 
-            instances[p] = (int)peak[r];
+            var id = instances[q] > 0 ? instances[q] : ++count;
+            for (var on = p; instances[on] < 0; )
+            {
+                var next = ParentNegated.Parent(instances[on]);
+                instances[on] = id;
+                on = next;
+            }
         }
 
         return count;
@@ -1067,7 +1068,7 @@ public static class HeightSegmenter
     private static void Visit<TStored>(Span<int> parent, int q, Span<int> roots, ref int found)
         where TStored : struct, IStoredParent
     {
-        var r = parent[q] - TStored.Shift;
+        var r = TStored.Parent(parent[q]);
         if (r < 0)
         {
             return;
@@ -1075,7 +1076,7 @@ public static class HeightSegmenter
 
         // Inlined, eight times a pixel: mostly q's parent is the root (a pixel joins a root, a merged root points at one),
         // where Find would walk and compress nothing; the walk only when it is not.
-        if (parent[r] - TStored.Shift != r)
+        if (TStored.Parent(parent[r]) != r)
         {
             r = Find<TStored>(parent, q);
         }
@@ -1098,15 +1099,15 @@ public static class HeightSegmenter
         where TStored : struct, IStoredParent
     {
         var root = p;
-        while (parent[root] - TStored.Shift != root)
+        while (TStored.Parent(parent[root]) != root)
         {
-            root = parent[root] - TStored.Shift;
+            root = TStored.Parent(parent[root]);
         }
 
-        while (parent[p] - TStored.Shift != root)
+        while (TStored.Parent(parent[p]) != root)
         {
-            var next = parent[p] - TStored.Shift;
-            parent[p] = root + TStored.Shift;
+            var next = TStored.Parent(parent[p]);
+            parent[p] = TStored.Stored(root);
             p = next;
         }
 
@@ -1114,24 +1115,33 @@ public static class HeightSegmenter
     }
 
     /// <summary>
-    /// How a union-find forest over pixels stores a flooded pixel's parent: as the parent's index plus <see cref="Shift"/>, anything
-    /// below <see cref="Shift"/> meaning not flooded. A struct per way, so each is compiled with its constant.
+    /// How a union-find forest over pixels stores a flooded pixel's parent (<see cref="Stored"/>), and reads it back
+    /// (<see cref="Parent"/>, negative where not flooded). A struct per way, so each is compiled with its own arithmetic.
     /// </summary>
     internal interface IStoredParent
     {
-        static abstract int Shift { get; }
+        static abstract int Stored(int parent);
+
+        static abstract int Parent(int stored);
     }
 
     /// <summary>Parents as they are, −1 not flooded (a table of parents filled with −1 first).</summary>
     internal readonly struct ParentAsIs : IStoredParent
     {
-        public static int Shift => 0;
+        public static int Stored(int parent) => parent;
+
+        public static int Parent(int stored) => stored;
     }
 
-    /// <summary>Parents one up, 0 not flooded: the forest kept in a zeroed table of instance ids.</summary>
-    internal readonly struct ParentOneUp : IStoredParent
+    /// <summary>
+    /// Parents as −(parent + 1), 0 not flooded: the forest kept in a zeroed table of instance ids, whose positive values
+    /// stay free for the ids the basins are given.
+    /// </summary>
+    internal readonly struct ParentNegated : IStoredParent
     {
-        public static int Shift => 1;
+        public static int Stored(int parent) => -parent - 1;
+
+        public static int Parent(int stored) => -stored - 1;
     }
 
     /// <summary>
