@@ -117,6 +117,30 @@ public sealed class FrameStatisticsTests
         Assert.Equal(BitConverter.DoubleToInt64Bits(PearsonInLanes(a, b, whole, pairs)), BitConverter.DoubleToInt64Bits(r));
     }
 
+    [Theory]
+    [InlineData(37, 3)]
+    [InlineData(40, 17)]
+    [InlineData(2061, 2050)]
+    public void Statistics_SignedZerosAtTheEnds_MinIsMinusZeroAndMaxPlusZero(int length, int minusZeroAt)
+    {
+        // −0 orders below +0: the minimum of ±0 and positives is −0 wherever the −0 lies, the maximum of ±0 and negatives +0.
+        var positive = Enumerable.Range(0, length).Select(i => i % 3 == 0 ? 0f : i % 5 == 0 ? float.NaN : 1f + i).ToArray();
+        positive[minusZeroAt] = -0f;
+        var negative = positive.Select(v => v == 0 ? -0f : -v).ToArray();
+        negative[minusZeroAt + 1] = 0f;
+        var statistics = new ChannelStatistics?[2];
+        FrameStatistics.Measure([positive, negative], [], statistics, []);
+        foreach (var stats in new[] { ChannelStatistics.Of(positive), statistics[0]! })
+        {
+            Assert.Equal(Bits(-0.0), Bits(stats.Min));
+        }
+
+        foreach (var stats in new[] { ChannelStatistics.Of(negative), statistics[1]! })
+        {
+            Assert.Equal(Bits(0.0), Bits(stats.Max));
+        }
+    }
+
     [Fact]
     public void Summarize_FrameWithoutHeight_HasEachChannelsStatisticsAndNoCorrelation()
     {
