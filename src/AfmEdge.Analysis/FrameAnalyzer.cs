@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AfmEdge.Core;
 
 namespace AfmEdge.Analysis;
@@ -54,30 +55,51 @@ public sealed class FrameAnalyzer
         return Summarize(analysis.Frame, analysis);
     }
 
+    private static int IndexOf(IReadOnlyList<Channel> channels, Channel channel)
+    {
+        for (var c = 0; c < channels.Count; c++)
+        {
+            if (ReferenceEquals(channels[c], channel))
+            {
+                return c;
+            }
+        }
+
+        throw new InvalidOperationException($"Channel '{channel.Descriptor.Key}' is not among its frame's channels.");
+    }
+
     private FrameSummary Summarize(Frame frame, ChromosomeAnalysis? analysis)
     {
-        var channels = frame.Channels
-            .Select(c =>
-            {
-                var stats = ChannelStatistics.Of(c.Data);
-                return new ChannelSummary(c.Name, c.Direction == ScanDirection.Trace ? "trace" : "retrace", c.Unit.Symbol,
-                    stats.Mean, stats.StdDev, stats.Min, stats.Max, stats.NonFinite);
-            })
-            .ToArray();
-
-        var correlations = new List<CorrelationSummary>();
-        if (frame.TryGetChannel(HeightChannel, out var height))
+        // Every channel's statistics and height's correlation with each other trace channel, in two passes over the frame.
+        var frameChannels = frame.Channels;
+        var samples = new ReadOnlyMemory<float>[frameChannels.Count];
+        var pairs = new List<(int A, int B)>(frameChannels.Count);
+        var heightIndex = frame.TryGetChannel(HeightChannel, out var height) ? IndexOf(frameChannels, height) : -1;
+        for (var c = 0; c < frameChannels.Count; c++)
         {
-            foreach (var other in frame.Channels)
+            samples[c] = frameChannels[c].Memory;
+            if (heightIndex >= 0 && c != heightIndex && frameChannels[c].Direction == ScanDirection.Trace)
             {
-                if (other.Direction != ScanDirection.Trace || ReferenceEquals(other, height))
-                {
-                    continue;
-                }
-
-                var (r, count) = Correlation.Pearson(height.Data, other.Data);
-                correlations.Add(new CorrelationSummary("frame", other.Name, double.IsNaN(r) ? null : r, count));
+                pairs.Add((heightIndex, c));
             }
+        }
+
+        var statistics = new ChannelStatistics?[frameChannels.Count];
+        var pearson = new (double R, int Count)[pairs.Count];
+        FrameStatistics.Measure(samples, CollectionsMarshal.AsSpan(pairs), statistics, pearson);
+        var channels = new ChannelSummary[frameChannels.Count];
+        for (var c = 0; c < channels.Length; c++)
+        {
+            var (channel, stats) = (frameChannels[c], statistics[c]!);
+            channels[c] = new ChannelSummary(channel.Name, channel.Direction == ScanDirection.Trace ? "trace" : "retrace", channel.Unit.Symbol,
+                stats.Mean, stats.StdDev, stats.Min, stats.Max, stats.NonFinite);
+        }
+
+        var correlations = new List<CorrelationSummary>(pairs.Count);
+        for (var p = 0; p < pairs.Count; p++)
+        {
+            var (r, count) = pearson[p];
+            correlations.Add(new CorrelationSummary("frame", frameChannels[pairs[p].B].Name, double.IsNaN(r) ? null : r, count));
         }
 
         return new FrameSummary

@@ -99,6 +99,7 @@ internal static class BenchAnalyseCommand
                     $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
                     $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {BenchMachine.Describe()}"));
                 WriteStages(full, frame, new AnalysisStageTimes(), "wall", output);
+                WriteSummary(full, frame, budgetMs / 4, output);
                 if (phases && ProcessCpu.Available)
                 {
                     WriteStages(full, frame, new AnalysisStageTimes(ProcessCpu.Nanoseconds, 1_000_000_000), "processor", output);
@@ -107,6 +108,20 @@ internal static class BenchAnalyseCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The summary of one analysis, made again and again: every channel's statistics and the frame-wide correlations
+    /// (FrameAnalyzer.Summarize), which the pipeline's analysis stage adds to the chromosome analysis.
+    /// </summary>
+    private static void WriteSummary(ChromosomeAnalyzer analyzer, Frame frame, double budgetMs, TextWriter output)
+    {
+        var analysis = analyzer.Analyze(frame);
+        var summarizer = new FrameAnalyzer(TimeProvider.System, analyzer);
+        var (median, min) = BenchTiming.Measure(() => summarizer.Summarize(analysis), budgetMs);
+        var (cpu, cpuMin) = ProcessCpu.PerRun(() => summarizer.Summarize(analysis), budgetMs);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  summary (statistics of {frame.Channels.Count} channels, frame correlations): {median:F2} ms ({min:F2}), CPU {cpu:F2} ms ({cpuMin:F2})"));
     }
 
     /// <summary>SHA-256 (first 16 hex digits) of the summary JSON, with what differs between runs of one frame cleared, and of the labels.</summary>

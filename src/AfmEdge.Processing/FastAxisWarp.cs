@@ -62,13 +62,21 @@ public static class FastAxisWarp
             }
 
             // A block runs as a vector stencil when its columns take at most two offsets (the first and the last
-            // column's: a smooth displacement steps by one pixel at a time) and all four taps of both lie inside the
-            // row; with two, both stencils are taken and each column keeps its own offset's, computed as alone.
+            // column's: a smooth displacement steps by one pixel at a time); with two, both stencils are taken and
+            // each column keeps its own offset's, computed as alone. The stencils read a copy of the row with its end
+            // values repeated on either side, so the blocks at the ends, whose taps reach past the row, take the
+            // clamped samples Pixel would and run as vectors too.
+            var reach = 0;
+            for (var x = 0; x < width; x++)
+            {
+                reach = Math.Max(reach, Math.Abs(offsets[x]));
+            }
+
             for (var b = 0; b < blocks; b++)
             {
                 var x0 = b * n;
                 var (first, last) = (offsets[x0], offsets[x0 + n - 1]);
-                var ok = x0 + Math.Min(first, last) - 1 >= 0 && x0 + n - 1 + Math.Max(first, last) + 2 <= width - 1;
+                var ok = true;
                 for (var k = 1; ok && k < n - 1; k++)
                 {
                     ok = offsets[x0 + k] == first || offsets[x0 + k] == last;
@@ -77,24 +85,15 @@ public static class FastAxisWarp
                 vectorBlocks[b] = ok;
             }
 
-            var plan = new Plan(offsets, weights, vectorBlocks, width, blocks > 0 && Vector.IsHardwareAccelerated);
+            var plan = new Plan(offsets, weights, vectorBlocks, width, reach + 2, blocks > 0 && Vector.IsHardwareAccelerated);
             if (parallel && Environment.ProcessorCount > 1)
             {
                 var chunks = Math.Min(Environment.ProcessorCount, height);
-                Parallel.For(0, chunks, c =>
-                {
-                    for (var y = c * height / chunks; y < (c + 1) * height / chunks; y++)
-                    {
-                        plan.Row(input.Span.Slice(y * width, width), output.Span.Slice(y * width, width));
-                    }
-                });
+                Parallel.For(0, chunks, c => plan.Rows(input.Span, output.Span, c * height / chunks, (c + 1) * height / chunks));
             }
             else
             {
-                for (var y = 0; y < height; y++)
-                {
-                    plan.Row(input.Span.Slice(y * width, width), output.Span.Slice(y * width, width));
-                }
+                plan.Rows(input.Span, output.Span, 0, height);
             }
         }
         finally
@@ -167,13 +166,41 @@ public static class FastAxisWarp
     }
 
     /// <summary>Per-column source offsets and weights (planes w0, w1, w2, w3 of <c>width</c> each), shared by every row.</summary>
-    private readonly struct Plan(int[] offsets, float[] weights, bool[] vectorBlocks, int width, bool vector)
+    private readonly struct Plan(int[] offsets, float[] weights, bool[] vectorBlocks, int width, int pad, bool vector)
     {
+        /// <summary>Rows [y0, y1) of the image, through one padded copy of a row (pad samples either side).</summary>
+        public void Rows(ReadOnlySpan<float> input, Span<float> output, int y0, int y1)
+        {
+            var padded = vector ? ArrayPool<float>.Shared.Rent(width + (2 * pad)) : [];
+            try
+            {
+                for (var y = y0; y < y1; y++)
+                {
+                    Row(input.Slice(y * width, width), output.Slice(y * width, width), padded);
+                }
+            }
+            finally
+            {
+                if (vector)
+                {
+                    ArrayPool<float>.Shared.Return(padded);
+                }
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Row(ReadOnlySpan<float> input, Span<float> output)
+        private void Row(ReadOnlySpan<float> input, Span<float> output, float[] padded)
         {
             var n = Vector<float>.Count;
-            ref var source = ref MemoryMarshal.GetReference(input);
+
+            // Sample i of the row at padded[pad + i]; before 0 and past the end, the end values (Pixel's clamp).
+            ref var source = ref MemoryMarshal.GetArrayDataReference(padded);
+            if (vector)
+            {
+                padded.AsSpan(0, pad).Fill(input[0]);
+                input.CopyTo(padded.AsSpan(pad));
+                padded.AsSpan(pad + width, pad).Fill(input[width - 1]);
+            }
             ref var target = ref MemoryMarshal.GetReference(output);
             ref var w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref var w1 = ref Unsafe.Add(ref w0, width);
@@ -195,11 +222,11 @@ public static class FastAxisWarp
                     }
 
                     var c = (nuint)x;
-                    var value = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(x + offsets[x] - 1), c);
+                    var value = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(pad + x + offsets[x] - 1), c);
                     var last = offsets[x + n - 1];
                     if (last != offsets[x])
                     {
-                        var lastValue = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(x + last - 1), c);
+                        var lastValue = Stencil(ref source, ref w0, ref w1, ref w2, ref w3, (nuint)(pad + x + last - 1), c);
                         var isLast = Vector.Equals(Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(offsets), c), new Vector<int>(last));
                         value = Vector.ConditionalSelect(isLast.As<int, float>(), lastValue, value);
                     }

@@ -134,6 +134,36 @@ public sealed class MidpointRegistrationPinTests
         }
     }
 
+    [Theory]
+    [InlineData(96, 3.7, -2.2)]
+    [InlineData(101, -4.4, 5.1)]
+    [InlineData(64, 0.5, 0.5)]
+    public void FastAxisWarp_EndsClamped_EqualPixelByPixelInFloat(int width, double left, double right)
+    {
+        // Shifts of several pixels at both ends: the end blocks' taps reach past the row and take its end values.
+        const int Height = 4;
+        var input = Noise(width * Height, seed: width);
+        var shift = Enumerable.Range(0, width).Select(x => left + ((right - left) * x / (width - 1))).ToArray();
+        var output = new float[input.Length];
+        FastAxisWarp.Apply(input, output, width, Height, shift);
+
+        // Keys' kernel (a = −½), weights rounded to float as the warp keeps them, taps added in order in float.
+        static double Kernel(double d) => Math.Abs(d) is var a && a < 1 ? (((1.5 * a) - 2.5) * a * a) + 1
+            : a < 2 ? (((((-0.5 * a) + 2.5) * a) - 4) * a) + 2 : 0;
+        for (var y = 0; y < Height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var source = x - shift[x];
+                var i = (int)Math.Floor(source);
+                var t = (float)(source - i);
+                float Tap(int k) => input[(y * width) + Math.Clamp(i + k, 0, width - 1)];
+                var expected = ((float)Kernel(t + 1) * Tap(-1)) + ((float)Kernel(t) * Tap(0)) + ((float)Kernel(1 - t) * Tap(1)) + ((float)Kernel(2 - t) * Tap(2));
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(output[(y * width) + x]));
+            }
+        }
+    }
+
     [Fact]
     public void Apply_Pooled_EqualsEachChannelWarpedByItsOwnEstimate()
     {
