@@ -405,12 +405,14 @@ public sealed class ChromosomeAnalyzer
                 continue;
             }
 
+            // Background between objects a run at a time (the loop's step lands on the next object pixel).
             var last = row.LastIndexOfAnyExcept(0);
             for (var x = first; x <= last; x++)
             {
                 var id = row[x];
                 if (id == 0)
                 {
+                    x += row[x..].IndexOfAnyExcept(0) - 1;
                     continue;
                 }
 

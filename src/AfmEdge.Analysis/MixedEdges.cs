@@ -87,8 +87,12 @@ public static class MixedEdges
     /// <summary>Whether a 4-neighbour of object pixel <paramref name="p"/> inside the frame is background (instance 0).</summary>
     internal static bool Touches(int p, ReadOnlySpan<int> instances, int width, int rows)
     {
-        int x = p % width, y = p / width;
-        return (x > 0 && instances[p - 1] == 0) || (x < width - 1 && instances[p + 1] == 0)
-            || (y > 0 && instances[p - width] == 0) || (y < rows - 1 && instances[p + width] == 0);
+        var y = p / width;
+        return Touches(p, p - (y * width), y, instances, width, rows);
     }
+
+    /// <summary>The same for pixel <paramref name="p"/> at column <paramref name="x"/> of row <paramref name="y"/>, known to the caller (no division).</summary>
+    internal static bool Touches(int p, int x, int y, ReadOnlySpan<int> instances, int width, int rows) =>
+        (x > 0 && instances[p - 1] == 0) || (x < width - 1 && instances[p + 1] == 0)
+        || (y > 0 && instances[p - width] == 0) || (y < rows - 1 && instances[p + width] == 0);
 }

@@ -21,6 +21,19 @@ public sealed class ChamferDistanceTests
 
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), distance.Select(BitConverter.SingleToInt32Bits));
         Assert.Contains(distance, v => v > 2);
+
+        // Each object's largest distance, raised as the transform writes: the largest of its pixels' distances.
+        var largest = new float[instances.Max() + 1];
+        Array.Fill(distance, -1f);
+        HeightSegmenter.ChamferDistance(instances, width, (x0, y0, x1, y1), distance, largest);
+        var expectedLargest = new float[largest.Length];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            expectedLargest[instances[i]] = instances[i] == 0 ? 0 : Math.Max(expectedLargest[instances[i]], expected[i]);
+        }
+
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), distance.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expectedLargest, largest);
     }
 
     // Blobs of a few ids (some touching), background runs of every length, a row with no object; only inside the region.

@@ -191,6 +191,32 @@ public sealed class CrestOutlineTests
     }
 
     [Fact]
+    public void ClearUnderObjects_ZeroesEveryObjectPixelAndLeavesTheSubstrateAlone()
+    {
+        const int Width = 23, Rows = 17;
+        var random = new Random(5);
+        var instances = new int[Width * Rows];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            // Objects in some rows only, with gaps of background between their pixels.
+            instances[i] = (i / Width) % 3 == 1 || random.Next(3) == 0 ? 0 : 1 + random.Next(3);
+        }
+
+        // Runs that end a row and start one.
+        (instances[Width - 1], instances[(2 * Width) + 0]) = (2, 3);
+
+        var crest = Enumerable.Range(0, instances.Length).Select(i => 1f + i).ToArray();
+        CrestOutline.ClearUnderObjects(crest, instances, Width, Rows);
+
+        for (var i = 0; i < instances.Length; i++)
+        {
+            Assert.Equal(instances[i] != 0 ? 0f : 1f + i, crest[i]);
+        }
+
+        Assert.Contains(instances, id => id != 0);
+    }
+
+    [Fact]
     public void Trim_ZeroFraction_ChangesNothing()
     {
         float[] height = [4e-9f, 12e-9f, 200e-9f, 12e-9f, 4e-9f];

@@ -20,6 +20,8 @@ public sealed class SampledSelectionTests
     [InlineData(65_537, 6, 4)]
     [InlineData(40_000, 7, 5)]
     [InlineData(1000, 8, 0)]
+    // More values than 2³¹ / 4096 (a 1024² frame's substrate): each sample's index is taken in 64 bits before the division.
+    [InlineData(1_000_003, 9, 1)]
     public void MedianOfFinite_RandomValues_EqualsRadixSelectToTheBit(int count, int seed, int kind)
     {
         var random = new Random(seed);

@@ -250,9 +250,17 @@ internal sealed class ChromosomeAxis
         return (widths, heights, steps, smoothWidth, fullWidth, best, centromere, outlineCluster);
     }
 
-    /// <summary>The next of this object's pixels in <paramref name="row"/> from <paramref name="from"/> on, −1 when none.</summary>
+    /// <summary>
+    /// The next of this object's pixels in <paramref name="row"/> from <paramref name="from"/> on, −1 when none: mostly the pixel
+    /// at <paramref name="from"/> itself (a run across the object), taken without a search.
+    /// </summary>
     private int Next(ReadOnlySpan<int> row, int from)
     {
+        if (from < row.Length && row[from] == _id)
+        {
+            return from;
+        }
+
         var next = row[from..].IndexOf(_id);
         return next < 0 ? -1 : from + next;
     }

@@ -60,7 +60,7 @@ internal static class CrestOutline
 
         var crest = AnalysisPool<float>.Shared.Rent(n);
         var removed = AnalysisPool<int>.Shared.Rent(n);
-        Array.Clear(crest, 0, n);
+        ClearUnderObjects(crest, instances, width, rows);
         Span<int> path = stackalloc int[MaxSteps];
         var found = 0;
         try
@@ -72,21 +72,26 @@ internal static class CrestOutline
             var low = new int[count + 1];
 
             // Only a pixel below the fraction of its object's peak can be below the fraction of its crest: the rest need no ascent.
+            // Row by row, in the same raster order: each pixel's column and row are known without a division.
             var peaks = new float[count + 1];
-            for (var i = 0; i < n; i++)
+            for (var y = 0; y < rows; y++)
             {
-                var id = instances[i];
-                if (id == 0)
+                var (rowStart, rowEnd) = (y * width, (y + 1) * width);
+                for (var i = rowStart; i < rowEnd; i++)
                 {
-                    i = HeightSegmenter.LastBackground(instances, i, n);
-                    continue;
-                }
+                    var id = instances[i];
+                    if (id == 0)
+                    {
+                        i = HeightSegmenter.LastBackground(instances, i, rowEnd);
+                        continue;
+                    }
 
-                peaks[id] = Math.Max(peaks[id], height[i]);
-                if (MixedEdges.Touches(i, instances, width, rows))
-                {
-                    outer[id]++;
-                    low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
+                    peaks[id] = Math.Max(peaks[id], height[i]);
+                    if (MixedEdges.Touches(i, i - rowStart, y, instances, width, rows))
+                    {
+                        outer[id]++;
+                        low[id] += height[i] < fraction * Crest(height, instances, width, rows, i, crest, path) ? 1 : 0;
+                    }
                 }
             }
 
@@ -119,6 +124,28 @@ internal static class CrestOutline
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Zeroes <paramref name="crest"/> on every object pixel, a run of them at a time: every crest is found and kept on an
+    /// object's pixels only (an ascent stays within its object), and the substrate, most of the frame, is left as it was (the
+    /// whole frame cleared was a megabyte written for nothing, and so were most of the rows between their first and last object).
+    /// </summary>
+    internal static void ClearUnderObjects(float[] crest, int[] instances, int width, int rows)
+    {
+        for (var y = 0; y < rows; y++)
+        {
+            var row = instances.AsSpan(y * width, width);
+            var x = row.IndexOfAnyExcept(0);
+            while (x >= 0)
+            {
+                var run = row[x..].IndexOf(0);
+                var end = run < 0 ? width : x + run;
+                crest.AsSpan((y * width) + x, end - x).Clear();
+                var next = end < width ? row[end..].IndexOfAnyExcept(0) : -1;
+                x = next < 0 ? -1 : end + next;
+            }
+        }
     }
 
     /// <summary>

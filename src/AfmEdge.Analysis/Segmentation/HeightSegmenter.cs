@@ -72,14 +72,15 @@ public static class HeightSegmenter
         }
 
         var (substrate, sigma) = SubstrateLevel(leveled, otsu, parallel);
-        Subtract(leveled, substrate);
 
         otsu -= substrate;
         clock = times.Lap("segment: level, Otsu, substrate", clock);
         var low = Math.Max(options.LowThresholdSigmas * sigma, options.MinLowThreshold);
-        // The watershed writes every element (0 where nothing is): no need to clear it first.
+        // The watershed writes every element (0 where nothing is): no need to clear it first. Its first pass also takes the
+        // substrate level off every pixel (one pass over the frame, not two).
         var instances = FrameArrays<int>.Rent(n, clear: false);
-        var count = Watershed(leveled, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight, instances);
+        var count = Watershed(leveled, substrate, width, rows, low, options.SplitSaddleRatio, Math.Max(3 * sigma, options.MinLowThreshold), options.MinPeakHeight,
+            instances);
         clock = times.Lap("segment: watershed", clock);
         CrestOutline.Trim(leveled, width, rows, instances, count, options.OutlineFraction);
         clock = times.Lap("segment: outline at a fraction of the crest", clock);
@@ -127,27 +128,6 @@ public static class HeightSegmenter
         }
 
         return count;
-    }
-
-    /// <summary>data[i] = (float)(data[i] − <paramref name="value"/>), in double as the scalar loop (lane by lane the same floats).</summary>
-    private static void Subtract(Span<float> data, double value)
-    {
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var start = ref MemoryMarshal.GetReference(data);
-            var values = Vector256.Create(value);
-            for (; i + Vector256<float>.Count <= data.Length; i += Vector256<float>.Count)
-            {
-                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)i));
-                Vector256.Narrow(low - values, high - values).StoreUnsafe(ref start, (nuint)i);
-            }
-        }
-
-        for (; i < data.Length; i++)
-        {
-            data[i] = (float)(data[i] - value);
-        }
     }
 
     /// <summary>
@@ -879,10 +859,12 @@ public static class HeightSegmenter
     }
 
     /// <summary>
-    /// Persistence watershed over pixels above <paramref name="low"/> (8-connected). Returns the number of
-    /// basins; <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
+    /// Persistence watershed over pixels above <paramref name="low"/> (8-connected), once <paramref name="substrate"/> is taken
+    /// off every pixel of <paramref name="height"/> (in double, as (float)(h − substrate)). Returns the number of basins;
+    /// <paramref name="instances"/> gets 1-based basin ids (unordered) and 0 elsewhere.
     /// </summary>
-    private static int Watershed(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances)
+    internal static int Watershed(float[] height, double substrate, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak,
+        int[] instances)
     {
         var n = height.Length;
         var floats = AnalysisPool<float>.Shared;
@@ -892,52 +874,56 @@ public static class HeightSegmenter
         // own to count them first cost more than the pool's longer arrays, of which only that many are touched).
         var keys = floats.Rent(n);
         var order = ints.Rent(n);
-        var parent = ints.Rent(n);
         var peak = floats.Rent(n);
         try
         {
-            return Flood(height, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, n), order.AsSpan(0, n),
-                parent.AsSpan(0, n), peak.AsSpan(0, n));
+            return Flood(height, substrate, width, rows, low, saddleRatio, minPersistence, minPeak, instances, keys.AsSpan(0, n), order.AsSpan(0, n),
+                peak.AsSpan(0, n));
         }
         finally
         {
             floats.Return(keys);
             floats.Return(peak);
             ints.Return(order);
-            ints.Return(parent);
         }
     }
 
-    /// <summary>The flood itself; <paramref name="keys"/> and <paramref name="order"/> as long as the frame (only the pixels above <paramref name="low"/> are written).</summary>
-    private static int Flood(float[] height, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak, int[] instances,
-        Span<float> keys, Span<int> order, Span<int> parent, Span<float> peak)
+    /// <summary>
+    /// The flood itself; <paramref name="keys"/> and <paramref name="order"/> as long as the frame (only the pixels above <paramref name="low"/> are written).
+    /// The union-find forest lives in <paramref name="instances"/> itself, each pixel's parent stored negated (0, as the first
+    /// pass leaves every pixel: not flooded; see <see cref="ParentNegated"/>), so no frame-sized table of parents is filled and
+    /// carried through the caches; the basins' ids then take the pixels' places as the forest is walked.
+    /// </summary>
+    private static int Flood(float[] height, double substrate, int width, int rows, double low, double saddleRatio, double minPersistence, double minPeak,
+        int[] instances, Span<float> keys, Span<int> order, Span<float> peak)
     {
         var n = height.Length;
         var k = 0;
         var at = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            // Most blocks of eight are all substrate: skipped at once (compared as the scalar test does, widened to double).
-            // Every instance is zeroed here, in the same pass (the flooded ones are numbered below).
+            // Most blocks of eight are all substrate: nothing above (compared as the scalar test does, widened to double).
+            // Every instance is zeroed here, in the same pass (the flooded ones are numbered below), and the substrate is
+            // taken off as the scalar line does (in double, rounded to float: lane by lane the same floats).
             ref var start = ref MemoryMarshal.GetArrayDataReference(height);
             ref var ids = ref MemoryMarshal.GetArrayDataReference(instances);
             var lows = Vector256.Create(low);
+            var substrates = Vector256.Create(substrate);
             for (; at + Vector256<float>.Count <= n; at += Vector256<float>.Count)
             {
                 Vector256<int>.Zero.StoreUnsafe(ref ids, (nuint)at);
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)at));
-                if (!Vector256.GreaterThanAny(lower, lows) && !Vector256.GreaterThanAny(upper, lows))
-                {
-                    continue;
-                }
+                var (rawLower, rawUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref start, (nuint)at));
+                var leveled = Vector256.Narrow(rawLower - substrates, rawUpper - substrates);
+                leveled.StoreUnsafe(ref start, (nuint)at);
+                var (lower, upper) = Vector256.Widen(leveled);
+                var above = Vector256.Narrow(Vector256.GreaterThan(lower, lows).AsInt64(), Vector256.GreaterThan(upper, lows).AsInt64()).ExtractMostSignificantBits();
 
-                for (var j = at; j < at + Vector256<float>.Count; j++)
+                // The pixels above, in order: a set bit at a time (no test and no branch per pixel at an object's edge).
+                for (; above != 0; above &= above - 1)
                 {
-                    if (height[j] > low)
-                    {
-                        keys[k] = -height[j];
-                        order[k++] = j;
-                    }
+                    var j = at + BitOperations.TrailingZeroCount(above);
+                    keys[k] = -height[j];
+                    order[k++] = j;
                 }
             }
         }
@@ -945,6 +931,7 @@ public static class HeightSegmenter
         for (; at < n; at++)
         {
             instances[at] = 0;
+            height[at] = (float)(height[at] - substrate);
             if (height[at] > low)
             {
                 keys[k] = -height[at];
@@ -960,15 +947,14 @@ public static class HeightSegmenter
         keys = keys[..k];
         order = order[..k];
         SortKeys.Sort(keys, order);
-        parent.Fill(-1);
         Span<int> roots = stackalloc int[8];
         foreach (var p in order)
         {
             var h = height[p];
-            var found = NeighbourRoots(parent, p, width, rows, roots);
+            var found = NeighbourRoots<ParentNegated>(instances, p, width, rows, roots);
             if (found == 0)
             {
-                parent[p] = p;
+                instances[p] = ParentNegated.Stored(p);
                 peak[p] = h;
                 continue;
             }
@@ -984,7 +970,7 @@ public static class HeightSegmenter
                 }
             }
 
-            parent[p] = oldest;
+            instances[p] = ParentNegated.Stored(oldest);
             for (var i = 0; i < found; i++)
             {
                 var r = roots[i];
@@ -999,28 +985,30 @@ public static class HeightSegmenter
                 var debris = young < minPeak && peak[oldest] >= minPeak;
                 if (young - h < minPersistence || (!debris && h >= saddleRatio * young))
                 {
-                    parent[r] = oldest;
+                    instances[r] = ParentNegated.Stored(oldest);
                 }
             }
         }
 
-        // Ids in the order each basin is first met, as before; the table of roots is the peak table, done with (ids are
-        // small integers, exact as floats), marked unnumbered first.
-        foreach (var p in order)
-        {
-            peak[Find(parent, p)] = 0;
-        }
-
+        // Ids in the order each basin is first met, as before, in one pass: a pixel's walk up the forest ends at a pixel
+        // already given its id (everything on the way is of that basin) or at an unnumbered root, which takes the next; every
+        // pixel on the way is given the id (positive: no parent reads so), so later walks through them stop there.
         var count = 0;
         foreach (var p in order)
         {
-            var r = Find(parent, p);
-            if (peak[r] == 0)
+            var q = p;
+            while (instances[q] < 0 && ParentNegated.Parent(instances[q]) != q)
             {
-                peak[r] = ++count;
+                q = ParentNegated.Parent(instances[q]);
             }
 
-            instances[p] = (int)peak[r];
+            var id = instances[q] > 0 ? instances[q] : ++count;
+            for (var on = p; instances[on] < 0; )
+            {
+                var next = ParentNegated.Parent(instances[on]);
+                instances[on] = id;
+                on = next;
+            }
         }
 
         return count;
@@ -1030,7 +1018,12 @@ public static class HeightSegmenter
     /// The distinct union-find roots among <paramref name="p"/>'s 8 neighbours that are already flooded (parent ≥ 0),
     /// written into <paramref name="roots"/> (at least 8 long); returns how many.
     /// </summary>
-    internal static int NeighbourRoots(Span<int> parent, int p, int width, int rows, Span<int> roots)
+    internal static int NeighbourRoots(Span<int> parent, int p, int width, int rows, Span<int> roots) =>
+        NeighbourRoots<ParentAsIs>(parent, p, width, rows, roots);
+
+    /// <summary>The same over a forest stored as <typeparamref name="TStored"/> says (pixels and roots as they are).</summary>
+    internal static int NeighbourRoots<TStored>(Span<int> parent, int p, int width, int rows, Span<int> roots)
+        where TStored : struct, IStoredParent
     {
         // One division (the remainder from it), and the roots compared in a plain loop: at most seven, mostly one.
         int y = p / width, x = p - (y * width), found = 0;
@@ -1038,14 +1031,14 @@ public static class HeightSegmenter
         {
             // Inside the image: the same neighbours in the same order, without the bounds tests.
             int up = p - width, down = p + width;
-            Visit(parent, up - 1, roots, ref found);
-            Visit(parent, up, roots, ref found);
-            Visit(parent, up + 1, roots, ref found);
-            Visit(parent, p - 1, roots, ref found);
-            Visit(parent, p + 1, roots, ref found);
-            Visit(parent, down - 1, roots, ref found);
-            Visit(parent, down, roots, ref found);
-            Visit(parent, down + 1, roots, ref found);
+            Visit<TStored>(parent, up - 1, roots, ref found);
+            Visit<TStored>(parent, up, roots, ref found);
+            Visit<TStored>(parent, up + 1, roots, ref found);
+            Visit<TStored>(parent, p - 1, roots, ref found);
+            Visit<TStored>(parent, p + 1, roots, ref found);
+            Visit<TStored>(parent, down - 1, roots, ref found);
+            Visit<TStored>(parent, down, roots, ref found);
+            Visit<TStored>(parent, down + 1, roots, ref found);
             return found;
         }
 
@@ -1062,7 +1055,7 @@ public static class HeightSegmenter
                 var xx = x + dx;
                 if ((dx | dy) != 0 && (uint)xx < (uint)width)
                 {
-                    Visit(parent, (yy * width) + xx, roots, ref found);
+                    Visit<TStored>(parent, (yy * width) + xx, roots, ref found);
                 }
             }
         }
@@ -1072,9 +1065,10 @@ public static class HeightSegmenter
 
     /// <summary>Adds the root of flooded pixel <paramref name="q"/> to <paramref name="roots"/> unless it is there.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Visit(Span<int> parent, int q, Span<int> roots, ref int found)
+    private static void Visit<TStored>(Span<int> parent, int q, Span<int> roots, ref int found)
+        where TStored : struct, IStoredParent
     {
-        var r = parent[q];
+        var r = TStored.Parent(parent[q]);
         if (r < 0)
         {
             return;
@@ -1082,9 +1076,9 @@ public static class HeightSegmenter
 
         // Inlined, eight times a pixel: mostly q's parent is the root (a pixel joins a root, a merged root points at one),
         // where Find would walk and compress nothing; the walk only when it is not.
-        if (parent[r] != r)
+        if (TStored.Parent(parent[r]) != r)
         {
-            r = Find(parent, q);
+            r = Find<TStored>(parent, q);
         }
 
         for (var j = 0; j < found; j++)
@@ -1098,22 +1092,56 @@ public static class HeightSegmenter
         roots[found++] = r;
     }
 
-    internal static int Find(Span<int> parent, int p)
+    internal static int Find(Span<int> parent, int p) => Find<ParentAsIs>(parent, p);
+
+    /// <summary>The root of flooded pixel <paramref name="p"/>, every pixel on the way pointed straight at it.</summary>
+    internal static int Find<TStored>(Span<int> parent, int p)
+        where TStored : struct, IStoredParent
     {
         var root = p;
-        while (parent[root] != root)
+        while (TStored.Parent(parent[root]) != root)
         {
-            root = parent[root];
+            root = TStored.Parent(parent[root]);
         }
 
-        while (parent[p] != root)
+        while (TStored.Parent(parent[p]) != root)
         {
-            var next = parent[p];
-            parent[p] = root;
+            var next = TStored.Parent(parent[p]);
+            parent[p] = TStored.Stored(root);
             p = next;
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// How a union-find forest over pixels stores a flooded pixel's parent (<see cref="Stored"/>), and reads it back
+    /// (<see cref="Parent"/>, negative where not flooded). A struct per way, so each is compiled with its own arithmetic.
+    /// </summary>
+    internal interface IStoredParent
+    {
+        static abstract int Stored(int parent);
+
+        static abstract int Parent(int stored);
+    }
+
+    /// <summary>Parents as they are, −1 not flooded (a table of parents filled with −1 first).</summary>
+    internal readonly struct ParentAsIs : IStoredParent
+    {
+        public static int Stored(int parent) => parent;
+
+        public static int Parent(int stored) => stored;
+    }
+
+    /// <summary>
+    /// Parents as −(parent + 1), 0 not flooded: the forest kept in a zeroed table of instance ids, whose positive values
+    /// stay free for the ids the basins are given.
+    /// </summary>
+    internal readonly struct ParentNegated : IStoredParent
+    {
+        public static int Stored(int parent) => -parent - 1;
+
+        public static int Parent(int stored) => -stored - 1;
     }
 
     /// <summary>
@@ -1122,14 +1150,15 @@ public static class HeightSegmenter
     /// core to the substrate within a pixel or two (more with a blunt tip or a blurred image), while low debris
     /// lying against it spreads far wider: its flank would otherwise join the chromosome.
     /// </summary>
-    private static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
+    internal static void TrimToRim(float[] height, int width, int rows, int[] instances, double core, int rim)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rim, 1);
         var n = instances.Length;
         var steps = AnalysisPool<byte>.Shared.Rent(n);
         var queue = AnalysisPool<int>.Shared.Rent(n);
 
         // Only the rectangle holding every object is read (a step off it is never taken: no object pixel lies there) and
-        // cleared; seeds are taken in raster order as over the whole image.
+        // cleared.
         int x0 = width, y0 = rows, x1 = -1, y1 = -1;
         for (var y = 0; y < rows; y++)
         {
@@ -1142,7 +1171,9 @@ public static class HeightSegmenter
             }
         }
 
-        int head = 0, tail = 0;
+        // The core is step 1. Its pixels inside the core lead nowhere new, so the walk starts from step 2, the pixels off the
+        // core next to a core pixel of their object, and goes on only through pixels off the core: every pixel gets the step
+        // a walk out from the whole core gives it, without the core's pixels (most of an object) each looking round them.
         for (var y = y0; y <= y1; y++)
         {
             steps.AsSpan((y * width) + x0, x1 - x0 + 1).Clear();
@@ -1157,6 +1188,24 @@ public static class HeightSegmenter
                 if (height[i] >= core)
                 {
                     steps[i] = 1;
+                }
+            }
+        }
+
+        int head = 0, tail = 0;
+        for (var y = y0; y <= y1; y++)
+        {
+            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
+            {
+                if (instances[i] == 0)
+                {
+                    i = LastBackground(instances, i, (y * width) + x1 + 1);
+                    continue;
+                }
+
+                if (steps[i] == 0 && NextToCore(instances, steps, width, rows, i, i - (y * width), y))
+                {
+                    steps[i] = 2;
                     queue[tail++] = i;
                 }
             }
@@ -1172,21 +1221,13 @@ public static class HeightSegmenter
             }
 
             var y = p / width;
-            var x = p - (y * width);
             var id = instances[p];
-            for (var dy = -1; dy <= 1; dy++)
+            var (left, right, top, bottom) = Around(p - (y * width), y, width, rows);
+            for (var yy = top; yy <= bottom; yy++)
             {
-                var yy = y + dy;
-                if ((uint)yy >= (uint)rows)
+                for (var q = (yy * width) + left; q <= (yy * width) + right; q++)
                 {
-                    continue;
-                }
-
-                for (var dx = -1; dx <= 1; dx++)
-                {
-                    var xx = x + dx;
-                    var q = (yy * width) + xx;
-                    if ((uint)xx < (uint)width && instances[q] == id && steps[q] == 0)
+                    if (instances[q] == id && steps[q] == 0)
                     {
                         steps[q] = (byte)next;
                         queue[tail++] = q;
@@ -1215,6 +1256,29 @@ public static class HeightSegmenter
         AnalysisPool<byte>.Shared.Return(steps);
         AnalysisPool<int>.Shared.Return(queue);
     }
+
+    /// <summary>Whether one of object pixel <paramref name="p"/>'s (column <paramref name="x"/>, row <paramref name="y"/>) 8 neighbours is a core pixel (step 1) of its object.</summary>
+    private static bool NextToCore(int[] instances, byte[] steps, int width, int rows, int p, int x, int y)
+    {
+        var id = instances[p];
+        var (left, right, top, bottom) = Around(x, y, width, rows);
+        for (var yy = top; yy <= bottom; yy++)
+        {
+            for (var q = (yy * width) + left; q <= (yy * width) + right; q++)
+            {
+                if (steps[q] == 1 && instances[q] == id)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The columns and rows of pixel (<paramref name="x"/>, <paramref name="y"/>)'s 3×3 neighbourhood (itself included) inside the frame.</summary>
+    private static (int Left, int Right, int Top, int Bottom) Around(int x, int y, int width, int rows) =>
+        (Math.Max(x - 1, 0), Math.Min(x + 1, width - 1), Math.Max(y - 1, 0), Math.Min(y + 1, rows - 1));
 
     /// <summary>
     /// The last background pixel (id 0) of the run from <paramref name="i"/> (background) on, before <paramref name="end"/>:
@@ -1253,14 +1317,17 @@ public static class HeightSegmenter
             (x0, x1) = (Math.Min(x0, first), Math.Max(x1, last));
             y0 = Math.Min(y0, y);
             y1 = y;
-            for (var x = first; x <= last; x++)
+            for (var i = (y * width) + first; i <= (y * width) + last; i++)
             {
-                var id = row[x];
-                if (id > 0)
+                var id = instances[i];
+                if (id == 0)
                 {
-                    area[id]++;
-                    peaks[id] = Math.Max(peaks[id], height[(y * width) + x]);
+                    i = LastBackground(instances, i, (y * width) + last + 1);
+                    continue;
                 }
+
+                area[id]++;
+                peaks[id] = Math.Max(peaks[id], height[i]);
             }
         }
 
@@ -1269,27 +1336,15 @@ public static class HeightSegmenter
             return 0;
         }
 
-        // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects.
+        // Width: twice the largest inscribed radius, from a two-pass chamfer distance transform over all objects (each
+        // object's largest distance taken as the transform writes its last).
         var distance = AnalysisPool<float>.Shared.Rent(instances.Length);
-        ChamferDistance(instances, width, (x0, y0, x1, y1), distance);
         var radius = new float[count + 1];
-        for (var y = y0; y <= y1; y++)
-        {
-            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
-            {
-                var id = instances[i];
-                if (id == 0)
-                {
-                    i = LastBackground(instances, i, (y * width) + x1 + 1);
-                    continue;
-                }
-
-                radius[id] = Math.Max(radius[id], distance[i]);
-            }
-        }
-
+        ChamferDistance(instances, width, (x0, y0, x1, y1), distance, radius);
         AnalysisPool<float>.Shared.Return(distance);
 
+        // Kept objects are numbered in the order they are first met; every pixel takes its object's number as it is met
+        // (its object's fate is decided by then: at its first pixel at the latest).
         var pixelArea = pixelSizeX * pixelSizeY;
         var pixelSize = Math.Sqrt(pixelArea);
         var map = new int[count + 1];
@@ -1305,35 +1360,20 @@ public static class HeightSegmenter
                     continue;
                 }
 
-                if (map[id] != 0)
+                if (map[id] == 0)
                 {
-                    continue;
-                }
-
-                var objectWidth = 2 * radius[id] * pixelSize;
-                var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
-                         && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
-                if (ok)
-                {
-                    map[id] = ++kept;
-                }
-                else
-                {
-                    map[id] = -1;
-                    rejected++;
-                }
-            }
-        }
-
-        for (var y = y0; y <= y1; y++)
-        {
-            for (var i = (y * width) + x0; i <= (y * width) + x1; i++)
-            {
-                var id = instances[i];
-                if (id == 0)
-                {
-                    i = LastBackground(instances, i, (y * width) + x1 + 1);
-                    continue;
+                    var objectWidth = 2 * radius[id] * pixelSize;
+                    var ok = peaks[id] >= options.MinPeakHeight && area[id] * pixelArea >= options.MinArea
+                             && objectWidth >= options.MinWidth && objectWidth <= options.MaxWidth;
+                    if (ok)
+                    {
+                        map[id] = ++kept;
+                    }
+                    else
+                    {
+                        map[id] = -1;
+                        rejected++;
+                    }
                 }
 
                 instances[i] = Math.Max(map[id], 0);
@@ -1355,8 +1395,13 @@ public static class HeightSegmenter
     /// image; nothing outside the rectangle is written): outside it counts as outside the image, so the distances are
     /// the whole image's when every pixel around the rectangle is background.
     /// </summary>
-    internal static void ChamferDistance(int[] instances, int width, (int X0, int Y0, int X1, int Y1) region, Span<float> d)
+    /// <remarks>
+    /// With <paramref name="largest"/> (indexed by id, as long as the largest id plus one, zeroed), each object's largest
+    /// distance is raised into it as the second pass writes the final distances: no pass of its own over the region.
+    /// </remarks>
+    internal static void ChamferDistance(int[] instances, int width, (int X0, int Y0, int X1, int Y1) region, Span<float> d, Span<float> largest = default)
     {
+        var track = !largest.IsEmpty;
         // Each pixel takes the least of its own value and its four causal neighbours' values plus a step (a step alone
         // from outside the image or from another object): a minimum, which no order of taking it changes.
         const float Orthogonal = 1f, Diagonal = 1.4142135f;
@@ -1441,6 +1486,10 @@ public static class HeightSegmenter
                 best = Least(best, x < x1 && instances[i + 1] == id ? previous + Orthogonal : Orthogonal);
                 d[i] = best;
                 previous = best;
+                if (track)
+                {
+                    largest[id] = Math.Max(largest[id], best);
+                }
             }
         }
 

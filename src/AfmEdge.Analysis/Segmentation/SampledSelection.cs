@@ -42,7 +42,7 @@ internal static class SampledSelection
         Span<uint> sample = stackalloc uint[SampleSize];
         for (var k = 0; k < SampleSize; k++)
         {
-            sample[k] = SortKeys.Sortable(values[(int)(((long)k * n) + (n / 2)) / SampleSize]);
+            sample[k] = SortKeys.Sortable(values[(int)((((long)k * n) + (n / 2)) / SampleSize)]);
         }
 
         var centre = (int)((long)lowerRank * SampleSize / n);
