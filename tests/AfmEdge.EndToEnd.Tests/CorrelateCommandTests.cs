@@ -141,6 +141,10 @@ public sealed class CorrelateCommandTests
         Assert.True(exit == ExitCodes.Ok, error);
         Assert.Contains("analyse 64² × 4 channels (clean", output, StringComparison.Ordinal);
         Assert.Contains("bootstrap resamples", output, StringComparison.Ordinal);
+
+        // The frame the pipeline's analysis stage gets by default, and the summary that stage adds, timed alone.
+        Assert.Contains("analyse 64² × 4 channels (host virtual microscope, scanned at half size, processed, enhanced ×2", output, StringComparison.Ordinal);
+        Assert.Contains("  summary (statistics of 4 channels, frame correlations): ", output, StringComparison.Ordinal);
     }
 
     /// <summary>A channel folder: Height (unless null) at heightSize², Current at currentSize² (10 µm field).</summary>
