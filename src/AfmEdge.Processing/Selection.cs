@@ -28,7 +28,19 @@ public static class Selection
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
-        return BucketSelect(scratch, k, 0);
+        return BucketSelect(scratch, k, 0, range: null);
+    }
+
+    /// <summary>
+    /// As <see cref="Kth(Span{float}, int)"/> where the caller already knows the span's smallest and largest values
+    /// (exactly <see cref="TensorPrimitives.Min{T}(ReadOnlySpan{T})"/>'s and Max's, with no NaN among them): the first
+    /// histogram level then needs no pass to find them.
+    /// </summary>
+    internal static float Kth(Span<float> scratch, int k, float min, float max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
+        return BucketSelect(scratch, k, 0, (min, max));
     }
 
     /// <summary>
@@ -175,13 +187,13 @@ public static class Selection
     // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
     // where quickselect's data-dependent branches cost several times more.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float BucketSelect(Span<float> values, int k, int depth)
+    private static float BucketSelect(Span<float> values, int k, int depth, (float Min, float Max)? range)
     {
         // A frame-sized scratch is rented: a median per frame (merge-retrace's robust σ) must commit no new memory.
         var rented = values.Length <= 4096 ? null : ArrayPool<byte>.Shared.Rent(values.Length);
         try
         {
-            return BucketSelect(values, k, depth, rented is null ? stackalloc byte[values.Length] : rented.AsSpan(0, values.Length));
+            return BucketSelect(values, k, depth, rented is null ? stackalloc byte[values.Length] : rented.AsSpan(0, values.Length), range);
         }
         finally
         {
@@ -193,7 +205,7 @@ public static class Selection
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float BucketSelect(Span<float> values, int k, int depth, Span<byte> buckets)
+    private static float BucketSelect(Span<float> values, int k, int depth, Span<byte> buckets, (float Min, float Max)? range)
     {
         Span<int> histogram = stackalloc int[Buckets];
         while (true)
@@ -204,8 +216,9 @@ public static class Selection
                 return QuickSelect(values, k);
             }
 
-            var min = TensorPrimitives.Min(values);
-            var max = TensorPrimitives.Max(values);
+            // The caller's range holds for the whole span only: the levels below find their own.
+            var (min, max) = range ?? (TensorPrimitives.Min(values), TensorPrimitives.Max(values));
+            range = null;
             if (!(max > min))
             {
                 return min;
