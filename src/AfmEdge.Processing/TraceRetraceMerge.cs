@@ -146,10 +146,12 @@ public sealed class TraceRetraceMerge : IFrameOperation
             {
                 // The range of the differences came with them, so the selections skip their min/max passes. The
                 // deviations' range follows from it: rounding is monotonic, so the largest |d − median| is that of the
-                // smallest or the largest d, and the median is one of the d, so the smallest is +0.
-                var median = Selection.Kth(values, count / 2, smallest, largest);
+                // smallest or the largest d, and the median is one of the d, so the smallest is +0. The bracketed
+                // selection may return −0 for +0 when both are the median: |d − median| is the same bits either way,
+                // and the deviations hold no −0.
+                var median = Selection.KthBracketed(values, count / 2, smallest, largest);
                 AbsoluteDeviations(values, median);
-                sigma = 1.4826 * Selection.Kth(values, count / 2, 0f, Math.Max(largest - median, median - smallest));
+                sigma = 1.4826 * Selection.KthBracketed(values, count / 2, 0f, Math.Max(largest - median, median - smallest));
             }
             else
             {
