@@ -14,9 +14,7 @@ namespace AfmEdge.Messaging;
 /// after another, so a single digest waits on each round's result; four independent messages side by side cost about
 /// as long as one. On an x86 processor without the SHA extensions (the bench machine: a Xeon with AVX-512) the
 /// platform's SHA-256 takes about 2.8 ms per MiB, which made hashing a 512² four-channel frame nearly all of the
-/// publishing stage's processor time. With AVX-512 the message schedules of four blocks of each message are made
-/// ahead of their rounds in 512-bit vectors (measured: hashing 4 × 1 MiB ×0.96 of the 128-bit schedule's processor
-/// time; in 256-bit vectors, two blocks at a time, no gain). The rounds, one 128-bit vector per state word, are the rest.
+/// publishing stage's processor time.
 /// </summary>
 public static class Sha256Lanes
 {
@@ -132,26 +130,7 @@ public static class Sha256Lanes
 
         var schedule = new Schedule();
         var whole = length / BlockBytes;
-        var block = 0;
-        if (Avx512BW.IsSupported)
-        {
-            // Four blocks of each message at a time: their schedules side by side in 512-bit vectors, ahead of the rounds.
-            var wide = new WideSchedule();
-            for (; block <= whole - WideBlocks; block += WideBlocks)
-            {
-                var offset = block * BlockBytes;
-                ScheduleWide(ref wide,
-                    ref Unsafe.Add(ref MemoryMarshal.GetReference(message0), offset), ref Unsafe.Add(ref MemoryMarshal.GetReference(message1), offset),
-                    ref Unsafe.Add(ref MemoryMarshal.GetReference(message2), offset), ref Unsafe.Add(ref MemoryMarshal.GetReference(message3), offset));
-                ref var words = ref Unsafe.As<Vector512<uint>, Vector128<uint>>(ref wide[0]);
-                for (var j = 0; j < WideBlocks; j++)
-                {
-                    Rounds(ref state, ref Unsafe.Add(ref words, j));
-                }
-            }
-        }
-
-        for (; block < whole; block++)
+        for (var block = 0; block < whole; block++)
         {
             var offset = block * BlockBytes;
             Compress(ref state, ref schedule,
@@ -264,100 +243,6 @@ public static class Sha256Lanes
         state[7] += h;
     }
 
-    /// <summary>Blocks per message whose schedules <see cref="ScheduleWide"/> makes at once: 4 messages × 4 blocks fill a 512-bit vector.</summary>
-    private const int WideBlocks = 4;
-
-    /// <summary>
-    /// The schedules of blocks 0–3 (from the given bytes on) of the four messages, round constants added: vector t of
-    /// <paramref name="wide"/> holds word t + K[t] of block j of message m in lane 4j + m, so its 128-bit part j is
-    /// what <see cref="Rounds"/> reads for block j. The words only depend on the message, so one 512-bit instruction
-    /// expands sixteen lanes where the rounds' 128-bit ones would expand four; it takes a quarter of the instructions.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScheduleWide(ref WideSchedule wide, ref byte block0, ref byte block1, ref byte block2, ref byte block3)
-    {
-        var byteSwap = Vector512.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
-            3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-        for (var quarter = 0; quarter < 4; quarter++)
-        {
-            // Words 4q…4q+3 of blocks 0–3 of one message, block j in 128-bit part j; then each part's 4 × 4 transpose
-            // across the messages, as the narrow schedule does for one block.
-            var offset = quarter * 16;
-            var m0 = Avx512BW.Shuffle(Quarters(ref block0, offset), byteSwap).AsUInt32();
-            var m1 = Avx512BW.Shuffle(Quarters(ref block1, offset), byteSwap).AsUInt32();
-            var m2 = Avx512BW.Shuffle(Quarters(ref block2, offset), byteSwap).AsUInt32();
-            var m3 = Avx512BW.Shuffle(Quarters(ref block3, offset), byteSwap).AsUInt32();
-            var low01 = Avx512F.UnpackLow(m0, m1).AsUInt64();
-            var low23 = Avx512F.UnpackLow(m2, m3).AsUInt64();
-            var high01 = Avx512F.UnpackHigh(m0, m1).AsUInt64();
-            var high23 = Avx512F.UnpackHigh(m2, m3).AsUInt64();
-            wide[(quarter * 4) + 0] = Avx512F.UnpackLow(low01, low23).AsUInt32();
-            wide[(quarter * 4) + 1] = Avx512F.UnpackHigh(low01, low23).AsUInt32();
-            wide[(quarter * 4) + 2] = Avx512F.UnpackLow(high01, high23).AsUInt32();
-            wide[(quarter * 4) + 3] = Avx512F.UnpackHigh(high01, high23).AsUInt32();
-        }
-
-        // Each word once the four it is made of are final; a word's constant once no later word reads it.
-        ref var w = ref wide[0];
-        ref var k = ref MemoryMarshal.GetReference(RoundConstants);
-        for (var t = 16; t < 64; t++)
-        {
-            var sigma1 = Avx512F.TernaryLogic(Avx512F.RotateRight(Unsafe.Add(ref w, t - 2), 17), Avx512F.RotateRight(Unsafe.Add(ref w, t - 2), 19),
-                Avx512F.ShiftRightLogical(Unsafe.Add(ref w, t - 2), 10), 0x96);
-            var sigma0 = Avx512F.TernaryLogic(Avx512F.RotateRight(Unsafe.Add(ref w, t - 15), 7), Avx512F.RotateRight(Unsafe.Add(ref w, t - 15), 18),
-                Avx512F.ShiftRightLogical(Unsafe.Add(ref w, t - 15), 3), 0x96);
-            Unsafe.Add(ref w, t) = sigma1 + Unsafe.Add(ref w, t - 7) + sigma0 + Unsafe.Add(ref w, t - 16);
-            Unsafe.Add(ref w, t - 16) += Vector512.Create(Unsafe.Add(ref k, t - 16));
-        }
-
-        for (var t = 48; t < 64; t++)
-        {
-            Unsafe.Add(ref w, t) += Vector512.Create(Unsafe.Add(ref k, t));
-        }
-    }
-
-    /// <summary>Bytes offset … offset + 15 of blocks 0–3 from <paramref name="block"/> on, block j in 128-bit part j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Quarters(ref byte block, int offset) =>
-        Vector512.Create(
-            Vector256.Create(Vector128.LoadUnsafe(ref block, (nuint)offset), Vector128.LoadUnsafe(ref block, (nuint)(BlockBytes + offset))),
-            Vector256.Create(Vector128.LoadUnsafe(ref block, (nuint)((2 * BlockBytes) + offset)), Vector128.LoadUnsafe(ref block, (nuint)((3 * BlockBytes) + offset))));
-
-    /// <summary>The 64 rounds of one block of each message into the state, word t + K[t] at <paramref name="wordsPlusConstants"/> + 4t (<see cref="ScheduleWide"/>'s layout).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rounds(ref State state, ref Vector128<uint> wordsPlusConstants)
-    {
-        var a = state[0];
-        var b = state[1];
-        var c = state[2];
-        var d = state[3];
-        var e = state[4];
-        var f = state[5];
-        var g = state[6];
-        var h = state[7];
-        for (var t = 0; t < 64; t += 8)
-        {
-            ref var words = ref Unsafe.Add(ref wordsPlusConstants, t * WideBlocks);
-            Round(a, b, c, ref d, e, f, g, ref h, Unsafe.Add(ref words, 0 * WideBlocks));
-            Round(h, a, b, ref c, d, e, f, ref g, Unsafe.Add(ref words, 1 * WideBlocks));
-            Round(g, h, a, ref b, c, d, e, ref f, Unsafe.Add(ref words, 2 * WideBlocks));
-            Round(f, g, h, ref a, b, c, d, ref e, Unsafe.Add(ref words, 3 * WideBlocks));
-            Round(e, f, g, ref h, a, b, c, ref d, Unsafe.Add(ref words, 4 * WideBlocks));
-            Round(d, e, f, ref g, h, a, b, ref c, Unsafe.Add(ref words, 5 * WideBlocks));
-            Round(c, d, e, ref f, g, h, a, ref b, Unsafe.Add(ref words, 6 * WideBlocks));
-            Round(b, c, d, ref e, f, g, h, ref a, Unsafe.Add(ref words, 7 * WideBlocks));
-        }
-
-        state[0] += a;
-        state[1] += b;
-        state[2] += c;
-        state[3] += d;
-        state[4] += e;
-        state[5] += f;
-        state[6] += g;
-        state[7] += h;
-    }
-
     /// <summary>Word <paramref name="offset"/> after <paramref name="next"/> from the 16 before it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Expand(ref Vector128<uint> next, [ConstantExpected] int offset) =>
@@ -416,11 +301,5 @@ public static class Sha256Lanes
     private struct Schedule
     {
         private Vector128<uint> _word;
-    }
-
-    [InlineArray(64)]
-    private struct WideSchedule
-    {
-        private Vector512<uint> _word;
     }
 }
