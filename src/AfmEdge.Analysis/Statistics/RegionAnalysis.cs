@@ -107,8 +107,16 @@ internal static class RegionAnalysis
             var gathered = new SortedChannel.Gathered?[channelCount];
             try
             {
+                // The height's pass also adds up each region's Σ(h − mean)² over its pairs (the height side's σ).
+                var heightMeans = new double[RegionCount];
+                for (var r = 0; r < RegionCount; r++)
+                {
+                    heightMeans[r] = frames[r].HeightSum / frames[r].Pairs;
+                }
+
                 Parallel.For(0, channelCount, c =>
-                    gathered[c] = SortedChannel.Gathered.From(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, gatherPairs: c > 0));
+                    gathered[c] = SortedChannel.Gathered.From(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, gatherPairs: c > 0,
+                        c == 0 ? heightMeans : null));
                 var pieces = new List<(int Channel, int Region, int Count)>(channelCount * RegionCount);
                 for (var c = 0; c < channelCount; c++)
                 {
@@ -126,7 +134,7 @@ internal static class RegionAnalysis
                     sorted[(r * channelCount) + c] = split;
                     if (c == 0)
                     {
-                        frames[r].RankHeight(split, options.MutualInformationBins);
+                        frames[r].RankHeight(split, options.MutualInformationBins, gathered[0]!.PairSquares(r));
                     }
                 });
             }
