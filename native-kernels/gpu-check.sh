@@ -12,7 +12,8 @@
 #                                      #  3. `afmedge bench enhance` for fusion4 at 256² and the 8×32 random network at 512²
 #                                      #     with --accelerator cuda: the ILGPU row beside ONNX Runtime and the native engine;
 #                                      #  4. `afmedge bench process --accelerator cuda` (each grid step, upload and download timed);
-#                                      #  5. `afmedge bench pipeline` on two of its cores, the native engine, then ilgpu on the GPU.
+#                                      #  5. `afmedge bench pipeline` on two of its cores: the native engine, then ilgpu on the GPU,
+#                                      #     then ilgpu with the processing chain's grid steps on the GPU as well.
 # Logs go to $OUT (the device tool's folder) when it is set, else to .gpu/logs. A test that finds no GPU skips, so read
 # the summary line's "Skipped": 0 means every Gpu test ran on the GPU.
 set -uo pipefail
@@ -60,10 +61,13 @@ run)
     dotnet "$cli" bench enhance --model /tmp/gpu-check/app/models/fusion4.onnx --pixels 256 --threads 2 --budget-ms 2000 --accelerator cuda 2>&1 | tee "$logs/bench-fusion4-256.txt" || status=1
     dotnet "$cli" bench enhance --pixels 512 --threads 2 --budget-ms 2000 --accelerator cuda 2>&1 | tee "$logs/bench-random-512.txt" || status=1
     dotnet "$cli" bench process --sizes 512,1024 --budget-ms 200 --no-gwyddion --accelerator cuda 2>&1 | tee "$logs/bench-process-cuda.txt" || status=1
-    # The pipeline figure is for 2 cores: the same two cores with the CNN on them, then on the GPU.
-    for engine in native ilgpu; do
-        taskset -c 0,1 dotnet "$cli" bench pipeline --source TestPattern --frames 120 --stage-frames 16 \
-            --set AfmEdge:Enhancement:Engine=$engine 2>&1 | tee "$logs/bench-pipeline-$engine.txt" || status=1
+    # The pipeline figure is for 2 cores: the same two cores (the virtual microscope, as the host's figure) with
+    # the CNN on them, then the CNN on the GPU, then the processing chain's grid steps on the GPU too (a GPU board).
+    for setup in native ilgpu ilgpu+cuda; do
+        extra=()
+        [ "$setup" = ilgpu+cuda ] && extra=(AfmEdge:Processing:Accelerator=cuda)
+        taskset -c 0,1 dotnet "$cli" bench pipeline --frames 120 --stage-frames 16 \
+            --set AfmEdge:Enhancement:Engine=${setup%%+*} "${extra[@]}" 2>&1 | tee "$logs/bench-pipeline-$setup.txt" || status=1
     done
     exit $status
     ;;
