@@ -1492,12 +1492,107 @@ internal static class RegionAnalysis
         return sorted;
     }
 
-    private static double Percentile(ReadOnlySpan<double> sorted, double q)
+    internal static double Percentile(ReadOnlySpan<double> sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var i = (int)Math.Floor(position);
         var f = position - i;
         return i + 1 < sorted.Length ? sorted[i] + (f * (sorted[i + 1] - sorted[i])) : sorted[i];
+    }
+
+    /// <summary>The finite ones of <paramref name="values"/>, in their order, in <paramref name="buffer"/> (at least as long; it may be the values' own array).</summary>
+    private static Span<double> Finite(ReadOnlySpan<double> values, double[] buffer)
+    {
+        var count = 0;
+        foreach (var v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                buffer[count++] = v;
+            }
+        }
+
+        return buffer.AsSpan(0, count);
+    }
+
+    /// <summary>Most values a tail <see cref="TailPercentiles"/> keeps in order; a longer tail sorts all the values.</summary>
+    private const int TailMost = 64;
+
+    /// <summary>
+    /// The 2.5 and 97.5 percentiles of <paramref name="values"/> (finite, any order; reordered here), as <see cref="Percentile"/> of
+    /// the sorted values gives them: only the order statistics each interpolates between are needed, so each tail's few
+    /// smallest or largest values are kept in order in one pass (a new one among them is rare once a few hundred draws are in)
+    /// instead of sorting all. Equal values are the same bits but for ±0, which change no interpolation (see <see cref="SortedFinite"/>).
+    /// </summary>
+    internal static (double Low, double High) TailPercentiles(Span<double> values)
+    {
+        var n = values.Length;
+        var lowAt = (int)Math.Floor(0.025 * (n - 1));
+        var highAt = (int)Math.Floor(0.975 * (n - 1));
+        var lowKeep = Math.Min(n, lowAt + 2);
+        var highKeep = n - highAt;
+        if (n < 2 || lowKeep > TailMost || highKeep > TailMost)
+        {
+            values.Sort();
+            return (Percentile(values, 0.025), Percentile(values, 0.975));
+        }
+
+        // smallest: ascending, the lowKeep smallest so far; largest: ascending, the highKeep largest so far.
+        Span<double> smallest = stackalloc double[lowKeep];
+        Span<double> largest = stackalloc double[highKeep];
+        int low = 0, high = 0;
+        foreach (var v in values)
+        {
+            if (low < lowKeep || v < smallest[lowKeep - 1])
+            {
+                var at = Math.Min(low, lowKeep - 1);
+                for (; at > 0 && smallest[at - 1] > v; at--)
+                {
+                    smallest[at] = smallest[at - 1];
+                }
+
+                smallest[at] = v;
+                low = Math.Min(low + 1, lowKeep);
+            }
+
+            if (high < highKeep || v > largest[0])
+            {
+                // Shift the smaller ones down (dropping the smallest once full) until v's place.
+                int at;
+                if (high < highKeep)
+                {
+                    at = high;
+                    for (; at > 0 && largest[at - 1] > v; at--)
+                    {
+                        largest[at] = largest[at - 1];
+                    }
+
+                    high++;
+                }
+                else
+                {
+                    at = 0;
+                    for (; at + 1 < highKeep && largest[at + 1] < v; at++)
+                    {
+                        largest[at] = largest[at + 1];
+                    }
+                }
+
+                largest[at] = v;
+            }
+        }
+
+        // Order statistic k of the values: smallest[k] for k < lowKeep, largest[k − (n − highKeep)] for k ≥ n − highKeep.
+        return (Interpolated(smallest, lowAt, 0.025, n), Interpolated(largest, highAt - (n - highKeep), 0.975, n));
+
+        // Percentile's interpolation, between order statistics at and at + 1 (kept at i and i + 1 of tail).
+        static double Interpolated(ReadOnlySpan<double> tail, int i, double q, int n)
+        {
+            var position = q * (n - 1);
+            var k = (int)Math.Floor(position);
+            var f = position - k;
+            return k + 1 < n ? tail[i] + (f * (tail[i + 1] - tail[i])) : tail[i];
+        }
     }
 
     private static RegionDifference Difference(string channel, int a, int b,
@@ -1529,11 +1624,10 @@ internal static class RegionAnalysis
                         diffs[i] = db[i] - da[i];
                     }
 
-                    var sorted = SortedFinite(diffs.AsSpan(0, da.Length), diffs);
-                    if (sorted.Length >= 10)
+                    var finite = Finite(diffs.AsSpan(0, da.Length), diffs);
+                    if (finite.Length >= 10)
                     {
-                        low = Percentile(sorted, 0.025);
-                        high = Percentile(sorted, 0.975);
+                        (low, high) = TailPercentiles(finite);
                     }
                 }
                 finally
