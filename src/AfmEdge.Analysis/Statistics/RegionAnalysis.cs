@@ -713,6 +713,38 @@ internal static class RegionAnalysis
     private static Vector256<double> Widen(float y0, float y1, float y2, float y3) =>
         Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Create(y0, y1, y2, y3)) : Vector256.Create(y0, (double)y1, y2, y3);
 
+    /// <summary>
+    /// Four rows of four (a channel's four consecutive pairs each) into <paramref name="columns"/>: column j holds element j of
+    /// each row (pair j's four channels), in row order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose(Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3, Span<Vector128<float>> columns)
+    {
+        if (columns.Length < 4)
+        {
+            throw new ArgumentException($"Four columns are written; {columns.Length} given.", nameof(columns));
+        }
+
+        if (Sse.IsSupported)
+        {
+            // (r0₀ r1₀ r0₁ r1₁), (r2₀ r3₀ r2₁ r3₁), (r0₂ r1₂ r0₃ r1₃), (r2₂ r3₂ r2₃ r3₃); then their low and high halves paired.
+            var low01 = Sse.UnpackLow(r0, r1);
+            var low23 = Sse.UnpackLow(r2, r3);
+            var high01 = Sse.UnpackHigh(r0, r1);
+            var high23 = Sse.UnpackHigh(r2, r3);
+            columns[0] = Sse.MoveLowToHigh(low01, low23);
+            columns[1] = Sse.MoveHighToLow(low23, low01);
+            columns[2] = Sse.MoveLowToHigh(high01, high23);
+            columns[3] = Sse.MoveHighToLow(high23, high01);
+            return;
+        }
+
+        for (var j = 0; j < 4; j++)
+        {
+            columns[j] = Vector128.Create(r0.GetElement(j), r1.GetElement(j), r2.GetElement(j), r3.GetElement(j));
+        }
+    }
+
     /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
@@ -904,17 +936,46 @@ internal static class RegionAnalysis
             var lastBin32 = Vector128.Create(_bins - 1);
             var laneCells32 = Vector128.Create(0, 2 * cells, 4 * cells, 6 * cells);
             var narrow = Avx.IsSupported;
+
+            // Four pairs' values and ranks of the four channels, transposed to one vector per pair (lane = channel): four loads a
+            // channel instead of sixteen single values put together lane by lane. Converted to double one pair at a time, as Widen.
+            Span<Vector128<float>> fourY = stackalloc Vector128<float>[4];
+            Span<Vector128<float>> fourS = stackalloc Vector128<float>[4];
             var q = firstRun == 0 ? 0 : side.RunEnd[firstRun - 1];
             for (var run = firstRun; run < endRun; run++)
             {
                 var end = side.RunEnd[run];
                 Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
+                // Fours are taken only where four pairs are left in the run: none is left over at its end.
+                int left = 0, next = 0;
                 for (; q < end; q++)
                 {
+                    if (left == 0 && narrow && end - q >= 4)
+                    {
+                        Transpose(Vector128.LoadUnsafe(ref y0, (nuint)q), Vector128.LoadUnsafe(ref y1, (nuint)q), Vector128.LoadUnsafe(ref y2, (nuint)q),
+                            Vector128.LoadUnsafe(ref y3, (nuint)q), fourY);
+                        Transpose(Vector128.LoadUnsafe(ref s0, (nuint)q), Vector128.LoadUnsafe(ref s1, (nuint)q), Vector128.LoadUnsafe(ref s2, (nuint)q),
+                            Vector128.LoadUnsafe(ref s3, (nuint)q), fourS);
+                        (left, next) = (4, 0);
+                    }
+
+                    Vector256<double> y, ry;
+                    if (left > 0)
+                    {
+                        y = Avx.ConvertToVector256Double(fourY[next]);
+                        ry = Avx.ConvertToVector256Double(fourS[next]);
+                        next++;
+                        left--;
+                    }
+                    else
+                    {
+                        y = Widen(Unsafe.Add(ref y0, q), Unsafe.Add(ref y1, q), Unsafe.Add(ref y2, q), Unsafe.Add(ref y3, q));
+                        ry = Widen(Unsafe.Add(ref s0, q), Unsafe.Add(ref s1, q), Unsafe.Add(ref s2, q), Unsafe.Add(ref s3, q));
+                    }
+
                     var a = Vector256.Create((Unsafe.Add(ref xs, q) - mx) * invX);
                     var ra = Vector256.Create((Unsafe.Add(ref rankX, q) - rankMean) * rankScale);
-                    var b = (Widen(Unsafe.Add(ref y0, q), Unsafe.Add(ref y1, q), Unsafe.Add(ref y2, q), Unsafe.Add(ref y3, q)) - my) * invY;
-                    var ry = Widen(Unsafe.Add(ref s0, q), Unsafe.Add(ref s1, q), Unsafe.Add(ref s2, q), Unsafe.Add(ref s3, q));
+                    var b = (y - my) * invY;
                     var rb = (ry - rankMeanV) * rankScaleV;
 
                     // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative, and below 2³¹: the
