@@ -5,6 +5,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AfmEdge.Processing;
 
@@ -28,7 +29,117 @@ public static class Selection
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
-        return BucketSelect(scratch, k, 0);
+        return BucketSelect(scratch, k, 0, range: null);
+    }
+
+    /// <summary>
+    /// As <see cref="Kth(Span{float}, int)"/> where the caller already knows the span's smallest and largest values
+    /// (exactly <see cref="TensorPrimitives.Min{T}(ReadOnlySpan{T})"/>'s and Max's, with no NaN among them): the first
+    /// histogram level then needs no pass to find them.
+    /// </summary>
+    internal static float Kth(Span<float> scratch, int k, float min, float max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, scratch.Length);
+        return BucketSelect(scratch, k, 0, (min, max));
+    }
+
+    /// <summary>Values at least this many go through <see cref="KthBracketed"/>'s sample first.</summary>
+    private const int BracketMin = 16384;
+
+    /// <summary>Values sampled (evenly spaced) to bracket the rank.</summary>
+    private const int BracketSample = 1024;
+
+    /// <summary>Sample ranks either side of the one expected: four standard deviations of a uniform sample's rank.</summary>
+    private const int BracketMargin = 64;
+
+    /// <summary>
+    /// The value of rank <paramref name="k"/> of finite values whose range [<paramref name="min"/>, <paramref name="max"/>]
+    /// is known, as <see cref="Kth(Span{float}, int, float, float)"/> returns it, except that where +0 and −0 both sit at
+    /// rank k either may come back (a caller that takes |v − it| or compares with it cannot tell). A large span is
+    /// bracketed first: two ranks of an evenly spaced sample give a range that holds rank k with near certainty, one
+    /// vector pass counts the values below it and gathers those inside (an eighth of them), and only those are
+    /// selected from, where the full selection's byte histogram of every value cost more than the rest of it. When the
+    /// range misses rank k (a sample unlike the whole), the full selection runs. The span is reordered.
+    /// </summary>
+    internal static float KthBracketed(Span<float> values, int k, float min, float max)
+    {
+        // Without AVX-512's compress the gather branches on every value inside, which cost more than it saved (measured).
+        var n = values.Length;
+        if (n < BracketMin || !(max > min) || !Avx512F.VL.IsSupported)
+        {
+            return Kth(values, k, min, max);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, n);
+        Span<float> sample = stackalloc float[BracketSample];
+        for (var i = 0; i < BracketSample; i++)
+        {
+            sample[i] = values[(int)((long)i * n / BracketSample)];
+        }
+
+        var expected = (int)((long)k * BracketSample / n);
+        var low = Kth(sample, Math.Max(0, expected - BracketMargin));
+        var high = Kth(sample, Math.Min(BracketSample - 1, expected + BracketMargin));
+        var inside = ArrayPool<float>.Shared.Rent(n + Vector256<float>.Count);
+        try
+        {
+            var (below, count) = Bracket(values, low, high, inside);
+            return k >= below && k < below + count
+                ? Kth(inside.AsSpan(0, count), k - below)
+                : Kth(values, k, min, max);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(inside);
+        }
+    }
+
+    /// <summary>
+    /// How many values are below <paramref name="low"/>, and those in [low, high] copied to <paramref name="inside"/> in
+    /// index order; <paramref name="inside"/> must hold 8 more than the values (a vector's store may run past the last).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static (int Below, int Inside) Bracket(ReadOnlySpan<float> values, float low, float high, Span<float> inside)
+    {
+        var below = 0;
+        var count = 0;
+        var i = 0;
+        ref var v = ref MemoryMarshal.GetReference(values);
+        ref var target = ref MemoryMarshal.GetReference(inside);
+        if (Avx512F.VL.IsSupported)
+        {
+            var (lo, hi) = (Vector256.Create(low), Vector256.Create(high));
+            var under = Vector256<int>.Zero;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var x = Vector256.LoadUnsafe(ref v, (nuint)i);
+                var isBelow = Vector256.LessThan(x, lo);
+                under -= isBelow.AsInt32();
+                // Packed without a branch per value: about one of eight is inside, at no predictable place.
+                var within = Vector256.AndNot(Vector256.LessThanOrEqual(x, hi), isBelow);
+                Avx512F.VL.Compress(Vector256<float>.Zero, within, x).StoreUnsafe(ref target, (nuint)count);
+                count += BitOperations.PopCount(Vector256.ExtractMostSignificantBits(within));
+            }
+
+            below = Vector256.Sum(under);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            var x = Unsafe.Add(ref v, i);
+            if (x < low)
+            {
+                below++;
+            }
+            else if (x <= high)
+            {
+                Unsafe.Add(ref target, count++) = x;
+            }
+        }
+
+        return (below, count);
     }
 
     /// <summary>
@@ -175,13 +286,13 @@ public static class Selection
     // On a row of a scan (smooth distribution) the bucket holds a handful of values, so the cost is ~3 linear passes,
     // where quickselect's data-dependent branches cost several times more.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float BucketSelect(Span<float> values, int k, int depth)
+    private static float BucketSelect(Span<float> values, int k, int depth, (float Min, float Max)? range)
     {
         // A frame-sized scratch is rented: a median per frame (merge-retrace's robust σ) must commit no new memory.
         var rented = values.Length <= 4096 ? null : ArrayPool<byte>.Shared.Rent(values.Length);
         try
         {
-            return BucketSelect(values, k, depth, rented is null ? stackalloc byte[values.Length] : rented.AsSpan(0, values.Length));
+            return BucketSelect(values, k, depth, rented is null ? stackalloc byte[values.Length] : rented.AsSpan(0, values.Length), range);
         }
         finally
         {
@@ -193,7 +304,7 @@ public static class Selection
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float BucketSelect(Span<float> values, int k, int depth, Span<byte> buckets)
+    private static float BucketSelect(Span<float> values, int k, int depth, Span<byte> buckets, (float Min, float Max)? range)
     {
         Span<int> histogram = stackalloc int[Buckets];
         while (true)
@@ -204,8 +315,9 @@ public static class Selection
                 return QuickSelect(values, k);
             }
 
-            var min = TensorPrimitives.Min(values);
-            var max = TensorPrimitives.Max(values);
+            // The caller's range holds for the whole span only: the levels below find their own.
+            var (min, max) = range ?? (TensorPrimitives.Min(values), TensorPrimitives.Max(values));
+            range = null;
             if (!(max > min))
             {
                 return min;

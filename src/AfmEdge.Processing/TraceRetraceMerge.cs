@@ -124,7 +124,7 @@ public sealed class TraceRetraceMerge : IFrameOperation
     {
         // Every difference finite (the usual frame: then every sample is finite too) needs no compaction: one vector pass.
         var count = trace.Length;
-        var allFinite = SubtractAllFinite(trace, retrace, differences.AsSpan(0, count));
+        var allFinite = SubtractAllFinite(trace, retrace, differences.AsSpan(0, count), out var smallest, out var largest);
         if (!allFinite)
         {
             count = 0;
@@ -142,10 +142,23 @@ public sealed class TraceRetraceMerge : IFrameOperation
         if (count > 0)
         {
             var values = differences.AsSpan(0, count);
-            var median = Selection.Median(values);
-            AbsoluteDeviations(values, median);
-
-            sigma = 1.4826 * Selection.Median(values);
+            if (allFinite)
+            {
+                // The range of the differences came with them, so the selections skip their min/max passes. The
+                // deviations' range follows from it: rounding is monotonic, so the largest |d − median| is that of the
+                // smallest or the largest d, and the median is one of the d, so the smallest is +0. The bracketed
+                // selection may return −0 for +0 when both are the median: |d − median| is the same bits either way,
+                // and the deviations hold no −0.
+                var median = Selection.KthBracketed(values, count / 2, smallest, largest);
+                AbsoluteDeviations(values, median);
+                sigma = 1.4826 * Selection.KthBracketed(values, count / 2, 0f, Math.Max(largest - median, median - smallest));
+            }
+            else
+            {
+                var median = Selection.Median(values);
+                AbsoluteDeviations(values, median);
+                sigma = 1.4826 * Selection.Median(values);
+            }
         }
 
         // With no spread at all (identical directions) any disagreement is beyond the noise.
@@ -176,11 +189,12 @@ public sealed class TraceRetraceMerge : IFrameOperation
     }
 
     /// <summary>
-    /// <paramref name="differences"/> = trace − retrace, and whether every difference is finite, in one pass (the
-    /// differences then sit in cache for the selection).
+    /// <paramref name="differences"/> = trace − retrace, whether every difference is finite, and when so their smallest
+    /// and largest (exactly <see cref="TensorPrimitives.Min{T}(ReadOnlySpan{T})"/>'s and Max's), in one pass: the
+    /// differences then sit in cache for the selection, which needs no pass of its own for their range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool SubtractAllFinite(ReadOnlySpan<float> trace, ReadOnlySpan<float> retrace, Span<float> differences)
+    internal static bool SubtractAllFinite(ReadOnlySpan<float> trace, ReadOnlySpan<float> retrace, Span<float> differences, out float min, out float max)
     {
         var lanes = Vector<float>.Count;
         ref var t = ref MemoryMarshal.GetReference(trace);
@@ -190,13 +204,23 @@ public sealed class TraceRetraceMerge : IFrameOperation
 
         // A difference is finite when its value minus itself is zero (NaN and ±Inf give NaN).
         var finite = Vector<int>.AllBitsSet;
-        if (Vector.IsHardwareAccelerated)
+        (min, max) = (float.PositiveInfinity, float.NegativeInfinity);
+        if (Vector.IsHardwareAccelerated && trace.Length >= lanes)
         {
+            // The processor's min/max: with no NaN they pick the same value as Math.Min/Max, and ±0 is settled below.
+            var (low, high) = (new Vector<float>(float.PositiveInfinity), new Vector<float>(float.NegativeInfinity));
             for (; i <= trace.Length - lanes; i += lanes)
             {
                 var x = Vector.LoadUnsafe(ref t, (nuint)i) - Vector.LoadUnsafe(ref r, (nuint)i);
                 x.StoreUnsafe(ref d, (nuint)i);
                 finite &= Vector.Equals(x - x, Vector<float>.Zero);
+                low = Vector.MinNative(low, x);
+                high = Vector.MaxNative(high, x);
+            }
+
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                (min, max) = (MathF.Min(min, low[lane]), MathF.Max(max, high[lane]));
             }
         }
 
@@ -206,6 +230,14 @@ public sealed class TraceRetraceMerge : IFrameOperation
             var x = Unsafe.Add(ref t, i) - Unsafe.Add(ref r, i);
             Unsafe.Add(ref d, i) = x;
             allFinite &= float.IsFinite(x);
+            (min, max) = (MathF.Min(min, x), MathF.Max(max, x));
+        }
+
+        // A zero at either end may be +0 or −0 depending on which lane met which first; those spans (rare: a frame
+        // whose directions agree exactly at one extreme) take the range the library way.
+        if (allFinite && differences.Length > 0 && (min == 0 || max == 0))
+        {
+            (min, max) = (TensorPrimitives.Min<float>(differences), TensorPrimitives.Max<float>(differences));
         }
 
         return allFinite;

@@ -202,4 +202,64 @@ public sealed class SortedChannelRanksTests
             Assert.Equal(BitConverter.DoubleToInt64Bits(expected.PairSum), BitConverter.DoubleToInt64Bits(actual.PairSum));
         }
     }
+
+    [Fact]
+    public void Gathered_WithPairMeans_SumsPairSquaresAsPopulationSd()
+    {
+        // A region past the vector step's run length (long runs of consecutive pairs), broken by non-pairs and non-finite values;
+        // the others scattered, one with no pairs at all.
+        const int Count = 40_000;
+        var random = new Random(23);
+        var data = Enumerable.Range(0, Count).Select(i => random.Next(300) == 0 ? float.PositiveInfinity : (float)(Math.Sin(i * 0.001) * 3e-9 + random.NextDouble() * 1e-10)).ToArray();
+        var sizes = new int[4];
+        var pairs = new int[4];
+        var place = new int[Count];
+        var pairValues = new List<double>[] { [], [], [], [] };
+        for (var i = 0; i < Count; i++)
+        {
+            var r = i % 1000 < 900 ? 0 : 1 + (i % 3 == 0 ? 0 : 1);
+            sizes[r]++;
+            var isPair = random.Next(40) != 0 && float.IsFinite(data[i]);
+            place[i] = (r << SortedChannel.PlaceBits) | (isPair ? pairs[r]++ : SortedChannel.Uncorrelated);
+            if (isPair)
+            {
+                pairValues[r].Add(data[i]);
+            }
+        }
+
+        var means = new double[4];
+        for (var r = 0; r < 4; r++)
+        {
+            means[r] = pairValues[r].Sum() / pairs[r];
+        }
+
+        using var gathered = SortedChannel.Gathered.From(data, place, sizes, pairs, gatherPairs: false, means);
+        Assert.Equal(0, pairs[3]);
+        for (var r = 0; r < 4; r++)
+        {
+            double expected = 0;
+            foreach (var v in pairValues[r])
+            {
+                expected += (v - means[r]) * (v - means[r]);
+            }
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(gathered.PairSquares(r)));
+            if (pairs[r] > 0)
+            {
+                Assert.Equal(RegionAnalysis.PopulationSd(pairValues[r].ToArray(), means[r]), Math.Sqrt(gathered.PairSquares(r) / pairs[r]));
+            }
+        }
+
+        // The words are gathered as without the means.
+        using var plain = SortedChannel.Gathered.From(data, place, sizes, pairs, gatherPairs: false);
+        for (var r = 0; r < 4; r++)
+        {
+            using var expected = plain.Sort(r);
+            using var actual = gathered.Sort(r);
+            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+            Assert.Equal(expected.Ranks.ToArray(), actual.Ranks.ToArray());
+        }
+
+        Assert.Throws<InvalidOperationException>(() => plain.PairSquares(0));
+    }
 }

@@ -85,4 +85,72 @@ public sealed class SelectionPinTests
             Assert.Equal(sorted, scratch);
         }
     }
+    [Theory]
+    [InlineData(65536)]
+    [InlineData(5000)]
+    [InlineData(40)]
+    public void Kth_KnownRange_EqualsKthFindingItsOwn(int length)
+    {
+        var random = new Random(length);
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = (float)((random.NextDouble() + random.NextDouble() - 1) * 1e-9);
+        }
+
+        foreach (var k in (int[])[0, length / 3, length / 2, length - 1])
+        {
+            var expectedScratch = (float[])values.Clone();
+            var expected = Selection.Kth(expectedScratch, k);
+            var scratch = (float[])values.Clone();
+            var actual = Selection.Kth(scratch, k, values.Min(), values.Max());
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
+
+            // The same permutation too: the span is scratch the caller may read afterwards.
+            Assert.Equal(expectedScratch.Select(BitConverter.SingleToInt32Bits), scratch.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+    [Theory]
+    [InlineData(65536, "noise")]
+    [InlineData(20011, "noise")]
+    [InlineData(65536, "ties")]
+    [InlineData(65536, "biased sample")]
+    [InlineData(9000, "noise")]
+    public void KthBracketed_EqualsKth(int length, string kind)
+    {
+        var random = new Random(length);
+        var values = new float[length];
+        for (var i = 0; i < length; i++)
+        {
+            values[i] = kind switch
+            {
+                // A few distinct values, +0 among them: long runs of one value at the rank and at the bracket's ends.
+                "ties" => (random.Next(7) - 3) * 0.25f,
+
+                // Every sampled index (spaced length / 1024) far above the rest: the sample's range misses the rank.
+                "biased sample" => i % (length / 1024) == 0 ? 1000f + i : (float)random.NextDouble(),
+                _ => (float)((random.NextDouble() + random.NextDouble() - 1) * 1e-9),
+            };
+        }
+
+        foreach (var k in (int[])[0, length / 7, length / 2, length - 1])
+        {
+            var expected = Selection.Kth((float[])values.Clone(), k);
+            var actual = Selection.KthBracketed((float[])values.Clone(), k, values.Min(), values.Max());
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
+        }
+    }
+
+    [Fact]
+    public void Bracket_CountsBelowAndGathersInsideInOrder()
+    {
+        var random = new Random(5);
+        var values = Enumerable.Range(0, 1003).Select(_ => (float)random.NextDouble()).ToArray();
+        var inside = new float[values.Length + 8];
+
+        var (below, count) = Selection.Bracket(values, 0.25f, 0.5f, inside);
+
+        Assert.Equal(values.Count(v => v < 0.25f), below);
+        Assert.Equal(values.Where(v => v >= 0.25f && v <= 0.5f), inside.Take(count));
+    }
 }

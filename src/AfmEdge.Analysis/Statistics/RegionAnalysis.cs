@@ -107,8 +107,16 @@ internal static class RegionAnalysis
             var gathered = new SortedChannel.Gathered?[channelCount];
             try
             {
+                // The height's pass also adds up each region's Σ(h − mean)² over its pairs (the height side's σ).
+                var heightMeans = new double[RegionCount];
+                for (var r = 0; r < RegionCount; r++)
+                {
+                    heightMeans[r] = frames[r].HeightSum / frames[r].Pairs;
+                }
+
                 Parallel.For(0, channelCount, c =>
-                    gathered[c] = SortedChannel.Gathered.From(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, gatherPairs: c > 0));
+                    gathered[c] = SortedChannel.Gathered.From(all[c].Data.AsSpan(0, pixels), place, sizes, pairs, gatherPairs: c > 0,
+                        c == 0 ? heightMeans : null));
                 var pieces = new List<(int Channel, int Region, int Count)>(channelCount * RegionCount);
                 for (var c = 0; c < channelCount; c++)
                 {
@@ -126,7 +134,7 @@ internal static class RegionAnalysis
                     sorted[(r * channelCount) + c] = split;
                     if (c == 0)
                     {
-                        frames[r].RankHeight(split, options.MutualInformationBins);
+                        frames[r].RankHeight(split, options.MutualInformationBins, gathered[0]!.PairSquares(r));
                     }
                 });
             }
@@ -705,6 +713,38 @@ internal static class RegionAnalysis
     private static Vector256<double> Widen(float y0, float y1, float y2, float y3) =>
         Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Create(y0, y1, y2, y3)) : Vector256.Create(y0, (double)y1, y2, y3);
 
+    /// <summary>
+    /// Four rows of four (a channel's four consecutive pairs each) into <paramref name="columns"/>: column j holds element j of
+    /// each row (pair j's four channels), in row order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose(Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3, Span<Vector128<float>> columns)
+    {
+        if (columns.Length < 4)
+        {
+            throw new ArgumentException($"Four columns are written; {columns.Length} given.", nameof(columns));
+        }
+
+        if (Sse.IsSupported)
+        {
+            // (r0₀ r1₀ r0₁ r1₁), (r2₀ r3₀ r2₁ r3₁), (r0₂ r1₂ r0₃ r1₃), (r2₂ r3₂ r2₃ r3₃); then their low and high halves paired.
+            var low01 = Sse.UnpackLow(r0, r1);
+            var low23 = Sse.UnpackLow(r2, r3);
+            var high01 = Sse.UnpackHigh(r0, r1);
+            var high23 = Sse.UnpackHigh(r2, r3);
+            columns[0] = Sse.MoveLowToHigh(low01, low23);
+            columns[1] = Sse.MoveHighToLow(low23, low01);
+            columns[2] = Sse.MoveLowToHigh(high01, high23);
+            columns[3] = Sse.MoveHighToLow(high23, high01);
+            return;
+        }
+
+        for (var j = 0; j < 4; j++)
+        {
+            columns[j] = Vector128.Create(r0.GetElement(j), r1.GetElement(j), r2.GetElement(j), r3.GetElement(j));
+        }
+    }
+
     /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
@@ -896,17 +936,46 @@ internal static class RegionAnalysis
             var lastBin32 = Vector128.Create(_bins - 1);
             var laneCells32 = Vector128.Create(0, 2 * cells, 4 * cells, 6 * cells);
             var narrow = Avx.IsSupported;
+
+            // Four pairs' values and ranks of the four channels, transposed to one vector per pair (lane = channel): four loads a
+            // channel instead of sixteen single values put together lane by lane. Converted to double one pair at a time, as Widen.
+            Span<Vector128<float>> fourY = stackalloc Vector128<float>[4];
+            Span<Vector128<float>> fourS = stackalloc Vector128<float>[4];
             var q = firstRun == 0 ? 0 : side.RunEnd[firstRun - 1];
             for (var run = firstRun; run < endRun; run++)
             {
                 var end = side.RunEnd[run];
                 Vector256<double> sb = default, sbb = default, sab = default, qb = default, qbb = default, qab = default;
+                // Fours are taken only where four pairs are left in the run: none is left over at its end.
+                int left = 0, next = 0;
                 for (; q < end; q++)
                 {
+                    if (left == 0 && narrow && end - q >= 4)
+                    {
+                        Transpose(Vector128.LoadUnsafe(ref y0, (nuint)q), Vector128.LoadUnsafe(ref y1, (nuint)q), Vector128.LoadUnsafe(ref y2, (nuint)q),
+                            Vector128.LoadUnsafe(ref y3, (nuint)q), fourY);
+                        Transpose(Vector128.LoadUnsafe(ref s0, (nuint)q), Vector128.LoadUnsafe(ref s1, (nuint)q), Vector128.LoadUnsafe(ref s2, (nuint)q),
+                            Vector128.LoadUnsafe(ref s3, (nuint)q), fourS);
+                        (left, next) = (4, 0);
+                    }
+
+                    Vector256<double> y, ry;
+                    if (left > 0)
+                    {
+                        y = Avx.ConvertToVector256Double(fourY[next]);
+                        ry = Avx.ConvertToVector256Double(fourS[next]);
+                        next++;
+                        left--;
+                    }
+                    else
+                    {
+                        y = Widen(Unsafe.Add(ref y0, q), Unsafe.Add(ref y1, q), Unsafe.Add(ref y2, q), Unsafe.Add(ref y3, q));
+                        ry = Widen(Unsafe.Add(ref s0, q), Unsafe.Add(ref s1, q), Unsafe.Add(ref s2, q), Unsafe.Add(ref s3, q));
+                    }
+
                     var a = Vector256.Create((Unsafe.Add(ref xs, q) - mx) * invX);
                     var ra = Vector256.Create((Unsafe.Add(ref rankX, q) - rankMean) * rankScale);
-                    var b = (Widen(Unsafe.Add(ref y0, q), Unsafe.Add(ref y1, q), Unsafe.Add(ref y2, q), Unsafe.Add(ref y3, q)) - my) * invY;
-                    var ry = Widen(Unsafe.Add(ref s0, q), Unsafe.Add(ref s1, q), Unsafe.Add(ref s2, q), Unsafe.Add(ref s3, q));
+                    var b = (y - my) * invY;
                     var rb = (ry - rankMeanV) * rankScaleV;
 
                     // Each lane's rank bin, as RankBin: (rank − 1) · bins / n, truncated (it is never negative, and below 2³¹: the
@@ -1484,12 +1553,107 @@ internal static class RegionAnalysis
         return sorted;
     }
 
-    private static double Percentile(ReadOnlySpan<double> sorted, double q)
+    internal static double Percentile(ReadOnlySpan<double> sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var i = (int)Math.Floor(position);
         var f = position - i;
         return i + 1 < sorted.Length ? sorted[i] + (f * (sorted[i + 1] - sorted[i])) : sorted[i];
+    }
+
+    /// <summary>The finite ones of <paramref name="values"/>, in their order, in <paramref name="buffer"/> (at least as long; it may be the values' own array).</summary>
+    private static Span<double> Finite(ReadOnlySpan<double> values, double[] buffer)
+    {
+        var count = 0;
+        foreach (var v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                buffer[count++] = v;
+            }
+        }
+
+        return buffer.AsSpan(0, count);
+    }
+
+    /// <summary>Most values a tail <see cref="TailPercentiles"/> keeps in order; a longer tail sorts all the values.</summary>
+    private const int TailMost = 64;
+
+    /// <summary>
+    /// The 2.5 and 97.5 percentiles of <paramref name="values"/> (finite, any order; reordered here), as <see cref="Percentile"/> of
+    /// the sorted values gives them: only the order statistics each interpolates between are needed, so each tail's few
+    /// smallest or largest values are kept in order in one pass (a new one among them is rare once a few hundred draws are in)
+    /// instead of sorting all. Equal values are the same bits but for ±0, which change no interpolation (see <see cref="SortedFinite"/>).
+    /// </summary>
+    internal static (double Low, double High) TailPercentiles(Span<double> values)
+    {
+        var n = values.Length;
+        var lowAt = (int)Math.Floor(0.025 * (n - 1));
+        var highAt = (int)Math.Floor(0.975 * (n - 1));
+        var lowKeep = Math.Min(n, lowAt + 2);
+        var highKeep = n - highAt;
+        if (n < 2 || lowKeep > TailMost || highKeep > TailMost)
+        {
+            values.Sort();
+            return (Percentile(values, 0.025), Percentile(values, 0.975));
+        }
+
+        // smallest: ascending, the lowKeep smallest so far; largest: ascending, the highKeep largest so far.
+        Span<double> smallest = stackalloc double[lowKeep];
+        Span<double> largest = stackalloc double[highKeep];
+        int low = 0, high = 0;
+        foreach (var v in values)
+        {
+            if (low < lowKeep || v < smallest[lowKeep - 1])
+            {
+                var at = Math.Min(low, lowKeep - 1);
+                for (; at > 0 && smallest[at - 1] > v; at--)
+                {
+                    smallest[at] = smallest[at - 1];
+                }
+
+                smallest[at] = v;
+                low = Math.Min(low + 1, lowKeep);
+            }
+
+            if (high < highKeep || v > largest[0])
+            {
+                // Shift the smaller ones down (dropping the smallest once full) until v's place.
+                int at;
+                if (high < highKeep)
+                {
+                    at = high;
+                    for (; at > 0 && largest[at - 1] > v; at--)
+                    {
+                        largest[at] = largest[at - 1];
+                    }
+
+                    high++;
+                }
+                else
+                {
+                    at = 0;
+                    for (; at + 1 < highKeep && largest[at + 1] < v; at++)
+                    {
+                        largest[at] = largest[at + 1];
+                    }
+                }
+
+                largest[at] = v;
+            }
+        }
+
+        // Order statistic k of the values: smallest[k] for k < lowKeep, largest[k − (n − highKeep)] for k ≥ n − highKeep.
+        return (Interpolated(smallest, lowAt, 0.025, n), Interpolated(largest, highAt - (n - highKeep), 0.975, n));
+
+        // Percentile's interpolation, between order statistics at and at + 1 (kept at i and i + 1 of tail).
+        static double Interpolated(ReadOnlySpan<double> tail, int i, double q, int n)
+        {
+            var position = q * (n - 1);
+            var k = (int)Math.Floor(position);
+            var f = position - k;
+            return k + 1 < n ? tail[i] + (f * (tail[i + 1] - tail[i])) : tail[i];
+        }
     }
 
     private static RegionDifference Difference(string channel, int a, int b,
@@ -1521,11 +1685,10 @@ internal static class RegionAnalysis
                         diffs[i] = db[i] - da[i];
                     }
 
-                    var sorted = SortedFinite(diffs.AsSpan(0, da.Length), diffs);
-                    if (sorted.Length >= 10)
+                    var finite = Finite(diffs.AsSpan(0, da.Length), diffs);
+                    if (finite.Length >= 10)
                     {
-                        low = Percentile(sorted, 0.025);
-                        high = Percentile(sorted, 0.975);
+                        (low, high) = TailPercentiles(finite);
                     }
                 }
                 finally

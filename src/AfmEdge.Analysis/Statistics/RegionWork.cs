@@ -150,7 +150,8 @@ internal sealed class RegionFrame : IDisposable
     /// Takes the correlated members' height ranks from the region's split of the height order (<see cref="SortedChannel.Ranks"/>:
     /// every correlated member has a finite height, so all are ranked), and sums their height side.
     /// </summary>
-    public void RankHeight(SortedChannel heightOrder, int bins)
+    /// <param name="squares">Σ(h − <see cref="HeightSum"/> / <see cref="Pairs"/>)² over <see cref="PairHeight"/> in pair order.</param>
+    public void RankHeight(SortedChannel heightOrder, int bins, double squares)
     {
         if (heightOrder.Ranks.Length != Pairs)
         {
@@ -159,7 +160,7 @@ internal sealed class RegionFrame : IDisposable
 
         _heightRanks = heightOrder.RankArray;
         _pairsRanked = Pairs;
-        Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, HeightRanks, bins);
+        Height = HeightSide.Create(PairHeight.AsSpan(0, Pairs), PairBlock.AsSpan(0, Pairs), HeightSum, squares, HeightRanks, bins);
     }
 
     /// <param name="place">Per pixel (width × rows at least; without it the frame takes its own): every member's entry is set for <see cref="SortedChannel.Split"/>, <paramref name="region"/> in the top bits, its pair (its place among the correlated members) or <see cref="SortedChannel.Uncorrelated"/> in the low <see cref="SortedChannel.PlaceBits"/>. The frame reads its members' entries until disposed.</param>
@@ -520,7 +521,9 @@ internal sealed class HeightSide : IDisposable
     /// <summary>Σ over runs of Σr².</summary>
     public double RankSumSquares { get; }
 
-    public static HeightSide? Create(ReadOnlySpan<double> xs, ReadOnlySpan<int> blockOfPair, double sum, ReadOnlySpan<float> rankX, int bins)
+    /// <param name="squares">Σ(x − sum / n)² over <paramref name="xs"/> in order (<see cref="RegionAnalysis.PopulationSd"/>'s sum;
+    /// the height's gathering pass adds it, <see cref="SortedChannel.Gathered.PairSquares"/>).</param>
+    public static HeightSide? Create(ReadOnlySpan<double> xs, ReadOnlySpan<int> blockOfPair, double sum, double squares, ReadOnlySpan<float> rankX, int bins)
     {
         var n = xs.Length;
         if (n < 3)
@@ -529,7 +532,7 @@ internal sealed class HeightSide : IDisposable
         }
 
         var mx = sum / n;
-        var sdx = RegionAnalysis.PopulationSd(xs, mx);
+        var sdx = Math.Sqrt(squares / n);
         if (!(sdx > 0))
         {
             return null;
@@ -747,7 +750,9 @@ internal sealed class SortedChannel : IDisposable
         private readonly int[] _fill;
         private readonly int[] _pairs;
         private readonly float[]?[] _pairValues;
+        // Per region, Σ of the pairs' values, or with means given Σ(v − mean)² (what FromSorted is passed is then not read).
         private readonly double[] _pairSums;
+        private bool _squares;
 
         private Gathered(ulong[] packed, ulong[] scratch, int[] start, int[] pairs, float[]?[] pairValues)
         {
@@ -761,12 +766,17 @@ internal sealed class SortedChannel : IDisposable
         }
 
         /// <summary>The gathering pass of <see cref="Split"/> over <paramref name="sizes"/>.Length regions.</summary>
-        public static Gathered From(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, bool gatherPairs)
+        /// <param name="pairMeans">Per region, its pairs' mean (not with <paramref name="gatherPairs"/>): the same pass then adds up the
+        /// pairs' Σ(v − mean)² in pair order (<see cref="PairSquares"/>), as <see cref="RegionAnalysis.PopulationSd"/> adds it over the
+        /// pairs' values widened to double. The height's: its chain of dependent adds hides behind the pass's own work instead
+        /// of taking a pass of its own over the region's pairs.</param>
+        public static Gathered From(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, bool gatherPairs,
+            double[]? pairMeans = null)
         {
             var count = sizes.Length;
-            if (pairs.Length < count)
+            if (pairs.Length < count || (pairMeans is not null && (gatherPairs || pairMeans.Length < count)))
             {
-                throw new ArgumentException($"{count} regions' sizes but {pairs.Length} pair counts.", nameof(pairs));
+                throw new ArgumentException($"{count} regions' sizes but {pairs.Length} pair counts and {pairMeans?.Length} pair means (none when the pairs' values are gathered).", nameof(pairs));
             }
 
             var start = new int[count + 1];
@@ -787,9 +797,15 @@ internal sealed class SortedChannel : IDisposable
             var total = start[count];
             var gathered = new Gathered(AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)), AnalysisPool<ulong>.Shared.Rent(Math.Max(1, total)),
                 start, pairs[..count].ToArray(), pairValues);
-            SortedChannel.Gather(data, place, count, gathered._fill, gathered._packed, gatherPairs ? pairValues : null, gathered._pairSums);
+            SortedChannel.Gather(data, place, count, gathered._fill, gathered._packed, gatherPairs ? pairValues : null, pairMeans, gathered._pairSums);
+            gathered._squares = pairMeans is not null;
             return gathered;
         }
+
+        /// <summary>Region <paramref name="region"/>'s Σ(v − mean)² over its pairs in pair order, when <see cref="From"/> was given the means.</summary>
+        public double PairSquares(int region) => _squares
+            ? _pairSums[region]
+            : throw new InvalidOperationException("The pairs' squared deviations were not summed (no means given).");
 
         /// <summary>How many finite values region <paramref name="region"/> holds (what its sort costs).</summary>
         public int Count(int region) => _fill[region] - _start[region];
@@ -801,7 +817,7 @@ internal sealed class SortedChannel : IDisposable
             var sorted = SortWords(_packed.AsSpan(_start[region], n), _scratch.AsSpan(_start[region], n));
             var values = _pairValues[region];
             _pairValues[region] = null;
-            return FromSorted(sorted, _pairs[region], values, _pairSums[region]);
+            return FromSorted(sorted, _pairs[region], values, _squares ? 0 : _pairSums[region]);
         }
 
         public void Dispose()
@@ -825,13 +841,16 @@ internal sealed class SortedChannel : IDisposable
     /// come in long runs (rows of background): the run's fill count is kept in a register, not read back from memory at every
     /// pixel (each increment would wait on the store of the one before). Within a run, eight pixels that are consecutive pairs
     /// of the region, all finite (nearly every eight of the background), take one vector step: their words and their values
-    /// are stored eight at a time, and the values are added to the pairs' sum one by one, in raster order, as below.
+    /// are stored eight at a time, and the values are added to the pairs' sum one by one, in raster order, as below. With
+    /// <paramref name="pairMeans"/> (and no pair values), each pair's (v − mean)² is added instead.
     /// </summary>
-    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, float[]?[]? pairValues, Span<double> pairSums)
+    private static void Gather(ReadOnlySpan<float> data, int[] place, int count, Span<int> fill, ulong[] packed, float[]?[]? pairValues,
+        double[]? pairMeans, Span<double> pairSums)
     {
         var current = -1;
         var at = 0;
         double sum = 0;
+        var mean = double.NaN;
         float[]? values = null;
         var vectors = Vector256.IsHardwareAccelerated;
         ref var place0 = ref MemoryMarshal.GetArrayDataReference(place);
@@ -844,7 +863,7 @@ internal sealed class SortedChannel : IDisposable
         {
             if (vectors && current >= 0 && p >= oneByOne && p <= data.Length - Lanes)
             {
-                if (TryGatherEight(ref place0, ref data0, ref packed0, p, current, ref at, values, ref sum))
+                if (TryGatherEight(ref place0, ref data0, ref packed0, p, current, ref at, values, pairMeans is not null, mean, ref sum))
                 {
                     p += Lanes - 1;
                     continue;
@@ -873,6 +892,7 @@ internal sealed class SortedChannel : IDisposable
                 at = fill[r];
                 sum = pairSums[r];
                 values = pairValues?[r];
+                mean = pairMeans is null ? double.NaN : pairMeans[r];
             }
 
             var pair = where & Uncorrelated;
@@ -882,6 +902,11 @@ internal sealed class SortedChannel : IDisposable
             {
                 values[pair] = v;
                 sum += v;
+            }
+            else if (pairMeans is not null && pair != Uncorrelated)
+            {
+                var d = v - mean;
+                sum += d * d;
             }
         }
 
@@ -897,11 +922,13 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>
     /// Pixels p to p + 7 when they are eight consecutive pairs of region <paramref name="current"/>, all finite: their words at
-    /// <paramref name="at"/> (advanced), and with <paramref name="values"/> their values at their pairs, added to
+    /// <paramref name="at"/> (advanced), and with <paramref name="values"/> their values at their pairs, added to (or with
+    /// <paramref name="squares"/> their (v − <paramref name="mean"/>)² added to)
     /// <paramref name="sum"/> in raster order. False (nothing written) otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, float[]? values, ref double sum)
+    private static bool TryGatherEight(ref int place0, ref float data0, ref ulong packed0, int p, int current, ref int at, float[]? values,
+        bool squares, double mean, ref double sum)
     {
         var where = Vector256.LoadUnsafe(ref place0, (nuint)p);
         var first = where.ToScalar();
@@ -927,6 +954,15 @@ internal sealed class SortedChannel : IDisposable
             bits.AsSingle().StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(values), (nuint)(first & Uncorrelated));
             var (low, high) = Vector256.Widen(bits.AsSingle());
             sum = Add(Add(sum, low), high);
+        }
+        else if (squares)
+        {
+            // Each lane's (v − mean)² as the scalar path rounds it; added one after the other.
+            var (low, high) = Vector256.Widen(bits.AsSingle());
+            var centre = Vector256.Create(mean);
+            low -= centre;
+            high -= centre;
+            sum = Add(Add(sum, low * low), high * high);
         }
 
         return true;
