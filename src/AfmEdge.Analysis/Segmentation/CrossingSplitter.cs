@@ -236,6 +236,15 @@ internal static class CrossingSplitter
     // Where the inscribed radius along a branch exceeds this many half-widths, another chromosome lies beside or on it.
     private const double WideRatio = 1.25;
 
+    // A branch's pixels near a junction straying farther than this many half-widths (at least PullToleranceFloor pixels)
+    // from the line through its stretch PullGap to PullGap + PullFitSpan half-widths past the cut, where the object is
+    // wider than PullWidening times the branch's median inscribed radius, are pulled off its axis.
+    private const double PullTolerance = 0.1;
+    private const double PullToleranceFloor = 1.0;
+    private const double PullWidening = 1.1;
+    private const double PullGap = 2.0;
+    private const double PullFitSpan = 4.0;
+
     // A piece beyond a crossing, claimed by the chromosome running on under it, reaches at most this many half-widths
     // from that chromosome's straight run under the crossing, and sticks out at least FarPieceDepth of its half-widths
     // past the other's width (less is the other's flank, where a chromosome ends under it).
@@ -1230,8 +1239,8 @@ internal static class CrossingSplitter
                 // Inside a crossing the skeleton bends towards the junction: keep only the branch outside it, and outside
                 // where the object is wider than one chromosome (a piece of the other lying beside it pulls it off its axis).
                 var cut = (int)Math.Min(trim, pixels.Count / 3.0);
-                var from = Degree(startNode) >= 3 ? Math.Max(cut, Widened(pixels, false, distance)) : 0;
-                var to = Degree(endNode) >= 3 ? pixels.Count - Math.Max(cut, Widened(pixels, true, distance)) : pixels.Count;
+                var from = Degree(startNode) >= 3 ? Pulled(pixels, false, Math.Max(cut, Widened(pixels, false, distance)), radius, distance) : 0;
+                var to = Degree(endNode) >= 3 ? pixels.Count - Pulled(pixels, true, Math.Max(cut, Widened(pixels, true, distance)), radius, distance) : pixels.Count;
                 for (var k = from; k < to; k++)
                 {
                     var p = pixels[k];
@@ -1296,6 +1305,63 @@ internal static class CrossingSplitter
             }
 
             return reach;
+        }
+
+        /// <summary>
+        /// How many pixels from the start (or the end) of <paramref name="pixels"/> to leave out, at least
+        /// <paramref name="cut"/>: past the cut, the skeleton may still bend off towards a piece of the other chromosome
+        /// lying beside this one, where the object is not yet wide enough for <see cref="Widened"/> to tell. A chromosome's
+        /// axis is smooth at the scale of its width: walking from the branch's interior towards the junction, the first pixel
+        /// straying more than <see cref="PullTolerance"/> half-widths (at least <see cref="PullToleranceFloor"/> pixels) from
+        /// the line through the branch's next <see cref="PullFitSpan"/> half-widths (starting <see cref="PullGap"/> half-widths
+        /// past the cut) where the object is wider than <see cref="PullWidening"/> times the branch's median inscribed radius
+        /// (something lies beside it: a bent branch alone strays as far, but stays as wide as itself) and every pixel nearer
+        /// the junction are left out too; the straight run through the crossing replaces them. A branch too short for that
+        /// line keeps the cut.
+        /// </summary>
+        private int Pulled(List<int> pixels, bool fromEnd, int cut, double radius, float[] distance)
+        {
+            var n = pixels.Count;
+            int r0 = cut + (int)Math.Ceiling(PullGap * radius), r1 = Math.Min(r0 + (int)Math.Ceiling(PullFitSpan * radius), n - 1);
+            if (r1 - r0 < 2 * radius)
+            {
+                return cut;
+            }
+
+            // Least-squares line through the reference stretch: its centroid and principal direction.
+            double mx = 0, my = 0;
+            for (var k = r0; k <= r1; k++)
+            {
+                var p = pixels[fromEnd ? n - 1 - k : k];
+                mx += p % _width;
+                my += p / _width;
+            }
+
+            var count = r1 - r0 + 1;
+            (mx, my) = (mx / count, my / count);
+            double sxx = 0, sxy = 0, syy = 0;
+            for (var k = r0; k <= r1; k++)
+            {
+                var p = pixels[fromEnd ? n - 1 - k : k];
+                double dx = (p % _width) - mx, dy = (p / _width) - my;
+                (sxx, sxy, syy) = (sxx + (dx * dx), sxy + (dx * dy), syy + (dy * dy));
+            }
+
+            var angle = 0.5 * Math.Atan2(2 * sxy, sxx - syy);
+            var (ux, uy) = (Math.Cos(angle), Math.Sin(angle));
+            var tolerance = Math.Max(PullToleranceFloor, PullTolerance * radius);
+            var widened = PullWidening * Median(pixels.Select(q => (double)distance[q]));
+            for (var k = r0 - 1; k >= cut; k--)
+            {
+                var p = pixels[fromEnd ? n - 1 - k : k];
+                double dx = (p % _width) - mx, dy = (p / _width) - my;
+                if (Math.Abs((dx * uy) - (dy * ux)) > tolerance && distance[p] > widened)
+                {
+                    return k + 1;
+                }
+            }
+
+            return cut;
         }
 
         /// <summary>
