@@ -63,11 +63,12 @@ run)
     dotnet "$cli" bench process --sizes 512,1024 --budget-ms 200 --no-gwyddion --accelerator cuda 2>&1 | tee "$logs/bench-process-cuda.txt" || status=1
     # The pipeline figure is for 2 cores: the same two cores (the virtual microscope, as the host's figure) with
     # the CNN on them, then the CNN on the GPU, then the processing chain's grid steps on the GPU too (a GPU board).
-    for setup in native ilgpu ilgpu+cuda; do
+    # (Log names in letters, digits, '-', '_' and '.' only: the device tool returns no other.)
+    for setup in native ilgpu ilgpu-cuda; do
         extra=()
-        [ "$setup" = ilgpu+cuda ] && extra=(AfmEdge:Processing:Accelerator=cuda)
+        [ "$setup" = ilgpu-cuda ] && extra=(AfmEdge:Processing:Accelerator=cuda)
         taskset -c 0,1 dotnet "$cli" bench pipeline --frames 120 --stage-frames 16 \
-            --set AfmEdge:Enhancement:Engine=${setup%%+*} "${extra[@]}" 2>&1 | tee "$logs/bench-pipeline-$setup.txt" || status=1
+            --set AfmEdge:Enhancement:Engine=${setup%%-*} "${extra[@]}" 2>&1 | tee "$logs/bench-pipeline-$setup.txt" || status=1
     done
     exit $status
     ;;
