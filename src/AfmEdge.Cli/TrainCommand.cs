@@ -129,6 +129,12 @@ internal static class TrainCommand
             ["validationPsnrDb"] = (validationPsnr ?? double.NaN).ToString("F2", CultureInfo.InvariantCulture),
             ["validationBicubicPsnrDb"] = bicubicPsnr.ToString("F2", CultureInfo.InvariantCulture),
         };
+        if (options.DecoyProbability > 0)
+        {
+            metadata["fieldDecoys"] = string.Create(CultureInfo.InvariantCulture,
+                $"p {options.DecoyProbability} on [{string.Join(", ", options.DecoyChannels)}], ±{options.DecoyAmplitude} σ, width σ {options.DecoyWidthMin}-{options.DecoyWidthMax} px, ≤ {options.DecoyBlobs} blobs");
+        }
+
         var trained = new EnhancerNetwork(network.Name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata);
         try
         {

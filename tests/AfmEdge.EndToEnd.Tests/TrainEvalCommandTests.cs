@@ -71,7 +71,20 @@ public sealed class TrainEvalCommandTests
         Assert.Equal("true", network.Metadata["variedSpecimens"]);
     }
 
+    [Fact]
+    public async Task Train_FieldDecoys_RecordsThemInTheModel()
+    {
+        var config = WriteConfig(TinyConfig.Replace("\"layers\": 2,", "\"decoyProbability\": 0.5, \"decoyChannels\": [\"Current\"], \"layers\": 2,", StringComparison.Ordinal));
+        var model = Path.Combine(Path.GetDirectoryName(config)!, "decoys.onnx");
+
+        var (exit, _, error) = await RunAsync("train", "--config", config, "--out", model);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.StartsWith("p 0.5 on [Current], ±3 σ", OnnxModelReader.Read(model).Metadata["fieldDecoys"], StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData("\"layers\": 2,", "\"decoyProbability\": 0.5, \"decoyChannels\": [\"Height\"], \"layers\": 2,", "decoyChannels:")]
     [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\" }", "dataset.pairs = ScanDown")]
     [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
     [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]

@@ -19,6 +19,11 @@ public sealed class EnhancerTrainer
     private readonly SplitMix64 _random;
     private readonly PatchDraw[] _draws;
     private readonly ParallelOptions _parallel;
+    private readonly SplitMix64 _decoyRandom;
+    private readonly FieldDecoys[] _decoys;
+
+    // Per input channel, its index in DecoyChannels, or -1 where it gets no decoys.
+    private readonly int[] _decoyChannel;
 
     public EnhancerTrainer(TrainerOptions options, IReadOnlyList<TrainingExample> examples)
         : this(options, examples, initial: null)
@@ -78,6 +83,10 @@ public sealed class EnhancerTrainer
         _random = new SplitMix64((ulong)options.Seed ^ 0xDA7A5EEDUL);
         _draws = new PatchDraw[options.Batch];
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism };
+        // Decoys draw from their own generator, so switching them on leaves the patches, flips and scales as they were.
+        _decoyRandom = new SplitMix64((ulong)options.Seed ^ 0xDEC0_0B10BUL);
+        _decoys = [.. Enumerable.Range(0, options.Batch).Select(_ => new FieldDecoys(options.DecoyBlobs, options.DecoyChannels.Count))];
+        _decoyChannel = [.. options.Channels.Select(c => options.DecoyProbability > 0 ? IndexOf(options.DecoyChannels, c) : -1)];
     }
 
     /// <summary>The network being trained; its weights change in place with every step.</summary>
@@ -100,6 +109,19 @@ public sealed class EnhancerTrainer
     /// <summary>One optimisation step on a fresh batch; returns the batch's loss before the update.</summary>
     public double Step()
     {
+        FillBatch();
+        var loss = _graph.ComputeGradients(_draws.Length, _options.Loss);
+        _adam.Step(_gradients, LearningRateAt(StepsDone));
+        StepsDone++;
+        return loss;
+    }
+
+    /// <summary>The graph holding the batch's inputs and targets (tests read the planes <see cref="FillBatch"/> wrote).</summary>
+    internal TrainingGraph Graph => _graph;
+
+    /// <summary>Draws the next batch (patches, augmentation, decoys) and writes it into the graph's input and target planes.</summary>
+    internal void FillBatch()
+    {
         for (var n = 0; n < _draws.Length; n++)
         {
             var example = _examples[_random.NextInt(_examples.Length)];
@@ -114,13 +136,26 @@ public sealed class EnhancerTrainer
             var scale = (float)Math.Exp(logMin + ((Math.Log(_options.IntensityScaleMax) - logMin) * _random.NextDouble()));
             _draws[n] = new PatchDraw(
                 example, _random.NextInt(example.Width - _options.Patch + 1), _random.NextInt(example.Height - _options.Patch + 1), transform, scale);
+            if (_options.DecoyProbability > 0)
+            {
+                _decoys[n].Draw(_decoyRandom, _options, _options.Patch);
+            }
         }
 
         Parallel.For(0, _draws.Length, _parallel, FillSample);
-        var loss = _graph.ComputeGradients(_draws.Length, _options.Loss);
-        _adam.Step(_gradients, LearningRateAt(StepsDone));
-        StepsDone++;
-        return loss;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Per-channel mean and standard deviation of the low-resolution inputs over all examples (double sums, fixed order).</summary>
@@ -222,6 +257,11 @@ public sealed class EnhancerTrainer
                     var (sx, sy) = Map(x, y, patch, draw.Transform);
                     target[((y + 1) * stride) + x + 1] = draw.Scale * source[((draw.Y + sy) * example.Width) + draw.X + sx];
                 }
+            }
+
+            if (_decoyChannel[c] >= 0)
+            {
+                _decoys[n].AddTo(_decoyChannel[c], target, patch, stride, stride + 1);
             }
         }
 

@@ -85,6 +85,27 @@ public sealed record TrainerOptions
     /// </summary>
     public InputNormalisation Normalisation { get; init; } = InputNormalisation.Stored;
 
+    /// <summary>
+    /// Field decoys (<see cref="FieldDecoys"/>): the share of patches whose <see cref="DecoyChannels"/> inputs get
+    /// smooth blobs that have no height in the target, so field-only features do not imply height. 0 (the default):
+    /// off, and the decoy generator is never drawn from.
+    /// </summary>
+    public double DecoyProbability { get; init; }
+
+    /// <summary>Input channels the decoys are added to; none of them may be an output (Height stays untouched).</summary>
+    public IReadOnlyList<string> DecoyChannels { get; init; } = [];
+
+    /// <summary>Largest |amplitude| of a decoy blob, in normalised units (σ of the channel's training data).</summary>
+    public double DecoyAmplitude { get; init; } = 3;
+
+    /// <summary>Range of a blob's Gaussian σ across its axis, in low-resolution pixels (blobs are 1–4 times as long).</summary>
+    public double DecoyWidthMin { get; init; } = 2;
+
+    public double DecoyWidthMax { get; init; } = 4;
+
+    /// <summary>The most blobs a decoy patch gets (1 to this many).</summary>
+    public int DecoyBlobs { get; init; } = 3;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -116,6 +137,19 @@ public sealed record TrainerOptions
         Check(Enum.IsDefined(Augment), $"augment = {Augment}: must be None, Flips, Dihedral or FlipX.");
         Check(double.IsFinite(IntensityScaleMin) && double.IsFinite(IntensityScaleMax) && IntensityScaleMin > 0 && IntensityScaleMin <= IntensityScaleMax,
             $"intensityScale = [{IntensityScaleMin}, {IntensityScaleMax}]: must be 0 < min <= max.");
+        Check(double.IsFinite(DecoyProbability) && DecoyProbability is >= 0 and <= 1, $"decoyProbability = {DecoyProbability}: must be in [0, 1].");
+        if (DecoyProbability > 0)
+        {
+            Check(DecoyChannels is { Count: > 0 } && Channels is not null && Outputs is not null
+                && DecoyChannels.Distinct(StringComparer.Ordinal).Count() == DecoyChannels.Count
+                && DecoyChannels.All(d => Channels.Contains(d, StringComparer.Ordinal) && !Outputs.Contains(d, StringComparer.Ordinal)),
+                $"decoyChannels: needs at least one input channel, each once, none of them an output ([{string.Join(", ", Outputs ?? [])}]).");
+            Check(double.IsFinite(DecoyAmplitude) && DecoyAmplitude > 0, $"decoyAmplitude = {DecoyAmplitude}: must be positive.");
+            Check(double.IsFinite(DecoyWidthMin) && double.IsFinite(DecoyWidthMax) && DecoyWidthMin > 0 && DecoyWidthMin <= DecoyWidthMax,
+                $"decoyWidth = [{DecoyWidthMin}, {DecoyWidthMax}]: must be 0 < min <= max.");
+            Check(DecoyBlobs is >= 1 and <= 16, $"decoyBlobs = {DecoyBlobs}: must be between 1 and 16.");
+        }
+
         return errors;
     }
 }

@@ -1,0 +1,87 @@
+namespace AfmEdge.Inference.Training;
+
+/// <summary>
+/// One training patch's field decoys: smooth, elongated Gaussian blobs (about a chromosome's size) added to some
+/// input channels only, never to Height's input or to the target. In the simulator a dip in Current or Adhesion
+/// always comes with chromatin, so a network learns to draw height wherever the fields dip; decoys show it field
+/// variations with no height under them (<see cref="TrainerOptions.DecoyProbability"/>).
+/// The parameters are drawn once per patch (serially, from the trainer's decoy generator) and then added to each
+/// named plane, so the result does not depend on which thread fills which patch.
+/// </summary>
+internal sealed class FieldDecoys
+{
+    private readonly Blob[] _blobs;
+    private readonly float[] _amplitudes;
+    private readonly int _channels;
+
+    /// <param name="maxBlobs">The most blobs one patch may get.</param>
+    /// <param name="channels">How many decoy channels each blob has an amplitude for.</param>
+    public FieldDecoys(int maxBlobs, int channels)
+    {
+        _blobs = new Blob[maxBlobs];
+        _amplitudes = new float[maxBlobs * channels];
+        _channels = channels;
+    }
+
+    /// <summary>Blobs drawn for the current patch (0: the patch has no decoys).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>
+    /// Draws this patch's decoys: with <see cref="TrainerOptions.DecoyProbability"/>, 1 to
+    /// <see cref="TrainerOptions.DecoyBlobs"/> blobs centred anywhere in the <paramref name="patch"/>² patch, width
+    /// (Gaussian σ across) uniform in [DecoyWidthMin, DecoyWidthMax] low-resolution pixels, 1–4 times as long, any
+    /// direction, and per channel an amplitude uniform in ±DecoyAmplitude normalised units (independent signs, so the
+    /// channels also vary against each other).
+    /// </summary>
+    public void Draw(SplitMix64 random, TrainerOptions options, int patch)
+    {
+        Count = 0;
+        if (random.NextDouble() >= options.DecoyProbability)
+        {
+            return;
+        }
+
+        Count = 1 + random.NextInt(_blobs.Length);
+        for (var b = 0; b < Count; b++)
+        {
+            var across = options.DecoyWidthMin + ((options.DecoyWidthMax - options.DecoyWidthMin) * random.NextDouble());
+            var along = across * (1 + (3 * random.NextDouble()));
+            var angle = Math.PI * random.NextDouble();
+            _blobs[b] = new Blob(
+                (float)(patch * random.NextDouble()), (float)(patch * random.NextDouble()),
+                (float)Math.Cos(angle), (float)Math.Sin(angle),
+                (float)(0.5 / (along * along)), (float)(0.5 / (across * across)));
+            for (var c = 0; c < _channels; c++)
+            {
+                _amplitudes[(b * _channels) + c] = (float)(options.DecoyAmplitude * ((2 * random.NextDouble()) - 1));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the drawn blobs for decoy channel <paramref name="channel"/> to a <paramref name="patch"/>² plane stored
+    /// with row <paramref name="stride"/> from <paramref name="origin"/> (the training graph's padded input plane).
+    /// </summary>
+    public void AddTo(int channel, Span<float> plane, int patch, int stride, int origin)
+    {
+        for (var b = 0; b < Count; b++)
+        {
+            var blob = _blobs[b];
+            var amplitude = _amplitudes[(b * _channels) + channel];
+            for (var y = 0; y < patch; y++)
+            {
+                var dy = y - blob.Y;
+                var row = plane.Slice(origin + (y * stride), patch);
+                for (var x = 0; x < patch; x++)
+                {
+                    var dx = x - blob.X;
+                    var u = (dx * blob.Cos) + (dy * blob.Sin);
+                    var v = (dy * blob.Cos) - (dx * blob.Sin);
+                    row[x] += amplitude * MathF.Exp(-((u * u * blob.AlongFactor) + (v * v * blob.AcrossFactor)));
+                }
+            }
+        }
+    }
+
+    private readonly record struct Blob(float X, float Y, float Cos, float Sin, float AlongFactor, float AcrossFactor);
+}
