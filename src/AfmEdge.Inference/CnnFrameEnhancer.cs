@@ -112,7 +112,7 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         var enhanced = new List<Channel>(frame.Channels.Count);
         foreach (var channel in frame.Channels)
         {
-            var index = channel.Direction == ScanDirection.Trace ? IndexOf(network.OutputChannels, channel.Name) : -1;
+            var index = channel.Direction == ScanDirection.Trace ? ChannelNames.IndexOf(network.OutputChannels, channel.Name) : -1;
             if (index >= 0)
             {
                 enhanced.Add(channel.WithData(2 * width, 2 * height, outputs[index]));
@@ -165,18 +165,5 @@ public sealed class CnnFrameEnhancer : IFrameEnhancer, IDisposable
         ArgumentNullException.ThrowIfNull(channelKeys);
         return new ArgumentException(
             $"Frame {frame} has no '{name}' channel, which model '{network.Name}' needs (it has {string.Join(", ", channelKeys)}).", nameof(frame));
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (string.Equals(names[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

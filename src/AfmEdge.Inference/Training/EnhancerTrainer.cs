@@ -86,7 +86,7 @@ public sealed class EnhancerTrainer
         // Decoys draw from their own generator, so switching them on leaves the patches, flips and scales as they were.
         _decoyRandom = new SplitMix64((ulong)options.Seed ^ 0xDEC0_0B10BUL);
         _decoys = [.. Enumerable.Range(0, options.Batch).Select(_ => new FieldDecoys(options.DecoyBlobs, options.DecoyChannels.Count))];
-        _decoyChannel = [.. options.Channels.Select(c => options.DecoyProbability > 0 ? IndexOf(options.DecoyChannels, c) : -1)];
+        _decoyChannel = [.. options.Channels.Select(c => options.DecoyProbability > 0 ? ChannelNames.IndexOf(options.DecoyChannels, c) : -1)];
     }
 
     /// <summary>The network being trained; its weights change in place with every step.</summary>
@@ -143,19 +143,6 @@ public sealed class EnhancerTrainer
         }
 
         Parallel.For(0, _draws.Length, _parallel, FillSample);
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (string.Equals(names[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>Per-channel mean and standard deviation of the low-resolution inputs over all examples (double sums, fixed order).</summary>
