@@ -246,7 +246,7 @@ public sealed class SortedChannelRanksTests
             Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(gathered.PairSquares(r)));
             if (pairs[r] > 0)
             {
-                Assert.Equal(RegionAnalysis.PopulationSd(pairValues[r].ToArray(), means[r]), Math.Sqrt(gathered.PairSquares(r) / pairs[r]));
+                Assert.Equal(PopulationSd(pairValues[r].ToArray(), means[r]), Math.Sqrt(gathered.PairSquares(r) / pairs[r]));
             }
         }
 
@@ -261,5 +261,18 @@ public sealed class SortedChannelRanksTests
         }
 
         Assert.Throws<InvalidOperationException>(() => plain.PairSquares(0));
+    }
+
+    /// <summary>√(Σ(v − mean)² / n), summed in order: the σ the height side took in a pass of its own before the gather summed it.</summary>
+    private static double PopulationSd(ReadOnlySpan<double> values, double mean)
+    {
+        double squares = 0;
+        foreach (var v in values)
+        {
+            var d = v - mean;
+            squares += d * d;
+        }
+
+        return Math.Sqrt(squares / values.Length);
     }
 }

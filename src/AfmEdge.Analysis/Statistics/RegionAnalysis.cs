@@ -745,7 +745,7 @@ internal static class RegionAnalysis
         }
     }
 
-    /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs in pair order: <see cref="PopulationSd"/>'s sum.</summary>
+    /// <summary>Per lane (channel of <paramref name="group"/>), Σ(y − mean)² over the pairs, one pair after another in pair order.</summary>
     private static void PopulationSquares(ReadOnlySpan<SortedChannel> orders, List<int> group, double[] means, int n, Span<double> squares)
     {
         var ys = new float[4][];
@@ -1068,19 +1068,6 @@ internal static class RegionAnalysis
             rxy += qab;
             ryy += qbb;
         }
-    }
-
-    /// <summary>√(Σ(v − mean)² / n), summed in order (as the general path sums each side of the pairs).</summary>
-    internal static double PopulationSd(ReadOnlySpan<double> values, double mean)
-    {
-        double squares = 0;
-        foreach (var v in values)
-        {
-            var d = v - mean;
-            squares += d * d;
-        }
-
-        return Math.Sqrt(squares / values.Length);
     }
 
     /// <summary>Block bootstrap of every region's r and ρ, all channels of a region per resample, chunks of resamples in parallel.</summary>
@@ -1539,16 +1526,7 @@ internal static class RegionAnalysis
     /// </summary>
     private static Span<double> SortedFinite(ReadOnlySpan<double> values, double[] buffer)
     {
-        var count = 0;
-        foreach (var v in values)
-        {
-            if (double.IsFinite(v))
-            {
-                buffer[count++] = v;
-            }
-        }
-
-        var sorted = buffer.AsSpan(0, count);
+        var sorted = Finite(values, buffer);
         sorted.Sort();
         return sorted;
     }

@@ -521,8 +521,8 @@ internal sealed class HeightSide : IDisposable
     /// <summary>Σ over runs of Σr².</summary>
     public double RankSumSquares { get; }
 
-    /// <param name="squares">Σ(x − sum / n)² over <paramref name="xs"/> in order (<see cref="RegionAnalysis.PopulationSd"/>'s sum;
-    /// the height's gathering pass adds it, <see cref="SortedChannel.Gathered.PairSquares"/>).</param>
+    /// <param name="squares">Σ(x − sum / n)² over <paramref name="xs"/>, added one after another in order (the height's gathering
+    /// pass adds it, <see cref="SortedChannel.Gathered.PairSquares"/>).</param>
     public static HeightSide? Create(ReadOnlySpan<double> xs, ReadOnlySpan<int> blockOfPair, double sum, double squares, ReadOnlySpan<float> rankX, int bins)
     {
         var n = xs.Length;
@@ -767,7 +767,7 @@ internal sealed class SortedChannel : IDisposable
 
         /// <summary>The gathering pass of <see cref="Split"/> over <paramref name="sizes"/>.Length regions.</summary>
         /// <param name="pairMeans">Per region, its pairs' mean (not with <paramref name="gatherPairs"/>): the same pass then adds up the
-        /// pairs' Σ(v − mean)² in pair order (<see cref="PairSquares"/>), as <see cref="RegionAnalysis.PopulationSd"/> adds it over the
+        /// pairs' Σ(v − mean)² in pair order (<see cref="PairSquares"/>), one after another (as the correlation passes sum each side of the pairs) over the
         /// pairs' values widened to double. The height's: its chain of dependent adds hides behind the pass's own work instead
         /// of taking a pass of its own over the region's pairs.</param>
         public static Gathered From(ReadOnlySpan<float> data, int[] place, ReadOnlySpan<int> sizes, ReadOnlySpan<int> pairs, bool gatherPairs,
