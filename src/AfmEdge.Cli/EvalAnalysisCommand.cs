@@ -295,8 +295,8 @@ internal static class EvalAnalysisCommand
 
         var rows = variants.Select(v => v.Summarize()).ToArray();
         var rowsAtTip = atTip.Select(v => v.Summarize()).ToArray();
-        var processing = chain is null ? "none" : string.Join(",", chain.Operations.Select(o => o.Name));
-        var corrected = acquisition is null ? "none" : string.Join(",", acquisition.Operations.Select(o => o.Name));
+        var processing = chain is null ? "none" : chain.Steps;
+        var corrected = acquisition is null ? "none" : acquisition.Steps;
         var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
         var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip);
         if (json)

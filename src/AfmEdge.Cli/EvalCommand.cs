@@ -8,6 +8,7 @@ using AfmEdge.Inference;
 using AfmEdge.Inference.Evaluation;
 using AfmEdge.Inference.Network;
 using AfmEdge.Inference.Training;
+using AfmEdge.Processing;
 
 namespace AfmEdge.Cli;
 
@@ -65,6 +66,11 @@ internal static class EvalCommand
 
         foreach (var model in catalog.Models)
         {
+            if (model.Network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) is { Length: > 0 } steps && !ProcessingChain.TryParseList(steps, out var stepsError))
+            {
+                errors.Add($"model '{model.Name}': its {TrainCommand.AcquisitionMetadataKey} metadata \"{steps}\" is not a processing chain: {stepsError}");
+            }
+
             foreach (var key in new[] { "trainSeeds", "validationSeeds" })
             {
                 if (model.Network.Metadata.TryGetValue(key, out var text) && SeedRange.TryParse(text, key, out var used, out _) && seeds.Count > 0 && used.Overlaps(seeds))
@@ -92,12 +98,29 @@ internal static class EvalCommand
         var first = catalog.Models[0].Network.Metadata;
         var pixels = first.TryGetValue("datasetPixels", out var p) && int.TryParse(p, CultureInfo.InvariantCulture, out var px) ? px : 128;
         var field = first.TryGetValue("fieldSizeUm", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var um) ? um : 10;
-        var pairs = new SimulatorPairs(SimulatorPairs.Options(pixels, field));
-        var examples = pairs.GetAll(seeds);
-        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network)> { ("bicubic", "Height", null) };
-        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network)));
+        // Each model is scored on scans corrected as its training scans were (the host corrects them so before enhancing);
+        // bicubic on the first model's.
+        var examplesBySteps = new Dictionary<string, IReadOnlyList<TrainingExample>>(StringComparer.Ordinal);
+        IReadOnlyList<TrainingExample> ExamplesFor(EnhancerNetwork network)
+        {
+            var steps = network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) ?? string.Empty;
+            if (!examplesBySteps.TryGetValue(steps, out var found))
+            {
+                var acquisition = steps.Length == 0 ? null : ProcessingChain.ParseList(steps);
+                found = new SimulatorPairs(SimulatorPairs.Options(pixels, field), acquisition: acquisition).GetAll(seeds);
+                examplesBySteps[steps] = found;
+            }
+
+            return found;
+        }
+
+        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, IReadOnlyList<TrainingExample> Examples)>
+        {
+            ("bicubic", "Height", null, ExamplesFor(catalog.Models[0].Network)),
+        };
+        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, ExamplesFor(m.Network))));
         var rows = new List<ScoreRow>();
-        foreach (var (name, inputs, network) in enhancers)
+        foreach (var (name, inputs, network, examples) in enhancers)
         {
             var scores = new (double Psnr, double Ssim)[examples.Count];
             Parallel.For(0, examples.Count, i =>

@@ -188,7 +188,7 @@ internal static class ProcessCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var steps = string.Join(",", chain.Operations.Select(o => o.Name));
+        var steps = chain.Steps;
         output.WriteLine($"{input.Name} {channel.Descriptor.Key} {channel.Width}×{channel.Height}: {steps}" +
                          (masked > 0 ? $" ({masked} NaN/Inf px masked)" : string.Empty));
         if (device is not null)

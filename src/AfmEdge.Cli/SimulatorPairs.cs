@@ -1,6 +1,7 @@
 using AfmEdge.Core;
 using AfmEdge.Inference.Evaluation;
 using AfmEdge.Inference.Training;
+using AfmEdge.Processing;
 using AfmEdge.Simulation.Instrument;
 using AfmEdge.Simulation.Rendering;
 using AfmEdge.Simulation.Specimens;
@@ -26,10 +27,19 @@ internal enum PairKind
 /// channels), of the given <see cref="PairKind"/>. With <c>varied</c>, the seed also draws the specimen's field
 /// size (pixel sizes from 4 nm to 300 nm), substrate roughness, debris, chromosome count and the instrument's tip,
 /// noise and tilt, so the network meets more kinds of surface than one chromosome spread; all of it by seed.
+/// With an <c>acquisition</c> chain, the degraded scan is rendered with its retrace and corrected by it (as the host's
+/// processing corrects every scan before the enhancer sees it) before it becomes the input; the target stays the clean
+/// fields.
 /// </summary>
-internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = PairKind.Clean, bool varied = false) : ITrainingPairSource
+internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = PairKind.Clean, bool varied = false, ProcessingChain? acquisition = null)
+    : ITrainingPairSource
 {
-    private readonly DatasetGenerator _generator = new(options);
+    // The corrections need the retrace (register:midpoint, merge-retrace); without them it is not rendered at all.
+    private readonly DatasetOptions _options = options with { LowResRetrace = acquisition is not null };
+    private readonly DatasetGenerator _generator = new(options with { LowResRetrace = acquisition is not null });
+
+    /// <summary>The corrections every degraded scan gets before it becomes an input (null: none, the raw scan).</summary>
+    public ProcessingChain? Acquisition => acquisition;
 
     public static DatasetOptions Options(int pixels, double fieldSizeMicrometres)
     {
@@ -52,18 +62,14 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
 
     public TrainingExample Get(long seed)
     {
-        if (kind == PairKind.Clean && !varied)
-        {
-            var pair = _generator.GenerateSpecimen(seed);
-            return new TrainingExample(seed, pair.LowRes.Width, pair.LowRes.Height, Planes(pair.LowRes), Planes(pair.HighRes));
-        }
-
-        var drawn = varied ? Vary(options, seed) : options;
         if (kind == PairKind.Clean)
         {
-            var pair = new DatasetGenerator(drawn).GenerateSpecimen(seed);
-            return new TrainingExample(seed, pair.LowRes.Width, pair.LowRes.Height, Planes(pair.LowRes), Planes(pair.HighRes));
+            var pair = varied ? new DatasetGenerator(Vary(_options, seed)).GenerateSpecimen(seed) : _generator.GenerateSpecimen(seed);
+            var low = acquisition is null ? pair.LowRes : acquisition.Apply(pair.LowRes);
+            return new TrainingExample(seed, low.Width, low.Height, Planes(low), Planes(pair.HighRes));
         }
+
+        var drawn = varied ? Vary(_options, seed) : _options;
 
         var specimen = new ChromosomeSpecimen(seed, drawn.Specimen);
         var scan = new ScanSettings

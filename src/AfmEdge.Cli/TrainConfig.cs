@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using AfmEdge.Inference.Training;
+using AfmEdge.Processing;
 
 namespace AfmEdge.Cli;
 
@@ -39,7 +40,19 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
 
         /// <summary>Each seed also draws its field size, surface and instrument (<see cref="SimulatorPairs.Vary"/>).</summary>
         public bool Varied { get; init; }
+
+        /// <summary>
+        /// Corrections run on every degraded scan before it becomes an input, as `afmedge process --ops` takes them
+        /// (e.g. "register:midpoint,register:probes,merge-retrace", what the host runs on acquisition): the network then
+        /// learns from the frames it will be given. Null or empty: the raw scan.
+        /// </summary>
+        public string? Acquisition { get; init; }
     }
+
+    /// <summary>The dataset's acquisition chain (null when none is named or it does not parse; <see cref="Load"/> names the error).</summary>
+    public ProcessingChain? Acquisition => Dataset?.Acquisition is { } steps && !string.IsNullOrWhiteSpace(steps) && ProcessingChain.TryParseList(steps, out _)
+        ? ProcessingChain.ParseList(steps)
+        : null;
 
     /// <summary>
     /// Reads and checks a config; every problem is one line naming its field. The top level is
@@ -131,6 +144,18 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         else if (dataset.Pairs == PairKind.ScanDown && config.Trainer.Channels is not ["Height"])
         {
             errors.Add($"dataset.pairs = ScanDown: scans down the Height channel only, so channels must be [\"Height\"], not [{string.Join(", ", config.Trainer.Channels)}].");
+        }
+
+        if (!string.IsNullOrWhiteSpace(dataset.Acquisition))
+        {
+            if (!ProcessingChain.TryParseList(dataset.Acquisition, out var acquisitionError))
+            {
+                errors.Add($"dataset.acquisition = \"{dataset.Acquisition}\": {acquisitionError}");
+            }
+            else if (dataset.Pairs != PairKind.Clean)
+            {
+                errors.Add($"dataset.acquisition: corrects the simulator's degraded scan, so pairs must be Clean, not {dataset.Pairs}.");
+            }
         }
 
         if (!double.IsFinite(dataset.FieldSizeUm) || dataset.FieldSizeUm <= 0)

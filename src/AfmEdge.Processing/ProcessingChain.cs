@@ -27,6 +27,9 @@ public sealed class ProcessingChain
     /// <summary>The steps in order: per-channel operations (<see cref="IChannelOperation"/>) and whole-frame ones (<see cref="IFrameOperation"/>).</summary>
     public IReadOnlyList<IProcessingStep> Operations => _operations;
 
+    /// <summary>The steps' names joined by commas: the list <see cref="ParseList"/> reads back.</summary>
+    public string Steps => string.Join(",", _operations.Select(o => o.Name));
+
     /// <summary>The separator of a per-channel step and its channel selector: "level:plane@Height".</summary>
     public const char SelectorSeparator = '@';
 
@@ -64,6 +67,22 @@ public sealed class ProcessingChain
     {
         ArgumentNullException.ThrowIfNull(steps);
         return Parse(steps.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>As <see cref="ParseList"/>, the first error as text instead of a <see cref="FormatException"/>.</summary>
+    public static bool TryParseList(string steps, out string error)
+    {
+        try
+        {
+            ParseList(steps);
+            error = string.Empty;
+            return true;
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+            return false;
+        }
     }
 
     /// <summary>Checks one step on its own; the error names the step and its bad parameter, but no position.</summary>
@@ -175,7 +194,7 @@ public sealed class ProcessingChain
             }
         }
 
-        var result = current.With(current.Channels, "processing", string.Join(",", _operations.Select(o => o.Name)));
+        var result = current.With(current.Channels, "processing", Steps);
         result = masked.Count == 0 ? result : result.With(result.Channels, "processing.masked", string.Join("; ", masked));
         return recordDevices ? result.With(result.Channels, DevicesKey, DevicesEntry(ran)) : result;
     }

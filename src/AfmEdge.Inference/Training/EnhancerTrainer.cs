@@ -266,6 +266,11 @@ public sealed class EnhancerTrainer
                     target[(y * outPatch) + x] = draw.Scale * source[(((2 * draw.Y) + sy) * outWidth) + (2 * draw.X) + sx];
                 }
             }
+
+            if (_decoyChannel[Network.OutputSourceIndex[o]] is var decoy and >= 0)
+            {
+                _decoys[n].AddToResidual(decoy, target, patch);
+            }
         }
     }
 

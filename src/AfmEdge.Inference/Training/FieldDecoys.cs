@@ -2,9 +2,10 @@ namespace AfmEdge.Inference.Training;
 
 /// <summary>
 /// One training patch's field decoys: smooth, elongated Gaussian blobs (about a chromosome's size) added to some
-/// input channels only, never to Height's input or to the target. In the simulator a dip in Current or Adhesion
-/// always comes with chromatin, so a network learns to draw height wherever the fields dip; decoys show it field
-/// variations with no height under them (<see cref="TrainerOptions.DecoyProbability"/>).
+/// input channels, never to another channel's target. In the simulator a dip in Current or Adhesion always comes
+/// with chromatin, so a network learns to draw height wherever the fields dip; decoys show it field variations with
+/// no height under them (<see cref="TrainerOptions.DecoyProbability"/>). A decoy channel that the network also
+/// outputs gets its blobs in its target too (<see cref="AddToResidual"/>): there they are part of the field.
 /// The parameters are drawn once per patch (serially, from the trainer's decoy generator) and then added to each
 /// named plane, so the result does not depend on which thread fills which patch.
 /// </summary>
@@ -13,6 +14,8 @@ internal sealed class FieldDecoys
     private readonly Blob[] _blobs;
     private readonly float[] _amplitudes;
     private readonly int _channels;
+    private float[]? _low;
+    private float[]? _high;
 
     /// <param name="maxBlobs">The most blobs one patch may get.</param>
     /// <param name="channels">How many decoy channels each blob has an amplitude for.</param>
@@ -81,6 +84,61 @@ internal sealed class FieldDecoys
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Adds decoy channel <paramref name="channel"/>'s blobs to its own (2·<paramref name="patch"/>)² residual target:
+    /// the target is truth − bicubic(input), and the decoyed input's bicubic skip already carries bicubic(blobs), so
+    /// what the truth gains beyond it is blobs − bicubic(blobs) at the high-resolution pixels (tiny for blobs this
+    /// smooth, but exact). High-resolution pixel X sits at low-resolution X/2 − ¼, as the upsampler has it.
+    /// </summary>
+    public void AddToResidual(int channel, Span<float> target, int patch)
+    {
+        if (Count == 0)
+        {
+            return;
+        }
+
+        // The blobs on the low-resolution grid with the bicubic's two-pixel reach around the patch.
+        const int Pad = 2;
+        var side = patch + (2 * Pad);
+        var low = _low is { Length: var l } && l == side * side ? _low : _low = new float[side * side];
+        var high = _high is { Length: var h } && h == 4 * side * side ? _high : _high = new float[4 * side * side];
+        for (var y = 0; y < side; y++)
+        {
+            for (var x = 0; x < side; x++)
+            {
+                low[(y * side) + x] = Value(channel, x - Pad, y - Pad);
+            }
+        }
+
+        BicubicUpsampler.Upsample(low, side, side, high);
+        var outPatch = 2 * patch;
+        for (var y = 0; y < outPatch; y++)
+        {
+            var upsampled = high.AsSpan(((y + (2 * Pad)) * 2 * side) + (2 * Pad), outPatch);
+            var row = target.Slice(y * outPatch, outPatch);
+            for (var x = 0; x < outPatch; x++)
+            {
+                row[x] += Value(channel, (0.5f * x) - 0.25f, (0.5f * y) - 0.25f) - upsampled[x];
+            }
+        }
+    }
+
+    // All blobs of decoy channel `channel` at low-resolution patch position (x, y).
+    private float Value(int channel, float x, float y)
+    {
+        var sum = 0f;
+        for (var b = 0; b < Count; b++)
+        {
+            var blob = _blobs[b];
+            var (dx, dy) = (x - blob.X, y - blob.Y);
+            var u = (dx * blob.Cos) + (dy * blob.Sin);
+            var v = (dy * blob.Cos) - (dx * blob.Sin);
+            sum += _amplitudes[(b * _channels) + channel] * MathF.Exp(-((u * u * blob.AlongFactor) + (v * v * blob.AcrossFactor)));
+        }
+
+        return sum;
     }
 
     private readonly record struct Blob(float X, float Y, float Cos, float Sin, float AlongFactor, float AcrossFactor);

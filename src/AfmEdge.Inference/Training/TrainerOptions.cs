@@ -87,12 +87,13 @@ public sealed record TrainerOptions
 
     /// <summary>
     /// Field decoys (<see cref="FieldDecoys"/>): the share of patches whose <see cref="DecoyChannels"/> inputs get
-    /// smooth blobs that have no height in the target, so field-only features do not imply height. 0 (the default):
-    /// off, and the decoy generator is never drawn from.
+    /// smooth blobs that have no height in the target, so field-only features do not imply height (a decoy channel that is
+    /// also an output carries its blobs into its own target: they are real field features there). 0 (the default): off,
+    /// and the decoy generator is never drawn from.
     /// </summary>
     public double DecoyProbability { get; init; }
 
-    /// <summary>Input channels the decoys are added to; none of them may be an output (Height stays untouched).</summary>
+    /// <summary>Input channels the decoys are added to (and to the target of those that are outputs).</summary>
     public IReadOnlyList<string> DecoyChannels { get; init; } = [];
 
     /// <summary>Largest |amplitude| of a decoy blob, in normalised units (σ of the channel's training data).</summary>
@@ -142,8 +143,8 @@ public sealed record TrainerOptions
         {
             Check(DecoyChannels is { Count: > 0 } && Channels is not null && Outputs is not null
                 && DecoyChannels.Distinct(StringComparer.Ordinal).Count() == DecoyChannels.Count
-                && DecoyChannels.All(d => Channels.Contains(d, StringComparer.Ordinal) && !Outputs.Contains(d, StringComparer.Ordinal)),
-                $"decoyChannels: needs at least one input channel, each once, none of them an output ([{string.Join(", ", Outputs ?? [])}]).");
+                && DecoyChannels.All(d => Channels.Contains(d, StringComparer.Ordinal)),
+                $"decoyChannels: needs at least one input channel ([{string.Join(", ", Channels ?? [])}]), each once.");
             Check(double.IsFinite(DecoyAmplitude) && DecoyAmplitude > 0, $"decoyAmplitude = {DecoyAmplitude}: must be positive.");
             Check(double.IsFinite(DecoyWidthMin) && double.IsFinite(DecoyWidthMax) && DecoyWidthMin > 0 && DecoyWidthMin <= DecoyWidthMax,
                 $"decoyWidth = [{DecoyWidthMin}, {DecoyWidthMax}]: must be 0 < min <= max.");

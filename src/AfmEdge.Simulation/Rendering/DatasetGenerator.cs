@@ -40,6 +40,12 @@ public sealed record DatasetOptions
 
     public double LineRateHz { get; init; } = 2;
 
+    /// <summary>
+    /// Also render the low-resolution scan's retrace channels, for acquisition corrections that need them
+    /// (register:midpoint, merge-retrace) run on the scan before it becomes a training input.
+    /// </summary>
+    public bool LowResRetrace { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -104,7 +110,8 @@ public sealed record TrainingPair(long Index, long Seed, Frame LowRes, Frame Hig
 /// (BaseSeed, i) only, so any subset can be regenerated anywhere in any order. The low-res frame is an
 /// instrument-mode scan (tip, feedback, drift, noise… and averaging over each pixel's dwell) with half
 /// the pixels per side, through an instrument drawn per pair from the seed (<see cref="DatasetOptions.Variation"/>);
-/// the high-res frame is the clean specimen; trace channels only.
+/// the high-res frame is the clean specimen; trace channels only (and the scan's retrace with
+/// <see cref="DatasetOptions.LowResRetrace"/>).
 /// </summary>
 public sealed class DatasetGenerator
 {
@@ -153,7 +160,7 @@ public sealed class DatasetGenerator
         });
         var lowFrame = IdealScan.Render(specimen, low, instrument, new RenderOptions
         {
-            IncludeRetrace = false,
+            IncludeRetrace = _options.LowResRetrace,
             NoiseSeed = seed,
             FrameSequence = index,
         });

@@ -119,12 +119,65 @@ public sealed class FieldDecoysTests
     [Fact]
     public void Validate_DecoysOnHeightOrUnknownChannel_NamesThem()
     {
-        Assert.Contains((WithDecoys with { DecoyChannels = ["Height"] }).Validate(), e => e.StartsWith("decoyChannels:", StringComparison.Ordinal));
+        Assert.Contains((WithDecoys with { DecoyChannels = ["Current", "Current"] }).Validate(), e => e.StartsWith("decoyChannels:", StringComparison.Ordinal));
         Assert.Contains((WithDecoys with { DecoyChannels = ["Adhesion"] }).Validate(), e => e.StartsWith("decoyChannels:", StringComparison.Ordinal));
         Assert.Contains((WithDecoys with { DecoyChannels = [] }).Validate(), e => e.StartsWith("decoyChannels:", StringComparison.Ordinal));
         Assert.Contains((WithDecoys with { DecoyProbability = 1.5 }).Validate(), e => e.StartsWith("decoyProbability = 1.5", StringComparison.Ordinal));
         Assert.Contains((WithDecoys with { DecoyWidthMin = 5, DecoyWidthMax = 2 }).Validate(), e => e.StartsWith("decoyWidth = [5, 2]", StringComparison.Ordinal));
         Assert.Empty(WithDecoys.Validate());
+        Assert.Empty((WithDecoys with { Outputs = ["Height", "Current"] }).Validate()); // an output: carried into its target
         Assert.Empty((Options with { DecoyChannels = ["Height"] }).Validate()); // off: the channel list is not used
+    }
+
+    [Fact]
+    public void FillBatch_DecoysOnAnOutput_CarryIntoItsTargetOnly()
+    {
+        var examples = Examples();
+        var outputs = Options with { Outputs = ["Height", "Current"] };
+        var plain = new EnhancerTrainer(outputs, examples);
+        var decoyed = new EnhancerTrainer(outputs with { DecoyProbability = 1, DecoyChannels = ["Current"], DecoyAmplitude = 3, DecoyBlobs = 2 }, examples);
+        var plane = 4 * Options.Patch * Options.Patch;
+        for (var step = 0; step < 3; step++)
+        {
+            plain.FillBatch();
+            decoyed.FillBatch();
+            for (var n = 0; n < Options.Batch; n++)
+            {
+                Assert.Equal(plain.Graph.TargetPlane(n, 0).ToArray(), decoyed.Graph.TargetPlane(n, 0).ToArray()); // Height's truth has no blobs
+                var before = plain.Graph.TargetPlane(n, 1).ToArray();
+                var after = decoyed.Graph.TargetPlane(n, 1).ToArray();
+                var largest = Enumerable.Range(0, plane).Max(i => Math.Abs(after[i] - before[i]));
+
+                // The truth gains the blobs, the skip bicubic(blobs): the residual only their difference, small for blobs
+                // two or more pixels wide, yet not nothing.
+                Assert.InRange(largest, 1e-6, 0.05 * WithDecoys.DecoyAmplitude);
+            }
+        }
+    }
+
+    [Fact]
+    public void AddToResidual_IsTheBlobsLessTheirBicubic_NothingWithoutBlobs()
+    {
+        const int Patch = 12;
+        var decoys = new FieldDecoys(maxBlobs: 1, channels: 1);
+        var target = new float[4 * Patch * Patch];
+        decoys.Draw(new SplitMix64(1), WithDecoys with { DecoyProbability = 0 }, Patch);
+        decoys.AddToResidual(0, target, Patch);
+        Assert.All(target, v => Assert.Equal(0f, v));
+
+        // Wide blobs are near polynomials over the bicubic's reach, which it reproduces; narrow ones it cannot.
+        var wide = Residual(decoys, WithDecoys with { DecoyBlobs = 1, DecoyWidthMin = 40, DecoyWidthMax = 40 }, Patch);
+        var narrow = Residual(decoys, WithDecoys with { DecoyBlobs = 1, DecoyWidthMin = 0.6, DecoyWidthMax = 0.6 }, Patch);
+        Assert.True(narrow > 1e-3, $"narrow blob: {narrow}");
+        Assert.True(wide < narrow / 100, $"wide blob: {wide}, narrow {narrow}");
+    }
+
+    private static float Residual(FieldDecoys decoys, TrainerOptions options, int patch)
+    {
+        // Seed 5 centres its blob inside the patch (the draw puts it anywhere in it).
+        decoys.Draw(new SplitMix64(5), options, patch);
+        var target = new float[4 * patch * patch];
+        decoys.AddToResidual(0, target, patch);
+        return target.Max(Math.Abs);
     }
 }
