@@ -98,12 +98,11 @@ internal static class EvalCommand
         var first = catalog.Models[0].Network.Metadata;
         var pixels = first.TryGetValue("datasetPixels", out var p) && int.TryParse(p, CultureInfo.InvariantCulture, out var px) ? px : 128;
         var field = first.TryGetValue("fieldSizeUm", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var um) ? um : 10;
-        // Each model is scored on scans corrected as its training scans were (the host corrects them so before enhancing);
-        // bicubic on the first model's.
+        // Each model is scored on scans corrected as its training scans were (the host corrects them so before enhancing),
+        // and bicubic on each set of scans a model is scored on, so a model's Δ bicubic compares like with like.
         var examplesBySteps = new Dictionary<string, IReadOnlyList<TrainingExample>>(StringComparer.Ordinal);
-        IReadOnlyList<TrainingExample> ExamplesFor(EnhancerNetwork network)
+        IReadOnlyList<TrainingExample> ExamplesFor(string steps)
         {
-            var steps = network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) ?? string.Empty;
             if (!examplesBySteps.TryGetValue(steps, out var found))
             {
                 var acquisition = steps.Length == 0 ? null : ProcessingChain.ParseList(steps);
@@ -114,14 +113,14 @@ internal static class EvalCommand
             return found;
         }
 
-        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, IReadOnlyList<TrainingExample> Examples)>
-        {
-            ("bicubic", "Height", null, ExamplesFor(catalog.Models[0].Network)),
-        };
-        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, ExamplesFor(m.Network))));
+        static string CorrectionsOf(EnhancerNetwork network) => network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) ?? string.Empty;
+        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, string Corrections)>();
+        enhancers.AddRange(catalog.Models.Select(m => CorrectionsOf(m.Network)).Distinct(StringComparer.Ordinal).Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
+        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, CorrectionsOf(m.Network))));
         var rows = new List<ScoreRow>();
-        foreach (var (name, inputs, network, examples) in enhancers)
+        foreach (var (name, inputs, network, corrections) in enhancers)
         {
+            var examples = ExamplesFor(corrections);
             var scores = new (double Psnr, double Ssim)[examples.Count];
             Parallel.For(0, examples.Count, i =>
             {
@@ -130,7 +129,7 @@ internal static class EvalCommand
                 var reference = e.HighRes["Height"];
                 scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, 2 * e.Width, 2 * e.Height));
             });
-            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr)));
+            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), corrections));
         }
 
         var realRows = realDir is null ? [] : ScoreReal(realDir, catalog, error);
@@ -143,11 +142,12 @@ internal static class EvalCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Simulator seeds {seeds} ({seeds.Count} specimens, {pixels / 2}² degraded scan → {pixels}² clean Height, {field} µm); PSNR peak = reference peak-to-peak"));
-        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM");
+        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     scans corrected by");
+        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections);
         foreach (var r in rows)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - rows[0].PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}"));
+                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - BicubicOf(r).PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}   {(r.Corrections.Length == 0 ? "none (raw)" : r.Corrections)}"));
         }
 
         if (realRows.Count > 0)
@@ -301,7 +301,8 @@ internal static class EvalCommand
         return (low, reference, w, h);
     }
 
-    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb);
+    /// <summary>One enhancer's scores; <paramref name="Corrections"/>: what its input scans were corrected by ("": raw scans).</summary>
+    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections);
 
     private sealed record RealRow(string File, string Channel, int Width, int Height, string Enhancer, double PsnrDb, double DeltaBicubicDb, double Ssim);
 

@@ -139,6 +139,11 @@ internal static class TrainCommand
                 $"p {options.DecoyProbability} on [{string.Join(", ", options.DecoyChannels)}], ±{options.DecoyAmplitude} σ, width σ {options.DecoyWidthMin}-{options.DecoyWidthMax} px, ≤ {options.DecoyBlobs} blobs");
         }
 
+        if (options.OutputWeights.Count > 0)
+        {
+            metadata["outputWeights"] = string.Join(",", options.OutputWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
         var trained = new EnhancerNetwork(network.Name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata);
         try
         {

@@ -12,26 +12,26 @@ namespace AfmEdge.EndToEnd.Tests;
 /// </summary>
 public sealed class BundledModelTests
 {
-    public static TheoryData<string, int, int, long> Cards => new()
+    public static TheoryData<string, int, int, int, long> Cards => new()
     {
-        // name, input channels, parameters, MACs per input pixel (models/NAME.md, "Network").
-        { "fusion4", 4, 22588, 22464 },
-        { "height1", 1, 21940, 21816 },
+        // name, input channels, output channels, parameters, MACs per input pixel (models/NAME.md, "Network").
+        { "fusion4", 4, 4, 25192, 25056 },
+        { "height1", 1, 1, 21940, 21816 },
     };
 
     [Theory]
     [MemberData(nameof(Cards))]
-    public void BundledModel_HasTheSizeItsCardStates(string name, int inputs, int parameters, long macsPerInputPixel)
+    public void BundledModel_HasTheSizeItsCardStates(string name, int inputs, int outputs, int parameters, long macsPerInputPixel)
     {
         var network = OnnxModelReader.Read(Path.Combine(TestPaths.RepositoryRoot, "models", name + ".onnx"));
 
         Assert.Equal(name, network.Name);
         Assert.Equal(inputs, network.InputChannels.Count);
-        Assert.Equal(["Height"], network.OutputChannels);
+        Assert.Equal(network.InputChannels.Take(outputs), network.OutputChannels);
         Assert.Equal(6, network.Layers.Count);
         Assert.Equal(inputs, network.Layers[0].InChannels);
         Assert.All(network.Layers.SkipLast(1), l => Assert.Equal(24, l.OutChannels));
-        Assert.Equal(4, network.Layers[^1].OutChannels);
+        Assert.Equal(4 * outputs, network.Layers[^1].OutChannels);
         Assert.Equal(parameters, network.ParameterCount);
         Assert.Equal(macsPerInputPixel, network.MacsPerInputPixel);
         Assert.Equal(6, network.ReceptiveRadius);
@@ -46,7 +46,7 @@ public sealed class BundledModelTests
         var bytes = File.ReadAllBytes(Path.Combine(TestPaths.RepositoryRoot, "models", name + ".onnx"));
         var network = OnnxModelReader.Read(bytes, name);
         var input = RandomNetwork.Input(network, Pixels, Pixels, seed: 7);
-        var expected = new float[4 * Pixels * Pixels];
+        var expected = new float[network.OutputChannels.Count * 4 * Pixels * Pixels];
         var actual = new float[expected.Length];
 
         using (var ort = new OnnxRuntimeEngine(bytes, name, Pixels, Pixels, threads: 1))

@@ -83,8 +83,47 @@ public sealed class TrainEvalCommandTests
         Assert.StartsWith("p 0.5 on [Current], ±3 σ", OnnxModelReader.Read(model).Metadata["fieldDecoys"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Train_CorrectedScans_RecordsTheCorrectionsAndEvalScoresOnScansCorrectedAlike()
+    {
+        const string Steps = "register:midpoint,register:probes,merge-retrace";
+        var config = WriteConfig(TinyConfig.Replace("\"900-900\" }", $"\"900-900\", \"acquisition\": \"{Steps}\" }}", StringComparison.Ordinal));
+        var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
+
+        var (exit, output, error) = await RunAsync("train", "--config", config, "--out", Path.Combine(models, "corrected.onnx"));
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("scans corrected by " + Steps, output, StringComparison.Ordinal);
+        Assert.Equal(Steps, OnnxModelReader.Read(Path.Combine(models, "corrected.onnx")).Metadata["acquisition"]);
+
+        // merge-retrace halves the noise's variance: bicubic scores higher on the corrected scans than on raw ones.
+        var (evalExit, corrected, evalError) = await RunAsync("eval", "--seeds", "1-2", "--models", models, "--json");
+        Assert.True(evalExit == ExitCodes.Ok, evalError);
+        var raw = WriteConfig(TinyConfig);
+        var rawModels = Path.Combine(Path.GetDirectoryName(raw)!, "models");
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", raw, "--out", Path.Combine(rawModels, "raw.onnx"))).Exit);
+        var (_, uncorrected, _) = await RunAsync("eval", "--seeds", "1-2", "--models", rawModels, "--json");
+        Assert.True(BicubicPsnr(corrected) > BicubicPsnr(uncorrected) + 0.5, $"corrected {corrected}; raw {uncorrected}");
+    }
+
+    private static double BicubicPsnr(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        foreach (var row in document.RootElement.GetProperty("simulator").EnumerateArray())
+        {
+            if (row.GetProperty("name").GetString() == "bicubic")
+            {
+                return row.GetProperty("psnrDb").GetDouble();
+            }
+        }
+
+        throw new InvalidOperationException("no bicubic row: " + json);
+    }
+
     [Theory]
-    [InlineData("\"layers\": 2,", "\"decoyProbability\": 0.5, \"decoyChannels\": [\"Height\"], \"layers\": 2,", "decoyChannels:")]
+    [InlineData("\"layers\": 2,", "\"decoyProbability\": 0.5, \"decoyChannels\": [\"Adhesion\"], \"layers\": 2,", "decoyChannels:")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"acquisition\": \"register:sideways\" }", "dataset.acquisition = \"register:sideways\"")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\", \"acquisition\": \"merge-retrace\" }", "dataset.acquisition: corrects the simulator's degraded scan")]
     [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\" }", "dataset.pairs = ScanDown")]
     [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
     [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]

@@ -21,6 +21,7 @@ public sealed class EnhancerTrainer
     private readonly ParallelOptions _parallel;
     private readonly SplitMix64 _decoyRandom;
     private readonly FieldDecoys[] _decoys;
+    private readonly float[] _outputWeights;
 
     // Per input channel, its index in DecoyChannels, or -1 where it gets no decoys.
     private readonly int[] _decoyChannel;
@@ -77,6 +78,7 @@ public sealed class EnhancerTrainer
 
         _examples = [.. examples.Select(e => Prepare(e, Network, options.Normalisation))];
         _graph = new TrainingGraph(Network, options.Batch, options.Patch, options.Patch, maxParallelism);
+        _outputWeights = [.. options.OutputWeights.Select(w => (float)w)];
         _gradients = [.. Network.Layers.SelectMany((_, l) => new[] { _graph.WeightGradients[l], _graph.BiasGradients[l] })];
         _adam = new AdamOptimizer([.. Network.Layers.SelectMany(l => new[] { l.Weights, l.Bias })]);
         // The data stream has its own generator, derived from the seed, so it does not shift with the network size.
@@ -110,7 +112,7 @@ public sealed class EnhancerTrainer
     public double Step()
     {
         FillBatch();
-        var loss = _graph.ComputeGradients(_draws.Length, _options.Loss);
+        var loss = _graph.ComputeGradients(_draws.Length, _options.Loss, _outputWeights);
         _adam.Step(_gradients, LearningRateAt(StepsDone));
         StepsDone++;
         return loss;

@@ -41,6 +41,12 @@ public sealed record TrainerOptions
     /// <summary>Channels the network outputs at ×2.</summary>
     public IReadOnlyList<string> Outputs { get; init; } = ["Height"];
 
+    /// <summary>
+    /// Each output's weight in the loss, in <see cref="Outputs"/>' order; empty (the default): 1 each. A network that
+    /// outputs the fields beside Height shares its features among them; weighting Height up keeps its quality.
+    /// </summary>
+    public IReadOnlyList<double> OutputWeights { get; init; } = [];
+
     /// <summary>3×3 convolutions, the last one giving the 4·O residual planes.</summary>
     public int Layers { get; init; } = 7;
 
@@ -123,6 +129,8 @@ public sealed record TrainerOptions
             $"channels: needs at least one channel name, each once.");
         Check(Outputs is { Count: > 0 } && Channels is not null && Outputs.All(o => Channels.Contains(o, StringComparer.Ordinal)),
             $"outputs: each output must be one of the channels [{string.Join(", ", Channels ?? [])}].");
+        Check(OutputWeights is not null && (OutputWeights.Count == 0 || (OutputWeights.Count == (Outputs?.Count ?? 0) && OutputWeights.All(w => double.IsFinite(w) && w > 0))),
+            $"outputWeights = [{string.Join(", ", OutputWeights ?? [])}]: one positive weight per output ([{string.Join(", ", Outputs ?? [])}]), or none.");
         Check(Layers is >= 2 and <= 32, $"layers = {Layers}: must be between 2 and 32.");
         Check(Features is >= 4 and <= 256 && Features % 4 == 0, $"features = {Features}: must be a multiple of 4 between 4 and 256.");
         Check(float.IsFinite(Slope) && Slope is >= 0 and < 1, $"slope = {Slope}: must be in [0, 1).");

@@ -25,6 +25,7 @@ public sealed class TrainingGraph
     private readonly ParallelOptions _parallel;
     private int _samples;
     private LossKind _loss;
+    private readonly float[] _outputWeights;
 
     /// <param name="network">The network whose layers are run and differentiated (weights read at each pass).</param>
     /// <param name="batchSize">Patches per pass.</param>
@@ -43,6 +44,7 @@ public sealed class TrainingGraph
         }
 
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxParallelism };
+        _outputWeights = [.. network.OutputChannels.Select(_ => 1f)];
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -151,10 +153,27 @@ public sealed class TrainingGraph
     /// Forward, loss (mean over all residual samples of the batch) and backward over the first
     /// <paramref name="samples"/> patches; returns the loss.
     /// </summary>
-    public double ComputeGradients(int samples, LossKind loss)
+    public double ComputeGradients(int samples, LossKind loss) => ComputeGradients(samples, loss, []);
+
+    /// <summary>As <see cref="ComputeGradients(int, LossKind)"/>, each output's residuals weighted (empty: 1 each).</summary>
+    public double ComputeGradients(int samples, LossKind loss, ReadOnlySpan<float> outputWeights)
     {
+        if (outputWeights.Length != 0 && outputWeights.Length != _outputWeights.Length)
+        {
+            throw new ArgumentException($"{outputWeights.Length} output weights for {_outputWeights.Length} outputs.", nameof(outputWeights));
+        }
+
         Forward(samples);
         _loss = loss;
+        if (outputWeights.Length == 0)
+        {
+            _outputWeights.AsSpan().Fill(1f);
+        }
+        else
+        {
+            outputWeights.CopyTo(_outputWeights);
+        }
+
         // The first layer's input gradient is never needed (and its input count need not be a multiple of 4).
         for (var l = 1; l < _network.Layers.Count; l++)
         {
@@ -231,6 +250,8 @@ public sealed class TrainingGraph
         for (var c = 0; c < 4 * outputs; c++)
         {
             var o = c >> 2;
+            var weighted = scale * _outputWeights[o];
+            var weight = _outputWeights[o];
             var dy = (c >> 1) & 1;
             var dx = c & 1;
             var planeAt = ((n * 4 * outputs) + c) * _plane;
@@ -245,13 +266,13 @@ public sealed class TrainingGraph
                     var diff = last[planeAt + at] - _targets[targetAt + (((2 * y) + dy) * outWidth) + (2 * x) + dx];
                     if (_loss == LossKind.Mse)
                     {
-                        rowSum += diff * diff;
-                        _gradientA[gradientAt + at] = scale * diff;
+                        rowSum += weight * diff * diff;
+                        _gradientA[gradientAt + at] = weighted * diff;
                     }
                     else
                     {
-                        rowSum += MathF.Abs(diff);
-                        _gradientA[gradientAt + at] = diff > 0 ? scale : diff < 0 ? -scale : 0;
+                        rowSum += weight * MathF.Abs(diff);
+                        _gradientA[gradientAt + at] = diff > 0 ? weighted : diff < 0 ? -weighted : 0;
                     }
                 }
 

@@ -126,6 +126,68 @@ public sealed class TrainerTests
         Assert.Equal(network.Layers.Count * 12, checkedCount);
     }
 
+    [Theory]
+    [InlineData(LossKind.Mse)]
+    [InlineData(LossKind.L1)]
+    public void ComputeGradients_OutputWeights_WeighEachOutputsShare(LossKind loss)
+    {
+        var options = Tiny with { Outputs = ["Height", "Current"] };
+        var network = RandomNetwork(options, 17);
+        const int Batch = 2, Size = 12;
+        var graph = new TrainingGraph(network, Batch, Size, Size);
+        var random = new Random(19);
+        for (var n = 0; n < Batch; n++)
+        {
+            for (var c = 0; c < 2; c++)
+            {
+                var plane = graph.InputPlane(n, c);
+                for (var i = 0; i < plane.Length; i++)
+                {
+                    var (y, x) = (i / graph.Stride, i % graph.Stride);
+                    plane[i] = y is 0 or Size + 1 || x is 0 or Size + 1 ? 0 : (float)(random.NextDouble() - 0.5) * 2;
+                }
+
+                var target = graph.TargetPlane(n, c);
+                for (var i = 0; i < target.Length; i++)
+                {
+                    target[i] = (float)(random.NextDouble() - 0.5);
+                }
+            }
+        }
+
+        (double Loss, float[] Gradient) Run(float[] weights) =>
+            (graph.ComputeGradients(Batch, loss, weights), [.. graph.WeightGradients.SelectMany(g => g.ToArray())]);
+
+        // Weights of 1 are no weights at all, bit for bit; otherwise the loss and gradients are the weighted sums of each output's.
+        var plain = (Loss: graph.ComputeGradients(Batch, loss), Gradient: graph.WeightGradients.SelectMany(g => g.ToArray()).ToArray());
+        var ones = Run([1f, 1f]);
+        Assert.Equal(plain.Loss, ones.Loss);
+        Assert.Equal(plain.Gradient, ones.Gradient);
+        var height = Run([1f, 0f]);
+        var current = Run([0f, 1f]);
+        var weighted = Run([2f, 0.5f]);
+        Assert.True(height.Loss > 0 && current.Loss > 0);
+        Assert.Equal((2 * height.Loss) + (0.5 * current.Loss), weighted.Loss, 1e-5 * weighted.Loss);
+        var scale = weighted.Gradient.Max(Math.Abs);
+        for (var i = 0; i < weighted.Gradient.Length; i++)
+        {
+            Assert.True(Math.Abs((2 * height.Gradient[i]) + (0.5f * current.Gradient[i]) - weighted.Gradient[i]) <= 1e-4 * scale, $"gradient {i}");
+        }
+
+        Assert.Throws<ArgumentException>(() => graph.ComputeGradients(Batch, loss, [1f]));
+    }
+
+    [Fact]
+    public void Validate_OutputWeights_OnePositiveWeightPerOutputOrNone()
+    {
+        var options = Tiny with { Outputs = ["Height", "Current"] };
+        Assert.Empty((options with { OutputWeights = [1, 0.25] }).Validate());
+        Assert.Empty(options.Validate());
+        Assert.Contains((options with { OutputWeights = [1] }).Validate(), e => e.StartsWith("outputWeights = [1]", StringComparison.Ordinal));
+        Assert.Contains((options with { OutputWeights = [1, 0] }).Validate(), e => e.StartsWith("outputWeights = [1, 0]", StringComparison.Ordinal));
+        Assert.Contains((options with { OutputWeights = [1, double.NaN] }).Validate(), e => e.StartsWith("outputWeights", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Step_TinyProblem_LossDecreases()
     {
