@@ -45,6 +45,34 @@ public sealed class TrainerTests
         return network;
     }
 
+    /// <summary>Each sample's input planes (inside their zero ring) uniform in ±1, then its targets uniform in ±0.5.</summary>
+    private static void FillRandom(TrainingGraph graph, int batch, int size, int inputs, int outputs, Random random)
+    {
+        for (var n = 0; n < batch; n++)
+        {
+            for (var c = 0; c < inputs; c++)
+            {
+                var plane = graph.InputPlane(n, c);
+                for (var y = 0; y < size; y++)
+                {
+                    for (var x = 0; x < size; x++)
+                    {
+                        plane[((y + 1) * graph.Stride) + x + 1] = (float)(random.NextDouble() - 0.5) * 2;
+                    }
+                }
+            }
+
+            for (var o = 0; o < outputs; o++)
+            {
+                var target = graph.TargetPlane(n, o);
+                for (var i = 0; i < target.Length; i++)
+                {
+                    target[i] = (float)(random.NextDouble() - 0.5);
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(40, 21)]
     [InlineData(7, 5)]
@@ -73,26 +101,7 @@ public sealed class TrainerTests
         const int Batch = 2, Size = 16;
         var graph = new TrainingGraph(network, Batch, Size, Size);
         var random = new Random(13);
-        for (var n = 0; n < Batch; n++)
-        {
-            for (var c = 0; c < 2; c++)
-            {
-                var plane = graph.InputPlane(n, c);
-                for (var y = 0; y < Size; y++)
-                {
-                    for (var x = 0; x < Size; x++)
-                    {
-                        plane[((y + 1) * graph.Stride) + x + 1] = (float)(random.NextDouble() - 0.5) * 2;
-                    }
-                }
-            }
-
-            var target = graph.TargetPlane(n, 0);
-            for (var i = 0; i < target.Length; i++)
-            {
-                target[i] = (float)(random.NextDouble() - 0.5);
-            }
-        }
+        FillRandom(graph, Batch, Size, inputs: 2, outputs: 1, random);
 
         graph.ComputeGradients(Batch, LossKind.Mse);
         var weightGradients = graph.WeightGradients.Select(g => g.ToArray()).ToArray();
@@ -135,25 +144,7 @@ public sealed class TrainerTests
         var network = RandomNetwork(options, 17);
         const int Batch = 2, Size = 12;
         var graph = new TrainingGraph(network, Batch, Size, Size);
-        var random = new Random(19);
-        for (var n = 0; n < Batch; n++)
-        {
-            for (var c = 0; c < 2; c++)
-            {
-                var plane = graph.InputPlane(n, c);
-                for (var i = 0; i < plane.Length; i++)
-                {
-                    var (y, x) = (i / graph.Stride, i % graph.Stride);
-                    plane[i] = y is 0 or Size + 1 || x is 0 or Size + 1 ? 0 : (float)(random.NextDouble() - 0.5) * 2;
-                }
-
-                var target = graph.TargetPlane(n, c);
-                for (var i = 0; i < target.Length; i++)
-                {
-                    target[i] = (float)(random.NextDouble() - 0.5);
-                }
-            }
-        }
+        FillRandom(graph, Batch, Size, inputs: 2, outputs: 2, new Random(19));
 
         (double Loss, float[] Gradient) Run(float[] weights) =>
             (graph.ComputeGradients(Batch, loss, weights), [.. graph.WeightGradients.SelectMany(g => g.ToArray())]);
