@@ -32,6 +32,28 @@ public sealed class EnhanceCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Enhance_SimulatedFolderWithBundledFusion4_WritesEveryChannelAndSaysWhatItWasTrainedOn()
+    {
+        var input = await SimulateAsync(32);
+        var outDir = Path.Combine(_root.FullName, "bundled");
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await AfmEdgeCli.InvokeAsync(
+            ["enhance", input, "--out", outDir, "--models", Path.Combine(TestPaths.RepositoryRoot, "models")], output, error, TestContext.Current.CancellationToken);
+
+        Assert.True(code == ExitCodes.Ok, error.ToString());
+        foreach (var channel in new[] { "Height", "Current", "Potential", "Adhesion" })
+        {
+            var enhanced = GsfReader.Read(Path.Combine(outDir, channel + ".gsf"));
+            Assert.Equal(64, enhanced.Width);
+            Assert.All(enhanced.Channels[0].Data.ToArray(), v => Assert.True(float.IsFinite(v), channel));
+        }
+
+        Assert.Contains("Model 'fusion4' was trained on scans corrected by register:midpoint,register:probes,merge-retrace", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Enhance_RealIgorFile_UsesItsHeightChannel()
     {
         var model = WriteModel("height-test", ["Height"]);
