@@ -38,9 +38,6 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
     private readonly DatasetOptions _options = options with { LowResRetrace = acquisition is not null };
     private readonly DatasetGenerator _generator = new(options with { LowResRetrace = acquisition is not null });
 
-    /// <summary>The corrections every degraded scan gets before it becomes an input (null: none, the raw scan).</summary>
-    public ProcessingChain? Acquisition => acquisition;
-
     public static DatasetOptions Options(int pixels, double fieldSizeMicrometres)
     {
         var defaults = new DatasetOptions();
