@@ -128,7 +128,7 @@ internal static class EnhanceCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Enhanced {width}×{height} → {2 * width}×{2 * height} with model '{chosen.Name}' ({string.Join("+", chosen.Network.InputChannels)} → {string.Join("+", chosen.Network.OutputChannels)}; Height from {heightSource}) on {request.Engine} in {wall.TotalMilliseconds:0} ms."));
         await output.WriteLineAsync($"Wrote {string.Join(", ", chosen.Network.OutputChannels.Select(n => n + ".gsf"))} to {request.OutDir}");
-        if (chosen.Network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) is { Length: > 0 } steps)
+        if (TrainCommand.CorrectionsOf(chosen.Network) is { Length: > 0 } steps)
         {
             // The model learnt from corrected scans; the host corrects each scan so, a file is taken as it is.
             await output.WriteLineAsync($"Model '{chosen.Name}' was trained on scans corrected by {steps}, as the host corrects every scan on acquisition; the input here is enhanced as it is.");

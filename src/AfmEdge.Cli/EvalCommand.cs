@@ -66,7 +66,7 @@ internal static class EvalCommand
 
         foreach (var model in catalog.Models)
         {
-            if (model.Network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) is { Length: > 0 } steps && !ProcessingChain.TryParseList(steps, out var stepsError))
+            if (TrainCommand.CorrectionsOf(model.Network) is { Length: > 0 } steps && !ProcessingChain.TryParseList(steps, out _, out var stepsError))
             {
                 errors.Add($"model '{model.Name}': its {TrainCommand.AcquisitionMetadataKey} metadata \"{steps}\" is not a processing chain: {stepsError}");
             }
@@ -113,10 +113,9 @@ internal static class EvalCommand
             return found;
         }
 
-        static string CorrectionsOf(EnhancerNetwork network) => network.Metadata.GetValueOrDefault(TrainCommand.AcquisitionMetadataKey) ?? string.Empty;
         var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, string Corrections)>();
-        enhancers.AddRange(catalog.Models.Select(m => CorrectionsOf(m.Network)).Distinct(StringComparer.Ordinal).Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
-        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, CorrectionsOf(m.Network))));
+        enhancers.AddRange(catalog.Models.Select(m => TrainCommand.CorrectionsOf(m.Network)).Distinct(StringComparer.Ordinal).Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
+        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, TrainCommand.CorrectionsOf(m.Network))));
         var rows = new List<ScoreRow>();
         foreach (var (name, inputs, network, corrections) in enhancers)
         {
@@ -132,7 +131,7 @@ internal static class EvalCommand
             rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), corrections));
         }
 
-        var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(CorrectionsOf(m.Network)))).ToList();
+        var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(TrainCommand.CorrectionsOf(m.Network)))).ToList();
         var realRows = realDir is null ? [] : ScoreReal(realDir, catalog, error);
         var report = new EvalReport(seeds.ToString(), pixels, field, rows, fieldRows, realRows);
         if (json)
@@ -185,29 +184,31 @@ internal static class EvalCommand
     /// <summary>Each output other than Height: the model's ×2 field and bicubic's against the clean field, averaged over the specimens.</summary>
     private static IEnumerable<FieldRow> ScoreFields(string model, EnhancerNetwork network, IReadOnlyList<TrainingExample> examples)
     {
-        for (var o = 0; o < network.OutputChannels.Count; o++)
+        var fields = Enumerable.Range(0, network.OutputChannels.Count).Where(o => network.OutputChannels[o] != "Height").ToArray();
+        if (fields.Length == 0)
         {
-            var channel = network.OutputChannels[o];
-            if (channel == "Height")
-            {
-                continue;
-            }
-
-            var scores = new (double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim)[examples.Count];
-            var output = o;
-            Parallel.For(0, examples.Count, i =>
-            {
-                var e = examples[i];
-                var (w, h) = (2 * e.Width, 2 * e.Height);
-                var reference = e.HighRes[channel];
-                var enhanced = TrainCommand.Enhance(network, e)[output];
-                var bicubic = new float[w * h];
-                Inference.BicubicUpsampler.Upsample(e.LowRes[channel], e.Width, e.Height, bicubic);
-                scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, w, h),
-                    ImageQuality.Psnr(reference, bicubic), ImageQuality.Ssim(reference, bicubic, w, h));
-            });
-            yield return new FieldRow(model, channel, scores.Average(s => s.Psnr), scores.Average(s => s.BicubicPsnr), scores.Average(s => s.Ssim), scores.Average(s => s.BicubicSsim));
+            return [];
         }
+
+        // The network runs once per specimen for all its fields; scores[field][specimen].
+        var scores = fields.Select(_ => new (double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim)[examples.Count]).ToArray();
+        Parallel.For(0, examples.Count, i =>
+        {
+            var e = examples[i];
+            var (w, h) = (2 * e.Width, 2 * e.Height);
+            var outputs = TrainCommand.Enhance(network, e);
+            var bicubic = new float[w * h];
+            for (var f = 0; f < fields.Length; f++)
+            {
+                var channel = network.OutputChannels[fields[f]];
+                var reference = e.HighRes[channel];
+                Inference.BicubicUpsampler.Upsample(e.LowRes[channel], e.Width, e.Height, bicubic);
+                scores[f][i] = (ImageQuality.Psnr(reference, outputs[fields[f]]), ImageQuality.Ssim(reference, outputs[fields[f]], w, h),
+                    ImageQuality.Psnr(reference, bicubic), ImageQuality.Ssim(reference, bicubic, w, h));
+            }
+        });
+        return fields.Select((o, f) => new FieldRow(model, network.OutputChannels[o], scores[f].Average(s => s.Psnr), scores[f].Average(s => s.BicubicPsnr),
+            scores[f].Average(s => s.Ssim), scores[f].Average(s => s.BicubicSsim)));
     }
 
     /// <summary>

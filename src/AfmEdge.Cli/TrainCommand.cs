@@ -18,6 +18,9 @@ internal static class TrainCommand
     /// <summary>The model metadata entry naming the corrections its training scans got ("": none), which `afmedge eval` repeats.</summary>
     internal const string AcquisitionMetadataKey = "acquisition";
 
+    /// <summary>The corrections <paramref name="network"/>'s training scans got, as its metadata names them ("": none, raw scans).</summary>
+    internal static string CorrectionsOf(EnhancerNetwork network) => network.Metadata.GetValueOrDefault(AcquisitionMetadataKey) ?? string.Empty;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "Training config (JSON): network, optimiser, simulator data and seeds.", Required = true };
@@ -56,13 +59,14 @@ internal static class TrainCommand
 
         var dataset = config.Dataset!;
         var options = config.Trainer;
-        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm), dataset.Pairs, dataset.Varied, config.Acquisition);
+        var acquisition = config.Acquisition;
+        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm), dataset.Pairs, dataset.Varied, acquisition);
         var clock = Stopwatch.StartNew();
         var training = pairs.GetAll(config.TrainSeeds);
         var validation = pairs.GetAll(config.ValidationSeeds);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"data: {training.Count} training + {validation.Count} validation specimens ({dataset.Pixels / 2}² → {dataset.Pixels}², pairs {dataset.Pairs}, " +
-            $"{(dataset.Varied ? "varied specimens" : dataset.FieldSizeUm + " µm")}{(config.Acquisition is { } acquisition ? ", scans corrected by " + acquisition.Steps : string.Empty)}) in {clock.Elapsed.TotalSeconds:F1} s"));
+            $"{(dataset.Varied ? "varied specimens" : dataset.FieldSizeUm + " µm")}{(acquisition is null ? string.Empty : ", scans corrected by " + acquisition.Steps)}) in {clock.Elapsed.TotalSeconds:F1} s"));
 
         var trainer = new EnhancerTrainer(options, training);
         var network = trainer.Network;
@@ -119,7 +123,7 @@ internal static class TrainCommand
             ["fieldSizeUm"] = dataset.FieldSizeUm.ToString(CultureInfo.InvariantCulture),
             ["pairs"] = dataset.Pairs.ToString(),
             ["variedSpecimens"] = dataset.Varied ? "true" : "false",
-            [AcquisitionMetadataKey] = config.Acquisition?.Steps ?? string.Empty,
+            [AcquisitionMetadataKey] = acquisition?.Steps ?? string.Empty,
             [FrameNormalisation.MetadataKey] = options.Normalisation == InputNormalisation.Frame ? FrameNormalisation.PerFrame : "stored",
             ["steps"] = options.Steps.ToString(CultureInfo.InvariantCulture),
             ["batch"] = options.Batch.ToString(CultureInfo.InvariantCulture),

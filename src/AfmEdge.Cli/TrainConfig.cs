@@ -50,8 +50,8 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
     }
 
     /// <summary>The dataset's acquisition chain (null when none is named or it does not parse; <see cref="Load"/> names the error).</summary>
-    public ProcessingChain? Acquisition => Dataset?.Acquisition is { } steps && !string.IsNullOrWhiteSpace(steps) && ProcessingChain.TryParseList(steps, out _)
-        ? ProcessingChain.ParseList(steps)
+    public ProcessingChain? Acquisition => Dataset?.Acquisition is { } steps && !string.IsNullOrWhiteSpace(steps) && ProcessingChain.TryParseList(steps, out var chain, out _)
+        ? chain
         : null;
 
     /// <summary>
@@ -148,7 +148,7 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
 
         if (!string.IsNullOrWhiteSpace(dataset.Acquisition))
         {
-            if (!ProcessingChain.TryParseList(dataset.Acquisition, out var acquisitionError))
+            if (!ProcessingChain.TryParseList(dataset.Acquisition, out _, out var acquisitionError))
             {
                 errors.Add($"dataset.acquisition = \"{dataset.Acquisition}\": {acquisitionError}");
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AfmEdge.Core;
 
@@ -70,16 +71,17 @@ public sealed class ProcessingChain
     }
 
     /// <summary>As <see cref="ParseList"/>, the first error as text instead of a <see cref="FormatException"/>.</summary>
-    public static bool TryParseList(string steps, out string error)
+    public static bool TryParseList(string steps, [NotNullWhen(true)] out ProcessingChain? chain, out string error)
     {
         try
         {
-            ParseList(steps);
+            chain = ParseList(steps);
             error = string.Empty;
             return true;
         }
         catch (FormatException e)
         {
+            chain = null;
             error = e.Message;
             return false;
         }

@@ -77,10 +77,7 @@ internal sealed class FieldDecoys
                 var row = plane.Slice(origin + (y * stride), patch);
                 for (var x = 0; x < patch; x++)
                 {
-                    var dx = x - blob.X;
-                    var u = (dx * blob.Cos) + (dy * blob.Sin);
-                    var v = (dy * blob.Cos) - (dx * blob.Sin);
-                    row[x] += amplitude * MathF.Exp(-((u * u * blob.AlongFactor) + (v * v * blob.AcrossFactor)));
+                    row[x] += amplitude * blob.Shape(x - blob.X, dy);
                 }
             }
         }
@@ -132,14 +129,20 @@ internal sealed class FieldDecoys
         for (var b = 0; b < Count; b++)
         {
             var blob = _blobs[b];
-            var (dx, dy) = (x - blob.X, y - blob.Y);
-            var u = (dx * blob.Cos) + (dy * blob.Sin);
-            var v = (dy * blob.Cos) - (dx * blob.Sin);
-            sum += _amplitudes[(b * _channels) + channel] * MathF.Exp(-((u * u * blob.AlongFactor) + (v * v * blob.AcrossFactor)));
+            sum += _amplitudes[(b * _channels) + channel] * blob.Shape(x - blob.X, y - blob.Y);
         }
 
         return sum;
     }
 
-    private readonly record struct Blob(float X, float Y, float Cos, float Sin, float AlongFactor, float AcrossFactor);
+    private readonly record struct Blob(float X, float Y, float Cos, float Sin, float AlongFactor, float AcrossFactor)
+    {
+        /// <summary>The unit-height Gaussian at offset (<paramref name="dx"/>, <paramref name="dy"/>) from the centre.</summary>
+        public float Shape(float dx, float dy)
+        {
+            var u = (dx * Cos) + (dy * Sin);
+            var v = (dy * Cos) - (dx * Sin);
+            return MathF.Exp(-((u * u * AlongFactor) + (v * v * AcrossFactor)));
+        }
+    }
 }

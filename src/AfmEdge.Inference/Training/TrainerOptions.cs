@@ -149,7 +149,7 @@ public sealed record TrainerOptions
         Check(double.IsFinite(DecoyProbability) && DecoyProbability is >= 0 and <= 1, $"decoyProbability = {DecoyProbability}: must be in [0, 1].");
         if (DecoyProbability > 0)
         {
-            Check(DecoyChannels is { Count: > 0 } && Channels is not null && Outputs is not null
+            Check(DecoyChannels is { Count: > 0 } && Channels is not null
                 && DecoyChannels.Distinct(StringComparer.Ordinal).Count() == DecoyChannels.Count
                 && DecoyChannels.All(d => Channels.Contains(d, StringComparer.Ordinal)),
                 $"decoyChannels: needs at least one input channel ([{string.Join(", ", Channels ?? [])}]), each once.");
