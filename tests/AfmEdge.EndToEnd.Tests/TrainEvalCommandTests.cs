@@ -126,6 +126,24 @@ public sealed class TrainEvalCommandTests
         Assert.True(double.IsFinite(field.GetProperty("psnrDb").GetDouble()) && field.GetProperty("bicubicPsnrDb").GetDouble() > 0, json);
     }
 
+    [Fact]
+    public async Task Eval_ModelWithBadCorrectionsMetadata_ExitsTwoNamingTheModel()
+    {
+        var config = WriteConfig(TinyConfig);
+        var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
+        var path = Path.Combine(models, "tiny.onnx");
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", config, "--out", path)).Exit);
+        var network = OnnxModelReader.Read(path);
+        var metadata = new Dictionary<string, string>(network.Metadata) { ["acquisition"] = "register:sideways" };
+        AfmEdge.Inference.Onnx.OnnxModelWriter.Write(
+            new AfmEdge.Inference.Network.EnhancerNetwork(network.Name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata), path);
+
+        var (exit, _, error) = await RunAsync("eval", "--seeds", "1-2", "--models", models);
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("model 'tiny': its acquisition metadata \"register:sideways\" is not a processing chain", error, StringComparison.Ordinal);
+    }
+
     private static double BicubicPsnr(string json)
     {
         using var document = System.Text.Json.JsonDocument.Parse(json);
