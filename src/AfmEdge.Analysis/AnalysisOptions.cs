@@ -104,6 +104,13 @@ public sealed record AnalysisOptions
     /// </summary>
     public int EdgeExclusion { get; init; }
 
+    /// <summary>
+    /// Depth of a region's rim, in 4-connected steps from a pixel of another region, for r over the region's core
+    /// (<see cref="RegionCorrelation.PearsonCore"/>) and r's interval with the rim's uncertainty: a scan's edges are mixed
+    /// over about two pixels (dwell, tip, feedback; an interpolated frame's wider), so the core starts two pixels in.
+    /// </summary>
+    public int CoreDepth { get; init; } = 2;
+
     /// <summary>Bootstrap resamples for the confidence intervals (0 turns the bootstrap off).</summary>
     public int BootstrapResamples { get; init; } = 400;
 
@@ -151,6 +158,7 @@ public sealed record AnalysisOptions
         Check(ArmTolerance >= 0 && ArmTolerance < 1e-5, nameof(ArmTolerance), ArmTolerance, "must be in [0, 10 µm)", errors);
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
         Check(EdgeExclusion is >= 0 and <= 16, nameof(EdgeExclusion), EdgeExclusion, "must be in [0, 16] pixels", errors);
+        Check(CoreDepth is >= 1 and <= 16, nameof(CoreDepth), CoreDepth, "must be in [1, 16] pixels", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
         Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);

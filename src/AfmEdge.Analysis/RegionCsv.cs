@@ -10,7 +10,7 @@ public static class RegionCsv
 {
     public const string Header =
         "region,channel,unit,count,area_m2,mean,median,std,mad,pearson,pearson_low,pearson_high,pearson_p," +
-        "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count";
+        "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count,pearson_core,pearson_span_low,pearson_span_high";
 
     public static void Write(TextWriter writer, IReadOnlyList<RegionChannelStatistics> statistics, IReadOnlyList<RegionCorrelation> correlations)
     {
@@ -27,6 +27,7 @@ public static class RegionCsv
                 Cell(c?.Pearson), Cell(c?.PearsonLow), Cell(c?.PearsonHigh), Cell(c?.PearsonP),
                 Cell(c?.Spearman), Cell(c?.SpearmanLow), Cell(c?.SpearmanHigh), Cell(c?.SpearmanP), Cell(c?.MutualInformation),
                 c is null ? string.Empty : Cell(c.Count),
+                Cell(c?.PearsonCore), Cell(c?.PearsonSpanLow), Cell(c?.PearsonSpanHigh),
             ];
             writer.WriteLine(string.Join(',', cells));
         }

@@ -29,7 +29,24 @@ public sealed record RegionChannelStatistics(string Region, string Channel, stri
 public sealed record RegionCorrelation(string Region, string Channel, int Count,
     double? Pearson, double? PearsonLow, double? PearsonHigh, double? PearsonP,
     double? Spearman, double? SpearmanLow, double? SpearmanHigh, double? SpearmanP,
-    double? MutualInformation);
+    double? MutualInformation)
+{
+    /// <summary>
+    /// Pearson r over the region's core: its pairs whose four neighbours lie in the same region (not on its rim, where a scanned
+    /// pixel mixes the region with its neighbour). Null where the core holds fewer than three pairs or has no spread.
+    /// </summary>
+    public double? PearsonCore { get; init; }
+
+    /// <summary>
+    /// Low end of r's interval with the rim's uncertainty: the bootstrap interval widened to take in the same interval moved
+    /// onto <see cref="PearsonCore"/> (−1 where the region has no core r: only mixed pixels stand behind r). Null where r has
+    /// no bootstrap interval.
+    /// </summary>
+    public double? PearsonSpanLow { get; init; }
+
+    /// <summary>High end of the interval of <see cref="PearsonSpanLow"/> (+1 where the region has no core r).</summary>
+    public double? PearsonSpanHigh { get; init; }
+}
 
 /// <summary>
 /// Region B against region A for one channel: the difference of means with Cohen's d (pooled σ), and the

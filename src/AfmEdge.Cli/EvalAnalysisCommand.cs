@@ -80,6 +80,11 @@ internal static class EvalAnalysisCommand
             Description = "The analysis draws each chromosome's outline where its height falls to this fraction of its local crest (AnalysisOptions.OutlineFraction; 0: where it leaves the substrate's noise).",
             DefaultValueFactory = _ => new AnalysisOptions().OutlineFraction,
         };
+        var coreDepth = new Option<int>("--core-depth")
+        {
+            Description = "Depth of a region's rim, in pixels, for r over the region's core and r's interval with the rim's uncertainty (AnalysisOptions.CoreDepth).",
+            DefaultValueFactory = _ => new AnalysisOptions().CoreDepth,
+        };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var perChromosome = new Option<bool>("--per-chromosome")
@@ -92,13 +97,14 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, outline, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, correct, process, without, only, edges, outline, coreDepth, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
                 parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json))
             {
                 PerChromosome = parse.GetValue(perChromosome),
+                CoreDepth = parse.GetValue(coreDepth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
             output, error));
@@ -110,6 +116,8 @@ internal static class EvalAnalysisCommand
         public bool PerChromosome { get; init; }
 
         public string? Overlays { get; init; }
+
+        public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
     }
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
@@ -170,8 +178,8 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction };
-        errors.AddRange(analysisOptions.Validate().Select(e => (e.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction: " : "--edge-exclusion: ") + e));
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth };
+        errors.AddRange(analysisOptions.Validate().Select(e => OptionOf(e) + ": " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--pixels = {pixels}: must be even and in [64, 2048]."));
@@ -298,7 +306,10 @@ internal static class EvalAnalysisCommand
         var processing = chain is null ? "none" : chain.Steps;
         var corrected = acquisition is null ? "none" : acquisition.Steps;
         var switchedOff = onlyText is not null ? "all but " + (kept.Count == 0 ? "none" : string.Join(",", kept)) : ablated.Count == 0 ? "none" : string.Join(",", ablated);
-        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip);
+        var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip)
+        {
+            CoreDepth = analysisOptions.CoreDepth,
+        };
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(report, Json));
@@ -306,7 +317,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; regions' rims {analysisOptions.CoreDepth} px deep for r's core; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -334,6 +345,14 @@ internal static class EvalAnalysisCommand
                 $"  {r.Frame,-15} |Δr| med {r.PearsonCorrectedErrorMedian,6:F3}  max {r.PearsonCorrectedErrorMax,5:F2}  ≤0.05 {r.PearsonCorrectedWithin005,5:P0}  ({r.PearsonCorrectedCount} of the r corrected)"));
         }
 
+        output.WriteLine("  r's intervals in the summary: how often each holds the true r, and its median half-width; the bootstrap's 95 % (pearsonLow/High),");
+        output.WriteLine("  and with the rim's uncertainty (pearsonSpanLow/High: widened to take in r over the regions' cores, off their mixed rims):");
+        foreach (var r in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} bootstrap {r.PearsonIntervalCoverage,5:P0}  half-width med {r.PearsonIntervalHalfWidthMedian,6:F3} ({r.PearsonIntervals})   with the rim {r.PearsonSpanCoverage,5:P0}  half-width med {r.PearsonSpanHalfWidthMedian,6:F3} ({r.PearsonSpans})"));
+        }
+
         if (breakdown)
         {
             WriteBreakdown(rows, output);
@@ -358,6 +377,12 @@ internal static class EvalAnalysisCommand
         var trace = IdealScan.TipPositions(scan, instrument, ScanDirection.Trace);
         return midway ? ScanPositions.Midway(trace, IdealScan.TipPositions(scan, instrument, ScanDirection.Retrace)) : trace;
     }
+
+    /// <summary>The command-line option behind an <see cref="AnalysisOptions"/> error (which names the property first).</summary>
+    private static string OptionOf(string error) =>
+        error.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction"
+        : error.StartsWith(nameof(AnalysisOptions.CoreDepth), StringComparison.Ordinal) ? "--core-depth"
+        : "--edge-exclusion";
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
 
@@ -553,9 +578,13 @@ internal static class EvalAnalysisCommand
                     }
 
                     if (channel != "Height" && double.IsFinite(pearson[label])
-                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel)?.Pearson is { } r)
+                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel) is { Pearson: { } r } found)
                     {
-                        figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label]));
+                        figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label]) 
+                        {
+                            Interval = Interval(found.PearsonLow, found.PearsonHigh, pearson[label]),
+                            Span = Interval(found.PearsonSpanLow, found.PearsonSpanHigh, pearson[label]),
+                        });
                         var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
                     }
@@ -564,10 +593,20 @@ internal static class EvalAnalysisCommand
         }
     }
 
+    /// <summary>Whether a reported 95 % interval holds the true value, and its half-width; null where no interval was reported (too few pixels, bootstrap off).</summary>
+    private static (bool Holds, double HalfWidth)? Interval(double? low, double? high, double truth) =>
+        low is { } l && high is { } h ? (l <= truth && truth <= h, 0.5 * (h - l)) : null;
+
     /// <summary>One (channel, region) error of one frame: r measured − true, or the mean's error relative to its scale; signed.</summary>
     private sealed record Cell(string Channel, int Label, double Signed)
     {
         public double Error => Math.Abs(Signed);
+
+        /// <summary>For r: whether the analysis's bootstrap 95 % interval holds the true r, and its half-width (null: no interval).</summary>
+        public (bool Holds, double HalfWidth)? Interval { get; init; }
+
+        /// <summary>The same for the interval with the rim's uncertainty (<see cref="RegionCorrelation.PearsonSpanLow"/>).</summary>
+        public (bool Holds, double HalfWidth)? Span { get; init; }
 
         /// <summary>For r corrected for noise attenuation: whether a correction applied (else the raw r stands).</summary>
         public bool Corrected { get; init; }
@@ -617,6 +656,8 @@ internal static class EvalAnalysisCommand
             var pearson = _pearson.Select(c => c.Error).ToList();
             var corrected = _corrected.Select(c => c.Error).ToList();
             var means = _means.Select(c => c.Error).ToList();
+            var intervals = _pearson.Where(c => c.Interval is not null).Select(c => c.Interval!.Value).ToList();
+            var spans = _pearson.Where(c => c.Span is not null).Select(c => c.Span!.Value).ToList();
             var breakdown = new List<BreakdownRow>();
             foreach (var channel in Channels)
             {
@@ -642,7 +683,9 @@ internal static class EvalAnalysisCommand
                 Median(_armErrors), Max(_armErrors), _armErrors.Count, _armsAssigned, _armsFlipped,
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
-                _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05), breakdown);
+                _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05),
+                intervals.Count, Share([.. intervals.Select(i => i.Holds ? 1.0 : 0.0)], v => v > 0), Median([.. intervals.Select(i => i.HalfWidth)]),
+                spans.Count, Share([.. spans.Select(i => i.Holds ? 1.0 : 0.0)], v => v > 0), Median([.. spans.Select(i => i.HalfWidth)]), breakdown);
         }
 
         private static double Median(List<double> values)
@@ -671,6 +714,8 @@ internal static class EvalAnalysisCommand
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
+        int PearsonIntervals, double PearsonIntervalCoverage, double PearsonIntervalHalfWidthMedian,
+        int PearsonSpans, double PearsonSpanCoverage, double PearsonSpanHalfWidthMedian,
         IReadOnlyList<BreakdownRow> Breakdown);
 
     /// <summary>One channel and region of one kind of frame: medians over the seeds of the signed and absolute errors, and the largest.</summary>
@@ -680,7 +725,10 @@ internal static class EvalAnalysisCommand
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
-        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames, IReadOnlyList<Row> FramesAtTip);
+        int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames, IReadOnlyList<Row> FramesAtTip)
+    {
+        public int CoreDepth { get; init; }
+    }
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {

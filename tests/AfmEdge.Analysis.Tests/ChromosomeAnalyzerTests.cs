@@ -141,6 +141,34 @@ public sealed class ChromosomeAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_IntervalWithTheRim_HoldsTheBootstrapIntervalAndTheCoreR()
+    {
+        var correlations = new ChromosomeAnalyzer().Analyze(SimulatedScan.Create(13, 128).Frame).Correlations;
+        var withInterval = correlations.Where(c => c.PearsonLow is not null).ToList();
+        Assert.NotEmpty(withInterval);
+        Assert.Contains(withInterval, c => c.PearsonCore is not null && c.Region != "background");
+        foreach (var c in withInterval)
+        {
+            Assert.NotNull(c.PearsonSpanLow);
+            Assert.NotNull(c.PearsonSpanHigh);
+            Assert.True(c.PearsonSpanLow <= c.PearsonLow && c.PearsonHigh <= c.PearsonSpanHigh, $"{c.Region} {c.Channel}: [{c.PearsonSpanLow}, {c.PearsonSpanHigh}] does not hold [{c.PearsonLow}, {c.PearsonHigh}]");
+            if (c.PearsonCore is { } core)
+            {
+                Assert.InRange(core, c.PearsonSpanLow!.Value, c.PearsonSpanHigh!.Value);
+            }
+            else
+            {
+                Assert.Equal((-1.0, 1.0), (c.PearsonSpanLow!.Value, c.PearsonSpanHigh!.Value));
+            }
+        }
+
+        // Without the bootstrap there is no interval to widen; the core's r is still reported.
+        var plain = new ChromosomeAnalyzer(new AnalysisOptions { BootstrapResamples = 0 }).Analyze(SimulatedScan.Create(13, 128).Frame).Correlations;
+        Assert.All(plain, c => Assert.Null(c.PearsonSpanLow));
+        Assert.Contains(plain, c => c.PearsonCore is not null);
+    }
+
+    [Fact]
     public void Options_Invalid_NamesTheField()
     {
         var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { SplitSaddleRatio = 1.5 }));

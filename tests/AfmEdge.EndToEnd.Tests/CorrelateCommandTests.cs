@@ -42,6 +42,7 @@ public sealed class CorrelateCommandTests
         Assert.True(exit == ExitCodes.Ok, error);
         Assert.Contains("pArm", output, StringComparison.Ordinal);
         Assert.Contains("Pearson r [95% CI]", output, StringComparison.Ordinal);
+        Assert.Contains("with the rim", output, StringComparison.Ordinal);
         string[] expected =
         [
             "labels.gsf", "labels.png", "local-correlation-Adhesion.png", "local-correlation-Current.png", "local-correlation-Potential.png",
@@ -54,6 +55,17 @@ public sealed class CorrelateCommandTests
         var csv = await File.ReadAllLinesAsync(Path.Combine(outDir, "regions.csv"), TestContext.Current.CancellationToken);
         Assert.Equal(RegionCsv.Header, csv[0]);
         Assert.Equal(1 + 16, csv.Length);
+
+        // r's interval with the rim holds the bootstrap interval wherever there is one.
+        var header = csv[0].Split(',');
+        var rows = csv.Skip(1).Select(l => l.Split(',')).Where(c => c[Array.IndexOf(header, "pearson_low")].Length > 0).ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, c => Assert.True(
+            double.Parse(c[Array.IndexOf(header, "pearson_span_low")], System.Globalization.CultureInfo.InvariantCulture)
+                <= double.Parse(c[Array.IndexOf(header, "pearson_low")], System.Globalization.CultureInfo.InvariantCulture)
+            && double.Parse(c[Array.IndexOf(header, "pearson_high")], System.Globalization.CultureInfo.InvariantCulture)
+                <= double.Parse(c[Array.IndexOf(header, "pearson_span_high")], System.Globalization.CultureInfo.InvariantCulture),
+            string.Join(',', c)));
         using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
         Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
         Assert.True(summary.RootElement.GetProperty("chromosomeCount").GetInt32() > 0);

@@ -92,6 +92,18 @@ public sealed class EvalAnalysisCommandTests
         Assert.InRange(clean.GetProperty("centromereMedianPx").GetDouble(), 0, 10);
         Assert.InRange(clean.GetProperty("pearsonErrorMedian").GetDouble(), 0, 2);
         Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
+
+        // How often r's intervals hold the true r: the interval with the rim holds the bootstrap's, so it holds the truth at
+        // least as often, and is at least as wide.
+        Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
+        Assert.True(clean.GetProperty("pearsonIntervals").GetInt32() > 0);
+        foreach (var frame in frames.Where(f => f.GetProperty("pearsonIntervals").GetInt32() > 0))
+        {
+            Assert.Equal(frame.GetProperty("pearsonIntervals").GetInt32(), frame.GetProperty("pearsonSpans").GetInt32());
+            Assert.InRange(frame.GetProperty("pearsonIntervalCoverage").GetDouble(), 0, frame.GetProperty("pearsonSpanCoverage").GetDouble());
+            Assert.InRange(frame.GetProperty("pearsonSpanCoverage").GetDouble(), 0, 1);
+            Assert.InRange(frame.GetProperty("pearsonIntervalHalfWidthMedian").GetDouble(), 0, frame.GetProperty("pearsonSpanHalfWidthMedian").GetDouble());
+        }
     }
 
     [Fact]
@@ -199,6 +211,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--only", "wobble", "--only: 'wobble' is not an instrument effect")]
     [InlineData("--edge-exclusion", "-1", "--edge-exclusion: EdgeExclusion = -1")]
     [InlineData("--outline-fraction", "0.95", "--outline-fraction: OutlineFraction = 0.95")]
+    [InlineData("--core-depth", "0", "--core-depth: CoreDepth = 0")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };

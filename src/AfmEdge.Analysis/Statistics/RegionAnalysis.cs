@@ -211,6 +211,8 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
             clock = times.Lap("statistics: bootstrap", clock);
+            AddCore(labels, place, height, channels, width, rows, options.CoreDepth, frames, moments, channelCount, correlations);
+            clock = times.Lap("statistics: core r", clock);
         }
         finally
         {
@@ -245,6 +247,44 @@ internal static class RegionAnalysis
 
         times.Lap("statistics: release, differences", clock);
         return new RegionResults(regions, stats, correlations, differences);
+    }
+
+    /// <summary>
+    /// Every correlation's r over its region's core (<see cref="CoreCorrelation"/>) and, where r has a bootstrap interval,
+    /// that interval widened to take in the core's r (<see cref="RegionCorrelation.PearsonSpanLow"/>).
+    /// </summary>
+    private static void AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, int depth,
+        RegionFrame[] frames, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
+    {
+        Span<double> heightShift = stackalloc double[RegionCount];
+        var channelShift = new double[RegionCount * channels.Count];
+        for (var r = 0; r < RegionCount; r++)
+        {
+            heightShift[r] = frames[r].Pairs > 0 ? frames[r].HeightSum / frames[r].Pairs : 0;
+            for (var c = 0; c < channels.Count; c++)
+            {
+                var mean = moments[(r * channelCount) + c + 1].Mean;
+                channelShift[(r * channels.Count) + c] = double.IsFinite(mean) ? mean : 0;
+            }
+        }
+
+        var core = CoreCorrelation.Compute(labels, place, height, channels, width, rows, RegionCount, depth, heightShift, channelShift);
+        for (var slot = 0; slot < correlations.Length; slot++)
+        {
+            if (correlations[slot] is not { Pearson: { } r } correlation)
+            {
+                continue;
+            }
+
+            var coreR = core[slot];
+            var (low, high) = correlation is { PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(r, l, h, coreR) : (double.NaN, double.NaN);
+            correlations[slot] = correlation with
+            {
+                PearsonCore = double.IsFinite(coreR) ? coreR : null,
+                PearsonSpanLow = double.IsFinite(low) ? low : null,
+                PearsonSpanHigh = double.IsFinite(high) ? high : null,
+            };
+        }
     }
 
     /// <summary>

@@ -1,0 +1,234 @@
+using AfmEdge.Analysis.Statistics;
+
+namespace AfmEdge.Analysis.Tests;
+
+public sealed class CoreCorrelationTests
+{
+    private const int Regions = 4;
+
+    /// <summary>
+    /// The reference, by breadth-first search: a pixel with a 4-neighbour of another label is at distance 1; every other pixel
+    /// one 4-connected step further than its nearest such pixel; the rim is every pixel at a distance up to <paramref name="depth"/>.
+    /// </summary>
+    private static bool[] ReferenceRim(byte[] labels, int width, int rows, int depth)
+    {
+        var rim = new bool[labels.Length];
+        var distance = new int[labels.Length];
+        Array.Fill(distance, int.MaxValue);
+        var queue = new Queue<int>();
+        for (var p = 0; p < labels.Length; p++)
+        {
+            int x = p % width, y = p / width;
+            foreach (var q in Neighbours(x, y, width, rows))
+            {
+                if (labels[q] != labels[p])
+                {
+                    distance[p] = 1;
+                    queue.Enqueue(p);
+                    break;
+                }
+            }
+        }
+
+        while (queue.Count > 0)
+        {
+            var p = queue.Dequeue();
+            int x = p % width, y = p / width;
+            foreach (var q in Neighbours(x, y, width, rows))
+            {
+                if (distance[q] == int.MaxValue)
+                {
+                    distance[q] = distance[p] + 1;
+                    queue.Enqueue(q);
+                }
+            }
+        }
+
+        for (var p = 0; p < labels.Length; p++)
+        {
+            rim[p] = distance[p] <= depth;
+        }
+
+        return rim;
+    }
+
+    private static IEnumerable<int> Neighbours(int x, int y, int width, int rows)
+    {
+        if (x > 0)
+        {
+            yield return (y * width) + x - 1;
+        }
+
+        if (x < width - 1)
+        {
+            yield return (y * width) + x + 1;
+        }
+
+        if (y > 0)
+        {
+            yield return ((y - 1) * width) + x;
+        }
+
+        if (y < rows - 1)
+        {
+            yield return ((y + 1) * width) + x;
+        }
+    }
+
+    /// <summary>Rectangles of arm / centromere / arm on a background, some cut by the frame's edges, a few excluded pixels.</summary>
+    private static byte[] Labels(int width, int rows, int seed)
+    {
+        var random = new Random(seed);
+        var labels = new byte[width * rows];
+        for (var k = 0; k < 5; k++)
+        {
+            int x0 = random.Next(-4, width - 4), y0 = random.Next(-10, rows - 10), w = random.Next(3, 20), h = random.Next(12, 60);
+            for (var y = Math.Max(0, y0); y < Math.Min(rows, y0 + h); y++)
+            {
+                for (var x = Math.Max(0, x0); x < Math.Min(width, x0 + w); x++)
+                {
+                    var along = (y - y0) / (double)h;
+                    labels[(y * width) + x] = (byte)(along < 0.4 ? 1 : along < 0.5 ? 2 : 3);
+                }
+            }
+        }
+
+        for (var k = 0; k < 20; k++)
+        {
+            labels[random.Next(labels.Length)] = RegionAnalysis.Excluded;
+        }
+
+        return labels;
+    }
+
+    [Theory]
+    [InlineData(7, 9, 1)] // narrower than a vector step: every pixel one by one
+    [InlineData(64, 48, 1)]
+    [InlineData(64, 48, 2)]
+    [InlineData(77, 40, 3)] // a remainder past the last step of sixteen
+    public void Rim_MatchesTheDistanceThroughTheRegion(int width, int rows, int depth)
+    {
+        for (var seed = 0; seed < 6; seed++)
+        {
+            var labels = Labels(width, rows, seed);
+            var rim = new byte[labels.Length];
+            CoreCorrelation.Rim(labels, width, rows, depth, rim);
+            var expected = ReferenceRim(labels, width, rows, depth);
+            for (var p = 0; p < labels.Length; p++)
+            {
+                Assert.True(expected[p] == (rim[p] != 0), $"seed {seed}, pixel ({p % width}, {p / width}): expected rim {expected[p]}, got {rim[p]}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(64, 48, 2)]
+    [InlineData(83, 37, 1)]
+    public void Compute_MatchesPearsonOverTheCorePairsInDouble(int width, int rows, int depth)
+    {
+        var random = new Random(width + rows);
+        var labels = Labels(width, rows, 3);
+        var pixels = width * rows;
+        var height = new float[pixels];
+        var fields = new[] { new float[pixels], new float[pixels], new float[pixels] };
+        var place = new int[pixels];
+        for (var p = 0; p < pixels; p++)
+        {
+            // Heights in metres (the shift keeps the sums from cancelling), fields on other scales, some NaN.
+            height[p] = (float)(2e-7 + (labels[p] is > 0 and < Regions ? 1e-7 : 0) + (random.NextDouble() * 2e-8));
+            fields[0][p] = (float)((height[p] * 3e2) + (random.NextDouble() * 1e-5));
+            fields[1][p] = random.Next(50) == 0 ? float.NaN : (float)(0.5 - (height[p] * 1e6) + random.NextDouble());
+            fields[2][p] = (float)random.NextDouble();
+            place[p] = labels[p] >= Regions ? -1 : (labels[p] << SortedChannel.PlaceBits) | (random.Next(10) == 0 ? SortedChannel.Uncorrelated : p);
+        }
+
+        var channels = fields.Select((f, c) => new ChannelData("C" + c, "u", f)).ToList();
+        var heightShift = new double[Regions];
+        var channelShift = new double[Regions * channels.Count];
+        for (var r = 0; r < Regions; r++)
+        {
+            heightShift[r] = r == 0 ? 2e-7 : 3e-7;
+            for (var c = 0; c < channels.Count; c++)
+            {
+                channelShift[(r * channels.Count) + c] = c == 0 ? heightShift[r] * 3e2 : 0.5;
+            }
+        }
+
+        var core = CoreCorrelation.Compute(labels, place, height, channels, width, rows, Regions, depth, heightShift, channelShift);
+        var oneByOne = CoreCorrelation.Compute(labels, place, height, channels, width, rows, Regions, depth, heightShift, channelShift, vectors: false);
+
+        var rim = ReferenceRim(labels, width, rows, depth);
+        for (var r = 0; r < Regions; r++)
+        {
+            for (var c = 0; c < channels.Count; c++)
+            {
+                var xs = new List<double>();
+                var ys = new List<double>();
+                for (var p = 0; p < pixels; p++)
+                {
+                    if (labels[p] == r && !rim[p] && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated && float.IsFinite(fields[c][p]))
+                    {
+                        xs.Add(height[p]);
+                        ys.Add(fields[c][p]);
+                    }
+                }
+
+                var expected = xs.Count >= 3 ? Pearson(xs, ys) : double.NaN;
+                foreach (var actual in new[] { core[(r * channels.Count) + c], oneByOne[(r * channels.Count) + c] })
+                {
+                    if (double.IsNaN(expected))
+                    {
+                        Assert.True(double.IsNaN(actual), $"region {r}, channel {c}: {xs.Count} core pairs, r {actual} where none is defined");
+                    }
+                    else
+                    {
+                        Assert.True(Math.Abs(expected - actual) < 1e-4, $"region {r}, channel {c}: {xs.Count} core pairs, r {actual}, expected {expected}");
+                    }
+                }
+            }
+        }
+
+        // The frame has core pairs in every region: the comparison above is not between NaNs only.
+        Assert.All(Enumerable.Range(0, Regions), r => Assert.False(double.IsNaN(core[r * channels.Count]), $"region {r} has no core r"));
+    }
+
+    private static double Pearson(List<double> xs, List<double> ys)
+    {
+        double mx = xs.Average(), my = ys.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < xs.Count; i++)
+        {
+            sxy += (xs[i] - mx) * (ys[i] - my);
+            sxx += (xs[i] - mx) * (xs[i] - mx);
+            syy += (ys[i] - my) * (ys[i] - my);
+        }
+
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+
+    [Fact]
+    public void Span_TakesInTheCoreRWithTheIntervalsOwnDistances()
+    {
+        // r −0.30 in [−0.38, −0.20]; the core's r −0.10: the interval moved there is [−0.18, 0.00].
+        var (low, high) = CoreCorrelation.Span(-0.30, -0.38, -0.20, -0.10);
+        Assert.Equal(-0.38, low, 12);
+        Assert.Equal(0.00, high, 12);
+
+        // The core's r on the other side, near −1: clamped.
+        (low, high) = CoreCorrelation.Span(-0.90, -0.95, -0.80, -0.99);
+        Assert.Equal(-1, low, 12);
+        Assert.Equal(-0.80, high, 12);
+
+        // The same r in the core: the bootstrap interval as it was.
+        Assert.Equal((-0.38, -0.20), CoreCorrelation.Span(-0.30, -0.38, -0.20, -0.30));
+
+        // No core r (the region is all rim): nothing narrower than [−1, 1] is honest.
+        Assert.Equal((-1.0, 1.0), CoreCorrelation.Span(-0.30, -0.38, -0.20, double.NaN));
+    }
+
+    [Fact]
+    public void Options_CoreDepthOutOfRange_NamesIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { CoreDepth = 0 }));
+        Assert.Contains("CoreDepth = 0", e.Message, StringComparison.Ordinal);
+    }
+}
