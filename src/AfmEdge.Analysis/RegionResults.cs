@@ -32,8 +32,9 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
     double? MutualInformation)
 {
     /// <summary>
-    /// Pearson r over the region's core: its pairs whose four neighbours lie in the same region (not on its rim, where a scanned
-    /// pixel mixes the region with its neighbour). Null where the core holds fewer than three pairs or has no spread.
+    /// Pearson r over the region's core: its pairs more than <see cref="AnalysisOptions.CoreDepth"/> 4-connected steps from a
+    /// pixel of another region (off its rim, where a scanned pixel mixes the region with its neighbour). Null where the core
+    /// holds fewer than three pairs or has no spread.
     /// </summary>
     public double? PearsonCore { get; init; }
 
@@ -53,4 +54,15 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
 /// difference of Pearson r with its bootstrap 95% interval and Cohen's q (difference of Fisher z).
 /// </summary>
 public sealed record RegionDifference(string Channel, string RegionA, string RegionB,
-    double? MeanDifference, double? CohensD, double? PearsonDifference, double? PearsonDifferenceLow, double? PearsonDifferenceHigh, double? CohensQ);
+    double? MeanDifference, double? CohensD, double? PearsonDifference, double? PearsonDifferenceLow, double? PearsonDifferenceHigh, double? CohensQ)
+{
+    /// <summary>
+    /// Low end of the difference's interval with the rims' uncertainty: the bootstrap interval widened to take in the same
+    /// interval moved onto the difference of the two regions' <see cref="RegionCorrelation.PearsonCore"/> (−2 where either has
+    /// no core r). Null where the difference has no bootstrap interval.
+    /// </summary>
+    public double? PearsonDifferenceSpanLow { get; init; }
+
+    /// <summary>High end of the interval of <see cref="PearsonDifferenceSpanLow"/> (+2 where either region has no core r).</summary>
+    public double? PearsonDifferenceSpanHigh { get; init; }
+}

@@ -346,11 +346,12 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine("  r's intervals in the summary: how often each holds the true r, and its median half-width; the bootstrap's 95 % (pearsonLow/High),");
-        output.WriteLine("  and with the rim's uncertainty (pearsonSpanLow/High: widened to take in r over the regions' cores, off their mixed rims):");
+        output.WriteLine("  and with the rim's uncertainty (pearsonSpanLow/High: widened to take in r over the regions' cores, off their mixed rims);");
+        output.WriteLine("  the same for the differences of r between regions (pearsonDifferenceLow/High, pearsonDifferenceSpanLow/High):");
         foreach (var r in rows)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Frame,-15} bootstrap {r.PearsonIntervalCoverage,5:P0}  half-width med {r.PearsonIntervalHalfWidthMedian,6:F3} ({r.PearsonIntervals})   with the rim {r.PearsonSpanCoverage,5:P0}  half-width med {r.PearsonSpanHalfWidthMedian,6:F3} ({r.PearsonSpans})"));
+            output.WriteLine($"  {r.Frame,-15} r: bootstrap {r.PearsonIntervals}   with the rim {r.PearsonSpans}");
+            output.WriteLine($"  {string.Empty,-15} differences: bootstrap {r.DifferenceIntervals}   with the rim {r.DifferenceSpans}");
         }
 
         if (breakdown)
@@ -441,6 +442,9 @@ internal static class EvalAnalysisCommand
 
         /// <summary>Per chromosome measured: the q − p arm-length difference measured (oriented by which true telomere the found p tip is nearer) less the true one, metres.</summary>
         public List<double> ArmDifferenceErrors { get; } = [];
+
+        /// <summary>Per channel and pair of regions (a &lt; b, label 4a + b): the difference of r measured − true, with its intervals.</summary>
+        public List<Cell> DifferenceErrors { get; } = [];
 
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
         public int ArmsAssigned { get; set; }
@@ -580,13 +584,34 @@ internal static class EvalAnalysisCommand
                     if (channel != "Height" && double.IsFinite(pearson[label])
                         && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel) is { Pearson: { } r } found)
                     {
-                        figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label]) 
+                        figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label])
                         {
                             Interval = Interval(found.PearsonLow, found.PearsonHigh, pearson[label]),
                             Span = Interval(found.PearsonSpanLow, found.PearsonSpanHigh, pearson[label]),
                         });
                         var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
+                    }
+                }
+
+                // The regions' differences of r (region b − region a) against the true ones, with their intervals.
+                for (var a = 0; a < 4; a++)
+                {
+                    for (var b = a + 1; b < 4; b++)
+                    {
+                        var (regionA, regionB) = (Regions.ByLabel[a], Regions.ByLabel[b]);
+                        if (channel == "Height" || counts[a] < 3 || counts[b] < 3 || !double.IsFinite(pearson[a]) || !double.IsFinite(pearson[b])
+                            || analysis.Differences.FirstOrDefault(d => d.Channel == channel && d.RegionA == regionA && d.RegionB == regionB) is not { PearsonDifference: { } measuredDifference } difference)
+                        {
+                            continue;
+                        }
+
+                        var trueDifference = pearson[b] - pearson[a];
+                        figures.DifferenceErrors.Add(new Cell(channel, (4 * a) + b, measuredDifference - trueDifference)
+                        {
+                            Interval = Interval(difference.PearsonDifferenceLow, difference.PearsonDifferenceHigh, trueDifference),
+                            Span = Interval(difference.PearsonDifferenceSpanLow, difference.PearsonDifferenceSpanHigh, trueDifference),
+                        });
                     }
                 }
             }
@@ -625,6 +650,7 @@ internal static class EvalAnalysisCommand
         private readonly List<Cell> _pearson = [];
         private readonly List<Cell> _corrected = [];
         private readonly List<Cell> _means = [];
+        private readonly List<Cell> _differences = [];
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -644,6 +670,7 @@ internal static class EvalAnalysisCommand
             _labelsRightArmsAsOne += figures.LabelsRightArmsAsOne;
             _labelsRightUnresolved += figures.LabelsRightUnresolvedArmsAsOne;
             _armErrors.AddRange(figures.ArmDifferenceErrors.Select(Math.Abs));
+            _differences.AddRange(figures.DifferenceErrors);
             _armsAssigned += figures.ArmsAssigned;
             _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
@@ -656,8 +683,8 @@ internal static class EvalAnalysisCommand
             var pearson = _pearson.Select(c => c.Error).ToList();
             var corrected = _corrected.Select(c => c.Error).ToList();
             var means = _means.Select(c => c.Error).ToList();
-            var intervals = _pearson.Where(c => c.Interval is not null).Select(c => c.Interval!.Value).ToList();
-            var spans = _pearson.Where(c => c.Span is not null).Select(c => c.Span!.Value).ToList();
+            var (intervals, spans) = Intervals(_pearson);
+            var (differenceIntervals, differenceSpans) = Intervals(_differences);
             var breakdown = new List<BreakdownRow>();
             foreach (var channel in Channels)
             {
@@ -684,9 +711,13 @@ internal static class EvalAnalysisCommand
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
                 _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05),
-                intervals.Count, Share([.. intervals.Select(i => i.Holds ? 1.0 : 0.0)], v => v > 0), Median([.. intervals.Select(i => i.HalfWidth)]),
-                spans.Count, Share([.. spans.Select(i => i.Holds ? 1.0 : 0.0)], v => v > 0), Median([.. spans.Select(i => i.HalfWidth)]), breakdown);
+                intervals, spans, differenceIntervals, differenceSpans, breakdown);
         }
+
+        /// <summary>The cells' bootstrap intervals and intervals with the rim, each as how often it holds the truth and its median half-width.</summary>
+        private static (Coverage Intervals, Coverage Spans) Intervals(List<Cell> cells) =>
+            (Coverage.Of([.. cells.Where(c => c.Interval is not null).Select(c => c.Interval!.Value)]),
+             Coverage.Of([.. cells.Where(c => c.Span is not null).Select(c => c.Span!.Value)]));
 
         private static double Median(List<double> values)
         {
@@ -714,9 +745,22 @@ internal static class EvalAnalysisCommand
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005,
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
-        int PearsonIntervals, double PearsonIntervalCoverage, double PearsonIntervalHalfWidthMedian,
-        int PearsonSpans, double PearsonSpanCoverage, double PearsonSpanHalfWidthMedian,
+        Coverage PearsonIntervals, Coverage PearsonSpans, Coverage DifferenceIntervals, Coverage DifferenceSpans,
         IReadOnlyList<BreakdownRow> Breakdown);
+
+    /// <summary>Of <see cref="Count"/> intervals, the share that holds the true value and their median half-width.</summary>
+    private sealed record Coverage(int Count, double Holds, double HalfWidthMedian)
+    {
+        public static Coverage Of(List<(bool Holds, double HalfWidth)> intervals)
+        {
+            var widths = intervals.Select(i => i.HalfWidth).Order().ToArray();
+            var median = widths.Length == 0 ? double.NaN
+                : widths.Length % 2 == 1 ? widths[widths.Length / 2] : 0.5 * (widths[(widths.Length / 2) - 1] + widths[widths.Length / 2]);
+            return new(intervals.Count, intervals.Count == 0 ? double.NaN : intervals.Count(i => i.Holds) / (double)intervals.Count, median);
+        }
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Holds,5:P0}  half-width med {HalfWidthMedian,6:F3} ({Count})");
+    }
 
     /// <summary>One channel and region of one kind of frame: medians over the seeds of the signed and absolute errors, and the largest.</summary>
     private sealed record BreakdownRow(

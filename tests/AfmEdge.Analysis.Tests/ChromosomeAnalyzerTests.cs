@@ -143,7 +143,8 @@ public sealed class ChromosomeAnalyzerTests
     [Fact]
     public void Analyze_IntervalWithTheRim_HoldsTheBootstrapIntervalAndTheCoreR()
     {
-        var correlations = new ChromosomeAnalyzer().Analyze(SimulatedScan.Create(13, 128).Frame).Correlations;
+        var analysis = new ChromosomeAnalyzer().Analyze(SimulatedScan.Create(13, 128).Frame);
+        var correlations = analysis.Correlations;
         var withInterval = correlations.Where(c => c.PearsonLow is not null).ToList();
         Assert.NotEmpty(withInterval);
         Assert.Contains(withInterval, c => c.PearsonCore is not null && c.Region != "background");
@@ -159,6 +160,25 @@ public sealed class ChromosomeAnalyzerTests
             else
             {
                 Assert.Equal((-1.0, 1.0), (c.PearsonSpanLow!.Value, c.PearsonSpanHigh!.Value));
+            }
+        }
+
+        // The regions' differences of r alike: the interval with the rims holds the bootstrap's and the difference of the cores' r.
+        var differences = analysis.Differences.Where(d => d.PearsonDifferenceLow is not null).ToList();
+        Assert.NotEmpty(differences);
+        foreach (var d in differences)
+        {
+            Assert.True(d.PearsonDifferenceSpanLow <= d.PearsonDifferenceLow && d.PearsonDifferenceHigh <= d.PearsonDifferenceSpanHigh,
+                $"{d.Channel} {d.RegionB} − {d.RegionA}: [{d.PearsonDifferenceSpanLow}, {d.PearsonDifferenceSpanHigh}] does not hold [{d.PearsonDifferenceLow}, {d.PearsonDifferenceHigh}]");
+            var a = correlations.Single(c => c.Channel == d.Channel && c.Region == d.RegionA);
+            var b = correlations.Single(c => c.Channel == d.Channel && c.Region == d.RegionB);
+            if (a.PearsonCore is { } coreA && b.PearsonCore is { } coreB)
+            {
+                Assert.InRange(coreB - coreA, d.PearsonDifferenceSpanLow!.Value - 1e-12, d.PearsonDifferenceSpanHigh!.Value + 1e-12);
+            }
+            else
+            {
+                Assert.Equal((-2.0, 2.0), (d.PearsonDifferenceSpanLow!.Value, d.PearsonDifferenceSpanHigh!.Value));
             }
         }
 

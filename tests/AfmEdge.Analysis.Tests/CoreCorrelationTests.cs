@@ -221,6 +221,13 @@ public sealed class CoreCorrelationTests
         // The same r in the core: the bootstrap interval as it was.
         Assert.Equal((-0.38, -0.20), CoreCorrelation.Span(-0.30, -0.38, -0.20, -0.30));
 
+        // A percentile interval beside its own estimate: the span still takes in the core's r.
+        (low, high) = CoreCorrelation.Span(-0.30, -0.28, -0.20, -0.05);
+        Assert.True(low <= -0.28 && high >= -0.05, $"[{low}, {high}]");
+
+        // A difference of two r: within ±2.
+        Assert.Equal((-1.2, 2.0), CoreCorrelation.Span(-1.0, -1.2, -0.8, 1.9, bound: 2));
+
         // No core r (the region is all rim): nothing narrower than [−1, 1] is honest.
         Assert.Equal((-1.0, 1.0), CoreCorrelation.Span(-0.30, -0.38, -0.20, double.NaN));
     }

@@ -93,16 +93,25 @@ public sealed class EvalAnalysisCommandTests
         Assert.InRange(clean.GetProperty("pearsonErrorMedian").GetDouble(), 0, 2);
         Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
 
-        // How often r's intervals hold the true r: the interval with the rim holds the bootstrap's, so it holds the truth at
-        // least as often, and is at least as wide.
+        // How often r's intervals (and those of the regions' differences of r) hold the truth: the interval with the rim holds the
+        // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
-        Assert.True(clean.GetProperty("pearsonIntervals").GetInt32() > 0);
-        foreach (var frame in frames.Where(f => f.GetProperty("pearsonIntervals").GetInt32() > 0))
+        Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
+        Assert.True(clean.GetProperty("differenceIntervals").GetProperty("count").GetInt32() > 0);
+        foreach (var frame in frames)
         {
-            Assert.Equal(frame.GetProperty("pearsonIntervals").GetInt32(), frame.GetProperty("pearsonSpans").GetInt32());
-            Assert.InRange(frame.GetProperty("pearsonIntervalCoverage").GetDouble(), 0, frame.GetProperty("pearsonSpanCoverage").GetDouble());
-            Assert.InRange(frame.GetProperty("pearsonSpanCoverage").GetDouble(), 0, 1);
-            Assert.InRange(frame.GetProperty("pearsonIntervalHalfWidthMedian").GetDouble(), 0, frame.GetProperty("pearsonSpanHalfWidthMedian").GetDouble());
+            foreach (var (intervalName, spanName) in new[] { ("pearsonIntervals", "pearsonSpans"), ("differenceIntervals", "differenceSpans") })
+            {
+                var interval = frame.GetProperty(intervalName);
+                var span = frame.GetProperty(spanName);
+                Assert.Equal(interval.GetProperty("count").GetInt32(), span.GetProperty("count").GetInt32());
+                if (interval.GetProperty("count").GetInt32() > 0)
+                {
+                    Assert.InRange(interval.GetProperty("holds").GetDouble(), 0, span.GetProperty("holds").GetDouble());
+                    Assert.InRange(span.GetProperty("holds").GetDouble(), 0, 1);
+                    Assert.InRange(interval.GetProperty("halfWidthMedian").GetDouble(), 0, span.GetProperty("halfWidthMedian").GetDouble());
+                }
+            }
         }
     }
 

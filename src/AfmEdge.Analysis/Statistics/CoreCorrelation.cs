@@ -305,11 +305,13 @@ internal static class CoreCorrelation
 
     /// <summary>
     /// The interval [<paramref name="low"/>, <paramref name="high"/>] around <paramref name="r"/> widened to take in the
-    /// same interval moved onto the core's <paramref name="core"/> (the statistical uncertainty and the rim's together); where
-    /// the region has no core r (every pair on its rim), all of [−1, 1]: nothing but mixed pixels stands behind r.
+    /// same interval moved onto the core's <paramref name="core"/> (the statistical uncertainty and the rim's together), and the
+    /// core's value itself (a percentile interval need not hold its own estimate), within
+    /// ±<paramref name="bound"/> (1 for an r, 2 for a difference of two); where there is no core value (every pair on the rim),
+    /// all of [−bound, bound]: nothing but mixed pixels stands behind r.
     /// </summary>
-    public static (double Low, double High) Span(double r, double low, double high, double core) =>
+    public static (double Low, double High) Span(double r, double low, double high, double core, double bound = 1) =>
         double.IsFinite(core)
-            ? (Math.Max(-1, Math.Min(low, core - (r - low))), Math.Min(1, Math.Max(high, core + (high - r))))
-            : (-1, 1);
+            ? (Math.Max(-bound, Math.Min(Math.Min(low, core), core - (r - low))), Math.Min(bound, Math.Max(Math.Max(high, core), core + (high - r))))
+            : (-bound, bound);
 }

@@ -1716,7 +1716,16 @@ internal static class RegionAnalysis
             }
         }
 
-        return new RegionDifference(channel, Regions.ByLabel[a], Regions.ByLabel[b], meanDifference, cohensD, pearsonDifference, low, high, cohensQ);
+        var difference = new RegionDifference(channel, Regions.ByLabel[a], Regions.ByLabel[b], meanDifference, cohensD, pearsonDifference, low, high, cohensQ);
+        if (pearsonDifference is not { } d || low is not { } l || high is not { } h)
+        {
+            return difference;
+        }
+
+        // With the rims' uncertainty, as each region's r (RegionCorrelation.PearsonSpanLow): the difference of the cores' r.
+        var core = cb.PearsonCore is { } coreB && ca.PearsonCore is { } coreA ? coreB - coreA : double.NaN;
+        var (spanLow, spanHigh) = CoreCorrelation.Span(d, l, h, core, bound: 2);
+        return difference with { PearsonDifferenceSpanLow = spanLow, PearsonDifferenceSpanHigh = spanHigh };
     }
 
     private static double? Nullable(double v) => double.IsFinite(v) ? v : null;
