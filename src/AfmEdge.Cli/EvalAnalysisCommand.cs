@@ -80,6 +80,10 @@ internal static class EvalAnalysisCommand
             Description = "The analysis draws each chromosome's outline where its height falls to this fraction of its local crest (AnalysisOptions.OutlineFraction; 0: where it leaves the substrate's noise).",
             DefaultValueFactory = _ => new AnalysisOptions().OutlineFraction,
         };
+        var wholeTruth = new Option<bool>("--whole-truth")
+        {
+            Description = "With --edge-exclusion: score against the truth over every true pixel of each region (the rim kept), not over the true regions less their rim alike: how well the rim-free analysis estimates the whole regions' r and means.",
+        };
         var coreDepth = new Option<int>("--core-depth")
         {
             Description = "Depth of a region's rim, in pixels, for r over the region's core and r's interval with the rim's uncertainty (AnalysisOptions.CoreDepth).",
@@ -97,7 +101,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, outline, coreDepth, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, correct, process, without, only, edges, wholeTruth, outline, coreDepth, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -105,6 +109,7 @@ internal static class EvalAnalysisCommand
             {
                 PerChromosome = parse.GetValue(perChromosome),
                 CoreDepth = parse.GetValue(coreDepth),
+                WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
             output, error));
@@ -118,6 +123,8 @@ internal static class EvalAnalysisCommand
         public string? Overlays { get; init; }
 
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
+
+        public bool WholeTruth { get; init; }
     }
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
@@ -242,6 +249,7 @@ internal static class EvalAnalysisCommand
         var atTip = variants.Select(v => new Variant(v.Name, v.Description)).ToArray();
         var midway = acquisition?.Operations.Any(o => o.Name.StartsWith("register:midpoint", StringComparison.Ordinal)) == true;
         var analyzer = new ChromosomeAnalyzer(analysisOptions);
+        var truthRim = settings.WholeTruth ? 0 : analysisOptions.EdgeExclusion;
         var truthChromosomes = 0;
         foreach (var seed in seeds.Seeds())
         {
@@ -284,10 +292,10 @@ internal static class EvalAnalysisCommand
                     EvalChromosomeReport.Overlay(analysis, truth.Maps, Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"seed{seed}-{name}.png")));
                 }
 
-                scored[v] = TruthFigures.Of(analysis, truth, fullPixel);
+                scored[v] = TruthFigures.Of(analysis, truth, fullPixel, truthRim);
                 variants[v].Add(scored[v]);
                 // The clean frame's truth at the tip is its own grid's: scored once.
-                scoredAtTip[v] = ReferenceEquals(tipTruths[v], truth) ? scored[v] : TruthFigures.Of(analysis, tipTruths[v], fullPixel);
+                scoredAtTip[v] = ReferenceEquals(tipTruths[v], truth) ? scored[v] : TruthFigures.Of(analysis, tipTruths[v], fullPixel, truthRim);
                 atTip[v].Add(scoredAtTip[v]);
             }
 
@@ -309,6 +317,7 @@ internal static class EvalAnalysisCommand
         var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip)
         {
             CoreDepth = analysisOptions.CoreDepth,
+            WholeTruth = settings.WholeTruth,
         };
         if (json)
         {
@@ -317,7 +326,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px; regions' rims {analysisOptions.CoreDepth} px deep for r's core; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -451,7 +460,8 @@ internal static class EvalAnalysisCommand
 
         public int ArmsFlipped { get; set; }
 
-        public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel)
+        /// <param name="truthRim">How deep a rim the truth leaves out of each true chromosome (the analysis's own, or 0 for the whole regions).</param>
+        public static TruthFigures Of(ChromosomeAnalysis analysis, GridTruth truth, double fullPixel, int truthRim)
         {
             var ids = truth.Maps.Instances.Span;
             var trueLabels = truth.Maps.Labels.Span;
@@ -522,19 +532,19 @@ internal static class EvalAnalysisCommand
             }
 
             figures = figures with { LabelsRight = right, LabelsMeasured = inside, LabelsRightArmsAsOne = rightArms, LabelsRightUnresolvedArmsAsOne = rightUnresolved };
-            Regional(analysis, truth, measured, armsKnown, figures);
+            Regional(analysis, truth, measured, armsKnown, truthRim, figures);
             return figures;
         }
 
         /// <summary>Per region and channel: measured r and mean against those of the clean fields over the same chromosomes' true regions (less their rim when the analysis leaves its rim out).</summary>
-        private static void Regional(ChromosomeAnalysis analysis, GridTruth truth, HashSet<int> measured, HashSet<int> armsKnown, TruthFigures figures)
+        private static void Regional(ChromosomeAnalysis analysis, GridTruth truth, HashSet<int> measured, HashSet<int> armsKnown, int truthRim, TruthFigures figures)
         {
             var ids = truth.Maps.Instances.Span;
             var trueLabels = truth.Maps.Labels.Span;
             var height = truth.Clean.GetChannel("Height").Data;
 
             // The analysis leaves each chromosome's rim out of its statistics (mixed pixels): the truth leaves out the true rim alike.
-            var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, analysis.Options.EdgeExclusion);
+            var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, truthRim);
             var attenuated = NoiseAttenuation.Correct(analysis);
             foreach (var channel in Channels)
             {
@@ -772,6 +782,8 @@ internal static class EvalAnalysisCommand
         int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames, IReadOnlyList<Row> FramesAtTip)
     {
         public int CoreDepth { get; init; }
+
+        public bool WholeTruth { get; init; }
     }
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)

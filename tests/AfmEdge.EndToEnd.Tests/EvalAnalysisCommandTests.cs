@@ -257,6 +257,30 @@ public sealed class EvalAnalysisCommandTests
     }
 
     [Fact]
+    public async Task EvalAnalysis_WholeTruth_ScoresTheRimFreeAnalysisAgainstEveryTruePixel()
+    {
+        // Against the truth less its rim the clean frame's means match to a fraction of a per cent; against every true pixel
+        // (the rim's lower heights kept in the truth) the rim-free analysis reads the chromosomes' heights high.
+        string[] args = ["eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10", "--model", BundledModel(), "--edge-exclusion", "1", "--json"];
+        var (exit, json, error) = await RunAsync(args);
+        var (wholeExit, wholeJson, wholeError) = await RunAsync([.. args, "--whole-truth"]);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.True(wholeExit == ExitCodes.Ok, wholeError);
+        using var rimFree = JsonDocument.Parse(json);
+        using var whole = JsonDocument.Parse(wholeJson);
+        Assert.False(rimFree.RootElement.GetProperty("wholeTruth").GetBoolean());
+        Assert.True(whole.RootElement.GetProperty("wholeTruth").GetBoolean());
+        var cleanRimFree = rimFree.RootElement.GetProperty("frames")[0].GetProperty("meanErrorMedian").GetDouble();
+        var cleanWhole = whole.RootElement.GetProperty("frames")[0].GetProperty("meanErrorMedian").GetDouble();
+        Assert.InRange(cleanRimFree, 0, 0.02);
+        Assert.True(cleanWhole > cleanRimFree, $"whole truth {cleanWhole}, truth less its rim {cleanRimFree}");
+
+        // The segmentation's figures do not depend on which truth the regions' statistics are scored against.
+        Assert.Equal(rimFree.RootElement.GetProperty("frames")[1].GetProperty("iouMedian").GetDouble(), whole.RootElement.GetProperty("frames")[1].GetProperty("iouMedian").GetDouble());
+    }
+
+    [Fact]
     public async Task EvalAnalysis_OnlyAndWithout_IsBadUsage()
     {
         var (exit, _, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel(), "--only", "tip", "--without", "noise");
