@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -23,7 +23,7 @@ internal static class CoreCorrelation
     /// pair), the channel is finite there, and the pixel lies off its region's rim (<see cref="Rim"/>, <paramref name="depth"/> deep).
     /// NaN where fewer than three such pairs or no spread. Sums are taken of values less <paramref name="heightShift"/>[region] and
     /// <paramref name="channelShift"/>[region × channels + channel] (the regions' means: no cancellation in double).
-    /// <paramref name="vectors"/> false: every pixel one by one, as where Vector256 is not accelerated (the tests compare the two).
+    /// <paramref name="vectors"/> false: every pixel one by one, as where vectors are not accelerated (the tests compare the two).
     /// </summary>
     public static double[] Compute(ReadOnlySpan<byte> labels, ReadOnlySpan<int> place, ReadOnlySpan<float> height, IReadOnlyList<ChannelData> channels,
         int width, int rows, int regionCount, int depth, ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, bool vectors = true)
@@ -43,24 +43,30 @@ internal static class CoreCorrelation
         var data = channels.Select(c => c.Data).ToArray();
         var sums = new double[regionCount * channelCount * Sums];
         var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+        var classes = AnalysisPool<int>.Shared.Rent(pixels);
         try
         {
             Rim(labels[..pixels], width, rows, depth, rim.AsSpan(0, pixels));
-            if (vectors && Vector256.IsHardwareAccelerated && regionCount > 0)
+            Classes(labels[..pixels], rim, place, regionCount, classes.AsSpan(0, pixels));
+            if (vectors && Vector.IsHardwareAccelerated)
             {
-                SumRows(labels, place, height, data, rim, width, rows, regionCount, heightShift, channelShift, sums);
+                SumRows(classes, height, data, width, rows, regionCount, heightShift, channelShift, sums);
             }
             else
             {
                 for (var p = 0; p < pixels; p++)
                 {
-                    AddPixel(p, labels, place, height, data, rim, regionCount, heightShift, channelShift, sums);
+                    for (var c = 0; c < channelCount; c++)
+                    {
+                        AddCorePair(p, c, classes[p], height, data, heightShift, channelShift, sums);
+                    }
                 }
             }
         }
         finally
         {
             AnalysisPool<byte>.Shared.Return(rim);
+            AnalysisPool<int>.Shared.Return(classes);
         }
 
         var r = new double[regionCount * channelCount];
@@ -76,30 +82,63 @@ internal static class CoreCorrelation
         return r;
     }
 
-    /// <summary>Pixel <paramref name="p"/> into its region's sums, if it is a core pair; each channel where it is finite.</summary>
-    private static void AddPixel(int p, ReadOnlySpan<byte> labels, ReadOnlySpan<int> place, ReadOnlySpan<float> height, float[][] data, byte[] rim,
-        int regionCount, ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, double[] sums)
+    /// <summary>
+    /// Each pixel's region where it is a core pair (label below <paramref name="regionCount"/>, off the rim, a correlated pair),
+    /// −1 elsewhere: all the sums need to know of labels, rim and places. Sixteen pixels at a time where 128-bit vectors are
+    /// accelerated (x64 and arm64 alike).
+    /// </summary>
+    internal static void Classes(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
     {
-        for (var c = 0; c < data.Length; c++)
+        var pixels = classes.Length;
+        var p = 0;
+        if (Vector128.IsHardwareAccelerated && regionCount <= sbyte.MaxValue)
         {
-            AddCorePair(p, c, labels, place, height, data, rim, regionCount, heightShift, channelShift, sums);
+            var regions = Vector128.Create((byte)regionCount);
+            var none = Vector128.Create((byte)0xFF);
+            var uncorrelated = Vector128.Create(SortedChannel.Uncorrelated);
+            for (; p <= pixels - 16; p += 16)
+            {
+                var label = Vector128.Create(labels.Slice(p, 16));
+                var inCore = Vector128.LessThan(label, regions) & Vector128.Equals(Vector128.Create(rim.Slice(p, 16)), Vector128<byte>.Zero);
+
+                // The label where in a region's core, −1 (0xFF as a signed byte) elsewhere, widened to ints four at a time.
+                var (low, high) = Vector128.Widen(Vector128.ConditionalSelect(inCore, label, none).AsSByte());
+                var (q0, q1) = Vector128.Widen(low);
+                var (q2, q3) = Vector128.Widen(high);
+                Store(q0, place, classes, p, uncorrelated);
+                Store(q1, place, classes, p + 4, uncorrelated);
+                Store(q2, place, classes, p + 8, uncorrelated);
+                Store(q3, place, classes, p + 12, uncorrelated);
+            }
+        }
+
+        for (; p < pixels; p++)
+        {
+            var label = labels[p];
+            classes[p] = label < regionCount && rim[p] == 0 && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated ? label : -1;
         }
     }
 
-    /// <summary>Channel <paramref name="c"/> of pixel <paramref name="p"/> into its region's sums, if it is a core pair and the value finite.</summary>
-    private static void AddCorePair(int p, int c, ReadOnlySpan<byte> labels, ReadOnlySpan<int> place, ReadOnlySpan<float> height, float[][] data, byte[] rim,
-        int regionCount, ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, double[] sums)
+    /// <summary>Four classes at <paramref name="p"/>, −1 where the pixel is no correlated pair.</summary>
+    private static void Store(Vector128<int> region, ReadOnlySpan<int> place, Span<int> classes, int p, Vector128<int> uncorrelated)
     {
-        var label = labels[p];
+        var notPair = Vector128.Equals(Vector128.Create(place.Slice(p, 4)) & uncorrelated, uncorrelated);
+        (region | notPair).CopyTo(classes.Slice(p, 4));
+    }
+
+    /// <summary>Channel <paramref name="c"/> of pixel <paramref name="p"/> into region <paramref name="region"/>'s sums (none: −1), if the value is finite.</summary>
+    private static void AddCorePair(int p, int c, int region, ReadOnlySpan<float> height, float[][] data, ReadOnlySpan<double> heightShift,
+        ReadOnlySpan<double> channelShift, double[] sums)
+    {
         var value = data[c][p];
-        if (label >= regionCount || rim[p] != 0 || (place[p] & SortedChannel.Uncorrelated) == SortedChannel.Uncorrelated || !float.IsFinite(value))
+        if (region < 0 || !float.IsFinite(value))
         {
             return;
         }
 
-        var h = height[p] - heightShift[label];
-        var f = value - channelShift[(label * data.Length) + c];
-        var s = sums.AsSpan(((label * data.Length) + c) * Sums, Sums);
+        var h = height[p] - heightShift[region];
+        var f = value - channelShift[(region * data.Length) + c];
+        var s = sums.AsSpan(((region * data.Length) + c) * Sums, Sums);
         s[0]++;
         s[1] += h;
         s[2] += f;
@@ -109,50 +148,46 @@ internal static class CoreCorrelation
     }
 
     /// <summary>
-    /// The sums row by row and channel by channel, eight pixels at a time. Eight background core pairs, all finite (nearly all of
-    /// a frame's pixels) go into float vectors held in registers; any other eight, per region present among them, under a lane
-    /// mask. Values are taken less the region's shifts and the float sums added to the double sums at the end of each row (a
-    /// row's 64 values per lane lose nothing that matters to r); the row's last pixels one by one (<see cref="AddCorePair"/>).
+    /// The sums row by row and channel by channel, a vector of pixels at a time (eight on x64, four on arm64). A vector of
+    /// background core pairs, all finite (nearly all of a frame's pixels), goes into float sums held in registers; any other,
+    /// per region present in it, under a lane mask. Values are taken less the region's shifts and the float sums added to the
+    /// double sums at the end of each row (a row's few dozen values per lane lose nothing that matters to r); the row's last
+    /// pixels one by one (<see cref="AddCorePair"/>).
     /// </summary>
-    private static void SumRows(ReadOnlySpan<byte> labels, ReadOnlySpan<int> place, ReadOnlySpan<float> height, float[][] data, byte[] rim,
-        int width, int rows, int regionCount, ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, double[] sums)
+    private static void SumRows(int[] classes, ReadOnlySpan<float> height, float[][] data, int width, int rows, int regionCount,
+        ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, double[] sums)
     {
-        const int Lanes = 8;
+        var lanes = Vector<float>.Count;
         var channelCount = data.Length;
 
-        // Per region: Σh, Σf, Σh², Σf², Σhf and the count (as lanes of ones), eight lanes each.
+        // Per region: Σh, Σf, Σh², Σf², Σhf and the count (as lanes of ones).
         const int PerRegion = 6;
-        Span<Vector256<float>> row = stackalloc Vector256<float>[regionCount * PerRegion];
-        var exponent = Vector256.Create(0x7F80_0000u);
-        var uncorrelated = Vector256.Create(SortedChannel.Uncorrelated);
-        ref var label0 = ref MemoryMarshal.GetReference(labels);
-        ref var rim0 = ref MemoryMarshal.GetArrayDataReference(rim);
-        ref var place0 = ref MemoryMarshal.GetReference(place);
+        Span<Vector<float>> row = stackalloc Vector<float>[regionCount * PerRegion];
+        var exponent = new Vector<uint>(0x7F80_0000u);
+        var shiftH = new Vector<float>((float)heightShift[0]);
+        ref var class0 = ref MemoryMarshal.GetArrayDataReference(classes);
         ref var height0 = ref MemoryMarshal.GetReference(height);
-        var shiftH = Vector256.Create((float)heightShift[0]);
 
-        // Row by row, each channel in turn: the row's labels, places and heights stay in the cache for the next channel.
+        // Row by row, each channel in turn: the row's classes and heights stay in the cache for the next channel.
         for (var y = 0; y < rows; y++)
         {
+            var start = y * width;
             for (var c = 0; c < channelCount; c++)
             {
                 ref var channel0 = ref MemoryMarshal.GetArrayDataReference(data[c]);
-                var shiftF = Vector256.Create((float)channelShift[c]);
+                var shiftF = new Vector<float>((float)channelShift[c]);
                 row.Clear();
-                Vector256<float> sh = default, sf = default, shh = default, sff = default, shf = default, count = default;
-                var start = y * width;
+                Vector<float> sh = default, sf = default, shh = default, sff = default, shf = default, count = default;
                 var x = 0;
-                for (; x <= width - Lanes; x += Lanes)
+                for (; x <= width - lanes; x += lanes)
                 {
-                    var p = start + x;
-                    var rimBytes = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref rim0, p));
-                    var labelBytes = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref label0, p));
-                    // In bounds: the frame's checked length holds p + 7 (x ≤ width − 8).
-                    var pairs = ~Vector256.Equals(Vector256.LoadUnsafe(ref place0, (nuint)p) & uncorrelated, uncorrelated);
-                    var values = Vector256.LoadUnsafe(ref channel0, (nuint)p);
-                    var finite = ~Vector256.Equals(values.AsUInt32() & exponent, exponent).AsInt32();
-                    var h = Vector256.LoadUnsafe(ref height0, (nuint)p);
-                    if ((rimBytes | labelBytes) == 0 && (pairs & finite) == Vector256<int>.AllBitsSet)
+                    // In bounds: the frame's checked length holds p + lanes − 1 (x ≤ width − lanes).
+                    var p = (nuint)(start + x);
+                    var region = Vector.LoadUnsafe(ref class0, p);
+                    var values = Vector.LoadUnsafe(ref channel0, p);
+                    var finite = ~Vector.Equals(Vector.AsVectorUInt32(values) & exponent, exponent);
+                    var h = Vector.LoadUnsafe(ref height0, p);
+                    if (region == Vector<int>.Zero && finite == Vector<uint>.AllBitsSet)
                     {
                         var hb = h - shiftH;
                         var fb = values - shiftF;
@@ -161,40 +196,39 @@ internal static class CoreCorrelation
                         shh += hb * hb;
                         sff += fb * fb;
                         shf += hb * fb;
-                        count += Vector256<float>.One;
+                        count += Vector<float>.One;
                         continue;
                     }
 
-                    var eligible = (pairs & finite & Vector256.Equals(Widen(rimBytes), Vector256<int>.Zero)).AsSingle();
-                    if (eligible == Vector256<float>.Zero)
+                    var eligible = Vector.AsVectorSingle(Vector.AsVectorInt32(finite) & Vector.GreaterThanOrEqual(region, Vector<int>.Zero));
+                    if (eligible == Vector<float>.Zero)
                     {
                         continue;
                     }
 
-                    var labelLanes = Widen(labelBytes);
                     for (var r = 0; r < regionCount; r++)
                     {
-                        var use = eligible & Vector256.Equals(labelLanes, Vector256.Create(r)).AsSingle();
-                        if (use == Vector256<float>.Zero)
+                        var use = eligible & Vector.AsVectorSingle(Vector.Equals(region, new Vector<int>(r)));
+                        if (use == Vector<float>.Zero)
                         {
                             continue;
                         }
 
-                        var hu = (h - Vector256.Create((float)heightShift[r])) & use;
-                        var f = (values - Vector256.Create((float)channelShift[(r * channelCount) + c])) & use;
+                        var hu = (h - new Vector<float>((float)heightShift[r])) & use;
+                        var f = (values - new Vector<float>((float)channelShift[(r * channelCount) + c])) & use;
                         var o = r * PerRegion;
                         row[o] += hu;
                         row[o + 1] += f;
                         row[o + 2] += hu * hu;
                         row[o + 3] += f * f;
                         row[o + 4] += hu * f;
-                        row[o + 5] += Vector256<float>.One & use;
+                        row[o + 5] += Vector<float>.One & use;
                     }
                 }
 
                 for (; x < width; x++)
                 {
-                    AddCorePair(start + x, c, labels, place, height, data, rim, regionCount, heightShift, channelShift, sums);
+                    AddCorePair(start + x, c, classes[start + x], height, data, heightShift, channelShift, sums);
                 }
 
                 row[0] += sh;
@@ -218,16 +252,11 @@ internal static class CoreCorrelation
         }
     }
 
-    /// <summary>Eight bytes as eight int lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Widen(ulong bytes) =>
-        Vector256.WidenLower(Vector128.WidenLower(Vector128.CreateScalar(bytes).AsByte()).ToVector256()).AsInt32();
-
-    /// <summary>The eight lanes' sum in double.</summary>
-    private static double LaneSum(Vector256<float> lanes)
+    /// <summary>The lanes' sum in double.</summary>
+    private static double LaneSum(Vector<float> lanes)
     {
-        var (low, high) = Vector256.Widen(lanes);
-        return Vector256.Sum(low + high);
+        Vector.Widen(lanes, out var low, out var high);
+        return Vector.Sum(low + high);
     }
 
     /// <summary>
