@@ -726,8 +726,11 @@ internal static class EvalAnalysisCommand
 
         /// <summary>The cells' bootstrap intervals and intervals with the rim, each as how often it holds the truth and its median half-width.</summary>
         private static (Coverage Intervals, Coverage Spans) Intervals(List<Cell> cells) =>
-            (Coverage.Of([.. cells.Where(c => c.Interval is not null).Select(c => c.Interval!.Value)]),
-             Coverage.Of([.. cells.Where(c => c.Span is not null).Select(c => c.Span!.Value)]));
+            (CoverageOf([.. cells.Where(c => c.Interval is not null).Select(c => c.Interval!.Value)]),
+             CoverageOf([.. cells.Where(c => c.Span is not null).Select(c => c.Span!.Value)]));
+
+        private static Coverage CoverageOf(List<(bool Holds, double HalfWidth)> intervals) =>
+            new(intervals.Count, Share([.. intervals.Select(i => i.Holds ? 1.0 : 0.0)], v => v > 0), Median([.. intervals.Select(i => i.HalfWidth)]));
 
         private static double Median(List<double> values)
         {
@@ -761,14 +764,6 @@ internal static class EvalAnalysisCommand
     /// <summary>Of <see cref="Count"/> intervals, the share that holds the true value and their median half-width.</summary>
     private sealed record Coverage(int Count, double Holds, double HalfWidthMedian)
     {
-        public static Coverage Of(List<(bool Holds, double HalfWidth)> intervals)
-        {
-            var widths = intervals.Select(i => i.HalfWidth).Order().ToArray();
-            var median = widths.Length == 0 ? double.NaN
-                : widths.Length % 2 == 1 ? widths[widths.Length / 2] : 0.5 * (widths[(widths.Length / 2) - 1] + widths[widths.Length / 2]);
-            return new(intervals.Count, intervals.Count == 0 ? double.NaN : intervals.Count(i => i.Holds) / (double)intervals.Count, median);
-        }
-
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Holds,5:P0}  half-width med {HalfWidthMedian,6:F3} ({Count})");
     }
 

@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics;
 namespace AfmEdge.Analysis.Statistics;
 
 /// <summary>
-/// Pearson r of height against each channel over each region's core: its correlated pairs whose four neighbours lie in
-/// the same region. On a scan the rim of a region mixes it with its neighbour (the pixel's dwell, the tip's flank, the
+/// Pearson r of height against each channel over each region's core: its correlated pairs more than
+/// <see cref="AnalysisOptions.CoreDepth"/> 4-connected steps from a pixel of another region. On a scan the rim of a region mixes it with its neighbour (the pixel's dwell, the tip's flank, the
 /// feedback's lag, registration's interpolation), and r reacts strongly to those mixed pixels where the region is narrow
 /// or its field varies little: against the virtual microscope's truth, r's block-bootstrap interval held the true r in
 /// only a third to two fifths of the cells (`afmedge eval analysis`). How far r over the core lies from r over every pixel
@@ -87,7 +87,7 @@ internal static class CoreCorrelation
     /// −1 elsewhere: all the sums need to know of labels, rim and places. Sixteen pixels at a time where 128-bit vectors are
     /// accelerated (x64 and arm64 alike).
     /// </summary>
-    internal static void Classes(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
+    private static void Classes(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
     {
         var pixels = classes.Length;
         var p = 0;

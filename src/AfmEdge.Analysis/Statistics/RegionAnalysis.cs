@@ -277,12 +277,12 @@ internal static class RegionAnalysis
             }
 
             var coreR = core[slot];
-            var (low, high) = correlation is { PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(r, l, h, coreR) : (double.NaN, double.NaN);
+            (double Low, double High)? span = correlation is { PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(r, l, h, coreR) : null;
             correlations[slot] = correlation with
             {
                 PearsonCore = double.IsFinite(coreR) ? coreR : null,
-                PearsonSpanLow = double.IsFinite(low) ? low : null,
-                PearsonSpanHigh = double.IsFinite(high) ? high : null,
+                PearsonSpanLow = span?.Low,
+                PearsonSpanHigh = span?.High,
             };
         }
     }
