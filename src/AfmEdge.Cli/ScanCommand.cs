@@ -17,6 +17,7 @@ internal static class ScanCommand
         var pixels = new Option<int>("--pixels", "-p") { Description = "Pixels per line and lines per frame.", DefaultValueFactory = _ => 256 };
         var lineRate = new Option<double>("--line-rate") { Description = "Lines per second (trace + retrace).", DefaultValueFactory = _ => 1.0 };
         var sizeUm = new Option<double>("--size-um") { Description = "Scan size in micrometres (square).", DefaultValueFactory = _ => 5.0 };
+        var overscan = new Option<double>("--overscan") { Description = "Fraction of the line scanned past each end and not kept (turnaround room), 0 to 0.5.", DefaultValueFactory = _ => 0.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the virtual sample and noise.", DefaultValueFactory = _ => 1 };
         var realTime = new Option<bool>("--real-time") { Description = "Pace the loop on the system clock (measures real loop jitter) instead of the virtual clock." };
         var gainScale = new Option<double>("--gain-scale") { Description = "Multiply the virtual microscope's tuned Z gains (10: too high, oscillation is detected).", DefaultValueFactory = _ => 1.0 };
@@ -25,7 +26,7 @@ internal static class ScanCommand
         var config = ZCommands.ConfigOption();
         var command = new Command("scan", "Scan one frame in closed loop (drivers, chips, Z feedback) on the virtual microscope or the board of --config, and write GSF files.")
         {
-            outDir, pixels, lineRate, sizeUm, seed, realTime, gainScale, setpoint, slack, config,
+            outDir, pixels, lineRate, sizeUm, overscan, seed, realTime, gainScale, setpoint, slack, config,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -38,14 +39,14 @@ internal static class ScanCommand
                 WatchdogSlack = parse.GetValue(slack) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
             };
             return RunAsync(
-                parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), virtualOptions, parse.GetValue(config), output, error, cancellationToken);
+                parse.GetValue(outDir)!, parse.GetValue(pixels), parse.GetValue(lineRate), parse.GetValue(sizeUm), parse.GetValue(overscan), virtualOptions, parse.GetValue(config), output, error, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo outDir, int pixels, double lineRate, double sizeUm, ClosedLoopOptions virtualOptions, FileInfo? config, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo outDir, int pixels, double lineRate, double sizeUm, double overscan, ClosedLoopOptions virtualOptions, FileInfo? config, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var scan = new ScanSettings { SizeX = sizeUm * 1e-6, SizeY = sizeUm * 1e-6, PixelsX = pixels, PixelsY = pixels, LineRateHz = lineRate };
+        var scan = new ScanSettings { SizeX = sizeUm * 1e-6, SizeY = sizeUm * 1e-6, PixelsX = pixels, PixelsY = pixels, LineRateHz = lineRate, Overscan = overscan };
         var scanErrors = scan.Validate();
         if (scanErrors.Count > 0)
         {

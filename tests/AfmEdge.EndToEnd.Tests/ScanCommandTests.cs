@@ -31,6 +31,7 @@ public sealed class ScanCommandTests
     [InlineData("--line-rate", "0")]
     [InlineData("--size-um", "50")]
     [InlineData("--watchdog-slack-ms", "5000")]
+    [InlineData("--overscan", "0.6")]
     public async Task Scan_BadSettings_ExitsTwoAndWritesNothing(string option, string value)
     {
         var dir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-scan-").FullName, "out");
@@ -62,5 +63,24 @@ public sealed class ScanCommandTests
         var upsideDown = AfmEdge.Analysis.Correlation.Pearson(scanned, flipped).R;
         Assert.True(same > 0.4, $"r = {same:F2}");
         Assert.True(same > upsideDown + 0.2, $"r = {same:F2}, flipped {upsideDown:F2}");
+    }
+
+    [Fact]
+    public async Task Scan_Overscan_KeepsThePixelsAndScansTheSameField()
+    {
+        var root = Directory.CreateTempSubdirectory("afmedge-scan-overscan-").FullName;
+        string[] common = ["--pixels", "48", "--seed", "4", "--size-um", "9", "--line-rate", "2"];
+        var token = TestContext.Current.CancellationToken;
+        Assert.Equal(ExitCodes.Ok, await AfmEdgeCli.InvokeAsync(["scan", "--out", Path.Combine(root, "plain"), .. common], new StringWriter(), new StringWriter(), token));
+        Assert.Equal(ExitCodes.Ok, await AfmEdgeCli.InvokeAsync(["scan", "--out", Path.Combine(root, "over"), "--overscan", "0.1", .. common], new StringWriter(), new StringWriter(), token));
+
+        var plain = GsfReader.Read(Path.Combine(root, "plain", "Height.gsf"));
+        var over = GsfReader.Read(Path.Combine(root, "over", "Height.gsf"));
+        Assert.Equal((48, 48), (over.Width, over.Height));
+        Assert.Equal(plain.SizeX, over.SizeX);
+
+        // The turnaround points are scanned and dropped: the kept pixels sit where the plain scan's do.
+        var r = AfmEdge.Analysis.Correlation.Pearson(plain.Channels[0].Data.ToArray(), over.Channels[0].Data.ToArray()).R;
+        Assert.True(r > 0.95, $"r = {r:F3}");
     }
 }
