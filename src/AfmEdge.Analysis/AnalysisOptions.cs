@@ -111,6 +111,15 @@ public sealed record AnalysisOptions
     /// </summary>
     public int CoreDepth { get; init; } = 2;
 
+    /// <summary>
+    /// Also rank each region's core among itself for Spearman's ρ over the core (<see cref="RegionCorrelation.SpearmanCore"/>) and
+    /// ρ's interval with the rim's uncertainty (<see cref="RegionCorrelation.SpearmanSpanLow"/>). Off by default: ranking the
+    /// core walks every channel's order of the region's pairs again, about 10 ms of one core's time per 512² frame of four channels
+    /// (`afmedge bench analyse --phases`, "statistics: core r"), a tenth of the host's time per frame; `afmedge correlate` and
+    /// `afmedge eval analysis` turn it on.
+    /// </summary>
+    public bool RankCore { get; init; }
+
     /// <summary>Bootstrap resamples for the confidence intervals (0 turns the bootstrap off).</summary>
     public int BootstrapResamples { get; init; } = 400;
 

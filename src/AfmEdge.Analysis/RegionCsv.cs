@@ -10,7 +10,8 @@ public static class RegionCsv
 {
     public const string Header =
         "region,channel,unit,count,area_m2,mean,median,std,mad,pearson,pearson_low,pearson_high,pearson_p," +
-        "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count,pearson_core,pearson_span_low,pearson_span_high";
+        "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count,pearson_core,pearson_span_low,pearson_span_high," +
+        "spearman_core,spearman_span_low,spearman_span_high";
 
     public static void Write(TextWriter writer, IReadOnlyList<RegionChannelStatistics> statistics, IReadOnlyList<RegionCorrelation> correlations)
     {
@@ -28,6 +29,7 @@ public static class RegionCsv
                 Cell(c?.Spearman), Cell(c?.SpearmanLow), Cell(c?.SpearmanHigh), Cell(c?.SpearmanP), Cell(c?.MutualInformation),
                 c is null ? string.Empty : Cell(c.Count),
                 Cell(c?.PearsonCore), Cell(c?.PearsonSpanLow), Cell(c?.PearsonSpanHigh),
+                Cell(c?.SpearmanCore), Cell(c?.SpearmanSpanLow), Cell(c?.SpearmanSpanHigh),
             ];
             writer.WriteLine(string.Join(',', cells));
         }

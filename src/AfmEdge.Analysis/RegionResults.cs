@@ -47,6 +47,22 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
 
     /// <summary>High end of the interval of <see cref="PearsonSpanLow"/> (+1 where the region has no core r).</summary>
     public double? PearsonSpanHigh { get; init; }
+
+    /// <summary>
+    /// Spearman's ρ over the region's core (the pairs of <see cref="PearsonCore"/>), each value ranked among the core's alone.
+    /// Null where the core holds fewer than three pairs or has no spread.
+    /// </summary>
+    public double? SpearmanCore { get; init; }
+
+    /// <summary>
+    /// Low end of ρ's interval with the rim's uncertainty, as <see cref="PearsonSpanLow"/> is r's: the bootstrap interval
+    /// widened to take in the same interval moved onto <see cref="SpearmanCore"/> (−1 where the region has no core ρ). Null
+    /// where ρ has no bootstrap interval.
+    /// </summary>
+    public double? SpearmanSpanLow { get; init; }
+
+    /// <summary>High end of the interval of <see cref="SpearmanSpanLow"/> (+1 where the region has no core ρ).</summary>
+    public double? SpearmanSpanHigh { get; init; }
 }
 
 /// <summary>

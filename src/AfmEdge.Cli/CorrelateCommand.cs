@@ -72,7 +72,7 @@ internal static class CorrelateCommand
             }
         }
 
-        var analyzer = new ChromosomeAnalyzer();
+        var analyzer = new ChromosomeAnalyzer(new AnalysisOptions { RankCore = true });
         var summarizer = new FrameAnalyzer(TimeProvider.System, analyzer);
         var batch = jobs.Count > 1;
         var progress = batch ? new BatchProgress(output, jobs.Count) : null;

@@ -185,7 +185,7 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth };
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, RankCore = true };
         errors.AddRange(analysisOptions.Validate().Select(e => OptionOf(e) + ": " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
@@ -361,6 +361,7 @@ internal static class EvalAnalysisCommand
         {
             output.WriteLine($"  {r.Frame,-15} r: bootstrap {r.PearsonIntervals}   with the rim {r.PearsonSpans}");
             output.WriteLine($"  {string.Empty,-15} differences: bootstrap {r.DifferenceIntervals}   with the rim {r.DifferenceSpans}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {string.Empty,-15} Spearman's ρ: bootstrap {r.SpearmanIntervals}   with the rim {r.SpearmanSpans}   |Δρ| med {r.SpearmanErrorMedian:F3}, ≤0.05 {r.SpearmanWithin005:P0}"));
         }
 
         if (breakdown)
@@ -454,6 +455,9 @@ internal static class EvalAnalysisCommand
 
         /// <summary>Per channel and pair of regions (a &lt; b, label 4a + b): the difference of r measured − true, with its intervals.</summary>
         public List<Cell> DifferenceErrors { get; } = [];
+
+        /// <summary>Per channel and region: Spearman's ρ measured − true, with its intervals.</summary>
+        public List<Cell> SpearmanErrors { get; } = [];
 
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
         public int ArmsAssigned { get; set; }
@@ -551,14 +555,17 @@ internal static class EvalAnalysisCommand
                 var data = truth.Clean.GetChannel(channel).Data;
                 var means = new double[4];
                 var pearson = new double[4];
+                var spearman = new double[4];
                 var counts = new int[4];
                 for (var label = 0; label < 4; label++)
                 {
                     double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+                    var members = new List<int>();
                     for (var i = 0; i < ids.Length; i++)
                     {
                         if (trueLabels[i] == label && !rim[i] && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
                         {
+                            members.Add(i);
                             double x = height[i], y = data[i];
                             n++;
                             sx += x;
@@ -574,6 +581,7 @@ internal static class EvalAnalysisCommand
                     var vx = sxx - (sx * sx / n);
                     var vy = syy - (sy * sy / n);
                     pearson[label] = n >= 3 && vx > 0 && vy > 0 ? (sxy - (sx * sy / n)) / Math.Sqrt(vx * vy) : double.NaN;
+                    spearman[label] = channel != "Height" && n >= 3 ? TrueSpearman(height, data, members) : double.NaN;
                 }
 
                 // Relative error, against the channel's largest region mean where the true mean is near zero (substrate height).
@@ -602,6 +610,16 @@ internal static class EvalAnalysisCommand
                         var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
                     }
+
+                    if (double.IsFinite(spearman[label])
+                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel) is { Spearman: { } rho } ranked)
+                    {
+                        figures.SpearmanErrors.Add(new Cell(channel, label, rho - spearman[label])
+                        {
+                            Interval = Interval(ranked.SpearmanLow, ranked.SpearmanHigh, spearman[label]),
+                            Span = Interval(ranked.SpearmanSpanLow, ranked.SpearmanSpanHigh, spearman[label]),
+                        });
+                    }
                 }
 
                 // The regions' differences of r (region b − region a) against the true ones, with their intervals.
@@ -625,6 +643,52 @@ internal static class EvalAnalysisCommand
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Spearman's ρ of the clean height and field over <paramref name="members"/>: r of their ranks (1-based, ties averaged). NaN without spread.</summary>
+    private static double TrueSpearman(ReadOnlySpan<float> height, ReadOnlySpan<float> field, List<int> members)
+    {
+        var x = Ranks(height, members);
+        var y = Ranks(field, members);
+        double n = members.Count, mean = (n + 1) / 2, sxx = 0, syy = 0, sxy = 0;
+        for (var k = 0; k < members.Count; k++)
+        {
+            sxx += (x[k] - mean) * (x[k] - mean);
+            syy += (y[k] - mean) * (y[k] - mean);
+            sxy += (x[k] - mean) * (y[k] - mean);
+        }
+
+        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
+
+        static double[] Ranks(ReadOnlySpan<float> values, List<int> members)
+        {
+            var keys = new float[members.Count];
+            for (var k = 0; k < keys.Length; k++)
+            {
+                keys[k] = values[members[k]];
+            }
+
+            var order = Enumerable.Range(0, keys.Length).ToArray();
+            Array.Sort((float[])keys.Clone(), order);
+            var ranks = new double[keys.Length];
+            for (var start = 0; start < order.Length;)
+            {
+                var end = start + 1;
+                while (end < order.Length && keys[order[end]] == keys[order[start]])
+                {
+                    end++;
+                }
+
+                for (var k = start; k < end; k++)
+                {
+                    ranks[order[k]] = 0.5 * (start + end + 1);
+                }
+
+                start = end;
+            }
+
+            return ranks;
         }
     }
 
@@ -661,6 +725,7 @@ internal static class EvalAnalysisCommand
         private readonly List<Cell> _corrected = [];
         private readonly List<Cell> _means = [];
         private readonly List<Cell> _differences = [];
+        private readonly List<Cell> _spearman = [];
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -681,6 +746,7 @@ internal static class EvalAnalysisCommand
             _labelsRightUnresolved += figures.LabelsRightUnresolvedArmsAsOne;
             _armErrors.AddRange(figures.ArmDifferenceErrors.Select(Math.Abs));
             _differences.AddRange(figures.DifferenceErrors);
+            _spearman.AddRange(figures.SpearmanErrors);
             _armsAssigned += figures.ArmsAssigned;
             _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
@@ -695,6 +761,8 @@ internal static class EvalAnalysisCommand
             var means = _means.Select(c => c.Error).ToList();
             var (intervals, spans) = Intervals(_pearson);
             var (differenceIntervals, differenceSpans) = Intervals(_differences);
+            var (spearmanIntervals, spearmanSpans) = Intervals(_spearman);
+            var spearman = _spearman.Select(c => c.Error).ToList();
             var breakdown = new List<BreakdownRow>();
             foreach (var channel in Channels)
             {
@@ -721,7 +789,13 @@ internal static class EvalAnalysisCommand
                 Median(pearson), Max(pearson), Share(pearson, v => v <= 0.05),
                 Median(means), Max(means), Share(means, v => v <= 0.02),
                 _corrected.Count(c => c.Corrected), Median(corrected), Max(corrected), Share(corrected, v => v <= 0.05),
-                intervals, spans, differenceIntervals, differenceSpans, breakdown);
+                intervals, spans, differenceIntervals, differenceSpans, breakdown)
+            {
+                SpearmanErrorMedian = Median(spearman),
+                SpearmanWithin005 = Share(spearman, v => v <= 0.05),
+                SpearmanIntervals = spearmanIntervals,
+                SpearmanSpans = spearmanSpans,
+            };
         }
 
         /// <summary>The cells' bootstrap intervals and intervals with the rim, each as how often it holds the truth and its median half-width.</summary>
@@ -759,7 +833,18 @@ internal static class EvalAnalysisCommand
         double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent,
         int PearsonCorrectedCount, double PearsonCorrectedErrorMedian, double PearsonCorrectedErrorMax, double PearsonCorrectedWithin005,
         Coverage PearsonIntervals, Coverage PearsonSpans, Coverage DifferenceIntervals, Coverage DifferenceSpans,
-        IReadOnlyList<BreakdownRow> Breakdown);
+        IReadOnlyList<BreakdownRow> Breakdown)
+    {
+        /// <summary>|ρ measured − true|, median over every (channel, region) cell, and the share within 0.05.</summary>
+        public double SpearmanErrorMedian { get; init; }
+
+        public double SpearmanWithin005 { get; init; }
+
+        /// <summary>How often Spearman's intervals hold the true ρ: the bootstrap's, and with the rim's uncertainty.</summary>
+        public required Coverage SpearmanIntervals { get; init; }
+
+        public required Coverage SpearmanSpans { get; init; }
+    }
 
     /// <summary>Of <see cref="Count"/> intervals, the share that holds the true value and their median half-width.</summary>
     private sealed record Coverage(int Count, double Holds, double HalfWidthMedian)

@@ -189,6 +189,33 @@ public sealed class ChromosomeAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_RankCore_SpearmansIntervalWithTheRimHoldsTheBootstrapIntervalAndTheCoreRho()
+    {
+        var frame = SimulatedScan.Create(13, 128).Frame;
+        var ranked = new ChromosomeAnalyzer(new AnalysisOptions { RankCore = true }).Analyze(frame).Correlations;
+        var withInterval = ranked.Where(c => c.SpearmanLow is not null).ToList();
+        Assert.NotEmpty(withInterval);
+        Assert.Contains(withInterval, c => c.SpearmanCore is not null && c.Region != "background");
+        foreach (var c in withInterval)
+        {
+            Assert.True(c.SpearmanSpanLow <= c.SpearmanLow && c.SpearmanHigh <= c.SpearmanSpanHigh, $"{c.Region} {c.Channel}: [{c.SpearmanSpanLow}, {c.SpearmanSpanHigh}] does not hold [{c.SpearmanLow}, {c.SpearmanHigh}]");
+            if (c.SpearmanCore is { } core)
+            {
+                Assert.InRange(core, c.SpearmanSpanLow!.Value, c.SpearmanSpanHigh!.Value);
+            }
+            else
+            {
+                Assert.Equal((-1.0, 1.0), (c.SpearmanSpanLow!.Value, c.SpearmanSpanHigh!.Value));
+            }
+        }
+
+        // Off (the default), nothing else changes: every other figure is the same.
+        var plain = new ChromosomeAnalyzer().Analyze(frame).Correlations;
+        Assert.All(plain, c => Assert.True(c.SpearmanCore is null && c.SpearmanSpanLow is null && c.SpearmanSpanHigh is null));
+        Assert.Equal(plain, ranked.Select(c => c with { SpearmanCore = null, SpearmanSpanLow = null, SpearmanSpanHigh = null }));
+    }
+
+    [Fact]
     public void Options_Invalid_NamesTheField()
     {
         var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { SplitSaddleRatio = 1.5 }));

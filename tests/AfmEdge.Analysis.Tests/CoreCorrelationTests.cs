@@ -205,6 +205,105 @@ public sealed class CoreCorrelationTests
         return sxy / Math.Sqrt(sxx * syy);
     }
 
+    [Theory]
+    [InlineData(64, 48, 2, 1000000)] // nearly every value its own
+    [InlineData(83, 37, 1, 9)] // few distinct values: long runs of ties, in the whole region and in its core
+    [InlineData(120, 90, 2, 40)]
+    public void CoreRanks_MatchSpearmanOverTheCorePairsRankedAmongThemselves(int width, int rows, int depth, int distinct)
+    {
+        var random = new Random(width * rows);
+        var labels = Labels(width, rows, 3);
+        var pixels = width * rows;
+        var height = new float[pixels];
+        var fields = new[] { new float[pixels], new float[pixels], new float[pixels] };
+        var place = new int[pixels];
+        var pairs = new int[Regions];
+        for (var p = 0; p < pixels; p++)
+        {
+            // Quantised as an ADC quantises (ties), the second field with a few NaN (ranked among its finite pairs only).
+            height[p] = random.Next(distinct) + (labels[p] is > 0 and < Regions ? distinct / 2 : 0);
+            fields[0][p] = (float)Math.Round((height[p] * 0.7) + (random.Next(distinct) * 0.5));
+            fields[1][p] = random.Next(30) == 0 ? float.NaN : -height[p] + random.Next(distinct);
+            fields[2][p] = random.Next(distinct);
+            var label = labels[p];
+            place[p] = label >= Regions ? -1 : (label << SortedChannel.PlaceBits) | (random.Next(8) == 0 ? SortedChannel.Uncorrelated : pairs[label]++);
+        }
+
+        var sizes = Enumerable.Range(0, Regions).Select(r => labels.Count(l => l == r)).ToArray();
+        var sorted = new SortedChannel[Regions * 4];
+        try
+        {
+            foreach (var (data, c) in new[] { height }.Concat(fields).Select((d, c) => (d, c)))
+            {
+                var split = new SortedChannel?[Regions];
+                SortedChannel.Split(data, place, sizes, pairs, split);
+                for (var r = 0; r < Regions; r++)
+                {
+                    sorted[(r * 4) + c] = split[r]!;
+                }
+            }
+
+            var classes = new int[pixels];
+            CoreCorrelation.Classify(labels, place, width, rows, Regions, depth, classes);
+            var rho = CoreRanks.Compute(classes, place, pairs, sorted, fields.Length);
+
+            var rim = ReferenceRim(labels, width, rows, depth);
+            for (var r = 0; r < Regions; r++)
+            {
+                for (var c = 0; c < fields.Length; c++)
+                {
+                    var members = Enumerable.Range(0, pixels)
+                        .Where(p => labels[p] == r && !rim[p] && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated && float.IsFinite(fields[c][p]))
+                        .ToList();
+                    var expected = members.Count >= 3
+                        ? Pearson(MidRanks(members.Select(p => (double)height[p]).ToList()), MidRanks(members.Select(p => (double)fields[c][p]).ToList()))
+                        : double.NaN;
+                    var actual = rho[(r * fields.Length) + c];
+                    if (double.IsNaN(expected))
+                    {
+                        Assert.True(double.IsNaN(actual), $"region {r}, channel {c}: {members.Count} core pairs, ρ {actual} where none is defined");
+                    }
+                    else
+                    {
+                        Assert.True(Math.Abs(expected - actual) < 1e-9, $"region {r}, channel {c}: {members.Count} core pairs, ρ {actual}, expected {expected}");
+                    }
+                }
+            }
+
+            // The frame has core pairs in every region: the comparison above is not between NaNs only.
+            Assert.All(Enumerable.Range(0, Regions), r => Assert.False(double.IsNaN(rho[r * fields.Length]), $"region {r} has no core ρ"));
+        }
+        finally
+        {
+            foreach (var s in sorted)
+            {
+                s?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>1-based ranks, ties averaged, by the definition: the values below, and half of those equal (itself included) plus a half.</summary>
+    private static List<double> MidRanks(List<double> values)
+    {
+        var order = values.Order().ToArray();
+        return values.Select(v =>
+        {
+            var below = Array.BinarySearch(order, v);
+            while (below > 0 && order[below - 1] == v)
+            {
+                below--;
+            }
+
+            var equal = 0;
+            while (below + equal < order.Length && order[below + equal] == v)
+            {
+                equal++;
+            }
+
+            return below + (0.5 * (equal + 1));
+        }).ToList();
+    }
+
     [Fact]
     public void Span_TakesInTheCoreRWithTheIntervalsOwnDistances()
     {

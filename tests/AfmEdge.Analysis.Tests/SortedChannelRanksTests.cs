@@ -44,6 +44,17 @@ public sealed class SortedChannelRanksTests
                 Assert.Equal(below + (0.5 * (equal + 1)), ranks[pairOf[i]]);
             }
         }
+
+        // The order: the pairs by value, equal values in raster order, each run of equal values marked where it starts.
+        var pixelOf = Enumerable.Range(0, count).Where(i => picked[i]).ToArray();
+        var expected = pixelOf.OrderBy(i => data[i]).ToArray();
+        var order = sorted.Order.ToArray();
+        Assert.Equal(expected.Select(i => pairOf[i]), order.Select(e => e & SortedChannel.Uncorrelated));
+        for (var k = 0; k < order.Length; k++)
+        {
+            var starts = k == 0 || data[expected[k]] != data[expected[k - 1]];
+            Assert.True(starts == ((order[k] & SortedChannel.RunStart) != 0), $"entry {k}: value {data[expected[k]]}, run start {starts}");
+        }
     }
 
     [Theory]

@@ -56,16 +56,18 @@ public sealed class CorrelateCommandTests
         Assert.Equal(RegionCsv.Header, csv[0]);
         Assert.Equal(1 + 16, csv.Length);
 
-        // r's interval with the rim holds the bootstrap interval wherever there is one.
+        // r's and ρ's intervals with the rim hold the bootstrap intervals wherever there are some (correlate ranks the cores too).
         var header = csv[0].Split(',');
-        var rows = csv.Skip(1).Select(l => l.Split(',')).Where(c => c[Array.IndexOf(header, "pearson_low")].Length > 0).ToList();
-        Assert.NotEmpty(rows);
-        Assert.All(rows, c => Assert.True(
-            double.Parse(c[Array.IndexOf(header, "pearson_span_low")], System.Globalization.CultureInfo.InvariantCulture)
-                <= double.Parse(c[Array.IndexOf(header, "pearson_low")], System.Globalization.CultureInfo.InvariantCulture)
-            && double.Parse(c[Array.IndexOf(header, "pearson_high")], System.Globalization.CultureInfo.InvariantCulture)
-                <= double.Parse(c[Array.IndexOf(header, "pearson_span_high")], System.Globalization.CultureInfo.InvariantCulture),
-            string.Join(',', c)));
+        foreach (var statistic in new[] { "pearson", "spearman" })
+        {
+            var rows = csv.Skip(1).Select(l => l.Split(',')).Where(c => c[Array.IndexOf(header, statistic + "_low")].Length > 0).ToList();
+            Assert.NotEmpty(rows);
+            Assert.All(rows, c => Assert.True(
+                Cell(c, statistic + "_span_low") <= Cell(c, statistic + "_low") && Cell(c, statistic + "_high") <= Cell(c, statistic + "_span_high"),
+                string.Join(',', c)));
+        }
+
+        double Cell(string[] row, string column) => double.Parse(row[Array.IndexOf(header, column)], System.Globalization.CultureInfo.InvariantCulture);
         using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
         Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
         Assert.True(summary.RootElement.GetProperty("chromosomeCount").GetInt32() > 0);

@@ -93,14 +93,16 @@ public sealed class EvalAnalysisCommandTests
         Assert.InRange(clean.GetProperty("pearsonErrorMedian").GetDouble(), 0, 2);
         Assert.InRange(clean.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
 
-        // How often r's intervals (and those of the regions' differences of r) hold the truth: the interval with the rim holds the
+        // How often r's intervals (and those of the regions' differences of r, and of ρ) hold the truth: the interval with the rim holds the
         // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
         Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("differenceIntervals").GetProperty("count").GetInt32() > 0);
+        Assert.True(clean.GetProperty("spearmanIntervals").GetProperty("count").GetInt32() > 0);
+        Assert.InRange(clean.GetProperty("spearmanErrorMedian").GetDouble(), 0, 2);
         foreach (var frame in frames)
         {
-            foreach (var (intervalName, spanName) in new[] { ("pearsonIntervals", "pearsonSpans"), ("differenceIntervals", "differenceSpans") })
+            foreach (var (intervalName, spanName) in new[] { ("pearsonIntervals", "pearsonSpans"), ("differenceIntervals", "differenceSpans"), ("spearmanIntervals", "spearmanSpans") })
             {
                 var interval = frame.GetProperty(intervalName);
                 var span = frame.GetProperty(spanName);

@@ -29,10 +29,51 @@ internal static class CoreCorrelation
         int width, int rows, int regionCount, int depth, ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, bool vectors = true)
     {
         var pixels = width * rows;
-        var channelCount = channels.Count;
-        if (labels.Length < pixels || place.Length < pixels || height.Length < pixels || channels.Any(c => c.Data.Length < pixels))
+        var classes = AnalysisPool<int>.Shared.Rent(Math.Max(1, pixels));
+        try
         {
-            throw new ArgumentException($"Labels, places, height and every channel must hold the {width}×{rows} frame's pixels.", nameof(labels));
+            Classify(labels, place, width, rows, regionCount, depth, classes);
+            return Compute(classes, height, channels, width, rows, regionCount, heightShift, channelShift, vectors);
+        }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(classes);
+        }
+    }
+
+    /// <summary>
+    /// Each pixel's class: its region where it is one of the region's core pairs (label below <paramref name="regionCount"/>, a
+    /// correlated pair by <paramref name="place"/>, off the region's rim <paramref name="depth"/> deep), −1 elsewhere.
+    /// </summary>
+    public static void Classify(ReadOnlySpan<byte> labels, ReadOnlySpan<int> place, int width, int rows, int regionCount, int depth, Span<int> classes)
+    {
+        var pixels = width * rows;
+        if (labels.Length < pixels || place.Length < pixels || classes.Length < pixels)
+        {
+            throw new ArgumentException($"Labels, places and classes must hold the {width}×{rows} frame's pixels.", nameof(labels));
+        }
+
+        var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+        try
+        {
+            Rim(labels[..pixels], width, rows, depth, rim.AsSpan(0, pixels));
+            Classes(labels[..pixels], rim, place, regionCount, classes[..pixels]);
+        }
+        finally
+        {
+            AnalysisPool<byte>.Shared.Return(rim);
+        }
+    }
+
+    /// <summary><see cref="Compute(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, IReadOnlyList{ChannelData}, int, int, int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, bool)"/> from the pixels' classes (<see cref="Classify"/>).</summary>
+    public static double[] Compute(int[] classes, ReadOnlySpan<float> height, IReadOnlyList<ChannelData> channels, int width, int rows, int regionCount,
+        ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, bool vectors = true)
+    {
+        var pixels = width * rows;
+        var channelCount = channels.Count;
+        if (classes.Length < pixels || height.Length < pixels || channels.Any(c => c.Data.Length < pixels))
+        {
+            throw new ArgumentException($"Classes, height and every channel must hold the {width}×{rows} frame's pixels.", nameof(classes));
         }
 
         if (heightShift.Length < regionCount || channelShift.Length < regionCount * channelCount)
@@ -42,31 +83,19 @@ internal static class CoreCorrelation
 
         var data = channels.Select(c => c.Data).ToArray();
         var sums = new double[regionCount * channelCount * Sums];
-        var rim = AnalysisPool<byte>.Shared.Rent(pixels);
-        var classes = AnalysisPool<int>.Shared.Rent(pixels);
-        try
+        if (vectors && Vector.IsHardwareAccelerated)
         {
-            Rim(labels[..pixels], width, rows, depth, rim.AsSpan(0, pixels));
-            Classes(labels[..pixels], rim, place, regionCount, classes.AsSpan(0, pixels));
-            if (vectors && Vector.IsHardwareAccelerated)
+            SumRows(classes, height, data, width, rows, regionCount, heightShift, channelShift, sums);
+        }
+        else
+        {
+            for (var p = 0; p < pixels; p++)
             {
-                SumRows(classes, height, data, width, rows, regionCount, heightShift, channelShift, sums);
-            }
-            else
-            {
-                for (var p = 0; p < pixels; p++)
+                for (var c = 0; c < channelCount; c++)
                 {
-                    for (var c = 0; c < channelCount; c++)
-                    {
-                        AddCorePair(p, c, classes[p], height, data, heightShift, channelShift, sums);
-                    }
+                    AddCorePair(p, c, classes[p], height, data, heightShift, channelShift, sums);
                 }
             }
-        }
-        finally
-        {
-            AnalysisPool<byte>.Shared.Return(rim);
-            AnalysisPool<int>.Shared.Return(classes);
         }
 
         var r = new double[regionCount * channelCount];

@@ -211,7 +211,7 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
             clock = times.Lap("statistics: bootstrap", clock);
-            AddCore(labels, place, height, channels, width, rows, options.CoreDepth, frames, moments, channelCount, correlations);
+            AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
             clock = times.Lap("statistics: core r", clock);
         }
         finally
@@ -250,16 +250,19 @@ internal static class RegionAnalysis
     }
 
     /// <summary>
-    /// Every correlation's r over its region's core (<see cref="CoreCorrelation"/>) and, where r has a bootstrap interval,
-    /// that interval widened to take in the core's r (<see cref="RegionCorrelation.PearsonSpanLow"/>).
+    /// Every correlation's r and ρ over its region's core (<see cref="CoreCorrelation"/>, <see cref="CoreRanks"/>) and, where
+    /// they have bootstrap intervals, those intervals widened to take in the core's (<see cref="RegionCorrelation.PearsonSpanLow"/>,
+    /// <see cref="RegionCorrelation.SpearmanSpanLow"/>).
     /// </summary>
-    private static void AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, int depth,
-        RegionFrame[] frames, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
+    private static void AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
+        RegionFrame[] frames, SortedChannel[] sorted, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
     {
         Span<double> heightShift = stackalloc double[RegionCount];
+        Span<int> pairs = stackalloc int[RegionCount];
         var channelShift = new double[RegionCount * channels.Count];
         for (var r = 0; r < RegionCount; r++)
         {
+            pairs[r] = frames[r].Pairs;
             heightShift[r] = frames[r].Pairs > 0 ? frames[r].HeightSum / frames[r].Pairs : 0;
             for (var c = 0; c < channels.Count; c++)
             {
@@ -268,21 +271,45 @@ internal static class RegionAnalysis
             }
         }
 
-        var core = CoreCorrelation.Compute(labels, place, height, channels, width, rows, RegionCount, depth, heightShift, channelShift);
+        var pixels = width * rows;
+        var classes = AnalysisPool<int>.Shared.Rent(pixels);
+        double[] coreR;
+        double[]? coreRho = null;
+        try
+        {
+            CoreCorrelation.Classify(labels, place, width, rows, RegionCount, options.CoreDepth, classes);
+            coreR = CoreCorrelation.Compute(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
+            if (options.RankCore)
+            {
+                coreRho = CoreRanks.Compute(classes.AsSpan(0, pixels), place.AsSpan(0, pixels), pairs, sorted, channels.Count);
+            }
+        }
+        finally
+        {
+            AnalysisPool<int>.Shared.Return(classes);
+        }
+
         for (var slot = 0; slot < correlations.Length; slot++)
         {
-            if (correlations[slot] is not { Pearson: { } r } correlation)
+            if (correlations[slot] is not { } correlation)
             {
                 continue;
             }
 
-            var coreR = core[slot];
-            (double Low, double High)? span = correlation is { PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(r, l, h, coreR) : null;
+            var r = coreR[slot];
+            var span = correlation is { Pearson: { } pearson, PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(pearson, l, h, r) : ((double, double)?)null;
+            var rho = coreRho?[slot] ?? double.NaN;
+            var rankSpan = coreRho is not null && correlation is { Spearman: { } spearman, SpearmanLow: { } sl, SpearmanHigh: { } sh }
+                ? CoreCorrelation.Span(spearman, sl, sh, rho)
+                : ((double, double)?)null;
             correlations[slot] = correlation with
             {
-                PearsonCore = double.IsFinite(coreR) ? coreR : null,
-                PearsonSpanLow = span?.Low,
-                PearsonSpanHigh = span?.High,
+                PearsonCore = correlation.Pearson is not null && double.IsFinite(r) ? r : null,
+                PearsonSpanLow = span?.Item1,
+                PearsonSpanHigh = span?.Item2,
+                SpearmanCore = correlation.Spearman is not null && double.IsFinite(rho) ? rho : null,
+                SpearmanSpanLow = rankSpan?.Item1,
+                SpearmanSpanHigh = rankSpan?.Item2,
             };
         }
     }

@@ -663,17 +663,24 @@ internal sealed class SortedChannel : IDisposable
     /// <summary>The pair of a member that is not correlated.</summary>
     public const int Uncorrelated = (1 << PlaceBits) - 1;
 
+    /// <summary>Set on an entry of <see cref="Order"/> whose value differs from the entry's before it (a run of equal values starts).</summary>
+    public const int RunStart = 1 << 31;
+
     private readonly float[] _values;
     private readonly float[] _ranks;
+    private readonly int[] _order;
     private readonly float[]? _pairValues;
     private readonly int _count;
     private readonly int _pairs;
+    private readonly int _ranked;
 
-    private SortedChannel(float[] values, float[] ranks, int count, int pairs, double sum, double squaredDeviations, float[]? pairValues,
+    private SortedChannel(float[] values, float[] ranks, int[] order, int ranked, int count, int pairs, double sum, double squaredDeviations, float[]? pairValues,
         bool pairValuesComplete, double pairSum)
     {
         _values = values;
         _ranks = ranks;
+        _order = order;
+        _ranked = ranked;
         _count = count;
         _pairs = pairs;
         Sum = sum;
@@ -714,6 +721,13 @@ internal sealed class SortedChannel : IDisposable
 
     /// <summary>The array behind <see cref="Ranks"/> (the region's frame reads the height's ranks from it while this lives).</summary>
     internal float[] RankArray => _ranks;
+
+    /// <summary>
+    /// The ranked pairs (those where this channel is finite) in ascending order of value, equal values in raster order, each
+    /// pair with <see cref="RunStart"/> where its value is not the one before's: what ranks a subset of the pairs in one walk
+    /// (<see cref="CoreRanks"/>).
+    /// </summary>
+    public ReadOnlySpan<int> Order => _order.AsSpan(0, _ranked);
 
     /// <summary>
     /// Every region's sorted values and ranks of one channel: pixel p goes to region place[p] &gt;&gt; <see cref="PlaceBits"/>
@@ -984,9 +998,12 @@ internal sealed class SortedChannel : IDisposable
         var n = sorted.Length;
         var values = AnalysisPool<float>.Shared.Rent(Math.Max(1, n));
 
-        // One spare slot past the pairs: where uncorrelated members' ranks go, so the walk need not branch on them.
+        // One spare slot past the pairs: where uncorrelated members' ranks go, so the walk need not branch on them; the
+        // order likewise (a member that is no pair is written at the next pair's place, then over).
         var ranks = AnalysisPool<float>.Shared.Rent(pairs + 1);
+        var order = AnalysisPool<int>.Shared.Rent(pairs + 1);
         ref var rank0 = ref MemoryMarshal.GetArrayDataReference(ranks);
+        ref var order0 = ref MemoryMarshal.GetArrayDataReference(order);
         ref var value0 = ref MemoryMarshal.GetArrayDataReference(values);
         var before = 0;
         var k = 0;
@@ -1001,7 +1018,7 @@ internal sealed class SortedChannel : IDisposable
             // one vector step; the ranks are stored one by one (their pairs are all over).
             if (vectors && k >= oneByOne && k < n - Lanes)
             {
-                if (TryRankEight(ref word0, k, ref value0, ref rank0, before))
+                if (TryRankEight(ref word0, k, ref value0, ref rank0, ref order0, before))
                 {
                     k += Lanes;
                     before += Lanes;
@@ -1024,6 +1041,7 @@ internal sealed class SortedChannel : IDisposable
 
                 // Exact in single precision: an integer below 2²⁴.
                 Unsafe.Add(ref rank0, ranked != 0 ? pair : pairs) = before + 1;
+                Unsafe.Add(ref order0, before) = pair | RunStart;
                 before += ranked;
                 k++;
                 continue;
@@ -1040,6 +1058,7 @@ internal sealed class SortedChannel : IDisposable
 
             // Exact in single precision: a half-integer below 2²³.
             var rank = (float)(before + (0.5 * (included + 1)));
+            var at = before;
             for (var j = k; j < end; j++)
             {
                 var v = SortKeys.FromSortable((uint)(sorted[j] >> 32));
@@ -1048,6 +1067,8 @@ internal sealed class SortedChannel : IDisposable
                 if (p != Uncorrelated)
                 {
                     ranks[p] = rank;
+                    order[at] = at == before ? p | RunStart : p;
+                    at++;
                 }
             }
 
@@ -1060,7 +1081,7 @@ internal sealed class SortedChannel : IDisposable
         var complete = pairValues is not null && before == pairs;
         var sum = SumOf(values.AsSpan(0, n));
         var squares = n > 0 ? SumOfSquares(values.AsSpan(0, n), sum / n) : 0;
-        return new SortedChannel(values, ranks, n, pairs, sum, squares, pairValues, complete, pairSum);
+        return new SortedChannel(values, ranks, order, before, n, pairs, sum, squares, pairValues, complete, pairSum);
 
         // Keys in ascending order (first ≤ next): equal values unless −0 is followed by +0.
         static bool SameValue(uint first, uint next) => first == next || (first == 0x7FFF_FFFFu && next == 0x8000_0000u);
@@ -1159,7 +1180,8 @@ internal sealed class SortedChannel : IDisposable
     /// <summary>
     /// Words k to k + 7 of <see cref="FromSorted"/>'s walk (k + 8 is read too: the next key) when each is a pair's and the run
     /// of equal values of the last ends with it (runs start with the eight: the walk is at one's start): their values at k,
-    /// and their ranks, runs within the eight sharing their average (<see cref="RunRanks"/>). False (nothing written) otherwise.
+    /// their ranks, runs within the eight sharing their average (<see cref="RunRanks"/>), and their pairs at
+    /// <paramref name="before"/> of the order. False (nothing written) otherwise.
     /// </summary>
     /// <remarks>
     /// Runs of two or three equal values are common in a channel of few distinct values (one in fifteen values tied): with the
@@ -1167,7 +1189,7 @@ internal sealed class SortedChannel : IDisposable
     /// channel without ties, most of it in mispredicted branches.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, int before)
+    private static bool TryRankEight(ref ulong word0, int k, ref float value0, ref float rank0, ref int order0, int before)
     {
         var low = Vector256.LoadUnsafe(ref word0, (nuint)k);
         var high = Vector256.LoadUnsafe(ref word0, (nuint)(k + 4));
@@ -1185,6 +1207,9 @@ internal sealed class SortedChannel : IDisposable
 
         var values = SortKeys.FromSortable(keys);
         values.StoreUnsafe(ref Unsafe.As<float, uint>(ref value0), (nuint)k);
+        // A run starts at the first and wherever the value before differs.
+        var starts = Vector256.Equals(Vector256.Create(~(same << 1)) & RunBits, RunBits) & Vector256.Create(unchecked((uint)RunStart));
+        (pairs | starts).StoreUnsafe(ref Unsafe.As<int, uint>(ref order0), (nuint)before);
 
         // Each one rounding of the exact average rank, as the walk's (float)(before + ...): before + 1 is exact (below 2²⁴).
         var ranks = Vector256.Create((float)(before + 1)) + RunRanks[(int)same];
@@ -1204,6 +1229,9 @@ internal sealed class SortedChannel : IDisposable
     /// rank less that of the first: the average of the places its run spans, (first + last) / 2 (0 to 7, 0.5 to 6.5).
     /// </summary>
     private static readonly Vector256<float>[] RunRanks = MakeRunRanks();
+
+    /// <summary>Lane i: bit i.</summary>
+    private static readonly Vector256<uint> RunBits = Vector256.Create(1u, 2, 4, 8, 16, 32, 64, 128);
 
     private static Vector256<float>[] MakeRunRanks()
     {
@@ -1259,6 +1287,7 @@ internal sealed class SortedChannel : IDisposable
     {
         AnalysisPool<float>.Shared.Return(_values);
         AnalysisPool<float>.Shared.Return(_ranks);
+        AnalysisPool<int>.Shared.Return(_order);
         if (_pairValues is not null)
         {
             AnalysisPool<float>.Shared.Return(_pairValues);
