@@ -114,9 +114,10 @@ public sealed record AnalysisOptions
     /// <summary>
     /// Also rank each region's core among itself for Spearman's ρ over the core (<see cref="RegionCorrelation.SpearmanCore"/>) and
     /// ρ's interval with the rim's uncertainty (<see cref="RegionCorrelation.SpearmanSpanLow"/>). Off by default: ranking the
-    /// core walks every channel's order of the region's pairs again, about 10 ms of one core's time per 512² frame of four channels
-    /// (`afmedge bench analyse --phases`, "statistics: core r"), a tenth of the host's time per frame; `afmedge correlate` and
-    /// `afmedge eval analysis` turn it on.
+    /// cores walks every channel's order of each region's pairs again, 6–10 ms more of one core's time per 512² frame of four
+    /// channels (`afmedge bench analyse --phases [--rank-core]`, "statistics: core r"), a twentieth to a tenth of the host's time
+    /// per frame, for ρ's intervals on enhanced frames holding the truth in three quarters of cells rather than three fifths to
+    /// seven tenths (Accuracy.md). `afmedge correlate` and `afmedge eval analysis` turn it on.
     /// </summary>
     public bool RankCore { get; init; }
 

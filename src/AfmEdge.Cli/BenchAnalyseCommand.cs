@@ -34,17 +34,22 @@ internal static class BenchAnalyseCommand
         {
             Description = "Also print each stage's processor time (every thread of the process).",
         };
+        var rankCore = new Option<bool>("--rank-core")
+        {
+            Description = "Analyse with AnalysisOptions.RankCore (Spearman's ρ over each region's core, as afmedge correlate does; the host does not).",
+        };
         var command = new Command("analyse", "Time ChromosomeAnalyzer on simulated 4-channel frames (segmentation, axes, labels, region statistics, bootstrap).")
         {
-            budget, sizes, kinds, fingerprint, phases,
+            budget, sizes, kinds, fingerprint, phases, rankCore,
         };
-        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, parse.GetValue(kinds)!, parse.GetValue(fingerprint), parse.GetValue(phases), output));
+        command.SetAction(parse => Run(parse.GetValue(budget), parse.GetValue(sizes)!, parse.GetValue(kinds)!, parse.GetValue(fingerprint), parse.GetValue(phases),
+            parse.GetValue(rankCore), output));
         return command;
     }
 
     private static readonly string[] FrameKinds = ["clean", "instrument", "touching", "testpattern", "host-testpattern", "host-vm"];
 
-    private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, bool phases, TextWriter output)
+    private static int Run(double budgetMs, int[] sizes, string[] kinds, bool fingerprint, bool phases, bool rankCore, TextWriter output)
     {
         var spread = new ChromosomeSpecimen(7, new SpecimenOptions());
 
@@ -52,8 +57,8 @@ internal static class BenchAnalyseCommand
         var touching = new ChromosomeSpecimen(1, new SpecimenOptions { ChromosomeCountMin = 2, ChromosomeCountMax = 2, TouchProbability = 1, Touch = TouchKind.Contact });
         var clean = new RenderOptions { Clean = true, IncludeRetrace = false };
         var instrument = new InstrumentOptions();
-        var full = new ChromosomeAnalyzer();
-        var noBootstrap = new ChromosomeAnalyzer(new AnalysisOptions { BootstrapResamples = 0 });
+        var full = new ChromosomeAnalyzer(new AnalysisOptions { RankCore = rankCore });
+        var noBootstrap = new ChromosomeAnalyzer(new AnalysisOptions { BootstrapResamples = 0, RankCore = rankCore });
         foreach (var size in sizes)
         {
             var scan = new ScanSettings { SizeX = 20e-6, SizeY = 20e-6, PixelsX = size, PixelsY = size, LineRateHz = 2 };
@@ -96,7 +101,7 @@ internal static class BenchAnalyseCommand
                     },
                     budgetMs / 2, maximumRuns: 200);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
+                    $"analyse {size}² × 4 channels ({label}, {found} chromosomes): {median:F1} ms ({min:F1}) with {full.Options.BootstrapResamples} bootstrap resamples{(rankCore ? ", cores ranked" : string.Empty)} (CPU {cpu:F1} ms ({cpuMin:F1}) over all threads); " +
                     $"{medianNo:F1} ms ({minNo:F1}) without; {medianMaps:F1} ms ({minMaps:F1}) with the 3 local-correlation maps; {BenchMachine.Describe()}"));
                 WriteStages(full, frame, new AnalysisStageTimes(), "wall", output);
                 WriteSummary(full, frame, budgetMs / 4, output);

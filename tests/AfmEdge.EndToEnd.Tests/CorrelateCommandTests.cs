@@ -159,6 +159,12 @@ public sealed class CorrelateCommandTests
         // The frame the pipeline's analysis stage gets by default, and the summary that stage adds, timed alone.
         Assert.Contains("analyse 64² × 4 channels (host virtual microscope, scanned at half size, processed, enhanced ×2", output, StringComparison.Ordinal);
         Assert.Contains("  summary (statistics of 4 channels, frame correlations): ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("cores ranked", output, StringComparison.Ordinal);
+
+        // With the cores ranked (as correlate analyses): said in the header.
+        (exit, output, error) = await RunAsync("bench", "analyse", "--budget-ms", "20", "--sizes", "64", "--frames", "clean", "--rank-core");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("bootstrap resamples, cores ranked (CPU", output, StringComparison.Ordinal);
     }
 
     /// <summary>A channel folder: Height (unless null) at heightSize², Current at currentSize² (10 µm field).</summary>

@@ -119,13 +119,16 @@ internal static class CoreRanks
 
     /// <summary>
     /// Each region's core pairs as bits, from the pixels' classes: a region's pairs are numbered in raster order, so its bits
-    /// come in order too and are gathered a word at a time in a register.
+    /// come in order too and are gathered a word at a time, the background's (most pixels) in registers.
     /// </summary>
     private static void Mark(ReadOnlySpan<int> classes, ReadOnlySpan<int> place, ulong[][] inCore)
     {
         var regionCount = inCore.Length;
         Span<ulong> word = stackalloc ulong[regionCount];
         Span<int> next = stackalloc int[regionCount];
+        var background = inCore[0];
+        ulong backgroundWord = 0;
+        var backgroundNext = 0;
         for (var p = 0; p < classes.Length; p++)
         {
             var where = place[p];
@@ -135,8 +138,23 @@ internal static class CoreRanks
                 continue;
             }
 
+            var inRegion = classes[p] == r ? 1ul : 0;
+            if (r == 0)
+            {
+                // Kept in locals: a count and a word in memory, read and written back at every pixel, each waits on the last store.
+                backgroundWord |= inRegion << backgroundNext;
+                if ((backgroundNext & 63) == 63)
+                {
+                    background[backgroundNext >> 6] = backgroundWord;
+                    backgroundWord = 0;
+                }
+
+                backgroundNext++;
+                continue;
+            }
+
             var pair = next[r]++;
-            word[r] |= (classes[p] == r ? 1ul : 0) << pair;
+            word[r] |= inRegion << pair;
             if ((pair & 63) == 63)
             {
                 inCore[r][pair >> 6] = word[r];
@@ -144,6 +162,8 @@ internal static class CoreRanks
             }
         }
 
+        word[0] = backgroundWord;
+        next[0] = backgroundNext;
         for (var r = 0; r < regionCount; r++)
         {
             if ((next[r] & 63) != 0)
@@ -193,8 +213,9 @@ internal static class CoreRanks
             if (k + 1 == n || Unsafe.Add(ref order0, k + 1) < 0)
             {
                 // A value of its own (RunStart is the sign bit): the next rank, or 0 for a pair not counted.
+                // Branch-free: the core's pairs are scattered through the order, a branch on each would be mispredicted often.
                 var own = Member(member, pair);
-                Unsafe.Add(ref centred0, pair) = own != 0 ? (before + 1) - mean : 0;
+                Unsafe.Add(ref centred0, pair) = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((before + 1) - mean) & -own);
                 before += own;
                 k++;
                 continue;
@@ -211,7 +232,7 @@ internal static class CoreRanks
             for (var j = k; j < end; j++)
             {
                 var q = Unsafe.Add(ref order0, j) & SortedChannel.Uncorrelated;
-                Unsafe.Add(ref centred0, q) = Member(member, q) != 0 ? shared : 0;
+                Unsafe.Add(ref centred0, q) = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(shared) & -Member(member, q));
             }
 
             ties += ((double)inRun * inRun * inRun) - inRun;
