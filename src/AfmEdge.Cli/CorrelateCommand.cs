@@ -172,7 +172,7 @@ internal static class CorrelateCommand
                 $"  #{c.Id}: length {c.Length * 1e6:F2} µm, width {c.Width * 1e6:F2} µm, p {c.PArmLength * 1e6:F2} µm, q {c.QArmLength * 1e6:F2} µm, CI {c.CentromericIndex:F3}{(c.IsCluster ? " (cluster: left out of the region statistics)" : !c.ArmsAssigned ? " (arms of equal length: p and q a guess, left out of the arm statistics)" : string.Empty)}"));
         }
 
-        output.WriteLine($"{"region",-11}{"channel",-10}{"n",8}{"mean",13}{"median",13}{"std",12}   {"Pearson r [95% CI]",-24}{"with the rim",-18}{"Spearman ρ",11}{"MI bits",9}");
+        output.WriteLine($"{"region",-11}{"channel",-10}{"n",8}{"mean",13}{"median",13}{"std",12}   {"Pearson r [95% CI]",-24}{"with the rim",-18}{"Spearman ρ [with the rim]",-26}{"MI bits",8}");
         foreach (var s in analysis.Statistics)
         {
             var c = analysis.Correlations.FirstOrDefault(r => r.Region == s.Region && r.Channel == s.Channel);
@@ -182,12 +182,15 @@ internal static class CorrelateCommand
 
             // r's interval with the rim's uncertainty (widened to take in r over the region's core): what a scan can vouch for.
             var span = c?.PearsonSpanLow is { } low && c.PearsonSpanHigh is { } high ? $"[{Fixed(low)}, {Fixed(high)}]" : string.Empty;
+            var spearman = c?.Spearman is { } rho
+                ? string.Create(CultureInfo.InvariantCulture, $"{rho,6:+0.000;-0.000;0.000}{(c.SpearmanSpanLow is { } sl && c.SpearmanSpanHigh is { } sh ? $" [{Fixed(sl)}, {Fixed(sh)}]" : string.Empty)}")
+                : string.Empty;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{s.Region,-11}{s.Channel,-10}{s.Count,8}{Number(s.Mean, s.Unit),13}{Number(s.Median, s.Unit),13}{Number(s.StdDev, s.Unit),12}   {pearson,-24}{span,-18}{Fixed(c?.Spearman),11}{Fixed(c?.MutualInformation),9}"));
+                $"{s.Region,-11}{s.Channel,-10}{s.Count,8}{Number(s.Mean, s.Unit),13}{Number(s.Median, s.Unit),13}{Number(s.StdDev, s.Unit),12}   {pearson,-24}{span,-18}{spearman,-26}{Fixed(c?.MutualInformation),8}"));
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  (with the rim: the 95% CI widened to take in r over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours)"));
+            $"  (with the rim: the 95% CI widened to take in r, or ρ, over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours)"));
     }
 
     private static string Fixed(double? value) =>
