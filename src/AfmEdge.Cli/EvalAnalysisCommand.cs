@@ -550,6 +550,21 @@ internal static class EvalAnalysisCommand
             // The analysis leaves each chromosome's rim out of its statistics (mixed pixels): the truth leaves out the true rim alike.
             var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, truthRim);
             var attenuated = NoiseAttenuation.Correct(analysis);
+            // Each true region's pixels (in raster order), the same for every channel, and their heights' ranks once each.
+            var members = new List<int>[4];
+            for (var label = 0; label < 4; label++)
+            {
+                members[label] = [];
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    if (trueLabels[i] == label && !rim[i] && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
+                    {
+                        members[label].Add(i);
+                    }
+                }
+            }
+
+            var heightRanks = new double[]?[4];
             foreach (var channel in Channels)
             {
                 var data = truth.Clean.GetChannel(channel).Data;
@@ -560,20 +575,15 @@ internal static class EvalAnalysisCommand
                 for (var label = 0; label < 4; label++)
                 {
                     double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-                    var members = new List<int>();
-                    for (var i = 0; i < ids.Length; i++)
+                    foreach (var i in members[label])
                     {
-                        if (trueLabels[i] == label && !rim[i] && (label == 0 ? ids[i] == 0 : (label == 2 ? measured : armsKnown).Contains(ids[i])))
-                        {
-                            members.Add(i);
-                            double x = height[i], y = data[i];
-                            n++;
-                            sx += x;
-                            sy += y;
-                            sxx += x * x;
-                            syy += y * y;
-                            sxy += x * y;
-                        }
+                        double x = height[i], y = data[i];
+                        n++;
+                        sx += x;
+                        sy += y;
+                        sxx += x * x;
+                        syy += y * y;
+                        sxy += x * y;
                     }
 
                     counts[label] = (int)n;
@@ -581,7 +591,9 @@ internal static class EvalAnalysisCommand
                     var vx = sxx - (sx * sx / n);
                     var vy = syy - (sy * sy / n);
                     pearson[label] = n >= 3 && vx > 0 && vy > 0 ? (sxy - (sx * sy / n)) / Math.Sqrt(vx * vy) : double.NaN;
-                    spearman[label] = channel != "Height" && n >= 3 ? TrueSpearman(height, data, members) : double.NaN;
+                    spearman[label] = channel != "Height" && n >= 3
+                        ? RankCorrelation(heightRanks[label] ??= Ranks(height, members[label]), Ranks(data, members[label]))
+                        : double.NaN;
                 }
 
                 // Relative error, against the channel's largest region mean where the true mean is near zero (substrate height).
@@ -599,8 +611,8 @@ internal static class EvalAnalysisCommand
                         figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / Math.Max(Math.Abs(means[label]), 0.05 * scale)));
                     }
 
-                    if (channel != "Height" && double.IsFinite(pearson[label])
-                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel) is { Pearson: { } r } found)
+                    var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
+                    if (double.IsFinite(pearson[label]) && found is { Pearson: { } r })
                     {
                         figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label])
                         {
@@ -611,13 +623,12 @@ internal static class EvalAnalysisCommand
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
                     }
 
-                    if (double.IsFinite(spearman[label])
-                        && analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel) is { Spearman: { } rho } ranked)
+                    if (double.IsFinite(spearman[label]) && found is { Spearman: { } rho })
                     {
                         figures.SpearmanErrors.Add(new Cell(channel, label, rho - spearman[label])
                         {
-                            Interval = Interval(ranked.SpearmanLow, ranked.SpearmanHigh, spearman[label]),
-                            Span = Interval(ranked.SpearmanSpanLow, ranked.SpearmanSpanHigh, spearman[label]),
+                            Interval = Interval(found.SpearmanLow, found.SpearmanHigh, spearman[label]),
+                            Span = Interval(found.SpearmanSpanLow, found.SpearmanSpanHigh, spearman[label]),
                         });
                     }
                 }
@@ -646,13 +657,11 @@ internal static class EvalAnalysisCommand
         }
     }
 
-    /// <summary>Spearman's ρ of the clean height and field over <paramref name="members"/>: r of their ranks (1-based, ties averaged). NaN without spread.</summary>
-    private static double TrueSpearman(ReadOnlySpan<float> height, ReadOnlySpan<float> field, List<int> members)
+    /// <summary>Spearman's ρ from two rankings of the same pixels (1-based, ties averaged): r of the ranks. NaN without spread.</summary>
+    private static double RankCorrelation(double[] x, double[] y)
     {
-        var x = Ranks(height, members);
-        var y = Ranks(field, members);
-        double n = members.Count, mean = (n + 1) / 2, sxx = 0, syy = 0, sxy = 0;
-        for (var k = 0; k < members.Count; k++)
+        double mean = (x.Length + 1) / 2.0, sxx = 0, syy = 0, sxy = 0;
+        for (var k = 0; k < x.Length; k++)
         {
             sxx += (x[k] - mean) * (x[k] - mean);
             syy += (y[k] - mean) * (y[k] - mean);
@@ -660,36 +669,37 @@ internal static class EvalAnalysisCommand
         }
 
         return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : double.NaN;
+    }
 
-        static double[] Ranks(ReadOnlySpan<float> values, List<int> members)
+    /// <summary>The ranks of <paramref name="values"/> at <paramref name="members"/>, in the members' order: 1-based, ties averaged.</summary>
+    private static double[] Ranks(ReadOnlySpan<float> values, List<int> members)
+    {
+        var keys = new float[members.Count];
+        for (var k = 0; k < keys.Length; k++)
         {
-            var keys = new float[members.Count];
-            for (var k = 0; k < keys.Length; k++)
-            {
-                keys[k] = values[members[k]];
-            }
-
-            var order = Enumerable.Range(0, keys.Length).ToArray();
-            Array.Sort((float[])keys.Clone(), order);
-            var ranks = new double[keys.Length];
-            for (var start = 0; start < order.Length;)
-            {
-                var end = start + 1;
-                while (end < order.Length && keys[order[end]] == keys[order[start]])
-                {
-                    end++;
-                }
-
-                for (var k = start; k < end; k++)
-                {
-                    ranks[order[k]] = 0.5 * (start + end + 1);
-                }
-
-                start = end;
-            }
-
-            return ranks;
+            keys[k] = values[members[k]];
         }
+
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        Array.Sort((float[])keys.Clone(), order);
+        var ranks = new double[keys.Length];
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start + 1;
+            while (end < order.Length && keys[order[end]] == keys[order[start]])
+            {
+                end++;
+            }
+
+            for (var k = start; k < end; k++)
+            {
+                ranks[order[k]] = 0.5 * (start + end + 1);
+            }
+
+            start = end;
+        }
+
+        return ranks;
     }
 
     /// <summary>Whether a reported 95 % interval holds the true value, and its half-width; null where no interval was reported (too few pixels, bootstrap off).</summary>
@@ -701,10 +711,10 @@ internal static class EvalAnalysisCommand
     {
         public double Error => Math.Abs(Signed);
 
-        /// <summary>For r: whether the analysis's bootstrap 95 % interval holds the true r, and its half-width (null: no interval).</summary>
+        /// <summary>For r, ρ or a difference of r: whether the analysis's bootstrap 95 % interval holds the true value, and its half-width (null: no interval).</summary>
         public (bool Holds, double HalfWidth)? Interval { get; init; }
 
-        /// <summary>The same for the interval with the rim's uncertainty (<see cref="RegionCorrelation.PearsonSpanLow"/>).</summary>
+        /// <summary>The same for the interval with the rim's uncertainty (<see cref="RegionCorrelation.PearsonSpanLow"/> and its kin).</summary>
         public (bool Holds, double HalfWidth)? Span { get; init; }
 
         /// <summary>For r corrected for noise attenuation: whether a correction applied (else the raw r stands).</summary>

@@ -297,21 +297,23 @@ internal static class RegionAnalysis
             }
 
             var r = coreR[slot];
-            var span = correlation is { Pearson: { } pearson, PearsonLow: { } l, PearsonHigh: { } h } ? CoreCorrelation.Span(pearson, l, h, r) : ((double, double)?)null;
             var rho = coreRho?[slot] ?? double.NaN;
-            var rankSpan = coreRho is not null && correlation is { Spearman: { } spearman, SpearmanLow: { } sl, SpearmanHigh: { } sh }
-                ? CoreCorrelation.Span(spearman, sl, sh, rho)
-                : ((double, double)?)null;
+            var span = Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r);
+            var rankSpan = coreRho is null ? null : Widened(correlation.Spearman, correlation.SpearmanLow, correlation.SpearmanHigh, rho);
             correlations[slot] = correlation with
             {
                 PearsonCore = correlation.Pearson is not null && double.IsFinite(r) ? r : null,
-                PearsonSpanLow = span?.Item1,
-                PearsonSpanHigh = span?.Item2,
+                PearsonSpanLow = span?.Low,
+                PearsonSpanHigh = span?.High,
                 SpearmanCore = correlation.Spearman is not null && double.IsFinite(rho) ? rho : null,
-                SpearmanSpanLow = rankSpan?.Item1,
-                SpearmanSpanHigh = rankSpan?.Item2,
+                SpearmanSpanLow = rankSpan?.Low,
+                SpearmanSpanHigh = rankSpan?.High,
             };
         }
+
+        // An estimate's bootstrap interval widened onto the core's value; none where there is no interval.
+        static (double Low, double High)? Widened(double? estimate, double? low, double? high, double core) =>
+            estimate is { } e && low is { } l && high is { } h ? CoreCorrelation.Span(e, l, h, core) : null;
     }
 
     /// <summary>
