@@ -112,6 +112,16 @@ public sealed record AnalysisOptions
     public int CoreDepth { get; init; } = 2;
 
     /// <summary>
+    /// How far, at most, the background's rim reaches for r over its core: the background's core starts past the last ring of
+    /// background pixels (4-connected steps from a chromosome) whose mean height or mean of any channel still differs from the
+    /// far background's by more than a quarter of its σ, and at least <see cref="CoreDepth"/> out. On the host's fast scans the
+    /// feedback's moat and the fields' lag beside each chromosome reach 6–12 pixels into the enhanced frame's background and,
+    /// over every pixel, gave the background r of +0.26 where the truth is 0; ten pixels out, r is −0.03 (Accuracy.md). 0 turns
+    /// it off (the background's rim <see cref="CoreDepth"/> deep, as every region's).
+    /// </summary>
+    public int BackgroundCoreReach { get; init; } = 16;
+
+    /// <summary>
     /// Also rank each region's core among itself for Spearman's ρ over the core (<see cref="RegionCorrelation.SpearmanCore"/>) and
     /// ρ's interval with the rim's uncertainty (<see cref="RegionCorrelation.SpearmanSpanLow"/>). Off by default: ranking the
     /// cores walks every channel's order of each region's pairs again, 6–10 ms more of one core's time per 512² frame of four
@@ -169,6 +179,8 @@ public sealed record AnalysisOptions
         Check(CentromereHalfBand > 0 && CentromereHalfBand < 5, nameof(CentromereHalfBand), CentromereHalfBand, "must be in (0, 5)", errors);
         Check(EdgeExclusion is >= 0 and <= 16, nameof(EdgeExclusion), EdgeExclusion, "must be in [0, 16] pixels", errors);
         Check(CoreDepth is >= 1 and <= 16, nameof(CoreDepth), CoreDepth, "must be in [1, 16] pixels", errors);
+        Check(BackgroundCoreReach == 0 || (BackgroundCoreReach >= CoreDepth && BackgroundCoreReach <= 64), nameof(BackgroundCoreReach), BackgroundCoreReach,
+            $"must be 0 (off) or in [CoreDepth = {CoreDepth}, 64] pixels", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
         Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);

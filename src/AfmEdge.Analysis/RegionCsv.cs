@@ -11,7 +11,7 @@ public static class RegionCsv
     public const string Header =
         "region,channel,unit,count,area_m2,mean,median,std,mad,pearson,pearson_low,pearson_high,pearson_p," +
         "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count,pearson_core,pearson_span_low,pearson_span_high," +
-        "spearman_core,spearman_span_low,spearman_span_high";
+        "spearman_core,spearman_span_low,spearman_span_high,core_depth";
 
     public static void Write(TextWriter writer, IReadOnlyList<RegionChannelStatistics> statistics, IReadOnlyList<RegionCorrelation> correlations)
     {
@@ -30,6 +30,7 @@ public static class RegionCsv
                 c is null ? string.Empty : Cell(c.Count),
                 Cell(c?.PearsonCore), Cell(c?.PearsonSpanLow), Cell(c?.PearsonSpanHigh),
                 Cell(c?.SpearmanCore), Cell(c?.SpearmanSpanLow), Cell(c?.SpearmanSpanHigh),
+                c?.CoreDepth is { } depth ? Cell(depth) : string.Empty,
             ];
             writer.WriteLine(string.Join(',', cells));
         }

@@ -39,6 +39,13 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
     public double? PearsonCore { get; init; }
 
     /// <summary>
+    /// How many pixels deep the rim left out of <see cref="PearsonCore"/> (and <see cref="SpearmanCore"/>) is:
+    /// <see cref="AnalysisOptions.CoreDepth"/> for a chromosome region; for the background, as far as the chromosomes reach into
+    /// it (<see cref="AnalysisOptions.BackgroundCoreReach"/>). Null where the analysis took no cores.
+    /// </summary>
+    public int? CoreDepth { get; init; }
+
+    /// <summary>
     /// Low end of r's interval with the rim's uncertainty: the bootstrap interval widened to take in the same interval moved
     /// onto <see cref="PearsonCore"/> (−1 where the region has no core r: only mixed pixels stand behind r). Null where r has
     /// no bootstrap interval.

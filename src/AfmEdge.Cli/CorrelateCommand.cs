@@ -190,8 +190,14 @@ internal static class CorrelateCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  (with the rim: the 95% CI widened to take in r, or ρ, over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours)"));
+            $"  (with the rim: the 95% CI widened to take in r, or ρ, over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours{BackgroundRim(analysis)})"));
     }
+
+    // The background's rim goes as far as the chromosomes reach into it (AnalysisOptions.BackgroundCoreReach).
+    private static string BackgroundRim(ChromosomeAnalysis analysis) =>
+        analysis.Correlations.FirstOrDefault(c => c.Region == Regions.Background)?.CoreDepth is { } depth && depth != analysis.Options.CoreDepth
+            ? string.Create(CultureInfo.InvariantCulture, $"; the background's {depth} px out from the chromosomes, as far as they disturb it")
+            : string.Empty;
 
     private static string Fixed(double? value) =>
         value is { } v ? v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : string.Empty;

@@ -89,6 +89,11 @@ internal static class EvalAnalysisCommand
             Description = "Depth of a region's rim, in pixels, for r over the region's core and r's interval with the rim's uncertainty (AnalysisOptions.CoreDepth).",
             DefaultValueFactory = _ => new AnalysisOptions().CoreDepth,
         };
+        var backgroundReach = new Option<int>("--background-reach")
+        {
+            Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
+            DefaultValueFactory = _ => new AnalysisOptions().BackgroundCoreReach,
+        };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var perChromosome = new Option<bool>("--per-chromosome")
@@ -101,7 +106,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, wholeTruth, outline, coreDepth, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -109,6 +114,7 @@ internal static class EvalAnalysisCommand
             {
                 PerChromosome = parse.GetValue(perChromosome),
                 CoreDepth = parse.GetValue(coreDepth),
+                BackgroundReach = parse.GetValue(backgroundReach),
                 WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
@@ -123,6 +129,8 @@ internal static class EvalAnalysisCommand
         public string? Overlays { get; init; }
 
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
+
+        public int BackgroundReach { get; init; } = new AnalysisOptions().BackgroundCoreReach;
 
         public bool WholeTruth { get; init; }
     }
@@ -185,7 +193,7 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, RankCore = true };
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, BackgroundCoreReach = settings.BackgroundReach, RankCore = true };
         errors.AddRange(analysisOptions.Validate().Select(e => OptionOf(e) + ": " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
@@ -317,6 +325,7 @@ internal static class EvalAnalysisCommand
         var report = new Report(seeds.ToString(), pixels, fieldUm, (int)seeds.Count, truthChromosomes, entry.Name, corrected, processing, switchedOff, edgeExclusion, outlineFraction, rows, rowsAtTip)
         {
             CoreDepth = analysisOptions.CoreDepth,
+            BackgroundCoreReach = analysisOptions.BackgroundCoreReach,
             WholeTruth = settings.WholeTruth,
         };
         if (json)
@@ -326,7 +335,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core; outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -393,6 +402,7 @@ internal static class EvalAnalysisCommand
     private static string OptionOf(string error) =>
         error.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction"
         : error.StartsWith(nameof(AnalysisOptions.CoreDepth), StringComparison.Ordinal) ? "--core-depth"
+        : error.StartsWith(nameof(AnalysisOptions.BackgroundCoreReach), StringComparison.Ordinal) ? "--background-reach"
         : "--edge-exclusion";
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
@@ -872,6 +882,8 @@ internal static class EvalAnalysisCommand
         int EdgeExclusion, double OutlineFraction, IReadOnlyList<Row> Frames, IReadOnlyList<Row> FramesAtTip)
     {
         public int CoreDepth { get; init; }
+
+        public int BackgroundCoreReach { get; init; }
 
         public bool WholeTruth { get; init; }
     }

@@ -216,6 +216,66 @@ public sealed class ChromosomeAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_BackgroundCore_StartsPastTheMoatAScanLeavesBesideTheChromosomes()
+    {
+        // A clean frame, then a moat as a fast scan's feedback leaves it: the background 1–6 px from a chromosome 2 σ low in
+        // height and in Current alike. Over every background pixel r moves far from the clean frame's; past the moat it does not.
+        var clean = SimulatedScan.Create(11, 256).Frame;
+        var labels = new ChromosomeAnalyzer().Analyze(clean).Labels.ToArray();
+        var distance = Distances(labels, clean.Width, clean.Height);
+        var moat = (float[] values) =>
+        {
+            var background = values.Where((_, p) => labels[p] == 0).ToArray();
+            var mean = background.Average(v => (double)v);
+            var sd = Math.Sqrt(background.Average(v => (v - mean) * (v - mean)));
+            return values.Select((v, p) => labels[p] == 0 && distance[p] is >= 1 and <= 6 ? (float)(v - (2 * sd)) : v).ToArray();
+        };
+        var frame = new Frame(clean.Id, clean.Scan, [.. clean.Channels.Select(c => c.Name is "Height" or "Current"
+            ? new Channel(c.Descriptor, c.Width, c.Height, moat(c.Data.ToArray())) : c)]);
+
+        var truth = new ChromosomeAnalyzer().Analyze(clean).Correlations.Single(c => c.Region == "background" && c.Channel == "Current").Pearson!.Value;
+        var reaching = new ChromosomeAnalyzer().Analyze(frame).Correlations;
+        var current = reaching.Single(c => c.Region == "background" && c.Channel == "Current");
+        Assert.True(Math.Abs(current.Pearson!.Value - truth) > 0.1, $"the moat should move r over every pixel: {current.Pearson:F3} against {truth:F3}");
+        Assert.InRange(current.CoreDepth!.Value, 6, 8);
+        Assert.True(Math.Abs(current.PearsonCore!.Value - truth) < 0.05, $"past the moat r {current.PearsonCore:F3} against {truth:F3}");
+        Assert.InRange(truth, current.PearsonSpanLow!.Value, current.PearsonSpanHigh!.Value);
+        Assert.All(reaching.Where(c => c.Region != "background"), c => Assert.Equal(new AnalysisOptions().CoreDepth, c.CoreDepth));
+
+        // Reach 0: the background's rim as deep as every region's, and every figure but the background's core r the same.
+        var uniform = new ChromosomeAnalyzer(new AnalysisOptions { BackgroundCoreReach = 0 }).Analyze(frame).Correlations;
+        Assert.All(uniform, c => Assert.Equal(2, c.CoreDepth));
+        Assert.True(Math.Abs(uniform.Single(c => c.Region == "background" && c.Channel == "Current").PearsonCore!.Value - truth) > 0.1);
+        Assert.Equal(
+            uniform.Where(c => c.Region != "background"),
+            reaching.Where(c => c.Region != "background"));
+        Assert.Equal(
+            uniform.Where(c => c.Region == "background").Select(c => c with { PearsonCore = null, PearsonSpanLow = null, PearsonSpanHigh = null, CoreDepth = null }),
+            reaching.Where(c => c.Region == "background").Select(c => c with { PearsonCore = null, PearsonSpanLow = null, PearsonSpanHigh = null, CoreDepth = null }));
+    }
+
+    /// <summary>4-connected steps from each pixel to the nearest pixel of a chromosome (0 on one).</summary>
+    private static int[] Distances(byte[] labels, int width, int rows)
+    {
+        var distance = labels.Select(l => l == 0 ? int.MaxValue : 0).ToArray();
+        var queue = new Queue<int>(Enumerable.Range(0, labels.Length).Where(p => labels[p] != 0));
+        while (queue.TryDequeue(out var p))
+        {
+            int x = p % width, y = p / width;
+            foreach (var q in new[] { x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, y > 0 ? p - width : -1, y < rows - 1 ? p + width : -1 })
+            {
+                if (q >= 0 && distance[q] == int.MaxValue)
+                {
+                    distance[q] = distance[p] + 1;
+                    queue.Enqueue(q);
+                }
+            }
+        }
+
+        return distance;
+    }
+
+    [Fact]
     public void Options_Invalid_NamesTheField()
     {
         var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { SplitSaddleRatio = 1.5 }));

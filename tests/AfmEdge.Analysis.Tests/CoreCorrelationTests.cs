@@ -6,13 +6,16 @@ public sealed class CoreCorrelationTests
 {
     private const int Regions = 4;
 
+    /// <summary>The reference rim: every pixel at a <see cref="ReferenceDistance"/> up to <paramref name="depth"/>.</summary>
+    private static bool[] ReferenceRim(byte[] labels, int width, int rows, int depth) =>
+        [.. ReferenceDistance(labels, width, rows).Select(d => d <= depth)];
+
     /// <summary>
-    /// The reference, by breadth-first search: a pixel with a 4-neighbour of another label is at distance 1; every other pixel
-    /// one 4-connected step further than its nearest such pixel; the rim is every pixel at a distance up to <paramref name="depth"/>.
+    /// By breadth-first search: a pixel with a 4-neighbour of another label is at distance 1; every other pixel one 4-connected
+    /// step further than its nearest such pixel (<see cref="int.MaxValue"/> where no pixel differs).
     /// </summary>
-    private static bool[] ReferenceRim(byte[] labels, int width, int rows, int depth)
+    private static int[] ReferenceDistance(byte[] labels, int width, int rows)
     {
-        var rim = new bool[labels.Length];
         var distance = new int[labels.Length];
         Array.Fill(distance, int.MaxValue);
         var queue = new Queue<int>();
@@ -44,12 +47,7 @@ public sealed class CoreCorrelationTests
             }
         }
 
-        for (var p = 0; p < labels.Length; p++)
-        {
-            rim[p] = distance[p] <= depth;
-        }
-
-        return rim;
+        return distance;
     }
 
     private static IEnumerable<int> Neighbours(int x, int y, int width, int rows)
@@ -120,6 +118,108 @@ public sealed class CoreCorrelationTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(64, 48, 6)]
+    [InlineData(77, 40, 9)]
+    [InlineData(130, 70, 16)]
+    [InlineData(20, 150, 64)] // offsets along a row past its width
+    public void Rim_MarksEachPixelWithTheStepThatReachesIt(int width, int rows, int depth)
+    {
+        for (var seed = 0; seed < 4; seed++)
+        {
+            var labels = Labels(width, rows, seed);
+            var rim = new byte[labels.Length];
+            CoreCorrelation.Rim(labels, width, rows, depth, rim);
+            var distance = ReferenceDistance(labels, width, rows);
+            for (var p = 0; p < labels.Length; p++)
+            {
+                var expected = distance[p] <= depth ? distance[p] : 0;
+                Assert.True(expected == rim[p], $"seed {seed}, pixel ({p % width}, {p / width}): expected step {expected}, got {rim[p]}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(64, 48, 1, 5)]
+    [InlineData(77, 40, 2, 7)] // a remainder past the last step of sixteen
+    [InlineData(77, 40, 3, 3)]
+    public void Classes_LeaveOutEachRegionsRimAtItsOwnDepth(int width, int rows, int depth, int backgroundDepth)
+    {
+        var random = new Random(width * rows);
+        var labels = Labels(width, rows, 5);
+        var place = labels.Select(l => random.Next(6) == 0 ? SortedChannel.Uncorrelated : 0).ToArray();
+        var rim = new byte[labels.Length];
+        CoreCorrelation.Rim(labels, width, rows, Math.Max(depth, backgroundDepth), rim);
+        var classes = new int[labels.Length];
+        CoreCorrelation.Classes(labels, rim, place, Regions, depth, backgroundDepth, classes);
+
+        var distance = ReferenceDistance(labels, width, rows);
+        for (var p = 0; p < labels.Length; p++)
+        {
+            var label = labels[p];
+            var core = label < Regions && distance[p] > (label == 0 ? backgroundDepth : depth) && place[p] != SortedChannel.Uncorrelated;
+            Assert.True((core ? label : -1) == classes[p], $"pixel ({p % width}, {p / width}), label {label}, distance {distance[p]}: class {classes[p]}");
+        }
+
+        Assert.Contains(0, classes);
+        Assert.Contains(3, classes);
+    }
+
+    [Fact]
+    public void BackgroundDepth_IsTheLastRingWhoseMeanStandsOutOfTheBackground()
+    {
+        // A 20-pixel-wide chromosome across a 96² background of unit noise; the rings 1–6 beside it sit 0.8 σ low in height (a
+        // moat), and Current's rings 1–9 0.6 σ high; ring 3 of Potential 0.1 σ high, within the tolerance of the far background.
+        const int Side = 96;
+        var random = new Random(11);
+        var labels = new byte[Side * Side];
+        var height = new float[labels.Length];
+        float[] current = new float[labels.Length], potential = new float[labels.Length];
+        for (var p = 0; p < labels.Length; p++)
+        {
+            int x = p % Side;
+            labels[p] = (byte)(x is >= 38 and < 58 ? 1 : 0);
+            var ring = x < 38 ? 38 - x : x >= 58 ? x - 57 : 0;
+            height[p] = (float)(Gaussian(random) - (ring is >= 1 and <= 6 ? 0.8 : 0));
+            current[p] = (float)(Gaussian(random) + (ring is >= 1 and <= 9 ? 0.6 : 0));
+            potential[p] = (float)(Gaussian(random) + (ring == 3 ? 0.1 : 0));
+        }
+
+        var rim = new byte[labels.Length];
+        CoreCorrelation.Rim(labels, Side, Side, 16, rim);
+        ChannelData[] channels = [new("Current", "A", current), new("Potential", "V", potential)];
+        (double, double, int)[] background = [Moments(height, labels), Moments(current, labels), Moments(potential, labels)];
+        Assert.Equal(9, CoreCorrelation.BackgroundDepth(labels, rim, height, channels, background, 2, 16));
+
+        // Reaching no further than 7 caps it; without the halo in Current the moat's 6 is left; without either, the least depth.
+        Assert.Equal(7, CoreCorrelation.BackgroundDepth(labels, rim, height, channels, background, 2, 7));
+        Assert.Equal(6, CoreCorrelation.BackgroundDepth(labels, rim, height, [channels[1]], [background[0], background[2]], 2, 16));
+        var flat = labels.Select(_ => (float)Gaussian(random)).ToArray();
+        Assert.Equal(2, CoreCorrelation.BackgroundDepth(labels, rim, flat, [channels[1]], [Moments(flat, labels), background[2]], 2, 16));
+
+        // NaN in a ring leaves that value out.
+        current[37] = float.NaN;
+        Assert.Equal(9, CoreCorrelation.BackgroundDepth(labels, rim, height, channels, [background[0], Moments(current, labels), background[2]], 2, 16));
+
+        // Twelve rows: every ring holds 24 values, too few to judge, whatever their means.
+        const int Rows = 12;
+        var strip = labels.AsSpan(0, Side * Rows).ToArray();
+        var stripHeight = height.AsSpan(0, Side * Rows).ToArray();
+        var stripRim = new byte[strip.Length];
+        CoreCorrelation.Rim(strip, Side, Rows, 16, stripRim);
+        Assert.Equal(2, CoreCorrelation.BackgroundDepth(strip, stripRim, stripHeight, [], [Moments(stripHeight, strip)], 2, 16));
+    }
+
+    /// <summary>Mean, σ and count of the background's finite values.</summary>
+    private static (double Mean, double Sd, int Count) Moments(float[] values, byte[] labels)
+    {
+        var background = values.Where((v, p) => labels[p] == 0 && float.IsFinite(v)).Select(v => (double)v).ToArray();
+        var mean = background.Average();
+        return (mean, Math.Sqrt(background.Sum(v => (v - mean) * (v - mean)) / (background.Length - 1)), background.Length);
+    }
+
+    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     [Theory]
     [InlineData(64, 48, 2)]
@@ -336,5 +436,15 @@ public sealed class CoreCorrelationTests
     {
         var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { CoreDepth = 0 }));
         Assert.Contains("CoreDepth = 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)] // shallower than every region's rim
+    [InlineData(65)]
+    public void Options_BackgroundCoreReachOutOfRange_NamesIt(int reach)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { BackgroundCoreReach = reach }));
+        Assert.Contains($"BackgroundCoreReach = {reach}", e.Message, StringComparison.Ordinal);
+        Assert.Empty(new AnalysisOptions { BackgroundCoreReach = 0 }.Validate());
     }
 }

@@ -67,6 +67,10 @@ public sealed class CorrelateCommandTests
                 string.Join(',', c)));
         }
 
+        // Each correlated row says how deep its region's rim was: 2 px on a chromosome, as far as the chromosomes reach (2 to 16) in the background.
+        var correlated = csv.Skip(1).Select(l => l.Split(',')).Where(c => c[Array.IndexOf(header, "pearson")].Length > 0).ToList();
+        Assert.All(correlated, c => Assert.InRange(Cell(c, "core_depth"), 2, c[0] == "background" ? 16 : 2));
+
         double Cell(string[] row, string column) => double.Parse(row[Array.IndexOf(header, column)], System.Globalization.CultureInfo.InvariantCulture);
         using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
         Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));

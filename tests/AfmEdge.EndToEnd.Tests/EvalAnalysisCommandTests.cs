@@ -96,6 +96,7 @@ public sealed class EvalAnalysisCommandTests
         // How often r's intervals (and those of the regions' differences of r, and of ρ) hold the truth: the interval with the rim holds the
         // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
+        Assert.Equal(new AnalysisOptions().BackgroundCoreReach, root.GetProperty("backgroundCoreReach").GetInt32());
         Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("differenceIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("spearmanIntervals").GetProperty("count").GetInt32() > 0);
@@ -223,6 +224,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--edge-exclusion", "-1", "--edge-exclusion: EdgeExclusion = -1")]
     [InlineData("--outline-fraction", "0.95", "--outline-fraction: OutlineFraction = 0.95")]
     [InlineData("--core-depth", "0", "--core-depth: CoreDepth = 0")]
+    [InlineData("--background-reach", "1", "--background-reach: BackgroundCoreReach = 1")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };

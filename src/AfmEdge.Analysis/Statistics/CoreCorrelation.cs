@@ -57,7 +57,7 @@ internal static class CoreCorrelation
         try
         {
             Rim(labels[..pixels], width, rows, depth, rim.AsSpan(0, pixels));
-            Classes(labels[..pixels], rim, place, regionCount, classes[..pixels]);
+            Classes(labels[..pixels], rim, place, regionCount, depth, depth, classes[..pixels]);
         }
         finally
         {
@@ -113,11 +113,15 @@ internal static class CoreCorrelation
 
     /// <summary>
     /// Each pixel's region where it is a core pair (label below <paramref name="regionCount"/>, off the rim, a correlated pair),
-    /// −1 elsewhere: all the sums need to know of labels, rim and places. Sixteen pixels at a time where 128-bit vectors are
-    /// accelerated (x64 and arm64 alike).
+    /// −1 elsewhere: all the sums need to know of labels, rim and places. The background's rim is <paramref name="backgroundDepth"/>
+    /// deep, every other region's <paramref name="depth"/>: a pixel is off it where <paramref name="rim"/> (<see cref="Rim"/>,
+    /// taken at least as deep) is 0 or beyond that depth. Sixteen pixels at a time where 128-bit vectors are accelerated (x64 and
+    /// arm64 alike).
     /// </summary>
-    private static void Classes(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
+    internal static void Classes(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, int depth,
+        int backgroundDepth, Span<int> classes)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Math.Max(depth, backgroundDepth), byte.MaxValue - 1);
         var pixels = classes.Length;
         var p = 0;
         if (Vector128.IsHardwareAccelerated && regionCount <= sbyte.MaxValue)
@@ -125,10 +129,15 @@ internal static class CoreCorrelation
             var regions = Vector128.Create((byte)regionCount);
             var none = Vector128.Create((byte)0xFF);
             var uncorrelated = Vector128.Create(SortedChannel.Uncorrelated);
+            var regionDepth = Vector128.Create((byte)depth);
+            var backgroundRim = Vector128.Create((byte)backgroundDepth);
             for (; p <= pixels - 16; p += 16)
             {
                 var label = Vector128.Create(labels.Slice(p, 16));
-                var inCore = Vector128.LessThan(label, regions) & Vector128.Equals(Vector128.Create(rim.Slice(p, 16)), Vector128<byte>.Zero);
+                var step = Vector128.Create(rim.Slice(p, 16));
+                var ownDepth = Vector128.ConditionalSelect(Vector128.Equals(label, Vector128<byte>.Zero), backgroundRim, regionDepth);
+                var inCore = Vector128.LessThan(label, regions)
+                    & (Vector128.Equals(step, Vector128<byte>.Zero) | Vector128.GreaterThan(step, ownDepth));
 
                 // The label where in a region's core, −1 (0xFF as a signed byte) elsewhere, widened to ints four at a time.
                 var (low, high) = Vector128.Widen(Vector128.ConditionalSelect(inCore, label, none).AsSByte());
@@ -144,9 +153,136 @@ internal static class CoreCorrelation
         for (; p < pixels; p++)
         {
             var label = labels[p];
-            classes[p] = label < regionCount && rim[p] == 0 && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated ? label : -1;
+            var offRim = rim[p] == 0 || rim[p] > (label == 0 ? backgroundDepth : depth);
+            classes[p] = label < regionCount && offRim && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated ? label : -1;
         }
     }
+
+    /// <summary>
+    /// How far the chromosomes reach into the background, for the background's rim: the last ring of background pixels
+    /// (<paramref name="rim"/>'s step d, 1 to <paramref name="maxDepth"/>) whose mean height or mean of any channel lies more than
+    /// <see cref="RingTolerance"/> σ from the far background's (the background past <paramref name="maxDepth"/>), and at least
+    /// <paramref name="minDepth"/>. A scan drags a chromosome into the substrate beside it further than across a boundary inside
+    /// it: the Z feedback undershoots after stepping down off it (a moat up to about four scan pixels wide on the host's fast
+    /// default scan), the retrace's lag that merging trace and retrace averages in drags a field's values out with it, and the
+    /// enhancer's receptive field adds its own reach; those rings moved the background's r far from the substrate's (the host's
+    /// frame of seed 1: +0.26 over every pixel, −0.03 ten pixels out, truth 0; Accuracy.md).
+    /// <paramref name="background"/>: the whole background's mean, σ and count of finite values, height first, then the channels
+    /// in order; the far background's are those less the rings'. Rings of fewer than <see cref="MinRingPixels"/> values are too
+    /// few to judge; a far background as small is no reference, and the whole background stands in for it.
+    /// </summary>
+    internal static int BackgroundDepth(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<float> height, IReadOnlyList<ChannelData> channels,
+        ReadOnlySpan<(double Mean, double Sd, int Count)> background, int minDepth, int maxDepth)
+    {
+        var pixels = labels.Length;
+        var series = channels.Count + 1;
+        if (rim.Length < pixels || height.Length < pixels || channels.Any(c => c.Data.Length < pixels) || background.Length < series)
+        {
+            throw new ArgumentException($"Rim, height and every channel must hold the labels' {pixels} pixels, and the background {series} moments.", nameof(rim));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDepth, byte.MaxValue - 1);
+
+        // Per ring and series: count, Σ(v − mean) and Σ(v − mean)² about the whole background's mean (no cancellation).
+        var rings = new double[(maxDepth + 1) * series * 3];
+        var data = channels.Select(c => c.Data).ToArray();
+        Span<double> mean = stackalloc double[series];
+        for (var k = 0; k < series; k++)
+        {
+            mean[k] = background[k].Mean;
+        }
+
+        // The rings are a thin share of the frame: sixteen pixels at a time skip the rest (other regions, the far background),
+        // and only the ring's pixels among them are visited.
+        var p = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var deepest = Vector128.Create((byte)maxDepth);
+            for (; p <= pixels - 16; p += 16)
+            {
+                var step = Vector128.Create(rim.Slice(p, 16));
+                var ring = Vector128.Equals(Vector128.Create(labels.Slice(p, 16)), Vector128<byte>.Zero)
+                    & ~Vector128.Equals(step, Vector128<byte>.Zero) & Vector128.LessThanOrEqual(step, deepest);
+                for (var members = ring.ExtractMostSignificantBits(); members != 0; members &= members - 1)
+                {
+                    AddPixel(p + BitOperations.TrailingZeroCount(members), rim, height, data, mean, rings);
+                }
+            }
+        }
+
+        for (; p < pixels; p++)
+        {
+            if (labels[p] == 0 && rim[p] is > 0 and var d && d <= maxDepth)
+            {
+                AddPixel(p, rim, height, data, mean, rings);
+            }
+        }
+
+        // The far background: the whole background less every ring, about the same mean.
+        Span<(double Offset, double Sd)> far = stackalloc (double, double)[series];
+        for (var k = 0; k < series; k++)
+        {
+            var (_, sd, count) = background[k];
+            double n = count, sum = 0, squares = (count - 1) * sd * sd;
+            for (var d = 1; d <= maxDepth; d++)
+            {
+                var slot = ((d * series) + k) * 3;
+                n -= rings[slot];
+                sum -= rings[slot + 1];
+                squares -= rings[slot + 2];
+            }
+
+            far[k] = n >= MinRingPixels && squares > 0 ? (sum / n, Math.Sqrt(Math.Max(0, squares - (sum * sum / n)) / (n - 1))) : (0, sd);
+        }
+
+        var depth = minDepth;
+        for (var d = minDepth + 1; d <= maxDepth; d++)
+        {
+            for (var k = 0; k < series; k++)
+            {
+                var slot = ((d * series) + k) * 3;
+                var n = rings[slot];
+                var (offset, sd) = far[k];
+                if (n >= MinRingPixels && sd > 0 && Math.Abs((rings[slot + 1] / n) - offset) > RingTolerance * sd)
+                {
+                    depth = d;
+                }
+            }
+        }
+
+        return depth;
+
+        // A ring pixel's height and channels, each less the background's mean, into its ring's sums.
+        static void AddPixel(int p, ReadOnlySpan<byte> rim, ReadOnlySpan<float> height, float[][] data, ReadOnlySpan<double> mean, double[] rings)
+        {
+            var slot = rim[p] * (data.Length + 1) * 3;
+            AddToRing(height[p] - mean[0], slot, rings);
+            for (var c = 0; c < data.Length; c++)
+            {
+                AddToRing(data[c][p] - mean[c + 1], slot + ((c + 1) * 3), rings);
+            }
+        }
+
+        static void AddToRing(double deviation, int slot, double[] rings)
+        {
+            if (double.IsFinite(deviation))
+            {
+                rings[slot]++;
+                rings[slot + 1] += deviation;
+                rings[slot + 2] += deviation * deviation;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How far, in the far background's σ, a ring's mean may lie from the far background's and still count as substrate. Past
+    /// the chromosomes' reach the rings of the host's enhanced frames stay within 0.1–0.2 σ; inside it their height lies 0.5–1.9 σ
+    /// below (the feedback's moat).
+    /// </summary>
+    internal const double RingTolerance = 0.25;
+
+    /// <summary>Fewest values a ring (or the far background) needs for its mean to be compared.</summary>
+    internal const int MinRingPixels = 32;
 
     /// <summary>Four classes at <paramref name="p"/>, −1 where the pixel is no correlated pair.</summary>
     private static void Store(Vector128<int> region, ReadOnlySpan<int> place, Span<int> classes, int p, Vector128<int> uncorrelated)
@@ -289,13 +425,21 @@ internal static class CoreCorrelation
     }
 
     /// <summary>
-    /// Sets <paramref name="rim"/>[p] to 1 where pixel p lies within <paramref name="depth"/> 4-connected steps of a pixel
-    /// labelled otherwise (the first step: a 4-neighbour inside the frame with another label; each further step, a 4-neighbour
-    /// on the rim already), else 0. The frame's border is no edge: beyond it nothing is known to differ.
+    /// Sets <paramref name="rim"/>[p] to the step d (1 to <paramref name="depth"/>) at which pixel p is reached from a pixel
+    /// labelled otherwise (the first step: a 4-neighbour inside the frame with another label; step d, a 4-neighbour reached at
+    /// step d − 1), else 0. The frame's border is no edge: beyond it nothing is known to differ.
     /// </summary>
     internal static void Rim(ReadOnlySpan<byte> labels, int width, int rows, int depth, Span<byte> rim)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(depth, sbyte.MaxValue);
+        if (depth > StepsUpTo)
+        {
+            Rim(labels, width, rows, 1, rim);
+            CityBlockSteps(rim[..(width * rows)], width, rows, depth);
+            return;
+        }
+
         for (var step = 1; step <= depth; step++)
         {
             // Step 1 compares the labels; each further step marks the unmarked pixels beside the last step's (its number).
@@ -340,6 +484,140 @@ internal static class CoreCorrelation
                 {
                     Pixel(labels, rim, width, rows, start, x, y, first, last, mark);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deepest rim <see cref="Rim"/> takes step by step (a pass over the frame each); deeper, the steps are the distance to the
+    /// first step's pixels (4-connected steps through any pixels: the city-block distance) in four passes (<see cref="CityBlockSteps"/>):
+    /// a 16-deep background rim took 2.3 ms step by step on a 512² frame against 0.23 ms for 2.
+    /// </summary>
+    private const int StepsUpTo = 3;
+
+    /// <summary>
+    /// From the first step's marks (1, else 0) to every pixel's step up to <paramref name="depth"/> (0 beyond), as the steps
+    /// would mark them. The city-block distance separates: down and up each column, then along each row both ways, a vector of
+    /// pixels at a time. Steps are held capped at depth + 1 and only ever lowered; a sum compared is at most twice the depth,
+    /// which a byte holds up to the depth <see cref="Rim"/> allows.
+    /// </summary>
+    private static void CityBlockSteps(Span<byte> rim, int width, int rows, int depth)
+    {
+        var beyond = (byte)(depth + 1);
+        var p = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; p <= rim.Length - 16; p += 16)
+            {
+                var step = Vector128.Create(rim.Slice(p, 16));
+                Vector128.ConditionalSelect(Vector128.Equals(step, Vector128<byte>.Zero), Vector128.Create(beyond), step).CopyTo(rim.Slice(p, 16));
+            }
+        }
+
+        for (; p < rim.Length; p++)
+        {
+            rim[p] = rim[p] == 0 ? beyond : rim[p];
+        }
+
+        for (var y = 1; y < rows; y++)
+        {
+            CloserThroughRow(rim.Slice((y - 1) * width, width), rim.Slice(y * width, width), beyond);
+        }
+
+        for (var y = rows - 2; y >= 0; y--)
+        {
+            CloserThroughRow(rim.Slice((y + 1) * width, width), rim.Slice(y * width, width), beyond);
+        }
+
+        // Along each row: offsets 1, 2, 4, … leftwards, then rightwards, each pass from one buffer into the other, reach every
+        // offset below twice the largest (a pixel's step ≤ depth is at most depth − 1 along the row from a column's step ≥ 1).
+        // Passes are vector-wide and independent, unlike a running minimum along the row, where each pixel waits on the last.
+        var spare = AnalysisPool<byte>.Shared.Rent(width);
+        try
+        {
+            for (var y = 0; y < rows; y++)
+            {
+                var row = rim.Slice(y * width, width);
+                Span<byte> from = row, to = spare.AsSpan(0, width);
+                foreach (var leftwards in (ReadOnlySpan<bool>)[true, false])
+                {
+                    for (var offset = 1; offset < depth; offset *= 2)
+                    {
+                        CloserAlongRow(from, to, offset, leftwards);
+                        var swap = from;
+                        from = to;
+                        to = swap;
+                    }
+                }
+
+                // from holds the result (in row or in spare): steps beyond depth (up to depth + offsets) back to 0.
+                var x = 0;
+                if (Vector128.IsHardwareAccelerated)
+                {
+                    for (; x <= width - 16; x += 16)
+                    {
+                        var step = Vector128.Create(from.Slice(x, 16));
+                        (step & ~Vector128.GreaterThan(step, Vector128.Create((byte)depth))).CopyTo(row.Slice(x, 16));
+                    }
+                }
+
+                for (; x < width; x++)
+                {
+                    row[x] = from[x] > depth ? (byte)0 : from[x];
+                }
+            }
+        }
+        finally
+        {
+            AnalysisPool<byte>.Shared.Return(spare);
+        }
+
+        // Each pixel: the nearer of its own and offset more than the pixel offset to its left (or right), from one row into another.
+        static void CloserAlongRow(ReadOnlySpan<byte> from, Span<byte> to, int offset, bool leftwards)
+        {
+            var width = from.Length;
+            if (offset >= width)
+            {
+                from.CopyTo(to);
+                return;
+            }
+
+            // Leftwards: x from offset on reads x − offset; rightwards: x below width − offset reads x + offset.
+            var (first, end, source) = leftwards ? (offset, width, -offset) : (0, width - offset, offset);
+            from[..first].CopyTo(to);
+            from[end..].CopyTo(to[end..]);
+            var x = first;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                var add = Vector128.Create((byte)offset);
+                for (; x <= end - 16; x += 16)
+                {
+                    Vector128.Min(Vector128.Create(from.Slice(x, 16)), Vector128.Create(from.Slice(x + source, 16)) + add).CopyTo(to.Slice(x, 16));
+                }
+            }
+
+            for (; x < end; x++)
+            {
+                to[x] = Math.Min(from[x], (byte)(from[x + source] + offset));
+            }
+        }
+
+        // Each pixel of row: the nearer of its own and one more than its neighbour's in the row beside (capped at beyond).
+        static void CloserThroughRow(ReadOnlySpan<byte> beside, Span<byte> row, byte beyond)
+        {
+            var x = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                for (; x <= row.Length - 16; x += 16)
+                {
+                    var through = Vector128.Min(Vector128.Create(beside.Slice(x, 16)) + Vector128<byte>.One, Vector128.Create(beyond));
+                    Vector128.Min(Vector128.Create(row.Slice(x, 16)), through).CopyTo(row.Slice(x, 16));
+                }
+            }
+
+            for (; x < row.Length; x++)
+            {
+                row[x] = Math.Min(row[x], Math.Min((byte)(beside[x] + 1), beyond));
             }
         }
     }

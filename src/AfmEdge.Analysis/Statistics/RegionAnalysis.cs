@@ -275,9 +275,25 @@ internal static class RegionAnalysis
         var classes = AnalysisPool<int>.Shared.Rent(pixels);
         double[] coreR;
         double[]? coreRho = null;
+        int backgroundDepth;
         try
         {
-            CoreCorrelation.Classify(labels, place, width, rows, RegionCount, options.CoreDepth, classes);
+            // The rim as deep as the background's may reach, then how far the chromosomes do reach into it, then each pixel's
+            // class with its region's depth.
+            var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+            try
+            {
+                var reach = options.BackgroundCoreReach;
+                CoreCorrelation.Rim(labels.AsSpan(0, pixels), width, rows, Math.Max(options.CoreDepth, reach), rim.AsSpan(0, pixels));
+                backgroundDepth = reach == 0 ? options.CoreDepth
+                    : CoreCorrelation.BackgroundDepth(labels.AsSpan(0, pixels), rim, height, channels, moments.AsSpan(0, channelCount), options.CoreDepth, reach);
+                CoreCorrelation.Classes(labels.AsSpan(0, pixels), rim, place, RegionCount, options.CoreDepth, backgroundDepth, classes.AsSpan(0, pixels));
+            }
+            finally
+            {
+                AnalysisPool<byte>.Shared.Return(rim);
+            }
+
             coreR = CoreCorrelation.Compute(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
             if (options.RankCore)
             {
@@ -302,6 +318,7 @@ internal static class RegionAnalysis
             var rankSpan = coreRho is null ? null : Widened(correlation.Spearman, correlation.SpearmanLow, correlation.SpearmanHigh, rho);
             correlations[slot] = correlation with
             {
+                CoreDepth = slot < channels.Count ? backgroundDepth : options.CoreDepth,
                 PearsonCore = correlation.Pearson is not null && double.IsFinite(r) ? r : null,
                 PearsonSpanLow = span?.Low,
                 PearsonSpanHigh = span?.High,
