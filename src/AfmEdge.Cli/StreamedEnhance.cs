@@ -10,9 +10,10 @@ namespace AfmEdge.Cli;
 /// <summary>
 /// `afmedge enhance` for a channel folder or a single .gsf, without ever holding the frame: rows are read from the
 /// files (read twice more first when the model standardises each frame by its own statistics), enhanced band by band
-/// (<see cref="RowSourceEnhancer"/>), and each band is appended to &lt;Channel&gt;.gsf files that are written under
-/// temporary names in DIR and renamed only once complete, so a failure leaves nothing half-written. Messages, model
-/// choice and the files written are those of the in-memory path, byte for byte; memory is set by the frame's width.
+/// and tile by tile (<see cref="RowSourceEnhancer"/>), and each tile's rows are written to their place in &lt;Channel&gt;.gsf
+/// files that are written under temporary names in DIR and renamed only once complete, so a failure leaves nothing
+/// half-written. Messages, model choice and the files written are those of the in-memory path, byte for byte; memory is set
+/// by a tile and a window of input rows (`afmedge bench memory`, streamed).
 /// </summary>
 internal static class StreamedEnhance
 {
@@ -123,6 +124,7 @@ internal static class StreamedEnhance
         var createdFolder = !Directory.Exists(outDir);
         var temporary = new string[names.Count];
         var streams = new FileStream?[names.Count];
+        var samplesStart = new long[names.Count];
         try
         {
             Directory.CreateDirectory(outDir);
@@ -130,15 +132,21 @@ internal static class StreamedEnhance
             {
                 // Hidden and unique, so neither a reader of DIR nor a second run mistakes it for a result.
                 temporary[o] = Path.Combine(outDir, $".{names[o]}.gsf.{Guid.NewGuid():N}.tmp");
-                streams[o] = new FileStream(temporary[o], FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+                // Unbuffered: each piece's row goes straight to its place in the file (a tile wide, so a buffer would only copy it).
+                streams[o] = new FileStream(temporary[o], FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
                 GsfWriter.WriteHeader(streams[o]!, 2 * enhancer.Width, 2 * enhancer.Height, units[o], scan.SizeX, scan.SizeY, names[o], scan.OffsetX, scan.OffsetY);
+                samplesStart[o] = streams[o]!.Position;
             }
 
-            enhancer.Enhance(rows, (first, end, bands) =>
+            enhancer.Enhance(rows, (piece, planes) =>
             {
                 for (var o = 0; o < streams.Length; o++)
                 {
-                    GsfWriter.WriteSamples(streams[o]!, bands[o].AsSpan(0, 4 * enhancer.Width * (end - first)));
+                    for (var row = 0; row < piece.OutputRows; row++)
+                    {
+                        streams[o]!.Position = samplesStart[o] + (sizeof(float) * piece.FrameIndex(row, enhancer.Width));
+                        GsfWriter.WriteSamples(streams[o]!, piece.Row(planes[o], row));
+                    }
                 }
             });
 

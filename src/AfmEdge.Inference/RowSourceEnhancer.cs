@@ -8,7 +8,7 @@ namespace AfmEdge.Inference;
 /// A per-frame model (<see cref="FrameNormalisation"/>) first needs the frame's mean and then its spread about that
 /// mean, so the rows are read twice for them (the same double sums in the same order as
 /// <see cref="FrameNormalisation.Statistics"/>), and a third time to enhance: each row is conditioned as
-/// <see cref="FrameConditioning"/> says, fed to a <see cref="RowStreamEnhancer"/>, and each finished band is mapped
+/// <see cref="FrameConditioning"/> says, fed to a <see cref="RowStreamEnhancer"/>, and each finished piece is mapped
 /// back, has its NaN pixels restored and is handed on. Reusable for frames of the same size.
 /// </summary>
 public sealed class RowSourceEnhancer
@@ -22,13 +22,13 @@ public sealed class RowSourceEnhancer
     private readonly bool[] _missing;
     private readonly bool[] _rowHasMissing;
     private FrameConditioning? _conditioning;
-    private EnhancedBandHandler? _bandReady;
+    private EnhancedPieceHandler? _pieceReady;
 
     public RowSourceEnhancer(TiledEnhancer tiler, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(tiler);
         _network = tiler.Network;
-        _stream = new RowStreamEnhancer(tiler, width, height, OnBand);
+        _stream = new RowStreamEnhancer(tiler, width, height, OnPiece);
         _rows = [.. _network.InputChannels.Select(_ => new float[width])];
         _rowHasMissing = new bool[_stream.WindowRows];
         _missing = new bool[width * _stream.WindowRows];
@@ -40,20 +40,20 @@ public sealed class RowSourceEnhancer
 
     /// <summary>
     /// Enhances the frame in <paramref name="source"/> (network input channels, in the network's order) and hands every
-    /// band on to <paramref name="bandReady"/> as <see cref="RowStreamEnhancer"/> does, already in the frame's units and
-    /// with NaN over non-finite inputs: the band's rows of what <see cref="CnnFrameEnhancer"/> returns for these channels.
+    /// piece on to <paramref name="pieceReady"/> as <see cref="RowStreamEnhancer"/> does, already in the frame's units and
+    /// with NaN over non-finite inputs: the piece of what <see cref="CnnFrameEnhancer"/> returns for these channels.
     /// </summary>
-    public void Enhance(IFrameRows source, EnhancedBandHandler bandReady)
+    public void Enhance(IFrameRows source, EnhancedPieceHandler pieceReady)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(bandReady);
+        ArgumentNullException.ThrowIfNull(pieceReady);
         if (source.Width != Width || source.Height != Height)
         {
             throw new ArgumentException($"The source is {source.Width}×{source.Height}, but this enhancer is for {Width}×{Height}.", nameof(source));
         }
 
         _conditioning = new FrameConditioning(_network, FrameNormalisation.IsPerFrame(_network) ? FrameStatistics(source) : (_network.Mean, _network.Std));
-        _bandReady = bandReady;
+        _pieceReady = pieceReady;
         _stream.Reset();
         try
         {
@@ -75,7 +75,7 @@ public sealed class RowSourceEnhancer
         }
         finally
         {
-            _bandReady = null;
+            _pieceReady = null;
         }
     }
 
@@ -109,23 +109,25 @@ public sealed class RowSourceEnhancer
         return FrameNormalisation.FromStatistics(_network, [.. statistics.Select(s => s.Result)]);
     }
 
-    private void OnBand(int firstRow, int endRow, IReadOnlyList<float[]> outputRows)
+    private void OnPiece(EnhancedPiece piece, IReadOnlyList<float[]> outputs)
     {
-        var outputWidth = 4 * Width;
-        for (var o = 0; o < outputRows.Count; o++)
+        var columns = piece.EndColumn - piece.FirstColumn;
+        for (var o = 0; o < outputs.Count; o++)
         {
-            var band = outputRows[o].AsSpan(0, outputWidth * (endRow - firstRow));
-            _conditioning!.FinishOutput(o, band);
-            for (var y = firstRow; y < endRow; y++)
+            var plane = outputs[o].AsSpan(0, piece.OutputWidth * piece.OutputRows);
+            _conditioning!.FinishOutput(o, plane);
+            for (var y = piece.FirstRow; y < piece.EndRow; y++)
             {
                 var slot = y % _rowHasMissing.Length;
                 if (_rowHasMissing[slot])
                 {
-                    FrameConditioning.RestoreMissing(band.Slice((y - firstRow) * outputWidth, outputWidth), _missing.AsSpan(slot * Width, Width), Width);
+                    // Input row y's two output rows, and its flags under the piece's columns.
+                    FrameConditioning.RestoreMissing(plane.Slice((y - piece.FirstRow) * 2 * piece.OutputWidth, 2 * piece.OutputWidth),
+                        _missing.AsSpan((slot * Width) + piece.FirstColumn, columns), columns);
                 }
             }
         }
 
-        _bandReady!(firstRow, endRow, outputRows);
+        _pieceReady!(piece, outputs);
     }
 }

@@ -80,19 +80,27 @@ public sealed class TiledEnhancer
         CheckRows(width, height, firstRow, endRow);
         CheckPlanes(inputs, _engine.Network.InputChannels.Count, width, height, exact: true, "input", nameof(inputs));
         CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * width, 2 * height, exact: true, "output", nameof(outputs));
-        Run(inputs, width, height, 0, outputs, 0, firstRow, endRow);
+        Run(inputs, width, height, 0, outputs, new OutputPlacement(0, 0, width), firstRow, endRow, 0, width);
     }
 
     /// <summary>
-    /// Enhances input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of a width×height frame of which
-    /// only a window of rows is in memory: <paramref name="window"/> holds rows from <paramref name="windowFirstRow"/>
-    /// on (at least up to the band's lower halo), and <paramref name="outputs"/> receives output rows from
-    /// 2·<paramref name="firstRow"/> on. The tiles, and so the result, are the same as <see cref="Enhance(IReadOnlyList{float[]}, int, int, IReadOnlyList{float[]}, int, int)"/>;
-    /// this is how a frame of any height is enhanced with memory set by its width.
+    /// Enhances input rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) × columns [<paramref name="firstColumn"/>,
+    /// <paramref name="endColumn"/>) of a width×height frame of which only a window of rows is in memory: <paramref name="window"/>
+    /// holds rows from <paramref name="windowFirstRow"/> on (at least up to the band's lower halo), and <paramref name="outputs"/>
+    /// receives the piece's output alone, 2·(endColumn − firstColumn) wide from output row 2·<paramref name="firstRow"/> on. The
+    /// tiles, and so the result, are those of <see cref="Enhance(IReadOnlyList{float[]}, int, int, IReadOnlyList{float[]}, int, int)"/>
+    /// where the piece's edges are tile edges; this is how a frame of any size is enhanced with memory set by a tile and a
+    /// window of rows. <paramref name="firstColumn"/> must be a multiple of 4.
     /// </summary>
-    public void EnhanceWindow(IReadOnlyList<float[]> window, int width, int height, int windowFirstRow, IReadOnlyList<float[]> outputs, int firstRow, int endRow)
+    public void EnhanceWindow(IReadOnlyList<float[]> window, int width, int height, int windowFirstRow, IReadOnlyList<float[]> outputs, int firstRow, int endRow,
+        int firstColumn, int endColumn)
     {
         CheckRows(width, height, firstRow, endRow);
+        if (firstColumn < 0 || firstColumn % 4 != 0 || endColumn > width || endColumn <= firstColumn)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstColumn), $"Columns [{firstColumn}, {endColumn}) must start on a multiple of 4 within 0…{width}.");
+        }
+
         var neededFirst = Math.Max(0, firstRow - Halo);
         var neededEnd = Math.Min(height, endRow + Halo);
         if (windowFirstRow < 0 || windowFirstRow > neededFirst)
@@ -101,8 +109,9 @@ public sealed class TiledEnhancer
         }
 
         CheckPlanes(window, _engine.Network.InputChannels.Count, width, neededEnd - windowFirstRow, exact: false, "window", nameof(window));
-        CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * width, 2 * (endRow - firstRow), exact: false, "output band", nameof(outputs));
-        Run(window, width, height, windowFirstRow, outputs, 2 * firstRow, firstRow, endRow);
+        var columns = endColumn - firstColumn;
+        CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * columns, 2 * (endRow - firstRow), exact: false, "output piece", nameof(outputs));
+        Run(window, width, height, windowFirstRow, outputs, new OutputPlacement(2 * firstRow, firstColumn, columns), firstRow, endRow, firstColumn, endColumn);
     }
 
     private static void CheckRows(int width, int height, int firstRow, int endRow)
@@ -132,20 +141,25 @@ public sealed class TiledEnhancer
         }
     }
 
-    private void Run(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow, int firstRow, int endRow)
+    /// <summary>Where output planes sit in the frame: their first output row, the input column of their first column, and how many input columns wide they are.</summary>
+    private readonly record struct OutputPlacement(int FirstRow, int FirstColumn, int Columns);
+
+    private void Run(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, OutputPlacement placement,
+        int firstRow, int endRow, int firstColumn, int endColumn)
     {
         for (var y0 = firstRow; y0 < endRow; y0 += TileSize)
         {
             var y1 = Math.Min(y0 + TileSize, endRow);
-            for (var x0 = 0; x0 < width; x0 += TileSize)
+            for (var x0 = firstColumn; x0 < endColumn; x0 += TileSize)
             {
-                var x1 = Math.Min(x0 + TileSize, width);
-                RunTile(inputs, width, height, inputFirstRow, outputs, outputFirstRow, x0, x1, y0, y1);
+                var x1 = Math.Min(x0 + TileSize, endColumn);
+                RunTile(inputs, width, height, inputFirstRow, outputs, placement, x0, x1, y0, y1);
             }
         }
     }
 
-    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow, int x0, int x1, int y0, int y1)
+    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, OutputPlacement placement,
+        int x0, int x1, int y0, int y1)
     {
         var hx0 = Math.Max(0, x0 - Halo);
         var hy0 = Math.Max(0, y0 - Halo);
@@ -159,7 +173,7 @@ public sealed class TiledEnhancer
         // A tile that is the whole frame (a frame no larger than a tile) needs no copy of a single plane: the engine reads or
         // writes the frame's own array, which holds exactly what the tile buffer would have.
         // (A core that is the whole frame makes the halo tile the whole frame too.)
-        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && inputFirstRow == 0 && outputFirstRow == 0;
+        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && inputFirstRow == 0 && placement == new OutputPlacement(0, 0, width);
         var directInput = wholeFrame && inputs.Count == 1 && inputs[0].Length == plane;
         var directOutput = wholeFrame && outputs.Count == 1 && outputs[0].Length == outputPlane;
         if (!directInput)
@@ -194,7 +208,7 @@ public sealed class TiledEnhancer
             for (var y = 2 * y0; y < 2 * y1; y++)
             {
                 tile.Slice(((y - (2 * hy0)) * 2 * tileWidth) + (2 * (x0 - hx0)), coreWidth)
-                    .CopyTo(frame.AsSpan(((y - outputFirstRow) * 2 * width) + (2 * x0), coreWidth));
+                    .CopyTo(frame.AsSpan(((y - placement.FirstRow) * 2 * placement.Columns) + (2 * (x0 - placement.FirstColumn)), coreWidth));
             }
         }
     }

@@ -45,7 +45,7 @@ public sealed class RowSourceEnhancerTests
         var network = Network(42, perFrame: false);
         var enhancer = new RowSourceEnhancer(new TiledEnhancer(new ReferenceEngine(network), 8), 8, 8);
 
-        Assert.Throws<ArgumentException>(() => enhancer.Enhance(new PlaneRows(TestNetworks.InputPlanes(network, 8, 9, 1), 8, 9), (_, _, _) => { }));
+        Assert.Throws<ArgumentException>(() => enhancer.Enhance(new PlaneRows(TestNetworks.InputPlanes(network, 8, 9, 1), 8, 9), (_, _) => { }));
     }
 
     [Fact]
@@ -83,11 +83,11 @@ public sealed class RowSourceEnhancerTests
         var enhancer = new RowSourceEnhancer(new TiledEnhancer(engine, tile), width, height);
         var outputs = network.OutputChannels.Select(_ => new float[4 * width * height]).ToArray();
         var source = new PlaneRows(planes, width, height);
-        enhancer.Enhance(source, (first, end, rows) =>
+        enhancer.Enhance(source, (piece, planes) =>
         {
             for (var o = 0; o < outputs.Length; o++)
             {
-                rows[o].AsSpan(0, 4 * width * (end - first)).CopyTo(outputs[o].AsSpan(4 * width * first));
+                piece.CopyTo(planes[o], outputs[o], width);
             }
         });
 

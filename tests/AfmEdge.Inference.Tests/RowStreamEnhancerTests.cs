@@ -42,8 +42,8 @@ public sealed class RowStreamEnhancerTests
         var network = TestNetworks.Random(32, channels: 1, layers: 3, features: 4);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 8);
 
-        var small = new RowStreamEnhancer(tiler, 16, 64, (_, _, _) => { });
-        var tall = new RowStreamEnhancer(tiler, 16, 100_000, (_, _, _) => { });
+        var small = new RowStreamEnhancer(tiler, 16, 64, (_, _) => { });
+        var tall = new RowStreamEnhancer(tiler, 16, 100_000, (_, _) => { });
 
         Assert.Equal(8 + (2 * tiler.Halo), small.WindowRows);
         Assert.Equal(small.WindowRows, tall.WindowRows);
@@ -53,20 +53,22 @@ public sealed class RowStreamEnhancerTests
     public void AddRow_BandsHandedOnWhileRowsArrive()
     {
         var network = TestNetworks.Random(33, channels: 1, layers: 3, features: 4);
-        var planes = TestNetworks.InputPlanes(network, 8, 40, 9);
+        var planes = TestNetworks.InputPlanes(network, 20, 40, 9);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 8);
-        var bands = new List<(int Row, int First, int End)>();
+        var pieces = new List<(int Row, EnhancedPiece Piece)>();
         var row = 0;
-        var stream = new RowStreamEnhancer(tiler, 8, 40, (first, end, _) => bands.Add((row, first, end)));
+        var stream = new RowStreamEnhancer(tiler, 20, 40, (piece, _) => pieces.Add((row, piece)));
 
         for (row = 0; row < 40; row++)
         {
-            stream.AddRow(row, [planes[0].AsSpan(row * 8, 8).ToArray()]);
+            stream.AddRow(row, [planes[0].AsSpan(row * 20, 20).ToArray()]);
         }
 
-        Assert.Equal((8 + tiler.Halo - 1, 0, 8), bands[0]);
-        Assert.Equal([0, 8, 16, 24, 32], bands.Select(b => b.First));
-        Assert.Equal(40, bands[^1].End);
+        // Each band, as soon as its lower halo has arrived, tile by tile from the left: 8, 8 and the last 4 columns.
+        Assert.Equal((8 + tiler.Halo - 1, new EnhancedPiece(0, 8, 0, 8)), pieces[0]);
+        Assert.Equal([(0, 8), (8, 16), (16, 20)], pieces.Take(3).Select(p => (p.Piece.FirstColumn, p.Piece.EndColumn)));
+        Assert.Equal([0, 8, 16, 24, 32], pieces.Where(p => p.Piece.FirstColumn == 0).Select(p => p.Piece.FirstRow));
+        Assert.Equal(40, pieces[^1].Piece.EndRow);
     }
 
     [Fact]
@@ -76,7 +78,7 @@ public sealed class RowStreamEnhancerTests
         var planes = TestNetworks.InputPlanes(network, 6, 22, 1);
         var tiler = new TiledEnhancer(new ReferenceEngine(network), 4);
         var output = new float[4 * 6 * 22];
-        var stream = new RowStreamEnhancer(tiler, 6, 22, (first, end, rows) => rows[0].AsSpan(0, 4 * 6 * (end - first)).CopyTo(output.AsSpan(4 * 6 * first)));
+        var stream = new RowStreamEnhancer(tiler, 6, 22, (piece, planes) => piece.CopyTo(planes[0], output, 6));
 
         for (var frame = 0; frame < 2; frame++)
         {
@@ -95,7 +97,7 @@ public sealed class RowStreamEnhancerTests
     public void AddRow_OutOfOrderOrWrongWidth_IsRefusedAndKeepsState()
     {
         var network = TestNetworks.Random(35, channels: 1, layers: 2, features: 4);
-        var stream = new RowStreamEnhancer(new TiledEnhancer(new ReferenceEngine(network), 4), 4, 12, (_, _, _) => { });
+        var stream = new RowStreamEnhancer(new TiledEnhancer(new ReferenceEngine(network), 4), 4, 12, (_, _) => { });
 
         Assert.Throws<ArgumentOutOfRangeException>(() => stream.AddRow(1, [new float[4]]));
         var wrongWidth = Assert.Throws<ArgumentException>(() => stream.AddRow(0, [new float[5]]));
@@ -106,11 +108,11 @@ public sealed class RowStreamEnhancerTests
     private static float[][] Collect(TiledEnhancer tiler, float[][] planes, int width, int height, out RowStreamEnhancer stream)
     {
         var outputs = tiler.Network.OutputChannels.Select(_ => new float[4 * width * height]).ToArray();
-        stream = new RowStreamEnhancer(tiler, width, height, (first, end, rows) =>
+        stream = new RowStreamEnhancer(tiler, width, height, (piece, planes) =>
         {
             for (var o = 0; o < outputs.Length; o++)
             {
-                rows[o].AsSpan(0, 4 * width * (end - first)).CopyTo(outputs[o].AsSpan(4 * width * first));
+                piece.CopyTo(planes[o], outputs[o], width);
             }
         });
         var row = new float[planes.Length][];
