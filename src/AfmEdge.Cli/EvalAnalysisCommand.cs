@@ -89,6 +89,11 @@ internal static class EvalAnalysisCommand
             Description = "Depth of a region's rim, in pixels, for r over the region's core and r's interval with the rim's uncertainty (AnalysisOptions.CoreDepth).",
             DefaultValueFactory = _ => new AnalysisOptions().CoreDepth,
         };
+        var lineRate = new Option<double>("--line-rate")
+        {
+            Description = "Lines per second (trace and retrace) of every instrument scan: the feedback's and the signals' lags are times, so a faster scan drags each edge further (afmedge run's virtual microscope scans 128; a careful user 1–2).",
+            DefaultValueFactory = _ => DefaultLineRateHz,
+        };
         var backgroundReach = new Option<int>("--background-reach")
         {
             Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
@@ -106,7 +111,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, lineRate, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -115,12 +120,16 @@ internal static class EvalAnalysisCommand
                 PerChromosome = parse.GetValue(perChromosome),
                 CoreDepth = parse.GetValue(coreDepth),
                 BackgroundReach = parse.GetValue(backgroundReach),
+                LineRateHz = parse.GetValue(lineRate),
                 WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
             output, error));
         return command;
     }
+
+    /// <summary>The eval's scan speed unless told: slow enough that the feedback follows the chromosomes' edges (0.5 s a line).</summary>
+    private const double DefaultLineRateHz = 2;
 
     private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json)
     {
@@ -131,6 +140,8 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
 
         public int BackgroundReach { get; init; } = new AnalysisOptions().BackgroundCoreReach;
+
+        public double LineRateHz { get; init; } = DefaultLineRateHz;
 
         public bool WholeTruth { get; init; }
     }
@@ -205,6 +216,11 @@ internal static class EvalAnalysisCommand
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--field-um = {fieldUm}: must be in (0.5, 200]."));
         }
 
+        if (!(settings.LineRateHz > 0 && settings.LineRateHz <= 1000))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"--line-rate = {settings.LineRateHz}: must be in (0, 1000] lines per second."));
+        }
+
         ModelEntry? entry = null;
         if (!File.Exists(modelPath))
         {
@@ -264,8 +280,8 @@ internal static class EvalAnalysisCommand
             var field = fieldUm * 1e-6;
             var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = field, FieldSizeY = field, ReferenceGridPixels = pixels });
             var instrument = onlyText is null ? InstrumentEffects.Without(new InstrumentOptions(), ablated) : InstrumentEffects.Only(new InstrumentOptions(), kept);
-            var full = GridTruth.Of(specimen, pixels, field, instrument);
-            var half = GridTruth.Of(specimen, pixels / 2, field, instrument);
+            var full = GridTruth.Of(specimen, pixels, field, settings.LineRateHz, instrument);
+            var half = GridTruth.Of(specimen, pixels / 2, field, settings.LineRateHz, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
             var halfScan = Scan(specimen, half.Scan, instrument, seed, acquisition);
             var fullTip = GridTruth.At(specimen, TipPositions(full.Scan, instrument, midway), instrument);
@@ -326,6 +342,7 @@ internal static class EvalAnalysisCommand
         {
             CoreDepth = analysisOptions.CoreDepth,
             BackgroundCoreReach = analysisOptions.BackgroundCoreReach,
+            LineRateHz = settings.LineRateHz,
             WholeTruth = settings.WholeTruth,
         };
         if (json)
@@ -335,7 +352,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm at {settings.LineRateHz} lines/s; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -423,9 +440,9 @@ internal static class EvalAnalysisCommand
     /// <summary>The truth of one specimen on one grid: its clean fields, label maps and chromosomes.</summary>
     private sealed record GridTruth(ScanSettings Scan, Frame Clean, TruthMaps Maps, SpecimenTruth Truth)
     {
-        public static GridTruth Of(ChromosomeSpecimen specimen, int pixels, double field, InstrumentOptions instrument)
+        public static GridTruth Of(ChromosomeSpecimen specimen, int pixels, double field, double lineRateHz, InstrumentOptions instrument)
         {
-            var scan = new ScanSettings { SizeX = field, SizeY = field, PixelsX = pixels, PixelsY = pixels, LineRateHz = 2 };
+            var scan = new ScanSettings { SizeX = field, SizeY = field, PixelsX = pixels, PixelsY = pixels, LineRateHz = lineRateHz };
             var clean = IdealScan.Render(specimen, scan, instrument, new RenderOptions { Clean = true, IncludeRetrace = false });
             var maps = TruthMaps.Render(specimen, scan);
             return new GridTruth(scan, clean, maps, SpecimenTruth.Compute(specimen, scan, instrument, true, clean, maps));
@@ -884,6 +901,8 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; }
 
         public int BackgroundCoreReach { get; init; }
+
+        public double LineRateHz { get; init; }
 
         public bool WholeTruth { get; init; }
     }

@@ -97,6 +97,7 @@ public sealed class EvalAnalysisCommandTests
         // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
         Assert.Equal(new AnalysisOptions().BackgroundCoreReach, root.GetProperty("backgroundCoreReach").GetInt32());
+        Assert.Equal(2, root.GetProperty("lineRateHz").GetDouble());
         Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("differenceIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("spearmanIntervals").GetProperty("count").GetInt32() > 0);
@@ -116,6 +117,29 @@ public sealed class EvalAnalysisCommandTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_FasterLineRate_ScansDragTheEdgesAndScoreWorse()
+    {
+        // The feedback's and signals' lags are times: 64 times the speed drags every edge 64 times as far.
+        async Task<JsonElement> FullScan(params string[] extra)
+        {
+            var (exit, json, error) = await RunAsync(["eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+                "--model", BundledModel(), "--json", .. extra]);
+            Assert.True(exit == ExitCodes.Ok, error);
+            return JsonDocument.Parse(json).RootElement.Clone();
+        }
+
+        var slow = await FullScan();
+        var fast = await FullScan("--line-rate", "128");
+        Assert.Equal(128, fast.GetProperty("lineRateHz").GetDouble());
+        var (slowScan, fastScan) = (slow.GetProperty("frames")[1], fast.GetProperty("frames")[1]);
+        Assert.True(fastScan.GetProperty("iouMedian").GetDouble() < slowScan.GetProperty("iouMedian").GetDouble() - 0.05,
+            $"IoU median at 128 lines/s {fastScan.GetProperty("iouMedian")} against {slowScan.GetProperty("iouMedian")} at 2");
+
+        // The clean frame does not scan: the same at any speed.
+        Assert.Equal(slow.GetProperty("frames")[0].GetProperty("iouMedian").GetDouble(), fast.GetProperty("frames")[0].GetProperty("iouMedian").GetDouble());
     }
 
     [Fact]
@@ -225,6 +249,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--outline-fraction", "0.95", "--outline-fraction: OutlineFraction = 0.95")]
     [InlineData("--core-depth", "0", "--core-depth: CoreDepth = 0")]
     [InlineData("--background-reach", "1", "--background-reach: BackgroundCoreReach = 1")]
+    [InlineData("--line-rate", "0", "--line-rate = 0")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };
