@@ -490,8 +490,9 @@ internal static class CoreCorrelation
 
     /// <summary>
     /// Deepest rim <see cref="Rim"/> takes step by step (a pass over the frame each); deeper, the steps are the distance to the
-    /// first step's pixels (4-connected steps through any pixels: the city-block distance) in four passes (<see cref="CityBlockSteps"/>):
-    /// a 16-deep background rim took 2.3 ms step by step on a 512² frame against 0.23 ms for 2.
+    /// first step's pixels (4-connected steps through any pixels: the city-block distance), found in a few light vector passes
+    /// (<see cref="CityBlockSteps"/>): a 16-deep background rim took 2.3 ms step by step on a 512² frame, 0.44–0.56 ms so, against
+    /// 0.23 ms for 2 deep.
     /// </summary>
     private const int StepsUpTo = 3;
 
@@ -550,7 +551,7 @@ internal static class CoreCorrelation
                     }
                 }
 
-                // from holds the result (in row or in spare): steps beyond depth (up to depth + offsets) back to 0.
+                // from holds the result (in row or in spare): steps beyond depth (held as depth + 1) back to 0.
                 var x = 0;
                 if (Vector128.IsHardwareAccelerated)
                 {
