@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AfmEdge.Analysis;
+using AfmEdge.Control;
 using AfmEdge.Core;
+using AfmEdge.Host.Sources;
 using AfmEdge.Inference;
 using AfmEdge.Processing;
 using AfmEdge.Simulation.Instrument;
@@ -94,6 +96,10 @@ internal static class EvalAnalysisCommand
             Description = "Lines per second (trace and retrace) of every instrument scan: the feedback's and the signals' lags are times, so a faster scan drags each edge further (afmedge run's virtual microscope scans 128; a careful user 1–2).",
             DefaultValueFactory = _ => DefaultLineRateHz,
         };
+        var closedLoop = new Option<bool>("--closed-loop")
+        {
+            Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known).",
+        };
         var backgroundReach = new Option<int>("--background-reach")
         {
             Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
@@ -111,7 +117,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, lineRate, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, lineRate, closedLoop, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -121,6 +127,7 @@ internal static class EvalAnalysisCommand
                 CoreDepth = parse.GetValue(coreDepth),
                 BackgroundReach = parse.GetValue(backgroundReach),
                 LineRateHz = parse.GetValue(lineRate),
+                ClosedLoop = parse.GetValue(closedLoop),
                 WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
@@ -142,6 +149,8 @@ internal static class EvalAnalysisCommand
         public int BackgroundReach { get; init; } = new AnalysisOptions().BackgroundCoreReach;
 
         public double LineRateHz { get; init; } = DefaultLineRateHz;
+
+        public bool ClosedLoop { get; init; }
 
         public bool WholeTruth { get; init; }
     }
@@ -278,21 +287,35 @@ internal static class EvalAnalysisCommand
         foreach (var seed in seeds.Seeds())
         {
             var field = fieldUm * 1e-6;
-            var specimen = new ChromosomeSpecimen(seed, new SpecimenOptions { FieldSizeX = field, FieldSizeY = field, ReferenceGridPixels = pixels });
+            var specimenOptions = new SpecimenOptions { FieldSizeX = field, FieldSizeY = field, ReferenceGridPixels = pixels };
+            var specimen = new ChromosomeSpecimen(seed, specimenOptions);
             var instrument = onlyText is null ? InstrumentEffects.Without(new InstrumentOptions(), ablated) : InstrumentEffects.Only(new InstrumentOptions(), kept);
             var full = GridTruth.Of(specimen, pixels, field, settings.LineRateHz, instrument);
             var half = GridTruth.Of(specimen, pixels / 2, field, settings.LineRateHz, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
-            var halfScan = Scan(specimen, half.Scan, instrument, seed, acquisition);
-            var fullTip = GridTruth.At(specimen, TipPositions(full.Scan, instrument, midway), instrument);
-            var halfPositions = TipPositions(half.Scan, instrument, midway);
-            var halfTip = GridTruth.At(specimen, halfPositions, instrument);
-            var enlargedTip = GridTruth.At(specimen, halfPositions.Resampled(full.Scan), instrument);
-            var tipTruths = new[] { full, fullTip, halfTip, enlargedTip, enlargedTip };
+            Frame Acquired(GridTruth grid) => settings.ClosedLoop
+                ? ClosedLoopScan(specimenOptions, grid.Scan, instrument, seed, acquisition)
+                : Scan(specimen, grid.Scan, instrument, seed, acquisition);
+            var halfScan = Acquired(half);
+            GridTruth[] tipTruths;
+            if (settings.ClosedLoop)
+            {
+                // The closed loop's own piezo and drift place its tip: the renderer's path model does not know where.
+                tipTruths = [full, full, half, full, full];
+            }
+            else
+            {
+                var fullTip = GridTruth.At(specimen, TipPositions(full.Scan, instrument, midway), instrument);
+                var halfPositions = TipPositions(half.Scan, instrument, midway);
+                var halfTip = GridTruth.At(specimen, halfPositions, instrument);
+                var enlargedTip = GridTruth.At(specimen, halfPositions.Resampled(full.Scan), instrument);
+                tipTruths = [full, fullTip, halfTip, enlargedTip, enlargedTip];
+            }
+
             var frames = new (Frame Frame, GridTruth Truth)[]
             {
                 (full.Clean, full),
-                (Processed(Scan(specimen, full.Scan, instrument, seed, acquisition), chain), full),
+                (Processed(Acquired(full), chain), full),
                 (Processed(halfScan, chain), half),
                 (Processed(new BicubicUpsampler().Enhance(halfScan), chain), full),
                 (Processed(enhancer.Enhance(halfScan), chain), full),
@@ -343,6 +366,7 @@ internal static class EvalAnalysisCommand
             CoreDepth = analysisOptions.CoreDepth,
             BackgroundCoreReach = analysisOptions.BackgroundCoreReach,
             LineRateHz = settings.LineRateHz,
+            Scanner = settings.ClosedLoop ? "closed-loop" : "renderer",
             WholeTruth = settings.WholeTruth,
         };
         if (json)
@@ -352,7 +376,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm at {settings.LineRateHz} lines/s; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm at {settings.LineRateHz} lines/s{(settings.ClosedLoop ? " in closed loop" : string.Empty)}; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -365,14 +389,22 @@ internal static class EvalAnalysisCommand
             + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyUnresolvedArmsAsOne:P1}"))));
         output.WriteLine("  arm lengths: |error| of the q − p difference, median and max, µm; of the chromosomes whose arms the analysis assigned, how many the wrong way round: "
             + string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.ArmDifferenceErrorMedian * 1e6:F3} / {r.ArmDifferenceErrorMax * 1e6:F2}, {r.ArmsFlipped} of {r.ArmsAssigned}"))));
-        output.WriteLine("  The same against the truth where the tip really was (IdealScan.TipPositions: drift, creep, and what registration leaves of hysteresis and lag move");
-        output.WriteLine("  it; with register:midpoint in the corrections, midway between trace and retrace; enlarged frames carry the half scan's displacement): what the");
-        output.WriteLine("  frame shows. The table above (the nominal grid) also counts the instrument's drift, which one frame cannot undo.");
-        WriteTable(rowsAtTip, output);
-        output.WriteLine("  at the tip, IoU on the chromosomes the clean frame resolves: "
-            + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0}"))));
-        output.WriteLine("  at the tip, labels with p and q as one arm where the true arms differ by less than the arm tolerance: "
-            + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyUnresolvedArmsAsOne:P1}"))));
+        if (settings.ClosedLoop)
+        {
+            output.WriteLine("  (closed loop: where its tip really was is not known here, so there is no table against the truth at the tip)");
+        }
+        else
+        {
+            output.WriteLine("  The same against the truth where the tip really was (IdealScan.TipPositions: drift, creep, and what registration leaves of hysteresis and lag move");
+            output.WriteLine("  it; with register:midpoint in the corrections, midway between trace and retrace; enlarged frames carry the half scan's displacement): what the");
+            output.WriteLine("  frame shows. The table above (the nominal grid) also counts the instrument's drift, which one frame cannot undo.");
+            WriteTable(rowsAtTip, output);
+            output.WriteLine("  at the tip, IoU on the chromosomes the clean frame resolves: "
+                + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} med {r.ResolvedIouMedian:F3} ≥0.9 {r.ResolvedIouAbove09:P0}"))));
+            output.WriteLine("  at the tip, labels with p and q as one arm where the true arms differ by less than the arm tolerance: "
+                + string.Join(", ", rowsAtTip.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Frame} {r.LabelAccuracyUnresolvedArmsAsOne:P1}"))));
+        }
+
         output.WriteLine("  r corrected for noise attenuation (NoiseAttenuation: noise σ from trace − retrace, written by merge-retrace; raw r where no noise is known):");
         foreach (var r in rows)
         {
@@ -424,17 +456,39 @@ internal static class EvalAnalysisCommand
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
 
+    /// <summary>
+    /// The instrument scan as the closed-loop virtual microscope acquires it (the same specimen, instrument and seed), with
+    /// corrections, without its retrace and without Deflection (the feedback's error signal, which the truth has no field for).
+    /// </summary>
+    private static Frame ClosedLoopScan(SpecimenOptions specimen, ScanSettings scan, InstrumentOptions instrument, long seed, ProcessingChain? corrections)
+    {
+        using var microscope = new ClosedLoopMicroscope(scan, new ClosedLoopOptions { Seed = seed, Specimen = specimen, Instrument = instrument });
+        Frame? frame;
+        try
+        {
+            frame = OneFrame.ScanAsync(microscope.Engine, scan, microscope.Clock, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (ScanFaultException e)
+        {
+            throw new InvalidOperationException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² faulted at line {e.Fault.LineIndex}: {e.Fault.Reason}", e);
+        }
+
+        if (frame is null)
+        {
+            throw new InvalidOperationException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² ended without a frame");
+        }
+
+        var fields = new Frame(frame.Id, frame.Scan, frame.Channels.Where(c => c.Name != "Deflection"), frame.Metadata);
+        return corrections is null ? TraceOnly(fields) : TraceOnly(corrections.Apply(fields));
+    }
+
+    private static Frame TraceOnly(Frame frame) => new(frame.Id, frame.Scan, frame.Channels.Where(c => c.Direction == ScanDirection.Trace), frame.Metadata);
+
     /// <summary>The instrument scan as acquired: with corrections, rendered with its retrace (which they may need) and returned without it.</summary>
     private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed, ProcessingChain? corrections)
     {
         var frame = IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = corrections is not null, NoiseSeed = seed });
-        if (corrections is null)
-        {
-            return frame;
-        }
-
-        var corrected = corrections.Apply(frame);
-        return new Frame(corrected.Id, corrected.Scan, corrected.Channels.Where(c => c.Direction == ScanDirection.Trace), corrected.Metadata);
+        return corrections is null ? frame : TraceOnly(corrections.Apply(frame));
     }
 
     /// <summary>The truth of one specimen on one grid: its clean fields, label maps and chromosomes.</summary>
@@ -903,6 +957,9 @@ internal static class EvalAnalysisCommand
         public int BackgroundCoreReach { get; init; }
 
         public double LineRateHz { get; init; }
+
+        /// <summary>What scanned the instrument frames: "renderer" (IdealScan) or "closed-loop" (the virtual microscope).</summary>
+        public string Scanner { get; init; } = "renderer";
 
         public bool WholeTruth { get; init; }
     }

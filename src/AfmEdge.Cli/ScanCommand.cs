@@ -63,37 +63,17 @@ internal static class ScanCommand
         using (scanner)
         {
             var engine = scanner.Engine;
-            var lines = System.Threading.Channels.Channel.CreateBounded<ScanLine>(new System.Threading.Channels.BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
-            var assembler = new FrameAssembler(engine.Channels, scan, scanner.Clock);
-            Frame? frame = null;
-            var consumer = Task.Run(
-                async () =>
-                {
-                    await foreach (var line in lines.Reader.ReadAllAsync(CancellationToken.None))
-                    {
-                        if (assembler.TryAdd(line, out var done))
-                        {
-                            frame = done;
-                        }
-                    }
-                },
-                CancellationToken.None);
-
+            Frame? frame;
             var wall = Stopwatch.StartNew();
             try
             {
-                await engine.RunAsync(lines.Writer, 1, cancellationToken);
+                frame = await OneFrame.ScanAsync(engine, scan, scanner.Clock, cancellationToken);
             }
             catch (ScanFaultException e)
             {
                 await error.WriteLineAsync($"afmedge scan: fault {e.Fault.Kind} at line {e.Fault.LineIndex}: {e.Fault.Reason} (Z retracted; {engine.Statistics.LinesCompleted} lines completed)");
                 await error.WriteLineAsync(Lateness(engine.Statistics, scanner.Microscope?.VirtualClock is not null));
                 return ExitCodes.RuntimeFailure;
-            }
-            finally
-            {
-                lines.Writer.Complete();
-                await consumer;
             }
 
             wall.Stop();

@@ -98,6 +98,7 @@ public sealed class EvalAnalysisCommandTests
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
         Assert.Equal(new AnalysisOptions().BackgroundCoreReach, root.GetProperty("backgroundCoreReach").GetInt32());
         Assert.Equal(2, root.GetProperty("lineRateHz").GetDouble());
+        Assert.Equal("renderer", root.GetProperty("scanner").GetString());
         Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("differenceIntervals").GetProperty("count").GetInt32() > 0);
         Assert.True(clean.GetProperty("spearmanIntervals").GetProperty("count").GetInt32() > 0);
@@ -140,6 +141,25 @@ public sealed class EvalAnalysisCommandTests
 
         // The clean frame does not scan: the same at any speed.
         Assert.Equal(slow.GetProperty("frames")[0].GetProperty("iouMedian").GetDouble(), fast.GetProperty("frames")[0].GetProperty("iouMedian").GetDouble());
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_ClosedLoop_ScansOnTheVirtualMicroscopeAndScoresAgainstTheSameSpecimen()
+    {
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--json", "--closed-loop", "--correct", "register:midpoint,register:probes,merge-retrace");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("closed-loop", root.GetProperty("scanner").GetString());
+
+        // The closed loop scans the eval's own specimen, in register with its truth: the scan finds the chromosomes the truth
+        // has, with none of the renderer's frames in it (a misplaced specimen would score near 0).
+        var fullScan = root.GetProperty("frames")[1];
+        Assert.True(fullScan.GetProperty("iouMedian").GetDouble() > 0.8, fullScan.ToString());
+
+        // Without the truth at the tip, the table at the tip is the nominal one.
+        Assert.Equal(fullScan.GetProperty("iouMedian").GetDouble(), root.GetProperty("framesAtTip")[1].GetProperty("iouMedian").GetDouble());
     }
 
     [Fact]
