@@ -80,7 +80,7 @@ public sealed class TiledEnhancer
         CheckRows(width, height, firstRow, endRow);
         CheckPlanes(inputs, _engine.Network.InputChannels.Count, width, height, exact: true, "input", nameof(inputs));
         CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * width, 2 * height, exact: true, "output", nameof(outputs));
-        Run(inputs, width, height, 0, outputs, new OutputPlacement(0, 0, width), firstRow, endRow, 0, width);
+        Run(inputs, width, height, 0, outputs, 0, firstRow, endRow, 0, width);
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed class TiledEnhancer
         CheckPlanes(window, _engine.Network.InputChannels.Count, width, neededEnd - windowFirstRow, exact: false, "window", nameof(window));
         var columns = endColumn - firstColumn;
         CheckPlanes(outputs, _engine.Network.OutputChannels.Count, 2 * columns, 2 * (endRow - firstRow), exact: false, "output piece", nameof(outputs));
-        Run(window, width, height, windowFirstRow, outputs, new OutputPlacement(2 * firstRow, firstColumn, columns), firstRow, endRow, firstColumn, endColumn);
+        Run(window, width, height, windowFirstRow, outputs, 2 * firstRow, firstRow, endRow, firstColumn, endColumn);
     }
 
     private static void CheckRows(int width, int height, int firstRow, int endRow)
@@ -141,10 +141,11 @@ public sealed class TiledEnhancer
         }
     }
 
-    /// <summary>Where output planes sit in the frame: their first output row, the input column of their first column, and how many input columns wide they are.</summary>
-    private readonly record struct OutputPlacement(int FirstRow, int FirstColumn, int Columns);
-
-    private void Run(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, OutputPlacement placement,
+    /// <summary>
+    /// Tiles of input rows [firstRow, endRow) × columns [firstColumn, endColumn) into <paramref name="outputs"/>: planes that
+    /// start at output row <paramref name="outputFirstRow"/> and hold those columns alone (2·(endColumn − firstColumn) wide).
+    /// </summary>
+    private void Run(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow,
         int firstRow, int endRow, int firstColumn, int endColumn)
     {
         for (var y0 = firstRow; y0 < endRow; y0 += TileSize)
@@ -153,13 +154,13 @@ public sealed class TiledEnhancer
             for (var x0 = firstColumn; x0 < endColumn; x0 += TileSize)
             {
                 var x1 = Math.Min(x0 + TileSize, endColumn);
-                RunTile(inputs, width, height, inputFirstRow, outputs, placement, x0, x1, y0, y1);
+                RunTile(inputs, width, height, inputFirstRow, outputs, outputFirstRow, firstColumn, endColumn - firstColumn, x0, x1, y0, y1);
             }
         }
     }
 
-    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, OutputPlacement placement,
-        int x0, int x1, int y0, int y1)
+    private void RunTile(IReadOnlyList<float[]> inputs, int width, int height, int inputFirstRow, IReadOnlyList<float[]> outputs, int outputFirstRow,
+        int outputFirstColumn, int outputColumns, int x0, int x1, int y0, int y1)
     {
         var hx0 = Math.Max(0, x0 - Halo);
         var hy0 = Math.Max(0, y0 - Halo);
@@ -173,7 +174,7 @@ public sealed class TiledEnhancer
         // A tile that is the whole frame (a frame no larger than a tile) needs no copy of a single plane: the engine reads or
         // writes the frame's own array, which holds exactly what the tile buffer would have.
         // (A core that is the whole frame makes the halo tile the whole frame too.)
-        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && inputFirstRow == 0 && placement == new OutputPlacement(0, 0, width);
+        var wholeFrame = x0 == 0 && x1 == width && y0 == 0 && y1 == height && inputFirstRow == 0 && outputFirstRow == 0;
         var directInput = wholeFrame && inputs.Count == 1 && inputs[0].Length == plane;
         var directOutput = wholeFrame && outputs.Count == 1 && outputs[0].Length == outputPlane;
         if (!directInput)
@@ -208,7 +209,7 @@ public sealed class TiledEnhancer
             for (var y = 2 * y0; y < 2 * y1; y++)
             {
                 tile.Slice(((y - (2 * hy0)) * 2 * tileWidth) + (2 * (x0 - hx0)), coreWidth)
-                    .CopyTo(frame.AsSpan(((y - placement.FirstRow) * 2 * placement.Columns) + (2 * (x0 - placement.FirstColumn)), coreWidth));
+                    .CopyTo(frame.AsSpan(((y - outputFirstRow) * 2 * outputColumns) + (2 * (x0 - outputFirstColumn)), coreWidth));
             }
         }
     }
