@@ -122,6 +122,15 @@ public sealed record AnalysisOptions
     public int BackgroundCoreReach { get; init; } = 16;
 
     /// <summary>
+    /// Above this <see cref="RimMixing.Score"/> a frame's rims count as mixed, and its regions' r and means are read with the
+    /// rim's fields from the core (<see cref="RegionCorrelation.PearsonFromCore"/>, <see cref="RegionCorrelation.MeanFromCore"/>):
+    /// the mean shift, in the core's scatter, of the chromosome regions' first rings towards the substrate's fields. Exact
+    /// frames of the simulator scored −1.3…+1.15 (two of 40 above 1), its scans and their enlargements 0.85–23 (one of 200
+    /// below 1; `afmedge eval analysis`, Accuracy.md).
+    /// </summary>
+    public double RimMixingThreshold { get; init; } = 1.0;
+
+    /// <summary>
     /// Also rank each region's core among itself for Spearman's ρ over the core (<see cref="RegionCorrelation.SpearmanCore"/>) and
     /// ρ's interval with the rim's uncertainty (<see cref="RegionCorrelation.SpearmanSpanLow"/>). Off by default: ranking the
     /// cores walks every channel's order of each region's pairs again, 6–10 ms more of one core's time per 512² frame of four
@@ -181,6 +190,7 @@ public sealed record AnalysisOptions
         Check(CoreDepth is >= 1 and <= 16, nameof(CoreDepth), CoreDepth, "must be in [1, 16] pixels", errors);
         Check(BackgroundCoreReach == 0 || (BackgroundCoreReach >= CoreDepth && BackgroundCoreReach <= 64), nameof(BackgroundCoreReach), BackgroundCoreReach,
             $"must be 0 (off) or in [CoreDepth = {CoreDepth}, 64] pixels", errors);
+        Check(RimMixingThreshold >= 0 && double.IsFinite(RimMixingThreshold), nameof(RimMixingThreshold), RimMixingThreshold, "must be finite and >= 0", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
         Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);

@@ -22,6 +22,7 @@ public sealed class ChromosomeAnalysis
         Statistics = results.Statistics;
         Correlations = results.Correlations;
         Differences = results.Differences;
+        RimMixing = results.RimMixing;
         _channels = channels;
         _options = options;
     }
@@ -46,6 +47,9 @@ public sealed class ChromosomeAnalysis
     public IReadOnlyList<RegionCorrelation> Correlations { get; }
 
     public IReadOnlyList<RegionDifference> Differences { get; }
+
+    /// <summary>Whether the frame's rims mix its regions' fields, and so which r and means to read (<see cref="Analysis.RimMixing"/>).</summary>
+    public RimMixing? RimMixing { get; }
 
     /// <summary>The channels correlated with height, in frame order.</summary>
     public IEnumerable<string> CorrelatedChannels => _channels.Keys.Where(k => k != FrameAnalyzer.HeightChannel);

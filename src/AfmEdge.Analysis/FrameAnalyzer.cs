@@ -128,6 +128,7 @@ public sealed class FrameAnalyzer
             RegionDifferences = analysis?.Differences,
             Bootstrap = analysis is null ? null
                 : new BootstrapSummary(_chromosomes.Options.BootstrapResamples, _chromosomes.Options.BootstrapSeed, _chromosomes.Options.BootstrapBlockSize),
+            RimMixing = analysis?.RimMixing,
         };
     }
 }

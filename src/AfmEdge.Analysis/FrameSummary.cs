@@ -39,6 +39,9 @@ public sealed record FrameSummary
     public IReadOnlyList<RegionCorrelation>? RegionCorrelations { get; init; }
     public IReadOnlyList<RegionDifference>? RegionDifferences { get; init; }
     public BootstrapSummary? Bootstrap { get; init; }
+
+    /// <summary>Whether the frame's rims mix its regions' fields (schema v1, optional): which of r and pearsonFromCore, mean and meanFromCore to read.</summary>
+    public RimMixing? RimMixing { get; init; }
 }
 
 public sealed record ChannelSummary(string Name, string Direction, string Unit, double Mean, double StdDev, double Min, double Max, int NonFinite);

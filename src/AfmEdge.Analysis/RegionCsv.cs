@@ -11,7 +11,7 @@ public static class RegionCsv
     public const string Header =
         "region,channel,unit,count,area_m2,mean,median,std,mad,pearson,pearson_low,pearson_high,pearson_p," +
         "spearman,spearman_low,spearman_high,spearman_p,mutual_information_bits,correlation_count,pearson_core,pearson_span_low,pearson_span_high," +
-        "spearman_core,spearman_span_low,spearman_span_high,core_depth";
+        "spearman_core,spearman_span_low,spearman_span_high,core_depth,pearson_from_core,mean_from_core,rim_shift";
 
     public static void Write(TextWriter writer, IReadOnlyList<RegionChannelStatistics> statistics, IReadOnlyList<RegionCorrelation> correlations)
     {
@@ -31,6 +31,7 @@ public static class RegionCsv
                 Cell(c?.PearsonCore), Cell(c?.PearsonSpanLow), Cell(c?.PearsonSpanHigh),
                 Cell(c?.SpearmanCore), Cell(c?.SpearmanSpanLow), Cell(c?.SpearmanSpanHigh),
                 c?.CoreDepth is { } depth ? Cell(depth) : string.Empty,
+                Cell(c?.PearsonFromCore), Cell(c?.MeanFromCore), Cell(c?.RimShift),
             ];
             writer.WriteLine(string.Join(',', cells));
         }

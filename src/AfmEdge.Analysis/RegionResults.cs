@@ -70,7 +70,36 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
 
     /// <summary>High end of the interval of <see cref="SpearmanSpanLow"/> (+1 where the region has no core ρ).</summary>
     public double? SpearmanSpanHigh { get; init; }
+
+    /// <summary>
+    /// r over the whole region with the rim's fields taken from the core: the field's line against height (slope and scatter)
+    /// fitted over the core's pairs (<see cref="PearsonCore"/>'s), height's spread over every pixel. The estimate for a frame
+    /// whose rims are mixed (<see cref="RimMixing.Mixed"/>); on an exact frame <see cref="Pearson"/> is exact and this is not.
+    /// Null where the core has fewer than three pairs or no spread of height.
+    /// </summary>
+    public double? PearsonFromCore { get; init; }
+
+    /// <summary>
+    /// The channel's mean over the whole region from the core's line at the region's mean height (every pixel's): the
+    /// mean for a frame whose rims are mixed, as <see cref="PearsonFromCore"/> is r. Null where that line is not known.
+    /// </summary>
+    public double? MeanFromCore { get; init; }
+
+    /// <summary>
+    /// How far the field's mean over the region's first ring (one step from another region) lies off the core's line, in the
+    /// core's scatter about it, signed towards the neighbouring region's field (positive: pulled towards it). Chromosome
+    /// regions only (their neighbour the substrate); null where not known.
+    /// </summary>
+    public double? RimShift { get; init; }
 }
+
+/// <summary>
+/// Whether a frame's rims mix its regions' fields: <see cref="Score"/> is the mean <see cref="RegionCorrelation.RimShift"/>
+/// over the chromosome regions and channels, and the rims count as mixed above <see cref="Threshold"/>
+/// (<see cref="AnalysisOptions.RimMixingThreshold"/>). Where they are, <see cref="RegionCorrelation.PearsonFromCore"/> and
+/// <see cref="RegionCorrelation.MeanFromCore"/> are the region's r and means to read; elsewhere r and the means as measured.
+/// </summary>
+public sealed record RimMixing(double? Score, double Threshold, bool Mixed);
 
 /// <summary>
 /// Region B against region A for one channel: the difference of means with Cohen's d (pooled σ), and the

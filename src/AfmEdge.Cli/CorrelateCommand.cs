@@ -191,6 +191,32 @@ internal static class CorrelateCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  (with the rim: the 95% CI widened to take in r, or ρ, over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours{BackgroundRim(analysis)})"));
+        WriteRimRead(analysis, output);
+    }
+
+    // Where the frame's rims mix the regions' fields, the r and means to read: the rim's fields from the core's line against height.
+    private static void WriteRimRead(ChromosomeAnalysis analysis, TextWriter output)
+    {
+        if (analysis.RimMixing is not { Score: { } score } mixing)
+        {
+            return;
+        }
+
+        if (!mixing.Mixed)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  rims not mixed (score {score:F2} ≤ {mixing.Threshold:F2}): r and the means as measured"));
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  rims mixed (score {score:F2} > {mixing.Threshold:F2}: the first rings' fields pulled towards the substrate's); r and means with the rim's fields from the core's line against height:"));
+        foreach (var c in analysis.Correlations.Where(c => c.PearsonFromCore is not null || c.MeanFromCore is not null))
+        {
+            var unit = analysis.Statistics.FirstOrDefault(s => s.Region == c.Region && s.Channel == c.Channel)?.Unit ?? string.Empty;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {c.Region,-11}{c.Channel,-10}{string.Empty,8}{Number(c.MeanFromCore, unit),13}{string.Empty,25}   {Fixed(c.PearsonFromCore),6}"));
+        }
     }
 
     // The background's rim goes as far as the chromosomes reach into it (AnalysisOptions.BackgroundCoreReach).

@@ -412,6 +412,15 @@ internal static class EvalAnalysisCommand
                 $"  {r.Frame,-15} |Δr| med {r.PearsonCorrectedErrorMedian,6:F3}  max {r.PearsonCorrectedErrorMax,5:F2}  ≤0.05 {r.PearsonCorrectedWithin005,5:P0}  ({r.PearsonCorrectedCount} of the r corrected)"));
         }
 
+        output.WriteLine("  r and means as the frame's rim mixing says to read them (RimMixing: where a frame's rims are mixed, pearsonFromCore and meanFromCore,");
+        output.WriteLine("  the rim's fields taken from the core's line against height; elsewhere r and the means above):");
+        foreach (var r in rows)
+        {
+            var m = r.RimRead;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} mixed {m.Mixed,2} of {m.Frames,-2} (score {m.ScoreMin,5:F2} to {m.ScoreMax,5:F2})  |Δr| med {m.PearsonErrorMedian,6:F3}  max {m.PearsonErrorMax,5:F2}  ≤0.05 {m.PearsonWithin005,5:P0}   |mean err| med {m.MeanErrorMedian,6:P2}  max {m.MeanErrorMax,6:P1}  ≤2% {m.MeanWithin2Percent,5:P0}"));
+        }
+
         output.WriteLine("  r's intervals in the summary: how often each holds the true r, and its median half-width; the bootstrap's 95 % (pearsonLow/High),");
         output.WriteLine("  and with the rim's uncertainty (pearsonSpanLow/High: widened to take in r over the regions' cores, off their mixed rims);");
         output.WriteLine("  the same for the differences of r between regions (pearsonDifferenceLow/High, pearsonDifferenceSpanLow/High):");
@@ -540,6 +549,16 @@ internal static class EvalAnalysisCommand
         /// <summary>Per channel and region: Spearman's ρ measured − true, with its intervals.</summary>
         public List<Cell> SpearmanErrors { get; } = [];
 
+        /// <summary>Per channel and region: r and the mean as the frame's rim mixing says to read them (RimMixing), measured − true.</summary>
+        public List<Cell> RimReadErrors { get; } = [];
+
+        public List<Cell> RimReadMeanErrors { get; } = [];
+
+        /// <summary>The frame's RimMixing score (NaN where none) and whether it judged the rims mixed.</summary>
+        public double RimScore { get; set; } = double.NaN;
+
+        public bool RimMixed { get; set; }
+
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
         public int ArmsAssigned { get; set; }
 
@@ -558,7 +577,12 @@ internal static class EvalAnalysisCommand
             }
 
             var overlap = new ObjectOverlap(ids, found, maxId, analysis.Chromosomes.Count);
-            var figures = new TruthFigures([], [], 0, 0, [], [], []) { IouIds = [] };
+            var figures = new TruthFigures([], [], 0, 0, [], [], [])
+            {
+                IouIds = [],
+                RimScore = analysis.RimMixing?.Score ?? double.NaN,
+                RimMixed = analysis.RimMixing?.Mixed == true,
+            };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
             var tolerance = analysis.Options.ArmTolerance;
@@ -687,12 +711,16 @@ internal static class EvalAnalysisCommand
                     }
 
                     var region = Regions.ByLabel[label];
+                    var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
+                    var rimMixed = analysis.RimMixing?.Mixed == true;
                     if (analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean is { } mean)
                     {
-                        figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / Math.Max(Math.Abs(means[label]), 0.05 * scale)));
+                        var relative = Math.Max(Math.Abs(means[label]), 0.05 * scale);
+                        figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / relative));
+                        var read = rimMixed && found?.MeanFromCore is { } fromCore ? fromCore : mean;
+                        figures.RimReadMeanErrors.Add(new Cell(channel, label, (read - means[label]) / relative));
                     }
 
-                    var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
                     if (double.IsFinite(pearson[label]) && found is { Pearson: { } r })
                     {
                         figures.PearsonErrors.Add(new Cell(channel, label, r - pearson[label])
@@ -702,6 +730,8 @@ internal static class EvalAnalysisCommand
                         });
                         var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
+                        var read = rimMixed && found.PearsonFromCore is { } fromCore ? fromCore : r;
+                        figures.RimReadErrors.Add(new Cell(channel, label, read - pearson[label]));
                     }
 
                     if (double.IsFinite(spearman[label]) && found is { Spearman: { } rho })
@@ -817,6 +847,10 @@ internal static class EvalAnalysisCommand
         private readonly List<Cell> _means = [];
         private readonly List<Cell> _differences = [];
         private readonly List<Cell> _spearman = [];
+        private readonly List<Cell> _rimRead = [];
+        private readonly List<Cell> _rimReadMeans = [];
+        private readonly List<double> _rimScores = [];
+        private int _rimMixed;
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -838,6 +872,10 @@ internal static class EvalAnalysisCommand
             _armErrors.AddRange(figures.ArmDifferenceErrors.Select(Math.Abs));
             _differences.AddRange(figures.DifferenceErrors);
             _spearman.AddRange(figures.SpearmanErrors);
+            _rimRead.AddRange(figures.RimReadErrors);
+            _rimReadMeans.AddRange(figures.RimReadMeanErrors);
+            _rimScores.Add(figures.RimScore);
+            _rimMixed += figures.RimMixed ? 1 : 0;
             _armsAssigned += figures.ArmsAssigned;
             _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
@@ -886,6 +924,9 @@ internal static class EvalAnalysisCommand
                 SpearmanWithin005 = Share(spearman, v => v <= 0.05),
                 SpearmanIntervals = spearmanIntervals,
                 SpearmanSpans = spearmanSpans,
+                RimRead = new RimRead(_rimScores.Count, _rimMixed, Min([.. _rimScores.Where(double.IsFinite)]), Max([.. _rimScores.Where(double.IsFinite)]),
+                    Median([.. _rimRead.Select(c => c.Error)]), Max([.. _rimRead.Select(c => c.Error)]), Share([.. _rimRead.Select(c => c.Error)], v => v <= 0.05),
+                    Median([.. _rimReadMeans.Select(c => c.Error)]), Max([.. _rimReadMeans.Select(c => c.Error)]), Share([.. _rimReadMeans.Select(c => c.Error)], v => v <= 0.02)),
             };
         }
 
@@ -935,7 +976,17 @@ internal static class EvalAnalysisCommand
         public required Coverage SpearmanIntervals { get; init; }
 
         public required Coverage SpearmanSpans { get; init; }
+
+        /// <summary>r and the means as each frame's rim mixing says to read them (with the rim's fields from the core where mixed).</summary>
+        public required RimRead RimRead { get; init; }
     }
+
+    /// <summary>
+    /// Of <see cref="Frames"/> frames, how many the analysis judged to have mixed rims and their RimMixing scores' range; the errors
+    /// of r and of the means read as that judgement says (PearsonFromCore and MeanFromCore where mixed), as the main table's.
+    /// </summary>
+    private sealed record RimRead(int Frames, int Mixed, double ScoreMin, double ScoreMax,
+        double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005, double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
 
     /// <summary>Of <see cref="Count"/> intervals, the share that holds the true value and their median half-width.</summary>
     private sealed record Coverage(int Count, double Holds, double HalfWidthMedian)

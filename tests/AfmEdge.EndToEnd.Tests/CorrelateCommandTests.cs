@@ -75,6 +75,15 @@ public sealed class CorrelateCommandTests
         using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
         Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
         Assert.True(summary.RootElement.GetProperty("chromosomeCount").GetInt32() > 0);
+
+        // Whether the rims mix the regions' fields: the summary says, the terminal says which r and means to read, and each arm's
+        // row carries r and the mean with the rim from the core, and how far its first ring lies off the core's line.
+        var mixed = summary.RootElement.GetProperty("rimMixing").GetProperty("mixed").GetBoolean();
+        Assert.Contains(mixed ? "rims mixed (score" : "rims not mixed (score", output, StringComparison.Ordinal);
+        var arms = correlated.Where(c => c[0] is "pArm" or "qArm").ToList();
+        Assert.NotEmpty(arms);
+        Assert.All(arms, c => Assert.InRange(Cell(c, "pearson_from_core"), -1, 1));
+        Assert.All(arms, c => Assert.True(double.IsFinite(Cell(c, "mean_from_core")) && double.IsFinite(Cell(c, "rim_shift")), string.Join(',', c)));
     }
 
     [Fact]

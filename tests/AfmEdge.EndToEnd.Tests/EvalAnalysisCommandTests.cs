@@ -117,6 +117,19 @@ public sealed class EvalAnalysisCommandTests
                     Assert.InRange(interval.GetProperty("halfWidthMedian").GetDouble(), 0, span.GetProperty("halfWidthMedian").GetDouble());
                 }
             }
+
+            // r and the means as the frame's rim mixing says to read them: as measured where the rims are not mixed.
+            var rimRead = frame.GetProperty("rimRead");
+            Assert.Equal(1, rimRead.GetProperty("frames").GetInt32());
+            var rimMixed = rimRead.GetProperty("mixed").GetInt32();
+            Assert.InRange(rimMixed, 0, 1);
+            Assert.InRange(rimRead.GetProperty("pearsonErrorMedian").GetDouble(), 0, 2);
+            Assert.InRange(rimRead.GetProperty("meanErrorMedian").GetDouble(), 0, 1);
+            if (rimMixed == 0)
+            {
+                Assert.Equal(frame.GetProperty("pearsonErrorMedian").GetDouble(), rimRead.GetProperty("pearsonErrorMedian").GetDouble());
+                Assert.Equal(frame.GetProperty("meanErrorMedian").GetDouble(), rimRead.GetProperty("meanErrorMedian").GetDouble());
+            }
         }
     }
 

@@ -15,7 +15,7 @@ namespace AfmEdge.Analysis.Statistics;
 internal static class CoreCorrelation
 {
     /// <summary>Sums per (region, channel): count, Σh, Σf, Σh², Σf², Σhf of values less the region's shifts.</summary>
-    private const int Sums = 6;
+    internal const int Sums = 6;
 
     /// <summary>
     /// Per region (label 0 to <paramref name="regionCount"/> − 1) and channel, r over the region's core pairs:
@@ -67,6 +67,14 @@ internal static class CoreCorrelation
 
     /// <summary><see cref="Compute(ReadOnlySpan{byte}, ReadOnlySpan{int}, ReadOnlySpan{float}, IReadOnlyList{ChannelData}, int, int, int, int, ReadOnlySpan{double}, ReadOnlySpan{double}, bool)"/> from the pixels' classes (<see cref="Classify"/>).</summary>
     public static double[] Compute(int[] classes, ReadOnlySpan<float> height, IReadOnlyList<ChannelData> channels, int width, int rows, int regionCount,
+        ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, bool vectors = true) =>
+        Pearson(Sum(classes, height, channels, width, rows, regionCount, heightShift, channelShift, vectors));
+
+    /// <summary>
+    /// Per class (0 to <paramref name="regionCount"/> − 1, as <paramref name="classes"/> gives each pixel; −1 none) and channel, the
+    /// sums <see cref="CoreSums"/> reads: count, Σh, Σf, Σh², Σf², Σhf of the finite pairs, each value less the class's shift.
+    /// </summary>
+    public static double[] Sum(int[] classes, ReadOnlySpan<float> height, IReadOnlyList<ChannelData> channels, int width, int rows, int regionCount,
         ReadOnlySpan<double> heightShift, ReadOnlySpan<double> channelShift, bool vectors = true)
     {
         var pixels = width * rows;
@@ -98,17 +106,33 @@ internal static class CoreCorrelation
             }
         }
 
-        var r = new double[regionCount * channelCount];
+        return sums;
+    }
+
+    /// <summary>Pearson r of every (class, channel) slot of <paramref name="sums"/> (<see cref="Sum"/>); NaN where fewer than three pairs or no spread.</summary>
+    public static double[] Pearson(double[] sums)
+    {
+        var r = new double[sums.Length / Sums];
         for (var slot = 0; slot < r.Length; slot++)
         {
-            var s = sums.AsSpan(slot * Sums, Sums);
-            var n = s[0];
-            var vh = s[3] - (s[1] * s[1] / n);
-            var vf = s[4] - (s[2] * s[2] / n);
-            r[slot] = n >= 3 && vh > 0 && vf > 0 ? Math.Clamp((s[5] - (s[1] * s[2] / n)) / Math.Sqrt(vh * vf), -1, 1) : double.NaN;
+            r[slot] = CoreSums.Of(sums, slot).Pearson;
         }
 
         return r;
+    }
+
+    /// <summary>
+    /// Each pixel's region where it lies on the region's first ring (one 4-connected step from a pixel labelled otherwise:
+    /// <paramref name="rim"/> is 1) and is a correlated pair by <paramref name="place"/>, −1 elsewhere: the pixels a scan mixes most
+    /// with the neighbouring region (<see cref="RimFromCore"/>).
+    /// </summary>
+    internal static void FirstRing(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
+    {
+        for (var p = 0; p < classes.Length; p++)
+        {
+            var label = labels[p];
+            classes[p] = label < regionCount && rim[p] == 1 && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated ? label : -1;
+        }
     }
 
     /// <summary>

@@ -16,7 +16,11 @@ internal sealed record RegionResults(
     IReadOnlyList<RegionSummary> Regions,
     IReadOnlyList<RegionChannelStatistics> Statistics,
     IReadOnlyList<RegionCorrelation> Correlations,
-    IReadOnlyList<RegionDifference> Differences);
+    IReadOnlyList<RegionDifference> Differences)
+{
+    /// <summary>How mixed the frame's rims are (<see cref="RimFromCore.Score"/>; its score null where no chromosome region has a core line).</summary>
+    public RimMixing? RimMixing { get; init; }
+}
 
 /// <summary>
 /// Per-region statistics and height correlations. Pixels are grouped by label once. Every (region, channel)
@@ -80,6 +84,7 @@ internal static class RegionAnalysis
         var estimates = new (double Pearson, double Spearman)[RegionCount * channels.Count];
         var draws = new double[RegionCount * channels.Count][];
         clock = times.Lap("statistics: group by region", clock);
+        var rimScore = double.NaN;
         try
         {
             // Per region: its members, which of them are correlated (interior, finite height), their pairs and blocks.
@@ -211,7 +216,7 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
             clock = times.Lap("statistics: bootstrap", clock);
-            AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
+            rimScore = AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
             clock = times.Lap("statistics: core r", clock);
         }
         finally
@@ -246,15 +251,19 @@ internal static class RegionAnalysis
         }
 
         times.Lap("statistics: release, differences", clock);
-        return new RegionResults(regions, stats, correlations, differences);
+        return new RegionResults(regions, stats, correlations, differences)
+        {
+            RimMixing = new RimMixing(double.IsFinite(rimScore) ? rimScore : null, options.RimMixingThreshold, rimScore > options.RimMixingThreshold),
+        };
     }
 
     /// <summary>
     /// Every correlation's r and ρ over its region's core (<see cref="CoreCorrelation"/>, <see cref="CoreRanks"/>) and, where
     /// they have bootstrap intervals, those intervals widened to take in the core's (<see cref="RegionCorrelation.PearsonSpanLow"/>,
-    /// <see cref="RegionCorrelation.SpearmanSpanLow"/>).
+    /// <see cref="RegionCorrelation.SpearmanSpanLow"/>); r and the field's mean with the rim's fields from the core
+    /// (<see cref="RimFromCore"/>). Returns how mixed the frame's rims are (<see cref="RimFromCore.Score"/>).
     /// </summary>
-    private static void AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
+    private static double AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
         RegionFrame[] frames, SortedChannel[] sorted, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
     {
         Span<double> heightShift = stackalloc double[RegionCount];
@@ -273,7 +282,7 @@ internal static class RegionAnalysis
 
         var pixels = width * rows;
         var classes = AnalysisPool<int>.Shared.Rent(pixels);
-        double[] coreR;
+        double[] coreSums, ringSums;
         double[]? coreRho = null;
         int backgroundDepth;
         try
@@ -288,16 +297,19 @@ internal static class RegionAnalysis
                 backgroundDepth = reach == 0 ? options.CoreDepth
                     : CoreCorrelation.BackgroundDepth(labels.AsSpan(0, pixels), rim, height, channels, moments.AsSpan(0, channelCount), options.CoreDepth, reach);
                 CoreCorrelation.Classes(labels.AsSpan(0, pixels), rim, place, RegionCount, options.CoreDepth, backgroundDepth, classes.AsSpan(0, pixels));
+                coreSums = CoreCorrelation.Sum(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
+                if (options.RankCore)
+                {
+                    coreRho = CoreRanks.Compute(classes.AsSpan(0, pixels), place.AsSpan(0, pixels), pairs, sorted, channels.Count);
+                }
+
+                // The first ring: how far the rim's fields lie off the core's line (RimFromCore).
+                CoreCorrelation.FirstRing(labels.AsSpan(0, pixels), rim, place, RegionCount, classes.AsSpan(0, pixels));
+                ringSums = CoreCorrelation.Sum(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
             }
             finally
             {
                 AnalysisPool<byte>.Shared.Return(rim);
-            }
-
-            coreR = CoreCorrelation.Compute(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
-            if (options.RankCore)
-            {
-                coreRho = CoreRanks.Compute(classes.AsSpan(0, pixels), place.AsSpan(0, pixels), pairs, sorted, channels.Count);
             }
         }
         finally
@@ -305,14 +317,25 @@ internal static class RegionAnalysis
             AnalysisPool<int>.Shared.Return(classes);
         }
 
+        var shifts = new double[correlations.Length];
         for (var slot = 0; slot < correlations.Length; slot++)
         {
+            shifts[slot] = double.NaN;
             if (correlations[slot] is not { } correlation)
             {
                 continue;
             }
 
-            var r = coreR[slot];
+            var region = slot / channels.Count;
+            var c = slot % channels.Count;
+            var r = CoreSums.Of(coreSums, slot).Pearson;
+            var (heightMean, heightSd, _) = moments[region * channelCount];
+
+            // A chromosome region's first ring is pulled towards the substrate's field; the background's ring is not judged.
+            var neighbour = region == 0 ? double.NaN : moments[c + 1].Mean;
+            var (fromCore, meanFromCore, shift) = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot),
+                heightMean - heightShift[region], heightSd, neighbour - channelShift[slot]);
+            shifts[slot] = shift;
             var rho = coreRho?[slot] ?? double.NaN;
             var span = Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r);
             var rankSpan = coreRho is null ? null : Widened(correlation.Spearman, correlation.SpearmanLow, correlation.SpearmanHigh, rho);
@@ -325,8 +348,13 @@ internal static class RegionAnalysis
                 SpearmanCore = correlation.Spearman is not null && double.IsFinite(rho) ? rho : null,
                 SpearmanSpanLow = rankSpan?.Low,
                 SpearmanSpanHigh = rankSpan?.High,
+                PearsonFromCore = correlation.Pearson is not null && double.IsFinite(fromCore) ? fromCore : null,
+                MeanFromCore = double.IsFinite(meanFromCore) ? meanFromCore + channelShift[slot] : null,
+                RimShift = double.IsFinite(shift) ? shift : null,
             };
         }
+
+        return RimFromCore.Score(shifts);
 
         // An estimate's bootstrap interval widened onto the core's value; none where there is no interval.
         static (double Low, double High)? Widened(double? estimate, double? low, double? high, double core) =>

@@ -1,0 +1,104 @@
+namespace AfmEdge.Analysis.Statistics;
+
+/// <summary>One (class, channel) slot of <see cref="CoreCorrelation.Sum"/>: count, Σh, Σf, Σh², Σf², Σhf.</summary>
+internal readonly record struct CoreSums(double Count, double SumH, double SumF, double SumHH, double SumFF, double SumHF)
+{
+    public static CoreSums Of(double[] sums, int slot)
+    {
+        var s = sums.AsSpan(slot * CoreCorrelation.Sums, CoreCorrelation.Sums);
+        return new(s[0], s[1], s[2], s[3], s[4], s[5]);
+    }
+
+    public double MeanH => SumH / Count;
+
+    public double MeanF => SumF / Count;
+
+    /// <summary>Variance of h over the pairs (divided by the count).</summary>
+    public double VarianceH => (SumHH - (SumH * SumH / Count)) / Count;
+
+    public double VarianceF => (SumFF - (SumF * SumF / Count)) / Count;
+
+    public double Covariance => (SumHF - (SumH * SumF / Count)) / Count;
+
+    /// <summary>Pearson r; NaN where fewer than three pairs or no spread.</summary>
+    public double Pearson
+    {
+        get
+        {
+            var (vh, vf) = (VarianceH, VarianceF);
+            return Count >= 3 && vh > 0 && vf > 0 ? Math.Clamp(Covariance / Math.Sqrt(vh * vf), -1, 1) : double.NaN;
+        }
+    }
+}
+
+/// <summary>
+/// A region's r and field mean with its rim's fields taken from its core. On a scan a region's rim mixes its fields with the
+/// neighbour's (the pixel's dwell, the signals' lag, registration's interpolation: the substrate's 50 pA and 8 nN against
+/// chromatin's 9–20 pA and 3–4.5 nN), and r and the means over every pixel follow those mixed values (Accuracy.md); leaving
+/// the rim out instead biases them the other way, because the rim is where the region's lowest heights are. Height itself is
+/// measured well out to the outline (the crest outline), so this keeps every pixel's height and takes the field's relation
+/// to height from the core alone: the least-squares line f = a + b·h over the core pairs and the scatter s² about it. Then
+/// r = b·σₕ / √(b²σₕ² + s²) with σₕ over every pixel of the region, and the mean a + b·h̄ at the whole region's mean height.
+/// The assumption is the one Pearson's r already makes: the field follows height linearly, the same way on the rim as
+/// inside. It is an estimator for mixed frames only: on an exact frame r over every pixel is exact and this one is not
+/// (the line fitted on the core's narrower range of heights spreads it), so <see cref="Score"/> decides whether a frame's
+/// rims are mixed at all.
+/// </summary>
+internal static class RimFromCore
+{
+    /// <summary>
+    /// r and the field's mean over the whole region from the <paramref name="core"/>'s line, and how far the first
+    /// <paramref name="ring"/>'s mean field lies off that line, in the core's scatter s, signed towards
+    /// <paramref name="neighbourMean"/> (positive: pulled towards the neighbouring region's field; NaN where there is no
+    /// neighbour mean, no ring or no scatter). Heights and fields less the region's shifts, as the sums hold them;
+    /// <paramref name="heightMean"/> and <paramref name="heightSd"/> over every pixel of the region. NaN where the core has
+    /// fewer than three pairs or no spread of height.
+    /// </summary>
+    public static (double Pearson, double Mean, double Shift) Estimate(CoreSums core, CoreSums ring, double heightMean, double heightSd, double neighbourMean)
+    {
+        var vh = core.VarianceH;
+        if (core.Count < 3 || !(vh > 0) || !double.IsFinite(heightMean) || !double.IsFinite(heightSd))
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        var slope = core.Covariance / vh;
+        var scatter = Math.Max(0, core.VarianceF - (slope * core.Covariance));
+        var along = slope * heightSd;
+        var spread = Math.Sqrt((along * along) + scatter);
+        var pearson = spread > 0 ? Math.Clamp(along / spread, -1, 1) : double.NaN;
+        var mean = core.MeanF + (slope * (heightMean - core.MeanH));
+
+        var shift = double.NaN;
+        if (ring.Count >= 3 && scatter > 0 && double.IsFinite(neighbourMean))
+        {
+            var onLine = core.MeanF + (slope * (ring.MeanH - core.MeanH));
+            var toward = Math.Sign(neighbourMean - onLine);
+            shift = toward == 0 ? double.NaN : toward * (ring.MeanF - onLine) / Math.Sqrt(scatter);
+        }
+
+        return (pearson, mean, shift);
+    }
+
+    /// <summary>
+    /// How mixed a frame's rims are: the mean of the chromosome regions' <see cref="Estimate"/> shifts over every channel (NaN
+    /// where none is known). An exact frame's first rings lie on their cores' lines up to the fields' own texture and the
+    /// outline's pixel (the simulator's clean frames: −1.3…+1.15); a scan's are pulled towards the substrate's fields by one
+    /// to several scatters (0.85–23).
+    /// </summary>
+    public static double Score(ReadOnlySpan<double> shifts)
+    {
+        double sum = 0;
+        var count = 0;
+        foreach (var shift in shifts)
+        {
+            if (double.IsFinite(shift))
+            {
+                sum += shift;
+                count++;
+            }
+        }
+
+        return count > 0 ? sum / count : double.NaN;
+    }
+}

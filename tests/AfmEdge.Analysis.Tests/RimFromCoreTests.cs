@@ -1,0 +1,165 @@
+using AfmEdge.Analysis.Statistics;
+
+namespace AfmEdge.Analysis.Tests;
+
+/// <summary>r and the means with the rim's fields from the core's line (RimFromCore), and the score that says a frame's rims are mixed.</summary>
+public sealed class RimFromCoreTests
+{
+    /// <summary>
+    /// A region whose field follows height linearly with scatter: the core holds the higher heights (a chromosome's interior),
+    /// the rim the lower ones. Returns every pixel's height and field and which are the core's and the first ring's.
+    /// </summary>
+    private static (double[] Height, double[] Field, bool[] Core, bool[] Ring) Region(int seed, int pixels = 6000)
+    {
+        var random = new Random(seed);
+        var height = new double[pixels];
+        var field = new double[pixels];
+        var core = new bool[pixels];
+        var ring = new bool[pixels];
+        for (var p = 0; p < pixels; p++)
+        {
+            height[p] = 100 + (150 * random.NextDouble());
+            field[p] = 12 - (0.04 * height[p]) + (2 * Gaussian(random));
+            core[p] = height[p] > 150;
+            ring[p] = height[p] < 120;
+        }
+
+        return (height, field, core, ring);
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    private static CoreSums Sums(double[] height, double[] field, bool[] members)
+    {
+        double n = 0, sh = 0, sf = 0, shh = 0, sff = 0, shf = 0;
+        for (var p = 0; p < height.Length; p++)
+        {
+            if (members[p])
+            {
+                n++;
+                sh += height[p];
+                sf += field[p];
+                shh += height[p] * height[p];
+                sff += field[p] * field[p];
+                shf += height[p] * field[p];
+            }
+        }
+
+        return new CoreSums(n, sh, sf, shh, sff, shf);
+    }
+
+    private static (double Mean, double Sd) Moments(double[] values)
+    {
+        var mean = values.Average();
+        return (mean, Math.Sqrt(values.Average(v => (v - mean) * (v - mean))));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Estimate_FromTheCoreAlone_GivesTheWholeRegionsROfALinearField(int seed)
+    {
+        var (height, field, core, ring) = Region(seed);
+        var all = Enumerable.Repeat(true, height.Length).ToArray();
+        var whole = Sums(height, field, all);
+        var (heightMean, heightSd) = Moments(height);
+        var coreSums = Sums(height, field, core);
+
+        // The core alone has a narrower range of heights, so its own r is far weaker than the whole region's.
+        Assert.True(Math.Abs(coreSums.Pearson) < Math.Abs(whole.Pearson) - 0.15, $"core r {coreSums.Pearson:F3}, whole {whole.Pearson:F3}");
+
+        var (pearson, mean, shift) = RimFromCore.Estimate(coreSums, Sums(height, field, ring), heightMean, heightSd, neighbourMean: 50);
+        Assert.True(Math.Abs(pearson - whole.Pearson) < 0.03, $"from the core {pearson:F3}, whole {whole.Pearson:F3}");
+        Assert.True(Math.Abs(mean - whole.MeanF) < 0.1, $"mean from the core {mean:F3}, whole {whole.MeanF:F3}");
+
+        // The ring lies on the core's line: its mean is off it by no more than its own sampling spread.
+        Assert.True(Math.Abs(shift) < 0.25, $"shift {shift:F3}");
+    }
+
+    [Fact]
+    public void Estimate_RimMixedWithTheNeighbour_ShiftsTowardsItWhileTheCoresEstimateHolds()
+    {
+        var (height, field, core, ring) = Region(4);
+        var (heightMean, heightSd) = Moments(height);
+        var whole = Sums(height, field, Enumerable.Repeat(true, height.Length).ToArray());
+
+        // The lowest heights' fields 40 % of the way to a neighbour's (−30): r over every pixel moves far from the truth.
+        var mixed = field.Select((f, p) => ring[p] ? (0.6 * f) + (0.4 * -30) : f).ToArray();
+        var measured = Sums(height, mixed, Enumerable.Repeat(true, height.Length).ToArray());
+        Assert.True(Math.Abs(measured.Pearson - whole.Pearson) > 0.3, $"mixed r {measured.Pearson:F3}, true {whole.Pearson:F3}");
+        Assert.True(Math.Abs(measured.MeanF - whole.MeanF) > 1, $"mixed mean {measured.MeanF:F3}, true {whole.MeanF:F3}");
+
+        var (pearson, mean, shift) = RimFromCore.Estimate(Sums(height, mixed, core), Sums(height, mixed, ring), heightMean, heightSd, neighbourMean: -30);
+        Assert.True(Math.Abs(pearson - whole.Pearson) < 0.03, $"from the core {pearson:F3}, true {whole.Pearson:F3}");
+        Assert.True(Math.Abs(mean - whole.MeanF) < 0.1, $"mean from the core {mean:F3}, true {whole.MeanF:F3}");
+        Assert.True(shift > 3, $"shift {shift:F3}");
+
+        // Mixed with a neighbour above the line, the pull reads positive too: the sign is towards the neighbour.
+        var above = field.Select((f, p) => ring[p] ? (0.6 * f) + (0.4 * 50) : f).ToArray();
+        var (_, _, shiftAbove) = RimFromCore.Estimate(Sums(height, above, core), Sums(height, above, ring), heightMean, heightSd, neighbourMean: 50);
+        Assert.True(shiftAbove > 3, $"shift {shiftAbove:F3}");
+    }
+
+    [Fact]
+    public void Estimate_WithoutALine_IsNaN()
+    {
+        var (height, field, core, ring) = Region(5);
+        var (heightMean, heightSd) = Moments(height);
+        var ringSums = Sums(height, field, ring);
+
+        // Fewer than three core pairs; no spread of height over the core; no neighbour to sign the shift by.
+        var firstTwo = Enumerable.Range(0, height.Length).Where(p => core[p]).Take(2).ToHashSet();
+        var few = RimFromCore.Estimate(Sums(height, field, [.. Enumerable.Range(0, height.Length).Select(firstTwo.Contains)]), ringSums, heightMean, heightSd, 50);
+        Assert.True(double.IsNaN(few.Pearson) && double.IsNaN(few.Mean) && double.IsNaN(few.Shift));
+
+        var flat = RimFromCore.Estimate(Sums(Enumerable.Repeat(200.0, height.Length).ToArray(), field, core), ringSums, heightMean, heightSd, 50);
+        Assert.True(double.IsNaN(flat.Pearson) && double.IsNaN(flat.Mean) && double.IsNaN(flat.Shift));
+
+        var lone = RimFromCore.Estimate(Sums(height, field, core), ringSums, heightMean, heightSd, double.NaN);
+        Assert.True(double.IsFinite(lone.Pearson) && double.IsFinite(lone.Mean) && double.IsNaN(lone.Shift));
+    }
+
+    [Fact]
+    public void Score_IsTheMeanOfTheKnownShifts()
+    {
+        Assert.Equal(2.0, RimFromCore.Score([double.NaN, 1, 3, double.NaN, 2]), 12);
+        Assert.True(double.IsNaN(RimFromCore.Score([double.NaN, double.NaN])));
+        Assert.True(double.IsNaN(RimFromCore.Score([])));
+    }
+
+    [Fact]
+    public void FirstRing_KeepsEachRegionsCorrelatedPairsOneStepFromAnother()
+    {
+        // Two rows: background, then a p arm beside a centromere. Pixel 2 of the arm is no correlated pair.
+        byte[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2];
+        const int Width = 6;
+        var rim = new byte[labels.Length];
+        CoreCorrelation.Rim(labels, Width, 3, 1, rim);
+        var place = new int[labels.Length];
+        place[8] = SortedChannel.Uncorrelated;
+        var classes = new int[labels.Length];
+        CoreCorrelation.FirstRing(labels, rim, place, 4, classes);
+        for (var p = 0; p < labels.Length; p++)
+        {
+            var expected = rim[p] == 1 && p != 8 ? labels[p] : -1;
+            Assert.True(expected == classes[p], $"pixel {p}: class {classes[p]}, expected {expected} (rim {rim[p]})");
+        }
+
+        Assert.Equal([0, 0, 0, 0, 0, 0], classes[..6]);
+        Assert.Equal(-1, classes[8]);
+        Assert.Equal(-1, classes[12]);
+    }
+
+    [Theory]
+    [InlineData(-0.5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Options_RimMixingThresholdOutOfRange_NamesIt(double threshold)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ChromosomeAnalyzer(new AnalysisOptions { RimMixingThreshold = threshold }));
+        Assert.Contains("RimMixingThreshold", e.Message, StringComparison.Ordinal);
+        Assert.Empty(new AnalysisOptions { RimMixingThreshold = 0 }.Validate());
+    }
+}
