@@ -100,6 +100,11 @@ internal static class EvalAnalysisCommand
         {
             Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known).",
         };
+        var gainScale = new Option<double>("--gain-scale")
+        {
+            Description = "With --closed-loop: multiply the closed-loop microscope's tuned Z gains, as afmedge scan does (a detuned loop's edges; 10 oscillates, and the eval stops there naming the seed and line).",
+            DefaultValueFactory = _ => 1.0,
+        };
         var backgroundReach = new Option<int>("--background-reach")
         {
             Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
@@ -117,7 +122,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, lineRate, closedLoop, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -128,6 +133,7 @@ internal static class EvalAnalysisCommand
                 BackgroundReach = parse.GetValue(backgroundReach),
                 LineRateHz = parse.GetValue(lineRate),
                 ClosedLoop = parse.GetValue(closedLoop),
+                GainScale = parse.GetValue(gainScale),
                 WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
             },
@@ -152,10 +158,25 @@ internal static class EvalAnalysisCommand
 
         public bool ClosedLoop { get; init; }
 
+        public double GainScale { get; init; } = 1;
+
         public bool WholeTruth { get; init; }
     }
 
     private static int Run(Settings settings, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            return Evaluate(settings, output, error);
+        }
+        catch (ClosedLoopScanFailedException e)
+        {
+            error.WriteLine($"afmedge eval analysis: {e.Message}; no figures (Z retracted; a lower --gain-scale or --line-rate may scan it)");
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
+    private static int Evaluate(Settings settings, TextWriter output, TextWriter error)
     {
         var (seedText, modelPath, pixels, fieldUm, corrections, steps, withoutText, onlyText, edgeExclusion, outlineFraction, breakdown, json) = settings;
         var errors = new List<string>();
@@ -223,6 +244,15 @@ internal static class EvalAnalysisCommand
         if (!(fieldUm > 0.5 && fieldUm <= 200))
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"--field-um = {fieldUm}: must be in (0.5, 200]."));
+        }
+
+        if (!(settings.GainScale > 0 && settings.GainScale <= 1000))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"--gain-scale = {settings.GainScale}: must be in (0, 1000]."));
+        }
+        else if (settings.GainScale != 1 && !settings.ClosedLoop)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"--gain-scale = {settings.GainScale}: scales the closed-loop microscope's gains, so it needs --closed-loop."));
         }
 
         if (!(settings.LineRateHz > 0 && settings.LineRateHz <= 1000))
@@ -294,7 +324,7 @@ internal static class EvalAnalysisCommand
             var half = GridTruth.Of(specimen, pixels / 2, field, settings.LineRateHz, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
             Frame Acquired(GridTruth grid) => settings.ClosedLoop
-                ? ClosedLoopScan(specimenOptions, grid.Scan, instrument, seed, acquisition)
+                ? ClosedLoopScan(specimenOptions, grid.Scan, instrument, seed, settings.GainScale, acquisition)
                 : Scan(specimen, grid.Scan, instrument, seed, acquisition);
             var halfScan = Acquired(half);
             GridTruth[] tipTruths;
@@ -469,9 +499,9 @@ internal static class EvalAnalysisCommand
     /// The instrument scan as the closed-loop virtual microscope acquires it (the same specimen, instrument and seed), with
     /// corrections, without its retrace and without Deflection (the feedback's error signal, which the truth has no field for).
     /// </summary>
-    private static Frame ClosedLoopScan(SpecimenOptions specimen, ScanSettings scan, InstrumentOptions instrument, long seed, ProcessingChain? corrections)
+    private static Frame ClosedLoopScan(SpecimenOptions specimen, ScanSettings scan, InstrumentOptions instrument, long seed, double gainScale, ProcessingChain? corrections)
     {
-        using var microscope = new ClosedLoopMicroscope(scan, new ClosedLoopOptions { Seed = seed, Specimen = specimen, Instrument = instrument });
+        using var microscope = new ClosedLoopMicroscope(scan, new ClosedLoopOptions { Seed = seed, Specimen = specimen, Instrument = instrument, GainScale = gainScale });
         Frame? frame;
         try
         {
@@ -479,17 +509,20 @@ internal static class EvalAnalysisCommand
         }
         catch (ScanFaultException e)
         {
-            throw new InvalidOperationException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² faulted at line {e.Fault.LineIndex}: {e.Fault.Reason}", e);
+            throw new ClosedLoopScanFailedException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² faulted ({e.Fault.Kind}) at line {e.Fault.LineIndex}: {e.Fault.Reason.TrimEnd('.')}", e);
         }
 
         if (frame is null)
         {
-            throw new InvalidOperationException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² ended without a frame");
+            throw new ClosedLoopScanFailedException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² ended without a frame", null);
         }
 
         var fields = new Frame(frame.Id, frame.Scan, frame.Channels.Where(c => c.Name != "Deflection"), frame.Metadata);
         return corrections is null ? TraceOnly(fields) : TraceOnly(corrections.Apply(fields));
     }
+
+    /// <summary>A closed-loop scan of the eval that made no frame: the eval stops with this one line (exit 1), as afmedge scan does.</summary>
+    private sealed class ClosedLoopScanFailedException(string message, Exception? inner) : Exception(message, inner);
 
     private static Frame TraceOnly(Frame frame) => new(frame.Id, frame.Scan, frame.Channels.Where(c => c.Direction == ScanDirection.Trace), frame.Metadata);
 
@@ -900,10 +933,18 @@ internal static class EvalAnalysisCommand
                     var r = _pearson.Where(c => c.Channel == channel && c.Label == label).ToList();
                     var rc = _corrected.Where(c => c.Channel == channel && c.Label == label).ToList();
                     var m = _means.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    var rr = _rimRead.Where(c => c.Channel == channel && c.Label == label).ToList();
+                    var rm = _rimReadMeans.Where(c => c.Channel == channel && c.Label == label).ToList();
                     breakdown.Add(new BreakdownRow(channel, Regions.ByLabel[label], r.Count,
                         Median([.. r.Select(c => c.Signed)]), Median([.. r.Select(c => c.Error)]), Max([.. r.Select(c => c.Error)]),
                         Median([.. rc.Select(c => c.Signed)]), Median([.. rc.Select(c => c.Error)]),
-                        m.Count, Median([.. m.Select(c => c.Signed)]), Median([.. m.Select(c => c.Error)]), Max([.. m.Select(c => c.Error)])));
+                        m.Count, Median([.. m.Select(c => c.Signed)]), Median([.. m.Select(c => c.Error)]), Max([.. m.Select(c => c.Error)]))
+                    {
+                        RimReadBiasMedian = Median([.. rr.Select(c => c.Signed)]),
+                        RimReadErrorMedian = Median([.. rr.Select(c => c.Error)]),
+                        RimReadMeanBiasMedian = Median([.. rm.Select(c => c.Signed)]),
+                        RimReadMeanErrorMedian = Median([.. rm.Select(c => c.Error)]),
+                    });
                 }
             }
 
@@ -997,7 +1038,17 @@ internal static class EvalAnalysisCommand
     /// <summary>One channel and region of one kind of frame: medians over the seeds of the signed and absolute errors, and the largest.</summary>
     private sealed record BreakdownRow(
         string Channel, string Region, int PearsonCount, double PearsonBiasMedian, double PearsonErrorMedian, double PearsonErrorMax,
-        double PearsonCorrectedBiasMedian, double PearsonCorrectedErrorMedian, int MeanCount, double MeanBiasMedian, double MeanErrorMedian, double MeanErrorMax);
+        double PearsonCorrectedBiasMedian, double PearsonCorrectedErrorMedian, int MeanCount, double MeanBiasMedian, double MeanErrorMedian, double MeanErrorMax)
+    {
+        /// <summary>The same bias and |error| medians of r and of the mean as the frame's rim mixing says to read them.</summary>
+        public double RimReadBiasMedian { get; init; }
+
+        public double RimReadErrorMedian { get; init; }
+
+        public double RimReadMeanBiasMedian { get; init; }
+
+        public double RimReadMeanErrorMedian { get; init; }
+    }
 
     private sealed record Report(
         string Seeds, int Pixels, double FieldSizeUm, int Specimens, int Chromosomes, string Model, string Corrections, string Processing, string EffectsOff,
@@ -1017,14 +1068,15 @@ internal static class EvalAnalysisCommand
 
     private static void WriteBreakdown(IReadOnlyList<Row> rows, TextWriter output)
     {
-        output.WriteLine("  Per channel and region (medians over the seeds): r measured − true (bias), |Δr|, max; the same bias and |Δr| of r corrected for noise; mean error relative to its scale (bias), |error|, max");
-        output.WriteLine("  frame            channel    region       r bias   |Δr|    max   corr. bias |Δr|    mean bias   |err|     max");
+        output.WriteLine("  Per channel and region (medians over the seeds): r measured − true (bias), |Δr|, max; the same bias and |Δr| of r corrected for noise; mean error relative to its scale (bias), |error|, max;");
+        output.WriteLine("  the bias and |error| of r and of the mean as the frame's rim mixing says to read them");
+        output.WriteLine("  frame            channel    region       r bias   |Δr|    max   corr. bias |Δr|    mean bias   |err|     max   read: r bias  |Δr|   mean bias  |err|");
         foreach (var row in rows)
         {
             foreach (var b in row.Breakdown)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {row.Frame,-15}  {b.Channel,-9}  {b.Region,-11} {b.PearsonBiasMedian,7:F3} {b.PearsonErrorMedian,6:F3} {b.PearsonErrorMax,6:F3}   {b.PearsonCorrectedBiasMedian,7:F3} {b.PearsonCorrectedErrorMedian,6:F3}   {b.MeanBiasMedian,9:P1} {b.MeanErrorMedian,7:P1} {b.MeanErrorMax,7:P1}"));
+                    $"  {row.Frame,-15}  {b.Channel,-9}  {b.Region,-11} {b.PearsonBiasMedian,7:F3} {b.PearsonErrorMedian,6:F3} {b.PearsonErrorMax,6:F3}   {b.PearsonCorrectedBiasMedian,7:F3} {b.PearsonCorrectedErrorMedian,6:F3}   {b.MeanBiasMedian,9:P1} {b.MeanErrorMedian,7:P1} {b.MeanErrorMax,7:P1}   {b.RimReadBiasMedian,12:F3} {b.RimReadErrorMedian,6:F3} {b.RimReadMeanBiasMedian,10:P1} {b.RimReadMeanErrorMedian,6:P1}"));
             }
         }
     }

@@ -283,6 +283,8 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--core-depth", "0", "--core-depth: CoreDepth = 0")]
     [InlineData("--background-reach", "1", "--background-reach: BackgroundCoreReach = 1")]
     [InlineData("--line-rate", "0", "--line-rate = 0")]
+    [InlineData("--gain-scale", "0", "--gain-scale = 0")]
+    [InlineData("--gain-scale", "2", "so it needs --closed-loop")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };
@@ -358,6 +360,19 @@ public sealed class EvalAnalysisCommandTests
 
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
         Assert.Contains("--per-chromosome and --json", error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_ClosedLoopScanFaults_StopsWithOneLineNamingSeedAndLine()
+    {
+        // Gains ten times the tuned ones oscillate at once: the eval names the seed, the fault and its line, and prints no figures.
+        var (exit, output, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "64", "--field-um", "10",
+            "--model", BundledModel(), "--closed-loop", "--gain-scale", "10");
+
+        Assert.Equal(ExitCodes.RuntimeFailure, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("afmedge eval analysis: the closed-loop scan of seed 2001 at 32² faulted (Oscillation) at line ", line, StringComparison.Ordinal);
         Assert.Equal(string.Empty, output);
     }
 }
