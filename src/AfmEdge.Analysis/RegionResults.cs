@@ -72,15 +72,17 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
     public double? SpearmanSpanHigh { get; init; }
 
     /// <summary>
-    /// r over the whole region with the rim's fields taken from the core: the field's line against height (slope and scatter)
-    /// fitted over the core's pairs (<see cref="PearsonCore"/>'s), height's spread over every pixel. The estimate for a frame
+    /// r over the whole region with the rim's fields taken from the inside: the field's line against height (slope and scatter)
+    /// fitted over the region's pairs off its first ring, or over its core (<see cref="PearsonCore"/>'s pairs) where the rest of
+    /// the rim is pulled too (<see cref="RimMixing.LineDepth"/>; the background's always over its core), height's spread over
+    /// every pixel. The estimate for a frame
     /// whose rims are mixed (<see cref="RimMixing.Mixed"/>); on an exact frame <see cref="Pearson"/> is exact and this is not.
     /// Null where the core has fewer than three pairs or no spread of height.
     /// </summary>
     public double? PearsonFromCore { get; init; }
 
     /// <summary>
-    /// The channel's mean over the whole region from the core's line at the region's mean height (every pixel's): the
+    /// The channel's mean over the whole region from that line at the region's mean height (every pixel's): the
     /// mean for a frame whose rims are mixed, as <see cref="PearsonFromCore"/> is r. Null where that line is not known.
     /// </summary>
     public double? MeanFromCore { get; init; }
@@ -99,7 +101,18 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
 /// (<see cref="AnalysisOptions.RimMixingThreshold"/>). Where they are, <see cref="RegionCorrelation.PearsonFromCore"/> and
 /// <see cref="RegionCorrelation.MeanFromCore"/> are the region's r and means to read; elsewhere r and the means as measured.
 /// </summary>
-public sealed record RimMixing(double? Score, double Threshold, bool Mixed);
+public sealed record RimMixing(double? Score, double Threshold, bool Mixed)
+{
+    /// <summary>The same score of the rims' pairs past the first ring (null where none is known).</summary>
+    public double? DeeperScore { get; init; }
+
+    /// <summary>
+    /// How deep a rim the core's line leaves out, in pixels: 1 (every pair off the first ring) unless the rims' deeper pairs are
+    /// pulled too (<see cref="DeeperScore"/> above 0.75: an interpolated frame's edges), then the core's own depth
+    /// (<see cref="AnalysisOptions.CoreDepth"/>). The background's line is always its core's.
+    /// </summary>
+    public int LineDepth { get; init; }
+}
 
 /// <summary>
 /// Region B against region A for one channel: the difference of means with Cohen's d (pooled σ), and the

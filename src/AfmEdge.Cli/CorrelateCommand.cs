@@ -210,7 +210,7 @@ internal static class CorrelateCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  rims mixed (score {score:F2} > {mixing.Threshold:F2}: the first rings' fields pulled towards the substrate's); r and means with the rim's fields from the core's line against height:"));
+            $"  rims mixed (score {score:F2} > {mixing.Threshold:F2}: the first rings' fields pulled towards the substrate's); r and means with the rim's fields from the line against height {mixing.LineDepth} px in:"));
         foreach (var c in analysis.Correlations.Where(c => c.PearsonFromCore is not null || c.MeanFromCore is not null))
         {
             var unit = analysis.Statistics.FirstOrDefault(s => s.Region == c.Region && s.Channel == c.Channel)?.Unit ?? string.Empty;

@@ -443,12 +443,13 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine("  r and means as the frame's rim mixing says to read them (RimMixing: where a frame's rims are mixed, pearsonFromCore and meanFromCore,");
-        output.WriteLine("  the rim's fields taken from the core's line against height; elsewhere r and the means above):");
+        output.WriteLine("  the rim's fields taken from the line against height through the pairs off the first ring, or the core's where the rest of the rim is pulled too;");
+        output.WriteLine("  elsewhere r and the means above):");
         foreach (var r in rows)
         {
             var m = r.RimRead;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Frame,-15} mixed {m.Mixed,2} of {m.Frames,-2} (score {m.ScoreMin,5:F2} to {m.ScoreMax,5:F2})  |Δr| med {m.PearsonErrorMedian,6:F3}  max {m.PearsonErrorMax,5:F2}  ≤0.05 {m.PearsonWithin005,5:P0}   |mean err| med {m.MeanErrorMedian,6:P2}  max {m.MeanErrorMax,6:P1}  ≤2% {m.MeanWithin2Percent,5:P0}"));
+                $"  {r.Frame,-15} mixed {m.Mixed,2} of {m.Frames,-2} (score {m.ScoreMin,5:F2} to {m.ScoreMax,5:F2}; line off ring 1 in {m.LineOffFirstRing,2})  |Δr| med {m.PearsonErrorMedian,6:F3}  max {m.PearsonErrorMax,5:F2}  ≤0.05 {m.PearsonWithin005,5:P0}   |mean err| med {m.MeanErrorMedian,6:P2}  max {m.MeanErrorMax,6:P1}  ≤2% {m.MeanWithin2Percent,5:P0}"));
         }
 
         output.WriteLine("  r's intervals in the summary: how often each holds the true r, and its median half-width; the bootstrap's 95 % (pearsonLow/High),");
@@ -592,6 +593,9 @@ internal static class EvalAnalysisCommand
 
         public bool RimMixed { get; set; }
 
+        /// <summary>Whether the core's line went through every pair off the first ring (RimMixing.LineDepth 1).</summary>
+        public bool LineOffFirstRing { get; set; }
+
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
         public int ArmsAssigned { get; set; }
 
@@ -615,6 +619,7 @@ internal static class EvalAnalysisCommand
                 IouIds = [],
                 RimScore = analysis.RimMixing?.Score ?? double.NaN,
                 RimMixed = analysis.RimMixing?.Mixed == true,
+                LineOffFirstRing = analysis.RimMixing?.LineDepth == 1,
             };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
@@ -884,6 +889,7 @@ internal static class EvalAnalysisCommand
         private readonly List<Cell> _rimReadMeans = [];
         private readonly List<double> _rimScores = [];
         private int _rimMixed;
+        private int _lineOffFirstRing;
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -909,6 +915,7 @@ internal static class EvalAnalysisCommand
             _rimReadMeans.AddRange(figures.RimReadMeanErrors);
             _rimScores.Add(figures.RimScore);
             _rimMixed += figures.RimMixed ? 1 : 0;
+            _lineOffFirstRing += figures.LineOffFirstRing ? 1 : 0;
             _armsAssigned += figures.ArmsAssigned;
             _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
@@ -965,7 +972,7 @@ internal static class EvalAnalysisCommand
                 SpearmanWithin005 = Share(spearman, v => v <= 0.05),
                 SpearmanIntervals = spearmanIntervals,
                 SpearmanSpans = spearmanSpans,
-                RimRead = new RimRead(_rimScores.Count, _rimMixed, Min([.. _rimScores.Where(double.IsFinite)]), Max([.. _rimScores.Where(double.IsFinite)]),
+                RimRead = new RimRead(_rimScores.Count, _rimMixed, _lineOffFirstRing, Min([.. _rimScores.Where(double.IsFinite)]), Max([.. _rimScores.Where(double.IsFinite)]),
                     Median([.. _rimRead.Select(c => c.Error)]), Max([.. _rimRead.Select(c => c.Error)]), Share([.. _rimRead.Select(c => c.Error)], v => v <= 0.05),
                     Median([.. _rimReadMeans.Select(c => c.Error)]), Max([.. _rimReadMeans.Select(c => c.Error)]), Share([.. _rimReadMeans.Select(c => c.Error)], v => v <= 0.02)),
             };
@@ -1023,10 +1030,11 @@ internal static class EvalAnalysisCommand
     }
 
     /// <summary>
-    /// Of <see cref="Frames"/> frames, how many the analysis judged to have mixed rims and their RimMixing scores' range; the errors
+    /// Of <see cref="Frames"/> frames, how many the analysis judged to have mixed rims, in how many the core's line went through
+    /// every pair off the first ring (the rest of the rims not pulled), and their RimMixing scores' range; the errors
     /// of r and of the means read as that judgement says (PearsonFromCore and MeanFromCore where mixed), as the main table's.
     /// </summary>
-    private sealed record RimRead(int Frames, int Mixed, double ScoreMin, double ScoreMax,
+    private sealed record RimRead(int Frames, int Mixed, int LineOffFirstRing, double ScoreMin, double ScoreMax,
         double PearsonErrorMedian, double PearsonErrorMax, double PearsonWithin005, double MeanErrorMedian, double MeanErrorMax, double MeanWithin2Percent);
 
     /// <summary>Of <see cref="Count"/> intervals, the share that holds the true value and their median half-width.</summary>

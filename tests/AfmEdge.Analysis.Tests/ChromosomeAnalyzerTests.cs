@@ -254,29 +254,33 @@ public sealed class ChromosomeAnalyzerTests
             reaching.Where(c => c.Region == "background").Select(c => c with { PearsonCore = null, PearsonSpanLow = null, PearsonSpanHigh = null, CoreDepth = null, PearsonFromCore = null, MeanFromCore = null }));
     }
 
-    [Fact]
-    public void Analyze_RimsMixedWithTheSubstrate_AreJudgedMixedAndReadFromTheCore()
+    [Theory]
+    [InlineData(0.5, 0.0, 1)] // the first ring mixed: the line goes through every pair off it
+    [InlineData(0.5, 0.5, 2)] // the second too (an interpolated frame's edges): through the core alone
+    public void Analyze_RimsMixedWithTheSubstrate_AreJudgedMixedAndReadFromTheInside(double firstRing, double secondRing, int lineDepth)
     {
-        // A clean frame's rims lie on their cores' lines: not mixed, and r and the means as measured are the ones to read.
+        // A clean frame's rims lie on their lines: not mixed, and r and the means as measured are the ones to read.
         var clean = SimulatedScan.Create(15, 256).Frame;
         var exact = new ChromosomeAnalyzer().Analyze(clean);
         Assert.False(exact.RimMixing!.Mixed, $"clean frame scored {exact.RimMixing.Score:F2}");
+        Assert.Equal(1, exact.RimMixing.LineDepth);
         Assert.All(exact.Correlations.Where(c => c.Region is "pArm" or "qArm"), c => Assert.NotNull(c.PearsonFromCore));
 
-        // Then each chromosome's first two rings mixed with the substrate's fields, as a scan's dwell and lags mix them
-        // (half and a fifth of the way to the background's mean): r and the means over every pixel move off the clean frame's.
+        // Then each chromosome's first rings mixed with the substrate's fields, as a scan's dwell and lags mix them (that share
+        // of the way to the background's mean): r and the means over every pixel move off the clean frame's.
         var labels = exact.Labels.ToArray();
         var distance = Distances(labels.Select(l => (byte)(l == 0 ? 1 : 0)).ToArray(), clean.Width, clean.Height);
         var mix = (float[] values) =>
         {
             var substrate = values.Where((_, p) => labels[p] == 0).Average(v => (double)v);
             return values.Select((v, p) => labels[p] == 0 || distance[p] > 2 ? v
-                : (float)(v + ((distance[p] == 1 ? 0.5 : 0.2) * (substrate - v)))).ToArray();
+                : (float)(v + ((distance[p] == 1 ? firstRing : secondRing) * (substrate - v)))).ToArray();
         };
         var frame = new Frame(clean.Id, clean.Scan, [.. clean.Channels.Select(c => c.Name is "Current" or "Potential" or "Adhesion"
             ? new Channel(c.Descriptor, c.Width, c.Height, mix(c.Data.ToArray())) : c)]);
         var mixed = new ChromosomeAnalyzer().Analyze(frame);
         Assert.True(mixed.RimMixing!.Mixed, $"mixed frame scored {mixed.RimMixing.Score:F2}");
+        Assert.True(lineDepth == mixed.RimMixing.LineDepth, $"line {mixed.RimMixing.LineDepth} px in, the deeper rim scored {mixed.RimMixing.DeeperScore:F2}");
 
         double plainError = 0, fromCoreError = 0;
         var cells = 0;
@@ -288,12 +292,12 @@ public sealed class ChromosomeAnalyzerTests
             var trueMean = exact.Statistics.Single(s => s.Region == truth.Region && s.Channel == truth.Channel).Mean!.Value;
             var plainMean = mixed.Statistics.Single(s => s.Region == truth.Region && s.Channel == truth.Channel).Mean!.Value;
             Assert.True(Math.Abs(measured.MeanFromCore!.Value - trueMean) < Math.Abs(plainMean - trueMean) / 3,
-                $"{truth.Region} {truth.Channel}: mean from the core {measured.MeanFromCore:G4}, as measured {plainMean:G4}, clean {trueMean:G4}");
+                $"{truth.Region} {truth.Channel}: mean from the inside {measured.MeanFromCore:G4}, as measured {plainMean:G4}, clean {trueMean:G4}");
             cells++;
         }
 
-        Assert.True(fromCoreError < plainError / 1.5, $"mean |Δr| over the arms: from the core {fromCoreError / cells:F3}, as measured {plainError / cells:F3}");
-        Assert.True(fromCoreError / cells < 0.1, $"mean |Δr| from the core {fromCoreError / cells:F3}, as measured {plainError / cells:F3}");
+        Assert.True(fromCoreError < plainError / 1.5, $"mean |Δr| over the arms: from the inside {fromCoreError / cells:F3}, as measured {plainError / cells:F3}");
+        Assert.True(fromCoreError / cells < 0.1, $"mean |Δr| from the inside {fromCoreError / cells:F3}, as measured {plainError / cells:F3}");
     }
 
     /// <summary>4-connected steps from each pixel to the nearest pixel of a chromosome (0 on one).</summary>

@@ -130,26 +130,67 @@ public sealed class RimFromCoreTests
     }
 
     [Fact]
-    public void FirstRing_KeepsEachRegionsCorrelatedPairsOneStepFromAnother()
+    public void Rings_ClassEachRegionsFirstRingAndTheRestOfItsRim()
     {
-        // Two rows: background, then a p arm beside a centromere. Pixel 2 of the arm is no correlated pair.
-        byte[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2];
-        const int Width = 6;
+        // Background, then a p arm beside a centromere, four rows deep; the arm's pixel (2, 1) is no correlated pair.
+        byte[] labels =
+        [
+            0, 0, 0, 0, 0, 0,
+            1, 1, 1, 2, 2, 2,
+            1, 1, 1, 2, 2, 2,
+            1, 1, 1, 2, 2, 2,
+        ];
+        const int Width = 6, Rows = 4, Regions = 4;
         var rim = new byte[labels.Length];
-        CoreCorrelation.Rim(labels, Width, 3, 1, rim);
+        CoreCorrelation.Rim(labels, Width, Rows, 3, rim);
         var place = new int[labels.Length];
         place[8] = SortedChannel.Uncorrelated;
         var classes = new int[labels.Length];
-        CoreCorrelation.FirstRing(labels, rim, place, 4, classes);
+        CoreCorrelation.Rings(labels, rim, place, Regions, depth: 2, backgroundDepth: 1, classes);
         for (var p = 0; p < labels.Length; p++)
         {
-            var expected = rim[p] == 1 && p != 8 ? labels[p] : -1;
-            Assert.True(expected == classes[p], $"pixel {p}: class {classes[p]}, expected {expected} (rim {rim[p]})");
+            var ownDepth = labels[p] == 0 ? 1 : 2;
+            var expected = p == 8 || rim[p] == 0 || rim[p] > ownDepth ? -1 : labels[p] + (rim[p] == 1 ? 0 : Regions);
+            Assert.True(expected == classes[p], $"pixel ({p % Width}, {p / Width}): class {classes[p]}, expected {expected} (rim {rim[p]})");
         }
 
         Assert.Equal([0, 0, 0, 0, 0, 0], classes[..6]);
-        Assert.Equal(-1, classes[8]);
-        Assert.Equal(-1, classes[12]);
+        Assert.Equal(1 + Regions, classes[12]); // two steps from the background, beside no centromere
+        Assert.Equal(-1, classes[18]); // three steps in: the core
+    }
+
+    [Theory]
+    [InlineData(37, 23, 2, 2)]
+    [InlineData(64, 40, 2, 16)]
+    [InlineData(50, 31, 3, 9)]
+    public void Rings_SixteenAtATime_MatchOneByOne(int width, int rows, int depth, int backgroundDepth)
+    {
+        // Random blobs of four labels, some pixels no correlated pair: the vector path against the pixel-by-pixel one.
+        var random = new Random(width * rows);
+        var labels = new byte[width * rows];
+        for (var blob = 0; blob < 12; blob++)
+        {
+            int cx = random.Next(width), cy = random.Next(rows), radius = random.Next(2, 9);
+            var label = (byte)random.Next(1, 5); // 4: not a region, left out
+            for (var p = 0; p < labels.Length; p++)
+            {
+                if (((p % width) - cx) * ((p % width) - cx) + (((p / width) - cy) * ((p / width) - cy)) <= radius * radius)
+                {
+                    labels[p] = label;
+                }
+            }
+        }
+
+        var rim = new byte[labels.Length];
+        CoreCorrelation.Rim(labels, width, rows, Math.Max(depth, backgroundDepth), rim);
+        var place = labels.Select(_ => random.Next(10) == 0 ? SortedChannel.Uncorrelated : random.Next(1000)).ToArray();
+        var vector = new int[labels.Length];
+        var scalar = new int[labels.Length];
+        CoreCorrelation.Rings(labels, rim, place, 4, depth, backgroundDepth, vector);
+        CoreCorrelation.Rings(labels, rim, place, 4, depth, backgroundDepth, scalar, vectors: false);
+        Assert.Equal(scalar, vector);
+        Assert.Contains(0, scalar);
+        Assert.Contains(scalar, c => c >= 4);
     }
 
     [Theory]

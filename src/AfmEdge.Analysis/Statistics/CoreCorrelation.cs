@@ -122,16 +122,46 @@ internal static class CoreCorrelation
     }
 
     /// <summary>
-    /// Each pixel's region where it lies on the region's first ring (one 4-connected step from a pixel labelled otherwise:
-    /// <paramref name="rim"/> is 1) and is a correlated pair by <paramref name="place"/>, −1 elsewhere: the pixels a scan mixes most
-    /// with the neighbouring region (<see cref="RimFromCore"/>).
+    /// Each pixel's class on its region's rim (<paramref name="rim"/>'s step 1 to the region's depth: <paramref name="backgroundDepth"/>
+    /// for the background, <paramref name="depth"/> for the others) where it is a correlated pair by <paramref name="place"/>: its label on
+    /// the first ring (one 4-connected step from a pixel labelled otherwise), its label + <paramref name="regionCount"/> deeper in the
+    /// rim, −1 elsewhere (the core, other pixels). The pixels a scan mixes most with the neighbouring region, and the rest of the
+    /// rim (<see cref="RimFromCore"/>).
     /// </summary>
-    internal static void FirstRing(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, Span<int> classes)
+    internal static void Rings(ReadOnlySpan<byte> labels, ReadOnlySpan<byte> rim, ReadOnlySpan<int> place, int regionCount, int depth, int backgroundDepth,
+        Span<int> classes, bool vectors = true)
     {
-        for (var p = 0; p < classes.Length; p++)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Math.Max(depth, backgroundDepth), byte.MaxValue - 1);
+        var pixels = classes.Length;
+        var p = 0;
+        if (vectors && Vector128.IsHardwareAccelerated && 2 * regionCount <= sbyte.MaxValue)
+        {
+            // Sixteen pixels at a time, as Classes: the class where on a rim, −1 (0xFF as a signed byte) elsewhere.
+            var regions = Vector128.Create((byte)regionCount);
+            var none = Vector128.Create((byte)0xFF);
+            var uncorrelated = Vector128.Create(SortedChannel.Uncorrelated);
+            var regionDepth = Vector128.Create((byte)depth);
+            var backgroundRim = Vector128.Create((byte)backgroundDepth);
+            var first = Vector128.Create((byte)1);
+            for (; p <= pixels - 16; p += 16)
+            {
+                var label = Vector128.Create(labels.Slice(p, 16));
+                var step = Vector128.Create(rim.Slice(p, 16));
+                var ownDepth = Vector128.ConditionalSelect(Vector128.Equals(label, Vector128<byte>.Zero), backgroundRim, regionDepth);
+                var onRim = Vector128.LessThan(label, regions) & ~Vector128.Equals(step, Vector128<byte>.Zero) & Vector128.LessThanOrEqual(step, ownDepth);
+                var code = label + (~Vector128.Equals(step, first) & regions);
+                StoreSixteen(Vector128.ConditionalSelect(onRim, code, none), place, classes, p, uncorrelated);
+            }
+        }
+
+        for (; p < pixels; p++)
         {
             var label = labels[p];
-            classes[p] = label < regionCount && rim[p] == 1 && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated ? label : -1;
+            var step = rim[p];
+            var inRim = step > 0 && step <= (label == 0 ? backgroundDepth : depth);
+            classes[p] = label < regionCount && inRim && (place[p] & SortedChannel.Uncorrelated) != SortedChannel.Uncorrelated
+                ? label + (step == 1 ? 0 : regionCount)
+                : -1;
         }
     }
 
@@ -163,14 +193,8 @@ internal static class CoreCorrelation
                 var inCore = Vector128.LessThan(label, regions)
                     & (Vector128.Equals(step, Vector128<byte>.Zero) | Vector128.GreaterThan(step, ownDepth));
 
-                // The label where in a region's core, −1 (0xFF as a signed byte) elsewhere, widened to ints four at a time.
-                var (low, high) = Vector128.Widen(Vector128.ConditionalSelect(inCore, label, none).AsSByte());
-                var (q0, q1) = Vector128.Widen(low);
-                var (q2, q3) = Vector128.Widen(high);
-                Store(q0, place, classes, p, uncorrelated);
-                Store(q1, place, classes, p + 4, uncorrelated);
-                Store(q2, place, classes, p + 8, uncorrelated);
-                Store(q3, place, classes, p + 12, uncorrelated);
+                // The label where in a region's core, −1 (0xFF as a signed byte) elsewhere.
+                StoreSixteen(Vector128.ConditionalSelect(inCore, label, none), place, classes, p, uncorrelated);
             }
         }
 
@@ -307,6 +331,18 @@ internal static class CoreCorrelation
 
     /// <summary>Fewest values a ring (or the far background) needs for its mean to be compared.</summary>
     internal const int MinRingPixels = 32;
+
+    /// <summary>Sixteen classes at <paramref name="p"/> (bytes, 0xFF for −1) widened to ints four at a time, −1 where the pixel is no correlated pair.</summary>
+    private static void StoreSixteen(Vector128<byte> codes, ReadOnlySpan<int> place, Span<int> classes, int p, Vector128<int> uncorrelated)
+    {
+        var (low, high) = Vector128.Widen(codes.AsSByte());
+        var (q0, q1) = Vector128.Widen(low);
+        var (q2, q3) = Vector128.Widen(high);
+        Store(q0, place, classes, p, uncorrelated);
+        Store(q1, place, classes, p + 4, uncorrelated);
+        Store(q2, place, classes, p + 8, uncorrelated);
+        Store(q3, place, classes, p + 12, uncorrelated);
+    }
 
     /// <summary>Four classes at <paramref name="p"/>, −1 where the pixel is no correlated pair.</summary>
     private static void Store(Vector128<int> region, ReadOnlySpan<int> place, Span<int> classes, int p, Vector128<int> uncorrelated)

@@ -84,7 +84,7 @@ internal static class RegionAnalysis
         var estimates = new (double Pearson, double Spearman)[RegionCount * channels.Count];
         var draws = new double[RegionCount * channels.Count][];
         clock = times.Lap("statistics: group by region", clock);
-        var rimScore = double.NaN;
+        var (rimScore, deeperScore, lineDepth) = (double.NaN, (double?)null, 0);
         try
         {
             // Per region: its members, which of them are correlated (interior, finite height), their pairs and blocks.
@@ -216,7 +216,7 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
             clock = times.Lap("statistics: bootstrap", clock);
-            rimScore = AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
+            (rimScore, deeperScore, lineDepth) = AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
             clock = times.Lap("statistics: core r", clock);
         }
         finally
@@ -253,7 +253,11 @@ internal static class RegionAnalysis
         times.Lap("statistics: release, differences", clock);
         return new RegionResults(regions, stats, correlations, differences)
         {
-            RimMixing = new RimMixing(double.IsFinite(rimScore) ? rimScore : null, options.RimMixingThreshold, rimScore > options.RimMixingThreshold),
+            RimMixing = new RimMixing(double.IsFinite(rimScore) ? rimScore : null, options.RimMixingThreshold, rimScore > options.RimMixingThreshold)
+            {
+                DeeperScore = deeperScore,
+                LineDepth = lineDepth,
+            },
         };
     }
 
@@ -261,9 +265,10 @@ internal static class RegionAnalysis
     /// Every correlation's r and ρ over its region's core (<see cref="CoreCorrelation"/>, <see cref="CoreRanks"/>) and, where
     /// they have bootstrap intervals, those intervals widened to take in the core's (<see cref="RegionCorrelation.PearsonSpanLow"/>,
     /// <see cref="RegionCorrelation.SpearmanSpanLow"/>); r and the field's mean with the rim's fields from the core
-    /// (<see cref="RimFromCore"/>). Returns how mixed the frame's rims are (<see cref="RimFromCore.Score"/>).
+    /// (<see cref="RimFromCore"/>). Returns how mixed the frame's first rings are (<see cref="RimFromCore.Score"/>), the same
+    /// score of the rest of the rims, and how deep a rim the core's line leaves out.
     /// </summary>
-    private static double AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
+    private static (double Score, double? DeeperScore, int LineDepth) AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
         RegionFrame[] frames, SortedChannel[] sorted, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
     {
         Span<double> heightShift = stackalloc double[RegionCount];
@@ -303,9 +308,9 @@ internal static class RegionAnalysis
                     coreRho = CoreRanks.Compute(classes.AsSpan(0, pixels), place.AsSpan(0, pixels), pairs, sorted, channels.Count);
                 }
 
-                // The first ring: how far the rim's fields lie off the core's line (RimFromCore).
-                CoreCorrelation.FirstRing(labels.AsSpan(0, pixels), rim, place, RegionCount, classes.AsSpan(0, pixels));
-                ringSums = CoreCorrelation.Sum(classes, height, channels, width, rows, RegionCount, heightShift, channelShift);
+                // The first ring and the rest of the rim: how far their fields lie off the core's line (RimFromCore).
+                CoreCorrelation.Rings(labels.AsSpan(0, pixels), rim, place, RegionCount, options.CoreDepth, backgroundDepth, classes.AsSpan(0, pixels));
+                ringSums = CoreCorrelation.Sum(classes, height, channels, width, rows, 2 * RegionCount, [.. heightShift, .. heightShift], [.. channelShift, .. channelShift]);
             }
             finally
             {
@@ -317,25 +322,47 @@ internal static class RegionAnalysis
             AnalysisPool<int>.Shared.Return(classes);
         }
 
+        // How far the first ring and the rest of the rim are pulled off the core's line, towards the substrate's field (a
+        // chromosome region's neighbour; the background's rings are not judged).
         var shifts = new double[correlations.Length];
+        var deeper = new double[correlations.Length];
+        shifts.AsSpan().Fill(double.NaN);
+        deeper.AsSpan().Fill(double.NaN);
+        for (var slot = channels.Count; slot < correlations.Length; slot++)
+        {
+            if (correlations[slot] is null)
+            {
+                continue;
+            }
+
+            var region = slot / channels.Count;
+            var (heightMean, heightSd, _) = moments[region * channelCount];
+            var heightOffset = heightMean - heightShift[region];
+            var neighbour = moments[(slot % channels.Count) + 1].Mean - channelShift[slot];
+            shifts[slot] = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot), heightOffset, heightSd, neighbour).Shift;
+            deeper[slot] = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot + correlations.Length), heightOffset, heightSd, neighbour).Shift;
+        }
+
+        var deeperScore = RimFromCore.Score(deeper);
+
+        // The line goes through every pair off the first ring unless the rest of the rim is pulled as well (an interpolated
+        // frame's edges mix over two pixels): then through the core alone. The background's line is its core's.
+        var lineDepth = options.CoreDepth > 1 && !(deeperScore > RimFromCore.DeeperRimThreshold) ? 1 : options.CoreDepth;
         for (var slot = 0; slot < correlations.Length; slot++)
         {
-            shifts[slot] = double.NaN;
             if (correlations[slot] is not { } correlation)
             {
                 continue;
             }
 
             var region = slot / channels.Count;
-            var c = slot % channels.Count;
             var r = CoreSums.Of(coreSums, slot).Pearson;
             var (heightMean, heightSd, _) = moments[region * channelCount];
-
-            // A chromosome region's first ring is pulled towards the substrate's field; the background's ring is not judged.
-            var neighbour = region == 0 ? double.NaN : moments[c + 1].Mean;
-            var (fromCore, meanFromCore, shift) = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot),
-                heightMean - heightShift[region], heightSd, neighbour - channelShift[slot]);
-            shifts[slot] = shift;
+            var line = region > 0 && lineDepth < options.CoreDepth
+                ? CoreSums.Of(coreSums, slot) + CoreSums.Of(ringSums, slot + correlations.Length)
+                : CoreSums.Of(coreSums, slot);
+            var (fromCore, meanFromCore, _) = RimFromCore.Estimate(line, default, heightMean - heightShift[region], heightSd, double.NaN);
+            var shift = shifts[slot];
             var rho = coreRho?[slot] ?? double.NaN;
             var span = Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r);
             var rankSpan = coreRho is null ? null : Widened(correlation.Spearman, correlation.SpearmanLow, correlation.SpearmanHigh, rho);
@@ -354,7 +381,7 @@ internal static class RegionAnalysis
             };
         }
 
-        return RimFromCore.Score(shifts);
+        return (RimFromCore.Score(shifts), double.IsFinite(deeperScore) ? deeperScore : null, lineDepth);
 
         // An estimate's bootstrap interval widened onto the core's value; none where there is no interval.
         static (double Low, double High)? Widened(double? estimate, double? low, double? high, double core) =>

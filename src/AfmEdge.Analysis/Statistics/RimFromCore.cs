@@ -9,6 +9,10 @@ internal readonly record struct CoreSums(double Count, double SumH, double SumF,
         return new(s[0], s[1], s[2], s[3], s[4], s[5]);
     }
 
+    /// <summary>The sums of two sets of pairs together.</summary>
+    public static CoreSums operator +(CoreSums a, CoreSums b) =>
+        new(a.Count + b.Count, a.SumH + b.SumH, a.SumF + b.SumF, a.SumHH + b.SumHH, a.SumFF + b.SumFF, a.SumHF + b.SumHF);
+
     public double MeanH => SumH / Count;
 
     public double MeanF => SumF / Count;
@@ -37,15 +41,24 @@ internal readonly record struct CoreSums(double Count, double SumH, double SumF,
 /// chromatin's 9–20 pA and 3–4.5 nN), and r and the means over every pixel follow those mixed values (Accuracy.md); leaving
 /// the rim out instead biases them the other way, because the rim is where the region's lowest heights are. Height itself is
 /// measured well out to the outline (the crest outline), so this keeps every pixel's height and takes the field's relation
-/// to height from the core alone: the least-squares line f = a + b·h over the core pairs and the scatter s² about it. Then
+/// to height from inside the rim: the least-squares line f = a + b·h over the pairs off the first ring (or the core's alone,
+/// where the rest of the rim is pulled too: <see cref="DeeperRimThreshold"/>) and the scatter s² about it. Then
 /// r = b·σₕ / √(b²σₕ² + s²) with σₕ over every pixel of the region, and the mean a + b·h̄ at the whole region's mean height.
 /// The assumption is the one Pearson's r already makes: the field follows height linearly, the same way on the rim as
 /// inside. It is an estimator for mixed frames only: on an exact frame r over every pixel is exact and this one is not
-/// (the line fitted on the core's narrower range of heights spreads it), so <see cref="Score"/> decides whether a frame's
+/// (the line fitted on a narrower range of heights spreads it), so <see cref="Score"/> decides whether a frame's
 /// rims are mixed at all.
 /// </summary>
 internal static class RimFromCore
 {
+    /// <summary>
+    /// Above this <see cref="Score"/> of the rims' pairs past the first ring, those are pulled too and the line goes through the
+    /// core alone; at or below it, through every pair off the first ring (more pairs and a wider range of heights: a steadier
+    /// slope). The simulator's bicubic ×2 frames scored 0.65–2.3 there, every other frame −0.9…+0.9 (`afmedge eval analysis`,
+    /// Accuracy.md).
+    /// </summary>
+    public const double DeeperRimThreshold = 0.75;
+
     /// <summary>
     /// r and the field's mean over the whole region from the <paramref name="core"/>'s line, and how far the first
     /// <paramref name="ring"/>'s mean field lies off that line, in the core's scatter s, signed towards
