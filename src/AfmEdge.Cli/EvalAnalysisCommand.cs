@@ -593,7 +593,7 @@ internal static class EvalAnalysisCommand
 
         public bool RimMixed { get; set; }
 
-        /// <summary>Whether the core's line went through every pair off the first ring (RimMixing.LineDepth 1).</summary>
+        /// <summary>Whether the line against height went through every pair off the first ring (RimMixing.LineDepth 1).</summary>
         public bool LineOffFirstRing { get; set; }
 
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
@@ -1025,12 +1025,12 @@ internal static class EvalAnalysisCommand
 
         public required Coverage SpearmanSpans { get; init; }
 
-        /// <summary>r and the means as each frame's rim mixing says to read them (with the rim's fields from the core where mixed).</summary>
+        /// <summary>r and the means as each frame's rim mixing says to read them (with the rim's fields from inside where mixed).</summary>
         public required RimRead RimRead { get; init; }
     }
 
     /// <summary>
-    /// Of <see cref="Frames"/> frames, how many the analysis judged to have mixed rims, in how many the core's line went through
+    /// Of <see cref="Frames"/> frames, how many the analysis judged to have mixed rims, in how many the line against height went through
     /// every pair off the first ring (the rest of the rims not pulled), and their RimMixing scores' range; the errors
     /// of r and of the means read as that judgement says (PearsonFromCore and MeanFromCore where mixed), as the main table's.
     /// </summary>

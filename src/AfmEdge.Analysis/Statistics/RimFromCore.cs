@@ -36,18 +36,18 @@ internal readonly record struct CoreSums(double Count, double SumH, double SumF,
 }
 
 /// <summary>
-/// A region's r and field mean with its rim's fields taken from its core. On a scan a region's rim mixes its fields with the
-/// neighbour's (the pixel's dwell, the signals' lag, registration's interpolation: the substrate's 50 pA and 8 nN against
-/// chromatin's 9–20 pA and 3–4.5 nN), and r and the means over every pixel follow those mixed values (Accuracy.md); leaving
-/// the rim out instead biases them the other way, because the rim is where the region's lowest heights are. Height itself is
-/// measured well out to the outline (the crest outline), so this keeps every pixel's height and takes the field's relation
-/// to height from inside the rim: the least-squares line f = a + b·h over the pairs off the first ring (or the core's alone,
-/// where the rest of the rim is pulled too: <see cref="DeeperRimThreshold"/>) and the scatter s² about it. Then
-/// r = b·σₕ / √(b²σₕ² + s²) with σₕ over every pixel of the region, and the mean a + b·h̄ at the whole region's mean height.
-/// The assumption is the one Pearson's r already makes: the field follows height linearly, the same way on the rim as
-/// inside. It is an estimator for mixed frames only: on an exact frame r over every pixel is exact and this one is not
-/// (the line fitted on a narrower range of heights spreads it), so <see cref="Score"/> decides whether a frame's
-/// rims are mixed at all.
+/// A region's r and field mean with its rim's fields taken from inside it (its core, or every pair off its first ring). On a
+/// scan a region's rim mixes its fields with the neighbour's (the pixel's dwell, the signals' lag, registration's
+/// interpolation: the substrate's 50 pA and 8 nN against chromatin's 9–20 pA and 3–4.5 nN), and r and the means over every
+/// pixel follow those mixed values (Accuracy.md); leaving the rim out instead biases them the other way, because the rim is
+/// where the region's lowest heights are. Height itself is measured well out to the outline (the crest outline), so this
+/// keeps every pixel's height and takes the field's relation to height from inside the rim: the least-squares line
+/// f = a + b·h over the pairs off the first ring (or the core's alone, where the rest of the rim is pulled too:
+/// <see cref="DeeperRimThreshold"/>) and the scatter s² about it. Then r = b·σₕ / √(b²σₕ² + s²) with σₕ over every pixel of
+/// the region, and the mean a + b·h̄ at the whole region's mean height. The assumption is the one Pearson's r already makes:
+/// the field follows height linearly, the same way on the rim as inside. It is an estimator for mixed frames only: on an
+/// exact frame r over every pixel is exact and this one is not (the line fitted on a narrower range of heights spreads it),
+/// so <see cref="Score"/> decides whether a frame's rims are mixed at all.
 /// </summary>
 internal static class RimFromCore
 {
@@ -60,32 +60,32 @@ internal static class RimFromCore
     public const double DeeperRimThreshold = 0.75;
 
     /// <summary>
-    /// r and the field's mean over the whole region from the <paramref name="core"/>'s line, and how far the first
-    /// <paramref name="ring"/>'s mean field lies off that line, in the core's scatter s, signed towards
+    /// r and the field's mean over the whole region from the line through the <paramref name="inside"/> pairs, and how far the
+    /// <paramref name="ring"/>'s mean field lies off that line, in the scatter s about it, signed towards
     /// <paramref name="neighbourMean"/> (positive: pulled towards the neighbouring region's field; NaN where there is no
     /// neighbour mean, no ring or no scatter). Heights and fields less the region's shifts, as the sums hold them;
-    /// <paramref name="heightMean"/> and <paramref name="heightSd"/> over every pixel of the region. NaN where the core has
+    /// <paramref name="heightMean"/> and <paramref name="heightSd"/> over every pixel of the region. NaN where the inside has
     /// fewer than three pairs or no spread of height.
     /// </summary>
-    public static (double Pearson, double Mean, double Shift) Estimate(CoreSums core, CoreSums ring, double heightMean, double heightSd, double neighbourMean)
+    public static (double Pearson, double Mean, double Shift) Estimate(CoreSums inside, CoreSums ring, double heightMean, double heightSd, double neighbourMean)
     {
-        var vh = core.VarianceH;
-        if (core.Count < 3 || !(vh > 0) || !double.IsFinite(heightMean) || !double.IsFinite(heightSd))
+        var vh = inside.VarianceH;
+        if (inside.Count < 3 || !(vh > 0) || !double.IsFinite(heightMean) || !double.IsFinite(heightSd))
         {
             return (double.NaN, double.NaN, double.NaN);
         }
 
-        var slope = core.Covariance / vh;
-        var scatter = Math.Max(0, core.VarianceF - (slope * core.Covariance));
+        var slope = inside.Covariance / vh;
+        var scatter = Math.Max(0, inside.VarianceF - (slope * inside.Covariance));
         var along = slope * heightSd;
         var spread = Math.Sqrt((along * along) + scatter);
         var pearson = spread > 0 ? Math.Clamp(along / spread, -1, 1) : double.NaN;
-        var mean = core.MeanF + (slope * (heightMean - core.MeanH));
+        var mean = inside.MeanF + (slope * (heightMean - inside.MeanH));
 
         var shift = double.NaN;
         if (ring.Count >= 3 && scatter > 0 && double.IsFinite(neighbourMean))
         {
-            var onLine = core.MeanF + (slope * (ring.MeanH - core.MeanH));
+            var onLine = inside.MeanF + (slope * (ring.MeanH - inside.MeanH));
             var toward = Math.Sign(neighbourMean - onLine);
             shift = toward == 0 ? double.NaN : toward * (ring.MeanF - onLine) / Math.Sqrt(scatter);
         }
