@@ -75,7 +75,9 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
     /// r over the whole region with the rim's fields taken from the inside: the field's line against height (slope and scatter)
     /// fitted over the region's pairs off its first ring, or over its core (<see cref="PearsonCore"/>'s pairs) where the rest of
     /// the rim is pulled too (<see cref="RimMixing.LineDepth"/>; the background's always over its core), height's spread over
-    /// every pixel. The estimate for a frame
+    /// every pixel. Where the chromosomes disturb the background past its rim (<see cref="CoreDepth"/> beyond
+    /// <see cref="AnalysisOptions.CoreDepth"/>: the feedback's moat), the background's heights there are not the substrate's,
+    /// and its value is <see cref="PearsonCore"/>, r over its far core (its mean, the far core's). The estimate for a frame
     /// whose rims are mixed (<see cref="RimMixing.Mixed"/>); on an exact frame <see cref="Pearson"/> is exact and this is not.
     /// Null where the core has fewer than three pairs or no spread of height.
     /// </summary>

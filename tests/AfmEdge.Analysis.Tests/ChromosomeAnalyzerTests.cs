@@ -240,6 +240,9 @@ public sealed class ChromosomeAnalyzerTests
         Assert.InRange(current.CoreDepth!.Value, 6, 8);
         Assert.True(Math.Abs(current.PearsonCore!.Value - truth) < 0.05, $"past the moat r {current.PearsonCore:F3} against {truth:F3}");
         Assert.InRange(truth, current.PearsonSpanLow!.Value, current.PearsonSpanHigh!.Value);
+
+        // Where the rims are mixed, the background's r to read is its far core's: its heights in the moat are not the substrate's.
+        Assert.Equal(current.PearsonCore, current.PearsonFromCore);
         Assert.All(reaching.Where(c => c.Region != "background"), c => Assert.Equal(new AnalysisOptions().CoreDepth, c.CoreDepth));
 
         // Reach 0: the background's rim as deep as every region's, and every figure but the background's core r the same.

@@ -362,6 +362,12 @@ internal static class RegionAnalysis
                 ? CoreSums.Of(coreSums, slot) + CoreSums.Of(ringSums, slot + correlations.Length)
                 : CoreSums.Of(coreSums, slot);
             var (fromCore, meanFromCore, _) = RimFromCore.Estimate(line, default, heightMean - heightShift[region], heightSd, double.NaN);
+            if (region == 0 && backgroundDepth > options.CoreDepth)
+            {
+                // The chromosomes disturb the background past its rim (the feedback's moat): its heights there are not the
+                // substrate's, so σₕ over every background pixel is no measure of it. Its far core is: r and the mean over that.
+                (fromCore, meanFromCore) = (r, CoreSums.Of(coreSums, slot).MeanF);
+            }
             var shift = shifts[slot];
             var rho = coreRho?[slot] ?? double.NaN;
             var span = Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r);
