@@ -47,8 +47,8 @@ public sealed record RegionCorrelation(string Region, string Channel, int Count,
 
     /// <summary>
     /// Low end of r's interval with the rim's uncertainty: the bootstrap interval widened to take in the same interval moved
-    /// onto <see cref="PearsonCore"/> (−1 where the region has no core r: only mixed pixels stand behind r). Null where r has
-    /// no bootstrap interval.
+    /// onto <see cref="PearsonCore"/> (−1 where the region has no core r: only mixed pixels stand behind r) and onto
+    /// <see cref="PearsonFromCore"/>. Null where r has no bootstrap interval.
     /// </summary>
     public double? PearsonSpanLow { get; init; }
 

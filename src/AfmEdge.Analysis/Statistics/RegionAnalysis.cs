@@ -368,9 +368,13 @@ internal static class RegionAnalysis
                 // substrate's, so σₕ over every background pixel is no measure of it. Its far core is: r and the mean over that.
                 (fromCore, meanFromCore) = (r, CoreSums.Of(coreSums, slot).MeanF);
             }
+
             var shift = shifts[slot];
             var rho = coreRho?[slot] ?? double.NaN;
-            var span = Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r);
+
+            // r's interval with the rim takes in the interval moved onto r over the core and onto r with the rim's fields from inside.
+            var span = Union(Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, r),
+                double.IsFinite(fromCore) ? Widened(correlation.Pearson, correlation.PearsonLow, correlation.PearsonHigh, fromCore) : null);
             var rankSpan = coreRho is null ? null : Widened(correlation.Spearman, correlation.SpearmanLow, correlation.SpearmanHigh, rho);
             correlations[slot] = correlation with
             {
@@ -388,6 +392,9 @@ internal static class RegionAnalysis
         }
 
         return (RimFromCore.Score(shifts), double.IsFinite(deeperScore) ? deeperScore : null, lineDepth);
+
+        static (double Low, double High)? Union((double Low, double High)? a, (double Low, double High)? b) =>
+            a is { } x && b is { } y ? (Math.Min(x.Low, y.Low), Math.Max(x.High, y.High)) : a ?? b;
 
         // An estimate's bootstrap interval widened onto the core's value; none where there is no interval.
         static (double Low, double High)? Widened(double? estimate, double? low, double? high, double core) =>
