@@ -53,7 +53,7 @@ public sealed class BoardSourceTests
             Assert.Skip("This machine has /dev/spidev0.0.");
         }
 
-        var dir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-board-").FullName, "out");
+        var dir = Path.Combine(Scratch.Folder("afmedge-board-").FullName, "out");
         var output = new StringWriter();
         var error = new StringWriter();
         string[] args = command == "scan" ? [command, "--config", PiConfig, "--out", dir] : [command, "--config", PiConfig];
@@ -87,7 +87,7 @@ public sealed class BoardSourceTests
             Assert.Skip("This machine has /dev/spidev0.0.");
         }
 
-        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-board-").FullName, "board.json");
+        var path = Path.Combine(Scratch.Folder("afmedge-board-").FullName, "board.json");
         await File.WriteAllTextAsync(path, $$"""{ "AfmEdge": { "Source": { "Kind": "Board", "Board": { "ConfigFile": {{System.Text.Json.JsonSerializer.Serialize(PiConfig)}} } } } }""", TestContext.Current.CancellationToken);
         var output = new StringWriter();
         var error = new StringWriter();
@@ -102,7 +102,7 @@ public sealed class BoardSourceTests
     [Fact]
     public async Task Host_BoardSource_AcquiresThroughTheScanEngineOnTheBoardsChips()
     {
-        var boardFile = Path.Combine(Directory.CreateTempSubdirectory("afmedge-board-").FullName, "board.json");
+        var boardFile = Path.Combine(Scratch.Folder("afmedge-board-").FullName, "board.json");
         await File.WriteAllTextAsync(boardFile, VirtualWiredBoard, TestContext.Current.CancellationToken);
         var clock = new VirtualClock();
         using var afm = new VirtualAfm(new BumpSurface([new Bump(0, 0, 200e-9, 300e-9)]), new VirtualAfmOptions(), clock);

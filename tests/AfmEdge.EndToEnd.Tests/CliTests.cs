@@ -37,7 +37,7 @@ public sealed class CliTests
     public async Task Run_FiniteScan_PublishesAndExitsZero()
     {
         var port = LoopbackPort.Reserve();
-        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-cli-").FullName, "run.json");
+        var path = Path.Combine(Scratch.Folder("afmedge-cli-").FullName, "run.json");
         await File.WriteAllTextAsync(path, $$"""
             { "AfmEdge": { "Source": { "Scan": { "Pixels": 32 } }, "Mqtt": { "Port": {{port}}, "Device": "cli-test" } } }
             """, TestContext.Current.CancellationToken);
@@ -59,7 +59,7 @@ public sealed class CliTests
         using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
-        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-cli-").FullName, "run.json");
+        var path = Path.Combine(Scratch.Folder("afmedge-cli-").FullName, "run.json");
         await File.WriteAllTextAsync(path, $$"""{ "AfmEdge": { "Mqtt": { "Port": {{port}} } } }""", TestContext.Current.CancellationToken);
         var error = new StringWriter();
 

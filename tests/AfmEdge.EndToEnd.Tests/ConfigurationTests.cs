@@ -69,7 +69,7 @@ public sealed class ConfigurationTests
     [MemberData(nameof(BadConfigs))]
     public async Task Run_BadConfig_ExitsTwoNamingTheFieldAndStartsNothing(string json, string expectedMessage)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-config-").FullName, "bad.json");
+        var path = Path.Combine(Scratch.Folder("afmedge-config-").FullName, "bad.json");
         await File.WriteAllTextAsync(path, json, TestContext.Current.CancellationToken);
         var output = new StringWriter();
         var error = new StringWriter();

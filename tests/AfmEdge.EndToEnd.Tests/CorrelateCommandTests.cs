@@ -29,7 +29,7 @@ public sealed class CorrelateCommandTests
     [Fact]
     public async Task Correlate_SimulatedFolder_WritesSummaryTableLabelsAndPlots()
     {
-        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var root = Scratch.Folder("afmedge-cor-").FullName;
         var input = await SimulateAsync(root, 31);
 
         // Truth files beside the channels are never opened: garbage in them changes nothing.
@@ -89,7 +89,7 @@ public sealed class CorrelateCommandTests
     [Fact]
     public async Task Correlate_FolderOfSimulations_RunsABatchWithProgress()
     {
-        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var root = Scratch.Folder("afmedge-cor-").FullName;
         var batch = Path.Combine(root, "batch");
         await SimulateAsync(batch, 32, 64);
         await SimulateAsync(batch, 33, 64);
@@ -106,7 +106,7 @@ public sealed class CorrelateCommandTests
     [Fact]
     public async Task Correlate_Json_PrintsTheSummary()
     {
-        var root = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var root = Scratch.Folder("afmedge-cor-").FullName;
         var input = await SimulateAsync(root, 34, 64);
         var (exit, output, error) = await RunAsync("correlate", input, "--out", Path.Combine(root, "out"), "--json");
         Assert.True(exit == ExitCodes.Ok, error);
@@ -183,7 +183,7 @@ public sealed class CorrelateCommandTests
     /// <summary>A channel folder: Height (unless null) at heightSize², Current at currentSize² (10 µm field).</summary>
     private static string ChannelDir(int heightSize, int currentSize, Func<int, int, float>? height, Func<int, int, float> current)
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-cor-").FullName;
+        var dir = Scratch.Folder("afmedge-cor-").FullName;
         if (height is not null)
         {
             Write(dir, "Height", PhysicalUnit.Metre, heightSize, height);

@@ -8,7 +8,7 @@ namespace AfmEdge.EndToEnd.Tests;
 
 public sealed class EnhanceCommandTests : IDisposable
 {
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("afmedge-enhance-");
+    private readonly DirectoryInfo _root = Scratch.Folder("afmedge-enhance-");
 
     [Fact]
     public async Task Enhance_SimulatedFolderWithFusionModel_WritesHeightAtTwicePixels()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AfmEdge.Analysis;
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 
 namespace AfmEdge.EndToEnd.Tests;
 
@@ -34,7 +35,7 @@ public sealed class EvalAnalysisCommandTests
     public async Task EvalAnalysis_PerChromosomeAndOverlays_ExplainEachMissAndDrawEveryFrame()
     {
         // 64² over 10 µm: the half scan is 32², where some chromosome surely misses IoU 0.9.
-        var folder = Directory.CreateTempSubdirectory("afmedge-overlays-");
+        var folder = Scratch.Folder("afmedge-overlays-");
         try
         {
             var (exit, text, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "64", "--field-um", "10",

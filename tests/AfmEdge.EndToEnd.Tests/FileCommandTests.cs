@@ -10,7 +10,7 @@ namespace AfmEdge.EndToEnd.Tests;
 /// <summary>`afmedge info` and `afmedge convert` on the shared real files, in-process.</summary>
 public sealed class FileCommandTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("afmedge-files-").FullName;
+    private readonly string _directory = Scratch.Folder("afmedge-files-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 

@@ -1,4 +1,5 @@
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Inference.Onnx;
 using AfmEdge.Inference.Training;
 
@@ -6,7 +7,7 @@ namespace AfmEdge.EndToEnd.Tests;
 
 public sealed class FineTuneCommandTests : IDisposable
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("afmedge-finetune-cli-");
+    private readonly DirectoryInfo _folder = Scratch.Folder("afmedge-finetune-cli-");
 
     public void Dispose() => _folder.Delete(recursive: true);
 

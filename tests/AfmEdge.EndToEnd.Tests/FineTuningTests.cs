@@ -21,7 +21,7 @@ public sealed class FineTuningTests : IDisposable
 {
     private const int Pixels = 64;
     private const int Patch = 16;
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("afmedge-finetune-");
+    private readonly DirectoryInfo _folder = Scratch.Folder("afmedge-finetune-");
 
     private string ModelPath => Path.Combine(_folder.FullName, "tiny.onnx");
 

@@ -11,7 +11,7 @@ namespace AfmEdge.EndToEnd.Tests;
 public sealed class ModelReloadTests : IDisposable
 {
     private const int Tile = 32;
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("afmedge-models-");
+    private readonly DirectoryInfo _folder = Scratch.Folder("afmedge-models-");
     private readonly CapturingLogger<ModelSelectingEnhancer> _log = new();
 
     private static string BundledHeightModel => Path.Combine(TestPaths.RepositoryRoot, "models", "height1.onnx");

@@ -1,7 +1,8 @@
 using AfmEdge.Cli;
 using AfmEdge.Core;
-using AfmEdge.Formats;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Formats.Gsf;
+using AfmEdge.Formats;
 using AfmEdge.Processing;
 
 namespace AfmEdge.EndToEnd.Tests;
@@ -11,7 +12,7 @@ public sealed class ProcessCommandTests
     [Fact]
     public async Task Process_GsfWithRepeat_WritesLeveledFileAndPrintsMedianMs()
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-process-").FullName;
+        var dir = Scratch.Folder("afmedge-process-").FullName;
         var input = Path.Combine(dir, "in.gsf");
         var output = Path.Combine(dir, "out.gsf");
         const int w = 64, h = 48;
@@ -44,7 +45,7 @@ public sealed class ProcessCommandTests
     [InlineData("level:plane@Height-retrace,gauss:1", "Height", false)]
     public async Task Process_ChannelSelector_LevelsOnlyTheSelectedChannel(string ops, string channelName, bool levelled)
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-process-selector-").FullName;
+        var dir = Scratch.Folder("afmedge-process-selector-").FullName;
         var input = Path.Combine(dir, "in.gwy");
         var output = Path.Combine(dir, "out.gsf");
         var frame = TiltedFrame(retrace: ops.Contains("retrace", StringComparison.Ordinal));
@@ -63,7 +64,7 @@ public sealed class ProcessCommandTests
     [Fact]
     public async Task Process_SelectorNamesChannelTheFileLacks_ExitsTwoNamingIt()
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-process-selector-").FullName;
+        var dir = Scratch.Folder("afmedge-process-selector-").FullName;
         var input = Path.Combine(dir, "in.gwy");
         Formats.Gwy.GwyWriter.Write(input, TiltedFrame(retrace: false));
         var stderr = new StringWriter();
@@ -120,7 +121,7 @@ public sealed class ProcessCommandTests
     [Fact]
     public async Task Process_RegisterOnMultiChannelFile_MovesTheProbeChannelOntoHeight()
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-process-register-").FullName;
+        var dir = Scratch.Folder("afmedge-process-register-").FullName;
         var input = Path.Combine(dir, "in.gwy");
         const int size = 64;
         var height = new float[size * size];

@@ -126,7 +126,7 @@ public sealed class ProcessingAcceleratorTests
     public async Task ProcessCommand_IlgpuCpu_WritesTheCpuResultAndListsTheDevices()
     {
         const string ops = "align-rows:median,level:plane,gauss:1.5";
-        var dir = Directory.CreateTempSubdirectory("afmedge-process-ilgpu-").FullName;
+        var dir = Scratch.Folder("afmedge-process-ilgpu-").FullName;
         var (input, output) = (Path.Combine(dir, "in.gsf"), Path.Combine(dir, "out.gsf"));
         var channel = ScanFrame(16, 12, nanInCurrent: false).GetChannel("Height");
         GsfWriter.Write(input, channel, 1e-6, 1e-6, "Height");
@@ -152,7 +152,7 @@ public sealed class ProcessingAcceleratorTests
             SkipWhereThereIsAGpu(GpuBackend.Cuda);
         }
 
-        var input = Path.Combine(Directory.CreateTempSubdirectory("afmedge-process-acc-").FullName, "in.gsf");
+        var input = Path.Combine(Scratch.Folder("afmedge-process-acc-").FullName, "in.gsf");
         GsfWriter.Write(input, ScanFrame(8, 8, nanInCurrent: false).GetChannel("Height"), 1e-6, 1e-6, "Height");
         var stderr = new StringWriter();
 

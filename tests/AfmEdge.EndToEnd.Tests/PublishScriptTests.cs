@@ -10,7 +10,7 @@ public sealed class PublishScriptTests
     public async Task PublishScript_LinuxArm64_ProducesSelfContainedAarch64Build()
     {
         var token = TestContext.Current.CancellationToken;
-        var root = Directory.CreateTempSubdirectory("afmedge-publish-");
+        var root = Scratch.Folder("afmedge-publish-");
         try
         {
             await PublishAndCheckAsync(Path.Combine(root.FullName, "linux-arm64"), token);

@@ -1,4 +1,5 @@
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Formats.Gsf;
 
 namespace AfmEdge.EndToEnd.Tests;
@@ -8,7 +9,7 @@ public sealed class ScanCommandTests
     [Fact]
     public async Task Scan_SmallFrame_WritesTraceAndRetraceGsfAndReportsSpeed()
     {
-        var dir = Directory.CreateTempSubdirectory("afmedge-scan-").FullName;
+        var dir = Scratch.Folder("afmedge-scan-").FullName;
         var output = new StringWriter();
         var error = new StringWriter();
 
@@ -34,7 +35,7 @@ public sealed class ScanCommandTests
     [InlineData("--overscan", "0.6")]
     public async Task Scan_BadSettings_ExitsTwoAndWritesNothing(string option, string value)
     {
-        var dir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-scan-").FullName, "out");
+        var dir = Path.Combine(Scratch.Folder("afmedge-scan-").FullName, "out");
         var error = new StringWriter();
 
         int code = await AfmEdgeCli.InvokeAsync(["scan", "--out", dir, option, value], new StringWriter(), error, TestContext.Current.CancellationToken);
@@ -47,7 +48,7 @@ public sealed class ScanCommandTests
     [Fact]
     public async Task Scan_Seed_ScansTheSpecimenSimulateRenders()
     {
-        var root = Directory.CreateTempSubdirectory("afmedge-scan-sim-").FullName;
+        var root = Scratch.Folder("afmedge-scan-sim-").FullName;
         string[] common = ["--pixels", "48", "--seed", "4", "--size-um", "9"];
         var token = TestContext.Current.CancellationToken;
         Assert.Equal(ExitCodes.Ok, await AfmEdgeCli.InvokeAsync(["scan", "--out", Path.Combine(root, "scan"), "--line-rate", "1", .. common], new StringWriter(), new StringWriter(), token));
@@ -68,7 +69,7 @@ public sealed class ScanCommandTests
     [Fact]
     public async Task Scan_Overscan_KeepsThePixelsAndScansTheSameField()
     {
-        var root = Directory.CreateTempSubdirectory("afmedge-scan-overscan-").FullName;
+        var root = Scratch.Folder("afmedge-scan-overscan-").FullName;
         string[] common = ["--pixels", "48", "--seed", "4", "--size-um", "9", "--line-rate", "2"];
         var token = TestContext.Current.CancellationToken;
         Assert.Equal(ExitCodes.Ok, await AfmEdgeCli.InvokeAsync(["scan", "--out", Path.Combine(root, "plain"), .. common], new StringWriter(), new StringWriter(), token));

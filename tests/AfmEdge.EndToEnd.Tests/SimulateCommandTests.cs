@@ -1,4 +1,5 @@
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Formats.Gsf;
 using AfmEdge.Formats.Tests.Oracle;
 using AfmEdge.Simulation.Truth;
@@ -9,7 +10,7 @@ public sealed class SimulateCommandTests
 {
     private static async Task<(int Exit, string Output, string Error, string Dir)> SimulateAsync(params string[] extra)
     {
-        var dir = Path.Combine(Directory.CreateTempSubdirectory("afmedge-sim-").FullName, "out");
+        var dir = Path.Combine(Scratch.Folder("afmedge-sim-").FullName, "out");
         var output = new StringWriter();
         var error = new StringWriter();
         var exit = await AfmEdgeCli.InvokeAsync(["simulate", "--out", dir, .. extra], output, error, TestContext.Current.CancellationToken);

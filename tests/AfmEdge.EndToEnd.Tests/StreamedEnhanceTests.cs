@@ -1,11 +1,12 @@
 using AfmEdge.Cli;
 using AfmEdge.Core;
-using AfmEdge.Formats;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Formats.Gsf;
-using AfmEdge.Inference;
+using AfmEdge.Formats;
 using AfmEdge.Inference.Native;
 using AfmEdge.Inference.Network;
 using AfmEdge.Inference.Onnx;
+using AfmEdge.Inference;
 
 namespace AfmEdge.EndToEnd.Tests;
 
@@ -16,7 +17,7 @@ public sealed class StreamedEnhanceTests : IDisposable
     private const int Height = 37;
     private const int Tile = 16;
 
-    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("afmedge-streamed-");
+    private readonly DirectoryInfo _root = Scratch.Folder("afmedge-streamed-");
 
     [Theory]
     [InlineData(false)]

@@ -1,4 +1,5 @@
 using AfmEdge.Cli;
+using AfmEdge.EndToEnd.Tests.Support;
 using AfmEdge.Inference.Onnx;
 
 namespace AfmEdge.EndToEnd.Tests;
@@ -24,7 +25,7 @@ public sealed class TrainEvalCommandTests
 
     private static string WriteConfig(string json)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("afmedge-train-").FullName, "config.json");
+        var path = Path.Combine(Scratch.Folder("afmedge-train-").FullName, "config.json");
         File.WriteAllText(path, json);
         return path;
     }
