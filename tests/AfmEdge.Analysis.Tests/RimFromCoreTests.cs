@@ -55,6 +55,12 @@ public sealed class RimFromCoreTests
         return (mean, Math.Sqrt(values.Average(v => (v - mean) * (v - mean))));
     }
 
+    /// <summary>r and the mean over the whole region from the line through <paramref name="inside"/>, and the ring's shift off it (NaN without a line).</summary>
+    private static (double Pearson, double Mean, double Shift) Estimate(CoreSums inside, CoreSums ring, double heightMean, double heightSd, double neighbourMean) =>
+        FieldLine.Through(inside) is { } line
+            ? (line.Pearson(heightSd), line.At(heightMean), line.Shift(ring, neighbourMean))
+            : (double.NaN, double.NaN, double.NaN);
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -70,7 +76,7 @@ public sealed class RimFromCoreTests
         // The core alone has a narrower range of heights, so its own r is far weaker than the whole region's.
         Assert.True(Math.Abs(coreSums.Pearson) < Math.Abs(whole.Pearson) - 0.15, $"core r {coreSums.Pearson:F3}, whole {whole.Pearson:F3}");
 
-        var (pearson, mean, shift) = RimFromCore.Estimate(coreSums, Sums(height, field, ring), heightMean, heightSd, neighbourMean: 50);
+        var (pearson, mean, shift) = Estimate(coreSums, Sums(height, field, ring), heightMean, heightSd, neighbourMean: 50);
         Assert.True(Math.Abs(pearson - whole.Pearson) < 0.03, $"from the core {pearson:F3}, whole {whole.Pearson:F3}");
         Assert.True(Math.Abs(mean - whole.MeanF) < 0.1, $"mean from the core {mean:F3}, whole {whole.MeanF:F3}");
 
@@ -91,14 +97,14 @@ public sealed class RimFromCoreTests
         Assert.True(Math.Abs(measured.Pearson - whole.Pearson) > 0.3, $"mixed r {measured.Pearson:F3}, true {whole.Pearson:F3}");
         Assert.True(Math.Abs(measured.MeanF - whole.MeanF) > 1, $"mixed mean {measured.MeanF:F3}, true {whole.MeanF:F3}");
 
-        var (pearson, mean, shift) = RimFromCore.Estimate(Sums(height, mixed, core), Sums(height, mixed, ring), heightMean, heightSd, neighbourMean: -30);
+        var (pearson, mean, shift) = Estimate(Sums(height, mixed, core), Sums(height, mixed, ring), heightMean, heightSd, neighbourMean: -30);
         Assert.True(Math.Abs(pearson - whole.Pearson) < 0.03, $"from the core {pearson:F3}, true {whole.Pearson:F3}");
         Assert.True(Math.Abs(mean - whole.MeanF) < 0.1, $"mean from the core {mean:F3}, true {whole.MeanF:F3}");
         Assert.True(shift > 3, $"shift {shift:F3}");
 
         // Mixed with a neighbour above the line, the pull reads positive too: the sign is towards the neighbour.
         var above = field.Select((f, p) => ring[p] ? (0.6 * f) + (0.4 * 50) : f).ToArray();
-        var (_, _, shiftAbove) = RimFromCore.Estimate(Sums(height, above, core), Sums(height, above, ring), heightMean, heightSd, neighbourMean: 50);
+        var (_, _, shiftAbove) = Estimate(Sums(height, above, core), Sums(height, above, ring), heightMean, heightSd, neighbourMean: 50);
         Assert.True(shiftAbove > 3, $"shift {shiftAbove:F3}");
     }
 
@@ -111,13 +117,13 @@ public sealed class RimFromCoreTests
 
         // Fewer than three core pairs; no spread of height over the core; no neighbour to sign the shift by.
         var firstTwo = Enumerable.Range(0, height.Length).Where(p => core[p]).Take(2).ToHashSet();
-        var few = RimFromCore.Estimate(Sums(height, field, [.. Enumerable.Range(0, height.Length).Select(firstTwo.Contains)]), ringSums, heightMean, heightSd, 50);
+        var few = Estimate(Sums(height, field, [.. Enumerable.Range(0, height.Length).Select(firstTwo.Contains)]), ringSums, heightMean, heightSd, 50);
         Assert.True(double.IsNaN(few.Pearson) && double.IsNaN(few.Mean) && double.IsNaN(few.Shift));
 
-        var flat = RimFromCore.Estimate(Sums(Enumerable.Repeat(200.0, height.Length).ToArray(), field, core), ringSums, heightMean, heightSd, 50);
+        var flat = Estimate(Sums(Enumerable.Repeat(200.0, height.Length).ToArray(), field, core), ringSums, heightMean, heightSd, 50);
         Assert.True(double.IsNaN(flat.Pearson) && double.IsNaN(flat.Mean) && double.IsNaN(flat.Shift));
 
-        var lone = RimFromCore.Estimate(Sums(height, field, core), ringSums, heightMean, heightSd, double.NaN);
+        var lone = Estimate(Sums(height, field, core), ringSums, heightMean, heightSd, double.NaN);
         Assert.True(double.IsFinite(lone.Pearson) && double.IsFinite(lone.Mean) && double.IsNaN(lone.Shift));
     }
 

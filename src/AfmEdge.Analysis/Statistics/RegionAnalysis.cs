@@ -330,17 +330,14 @@ internal static class RegionAnalysis
         deeper.AsSpan().Fill(double.NaN);
         for (var slot = channels.Count; slot < correlations.Length; slot++)
         {
-            if (correlations[slot] is null)
+            if (correlations[slot] is null || FieldLine.Through(CoreSums.Of(coreSums, slot)) is not { } coreLine)
             {
                 continue;
             }
 
-            var region = slot / channels.Count;
-            var (heightMean, heightSd, _) = moments[region * channelCount];
-            var heightOffset = heightMean - heightShift[region];
             var neighbour = moments[(slot % channels.Count) + 1].Mean - channelShift[slot];
-            shifts[slot] = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot), heightOffset, heightSd, neighbour).Shift;
-            deeper[slot] = RimFromCore.Estimate(CoreSums.Of(coreSums, slot), CoreSums.Of(ringSums, slot + correlations.Length), heightOffset, heightSd, neighbour).Shift;
+            shifts[slot] = coreLine.Shift(CoreSums.Of(ringSums, slot), neighbour);
+            deeper[slot] = coreLine.Shift(CoreSums.Of(ringSums, slot + correlations.Length), neighbour);
         }
 
         var deeperScore = RimFromCore.Score(deeper);
@@ -358,10 +355,12 @@ internal static class RegionAnalysis
             var region = slot / channels.Count;
             var r = CoreSums.Of(coreSums, slot).Pearson;
             var (heightMean, heightSd, _) = moments[region * channelCount];
-            var line = region > 0 && lineDepth < options.CoreDepth
+            var linePairs = region > 0 && lineDepth < options.CoreDepth
                 ? CoreSums.Of(coreSums, slot) + CoreSums.Of(ringSums, slot + correlations.Length)
                 : CoreSums.Of(coreSums, slot);
-            var (fromCore, meanFromCore, _) = RimFromCore.Estimate(line, default, heightMean - heightShift[region], heightSd, double.NaN);
+            var (fromCore, meanFromCore) = FieldLine.Through(linePairs) is { } line
+                ? (line.Pearson(heightSd), line.At(heightMean - heightShift[region]))
+                : (double.NaN, double.NaN);
             if (region == 0 && backgroundDepth > options.CoreDepth)
             {
                 // The chromosomes disturb the background past its rim (the feedback's moat): its heights there are not the

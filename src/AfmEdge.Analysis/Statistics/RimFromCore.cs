@@ -36,6 +36,58 @@ internal readonly record struct CoreSums(double Count, double SumH, double SumF,
 }
 
 /// <summary>
+/// The least-squares line f = a + b·h of a field against height through a set of pairs, and the scatter s² about it: what
+/// <see cref="RimFromCore"/> takes from inside a region's rim. Heights and fields are less the region's shifts, as
+/// <see cref="CoreSums"/> hold them.
+/// </summary>
+internal readonly record struct FieldLine(double Slope, double Scatter, double MeanH, double MeanF)
+{
+    /// <summary>The line through <paramref name="pairs"/>; null where they are fewer than three or their heights do not spread.</summary>
+    public static FieldLine? Through(CoreSums pairs)
+    {
+        var vh = pairs.VarianceH;
+        if (pairs.Count < 3 || !(vh > 0))
+        {
+            return null;
+        }
+
+        var slope = pairs.Covariance / vh;
+        return new(slope, Math.Max(0, pairs.VarianceF - (slope * pairs.Covariance)), pairs.MeanH, pairs.MeanF);
+    }
+
+    /// <summary>The field on the line at <paramref name="height"/>: at a region's mean height, the region's mean field.</summary>
+    public double At(double height) => MeanF + (Slope * (height - MeanH));
+
+    /// <summary>
+    /// r over a region whose heights spread <paramref name="heightSd"/> and whose field follows the line with its scatter:
+    /// b·σₕ / √(b²σₕ² + s²); NaN where that has no spread.
+    /// </summary>
+    public double Pearson(double heightSd)
+    {
+        var along = Slope * heightSd;
+        var spread = Math.Sqrt((along * along) + Scatter);
+        return spread > 0 ? Math.Clamp(along / spread, -1, 1) : double.NaN;
+    }
+
+    /// <summary>
+    /// How far the mean field of <paramref name="ring"/> lies off the line at the ring's mean height, in the scatter s, signed
+    /// towards <paramref name="neighbourMean"/> (positive: pulled towards the neighbouring region's field). NaN where the ring
+    /// has fewer than three pairs, the line no scatter, or there is no neighbour mean.
+    /// </summary>
+    public double Shift(CoreSums ring, double neighbourMean)
+    {
+        if (ring.Count < 3 || !(Scatter > 0) || !double.IsFinite(neighbourMean))
+        {
+            return double.NaN;
+        }
+
+        var onLine = At(ring.MeanH);
+        var toward = Math.Sign(neighbourMean - onLine);
+        return toward == 0 ? double.NaN : toward * (ring.MeanF - onLine) / Math.Sqrt(Scatter);
+    }
+}
+
+/// <summary>
 /// A region's r and field mean with its rim's fields taken from inside it (its core, or every pair off its first ring). On a
 /// scan a region's rim mixes its fields with the neighbour's (the pixel's dwell, the signals' lag, registration's
 /// interpolation: the substrate's 50 pA and 8 nN against chromatin's 9–20 pA and 3–4.5 nN), and r and the means over every
@@ -60,41 +112,7 @@ internal static class RimFromCore
     public const double DeeperRimThreshold = 0.75;
 
     /// <summary>
-    /// r and the field's mean over the whole region from the line through the <paramref name="inside"/> pairs, and how far the
-    /// <paramref name="ring"/>'s mean field lies off that line, in the scatter s about it, signed towards
-    /// <paramref name="neighbourMean"/> (positive: pulled towards the neighbouring region's field; NaN where there is no
-    /// neighbour mean, no ring or no scatter). Heights and fields less the region's shifts, as the sums hold them;
-    /// <paramref name="heightMean"/> and <paramref name="heightSd"/> over every pixel of the region. NaN where the inside has
-    /// fewer than three pairs or no spread of height.
-    /// </summary>
-    public static (double Pearson, double Mean, double Shift) Estimate(CoreSums inside, CoreSums ring, double heightMean, double heightSd, double neighbourMean)
-    {
-        var vh = inside.VarianceH;
-        if (inside.Count < 3 || !(vh > 0) || !double.IsFinite(heightMean) || !double.IsFinite(heightSd))
-        {
-            return (double.NaN, double.NaN, double.NaN);
-        }
-
-        var slope = inside.Covariance / vh;
-        var scatter = Math.Max(0, inside.VarianceF - (slope * inside.Covariance));
-        var along = slope * heightSd;
-        var spread = Math.Sqrt((along * along) + scatter);
-        var pearson = spread > 0 ? Math.Clamp(along / spread, -1, 1) : double.NaN;
-        var mean = inside.MeanF + (slope * (heightMean - inside.MeanH));
-
-        var shift = double.NaN;
-        if (ring.Count >= 3 && scatter > 0 && double.IsFinite(neighbourMean))
-        {
-            var onLine = inside.MeanF + (slope * (ring.MeanH - inside.MeanH));
-            var toward = Math.Sign(neighbourMean - onLine);
-            shift = toward == 0 ? double.NaN : toward * (ring.MeanF - onLine) / Math.Sqrt(scatter);
-        }
-
-        return (pearson, mean, shift);
-    }
-
-    /// <summary>
-    /// How mixed a frame's rims are: the mean of the chromosome regions' <see cref="Estimate"/> shifts over every channel (NaN
+    /// How mixed a frame's rims are: the mean of the chromosome regions' <see cref="FieldLine.Shift"/>s over every channel (NaN
     /// where none is known). An exact frame's first rings lie on their cores' lines up to the fields' own texture and the
     /// outline's pixel (the simulator's clean frames: −1.3…+1.15); a scan's are pulled towards the substrate's fields by one
     /// to several scatters (0.85–23).
