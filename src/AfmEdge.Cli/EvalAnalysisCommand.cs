@@ -932,6 +932,9 @@ internal static class EvalAnalysisCommand
             var (differenceIntervals, differenceSpans) = Intervals(_differences);
             var (spearmanIntervals, spearmanSpans) = Intervals(_spearman);
             var spearman = _spearman.Select(c => c.Error).ToList();
+            var rimRead = _rimRead.Select(c => c.Error).ToList();
+            var rimReadMeans = _rimReadMeans.Select(c => c.Error).ToList();
+            var rimScores = _rimScores.Where(double.IsFinite).ToList();
             var breakdown = new List<BreakdownRow>();
             foreach (var channel in Channels)
             {
@@ -972,9 +975,9 @@ internal static class EvalAnalysisCommand
                 SpearmanWithin005 = Share(spearman, v => v <= 0.05),
                 SpearmanIntervals = spearmanIntervals,
                 SpearmanSpans = spearmanSpans,
-                RimRead = new RimRead(_rimScores.Count, _rimMixed, _lineOffFirstRing, Min([.. _rimScores.Where(double.IsFinite)]), Max([.. _rimScores.Where(double.IsFinite)]),
-                    Median([.. _rimRead.Select(c => c.Error)]), Max([.. _rimRead.Select(c => c.Error)]), Share([.. _rimRead.Select(c => c.Error)], v => v <= 0.05),
-                    Median([.. _rimReadMeans.Select(c => c.Error)]), Max([.. _rimReadMeans.Select(c => c.Error)]), Share([.. _rimReadMeans.Select(c => c.Error)], v => v <= 0.02)),
+                RimRead = new RimRead(_rimScores.Count, _rimMixed, _lineOffFirstRing, Min(rimScores), Max(rimScores),
+                    Median(rimRead), Max(rimRead), Share(rimRead, v => v <= 0.05),
+                    Median(rimReadMeans), Max(rimReadMeans), Share(rimReadMeans, v => v <= 0.02)),
             };
         }
 
