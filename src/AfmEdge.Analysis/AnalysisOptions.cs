@@ -122,6 +122,20 @@ public sealed record AnalysisOptions
     public int BackgroundCoreReach { get; init; } = 16;
 
     /// <summary>
+    /// Before the region statistics, take each channel's line offsets out against the substrate where its lines are offset
+    /// (<see cref="RowJumpThreshold"/>): each line less its background median, the frame's level kept. The offsets are noise
+    /// in every region's r and mean, and most in a narrow one (the centromere spans a few dozen lines). The frame and its
+    /// channels are not changed; only what the statistics read. Each channel's judgement is in <see cref="ChromosomeAnalysis.RowOffsets"/>.
+    /// </summary>
+    public bool AlignRowsToSubstrate { get; init; } = true;
+
+    /// <summary>
+    /// A channel's lines count as offset where the substrate's level jumps from line to line more than this many times as much
+    /// as from column to column (<see cref="Analysis.RowOffsets.JumpRatio"/>; without line offsets the two are alike).
+    /// </summary>
+    public double RowJumpThreshold { get; init; } = 1.5;
+
+    /// <summary>
     /// Above this <see cref="RimMixing.Score"/> a frame's rims count as mixed, and its regions' r and means are read with the
     /// rim's fields from the core (<see cref="RegionCorrelation.PearsonFromCore"/>, <see cref="RegionCorrelation.MeanFromCore"/>):
     /// the mean shift, in the core's scatter, of the chromosome regions' first rings towards the substrate's fields. Exact
@@ -191,6 +205,7 @@ public sealed record AnalysisOptions
         Check(BackgroundCoreReach == 0 || (BackgroundCoreReach >= CoreDepth && BackgroundCoreReach <= 64), nameof(BackgroundCoreReach), BackgroundCoreReach,
             $"must be 0 (off) or in [CoreDepth = {CoreDepth}, 64] pixels", errors);
         Check(RimMixingThreshold >= 0 && double.IsFinite(RimMixingThreshold), nameof(RimMixingThreshold), RimMixingThreshold, "must be finite and >= 0", errors);
+        Check(RowJumpThreshold >= 1 && double.IsFinite(RowJumpThreshold), nameof(RowJumpThreshold), RowJumpThreshold, "must be finite and >= 1", errors);
         Check(BootstrapResamples is >= 0 and <= 100_000, nameof(BootstrapResamples), BootstrapResamples, "must be in [0, 100000]", errors);
         Check(BootstrapBlockSize > 0 && double.IsFinite(BootstrapBlockSize), nameof(BootstrapBlockSize), BootstrapBlockSize, "must be a positive length", errors);
         Check(MutualInformationBins is >= 2 and <= 256, nameof(MutualInformationBins), MutualInformationBins, "must be in [2, 256]", errors);

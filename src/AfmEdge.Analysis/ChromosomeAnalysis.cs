@@ -51,6 +51,12 @@ public sealed class ChromosomeAnalysis
     /// <summary>Whether the frame's rims mix its regions' fields, and so which r and means to read (<see cref="Analysis.RimMixing"/>).</summary>
     public RimMixing? RimMixing { get; }
 
+    /// <summary>
+    /// Each channel's line offsets as judged before the statistics, height first (<see cref="AnalysisOptions.AlignRowsToSubstrate"/>;
+    /// empty where that is off): where <see cref="Analysis.RowOffsets.Aligned"/>, the statistics read the channel less them.
+    /// </summary>
+    public IReadOnlyList<RowOffsets> RowOffsets { get; init; } = [];
+
     /// <summary>The channels correlated with height, in frame order.</summary>
     public IEnumerable<string> CorrelatedChannels => _channels.Keys.Where(k => k != FrameAnalyzer.HeightChannel);
 

@@ -201,11 +201,13 @@ public sealed class ChromosomeAnalyzer
             MixedEdges.Exclude(statisticsLabels, segmentation.InstanceData, width, rows, Options.EdgeExclusion);
         }
 
-        times.Lap("labels", clock);
+        clock = times.Lap("labels", clock);
         RegionResults results;
+        var (statisticsHeight, statisticsChannels, rowOffsets, aligned) = AlignedToSubstrate(statisticsLabels, leveled, segmentation.LowThreshold, others, width, rows);
+        times.Lap("statistics: line offsets", clock);
         try
         {
-            results = RegionAnalysis.Run(statisticsLabels, leveled, others, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+            results = RegionAnalysis.Run(statisticsLabels, statisticsHeight, statisticsChannels, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
         }
         finally
         {
@@ -213,10 +215,15 @@ public sealed class ChromosomeAnalyzer
             {
                 AnalysisPool<byte>.Shared.Return(rented);
             }
+
+            foreach (var array in aligned)
+            {
+                AnalysisPool<float>.Shared.Return(array);
+            }
         }
 
         times?.CountFrame();
-        return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options);
+        return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options) { RowOffsets = rowOffsets };
     }
 
     private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
@@ -365,6 +372,69 @@ public sealed class ChromosomeAnalyzer
         for (var k = 0; k < count; k++)
         {
             body(k);
+        }
+    }
+
+    /// <summary>
+    /// Height and the other channels as the statistics read them: each less its line offsets against the substrate where its
+    /// lines are offset (<see cref="SubstrateRows"/>), else as they are. Returns every channel's judgement (height first) and
+    /// the arrays rented for the aligned copies, to return once the statistics are done; the frame's own data is not touched.
+    /// </summary>
+    private (float[] Height, ChannelData[] Channels, IReadOnlyList<RowOffsets> Judged, List<float[]> Rented) AlignedToSubstrate(
+        byte[] labels, float[] height, double lowThreshold, ChannelData[] channels, int width, int rows)
+    {
+        var rented = new List<float[]>();
+        if (!Options.AlignRowsToSubstrate)
+        {
+            return (height, channels, [], rented);
+        }
+
+        var judged = new RowOffsets[channels.Length + 1];
+        var data = new float[channels.Length + 1][];
+        var offsets = new double[rows];
+        var pixels = width * rows;
+
+        // The substrate each line's and column's level is taken over: the background below the low threshold, beyond the
+        // chromosomes' reach (as far as the background's core may start, BackgroundCoreReach) where there is enough of it.
+        var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+        var lineMask = AnalysisPool<float>.Shared.Rent(pixels);
+        var columnMask = AnalysisPool<float>.Shared.Rent(pixels);
+        try
+        {
+            CoreCorrelation.Rim(labels.AsSpan(0, pixels), width, rows, Math.Max(Options.CoreDepth, Options.BackgroundCoreReach), rim.AsSpan(0, pixels));
+            SubstrateRows.Masks(labels.AsSpan(0, pixels), rim.AsSpan(0, pixels), height.AsSpan(0, pixels), lowThreshold, width, rows,
+                lineMask.AsSpan(0, pixels), columnMask.AsSpan(0, pixels));
+            for (var c = 0; c <= channels.Length; c++)
+            {
+                var (name, source) = c == 0 ? (FrameAnalyzer.HeightChannel, height) : (channels[c - 1].Name, channels[c - 1].Data);
+                var (ratio, offset) = SubstrateRows.Measure(source.AsSpan(0, pixels), lineMask.AsSpan(0, pixels), columnMask.AsSpan(0, pixels), width, rows,
+                    Options.RowJumpThreshold, offsets);
+                data[c] = source;
+                double? spread = null;
+                if (offset)
+                {
+                    data[c] = AnalysisPool<float>.Shared.Rent(pixels);
+                    rented.Add(data[c]);
+                    SubstrateRows.Subtract(source, offsets, width, rows, data[c]);
+                    spread = StandardDeviation(offsets);
+                }
+
+                judged[c] = new RowOffsets(name, double.IsFinite(ratio) ? ratio : null, offset, spread);
+            }
+        }
+        finally
+        {
+            AnalysisPool<byte>.Shared.Return(rim);
+            AnalysisPool<float>.Shared.Return(lineMask);
+            AnalysisPool<float>.Shared.Return(columnMask);
+        }
+
+        return (data[0], [.. channels.Select((channel, c) => channel with { Data = data[c + 1] })], judged, rented);
+
+        static double StandardDeviation(double[] values)
+        {
+            var mean = values.Average();
+            return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
         }
     }
 

@@ -129,6 +129,7 @@ public sealed class FrameAnalyzer
             Bootstrap = analysis is null ? null
                 : new BootstrapSummary(_chromosomes.Options.BootstrapResamples, _chromosomes.Options.BootstrapSeed, _chromosomes.Options.BootstrapBlockSize),
             RimMixing = analysis?.RimMixing,
+            RowOffsets = analysis is { RowOffsets.Count: > 0 } ? analysis.RowOffsets : null,
         };
     }
 }

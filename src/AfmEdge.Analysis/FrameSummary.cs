@@ -42,6 +42,12 @@ public sealed record FrameSummary
 
     /// <summary>Whether the frame's rims mix its regions' fields (schema v1, optional): which of r and pearsonFromCore, mean and meanFromCore to read.</summary>
     public RimMixing? RimMixing { get; init; }
+
+    /// <summary>
+    /// Each channel's line offsets as judged before the region statistics (schema v1, optional; height first): where aligned,
+    /// the statistics read the channel less each line's offset against the substrate.
+    /// </summary>
+    public IReadOnlyList<RowOffsets>? RowOffsets { get; init; }
 }
 
 public sealed record ChannelSummary(string Name, string Direction, string Unit, double Mean, double StdDev, double Min, double Max, int NonFinite);

@@ -191,7 +191,24 @@ internal static class CorrelateCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  (with the rim: the 95% CI widened to take in r, or ρ, over each region's core, {analysis.Options.CoreDepth} px in from its edges, where a scan's pixels mix neighbours{BackgroundRim(analysis)})"));
+        WriteRowOffsets(analysis, output);
         WriteRimRead(analysis, output);
+    }
+
+    // Which channels' line offsets the statistics left out (each line less its background median), and by how much.
+    private static void WriteRowOffsets(ChromosomeAnalysis analysis, TextWriter output)
+    {
+        if (analysis.RowOffsets.Count == 0)
+        {
+            return;
+        }
+
+        string Judged(RowOffsets o) => string.Create(CultureInfo.InvariantCulture,
+            $"{o.Channel} ({(o.OffsetSd is { } sd ? "σ " + Number(sd, analysis.Statistics.FirstOrDefault(s => s.Channel == o.Channel)?.Unit ?? string.Empty) + ", " : string.Empty)}ratio {(o.JumpRatio is { } ratio ? ratio.ToString("F1", CultureInfo.InvariantCulture) : "n/a")})");
+        var aligned = analysis.RowOffsets.Where(o => o.Aligned).Select(Judged).ToList();
+        var left = analysis.RowOffsets.Where(o => !o.Aligned).Select(Judged).ToList();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  line offsets (the substrate's line-to-line jumps over its column-to-column ones, above {analysis.Options.RowJumpThreshold:F1}: offset): taken out against the substrate before the statistics: {(aligned.Count > 0 ? string.Join(", ", aligned) : "none")}; not offset: {(left.Count > 0 ? string.Join(", ", left) : "none")}"));
     }
 
     // Where the frame's rims mix the regions' fields, the r and means to read: the rim's fields from the core's line against height.

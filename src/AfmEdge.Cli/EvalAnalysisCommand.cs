@@ -110,6 +110,10 @@ internal static class EvalAnalysisCommand
             Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
             DefaultValueFactory = _ => new AnalysisOptions().BackgroundCoreReach,
         };
+        var keepLineOffsets = new Option<bool>("--keep-line-offsets")
+        {
+            Description = "Leave every channel's line offsets in the statistics (AnalysisOptions.AlignRowsToSubstrate off): without it, the analysis takes each channel's lines to the substrate's level where they are offset, as before the region statistics it always does.",
+        };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also print the r and mean errors per channel and region (medians over the seeds, signed and absolute)." };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the per channel and region breakdown included)." };
         var perChromosome = new Option<bool>("--per-chromosome")
@@ -122,7 +126,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, keepLineOffsets, breakdown, json, perChromosome, overlays,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -131,6 +135,7 @@ internal static class EvalAnalysisCommand
                 PerChromosome = parse.GetValue(perChromosome),
                 CoreDepth = parse.GetValue(coreDepth),
                 BackgroundReach = parse.GetValue(backgroundReach),
+                KeepLineOffsets = parse.GetValue(keepLineOffsets),
                 LineRateHz = parse.GetValue(lineRate),
                 ClosedLoop = parse.GetValue(closedLoop),
                 GainScale = parse.GetValue(gainScale),
@@ -153,6 +158,8 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
 
         public int BackgroundReach { get; init; } = new AnalysisOptions().BackgroundCoreReach;
+
+        public bool KeepLineOffsets { get; init; }
 
         public double LineRateHz { get; init; } = DefaultLineRateHz;
 
@@ -234,7 +241,7 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, BackgroundCoreReach = settings.BackgroundReach, RankCore = true };
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, BackgroundCoreReach = settings.BackgroundReach, RankCore = true, AlignRowsToSubstrate = !settings.KeepLineOffsets };
         errors.AddRange(analysisOptions.Validate().Select(e => OptionOf(e) + ": " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
@@ -395,6 +402,7 @@ internal static class EvalAnalysisCommand
         {
             CoreDepth = analysisOptions.CoreDepth,
             BackgroundCoreReach = analysisOptions.BackgroundCoreReach,
+            AlignRowsToSubstrate = analysisOptions.AlignRowsToSubstrate,
             LineRateHz = settings.LineRateHz,
             Scanner = settings.ClosedLoop ? "closed-loop" : "renderer",
             WholeTruth = settings.WholeTruth,
@@ -406,7 +414,7 @@ internal static class EvalAnalysisCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm at {settings.LineRateHz} lines/s{(settings.ClosedLoop ? " in closed loop" : string.Empty)}; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; centromere error in {pixels}² pixels"));
+            $"Chromosome analysis vs simulator truth, seeds {seeds} ({seeds.Count} specimens, {truthChromosomes} chromosomes), {pixels}² over {fieldUm} µm at {settings.LineRateHz} lines/s{(settings.ClosedLoop ? " in closed loop" : string.Empty)}; instrument effects off: {switchedOff}; scans corrected on acquisition: {corrected}; instrument frames processed: {processing}; chromosome rim left out of r and means: {edgeExclusion} px{(settings.WholeTruth ? " (the truth over every true pixel)" : string.Empty)}; regions' rims {analysisOptions.CoreDepth} px deep for r's core (the background's as far as the chromosomes reach into it, up to {analysisOptions.BackgroundCoreReach} px); outline at {outlineFraction} of the crest height; {(analysisOptions.AlignRowsToSubstrate ? "line offsets taken out against the substrate where a channel's lines are offset" : "line offsets kept")}; centromere error in {pixels}² pixels"));
         WriteTable(rows, output);
 
         output.WriteLine("  IoU: each true chromosome against the found object overlapping it most; centromere, labels, r and means on the chromosomes measured");
@@ -450,6 +458,13 @@ internal static class EvalAnalysisCommand
             var m = r.RimRead;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {r.Frame,-15} mixed {m.Mixed,2} of {m.Frames,-2} (score {m.ScoreMin,5:F2} to {m.ScoreMax,5:F2}; line off ring 1 in {m.LineOffFirstRing,2})  |Δr| med {m.PearsonErrorMedian,6:F3}  max {m.PearsonErrorMax,5:F2}  ≤0.05 {m.PearsonWithin005,5:P0}   |mean err| med {m.MeanErrorMedian,6:P2}  max {m.MeanErrorMax,6:P1}  ≤2% {m.MeanWithin2Percent,5:P0}"));
+        }
+
+        output.WriteLine("  lines aligned to the substrate before the statistics (RowOffsets: each line less its background median where the substrate's level jumps from");
+        output.WriteLine("  line to line over RowJumpThreshold times as much as from column to column), per channel in how many frames, and that ratio's range:");
+        foreach (var r in rows)
+        {
+            output.WriteLine($"  {r.Frame,-15} {string.Join(",  ", r.LinesAligned)}");
         }
 
         output.WriteLine("  r's intervals in the summary: how often each holds the true r, and its median half-width; the bootstrap's 95 % (pearsonLow/High),");
@@ -596,6 +611,9 @@ internal static class EvalAnalysisCommand
         /// <summary>Whether the line against height went through every pair off the first ring (RimMixing.LineDepth 1).</summary>
         public bool LineOffFirstRing { get; set; }
 
+        /// <summary>Each channel's line offsets as the analysis judged them before its statistics (RowOffsets).</summary>
+        public IReadOnlyList<RowOffsets> RowOffsets { get; set; } = [];
+
         /// <summary>Chromosomes whose arms the analysis assigned, and of those the ones it called the wrong way round.</summary>
         public int ArmsAssigned { get; set; }
 
@@ -620,6 +638,7 @@ internal static class EvalAnalysisCommand
                 RimScore = analysis.RimMixing?.Score ?? double.NaN,
                 RimMixed = analysis.RimMixing?.Mixed == true,
                 LineOffFirstRing = analysis.RimMixing?.LineDepth == 1,
+                RowOffsets = analysis.RowOffsets,
             };
             var measured = new HashSet<int>();
             var armsKnown = new HashSet<int>();
@@ -890,6 +909,7 @@ internal static class EvalAnalysisCommand
         private readonly List<double> _rimScores = [];
         private int _rimMixed;
         private int _lineOffFirstRing;
+        private readonly List<RowOffsets> _rowOffsets = [];
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -916,6 +936,7 @@ internal static class EvalAnalysisCommand
             _rimScores.Add(figures.RimScore);
             _rimMixed += figures.RimMixed ? 1 : 0;
             _lineOffFirstRing += figures.LineOffFirstRing ? 1 : 0;
+            _rowOffsets.AddRange(figures.RowOffsets);
             _armsAssigned += figures.ArmsAssigned;
             _armsFlipped += figures.ArmsFlipped;
             _labelsMeasured += figures.LabelsMeasured;
@@ -978,6 +999,11 @@ internal static class EvalAnalysisCommand
                 RimRead = new RimRead(_rimScores.Count, _rimMixed, _lineOffFirstRing, Min(rimScores), Max(rimScores),
                     Median(rimRead), Max(rimRead), Share(rimRead, v => v <= 0.05),
                     Median(rimReadMeans), Max(rimReadMeans), Share(rimReadMeans, v => v <= 0.02)),
+                LinesAligned = [.. _rowOffsets.GroupBy(o => o.Channel).Select(g =>
+                {
+                    var ratios = g.Where(o => o.JumpRatio is not null).Select(o => o.JumpRatio!.Value).ToList();
+                    return new LinesAligned(g.Key, g.Count(), g.Count(o => o.Aligned), Min(ratios), Max(ratios));
+                })],
             };
         }
 
@@ -1030,6 +1056,15 @@ internal static class EvalAnalysisCommand
 
         /// <summary>r and the means as each frame's rim mixing says to read them (with the rim's fields from inside where mixed).</summary>
         public required RimRead RimRead { get; init; }
+
+        /// <summary>Per channel: in how many frames the analysis aligned its lines to the substrate, and the jump ratios' range.</summary>
+        public required IReadOnlyList<LinesAligned> LinesAligned { get; init; }
+    }
+
+    /// <summary>Of <see cref="Frames"/> frames, in how many the analysis took <see cref="Channel"/>'s line offsets out (RowOffsets), and the range of its jump ratios.</summary>
+    private sealed record LinesAligned(string Channel, int Frames, int Aligned, double RatioMin, double RatioMax)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Channel} {Aligned} of {Frames} ({RatioMin:F1} to {RatioMax:F1})");
     }
 
     /// <summary>
@@ -1068,6 +1103,9 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; }
 
         public int BackgroundCoreReach { get; init; }
+
+        /// <summary>Whether the analysis took each channel's line offsets out against the substrate (no --keep-line-offsets).</summary>
+        public bool AlignRowsToSubstrate { get; init; }
 
         public double LineRateHz { get; init; }
 

@@ -307,6 +307,61 @@ public sealed class ChromosomeAnalyzerTests
         Assert.True(fromCoreError / cells < 0.1, $"mean |Δr| from the inside {fromCoreError / cells:F3}, as measured {plainError / cells:F3}");
     }
 
+    [Fact]
+    public void Analyze_LineOffsets_AreJudgedAgainstTheSubstrateAndTakenOutOfTheStatistics()
+    {
+        // A clean frame's lines are not offset: every channel judged, none aligned, the statistics as with alignment off.
+        var clean = SimulatedScan.Create(15, 256).Frame;
+        var exact = new ChromosomeAnalyzer().Analyze(clean);
+        Assert.Equal(["Height", "Current", "Potential", "Adhesion"], exact.RowOffsets.Select(o => o.Channel));
+        Assert.All(exact.RowOffsets, o => Assert.False(o.Aligned, $"{o.Channel}: ratio {o.JumpRatio:F2}"));
+        Assert.All(exact.RowOffsets, o => Assert.InRange(o.JumpRatio!.Value, 0.5, 1.5));
+        var off = new ChromosomeAnalyzer(new AnalysisOptions { AlignRowsToSubstrate = false });
+        Assert.Empty(off.Analyze(clean).RowOffsets);
+        Assert.Equal(off.Analyze(clean).Correlations, exact.Correlations);
+
+        // Each line offset in every field by 1.5 times the substrate's own spread, as a scan's lines are (the simulator's
+        // Potential: 5 mV per line against the substrate's 5 mV).
+        var labels = exact.Labels.ToArray();
+        var random = new Random(3);
+        var offsetSd = new Dictionary<string, double>();
+        var frame = new Frame(clean.Id, clean.Scan, [.. clean.Channels.Select(c =>
+        {
+            if (c.Name is not ("Current" or "Potential" or "Adhesion"))
+            {
+                return c;
+            }
+
+            var data = c.Data.ToArray();
+            var substrate = data.Where((_, p) => labels[p] == 0).Select(v => (double)v).ToArray();
+            var mean = substrate.Average();
+            offsetSd[c.Name] = 1.5 * Math.Sqrt(substrate.Average(v => (v - mean) * (v - mean)));
+            var offsets = Enumerable.Range(0, c.Height).Select(_ => offsetSd[c.Name] * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())).ToArray();
+            return new Channel(c.Descriptor, c.Width, c.Height, [.. data.Select((v, p) => (float)(v + offsets[p / c.Width]))]);
+        })]);
+        var before = frame.GetChannel("Potential").Data.ToArray();
+        var aligned = new ChromosomeAnalyzer().Analyze(frame);
+        var asMeasured = off.Analyze(frame);
+
+        Assert.False(aligned.RowOffsets[0].Aligned, $"Height: ratio {aligned.RowOffsets[0].JumpRatio:F2}");
+        foreach (var judged in aligned.RowOffsets.Skip(1))
+        {
+            Assert.True(judged.Aligned, $"{judged.Channel}: ratio {judged.JumpRatio:F2}");
+            Assert.InRange(judged.OffsetSd!.Value, 0.6 * offsetSd[judged.Channel], 1.4 * offsetSd[judged.Channel]);
+        }
+
+        // The frame itself is not changed; the statistics read it without the offsets, nearer the clean frame's than as measured.
+        Assert.Equal(before, frame.GetChannel("Potential").Data.ToArray());
+        double alignedError = 0, measuredError = 0;
+        foreach (var truth in exact.Correlations.Where(c => c.Pearson is not null))
+        {
+            alignedError += Math.Abs(aligned.Correlations.Single(c => c.Region == truth.Region && c.Channel == truth.Channel).Pearson!.Value - truth.Pearson!.Value);
+            measuredError += Math.Abs(asMeasured.Correlations.Single(c => c.Region == truth.Region && c.Channel == truth.Channel).Pearson!.Value - truth.Pearson!.Value);
+        }
+
+        Assert.True(alignedError < measuredError / 2, $"Σ|Δr| aligned {alignedError:F3}, as measured {measuredError:F3}");
+    }
+
     /// <summary>4-connected steps from each pixel to the nearest pixel of a chromosome (0 on one).</summary>
     private static int[] Distances(byte[] labels, int width, int rows)
     {

@@ -84,6 +84,12 @@ public sealed class CorrelateCommandTests
         Assert.NotEmpty(arms);
         Assert.All(arms, c => Assert.InRange(Cell(c, "pearson_from_core"), -1, 1));
         Assert.All(arms, c => Assert.True(double.IsFinite(Cell(c, "mean_from_core")) && double.IsFinite(Cell(c, "rim_shift")), string.Join(',', c)));
+
+        // Every channel's line offsets judged, height first; the terminal names those taken out and those left.
+        var judged = summary.RootElement.GetProperty("rowOffsets").EnumerateArray().ToList();
+        Assert.Equal(["Height", "Current", "Potential", "Adhesion"], judged.Select(o => o.GetProperty("channel").GetString()));
+        Assert.All(judged, o => Assert.Equal(o.GetProperty("aligned").GetBoolean(), o.GetProperty("offsetSd").ValueKind == JsonValueKind.Number));
+        Assert.Contains("line offsets (the substrate's line-to-line jumps", output, StringComparison.Ordinal);
     }
 
     [Fact]

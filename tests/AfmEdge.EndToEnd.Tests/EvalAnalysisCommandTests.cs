@@ -98,6 +98,7 @@ public sealed class EvalAnalysisCommandTests
         // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
         Assert.Equal(new AnalysisOptions().BackgroundCoreReach, root.GetProperty("backgroundCoreReach").GetInt32());
+        Assert.True(root.GetProperty("alignRowsToSubstrate").GetBoolean());
         Assert.Equal(2, root.GetProperty("lineRateHz").GetDouble());
         Assert.Equal("renderer", root.GetProperty("scanner").GetString());
         Assert.True(clean.GetProperty("pearsonIntervals").GetProperty("count").GetInt32() > 0);
@@ -130,6 +131,15 @@ public sealed class EvalAnalysisCommandTests
             {
                 Assert.Equal(frame.GetProperty("pearsonErrorMedian").GetDouble(), rimRead.GetProperty("pearsonErrorMedian").GetDouble());
                 Assert.Equal(frame.GetProperty("meanErrorMedian").GetDouble(), rimRead.GetProperty("meanErrorMedian").GetDouble());
+            }
+
+            // Each channel's lines judged in the one frame, height first; a clean frame's are not offset.
+            var lines = frame.GetProperty("linesAligned").EnumerateArray().ToList();
+            Assert.Equal(["Height", "Current", "Potential", "Adhesion"], lines.Select(l => l.GetProperty("channel").GetString()));
+            Assert.All(lines, l => Assert.Equal(1, l.GetProperty("frames").GetInt32()));
+            if (frame.GetProperty("frame").GetString() == "full clean")
+            {
+                Assert.All(lines, l => Assert.Equal(0, l.GetProperty("aligned").GetInt32()));
             }
         }
     }
@@ -268,6 +278,18 @@ public sealed class EvalAnalysisCommandTests
         Assert.Contains("instrument effects off: all but probes", text, StringComparison.Ordinal);
         Assert.Contains("Per channel and region", text, StringComparison.Ordinal);
         Assert.Contains("Potential  centromere", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_KeepLineOffsets_LeavesEveryChannelAsScanned()
+    {
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--keep-line-offsets", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.False(document.RootElement.GetProperty("alignRowsToSubstrate").GetBoolean());
+        Assert.All(document.RootElement.GetProperty("frames").EnumerateArray(), f => Assert.Equal(0, f.GetProperty("linesAligned").GetArrayLength()));
     }
 
     [Theory]

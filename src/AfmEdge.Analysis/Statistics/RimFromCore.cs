@@ -117,19 +117,5 @@ internal static class RimFromCore
     /// outline's pixel (the simulator's clean frames: −1.3…+1.15); a scan's are pulled towards the substrate's fields by one
     /// to several scatters (0.85–23).
     /// </summary>
-    public static double Score(ReadOnlySpan<double> shifts)
-    {
-        double sum = 0;
-        var count = 0;
-        foreach (var shift in shifts)
-        {
-            if (double.IsFinite(shift))
-            {
-                sum += shift;
-                count++;
-            }
-        }
-
-        return count > 0 ? sum / count : double.NaN;
-    }
+    public static double Score(ReadOnlySpan<double> shifts) => FiniteMean.Of(shifts);
 }
