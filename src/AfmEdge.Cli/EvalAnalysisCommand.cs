@@ -391,6 +391,17 @@ internal static class EvalAnalysisCommand
                 variants[v].AddResolved(scored[v].IouIds.Zip(scored[v].Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
                 atTip[v].AddResolved(scoredAtTip[v].IouIds.Zip(scoredAtTip[v].Iou).Where(p => resolved.Contains(p.First)).Select(p => p.Second));
             }
+
+            // r and the means as read apart from the analysis's own errors: the cells the clean frame reads within bounds
+            // (where it does not, its segmentation or placement is wrong on the exact fields, and every frame shares that).
+            var cleanRight = scored[0].RimReadErrors.Where(c => c.Error <= 0.05).Select(c => (c.Channel, c.Label)).ToHashSet();
+            var cleanMeansRight = scored[0].RimReadMeanErrors.Where(c => c.Error <= 0.02).Select(c => (c.Channel, c.Label)).ToHashSet();
+            for (var v = 0; v < variants.Length; v++)
+            {
+                variants[v].AddCleanRight(
+                    scored[v].RimReadErrors.Where(c => cleanRight.Contains((c.Channel, c.Label))),
+                    scored[v].RimReadMeanErrors.Where(c => cleanMeansRight.Contains((c.Channel, c.Label))));
+            }
         }
 
         var rows = variants.Select(v => v.Summarize()).ToArray();
@@ -458,6 +469,15 @@ internal static class EvalAnalysisCommand
             var m = r.RimRead;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {r.Frame,-15} mixed {m.Mixed,2} of {m.Frames,-2} (score {m.ScoreMin,5:F2} to {m.ScoreMax,5:F2}; line off ring 1 in {m.LineOffFirstRing,2})  |Δr| med {m.PearsonErrorMedian,6:F3}  max {m.PearsonErrorMax,5:F2}  ≤0.05 {m.PearsonWithin005,5:P0}   |mean err| med {m.MeanErrorMedian,6:P2}  max {m.MeanErrorMax,6:P1}  ≤2% {m.MeanWithin2Percent,5:P0}"));
+        }
+
+        output.WriteLine("  the same on the cells the clean frame of each seed reads within bounds (r within 0.05, the mean within 2 %; elsewhere the analysis's own");
+        output.WriteLine("  segmentation or placement is off on the exact fields, merging stacked chromosomes above all, and every frame shares that):");
+        foreach (var r in rows)
+        {
+            var c = r.RimReadCleanRight;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Frame,-15} |Δr| med {c.PearsonErrorMedian,6:F3}  ≤0.05 {c.PearsonWithin005,5:P0} of {c.PearsonCells,4} cells   |mean err| med {c.MeanErrorMedian,6:P2}  ≤2% {c.MeanWithin2Percent,5:P0} of {c.MeanCells,4} cells"));
         }
 
         output.WriteLine("  lines aligned to the substrate before the statistics (RowOffsets: each line less its background median where the substrate's level jumps from");
@@ -910,6 +930,8 @@ internal static class EvalAnalysisCommand
         private int _rimMixed;
         private int _lineOffFirstRing;
         private readonly List<RowOffsets> _rowOffsets = [];
+        private readonly List<Cell> _cleanRightRead = [];
+        private readonly List<Cell> _cleanRightMeans = [];
         private long _labelsRight;
         private long _labelsRightArmsAsOne;
         private long _labelsRightUnresolved;
@@ -943,6 +965,13 @@ internal static class EvalAnalysisCommand
         }
 
         public void AddResolved(IEnumerable<double> iou) => _iouResolved.AddRange(iou);
+
+        /// <summary>The frame's r and means as read on the cells the clean frame of the same seed reads within bounds.</summary>
+        public void AddCleanRight(IEnumerable<Cell> pearson, IEnumerable<Cell> means)
+        {
+            _cleanRightRead.AddRange(pearson);
+            _cleanRightMeans.AddRange(means);
+        }
 
         public Row Summarize()
         {
@@ -999,12 +1028,20 @@ internal static class EvalAnalysisCommand
                 RimRead = new RimRead(_rimScores.Count, _rimMixed, _lineOffFirstRing, Min(rimScores), Max(rimScores),
                     Median(rimRead), Max(rimRead), Share(rimRead, v => v <= 0.05),
                     Median(rimReadMeans), Max(rimReadMeans), Share(rimReadMeans, v => v <= 0.02)),
+                RimReadCleanRight = CleanRightOf(),
                 LinesAligned = [.. _rowOffsets.GroupBy(o => o.Channel).Select(g =>
                 {
                     var ratios = g.Where(o => o.JumpRatio is not null).Select(o => o.JumpRatio!.Value).ToList();
                     return new LinesAligned(g.Key, g.Count(), g.Count(o => o.Aligned), Min(ratios), Max(ratios));
                 })],
             };
+        }
+
+        private CleanRight CleanRightOf()
+        {
+            var pearson = _cleanRightRead.Select(c => c.Error).ToList();
+            var means = _cleanRightMeans.Select(c => c.Error).ToList();
+            return new(pearson.Count, Median(pearson), Share(pearson, v => v <= 0.05), means.Count, Median(means), Share(means, v => v <= 0.02));
         }
 
         /// <summary>The cells' bootstrap intervals and intervals with the rim, each as how often it holds the truth and its median half-width.</summary>
@@ -1057,9 +1094,18 @@ internal static class EvalAnalysisCommand
         /// <summary>r and the means as each frame's rim mixing says to read them (with the rim's fields from inside where mixed).</summary>
         public required RimRead RimRead { get; init; }
 
+        /// <summary>r and the means as read on the cells the clean frame reads within bounds: the instrument's errors apart from the analysis's own.</summary>
+        public required CleanRight RimReadCleanRight { get; init; }
+
         /// <summary>Per channel: in how many frames the analysis aligned its lines to the substrate, and the jump ratios' range.</summary>
         public required IReadOnlyList<LinesAligned> LinesAligned { get; init; }
     }
+
+    /// <summary>
+    /// r and the means as read (<see cref="RimRead"/>) on the (seed, channel, region) cells whose clean frame reads within bounds
+    /// (r within 0.05, the mean within 2 %): how many, their median |error| and the share within the same bounds.
+    /// </summary>
+    private sealed record CleanRight(int PearsonCells, double PearsonErrorMedian, double PearsonWithin005, int MeanCells, double MeanErrorMedian, double MeanWithin2Percent);
 
     /// <summary>Of <see cref="Frames"/> frames, in how many the analysis took <see cref="Channel"/>'s line offsets out (RowOffsets), and the range of its jump ratios.</summary>
     private sealed record LinesAligned(string Channel, int Frames, int Aligned, double RatioMin, double RatioMax)

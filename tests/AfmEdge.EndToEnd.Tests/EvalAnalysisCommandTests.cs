@@ -133,6 +133,16 @@ public sealed class EvalAnalysisCommandTests
                 Assert.Equal(frame.GetProperty("meanErrorMedian").GetDouble(), rimRead.GetProperty("meanErrorMedian").GetDouble());
             }
 
+            // The same on the cells the clean frame reads within bounds: every one of them, on the clean frame itself.
+            var cleanRight = frame.GetProperty("rimReadCleanRight");
+            Assert.InRange(cleanRight.GetProperty("pearsonCells").GetInt32(), 0, frames[0].GetProperty("rimReadCleanRight").GetProperty("pearsonCells").GetInt32());
+            Assert.InRange(cleanRight.GetProperty("pearsonWithin005").GetDouble(), 0, 1);
+            if (frame.GetProperty("frame").GetString() == "full clean" && cleanRight.GetProperty("pearsonCells").GetInt32() > 0)
+            {
+                Assert.Equal(1, cleanRight.GetProperty("pearsonWithin005").GetDouble());
+                Assert.Equal(1, cleanRight.GetProperty("meanWithin2Percent").GetDouble());
+            }
+
             // Each channel's lines judged in the one frame, height first; a clean frame's are not offset.
             var lines = frame.GetProperty("linesAligned").EnumerateArray().ToList();
             Assert.Equal(["Height", "Current", "Potential", "Adhesion"], lines.Select(l => l.GetProperty("channel").GetString()));
