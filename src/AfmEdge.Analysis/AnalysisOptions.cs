@@ -123,7 +123,8 @@ public sealed record AnalysisOptions
 
     /// <summary>
     /// Before the region statistics, take each channel's line offsets out against the substrate where its lines are offset
-    /// (<see cref="RowJumpThreshold"/>): each line less its background median, the frame's level kept. The offsets are noise
+    /// (<see cref="RowJumpThreshold"/>): each line less its mean over the substrate beyond the chromosomes' reach
+    /// (<see cref="BackgroundCoreReach"/>), the frame's level kept. The offsets are noise
     /// in every region's r and mean, and most in a narrow one (the centromere spans a few dozen lines). The frame and its
     /// channels are not changed; only what the statistics read. Each channel's judgement is in <see cref="ChromosomeAnalysis.RowOffsets"/>.
     /// </summary>

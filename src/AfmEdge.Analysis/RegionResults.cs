@@ -119,7 +119,8 @@ public sealed record RimMixing(double? Score, double Threshold, bool Mixed)
 /// <summary>
 /// One channel's line offsets as the analysis judged them before its statistics (<see cref="AnalysisOptions.AlignRowsToSubstrate"/>):
 /// <see cref="JumpRatio"/>, how much more the substrate's level jumps from line to line than from column to column (null where
-/// too few lines or columns have substrate to tell; above <see cref="AnalysisOptions.RowJumpThreshold"/> the lines are
+/// too few lines or columns have substrate to tell, or where the columns' levels do not vary at all and the lines' do, which
+/// counts as offset; above <see cref="AnalysisOptions.RowJumpThreshold"/> the lines are
 /// offset); <see cref="Aligned"/>, whether the statistics read the channel less each line's offset; <see cref="OffsetSd"/>,
 /// the standard deviation of the offsets taken out, in the channel's unit (null where none were).
 /// </summary>
