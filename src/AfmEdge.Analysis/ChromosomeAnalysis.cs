@@ -57,6 +57,26 @@ public sealed class ChromosomeAnalysis
     /// </summary>
     public IReadOnlyList<RowOffsets> RowOffsets { get; init; } = [];
 
+    /// <summary>Each aligned channel's line offsets (height by its name), as <see cref="StatisticsData"/> takes them out.</summary>
+    internal IReadOnlyDictionary<string, double[]> LineOffsets { get; init; } = new Dictionary<string, double[]>();
+
+    /// <summary>
+    /// A channel as the statistics read it: the leveled height, or the channel's data, less its line offsets where the analysis
+    /// aligned its lines (a copy then; the frame's own data otherwise). The plots and the local-correlation map read the same.
+    /// </summary>
+    internal ReadOnlySpan<float> StatisticsData(string channel)
+    {
+        var data = channel == FrameAnalyzer.HeightChannel ? Segmentation.Leveled : _channels[channel].Data;
+        if (!LineOffsets.TryGetValue(channel, out var offsets))
+        {
+            return data;
+        }
+
+        var aligned = new float[data.Length];
+        AfmEdge.Analysis.Statistics.SubstrateRows.Subtract(data, offsets, Frame.Width, Frame.Height, aligned);
+        return aligned;
+    }
+
     /// <summary>The channels correlated with height, in frame order.</summary>
     public IEnumerable<string> CorrelatedChannels => _channels.Keys.Where(k => k != FrameAnalyzer.HeightChannel);
 
@@ -77,7 +97,7 @@ public sealed class ChromosomeAnalysis
 
         var radius = LocalRadius(Frame, _options);
         var map = new float[Frame.Width * Frame.Height];
-        LocalCorrelation.Compute(Segmentation.Leveled, other.Data, Frame.Width, Frame.Height, radius, map);
+        LocalCorrelation.Compute(StatisticsData(FrameAnalyzer.HeightChannel), StatisticsData(other.Name), Frame.Width, Frame.Height, radius, map);
         return map;
     }
 

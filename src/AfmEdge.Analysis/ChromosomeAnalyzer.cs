@@ -203,7 +203,7 @@ public sealed class ChromosomeAnalyzer
 
         clock = times.Lap("labels", clock);
         RegionResults results;
-        var (statisticsHeight, statisticsChannels, rowOffsets, aligned) = AlignedToSubstrate(statisticsLabels, leveled, segmentation.LowThreshold, others, width, rows);
+        var (statisticsHeight, statisticsChannels, rowOffsets, lineOffsets, aligned) = AlignedToSubstrate(statisticsLabels, leveled, segmentation.LowThreshold, others, width, rows);
         times.Lap("statistics: line offsets", clock);
         try
         {
@@ -223,7 +223,7 @@ public sealed class ChromosomeAnalyzer
         }
 
         times?.CountFrame();
-        return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options) { RowOffsets = rowOffsets };
+        return new ChromosomeAnalysis(frame, segmentation, labels, measurements, results, channels, Options) { RowOffsets = rowOffsets, LineOffsets = lineOffsets };
     }
 
     private (ChromosomeAxis[] Axes, ChromosomeMeasurement[] Measurements, (int X0, int Y0, int X1, int Y1)[] Boxes) Measure(
@@ -377,21 +377,22 @@ public sealed class ChromosomeAnalyzer
 
     /// <summary>
     /// Height and the other channels as the statistics read them: each less its line offsets against the substrate where its
-    /// lines are offset (<see cref="SubstrateRows"/>), else as they are. Returns every channel's judgement (height first) and
-    /// the arrays rented for the aligned copies, to return once the statistics are done; the frame's own data is not touched.
+    /// lines are offset (<see cref="SubstrateRows"/>), else as they are. Returns every channel's judgement (height first), the
+    /// offsets taken out of each aligned channel (for the plots and maps, which read what the statistics read), and the arrays
+    /// rented for the aligned copies, to return once the statistics are done; the frame's own data is not touched.
     /// </summary>
-    private (float[] Height, ChannelData[] Channels, IReadOnlyList<RowOffsets> Judged, List<float[]> Rented) AlignedToSubstrate(
+    private (float[] Height, ChannelData[] Channels, IReadOnlyList<RowOffsets> Judged, Dictionary<string, double[]> Offsets, List<float[]> Rented) AlignedToSubstrate(
         byte[] labels, float[] height, double lowThreshold, ChannelData[] channels, int width, int rows)
     {
         var rented = new List<float[]>();
+        var taken = new Dictionary<string, double[]>(StringComparer.Ordinal);
         if (!Options.AlignRowsToSubstrate)
         {
-            return (height, channels, [], rented);
+            return (height, channels, [], taken, rented);
         }
 
         var judged = new RowOffsets[channels.Length + 1];
         var data = new float[channels.Length + 1][];
-        var offsets = new double[rows];
         var pixels = width * rows;
 
         // The substrate each line's and column's level is taken over: the background below the low threshold, beyond the
@@ -407,6 +408,7 @@ public sealed class ChromosomeAnalyzer
             for (var c = 0; c <= channels.Length; c++)
             {
                 var (name, source) = c == 0 ? (FrameAnalyzer.HeightChannel, height) : (channels[c - 1].Name, channels[c - 1].Data);
+                var offsets = new double[rows];
                 var (ratio, offset) = SubstrateRows.Measure(source.AsSpan(0, pixels), lineMask.AsSpan(0, pixels), columnMask.AsSpan(0, pixels), width, rows,
                     Options.RowJumpThreshold, offsets);
                 data[c] = source;
@@ -417,6 +419,7 @@ public sealed class ChromosomeAnalyzer
                     rented.Add(data[c]);
                     SubstrateRows.Subtract(source, offsets, width, rows, data[c]);
                     spread = StandardDeviation(offsets);
+                    taken[name] = offsets;
                 }
 
                 judged[c] = new RowOffsets(name, double.IsFinite(ratio) ? ratio : null, offset, spread);
@@ -429,7 +432,7 @@ public sealed class ChromosomeAnalyzer
             AnalysisPool<float>.Shared.Return(columnMask);
         }
 
-        return (data[0], [.. channels.Select((channel, c) => channel with { Data = data[c + 1] })], judged, rented);
+        return (data[0], [.. channels.Select((channel, c) => channel with { Data = data[c + 1] })], judged, taken, rented);
 
         static double StandardDeviation(double[] values)
         {

@@ -360,6 +360,12 @@ public sealed class ChromosomeAnalyzerTests
         }
 
         Assert.True(alignedError < measuredError / 2, $"Σ|Δr| aligned {alignedError:F3}, as measured {measuredError:F3}");
+
+        // The local-correlation map reads what the statistics read: nearer the clean frame's than the frame's as scanned.
+        var cleanMap = exact.LocalCorrelationMap("Potential");
+        double Distance(float[] map) => map.Zip(cleanMap).Where(p => float.IsFinite(p.First) && float.IsFinite(p.Second)).Average(p => Math.Abs(p.First - p.Second));
+        var (alignedMap, measuredMap) = (Distance(aligned.LocalCorrelationMap("Potential")), Distance(asMeasured.LocalCorrelationMap("Potential")));
+        Assert.True(alignedMap < measuredMap / 2, $"mean |Δ| of the local r map: aligned {alignedMap:F3}, as measured {measuredMap:F3}");
     }
 
     /// <summary>4-connected steps from each pixel to the nearest pixel of a chromosome (0 on one).</summary>

@@ -160,8 +160,9 @@ public static class AnalysisPlots
             throw new ArgumentException($"'{channel}' is not a channel correlated with height.", nameof(channel));
         }
 
-        var heightData = analysis.Segmentation.Leveled;
-        var data = other.Data;
+        // What the statistics read: less each line's offset where the analysis aligned the lines.
+        var heightData = analysis.StatisticsData(FrameAnalyzer.HeightChannel);
+        var data = analysis.StatisticsData(other.Name);
         var labels = analysis.Labels;
         var (hLow, hHigh) = Range(heightData);
         var (cLow, cHigh) = Range(data);
