@@ -62,19 +62,20 @@ public sealed class ChromosomeAnalysis
 
     /// <summary>
     /// A channel as the statistics read it: the leveled height, or the channel's data, less its line offsets where the analysis
-    /// aligned its lines (a copy then; the frame's own data otherwise). The plots and the local-correlation map read the same.
+    /// aligned its lines (then a copy from the analysis's pool, returned on Dispose; else the frame's own data). The plots and
+    /// the local-correlation map read the same.
     /// </summary>
-    internal ReadOnlySpan<float> StatisticsData(string channel)
+    internal StatisticsChannel StatisticsData(string channel)
     {
         var data = channel == FrameAnalyzer.HeightChannel ? Segmentation.Leveled : _channels[channel].Data;
         if (!LineOffsets.TryGetValue(channel, out var offsets))
         {
-            return data;
+            return new StatisticsChannel(data, null);
         }
 
-        var aligned = new float[data.Length];
+        var aligned = AfmEdge.Analysis.Statistics.AnalysisPool<float>.Shared.Rent(data.Length);
         AfmEdge.Analysis.Statistics.SubstrateRows.Subtract(data, offsets, Frame.Width, Frame.Height, aligned);
-        return aligned;
+        return new StatisticsChannel(aligned.AsSpan(0, data.Length), aligned);
     }
 
     /// <summary>The channels correlated with height, in frame order.</summary>
@@ -97,7 +98,9 @@ public sealed class ChromosomeAnalysis
 
         var radius = LocalRadius(Frame, _options);
         var map = new float[Frame.Width * Frame.Height];
-        LocalCorrelation.Compute(StatisticsData(FrameAnalyzer.HeightChannel), StatisticsData(other.Name), Frame.Width, Frame.Height, radius, map);
+        using var height = StatisticsData(FrameAnalyzer.HeightChannel);
+        using var field = StatisticsData(other.Name);
+        LocalCorrelation.Compute(height.Data, field.Data, Frame.Width, Frame.Height, radius, map);
         return map;
     }
 
@@ -114,4 +117,27 @@ public sealed class ChromosomeAnalysis
 
     internal static int LocalRadius(Frame frame, AnalysisOptions options) =>
         Math.Max(1, (int)Math.Round(options.LocalWindowRadius / Math.Sqrt(frame.PixelSizeX * frame.PixelSizeY)));
+}
+
+/// <summary>A channel as the statistics read it (<see cref="ChromosomeAnalysis.StatisticsData"/>), lent for a plot or a map.</summary>
+internal ref struct StatisticsChannel
+{
+    private readonly float[]? _rented;
+
+    public StatisticsChannel(ReadOnlySpan<float> data, float[]? rented)
+    {
+        Data = data;
+        _rented = rented;
+    }
+
+    public ReadOnlySpan<float> Data { get; }
+
+    /// <summary>Returns the aligned copy, if one was made, to the analysis's pool; <see cref="Data"/> may not be read afterwards.</summary>
+    public readonly void Dispose()
+    {
+        if (_rented is not null)
+        {
+            AfmEdge.Analysis.Statistics.AnalysisPool<float>.Shared.Return(_rented);
+        }
+    }
 }

@@ -161,8 +161,10 @@ public static class AnalysisPlots
         }
 
         // What the statistics read: less each line's offset where the analysis aligned the lines.
-        var heightData = analysis.StatisticsData(FrameAnalyzer.HeightChannel);
-        var data = analysis.StatisticsData(other.Name);
+        using var heightChannel = analysis.StatisticsData(FrameAnalyzer.HeightChannel);
+        using var fieldChannel = analysis.StatisticsData(other.Name);
+        var heightData = heightChannel.Data;
+        var data = fieldChannel.Data;
         var labels = analysis.Labels;
         var (hLow, hHigh) = Range(heightData);
         var (cLow, cHigh) = Range(data);
