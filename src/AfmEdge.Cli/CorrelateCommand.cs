@@ -26,15 +26,20 @@ internal static class CorrelateCommand
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for summary.json, regions.csv, labels.gsf and the plots.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the summary JSON instead of the per-region table." };
         var noRegister = new Option<bool>("--no-register") { Description = "Skip the registration of the probes' channels (probe offsets) onto probe 1 before the analysis." };
+        var keepLineOffsets = new Option<bool>("--keep-line-offsets")
+        {
+            Description = "Leave every channel's line offsets in the statistics. By default the analysis takes a channel's lines to the substrate's level where they jump more than its columns do (scan noise); a specimen whose substrate really changes from line to line wants them kept.",
+        };
         var command = new Command("correlate", "Find chromosomes, their centromeres and arms, and correlate height with every other channel per region.")
         {
-            inputs, outDir, json, noRegister,
+            inputs, outDir, json, noRegister, keepLineOffsets,
         };
-        command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), !parse.GetValue(noRegister), output, error));
+        command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), !parse.GetValue(noRegister),
+            !parse.GetValue(keepLineOffsets), output, error));
         return command;
     }
 
-    private static int Run(string[] inputs, string outDir, bool json, bool register, TextWriter output, TextWriter error)
+    private static int Run(string[] inputs, string outDir, bool json, bool register, bool alignLines, TextWriter output, TextWriter error)
     {
         // Each input's frames are done with once analysed, so their channel arrays serve the next input (see ChannelBufferPool).
         var buffers = new ChannelBufferPool();
@@ -72,7 +77,7 @@ internal static class CorrelateCommand
             }
         }
 
-        var analyzer = new ChromosomeAnalyzer(new AnalysisOptions { RankCore = true });
+        var analyzer = new ChromosomeAnalyzer(new AnalysisOptions { RankCore = true, AlignRowsToSubstrate = alignLines });
         var summarizer = new FrameAnalyzer(TimeProvider.System, analyzer);
         var batch = jobs.Count > 1;
         var progress = batch ? new BatchProgress(output, jobs.Count) : null;
@@ -198,6 +203,12 @@ internal static class CorrelateCommand
     // Which channels' line offsets the statistics left out (each line less its background median), and by how much.
     private static void WriteRowOffsets(ChromosomeAnalysis analysis, TextWriter output)
     {
+        if (!analysis.Options.AlignRowsToSubstrate)
+        {
+            output.WriteLine("  line offsets kept as scanned (--keep-line-offsets)");
+            return;
+        }
+
         if (analysis.RowOffsets.Count == 0)
         {
             return;

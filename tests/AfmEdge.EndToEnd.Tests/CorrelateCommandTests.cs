@@ -93,6 +93,22 @@ public sealed class CorrelateCommandTests
     }
 
     [Fact]
+    public async Task Correlate_KeepLineOffsets_SaysSoAndJudgesNoChannel()
+    {
+        var root = Scratch.Folder("afmedge-cor-").FullName;
+        var input = await SimulateAsync(root, 35, 64);
+        var outDir = Path.Combine(root, "out");
+
+        var (exit, output, error) = await RunAsync("correlate", input, "--out", outDir, "--keep-line-offsets");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("line offsets kept as scanned (--keep-line-offsets)", output, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
+        Assert.True(!summary.RootElement.TryGetProperty("rowOffsets", out var judged) || judged.ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task Correlate_FolderOfSimulations_RunsABatchWithProgress()
     {
         var root = Scratch.Folder("afmedge-cor-").FullName;
