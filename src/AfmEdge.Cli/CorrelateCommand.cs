@@ -200,7 +200,7 @@ internal static class CorrelateCommand
         WriteRimRead(analysis, output);
     }
 
-    // Which channels' line offsets the statistics left out (each line less its background median), and by how much.
+    // Which channels' line offsets the statistics left out (each line less its mean over the substrate), and by how much.
     private static void WriteRowOffsets(ChromosomeAnalysis analysis, TextWriter output)
     {
         if (!analysis.Options.AlignRowsToSubstrate)

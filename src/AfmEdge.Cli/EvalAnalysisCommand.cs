@@ -480,7 +480,7 @@ internal static class EvalAnalysisCommand
                 $"  {r.Frame,-15} |Δr| med {c.PearsonErrorMedian,6:F3}  ≤0.05 {c.PearsonWithin005,5:P0} of {c.PearsonCells,4} cells   |mean err| med {c.MeanErrorMedian,6:P2}  ≤2% {c.MeanWithin2Percent,5:P0} of {c.MeanCells,4} cells"));
         }
 
-        output.WriteLine("  lines aligned to the substrate before the statistics (RowOffsets: each line less its background median where the substrate's level jumps from");
+        output.WriteLine("  lines aligned to the substrate before the statistics (RowOffsets: each line less its mean over the substrate where the substrate's level jumps from");
         output.WriteLine("  line to line over RowJumpThreshold times as much as from column to column), per channel in how many frames, and that ratio's range:");
         foreach (var r in rows)
         {
