@@ -26,20 +26,24 @@ internal static class CorrelateCommand
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder for summary.json, regions.csv, labels.gsf and the plots.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the summary JSON instead of the per-region table." };
         var noRegister = new Option<bool>("--no-register") { Description = "Skip the registration of the probes' channels (probe offsets) onto probe 1 before the analysis." };
+        var height = new Option<string?>("--height")
+        {
+            Description = "Channel to treat as Height, by key (\"Z\", \"Topography\", \"Height-retrace\"); default Height, else the first channel in metres (real files name their topography otherwise).",
+        };
         var keepLineOffsets = new Option<bool>("--keep-line-offsets")
         {
             Description = "Leave every channel's line offsets in the statistics. By default the analysis takes a channel's lines to the substrate's level where they jump more than its columns do (scan noise); a specimen whose substrate really changes from line to line wants them kept.",
         };
         var command = new Command("correlate", "Find chromosomes, their centromeres and arms, and correlate height with every other channel per region.")
         {
-            inputs, outDir, json, noRegister, keepLineOffsets,
+            inputs, outDir, json, noRegister, height, keepLineOffsets,
         };
         command.SetAction(parse => Run(parse.GetValue(inputs)!, parse.GetValue(outDir)!.FullName, parse.GetValue(json), !parse.GetValue(noRegister),
-            !parse.GetValue(keepLineOffsets), output, error));
+            parse.GetValue(height), !parse.GetValue(keepLineOffsets), output, error));
         return command;
     }
 
-    private static int Run(string[] inputs, string outDir, bool json, bool register, bool alignLines, TextWriter output, TextWriter error)
+    private static int Run(string[] inputs, string outDir, bool json, bool register, string? heightKey, bool alignLines, TextWriter output, TextWriter error)
     {
         // Each input's frames are done with once analysed, so their channel arrays serve the next input (see ChannelBufferPool).
         var buffers = new ChannelBufferPool();
@@ -102,10 +106,19 @@ internal static class CorrelateCommand
             {
                 var frameName = frames.Count > 1 ? $"{name}-{f + 1}" : name;
                 var target = batch || frames.Count > 1 ? Path.Combine(outDir, frameName) : outDir;
+                // Real files name their topography otherwise (Z, Topography, Height-retrace): it is the analysis's Height.
+                var (withHeight, heightSource) = EnhanceCommand.WithHeight(frames[f], heightKey);
+                if (withHeight is null)
+                {
+                    error.WriteLine($"afmedge correlate: {frameName}: {heightSource}");
+                    failures++;
+                    continue;
+                }
+
                 try
                 {
                     // The probes sit apart on the cantilever: their images are shifted onto probe 1's before any correlation.
-                    var frame = register && frames[f].TryGetChannel(FrameAnalyzer.HeightChannel, out _) ? Registration.Apply(frames[f]) : frames[f];
+                    var frame = register ? Registration.Apply(withHeight) : withHeight;
                     var analysis = analyzer.Analyze(frame);
                     var summary = summarizer.Summarize(analysis);
                     Write(analysis, summary, target);
@@ -115,7 +128,7 @@ internal static class CorrelateCommand
                     }
                     else if (!batch)
                     {
-                        PrintTable(frameName, analysis, summary, output);
+                        PrintTable(frameName, heightSource, analysis, summary, output);
                     }
                 }
                 catch (ArgumentException e)
@@ -166,11 +179,11 @@ internal static class CorrelateCommand
         }
     }
 
-    private static void PrintTable(string name, ChromosomeAnalysis analysis, FrameSummary summary, TextWriter output)
+    private static void PrintTable(string name, string heightSource, ChromosomeAnalysis analysis, FrameSummary summary, TextWriter output)
     {
         var frame = analysis.Frame;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {frame.Width}×{frame.Height}, {frame.SizeX * 1e6:G4}×{frame.SizeY * 1e6:G4} µm, {summary.ChromosomeCount} chromosome(s){(summary.Note is { } note ? " — " + note : string.Empty)}"));
+            $"{name}: {frame.Width}×{frame.Height}, {frame.SizeX * 1e6:G4}×{frame.SizeY * 1e6:G4} µm{(heightSource == FrameAnalyzer.HeightChannel ? string.Empty : ", Height from " + heightSource)}, {summary.ChromosomeCount} chromosome(s){(summary.Note is { } note ? " — " + note : string.Empty)}"));
         foreach (var c in analysis.Chromosomes)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -66,7 +66,7 @@ internal static class EnhanceCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var (prepared, heightSource) = AsModelInput(frame, request.Height);
+        var (prepared, heightSource) = WithHeight(frame, request.Height);
         if (prepared is null)
         {
             await error.WriteLineAsync($"afmedge enhance: {heightSource}");
@@ -135,8 +135,11 @@ internal static class EnhanceCommand
         }
     }
 
-    /// <summary>The frame as the models expect it (see <see cref="ModelChannels"/>); null and the reason when it has no height channel.</summary>
-    private static (Frame? Frame, string SourceOrProblem) AsModelInput(Frame frame, string? requested)
+    /// <summary>
+    /// The frame with its height channel keyed Height and first, as the models and the chromosome analysis expect it (see
+    /// <see cref="ModelChannels"/>); null and the reason when it has no height channel, else the height channel's original key.
+    /// </summary>
+    internal static (Frame? Frame, string SourceOrProblem) WithHeight(Frame frame, string? requested)
     {
         var (channels, source) = ModelChannels([.. frame.Channels.Select(c => c.Descriptor)], requested);
         if (channels is null)

@@ -109,6 +109,34 @@ public sealed class CorrelateCommandTests
     }
 
     [Fact]
+    public async Task Correlate_RealFileWithRetraceTopography_TakesItAsHeight()
+    {
+        // A Nanoscope file records its height on the retrace line only: that is the analysis's Height (no chromosomes in it).
+        var input = SampleFiles.Path("nanoscope_v5_multi.spm");
+        var outDir = Path.Combine(Scratch.Folder("afmedge-cor-").FullName, "out");
+
+        var (exit, output, error) = await RunAsync("correlate", input, "--out", outDir);
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("512×512, 2×2 µm, Height from Height-retrace, 0 chromosome(s) — no chromosome found", output, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
+        Assert.Equal("no chromosome found", summary.RootElement.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task Correlate_HeightNotInTheFile_IsAnErrorNamingIt()
+    {
+        var input = SampleFiles.Path("nanoscope_v5_multi.spm");
+        var outDir = Path.Combine(Scratch.Folder("afmedge-cor-").FullName, "out");
+
+        var (exit, _, error) = await RunAsync("correlate", input, "--out", outDir, "--height", "Topography");
+
+        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+        Assert.Contains("nanoscope_v5_multi: the frame has no channel 'Topography'; it has Height-retrace, Amplitude-retrace.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Correlate_FolderOfSimulations_RunsABatchWithProgress()
     {
         var root = Scratch.Folder("afmedge-cor-").FullName;
@@ -172,7 +200,7 @@ public sealed class CorrelateCommandTests
         var dir = ChannelDir(32, 32, null, (x, y) => 1);
         var (exit, _, error) = await RunAsync("correlate", dir, "--out", Path.Combine(dir, "out"));
         Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("'Height'", error, StringComparison.Ordinal);
+        Assert.Contains("the frame has no height channel (none is named Height or measured in metres); name one with --height.", error, StringComparison.Ordinal);
     }
 
     [Fact]
