@@ -118,6 +118,7 @@ internal static class CorrelateCommand
                 try
                 {
                     // The probes sit apart on the cantilever: their images are shifted onto probe 1's before any correlation.
+                    withHeight = RetraceStandsIn(withHeight);
                     var frame = register ? Registration.Apply(withHeight) : withHeight;
                     var analysis = analyzer.Analyze(frame);
                     var summary = summarizer.Summarize(analysis);
@@ -157,6 +158,25 @@ internal static class CorrelateCommand
     }
 
     private static readonly FrameRegistration Registration = new(RegistrationMode.Probes);
+
+    /// <summary>
+    /// A frame with no trace channel to correlate but Height (a file that records every channel on the retrace line, as
+    /// Nanoscope's do) has its retrace channels stand in for their traces; any other frame as it is.
+    /// </summary>
+    private static Frame RetraceStandsIn(Frame frame)
+    {
+        if (frame.Channels.Any(c => c.Direction == ScanDirection.Trace && c.Name != FrameAnalyzer.HeightChannel))
+        {
+            return frame;
+        }
+
+        var traces = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var standIns = frame.Channels.Where(c => c.Direction == ScanDirection.Retrace && !traces.Contains(c.Name))
+            .Select(c => new Channel(c.Descriptor with { Direction = ScanDirection.Trace }, c.Width, c.Height, c.Data.ToArray()))
+            .ToList();
+        return standIns.Count == 0 ? frame
+            : new Frame(frame.Id, frame.Scan, [.. frame.Channels.Where(c => c.Direction == ScanDirection.Trace), .. standIns], frame.Metadata);
+    }
 
     private static bool IsImportable(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".gsf" or ".gwy" or ".spm" or ".ibw" or ".sxm" or ".jpk" or ".asd";

@@ -111,7 +111,7 @@ public sealed class CorrelateCommandTests
     [Fact]
     public async Task Correlate_RealFileWithRetraceTopography_TakesItAsHeight()
     {
-        // A Nanoscope file records its height on the retrace line only: that is the analysis's Height (no chromosomes in it).
+        // A Nanoscope file records its height (and amplitude) on the retrace line only: that is the analysis's Height (no chromosomes in it).
         var input = SampleFiles.Path("nanoscope_v5_multi.spm");
         var outDir = Path.Combine(Scratch.Folder("afmedge-cor-").FullName, "out");
 
@@ -122,6 +122,11 @@ public sealed class CorrelateCommandTests
         using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json"), TestContext.Current.CancellationToken));
         Assert.Null(Schemas.Problems(Schemas.Summary, summary.RootElement));
         Assert.Equal("no chromosome found", summary.RootElement.GetProperty("note").GetString());
+
+        // Every channel is on the retrace line: its amplitude stands in for the trace and is correlated with height.
+        Assert.Contains("background Amplitude", output, StringComparison.Ordinal);
+        Assert.Contains(summary.RootElement.GetProperty("regionCorrelations").EnumerateArray(),
+            c => c.GetProperty("channel").GetString() == "Amplitude" && c.GetProperty("pearson").ValueKind == JsonValueKind.Number);
     }
 
     [Fact]
