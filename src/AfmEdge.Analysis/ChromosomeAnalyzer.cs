@@ -203,11 +203,15 @@ public sealed class ChromosomeAnalyzer
 
         clock = times.Lap("labels", clock);
         RegionResults results;
-        var (statisticsHeight, statisticsChannels, rowOffsets, lineOffsets, aligned) = AlignedToSubstrate(statisticsLabels, leveled, segmentation.LowThreshold, others, width, rows);
+
+        // The labels' rim, made once: the line offsets' substrate lies beyond it, and the statistics' cores inside it.
+        var rim = AnalysisPool<byte>.Shared.Rent(width * rows);
+        CoreCorrelation.Rim(statisticsLabels.AsSpan(0, width * rows), width, rows, RegionAnalysis.RimDepth(Options), rim.AsSpan(0, width * rows));
+        var (statisticsHeight, statisticsChannels, rowOffsets, lineOffsets, aligned) = AlignedToSubstrate(statisticsLabels, rim, leveled, segmentation.LowThreshold, others, width, rows);
         times.Lap("statistics: line offsets", clock);
         try
         {
-            results = RegionAnalysis.Run(statisticsLabels, statisticsHeight, statisticsChannels, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times);
+            results = RegionAnalysis.Run(statisticsLabels, statisticsHeight, statisticsChannels, width, rows, frame.PixelSizeX, frame.PixelSizeY, Options, times, rim: rim);
         }
         finally
         {
@@ -215,6 +219,8 @@ public sealed class ChromosomeAnalyzer
             {
                 AnalysisPool<byte>.Shared.Return(rented);
             }
+
+            AnalysisPool<byte>.Shared.Return(rim);
 
             foreach (var array in aligned)
             {
@@ -382,7 +388,7 @@ public sealed class ChromosomeAnalyzer
     /// rented for the aligned copies, to return once the statistics are done; the frame's own data is not touched.
     /// </summary>
     private (float[] Height, ChannelData[] Channels, IReadOnlyList<RowOffsets> Judged, Dictionary<string, double[]> Offsets, List<float[]> Rented) AlignedToSubstrate(
-        byte[] labels, float[] height, double lowThreshold, ChannelData[] channels, int width, int rows)
+        byte[] labels, byte[] rim, float[] height, double lowThreshold, ChannelData[] channels, int width, int rows)
     {
         var rented = new List<float[]>();
         var taken = new Dictionary<string, double[]>(StringComparer.Ordinal);
@@ -396,13 +402,11 @@ public sealed class ChromosomeAnalyzer
         var pixels = width * rows;
 
         // The substrate each line's and column's level is taken over: the background below the low threshold, beyond the
-        // chromosomes' reach (as far as the background's core may start, BackgroundCoreReach) where there is enough of it.
-        var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+        // chromosomes' reach (the rim, as far as the background's core may start) where there is enough of it.
         var lineMask = AnalysisPool<float>.Shared.Rent(pixels);
         var columnMask = AnalysisPool<float>.Shared.Rent(pixels);
         try
         {
-            CoreCorrelation.Rim(labels.AsSpan(0, pixels), width, rows, Math.Max(Options.CoreDepth, Options.BackgroundCoreReach), rim.AsSpan(0, pixels));
             SubstrateRows.Masks(labels.AsSpan(0, pixels), rim.AsSpan(0, pixels), height.AsSpan(0, pixels), lowThreshold, width, rows,
                 lineMask.AsSpan(0, pixels), columnMask.AsSpan(0, pixels));
             for (var c = 0; c <= channels.Length; c++)
@@ -427,7 +431,6 @@ public sealed class ChromosomeAnalyzer
         }
         finally
         {
-            AnalysisPool<byte>.Shared.Return(rim);
             AnalysisPool<float>.Shared.Return(lineMask);
             AnalysisPool<float>.Shared.Return(columnMask);
         }

@@ -41,9 +41,16 @@ internal static class RegionAnalysis
     // Resamples per parallel work item of the bootstrap.
     private const int ResampleChunk = 64;
 
+    /// <summary>
+    /// How deep the labels' rim (<see cref="CoreCorrelation.Rim"/>) is taken for the statistics: as deep as the background's
+    /// core may start (<see cref="AnalysisOptions.BackgroundCoreReach"/>), and at least every region's core depth.
+    /// </summary>
+    public static int RimDepth(AnalysisOptions options) => Math.Max(options.CoreDepth, options.BackgroundCoreReach);
+
     /// <param name="shareHeightSide">Whether channels finite wherever height is take the height side of their sums from the region's <see cref="HeightSide"/> (false: each sums it again; the tests compare the two).</param>
+    /// <param name="rim"><paramref name="labels"/>' rim <see cref="RimDepth"/> deep, where the caller has made it already; null: made here.</param>
     public static RegionResults Run(byte[] labels, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows,
-        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null, bool shareHeightSide = true)
+        double pixelX, double pixelY, AnalysisOptions options, AnalysisStageTimes? times = null, bool shareHeightSide = true, byte[]? rim = null)
     {
         var clock = StageClock.Start(times);
 
@@ -216,7 +223,7 @@ internal static class RegionAnalysis
             clock = times.Lap("statistics: ranks, correlations, MI", clock);
             Bootstrap(frames, estimates, correlations, draws, channels.Count, options);
             clock = times.Lap("statistics: bootstrap", clock);
-            (rimScore, deeperScore, lineDepth) = AddCore(labels, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
+            (rimScore, deeperScore, lineDepth) = AddCore(labels, rim, place, height, channels, width, rows, options, frames, sorted, moments, channelCount, correlations);
             clock = times.Lap("statistics: core r", clock);
         }
         finally
@@ -268,7 +275,7 @@ internal static class RegionAnalysis
     /// (<see cref="RimFromCore"/>). Returns how mixed the frame's first rings are (<see cref="RimFromCore.Score"/>), the same
     /// score of the rest of the rims, and how deep a rim the core's line leaves out.
     /// </summary>
-    private static (double Score, double? DeeperScore, int LineDepth) AddCore(byte[] labels, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
+    private static (double Score, double? DeeperScore, int LineDepth) AddCore(byte[] labels, byte[]? givenRim, int[] place, float[] height, IReadOnlyList<ChannelData> channels, int width, int rows, AnalysisOptions options,
         RegionFrame[] frames, SortedChannel[] sorted, (double Mean, double Sd, int Count)[] moments, int channelCount, RegionCorrelation[] correlations)
     {
         Span<double> heightShift = stackalloc double[RegionCount];
@@ -292,13 +299,18 @@ internal static class RegionAnalysis
         int backgroundDepth;
         try
         {
-            // The rim as deep as the background's may reach, then how far the chromosomes do reach into it, then each pixel's
-            // class with its region's depth.
-            var rim = AnalysisPool<byte>.Shared.Rent(pixels);
+            // The rim as deep as the background's may reach (the caller's, or made here), then how far the chromosomes do reach
+            // into it, then each pixel's class with its region's depth.
+            var ownRim = givenRim is null ? AnalysisPool<byte>.Shared.Rent(pixels) : null;
+            var rim = givenRim ?? ownRim!;
             try
             {
                 var reach = options.BackgroundCoreReach;
-                CoreCorrelation.Rim(labels.AsSpan(0, pixels), width, rows, Math.Max(options.CoreDepth, reach), rim.AsSpan(0, pixels));
+                if (ownRim is not null)
+                {
+                    CoreCorrelation.Rim(labels.AsSpan(0, pixels), width, rows, RimDepth(options), rim.AsSpan(0, pixels));
+                }
+
                 backgroundDepth = reach == 0 ? options.CoreDepth
                     : CoreCorrelation.BackgroundDepth(labels.AsSpan(0, pixels), rim, height, channels, moments.AsSpan(0, channelCount), options.CoreDepth, reach);
                 CoreCorrelation.Classes(labels.AsSpan(0, pixels), rim, place, RegionCount, options.CoreDepth, backgroundDepth, classes.AsSpan(0, pixels));
@@ -314,7 +326,10 @@ internal static class RegionAnalysis
             }
             finally
             {
-                AnalysisPool<byte>.Shared.Return(rim);
+                if (ownRim is not null)
+                {
+                    AnalysisPool<byte>.Shared.Return(ownRim);
+                }
             }
         }
         finally
