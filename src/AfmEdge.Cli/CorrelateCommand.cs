@@ -117,8 +117,9 @@ internal static class CorrelateCommand
 
                 try
                 {
-                    // The probes sit apart on the cantilever: their images are shifted onto probe 1's before any correlation.
                     withHeight = RetraceStandsIn(withHeight);
+
+                    // The probes sit apart on the cantilever: their images are shifted onto probe 1's before any correlation.
                     var frame = register ? Registration.Apply(withHeight) : withHeight;
                     var analysis = analyzer.Analyze(frame);
                     var summary = summarizer.Summarize(analysis);
