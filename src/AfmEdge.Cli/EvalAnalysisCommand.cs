@@ -124,9 +124,13 @@ internal static class EvalAnalysisCommand
         {
             Description = "Write one PNG per seed and frame into this folder: the leveled height, the found objects' outlines in colour (numbered as --per-chromosome numbers them), each true chromosome tinted in its own hue.",
         };
+        var cells = new Option<FileInfo?>("--cells")
+        {
+            Description = "Also write every scored cell to this CSV file: one row per seed, frame, channel and region, r and the mean as measured and as read (the rim mixing's judgement) beside the truth's, so the misses can be found and plotted.",
+        };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, keepLineOffsets, breakdown, json, perChromosome, overlays,
+            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, keepLineOffsets, breakdown, json, perChromosome, overlays, cells,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -141,6 +145,7 @@ internal static class EvalAnalysisCommand
                 GainScale = parse.GetValue(gainScale),
                 WholeTruth = parse.GetValue(wholeTruth),
                 Overlays = parse.GetValue(overlays)?.FullName,
+                Cells = parse.GetValue(cells)?.FullName,
             },
             output, error));
         return command;
@@ -154,6 +159,8 @@ internal static class EvalAnalysisCommand
         public bool PerChromosome { get; init; }
 
         public string? Overlays { get; init; }
+
+        public string? Cells { get; init; }
 
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
 
@@ -305,6 +312,23 @@ internal static class EvalAnalysisCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
+        StreamWriter? cellsCsv = null;
+        if (settings.Cells is { } cellsPath)
+        {
+            try
+            {
+                cellsCsv = new StreamWriter(cellsPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"afmedge: --cells = {cellsPath}: cannot write it: {e.Message}");
+                return ExitCodes.BadUsageOrConfig;
+            }
+
+            cellsCsv.WriteLine(CellValues.Header);
+        }
+
+        using var cellsWriter = cellsCsv;
         using var enhancer = EngineFactory.CreateEnhancer("native", entry, 128, Environment.ProcessorCount);
         var variants = new[]
         {
@@ -378,6 +402,11 @@ internal static class EvalAnalysisCommand
 
                 scored[v] = TruthFigures.Of(analysis, truth, fullPixel, truthRim);
                 variants[v].Add(scored[v]);
+                foreach (var cell in scored[v].Values)
+                {
+                    cellsCsv?.WriteLine(cell.Csv(seed, variants[v].Name));
+                }
+
                 // The clean frame's truth at the tip is its own grid's: scored once.
                 scoredAtTip[v] = ReferenceEquals(tipTruths[v], truth) ? scored[v] : TruthFigures.Of(analysis, tipTruths[v], fullPixel, truthRim);
                 atTip[v].Add(scoredAtTip[v]);
@@ -623,6 +652,9 @@ internal static class EvalAnalysisCommand
 
         public List<Cell> RimReadMeanErrors { get; } = [];
 
+        /// <summary>Every cell scored, its truth beside what the analysis measured and what it reads (for --cells).</summary>
+        public List<CellValues> Values { get; } = [];
+
         /// <summary>The frame's RimMixing score (NaN where none) and whether it judged the rims mixed.</summary>
         public double RimScore { get; set; } = double.NaN;
 
@@ -790,6 +822,11 @@ internal static class EvalAnalysisCommand
                     var region = Regions.ByLabel[label];
                     var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
                     var rimMixed = analysis.RimMixing?.Mixed == true;
+                    var measuredMean = analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean;
+                    figures.Values.Add(new CellValues(channel, label, counts[label], pearson[label], found?.Pearson,
+                        rimMixed && found?.PearsonFromCore is { } readR ? readR : found?.Pearson,
+                        means[label], measuredMean, rimMixed && found?.MeanFromCore is { } readMean ? readMean : measuredMean,
+                        Math.Max(Math.Abs(means[label]), 0.05 * scale)));
                     if (analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean is { } mean)
                     {
                         var relative = Math.Max(Math.Abs(means[label]), 0.05 * scale);
@@ -893,6 +930,18 @@ internal static class EvalAnalysisCommand
     /// <summary>Whether a reported 95 % interval holds the true value, and its half-width; null where no interval was reported (too few pixels, bootstrap off).</summary>
     private static (bool Holds, double HalfWidth)? Interval(double? low, double? high, double truth) =>
         low is { } l && high is { } h ? (l <= truth && truth <= h, 0.5 * (h - l)) : null;
+
+    /// <summary>One (channel, region) of one frame: the true region's pixel count, r and mean, the analysis's as measured and as read, and the scale its mean error is relative to.</summary>
+    private sealed record CellValues(string Channel, int Label, int TrueCount, double TrueR, double? R, double? ReadR, double TrueMean, double? Mean, double? ReadMean, double MeanScale)
+    {
+        public const string Header = "seed,frame,channel,region,true_count,true_r,r,r_read,true_mean,mean,mean_read,mean_scale";
+
+        public string Csv(long seed, string frame) => string.Join(',',
+            seed.ToString(CultureInfo.InvariantCulture), frame, Channel, Regions.ByLabel[Label], TrueCount.ToString(CultureInfo.InvariantCulture),
+            Number(TrueR), Number(R), Number(ReadR), Number(TrueMean), Number(Mean), Number(ReadMean), Number(MeanScale));
+
+        private static string Number(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
+    }
 
     /// <summary>One (channel, region) error of one frame: r measured − true, or the mean's error relative to its scale; signed.</summary>
     private sealed record Cell(string Channel, int Label, double Signed)

@@ -48,6 +48,11 @@ public sealed class ScanEngine : IScanSource, IDisposable
     private double _targetX;
     private double _targetY;
     private double _deflection;
+
+    // Where the Z piezo has extended (volts), modelled from the commands held since each sample (ZResponseSeconds), and the
+    // share of the remaining step it makes per point.
+    private double _zSensed;
+    private readonly double _zFollow;
     private short _lastDeflectionCode;
     private int _sameCodeRun;
     private int _saturatedRun;
@@ -91,6 +96,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
         _y = new DacAxis("Y", dacY, options.Y, _dt);
         _z = new DacAxis("Z", dacZ, options.Z, _dt);
         _pid = new ZPid(options.Gains, options.SetpointVolts, options.Z.MinVolts, options.Z.MaxVolts);
+        _zFollow = options.ZResponseSeconds > 0 ? 1 - Math.Exp(-_dt / options.ZResponseSeconds) : 1;
         _pointTicks = Math.Max(1, (long)(_dt * _time.TimestampFrequency));
         _slackTicks = (long)(options.WatchdogSlack.TotalSeconds * _time.TimestampFrequency);
         double angle = options.Scan.AngleDegrees * Math.PI / 180;
@@ -416,7 +422,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
         int names = _channels.Length / 2;
         int baseChannel = direction == ScanDirection.Trace ? 0 : names;
         double lsb = _adc.LsbVolts;
-        scanLine.Samples(baseChannel)[pixel] = (float)(-_z.Volts * _options.Z.MetresPerVolt);
+        scanLine.Samples(baseChannel)[pixel] = (float)RecordedHeight();
         scanLine.Samples(baseChannel + 1)[pixel] = (float)(_deflection / _options.DeflectionVoltsPerMetre);
         var fields = _options.Fields;
         for (int f = 0; f < fields.Count; f++)
@@ -424,6 +430,15 @@ public sealed class ScanEngine : IScanSource, IDisposable
             var map = fields[f];
             scanLine.Samples(baseChannel + 2 + f)[pixel] = (float)(_codes[map.AdcChannel] * lsb * map.UnitsPerVolt);
         }
+    }
+
+    // Height in metres: Z, plus the error the loop has not yet taken out. The error belongs with where the piezo was when the
+    // point was sampled, not with the command the loop has written since; with neither option Z is that command, as always.
+    private double RecordedHeight()
+    {
+        double z = _options.ZResponseSeconds > 0 || _options.HeightIncludesError ? _zSensed : _z.Volts;
+        double error = _options.HeightIncludesError ? (_deflection - _pid.Setpoint) / _options.DeflectionVoltsPerMetre : 0;
+        return (-z * _options.Z.MetresPerVolt) + error;
     }
 
     private void Emit(ChannelWriter<ScanLine> writer, ScanLine line, CancellationToken token)
@@ -465,6 +480,7 @@ public sealed class ScanEngine : IScanSource, IDisposable
         });
         _targetX = _x.Volts;
         _targetY = _y.Volts;
+        _zSensed = _z.Volts;
         _deadline = _time.GetTimestamp();
         _started = true;
     }
@@ -542,6 +558,9 @@ public sealed class ScanEngine : IScanSource, IDisposable
         }
 
         CheckDeflection();
+
+        // The sample was taken with the piezo moving toward the command held since the last one.
+        _zSensed += _zFollow * (_z.Volts - _zSensed);
         if (_engaged)
         {
             double z = _pid.Update(_deflection, _dt);

@@ -36,6 +36,23 @@ public sealed record ScanEngineOptions
     /// <summary>Deflection signal's sensitivity, volts per metre, to record Deflection in metres.</summary>
     public double DeflectionVoltsPerMetre { get; init; } = 1e7;
 
+    /// <summary>
+    /// The Z piezo's first-order response time, seconds. Above 0 the Height channel records where the piezo had extended
+    /// when each point was sampled: the commands filtered by this response, as a Z sensor would read it. A piezo slower than
+    /// a point lags its command, and the command the loop has just written leads the tip that made the sample. 0: a piezo
+    /// that settles within a point, so Height records the command (the one held while the point was sampled where
+    /// <see cref="HeightIncludesError"/> is on, else the one just written, as always).
+    /// </summary>
+    public double ZResponseSeconds { get; init; }
+
+    /// <summary>
+    /// Height adds the feedback's error, the deflection less its setpoint in metres (contact mode's error-signal
+    /// correction): where the loop has not caught up with the surface the cantilever bends by what Z missed, so the sum is
+    /// the surface under the tip, and in steady contact it equals Height alone. Z is then where the piezo was when the point
+    /// was sampled, which the error belongs with. Off: Height is Z alone.
+    /// </summary>
+    public bool HeightIncludesError { get; init; }
+
     /// <summary>Further inputs recorded beside Height and Deflection.</summary>
     public IReadOnlyList<AdcChannelMap> Fields { get; init; } = [];
 
@@ -97,6 +114,11 @@ public sealed record ScanEngineOptions
         if (!(DeflectionVoltsPerMetre > 0 && double.IsFinite(DeflectionVoltsPerMetre)))
         {
             errors.Add($"DeflectionVoltsPerMetre = {DeflectionVoltsPerMetre}: must be positive.");
+        }
+
+        if (!(ZResponseSeconds >= 0 && ZResponseSeconds <= 1))
+        {
+            errors.Add($"ZResponseSeconds = {ZResponseSeconds}: must be in [0, 1] s (0: Height records the Z command).");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal) { "Height", "Deflection" };

@@ -291,6 +291,44 @@ public sealed class EvalAnalysisCommandTests
     }
 
     [Fact]
+    public async Task EvalAnalysis_Cells_WritesEveryScoredCellAsTheFiguresCountIt()
+    {
+        var folder = Scratch.Folder("afmedge-cells-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "cells.csv");
+            var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2002", "--pixels", "128", "--field-um", "10",
+                "--model", BundledModel(), "--json", "--cells", path);
+
+            Assert.True(exit == ExitCodes.Ok, error);
+            var lines = File.ReadAllLines(path);
+            Assert.Equal("seed,frame,channel,region,true_count,true_r,r,r_read,true_mean,mean,mean_read,mean_scale", lines[0]);
+            var rows = lines[1..].Select(l => l.Split(',')).ToArray();
+            Assert.All(rows, r => Assert.Equal(12, r.Length));
+            Assert.Equal(["2001", "2002"], rows.Select(r => r[0]).Distinct());
+            Assert.Subset(new HashSet<string>(["background", "pArm", "centromere", "qArm"]), rows.Select(r => r[3]).ToHashSet());
+
+            // Per frame kind, the cells whose r as read lies within 0.05 of the truth are the share the JSON reports.
+            using var document = JsonDocument.Parse(json);
+            foreach (var frame in document.RootElement.GetProperty("frames").EnumerateArray())
+            {
+                var name = frame.GetProperty("frame").GetString()!;
+                var scored = rows.Where(r => r[1] == name && r[7].Length > 0 && r[5].Length > 0).ToArray();
+                Assert.NotEmpty(scored);
+                var within = scored.Count(r => Math.Abs(Number(r[7]) - Number(r[5])) <= 0.05) / (double)scored.Length;
+                Assert.Equal(frame.GetProperty("rimRead").GetProperty("pearsonWithin005").GetDouble(), within, 9);
+                Assert.All(rows.Where(r => r[1] == name), r => Assert.True(int.Parse(r[4], System.Globalization.CultureInfo.InvariantCulture) >= 3, string.Join(',', r)));
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task EvalAnalysis_KeepLineOffsets_LeavesEveryChannelAsScanned()
     {
         var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
@@ -318,6 +356,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--line-rate", "0", "--line-rate = 0")]
     [InlineData("--gain-scale", "0", "--gain-scale = 0")]
     [InlineData("--gain-scale", "2", "so it needs --closed-loop")]
+    [InlineData("--cells", "/nonexistent/folder/cells.csv", "--cells = /nonexistent/folder/cells.csv: cannot write it")]
     public async Task EvalAnalysis_BadOption_IsBadUsageNamingIt(string option, string value, string message)
     {
         var args = new List<string> { "eval", "analysis", "--seeds", "2001-2001", "--model", BundledModel() };

@@ -88,6 +88,12 @@ public sealed class BoardFeedback
     /// <summary>Optical lever sensitivity: volts of deflection signal per metre of cantilever deflection (records Deflection in metres).</summary>
     public double DeflectionVoltsPerMetre { get; init; }
 
+    /// <summary>The Z piezo's first-order response time, seconds: Height records where the piezo was at each sample (<see cref="ScanEngineOptions.ZResponseSeconds"/>); 0, the default, records the command.</summary>
+    public double ZResponseSeconds { get; init; }
+
+    /// <summary>Height adds the deflection's error in metres (<see cref="ScanEngineOptions.HeightIncludesError"/>); needs a calibrated DeflectionVoltsPerMetre.</summary>
+    public bool HeightIncludesError { get; init; }
+
     /// <summary>The gains as the engine takes them.</summary>
     public PidGains Gains => new(Proportional, Integral, Derivative);
 }
@@ -193,6 +199,8 @@ public sealed class BoardOptions
             SetpointVolts = Feedback.SetpointVolts,
             DeflectionChannel = Feedback.DeflectionChannel,
             DeflectionVoltsPerMetre = Feedback.DeflectionVoltsPerMetre,
+            ZResponseSeconds = Feedback.ZResponseSeconds,
+            HeightIncludesError = Feedback.HeightIncludesError,
             Fields = [.. Fields.Select(f => f.ToMap())],
         };
     }
@@ -289,6 +297,11 @@ public sealed class BoardOptions
         if (!(Feedback.DeflectionVoltsPerMetre > 0 && double.IsFinite(Feedback.DeflectionVoltsPerMetre)))
         {
             errors.Add($"{SectionName}:Feedback:DeflectionVoltsPerMetre = {Feedback.DeflectionVoltsPerMetre}: must be positive and finite (the optical lever's volts per metre of deflection).");
+        }
+
+        if (!(Feedback.ZResponseSeconds >= 0 && Feedback.ZResponseSeconds <= 1))
+        {
+            errors.Add($"{SectionName}:Feedback:ZResponseSeconds = {Feedback.ZResponseSeconds}: must be in [0, 1] s (the Z piezo's response time; 0 records the Z command).");
         }
 
         ValidateFields(errors);

@@ -176,6 +176,10 @@ public sealed class ClosedLoopMicroscope : IDisposable
             SetpointVolts = setpointVolts,
             DeflectionChannel = VirtualAfm.DeflectionInput,
             DeflectionVoltsPerMetre = afm.DeflectionVoltsPerMetre,
+
+            // Height as a Z sensor and the error signal make it: where the virtual piezo was, plus what the loop missed.
+            ZResponseSeconds = afm.PiezoTimeConstant,
+            HeightIncludesError = true,
             Fields =
             [
                 new AdcChannelMap("Current", PhysicalUnit.Ampere, VirtualAfm.CurrentInput, 1 / afm.CurrentVoltsPerAmpere),
