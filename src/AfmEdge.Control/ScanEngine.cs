@@ -15,7 +15,9 @@ namespace AfmEdge.Control;
 /// <remarks>
 /// <para>Per point: step X and Y toward the raster position (slew-limited, window-clamped), convert
 /// and read all eight ADC channels, check them, update the PID, step Z, then wait for the point's
-/// deadline. Safety, always on: window and slew limits in <see cref="DacAxis"/>; a watchdog on the
+/// deadline. Height is Z in metres: the command just written, or, as the options ask, where the piezo
+/// was when the point was sampled (<see cref="ScanEngineOptions.ZResponseSeconds"/>) plus the
+/// deflection's error (<see cref="ScanEngineOptions.HeightIncludesError"/>). Safety, always on: window and slew limits in <see cref="DacAxis"/>; a watchdog on the
 /// point deadline; stuck or saturated deflection; SPI and BUSY failures; Z held at a window end;
 /// cancellation/Dispose. Each retracts Z (slew-limited ramp, within one line by validation; the CLR
 /// pin when the Z DAC's SPI itself fails) and then raises <see cref="Faulted"/> with the reason.</para>
