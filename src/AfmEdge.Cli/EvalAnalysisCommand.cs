@@ -98,7 +98,7 @@ internal static class EvalAnalysisCommand
         };
         var closedLoop = new Option<bool>("--closed-loop")
         {
-            Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known).",
+            Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known). Its heights sit where its Z piezo does, far from the renderer's: the host levels them before enhancing (its steps end with level:plane@Height), so add that to --correct to score what it publishes.",
         };
         var gainScale = new Option<double>("--gain-scale")
         {
