@@ -823,13 +823,12 @@ internal static class EvalAnalysisCommand
                     var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
                     var rimMixed = analysis.RimMixing?.Mixed == true;
                     var measuredMean = analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean;
+                    var relative = Math.Max(Math.Abs(means[label]), 0.05 * scale);
                     figures.Values.Add(new CellValues(channel, label, counts[label], pearson[label], found?.Pearson,
                         rimMixed && found?.PearsonFromCore is { } readR ? readR : found?.Pearson,
-                        means[label], measuredMean, rimMixed && found?.MeanFromCore is { } readMean ? readMean : measuredMean,
-                        Math.Max(Math.Abs(means[label]), 0.05 * scale)));
-                    if (analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean is { } mean)
+                        means[label], measuredMean, rimMixed && found?.MeanFromCore is { } readMean ? readMean : measuredMean, relative));
+                    if (measuredMean is { } mean)
                     {
-                        var relative = Math.Max(Math.Abs(means[label]), 0.05 * scale);
                         figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / relative));
                         var read = rimMixed && found?.MeanFromCore is { } fromCore ? fromCore : mean;
                         figures.RimReadMeanErrors.Add(new Cell(channel, label, (read - means[label]) / relative));
