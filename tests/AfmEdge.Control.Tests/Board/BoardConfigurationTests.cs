@@ -63,7 +63,7 @@ public sealed class BoardConfigurationTests
     [InlineData("\"Integral\": 500", "\"Integral\": -1", "Board:Feedback:Integral = -1")]
     [InlineData("\"DeflectionChannel\": 0", "\"DeflectionChannel\": 8", "Board:Feedback:DeflectionChannel = 8")]
     [InlineData("\"DeflectionVoltsPerMetre\": 1e7", "\"DeflectionVoltsPerMetre\": 0", "Board:Feedback:DeflectionVoltsPerMetre = 0: must be positive")]
-    [InlineData("\"DeflectionVoltsPerMetre\": 1e7", "\"DeflectionVoltsPerMetre\": 1e7, \"ZResponseSeconds\": -0.001", "Board:Feedback:ZResponseSeconds = -0.001: must be in [0, 1] s")]
+    [InlineData("\"ZResponseSeconds\": 0,", "\"ZResponseSeconds\": -0.001,", "Board:Feedback:ZResponseSeconds = -0.001: must be in [0, 1] s")]
     [InlineData("\"ClockHz\": 10000000", "\"ClockHz\": 20000000", "Board:DacX:ClockHz = 20000000: must be in (0, 10000000]")]
     [InlineData("\"AdcChannel\": 2", "\"AdcChannel\": 1", "Board:Fields:1:AdcChannel = 1: input 1 is already read by Board:Fields:0:AdcChannel")]
     [InlineData("\"AdcChannel\": 1,", "\"AdcChannel\": 0,", "Board:Fields:0:AdcChannel = 0: input 0 is already read by Board:Feedback:DeflectionChannel")]
@@ -82,13 +82,13 @@ public sealed class BoardConfigurationTests
     public void Parse_HeightAsZSensorAndError_ReachesTheEngine()
     {
         var board = BoardConfiguration.Parse(
-            PiConfig("\"DeflectionVoltsPerMetre\": 1e7", "\"DeflectionVoltsPerMetre\": 1e7, \"ZResponseSeconds\": 2e-5, \"HeightIncludesError\": true"), "test.json", AllDevicesPresent);
+            PiConfig("\"ZResponseSeconds\": 0,\n      \"HeightIncludesError\": false", "\"ZResponseSeconds\": 2e-5,\n      \"HeightIncludesError\": true"), "test.json", AllDevicesPresent);
 
         var engine = board.ToScanEngineOptions(new ScanSettings { SizeX = 1e-6, SizeY = 1e-6, PixelsX = 64, PixelsY = 64, LineRateHz = 1 });
         Assert.Equal(2e-5, engine.ZResponseSeconds);
         Assert.True(engine.HeightIncludesError);
 
-        // The Pi example leaves both off: Height is the Z command, as before.
+        // The Pi example names both, off: Height is the Z command, as before.
         var plain = BoardConfiguration.Load(PiConfigPath(), AllDevicesPresent).ToScanEngineOptions(engine.Scan);
         Assert.Equal(0, plain.ZResponseSeconds);
         Assert.False(plain.HeightIncludesError);
