@@ -61,6 +61,14 @@ public sealed record FeedbackOptions
 
     /// <summary>The largest negative error, metres: the free cantilever's deflection below the setpoint (> 0).</summary>
     public double ErrorSaturation { get; init; } = 10e-9;
+
+    /// <summary>
+    /// Height adds the loop's error, as a controller that reads the deflection records it (the closed loop's
+    /// <c>ScanEngineOptions.HeightIncludesError</c>): in contact the recorded height is the surface, and only off a trailing
+    /// edge, where the tip hangs free, does the loop's lag show. False, the default (and the enhancer's training scans): the
+    /// Z command, lag and all.
+    /// </summary>
+    public bool HeightIncludesError { get; init; }
 }
 
 /// <summary>Piezo non-linearities.</summary>

@@ -218,12 +218,16 @@ public static class IdealScan
                 {
                     integrator = surface + ((integrator - surface) * plan.ContactDecay);
                     z = integrator + (kp * (surface - integrator) / (1 + kp));
+
+                    // In contact Z misses the surface by exactly the error the cantilever's bend shows.
+                    z = feedback.HeightIncludesError ? surface : z;
                 }
                 else
                 {
-                    // Off a trailing edge: the tip hangs free and the piezo falls at a rate the integral gain sets.
+                    // Off a trailing edge: the tip hangs free and the piezo falls at a rate the integral gain sets. The free
+                    // cantilever's error is the saturation, so Z plus the error is the free tip, above the surface.
                     integrator = Math.Max(integrator - descentPerStep, surface + ((1 + kp) * saturation));
-                    z = integrator - (kp * saturation);
+                    z = integrator - ((feedback.HeightIncludesError ? 1 + kp : kp) * saturation);
                 }
             }
 

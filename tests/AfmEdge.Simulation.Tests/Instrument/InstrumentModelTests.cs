@@ -144,6 +144,29 @@ public sealed class InstrumentModelTests
     }
 
     [Fact]
+    public void Feedback_HeightIncludesError_IsTheSurfaceInContactAndTheFreeTipOffAnEdge()
+    {
+        var scan = TestScans.Square(10e-6, 256) with { PixelsY = 8, LineRateHz = 4 };
+        var specimen = new PlateauSpecimen(3e-6, 6e-6, 200e-9);
+        var feedback = new FeedbackOptions { Enabled = true, ProportionalGain = 1, IntegralGain = 2000, ErrorSaturation = 10e-9 };
+        var surface = IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly, TraceOnly).GetChannel("Height").Row(4).ToArray();
+        var zCommand = IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly with { Feedback = feedback }, TraceOnly).GetChannel("Height").Row(4).ToArray();
+        var withError = IdealScan.Render(specimen, scan, InstrumentOptions.TipOnly with { Feedback = feedback with { HeightIncludesError = true } }, TraceOnly)
+            .GetChannel("Height").Row(4).ToArray();
+
+        // Never below the surface; on it across the plateau's top and its rising edge, where the tip is in contact.
+        Assert.All(withError.Zip(surface), p => Assert.True(p.First >= p.Second - 1e-12, $"{p.First} below the surface {p.Second}"));
+        for (var i = 60; i < 150; i++)
+        {
+            Assert.Equal(surface[i], withError[i], 1e-12);
+        }
+
+        // The Z command lags on the rising edge; the free tip still trails off the falling one, as parachuting does.
+        Assert.True(Math.Abs(zCommand[77] - surface[77]) > 1e-9, "the command lags the rising edge");
+        Assert.True(withError[160] > surface[160] + 50e-9, "the free tip off the trailing edge");
+    }
+
+    [Fact]
     public void HalfResolutionScan_AveragesOverDwellAlongFastAxis_SamplesLinesAlongSlowAxis()
     {
         // Stripes with a period of two (half-resolution) pixels: a pixel's dwell covers half a period.
