@@ -764,6 +764,7 @@ internal static class EvalAnalysisCommand
             // The analysis leaves each chromosome's rim out of its statistics (mixed pixels): the truth leaves out the true rim alike.
             var rim = MixedEdges.Rim(ids, truth.Scan.PixelsX, truth.Scan.PixelsY, truthRim);
             var attenuated = NoiseAttenuation.Correct(analysis);
+            var rimMixed = analysis.RimMixing?.Mixed == true;
             // Each true region's pixels (in raster order), the same for every channel, and their heights' ranks once each.
             var members = new List<int>[4];
             for (var label = 0; label < 4; label++)
@@ -821,17 +822,17 @@ internal static class EvalAnalysisCommand
 
                     var region = Regions.ByLabel[label];
                     var found = channel == "Height" ? null : analysis.Correlations.FirstOrDefault(c => c.Region == region && c.Channel == channel);
-                    var rimMixed = analysis.RimMixing?.Mixed == true;
                     var measuredMean = analysis.Statistics.FirstOrDefault(s => s.Region == region && s.Channel == channel)?.Mean;
                     var relative = Math.Max(Math.Abs(means[label]), 0.05 * scale);
-                    figures.Values.Add(new CellValues(channel, label, counts[label], pearson[label], found?.Pearson,
-                        rimMixed && found?.PearsonFromCore is { } readR ? readR : found?.Pearson,
-                        means[label], measuredMean, rimMixed && found?.MeanFromCore is { } readMean ? readMean : measuredMean, relative));
+
+                    // r and the mean as the frame's rim mixing says to read them: from the core's line where the rims are mixed.
+                    var readR = rimMixed && found?.PearsonFromCore is { } rFromCore ? rFromCore : found?.Pearson;
+                    var readMean = rimMixed && found?.MeanFromCore is { } meanFromCore ? meanFromCore : measuredMean;
+                    figures.Values.Add(new CellValues(channel, label, counts[label], pearson[label], found?.Pearson, readR, means[label], measuredMean, readMean, relative));
                     if (measuredMean is { } mean)
                     {
                         figures.MeanErrors.Add(new Cell(channel, label, (mean - means[label]) / relative));
-                        var read = rimMixed && found?.MeanFromCore is { } fromCore ? fromCore : mean;
-                        figures.RimReadMeanErrors.Add(new Cell(channel, label, (read - means[label]) / relative));
+                        figures.RimReadMeanErrors.Add(new Cell(channel, label, (readMean!.Value - means[label]) / relative));
                     }
 
                     if (double.IsFinite(pearson[label]) && found is { Pearson: { } r })
@@ -843,8 +844,7 @@ internal static class EvalAnalysisCommand
                         });
                         var corrected = attenuated.FirstOrDefault(a => a.Region == region && a.Channel == channel)?.Corrected;
                         figures.CorrectedErrors.Add(new Cell(channel, label, (corrected ?? r) - pearson[label]) { Corrected = corrected is not null });
-                        var read = rimMixed && found.PearsonFromCore is { } fromCore ? fromCore : r;
-                        figures.RimReadErrors.Add(new Cell(channel, label, read - pearson[label]));
+                        figures.RimReadErrors.Add(new Cell(channel, label, readR!.Value - pearson[label]));
                     }
 
                     if (double.IsFinite(spearman[label]) && found is { Spearman: { } rho })

@@ -190,6 +190,9 @@ public static class IdealScan
         var kp = feedback.ProportionalGain;
         var saturation = feedback.ErrorSaturation;
         var descentPerStep = feedback.IntegralGain * saturation * plan.Step;
+
+        // Off a trailing edge the recorded height is Z, or with the error added the free tip: (1 + kp) × saturation higher.
+        var freeTipDrop = (feedback.HeightIncludesError ? 1 + kp : kp) * saturation;
         var integrator = 0.0;
         var first = true;
         var steps = plan.PathSteps;
@@ -217,17 +220,16 @@ public static class IdealScan
                 if (contactError >= -saturation)
                 {
                     integrator = surface + ((integrator - surface) * plan.ContactDecay);
-                    z = integrator + (kp * (surface - integrator) / (1 + kp));
 
                     // In contact Z misses the surface by exactly the error the cantilever's bend shows.
-                    z = feedback.HeightIncludesError ? surface : z;
+                    z = feedback.HeightIncludesError ? surface : integrator + (kp * (surface - integrator) / (1 + kp));
                 }
                 else
                 {
                     // Off a trailing edge: the tip hangs free and the piezo falls at a rate the integral gain sets. The free
                     // cantilever's error is the saturation, so Z plus the error is the free tip, above the surface.
                     integrator = Math.Max(integrator - descentPerStep, surface + ((1 + kp) * saturation));
-                    z = integrator - ((feedback.HeightIncludesError ? 1 + kp : kp) * saturation);
+                    z = integrator - freeTipDrop;
                 }
             }
 
