@@ -2,9 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using AfmEdge.Analysis;
-using AfmEdge.Control;
 using AfmEdge.Core;
-using AfmEdge.Host.Sources;
 using AfmEdge.Inference;
 using AfmEdge.Processing;
 using AfmEdge.Simulation.Instrument;
@@ -98,7 +96,7 @@ internal static class EvalAnalysisCommand
         };
         var closedLoop = new Option<bool>("--closed-loop")
         {
-            Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known). Its heights sit where its Z piezo does, far from the renderer's: the host levels them before enhancing (its steps end with level:plane@Height), so add that to --correct to score what it publishes.",
+            Description = "Scan every instrument frame on the closed-loop virtual microscope `afmedge run` and `afmedge scan` use (drivers, chips, its tuned Z feedback) instead of the renderer; the truth is then the nominal grid's alone (where its tip really was is not known). Its heights sit where its Z piezo does, far from the renderer's: the host levels them before enhancing (its steps end with level-masked:plane@Height), so add that to --correct to score what it publishes.",
         };
         var gainScale = new Option<double>("--gain-scale")
         {
@@ -355,7 +353,7 @@ internal static class EvalAnalysisCommand
             var half = GridTruth.Of(specimen, pixels / 2, field, settings.LineRateHz, instrument);
             truthChromosomes += full.Truth.Chromosomes.Count(c => c.PixelCount > 0);
             Frame Acquired(GridTruth grid) => settings.ClosedLoop
-                ? ClosedLoopScan(specimenOptions, grid.Scan, instrument, seed, settings.GainScale, acquisition)
+                ? ClosedLoopScans.Scan(specimenOptions, grid.Scan, instrument, seed, settings.GainScale, acquisition)
                 : Scan(specimen, grid.Scan, instrument, seed, acquisition);
             var halfScan = Acquired(half);
             GridTruth[] tipTruths;
@@ -560,42 +558,11 @@ internal static class EvalAnalysisCommand
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
 
-    /// <summary>
-    /// The instrument scan as the closed-loop virtual microscope acquires it (the same specimen, instrument and seed), with
-    /// corrections, without its retrace and without Deflection (the feedback's error signal, which the truth has no field for).
-    /// </summary>
-    private static Frame ClosedLoopScan(SpecimenOptions specimen, ScanSettings scan, InstrumentOptions instrument, long seed, double gainScale, ProcessingChain? corrections)
-    {
-        using var microscope = new ClosedLoopMicroscope(scan, new ClosedLoopOptions { Seed = seed, Specimen = specimen, Instrument = instrument, GainScale = gainScale });
-        Frame? frame;
-        try
-        {
-            frame = OneFrame.ScanAsync(microscope.Engine, scan, microscope.Clock, CancellationToken.None).GetAwaiter().GetResult();
-        }
-        catch (ScanFaultException e)
-        {
-            throw new ClosedLoopScanFailedException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² faulted ({e.Fault.Kind}) at line {e.Fault.LineIndex}: {e.Fault.Reason.TrimEnd('.')}", e);
-        }
-
-        if (frame is null)
-        {
-            throw new ClosedLoopScanFailedException($"the closed-loop scan of seed {seed} at {scan.PixelsX}² ended without a frame", null);
-        }
-
-        var fields = new Frame(frame.Id, frame.Scan, frame.Channels.Where(c => c.Name != "Deflection"), frame.Metadata);
-        return corrections is null ? TraceOnly(fields) : TraceOnly(corrections.Apply(fields));
-    }
-
-    /// <summary>A closed-loop scan of the eval that made no frame: the eval stops with this one line (exit 1), as afmedge scan does.</summary>
-    private sealed class ClosedLoopScanFailedException(string message, Exception? inner) : Exception(message, inner);
-
-    private static Frame TraceOnly(Frame frame) => new(frame.Id, frame.Scan, frame.Channels.Where(c => c.Direction == ScanDirection.Trace), frame.Metadata);
-
     /// <summary>The instrument scan as acquired: with corrections, rendered with its retrace (which they may need) and returned without it.</summary>
     private static Frame Scan(ChromosomeSpecimen specimen, ScanSettings scan, InstrumentOptions instrument, long seed, ProcessingChain? corrections)
     {
         var frame = IdealScan.Render(specimen, scan, instrument, new RenderOptions { IncludeRetrace = corrections is not null, NoiseSeed = seed });
-        return corrections is null ? frame : TraceOnly(corrections.Apply(frame));
+        return corrections is null ? frame : ClosedLoopScans.TraceOnly(corrections.Apply(frame));
     }
 
     /// <summary>The truth of one specimen on one grid: its clean fields, label maps and chromosomes.</summary>

@@ -66,9 +66,9 @@ internal static class EvalCommand
 
         foreach (var model in catalog.Models)
         {
-            if (TrainCommand.CorrectionsOf(model.Network) is { Length: > 0 } steps && !ProcessingChain.TryParseList(steps, out _, out var stepsError))
+            if (TrainingScans.Of(model.Network, out var problem) is null)
             {
-                errors.Add($"model '{model.Name}': its {TrainCommand.AcquisitionMetadataKey} metadata \"{steps}\" is not a processing chain: {stepsError}");
+                errors.Add($"model '{model.Name}': {problem}");
             }
 
             foreach (var key in new[] { "trainSeeds", "validationSeeds" })
@@ -98,28 +98,28 @@ internal static class EvalCommand
         var first = catalog.Models[0].Network.Metadata;
         var pixels = first.TryGetValue("datasetPixels", out var p) && int.TryParse(p, CultureInfo.InvariantCulture, out var px) ? px : 128;
         var field = first.TryGetValue("fieldSizeUm", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var um) ? um : 10;
-        // Each model is scored on scans corrected as its training scans were (the host corrects them so before enhancing),
-        // and bicubic on each set of scans a model is scored on, so a model's Δ bicubic compares like with like.
-        var examplesBySteps = new Dictionary<string, IReadOnlyList<TrainingExample>>(StringComparer.Ordinal);
-        IReadOnlyList<TrainingExample> ExamplesFor(string steps)
+        // Each model is scored on scans made and corrected as its training scans were (the host corrects them so before
+        // enhancing), and bicubic on each set of scans a model is scored on, so a model's Δ bicubic compares like with like.
+        var examplesByScans = new Dictionary<TrainingScans, IReadOnlyList<TrainingExample>>();
+        IReadOnlyList<TrainingExample> ExamplesFor(TrainingScans scans)
         {
-            if (!examplesBySteps.TryGetValue(steps, out var found))
+            if (!examplesByScans.TryGetValue(scans, out var found))
             {
-                var acquisition = steps.Length == 0 ? null : ProcessingChain.ParseList(steps);
-                found = new SimulatorPairs(SimulatorPairs.Options(pixels, field), acquisition: acquisition).GetAll(seeds);
-                examplesBySteps[steps] = found;
+                found = scans.Examples(pixels, field, seeds);
+                examplesByScans[scans] = found;
             }
 
             return found;
         }
 
-        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, string Corrections)>();
-        enhancers.AddRange(catalog.Models.Select(m => TrainCommand.CorrectionsOf(m.Network)).Distinct(StringComparer.Ordinal).Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
-        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, TrainCommand.CorrectionsOf(m.Network))));
+        TrainingScans ScansOf(EnhancerNetwork network) => TrainingScans.Of(network, out _)!;
+        var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, TrainingScans Scans)>();
+        enhancers.AddRange(catalog.Models.Select(m => ScansOf(m.Network)).Distinct().Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
+        enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, ScansOf(m.Network))));
         var rows = new List<ScoreRow>();
-        foreach (var (name, inputs, network, corrections) in enhancers)
+        foreach (var (name, inputs, network, scans) in enhancers)
         {
-            var examples = ExamplesFor(corrections);
+            var examples = ExamplesFor(scans);
             var scores = new (double Psnr, double Ssim)[examples.Count];
             Parallel.For(0, examples.Count, i =>
             {
@@ -128,10 +128,10 @@ internal static class EvalCommand
                 var reference = e.HighRes["Height"];
                 scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, 2 * e.Width, 2 * e.Height));
             });
-            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), corrections));
+            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), scans.Corrections, scans.Scanned));
         }
 
-        var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(TrainCommand.CorrectionsOf(m.Network)))).ToList();
+        var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(ScansOf(m.Network)))).ToList();
         var realRows = realDir is null ? [] : ScoreReal(realDir, catalog, error);
         var report = new EvalReport(seeds.ToString(), pixels, field, rows, fieldRows, realRows);
         if (json)
@@ -142,12 +142,12 @@ internal static class EvalCommand
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Simulator seeds {seeds} ({seeds.Count} specimens, {pixels / 2}² degraded scan → {pixels}² clean Height, {field} µm); PSNR peak = reference peak-to-peak"));
-        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     scans corrected by");
-        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections);
+        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     scanned by                 corrected by");
+        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections && b.Scanned == row.Scanned);
         foreach (var r in rows)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - BicubicOf(r).PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}   {(r.Corrections.Length == 0 ? "none (raw)" : r.Corrections)}"));
+                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - BicubicOf(r).PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}   {r.Scanned,-26} {(r.Corrections.Length == 0 ? "none (raw)" : r.Corrections)}"));
         }
 
         if (fieldRows.Count > 0)
@@ -342,8 +342,11 @@ internal static class EvalCommand
         return (low, reference, w, h);
     }
 
-    /// <summary>One enhancer's scores; <paramref name="Corrections"/>: what its input scans were corrected by ("": raw scans).</summary>
-    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections);
+    /// <summary>
+    /// One enhancer's scores; <paramref name="Corrections"/>: what its input scans were corrected by ("": raw scans);
+    /// <paramref name="Scanned"/>: by what scanner at what line rate (<see cref="TrainingScans.Scanned"/>).
+    /// </summary>
+    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections, string Scanned);
 
     private sealed record RealRow(string File, string Channel, int Width, int Height, string Enhancer, double PsnrDb, double DeltaBicubicDb, double Ssim);
 

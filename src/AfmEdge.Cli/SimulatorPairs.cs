@@ -22,6 +22,19 @@ internal enum PairKind
     ScanDown,
 }
 
+/// <summary>What scans a pair's degraded input.</summary>
+internal enum TrainingScanner
+{
+    /// <summary>The renderer (<see cref="IdealScan"/>): the instrument's effects modelled over a whole line at once, its loop ideal.</summary>
+    Renderer,
+
+    /// <summary>
+    /// The closed-loop virtual microscope (<see cref="ClosedLoopScans"/>): the scan engine, drivers and emulated chips `afmedge run`
+    /// scans with, point by point through its Z feedback, so the input is what the host enhances (Clean pairs only).
+    /// </summary>
+    ClosedLoop,
+}
+
 /// <summary>
 /// The virtual microscope as the trainer's pair source: specimen seed s gives the pair of specimen s (trace
 /// channels), of the given <see cref="PairKind"/>. With <c>varied</c>, the seed also draws the specimen's field
@@ -29,16 +42,18 @@ internal enum PairKind
 /// noise and tilt, so the network meets more kinds of surface than one chromosome spread; all of it by seed.
 /// With an <c>acquisition</c> chain, the degraded scan is rendered with its retrace and corrected by it (as the host's
 /// processing corrects every scan before the enhancer sees it) before it becomes the input; the target stays the clean
-/// fields.
+/// fields. With <see cref="TrainingScanner.ClosedLoop"/> the closed-loop virtual microscope scans the degraded input at the
+/// options' line rate.
 /// </summary>
-internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = PairKind.Clean, bool varied = false, ProcessingChain? acquisition = null)
+internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = PairKind.Clean, bool varied = false, ProcessingChain? acquisition = null,
+    TrainingScanner scanner = TrainingScanner.Renderer)
     : ITrainingPairSource
 {
     // The corrections need the retrace (register:midpoint, merge-retrace); without them it is not rendered at all.
     private readonly DatasetOptions _options = options with { LowResRetrace = acquisition is not null };
     private readonly DatasetGenerator _generator = new(options with { LowResRetrace = acquisition is not null });
 
-    public static DatasetOptions Options(int pixels, double fieldSizeMicrometres)
+    public static DatasetOptions Options(int pixels, double fieldSizeMicrometres, double lineRateHz = 2)
     {
         var defaults = new DatasetOptions();
 
@@ -48,6 +63,7 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
         {
             Variation = null,
             HighResPixels = pixels,
+            LineRateHz = lineRateHz,
             Specimen = defaults.Specimen with
             {
                 FieldSizeX = fieldSizeMicrometres * 1e-6,
@@ -59,6 +75,11 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
 
     public TrainingExample Get(long seed)
     {
+        if (kind == PairKind.Clean && scanner == TrainingScanner.ClosedLoop)
+        {
+            return ClosedLoopPair(varied ? Vary(_options, seed) : _options, seed);
+        }
+
         if (kind == PairKind.Clean)
         {
             var pair = varied ? new DatasetGenerator(Vary(_options, seed)).GenerateSpecimen(seed) : _generator.GenerateSpecimen(seed);
@@ -69,15 +90,7 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
         var drawn = varied ? Vary(_options, seed) : _options;
 
         var specimen = new ChromosomeSpecimen(seed, drawn.Specimen);
-        var scan = new ScanSettings
-        {
-            SizeX = drawn.Specimen.FieldSizeX,
-            SizeY = drawn.Specimen.FieldSizeY,
-            PixelsX = drawn.HighResPixels,
-            PixelsY = drawn.HighResPixels,
-            LineRateHz = drawn.LineRateHz,
-            Overscan = 0.05,
-        };
+        var scan = FullScan(drawn);
         var full = IdealScan.Render(specimen, scan, drawn.Instrument, new RenderOptions { IncludeRetrace = false, NoiseSeed = seed }).Channels[0];
         var half = new float[full.Width * full.Height / 4];
         HalfResolutionScan.Apply(full.Data, full.Width, full.Height, half);
@@ -126,6 +139,26 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
         };
         return options with { Specimen = specimen, Instrument = instrument };
     }
+
+    /// <summary>The clean fields as the target; the input scanned on the closed-loop microscope, as the host acquires it.</summary>
+    private TrainingExample ClosedLoopPair(DatasetOptions drawn, long seed)
+    {
+        var scan = FullScan(drawn);
+        var clean = IdealScan.Render(new ChromosomeSpecimen(seed, drawn.Specimen), scan, drawn.Instrument, new RenderOptions { Clean = true, IncludeRetrace = false });
+        var low = ClosedLoopScans.Scan(drawn.Specimen, scan.WithPixels(scan.PixelsX / 2, scan.PixelsY / 2), drawn.Instrument, seed, 1, acquisition);
+        return new TrainingExample(seed, low.Width, low.Height, Planes(low), Planes(clean));
+    }
+
+    /// <summary>The full-resolution scan of a pair's specimen field at the options' line rate (5 % overscan, as the dataset's).</summary>
+    private static ScanSettings FullScan(DatasetOptions drawn) => new()
+    {
+        SizeX = drawn.Specimen.FieldSizeX,
+        SizeY = drawn.Specimen.FieldSizeY,
+        PixelsX = drawn.HighResPixels,
+        PixelsY = drawn.HighResPixels,
+        LineRateHz = drawn.LineRateHz,
+        Overscan = 0.05,
+    };
 
     /// <summary>Pairs of every seed, rendered on all cores, in seed order.</summary>
     public IReadOnlyList<TrainingExample> GetAll(SeedRange seeds)

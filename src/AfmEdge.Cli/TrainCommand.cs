@@ -21,6 +21,12 @@ internal static class TrainCommand
     /// <summary>The corrections <paramref name="network"/>'s training scans got, as its metadata names them ("": none, raw scans).</summary>
     internal static string CorrectionsOf(EnhancerNetwork network) => network.Metadata.GetValueOrDefault(AcquisitionMetadataKey) ?? string.Empty;
 
+    /// <summary>The model metadata entry naming what scanned its training inputs (<see cref="TrainingScanner"/>; absent: the renderer).</summary>
+    internal const string ScannerMetadataKey = "scanner";
+
+    /// <summary>The model metadata entry giving its training scans' line rate, lines/s (absent: 2, every model before it was recorded).</summary>
+    internal const string LineRateMetadataKey = "lineRateHz";
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "Training config (JSON): network, optimiser, simulator data and seeds.", Required = true };
@@ -60,13 +66,25 @@ internal static class TrainCommand
         var dataset = config.Dataset!;
         var options = config.Trainer;
         var acquisition = config.Acquisition;
-        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm), dataset.Pairs, dataset.Varied, acquisition);
+        var pairs = new SimulatorPairs(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm, dataset.LineRateHz), dataset.Pairs, dataset.Varied, acquisition, dataset.Scanner);
         var clock = Stopwatch.StartNew();
-        var training = pairs.GetAll(config.TrainSeeds);
-        var validation = pairs.GetAll(config.ValidationSeeds);
+        IReadOnlyList<TrainingExample> training, validation;
+        try
+        {
+            training = pairs.GetAll(config.TrainSeeds);
+            validation = pairs.GetAll(config.ValidationSeeds);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(i => i is ClosedLoopScanFailedException) is { } failed)
+        {
+            await error.WriteLineAsync($"afmedge: training data: {failed.Message}; no model written (a lower dataset.lineRateHz may scan it).");
+            return ExitCodes.RuntimeFailure;
+        }
+
+        var scanner = dataset.Scanner == TrainingScanner.ClosedLoop ? "closed loop" : "renderer";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"data: {training.Count} training + {validation.Count} validation specimens ({dataset.Pixels / 2}² → {dataset.Pixels}², pairs {dataset.Pairs}, " +
-            $"{(dataset.Varied ? "varied specimens" : dataset.FieldSizeUm + " µm")}{(acquisition is null ? string.Empty : ", scans corrected by " + acquisition.Steps)}) in {clock.Elapsed.TotalSeconds:F1} s"));
+            $"{(dataset.Varied ? "varied specimens" : dataset.FieldSizeUm + " µm")}, scanned by the {scanner} at {dataset.LineRateHz} lines/s" +
+            $"{(acquisition is null ? string.Empty : ", scans corrected by " + acquisition.Steps)}) in {clock.Elapsed.TotalSeconds:F1} s"));
 
         var trainer = new EnhancerTrainer(options, training);
         var network = trainer.Network;
@@ -124,6 +142,8 @@ internal static class TrainCommand
             ["pairs"] = dataset.Pairs.ToString(),
             ["variedSpecimens"] = dataset.Varied ? "true" : "false",
             [AcquisitionMetadataKey] = acquisition?.Steps ?? string.Empty,
+            [ScannerMetadataKey] = dataset.Scanner.ToString(),
+            [LineRateMetadataKey] = dataset.LineRateHz.ToString("R", CultureInfo.InvariantCulture),
             [FrameNormalisation.MetadataKey] = options.Normalisation == InputNormalisation.Frame ? FrameNormalisation.PerFrame : "stored",
             ["steps"] = options.Steps.ToString(CultureInfo.InvariantCulture),
             ["batch"] = options.Batch.ToString(CultureInfo.InvariantCulture),

@@ -47,6 +47,12 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         /// learns from the frames it will be given. Null or empty: the raw scan.
         /// </summary>
         public string? Acquisition { get; init; }
+
+        /// <summary>Lines per second of the degraded scan: the renderer's feedback lag and dwell, the closed loop's pace.</summary>
+        public double LineRateHz { get; init; } = 2;
+
+        /// <summary>What scans the degraded input (see <see cref="TrainingScanner"/>).</summary>
+        public TrainingScanner Scanner { get; init; } = TrainingScanner.Renderer;
     }
 
     /// <summary>The dataset's acquisition chain (null when none is named or it does not parse; <see cref="Load"/> names the error).</summary>
@@ -158,13 +164,20 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
             }
         }
 
+        var lineRateOk = dataset.LineRateHz is > 0 and <= 1000;
+        if (!lineRateOk)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"dataset.lineRateHz = {dataset.LineRateHz}: must be above 0 and at most 1000 lines/s."));
+        }
+
+        errors.AddRange(ScannerErrors(dataset));
         if (!double.IsFinite(dataset.FieldSizeUm) || dataset.FieldSizeUm <= 0)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"dataset.fieldSizeUm = {dataset.FieldSizeUm}: must be positive."));
         }
-        else
+        else if (lineRateOk)
         {
-            errors.AddRange(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm).Validate().Select(e =>
+            errors.AddRange(SimulatorPairs.Options(dataset.Pixels, dataset.FieldSizeUm, dataset.LineRateHz).Validate().Select(e =>
                 e.StartsWith("HighResPixels", StringComparison.Ordinal) ? "dataset.pixels: " + e : "dataset: " + e));
             if (dataset.Pixels / 2 < config.Trainer.Patch)
             {
@@ -174,6 +187,39 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         }
 
         return (config, errors);
+    }
+
+    /// <summary>What the dataset's scanner cannot do: the closed loop scans Clean pairs' input, on a fixed field its virtual scanner reaches.</summary>
+    private static IEnumerable<string> ScannerErrors(DatasetConfig dataset)
+    {
+        if (!Enum.IsDefined(dataset.Scanner))
+        {
+            yield return $"dataset.scanner = {dataset.Scanner}: must be Renderer or ClosedLoop.";
+            yield break;
+        }
+
+        if (dataset.Scanner != TrainingScanner.ClosedLoop)
+        {
+            yield break;
+        }
+
+        if (dataset.Pairs != PairKind.Clean)
+        {
+            yield return $"dataset.scanner = ClosedLoop: scans the degraded input of Clean pairs, so pairs must be Clean, not {dataset.Pairs}.";
+        }
+
+        if (dataset.Varied)
+        {
+            yield return "dataset.scanner = ClosedLoop: varied specimens draw fields up to 40 µm, beyond the virtual scanner's; set varied to false.";
+        }
+
+        // The virtual scanner's reach (with the scan's 5 % overscan on each side): ±XyMetresPerVolt × 10 V.
+        var reachUm = 2e6 * Host.Sources.ClosedLoopMicroscope.XyMetresPerVolt * 10 / 1.05;
+        if (double.IsFinite(dataset.FieldSizeUm) && dataset.FieldSizeUm > reachUm)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"dataset.fieldSizeUm = {dataset.FieldSizeUm}: the closed-loop virtual scanner reaches {reachUm:F1} µm with the scan's overscan.");
+        }
     }
 
     public SeedRange TrainSeeds => SeedRange.TryParse(Dataset?.TrainSeeds, "dataset.trainSeeds", out var r, out _) ? r : default;

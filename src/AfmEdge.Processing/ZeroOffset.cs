@@ -108,18 +108,28 @@ public sealed class MaskedLeveling : GridOperation
         _level.Run(input, output, width, height, exclude);
         var statistics = SurfaceStatistics.Compute(output, exclude);
         var limit = statistics.Mean + (Threshold * statistics.Sq);
-        var mask = new byte[input.Length];
-        var background = 0;
-        for (var i = 0; i < mask.Length; i++)
-        {
-            mask[i] = (byte)((!exclude.IsEmpty && exclude[i] != 0) || output[i] > limit ? 1 : 0);
-            background += 1 - mask[i];
-        }
 
-        // With (almost) everything a feature there is no background to fit: the first leveling stands.
-        if (background >= 2 * (Degree + 1) * (Degree + 1))
+        // Rented: the host levels every frame's height with this step, and a frame-sized mask per frame is garbage.
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(input.Length);
+        try
         {
-            _level.Run(input, output, width, height, mask);
+            var mask = rented.AsSpan(0, input.Length);
+            var background = 0;
+            for (var i = 0; i < mask.Length; i++)
+            {
+                mask[i] = (byte)((!exclude.IsEmpty && exclude[i] != 0) || output[i] > limit ? 1 : 0);
+                background += 1 - mask[i];
+            }
+
+            // With (almost) everything a feature there is no background to fit: the first leveling stands.
+            if (background >= 2 * (Degree + 1) * (Degree + 1))
+            {
+                _level.Run(input, output, width, height, mask);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

@@ -128,21 +128,68 @@ public sealed class TrainEvalCommandTests
     }
 
     [Fact]
-    public async Task Eval_ModelWithBadCorrectionsMetadata_ExitsTwoNamingTheModel()
+    public async Task Train_ClosedLoopScans_RecordsTheScannerAndEvalScansAlike()
+    {
+        const string Steps = "register:midpoint,merge-retrace,level:plane@Height";
+        var config = WriteConfig(TinyConfig
+            .Replace("\"tiny\"", "\"loop\"", StringComparison.Ordinal)
+            .Replace("\"900-900\" }", $"\"900-900\", \"acquisition\": \"{Steps}\", \"scanner\": \"ClosedLoop\", \"lineRateHz\": 64 }}", StringComparison.Ordinal));
+        var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
+
+        var (exit, output, error) = await RunAsync("train", "--config", config, "--out", Path.Combine(models, "loop.onnx"));
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("scanned by the closed loop at 64 lines/s", output, StringComparison.Ordinal);
+        var metadata = OnnxModelReader.Read(Path.Combine(models, "loop.onnx")).Metadata;
+        Assert.Equal("ClosedLoop", metadata["scanner"]);
+        Assert.Equal("64", metadata["lineRateHz"]);
+
+        // A renderer-trained model beside it: eval scores each on its own scans, with a bicubic row for each kind of scan.
+        var rendered = WriteConfig(TinyConfig.Replace("\"900-900\" }", $"\"900-900\", \"acquisition\": \"{Steps}\" }}", StringComparison.Ordinal));
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", rendered, "--out", Path.Combine(models, "rendered.onnx"))).Exit);
+        var (evalExit, json, evalError) = await RunAsync("eval", "--seeds", "1-2", "--models", models, "--json");
+
+        Assert.True(evalExit == ExitCodes.Ok, evalError);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var rows = document.RootElement.GetProperty("simulator").EnumerateArray()
+            .Select(r => (Name: r.GetProperty("name").GetString(), Scanned: r.GetProperty("scanned").GetString(), Psnr: r.GetProperty("psnrDb").GetDouble()))
+            .ToArray();
+        var loopBicubic = Assert.Single(rows, r => r.Name == "bicubic" && r.Scanned == "closed loop, 64 lines/s");
+        var renderedBicubic = Assert.Single(rows, r => r.Name == "bicubic" && r.Scanned == "renderer, 2 lines/s");
+        Assert.Equal("closed loop, 64 lines/s", Assert.Single(rows, r => r.Name == "loop").Scanned);
+        Assert.NotEqual(loopBicubic.Psnr, renderedBicubic.Psnr);
+    }
+
+    [Fact]
+    public async Task Eval_ModelWithBadScansMetadata_ExitsTwoNamingTheModelAndEntry()
     {
         var config = WriteConfig(TinyConfig);
         var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
         var path = Path.Combine(models, "tiny.onnx");
         Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", config, "--out", path)).Exit);
         var network = OnnxModelReader.Read(path);
-        var metadata = new Dictionary<string, string>(network.Metadata) { ["acquisition"] = "register:sideways" };
+        foreach (var (key, value, expected) in new[]
+        {
+            ("scanner", "Sideways", "model 'tiny': its scanner metadata \"Sideways\" is not Renderer or ClosedLoop"),
+            ("lineRateHz", "-1", "model 'tiny': its lineRateHz metadata \"-1\" is not a line rate"),
+            ("acquisition", "register:sideways", "model 'tiny': its acquisition metadata \"register:sideways\" is not a processing chain"),
+        })
+        {
+            WriteWithMetadata(network, path, key, value);
+
+            var (exit, _, error) = await RunAsync("eval", "--seeds", "1-2", "--models", models);
+
+            Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
+            Assert.Contains(expected, error, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Writes <paramref name="network"/> to <paramref name="path"/> with one metadata entry set: a model as another trainer might leave it.</summary>
+    private static void WriteWithMetadata(AfmEdge.Inference.Network.EnhancerNetwork network, string path, string key, string value)
+    {
+        var metadata = new Dictionary<string, string>(network.Metadata) { [key] = value };
         AfmEdge.Inference.Onnx.OnnxModelWriter.Write(
             new AfmEdge.Inference.Network.EnhancerNetwork(network.Name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata), path);
-
-        var (exit, _, error) = await RunAsync("eval", "--seeds", "1-2", "--models", models);
-
-        Assert.Equal(ExitCodes.BadUsageOrConfig, exit);
-        Assert.Contains("model 'tiny': its acquisition metadata \"register:sideways\" is not a processing chain", error, StringComparison.Ordinal);
     }
 
     private static double BicubicPsnr(string json)
@@ -164,6 +211,11 @@ public sealed class TrainEvalCommandTests
     [InlineData("\"900-900\" }", "\"900-900\", \"acquisition\": \"register:sideways\" }", "dataset.acquisition = \"register:sideways\"")]
     [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\", \"acquisition\": \"merge-retrace\" }", "dataset.acquisition: corrects the simulator's degraded scan")]
     [InlineData("\"900-900\" }", "\"900-900\", \"pairs\": \"ScanDown\" }", "dataset.pairs = ScanDown")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"lineRateHz\": 0 }", "dataset.lineRateHz = 0: must be above 0 and at most 1000 lines/s")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"pairs\": \"ScanDown\" }", "dataset.scanner = ClosedLoop: scans the degraded input of Clean pairs")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"varied\": true }", "dataset.scanner = ClosedLoop: varied specimens")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"fieldSizeUm\": 40 }", "dataset.fieldSizeUm = 40: the closed-loop virtual scanner reaches 28.6 µm")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"Sideways\" }", "scanner")]
     [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
     [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]
     [InlineData("\"patch\": 16,", "\"patch\": 16, \"pach\": 3,", "pach")]

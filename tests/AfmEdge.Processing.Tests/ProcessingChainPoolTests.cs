@@ -19,6 +19,7 @@ public sealed class ProcessingChainPoolTests
         "align-rows:median@Height+Adhesion,level:plane,gauss:1@Potential",
         "register:midpoint,level:plane@Height-retrace",
         "register:midpoint,register:probes,merge-retrace,level:plane@Height",
+        "register:midpoint,register:probes,merge-retrace,level-masked:plane@Height",
         "level:plane@Potential",
         "",
     ];
@@ -103,6 +104,7 @@ public sealed class ProcessingChainPoolTests
     [InlineData("register:midpoint")]
     [InlineData("merge-retrace")]
     [InlineData("register:midpoint,register:probes,merge-retrace,level:plane@Height")]
+    [InlineData("register:midpoint,register:probes,merge-retrace,level-masked:plane@Height")]
     public void Apply_FrameStepsResultsHandedBack_NextFrameWrittenIntoThePooledArrays(string steps)
     {
         // The frame steps the host runs on every frame take their output arrays from the pool too, so a steady stream

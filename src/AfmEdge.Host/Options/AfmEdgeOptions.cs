@@ -77,10 +77,14 @@ public sealed class ProcessingOptions
     /// Trace and retrace to their midpoint first (the default source records both; piezo hysteresis and signal lag move
     /// them apart and off the true position), the conductive probes' channels onto probe 1's, each trace merged with its
     /// retrace (half the noise variance), then a plane on the topography only: a plane removes a field's offset, which
-    /// for Current, Potential or Adhesion is the value measured. A source without retrace channels (TestPattern, or
-    /// IncludeRetrace false) passes the retrace steps unchanged, and one without the probes' channels the probe step.
+    /// for Current, Potential or Adhesion is the value measured. The plane is fitted to the substrate alone, the
+    /// chromosomes masked (level-masked): it puts the substrate at zero height, as in the scans the bundled enhancer was
+    /// trained on, where a plane through every pixel puts it below zero by the chromosomes' share, and the enhancer, whose
+    /// input statistics are stored, reads that as lower chromosomes (src/AfmEdge.Analysis/Accuracy.md). A source without
+    /// retrace channels (TestPattern, or IncludeRetrace false) passes the retrace steps unchanged, and one without the
+    /// probes' channels the probe step.
     /// </summary>
-    public static IReadOnlyList<string> DefaultSteps { get; } = ["register:midpoint", "register:probes", "merge-retrace", "level:plane@Height"];
+    public static IReadOnlyList<string> DefaultSteps { get; } = ["register:midpoint", "register:probes", "merge-retrace", "level-masked:plane@Height"];
 
     /// <summary>
     /// Null when the config does not say, which means <see cref="DefaultSteps"/>. .NET configuration cannot tell an

@@ -1,0 +1,56 @@
+using System.Globalization;
+using AfmEdge.Inference.Network;
+using AfmEdge.Inference.Training;
+using AfmEdge.Processing;
+
+namespace AfmEdge.Cli;
+
+/// <summary>
+/// How a model's training inputs were scanned, as its metadata records it: by what scanner, at what line rate, corrected by
+/// what steps. `afmedge eval` scores each model on scans made alike (and bicubic on the same scans).
+/// </summary>
+internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz, string Corrections)
+{
+    /// <summary>The renderer at 2 lines/s: every model trained before the scanner and line rate were recorded.</summary>
+    public const double DefaultLineRateHz = 2;
+
+    /// <summary>The model's training scans, or null with <paramref name="problem"/> naming the metadata entry that does not parse.</summary>
+    public static TrainingScans? Of(EnhancerNetwork network, out string? problem)
+    {
+        var metadata = network.Metadata;
+        problem = null;
+        var scanner = TrainingScanner.Renderer;
+        if (metadata.TryGetValue(TrainCommand.ScannerMetadataKey, out var scannerText)
+            && !(Enum.TryParse(scannerText, ignoreCase: false, out scanner) && Enum.IsDefined(scanner)))
+        {
+            problem = $"its {TrainCommand.ScannerMetadataKey} metadata \"{scannerText}\" is not Renderer or ClosedLoop";
+            return null;
+        }
+
+        var lineRate = DefaultLineRateHz;
+        if (metadata.TryGetValue(TrainCommand.LineRateMetadataKey, out var rateText)
+            && !(double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out lineRate) && lineRate is > 0 and <= 1000))
+        {
+            problem = $"its {TrainCommand.LineRateMetadataKey} metadata \"{rateText}\" is not a line rate above 0 and at most 1000 lines/s";
+            return null;
+        }
+
+        var corrections = TrainCommand.CorrectionsOf(network);
+        if (corrections.Length > 0 && !ProcessingChain.TryParseList(corrections, out _, out var stepsError))
+        {
+            problem = $"its {TrainCommand.AcquisitionMetadataKey} metadata \"{corrections}\" is not a processing chain: {stepsError}";
+            return null;
+        }
+
+        return new TrainingScans(scanner, lineRate, corrections);
+    }
+
+    /// <summary>The scanner and its line rate in words, e.g. "closed loop, 256 lines/s".</summary>
+    public string Scanned => string.Create(CultureInfo.InvariantCulture,
+        $"{(Scanner == TrainingScanner.ClosedLoop ? "closed loop" : "renderer")}, {LineRateHz} lines/s");
+
+    /// <summary>The pairs of <paramref name="seeds"/> at <paramref name="pixels"/>² over <paramref name="fieldUm"/> µm, scanned and corrected alike.</summary>
+    public IReadOnlyList<TrainingExample> Examples(int pixels, double fieldUm, SeedRange seeds) =>
+        new SimulatorPairs(SimulatorPairs.Options(pixels, fieldUm, LineRateHz), acquisition: Corrections.Length == 0 ? null : ProcessingChain.ParseList(Corrections), scanner: Scanner)
+            .GetAll(seeds);
+}
