@@ -310,6 +310,15 @@ internal static class EvalAnalysisCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
+        // The enhanced row scores the model on the scans --correct makes; a model trained on scans corrected otherwise is
+        // scored off its training data (the bundled fusion4 on unleveled heights, say), which the reader should know.
+        var trainedOn = TrainCommand.CorrectionsOf(entry.Network);
+        if (!string.Equals(trainedOn, acquisition?.Steps ?? string.Empty, StringComparison.Ordinal))
+        {
+            error.WriteLine($"afmedge: warning: model '{entry.Name}' was trained on scans corrected by {(trainedOn.Length == 0 ? "nothing" : trainedOn)}; " +
+                $"--correct here makes them {(acquisition is null ? "uncorrected" : "corrected by " + acquisition.Steps)}, so its row scores it on scans unlike its training scans.");
+        }
+
         StreamWriter? cellsCsv = null;
         if (settings.Cells is { } cellsPath)
         {

@@ -16,10 +16,10 @@ namespace AfmEdge.Cli;
 internal static class TrainCommand
 {
     /// <summary>The model metadata entry naming the corrections its training scans got ("": none), which `afmedge eval` repeats.</summary>
-    internal const string AcquisitionMetadataKey = "acquisition";
+    internal const string AcquisitionMetadataKey = TrainingAcquisition.MetadataKey;
 
     /// <summary>The corrections <paramref name="network"/>'s training scans got, as its metadata names them ("": none, raw scans).</summary>
-    internal static string CorrectionsOf(EnhancerNetwork network) => network.Metadata.GetValueOrDefault(AcquisitionMetadataKey) ?? string.Empty;
+    internal static string CorrectionsOf(EnhancerNetwork network) => TrainingAcquisition.Of(network) ?? string.Empty;
 
     /// <summary>The model metadata entry naming what scanned its training inputs (<see cref="TrainingScanner"/>; absent: the renderer).</summary>
     internal const string ScannerMetadataKey = "scanner";

@@ -124,6 +124,7 @@ public static class AfmEdgeHost
         return new ModelSelectingEnhancer(catalog, requested, create, services.GetRequiredService<ILogger<ModelSelectingEnhancer>>())
         {
             OutputBuffers = outputBuffers,
+            ProcessingSteps = services.GetRequiredService<ProcessingChain>().Steps,
         };
     }
 

@@ -215,12 +215,28 @@ public sealed class EvalAnalysisCommandTests
             "--model", BundledModel(), "--correct", "register:midpoint", "--json");
 
         Assert.True(exit == ExitCodes.Ok, error);
+        var trainedOn = AfmEdge.Inference.Onnx.OnnxModelReader.Read(BundledModel()).Metadata["acquisition"];
+        Assert.Contains($"warning: model 'fusion4' was trained on scans corrected by {trainedOn}; --correct here makes them corrected by register:midpoint,", error, StringComparison.Ordinal);
         using var document = JsonDocument.Parse(json);
         Assert.Equal("register:midpoint", document.RootElement.GetProperty("corrections").GetString());
         Assert.Equal("none", document.RootElement.GetProperty("processing").GetString());
         var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
         Assert.Equal(5, frames.Length);
         Assert.True(frames[1].GetProperty("measured").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task EvalAnalysis_CorrectedAsTheModelWasTrained_NoWarning()
+    {
+        var trainedOn = AfmEdge.Inference.Onnx.OnnxModelReader.Read(BundledModel()).Metadata["acquisition"];
+
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "64", "--field-um", "10",
+            "--model", BundledModel(), "--correct", trainedOn, "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.DoesNotContain("warning", error, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(trainedOn, document.RootElement.GetProperty("corrections").GetString());
     }
 
     [Fact]
@@ -438,9 +454,11 @@ public sealed class EvalAnalysisCommandTests
     [Fact]
     public async Task EvalAnalysis_ClosedLoopScanFaults_StopsWithOneLineNamingSeedAndLine()
     {
-        // Gains ten times the tuned ones oscillate at once: the eval names the seed, the fault and its line, and prints no figures.
+        // Gains ten times the tuned ones oscillate at once: the eval names the seed, the fault and its line, and prints no figures
+        // (the scans corrected as the model's were, so that no warning precedes the line).
+        var trainedOn = AfmEdge.Inference.Onnx.OnnxModelReader.Read(BundledModel()).Metadata["acquisition"];
         var (exit, output, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "64", "--field-um", "10",
-            "--model", BundledModel(), "--closed-loop", "--gain-scale", "10");
+            "--model", BundledModel(), "--closed-loop", "--gain-scale", "10", "--correct", trainedOn);
 
         Assert.Equal(ExitCodes.RuntimeFailure, exit);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));

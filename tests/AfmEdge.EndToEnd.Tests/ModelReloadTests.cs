@@ -104,6 +104,27 @@ public sealed class ModelReloadTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("register:midpoint,level-masked:plane@Height", true)]
+    [InlineData("register:midpoint", false)]
+    public void Choose_ModelTrainedOnOtherCorrections_WarnsNamingBoth(string hostSteps, bool warned)
+    {
+        // height1 as a model trained on scans corrected by register:midpoint alone would be.
+        var network = AfmEdge.Inference.Onnx.OnnxModelReader.Read(BundledHeightModel);
+        var metadata = new Dictionary<string, string>(network.Metadata) { [AfmEdge.Inference.Network.TrainingAcquisition.MetadataKey] = "register:midpoint" };
+        AfmEdge.Inference.Onnx.OnnxModelWriter.Write(
+            new AfmEdge.Inference.Network.EnhancerNetwork(network.Name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata),
+            Path.Combine(_folder.FullName, "height1.onnx"));
+        using var enhancer = new ModelSelectingEnhancer(ModelCatalog.Load(_folder.FullName), requestedModel: null,
+            model => EngineFactory.CreateEnhancer("native", model, Tile, threads: 1), _log) { ProcessingSteps = hostSteps };
+
+        enhancer.Enhance(HeightFrame(seed: 5));
+
+        var warning = $"Model 'height1' was trained on scans corrected by register:midpoint; this host corrects them by {hostSteps} (Processing:Steps)";
+        Assert.Equal(warned, _log.Lines.Any(l => l.Contains(warning, StringComparison.Ordinal)));
+        Assert.Contains(_log.Lines, l => l.Contains("with model 'height1'", StringComparison.Ordinal));
+    }
+
     private ModelSelectingEnhancer CreateEnhancer() =>
         new(ModelCatalog.Load(_folder.FullName), requestedModel: null, model => EngineFactory.CreateEnhancer("native", model, Tile, threads: 1), _log);
 

@@ -1,5 +1,6 @@
 using AfmEdge.Core;
 using AfmEdge.Inference;
+using AfmEdge.Inference.Network;
 using AfmEdge.Inference.Onnx;
 using Microsoft.Extensions.Logging;
 
@@ -52,6 +53,13 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
         get => _bicubic.OutputBuffers;
         init => _bicubic.OutputBuffers = value;
     }
+
+    /// <summary>
+    /// The steps the host corrects every frame by before enhancing it (<c>ProcessingChain.Steps</c>), or null when not known.
+    /// A chosen model whose metadata records other training corrections gets a warning in the log: it enhances frames
+    /// unlike its training scans (e.g. leveled otherwise, which moves its heights).
+    /// </summary>
+    public string? ProcessingSteps { get; init; }
 
     /// <summary>Reloads taken so far (each between two frames).</summary>
     public int ReloadsApplied { get; private set; }
@@ -180,6 +188,11 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
             enhancer.OutputBuffers = OutputBuffers;
 
             Log.ModelChosen(_logger, model.Name, model.Path, key, enhancer.Name);
+            if (ProcessingSteps is { } steps && TrainingAcquisition.Of(model.Network) is { } trainedOn && !string.Equals(trainedOn, steps, StringComparison.Ordinal))
+            {
+                Log.TrainedOnOtherCorrections(_logger, model.Name, trainedOn.Length == 0 ? "nothing (raw scans)" : trainedOn, steps.Length == 0 ? "nothing" : steps);
+            }
+
             return new Choice(enhancer, model);
         }
         catch (OnnxModelException e)
@@ -225,5 +238,8 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
         [LoggerMessage(8, LogLevel.Warning, "Channels [{Channels}]: the reloaded model cannot be used; keeping {Enhancer}")]
         public static partial void KeptPreviousEnhancer(ILogger logger, string channels, string enhancer);
+
+        [LoggerMessage(9, LogLevel.Warning, "Model '{Model}' was trained on scans corrected by {TrainedOn}; this host corrects them by {Steps} (Processing:Steps) before enhancing, so it enhances frames unlike its training scans")]
+        public static partial void TrainedOnOtherCorrections(ILogger logger, string model, string trainedOn, string steps);
     }
 }
