@@ -213,6 +213,13 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
             yield return "dataset.scanner = ClosedLoop: varied specimens draw fields up to 40 µm, beyond the virtual scanner's; set varied to false.";
         }
 
+        // The closed loop's heights sit where its Z piezo does, micrometres from the clean target's: unleveled, the network
+        // would learn that offset of this training set (and PSNR would read a few dB).
+        if (!LevelsHeight(dataset.Acquisition))
+        {
+            yield return "dataset.scanner = ClosedLoop: its heights sit where the Z piezo does; dataset.acquisition must level Height, as the host's chain does (e.g. end it with level-masked:plane@Height).";
+        }
+
         // The virtual scanner's reach (with the scan's 5 % overscan on each side): ±XyMetresPerVolt × 10 V.
         var reachUm = 2e6 * Host.Sources.ClosedLoopMicroscope.XyMetresPerVolt * 10 / 1.05;
         if (double.IsFinite(dataset.FieldSizeUm) && dataset.FieldSizeUm > reachUm)
@@ -220,6 +227,21 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"dataset.fieldSizeUm = {dataset.FieldSizeUm}: the closed-loop virtual scanner reaches {reachUm:F1} µm with the scan's overscan.");
         }
+    }
+
+    /// <summary>Whether the steps level Height: a level or level-masked step on every channel or on a selection naming Height.</summary>
+    private static bool LevelsHeight(string? acquisition) =>
+        acquisition is not null && acquisition.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Any(LevelsHeightStep);
+
+    private static bool LevelsHeightStep(string step)
+    {
+        if (!step.StartsWith("level", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var at = step.IndexOf(ProcessingChain.SelectorSeparator, StringComparison.Ordinal);
+        return at < 0 || step[(at + 1)..].Split('+').Contains("Height", StringComparer.Ordinal);
     }
 
     public SeedRange TrainSeeds => SeedRange.TryParse(Dataset?.TrainSeeds, "dataset.trainSeeds", out var r, out _) ? r : default;

@@ -216,6 +216,7 @@ public sealed class TrainEvalCommandTests
     [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"varied\": true }", "dataset.scanner = ClosedLoop: varied specimens")]
     [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"fieldSizeUm\": 40 }", "dataset.fieldSizeUm = 40: the closed-loop virtual scanner reaches 28.6 µm")]
     [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"Sideways\" }", "scanner")]
+    [InlineData("\"900-900\" }", "\"900-900\", \"scanner\": \"ClosedLoop\", \"acquisition\": \"register:midpoint,level:plane@Current\" }", "dataset.acquisition must level Height")]
     [InlineData("\"layers\": 2,", "\"layers\": 1,", "layers = 1")]
     [InlineData("\"validationSeeds\": \"900-900\"", "\"validationSeeds\": \"1001-1001\"", "dataset.validationSeeds = 1001-1001: overlaps")]
     [InlineData("\"patch\": 16,", "\"patch\": 16, \"pach\": 3,", "pach")]
