@@ -64,9 +64,15 @@ internal static class EvalCommand
             errors.Add($"--models = {modelDir}: no usable *.onnx model.");
         }
 
+        // How each model's training scans were made, read once: the eval makes its scans alike.
+        var scansOf = new Dictionary<EnhancerNetwork, TrainingScans>();
         foreach (var model in catalog.Models)
         {
-            if (TrainingScans.Of(model.Network, out var problem) is null)
+            if (TrainingScans.Of(model.Network, out var problem) is { } scans)
+            {
+                scansOf[model.Network] = scans;
+            }
+            else
             {
                 errors.Add($"model '{model.Name}': {problem}");
             }
@@ -112,7 +118,7 @@ internal static class EvalCommand
             return found;
         }
 
-        TrainingScans ScansOf(EnhancerNetwork network) => TrainingScans.Of(network, out _)!;
+        TrainingScans ScansOf(EnhancerNetwork network) => scansOf[network];
         var enhancers = new List<(string Name, string Inputs, EnhancerNetwork? Network, TrainingScans Scans)>();
         enhancers.AddRange(catalog.Models.Select(m => ScansOf(m.Network)).Distinct().Select(c => ("bicubic", "Height", (EnhancerNetwork?)null, c)));
         enhancers.AddRange(catalog.Models.Select(m => (m.Name, string.Join("+", m.Network.InputChannels), (EnhancerNetwork?)m.Network, ScansOf(m.Network))));

@@ -53,7 +53,7 @@ internal sealed class SimulatorPairs(DatasetOptions options, PairKind kind = Pai
     private readonly DatasetOptions _options = options with { LowResRetrace = acquisition is not null };
     private readonly DatasetGenerator _generator = new(options with { LowResRetrace = acquisition is not null });
 
-    public static DatasetOptions Options(int pixels, double fieldSizeMicrometres, double lineRateHz = 2)
+    public static DatasetOptions Options(int pixels, double fieldSizeMicrometres, double lineRateHz = TrainingScans.DefaultLineRateHz)
     {
         var defaults = new DatasetOptions();
 

@@ -49,7 +49,7 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         public string? Acquisition { get; init; }
 
         /// <summary>Lines per second of the degraded scan: the renderer's feedback lag and dwell, the closed loop's pace.</summary>
-        public double LineRateHz { get; init; } = 2;
+        public double LineRateHz { get; init; } = TrainingScans.DefaultLineRateHz;
 
         /// <summary>What scans the degraded input (see <see cref="TrainingScanner"/>).</summary>
         public TrainingScanner Scanner { get; init; } = TrainingScanner.Renderer;
@@ -229,19 +229,18 @@ internal sealed record TrainConfig(TrainerOptions Trainer, int ValidateEvery, Tr
         }
     }
 
-    /// <summary>Whether the steps level Height: a level or level-masked step on every channel or on a selection naming Height.</summary>
-    private static bool LevelsHeight(string? acquisition) =>
-        acquisition is not null && acquisition.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Any(LevelsHeightStep);
-
-    private static bool LevelsHeightStep(string step)
+    /// <summary>Whether the steps level Height: a plane, polynomial or masked leveling on every channel or selecting Height.</summary>
+    private static bool LevelsHeight(string? acquisition)
     {
-        if (!step.StartsWith("level", StringComparison.Ordinal))
+        if (acquisition is null || !ProcessingChain.TryParseList(acquisition, out var chain, out _))
         {
             return false;
         }
 
-        var at = step.IndexOf(ProcessingChain.SelectorSeparator, StringComparison.Ordinal);
-        return at < 0 || step[(at + 1)..].Split('+').Contains("Height", StringComparer.Ordinal);
+        var height = new Core.ChannelDescriptor("Height", Core.PhysicalUnit.Metre);
+        return chain.Operations.Any(step => step is ChannelSelection selection ? IsLeveling(selection.Step) && selection.Selects(height) : IsLeveling(step));
+
+        static bool IsLeveling(IProcessingStep step) => step is PlaneLeveling or PolynomialLeveling or MaskedLeveling;
     }
 
     public SeedRange TrainSeeds => SeedRange.TryParse(Dataset?.TrainSeeds, "dataset.trainSeeds", out var r, out _) ? r : default;

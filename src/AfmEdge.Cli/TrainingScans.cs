@@ -11,7 +11,7 @@ namespace AfmEdge.Cli;
 /// </summary>
 internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz, string Corrections)
 {
-    /// <summary>The renderer at 2 lines/s: every model trained before the scanner and line rate were recorded.</summary>
+    /// <summary>The training scans' line rate unless a config names one; also what a model whose metadata does not record it was trained at.</summary>
     public const double DefaultLineRateHz = 2;
 
     /// <summary>The model's training scans, or null with <paramref name="problem"/> naming the metadata entry that does not parse.</summary>
