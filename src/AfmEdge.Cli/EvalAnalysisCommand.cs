@@ -108,6 +108,11 @@ internal static class EvalAnalysisCommand
             Description = "How far, at most, the background's rim for its core reaches: as far as the chromosomes disturb the substrate beside them, up to this many pixels (AnalysisOptions.BackgroundCoreReach; 0: as deep as every region's, --core-depth).",
             DefaultValueFactory = _ => new AnalysisOptions().BackgroundCoreReach,
         };
+        var rimMixingThreshold = new Option<double>("--rim-mixing-threshold")
+        {
+            Description = "Above this RimMixing score a frame's rims count as mixed, and its r and means are read off the regions' cores (AnalysisOptions.RimMixingThreshold; 0 reads nearly every scanned frame that way, clean frames scoring about -1 to 1).",
+            DefaultValueFactory = _ => new AnalysisOptions().RimMixingThreshold,
+        };
         var keepLineOffsets = new Option<bool>("--keep-line-offsets")
         {
             Description = "Leave every channel's line offsets in the statistics (AnalysisOptions.AlignRowsToSubstrate off): without it, the analysis takes each channel's lines to the substrate's level where they are offset, as before the region statistics it always does.",
@@ -128,7 +133,7 @@ internal static class EvalAnalysisCommand
         };
         var command = new Command("analysis", "Score the chromosome analysis against simulator truth on full-resolution, half-resolution, bicubic ×2 and enhanced ×2 frames.")
         {
-            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, keepLineOffsets, breakdown, json, perChromosome, overlays, cells,
+            seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, rimMixingThreshold, keepLineOffsets, breakdown, json, perChromosome, overlays, cells,
         };
         command.SetAction(parse => Run(
             new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
@@ -137,6 +142,7 @@ internal static class EvalAnalysisCommand
                 PerChromosome = parse.GetValue(perChromosome),
                 CoreDepth = parse.GetValue(coreDepth),
                 BackgroundReach = parse.GetValue(backgroundReach),
+                RimMixingThreshold = parse.GetValue(rimMixingThreshold),
                 KeepLineOffsets = parse.GetValue(keepLineOffsets),
                 LineRateHz = parse.GetValue(lineRate),
                 ClosedLoop = parse.GetValue(closedLoop),
@@ -163,6 +169,8 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; } = new AnalysisOptions().CoreDepth;
 
         public int BackgroundReach { get; init; } = new AnalysisOptions().BackgroundCoreReach;
+
+        public double RimMixingThreshold { get; init; } = new AnalysisOptions().RimMixingThreshold;
 
         public bool KeepLineOffsets { get; init; }
 
@@ -246,7 +254,7 @@ internal static class EvalAnalysisCommand
             errors.Add($"--seeds = {seeds}: at most 1000 seeds.");
         }
 
-        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, BackgroundCoreReach = settings.BackgroundReach, RankCore = true, AlignRowsToSubstrate = !settings.KeepLineOffsets };
+        var analysisOptions = new AnalysisOptions { EdgeExclusion = edgeExclusion, OutlineFraction = outlineFraction, CoreDepth = settings.CoreDepth, BackgroundCoreReach = settings.BackgroundReach, RimMixingThreshold = settings.RimMixingThreshold, RankCore = true, AlignRowsToSubstrate = !settings.KeepLineOffsets };
         errors.AddRange(analysisOptions.Validate().Select(e => OptionOf(e) + ": " + e));
         if (pixels is < 64 or > 2048 || pixels % 2 != 0)
         {
@@ -449,6 +457,7 @@ internal static class EvalAnalysisCommand
         {
             CoreDepth = analysisOptions.CoreDepth,
             BackgroundCoreReach = analysisOptions.BackgroundCoreReach,
+            RimMixingThreshold = analysisOptions.RimMixingThreshold,
             AlignRowsToSubstrate = analysisOptions.AlignRowsToSubstrate,
             LineRateHz = settings.LineRateHz,
             Scanner = settings.ClosedLoop ? "closed-loop" : "renderer",
@@ -499,7 +508,7 @@ internal static class EvalAnalysisCommand
 
         output.WriteLine("  r and means as the frame's rim mixing says to read them (RimMixing: where a frame's rims are mixed, pearsonFromCore and meanFromCore,");
         output.WriteLine("  the rim's fields taken from the line against height through the pairs off the first ring, or the core's where the rest of the rim is pulled too;");
-        output.WriteLine("  elsewhere r and the means above):");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  elsewhere r and the means above; mixed: a score above {analysisOptions.RimMixingThreshold}):"));
         foreach (var r in rows)
         {
             var m = r.RimRead;
@@ -563,6 +572,7 @@ internal static class EvalAnalysisCommand
         error.StartsWith(nameof(AnalysisOptions.OutlineFraction), StringComparison.Ordinal) ? "--outline-fraction"
         : error.StartsWith(nameof(AnalysisOptions.CoreDepth), StringComparison.Ordinal) ? "--core-depth"
         : error.StartsWith(nameof(AnalysisOptions.BackgroundCoreReach), StringComparison.Ordinal) ? "--background-reach"
+        : error.StartsWith(nameof(AnalysisOptions.RimMixingThreshold), StringComparison.Ordinal) ? "--rim-mixing-threshold"
         : "--edge-exclusion";
 
     private static Frame Processed(Frame frame, ProcessingChain? chain) => chain is null ? frame : chain.Apply(frame);
@@ -1173,6 +1183,9 @@ internal static class EvalAnalysisCommand
         public int CoreDepth { get; init; }
 
         public int BackgroundCoreReach { get; init; }
+
+        /// <summary>Above this RimMixing score a frame read its r and means off the regions' cores.</summary>
+        public double RimMixingThreshold { get; init; }
 
         /// <summary>Whether the analysis took each channel's line offsets out against the substrate (no --keep-line-offsets).</summary>
         public bool AlignRowsToSubstrate { get; init; }

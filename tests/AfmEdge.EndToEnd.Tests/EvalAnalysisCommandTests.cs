@@ -61,6 +61,27 @@ public sealed class EvalAnalysisCommandTests
     }
 
     [Fact]
+    public async Task EvalAnalysis_RimMixingThresholdAboveEveryScore_ReadsEveryFrameAsMeasured()
+    {
+        // No frame scores 1000: none reads r and means off the cores, so as read is as measured.
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", "10",
+            "--model", BundledModel(), "--rim-mixing-threshold", "1000", "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(1000, document.RootElement.GetProperty("rimMixingThreshold").GetDouble());
+        var frames = document.RootElement.GetProperty("frames").EnumerateArray().ToArray();
+        Assert.Equal(5, frames.Length);
+        foreach (var frame in frames)
+        {
+            var rimRead = frame.GetProperty("rimRead");
+            Assert.Equal(0, rimRead.GetProperty("mixed").GetInt32());
+            Assert.Equal(frame.GetProperty("pearsonErrorMedian").GetDouble(), rimRead.GetProperty("pearsonErrorMedian").GetDouble());
+            Assert.Equal(frame.GetProperty("meanErrorMedian").GetDouble(), rimRead.GetProperty("meanErrorMedian").GetDouble());
+        }
+    }
+
+    [Fact]
     public async Task EvalAnalysis_SmallSeed_ReportsEveryFrameKindInRange()
     {
         // 128² over 10 µm (the bundled model's own geometry) keeps it quick: one specimen, five analyses.
@@ -98,6 +119,7 @@ public sealed class EvalAnalysisCommandTests
         // bootstrap's, so it holds the truth at least as often, and is at least as wide.
         Assert.Equal(new AnalysisOptions().CoreDepth, root.GetProperty("coreDepth").GetInt32());
         Assert.Equal(new AnalysisOptions().BackgroundCoreReach, root.GetProperty("backgroundCoreReach").GetInt32());
+        Assert.Equal(new AnalysisOptions().RimMixingThreshold, root.GetProperty("rimMixingThreshold").GetDouble());
         Assert.True(root.GetProperty("alignRowsToSubstrate").GetBoolean());
         Assert.Equal(2, root.GetProperty("lineRateHz").GetDouble());
         Assert.Equal("renderer", root.GetProperty("scanner").GetString());
@@ -369,6 +391,7 @@ public sealed class EvalAnalysisCommandTests
     [InlineData("--outline-fraction", "0.95", "--outline-fraction: OutlineFraction = 0.95")]
     [InlineData("--core-depth", "0", "--core-depth: CoreDepth = 0")]
     [InlineData("--background-reach", "1", "--background-reach: BackgroundCoreReach = 1")]
+    [InlineData("--rim-mixing-threshold", "-1", "--rim-mixing-threshold: RimMixingThreshold = -1")]
     [InlineData("--line-rate", "0", "--line-rate = 0")]
     [InlineData("--gain-scale", "0", "--gain-scale = 0")]
     [InlineData("--gain-scale", "2", "so it needs --closed-loop")]
