@@ -73,7 +73,7 @@ internal static class EnhanceCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var (chosen, problem) = ChooseModel(request, prepared.Channels.Select(c => c.Descriptor));
+        var (chosen, problem) = ChooseModel(request, prepared.Channels.Select(c => c.Descriptor), Math.Max(prepared.PixelSizeX, prepared.PixelSizeY));
         if (chosen is null)
         {
             await error.WriteLineAsync("afmedge enhance: " + problem);
@@ -188,7 +188,8 @@ internal static class EnhanceCommand
         return ([.. others.Prepend((height with { Name = "Height", Direction = ScanDirection.Trace }, index))], height.Key);
     }
 
-    internal static (ModelEntry? Model, string Problem) ChooseModel(Request request, IEnumerable<ChannelDescriptor> channels)
+    /// <summary>The model the request names, or the catalog's choice for these channels and this pixel (metres, the larger side; <see cref="ModelCatalog.Select"/>).</summary>
+    internal static (ModelEntry? Model, string Problem) ChooseModel(Request request, IEnumerable<ChannelDescriptor> channels, double pixelSize)
     {
         var directory = request.ModelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models");
         var (catalog, requested) = ModelCatalog.ForSetting(request.Model, directory);
@@ -206,7 +207,7 @@ internal static class EnhanceCommand
         }
 
         var traceChannels = channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToList();
-        return catalog.Select(traceChannels) is { } fitting
+        return catalog.Select(traceChannels, pixelSize) is { } fitting
             ? (fitting, string.Empty)
             : (null, $"no model fits the channels [{string.Join(", ", traceChannels)}]; {available}");
     }

@@ -45,12 +45,9 @@ internal static class EvalAnalysisCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var seeds = new Option<string>("--seeds", "-s") { Description = "Simulator specimen seeds A-B, disjoint from the model's training seeds.", DefaultValueFactory = _ => "2001-2010" };
-        var model = new Option<FileInfo>("--model", "-m")
+        var model = new Option<FileInfo?>("--model", "-m")
         {
-            Description = "The enhancer model (default: models/fusion4.onnx, else the bundled one beside the executable).",
-            DefaultValueFactory = _ => new FileInfo(File.Exists(Path.Combine("models", "fusion4.onnx"))
-                ? Path.Combine("models", "fusion4.onnx")
-                : Path.Combine(AppContext.BaseDirectory, "models", "fusion4.onnx")),
+            Description = "The enhancer model (default: the one the host would choose for the half scan's four channels and pixel, from models/, else the models bundled beside the executable).",
         };
         var pixels = new Option<int>("--pixels") { Description = "Full-resolution pixels per side (even); the half-resolution scan has half.", DefaultValueFactory = _ => 512 };
         var field = new Option<double>("--field-um") { Description = "Side of the scanned field, µm.", DefaultValueFactory = _ => 20 };
@@ -136,7 +133,7 @@ internal static class EvalAnalysisCommand
             seeds, model, pixels, field, lineRate, closedLoop, gainScale, correct, process, without, only, edges, wholeTruth, outline, coreDepth, backgroundReach, rimMixingThreshold, keepLineOffsets, breakdown, json, perChromosome, overlays, cells,
         };
         command.SetAction(parse => Run(
-            new Settings(parse.GetValue(seeds)!, parse.GetValue(model)!.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
+            new Settings(parse.GetValue(seeds)!, parse.GetValue(model)?.FullName, parse.GetValue(pixels), parse.GetValue(field), parse.GetValue(correct),
                 parse.GetValue(process), parse.GetValue(without), parse.GetValue(only), parse.GetValue(edges), parse.GetValue(outline), parse.GetValue(breakdown), parse.GetValue(json))
             {
                 PerChromosome = parse.GetValue(perChromosome),
@@ -158,7 +155,7 @@ internal static class EvalAnalysisCommand
     /// <summary>The eval's scan speed unless told: slow enough that the feedback follows the chromosomes' edges (0.5 s a line).</summary>
     private const double DefaultLineRateHz = 2;
 
-    private sealed record Settings(string Seeds, string Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json)
+    private sealed record Settings(string Seeds, string? Model, int Pixels, double FieldUm, string? Corrections, string? Steps, string? Without, string? Only, int EdgeExclusion, double OutlineFraction, bool Breakdown, bool Json)
     {
         public bool PerChromosome { get; init; }
 
@@ -281,7 +278,20 @@ internal static class EvalAnalysisCommand
         }
 
         ModelEntry? entry = null;
-        if (!File.Exists(modelPath))
+        if (modelPath is null)
+        {
+            // As the host chooses (ModelCatalog.Select): the four channels' model trained nearest the half scan's pixel.
+            var folder = Directory.Exists("models") ? "models" : Path.Combine(AppContext.BaseDirectory, "models");
+            var catalog = ModelCatalog.Load(folder);
+            entry = pixels > 0 && fieldUm > 0 ? catalog.Select(Channels, fieldUm * 1e-6 / (pixels / 2)) : null;
+            if (entry is null)
+            {
+                errors.Add($"--model not given and no model in {folder} takes {string.Join(", ", Channels)}{(catalog.Problems.Count > 0 ? " (" + string.Join(" ", catalog.Problems) + ")" : string.Empty)}.");
+            }
+
+            modelPath = entry?.Path ?? folder;
+        }
+        else if (!File.Exists(modelPath))
         {
             errors.Add($"--model = {modelPath}: no such file.");
         }

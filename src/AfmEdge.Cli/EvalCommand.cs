@@ -101,17 +101,17 @@ internal static class EvalCommand
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var first = catalog.Models[0].Network.Metadata;
-        var pixels = first.TryGetValue("datasetPixels", out var p) && int.TryParse(p, CultureInfo.InvariantCulture, out var px) ? px : 128;
-        var field = first.TryGetValue("fieldSizeUm", out var f) && double.TryParse(f, CultureInfo.InvariantCulture, out var um) ? um : 10;
-        // Each model is scored on scans made and corrected as its training scans were (the host corrects them so before
-        // enhancing), and bicubic on each set of scans a model is scored on, so a model's Δ bicubic compares like with like.
+        // Each model is scored on scans made, corrected and sized as its training scans were (the host corrects them so
+        // before enhancing; a model trained at 156 nm beside one at 78 nm), and bicubic on each set of scans a model is
+        // scored on, so a model's Δ bicubic compares like with like.
+        var sizes = catalog.Models.Select(m => scansOf[m.Network]).Select(s => (s.Pixels, s.FieldUm)).Distinct().ToArray();
+        var (pixels, field) = sizes[0];
         var examplesByScans = new Dictionary<TrainingScans, IReadOnlyList<TrainingExample>>();
         IReadOnlyList<TrainingExample> ExamplesFor(TrainingScans scans)
         {
             if (!examplesByScans.TryGetValue(scans, out var found))
             {
-                found = scans.Examples(pixels, field, seeds);
+                found = scans.Examples(seeds);
                 examplesByScans[scans] = found;
             }
 
@@ -134,7 +134,11 @@ internal static class EvalCommand
                 var reference = e.HighRes["Height"];
                 scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, 2 * e.Width, 2 * e.Height));
             });
-            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), scans.Corrections, scans.Scanned));
+            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), scans.Corrections, scans.Scanned)
+            {
+                Pixels = scans.Pixels,
+                FieldSizeUm = scans.FieldUm,
+            });
         }
 
         var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(ScansOf(m.Network)))).ToList();
@@ -146,14 +150,18 @@ internal static class EvalCommand
             return ExitCodes.Ok;
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Simulator seeds {seeds} ({seeds.Count} specimens, {pixels / 2}² degraded scan → {pixels}² clean Height, {field} µm); PSNR peak = reference peak-to-peak"));
-        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     scanned by                 corrected by");
-        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections && b.Scanned == row.Scanned);
+        output.WriteLine(sizes.Length == 1
+            ? string.Create(CultureInfo.InvariantCulture, $"Simulator seeds {seeds} ({seeds.Count} specimens, {pixels / 2}² degraded scan → {pixels}² clean Height, {field} µm); PSNR peak = reference peak-to-peak")
+            : $"Simulator seeds {seeds} ({seeds.Count} specimens, degraded scan → clean Height at each model's training size, in the scanned column); PSNR peak = reference peak-to-peak");
+        string ScannedOf(ScoreRow r) => sizes.Length == 1 ? r.Scanned : string.Create(CultureInfo.InvariantCulture, $"{r.Scanned}, {r.Pixels / 2}² over {r.FieldSizeUm} µm");
+        var scannedWidth = Math.Max(26, rows.Max(r => ScannedOf(r).Length));
+        output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     " + "scanned by".PadRight(scannedWidth) + " corrected by");
+        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections && b.Scanned == row.Scanned
+            && b.Pixels == row.Pixels && b.FieldSizeUm == row.FieldSizeUm);
         foreach (var r in rows)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - BicubicOf(r).PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}   {r.Scanned,-26} {(r.Corrections.Length == 0 ? "none (raw)" : r.Corrections)}"));
+                $"  {r.Name,-16} {r.Inputs,-33} {r.PsnrDb,7:F2}   {r.PsnrDb - BicubicOf(r).PsnrDb,+9:+0.00;-0.00}   {r.MinPsnrDb,8:F2}   {r.Ssim:F4}   {ScannedOf(r).PadRight(scannedWidth)} {(r.Corrections.Length == 0 ? "none (raw)" : r.Corrections)}"));
         }
 
         if (fieldRows.Count > 0)
@@ -352,7 +360,13 @@ internal static class EvalCommand
     /// One enhancer's scores; <paramref name="Corrections"/>: what its input scans were corrected by ("": raw scans);
     /// <paramref name="Scanned"/>: by what scanner at what line rate (<see cref="TrainingScans.Scanned"/>).
     /// </summary>
-    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections, string Scanned);
+    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections, string Scanned)
+    {
+        /// <summary>The clean target's pixels per side (the scan has half).</summary>
+        public int Pixels { get; init; }
+
+        public double FieldSizeUm { get; init; }
+    }
 
     private sealed record RealRow(string File, string Channel, int Width, int Height, string Enhancer, double PsnrDb, double DeltaBicubicDb, double Ssim);
 

@@ -59,7 +59,7 @@ internal static class StreamedEnhance
             return ExitCodes.BadUsageOrConfig;
         }
 
-        var (chosen, problem) = EnhanceCommand.ChooseModel(request, channels.Select(c => c.Descriptor));
+        var (chosen, problem) = EnhanceCommand.ChooseModel(request, channels.Select(c => c.Descriptor), Math.Max(files.Scan.PixelSizeX, files.Scan.PixelSizeY));
         if (chosen is null)
         {
             await error.WriteLineAsync("afmedge enhance: " + problem);

@@ -7,10 +7,17 @@ namespace AfmEdge.Cli;
 
 /// <summary>
 /// How a model's training inputs were scanned, as its metadata records it: by what scanner, at what line rate, corrected by
-/// what steps. `afmedge eval` scores each model on scans made alike (and bicubic on the same scans).
+/// what steps, how many pixels (the clean target's per side) over what field. `afmedge eval` scores each model on scans
+/// made alike (and bicubic on the same scans).
 /// </summary>
-internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz, string Corrections)
+internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz, string Corrections, int Pixels = TrainingScans.DefaultPixels, double FieldUm = TrainingScans.DefaultFieldUm)
 {
+    /// <summary>The clean target's pixels per side of a model whose metadata does not say (<see cref="TrainingGeometry"/>).</summary>
+    public const int DefaultPixels = 128;
+
+    /// <summary>The field, in µm, of a model whose metadata does not say.</summary>
+    public const double DefaultFieldUm = 10;
+
     /// <summary>The training scans' line rate unless a config names one; also what a model whose metadata does not record it was trained at.</summary>
     public const double DefaultLineRateHz = 2;
 
@@ -42,15 +49,19 @@ internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz,
             return null;
         }
 
-        return new TrainingScans(scanner, lineRate, corrections);
+        // ModelEntry has checked the geometry's metadata (TrainingGeometry): both entries or neither, each in range.
+        var hasGeometry = TrainingGeometry.InputPixelSize(network) is not null;
+        var pixels = hasGeometry ? int.Parse(metadata[TrainingGeometry.PixelsKey], CultureInfo.InvariantCulture) : DefaultPixels;
+        var fieldUm = hasGeometry ? double.Parse(metadata[TrainingGeometry.FieldKey], CultureInfo.InvariantCulture) : DefaultFieldUm;
+        return new TrainingScans(scanner, lineRate, corrections, pixels, fieldUm);
     }
 
     /// <summary>The scanner and its line rate in words, e.g. "closed loop, 256 lines/s".</summary>
     public string Scanned => string.Create(CultureInfo.InvariantCulture,
         $"{(Scanner == TrainingScanner.ClosedLoop ? "closed loop" : "renderer")}, {LineRateHz} lines/s");
 
-    /// <summary>The pairs of <paramref name="seeds"/> at <paramref name="pixels"/>² over <paramref name="fieldUm"/> µm, scanned and corrected alike.</summary>
-    public IReadOnlyList<TrainingExample> Examples(int pixels, double fieldUm, SeedRange seeds) =>
-        new SimulatorPairs(SimulatorPairs.Options(pixels, fieldUm, LineRateHz), acquisition: Corrections.Length == 0 ? null : ProcessingChain.ParseList(Corrections), scanner: Scanner)
+    /// <summary>The pairs of <paramref name="seeds"/> at <see cref="Pixels"/>² over <see cref="FieldUm"/> µm, scanned and corrected alike.</summary>
+    public IReadOnlyList<TrainingExample> Examples(SeedRange seeds) =>
+        new SimulatorPairs(SimulatorPairs.Options(Pixels, FieldUm, LineRateHz), acquisition: Corrections.Length == 0 ? null : ProcessingChain.ParseList(Corrections), scanner: Scanner)
             .GetAll(seeds);
 }

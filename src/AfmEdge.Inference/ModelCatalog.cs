@@ -4,16 +4,21 @@ using AfmEdge.Inference.Onnx;
 namespace AfmEdge.Inference;
 
 /// <summary>A model file and the network it holds.</summary>
+/// <exception cref="OnnxModelException">The network's metadata states its training pixel badly (<see cref="TrainingGeometry"/>).</exception>
 public sealed record ModelEntry(string Path, EnhancerNetwork Network)
 {
     /// <summary>The name config and the CLI use: the network's name as the file records it.</summary>
     public string Name => Network.Name;
+
+    /// <summary>The side of the input pixel the model was trained at, in metres; null when its metadata does not say.</summary>
+    public double? InputPixelSize { get; } = TrainingGeometry.InputPixelSize(Network);
 }
 
 /// <summary>
 /// The enhancer models in a folder (the bundled models/ by default). Every *.onnx file is read and checked once;
 /// a file that cannot be used is listed in <see cref="Problems"/> with the reason, never silently skipped. The
-/// enhancer for a frame is the model whose input channels the frame has, preferring the one that fuses most.
+/// enhancer for a frame is the model whose input channels the frame has, preferring the one that fuses most, and of
+/// those the one trained nearest the frame's pixel.
 /// </summary>
 public sealed class ModelCatalog
 {
@@ -118,18 +123,28 @@ public sealed class ModelCatalog
 
     /// <summary>
     /// The model to enhance a frame with these channels: of the models whose every input channel is present, the
-    /// one with the most inputs (fusion before height-only), then by name; null when none fits.
+    /// one with the most inputs (fusion before height-only); of those, given <paramref name="pixelSize"/> (metres; a size
+    /// that is not positive and finite, as a file without a scan size may give, counts as not given), the one trained
+    /// nearest that pixel, as a ratio (a model that does not say its pixel after every one that does); then by name; null
+    /// when none fits.
     /// </summary>
-    public ModelEntry? Select(IEnumerable<string> frameChannels)
+    public ModelEntry? Select(IEnumerable<string> frameChannels, double? pixelSize = null)
     {
         ArgumentNullException.ThrowIfNull(frameChannels);
         var available = frameChannels.ToHashSet(StringComparer.Ordinal);
         return Models
             .Where(m => m.Network.InputChannels.All(available.Contains))
             .OrderByDescending(m => m.Network.InputChannels.Count)
+            .ThenBy(m => PixelDistance(m, pixelSize))
             .ThenBy(m => m.Name, StringComparer.Ordinal)
             .FirstOrDefault();
     }
+
+    // How far a model's training pixel is from the frame's, as |ln ratio|: 78 against 156 nm is as far as 156 against 78.
+    private static double PixelDistance(ModelEntry model, double? pixelSize) =>
+        pixelSize is not { } frame || !double.IsFinite(frame) || frame <= 0 ? 0
+        : model.InputPixelSize is { } trained ? Math.Abs(Math.Log(trained / frame))
+        : double.PositiveInfinity;
 
     /// <summary>The model with this name or file name (without .onnx); null when there is none.</summary>
     public ModelEntry? Find(string name)

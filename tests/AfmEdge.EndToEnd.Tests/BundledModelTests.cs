@@ -7,8 +7,9 @@ using AfmEdge.Inference.Onnx;
 namespace AfmEdge.EndToEnd.Tests;
 
 /// <summary>
-/// The bundled models are what the cards in models/ say they are (#8: 6–10 conv3×3 layers of 24–48 features, the two
-/// models the same size), and the native engine runs them as ONNX Runtime does.
+/// The bundled models are what the cards in models/ say they are (#8: 6–10 conv3×3 layers of 24–48 features, the
+/// models the same size), and the native engine runs them as ONNX Runtime does; the host picks fusion4-156nm for
+/// `afmedge run`'s own frames and fusion4 for #9's.
 /// </summary>
 public sealed class BundledModelTests
 {
@@ -16,6 +17,7 @@ public sealed class BundledModelTests
     {
         // name, input channels, output channels, parameters, MACs per input pixel (models/NAME.md, "Network").
         { "fusion4", 4, 4, 25192, 25056 },
+        { "fusion4-156nm", 4, 4, 25192, 25056 },
         { "height1", 1, 1, 21940, 21816 },
     };
 
@@ -38,7 +40,23 @@ public sealed class BundledModelTests
     }
 
     [Theory]
+    [InlineData(10, 128, "fusion4")]
+    [InlineData(20, 256, "fusion4")]
+    [InlineData(20, 128, "fusion4-156nm")]
+    [InlineData(40, 256, "fusion4-156nm")]
+    public void BundledModels_ForAFrame_TheHostPicksTheOneTrainedNearestItsPixel(double fieldUm, int pixels, string expected)
+    {
+        // afmedge run scans 128² over 20 µm (156 nm); #9's eval enhances the 256² half scan of 512² over 20 µm (78 nm).
+        var catalog = ModelCatalog.Load(Path.Combine(TestPaths.RepositoryRoot, "models"));
+
+        Assert.Empty(catalog.Problems);
+        Assert.Equal(expected, catalog.Select(["Height", "Current", "Potential", "Adhesion"], fieldUm * 1e-6 / pixels)?.Name);
+        Assert.Equal("height1", catalog.Select(["Height"], fieldUm * 1e-6 / pixels)?.Name);
+    }
+
+    [Theory]
     [InlineData("fusion4")]
+    [InlineData("fusion4-156nm")]
     [InlineData("height1")]
     public void BundledModel_NativeEngine_AgreesWithOnnxRuntimeWithin1e4OfRange(string name)
     {

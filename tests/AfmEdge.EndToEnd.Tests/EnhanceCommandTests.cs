@@ -32,7 +32,7 @@ public sealed class EnhanceCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Enhance_SimulatedFolderWithBundledFusion4_WritesEveryChannelAndSaysWhatItWasTrainedOn()
+    public async Task Enhance_SimulatedFolderWithBundledFusionModels_WritesEveryChannelAndSaysWhatItWasTrainedOn()
     {
         var input = await SimulateAsync(32);
         var outDir = Path.Combine(_root.FullName, "bundled");
@@ -50,7 +50,8 @@ public sealed class EnhanceCommandTests : IDisposable
             Assert.All(enhanced.Channels[0].Data.ToArray(), v => Assert.True(float.IsFinite(v), channel));
         }
 
-        Assert.Contains("Model 'fusion4' was trained on scans corrected by register:midpoint,register:probes,merge-retrace", output.ToString(), StringComparison.Ordinal);
+        // 32² over 20 µm (625 nm pixels): of the two fusion models, the one trained at the coarser pixel.
+        Assert.Contains("Model 'fusion4-156nm' was trained on scans corrected by register:midpoint,register:probes,merge-retrace", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

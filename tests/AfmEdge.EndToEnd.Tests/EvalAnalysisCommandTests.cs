@@ -60,6 +60,19 @@ public sealed class EvalAnalysisCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("10", "fusion4-156nm")]
+    [InlineData("5", "fusion4")]
+    public async Task EvalAnalysis_NoModelGiven_ScoresTheModelTheHostPicksForTheHalfScansPixel(string fieldUm, string expected)
+    {
+        // 128² over 10 µm: a 64² half scan at 156 nm; over 5 µm, at 78 nm. The bundled models, as the CLI's build carries them.
+        var (exit, json, error) = await RunAsync("eval", "analysis", "--seeds", "2001-2001", "--pixels", "128", "--field-um", fieldUm, "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(expected, document.RootElement.GetProperty("model").GetString());
+    }
+
     [Fact]
     public async Task EvalAnalysis_RimMixingThresholdAboveEveryScore_ReadsEveryFrameAsMeasured()
     {

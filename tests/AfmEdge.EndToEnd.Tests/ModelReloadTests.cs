@@ -125,6 +125,34 @@ public sealed class ModelReloadTests : IDisposable
         Assert.Contains(_log.Lines, l => l.Contains("with model 'height1'", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Enhance_FramesOfTwoPixelSizes_EachGetsTheModelTrainedNearestIt()
+    {
+        // height1 twice, as trained at 78 nm (256 target pixels over 10 µm) and at 156 nm (over 20 µm).
+        var network = AfmEdge.Inference.Onnx.OnnxModelReader.Read(BundledHeightModel);
+        foreach (var (name, field) in new[] { ("fine", "10"), ("coarse", "20") })
+        {
+            var metadata = new Dictionary<string, string>(network.Metadata) { ["datasetPixels"] = "256", ["fieldSizeUm"] = field };
+            AfmEdge.Inference.Onnx.OnnxModelWriter.Write(
+                new AfmEdge.Inference.Network.EnhancerNetwork(name, network.InputChannels, network.OutputChannels, network.Mean, network.Std, network.Layers, metadata),
+                Path.Combine(_folder.FullName, name + ".onnx"));
+        }
+
+        using var enhancer = CreateEnhancer();
+
+        // 40 pixels over 3.2 µm: 80 nm; over 6 µm: 150 nm; and 80 nm again, which keeps its engine.
+        enhancer.Enhance(HeightFrame(seed: 6, sizeUm: 3.2));
+        enhancer.Enhance(HeightFrame(seed: 7, sizeUm: 6));
+        enhancer.Enhance(HeightFrame(seed: 8, sizeUm: 3.2));
+
+        var chosen = _log.Lines.Where(l => l.Contains("Enhancing channels", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, chosen.Count);
+        Assert.Contains("model 'fine'", chosen[0], StringComparison.Ordinal);
+        Assert.Contains("Height; 80 nm pixels", chosen[0], StringComparison.Ordinal);
+        Assert.Contains("model 'coarse'", chosen[1], StringComparison.Ordinal);
+        Assert.Contains("Height; 150 nm pixels", chosen[1], StringComparison.Ordinal);
+    }
+
     private ModelSelectingEnhancer CreateEnhancer() =>
         new(ModelCatalog.Load(_folder.FullName), requestedModel: null, model => EngineFactory.CreateEnhancer("native", model, Tile, threads: 1), _log);
 
@@ -135,7 +163,7 @@ public sealed class ModelReloadTests : IDisposable
         return direct.Enhance(frame).Channels[0].Data.ToArray();
     }
 
-    private static Frame HeightFrame(int seed)
+    private static Frame HeightFrame(int seed, double sizeUm = 5)
     {
         const int Pixels = 40;
         var random = new Random(seed);
@@ -145,7 +173,7 @@ public sealed class ModelReloadTests : IDisposable
             data[i] = (float)(100e-9 * Math.Sin(i % Pixels * 0.3) * Math.Cos(i / Pixels * 0.2) + (2e-9 * random.NextDouble()));
         }
 
-        var scan = new ScanSettings { SizeX = 5e-6, SizeY = 5e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 1 };
+        var scan = new ScanSettings { SizeX = sizeUm * 1e-6, SizeY = sizeUm * 1e-6, PixelsX = Pixels, PixelsY = Pixels, LineRateHz = 1 };
         return new Frame(new FrameId(DateTimeOffset.UnixEpoch, seed), scan, [new Channel(new ChannelDescriptor("Height", PhysicalUnit.Metre), Pixels, Pixels, data)]);
     }
 }

@@ -161,6 +161,34 @@ public sealed class TrainEvalCommandTests
     }
 
     [Fact]
+    public async Task Eval_ModelsTrainedAtTwoFields_EachScoredAtItsOwnWithItsOwnBicubic()
+    {
+        var config = WriteConfig(TinyConfig);
+        var models = Path.Combine(Path.GetDirectoryName(config)!, "models");
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", config, "--out", Path.Combine(models, "tiny.onnx"))).Exit);
+        var wide = WriteConfig(TinyConfig.Replace("\"tiny\"", "\"wide\"", StringComparison.Ordinal).Replace("\"pixels\": 48,", "\"pixels\": 48, \"fieldSizeUm\": 20,", StringComparison.Ordinal));
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("train", "--config", wide, "--out", Path.Combine(models, "wide.onnx"))).Exit);
+
+        var (exit, json, error) = await RunAsync("eval", "--seeds", "1-2", "--models", models, "--json");
+
+        Assert.True(exit == ExitCodes.Ok, error);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var rows = document.RootElement.GetProperty("simulator").EnumerateArray()
+            .Select(r => (Name: r.GetProperty("name").GetString(), Field: r.GetProperty("fieldSizeUm").GetDouble(), Pixels: r.GetProperty("pixels").GetInt32(), Psnr: r.GetProperty("psnrDb").GetDouble()))
+            .ToArray();
+        Assert.Equal(10, Assert.Single(rows, r => r.Name == "tiny").Field);
+        Assert.Equal(20, Assert.Single(rows, r => r.Name == "wide").Field);
+        Assert.All(rows, r => Assert.Equal(48, r.Pixels));
+        var bicubic = rows.Where(r => r.Name == "bicubic").OrderBy(r => r.Field).ToArray();
+        Assert.Equal([10.0, 20.0], bicubic.Select(r => r.Field));
+        Assert.NotEqual(bicubic[0].Psnr, bicubic[1].Psnr);
+
+        var (_, text, _) = await RunAsync("eval", "--seeds", "1-2", "--models", models);
+        Assert.Contains("at each model's training size", text, StringComparison.Ordinal);
+        Assert.Contains(text.Split('\n'), l => l.StartsWith("  wide ", StringComparison.Ordinal) && l.Contains("24² over 20 µm", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Eval_ModelWithBadScansMetadata_ExitsTwoNamingTheModelAndEntry()
     {
         var config = WriteConfig(TinyConfig);

@@ -86,7 +86,73 @@ public sealed class ModelCatalogTests : IDisposable
         Assert.Equal(broken, requested);
     }
 
+    [Theory]
+    [InlineData(78e-9, "fine")]
+    [InlineData(100e-9, "fine")]
+    [InlineData(120e-9, "coarse")]
+    [InlineData(400e-9, "coarse")]
+    public void Select_WithPixelSize_PrefersTheModelTrainedNearestIt(double pixel, string expected)
+    {
+        // 256 target pixels over 10 µm: a 78.1 nm input pixel; over 20 µm: 156.3 nm. 110.5 nm is as far from either as a ratio.
+        Write("fine", 4, Geometry(256, "10"));
+        Write("coarse", 4, Geometry(256, "20"));
+        Write("height", 1, Geometry(256, "20"));
+        var catalog = ModelCatalog.Load(_directory.FullName);
+
+        Assert.Equal(expected, catalog.Select(["Height", "Current", "Potential", "Adhesion"], pixel)?.Name);
+        Assert.Equal(10e-6 / 128, catalog.Find("fine")!.InputPixelSize!.Value, 15);
+        Assert.Equal("height", catalog.Select(["Height"], 78e-9)?.Name);
+    }
+
+    [Fact]
+    public void Select_ModelWithoutTrainingPixel_ComesAfterThoseThatSayIt()
+    {
+        Write("a-unsaid", 4, null);
+        Write("b-said", 4, Geometry(256, "20"));
+        var catalog = ModelCatalog.Load(_directory.FullName);
+
+        Assert.Null(catalog.Find("a-unsaid")!.InputPixelSize);
+        Assert.Equal("b-said", catalog.Select(["Height", "Current", "Potential", "Adhesion"], 40e-9)?.Name);
+
+        // No pixel, or none a frame can have (a file without a scan size): by name, as before.
+        Assert.Equal("a-unsaid", catalog.Select(["Height", "Current", "Potential", "Adhesion"])?.Name);
+        Assert.Equal("a-unsaid", catalog.Select(["Height", "Current", "Potential", "Adhesion"], 0)?.Name);
+        Assert.Equal("a-unsaid", catalog.Select(["Height", "Current", "Potential", "Adhesion"], double.NaN)?.Name);
+    }
+
+    [Theory]
+    [InlineData("256", null, "datasetPixels without fieldSizeUm")]
+    [InlineData("255", "10", "datasetPixels = '255' must be an even number")]
+    [InlineData("256", "-10", "fieldSizeUm = '-10' must be a positive number")]
+    [InlineData("many", "10", "datasetPixels = 'many'")]
+    public void Load_BadTrainingPixelMetadata_IsAProblemNamingModelAndEntry(string pixels, string? field, string message)
+    {
+        var metadata = new Dictionary<string, string> { ["datasetPixels"] = pixels };
+        if (field is not null)
+        {
+            metadata["fieldSizeUm"] = field;
+        }
+
+        Write("odd", 4, metadata);
+        Write("good", 4, Geometry(256, "10"));
+        var catalog = ModelCatalog.Load(_directory.FullName);
+
+        Assert.Equal("good", Assert.Single(catalog.Models).Name);
+        var problem = Assert.Single(catalog.Problems);
+        Assert.Contains("Model 'odd'", problem, StringComparison.Ordinal);
+        Assert.Contains(message, problem, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
+
+    private static Dictionary<string, string> Geometry(int pixels, string fieldUm) =>
+        new() { ["datasetPixels"] = pixels.ToString(System.Globalization.CultureInfo.InvariantCulture), ["fieldSizeUm"] = fieldUm };
+
+    private void Write(string name, int channels, Dictionary<string, string>? metadata)
+    {
+        var n = TestNetworks.Random(channels, channels: channels, layers: 2, features: 4);
+        OnnxModelWriter.Write(new Network.EnhancerNetwork(name, n.InputChannels, n.OutputChannels, n.Mean, n.Std, n.Layers, metadata), Path.Combine(_directory.FullName, name + ".onnx"));
+    }
 
     private ModelCatalog CatalogWithFusionAndHeight()
     {

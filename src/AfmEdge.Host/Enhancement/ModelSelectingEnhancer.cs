@@ -7,9 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace AfmEdge.Host.Enhancement;
 
 /// <summary>
-/// The host's enhancer: for each set of channels a frame brings it picks a model (the configured one, or the
-/// catalog's best fit), builds its engine once, and reuses it. When no model fits, or one fails to load or to
-/// run on the frame, it says so in the log and enhances with bicubic — a bad model never stops the pipeline.
+/// The host's enhancer: for each set of channels and pixel size a frame brings it picks a model (the configured one, or
+/// the catalog's best fit: <see cref="ModelCatalog.Select"/>), builds its engine once, and reuses it. When no model fits,
+/// or one fails to load or to run on the frame, it says so in the log and enhances with bicubic — a bad model never stops
+/// the pipeline.
 /// Models can be replaced while it runs (<see cref="Reload"/>, e.g. from <see cref="ModelFolderWatcher"/>): the new
 /// catalog is taken between two frames, and a model that fails to load or to build keeps the previous one in use.
 /// </summary>
@@ -19,7 +20,7 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
     private readonly Func<ModelEntry, CnnFrameEnhancer> _create;
     private readonly ILogger _logger;
     private readonly BicubicUpsampler _bicubic = new();
-    private readonly Dictionary<string, Choice> _byChannels = new(StringComparer.Ordinal);
+    private readonly Dictionary<FrameKind, Choice> _byKind = [];
     private ModelCatalog _catalog;
     private ModelCatalog? _pending;
 
@@ -82,12 +83,11 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
             Apply(pending);
         }
 
-        var channels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).Order(StringComparer.Ordinal).ToArray();
-        var key = string.Join(',', channels);
-        if (!_byChannels.TryGetValue(key, out var choice))
+        var key = FrameKind.Of(frame);
+        if (!_byKind.TryGetValue(key, out var choice))
         {
-            choice = Choose(channels, key) ?? new Choice(_bicubic, null);
-            _byChannels[key] = choice;
+            choice = Choose(key) ?? new Choice(_bicubic, null);
+            _byKind[key] = choice;
         }
 
         if (ReferenceEquals(choice.Enhancer, _bicubic))
@@ -104,22 +104,22 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
             // The model does not fit this frame after all (e.g. a channel of another size): bicubic from now on for these channels.
             Log.ModelFailedOnFrame(_logger, choice.Enhancer.Name, frame.Id.ToString(), e.Message);
             Release(choice);
-            _byChannels[key] = new Choice(_bicubic, null);
+            _byKind[key] = new Choice(_bicubic, null);
             return _bicubic.Enhance(frame);
         }
     }
 
     public void Dispose()
     {
-        foreach (var choice in _byChannels.Values)
+        foreach (var choice in _byKind.Values)
         {
             Release(choice);
         }
 
-        _byChannels.Clear();
+        _byKind.Clear();
     }
 
-    /// <summary>Takes a reloaded catalog: each set of channels seen so far gets the model the new catalog picks, unless it cannot be built.</summary>
+    /// <summary>Takes a reloaded catalog: each kind of frame seen so far gets the model the new catalog picks, unless it cannot be built.</summary>
     private void Apply(ModelCatalog reloaded)
     {
         _catalog = _catalog.UpdatedBy(reloaded, out var kept);
@@ -134,48 +134,48 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
             Log.KeptPreviousModel(_logger, model.Name, model.Path);
         }
 
-        foreach (var (key, current) in _byChannels.ToArray())
+        foreach (var (key, current) in _byKind.ToArray())
         {
-            var channels = key.Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var wanted = Pick(channels);
+            var wanted = Pick(key);
             if (wanted is null || ReferenceEquals(wanted, current.Model))
             {
                 // Nothing fits any more, or the same (kept) model: the enhancer in use stays.
                 continue;
             }
 
-            if (Build(wanted, channels, key) is { } replacement)
+            if (Build(wanted, key) is { } replacement)
             {
                 Release(current);
-                _byChannels[key] = replacement;
-                Log.ModelReplaced(_logger, key, current.Enhancer.Name, replacement.Enhancer.Name);
+                _byKind[key] = replacement;
+                Log.ModelReplaced(_logger, key.ToString(), current.Enhancer.Name, replacement.Enhancer.Name);
             }
             else
             {
-                Log.KeptPreviousEnhancer(_logger, key, current.Enhancer.Name);
+                Log.KeptPreviousEnhancer(_logger, key.ToString(), current.Enhancer.Name);
             }
         }
     }
 
-    private ModelEntry? Pick(string[] channels) => _requestedModel is null ? _catalog.Select(channels) : _catalog.Find(_requestedModel);
+    private ModelEntry? Pick(FrameKind kind) => _requestedModel is null ? _catalog.Select(kind.Channels, kind.PixelSize) : _catalog.Find(_requestedModel);
 
-    /// <summary>The enhancer for these channels from the current catalog; null (with the reason logged) when none can be used.</summary>
-    private Choice? Choose(string[] channels, string key)
+    /// <summary>The enhancer for these frames from the current catalog; null (with the reason logged) when none can be used.</summary>
+    private Choice? Choose(FrameKind kind)
     {
-        var model = Pick(channels);
+        var model = Pick(kind);
         if (model is null)
         {
-            Log.NoModel(_logger, key, _requestedModel ?? "auto");
+            Log.NoModel(_logger, kind.ToString(), _requestedModel ?? "auto");
             return null;
         }
 
-        return Build(model, channels, key);
+        return Build(model, kind);
     }
 
-    /// <summary>An enhancer running <paramref name="model"/> on frames with these channels; null (with the reason logged) when it cannot be used.</summary>
-    private Choice? Build(ModelEntry model, string[] channels, string key)
+    /// <summary>An enhancer running <paramref name="model"/> on these frames; null (with the reason logged) when it cannot be used.</summary>
+    private Choice? Build(ModelEntry model, FrameKind kind)
     {
-        var missing = model.Network.InputChannels.Where(c => !channels.Contains(c, StringComparer.Ordinal)).ToArray();
+        var key = kind.ToString();
+        var missing = model.Network.InputChannels.Where(c => !kind.Channels.Contains(c, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0)
         {
             Log.ModelMissingChannels(_logger, model.Name, string.Join(", ", missing), key);
@@ -210,8 +210,36 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
         }
     }
 
-    /// <summary>The enhancer used for one set of channels and the model it runs (null for bicubic).</summary>
+    /// <summary>The enhancer used for one kind of frame and the model it runs (null for bicubic).</summary>
     private sealed record Choice(IFrameEnhancer Enhancer, ModelEntry? Model);
+
+    /// <summary>
+    /// What the choice of model depends on: a frame's trace channels (sorted) and its pixel (the larger side, metres; a
+    /// model is trained at one pixel). Another scan size or field gets its own choice.
+    /// </summary>
+    private sealed record FrameKind(string[] Channels, double PixelSize)
+    {
+        public static FrameKind Of(Frame frame) => new(
+            [.. frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).Order(StringComparer.Ordinal)],
+            Math.Max(frame.PixelSizeX, frame.PixelSizeY));
+
+        public bool Equals(FrameKind? other) =>
+            other is not null && PixelSize.Equals(other.PixelSize) && Channels.AsSpan().SequenceEqual(other.Channels);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var channel in Channels)
+            {
+                hash.Add(channel, StringComparer.Ordinal);
+            }
+
+            hash.Add(PixelSize);
+            return hash.ToHashCode();
+        }
+
+        public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(',', Channels)}; {PixelSize * 1e9:0.#} nm pixels");
+    }
 
     private static partial class Log
     {

@@ -192,12 +192,12 @@ public sealed partial class FineTuningService(
     private static bool Fits(EnhancerNetwork network, TrainingExample pair) =>
         network.InputChannels.All(pair.LowRes.ContainsKey) && network.OutputChannels.All(pair.HighRes.ContainsKey);
 
-    /// <summary>The model the enhancer uses for this frame's channels, read from its file now (a reload since is the base).</summary>
+    /// <summary>The model the enhancer uses for this frame's channels and pixel, read from its file now (a reload since is the base).</summary>
     private ModelEntry? CurrentModel(Frame frame, EnhancementOptions enhancement)
     {
         var (catalog, requested) = ModelCatalog.ForSetting(enhancement.Model == "auto" ? null : enhancement.Model, enhancement.ResolvedModelDirectory);
         var channels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToArray();
-        var model = requested is null ? catalog.Select(channels) : catalog.Find(requested);
+        var model = requested is null ? catalog.Select(channels, Math.Max(frame.PixelSizeX, frame.PixelSizeY)) : catalog.Find(requested);
         if (model is null)
         {
             Log.NoModel(logger, string.Join(", ", channels), enhancement.Model, string.Join(" ", catalog.Problems));

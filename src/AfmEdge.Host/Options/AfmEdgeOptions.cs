@@ -117,7 +117,7 @@ public sealed class EnhancementOptions
     /// </summary>
     public string Accelerator { get; set; } = AfmEdge.Kernels.ProcessingAccelerator.Auto;
 
-    /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels; else a model name or .onnx path.</summary>
+    /// <summary>"auto": the model in <see cref="ModelDirectory"/> that fits the frame's channels and pixel (<c>ModelCatalog.Select</c>); else a model name or .onnx path.</summary>
     public string Model { get; set; } = "auto";
 
     /// <summary>Folder of bundled models; relative paths are taken from the application's folder.</summary>

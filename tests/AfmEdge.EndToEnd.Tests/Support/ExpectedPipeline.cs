@@ -9,7 +9,7 @@ namespace AfmEdge.EndToEnd.Tests.Support;
 /// <summary>
 /// Recomputes, outside the host, what the host must publish for a test-pattern scan: the same deterministic
 /// lines through the same steps, enhanced by an engine built here the way the host builds its own (the bundled
-/// model that fits the channels, native engine). A published channel must equal this bit for bit.
+/// model that fits the channels and the pixel, native engine). A published channel must equal this bit for bit.
 /// </summary>
 internal static class ExpectedPipeline
 {
@@ -22,7 +22,7 @@ internal static class ExpectedPipeline
         var assembler = new FrameAssembler(source.Channels, scan, TimeProvider.System);
         var chain = ProcessingChain.Parse(AfmEdge.Host.Options.ProcessingOptions.DefaultSteps);
         var catalog = ModelCatalog.Load(Path.Combine(AppContext.BaseDirectory, "models"));
-        var model = catalog.Select(source.Channels.Select(c => c.Name)) ?? throw new InvalidOperationException("No bundled model fits the test pattern's channels.");
+        var model = catalog.Select(source.Channels.Select(c => c.Name), Math.Max(scan.PixelSizeX, scan.PixelSizeY)) ?? throw new InvalidOperationException("No bundled model fits the test pattern's channels.");
         using var enhancer = EngineFactory.CreateEnhancer("native", model, tileSize: 128, threads: 2);
         var result = new List<Frame>();
         await foreach (var line in lines.Reader.ReadAllAsync())
