@@ -145,7 +145,7 @@ public sealed class ModelReloadTests : IDisposable
         enhancer.Enhance(HeightFrame(seed: 7, sizeUm: 6));
         enhancer.Enhance(HeightFrame(seed: 8, sizeUm: 3.2));
 
-        var chosen = _log.Lines.Where(l => l.Contains("Enhancing channels", StringComparison.Ordinal)).ToList();
+        var chosen = _log.Lines.Where(l => l.Contains("Enhancing frames [Height; ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, chosen.Count);
         Assert.Contains("model 'fine'", chosen[0], StringComparison.Ordinal);
         Assert.Contains("Height; 80 nm pixels", chosen[0], StringComparison.Ordinal);

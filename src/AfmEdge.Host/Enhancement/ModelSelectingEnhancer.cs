@@ -101,7 +101,7 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
         }
         catch (ArgumentException e)
         {
-            // The model does not fit this frame after all (e.g. a channel of another size): bicubic from now on for these channels.
+            // The model does not fit this frame after all (e.g. a channel of another size): bicubic from now on for frames like it.
             Log.ModelFailedOnFrame(_logger, choice.Enhancer.Name, frame.Id.ToString(), e.Message);
             Release(choice);
             _byKind[key] = new Choice(_bicubic, null);
@@ -243,29 +243,29 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Enhancing channels [{Channels}] with model '{Model}' ({Path}) on {Enhancer}")]
-        public static partial void ModelChosen(ILogger logger, string model, string path, string channels, string enhancer);
+        [LoggerMessage(1, LogLevel.Information, "Enhancing frames [{Frames}] with model '{Model}' ({Path}) on {Enhancer}")]
+        public static partial void ModelChosen(ILogger logger, string model, string path, string frames, string enhancer);
 
-        [LoggerMessage(2, LogLevel.Warning, "No enhancer model for channels [{Channels}] (Enhancement:Model = {Requested}); using bicubic ×2")]
-        public static partial void NoModel(ILogger logger, string channels, string requested);
+        [LoggerMessage(2, LogLevel.Warning, "No enhancer model for frames [{Frames}] (Enhancement:Model = {Requested}); using bicubic ×2")]
+        public static partial void NoModel(ILogger logger, string frames, string requested);
 
-        [LoggerMessage(3, LogLevel.Error, "Model '{Model}' needs channel(s) {Missing} that frames with [{Channels}] lack; using bicubic ×2")]
-        public static partial void ModelMissingChannels(ILogger logger, string model, string missing, string channels);
+        [LoggerMessage(3, LogLevel.Error, "Model '{Model}' needs channel(s) {Missing} that frames [{Frames}] lack; using bicubic ×2")]
+        public static partial void ModelMissingChannels(ILogger logger, string model, string missing, string frames);
 
         [LoggerMessage(4, LogLevel.Error, "{Problem} Using the previous model, or bicubic ×2.")]
         public static partial void ModelUnusable(ILogger logger, string problem);
 
-        [LoggerMessage(5, LogLevel.Error, "Enhancer {Enhancer} failed on frame {FrameId}: {Reason}; using bicubic ×2 for these channels")]
+        [LoggerMessage(5, LogLevel.Error, "Enhancer {Enhancer} failed on frame {FrameId}: {Reason}; using bicubic ×2 for frames like it")]
         public static partial void ModelFailedOnFrame(ILogger logger, string enhancer, string frameId, string reason);
 
         [LoggerMessage(6, LogLevel.Warning, "Model '{Model}' ({Path}) could not be read again; keeping the copy loaded before")]
         public static partial void KeptPreviousModel(ILogger logger, string model, string path);
 
-        [LoggerMessage(7, LogLevel.Information, "Channels [{Channels}]: model reloaded, {Previous} replaced by {Current}")]
-        public static partial void ModelReplaced(ILogger logger, string channels, string previous, string current);
+        [LoggerMessage(7, LogLevel.Information, "Frames [{Frames}]: model reloaded, {Previous} replaced by {Current}")]
+        public static partial void ModelReplaced(ILogger logger, string frames, string previous, string current);
 
-        [LoggerMessage(8, LogLevel.Warning, "Channels [{Channels}]: the reloaded model cannot be used; keeping {Enhancer}")]
-        public static partial void KeptPreviousEnhancer(ILogger logger, string channels, string enhancer);
+        [LoggerMessage(8, LogLevel.Warning, "Frames [{Frames}]: the reloaded model cannot be used; keeping {Enhancer}")]
+        public static partial void KeptPreviousEnhancer(ILogger logger, string frames, string enhancer);
 
         [LoggerMessage(9, LogLevel.Warning, "Model '{Model}' was trained on scans corrected by {TrainedOn}; this host corrects them by {Steps} (Processing:Steps) before enhancing, so it enhances frames unlike its training scans")]
         public static partial void TrainedOnOtherCorrections(ILogger logger, string model, string trainedOn, string steps);
