@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AfmEdge.Core;
 using AfmEdge.Formats;
 using AfmEdge.Inference;
@@ -134,11 +135,7 @@ internal static class EvalCommand
                 var reference = e.HighRes["Height"];
                 scores[i] = (ImageQuality.Psnr(reference, enhanced), ImageQuality.Ssim(reference, enhanced, 2 * e.Width, 2 * e.Height));
             });
-            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), scans.Corrections, scans.Scanned)
-            {
-                Pixels = scans.Pixels,
-                FieldSizeUm = scans.FieldUm,
-            });
+            rows.Add(new ScoreRow(name, inputs, scores.Average(s => s.Psnr), scores.Average(s => s.Ssim), scores.Min(s => s.Psnr), scans));
         }
 
         var fieldRows = catalog.Models.SelectMany(m => ScoreFields(m.Name, m.Network, ExamplesFor(ScansOf(m.Network)))).ToList();
@@ -156,8 +153,7 @@ internal static class EvalCommand
         string ScannedOf(ScoreRow r) => sizes.Length == 1 ? r.Scanned : string.Create(CultureInfo.InvariantCulture, $"{r.Scanned}, {r.Pixels / 2}² over {r.FieldSizeUm} µm");
         var scannedWidth = Math.Max(26, rows.Max(r => ScannedOf(r).Length));
         output.WriteLine("  enhancer         inputs                            PSNR dB   Δ bicubic   min PSNR   SSIM     " + "scanned by".PadRight(scannedWidth) + " corrected by");
-        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Corrections == row.Corrections && b.Scanned == row.Scanned
-            && b.Pixels == row.Pixels && b.FieldSizeUm == row.FieldSizeUm);
+        ScoreRow BicubicOf(ScoreRow row) => rows.First(b => b.Name == "bicubic" && b.Scans == row.Scans);
         foreach (var r in rows)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -356,16 +352,19 @@ internal static class EvalCommand
         return (low, reference, w, h);
     }
 
-    /// <summary>
-    /// One enhancer's scores; <paramref name="Corrections"/>: what its input scans were corrected by ("": raw scans);
-    /// <paramref name="Scanned"/>: by what scanner at what line rate (<see cref="TrainingScans.Scanned"/>).
-    /// </summary>
-    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, string Corrections, string Scanned)
+    /// <summary>One enhancer's scores on <paramref name="Scans"/> (in the JSON as its parts below).</summary>
+    private sealed record ScoreRow(string Name, string Inputs, double PsnrDb, double Ssim, double MinPsnrDb, [property: JsonIgnore] TrainingScans Scans)
     {
-        /// <summary>The clean target's pixels per side (the scan has half).</summary>
-        public int Pixels { get; init; }
+        /// <summary>What the input scans were corrected by ("": raw scans).</summary>
+        public string Corrections => Scans.Corrections;
 
-        public double FieldSizeUm { get; init; }
+        /// <summary>By what scanner at what line rate (<see cref="TrainingScans.Scanned"/>).</summary>
+        public string Scanned => Scans.Scanned;
+
+        /// <summary>The clean target's pixels per side (the scan has half).</summary>
+        public int Pixels => Scans.Pixels;
+
+        public double FieldSizeUm => Scans.FieldUm;
     }
 
     private sealed record RealRow(string File, string Channel, int Width, int Height, string Enhancer, double PsnrDb, double DeltaBicubicDb, double Ssim);

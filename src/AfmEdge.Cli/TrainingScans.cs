@@ -49,10 +49,8 @@ internal sealed record TrainingScans(TrainingScanner Scanner, double LineRateHz,
             return null;
         }
 
-        // ModelEntry has checked the geometry's metadata (TrainingGeometry): both entries or neither, each in range.
-        var hasGeometry = TrainingGeometry.InputPixelSize(network) is not null;
-        var pixels = hasGeometry ? int.Parse(metadata[TrainingGeometry.PixelsKey], CultureInfo.InvariantCulture) : DefaultPixels;
-        var fieldUm = hasGeometry ? double.Parse(metadata[TrainingGeometry.FieldKey], CultureInfo.InvariantCulture) : DefaultFieldUm;
+        // ModelEntry has checked the geometry's metadata when the catalog read the file (a bad one never gets here).
+        var (pixels, fieldUm) = TrainingGeometry.Of(network) ?? (DefaultPixels, DefaultFieldUm);
         return new TrainingScans(scanner, lineRate, corrections, pixels, fieldUm);
     }
 

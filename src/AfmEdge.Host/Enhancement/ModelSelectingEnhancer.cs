@@ -213,34 +213,6 @@ public sealed partial class ModelSelectingEnhancer : IFrameEnhancer, IDisposable
     /// <summary>The enhancer used for one kind of frame and the model it runs (null for bicubic).</summary>
     private sealed record Choice(IFrameEnhancer Enhancer, ModelEntry? Model);
 
-    /// <summary>
-    /// What the choice of model depends on: a frame's trace channels (sorted) and its pixel (the larger side, metres; a
-    /// model is trained at one pixel). Another scan size or field gets its own choice.
-    /// </summary>
-    private sealed record FrameKind(string[] Channels, double PixelSize)
-    {
-        public static FrameKind Of(Frame frame) => new(
-            [.. frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).Order(StringComparer.Ordinal)],
-            Math.Max(frame.PixelSizeX, frame.PixelSizeY));
-
-        public bool Equals(FrameKind? other) =>
-            other is not null && PixelSize.Equals(other.PixelSize) && Channels.AsSpan().SequenceEqual(other.Channels);
-
-        public override int GetHashCode()
-        {
-            var hash = new HashCode();
-            foreach (var channel in Channels)
-            {
-                hash.Add(channel, StringComparer.Ordinal);
-            }
-
-            hash.Add(PixelSize);
-            return hash.ToHashCode();
-        }
-
-        public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{string.Join(',', Channels)}; {PixelSize * 1e9:0.#} nm pixels");
-    }
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "Enhancing frames [{Frames}] with model '{Model}' ({Path}) on {Enhancer}")]

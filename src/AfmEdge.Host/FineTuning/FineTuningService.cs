@@ -1,5 +1,6 @@
 using System.Globalization;
 using AfmEdge.Core;
+using AfmEdge.Host.Enhancement;
 using AfmEdge.Host.Options;
 using AfmEdge.Inference;
 using AfmEdge.Inference.Network;
@@ -196,11 +197,11 @@ public sealed partial class FineTuningService(
     private ModelEntry? CurrentModel(Frame frame, EnhancementOptions enhancement)
     {
         var (catalog, requested) = ModelCatalog.ForSetting(enhancement.Model == "auto" ? null : enhancement.Model, enhancement.ResolvedModelDirectory);
-        var channels = frame.Channels.Where(c => c.Direction == ScanDirection.Trace).Select(c => c.Name).ToArray();
-        var model = requested is null ? catalog.Select(channels, Math.Max(frame.PixelSizeX, frame.PixelSizeY)) : catalog.Find(requested);
+        var kind = FrameKind.Of(frame);
+        var model = requested is null ? catalog.Select(kind.Channels, kind.PixelSize) : catalog.Find(requested);
         if (model is null)
         {
-            Log.NoModel(logger, string.Join(", ", channels), enhancement.Model, string.Join(" ", catalog.Problems));
+            Log.NoModel(logger, string.Join(", ", kind.Channels), enhancement.Model, string.Join(" ", catalog.Problems));
         }
 
         return model;

@@ -21,7 +21,14 @@ public static class TrainingGeometry
     /// when the metadata does not say (a model trained elsewhere). Throws <see cref="OnnxModelException"/> naming the
     /// model and the entry when the metadata says it badly.
     /// </summary>
-    public static double? InputPixelSize(EnhancerNetwork network)
+    public static double? InputPixelSize(EnhancerNetwork network) =>
+        Of(network) is (int pixels, double fieldUm) ? fieldUm * 1e-6 / (pixels / 2) : null;
+
+    /// <summary>
+    /// The clean target's pixels per side and the field's side in µm the model was trained on, or null when the metadata
+    /// does not say. Throws <see cref="OnnxModelException"/> naming the model and the entry when the metadata says it badly.
+    /// </summary>
+    public static (int TargetPixels, double FieldUm)? Of(EnhancerNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
         var hasPixels = network.Metadata.TryGetValue(PixelsKey, out var pixelsText);
@@ -46,6 +53,6 @@ public static class TrainingGeometry
             throw new OnnxModelException($"Model '{network.Name}': metadata {FieldKey} = '{fieldText}' must be a positive number of micrometres.");
         }
 
-        return fieldUm * 1e-6 / (pixels / 2);
+        return (pixels, fieldUm);
     }
 }
